@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { OrchardError } from './errors.js';
+
+/** Options a caller may set; every field is optional and documented with its default. */
+export interface OrchardOptions {
+  /** Folder for the embedded metadata DB, artifacts and caches. @default `./.orchard` */
+  home?: string;
+  /** HTTP port. @default 7070 */
+  port?: number;
+  /** Interface to bind. @default `127.0.0.1` */
+  host?: string;
+  /** `sqlite:<file>` or `postgres://…` (optional `?schema=name`). @default `sqlite:<home>/orchard.db` */
+  databaseUrl?: string;
+  /** `file://<dir>` or `s3://bucket/prefix`. @default `file://<home>/artifacts` */
+  artifactsUrl?: string;
+  /** Endpoint of an S3-compatible server (path-style addressing). @default AWS */
+  s3Endpoint?: string;
+  /** Region for the S3 client. @default `AWS_REGION` or `us-east-1` */
+  s3Region?: string;
+  /** `embedded` or `redis://…`. @default `embedded` */
+  queueUrl?: string;
+  /** Admin token to create on first start; generated when absent. */
+  adminToken?: string;
+  /** Largest dataset upload, bytes. @default 64 GiB */
+  maxUploadBytes?: number;
+  /** Largest JSON request body, bytes. @default 1 MiB */
+  jsonBodyLimit?: number;
+  /** `fatal|error|warn|info|debug|trace|silent`. @default `info` */
+  logLevel?: string;
+}
+
+export interface ResolvedConfig {
+  readonly home: string;
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly artifactsUrl: string;
+  readonly s3Endpoint: string | undefined;
+  readonly s3Region: string;
+  readonly queueUrl: string;
+  readonly adminToken: string | undefined;
+  readonly maxUploadBytes: number;
+  readonly jsonBodyLimit: number;
+  readonly logLevel: string;
+  /** Local scratch space (uploads in flight, query caches). */
+  readonly workDir: string;
+}
+
+/** The one place environment variables are read. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOptions {
+  return {
+    home: env.ORCHARD_HOME || undefined,
+    port: env.ORCHARD_PORT ? parsePort(env.ORCHARD_PORT) : undefined,
+    host: env.ORCHARD_HOST || undefined,
+    databaseUrl: env.ORCHARD_DATABASE_URL || undefined,
+    artifactsUrl: env.ORCHARD_ARTIFACTS_URL || undefined,
+    s3Endpoint: env.ORCHARD_S3_ENDPOINT || undefined,
+    s3Region: env.ORCHARD_S3_REGION || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    queueUrl: env.ORCHARD_QUEUE_URL || undefined,
+    adminToken: env.ORCHARD_TOKEN || undefined,
+    maxUploadBytes: env.ORCHARD_MAX_UPLOAD_BYTES ? Number(env.ORCHARD_MAX_UPLOAD_BYTES) : undefined,
+    logLevel: env.ORCHARD_LOG_LEVEL || undefined,
+  };
+}
+
+export function parsePort(value: string | number): number {
+  const port = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', { message: `Invalid port: ${value}` });
+  }
+  return port;
+}
+
+export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
+  const home = path.resolve(options.home ?? '.orchard');
+  const maxUploadBytes = options.maxUploadBytes ?? 64 * 1024 ** 3;
+  if (!Number.isFinite(maxUploadBytes) || maxUploadBytes <= 0) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', { message: 'ORCHARD_MAX_UPLOAD_BYTES must be a positive number' });
+  }
+  return Object.freeze({
+    home,
+    port: parsePort(options.port ?? 7070),
+    host: options.host ?? '127.0.0.1',
+    databaseUrl: options.databaseUrl ?? `sqlite:${path.join(home, 'orchard.db')}`,
+    artifactsUrl: options.artifactsUrl ?? pathToFileURL(path.join(home, 'artifacts')).href,
+    s3Endpoint: options.s3Endpoint,
+    s3Region: options.s3Region ?? 'us-east-1',
+    queueUrl: options.queueUrl ?? 'embedded',
+    adminToken: options.adminToken,
+    maxUploadBytes,
+    jsonBodyLimit: options.jsonBodyLimit ?? 1024 * 1024,
+    logLevel: options.logLevel ?? 'info',
+    workDir: path.join(home, 'work'),
+  });
+}
+
+/** Where a client (CLI, SDK) finds the server and its token. */
+export interface ClientOptions {
+  url: string;
+  token: string | undefined;
+}
+
+export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientOptions {
+  const port = env.ORCHARD_PORT ? parsePort(env.ORCHARD_PORT) : 7070;
+  return {
+    url: env.ORCHARD_URL || `http://127.0.0.1:${port}`,
+    token: env.ORCHARD_TOKEN || undefined,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * One error table for the whole platform. Every failure a client can see carries a
+ * stable `code` (`ORCH_<AREA>_<WHAT>`), an HTTP status and a message that is safe to
+ * show; the underlying `cause` goes to the log only.
+ */
+export const ERROR_CODES = {
+  ORCH_INTERNAL: { status: 500, message: 'Internal error' },
+  ORCH_CONFIG_INVALID: { status: 500, message: 'Invalid configuration' },
+  ORCH_CONFIG_UNKNOWN_SCHEME: { status: 500, message: 'Unknown URL scheme' },
+  ORCH_API_BAD_REQUEST: { status: 400, message: 'Bad request' },
+  ORCH_API_NOT_FOUND: { status: 404, message: 'Not found' },
+  ORCH_API_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  ORCH_API_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  ORCH_API_BODY_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  ORCH_API_INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
+  ORCH_API_CONFLICT: { status: 409, message: 'Conflict' },
+  ORCH_AUTH_MISSING_TOKEN: { status: 401, message: 'Authorization: Bearer <token> is required' },
+  ORCH_AUTH_INVALID_TOKEN: { status: 401, message: 'The token is invalid, expired or revoked' },
+  ORCH_AUTH_BAD_CREDENTIALS: { status: 401, message: 'Wrong user name or password' },
+  ORCH_AUTH_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  ORCH_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  ORCH_USER_EXISTS: { status: 409, message: 'A user with that name exists' },
+  ORCH_USER_INVALID: { status: 400, message: 'Invalid user' },
+  ORCH_USER_LAST_ADMIN: { status: 409, message: 'The last active admin cannot be removed or demoted' },
+  ORCH_TOKEN_NOT_FOUND: { status: 404, message: 'No such token' },
+  ORCH_TOKEN_INVALID: { status: 400, message: 'Invalid token request' },
+  ORCH_ARTIFACT_INVALID_KEY: { status: 400, message: 'Invalid artifact key' },
+  ORCH_ARTIFACT_NOT_FOUND: { status: 404, message: 'No such artifact' },
+  ORCH_ARTIFACT_CHECKSUM_MISMATCH: { status: 500, message: 'Artifact checksum mismatch' },
+  ORCH_ARTIFACT_WRITE_FAILED: { status: 500, message: 'Artifact write failed' },
+  ORCH_METADATA_UNAVAILABLE: { status: 503, message: 'Metadata store unavailable' },
+  ORCH_DATASET_INVALID_NAME: { status: 400, message: 'Invalid dataset name' },
+  ORCH_DATASET_NOT_FOUND: { status: 404, message: 'No such dataset' },
+  ORCH_DATASET_INVALID_FORMAT: { status: 400, message: 'Unsupported dataset format' },
+  ORCH_DATASET_EMPTY: { status: 400, message: 'The file is empty' },
+  ORCH_DATASET_NO_ROWS: { status: 400, message: 'The file has a header but no rows' },
+  ORCH_DATASET_NUL_BYTE: { status: 400, message: 'The file contains NUL bytes' },
+  ORCH_DATASET_INVALID_UTF8: { status: 400, message: 'The file is not valid UTF-8' },
+  ORCH_DATASET_MALFORMED: { status: 400, message: 'The file could not be parsed' },
+  ORCH_DATASET_LINE_TOO_LONG: { status: 400, message: 'A line is longer than the limit' },
+  ORCH_DATASET_DUPLICATE_COLUMN: { status: 400, message: 'Duplicate column names' },
+  ORCH_DATASET_TOO_LARGE: { status: 413, message: 'The upload is larger than the limit' },
+  ORCH_DATASET_UPLOAD_INCOMPLETE: { status: 400, message: 'The upload ended before all bytes arrived' },
+  ORCH_DATASET_DELETED: { status: 410, message: 'The dataset version is deleted' },
+  ORCH_QUERY_INVALID: { status: 400, message: 'Invalid SQL' },
+  ORCH_QUERY_NOT_READ_ONLY: { status: 400, message: 'Only a single SELECT statement is allowed' },
+  ORCH_QUERY_FORBIDDEN: { status: 403, message: 'The query may read only datasets by name' },
+  ORCH_QUERY_UNKNOWN_DATASET: { status: 404, message: 'The query names an unknown dataset' },
+  ORCH_QUERY_FAILED: { status: 400, message: 'The query failed' },
+  ORCH_QUERY_TIMEOUT: { status: 408, message: 'The query took too long' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface OrchardErrorOptions {
+  /** Safe-to-show message; defaults to the table's message for the code. */
+  message?: string;
+  /** Underlying error, logged but never sent to a client. */
+  cause?: unknown;
+  /** Extra fields a client may use (e.g. the offending parameter). */
+  details?: Record<string, unknown>;
+}
+
+export class OrchardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, options: OrchardErrorOptions = {}) {
+    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    this.name = 'OrchardError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
+  }
+}
+
+export function isOrchardError(err: unknown): err is OrchardError {
+  return err instanceof OrchardError;
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}

@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { OrchardError } from '../../core/errors.js';
+import { migrations } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The metadata database: a typed Kysely handle plus what differs between dialects. */
+export interface MetadataStore {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** True when `err` is a unique-constraint violation (a lost insert race). */
+  isUniqueViolation(err: unknown): boolean;
+  close(): Promise<void>;
+}
+
+const KNOWN_SCHEMES = ['sqlite:', 'postgres://', 'postgresql://'];
+
+type Opener = (url: string) => Promise<{ db: Kysely<Database>; dialect: Dialect }>;
+
+const openers: Record<string, Opener> = {
+  'sqlite:': openSqlite,
+  'postgres:': openPostgres,
+  'postgresql:': openPostgres,
+};
+
+/**
+ * Opens the metadata store named by URL and brings its schema up to date.
+ * `sqlite:<file>` (or `sqlite::memory:`) and `postgres://user@host:port/db?schema=name`.
+ */
+export async function openMetadataStore(url: string): Promise<MetadataStore> {
+  const scheme = url.slice(0, url.indexOf(':') + 1);
+  const opener = openers[scheme];
+  if (!opener) {
+    throw new OrchardError('ORCH_CONFIG_UNKNOWN_SCHEME', {
+      message: `Unknown metadata store URL scheme in '${url.split('@').pop()}'; known: ${KNOWN_SCHEMES.join(', ')}`,
+    });
+  }
+  const { db, dialect } = await opener(url);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    db,
+    dialect,
+    isUniqueViolation: (err) => isUniqueViolation(dialect, err),
+    close: () => db.destroy(),
+  };
+}
+
+async function openSqlite(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+  const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  const { default: Sqlite } = await import('better-sqlite3');
+  const { SqliteDialect } = await import('kysely');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const database = new Sqlite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  database.pragma('synchronous = NORMAL');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
+}
+
+async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+  const { default: pg } = await import('pg');
+  const { PostgresDialect } = await import('kysely');
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', { message: `Invalid PostgreSQL schema name '${schema}'` });
+  }
+  if (schema) {
+    const admin = new pg.Client({ connectionString: parsed.href });
+    await connectOrExplain(admin, parsed);
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.href,
+    max: 10,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', () => undefined);
+  const probe = await pool.connect().catch((cause) => {
+    void pool.end();
+    throw unavailable(parsed, cause);
+  });
+  probe.release();
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}
+
+async function connectOrExplain(client: { connect(): Promise<unknown> }, url: URL): Promise<void> {
+  try {
+    await client.connect();
+  } catch (cause) {
+    throw unavailable(url, cause);
+  }
+}
+
+function unavailable(url: URL, cause: unknown): OrchardError {
+  return new OrchardError('ORCH_METADATA_UNAVAILABLE', {
+    message: `Cannot connect to PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
+    cause,
+  });
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    throw new OrchardError('ORCH_METADATA_UNAVAILABLE', { message: 'Metadata migration failed', cause: error });
+  }
+}
+
+function isUniqueViolation(dialect: Dialect, err: unknown): boolean {
+  const e = err as { code?: string } | undefined;
+  if (!e) return false;
+  return dialect === 'postgres' ? e.code === '23505' : e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

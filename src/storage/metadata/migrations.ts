@@ -1,0 +1,60 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/**
+ * One migration history for SQLite and PostgreSQL: only portable column types
+ * (text, integer, bigint) and portable DDL. Append new migrations; never edit one
+ * that has shipped.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_auth_and_datasets': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('disabled_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('tokens_user_idx').on('tokens').column('user_id').execute();
+      await db.schema
+        .createTable('datasets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('has_header', 'integer', (c) => c.notNull())
+        .addColumn('row_count', 'bigint', (c) => c.notNull())
+        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('columns_json', 'text', (c) => c.notNull())
+        .addColumn('source_key', 'text', (c) => c.notNull())
+        .addColumn('data_key', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('tags_json', 'text', (c) => c.notNull().defaultTo(sql`'{}'`))
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .addUniqueConstraint('datasets_name_version_uq', ['name', 'version'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('datasets').execute();
+      await db.schema.dropTable('tokens').execute();
+      await db.schema.dropTable('users').execute();
+    },
+  },
+};
