@@ -99,6 +99,8 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
 export interface ClientOptions {
   url: string;
   token: string | undefined;
+  /** Where a local server wrote its admin token (a fallback for the CLI on this machine). */
+  adminTokenFile: string;
 }
 
 export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientOptions {
@@ -106,5 +108,6 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Clie
   return {
     url: env.ORCHARD_URL || `http://127.0.0.1:${port}`,
     token: env.ORCHARD_TOKEN || undefined,
+    adminTokenFile: path.resolve(env.ORCHARD_HOME || '.orchard', 'admin-token'),
   };
 }

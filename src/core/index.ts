@@ -3,3 +3,4 @@ export type { ErrorCode, OrchardErrorOptions } from './errors.js';
 export { resolveConfig, optionsFromEnv, clientOptionsFromEnv, parsePort } from './config.js';
 export type { OrchardOptions, ResolvedConfig, ClientOptions } from './config.js';
 export { newId } from './ids.js';
+export { VERSION } from './version.js';

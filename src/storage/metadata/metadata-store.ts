@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Kysely, Migrator, type MigrationProvider } from 'kysely';
 import { OrchardError } from '../../core/errors.js';
@@ -18,7 +19,8 @@ export interface MetadataStore {
 
 const KNOWN_SCHEMES = ['sqlite:', 'postgres://', 'postgresql://'];
 
-type Opener = (url: string) => Promise<{ db: Kysely<Database>; dialect: Dialect }>;
+type Opened = { db: Kysely<Database>; dialect: Dialect; schema?: string };
+type Opener = (url: string) => Promise<Opened>;
 
 const openers: Record<string, Opener> = {
   'sqlite:': openSqlite,
@@ -38,9 +40,9 @@ export async function openMetadataStore(url: string): Promise<MetadataStore> {
       message: `Unknown metadata store URL scheme in '${url.split('@').pop()}'; known: ${KNOWN_SCHEMES.join(', ')}`,
     });
   }
-  const { db, dialect } = await opener(url);
+  const { db, dialect, schema } = await opener(url);
   try {
-    await migrate(db);
+    await migrate(db, schema);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -53,7 +55,7 @@ export async function openMetadataStore(url: string): Promise<MetadataStore> {
   };
 }
 
-async function openSqlite(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+async function openSqlite(url: string): Promise<Opened> {
   const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
   const { default: Sqlite } = await import('better-sqlite3');
   const { SqliteDialect } = await import('kysely');
@@ -66,12 +68,14 @@ async function openSqlite(url: string): Promise<{ db: Kysely<Database>; dialect:
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
 }
 
-async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+async function openPostgres(url: string): Promise<Opened> {
   const { default: pg } = await import('pg');
   const { PostgresDialect } = await import('kysely');
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
+  // As libpq does: no user in the URL means the operating-system user.
+  if (!parsed.username && !process.env.PGUSER) parsed.username = os.userInfo().username;
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new OrchardError('ORCH_CONFIG_INVALID', { message: `Invalid PostgreSQL schema name '${schema}'` });
   }
@@ -96,7 +100,7 @@ async function openPostgres(url: string): Promise<{ db: Kysely<Database>; dialec
     throw unavailable(parsed, cause);
   });
   probe.release();
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', schema: schema ?? undefined };
 }
 
 async function connectOrExplain(client: { connect(): Promise<unknown> }, url: URL): Promise<void> {
@@ -114,9 +118,11 @@ function unavailable(url: URL, cause: unknown): OrchardError {
   });
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
+async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  // The migrator's own tables must live in the chosen schema too, or it finds another
+  // schema's bookkeeping tables and skips creating its own.
+  const { error } = await new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
   if (error) {
     throw new OrchardError('ORCH_METADATA_UNAVAILABLE', { message: 'Metadata migration failed', cause: error });
   }

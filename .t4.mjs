@@ -1,0 +1,14 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const order = process.argv[2];
+const inst = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '256MB', temp_directory: '/tmp/ddx/tmpd' , preserve_insertion_order: order});
+const c = await inst.connect();
+let peak = 0; const iv = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+let t = Date.now();
+await c.run(`COPY (SELECT * FROM read_csv('/tmp/ddx/big.csv', header=true, delim=',', quote='"', escape='"', comment='', skip=0, strict_mode=true, null_padding=false, ignore_errors=false, auto_detect=true, max_line_size=8388608, buffer_size=16777216)) TO '/tmp/ddx/big.parquet' (FORMAT parquet, COMPRESSION zstd)`);
+console.log('copy', Date.now()-t, 'ms peak rss MB', peak/1e6|0); t = Date.now(); peak = 0;
+await c.run(`SET preserve_insertion_order=false`);
+const cols = ['id','label','x1','x2','x3','cat','txt','d'];
+const aggs = cols.map((n,i) => `count("${n}") c${i}, approx_count_distinct("${n}") d${i}, min("${n}") mn${i}, max("${n}") mx${i}, approx_top_k("${n}", 5) t${i}`).join(', ');
+const r = await c.runAndReadAll(`SELECT count(*) n, ${aggs}, avg(x1), stddev_samp(x1) FROM read_parquet('/tmp/ddx/big.parquet')`);
+console.log('agg', Date.now()-t, 'ms peak rss MB', peak/1e6|0, JSON.stringify(r.getRowObjectsJson()[0]).slice(0, 600));
+clearInterval(iv);

@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AuthService } from '../auth/index.js';
+import type { ResolvedConfig } from '../core/index.js';
+import { createDatasetService, type DatasetService } from '../data/index.js';
+import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
+import { buildApi } from './server.js';
+
+export interface Platform {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly metadata: MetadataStore;
+  readonly artifacts: ArtifactStore;
+  readonly datasets: DatasetService;
+  readonly auth: AuthService;
+  /** Set on the first start of a fresh store: the admin token, when it was generated. */
+  readonly bootstrap: { created: boolean; token?: string; tokenFile?: string };
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the stores named by the config, creates the admin on a
+ * fresh store, and starts the HTTP API. Everything it opens is closed by `close()`,
+ * also when start-up fails halfway.
+ */
+export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
+  await fs.mkdir(config.home, { recursive: true, mode: 0o700 });
+  await fs.mkdir(config.workDir, { recursive: true });
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const metadata = await openMetadataStore(config.databaseUrl);
+    closers.push(() => metadata.close());
+    const artifacts = await openArtifactStore(config);
+    closers.push(() => artifacts.close());
+    const datasets = createDatasetService({ config, metadata, artifacts });
+    closers.push(() => datasets.close());
+    const auth = new AuthService(metadata);
+    const bootstrap = await bootstrapAdmin(auth, config);
+    const app = await buildApi({ auth, datasets }, config);
+    closers.push(() => app.close());
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, bootstrap, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function bootstrapAdmin(auth: AuthService, config: ResolvedConfig): Promise<Platform['bootstrap']> {
+  const result = await auth.bootstrapAdmin(config.adminToken);
+  if (!result.token) return result;
+  const tokenFile = path.join(config.home, 'admin-token');
+  await fs.writeFile(tokenFile, result.token + '\n', { mode: 0o600 });
+  await fs.chmod(tokenFile, 0o600);
+  return { ...result, tokenFile };
+}

@@ -1,0 +1,205 @@
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { OrchardError } from '../../core/errors.js';
+import type { DatasetFormat, DatasetService } from '../../data/index.js';
+import { principalOf } from '../auth-hook.js';
+
+/** Content types an upload may carry, and the format each implies. */
+const UPLOAD_TYPES: Record<string, DatasetFormat | undefined> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+  'application/jsonlines': 'jsonl',
+  'application/vnd.apache.parquet': 'parquet',
+  'application/octet-stream': undefined,
+};
+const FORMATS = ['csv', 'jsonl', 'parquet'] as const;
+const ref = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const refParams = { type: 'object', required: ['ref'], properties: { ref } } as const;
+const nameParams = { type: 'object', required: ['name'], properties: { name: ref } } as const;
+
+export interface DatasetRouteOptions {
+  maxUploadBytes: number;
+}
+
+export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, options: DatasetRouteOptions): void {
+  app.get<{ Querystring: { prefix?: string; format?: DatasetFormat; createdBy?: string; includeDeleted?: boolean; allVersions?: boolean; limit?: number; offset?: number } }>(
+    '/datasets',
+    {
+      config: { permission: 'datasets:read' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'List datasets (latest version of each unless allVersions)',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            prefix: { type: 'string', maxLength: 128 },
+            format: { type: 'string', enum: [...FORMATS] },
+            createdBy: { type: 'string', maxLength: 64 },
+            includeDeleted: { type: 'boolean' },
+            allVersions: { type: 'boolean' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+            offset: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+    },
+    async (request) => datasets.list(request.query),
+  );
+
+  app.get<{ Params: { ref: string } }>(
+    '/datasets/:ref',
+    { config: { permission: 'datasets:read' }, schema: { tags: ['datasets'], summary: "Describe a dataset version ('name' = latest, 'name@3')", params: refParams } },
+    async (request) => datasets.describe(request.params.ref),
+  );
+
+  app.get<{ Params: { name: string }; Querystring: { includeDeleted?: boolean } }>(
+    '/datasets/:name/versions',
+    {
+      config: { permission: 'datasets:read' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'All versions of a dataset',
+        params: nameParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { includeDeleted: { type: 'boolean' } } },
+      },
+    },
+    async (request) => ({ items: await datasets.versions(request.params.name, request.query) }),
+  );
+
+  app.get<{ Params: { ref: string }; Querystring: { limit?: number } }>(
+    '/datasets/:ref/preview',
+    {
+      config: { permission: 'datasets:read' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'First rows of a dataset version',
+        params: refParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+      },
+    },
+    async (request) => datasets.preview(request.params.ref, request.query),
+  );
+
+  app.post<{ Body: { name: string; format: DatasetFormat; header?: boolean; description?: string; tags?: Record<string, string>; sourceKey: string } }>(
+    '/datasets',
+    {
+      config: { permission: 'datasets:write' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Create a dataset version from an object already in the artifact store',
+        body: {
+          type: 'object',
+          required: ['name', 'format', 'sourceKey'],
+          additionalProperties: false,
+          properties: {
+            name: ref,
+            format: { type: 'string', enum: [...FORMATS] },
+            header: { type: 'boolean' },
+            description: { type: 'string', maxLength: 4096 },
+            tags: { type: 'object', additionalProperties: { type: 'string', maxLength: 256 }, maxProperties: 50 },
+            sourceKey: { type: 'string', minLength: 1, maxLength: 1024 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await datasets.create({ ...request.body, createdBy: principalOf(request).user.name });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete<{ Params: { ref: string }; Querystring: { purge?: boolean } }>(
+    '/datasets/:ref',
+    {
+      config: { permission: 'datasets:write' },
+      schema: {
+        tags: ['datasets'],
+        summary: "Delete a dataset ('name' = every version) softly, or purge it with its files",
+        params: refParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { purge: { type: 'boolean' } } },
+      },
+    },
+    async (request) => datasets.delete(request.params.ref, request.query),
+  );
+
+  app.post<{ Params: { ref: string } }>(
+    '/datasets/:ref/restore',
+    { config: { permission: 'datasets:write' }, schema: { tags: ['datasets'], summary: 'Undo a soft delete', params: refParams } },
+    async (request) => ({ items: await datasets.restore(request.params.ref) }),
+  );
+
+  app.post<{ Body: { sql: string; pageSize?: number; pageToken?: string } }>(
+    '/queries',
+    {
+      config: { permission: 'datasets:read' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Run one read-only SELECT over datasets by name, one page at a time',
+        body: {
+          type: 'object',
+          required: ['sql'],
+          additionalProperties: false,
+          properties: {
+            sql: { type: 'string', minLength: 1, maxLength: 100_000 },
+            pageSize: { type: 'integer', minimum: 1, maximum: 10_000 },
+            pageToken: { type: 'string', maxLength: 200 },
+          },
+        },
+      },
+    },
+    async (request) => datasets.query(request.body.sql, request.body),
+  );
+
+  void app.register(async (upload) => uploadRoute(upload, datasets, options));
+}
+
+/** The streaming upload lives in its own scope so only it accepts non-JSON bodies. */
+function uploadRoute(app: FastifyInstance, datasets: DatasetService, options: DatasetRouteOptions): void {
+  app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
+  app.post<{ Params: { name: string }; Querystring: { format?: DatasetFormat; header?: boolean; description?: string; tag?: string[] } }>(
+    '/datasets/:name/versions',
+    {
+      bodyLimit: options.maxUploadBytes,
+      config: { permission: 'datasets:write' },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Create a new version from an uploaded file (streamed; text/csv, application/x-ndjson, application/vnd.apache.parquet)',
+        params: nameParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            format: { type: 'string', enum: [...FORMATS] },
+            header: { type: 'boolean' },
+            description: { type: 'string', maxLength: 4096 },
+            tag: { type: 'array', items: { type: 'string', pattern: '^[^=]{1,128}=.{0,256}$' }, maxItems: 50 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const mime = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      const format = request.query.format ?? UPLOAD_TYPES[mime];
+      if (!format) throw new OrchardError('ORCH_DATASET_INVALID_FORMAT', { message: 'Say the format: ?format=csv|jsonl|parquet' });
+      const length = request.headers['content-length'];
+      const created = await datasets.create({
+        name: request.params.name,
+        format,
+        header: request.query.header,
+        description: request.query.description,
+        tags: parseTags(request.query.tag),
+        createdBy: principalOf(request).user.name,
+        body: request.body as Readable,
+        expectedSize: length !== undefined ? Number(length) : undefined,
+      });
+      return reply.status(201).send(created);
+    },
+  );
+}
+
+function parseTags(tags: string[] | undefined): Record<string, string> | undefined {
+  if (!tags) return undefined;
+  return Object.fromEntries(tags.map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]));
+}

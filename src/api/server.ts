@@ -1,0 +1,60 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AuthService } from '../auth/index.js';
+import type { DatasetService } from '../data/index.js';
+import { installAuth } from './auth-hook.js';
+import { installErrorHandlers } from './errors.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+import { VERSION } from '../core/index.js';
+
+export interface ApiDeps {
+  auth: AuthService;
+  datasets: DatasetService;
+}
+
+export interface ApiOptions {
+  logLevel: string;
+  jsonBodyLimit: number;
+  maxUploadBytes: number;
+}
+
+/** Builds the HTTP API (not listening yet): `/healthz` plus everything under `/api/v1`. */
+export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    disableRequestLogging: true,
+    bodyLimit: options.jsonBodyLimit,
+    // Query strings like ?tag=a=1&tag=b=2 become arrays.
+    routerOptions: { maxParamLength: 256 },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+  // Write routes take JSON only: a text/plain body is never parsed as JSON.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandlers(app);
+  installAuth(app, deps.auth);
+
+  const { default: swagger } = await import('@fastify/swagger');
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Orchard API', version: VERSION },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok', version: VERSION }));
+
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      api.get('/version', { schema: { tags: ['meta'], summary: 'Server version' } }, async () => ({ version: VERSION }));
+      userRoutes(api, deps.auth);
+      tokenRoutes(api, deps.auth);
+      datasetRoutes(api, deps.datasets, { maxUploadBytes: options.maxUploadBytes });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,28 @@
+/** The roles a user can hold, from most to least privileged. */
+export const ROLES = ['admin', 'member', 'labeler', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * What a route may require. Capabilities added later (training, endpoints, labeling)
+ * add their own permissions here, so the whole role table stays in one place.
+ */
+export type Permission =
+  | 'datasets:read'
+  | 'datasets:write'
+  | 'users:manage'
+  | 'tokens:own';
+
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'users:manage', 'tokens:own']),
+  member: new Set<Permission>(['datasets:read', 'datasets:write', 'tokens:own']),
+  labeler: new Set<Permission>(['datasets:read', 'tokens:own']),
+  viewer: new Set<Permission>(['datasets:read', 'tokens:own']),
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: Role, permission: Permission): boolean {
+  return GRANTS[role].has(permission);
+}

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../core/index.js';
+import { datasetsCommand } from './commands/datasets.js';
+import { tokensCommand } from './commands/tokens.js';
+import { upCommand } from './commands/up.js';
+import { usersCommand } from './commands/users.js';
+import { client, exit, run } from './context.js';
+import { emit } from './output.js';
+
+/** Runs the `orchard` command line; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('orchard')
+    .description('Orchard: a self-hosted machine-learning platform')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('version')
+    .description('Client and server versions')
+    .option('--json', 'machine output')
+    .action((opts: { json?: boolean }) =>
+      run(opts, async () => {
+        const server = await client()
+          .version()
+          .then((v) => v.version)
+          .catch(() => null);
+        emit(opts, { client: VERSION, server }, () => `orchard ${VERSION}\nserver  ${server ?? 'unreachable'}`);
+      }),
+    );
+  upCommand(program);
+  datasetsCommand(program);
+  usersCommand(program);
+  tokensCommand(program);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return exit.code;
+}

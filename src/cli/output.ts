@@ -1,0 +1,47 @@
+import Table from 'cli-table3';
+import { OrchardError } from '../core/index.js';
+import { OrchardApiError } from '../sdk/index.js';
+
+/** Options every command takes. */
+export interface OutputOptions {
+  json?: boolean;
+}
+
+/** Prints machine output (JSON on stdout) or a human rendering. */
+export function emit(options: OutputOptions, value: unknown, human: () => string): void {
+  if (options.json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  else process.stdout.write(human() + '\n');
+}
+
+export function table(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
+  const t = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) t.push(row.map((c) => (c === null || c === undefined ? '' : String(c))));
+  return t.toString();
+}
+
+/** Renders `key: value` lines for a describe-style object. */
+export function fields(entries: Array<[string, unknown]>): string {
+  const width = Math.max(...entries.map(([k]) => k.length));
+  return entries.map(([k, v]) => `${k.padEnd(width)}  ${v === null || v === undefined ? '-' : String(v)}`).join('\n');
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/** Prints an error in the shape the caller asked for and returns the exit code. */
+export function reportError(err: unknown, json: boolean): number {
+  const { code, message } =
+    err instanceof OrchardApiError || err instanceof OrchardError
+      ? { code: err.code, message: err.message }
+      : { code: 'ORCH_CLI_ERROR', message: err instanceof Error ? err.message : String(err) };
+  if (json) process.stdout.write(JSON.stringify({ code, message }) + '\n');
+  else process.stderr.write(`error ${code}: ${message}\n`);
+  return 1;
+}

@@ -1,0 +1,188 @@
+import path from 'node:path';
+import type { Role, TokenInfo, User } from '../auth/index.js';
+import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../data/index.js';
+import { clientOptionsFromEnv } from '../core/index.js';
+import { HttpClient, type HttpClientOptions } from './http.js';
+
+export interface OrchardClientOptions {
+  /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
+  url?: string;
+  /** API token. @default `ORCHARD_TOKEN` */
+  token?: string;
+}
+
+export interface CreateDatasetFromFile {
+  name: string;
+  file: string;
+  /** @default from the file extension (.csv, .jsonl/.ndjson, .parquet) */
+  format?: DatasetFormat;
+  /** CSV only; SageMaker's convention (and the default) is no header, target first. */
+  header?: boolean;
+  description?: string;
+  tags?: Record<string, string>;
+  onProgress?: (sent: number, total: number) => void;
+}
+
+export interface CreateDatasetFromArtifact {
+  name: string;
+  sourceKey: string;
+  format: DatasetFormat;
+  header?: boolean;
+  description?: string;
+  tags?: Record<string, string>;
+}
+
+const CONTENT_TYPES: Record<DatasetFormat, string> = {
+  csv: 'text/csv',
+  jsonl: 'application/x-ndjson',
+  parquet: 'application/vnd.apache.parquet',
+};
+
+/** Guesses the format from a file name; undefined when the extension says nothing. */
+export function formatFromFileName(file: string): DatasetFormat | undefined {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.parquet') return 'parquet';
+  return undefined;
+}
+
+export class DatasetsClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Uploads a file as a new version (version 1 for a new name, n+1 otherwise). */
+  async create(input: CreateDatasetFromFile): Promise<DatasetVersion> {
+    const format = input.format ?? formatFromFileName(input.file) ?? 'csv';
+    const tags = Object.entries(input.tags ?? {}).map(([k, v]) => `${k}=${v}`);
+    return this.http.upload<DatasetVersion>(
+      `/api/v1/datasets/${encodeURIComponent(input.name)}/versions`,
+      { format, header: input.header, description: input.description, tag: tags.length ? tags : undefined },
+      input.file,
+      CONTENT_TYPES[format],
+      input.onProgress,
+    );
+  }
+
+  /** Registers an object already in the artifact store as a new version. */
+  async createFromArtifact(input: CreateDatasetFromArtifact): Promise<DatasetVersion> {
+    return this.http.request('POST', '/api/v1/datasets', { body: input });
+  }
+
+  async list(filter: DatasetListFilter = {}): Promise<{ items: DatasetVersion[]; total: number }> {
+    return this.http.request('GET', '/api/v1/datasets', { query: { ...filter } });
+  }
+
+  /** `name` (latest) or `name@3`. */
+  async describe(ref: string): Promise<DatasetVersion> {
+    return this.http.request('GET', `/api/v1/datasets/${encodeURIComponent(ref)}`);
+  }
+
+  async versions(name: string, options: { includeDeleted?: boolean } = {}): Promise<DatasetVersion[]> {
+    const res = await this.http.request<{ items: DatasetVersion[] }>('GET', `/api/v1/datasets/${encodeURIComponent(name)}/versions`, { query: options });
+    return res.items;
+  }
+
+  async preview(ref: string, options: { limit?: number } = {}): Promise<QueryResult> {
+    return this.http.request('GET', `/api/v1/datasets/${encodeURIComponent(ref)}/preview`, { query: options });
+  }
+
+  /** One page of a read-only SELECT over datasets by name; pass `nextPageToken` back for more. */
+  async query(sql: string, options: { pageSize?: number; pageToken?: string } = {}): Promise<QueryResult> {
+    return this.http.request('POST', '/api/v1/queries', { body: { sql, ...options } });
+  }
+
+  /** Every page of a query, lazily. */
+  async *queryAll(sql: string, options: { pageSize?: number } = {}): AsyncGenerator<QueryResult> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.query(sql, { ...options, pageToken });
+      yield page;
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken);
+  }
+
+  async delete(ref: string, options: { purge?: boolean } = {}): Promise<{ deleted: DatasetVersion[]; purged: boolean }> {
+    return this.http.request('DELETE', `/api/v1/datasets/${encodeURIComponent(ref)}`, { query: options });
+  }
+
+  async restore(ref: string): Promise<DatasetVersion[]> {
+    const res = await this.http.request<{ items: DatasetVersion[] }>('POST', `/api/v1/datasets/${encodeURIComponent(ref)}/restore`);
+    return res.items;
+  }
+}
+
+export class UsersClient {
+  constructor(private readonly http: HttpClient) {}
+
+  async me(): Promise<User> {
+    return this.http.request('GET', '/api/v1/me');
+  }
+
+  async list(): Promise<User[]> {
+    return (await this.http.request<{ items: User[] }>('GET', '/api/v1/users')).items;
+  }
+
+  async create(input: { name: string; role: Role; password?: string }): Promise<User> {
+    return this.http.request('POST', '/api/v1/users', { body: input });
+  }
+
+  async describe(name: string): Promise<User> {
+    return this.http.request('GET', `/api/v1/users/${encodeURIComponent(name)}`);
+  }
+
+  async update(name: string, input: { role?: Role; password?: string; disabled?: boolean }): Promise<User> {
+    return this.http.request('PATCH', `/api/v1/users/${encodeURIComponent(name)}`, { body: input });
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.http.request('DELETE', `/api/v1/users/${encodeURIComponent(name)}`);
+  }
+}
+
+export class TokensClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Your tokens; an admin may name a user or ask for all. */
+  async list(options: { user?: string; all?: boolean } = {}): Promise<TokenInfo[]> {
+    return (await this.http.request<{ items: TokenInfo[] }>('GET', '/api/v1/tokens', { query: options })).items;
+  }
+
+  /** Creates a token; `token` (the secret) is returned only this once. */
+  async create(input: { name?: string; user?: string; expiresAt?: string; expiresInDays?: number } = {}): Promise<TokenInfo & { token: string }> {
+    return this.http.request('POST', '/api/v1/tokens', { body: input });
+  }
+
+  async revoke(id: string): Promise<TokenInfo> {
+    return this.http.request('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+  }
+}
+
+/**
+ * The typed client for an Orchard server.
+ * @example
+ * const orchard = new Orchard({ url: 'http://127.0.0.1:7070', token: process.env.ORCHARD_TOKEN });
+ * const ds = await orchard.datasets.create({ name: 'cls', file: 'train.csv' });
+ */
+export class Orchard {
+  readonly http: HttpClient;
+  readonly datasets: DatasetsClient;
+  readonly users: UsersClient;
+  readonly tokens: TokensClient;
+
+  constructor(options: OrchardClientOptions = {}) {
+    const env = clientOptionsFromEnv();
+    const resolved: HttpClientOptions = { url: options.url ?? env.url, token: options.token ?? env.token };
+    this.http = new HttpClient(resolved);
+    this.datasets = new DatasetsClient(this.http);
+    this.users = new UsersClient(this.http);
+    this.tokens = new TokensClient(this.http);
+  }
+
+  async health(): Promise<{ status: string; version: string }> {
+    return this.http.request('GET', '/healthz');
+  }
+
+  async version(): Promise<{ version: string }> {
+    return this.http.request('GET', '/api/v1/version');
+  }
+}

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** An error answered by the server (or a failure to reach it), with its stable code. */
+export class OrchardApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: string, message: string, status: number, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'OrchardApiError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+}
+
+export interface HttpClientOptions {
+  url: string;
+  token?: string;
+}
+
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+/** Thin JSON-over-HTTP transport shared by every SDK area. */
+export class HttpClient {
+  readonly baseUrl: string;
+  private readonly token?: string;
+
+  constructor(options: HttpClientOptions) {
+    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.token = options.token;
+  }
+
+  url(path: string, query?: Query): URL {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
+    }
+    return url;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
+  }
+
+  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const hasBody = options.body !== undefined;
+    let res: Response;
+    try {
+      res = await fetch(this.url(path, options.query), {
+        method,
+        headers: this.headers(hasBody ? { 'content-type': 'application/json' } : {}),
+        body: hasBody ? JSON.stringify(options.body) : undefined,
+      });
+    } catch (err) {
+      throw unreachable(this.baseUrl, err);
+    }
+    const text = await res.text();
+    return parseResponse<T>(res.status, text);
+  }
+
+  /**
+   * Streams a file to the server with a Content-Length (so the server can tell a cut-off
+   * upload from a complete one) and reports progress as bytes leave.
+   */
+  async upload<T>(path: string, query: Query, file: string, contentType: string, onProgress?: (sent: number, total: number) => void): Promise<T> {
+    const total = (await fs.promises.stat(file)).size;
+    const url = this.url(path, query);
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, {
+        method: 'POST',
+        headers: this.headers({ 'content-type': contentType, 'content-length': String(total) }),
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(parseResponse<T>(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8')));
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      });
+      let sent = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          sent += chunk.length;
+          onProgress?.(sent, total);
+          cb(null, chunk);
+        },
+      });
+      // The server may answer (and close) before the whole body is sent: a refusal
+      // arrives as a response, not as a write error, so write errors are ignored here.
+      pipeline(fs.createReadStream(file), counter, req).catch(() => undefined);
+      req.on('error', (err) => reject(unreachable(this.baseUrl, err)));
+    });
+  }
+
+  /** Opens a streaming GET (for downloads and logs later). */
+  async stream(path: string, query?: Query): Promise<Readable> {
+    const res = await fetch(this.url(path, query), { headers: this.headers() }).catch((err) => {
+      throw unreachable(this.baseUrl, err);
+    });
+    if (!res.ok || !res.body) parseResponse(res.status, await res.text());
+    const { Readable } = await import('node:stream');
+    return Readable.fromWeb(res.body as never);
+  }
+}
+
+function parseResponse<T>(status: number, text: string): T {
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (status >= 200 && status < 300) return body as T;
+  const err = (body ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
+  throw new OrchardApiError(err.code ?? `HTTP_${status}`, err.message ?? (text.slice(0, 200) || `HTTP ${status}`), status, err.details);
+}
+
+function unreachable(url: string, err: unknown): OrchardApiError {
+  const cause = (err as { cause?: { code?: string }; code?: string }) ?? {};
+  const code = cause.cause?.code ?? cause.code ?? 'unknown';
+  return new OrchardApiError('ORCH_CLIENT_UNREACHABLE', `Cannot reach the Orchard server at ${url} (${code})`, 0);
+}

@@ -1,0 +1,5 @@
+export { Orchard, DatasetsClient, UsersClient, TokensClient, formatFromFileName } from './client.js';
+export type { OrchardClientOptions, CreateDatasetFromFile, CreateDatasetFromArtifact } from './client.js';
+export { OrchardApiError } from './http.js';
+export type { User, TokenInfo, Role } from '../auth/index.js';
+export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, DatasetListFilter, QueryResult } from '../data/index.js';

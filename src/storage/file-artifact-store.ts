@@ -1,0 +1,364 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline as pipelineCb } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { OrchardError } from '../core/index.js';
+import type { ArtifactInfo, ArtifactStore, GetOptions, PutOptions } from './artifact-store.js';
+import { RESERVED_PREFIX, normalizeKey, normalizePrefix } from './keys.js';
+
+/** Temp files older than this are left over from a crashed writer and removed on open. */
+const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+/** NAME_MAX on common file systems, less room for the record's `.json` suffix. */
+const MAX_SEGMENT_BYTES = 250;
+
+/**
+ * Opens an artifact store in a local folder, for `file:///absolute/dir` URLs. The
+ * folder is created if missing.
+ *
+ * Layout: the object `a/b` is the file `<root>/a/b`; its record (size, sha256,
+ * createdAt) is `<root>/.orchard/meta/a/b.json`. Writes stream into
+ * `<root>/.orchard/tmp/<random>`, are fsynced, then renamed into place (data first,
+ * then the record), so a reader never sees a partial object and an object without a
+ * record counts as absent.
+ *
+ * Keys are refused (`ORCH_ARTIFACT_INVALID_KEY`) when an existing component of their
+ * path is a symbolic link that leads outside the root or into `.orchard`.
+ *
+ * @example
+ * const store = await createFileArtifactStore('file:///var/lib/orchard/artifacts');
+ * await store.put('models/m1/model.tar.gz', fs.createReadStream('model.tar.gz'));
+ */
+export async function createFileArtifactStore(url: string): Promise<ArtifactStore> {
+  const root = await openRoot(url);
+  const reserved = path.join(root, RESERVED_PREFIX);
+  const metaRoot = path.join(reserved, 'meta');
+  const tmpRoot = path.join(reserved, 'tmp');
+  await mkdir(metaRoot, { recursive: true });
+  await mkdir(tmpRoot, { recursive: true });
+  for (const dir of [reserved, metaRoot, tmpRoot]) {
+    // Temp files are created here and renamed into the root: a link here would let
+    // writes land elsewhere, so the reserved folders must be plain directories.
+    const st = await lstat(dir);
+    if (!st.isDirectory()) {
+      throw new OrchardError('ORCH_CONFIG_INVALID', {
+        message: `Artifact store folder ${dir} must be a directory, not a link or file`,
+      });
+    }
+  }
+  await removeStaleTemps(tmpRoot);
+  // In-process writers of one key commit (data rename + record rename) one at a time,
+  // and readers take the record and open the data under the same lock, so they
+  // never pair a new record with old data or the reverse.
+  const locks = new KeyedMutex();
+
+  /** Validates a key or prefix and returns its data and record paths, checked for links. */
+  async function resolve(key: string): Promise<{ data: string; record: string; meta: string }> {
+    const segments = key ? key.split('/') : [];
+    if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES)) {
+      throw new OrchardError('ORCH_ARTIFACT_INVALID_KEY', {
+        message: `Invalid artifact key: a segment is longer than ${MAX_SEGMENT_BYTES} bytes`,
+        details: { key: key.slice(0, 200) },
+      });
+    }
+    const data = path.join(root, ...segments);
+    const meta = path.join(metaRoot, ...segments);
+    await assertNoEscapingLink(root, data, key, (real) => inside(real, root) && !inside(real, reserved));
+    await assertNoEscapingLink(root, meta, key, (real) => inside(real, metaRoot));
+    return { data, record: `${meta}.json`, meta };
+  }
+
+  async function readInfo(key: string, recordPath: string): Promise<ArtifactInfo | undefined> {
+    try {
+      return parseRecord(key, await readFile(recordPath));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async function commit(key: string, tmpData: string, tmpRecord: string, data: string, record: string) {
+    await mkdir(path.dirname(record), { recursive: true });
+    await mkdir(path.dirname(data), { recursive: true });
+    await locks.run(key, async () => {
+      // Checked before the data moves: once it has, a failing record rename would
+      // leave the new bytes under the old record.
+      if ((await lstat(record).catch(() => undefined))?.isDirectory()) {
+        throw writeFailed(key, `its record path is taken by a folder (a key '${key}.json/…' exists)`);
+      }
+      await renameInto(tmpData, data);
+      try {
+        await renameInto(tmpRecord, record);
+      } catch (err) {
+        await unlinkQuiet(record);
+        await unlinkQuiet(data);
+        throw err;
+      }
+    });
+    await fsyncDir(path.dirname(data));
+    await fsyncDir(path.dirname(record));
+  }
+
+  const store: ArtifactStore = {
+    url,
+
+    async put(rawKey: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<ArtifactInfo> {
+      const key = normalizeKey(rawKey);
+      const meter = new ContentMeter(key, options);
+      const source = toReadable(body);
+      const { data, record } = await resolve(key).catch((err: unknown) => {
+        source.destroy();
+        throw err;
+      });
+      const tmpData = path.join(tmpRoot, randomUUID());
+      const tmpRecord = path.join(tmpRoot, `${randomUUID()}.json`);
+      try {
+        const out = await open(tmpData, 'wx');
+        try {
+          await pipeline(source, meter, out.createWriteStream({ autoClose: false }));
+          await out.sync();
+        } finally {
+          await out.close();
+        }
+        const info: ArtifactInfo = { key, size: meter.size, sha256: meter.sha256, createdAt: new Date().toISOString() };
+        await writeDurably(tmpRecord, encodeRecord(info));
+        await commit(key, tmpData, tmpRecord, data, record);
+        return info;
+      } catch (err) {
+        await unlinkQuiet(tmpData);
+        await unlinkQuiet(tmpRecord);
+        if (err instanceof OrchardError) throw err;
+        throw writeFailed(key, describe(err), err);
+      }
+    },
+
+    async get(rawKey: string, options: GetOptions = {}): Promise<Readable> {
+      const key = normalizeKey(rawKey);
+      const { data, record } = await resolve(key);
+      const { info, handle } = await locks.run(key, async () => {
+        const info = await readInfo(key, record);
+        if (!info) throw notFound(key);
+        let handle: FileHandle;
+        try {
+          handle = await open(data, 'r');
+        } catch (err) {
+          if (isMissing(err)) throw notFound(key);
+          throw err;
+        }
+        if (!(await handle.stat()).isFile()) {
+          await handle.close();
+          throw notFound(key);
+        }
+        return { info, handle };
+      });
+      const source = handle.createReadStream();
+      return options.verify === false ? source : verifiedStream(source, info);
+    },
+
+    async head(rawKey: string): Promise<ArtifactInfo | undefined> {
+      const key = normalizeKey(rawKey);
+      const { record } = await resolve(key);
+      return readInfo(key, record);
+    },
+
+    async list(rawPrefix?: string): Promise<ArtifactInfo[]> {
+      const prefix = normalizePrefix(rawPrefix);
+      const { meta } = await resolve(prefix);
+      const found: ArtifactInfo[] = [];
+      for await (const file of walkRecords(meta)) {
+        const rel = path.relative(metaRoot, file).split(path.sep).join('/');
+        const key = rel.slice(0, -'.json'.length);
+        const info = await readInfo(key, file);
+        if (info) found.push(info);
+      }
+      return found.sort(byInfoKey);
+    },
+
+    async delete(rawKey: string): Promise<void> {
+      const key = normalizeKey(rawKey);
+      const { data, record } = await resolve(key);
+      await locks.run(key, async () => {
+        // Record first: from that moment the object is absent, whatever happens next.
+        await unlinkQuiet(record);
+        await unlinkQuiet(data);
+      });
+      await pruneEmptyParents(path.dirname(record), metaRoot);
+      await pruneEmptyParents(path.dirname(data), root);
+    },
+
+    async deletePrefix(rawPrefix: string): Promise<void> {
+      const prefix = normalizePrefix(rawPrefix);
+      const { data, meta } = await resolve(prefix);
+      if (!prefix) {
+        await clearFolder(metaRoot);
+        await clearFolder(root, RESERVED_PREFIX);
+        return;
+      }
+      // fs.rm removes links themselves and never follows them into their targets.
+      await rm(meta, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
+      await pruneEmptyParents(path.dirname(meta), metaRoot);
+      await pruneEmptyParents(path.dirname(data), root);
+    },
+
+    async close(): Promise<void> {
+      // Nothing is held open between calls.
+    },
+  };
+  return store;
+}
+
+async function openRoot(url: string): Promise<string> {
+  let dir: string;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'file:') throw new Error(`not a file: URL`);
+    if (parsed.search || parsed.hash) throw new Error('query and fragment are not allowed');
+    dir = fileURLToPath(parsed);
+  } catch (err) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', {
+      message: `Invalid artifacts URL for the file store (expected file:///absolute/folder): ${describe(err)}`,
+      cause: err,
+    });
+  }
+  await mkdir(dir, { recursive: true });
+  // Resolved once: every later containment check compares real paths against this.
+  return realpath(dir);
+}
+
+/**
+ * Walks `target` from `root` down and refuses the key when an existing component
+ * is a link whose real path fails `allowed` (or that dangles: it could later be
+ * made to point anywhere). Components that do not exist yet are created by us as
+ * plain folders. A link swapped in between this check and the use is not caught;
+ * the store assumes nobody else writes links into its root concurrently.
+ */
+async function assertNoEscapingLink(root: string, target: string, key: string, allowed: (real: string) => boolean) {
+  let current = root;
+  for (const segment of path.relative(root, target).split(path.sep)) {
+    if (!segment) continue;
+    current = path.join(current, segment);
+    let st;
+    try {
+      st = await lstat(current);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    if (!st.isSymbolicLink()) continue;
+    const real = await realpath(current).catch(() => undefined);
+    if (real === undefined || !allowed(real)) {
+      throw new OrchardError('ORCH_ARTIFACT_INVALID_KEY', {
+        message: 'Invalid artifact key: it passes through a link that leaves the store',
+        details: { key: key.slice(0, 200) },
+      });
+    }
+  }
+}
+
+function inside(candidate: string, base: string): boolean {
+  return candidate === base || candidate.startsWith(base + path.sep);
+}
+
+/** Record files under `dir`; links are skipped, not followed. */
+async function* walkRecords(dir: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return;
+    throw err;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walkRecords(full);
+    else if (entry.isFile() && entry.name.endsWith('.json')) yield full;
+  }
+}
+
+async function renameInto(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await rename(from, to);
+    } catch (err) {
+      // A concurrent delete may prune the parent we just created; make it again.
+      if (errorCode(err) !== 'ENOENT' || attempt >= 3) throw err;
+      await mkdir(path.dirname(to), { recursive: true });
+    }
+  }
+}
+
+async function writeDurably(file: string, bytes: Buffer): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes a rename durable; some platforms cannot fsync a folder, which is tolerated. */
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+async function unlinkQuiet(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    // EISDIR/EPERM: the path is a folder of other keys, not an object of this one.
+    if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'EPERM'].includes(errorCode(err) ?? '')) throw err;
+  }
+}
+
+/**
+ * Removes now-empty folders from `dir` up to (not including) `stop`, so that a key
+ * which was a folder can become an object again.
+ */
+async function pruneEmptyParents(dir: string, stop: string): Promise<void> {
+  while (dir !== stop && inside(dir, stop)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return; // not empty, or gone already
+    }
+    dir = path.dirname(dir);
+  }
+}
+
+async function clearFolder(dir: string, keep?: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (name !== keep) await rm(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+async function removeStaleTemps(tmpRoot: string): Promise<void> {
+  // Only old files: another process (a worker) may be writing into this store now.
+  const cutoff = Date.now() - STALE_TEMP_MS;
+  for (const name of await readdir(tmpRoot).catch(() => [] as string[])) {
+    const file = path.join(tmpRoot, name);
+    const st = await stat(file).catch(() => undefined);
+    if (st && st.mtimeMs < cutoff) await rm(file, { force: true }).catch(() => undefined);
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return ['ENOENT', 'ENOTDIR', 'EISDIR'].includes(errorCode(err) ?? '');
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
