@@ -1,13 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { lstat, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline as pipelineCb } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { OrchardError } from '../core/index.js';
 import type { ArtifactInfo, ArtifactStore, GetOptions, PutOptions } from './artifact-store.js';
+import { KeyedMutex, byInfoKey, encodeRecord, errorCode, meteredBody, notFound, parseRecord, verifiedStream, writeFailed } from './artifact-io.js';
 import { RESERVED_PREFIX, normalizeKey, normalizePrefix } from './keys.js';
 
 /** Temp files older than this are left over from a crashed writer and removed on open. */
@@ -86,7 +86,7 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
     await locks.run(key, async () => {
       // Checked before the data moves: once it has, a failing record rename would
       // leave the new bytes under the old record.
-      if ((await lstat(record).catch(() => undefined))?.isDirectory()) {
+      if (await isDirectory(record)) {
         throw writeFailed(key, `its record path is taken by a folder (a key '${key}.json/…' exists)`);
       }
       await renameInto(tmpData, data);
@@ -97,6 +97,11 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
         await unlinkQuiet(data);
         throw err;
       }
+    }).catch(async (err: unknown) => {
+      // Folders made for this key only would otherwise stand in the way of later keys.
+      await pruneEmptyParents(path.dirname(record), metaRoot);
+      await pruneEmptyParents(path.dirname(data), root);
+      throw err;
     });
     await fsyncDir(path.dirname(data));
     await fsyncDir(path.dirname(record));
@@ -106,30 +111,28 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
     url,
 
     async put(rawKey: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<ArtifactInfo> {
-      const key = normalizeKey(rawKey);
-      const meter = new ContentMeter(key, options);
-      const source = toReadable(body);
-      const { data, record } = await resolve(key).catch((err: unknown) => {
-        source.destroy();
-        throw err;
-      });
+      const { key, meter } = meteredBody(rawKey, body, options);
       const tmpData = path.join(tmpRoot, randomUUID());
       const tmpRecord = path.join(tmpRoot, `${randomUUID()}.json`);
       try {
+        const { data, record } = await resolve(key);
         const out = await open(tmpData, 'wx');
         try {
-          await pipeline(source, meter, out.createWriteStream({ autoClose: false }));
+          await pipeline(meter, async (chunks: AsyncIterable<Buffer>) => {
+            for await (const chunk of chunks) await writeFully(out, chunk);
+          });
           await out.sync();
         } finally {
           await out.close();
         }
-        const info: ArtifactInfo = { key, size: meter.size, sha256: meter.sha256, createdAt: new Date().toISOString() };
+        const info: ArtifactInfo = { key, size: meter.byteCount, sha256: meter.sha256, createdAt: new Date().toISOString() };
         await writeDurably(tmpRecord, encodeRecord(info));
         await commit(key, tmpData, tmpRecord, data, record);
         return info;
       } catch (err) {
-        await unlinkQuiet(tmpData);
-        await unlinkQuiet(tmpRecord);
+        meter.destroy(); // a no-op once the body was read to its end
+        await rm(tmpData, { force: true }).catch(() => {});
+        await rm(tmpRecord, { force: true }).catch(() => {});
         if (err instanceof OrchardError) throw err;
         throw writeFailed(key, describe(err), err);
       }
@@ -197,9 +200,11 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
         await clearFolder(root, RESERVED_PREFIX);
         return;
       }
+      // Folders only: a file here is an object named like the prefix (`a/x` for the
+      // prefix `a/x`), or another key's record (`meta/x.json` for the prefix `x.json`).
       // fs.rm removes links themselves and never follows them into their targets.
-      await rm(meta, { recursive: true, force: true });
-      await rm(data, { recursive: true, force: true });
+      if (await isDirectory(meta)) await rm(meta, { recursive: true, force: true });
+      if (await isDirectory(data)) await rm(data, { recursive: true, force: true });
       await pruneEmptyParents(path.dirname(meta), metaRoot);
       await pruneEmptyParents(path.dirname(data), root);
     },
@@ -291,6 +296,12 @@ async function renameInto(from: string, to: string): Promise<void> {
   }
 }
 
+async function writeFully(handle: FileHandle, chunk: Buffer): Promise<void> {
+  for (let offset = 0; offset < chunk.length; ) {
+    offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
+  }
+}
+
 async function writeDurably(file: string, bytes: Buffer): Promise<void> {
   const handle = await open(file, 'wx');
   try {
@@ -353,6 +364,10 @@ async function removeStaleTemps(tmpRoot: string): Promise<void> {
     const st = await stat(file).catch(() => undefined);
     if (st && st.mtimeMs < cutoff) await rm(file, { force: true }).catch(() => undefined);
   }
+}
+
+async function isDirectory(target: string): Promise<boolean> {
+  return (await lstat(target).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 function isMissing(err: unknown): boolean {

@@ -3,3 +3,8 @@ export { normalizeKey, normalizePrefix } from './keys.js';
 export { openMetadataStore } from './metadata/metadata-store.js';
 export type { MetadataStore, Dialect } from './metadata/metadata-store.js';
 export type { Database, UsersTable, TokensTable, DatasetsTable } from './metadata/schema.js';
+export { openArtifactStore } from './open-artifact-store.js';
+export type { ArtifactStoreConfig } from './open-artifact-store.js';
+export { createFileArtifactStore } from './file-artifact-store.js';
+export { createS3ArtifactStore } from './s3-artifact-store.js';
+export type { S3ArtifactStoreOptions } from './s3-artifact-store.js';

@@ -33,7 +33,9 @@ export function normalizeKey(raw: string, options: { allowEmpty?: boolean } = {}
   for (const segment of key.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') throw invalid(raw, "'..' segment");
-    if (segment === RESERVED_PREFIX) throw invalid(raw, 'reserved name');
+    // Case-folded: on case-insensitive file systems (macOS, Windows) `.Orchard` is the
+    // same folder as `.orchard`, and a key there could overwrite the store's records.
+    if (segment.toLowerCase() === RESERVED_PREFIX) throw invalid(raw, 'reserved name');
     if (segment.includes('%') && /%[0-9a-fA-F]{2}/.test(segment)) {
       // Decoding happens once; a key that still decodes is double-encoded.
       throw invalid(raw, 'double percent-encoding');
