@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startPlatform } from '../../api/index.js';
 import { optionsFromEnv, parsePort, resolveConfig } from '../../core/index.js';
 import { run } from '../context.js';
 
@@ -21,6 +20,8 @@ export function upCommand(program: Command): void {
           ...(opts.host !== undefined ? { host: opts.host } : {}),
           logLevel: fromEnv.logLevel ?? 'warn',
         });
+        // Loaded here so that client commands never load the server's stores and DuckDB.
+        const { startPlatform } = await import('../../api/index.js');
         const platform = await startPlatform(config);
         const facts = {
           url: platform.url,

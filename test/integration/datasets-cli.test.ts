@@ -1,0 +1,243 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolatedPgUrl } from '../support/metadata.js';
+import { startS3Server } from '../support/s3-server.js';
+import { cli, startServer, type RunningServer } from '../support/server.js';
+
+interface Backend {
+  name: string;
+  setup(): Promise<{ env: Record<string, string>; teardown(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  { name: 'SQLite + file', setup: async () => ({ env: {}, teardown: async () => undefined }) },
+  {
+    name: 'PostgreSQL + S3',
+    async setup() {
+      const pg = isolatedPgUrl();
+      const s3 = await startS3Server();
+      return {
+        env: {
+          ORCHARD_DATABASE_URL: pg.url,
+          ORCHARD_ARTIFACTS_URL: s3.url('orchard-it'),
+          ORCHARD_S3_ENDPOINT: s3.endpoint,
+          AWS_ACCESS_KEY_ID: 'S3RVER',
+          AWS_SECRET_ACCESS_KEY: 'S3RVER',
+          AWS_REGION: 'us-east-1',
+        },
+        async teardown() {
+          await s3.stop();
+          await pg.drop();
+        },
+      };
+    },
+  },
+];
+
+/** 1,000 rows, SageMaker layout: label first, no header; _c1 is 0..999. */
+function writeClassification(dir: string): string {
+  const file = path.join(dir, 'cls.csv');
+  const lines: string[] = [];
+  for (let i = 0; i < 1000; i++) lines.push(`${i % 2},${i},${(i * 0.5).toFixed(1)},${i % 7 === 0 ? '' : (i % 13) / 10}`);
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+describe.each(backends)('datasets through the CLI on $name', (backend) => {
+  let server: RunningServer;
+  let teardown: () => Promise<void>;
+  let dir: string;
+  let admin: { url: string; token: string };
+
+  beforeAll(async () => {
+    const b = await backend.setup();
+    teardown = b.teardown;
+    server = await startServer(b.env);
+    admin = { url: server.url, token: server.adminToken };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-cli-'));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await teardown?.();
+  });
+
+  it('writes the generated admin token to <home>/admin-token, mode 0600', () => {
+    const file = path.join(server.home, 'admin-token');
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(server.adminToken);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('creates versions, describes them, previews and queries', async () => {
+    const file = writeClassification(dir);
+    const v1 = await cli(['datasets', 'create', 'cls', '--file', file, '--format', 'csv', '--no-header', '--json'], admin);
+    expect(v1.code, v1.stderr + v1.stdout).toBe(0);
+    expect(v1.json).toMatchObject({ name: 'cls', version: 1, rowCount: 1000, format: 'csv', header: false });
+    const v2 = await cli(['datasets', 'create', 'cls', '--file', file, '--json'], admin);
+    expect(v2.json).toMatchObject({ name: 'cls', version: 2 });
+
+    const latest = await cli(['datasets', 'describe', 'cls', '--json'], admin);
+    expect(latest.json).toMatchObject({ name: 'cls', version: 2, rowCount: 1000 });
+    const d = (await cli(['datasets', 'describe', 'cls@1', '--json'], admin)).json;
+    expect(d.version).toBe(1);
+    expect(d.columns.map((c: { name: string }) => c.name)).toEqual(['_c0', '_c1', '_c2', '_c3']);
+    const c1 = d.columns[1];
+    expect(c1.stats).toMatchObject({ count: 1000, nulls: 0, min: 0, max: 999 });
+    expect(c1.stats.mean).toBeCloseTo(499.5, 6);
+    expect(c1.stats.stddev).toBeCloseTo(288.8194, 3);
+    expect(c1.stats.histogram.reduce((s: number, b: { count: number }) => s + b.count, 0)).toBe(1000);
+    expect(d.columns[3].stats.nulls).toBe(143);
+    expect(d.columns[0].stats.topValues.map((t: { count: number }) => t.count)).toEqual([500, 500]);
+
+    const preview = await cli(['datasets', 'preview', 'cls', '--limit', '3', '--json'], admin);
+    expect(preview.json.rows).toEqual([
+      { _c0: 0, _c1: 0, _c2: 0, _c3: null },
+      { _c0: 1, _c1: 1, _c2: 0.5, _c3: 0.1 },
+      { _c0: 0, _c1: 2, _c2: 1, _c3: 0.2 },
+    ]);
+
+    const q = await cli(['datasets', 'query', 'select _c0 as label, count(*) as n from cls group by 1 order by 1', '--json'], admin);
+    expect(q.code).toBe(0);
+    expect(q.json.columns.map((c: { name: string }) => c.name)).toEqual(['label', 'n']);
+    expect(q.json.rows).toEqual([{ label: 0, n: 500 }, { label: 1, n: 500 }]);
+
+    const page1 = await cli(['datasets', 'query', 'select _c1 from "cls@1" order by _c1', '--page-size', '400', '--json'], admin);
+    expect(page1.json.rows).toHaveLength(400);
+    expect(page1.json.nextPageToken).toBeTruthy();
+    const page3 = await cli(['datasets', 'query', 'select _c1 from "cls@1" order by _c1', '--page-size', '400', '--page-token', (await cli(['datasets', 'query', 'select _c1 from "cls@1" order by _c1', '--page-size', '400', '--page-token', page1.json.nextPageToken, '--json'], admin)).json.nextPageToken, '--json'], admin);
+    expect(page3.json.rows).toHaveLength(200);
+    expect(page3.json.rows[0]._c1).toBe(800);
+    expect(page3.json.nextPageToken).toBeNull();
+
+    const human = await cli(['datasets', 'list'], admin);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('cls');
+  });
+
+  it('lists with filters, deletes softly, restores and purges', async () => {
+    const file = writeClassification(dir);
+    await cli(['datasets', 'create', 'other-set', '--file', file, '--json'], admin);
+    const filtered = await cli(['datasets', 'list', '--prefix', 'oth', '--json'], admin);
+    expect(filtered.json.items.map((d: { name: string }) => d.name)).toEqual(['other-set']);
+
+    expect((await cli(['datasets', 'delete', 'other-set', '--json'], admin)).code).toBe(0);
+    const listed = await cli(['datasets', 'list', '--json'], admin);
+    expect(listed.json.items.map((d: { name: string }) => d.name)).not.toContain('other-set');
+    const gone = await cli(['datasets', 'describe', 'other-set', '--json'], admin);
+    expect(gone.code).not.toBe(0);
+    expect(gone.json.code).toMatch(/^ORCH_DATASET_(NOT_FOUND|DELETED)$/);
+    const q = await cli(['datasets', 'query', 'select count(*) from "other-set"', '--json'], admin);
+    expect(q.code).not.toBe(0);
+
+    await cli(['datasets', 'restore', 'other-set', '--json'], admin);
+    expect((await cli(['datasets', 'describe', 'other-set', '--json'], admin)).json.version).toBe(1);
+
+    const purged = await cli(['datasets', 'delete', 'other-set', '--purge', '--json'], admin);
+    expect(purged.json.purged).toBe(true);
+    const all = await cli(['datasets', 'list', '--include-deleted', '--all-versions', '--json'], admin);
+    expect(all.json.items.map((d: { name: string }) => d.name)).not.toContain('other-set');
+  });
+
+  it('refuses bad input with stable codes and registers nothing', async () => {
+    const bad: Array<[string, string, string]> = [
+      ['quotes.csv', 'a,b\n"unbalanced,1\n2,3\n', 'ORCH_DATASET_MALFORMED'],
+      ['ragged.csv', '1,2,3\n4,5\n6,7,8\n', 'ORCH_DATASET_MALFORMED'],
+      ['nul.csv', '1,2\n3,\u00004\n', 'ORCH_DATASET_NUL_BYTE'],
+      ['empty.csv', '', 'ORCH_DATASET_EMPTY'],
+    ];
+    for (const [name, content, code] of bad) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, content);
+      const res = await cli(['datasets', 'create', 'bad-one', '--file', file, '--json'], admin);
+      expect(res.code, name).not.toBe(0);
+      expect(res.json.code, name).toBe(code);
+    }
+    const latin1 = path.join(dir, 'latin1.csv');
+    fs.writeFileSync(latin1, Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0xe9, 0x2c, 0x31, 0x0a]));
+    expect((await cli(['datasets', 'create', 'bad-one', '--file', latin1, '--json'], admin)).json.code).toBe('ORCH_DATASET_INVALID_UTF8');
+    const headerOnly = path.join(dir, 'header.csv');
+    fs.writeFileSync(headerOnly, 'a,b,c\n');
+    expect((await cli(['datasets', 'create', 'bad-one', '--file', headerOnly, '--header', '--json'], admin)).json.code).toBe('ORCH_DATASET_NO_ROWS');
+    const dup = path.join(dir, 'dup.csv');
+    fs.writeFileSync(dup, 'a,b,a\n1,2,3\n');
+    expect((await cli(['datasets', 'create', 'bad-one', '--file', dup, '--header', '--json'], admin)).json.code).toBe('ORCH_DATASET_DUPLICATE_COLUMN');
+    const good = writeClassification(dir);
+    for (const name of ['../x', 'a/b', '%2e%2e', 'x'.repeat(129)]) {
+      const res = await cli(['datasets', 'create', name, '--file', good, '--json'], admin);
+      expect(res.json.code, name).toMatch(/^ORCH_(DATASET_INVALID_NAME|API_NOT_FOUND|API_BAD_REQUEST)$/);
+    }
+    const all = await cli(['datasets', 'list', '--include-deleted', '--all-versions', '--json'], admin);
+    expect(all.json.items.map((d: { name: string }) => d.name)).not.toContain('bad-one');
+  });
+
+  it('keeps SQL read-only and inside the named datasets', async () => {
+    const refused = [
+      "insert into cls values (1,2,3,4)",
+      'create table t as select 1',
+      "copy (select 1) to '/tmp/orchard-pwned.csv'",
+      "attach '/tmp/orchard-x.db' as x",
+      'install httpfs',
+      "select * from read_csv('/etc/passwd')",
+      "select * from '/etc/passwd'",
+      "select * from read_parquet('https://example.com/x.parquet')",
+      "select getenv('HOME')",
+      'select 1; select 2',
+    ];
+    for (const sql of refused) {
+      const res = await cli(['datasets', 'query', sql, '--json'], admin);
+      expect(res.code, sql).not.toBe(0);
+      expect(res.json.code, sql).toMatch(/^ORCH_QUERY_/);
+    }
+    expect(fs.existsSync('/tmp/orchard-pwned.csv')).toBe(false);
+  });
+
+  it('pages through a 10-million-row result without materialising it', async () => {
+    const res = await cli(['datasets', 'query', 'select a._c1 * 10000 + b._c1 as k from cls a cross join "cls@1" b', '--page-size', '1000', '--json'], admin);
+    expect(res.code, res.stdout).toBe(0);
+    expect(res.json.rows).toHaveLength(1000);
+    expect(res.json.nextPageToken).toBeTruthy();
+  });
+
+  it('leaves nothing behind when an upload is cut off midway', async () => {
+    const url = new URL('/api/v1/datasets/cut-off/versions?format=csv', server.url);
+    await new Promise<void>((resolve) => {
+      const req = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'text/csv', 'content-length': '1000000' } });
+      req.on('error', () => resolve());
+      req.on('response', (res) => {
+        res.resume();
+        resolve();
+      });
+      req.write('1,2,3\n'.repeat(10_000), () => setTimeout(() => req.destroy(), 100));
+    });
+    const uploads = path.join(server.home, 'work', 'uploads');
+    const leftovers = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads) : []);
+    for (let i = 0; i < 100 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(leftovers()).toEqual([]);
+    const all = await cli(['datasets', 'list', '--include-deleted', '--all-versions', '--json'], admin);
+    expect(all.json.items.map((d: { name: string }) => d.name)).not.toContain('cut-off');
+  });
+
+  it('separates 401 from 403 and honours roles and revocation', async () => {
+    const created = await cli(['users', 'create', 'vic', '--role', 'viewer', '--json'], admin);
+    expect(created.json).toMatchObject({ name: 'vic', role: 'viewer' });
+    const tok = await cli(['tokens', 'create', '--user', 'vic', '--name', 'laptop', '--json'], admin);
+    expect(tok.json.token).toMatch(/^orch_/);
+    const viewer = { url: server.url, token: tok.json.token as string };
+
+    expect((await cli(['datasets', 'list', '--json'], viewer)).code).toBe(0);
+    const write = await cli(['datasets', 'create', 'nope', '--file', writeClassification(dir), '--json'], viewer);
+    expect(write.json.code).toBe('ORCH_AUTH_FORBIDDEN');
+    expect((await cli(['users', 'list', '--json'], viewer)).json.code).toBe('ORCH_AUTH_FORBIDDEN');
+
+    expect((await cli(['datasets', 'list', '--json'], { url: server.url, token: 'orch_wrong' })).json.code).toBe('ORCH_AUTH_INVALID_TOKEN');
+    expect((await cli(['datasets', 'list', '--json'], { url: server.url })).json.code).toBe('ORCH_AUTH_MISSING_TOKEN');
+
+    const mine = await cli(['tokens', 'list', '--json'], viewer);
+    expect(mine.json.items.map((t: { name: string }) => t.name)).toEqual(['laptop']);
+    expect(JSON.stringify(mine.json)).not.toContain(viewer.token);
+    await cli(['tokens', 'revoke', tok.json.id, '--json'], admin);
+    expect((await cli(['datasets', 'list', '--json'], viewer)).json.code).toBe('ORCH_AUTH_INVALID_TOKEN');
+  });
+});
