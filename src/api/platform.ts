@@ -40,7 +40,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     closers.push(() => datasets.close());
     const auth = new AuthService(metadata);
     const bootstrap = await bootstrapAdmin(auth, config);
-    const app = await buildApi({ auth, datasets }, config);
+    const app = await buildApi({ auth, datasets, artifacts }, config);
     closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -1,8 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
+import type { ArtifactStore } from '../storage/index.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
@@ -11,6 +13,7 @@ import { VERSION } from '../core/index.js';
 export interface ApiDeps {
   auth: AuthService;
   datasets: DatasetService;
+  artifacts: ArtifactStore;
 }
 
 export interface ApiOptions {
@@ -53,6 +56,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       userRoutes(api, deps.auth);
       tokenRoutes(api, deps.auth);
       datasetRoutes(api, deps.datasets, { maxUploadBytes: options.maxUploadBytes });
+      artifactRoutes(api, deps.artifacts, { maxUploadBytes: options.maxUploadBytes });
     },
     { prefix: '/api/v1' },
   );

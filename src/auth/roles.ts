@@ -9,14 +9,16 @@ export type Role = (typeof ROLES)[number];
 export type Permission =
   | 'datasets:read'
   | 'datasets:write'
+  | 'artifacts:read'
+  | 'artifacts:write'
   | 'users:manage'
   | 'tokens:own';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'users:manage', 'tokens:own']),
-  member: new Set<Permission>(['datasets:read', 'datasets:write', 'tokens:own']),
-  labeler: new Set<Permission>(['datasets:read', 'tokens:own']),
-  viewer: new Set<Permission>(['datasets:read', 'tokens:own']),
+  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'users:manage', 'tokens:own']),
+  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'tokens:own']),
+  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'tokens:own']),
+  viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'tokens:own']),
 };
 
 export function isRole(value: unknown): value is Role {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/index.js';
+import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { tokensCommand } from './commands/tokens.js';
 import { upCommand } from './commands/up.js';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     );
   upCommand(program);
   datasetsCommand(program);
+  artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);
 

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Role, TokenInfo, User } from '../auth/index.js';
+import type { ArtifactInfo } from '../storage/index.js';
 import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../data/index.js';
 import { clientOptionsFromEnv } from '../core/index.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
@@ -55,6 +57,7 @@ export class DatasetsClient {
     const format = input.format ?? formatFromFileName(input.file) ?? 'csv';
     const tags = Object.entries(input.tags ?? {}).map(([k, v]) => `${k}=${v}`);
     return this.http.upload<DatasetVersion>(
+      'POST',
       `/api/v1/datasets/${encodeURIComponent(input.name)}/versions`,
       { format, header: input.header, description: input.description, tag: tags.length ? tags : undefined },
       input.file,
@@ -108,6 +111,33 @@ export class DatasetsClient {
   async restore(ref: string): Promise<DatasetVersion[]> {
     const res = await this.http.request<{ items: DatasetVersion[] }>('POST', `/api/v1/datasets/${encodeURIComponent(ref)}/restore`);
     return res.items;
+  }
+}
+
+/** Encodes each segment of a key, keeping its slashes. */
+function keyPath(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+export class ArtifactsClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Uploads a file to the artifact store (streamed; replaces an object with that key). */
+  async put(key: string, file: string, onProgress?: (sent: number, total: number) => void): Promise<ArtifactInfo> {
+    return this.http.upload('PUT', `/api/v1/artifacts/${keyPath(key)}`, {}, file, 'application/octet-stream', onProgress);
+  }
+
+  async list(prefix?: string): Promise<ArtifactInfo[]> {
+    return (await this.http.request<{ items: ArtifactInfo[] }>('GET', '/api/v1/artifacts', { query: { prefix } })).items;
+  }
+
+  /** The object's bytes as a stream. */
+  async get(key: string): Promise<Readable> {
+    return this.http.stream(`/api/v1/artifacts/${keyPath(key)}`);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.http.request('DELETE', `/api/v1/artifacts/${keyPath(key)}`);
   }
 }
 
@@ -168,6 +198,7 @@ export class Orchard {
   readonly datasets: DatasetsClient;
   readonly users: UsersClient;
   readonly tokens: TokensClient;
+  readonly artifacts: ArtifactsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -176,6 +207,7 @@ export class Orchard {
     this.datasets = new DatasetsClient(this.http);
     this.users = new UsersClient(this.http);
     this.tokens = new TokensClient(this.http);
+    this.artifacts = new ArtifactsClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

@@ -69,13 +69,13 @@ export class HttpClient {
    * Streams a file to the server with a Content-Length (so the server can tell a cut-off
    * upload from a complete one) and reports progress as bytes leave.
    */
-  async upload<T>(path: string, query: Query, file: string, contentType: string, onProgress?: (sent: number, total: number) => void): Promise<T> {
+  async upload<T>(method: 'POST' | 'PUT', path: string, query: Query, file: string, contentType: string, onProgress?: (sent: number, total: number) => void): Promise<T> {
     const total = (await fs.promises.stat(file)).size;
     const url = this.url(path, query);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
       const req = transport.request(url, {
-        method: 'POST',
+        method,
         headers: this.headers({ 'content-type': contentType, 'content-length': String(total) }),
       });
       req.on('response', (res) => {

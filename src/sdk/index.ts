@@ -1,5 +1,6 @@
-export { Orchard, DatasetsClient, UsersClient, TokensClient, formatFromFileName } from './client.js';
+export { Orchard, ArtifactsClient, DatasetsClient, UsersClient, TokensClient, formatFromFileName } from './client.js';
 export type { OrchardClientOptions, CreateDatasetFromFile, CreateDatasetFromArtifact } from './client.js';
 export { OrchardApiError } from './http.js';
 export type { User, TokenInfo, Role } from '../auth/index.js';
 export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, DatasetListFilter, QueryResult } from '../data/index.js';
+export type { ArtifactInfo } from '../storage/index.js';

@@ -8,3 +8,4 @@ export type { ArtifactStoreConfig } from './open-artifact-store.js';
 export { createFileArtifactStore } from './file-artifact-store.js';
 export { createS3ArtifactStore } from './s3-artifact-store.js';
 export type { S3ArtifactStoreOptions } from './s3-artifact-store.js';
+export { SYSTEM_PREFIXES, userWritableKey } from './system-prefixes.js';
