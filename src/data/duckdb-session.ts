@@ -1,0 +1,99 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * Resource limits for every embedded DuckDB: two threads and a memory limit keep a
+ * multi-GB ingest or a heavy query from starving the server; DuckDB spills to
+ * `temp_directory` beyond the limit.
+ */
+export const DUCKDB_THREADS = 2;
+/** User queries (joins, sorts) get more room before they spill. */
+export const QUERY_MEMORY_LIMIT = '256MB';
+/**
+ * Ingest streams CSV to Parquet and then aggregates column groups; 128 MB keeps the
+ * whole server under 300 MB resident on a 2 GB upload (bench/RESULTS.md).
+ */
+export const INGEST_MEMORY_LIMIT = '128MB';
+
+export interface DuckDBSessionOptions {
+  /** Where DuckDB may spill; created by DuckDB on demand. */
+  tempDirectory?: string;
+  /** DuckDB's memory_limit. @default QUERY_MEMORY_LIMIT */
+  memoryLimit?: string;
+}
+
+/** A private in-memory DuckDB with one connection. */
+export interface DuckDBSession {
+  readonly connection: DuckDBConnection;
+  /** Runs statements that return nothing of interest, in order. */
+  exec(...statements: string[]): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Opens a fresh in-memory DuckDB. Extensions are never installed or loaded on
+ * demand (`autoinstall/autoload_known_extensions=false`): the built-in parquet and
+ * json readers are all we use, and fetching code from the network at query time is
+ * exactly what a locked-down engine must not do.
+ */
+export async function openDuckDB(options: DuckDBSessionOptions = {}): Promise<DuckDBSession> {
+  const config: Record<string, string> = {
+    threads: String(DUCKDB_THREADS),
+    memory_limit: options.memoryLimit ?? QUERY_MEMORY_LIMIT,
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  };
+  if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+  const instance = await DuckDBInstance.create(':memory:', config);
+  let connection: DuckDBConnection;
+  try {
+    connection = await instance.connect();
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+  return {
+    connection,
+    async exec(...statements: string[]) {
+      for (const statement of statements) await connection.run(statement);
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A SQL string literal: `'…'` with quotes doubled. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A quoted SQL identifier: `"…"` with quotes doubled. */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A DuckDB list of string literals, e.g. for `allowed_paths`. */
+export function sqlStringList(values: string[]): string {
+  return `[${values.map(sqlString).join(', ')}]`;
+}
+
+/** Statements that keep the listed directories/files readable once external access is off. */
+export function allowStatements(allowed: { directories?: string[]; paths?: string[] }): string[] {
+  const statements: string[] = [];
+  if (allowed.directories?.length) statements.push(`SET allowed_directories=${sqlStringList(allowed.directories)}`);
+  if (allowed.paths?.length) statements.push(`SET allowed_paths=${sqlStringList(allowed.paths)}`);
+  return statements;
+}
+
+/**
+ * Statements that shut a session off from the outside world (files, URLs,
+ * extensions) except what {@link allowStatements} allowed, and forbid any later
+ * statement from changing a setting back (`lock_configuration`).
+ */
+export const LOCKDOWN_STATEMENTS: readonly string[] = [
+  'SET enable_external_access=false',
+  'SET autoinstall_known_extensions=false',
+  'SET autoload_known_extensions=false',
+  'SET lock_configuration=true',
+];

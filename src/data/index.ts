@@ -1,0 +1,17 @@
+/**
+ * Datasets: versioned uploads (CSV, JSON Lines, Parquet) converted to Parquet with
+ * schema and column statistics, and read-only SQL over them by name.
+ */
+export { createDatasetService } from './dataset-service.js';
+export type { DatasetServiceDeps } from './dataset-service.js';
+export { parseDatasetRef, validateDatasetName, formatDatasetRef } from './names.js';
+export type {
+  DatasetFormat,
+  ColumnStats,
+  DatasetColumn,
+  DatasetVersion,
+  CreateDatasetInput,
+  DatasetListFilter,
+  QueryResult,
+  DatasetService,
+} from './types.js';

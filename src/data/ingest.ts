@@ -1,0 +1,190 @@
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { OrchardError, isOrchardError } from '../core/index.js';
+import { assertUniqueColumnNames, readFirstCsvRecord } from './csv-header.js';
+import { errorMessage, isConversionError, isSniffError, mapReadError } from './duckdb-errors.js';
+import { INGEST_MEMORY_LIMIT, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
+import { profileColumns, type SchemaColumn } from './stats.js';
+import type { DatasetColumn, DatasetFormat } from './types.js';
+
+/** Longest CSV line / JSON record accepted. */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+/**
+ * DuckDB's CSV reader sizes its read buffer from max_line_size (16x by default,
+ * 128 MB here), which alone would exceed the ingest memory limit with two threads;
+ * twice the line limit is the smallest buffer that still holds any allowed line.
+ */
+const CSV_BUFFER_BYTES = 2 * MAX_LINE_BYTES;
+
+/** A validated upload on local disk and where its Parquet copy goes. */
+export interface ConvertInput {
+  format: DatasetFormat;
+  /** CSV only. */
+  header: boolean;
+  /** The validated upload on local disk. */
+  sourcePath: string;
+  /** Where to write the Parquet copy. */
+  parquetPath: string;
+  /** Private scratch folder holding both files; DuckDB may read and write only here. */
+  scratchDir: string;
+}
+
+/** What the Parquet copy holds: its row count and profiled columns. */
+export interface ConvertResult {
+  rowCount: number;
+  columns: DatasetColumn[];
+}
+
+/**
+ * Converts a validated upload to Parquet (zstd) with DuckDB, then reads the
+ * schema back from the Parquet and profiles every column. Runs in a private
+ * in-memory DuckDB that may touch only `scratchDir`.
+ */
+export async function convertToParquet(input: ConvertInput): Promise<ConvertResult> {
+  if (input.format === 'csv') await checkCsvHeader(input);
+  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT });
+  try {
+    // Only our own statements run here (the file is data, never SQL), so the
+    // configuration stays unlocked. The copy keeps insertion order (DuckDB's
+    // default): the Parquet rows stay in file order, which time series, previews
+    // and paging rely on; the statistics below switch it off.
+    await session.exec(...allowStatements({ directories: [input.scratchDir + path.sep] }), 'SET enable_external_access=false');
+    try {
+      await copyWithRetry(session.connection, input);
+    } catch (err) {
+      throw mapReadError(err, input.format, [input.sourcePath, input.parquetPath, input.scratchDir], MAX_LINE_BYTES);
+    }
+    return await profile(session.connection, input);
+  } catch (err) {
+    if (isOrchardError(err)) throw err;
+    throw new OrchardError('ORCH_INTERNAL', { message: 'The dataset could not be profiled', cause: err });
+  } finally {
+    session.close();
+  }
+}
+
+/** Reads the schema back from the Parquet copy and profiles it. */
+async function profile(connection: DuckDBConnection, input: ConvertInput): Promise<ConvertResult> {
+  const parquet = `read_parquet(${sqlString(input.parquetPath)})`;
+  const schema = await readSchema(connection, parquet);
+  // Aggregates do not care about row order; letting DuckDB drop it saves memory.
+  await connection.run('SET preserve_insertion_order=false');
+  const count = await connection.runAndReadAll(`SELECT count(*) FROM ${parquet}`);
+  if (Number(count.getRows()[0][0]) === 0) throw noRows(input.format);
+  return profileColumns(connection, parquet, schema);
+}
+
+function noRows(format: DatasetFormat): OrchardError {
+  return new OrchardError('ORCH_DATASET_NO_ROWS', {
+    message: format === 'csv' ? 'The file has a header but no rows' : 'The file has no rows',
+  });
+}
+
+/** With a header, DuckDB would rename a repeated column silently: check it first. */
+async function checkCsvHeader(input: ConvertInput): Promise<void> {
+  if (!input.header) return;
+  const first = await readFirstCsvRecord(input.sourcePath, MAX_LINE_BYTES);
+  if (first.complete) assertUniqueColumnNames(first.fields);
+}
+
+/**
+ * Types are inferred from a sample of rows; a value later in the file that does not
+ * fit (a `1.5` in a column sampled as integers) fails the conversion. One retry
+ * with the whole file as the sample fixes that at the cost of an extra read.
+ */
+async function copyWithRetry(connection: DuckDBConnection, input: ConvertInput): Promise<void> {
+  try {
+    await copy(connection, input, false);
+  } catch (err) {
+    const message = errorMessage(err);
+    if (input.format !== 'parquet' && isConversionError(message)) {
+      await copy(connection, input, true);
+      return;
+    }
+    if (input.format === 'csv' && isSniffError(message)) await diagnoseCsv(connection, input, err);
+    throw err;
+  }
+}
+
+async function copy(connection: DuckDBConnection, input: ConvertInput, sampleAll: boolean): Promise<void> {
+  let select: string;
+  if (input.format === 'csv') {
+    const reader = csvReader(input, { sampleAll });
+    select = input.header ? `SELECT * FROM ${reader}` : await renamedCsvSelect(connection, reader);
+  } else if (input.format === 'jsonl') {
+    const sample = sampleAll ? ', sample_size=-1' : '';
+    select = `SELECT * FROM read_json(${sqlString(input.sourcePath)}, format='newline_delimited', maximum_object_size=${MAX_LINE_BYTES}${sample})`;
+  } else {
+    select = `SELECT * FROM read_parquet(${sqlString(input.sourcePath)})`;
+  }
+  await connection.run(`COPY (${select}) TO ${sqlString(input.parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
+}
+
+/**
+ * A strict, explicit CSV reader: the dialect is fixed (RFC 4180: `,` `"` `"`, no
+ * comment lines, no skipped rows) so the sniffer cannot "fix" a ragged file by
+ * picking another delimiter; only column types are auto-detected.
+ */
+function csvReader(input: ConvertInput, opts: { sampleAll?: boolean; columns?: number } = {}): string {
+  const options = [
+    `header=${input.header}`,
+    `delim=','`,
+    `quote='"'`,
+    `escape='"'`,
+    `comment=''`,
+    'skip=0',
+    'strict_mode=true',
+    'null_padding=false',
+    'ignore_errors=false',
+    `max_line_size=${MAX_LINE_BYTES}`,
+    `buffer_size=${CSV_BUFFER_BYTES}`,
+  ];
+  if (opts.columns !== undefined) {
+    const columns = Array.from({ length: opts.columns }, (_, i) => `${sqlString(`c${i}`)}: 'VARCHAR'`);
+    options.push('auto_detect=false', `columns={${columns.join(', ')}}`);
+  } else {
+    options.push('auto_detect=true');
+    if (opts.sampleAll) options.push('sample_size=-1');
+  }
+  return `read_csv(${sqlString(input.sourcePath)}, ${options.join(', ')})`;
+}
+
+/** Without a header, columns are named `_c0`, `_c1`, … (SageMaker: target first, so `_c0`). */
+async function renamedCsvSelect(connection: DuckDBConnection, reader: string): Promise<string> {
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`);
+  const names = described.getRowObjectsJS().map((row) => String(row.column_name));
+  const list = names.map((name, i) => `${sqlIdent(name)} AS ${sqlIdent(`_c${i}`)}`);
+  return `SELECT ${list.join(', ')} FROM ${reader}`;
+}
+
+/**
+ * The sniffer reports only "could not detect the dialect" for a broken sample. To
+ * tell the user which line is wrong, re-read the file with the dialect and the
+ * column count of its first record fixed and all types as text: DuckDB then
+ * reports the first ragged row or unterminated quote with its line number.
+ */
+async function diagnoseCsv(connection: DuckDBConnection, input: ConvertInput, original: unknown): Promise<never> {
+  const first = await readFirstCsvRecord(input.sourcePath, MAX_LINE_BYTES);
+  const reader = csvReader(input, { columns: Math.max(1, first.fields.length) });
+  try {
+    await connection.run(`SELECT count(*) FROM ${reader}`);
+  } catch (err) {
+    throw mapReadError(err, 'csv', [input.sourcePath], MAX_LINE_BYTES);
+  }
+  throw new OrchardError('ORCH_DATASET_MALFORMED', {
+    message: 'The CSV file could not be parsed: its rows do not have a consistent layout',
+    cause: original,
+  });
+}
+
+async function readSchema(connection: DuckDBConnection, source: string): Promise<SchemaColumn[]> {
+  const prepared = await connection.prepare(`SELECT * FROM ${source} LIMIT 0`);
+  try {
+    return Array.from({ length: prepared.columnCount }, (_, i) => ({
+      name: prepared.columnName(i),
+      type: prepared.columnType(i),
+    }));
+  } finally {
+    prepared.destroySync();
+  }
+}

@@ -1,0 +1,163 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { OrchardError, isOrchardError } from '../core/index.js';
+import { errorMessage, scrubMessage, stripErrorType } from './duckdb-errors.js';
+import { LOCKDOWN_STATEMENTS, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
+import { rowToJson } from './row-values.js';
+import type { QueryResult } from './types.js';
+
+/** @default 60 s */
+export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
+
+/** A table name in a query bound to a local Parquet file. */
+export interface TableBinding {
+  /** The name exactly as the query wrote it (`cls`, `cls@3`). */
+  name: string;
+  path: string;
+}
+
+/** One page of one query: what to run, over which files, within which limits. */
+export interface ExecuteOptions {
+  tables: TableBinding[];
+  /** A single SELECT, already checked. */
+  sql: string;
+  limit: number;
+  offset: number;
+  /** Scratch root; DuckDB spills under `<workDir>/tmp/`. */
+  workDir: string;
+  timeoutMs: number;
+}
+
+/**
+ * Runs one checked SELECT in a fresh in-memory DuckDB that can read only the
+ * bound Parquet files: each is exposed as a view under the name the query used,
+ * then external access is switched off and the configuration locked. The query is
+ * wrapped in `LIMIT limit+1 OFFSET offset`, so DuckDB produces at most one row
+ * beyond the page (which tells whether there is a next page) however large the
+ * full result would be. The connection is interrupted after `timeoutMs`.
+ */
+export async function executeSelect(options: ExecuteOptions): Promise<{ result: QueryResult; more: boolean }> {
+  const spill = path.join(options.workDir, 'tmp', `query-${randomBytes(8).toString('hex')}`);
+  const session = await openDuckDB({ tempDirectory: spill });
+  const paths = options.tables.map((t) => t.path);
+  try {
+    await session.exec(...allowStatements({ paths }));
+    for (const table of options.tables) {
+      await session.connection.run(
+        `CREATE VIEW ${sqlIdent(table.name)} AS SELECT * FROM read_parquet(${sqlString(table.path)})`,
+      );
+    }
+    await session.exec(...LOCKDOWN_STATEMENTS);
+    const wrapped = `SELECT * FROM (\n${options.sql}\n) LIMIT ${options.limit + 1} OFFSET ${options.offset}`;
+    return await withTimeout(session.connection, options.timeoutMs, () =>
+      runPage(session.connection, wrapped, options.limit),
+    );
+  } catch (err) {
+    throw mapQueryError(err, [...paths, options.workDir]);
+  } finally {
+    session.close();
+    await rm(spill, { recursive: true, force: true });
+  }
+}
+
+async function runPage(
+  connection: DuckDBConnection,
+  sql: string,
+  limit: number,
+): Promise<{ result: QueryResult; more: boolean }> {
+  // prepare() refuses several statements, so text that escapes the wrapper's
+  // parentheses cannot smuggle in a second statement.
+  const prepared = await connection.prepare(sql);
+  try {
+    if (prepared.statementType !== StatementType.SELECT) {
+      throw new OrchardError('ORCH_QUERY_NOT_READ_ONLY');
+    }
+    const reader = await prepared.runAndReadAll();
+    const names = reader.deduplicatedColumnNames();
+    const types = reader.columnTypes();
+    const rows = reader.getRows();
+    const more = rows.length > limit;
+    return {
+      result: {
+        columns: names.map((name, i) => ({ name, type: types[i].toString() })),
+        rows: rows.slice(0, limit).map((values) => rowToJson(names, types, values)),
+        nextPageToken: null,
+      },
+      more,
+    };
+  } finally {
+    prepared.destroySync();
+  }
+}
+
+class QueryTimeout extends Error {}
+
+async function withTimeout<T>(connection: DuckDBConnection, ms: number, run: () => Promise<T>): Promise<T> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    connection.interrupt();
+  }, ms);
+  try {
+    return await run();
+  } catch (err) {
+    if (timedOut) throw new QueryTimeout();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function mapQueryError(err: unknown, paths: string[]): OrchardError {
+  if (isOrchardError(err)) return err;
+  if (err instanceof QueryTimeout) {
+    return new OrchardError('ORCH_QUERY_TIMEOUT', { message: 'The query took too long and was stopped' });
+  }
+  const raw = errorMessage(err);
+  const message = scrubMessage(stripErrorType(raw), paths);
+  if (/^Permission Error/i.test(raw)) {
+    return new OrchardError('ORCH_QUERY_FORBIDDEN', { message: `Not allowed: ${message}`, cause: err });
+  }
+  if (/Cannot prepare multiple statements/i.test(raw)) {
+    return new OrchardError('ORCH_QUERY_NOT_READ_ONLY', { message: 'Only a single SELECT statement is allowed' });
+  }
+  if (/^Parser Error/i.test(raw)) {
+    return new OrchardError('ORCH_QUERY_INVALID', { message: `Invalid SQL: ${message}`, cause: err });
+  }
+  return new OrchardError('ORCH_QUERY_FAILED', { message: `The query failed: ${message}`, cause: err });
+}
+
+/** Removes one trailing `;` (and surrounding whitespace): the query is wrapped as a subquery. */
+export function stripTrailingSemicolon(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '').trim();
+}
+
+/**
+ * Page tokens are opaque to clients: base64url JSON holding the offset and a
+ * short hash of the SQL, so a token is refused when replayed with another query.
+ */
+export function encodePageToken(sql: string, offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset, q: sqlHash(sql) })).toString('base64url');
+}
+
+/** The offset a page token points at; `ORCH_QUERY_INVALID` for a forged, corrupt or foreign token. */
+export function decodePageToken(sql: string, token: string | undefined): number {
+  if (token === undefined || token === null) return 0;
+  const invalid = () => new OrchardError('ORCH_QUERY_INVALID', { message: 'Invalid page token' });
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw invalid();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const { o, q } = (parsed ?? {}) as { o?: unknown; q?: unknown };
+  if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0 || q !== sqlHash(sql)) throw invalid();
+  return o;
+}
+
+function sqlHash(sql: string): string {
+  return createHash('sha256').update(sql).digest('base64url').slice(0, 16);
+}
