@@ -1,56 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isolatedPgUrl } from '../../test/support/metadata.js';
 import { body, codeOf, filesUnder, openHarness, type Harness, type HarnessOptions } from './test-harness.js';
-
-const PG_URL = process.env.ORCHARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** Runs one statement on the test server's default schema (never migrated by these tests). */
-async function adminQuery(text: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Whether the test PostgreSQL server answers; its suite is skipped (with this reason) when not. */
-async function postgresAvailable(): Promise<boolean> {
-  try {
-    await adminQuery('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  }
-}
-const hasPostgres = await postgresAvailable();
 
 const csv = (rows: number, offset = 0) =>
   `label,x\n${Array.from({ length: rows }, (_, i) => `${(i + offset) % 2},${i + offset}`).join('\n')}\n`;
 
 function backends(): [string, () => HarnessOptions][] {
-  const sqlite: [string, () => HarnessOptions] = ['sqlite', () => ({})];
-  if (!hasPostgres) {
-    console.warn(`PostgreSQL dataset tests skipped: no server at ${PG_URL}`);
-    return [sqlite];
-  }
-  const postgres: [string, () => HarnessOptions] = [
-    'postgres',
-    () => {
-      const schema = `orchard_data_${randomBytes(6).toString('hex')}`;
-      const options: HarnessOptions = { metadataUrl: `${PG_URL}?schema=${schema}` };
-      // The schema name is generated above from hex digits only.
-      options.onCleanup = () => adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      return options;
-    },
+  return [
+    ['sqlite', () => ({})],
+    [
+      'postgres',
+      () => {
+        const { url, drop } = isolatedPgUrl();
+        return { metadataUrl: url, onCleanup: drop };
+      },
+    ],
   ];
-  return [sqlite, postgres];
 }
 
 describe.each(backends())('dataset service on %s', (_backend, options) => {

@@ -9,10 +9,16 @@ export const DUCKDB_THREADS = 2;
 /** User queries (joins, sorts) get more room before they spill. */
 export const QUERY_MEMORY_LIMIT = '256MB';
 /**
- * Ingest streams CSV to Parquet and then aggregates column groups; 128 MB keeps the
- * whole server under 300 MB resident on a 2 GB upload (bench/RESULTS.md).
+ * Ingest memory by input format. CSV streams to Parquet with a read buffer and row
+ * groups sized to match, so 64 MB keeps the whole server under 300 MB resident on a
+ * 2 GB upload (bench/RESULTS.md). DuckDB's JSON reader allocates 32 MB buffers of its
+ * own, and outside Parquet files bring row groups of any size: both get more room.
  */
-export const INGEST_MEMORY_LIMIT = '128MB';
+export const INGEST_MEMORY_LIMIT: Readonly<Record<'csv' | 'jsonl' | 'parquet', string>> = {
+  csv: '64MB',
+  jsonl: '128MB',
+  parquet: '128MB',
+};
 
 export interface DuckDBSessionOptions {
   /** Where DuckDB may spill; created by DuckDB on demand. */

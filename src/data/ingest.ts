@@ -8,13 +8,14 @@ import { profileColumns, type SchemaColumn } from './stats.js';
 import type { DatasetColumn, DatasetFormat } from './types.js';
 
 /** Longest CSV line / JSON record accepted. */
-export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 /**
  * DuckDB's CSV reader sizes its read buffer from max_line_size (16x by default,
- * 128 MB here), which alone would exceed the ingest memory limit with two threads;
+ * 64 MB here), which alone would exceed the ingest memory limit with two threads;
  * twice the line limit is the smallest buffer that still holds any allowed line.
  */
 const CSV_BUFFER_BYTES = 2 * MAX_LINE_BYTES;
+const PARQUET_ROW_GROUP = 32_768;
 
 /** A validated upload on local disk and where its Parquet copy goes. */
 export interface ConvertInput {
@@ -42,7 +43,7 @@ export interface ConvertResult {
  */
 export async function convertToParquet(input: ConvertInput): Promise<ConvertResult> {
   if (input.format === 'csv') await checkCsvHeader(input);
-  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT });
+  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT[input.format] });
   try {
     // Only our own statements run here (the file is data, never SQL), so the
     // configuration stays unlocked. The copy keeps insertion order (DuckDB's
@@ -117,7 +118,9 @@ async function copy(connection: DuckDBConnection, input: ConvertInput, sampleAll
   } else {
     select = `SELECT * FROM read_parquet(${sqlString(input.sourcePath)})`;
   }
-  await connection.run(`COPY (${select}) TO ${sqlString(input.parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
+  // Row groups of 32k rows (DuckDB's default is 122,880) bound what the writer buffers
+  // per thread: part of keeping a 2 GB ingest under 300 MB resident (bench/RESULTS.md).
+  await connection.run(`COPY (${select}) TO ${sqlString(input.parquetPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP})`);
 }
 
 /**

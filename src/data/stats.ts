@@ -80,13 +80,31 @@ export async function profileColumns(
   }
   for (let start = 0; start < columns.length; start += COLUMNS_PER_QUERY) {
     const plans = columns.slice(start, start + COLUMNS_PER_QUERY).map(planFor);
-    const first = await firstScan(connection, source, plans);
-    rowCount = Number(first.n);
-    const second = await secondScan(connection, source, plans, first);
-    plans.forEach((plan, i) => out.push(assemble(plan, i, rowCount, first, second)));
+    const group = await profileGroup(connection, source, plans);
+    rowCount = group.rowCount;
+    out.push(...group.columns);
   }
   await connection.run('DROP TABLE IF EXISTS __orchard_stats');
   return { rowCount, columns: out };
+}
+
+/**
+ * Profiles one group of columns; a group whose aggregate states do not fit the
+ * memory limit (wide text columns) is split in half until single columns remain.
+ */
+async function profileGroup(connection: DuckDBConnection, source: string, plans: Plan[]): Promise<{ rowCount: number; columns: DatasetColumn[] }> {
+  try {
+    const first = await firstScan(connection, source, plans);
+    const rowCount = Number(first.n);
+    const second = await secondScan(connection, source, plans, first);
+    return { rowCount, columns: plans.map((plan, i) => assemble(plan, i, rowCount, first, second)) };
+  } catch (err) {
+    if (plans.length === 1 || !/Out of Memory/i.test(String((err as Error)?.message))) throw err;
+    const half = Math.ceil(plans.length / 2);
+    const a = await profileGroup(connection, source, plans.slice(0, half));
+    const b = await profileGroup(connection, source, plans.slice(half));
+    return { rowCount: a.rowCount, columns: [...a.columns, ...b.columns] };
+  }
 }
 
 function planFor(column: SchemaColumn): Plan {
