@@ -48,6 +48,18 @@ export const ERROR_CODES = {
   ORCH_QUERY_UNKNOWN_DATASET: { status: 404, message: 'The query names an unknown dataset' },
   ORCH_QUERY_FAILED: { status: 400, message: 'The query failed' },
   ORCH_QUERY_TIMEOUT: { status: 408, message: 'The query took too long' },
+  ORCH_ALGORITHM_UNKNOWN: { status: 400, message: 'Unknown algorithm' },
+  ORCH_ALGORITHM_EXISTS: { status: 500, message: 'An algorithm with that name is already registered' },
+  ORCH_HYPERPARAMETER_UNKNOWN: { status: 400, message: 'Unknown hyperparameter' },
+  ORCH_HYPERPARAMETER_INVALID: { status: 400, message: 'Invalid hyperparameter value' },
+  ORCH_HYPERPARAMETER_MISSING: { status: 400, message: 'A required hyperparameter is missing' },
+  ORCH_TRAINING_CHANNEL_MISSING: { status: 400, message: 'A required input channel is missing' },
+  ORCH_TRAINING_DATA_INVALID: { status: 400, message: 'The training data is not usable' },
+  ORCH_MODEL_INVALID: { status: 400, message: 'The model artifact is not usable' },
+  ORCH_QUEUE_UNAVAILABLE: { status: 503, message: 'Job queue unavailable' },
+  ORCH_JOB_NOT_FOUND: { status: 404, message: 'No such job' },
+  ORCH_JOB_LEASE_LOST: { status: 409, message: 'The job lease was lost' },
+  ORCH_JOB_INVALID_STATE: { status: 409, message: 'The job is not in a state that allows this' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

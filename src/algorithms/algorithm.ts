@@ -1,0 +1,111 @@
+/**
+ * What a built-in algorithm is: a registered descriptor with a hyperparameter schema
+ * (SageMaker's names and defaults, tunable ranges), metric definitions, `train` and
+ * `load`. One folder per algorithm; registering a name twice throws.
+ */
+
+/** SageMaker's range scalings for tuning. */
+export type Scaling = 'Auto' | 'Linear' | 'Logarithmic' | 'ReverseLogarithmic';
+
+interface HyperparameterBase {
+  name: string;
+  description: string;
+  /** Required parameters have no default and must be given. */
+  required?: boolean;
+}
+
+export interface IntegerHyperparameter extends HyperparameterBase {
+  type: 'integer';
+  default?: number;
+  min?: number;
+  max?: number;
+  /** The range a tuning job searches when the parameter is named without bounds. */
+  tunable?: { min: number; max: number; scaling: Scaling };
+}
+
+export interface ContinuousHyperparameter extends HyperparameterBase {
+  type: 'continuous';
+  default?: number;
+  min?: number;
+  max?: number;
+  /** Whether min/max themselves are allowed. @default true */
+  minInclusive?: boolean;
+  maxInclusive?: boolean;
+  tunable?: { min: number; max: number; scaling: Scaling };
+}
+
+export interface CategoricalHyperparameter extends HyperparameterBase {
+  type: 'categorical';
+  values: readonly string[];
+  default?: string;
+  tunable?: { values: readonly string[] };
+}
+
+export interface BooleanHyperparameter extends HyperparameterBase {
+  type: 'boolean';
+  default?: boolean;
+}
+
+export type HyperparameterSpec = IntegerHyperparameter | ContinuousHyperparameter | CategoricalHyperparameter | BooleanHyperparameter;
+
+/** Typed hyperparameter values after validation (defaults filled in). */
+export type Hyperparameters = Record<string, number | string | boolean>;
+
+/** A metric an algorithm emits, named as SageMaker does (`validation:auc`, `train:rmse`). */
+export interface MetricDefinition {
+  name: string;
+  goal: 'maximize' | 'minimize';
+}
+
+/** One input channel's files on local disk (SageMaker: `input/data/<channel>/`). */
+export interface ChannelInput {
+  /** Files of the channel, in order. */
+  files: string[];
+  /** `text/csv` (target first, no header), `application/x-parquet`, `application/jsonlines`. */
+  contentType: string;
+}
+
+/** What `train` gets; the executor builds it from the job's working folder. */
+export interface TrainContext {
+  hyperparameters: Hyperparameters;
+  channels: Record<string, ChannelInput>;
+  /** Write the model here; the executor packs it as model.tar.gz. */
+  modelDir: string;
+  /** Resume state lives here; restored on a retry. */
+  checkpointDir: string;
+  /** Worker threads the algorithm may use. */
+  threads: number;
+  /** Seed for every random choice; recorded in the artifact. */
+  seed: number;
+  signal: AbortSignal;
+  log(line: string): void;
+  /** Emits a metric value (also printed as `#metric name=value step=n` for regex definitions). */
+  metric(name: string, value: number, step?: number): void;
+}
+
+/** Batch prediction over dense rows (no label column). */
+export interface Predictor {
+  /** Features per row the model expects. */
+  readonly numFeatures: number;
+  /**
+   * Predicts `rows` rows of `numFeatures` values each (row-major; NaN = missing).
+   * Returns one value per row, or `outputsPerRow` values per row (e.g. class
+   * probabilities), row-major.
+   */
+  predict(features: Float32Array, rows: number): { values: Float32Array; outputsPerRow: number };
+}
+
+export interface Algorithm {
+  name: string;
+  version: string;
+  description: string;
+  hyperparameters: readonly HyperparameterSpec[];
+  metrics: readonly MetricDefinition[];
+  /** Content types the training channels accept. */
+  inputContentTypes: readonly string[];
+  requiredChannels: readonly string[];
+  optionalChannels: readonly string[];
+  train(ctx: TrainContext): Promise<void>;
+  /** Loads a model from an unpacked model folder; checks format/algorithm/version. */
+  load(modelDir: string): Promise<Predictor>;
+}
