@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
@@ -26,7 +26,8 @@ export interface ApiOptions {
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel },
-    disableRequestLogging: true,
+    // Per-request lines are noise on a laptop; errors are still logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.jsonBodyLimit,
     // Query strings like ?tag=a=1&tag=b=2 become arrays.
     routerOptions: { maxParamLength: 256 },
