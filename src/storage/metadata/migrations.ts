@@ -57,4 +57,37 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('users').execute();
     },
   },
+  '0002_job_queue': {
+    async up(db: Kysely<any>) {
+      // The embedded job queue. `seq` orders jobs FIFO within a priority (a per-process
+      // monotonic number; created_at alone ties within a millisecond).
+      await db.schema
+        .createTable('queue_jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('payload_json', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('max_attempts', 'integer', (c) => c.notNull())
+        .addColumn('backoff_ms', 'integer', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('run_after', 'text', (c) => c.notNull())
+        .addColumn('lease_token', 'text')
+        .addColumn('lease_expires_at', 'text')
+        .addColumn('worker_id', 'text')
+        .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('result_json', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('queue_jobs_state_run_after_idx').on('queue_jobs').columns(['state', 'run_after']).execute();
+      await db.schema.createIndex('queue_jobs_state_lease_idx').on('queue_jobs').columns(['state', 'lease_expires_at']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('queue_jobs').execute();
+    },
+  },
 };

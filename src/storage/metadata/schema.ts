@@ -49,10 +49,38 @@ export interface DatasetsTable {
   deleted_at: string | null;
 }
 
+/** One job of the embedded job queue (migration 0002). */
+export interface QueueJobsTable {
+  id: string;
+  kind: string;
+  payload_json: string;
+  /** queued | running | succeeded | failed | cancelled */
+  state: string;
+  attempt: number;
+  max_attempts: number;
+  backoff_ms: number;
+  /** Lower runs first. */
+  priority: number;
+  /** FIFO order within a priority. */
+  seq: number | string;
+  run_after: string;
+  lease_token: string | null;
+  lease_expires_at: string | null;
+  worker_id: string | null;
+  /** 0 or 1. */
+  cancel_requested: Generated<number>;
+  last_error: string | null;
+  result_json: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
   datasets: DatasetsTable;
+  queue_jobs: QueueJobsTable;
 }
 
 export type { Generated };

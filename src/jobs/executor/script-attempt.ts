@@ -1,0 +1,126 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as tar from 'tar';
+import { compileMetricDefinitions, type MetricDefinitionInput } from './metrics.js';
+import { runProcess } from './process-runner.js';
+import { hyperparameterArgs, scriptEnvironment } from './sm-env.js';
+import { createWorkDir, type WorkDir } from './workdir.js';
+
+export interface ChannelFiles {
+  contentType: string;
+  /** Local files copied into `input/data/<channel>/`. */
+  files: string[];
+}
+
+export interface ScriptAttemptSpec {
+  jobName: string;
+  /** An empty folder for this attempt. */
+  root: string;
+  /** Folder with the user's code (copied to `<root>/code`). */
+  sourceDir: string;
+  /** Entry point inside `sourceDir`: `.py`, `.js`/`.mjs`/`.cjs` or `.ts`. */
+  entryPoint: string;
+  hyperparameters: Record<string, string>;
+  channels: Record<string, ChannelFiles>;
+  metricDefinitions?: MetricDefinitionInput[];
+  timeLimitMs?: number;
+  signal?: AbortSignal;
+  maxLogBytes?: number;
+  numCpus?: number;
+  onLog?: (line: string) => void;
+  onMetric?: (name: string, value: number) => void;
+}
+
+export interface AttemptResult {
+  status: 'Completed' | 'Failed' | 'Stopped';
+  secondaryStatus: 'Completed' | 'Failed' | 'Stopped' | 'MaxRuntimeExceeded';
+  failureReason: string | null;
+  /** `model/` packed as `model.tar.gz`, when the attempt completed. */
+  modelArchive: string | null;
+  workDir: WorkDir;
+  logTruncated: boolean;
+}
+
+const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+
+/** The interpreter for an entry point, chosen by its extension. */
+function commandFor(entry: string): { command: string; args: string[] } {
+  const ext = path.extname(entry).toLowerCase();
+  if (ext === '.py') return { command: 'python3', args: ['-u', entry] };
+  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return { command: process.execPath, args: [entry] };
+  if (ext === '.ts' || ext === '.mts') {
+    // TypeScript entry points run through tsx's loader (ESM and CommonJS hooks),
+    // resolved from this package since the user's folder has no node_modules.
+    return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), entry] };
+  }
+  throw new Error(`Unsupported entry point '${entry}': use .py, .js, .mjs, .cjs or .ts`);
+}
+
+/**
+ * Runs one attempt of a script-mode training job: lays out the SageMaker folders,
+ * copies code and data in, runs the entry point with the `SM_*` environment and the
+ * hyperparameters as `--key value` arguments in a clean environment (as an
+ * unprivileged user when the platform runs as root), extracts metrics from the log,
+ * and packs `model/` as `model.tar.gz` when the script succeeds.
+ */
+export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<AttemptResult> {
+  const extract = compileMetricDefinitions(spec.metricDefinitions ?? []);
+  const { command, args } = commandFor(spec.entryPoint);
+  const workDir = await createWorkDir(spec.root, {
+    hyperparameters: spec.hyperparameters,
+    channels: Object.fromEntries(Object.entries(spec.channels).map(([n, c]) => [n, { contentType: c.contentType }])),
+  });
+  const codeDir = path.join(spec.root, 'code');
+  await fs.cp(spec.sourceDir, codeDir, { recursive: true });
+  for (const [name, channel] of Object.entries(spec.channels)) {
+    for (const file of channel.files) await fs.copyFile(file, path.join(workDir.channelDir(name), path.basename(file)));
+  }
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await chownTree(spec.root, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
+  const env = {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: spec.root,
+    LANG: 'C.UTF-8',
+    PYTHONUNBUFFERED: '1',
+    ...scriptEnvironment({ jobName: spec.jobName, workDir, hyperparameters: spec.hyperparameters, channels: spec.channels, entryPoint: spec.entryPoint, numCpus: spec.numCpus }),
+  };
+  const result = await runProcess({
+    command,
+    args: [...args, ...hyperparameterArgs(spec.hyperparameters)],
+    cwd: codeDir,
+    env,
+    timeLimitMs: spec.timeLimitMs,
+    signal: spec.signal,
+    maxLogBytes: spec.maxLogBytes,
+    ...(asRoot ? UNPRIVILEGED : {}),
+    onLine: (line) => {
+      spec.onLog?.(line);
+      for (const m of extract(line)) spec.onMetric?.(m.name, m.value);
+    },
+  });
+  const base = { workDir, logTruncated: result.logTruncated };
+  if (result.ended === 'timeout') {
+    return { ...base, status: 'Stopped', secondaryStatus: 'MaxRuntimeExceeded', failureReason: `MaxRuntimeExceeded: the job ran longer than ${Math.round((spec.timeLimitMs ?? 0) / 1000)} s`, modelArchive: null };
+  }
+  if (result.ended === 'stopped') return { ...base, status: 'Stopped', secondaryStatus: 'Stopped', failureReason: null, modelArchive: null };
+  if (result.exitCode !== 0) {
+    return { ...base, status: 'Failed', secondaryStatus: 'Failed', failureReason: await failureReason(workDir, result), modelArchive: null };
+  }
+  const modelArchive = path.join(spec.root, 'model.tar.gz');
+  await tar.c({ gzip: true, file: modelArchive, cwd: workDir.modelDir, portable: true }, await fs.readdir(workDir.modelDir));
+  return { ...base, status: 'Completed', secondaryStatus: 'Completed', failureReason: null, modelArchive };
+}
+
+/** SageMaker's contract: `output/failure` says why; else the last lines of the log. */
+async function failureReason(workDir: WorkDir, result: { exitCode: number | null; signal: string | null; tail: string[] }): Promise<string> {
+  const written = await fs.readFile(path.join(workDir.outputDir, 'failure'), 'utf8').catch(() => '');
+  if (written.trim()) return written.trim().slice(0, 1024);
+  const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+  const tail = result.tail.slice(-10).join('\n');
+  return `AlgorithmError: the script ${how}${tail ? `; last log lines:\n${tail}` : ''}`.slice(0, 4096);
+}
+
+async function chownTree(root: string, uid: number, gid: number): Promise<void> {
+  await fs.chown(root, uid, gid);
+  for (const entry of await fs.readdir(root, { recursive: true })) await fs.lchown(path.join(root, entry), uid, gid);
+}
