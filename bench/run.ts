@@ -4,6 +4,10 @@
  */
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   ingest: () => import('./ingest.bench.js'),
+  gbdt: () => import('./gbdt.bench.js'),
+  kmeans: () => import('./kmeans.bench.js'),
+  pca: () => import('./pca.bench.js'),
+  linear: () => import('./linear.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,27 @@
+/**
+ * The built-in algorithms: one import and one table entry per algorithm folder.
+ */
+import type { Algorithm } from './algorithm.js';
+import { hasAlgorithm, registerAlgorithm } from './registry.js';
+import { xgboost } from './xgboost/index.js';
+import { linearLearner } from './linear-learner/index.js';
+import { kmeans } from './kmeans/index.js';
+import { pca } from './pca/index.js';
+
+/** Every built-in algorithm, in the order they are listed. */
+export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
+  xgboost,
+  linearLearner,
+  kmeans,
+  pca,
+];
+
+/**
+ * Registers the built-ins. Idempotent: a built-in already registered is skipped, so
+ * several entry points (server, worker, CLI) may call it.
+ */
+export function registerBuiltins(): void {
+  for (const algorithm of BUILTIN_ALGORITHMS) {
+    if (!hasAlgorithm(algorithm.name)) registerAlgorithm(algorithm);
+  }
+}

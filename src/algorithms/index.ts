@@ -1,0 +1,24 @@
+/**
+ * Built-in algorithms: the registry, hyperparameter validation, the CSV matrix loader
+ * and the built-in table. Other capabilities import only from here.
+ */
+export type {
+  Algorithm,
+  BooleanHyperparameter,
+  CategoricalHyperparameter,
+  ChannelInput,
+  ContinuousHyperparameter,
+  HyperparameterSpec,
+  Hyperparameters,
+  IntegerHyperparameter,
+  MetricDefinition,
+  Predictor,
+  Scaling,
+  TrainContext,
+} from './algorithm.js';
+export { getAlgorithm, hasAlgorithm, listAlgorithms, registerAlgorithm, unregisterAlgorithm } from './registry.js';
+export { describeRange, resolveHyperparameters } from './hyperparameters.js';
+export type { HyperparameterInput } from './hyperparameters.js';
+export { loadCsvMatrix } from './data/matrix.js';
+export type { CsvMatrixOptions, Matrix } from './data/matrix.js';
+export { BUILTIN_ALGORITHMS, registerBuiltins } from './builtins.js';

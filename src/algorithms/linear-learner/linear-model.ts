@@ -1,0 +1,109 @@
+/**
+ * The linear learner artifact (`model.json`) and its predictor. Weights apply to raw
+ * features (the training normalisation is folded in); a missing feature counts as its
+ * training mean.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { OrchardError } from '../../core/errors.js';
+import type { Hyperparameters, Predictor } from '../algorithm.js';
+import { LOSSES, PREDICTOR_TYPES, type Loss, type PredictorType } from './hyperparameters.js';
+
+export const LINEAR_FORMAT = 'orchard-linear-learner';
+export const LINEAR_VERSION = '1.0.0';
+export const MODEL_FILE = 'model.json';
+
+export interface LinearArtifact {
+  format: typeof LINEAR_FORMAT;
+  algorithm: 'linear-learner';
+  version: string;
+  hyperparameters: Hyperparameters;
+  seed: number;
+  predictorType: PredictorType;
+  loss: Loss;
+  featureDim: number;
+  /** 1 for binary and regressor, num_classes for multiclass. */
+  outputs: number;
+  /** outputs × featureDim, row-major. */
+  weights: number[];
+  bias: number[];
+  /** Training means of the features (used for missing values). */
+  mean: number[];
+  selected: Record<string, unknown>;
+  metrics: Record<string, number>;
+}
+
+export async function saveLinear(modelDir: string, artifact: LinearArtifact): Promise<void> {
+  await fs.mkdir(modelDir, { recursive: true });
+  await fs.writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
+}
+
+function invalid(message: string, details?: Record<string, unknown>): OrchardError {
+  return new OrchardError('ORCH_MODEL_INVALID', { message, details });
+}
+
+const finiteArray = (a: unknown, n: number): boolean => Array.isArray(a) && a.length === n && a.every(Number.isFinite);
+
+export async function readLinear(modelDir: string): Promise<LinearArtifact> {
+  let a: LinearArtifact;
+  try {
+    a = JSON.parse(await fs.readFile(path.join(modelDir, MODEL_FILE), 'utf8')) as LinearArtifact;
+  } catch (cause) {
+    throw new OrchardError('ORCH_MODEL_INVALID', { message: `No readable ${MODEL_FILE} in the model folder`, cause });
+  }
+  if (a?.format !== LINEAR_FORMAT || a.algorithm !== 'linear-learner') {
+    throw invalid(`Not a linear-learner model (format ${JSON.stringify(a?.format)}, algorithm ${JSON.stringify(a?.algorithm)})`);
+  }
+  if (a.version !== LINEAR_VERSION) throw invalid(`linear-learner model version ${a.version} is not ${LINEAR_VERSION}`, { version: a.version });
+  if (!PREDICTOR_TYPES.includes(a.predictorType) || !LOSSES.includes(a.loss)) throw invalid('linear-learner model has an unknown predictor type or loss');
+  const { featureDim: d, outputs: k } = a;
+  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(k) || k < 1) throw invalid('linear-learner model has a bad featureDim or outputs');
+  if (!finiteArray(a.weights, k * d) || !finiteArray(a.bias, k) || !finiteArray(a.mean, d)) throw invalid('linear-learner model arrays do not match featureDim and outputs');
+  if (typeof a.seed !== 'number' || typeof a.hyperparameters !== 'object' || a.hyperparameters === null) throw invalid('linear-learner model lacks its seed or hyperparameters');
+  return a;
+}
+
+/**
+ * binary_classifier: probability of class 1 (logistic loss) or the raw score (hinge);
+ * multiclass_classifier: class probabilities (outputsPerRow = num_classes);
+ * regressor: the predicted value.
+ */
+export function linearPredictor(a: Pick<LinearArtifact, 'predictorType' | 'loss' | 'featureDim' | 'outputs' | 'weights' | 'bias' | 'mean'>): Predictor {
+  const d = a.featureDim;
+  const k = a.outputs;
+  const W = Float64Array.from(a.weights);
+  const b = Float64Array.from(a.bias);
+  const mean = Float64Array.from(a.mean);
+  const sigmoid = a.predictorType === 'binary_classifier' && a.loss === 'logistic';
+  const softmax = a.predictorType === 'multiclass_classifier';
+  return {
+    numFeatures: d,
+    predict(features: Float32Array, rows: number) {
+      if (features.length !== rows * d) {
+        throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
+      }
+      const values = new Float32Array(rows * k);
+      const z = new Float64Array(k);
+      for (let i = 0; i < rows; i++) {
+        const o = i * d;
+        for (let c = 0; c < k; c++) {
+          let s = b[c];
+          const wo = c * d;
+          for (let j = 0; j < d; j++) {
+            const x = features[o + j];
+            s += W[wo + j] * (x === x ? x : mean[j]);
+          }
+          z[c] = s;
+        }
+        if (softmax) {
+          let zmax = -Infinity;
+          for (let c = 0; c < k; c++) zmax = Math.max(zmax, z[c]);
+          let sum = 0;
+          for (let c = 0; c < k; c++) sum += (z[c] = Math.exp(z[c] - zmax));
+          for (let c = 0; c < k; c++) values[i * k + c] = z[c] / sum;
+        } else values[i] = sigmoid ? 1 / (1 + Math.exp(-z[0])) : z[0];
+      }
+      return { values, outputsPerRow: k };
+    },
+  };
+}

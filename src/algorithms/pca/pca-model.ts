@@ -1,0 +1,92 @@
+/**
+ * The PCA artifact (`model.json`): what it is (format, algorithm, version), the
+ * hyperparameters and seed, the mean, the components, singular values and explained
+ * variance (ratio) — and the predictor that projects rows onto the components.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { OrchardError } from '../../core/errors.js';
+import type { Hyperparameters, Predictor } from '../algorithm.js';
+
+export const PCA_FORMAT = 'orchard-pca';
+export const PCA_VERSION = '1.0.0';
+export const MODEL_FILE = 'model.json';
+
+export interface PcaArtifact {
+  format: typeof PCA_FORMAT;
+  algorithm: 'pca';
+  version: string;
+  hyperparameters: Hyperparameters;
+  seed: number;
+  featureDim: number;
+  numComponents: number;
+  subtractMean: boolean;
+  mean: number[];
+  /** numComponents × featureDim, row-major. */
+  components: number[];
+  singularValues: number[];
+  explainedVariance: number[];
+  explainedVarianceRatio: number[];
+  rows: number;
+}
+
+export async function savePca(modelDir: string, artifact: PcaArtifact): Promise<void> {
+  await fs.mkdir(modelDir, { recursive: true });
+  await fs.writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
+}
+
+function invalid(message: string, details?: Record<string, unknown>): OrchardError {
+  return new OrchardError('ORCH_MODEL_INVALID', { message, details });
+}
+
+const finiteArray = (a: unknown, n: number): boolean => Array.isArray(a) && a.length === n && a.every(Number.isFinite);
+
+export async function readPca(modelDir: string): Promise<PcaArtifact> {
+  let a: PcaArtifact;
+  try {
+    a = JSON.parse(await fs.readFile(path.join(modelDir, MODEL_FILE), 'utf8')) as PcaArtifact;
+  } catch (cause) {
+    throw new OrchardError('ORCH_MODEL_INVALID', { message: `No readable ${MODEL_FILE} in the model folder`, cause });
+  }
+  if (a?.format !== PCA_FORMAT || a.algorithm !== 'pca') {
+    throw invalid(`Not a PCA model (format ${JSON.stringify(a?.format)}, algorithm ${JSON.stringify(a?.algorithm)})`);
+  }
+  if (a.version !== PCA_VERSION) throw invalid(`PCA model version ${a.version} is not ${PCA_VERSION}`, { version: a.version });
+  const { featureDim: d, numComponents: k } = a;
+  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(k) || k < 1 || k > d) throw invalid('PCA model has a bad featureDim or numComponents');
+  if (!finiteArray(a.mean, d) || !finiteArray(a.components, k * d) || !finiteArray(a.singularValues, k) || !finiteArray(a.explainedVarianceRatio, k)) {
+    throw invalid('PCA model arrays do not match featureDim and numComponents');
+  }
+  if (typeof a.seed !== 'number' || typeof a.hyperparameters !== 'object' || a.hyperparameters === null) throw invalid('PCA model lacks its seed or hyperparameters');
+  return a;
+}
+
+/** Projects rows onto the components: (x − mean)·Vᵀ; a missing value counts as the mean. */
+export function pcaPredictor(a: Pick<PcaArtifact, 'featureDim' | 'numComponents' | 'mean' | 'components'>): Predictor {
+  const d = a.featureDim;
+  const k = a.numComponents;
+  const mean = Float64Array.from(a.mean);
+  const V = Float64Array.from(a.components);
+  return {
+    numFeatures: d,
+    predict(features: Float32Array, rows: number) {
+      if (features.length !== rows * d) {
+        throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
+      }
+      const values = new Float32Array(rows * k);
+      const x = new Float64Array(d);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < d; j++) {
+          const v = features[i * d + j];
+          x[j] = v === v ? v - mean[j] : 0;
+        }
+        for (let c = 0; c < k; c++) {
+          let s = 0;
+          for (let j = 0; j < d; j++) s += x[j] * V[c * d + j];
+          values[i * k + c] = s;
+        }
+      }
+      return { values, outputsPerRow: k };
+    },
+  };
+}
