@@ -2,14 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadCsvMatrix, resolveHyperparameters } from '../src/algorithms/index.js';
 import { toBoosterOptions, trainBooster, XGBOOST_HYPERPARAMETERS } from '../src/algorithms/xgboost/index.js';
 import { auc } from '../src/algorithms/xgboost/metrics.js';
+import { DATA, PEERS, PYTHON } from './support.js';
 
-const DATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
-const PEERS = process.env.ORCHARD_PEERS_DIR ?? '/work/shared/peers';
-const PYTHON = '/usr/bin/python3';
 
 /** The peers' classification set (1M + 200k rows x 28), generated once into bench/data. */
 function ensureData(): { train: string; test: string } {

@@ -9,47 +9,7 @@ import { kmeansOptions } from '../src/algorithms/kmeans/hyperparameters.js';
 import { toShared } from '../src/algorithms/parallel/kernel-pool.js';
 import { fitKMeans } from '../src/algorithms/kmeans/kmeans-core.js';
 import { kmeansPredictor } from '../src/algorithms/kmeans/kmeans-model.js';
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const DATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
-const PEERS = process.env.ORCHARD_PEERS_DIR ?? '/work/shared/peers';
-
-type BenchLine = Record<string, unknown> & { peer: string; train_s: number; metric: number };
-
-function benchArgs(args: string[]) {
-  const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
-  return { repeat: opt('--repeat', 1), threads: opt('--threads', 2), peer: !args.includes('--no-peer') };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const emit = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify({ ...line, date: new Date().toISOString().slice(0, 10) }) + '\n');
-
-/** The generated data file; made with the peers' make_data.py when missing. */
-async function dataFile(name: string, only: string): Promise<string> {
-  const file = path.join(DATA, name);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(DATA, { recursive: true });
-    await exec('/usr/bin/python3', [path.join(PEERS, 'make_data.py'), DATA, '--only', only]);
-  }
-  return file;
-}
-
-function exec(cmd: string, argv: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(cmd, argv, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} failed: ${stderr}`)) : resolve(stdout))),
-  );
-}
-
-/** Runs one step of the peers' harness on the same data; returns its JSON lines. */
-async function runPeer(step: string, a: { repeat: number; threads: number }): Promise<BenchLine[]> {
-  const out = await exec('/usr/bin/python3', [path.join(PEERS, 'peers.py'), '--data', DATA, step, '--repeat', String(a.repeat), '--threads', String(a.threads)]);
-  const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BenchLine);
-  for (const l of lines) emit(l);
-  return lines;
-}
+import { benchArgs, dataFile, emit, median, runPeer, type BenchLine } from './support.js';
 
 export async function run(args: string[]): Promise<void> {
   const a = benchArgs(args);
