@@ -3,14 +3,12 @@
  * (format, algorithm, version), records the hyperparameters and seed it was trained
  * with, and holds the k × d centres.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
+import { invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 
 export const KMEANS_FORMAT = 'orchard-kmeans';
 export const KMEANS_VERSION = '1.0.0';
-export const MODEL_FILE = 'model.json';
 
 export interface KMeansArtifact {
   format: typeof KMEANS_FORMAT;
@@ -26,31 +24,16 @@ export interface KMeansArtifact {
 }
 
 export async function saveKMeans(modelDir: string, artifact: KMeansArtifact): Promise<void> {
-  await fs.mkdir(modelDir, { recursive: true });
-  await fs.writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
-}
-
-function invalid(message: string, details?: Record<string, unknown>): OrchardError {
-  return new OrchardError('ORCH_MODEL_INVALID', { message, details });
+  await writeModelFile(modelDir, artifact);
 }
 
 /** Reads and checks an artifact; any mismatch is `ORCH_MODEL_INVALID`. */
 export async function readKMeans(modelDir: string): Promise<KMeansArtifact> {
-  let a: KMeansArtifact;
-  try {
-    a = JSON.parse(await fs.readFile(path.join(modelDir, MODEL_FILE), 'utf8')) as KMeansArtifact;
-  } catch (cause) {
-    throw new OrchardError('ORCH_MODEL_INVALID', { message: `No readable ${MODEL_FILE} in the model folder`, cause });
-  }
-  if (a?.format !== KMEANS_FORMAT || a.algorithm !== 'kmeans') {
-    throw invalid(`Not a k-means model (format ${JSON.stringify(a?.format)}, algorithm ${JSON.stringify(a?.algorithm)})`);
-  }
-  if (a.version !== KMEANS_VERSION) throw invalid(`k-means model version ${a.version} is not ${KMEANS_VERSION}`, { version: a.version });
-  if (!Number.isInteger(a.k) || a.k < 1 || !Number.isInteger(a.featureDim) || a.featureDim < 1) throw invalid('k-means model has a bad k or featureDim');
+  const a = await readModelFile<KMeansArtifact>(modelDir, { format: KMEANS_FORMAT, algorithm: 'kmeans', version: KMEANS_VERSION, label: 'k-means' });
+  if (!Number.isInteger(a.k) || a.k < 1 || !Number.isInteger(a.featureDim) || a.featureDim < 1) throw invalidModel('k-means model has a bad k or featureDim');
   if (!Array.isArray(a.centers) || a.centers.length !== a.k * a.featureDim || !a.centers.every(Number.isFinite)) {
-    throw invalid('k-means model centres do not match k × featureDim');
+    throw invalidModel('k-means model centres do not match k × featureDim');
   }
-  if (typeof a.seed !== 'number' || typeof a.hyperparameters !== 'object' || a.hyperparameters === null) throw invalid('k-means model lacks its seed or hyperparameters');
   return a;
 }
 

@@ -3,15 +3,13 @@
  * features (the training normalisation is folded in); a missing feature counts as its
  * training mean.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
+import { finiteArray, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { LOSSES, PREDICTOR_TYPES, type Loss, type PredictorType } from './hyperparameters.js';
 
 export const LINEAR_FORMAT = 'orchard-linear-learner';
 export const LINEAR_VERSION = '1.0.0';
-export const MODEL_FILE = 'model.json';
 
 export interface LinearArtifact {
   format: typeof LINEAR_FORMAT;
@@ -34,32 +32,15 @@ export interface LinearArtifact {
 }
 
 export async function saveLinear(modelDir: string, artifact: LinearArtifact): Promise<void> {
-  await fs.mkdir(modelDir, { recursive: true });
-  await fs.writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
+  await writeModelFile(modelDir, artifact);
 }
-
-function invalid(message: string, details?: Record<string, unknown>): OrchardError {
-  return new OrchardError('ORCH_MODEL_INVALID', { message, details });
-}
-
-const finiteArray = (a: unknown, n: number): boolean => Array.isArray(a) && a.length === n && a.every(Number.isFinite);
 
 export async function readLinear(modelDir: string): Promise<LinearArtifact> {
-  let a: LinearArtifact;
-  try {
-    a = JSON.parse(await fs.readFile(path.join(modelDir, MODEL_FILE), 'utf8')) as LinearArtifact;
-  } catch (cause) {
-    throw new OrchardError('ORCH_MODEL_INVALID', { message: `No readable ${MODEL_FILE} in the model folder`, cause });
-  }
-  if (a?.format !== LINEAR_FORMAT || a.algorithm !== 'linear-learner') {
-    throw invalid(`Not a linear-learner model (format ${JSON.stringify(a?.format)}, algorithm ${JSON.stringify(a?.algorithm)})`);
-  }
-  if (a.version !== LINEAR_VERSION) throw invalid(`linear-learner model version ${a.version} is not ${LINEAR_VERSION}`, { version: a.version });
-  if (!PREDICTOR_TYPES.includes(a.predictorType) || !LOSSES.includes(a.loss)) throw invalid('linear-learner model has an unknown predictor type or loss');
+  const a = await readModelFile<LinearArtifact>(modelDir, { format: LINEAR_FORMAT, algorithm: 'linear-learner', version: LINEAR_VERSION, label: 'linear-learner' });
+  if (!PREDICTOR_TYPES.includes(a.predictorType) || !LOSSES.includes(a.loss)) throw invalidModel('linear-learner model has an unknown predictor type or loss');
   const { featureDim: d, outputs: k } = a;
-  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(k) || k < 1) throw invalid('linear-learner model has a bad featureDim or outputs');
-  if (!finiteArray(a.weights, k * d) || !finiteArray(a.bias, k) || !finiteArray(a.mean, d)) throw invalid('linear-learner model arrays do not match featureDim and outputs');
-  if (typeof a.seed !== 'number' || typeof a.hyperparameters !== 'object' || a.hyperparameters === null) throw invalid('linear-learner model lacks its seed or hyperparameters');
+  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(k) || k < 1) throw invalidModel('linear-learner model has a bad featureDim or outputs');
+  if (!finiteArray(a.weights, k * d) || !finiteArray(a.bias, k) || !finiteArray(a.mean, d)) throw invalidModel('linear-learner model arrays do not match featureDim and outputs');
   return a;
 }
 

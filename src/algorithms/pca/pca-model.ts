@@ -3,14 +3,12 @@
  * hyperparameters and seed, the mean, the components, singular values and explained
  * variance (ratio) — and the predictor that projects rows onto the components.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
+import { finiteArray, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 
 export const PCA_FORMAT = 'orchard-pca';
 export const PCA_VERSION = '1.0.0';
-export const MODEL_FILE = 'model.json';
 
 export interface PcaArtifact {
   format: typeof PCA_FORMAT;
@@ -31,33 +29,16 @@ export interface PcaArtifact {
 }
 
 export async function savePca(modelDir: string, artifact: PcaArtifact): Promise<void> {
-  await fs.mkdir(modelDir, { recursive: true });
-  await fs.writeFile(path.join(modelDir, MODEL_FILE), JSON.stringify(artifact));
+  await writeModelFile(modelDir, artifact);
 }
-
-function invalid(message: string, details?: Record<string, unknown>): OrchardError {
-  return new OrchardError('ORCH_MODEL_INVALID', { message, details });
-}
-
-const finiteArray = (a: unknown, n: number): boolean => Array.isArray(a) && a.length === n && a.every(Number.isFinite);
 
 export async function readPca(modelDir: string): Promise<PcaArtifact> {
-  let a: PcaArtifact;
-  try {
-    a = JSON.parse(await fs.readFile(path.join(modelDir, MODEL_FILE), 'utf8')) as PcaArtifact;
-  } catch (cause) {
-    throw new OrchardError('ORCH_MODEL_INVALID', { message: `No readable ${MODEL_FILE} in the model folder`, cause });
-  }
-  if (a?.format !== PCA_FORMAT || a.algorithm !== 'pca') {
-    throw invalid(`Not a PCA model (format ${JSON.stringify(a?.format)}, algorithm ${JSON.stringify(a?.algorithm)})`);
-  }
-  if (a.version !== PCA_VERSION) throw invalid(`PCA model version ${a.version} is not ${PCA_VERSION}`, { version: a.version });
+  const a = await readModelFile<PcaArtifact>(modelDir, { format: PCA_FORMAT, algorithm: 'pca', version: PCA_VERSION, label: 'PCA' });
   const { featureDim: d, numComponents: k } = a;
-  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(k) || k < 1 || k > d) throw invalid('PCA model has a bad featureDim or numComponents');
+  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(k) || k < 1 || k > d) throw invalidModel('PCA model has a bad featureDim or numComponents');
   if (!finiteArray(a.mean, d) || !finiteArray(a.components, k * d) || !finiteArray(a.singularValues, k) || !finiteArray(a.explainedVarianceRatio, k)) {
-    throw invalid('PCA model arrays do not match featureDim and numComponents');
+    throw invalidModel('PCA model arrays do not match featureDim and numComponents');
   }
-  if (typeof a.seed !== 'number' || typeof a.hyperparameters !== 'object' || a.hyperparameters === null) throw invalid('PCA model lacks its seed or hyperparameters');
   return a;
 }
 
