@@ -1,10 +1,13 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AuthService } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
+import { openJobQueue, type JobQueue } from '../jobs/index.js';
+import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
 import { buildApi } from './server.js';
 
 export interface Platform {
@@ -14,6 +17,8 @@ export interface Platform {
   readonly artifacts: ArtifactStore;
   readonly datasets: DatasetService;
   readonly auth: AuthService;
+  readonly queue: JobQueue;
+  readonly training: TrainingService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: { created: boolean; token?: string; tokenFile?: string };
   close(): Promise<void>;
@@ -40,13 +45,19 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     closers.push(() => datasets.close());
     const auth = new AuthService(metadata);
     const bootstrap = await bootstrapAdmin(auth, config);
-    const app = await buildApi({ auth, datasets, artifacts }, config);
+    const queue = await openJobQueue(config.queueUrl, { metadata });
+    closers.push(() => queue.close());
+    const training = createTrainingService({ metadata, queue, datasets });
+    const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, config.workers)));
+    const workers = await startTrainingWorkers({ metadata, queue, datasets, artifacts, attemptsDir: config.attemptsDir, threads }, config.workers);
+    closers.push(() => workers.stop());
+    const app = await buildApi({ auth, datasets, artifacts, training }, config);
     closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, bootstrap, close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, bootstrap, close };
   } catch (err) {
     await close();
     throw err;

@@ -2,11 +2,13 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
+import type { TrainingService } from '../training/index.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { trainingRoutes } from './routes/training.js';
 import { userRoutes } from './routes/users.js';
 import { VERSION } from '../core/index.js';
 
@@ -14,6 +16,7 @@ export interface ApiDeps {
   auth: AuthService;
   datasets: DatasetService;
   artifacts: ArtifactStore;
+  training: TrainingService;
 }
 
 export interface ApiOptions {
@@ -58,6 +61,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       tokenRoutes(api, deps.auth);
       datasetRoutes(api, deps.datasets, { maxUploadBytes: options.maxUploadBytes });
       artifactRoutes(api, deps.artifacts, { maxUploadBytes: options.maxUploadBytes });
+      trainingRoutes(api, deps.training);
     },
     { prefix: '/api/v1' },
   );

@@ -11,14 +11,16 @@ export type Permission =
   | 'datasets:write'
   | 'artifacts:read'
   | 'artifacts:write'
+  | 'jobs:read'
+  | 'jobs:write'
   | 'users:manage'
   | 'tokens:own';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'users:manage', 'tokens:own']),
-  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'tokens:own']),
-  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'tokens:own']),
-  viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'tokens:own']),
+  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'users:manage', 'tokens:own']),
+  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'tokens:own']),
+  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'tokens:own']),
+  viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'tokens:own']),
 };
 
 export function isRole(value: unknown): value is Role {

@@ -3,6 +3,7 @@ import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { tokensCommand } from './commands/tokens.js';
+import { jobsCommand, trainCommand } from './commands/training.js';
 import { upCommand } from './commands/up.js';
 import { usersCommand } from './commands/users.js';
 import { client, exit, run } from './context.js';
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);
+  trainCommand(program);
+  jobsCommand(program);
 
   try {
     await program.parseAsync(argv);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OrchardError } from './errors.js';
@@ -28,6 +29,14 @@ export interface OrchardOptions {
   jsonBodyLimit?: number;
   /** `fatal|error|warn|info|debug|trace|silent`. @default `info` */
   logLevel?: string;
+  /** Training attempts this server runs at once (0: none, a fleet's workers do). @default cores */
+  workers?: number;
+  /**
+   * Parent of the attempts' working folders. Outside the home folder on purpose: user
+   * code runs unprivileged and must reach its folder, never the metadata DB or tokens.
+   * @default `<tmp>/orchard-attempts`
+   */
+  attemptsDir?: string;
 }
 
 export interface ResolvedConfig {
@@ -43,6 +52,8 @@ export interface ResolvedConfig {
   readonly maxUploadBytes: number;
   readonly jsonBodyLimit: number;
   readonly logLevel: string;
+  readonly workers: number;
+  readonly attemptsDir: string;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -61,6 +72,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     adminToken: env.ORCHARD_TOKEN || undefined,
     maxUploadBytes: env.ORCHARD_MAX_UPLOAD_BYTES ? Number(env.ORCHARD_MAX_UPLOAD_BYTES) : undefined,
     logLevel: env.ORCHARD_LOG_LEVEL || undefined,
+    workers: env.ORCHARD_WORKERS ? Number(env.ORCHARD_WORKERS) : undefined,
+    attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
   };
 }
 
@@ -78,6 +91,10 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
   if (!Number.isFinite(maxUploadBytes) || maxUploadBytes <= 0) {
     throw new OrchardError('ORCH_CONFIG_INVALID', { message: 'ORCHARD_MAX_UPLOAD_BYTES must be a positive number' });
   }
+  const workers = options.workers ?? os.availableParallelism();
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', { message: 'ORCHARD_WORKERS / --workers must be a whole number from 0 to 256' });
+  }
   return Object.freeze({
     home,
     port: parsePort(options.port ?? 7070),
@@ -91,6 +108,8 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     maxUploadBytes,
     jsonBodyLimit: options.jsonBodyLimit ?? 1024 * 1024,
     logLevel: options.logLevel ?? 'info',
+    workers,
+    attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
     workDir: path.join(home, 'work'),
   });
 }

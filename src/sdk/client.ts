@@ -5,6 +5,7 @@ import type { ArtifactInfo } from '../storage/index.js';
 import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../data/index.js';
 import { clientOptionsFromEnv } from '../core/index.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
+import { TrainingClient } from './training-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -199,6 +200,7 @@ export class Orchard {
   readonly users: UsersClient;
   readonly tokens: TokensClient;
   readonly artifacts: ArtifactsClient;
+  readonly training: TrainingClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -208,6 +210,7 @@ export class Orchard {
     this.users = new UsersClient(this.http);
     this.tokens = new TokensClient(this.http);
     this.artifacts = new ArtifactsClient(this.http);
+    this.training = new TrainingClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

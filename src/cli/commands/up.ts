@@ -9,8 +9,9 @@ export function upCommand(program: Command): void {
     .option('--port <port>', 'HTTP port (ORCHARD_PORT, default 7070)')
     .option('--home <dir>', 'data folder (ORCHARD_HOME, default ./.orchard)')
     .option('--host <host>', 'interface to bind (ORCHARD_HOST, default 127.0.0.1)')
+    .option('--workers <n>', 'training attempts run at once (ORCHARD_WORKERS, default: cores; 0 = none)')
     .option('--json', 'print start-up facts as JSON')
-    .action(async (opts: { port?: string; home?: string; host?: string; json?: boolean }) =>
+    .action(async (opts: { port?: string; home?: string; host?: string; workers?: string; json?: boolean }) =>
       run(opts, async () => {
         const fromEnv = optionsFromEnv();
         const config = resolveConfig({
@@ -18,6 +19,7 @@ export function upCommand(program: Command): void {
           ...(opts.port !== undefined ? { port: parsePort(opts.port) } : {}),
           ...(opts.home !== undefined ? { home: opts.home } : {}),
           ...(opts.host !== undefined ? { host: opts.host } : {}),
+          ...(opts.workers !== undefined ? { workers: Number(opts.workers) } : {}),
           logLevel: fromEnv.logLevel ?? 'warn',
         });
         // Loaded here so that client commands never load the server's stores and DuckDB.

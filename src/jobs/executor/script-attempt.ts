@@ -16,10 +16,15 @@ export interface ScriptAttemptSpec {
   jobName: string;
   /** An empty folder for this attempt. */
   root: string;
-  /** Folder with the user's code (copied to `<root>/code`). */
-  sourceDir: string;
+  /** Folder with the user's code (copied to `<root>/code`); none for a `program`. */
+  sourceDir?: string;
   /** Entry point inside `sourceDir`: `.py`, `.js`/`.mjs`/`.cjs` or `.ts`. */
   entryPoint: string;
+  /**
+   * Runs this program instead of an interpreter for the entry point (built-in
+   * algorithms); it gets the same folders, environment and limits.
+   */
+  program?: { command: string; args: string[] };
   hyperparameters: Record<string, string>;
   channels: Record<string, ChannelFiles>;
   metricDefinitions?: MetricDefinitionInput[];
@@ -65,13 +70,14 @@ function commandFor(entry: string): { command: string; args: string[] } {
  */
 export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<AttemptResult> {
   const extract = compileMetricDefinitions(spec.metricDefinitions ?? []);
-  const { command, args } = commandFor(spec.entryPoint);
+  const { command, args } = spec.program ?? commandFor(spec.entryPoint);
   const workDir = await createWorkDir(spec.root, {
     hyperparameters: spec.hyperparameters,
     channels: Object.fromEntries(Object.entries(spec.channels).map(([n, c]) => [n, { contentType: c.contentType }])),
   });
   const codeDir = path.join(spec.root, 'code');
-  await fs.cp(spec.sourceDir, codeDir, { recursive: true });
+  if (spec.sourceDir) await fs.cp(spec.sourceDir, codeDir, { recursive: true });
+  else await fs.mkdir(codeDir, { recursive: true });
   for (const [name, channel] of Object.entries(spec.channels)) {
     for (const file of channel.files) await fs.copyFile(file, path.join(workDir.channelDir(name), path.basename(file)));
   }

@@ -90,4 +90,50 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('queue_jobs').execute();
     },
   },
+  '0003_training_jobs': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('training_jobs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('secondary_status', 'text', (c) => c.notNull())
+        .addColumn('failure_reason', 'text')
+        .addColumn('spec_json', 'text', (c) => c.notNull())
+        .addColumn('final_metrics_json', 'text', (c) => c.notNull())
+        .addColumn('model_artifact', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('training_jobs_status_idx').on('training_jobs').columns(['status', 'created_at']).execute();
+      await db.schema
+        .createTable('training_job_metrics')
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('step', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('training_job_metrics_pk', ['job_name', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('training_job_logs')
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('line', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('training_job_logs_pk', ['job_name', 'seq'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('training_job_logs').execute();
+      await db.schema.dropTable('training_job_metrics').execute();
+      await db.schema.dropTable('training_jobs').execute();
+    },
+  },
 };

@@ -76,11 +76,49 @@ export interface QueueJobsTable {
   finished_at: string | null;
 }
 
+export interface TrainingJobsTable {
+  name: string;
+  status: string;
+  secondary_status: string;
+  failure_reason: string | null;
+  /** JSON: the job as created (algorithm or script, hyperparameters, resolved channels, limits). */
+  spec_json: string;
+  final_metrics_json: string;
+  model_artifact: string | null;
+  attempts: number;
+  stop_requested: number;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  updated_at: string;
+}
+
+export interface TrainingJobMetricsTable {
+  job_name: string;
+  seq: number;
+  name: string;
+  value: number;
+  step: number | null;
+  created_at: string;
+}
+
+export interface TrainingJobLogsTable {
+  job_name: string;
+  seq: number;
+  attempt: number;
+  line: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
   datasets: DatasetsTable;
   queue_jobs: QueueJobsTable;
+  training_jobs: TrainingJobsTable;
+  training_job_metrics: TrainingJobMetricsTable;
+  training_job_logs: TrainingJobLogsTable;
 }
 
 export type { Generated };

@@ -1,0 +1,96 @@
+import { getAlgorithm, registerBuiltins, resolveHyperparameters } from '../algorithms/index.js';
+import { OrchardError } from '../core/index.js';
+import type { DatasetService } from '../data/index.js';
+import { compileMetricDefinitions, type JobQueue } from '../jobs/index.js';
+import type { MetadataStore } from '../storage/index.js';
+import type { TrainingJobFilter, TrainingService } from './training-service.js';
+import { TrainingStore, type TrainingSpec } from './training-store.js';
+import type { CreateTrainingJobInput, TrainingJob } from './types.js';
+
+/** Queue kind of a training attempt. */
+export const TRAINING_KIND = 'training';
+const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
+
+export const queueJobId = (name: string) => `training-${name}`;
+
+export interface TrainingDeps {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  datasets: DatasetService;
+}
+
+/** Creates the training service: validation before queueing, then the queue does the rest. */
+export function createTrainingService(deps: TrainingDeps): TrainingService {
+  registerBuiltins();
+  const store = new TrainingStore(deps.metadata);
+  return {
+    async create(input: CreateTrainingJobInput): Promise<TrainingJob> {
+      const spec = await validate(deps, input);
+      await store.insert(input.name, spec, input.createdBy ?? null);
+      await deps.queue.enqueue(TRAINING_KIND, { name: input.name }, { jobId: queueJobId(input.name), maxAttempts: spec.maxRetries + 1, backoffMs: 1000 });
+      return store.describe(input.name);
+    },
+    list: (filter: TrainingJobFilter = {}) => store.list(filter),
+    describe: (name: string) => store.describe(name),
+    async logs(name, options = {}) {
+      const after = options.after ?? 0;
+      const lines = await store.logs(name, after, Math.min(options.limit ?? 1000, 10_000));
+      return { lines, nextSeq: lines.length ? lines[lines.length - 1].seq : after };
+    },
+    async stop(name: string): Promise<TrainingJob> {
+      const row = await store.row(name);
+      if (row.status !== 'InProgress') return store.describe(name);
+      await store.setStatus(name, 'Stopping', 'Stopping', { stop_requested: 1 });
+      const queued = await deps.queue.get(queueJobId(name));
+      await deps.queue.cancel(queueJobId(name)).catch(() => undefined);
+      // A job no worker holds stops at once; a running one when its worker sees the request.
+      if (!queued || queued.state === 'queued') await store.setStatus(name, 'Stopped', 'Stopped');
+      return store.describe(name);
+    },
+  };
+}
+
+async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Promise<TrainingSpec> {
+  if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
+    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Training job names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
+  }
+  if (Boolean(input.algorithm) === Boolean(input.script)) throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Give exactly one of algorithm or script' });
+  const hyperParameters = Object.fromEntries(Object.entries(input.hyperParameters ?? {}).map(([k, v]) => [k, String(v)]));
+  const channelRefs = input.channels ?? {};
+  if (input.algorithm) {
+    const algorithm = getAlgorithm(input.algorithm);
+    resolveHyperparameters(algorithm.hyperparameters, hyperParameters);
+    for (const required of algorithm.requiredChannels) {
+      if (!channelRefs[required]) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: `${algorithm.name} needs a '${required}' channel`, details: { channel: required } });
+    }
+    const known = new Set([...algorithm.requiredChannels, ...algorithm.optionalChannels]);
+    for (const name of Object.keys(channelRefs)) {
+      if (!known.has(name)) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: `${algorithm.name} has no '${name}' channel; it reads ${[...known].join(', ')}` });
+    }
+  }
+  try {
+    compileMetricDefinitions(input.metricDefinitions ?? []);
+  } catch (err) {
+    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: (err as Error).message });
+  }
+  const channels: TrainingSpec['channels'] = {};
+  for (const [channel, ref] of Object.entries(channelRefs)) {
+    const version = await deps.datasets.describe(ref);
+    if (input.algorithm && (version.format !== 'csv' || version.header)) {
+      throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
+        message: `Channel '${channel}': built-in algorithms read CSV without a header, target first (dataset ${version.name}@${version.version} is ${version.format}${version.header ? ' with a header' : ''})`,
+      });
+    }
+    channels[channel] = { dataset: version.name, version: version.version, contentType: version.format === 'csv' ? 'text/csv' : version.format === 'jsonl' ? 'application/jsonlines' : 'application/x-parquet' };
+  }
+  return {
+    algorithm: input.algorithm ?? null,
+    script: input.script ?? null,
+    hyperParameters,
+    channels,
+    maxRuntimeSeconds: input.maxRuntimeSeconds ?? 86_400,
+    maxRetries: input.maxRetries ?? 0,
+    metricDefinitions: input.metricDefinitions ?? [],
+    tags: input.tags ?? {},
+  };
+}

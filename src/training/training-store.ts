@@ -1,0 +1,109 @@
+import { OrchardError } from '../core/index.js';
+import type { MetadataStore, TrainingJobsTable } from '../storage/index.js';
+import type { LogLine, MetricPoint, SecondaryStatus, TrainingJob, TrainingJobStatus } from './types.js';
+
+/** What `spec_json` holds: the job as created, with its channels resolved. */
+export type TrainingSpec = Pick<TrainingJob, 'algorithm' | 'script' | 'hyperParameters' | 'channels' | 'maxRuntimeSeconds' | 'maxRetries' | 'metricDefinitions' | 'tags'>;
+
+/** Metric points kept per job in describe (the newest); all are stored. */
+const DESCRIBE_METRIC_POINTS = 2000;
+
+/** Reads and writes the training tables; the only code that knows their shape. */
+export class TrainingStore {
+  constructor(private readonly metadata: MetadataStore) {}
+
+  private get db() {
+    return this.metadata.db;
+  }
+
+  async insert(name: string, spec: TrainingSpec, createdBy: string | null): Promise<void> {
+    const now = new Date().toISOString();
+    try {
+      await this.db
+        .insertInto('training_jobs')
+        .values({ name, status: 'InProgress', secondary_status: 'Pending', failure_reason: null, spec_json: JSON.stringify(spec), final_metrics_json: '{}', model_artifact: null, attempts: 0, stop_requested: 0, created_by: createdBy, created_at: now, started_at: null, ended_at: null, updated_at: now })
+        .execute();
+    } catch (err) {
+      if (this.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_API_CONFLICT', { message: `A training job named '${name}' exists` });
+      throw err;
+    }
+  }
+
+  async row(name: string): Promise<TrainingJobsTable> {
+    const row = await this.db.selectFrom('training_jobs').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) throw new OrchardError('ORCH_JOB_NOT_FOUND', { message: `No training job '${name}'` });
+    return row;
+  }
+
+  async update(name: string, changes: Partial<TrainingJobsTable>): Promise<void> {
+    await this.db.updateTable('training_jobs').set({ ...changes, updated_at: new Date().toISOString() }).where('name', '=', name).execute();
+  }
+
+  async setStatus(name: string, status: TrainingJobStatus, secondary: SecondaryStatus, extra: Partial<TrainingJobsTable> = {}): Promise<void> {
+    const ended = status === 'Completed' || status === 'Failed' || status === 'Stopped';
+    await this.update(name, { status, secondary_status: secondary, ...(ended ? { ended_at: new Date().toISOString() } : {}), ...extra });
+  }
+
+  async describe(name: string): Promise<TrainingJob> {
+    const row = await this.row(name);
+    const points = await this.db
+      .selectFrom('training_job_metrics')
+      .select(['name', 'value', 'step', 'created_at'])
+      .where('job_name', '=', name)
+      .orderBy('seq', 'desc')
+      .limit(DESCRIBE_METRIC_POINTS)
+      .execute();
+    const metrics: MetricPoint[] = points.reverse().map((p) => ({ name: p.name, value: Number(p.value), step: p.step === null ? null : Number(p.step), timestamp: p.created_at }));
+    return toJob(row, metrics);
+  }
+
+  async list(filter: { status?: string; nameContains?: string; limit?: number; offset?: number }): Promise<{ items: TrainingJob[]; total: number }> {
+    let q = this.db.selectFrom('training_jobs');
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.nameContains) q = q.where('name', 'like', `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const total = Number((await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = await q.selectAll().orderBy('created_at', 'desc').limit(Math.min(filter.limit ?? 100, 1000)).offset(filter.offset ?? 0).execute();
+    return { items: rows.map((r) => toJob(r, [])), total };
+  }
+
+  async nextSeq(table: 'training_job_logs' | 'training_job_metrics', name: string): Promise<number> {
+    const r = await this.db.selectFrom(table).select((eb) => eb.fn.max('seq').as('m')).where('job_name', '=', name).executeTakeFirst();
+    return r?.m === null || r?.m === undefined ? 1 : Number(r.m) + 1;
+  }
+
+  async appendLogs(name: string, lines: Array<{ seq: number; attempt: number; line: string; at: string }>): Promise<void> {
+    if (lines.length === 0) return;
+    await this.db.insertInto('training_job_logs').values(lines.map((l) => ({ job_name: name, seq: l.seq, attempt: l.attempt, line: l.line, created_at: l.at }))).execute();
+  }
+
+  async appendMetrics(name: string, points: Array<{ seq: number; name: string; value: number; step: number | null; at: string }>): Promise<void> {
+    if (points.length === 0) return;
+    await this.db.insertInto('training_job_metrics').values(points.map((p) => ({ job_name: name, seq: p.seq, name: p.name, value: p.value, step: p.step, created_at: p.at }))).execute();
+  }
+
+  async logs(name: string, after: number, limit: number): Promise<LogLine[]> {
+    await this.row(name);
+    const rows = await this.db.selectFrom('training_job_logs').selectAll().where('job_name', '=', name).where('seq', '>', after).orderBy('seq').limit(limit).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), attempt: Number(r.attempt), line: r.line, timestamp: r.created_at }));
+  }
+}
+
+function toJob(row: TrainingJobsTable, metrics: MetricPoint[]): TrainingJob {
+  const spec = JSON.parse(row.spec_json) as TrainingSpec;
+  return {
+    name: row.name,
+    status: row.status as TrainingJobStatus,
+    secondaryStatus: row.secondary_status as SecondaryStatus,
+    failureReason: row.failure_reason,
+    ...spec,
+    finalMetrics: JSON.parse(row.final_metrics_json) as Record<string, number>,
+    metrics,
+    modelArtifact: row.model_artifact,
+    attempts: Number(row.attempts),
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,200 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { isOrchardError, newId } from '../core/index.js';
+import type { DatasetService } from '../data/index.js';
+import { runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
+import type { ArtifactStore, MetadataStore } from '../storage/index.js';
+import { queueJobId, TRAINING_KIND } from './training-jobs.js';
+import { TrainingStore, type TrainingSpec } from './training-store.js';
+
+export interface TrainingWorkerDeps {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  datasets: DatasetService;
+  artifacts: ArtifactStore;
+  /** Parent of the attempts' working folders; must be traversable by the unprivileged user. */
+  attemptsDir: string;
+  /** Threads each attempt may use. */
+  threads: number;
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+export interface TrainingWorkers {
+  stop(): Promise<void>;
+}
+
+const METRIC_LINE = /^#metric ([^=\s]+)=(-?[0-9.eE+-]+|NaN|-?Infinity)(?: step=(\d+))?$/;
+
+/** The built-in runner's file, next to this one (compiled `.js`, or `.ts` under tsx/vitest). */
+function runnerProgram(): { command: string; args: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const ext = path.extname(here);
+  const runner = path.join(path.dirname(here), `algorithm-runner${ext}`);
+  return ext === '.ts' ? { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), runner] } : { command: process.execPath, args: [runner] };
+}
+
+/** Starts `count` loops that claim training attempts from the queue and run them. */
+export async function startTrainingWorkers(deps: TrainingWorkerDeps, count: number): Promise<TrainingWorkers> {
+  await fs.mkdir(deps.attemptsDir, { recursive: true, mode: 0o711 });
+  await fs.chmod(deps.attemptsDir, 0o711);
+  const store = new TrainingStore(deps.metadata);
+  let stopping = false;
+  const running = new Set<AbortController>();
+  const loops = Array.from({ length: count }, (_, i) =>
+    (async () => {
+      const workerId = `${os.hostname()}-${process.pid}-${i}`;
+      while (!stopping) {
+        const job = await deps.queue.claim<{ name: string }>([TRAINING_KIND], { workerId, leaseMs: deps.leaseMs ?? 30_000 }).catch(() => null);
+        if (!job) {
+          await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
+          continue;
+        }
+        const controller = new AbortController();
+        running.add(controller);
+        await runJob(deps, store, job, controller).catch(() => undefined);
+        running.delete(controller);
+      }
+    })(),
+  );
+  return {
+    async stop() {
+      stopping = true;
+      for (const c of running) c.abort();
+      await Promise.all(loops);
+    },
+  };
+}
+
+async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, controller: AbortController): Promise<void> {
+  const name = job.payload.name;
+  const row = await store.row(name);
+  if (row.stop_requested || row.status !== 'InProgress') {
+    await store.setStatus(name, 'Stopped', 'Stopped');
+    await deps.queue.fail(job, { message: 'stopped', retryable: false });
+    return;
+  }
+  const spec = JSON.parse(row.spec_json) as TrainingSpec;
+  await store.setStatus(name, 'InProgress', 'Starting', { attempts: job.attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
+  const heartbeat = setInterval(() => {
+    deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch(() => controller.abort());
+  }, Math.max(1000, (deps.leaseMs ?? 30_000) / 3));
+  const root = path.join(deps.attemptsDir, `${name}-${job.attempt}-${newId('at').slice(3)}`);
+  const sink = await logSink(store, name, job.attempt);
+  try {
+    await store.setStatus(name, 'InProgress', 'Downloading');
+    const channels = await downloadChannels(deps, spec, path.join(deps.attemptsDir, `${path.basename(root)}-in`));
+    await store.setStatus(name, 'InProgress', 'Training');
+    const result = await runScriptAttempt({
+      jobName: name,
+      root,
+      entryPoint: spec.algorithm ?? spec.script!.entryPoint,
+      program: spec.algorithm ? { command: runnerProgram().command, args: [...runnerProgram().args, spec.algorithm] } : undefined,
+      hyperparameters: spec.hyperParameters,
+      channels,
+      metricDefinitions: spec.metricDefinitions,
+      timeLimitMs: spec.maxRuntimeSeconds * 1000,
+      signal: controller.signal,
+      numCpus: deps.threads,
+      onLog: (line) => {
+        const m = METRIC_LINE.exec(line);
+        if (m) sink.metric(m[1], Number(m[2]), m[3] === undefined ? null : Number(m[3]));
+        else sink.log(line);
+      },
+      onMetric: (metric, value) => sink.metric(metric, value, null),
+    });
+    await sink.flush();
+    await finish(deps, store, job, spec, result);
+  } catch (err) {
+    await sink.flush();
+    const message = isOrchardError(err) ? `${err.code}: ${err.message}` : `InternalServerError: ${(err as Error).message}`;
+    await failOrRetry(deps, store, job, spec, message);
+  } finally {
+    clearInterval(heartbeat);
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.rm(`${root}-in`, { recursive: true, force: true });
+  }
+}
+
+async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, result: AttemptResult): Promise<void> {
+  const name = job.payload.name;
+  if (result.status === 'Completed') {
+    await store.setStatus(name, 'InProgress', 'Uploading');
+    const key = `jobs/${name}/output/model.tar.gz`;
+    await deps.artifacts.put(key, createReadStream(result.modelArchive!));
+    await store.setStatus(name, 'Completed', 'Completed', { model_artifact: `${deps.artifacts.url}/${key}`, failure_reason: null });
+    await deps.queue.complete(job, { modelArtifact: key });
+    return;
+  }
+  if (result.status === 'Stopped') {
+    await store.setStatus(name, 'Stopped', result.secondaryStatus === 'MaxRuntimeExceeded' ? 'MaxRuntimeExceeded' : 'Stopped', { failure_reason: result.failureReason });
+    await deps.queue.fail(job, { message: result.failureReason ?? 'stopped', retryable: false }).catch(() => undefined);
+    return;
+  }
+  await failOrRetry(deps, store, job, spec, result.failureReason ?? 'AlgorithmError');
+}
+
+async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, reason: string): Promise<void> {
+  const name = job.payload.name;
+  const outcome = await deps.queue.fail(job, { message: reason, retryable: job.attempt <= spec.maxRetries }).catch(() => ({ willRetry: false }));
+  if (outcome.willRetry) await store.setStatus(name, 'InProgress', 'Restarting', { failure_reason: reason });
+  else await store.setStatus(name, 'Failed', 'Failed', { failure_reason: reason });
+}
+
+/** Copies each channel's dataset version (its CSV as uploaded) to local files. */
+async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, dir: string) {
+  const channels: Record<string, { contentType: string; files: string[] }> = {};
+  for (const [channel, c] of Object.entries(spec.channels)) {
+    const version = await deps.datasets.describe(`${c.dataset}@${c.version}`);
+    const key = version.sourceUri.slice(deps.artifacts.url.length + 1);
+    const file = path.join(dir, channel, `${c.dataset}-${c.version}${path.extname(key)}`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await pipeline(await deps.artifacts.get(key), createWriteStream(file));
+    channels[channel] = { contentType: c.contentType, files: [file] };
+  }
+  return channels;
+}
+
+/** Buffers log lines and metric points and writes them in batches. */
+async function logSink(store: TrainingStore, name: string, attempt: number) {
+  let logSeq = await store.nextSeq('training_job_logs', name);
+  let metricSeq = await store.nextSeq('training_job_metrics', name);
+  let lines: Array<{ seq: number; attempt: number; line: string; at: string }> = [];
+  let points: Array<{ seq: number; name: string; value: number; step: number | null; at: string }> = [];
+  const finals: Record<string, number> = {};
+  let writing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const [l, p] = [lines, points];
+    lines = [];
+    points = [];
+    const snapshot = { ...finals };
+    writing = writing.then(async () => {
+      await store.appendLogs(name, l);
+      await store.appendMetrics(name, p);
+      if (p.length) await store.update(name, { final_metrics_json: JSON.stringify(snapshot) });
+    }).catch(() => undefined);
+    return writing;
+  };
+  const timer = setInterval(() => void flush(), 500);
+  return {
+    log(line: string) {
+      lines.push({ seq: logSeq++, attempt, line, at: new Date().toISOString() });
+      if (lines.length >= 500) void flush();
+    },
+    metric(metric: string, value: number, step: number | null) {
+      if (!Number.isFinite(value)) return;
+      finals[metric] = value;
+      points.push({ seq: metricSeq++, name: metric, value, step, at: new Date().toISOString() });
+    },
+    async flush() {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+}
+
+export { queueJobId };
