@@ -47,7 +47,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const bootstrap = await bootstrapAdmin(auth, config);
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
-    const training = createTrainingService({ metadata, queue, datasets });
+    const training = createTrainingService({ metadata, queue, datasets, artifacts });
     const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, config.workers)));
     const workers = await startTrainingWorkers({ metadata, queue, datasets, artifacts, attemptsDir: config.attemptsDir, threads }, config.workers);
     closers.push(() => workers.stop());

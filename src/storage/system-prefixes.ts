@@ -2,11 +2,10 @@ import { OrchardError } from '../core/errors.js';
 import { normalizeKey } from './keys.js';
 
 /**
- * Top-level folders the platform writes itself (dataset versions now; jobs and models
- * later). Users read them but never write or delete there through the artifacts API:
+ * Top-level folders the platform writes itself (dataset versions, job outputs). Users read them but never write or delete there through the artifacts API:
  * their integrity is what the metadata rows point at.
  */
-export const SYSTEM_PREFIXES: readonly string[] = ['datasets'];
+export const SYSTEM_PREFIXES: readonly string[] = ['datasets', 'jobs'];
 
 /** Normalises a key a user wants to write or delete, refusing system folders. */
 export function userWritableKey(raw: string): string {

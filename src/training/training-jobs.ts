@@ -2,7 +2,7 @@ import { getAlgorithm, registerBuiltins, resolveHyperparameters } from '../algor
 import { OrchardError } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import { compileMetricDefinitions, type JobQueue } from '../jobs/index.js';
-import type { MetadataStore } from '../storage/index.js';
+import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { TrainingJobFilter, TrainingService } from './training-service.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
 import type { CreateTrainingJobInput, TrainingJob } from './types.js';
@@ -17,6 +17,7 @@ export interface TrainingDeps {
   metadata: MetadataStore;
   queue: JobQueue;
   datasets: DatasetService;
+  artifacts: ArtifactStore;
 }
 
 /** Creates the training service: validation before queueing, then the queue does the rest. */
@@ -50,11 +51,23 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
   };
 }
 
+const ENTRY_POINT = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]{1,255}\.(py|js|mjs|cjs|ts|mts)$/;
+
+async function validateScript(deps: TrainingDeps, script: { entryPoint: string; sourceKey: string }): Promise<void> {
+  if (typeof script.entryPoint !== 'string' || !ENTRY_POINT.test(script.entryPoint)) {
+    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'script.entryPoint is a relative path inside the source ending in .py, .js, .mjs, .cjs or .ts' });
+  }
+  if (!(await deps.artifacts.head(script.sourceKey))) {
+    throw new OrchardError('ORCH_ARTIFACT_NOT_FOUND', { message: `No source archive at '${script.sourceKey}'`, details: { sourceKey: script.sourceKey } });
+  }
+}
+
 async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Promise<TrainingSpec> {
   if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
     throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Training job names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
   }
   if (Boolean(input.algorithm) === Boolean(input.script)) throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Give exactly one of algorithm or script' });
+  if (input.script) await validateScript(deps, input.script);
   const hyperParameters = Object.fromEntries(Object.entries(input.hyperParameters ?? {}).map(([k, v]) => [k, String(v)]));
   const channelRefs = input.channels ?? {};
   if (input.algorithm) {

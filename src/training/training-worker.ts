@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
 import { fileURLToPath } from 'node:url';
 import { isOrchardError, newId } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -87,12 +88,14 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
   const sink = await logSink(store, name, job.attempt);
   try {
     await store.setStatus(name, 'InProgress', 'Downloading');
-    const channels = await downloadChannels(deps, spec, path.join(deps.attemptsDir, `${path.basename(root)}-in`));
+    const channels = await downloadChannels(deps, spec, `${root}-in`);
+    const sourceDir = spec.script ? await downloadSource(deps, spec.script.sourceKey, `${root}-in`) : undefined;
     await store.setStatus(name, 'InProgress', 'Training');
     const result = await runScriptAttempt({
       jobName: name,
       root,
       entryPoint: spec.algorithm ?? spec.script!.entryPoint,
+      sourceDir,
       program: spec.algorithm ? { command: runnerProgram().command, args: [...runnerProgram().args, spec.algorithm] } : undefined,
       hyperparameters: spec.hyperParameters,
       channels,
@@ -143,6 +146,16 @@ async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: 
   const outcome = await deps.queue.fail(job, { message: reason, retryable: job.attempt <= spec.maxRetries }).catch(() => ({ willRetry: false }));
   if (outcome.willRetry) await store.setStatus(name, 'InProgress', 'Restarting', { failure_reason: reason });
   else await store.setStatus(name, 'Failed', 'Failed', { failure_reason: reason });
+}
+
+/** Unpacks a script's `sourcedir.tar.gz` (tar refuses absolute and `..` paths). */
+async function downloadSource(deps: TrainingWorkerDeps, key: string, dir: string): Promise<string> {
+  const archive = path.join(dir, 'sourcedir.tar.gz');
+  const code = path.join(dir, 'code');
+  await fs.mkdir(code, { recursive: true });
+  await pipeline(await deps.artifacts.get(key), createWriteStream(archive));
+  await tar.x({ file: archive, cwd: code, strict: true });
+  return code;
 }
 
 /** Copies each channel's dataset version (its CSV as uploaded) to local files. */

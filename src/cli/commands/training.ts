@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
+import * as tar from 'tar';
 import type { CreateTrainingJobRequest, LogLine, TrainingJob, TrainingJobStatus } from '../../sdk/index.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
 import { emit, fields, table } from '../output.js';
@@ -45,6 +49,7 @@ export function trainCommand(program: Command): void {
       run(opts, async () => {
         const input = trainInput(opts);
         const orchard = client();
+        if (opts.script) input.script = await uploadSource(orchard, opts.name, opts.script, opts.sourceDir);
         const created = await orchard.training.create(input);
         if (!opts.wait) {
           emit(opts, created, () => `Created training job ${created.name}: ${statusText(created)}`);
@@ -137,10 +142,8 @@ export function jobsCommand(program: Command): void {
 /** Turns the command line into the create request, refusing what cannot work before calling the server. */
 function trainInput(opts: TrainOptions): CreateTrainingJobRequest {
   if (opts.algorithm && opts.script) throw new Error('Give one of --algorithm or --script, not both');
-  // The options stay so the command's shape is final; uploading --source-dir comes later.
-  if (opts.script) throw new Error('script mode from the CLI is not available yet; use --algorithm');
-  if (opts.sourceDir) throw new Error('--source-dir goes with --script');
-  if (!opts.algorithm) throw new Error('Give --algorithm (e.g. --algorithm xgboost)');
+  if (opts.sourceDir && !opts.script) throw new Error('--source-dir goes with --script');
+  if (!opts.algorithm && !opts.script) throw new Error('Give --algorithm (e.g. --algorithm xgboost) or --script FILE');
   const channels: Record<string, string> = {};
   const addChannel = (channel: string, dataset: string) => {
     if (channel in channels) throw new Error(`Channel '${channel}' is given twice`);
@@ -153,7 +156,7 @@ function trainInput(opts: TrainOptions): CreateTrainingJobRequest {
   const metrics = parseKeyValues(opts.metric, '--metric');
   return {
     name: opts.name,
-    algorithm: opts.algorithm,
+    ...(opts.algorithm ? { algorithm: opts.algorithm } : {}),
     hyperParameters: parseKeyValues(opts.hp, '--hp'),
     channels,
     maxRuntimeSeconds: opts.maxRuntime,
@@ -161,6 +164,26 @@ function trainInput(opts: TrainOptions): CreateTrainingJobRequest {
     metricDefinitions: metrics ? Object.entries(metrics).map(([name, regex]) => ({ name, regex })) : undefined,
     tags: parseKeyValues(opts.tag, '--tag'),
   };
+}
+
+/**
+ * Script mode: packs the source folder (default: the script's folder) as SageMaker's
+ * `sourcedir.tar.gz`, stores it in the artifact store and names the entry point in it.
+ */
+async function uploadSource(orchard: ReturnType<typeof client>, name: string, script: string, sourceDir?: string): Promise<{ entryPoint: string; sourceKey: string }> {
+  const dir = path.resolve(sourceDir ?? path.dirname(script));
+  const entryPoint = path.relative(dir, path.resolve(script));
+  if (entryPoint.startsWith('..') || path.isAbsolute(entryPoint)) throw new Error(`--script ${script} is not inside --source-dir ${dir}`);
+  if (!fs.statSync(path.resolve(script), { throwIfNoEntry: false })?.isFile()) throw new Error(`No file ${script}`);
+  const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-src-')), 'sourcedir.tar.gz');
+  try {
+    await tar.c({ gzip: true, file: archive, cwd: dir, portable: true }, fs.readdirSync(dir));
+    const sourceKey = `sources/${name}/sourcedir.tar.gz`;
+    await orchard.artifacts.put(sourceKey, archive);
+    return { entryPoint: entryPoint.split(path.sep).join('/'), sourceKey };
+  } finally {
+    fs.rmSync(path.dirname(archive), { recursive: true, force: true });
+  }
 }
 
 /**
