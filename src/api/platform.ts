@@ -24,12 +24,18 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-/**
- * The composition root: opens the stores named by the config, creates the admin on a
- * fresh store, and starts the HTTP API. Everything it opens is closed by `close()`,
- * also when start-up fails halfway.
- */
-export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
+/** The stores and services both `orchard up` and `orchard worker` need. */
+interface Core {
+  metadata: MetadataStore;
+  artifacts: ArtifactStore;
+  datasets: DatasetService;
+  queue: JobQueue;
+  closers: Array<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Opens the stores named by the config; on failure closes what it opened. */
+async function openCore(config: ResolvedConfig): Promise<Core> {
   await fs.mkdir(config.home, { recursive: true, mode: 0o700 });
   await fs.mkdir(config.workDir, { recursive: true });
   const closers: Array<() => Promise<void>> = [];
@@ -43,23 +49,59 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     closers.push(() => artifacts.close());
     const datasets = createDatasetService({ config, metadata, artifacts });
     closers.push(() => datasets.close());
-    const auth = new AuthService(metadata);
-    const bootstrap = await bootstrapAdmin(auth, config);
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
+    return { metadata, artifacts, datasets, queue, closers, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Starts the configured number of training workers (threads shared out between them). */
+async function startWorkers(core: Core, config: ResolvedConfig): Promise<void> {
+  const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, config.workers)));
+  const workers = await startTrainingWorkers({ ...core, attemptsDir: config.attemptsDir, threads }, config.workers);
+  core.closers.push(() => workers.stop());
+}
+
+/**
+ * The composition root: opens the stores named by the config, creates the admin on a
+ * fresh store, starts the embedded workers and the HTTP API. Everything it opens is
+ * closed by `close()`, also when start-up fails halfway.
+ */
+export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
+  const core = await openCore(config);
+  try {
+    const { metadata, artifacts, datasets, queue } = core;
+    const auth = new AuthService(metadata);
+    const bootstrap = await bootstrapAdmin(auth, config);
     const training = createTrainingService({ metadata, queue, datasets, artifacts });
-    const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, config.workers)));
-    const workers = await startTrainingWorkers({ metadata, queue, datasets, artifacts, attemptsDir: config.attemptsDir, threads }, config.workers);
-    closers.push(() => workers.stop());
+    await startWorkers(core, config);
     const app = await buildApi({ auth, datasets, artifacts, training }, config);
-    closers.push(() => app.close());
+    core.closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, bootstrap, close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, bootstrap, close: core.close };
   } catch (err) {
-    await close();
+    await core.close();
+    throw err;
+  }
+}
+
+/**
+ * A fleet worker (`orchard worker`): the same stores and workers as the server, no
+ * HTTP API. Point it at the shared PostgreSQL, S3 store and Redis queue.
+ */
+export async function startWorker(config: ResolvedConfig): Promise<{ close(): Promise<void> }> {
+  const core = await openCore(config);
+  try {
+    await startWorkers(core, config);
+    return { close: core.close };
+  } catch (err) {
+    await core.close();
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { tokensCommand } from './commands/tokens.js';
 import { jobsCommand, trainCommand } from './commands/training.js';
-import { upCommand } from './commands/up.js';
+import { upCommand, workerCommand } from './commands/up.js';
 import { usersCommand } from './commands/users.js';
 import { client, exit, run } from './context.js';
 import { emit } from './output.js';
@@ -30,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
       }),
     );
   upCommand(program);
+  workerCommand(program);
   datasetsCommand(program);
   artifactsCommand(program);
   usersCommand(program);

@@ -51,6 +51,28 @@ export async function startServer(env: Record<string, string> = {}, home?: strin
   };
 }
 
+/** Starts `orchard worker` (a fleet worker) as a child process and waits for its start-up line. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<{ process: ChildProcess; stop(): Promise<void>; kill(): void }> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-worker-'));
+  const child = spawn(process.execPath, [BIN, 'worker', '--home', home, '--workers', '1', '--json'], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`orchard worker exited with ${code}: ${err}`)));
+  });
+  return {
+    process: child,
+    kill: () => child.kill('SIGKILL'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** The environment a child gets: this one without any ORCHARD_* or AWS_* settings. */
 function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORCHARD_') && !k.startsWith('AWS_')));

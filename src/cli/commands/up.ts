@@ -13,15 +13,7 @@ export function upCommand(program: Command): void {
     .option('--json', 'print start-up facts as JSON')
     .action(async (opts: { port?: string; home?: string; host?: string; workers?: string; json?: boolean }) =>
       run(opts, async () => {
-        const fromEnv = optionsFromEnv();
-        const config = resolveConfig({
-          ...fromEnv,
-          ...(opts.port !== undefined ? { port: parsePort(opts.port) } : {}),
-          ...(opts.home !== undefined ? { home: opts.home } : {}),
-          ...(opts.host !== undefined ? { host: opts.host } : {}),
-          ...(opts.workers !== undefined ? { workers: Number(opts.workers) } : {}),
-          logLevel: fromEnv.logLevel ?? 'warn',
-        });
+        const config = configFrom(opts);
         // Loaded here so that client commands never load the server's stores and DuckDB.
         const { startPlatform } = await import('../../api/index.js');
         const platform = await startPlatform(config);
@@ -47,6 +39,40 @@ export function upCommand(program: Command): void {
     );
 }
 
+/** Environment first, then the command's flags. */
+function configFrom(opts: { port?: string; home?: string; host?: string; workers?: string }) {
+  const fromEnv = optionsFromEnv();
+  return resolveConfig({
+    ...fromEnv,
+    ...(opts.port !== undefined ? { port: parsePort(opts.port) } : {}),
+    ...(opts.home !== undefined ? { home: opts.home } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.workers !== undefined ? { workers: Number(opts.workers) } : {}),
+    logLevel: fromEnv.logLevel ?? 'warn',
+  });
+}
+
+export function workerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run training attempts for a fleet: same ORCHARD_DATABASE_URL (PostgreSQL), ORCHARD_ARTIFACTS_URL (S3) and ORCHARD_QUEUE_URL (Redis) as the server')
+    .option('--home <dir>', 'local scratch folder (ORCHARD_HOME, default ./.orchard)')
+    .option('--workers <n>', 'attempts run at once (ORCHARD_WORKERS, default: cores)')
+    .option('--json', 'print start-up facts as JSON')
+    .action(async (opts: { home?: string; workers?: string; json?: boolean }) =>
+      run(opts, async () => {
+        const config = configFrom(opts);
+        const { startWorker } = await import('../../api/index.js');
+        const worker = await startWorker(config);
+        const facts = { workers: config.workers, database: redact(config.databaseUrl), artifacts: config.artifactsUrl, queue: redact(config.queueUrl) };
+        if (opts.json) process.stdout.write(JSON.stringify(facts) + '\n');
+        else process.stdout.write(`Orchard worker running ${facts.workers} attempt slot(s)\n  metadata  ${facts.database}\n  artifacts ${facts.artifacts}\n  queue     ${facts.queue}\n`);
+        await waitForSignal();
+        await worker.close();
+      }),
+    );
+}
+
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
@@ -61,5 +87,5 @@ function waitForSignal(): Promise<void> {
 
 /** Hides a password in a database URL before printing it. */
 function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 }
