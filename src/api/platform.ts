@@ -61,7 +61,7 @@ async function openCore(config: ResolvedConfig): Promise<Core> {
 /** Starts the configured number of training workers (threads shared out between them). */
 async function startWorkers(core: Core, config: ResolvedConfig): Promise<void> {
   const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, config.workers)));
-  const workers = await startTrainingWorkers({ ...core, attemptsDir: config.attemptsDir, threads }, config.workers);
+  const workers = await startTrainingWorkers({ ...core, attemptsDir: config.attemptsDir, threads, leaseMs: config.jobLeaseMs, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }, config.workers);
   core.closers.push(() => workers.stop());
 }
 

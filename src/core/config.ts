@@ -37,6 +37,8 @@ export interface OrchardOptions {
    * @default `<tmp>/orchard-attempts`
    */
   attemptsDir?: string;
+  /** Lease of a running attempt; a worker that stops heartbeating loses it after this long. @default 30000 */
+  jobLeaseMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -54,6 +56,7 @@ export interface ResolvedConfig {
   readonly logLevel: string;
   readonly workers: number;
   readonly attemptsDir: string;
+  readonly jobLeaseMs: number;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -74,6 +77,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     logLevel: env.ORCHARD_LOG_LEVEL || undefined,
     workers: env.ORCHARD_WORKERS ? Number(env.ORCHARD_WORKERS) : undefined,
     attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
+    jobLeaseMs: env.ORCHARD_JOB_LEASE_MS ? Number(env.ORCHARD_JOB_LEASE_MS) : undefined,
   };
 }
 
@@ -83,6 +87,11 @@ export function parsePort(value: string | number): number {
     throw new OrchardError('ORCH_CONFIG_INVALID', { message: `Invalid port: ${value}` });
   }
   return port;
+}
+
+function positiveMs(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 100) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `${name} must be a whole number of milliseconds, at least 100` });
+  return value;
 }
 
 export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
@@ -110,6 +119,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     logLevel: options.logLevel ?? 'info',
     workers,
     attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
+    jobLeaseMs: positiveMs(options.jobLeaseMs ?? 30_000, 'ORCHARD_JOB_LEASE_MS'),
     workDir: path.join(home, 'work'),
   });
 }

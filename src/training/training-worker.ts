@@ -9,6 +9,7 @@ import { isOrchardError, newId } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import { runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
+import { CheckpointSync } from './checkpoints.js';
 import { queueJobId, TRAINING_KIND } from './training-jobs.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
 
@@ -23,6 +24,8 @@ export interface TrainingWorkerDeps {
   threads: number;
   leaseMs?: number;
   pollMs?: number;
+  /** How often a running attempt's checkpoints are copied to the store. @default 10000 */
+  checkpointSyncMs?: number;
 }
 
 export interface TrainingWorkers {
@@ -91,7 +94,14 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     const channels = await downloadChannels(deps, spec, `${root}-in`);
     const sourceDir = spec.script ? await downloadSource(deps, spec.script.sourceKey, `${root}-in`) : undefined;
     await store.setStatus(name, 'InProgress', 'Training');
+    const checkpoints = new CheckpointSync(deps.artifacts, `jobs/${name}/checkpoints`);
+    const checkpointDir = path.join(root, 'checkpoints');
+    const syncTimer = setInterval(() => void checkpoints.sync(checkpointDir), deps.checkpointSyncMs ?? 10_000);
     const result = await runScriptAttempt({
+      beforeRun: async (workDir) => {
+        const restored = await checkpoints.restore(workDir.checkpointDir);
+        if (restored > 0) sink.log(`[orchard] restored ${restored} checkpoint file(s) from the previous attempt`);
+      },
       jobName: name,
       root,
       entryPoint: spec.algorithm ?? spec.script!.entryPoint,
@@ -109,7 +119,8 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
         else sink.log(line);
       },
       onMetric: (metric, value) => sink.metric(metric, value, null),
-    });
+    }).finally(() => clearInterval(syncTimer));
+    await checkpoints.sync(checkpointDir);
     await sink.flush();
     await finish(deps, store, job, spec, result);
   } catch (err) {

@@ -34,6 +34,8 @@ export interface ScriptAttemptSpec {
   numCpus?: number;
   onLog?: (line: string) => void;
   onMetric?: (name: string, value: number) => void;
+  /** Runs once the folders exist and before the process starts (e.g. to restore checkpoints). */
+  beforeRun?: (workDir: WorkDir) => Promise<void>;
 }
 
 export interface AttemptResult {
@@ -82,6 +84,7 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
     for (const file of channel.files) await fs.copyFile(file, path.join(workDir.channelDir(name), path.basename(file)));
   }
   const asRoot = process.getuid?.() === 0;
+  await spec.beforeRun?.(workDir);
   if (asRoot) await chownTree(spec.root, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
   const env = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
