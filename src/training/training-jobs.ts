@@ -12,6 +12,8 @@ export const TRAINING_KIND = 'training';
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 
 export const queueJobId = (name: string) => `training-${name}`;
+/** Attempts a job may lose to the platform (a worker killed, a restart) beyond its own retries. */
+export const PLATFORM_RETRIES = 3;
 
 export interface TrainingDeps {
   metadata: MetadataStore;
@@ -28,7 +30,7 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
     async create(input: CreateTrainingJobInput): Promise<TrainingJob> {
       const spec = await validate(deps, input);
       await store.insert(input.name, spec, input.createdBy ?? null);
-      await deps.queue.enqueue(TRAINING_KIND, { name: input.name }, { jobId: queueJobId(input.name), maxAttempts: spec.maxRetries + 1, backoffMs: 1000 });
+      await deps.queue.enqueue(TRAINING_KIND, { name: input.name }, { jobId: queueJobId(input.name), maxAttempts: spec.maxRetries + 1 + PLATFORM_RETRIES, backoffMs: 1000 });
       return store.describe(input.name);
     },
     list: (filter: TrainingJobFilter = {}) => store.list(filter),

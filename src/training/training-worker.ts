@@ -68,7 +68,7 @@ export async function startTrainingWorkers(deps: TrainingWorkerDeps, count: numb
   return {
     async stop() {
       stopping = true;
-      for (const c of running) c.abort();
+      for (const c of running) c.abort('shutdown');
       await Promise.all(loops);
     },
   };
@@ -85,7 +85,7 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
   const spec = JSON.parse(row.spec_json) as TrainingSpec;
   await store.setStatus(name, 'InProgress', 'Starting', { attempts: job.attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
   const heartbeat = setInterval(() => {
-    deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch(() => controller.abort());
+    deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch((err: { reason?: string }) => controller.abort(err?.reason === 'cancel_requested' ? 'stop' : 'lease'));
   }, Math.max(1000, (deps.leaseMs ?? 30_000) / 3));
   const root = path.join(deps.attemptsDir, `${name}-${job.attempt}-${newId('at').slice(3)}`);
   const sink = await logSink(store, name, job.attempt);
@@ -122,9 +122,16 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     }).finally(() => clearInterval(syncTimer));
     await checkpoints.sync(checkpointDir);
     await sink.flush();
+    if (interruptedByPlatform(controller)) {
+      // Shutting down, or the lease went to another worker: the attempt is not the job's
+      // fault. Leave the queue job to expire and be claimed again; record nothing final.
+      if (controller.signal.reason === 'shutdown') await store.setStatus(name, 'InProgress', 'Restarting');
+      return;
+    }
     await finish(deps, store, job, spec, result);
   } catch (err) {
     await sink.flush();
+    if (interruptedByPlatform(controller)) return;
     const message = isOrchardError(err) ? `${err.code}: ${err.message}` : `InternalServerError: ${(err as Error).message}`;
     await failOrRetry(deps, store, job, spec, message);
   } finally {
@@ -152,9 +159,15 @@ async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
   await failOrRetry(deps, store, job, spec, result.failureReason ?? 'AlgorithmError');
 }
 
+function interruptedByPlatform(controller: AbortController): boolean {
+  return controller.signal.aborted && (controller.signal.reason === 'shutdown' || controller.signal.reason === 'lease');
+}
+
 async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, reason: string): Promise<void> {
   const name = job.payload.name;
-  const outcome = await deps.queue.fail(job, { message: reason, retryable: job.attempt <= spec.maxRetries }).catch(() => ({ willRetry: false }));
+  const failed = Number((await store.row(name)).failed_attempts) + 1;
+  await store.update(name, { failed_attempts: failed });
+  const outcome = await deps.queue.fail(job, { message: reason, retryable: failed <= spec.maxRetries }).catch(() => ({ willRetry: false }));
   if (outcome.willRetry) await store.setStatus(name, 'InProgress', 'Restarting', { failure_reason: reason });
   else await store.setStatus(name, 'Failed', 'Failed', { failure_reason: reason });
 }

@@ -136,4 +136,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('training_jobs').execute();
     },
   },
+  '0004_training_failed_attempts': {
+    async up(db: Kysely<any>) {
+      // Attempts that failed in the user's code count against maxRetries; attempts lost
+      // to the platform (a worker killed, a server restart) do not.
+      await db.schema.alterTable('training_jobs').addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('training_jobs').dropColumn('failed_attempts').execute();
+    },
+  },
 };

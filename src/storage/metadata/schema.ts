@@ -86,6 +86,8 @@ export interface TrainingJobsTable {
   final_metrics_json: string;
   model_artifact: string | null;
   attempts: number;
+  /** Attempts that failed in the job's own code (platform interruptions excluded). */
+  failed_attempts: number;
   stop_requested: number;
   created_by: string | null;
   created_at: string;
