@@ -3,39 +3,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedPgUrl } from '../support/metadata.js';
-import { startS3Server } from '../support/s3-server.js';
+import { backends } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
-
-interface Backend {
-  name: string;
-  setup(): Promise<{ env: Record<string, string>; teardown(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  { name: 'SQLite + file', setup: async () => ({ env: {}, teardown: async () => undefined }) },
-  {
-    name: 'PostgreSQL + S3',
-    async setup() {
-      const pg = isolatedPgUrl();
-      const s3 = await startS3Server();
-      return {
-        env: {
-          ORCHARD_DATABASE_URL: pg.url,
-          ORCHARD_ARTIFACTS_URL: s3.url('orchard-it'),
-          ORCHARD_S3_ENDPOINT: s3.endpoint,
-          AWS_ACCESS_KEY_ID: 'S3RVER',
-          AWS_SECRET_ACCESS_KEY: 'S3RVER',
-          AWS_REGION: 'us-east-1',
-        },
-        async teardown() {
-          await s3.stop();
-          await pg.drop();
-        },
-      };
-    },
-  },
-];
 
 /** 1,000 rows, SageMaker layout: label first, no header; _c1 is 0..999. */
 function writeClassification(dir: string): string {

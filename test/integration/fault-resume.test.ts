@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedPgUrl } from '../support/metadata.js';
-import { startS3Server } from '../support/s3-server.js';
+import { fleetBackend } from '../support/backends.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
 /** A script that resumes from SM_CHECKPOINT_DIR, writing its state atomically each step. */
@@ -38,29 +35,10 @@ describe('a worker killed with SIGKILL mid-training', () => {
   let teardown: () => Promise<void>;
 
   beforeAll(async () => {
-    const prefix = `orch-fault-${randomBytes(4).toString('hex')}`;
-    const pg = isolatedPgUrl();
-    const s3 = await startS3Server();
-    env = {
-      ORCHARD_DATABASE_URL: pg.url,
-      ORCHARD_ARTIFACTS_URL: s3.url('orchard-fault'),
-      ORCHARD_S3_ENDPOINT: s3.endpoint,
-      ORCHARD_QUEUE_URL: `redis://127.0.0.1:6379?prefix=${prefix}&stalledIntervalMs=300`,
-      ORCHARD_ATTEMPTS_DIR: path.join(os.tmpdir(), 'orchard-it-attempts'),
-      ORCHARD_JOB_LEASE_MS: '1500',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: 'us-east-1',
-    };
+    const fleet = await fleetBackend({ ORCHARD_JOB_LEASE_MS: '1500' });
+    env = fleet.env;
+    teardown = fleet.teardown;
     server = await startServer({ ...env, ORCHARD_WORKERS: '0' });
-    teardown = async () => {
-      await s3.stop();
-      await pg.drop();
-      const redis = new Redis('redis://127.0.0.1:6379');
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-    };
   });
   afterAll(async () => {
     for (const w of workers) await w.stop();
