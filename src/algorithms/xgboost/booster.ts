@@ -85,8 +85,8 @@ export async function trainBooster(train: Matrix, validation: Matrix | null, opt
   const pool = WorkerPool.create(opts.threads);
   try {
     const { cuts, bins } = await buildBins(pool, train.features, N, F, opts.maxBin, opts.seed);
-    const rowIdx = WorkerPool.shared(Uint32Array, N);
-    const gh = WorkerPool.shared(Float32Array, 2 * N);
+    const rowIdx = pool.alloc(Uint32Array, N);
+    const gh = pool.alloc(Float32Array, 2 * N);
     const sharedLabels = WorkerPool.shared(Float32Array, N);
     sharedLabels.set(labels);
     pool.share('labels', sharedLabels);

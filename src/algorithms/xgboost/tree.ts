@@ -139,6 +139,8 @@ export class TreeGrower {
   private readonly nbins: Int32Array;
   private readonly leafValues: Float32Array;
   private freeHists: Float64Array[] = [];
+  /** Whether the histogram kernel runs in wasm (all its arrays are in the pool's heap). */
+  private readonly wasm: boolean;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -160,10 +162,12 @@ export class TreeGrower {
     this.counts = WorkerPool.shared(Int32Array, maxNodes * this.T);
     this.leafValues = WorkerPool.shared(Float32Array, Math.min(2 * maxNodes, 2 ** 21));
     this.slots = Math.min(64, 2 ** Math.max(0, params.maxDepth - 1));
-    this.scratch = WorkerPool.shared(Float64Array, this.T * this.slots * this.histSize);
+    this.scratch = pool.alloc(Float64Array, this.T * this.slots * this.histSize);
     this.nbins = Int32Array.from({ length: cols }, (_, f) => binCount(cuts, f));
     pool.share('bins', bins.rowMajor);
-    pool.share('binWords', new Uint32Array(bins.rowMajor.buffer));
+    const rm = bins.rowMajor;
+    pool.share('binWords', new Uint32Array(rm.buffer, rm.byteOffset, rm.length >>> 2));
+    this.wasm = pool.heapHolds(rm, rowIdx, gh, this.scratch);
     pool.share('binsT', bins.colMajor);
     pool.share('rows', rowIdx);
     pool.share('tmp', this.tmp);
@@ -195,13 +199,22 @@ export class TreeGrower {
       const slots = this.slots;
       await this.pool.run('kBuildHist', (t) => [
         { ref: 'binWords' }, this.bins.stride / 4, { ref: 'gh' }, { ref: 'rows' }, { ref: 'tasks' }, batch.length, t, T, { ref: 'scratch' }, t * slots,
+        this.wasm ? { ref: 'histWasm' } : 0,
       ]);
+      const s = this.scratch;
       batch.forEach((n, k) => {
         const h = this.takeHist();
-        h.set(this.scratch.subarray(k * histSize, (k + 1) * histSize));
-        for (let t = 1; t < T; t++) {
-          const off = (t * slots + k) * histSize;
-          for (let i = 0; i < histSize; i++) h[i] += this.scratch[off + i];
+        const o0 = k * histSize;
+        if (T === 2) {
+          // One pass over both partial histograms.
+          const o1 = (slots + k) * histSize;
+          for (let i = 0; i < histSize; i++) h[i] = s[o0 + i] + s[o1 + i];
+        } else {
+          h.set(s.subarray(o0, o0 + histSize));
+          for (let t = 1; t < T; t++) {
+            const off = (t * slots + k) * histSize;
+            for (let i = 0; i < histSize; i++) h[i] += s[off + i];
+          }
         }
         n.hist = h;
       });

@@ -8,11 +8,22 @@
  */
 import { Worker } from 'node:worker_threads';
 import * as kernels from './kernels.js';
+import { HIST_WASM, type HistFn, histKernel, Wasm, type WasmMemory } from './wasm.js';
 
 type KernelName = keyof typeof kernels;
 /** An argument: a number, or the name of an array shared earlier with `share`. */
 export type KernelArg = number | { ref: string };
 type AnyArray = Float32Array | Float64Array | Uint8Array | Uint32Array | Int32Array;
+
+/** Largest heap: wasm32 addresses 4 GiB (65536 pages of 64 KiB). */
+const MAX_PAGES = 65536;
+const PAGE = 65536;
+/**
+ * Between calls the threads spin up to this long on shared counters (calls announced, calls
+ * done) instead of sleeping in the event loop: waking a sleeping thread costs ~0.3-1 ms
+ * per message on small VMs, several times per tree level.
+ */
+const SPIN_MS = 3;
 
 function workerSource(): string {
   const fns = Object.entries(kernels)
@@ -25,29 +36,101 @@ const { parentPort } = require('node:worker_threads');
 ${fns.join('\n')}
 const K = { ${Object.keys(kernels).join(', ')} };
 const arrays = Object.create(null);
+let ctrl = null;
+let slot = 0;
+let calls = 0;
+const HIST_WASM = new Uint8Array([${HIST_WASM.join(',')}]);
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'share') { arrays[m.name] = m.array; return; }
+    if (m.op === 'memory') {
+      try {
+        const inst = new WebAssembly.Instance(new WebAssembly.Module(HIST_WASM), { env: { m: m.memory } });
+        arrays.histWasm = inst.exports.h;
+      } catch (err) {
+        arrays.histWasm = 0;
+      }
+      return;
+    }
+    if (m.op === 'ctrl') { ctrl = m.ctrl; slot = m.slot; return; }
+    calls++;
     const args = m.args.map((a) => (typeof a === 'number' ? a : arrays[a.ref]));
     K[m.fn](...args);
+    if (ctrl) Atomics.store(ctrl, slot + 1, calls);
     parentPort.postMessage({ ok: true });
   } catch (err) {
+    if (ctrl) Atomics.store(ctrl, slot + 1, calls);
     parentPort.postMessage({ ok: false, error: String(err && err.stack || err) });
+  }
+  // Stay awake briefly while the next call is announced: a sleeping thread takes ~1 ms to wake.
+  if (ctrl) {
+    const until = Date.now() + ${SPIN_MS};
+    while (Atomics.load(ctrl, slot) === calls && Date.now() < until) {}
   }
 });
 `;
 }
 
 export class WorkerPool {
-  private readonly arrays = new Map<string, AnyArray>();
+  private readonly arrays = new Map<string, AnyArray | HistFn | number>();
   private readonly pending: ((m: { ok: boolean; error?: string }) => void)[] = [];
+  /** Shared wasm memory holding the arrays of the histogram kernel (see `alloc`), or null. */
+  private readonly memory: WasmMemory | null = null;
+  private heapTop = 0;
+  private readonly inHeap = new WeakSet<AnyArray>();
+  /** Per worker: calls posted, calls done (see SPIN_MS). */
+  private readonly ctrl: Int32Array;
 
   private constructor(private readonly workers: Worker[]) {
+    this.ctrl = new Int32Array(new SharedArrayBuffer(8 * Math.max(1, workers.length)));
     workers.forEach((w, i) => {
+      w.postMessage({ op: 'ctrl', ctrl: this.ctrl, slot: 2 * i });
       w.unref();
       w.on('message', (m: { ok: boolean; error?: string }) => this.pending[i]?.(m));
       w.on('error', (err) => this.pending[i]?.({ ok: false, error: String(err) }));
     });
+    try {
+      const memory = new Wasm.Memory({ initial: 0, maximum: MAX_PAGES, shared: true });
+      const fn = histKernel(memory);
+      if (fn) {
+        this.memory = memory;
+        this.arrays.set('histWasm', fn);
+        for (const w of workers) w.postMessage({ op: 'memory', memory });
+      }
+    } catch {
+      this.memory = null;
+    }
+  }
+
+  /**
+   * Allocates a shared array, in the wasm heap when there is room (the histogram kernel
+   * runs in wasm when all its arrays live there), else as its own SharedArrayBuffer.
+   */
+  alloc<T extends AnyArray>(ctor: { new (b: SharedArrayBuffer, offset: number, length: number): T; new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
+    const n = Math.max(1, length);
+    const bytes = n * ctor.BYTES_PER_ELEMENT;
+    if (this.memory) {
+      const start = this.heapTop;
+      const end = start + bytes;
+      const pages = Math.ceil(end / PAGE);
+      try {
+        const have = this.memory.buffer.byteLength / PAGE;
+        if (pages > MAX_PAGES) throw new RangeError('heap full');
+        if (pages > have) this.memory.grow(pages - have);
+        const a = new ctor(this.memory.buffer as SharedArrayBuffer, start, n);
+        this.heapTop = Math.ceil(end / 16) * 16;
+        this.inHeap.add(a);
+        return a;
+      } catch {
+        // Fall through to a separate buffer.
+      }
+    }
+    return WorkerPool.shared(ctor, length);
+  }
+
+  /** Whether all the arrays were allocated in the wasm heap. */
+  heapHolds(...arrays: AnyArray[]): boolean {
+    return this.memory !== null && arrays.every((a) => this.inHeap.has(a));
   }
 
   /** A pool using `threads` threads in all (the calling thread included). */
@@ -80,6 +163,7 @@ export class WorkerPool {
    */
   async run(fn: KernelName, args: (t: number, T: number) => KernelArg[]): Promise<void> {
     const T = this.size;
+    const ctrl = this.ctrl;
     const waits = this.workers.map(
       (w, i) =>
         new Promise<void>((resolve, reject) => {
@@ -88,11 +172,18 @@ export class WorkerPool {
             if (m.ok) resolve();
             else reject(new Error(`worker ${i + 1}: ${m.error}`));
           };
-          w.postMessage({ op: 'call', fn, args: args(i + 1, T) });
+          const a = args(i + 1, T);
+          Atomics.add(ctrl, 2 * i, 1);
+          w.postMessage({ op: 'call', fn, args: a });
         }),
     );
     const own = args(0, T).map((a) => (typeof a === 'number' ? a : this.arrays.get(a.ref)));
     (kernels[fn] as (...a: unknown[]) => void)(...own);
+    // Wait for the workers awake (see SPIN_MS), then collect their replies.
+    const until = Date.now() + SPIN_MS;
+    for (let i = 0; i < this.workers.length; i++) {
+      while (Atomics.load(ctrl, 2 * i + 1) !== Atomics.load(ctrl, 2 * i) && Date.now() < until);
+    }
     await Promise.all(waits);
   }
 
