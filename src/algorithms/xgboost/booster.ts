@@ -160,9 +160,18 @@ export async function trainBooster(train: Matrix, validation: Matrix | null, opt
         parts.push(`validation-${metric}:${fmt(v)}`);
         hooks.metric?.(`validation:${metric}`, v, round);
         finalMetrics[`validation:${metric}`] = v;
+        const extras: Record<string, number> = {};
+        for (const extra of opts.extraValidationMetrics) {
+          const e = evalPredictions(extra, validMargins, validation.labels!, validation.rows, K, opts.objective);
+          parts.push(`validation-${extra}:${fmt(e)}`);
+          hooks.metric?.(`validation:${extra}`, e, round);
+          extras[`validation:${extra}`] = e;
+        }
         if (bestScore === null || better(v, bestScore)) {
           bestScore = v;
           bestIteration = round;
+          // The extra metrics are reported as at the best round, like the primary one.
+          Object.assign(finalMetrics, extras);
         } else if (opts.earlyStoppingRounds !== null && round - bestIteration >= opts.earlyStoppingRounds) stop = true;
       } else bestIteration = round;
       if (evalTrain || validation) hooks.log?.(parts.join('\t'));

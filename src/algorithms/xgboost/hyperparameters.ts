@@ -56,6 +56,8 @@ export interface BoosterOptions {
   scalePosWeight: number;
   earlyStoppingRounds: number | null;
   evalMetric: EvalMetric;
+  /** Also reported on the validation channel; early stopping uses `evalMetric` only. */
+  extraValidationMetrics: EvalMetric[];
   baseScore: number | null;
   seed: number;
   threads: number;
@@ -97,6 +99,9 @@ export function toBoosterOptions(hp: Hyperparameters, seed: number, threads: num
     scalePosWeight: num('scale_pos_weight', 1),
     earlyStoppingRounds: hp.early_stopping_rounds === undefined ? null : (hp.early_stopping_rounds as number),
     evalMetric: (hp.eval_metric as EvalMetric | undefined) ?? defaultEvalMetric(objective),
+    // Without an eval_metric, a binary classifier also reports validation:auc, the figure
+    // tuning jobs and users compare classifiers by; computed on the validation rows only.
+    extraValidationMetrics: hp.eval_metric === undefined && objective === 'binary:logistic' ? ['auc'] : [],
     baseScore: hp.base_score === undefined ? null : (hp.base_score as number),
     seed: hp.seed === undefined ? seed : (hp.seed as number),
     threads: Math.max(1, hp.nthread === undefined ? threads : (hp.nthread as number)),
