@@ -10,6 +10,7 @@ import type { DatasetService } from '../data/index.js';
 import { runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { CheckpointSync } from './checkpoints.js';
+import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
 import { queueJobId, TRAINING_KIND } from './training-jobs.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
 
@@ -46,6 +47,7 @@ function runnerProgram(): { command: string; args: string[] } {
 export async function startTrainingWorkers(deps: TrainingWorkerDeps, count: number): Promise<TrainingWorkers> {
   await fs.mkdir(deps.attemptsDir, { recursive: true, mode: 0o711 });
   await fs.chmod(deps.attemptsDir, 0o711);
+  await reapOrphans(deps.attemptsDir);
   const store = new TrainingStore(deps.metadata);
   let stopping = false;
   const running = new Set<AbortController>();
@@ -98,6 +100,7 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     const checkpointDir = path.join(root, 'checkpoints');
     const syncTimer = setInterval(() => void checkpoints.sync(checkpointDir), deps.checkpointSyncMs ?? 10_000);
     const result = await runScriptAttempt({
+      onSpawn: (pgid) => void writeOwner(root, pgid),
       beforeRun: async (workDir) => {
         const restored = await checkpoints.restore(workDir.checkpointDir);
         if (restored > 0) sink.log(`[orchard] restored ${restored} checkpoint file(s) from the previous attempt`);
@@ -136,6 +139,7 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     await failOrRetry(deps, store, job, spec, message);
   } finally {
     clearInterval(heartbeat);
+    await removeOwner(root);
     await fs.rm(root, { recursive: true, force: true });
     await fs.rm(`${root}-in`, { recursive: true, force: true });
   }

@@ -8,6 +8,8 @@ import { cli, startServer, startWorkerProcess, type RunningServer } from '../sup
 /** A script that resumes from SM_CHECKPOINT_DIR, writing its state atomically each step. */
 const RESUMABLE = `
 const fs = require('node:fs'); const path = require('node:path');
+// A silent helper in the attempt's process group: it outlives its worker unless reaped.
+require('node:child_process').spawn('sleep', ['1000'], { stdio: 'ignore' }).unref();
 const dir = process.env.SM_CHECKPOINT_DIR; const state = path.join(dir, 'state.json');
 let start = 0;
 try { start = JSON.parse(fs.readFileSync(state, 'utf8')).step; } catch {}
@@ -28,14 +30,30 @@ const tick = () => {
 tick();
 `;
 
+/** Whether any live (non-zombie) process is in the group, read from /proc. */
+function groupAlive(pgid: number): boolean {
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return false;
+}
+
 describe('a worker killed with SIGKILL mid-training', () => {
   let server: RunningServer;
   let env: Record<string, string>;
   let workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
   let teardown: () => Promise<void>;
+  let attemptsDir: string;
 
   beforeAll(async () => {
-    const fleet = await fleetBackend({ ORCHARD_JOB_LEASE_MS: '1500' });
+    attemptsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-fault-attempts-'));
+    const fleet = await fleetBackend({ ORCHARD_JOB_LEASE_MS: '1500', ORCHARD_ATTEMPTS_DIR: attemptsDir });
     env = fleet.env;
     teardown = fleet.teardown;
     server = await startServer({ ...env, ORCHARD_WORKERS: '0' });
@@ -64,8 +82,13 @@ describe('a worker killed with SIGKILL mid-training', () => {
       if (i > 200) throw new Error('no checkpoint was synced');
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The killed worker cannot end its attempt; the next worker on the machine reaps it.
+    const owners = fs.readdirSync(attemptsDir).filter((f) => f.endsWith('.owner'));
+    expect(owners).toHaveLength(1);
+    const { pgid } = JSON.parse(fs.readFileSync(path.join(attemptsDir, owners[0]), 'utf8')) as { pgid: number };
     workers[0].kill();
     workers.push(await startWorkerProcess(env));
+    expect(groupAlive(pgid)).toBe(false);
 
     let job: any;
     for (;;) {

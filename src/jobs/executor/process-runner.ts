@@ -19,6 +19,8 @@ export interface RunProcessOptions {
   gid?: number;
   /** Between SIGTERM and SIGKILL when stopping. @default 5000 */
   killGraceMs?: number;
+  /** Called with the process id, which is also its process group id, once it started. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ProcessResult {
@@ -51,6 +53,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       uid: options.uid,
       gid: options.gid,
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let ended: ProcessResult['ended'] = 'exited';
     let logged = 0;
     let truncated = false;

@@ -36,6 +36,8 @@ export interface ScriptAttemptSpec {
   onMetric?: (name: string, value: number) => void;
   /** Runs once the folders exist and before the process starts (e.g. to restore checkpoints). */
   beforeRun?: (workDir: WorkDir) => Promise<void>;
+  /** The attempt's process group id, as soon as it runs (to reap it if this process dies). */
+  onSpawn?: (pgid: number) => void;
 }
 
 export interface AttemptResult {
@@ -102,6 +104,7 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
     signal: spec.signal,
     maxLogBytes: spec.maxLogBytes,
     ...(asRoot ? UNPRIVILEGED : {}),
+    onSpawn: spec.onSpawn,
     onLine: (line) => {
       spec.onLog?.(line);
       for (const m of extract(line)) spec.onMetric?.(m.name, m.value);
