@@ -48,3 +48,10 @@ export async function readModelFile<T extends ModelHeader>(modelDir: string, exp
   }
   return a;
 }
+
+/** Refuses a prediction batch whose size is not `rows` rows of `d` features. */
+export function assertFeatureCount(features: Float32Array, rows: number, d: number): void {
+  if (features.length !== rows * d) {
+    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
+  }
+}

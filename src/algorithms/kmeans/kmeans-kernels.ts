@@ -5,6 +5,8 @@
  * The nearest centre is found with ‖x−c‖² = ‖x‖² − 2x·c + ‖c‖²: the argmin only needs
  * ‖c‖² − 2x·c, one dot product per centre, and ‖x‖² is added back for the distance.
  */
+import { MOMENTS_KERNEL } from '../parallel/moments-kernel.js';
+export type { MomentsResult } from '../parallel/moments-kernel.js';
 
 /** Result of `assign` over a block: per-centre sums and counts, and the summed squared distance. */
 export interface AssignResult {
@@ -13,28 +15,7 @@ export interface AssignResult {
   ssd: number;
 }
 
-/** Result of `moments` over a block. */
-export interface MomentsResult {
-  sum: Float64Array;
-  sumsq: Float64Array;
-  nonFinite: number;
-}
-
-export const KMEANS_KERNELS = `
-function moments(state, a) {
-  const X = state.X, d = state.d;
-  const sum = new Float64Array(d), sumsq = new Float64Array(d);
-  let nonFinite = 0;
-  for (let i = a.start; i < a.end; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      const v = X[o + j];
-      if (!Number.isFinite(v)) { nonFinite++; continue; }
-      sum[j] += v; sumsq[j] += v * v;
-    }
-  }
-  return { sum, sumsq, nonFinite };
-}
+export const KMEANS_KERNELS = MOMENTS_KERNEL + `
 
 function assign(state, a) {
   const X = state.X, d = state.d, C = a.centers, k = a.k;

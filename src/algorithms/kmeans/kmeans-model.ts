@@ -3,9 +3,8 @@
  * (format, algorithm, version), records the hyperparameters and seed it was trained
  * with, and holds the k × d centres.
  */
-import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
-import { invalidModel, readModelFile, writeModelFile } from '../model-file.js';
+import { assertFeatureCount, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 
 export const KMEANS_FORMAT = 'orchard-kmeans';
 export const KMEANS_VERSION = '1.0.0';
@@ -46,9 +45,7 @@ export function kmeansPredictor(a: Pick<KMeansArtifact, 'k' | 'featureDim' | 'ce
   return {
     numFeatures: d,
     predict(features: Float32Array, rows: number) {
-      if (features.length !== rows * d) {
-        throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
-      }
+      assertFeatureCount(features, rows, d);
       const values = new Float32Array(rows * 2);
       const x = new Float64Array(d);
       for (let i = 0; i < rows; i++) {

@@ -3,9 +3,8 @@
  * features (the training normalisation is folded in); a missing feature counts as its
  * training mean.
  */
-import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
-import { finiteArray, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
+import { assertFeatureCount, finiteArray, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { LOSSES, PREDICTOR_TYPES, type Loss, type PredictorType } from './hyperparameters.js';
 
 export const LINEAR_FORMAT = 'orchard-linear-learner';
@@ -60,9 +59,7 @@ export function linearPredictor(a: Pick<LinearArtifact, 'predictorType' | 'loss'
   return {
     numFeatures: d,
     predict(features: Float32Array, rows: number) {
-      if (features.length !== rows * d) {
-        throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
-      }
+      assertFeatureCount(features, rows, d);
       const values = new Float32Array(rows * k);
       const z = new Float64Array(k);
       for (let i = 0; i < rows; i++) {

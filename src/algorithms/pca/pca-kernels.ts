@@ -2,28 +2,10 @@
  * Row-block kernels for PCA over the shared matrix `state.X` (row-major Float32Array,
  * `state.d` columns). Every sum is accumulated in float64.
  */
+import { MOMENTS_KERNEL } from '../parallel/moments-kernel.js';
+export type { MomentsResult } from '../parallel/moments-kernel.js';
 
-export interface MomentsResult {
-  sum: Float64Array;
-  sumsq: Float64Array;
-  nonFinite: number;
-}
-
-export const PCA_KERNELS = `
-function moments(state, a) {
-  const X = state.X, d = state.d;
-  const sum = new Float64Array(d), sumsq = new Float64Array(d);
-  let nonFinite = 0;
-  for (let i = a.start; i < a.end; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      const v = X[o + j];
-      if (!Number.isFinite(v)) { nonFinite++; continue; }
-      sum[j] += v; sumsq[j] += v * v;
-    }
-  }
-  return { sum, sumsq, nonFinite };
-}
+export const PCA_KERNELS = MOMENTS_KERNEL + `
 
 // Upper triangle of sum_i (x_i - shift)(x_i - shift)^T. Four rows at a time, so each
 // entry of the d x d accumulator is loaded and stored once per four rows.

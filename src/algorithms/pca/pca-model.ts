@@ -3,9 +3,8 @@
  * hyperparameters and seed, the mean, the components, singular values and explained
  * variance (ratio) — and the predictor that projects rows onto the components.
  */
-import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
-import { finiteArray, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
+import { assertFeatureCount, finiteArray, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 
 export const PCA_FORMAT = 'orchard-pca';
 export const PCA_VERSION = '1.0.0';
@@ -51,9 +50,7 @@ export function pcaPredictor(a: Pick<PcaArtifact, 'featureDim' | 'numComponents'
   return {
     numFeatures: d,
     predict(features: Float32Array, rows: number) {
-      if (features.length !== rows * d) {
-        throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
-      }
+      assertFeatureCount(features, rows, d);
       const values = new Float32Array(rows * k);
       const x = new Float64Array(d);
       for (let i = 0; i < rows; i++) {
