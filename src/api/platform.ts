@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../core/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, type JobQueue } from '../jobs/index.js';
+import { ModelService, PackageService } from '../registry/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
 import { buildApi } from './server.js';
 
@@ -19,6 +20,8 @@ export interface Platform {
   readonly auth: AuthService;
   readonly queue: JobQueue;
   readonly training: TrainingService;
+  readonly models: ModelService;
+  readonly packages: PackageService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: { created: boolean; token?: string; tokenFile?: string };
   close(): Promise<void>;
@@ -77,14 +80,16 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const auth = new AuthService(metadata);
     const bootstrap = await bootstrapAdmin(auth, config);
     const training = createTrainingService({ metadata, queue, datasets, artifacts });
+    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir });
+    const packages = new PackageService(metadata, artifacts.url);
     await startWorkers(core, config);
-    const app = await buildApi({ auth, datasets, artifacts, training }, config);
+    const app = await buildApi({ auth, datasets, artifacts, training, models, packages }, config);
     core.closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

@@ -2,11 +2,14 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
+import type { ModelService, PackageService } from '../registry/index.js';
 import type { TrainingService } from '../training/index.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { modelRoutes } from './routes/models.js';
+import { registryRoutes } from './routes/registry.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { trainingRoutes } from './routes/training.js';
 import { userRoutes } from './routes/users.js';
@@ -17,6 +20,8 @@ export interface ApiDeps {
   datasets: DatasetService;
   artifacts: ArtifactStore;
   training: TrainingService;
+  models: ModelService;
+  packages: PackageService;
 }
 
 export interface ApiOptions {
@@ -62,6 +67,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       datasetRoutes(api, deps.datasets, { maxUploadBytes: options.maxUploadBytes });
       artifactRoutes(api, deps.artifacts, { maxUploadBytes: options.maxUploadBytes });
       trainingRoutes(api, deps.training);
+      modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
+      registryRoutes(api, deps.packages);
     },
     { prefix: '/api/v1' },
   );

@@ -13,14 +13,17 @@ export type Permission =
   | 'artifacts:write'
   | 'jobs:read'
   | 'jobs:write'
+  | 'models:read'
+  | 'models:write'
+  | 'models:approve'
   | 'users:manage'
   | 'tokens:own';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'users:manage', 'tokens:own']),
-  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'tokens:own']),
-  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'tokens:own']),
-  viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'tokens:own']),
+  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'users:manage', 'tokens:own']),
+  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'tokens:own']),
+  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'tokens:own']),
+  viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'tokens:own']),
 };
 
 export function isRole(value: unknown): value is Role {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
 import { jobsCommand, trainCommand } from './commands/training.js';
 import { upCommand, workerCommand } from './commands/up.js';
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   tokensCommand(program);
   trainCommand(program);
   jobsCommand(program);
+  modelsCommand(program);
+  registryCommand(program);
 
   try {
     await program.parseAsync(argv);

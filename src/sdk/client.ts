@@ -5,6 +5,7 @@ import type { ArtifactInfo } from '../storage/index.js';
 import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../data/index.js';
 import { clientOptionsFromEnv } from '../core/index.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
+import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 
 export interface OrchardClientOptions {
@@ -201,6 +202,8 @@ export class Orchard {
   readonly tokens: TokensClient;
   readonly artifacts: ArtifactsClient;
   readonly training: TrainingClient;
+  readonly models: ModelsClient;
+  readonly registry: RegistryClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -211,6 +214,8 @@ export class Orchard {
     this.tokens = new TokensClient(this.http);
     this.artifacts = new ArtifactsClient(this.http);
     this.training = new TrainingClient(this.http);
+    this.models = new ModelsClient(this.http);
+    this.registry = new RegistryClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

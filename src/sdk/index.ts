@@ -2,8 +2,11 @@ export { Orchard, ArtifactsClient, DatasetsClient, UsersClient, TokensClient, fo
 export type { OrchardClientOptions, CreateDatasetFromFile, CreateDatasetFromArtifact } from './client.js';
 export { TrainingClient } from './training-client.js';
 export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOptions } from './training-client.js';
+export { ModelsClient, RegistryClient } from './models-client.js';
+export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { OrchardApiError } from './http.js';
 export type { User, TokenInfo, Role } from '../auth/index.js';
 export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, DatasetListFilter, QueryResult } from '../data/index.js';
 export type { ArtifactInfo } from '../storage/index.js';
 export type { TrainingJob, TrainingJobStatus, TrainingJobFilter, SecondaryStatus, MetricDefinition, MetricPoint, LogLine } from '../training/index.js';
+export type { Model, ModelFormat, ModelLineage, ModelPackage, ModelPackageGroup, ApprovalStatus, ApprovalChange } from '../registry/index.js';

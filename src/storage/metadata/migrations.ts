@@ -146,4 +146,52 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('training_jobs').dropColumn('failed_attempts').execute();
     },
   },
+  '0005_models_and_registry': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('models')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('algorithm', 'text')
+        .addColumn('artifact_key', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('lineage_json', 'text', (c) => c.notNull())
+        .addColumn('metrics_json', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('tags_json', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('model_package_groups')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('description', 'text')
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('model_packages')
+        .addColumn('group_name', 'text', (c) => c.notNull().references('model_package_groups.name'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('model_name', 'text', (c) => c.notNull())
+        .addColumn('approval_status', 'text', (c) => c.notNull())
+        .addColumn('approval_history_json', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('metrics_json', 'text', (c) => c.notNull())
+        .addColumn('lineage_json', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('model_packages_pk', ['group_name', 'version'])
+        .execute();
+      await db.schema.createIndex('model_packages_model_idx').on('model_packages').column('model_name').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('model_packages').execute();
+      await db.schema.dropTable('model_package_groups').execute();
+      await db.schema.dropTable('models').execute();
+    },
+  },
 };

@@ -113,6 +113,50 @@ export interface TrainingJobLogsTable {
   created_at: string;
 }
 
+/** A deployable model (SageMaker CreateModel): an immutable copy of its artifact. */
+export interface ModelsTable {
+  id: string;
+  name: string;
+  /** `algorithm` (a built-in's model.tar.gz) or `onnx` (one model.onnx file). */
+  format: string;
+  algorithm: string | null;
+  /** Key of the platform's own copy under `models/`. */
+  artifact_key: string;
+  sha256: string;
+  size_bytes: number | string;
+  /** JSON: where the model came from (training job, dataset versions, hyperparameters). */
+  lineage_json: string;
+  /** JSON: final metrics of the training job, keyed like `validation:auc`. */
+  metrics_json: string;
+  description: string | null;
+  tags_json: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface ModelPackageGroupsTable {
+  name: string;
+  description: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** One version of a model package group (SageMaker's versioned ModelPackage). */
+export interface ModelPackagesTable {
+  group_name: string;
+  version: number;
+  model_name: string;
+  approval_status: string;
+  /** JSON: `[{ status, by, at, description }]`, oldest first; the last is current. */
+  approval_history_json: string;
+  description: string | null;
+  metrics_json: string;
+  lineage_json: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -121,6 +165,9 @@ export interface Database {
   training_jobs: TrainingJobsTable;
   training_job_metrics: TrainingJobMetricsTable;
   training_job_logs: TrainingJobLogsTable;
+  models: ModelsTable;
+  model_package_groups: ModelPackageGroupsTable;
+  model_packages: ModelPackagesTable;
 }
 
 export type { Generated };

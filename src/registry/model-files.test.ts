@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tar from 'tar';
+import { describe, expect, it } from 'vitest';
+import { createFileArtifactStore } from '../storage/index.js';
+import { materializeModel } from './model-files.js';
+
+async function storeWithArchive() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-mf-'));
+  const artifacts = await createFileArtifactStore(`file://${path.join(root, 'store')}`);
+  const src = path.join(root, 'src');
+  fs.mkdirSync(src);
+  fs.writeFileSync(path.join(src, 'model.json'), '{"format":"test"}');
+  const archive = path.join(root, 'model.tar.gz');
+  await tar.c({ gzip: true, file: archive, cwd: src }, ['model.json']);
+  const info = await artifacts.put('models/a/1/model.tar.gz', fs.readFileSync(archive));
+  return { root, artifacts, info };
+}
+
+describe('materializeModel', () => {
+  it('unpacks once per sha256 and shares the folder between concurrent callers', async () => {
+    const { root, artifacts, info } = await storeWithArchive();
+    const model = { format: 'algorithm' as const, algorithm: 'xgboost', artifactKey: 'models/a/1/model.tar.gz', sha256: info.sha256 };
+    const cache = path.join(root, 'cache');
+    const dirs = await Promise.all([1, 2, 3].map(() => materializeModel(artifacts, model, cache)));
+    expect(new Set(dirs).size).toBe(1);
+    expect(fs.readFileSync(path.join(dirs[0], 'model.json'), 'utf8')).toBe('{"format":"test"}');
+    // Only the final folder is left: no staging copies.
+    expect(fs.readdirSync(cache)).toEqual([info.sha256]);
+    fs.writeFileSync(path.join(dirs[0], 'marker'), 'x');
+    expect(fs.existsSync(path.join(await materializeModel(artifacts, model, cache), 'marker'))).toBe(true);
+    await artifacts.close();
+  });
+
+  it('stores an ONNX model as model.onnx and refuses a broken archive', async () => {
+    const { root, artifacts } = await storeWithArchive();
+    const onnx = await artifacts.put('models/b/1/model.onnx', Buffer.from([8, 7, 18, 4]));
+    const dir = await materializeModel(artifacts, { format: 'onnx', algorithm: null, artifactKey: 'models/b/1/model.onnx', sha256: onnx.sha256 }, path.join(root, 'cache'));
+    expect([...fs.readFileSync(path.join(dir, 'model.onnx'))]).toEqual([8, 7, 18, 4]);
+
+    const junk = await artifacts.put('models/c/1/model.tar.gz', 'not gzip');
+    await expect(materializeModel(artifacts, { format: 'algorithm', algorithm: 'xgboost', artifactKey: 'models/c/1/model.tar.gz', sha256: junk.sha256 }, path.join(root, 'cache'))).rejects.toMatchObject({
+      code: 'ORCH_MODEL_INVALID',
+    });
+    expect(fs.existsSync(path.join(root, 'cache', junk.sha256))).toBe(false);
+    await artifacts.close();
+  });
+});

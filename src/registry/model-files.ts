@@ -1,0 +1,96 @@
+/**
+ * Getting a model's files onto local disk: validating an artifact before it becomes a
+ * model, and unpacking a model for a model server or a batch transform (cached by the
+ * artifact's sha256, so every instance on a machine shares one unpacked copy).
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
+import { registerBuiltins, getAlgorithm } from '../algorithms/index.js';
+import { OrchardError } from '../core/index.js';
+import type { ArtifactStore } from '../storage/index.js';
+import type { ModelFormat } from './types.js';
+
+/** The file an ONNX model is stored as, in its folder. */
+export const ONNX_FILE = 'model.onnx';
+
+/** What `materializeModel` needs of a model. */
+export interface ModelFiles {
+  format: ModelFormat;
+  algorithm: string | null;
+  artifactKey: string;
+  sha256: string;
+}
+
+/**
+ * Downloads and unpacks a model into `cacheDir/<sha256>` (once; concurrent callers on
+ * one machine share the result) and returns that folder: the unpacked model.tar.gz for
+ * a built-in, or a folder holding `model.onnx`.
+ */
+export async function materializeModel(artifacts: ArtifactStore, model: ModelFiles, cacheDir: string): Promise<string> {
+  const dir = path.join(cacheDir, model.sha256);
+  if (await exists(path.join(dir, '.complete'))) return dir;
+  await fs.mkdir(cacheDir, { recursive: true });
+  const staging = `${dir}.${randomUUID()}.tmp`;
+  try {
+    await unpackInto(artifacts, model, staging);
+    await fs.writeFile(path.join(staging, '.complete'), '');
+    await fs.rename(staging, dir).catch(async (err: NodeJS.ErrnoException) => {
+      // Another caller finished first: its copy is identical (same sha256).
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    });
+    return dir;
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function unpackInto(artifacts: ArtifactStore, model: ModelFiles, dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  if (model.format === 'onnx') {
+    await pipeline(await artifacts.get(model.artifactKey), createWriteStream(path.join(dir, ONNX_FILE)));
+    return;
+  }
+  const archive = `${dir}.tar.gz`;
+  try {
+    await pipeline(await artifacts.get(model.artifactKey), createWriteStream(archive));
+    await extract(archive, dir);
+  } finally {
+    await fs.rm(archive, { force: true });
+  }
+}
+
+/** Unpacks a model.tar.gz; tar refuses absolute paths and `..`; a broken archive is ORCH_MODEL_INVALID. */
+export async function extract(archive: string, dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  try {
+    await tar.x({ file: archive, cwd: dir, strict: true });
+  } catch (err) {
+    throw new OrchardError('ORCH_MODEL_INVALID', { message: `The model archive could not be unpacked: ${(err as Error).message}`, cause: err });
+  }
+}
+
+/**
+ * Checks that an unpacked built-in model loads (format, algorithm and version in its
+ * files match); the algorithm's own error explains a mismatch.
+ */
+export async function checkAlgorithmModel(algorithm: string, dir: string): Promise<void> {
+  registerBuiltins();
+  const descriptor = getAlgorithm(algorithm);
+  try {
+    await descriptor.load(dir);
+  } catch (err) {
+    if (err instanceof OrchardError && err.code === 'ORCH_MODEL_INVALID') throw err;
+    throw new OrchardError('ORCH_MODEL_INVALID', { message: `The artifact is not a ${algorithm} model: ${(err as Error).message}`, cause: err });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { OrchardError } from '../core/index.js';
+import { newId } from '../core/index.js';
+import type { ArtifactStore, MetadataStore } from '../storage/index.js';
+import { normalizeKey } from '../storage/index.js';
+import type { TrainingService } from '../training/index.js';
+import { checkAlgorithmModel, extract, ONNX_FILE } from './model-files.js';
+import { validateModelName } from './names.js';
+import { RegistryStore } from './registry-store.js';
+import type { CreateModelInput, Model, ModelLineage } from './types.js';
+
+export interface ModelServiceDeps {
+  metadata: MetadataStore;
+  artifacts: ArtifactStore;
+  training: Pick<TrainingService, 'describe'>;
+  /** Scratch space for validating artifacts. */
+  workDir: string;
+  /** Checks that a file is a loadable ONNX model (throws a coded error otherwise). */
+  checkOnnx?: (file: string) => Promise<void>;
+  /** Names of things (endpoints) that use a model, which a delete must not pull from under. */
+  usersOf?: (model: string) => Promise<string[]>;
+}
+
+export interface ModelFilter {
+  nameContains?: string;
+  algorithm?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface UploadOnnxInput {
+  name: string;
+  body: Readable;
+  expectedSize?: number;
+  description?: string;
+  tags?: Record<string, string>;
+  createdBy?: string;
+}
+
+/** Models (SageMaker CreateModel): immutable copies of artifacts, with lineage. */
+export class ModelService {
+  private readonly store: RegistryStore;
+
+  constructor(private readonly deps: ModelServiceDeps) {
+    this.store = new RegistryStore(deps.metadata, deps.artifacts.url);
+  }
+
+  /** From a completed training job, or from a model.tar.gz in the store read by a built-in. */
+  async create(input: CreateModelInput): Promise<Model> {
+    const name = validateModelName(input.name);
+    await this.refuseTaken(name);
+    if (Boolean(input.fromJob) === Boolean(input.artifactKey)) {
+      throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', { message: 'Give exactly one source: fromJob, or artifactKey with algorithm' });
+    }
+    return this.withScratch(async (scratch) => {
+      const source = input.fromJob ? await this.fromJob(input.fromJob) : await this.fromArtifact(input.artifactKey!, input.algorithm);
+      const archive = path.join(scratch, 'model.tar.gz');
+      await pipeline(await this.deps.artifacts.get(source.key), createWriteStream(archive));
+      const unpacked = path.join(scratch, 'model');
+      await extract(archive, unpacked);
+      if (source.algorithm) {
+        await checkAlgorithmModel(source.algorithm, unpacked);
+        return this.persist(name, 'algorithm', source.algorithm, archive, 'model.tar.gz', source.lineage, source.metrics, input);
+      }
+      // A script-mode job is deployable when it wrote an ONNX model (model/model.onnx).
+      const onnx = path.join(unpacked, ONNX_FILE);
+      if (!(await fs.stat(onnx).catch(() => null))?.isFile()) {
+        throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', {
+          message: `Training job '${input.fromJob}' ran a script and its model has no ${ONNX_FILE}; write one to SM_MODEL_DIR to deploy it`,
+          details: { job: input.fromJob },
+        });
+      }
+      await this.deps.checkOnnx?.(onnx);
+      return this.persist(name, 'onnx', null, onnx, ONNX_FILE, source.lineage, source.metrics, input);
+    });
+  }
+
+  /** An ONNX model uploaded as a stream (checked with onnxruntime before it is registered). */
+  async createOnnx(input: UploadOnnxInput): Promise<Model> {
+    const name = validateModelName(input.name);
+    await this.refuseTaken(name);
+    return this.withScratch(async (scratch) => {
+      const file = path.join(scratch, ONNX_FILE);
+      await pipeline(input.body, createWriteStream(file));
+      const size = (await fs.stat(file)).size;
+      if (input.expectedSize !== undefined && size !== input.expectedSize) {
+        throw new OrchardError('ORCH_MODEL_INVALID', { message: `The upload ended after ${size} of ${input.expectedSize} bytes` });
+      }
+      if (size === 0) throw new OrchardError('ORCH_MODEL_INVALID', { message: 'The ONNX file is empty' });
+      await this.deps.checkOnnx?.(file);
+      return this.persist(name, 'onnx', null, file, ONNX_FILE, { source: 'upload' }, {}, input);
+    });
+  }
+
+  async describe(name: string): Promise<Model> {
+    return this.store.model(validateModelName(name));
+  }
+
+  async list(filter: ModelFilter = {}): Promise<{ items: Model[]; total: number }> {
+    return this.store.listModels(filter);
+  }
+
+  /** Deletes a model and its copy of the artifact; refused while a registry version or an endpoint uses it. */
+  async delete(name: string): Promise<void> {
+    const model = await this.describe(name);
+    const users = [...(await this.store.packagesUsing(model.name)), ...((await this.deps.usersOf?.(model.name)) ?? [])];
+    if (users.length > 0) {
+      throw new OrchardError('ORCH_MODEL_IN_USE', { message: `Model '${model.name}' is used by ${users.join(', ')}`, details: { name: model.name, usedBy: users } });
+    }
+    await this.store.deleteModel(model.name);
+    await this.deps.artifacts.deletePrefix(path.posix.dirname(model.artifactKey) + '/');
+  }
+
+  private async fromJob(jobName: string) {
+    const job = await this.deps.training.describe(jobName);
+    if (job.status !== 'Completed' || !job.modelArtifact) {
+      throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', {
+        message: `Training job '${job.name}' is ${job.status}; only a Completed job has a model`,
+        details: { job: job.name, status: job.status },
+      });
+    }
+    const prefix = `${this.deps.artifacts.url}/`;
+    const key = job.modelArtifact.startsWith(prefix) ? job.modelArtifact.slice(prefix.length) : `jobs/${job.name}/output/model.tar.gz`;
+    const lineage: ModelLineage = {
+      source: 'training-job',
+      trainingJob: job.name,
+      datasets: Object.fromEntries(Object.entries(job.channels).map(([c, d]) => [c, { dataset: d.dataset, version: d.version }])),
+      hyperParameters: job.hyperParameters,
+    };
+    return { key, algorithm: job.algorithm, lineage, metrics: job.finalMetrics };
+  }
+
+  private async fromArtifact(rawKey: string, algorithm: string | undefined) {
+    if (!algorithm) throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', { message: 'A model from an artifact needs the algorithm that reads it (algorithm)' });
+    const key = normalizeKey(rawKey);
+    if (!(await this.deps.artifacts.head(key))) throw new OrchardError('ORCH_ARTIFACT_NOT_FOUND', { message: `No artifact '${key}'`, details: { key } });
+    return { key, algorithm, lineage: { source: 'artifact', artifactKey: key } as ModelLineage, metrics: {} };
+  }
+
+  private async persist(
+    name: string,
+    format: Model['format'],
+    algorithm: string | null,
+    file: string,
+    fileName: string,
+    lineage: ModelLineage,
+    metrics: Record<string, number>,
+    input: { description?: string; tags?: Record<string, string>; createdBy?: string },
+  ): Promise<Model> {
+    const id = newId('model');
+    const key = `models/${name}/${id}/${fileName}`;
+    const info = await this.deps.artifacts.put(key, createReadStream(file));
+    try {
+      await this.store.insertModel({
+        id,
+        name,
+        format,
+        algorithm,
+        artifact_key: key,
+        sha256: info.sha256,
+        size_bytes: info.size,
+        lineage_json: JSON.stringify(lineage),
+        metrics_json: JSON.stringify(metrics ?? {}),
+        description: input.description ?? null,
+        tags_json: JSON.stringify(input.tags ?? {}),
+        created_by: input.createdBy ?? null,
+        created_at: new Date().toISOString(),
+      });
+    } catch (err) {
+      await this.deps.artifacts.deletePrefix(`models/${name}/${id}/`).catch(() => undefined);
+      throw err;
+    }
+    return this.store.model(name);
+  }
+
+  private async refuseTaken(name: string): Promise<void> {
+    if (await this.store.findModel(name)) throw new OrchardError('ORCH_MODEL_EXISTS', { message: `A model named '${name}' exists`, details: { name } });
+  }
+
+  private async withScratch<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+    const dir = path.join(this.deps.workDir, `model-${randomUUID()}`);
+    await fs.mkdir(dir, { recursive: true });
+    try {
+      return await fn(dir);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+}

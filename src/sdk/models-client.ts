@@ -1,0 +1,99 @@
+import type { ApprovalStatus, CreateModelInput, Model, ModelFilter, ModelPackage, ModelPackageGroup } from '../registry/index.js';
+import type { HttpClient } from './http.js';
+
+/** What a caller sends to create a model; the server records who asked from the token. */
+export type CreateModelRequest = Omit<CreateModelInput, 'createdBy'>;
+
+export interface CreateOnnxModelRequest {
+  name: string;
+  /** Path of the .onnx file to upload. */
+  file: string;
+  description?: string;
+  onProgress?: (sent: number, total: number) => void;
+}
+
+/** Models (SageMaker CreateModel): from a training job, a model.tar.gz artifact, or an ONNX file. */
+export class ModelsClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** From a completed training job (`fromJob`) or an artifact (`artifactKey` + `algorithm`). */
+  async create(input: CreateModelRequest): Promise<Model> {
+    return this.http.request('POST', '/api/v1/models', { body: input });
+  }
+
+  /** Uploads an ONNX file; the server checks that onnxruntime can load it. */
+  async createFromOnnx(input: CreateOnnxModelRequest): Promise<Model> {
+    const query = input.description ? { description: input.description } : {};
+    return this.http.upload('PUT', `/api/v1/models/${encodeURIComponent(input.name)}/onnx`, query, input.file, 'application/octet-stream', input.onProgress);
+  }
+
+  async list(filter: ModelFilter = {}): Promise<{ items: Model[]; total: number }> {
+    return this.http.request('GET', '/api/v1/models', { query: { ...filter } });
+  }
+
+  async describe(name: string): Promise<Model> {
+    return this.http.request('GET', `/api/v1/models/${encodeURIComponent(name)}`);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.http.request('DELETE', `/api/v1/models/${encodeURIComponent(name)}`);
+  }
+}
+
+/** The model registry: groups with numbered, approvable versions. */
+export class RegistryClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Registers a model as the next version of `group` (created on first use). */
+  async register(group: string, input: { model: string; approvalStatus?: ApprovalStatus; description?: string }): Promise<ModelPackage> {
+    return this.http.request('POST', `${groupPath(group)}/versions`, { body: input });
+  }
+
+  async groups(): Promise<ModelPackageGroup[]> {
+    return (await this.http.request<{ items: ModelPackageGroup[] }>('GET', '/api/v1/model-package-groups')).items;
+  }
+
+  async group(name: string): Promise<ModelPackageGroup> {
+    return this.http.request('GET', groupPath(name));
+  }
+
+  /** Versions of a group, newest first. */
+  async versions(group: string, filter: { approvalStatus?: ApprovalStatus } = {}): Promise<ModelPackage[]> {
+    return (await this.http.request<{ items: ModelPackage[] }>('GET', `${groupPath(group)}/versions`, { query: { ...filter } })).items;
+  }
+
+  /** `group@N`, or `group` for its newest version. */
+  async describe(ref: string): Promise<ModelPackage> {
+    const { group, version } = splitRef(ref);
+    return this.http.request('GET', `${groupPath(group)}/versions/${version ?? 'latest'}`);
+  }
+
+  async setApproval(ref: string, approvalStatus: ApprovalStatus, description?: string): Promise<ModelPackage> {
+    const { group, version } = splitRef(ref);
+    return this.http.request('PATCH', `${groupPath(group)}/versions/${version ?? 'latest'}`, { body: { approvalStatus, ...(description ? { description } : {}) } });
+  }
+
+  async approve(ref: string, description?: string): Promise<ModelPackage> {
+    return this.setApproval(ref, 'Approved', description);
+  }
+
+  async reject(ref: string, description?: string): Promise<ModelPackage> {
+    return this.setApproval(ref, 'Rejected', description);
+  }
+
+  /** Deletes `group@N`, or the empty group `group`. */
+  async delete(ref: string): Promise<void> {
+    const { group, version } = splitRef(ref);
+    await this.http.request('DELETE', version === null ? groupPath(group) : `${groupPath(group)}/versions/${version}`);
+  }
+}
+
+function groupPath(group: string): string {
+  return `/api/v1/model-package-groups/${encodeURIComponent(group)}`;
+}
+
+/** `group@N` → parts; the server validates both (an unparsable version is sent as-is and refused there). */
+function splitRef(ref: string): { group: string; version: string | null } {
+  const at = ref.lastIndexOf('@');
+  return at === -1 ? { group: ref, version: null } : { group: ref.slice(0, at), version: encodeURIComponent(ref.slice(at + 1)) };
+}
