@@ -8,6 +8,7 @@ import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, type JobQueue } from '../jobs/index.js';
 import { ModelService, PackageService } from '../registry/index.js';
+import { startTransformWorkers, TransformService } from '../serving/transform/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
 import { buildApi } from './server.js';
 
@@ -22,6 +23,7 @@ export interface Platform {
   readonly training: TrainingService;
   readonly models: ModelService;
   readonly packages: PackageService;
+  readonly transforms: TransformService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: { created: boolean; token?: string; tokenFile?: string };
   close(): Promise<void>;
@@ -33,6 +35,8 @@ interface Core {
   artifacts: ArtifactStore;
   datasets: DatasetService;
   queue: JobQueue;
+  training: TrainingService;
+  models: ModelService;
   closers: Array<() => Promise<void>>;
   close(): Promise<void>;
 }
@@ -54,7 +58,9 @@ async function openCore(config: ResolvedConfig): Promise<Core> {
     closers.push(() => datasets.close());
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
-    return { metadata, artifacts, datasets, queue, closers, close };
+    const training = createTrainingService({ metadata, queue, datasets, artifacts });
+    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir });
+    return { metadata, artifacts, datasets, queue, training, models, closers, close };
   } catch (err) {
     await close();
     throw err;
@@ -66,6 +72,11 @@ async function startWorkers(core: Core, config: ResolvedConfig): Promise<void> {
   const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, config.workers)));
   const workers = await startTrainingWorkers({ ...core, attemptsDir: config.attemptsDir, threads, leaseMs: config.jobLeaseMs, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }, config.workers);
   core.closers.push(() => workers.stop());
+  const transforms = await startTransformWorkers(
+    { ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models'), leaseMs: config.jobLeaseMs },
+    config.workers,
+  );
+  core.closers.push(() => transforms.stop());
 }
 
 /**
@@ -76,20 +87,19 @@ async function startWorkers(core: Core, config: ResolvedConfig): Promise<void> {
 export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
   const core = await openCore(config);
   try {
-    const { metadata, artifacts, datasets, queue } = core;
+    const { metadata, artifacts, datasets, queue, training, models } = core;
     const auth = new AuthService(metadata);
     const bootstrap = await bootstrapAdmin(auth, config);
-    const training = createTrainingService({ metadata, queue, datasets, artifacts });
-    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir });
     const packages = new PackageService(metadata, artifacts.url);
+    const transforms = new TransformService({ metadata, queue, datasets, models });
     await startWorkers(core, config);
-    const app = await buildApi({ auth, datasets, artifacts, training, models, packages }, config);
+    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms }, config);
     core.closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

@@ -3,6 +3,7 @@ import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
+import type { TransformService } from '../serving/transform/index.js';
 import type { TrainingService } from '../training/index.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
@@ -10,6 +11,7 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
+import { transformRoutes } from './routes/transforms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { trainingRoutes } from './routes/training.js';
 import { userRoutes } from './routes/users.js';
@@ -22,6 +24,7 @@ export interface ApiDeps {
   training: TrainingService;
   models: ModelService;
   packages: PackageService;
+  transforms: TransformService;
 }
 
 export interface ApiOptions {
@@ -69,6 +72,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       trainingRoutes(api, deps.training);
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
+      transformRoutes(api, deps.transforms);
     },
     { prefix: '/api/v1' },
   );

@@ -4,6 +4,7 @@ import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
+import { transformCommand, transformsCommand } from './commands/transforms.js';
 import { jobsCommand, trainCommand } from './commands/training.js';
 import { upCommand, workerCommand } from './commands/up.js';
 import { usersCommand } from './commands/users.js';
@@ -40,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
   jobsCommand(program);
   modelsCommand(program);
   registryCommand(program);
+  transformCommand(program);
+  transformsCommand(program);
 
   try {
     await program.parseAsync(argv);

@@ -15,3 +15,5 @@ export type {
   QueryResult,
   DatasetService,
 } from './types.js';
+export { openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
+export type { DuckDBSession } from './duckdb-session.js';

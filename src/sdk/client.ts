@@ -7,6 +7,7 @@ import { clientOptionsFromEnv } from '../core/index.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
+import { TransformsClient } from './transforms-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -204,6 +205,7 @@ export class Orchard {
   readonly training: TrainingClient;
   readonly models: ModelsClient;
   readonly registry: RegistryClient;
+  readonly transforms: TransformsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -216,6 +218,7 @@ export class Orchard {
     this.training = new TrainingClient(this.http);
     this.models = new ModelsClient(this.http);
     this.registry = new RegistryClient(this.http);
+    this.transforms = new TransformsClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

@@ -194,4 +194,41 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('models').execute();
     },
   },
+  '0007_transform_jobs': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('transform_jobs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('spec_json', 'text', (c) => c.notNull())
+        .addColumn('total_rows', 'bigint', (c) => c.notNull())
+        .addColumn('shard_count', 'integer', (c) => c.notNull())
+        .addColumn('output_version', 'integer')
+        .addColumn('failure_reason', 'text')
+        .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('transform_shards')
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('shard', 'integer', (c) => c.notNull())
+        .addColumn('row_start', 'bigint', (c) => c.notNull())
+        .addColumn('row_count', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('rows_done', 'bigint', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('output_key', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('transform_shards_pk', ['job_name', 'shard'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('transform_shards').execute();
+      await db.schema.dropTable('transform_jobs').execute();
+    },
+  },
 };

@@ -157,6 +157,40 @@ export interface ModelPackagesTable {
   updated_at: string;
 }
 
+/** A batch transform job (SageMaker CreateTransformJob). */
+export interface TransformJobsTable {
+  name: string;
+  status: string;
+  /** JSON: model, input dataset version, output name, split/batch/join options. */
+  spec_json: string;
+  total_rows: number | string;
+  shard_count: number;
+  /** The output dataset's version once written. */
+  output_version: number | null;
+  failure_reason: string | null;
+  stop_requested: number;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  updated_at: string;
+}
+
+/** A contiguous row range of a transform's input, run as one queue job. */
+export interface TransformShardsTable {
+  job_name: string;
+  shard: number;
+  row_start: number | string;
+  row_count: number | string;
+  /** `pending` or `done`; a done shard is never run again. */
+  status: string;
+  rows_done: number | string;
+  attempts: number;
+  /** Where the shard's output Parquet is, once done. */
+  output_key: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -168,6 +202,8 @@ export interface Database {
   models: ModelsTable;
   model_package_groups: ModelPackageGroupsTable;
   model_packages: ModelPackagesTable;
+  transform_jobs: TransformJobsTable;
+  transform_shards: TransformShardsTable;
 }
 
 export type { Generated };

@@ -1,0 +1,128 @@
+/**
+ * Child-process entry of one transform shard: reads a row range of the input Parquet,
+ * predicts in mini-batches and writes the shard's output Parquet (predictions, joined
+ * to the input rows when asked). Runs outside the worker's process so a large shard
+ * never blocks the server's event loop, and a crash costs one shard attempt.
+ *
+ * Protocol: argv[2] is a JSON spec file; stdout gets `#rows N` progress lines; a data
+ * error exits with DATA_ERROR_EXIT and its message on stderr (not worth a retry).
+ */
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { once } from 'node:events';
+import { openDuckDB, sqlIdent, sqlString } from '../../data/index.js';
+import { isOrchardError } from '../../core/index.js';
+import { openShardPredictor } from './shard-predictor.js';
+import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
+
+const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN)$/;
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as ShardSpec;
+  const predictor = await openShardPredictor(spec.model);
+  const db = await openDuckDB({ tempDirectory: spec.tempDir });
+  try {
+    const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
+    await checkNumeric(db.connection, source, spec);
+    if (spec.features.length !== predictor.numFeatures) {
+      throw dataError(`The model expects ${predictor.numFeatures} features; the input gives ${spec.features.length} (${spec.features.join(', ')})`);
+    }
+    const preds = `${spec.output}.preds.csv`;
+    const outputsPerRow = await predictAll(db.connection, source, spec, predictor, preds);
+    const names = predictionColumns(outputsPerRow, spec.inputColumns);
+    const columns = `{${names.map((n) => `${sqlString(n)}: 'DOUBLE'`).join(', ')}}`;
+    const predictions = `read_csv(${sqlString(preds)}, header = false, columns = ${columns}, nullstr = 'nan')`;
+    const select = spec.joinSource === 'Input' ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT * FROM ${predictions}`;
+    await db.exec(`COPY (${select}) TO ${sqlString(spec.output)} (FORMAT parquet, COMPRESSION zstd)`);
+    await fs.rm(preds, { force: true });
+  } finally {
+    db.close();
+  }
+}
+
+/** A non-numeric feature value fails the shard with the (1-based, whole-input) row number. */
+async function checkNumeric(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec): Promise<void> {
+  const types = await connection.run(`DESCRIBE ${source}`);
+  const rows = await types.getRowObjects();
+  const typeOf = new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
+  const suspect = spec.features.filter((c) => !NUMERIC.test(typeOf.get(c) ?? ''));
+  if (suspect.length === 0) return;
+  const bad = suspect.map((c) => `(${sqlIdent(c)} IS NOT NULL AND TRY_CAST(${sqlIdent(c)} AS DOUBLE) IS NULL)`).join(' OR ');
+  const found = await connection.run(`SELECT rn, ${suspect.map(sqlIdent).join(', ')} FROM (SELECT row_number() OVER () AS rn, * FROM ${source}) WHERE ${bad} LIMIT 1`);
+  const [row] = await found.getRowObjects();
+  if (row) {
+    const column = suspect.find((c) => row[c] !== null && Number.isNaN(Number(row[c])))!;
+    throw dataError(`Row ${spec.rowStart + Number(row.rn)}: column ${column} is not a number (${JSON.stringify(String(row[column])).slice(0, 60)})`);
+  }
+}
+
+async function predictAll(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec, predictor: Awaited<ReturnType<typeof openShardPredictor>>, file: string): Promise<number> {
+  const f = spec.features.length;
+  const result = await connection.stream(`SELECT ${spec.features.map((c) => `CAST(${sqlIdent(c)} AS DOUBLE)`).join(', ')} FROM ${source}`);
+  const out = createWriteStream(file);
+  let batch = new Float32Array(spec.batchRows * f);
+  let filled = 0;
+  let done = 0;
+  let outputsPerRow = 1;
+  const flush = async () => {
+    if (filled === 0) return;
+    const { values, outputsPerRow: k } = await predictor.predict(batch.subarray(0, filled * f), filled);
+    outputsPerRow = k;
+    const lines: string[] = new Array(filled);
+    for (let r = 0; r < filled; r++) {
+      let line = '';
+      for (let j = 0; j < k; j++) line += (j ? ',' : '') + formatValue(values[r * k + j]);
+      lines[r] = line;
+    }
+    if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
+    done += filled;
+    filled = 0;
+    process.stdout.write(`#rows ${done}\n`);
+  };
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const vectors = Array.from({ length: f }, (_, c) => chunk.getColumnVector(c));
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const base = filled * f;
+      for (let c = 0; c < f; c++) {
+        const v = vectors[c].getItem(r);
+        batch[base + c] = v === null ? NaN : Number(v);
+      }
+      if (++filled === spec.batchRows) await flush();
+    }
+  }
+  await flush();
+  out.end();
+  await once(out, 'finish');
+  batch = new Float32Array(0);
+  return outputsPerRow;
+}
+
+function formatValue(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'nan';
+}
+
+/** `prediction`, or `prediction_0..k-1`; suffixed with `_` until no input column has the name. */
+function predictionColumns(k: number, inputColumns: string[]): string[] {
+  const taken = new Set(inputColumns);
+  const base = k === 1 ? ['prediction'] : Array.from({ length: k }, (_, j) => `prediction_${j}`);
+  return base.map((n) => {
+    let name = n;
+    while (taken.has(name)) name += '_';
+    return name;
+  });
+}
+
+class DataError extends Error {}
+function dataError(message: string): DataError {
+  return new DataError(message);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(message + '\n');
+    const isData = err instanceof DataError || (isOrchardError(err) && (err.code === 'ORCH_MODEL_INVALID' || err.code === 'ORCH_TRANSFORM_DATA_INVALID'));
+    process.exit(isData ? DATA_ERROR_EXIT : 1);
+  },
+);

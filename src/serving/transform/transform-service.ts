@@ -1,0 +1,98 @@
+import { OrchardError } from '../../core/index.js';
+import { validateDatasetName, type DatasetService } from '../../data/index.js';
+import type { JobQueue } from '../../jobs/index.js';
+import type { ModelService } from '../../registry/index.js';
+import type { MetadataStore } from '../../storage/index.js';
+import { parseInputFilter } from './input-filter.js';
+import { TransformStore } from './transform-store.js';
+import type { CreateTransformJobInput, TransformJob, TransformJobStatus, TransformSpec } from './types.js';
+
+/** Queue kinds: one job per shard, then one that assembles the output dataset. */
+export const SHARD_KIND = 'transform-shard';
+export const ASSEMBLE_KIND = 'transform-assemble';
+export const DEFAULT_SHARD_ROWS = 100_000;
+/** Shard attempts in all (a worker killed mid-shard costs one). */
+export const SHARD_ATTEMPTS = 4;
+
+const JOB_NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
+
+export const shardJobId = (name: string, shard: number) => `transform.${name}.${shard}`;
+export const assembleJobId = (name: string) => `transform.${name}.assemble`;
+
+export interface TransformDeps {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  datasets: DatasetService;
+  models: Pick<ModelService, 'describe'>;
+}
+
+/** Batch transform jobs (SageMaker CreateTransformJob): a model over a whole dataset, by shards. */
+export class TransformService {
+  private readonly store: TransformStore;
+
+  constructor(private readonly deps: TransformDeps) {
+    this.store = new TransformStore(deps.metadata);
+  }
+
+  async create(input: CreateTransformJobInput): Promise<TransformJob> {
+    const model = await this.deps.models.describe(input.model);
+    const name = input.name ?? `${model.name.slice(0, 40)}-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+    if (!JOB_NAME.test(name)) throw invalid(`Invalid transform job name '${name}': 1-63 letters, digits and hyphens`);
+    validateDatasetName(input.output);
+    const version = await this.deps.datasets.describe(input.input);
+    if (version.rowCount === 0) throw invalid(`Dataset ${version.name}@${version.version} has no rows`);
+    const columns = version.columns.map((c) => c.name);
+    const features = parseInputFilter(input.inputFilter, columns);
+    const batchStrategy = input.batchStrategy ?? 'MultiRecord';
+    const maxPayloadMb = input.maxPayloadMb ?? 6;
+    if (!(maxPayloadMb >= 1 && maxPayloadMb <= 100)) throw invalid('maxPayloadMb must be between 1 and 100 (SageMaker: at most 100)');
+    const shardRows = input.shardRows ?? DEFAULT_SHARD_ROWS;
+    if (!Number.isInteger(shardRows) || shardRows < 1) throw invalid('shardRows must be a positive whole number');
+    const spec: TransformSpec = {
+      model: model.name,
+      input: { dataset: version.name, version: version.version, rows: version.rowCount },
+      output: input.output,
+      splitType: input.splitType ?? 'Line',
+      batchStrategy,
+      maxPayloadMb,
+      joinSource: input.joinSource ?? 'None',
+      inputFilter: input.inputFilter ?? null,
+      features,
+      inputColumns: columns,
+      // A mini-batch is what fits the payload as CSV (about 12 bytes a value), as SageMaker sizes MultiRecord requests.
+      batchRows: batchStrategy === 'SingleRecord' ? 1 : Math.max(1, Math.min(65_536, Math.floor((maxPayloadMb * 1024 * 1024) / (12 * Math.max(1, features.length))))),
+      tags: input.tags ?? {},
+    };
+    const shards: Array<{ start: number; count: number }> = [];
+    for (let start = 0; start < version.rowCount; start += shardRows) shards.push({ start, count: Math.min(shardRows, version.rowCount - start) });
+    await this.store.insert(name, spec, shards, input.createdBy ?? null);
+    for (let i = 0; i < shards.length; i++) {
+      await this.deps.queue.enqueue(SHARD_KIND, { name, shard: i }, { jobId: shardJobId(name, i), maxAttempts: SHARD_ATTEMPTS, backoffMs: 500 });
+    }
+    return this.store.describe(name);
+  }
+
+  async describe(name: string): Promise<TransformJob> {
+    return this.store.describe(name);
+  }
+
+  async list(filter: { status?: TransformJobStatus; limit?: number; offset?: number } = {}): Promise<{ items: TransformJob[]; total: number }> {
+    return this.store.list(filter);
+  }
+
+  /** Stops a running job: queued shards are cancelled, running ones are killed by their workers. */
+  async stop(name: string): Promise<TransformJob> {
+    const row = await this.store.row(name);
+    if (row.status !== 'InProgress') return this.store.describe(name);
+    await this.store.update(name, { stop_requested: 1 });
+    for (const shard of await this.store.shards(name)) {
+      if (shard.status === 'pending') await this.deps.queue.cancel(shardJobId(name, Number(shard.shard))).catch(() => undefined);
+    }
+    await this.store.end(name, 'Stopped', { failure_reason: null });
+    return this.store.describe(name);
+  }
+}
+
+function invalid(message: string): OrchardError {
+  return new OrchardError('ORCH_TRANSFORM_INVALID', { message });
+}

@@ -1,0 +1,222 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { newId } from '../../core/index.js';
+import { openDuckDB, sqlString, type DatasetService } from '../../data/index.js';
+import { runProcess, type ClaimedJob, type JobQueue } from '../../jobs/index.js';
+import { materializeModel, type ModelService } from '../../registry/index.js';
+import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
+import { ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
+import { TransformStore } from './transform-store.js';
+import { DATA_ERROR_EXIT, type ShardSpec, type TransformSpec } from './types.js';
+
+export interface TransformWorkerDeps {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  datasets: DatasetService;
+  artifacts: ArtifactStore;
+  models: Pick<ModelService, 'describe'>;
+  /** Scratch space for shard inputs and outputs. */
+  workDir: string;
+  /** Unpacked models, shared by all shards on this machine. */
+  modelCacheDir: string;
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+type ShardPayload = { name: string; shard: number };
+type AssemblePayload = { name: string };
+
+/** The shard runner next to this file (compiled `.js`, or `.ts` under tsx/vitest). */
+function runnerProgram(): { command: string; args: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const ext = path.extname(here);
+  const runner = path.join(path.dirname(here), `shard-runner${ext}`);
+  return ext === '.ts' ? { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), runner] } : { command: process.execPath, args: [runner] };
+}
+
+/** Starts `count` loops that claim transform shards (and output assembly) from the queue. */
+export async function startTransformWorkers(deps: TransformWorkerDeps, count: number): Promise<{ stop(): Promise<void> }> {
+  await fs.mkdir(deps.workDir, { recursive: true });
+  const store = new TransformStore(deps.metadata);
+  let stopping = false;
+  const running = new Set<AbortController>();
+  const loops = Array.from({ length: count }, (_, i) =>
+    (async () => {
+      const workerId = `${os.hostname()}-${process.pid}-transform-${i}`;
+      while (!stopping) {
+        const job = await deps.queue.claim<ShardPayload | AssemblePayload>([SHARD_KIND, ASSEMBLE_KIND], { workerId, leaseMs: deps.leaseMs ?? 30_000 }).catch(() => null);
+        if (!job) {
+          await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
+          continue;
+        }
+        const controller = new AbortController();
+        running.add(controller);
+        const heartbeat = setInterval(() => {
+          deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch(() => controller.abort('lease'));
+        }, Math.max(500, (deps.leaseMs ?? 30_000) / 3));
+        try {
+          if (job.kind === SHARD_KIND) await runShard(deps, store, job as ClaimedJob<ShardPayload>, controller.signal);
+          else await assemble(deps, store, job as ClaimedJob<AssemblePayload>);
+        } catch (err) {
+          // Lost leases and platform trouble: the queue retries the job.
+          await deps.queue.fail(job, { message: (err as Error).message ?? String(err) }).catch(() => undefined);
+        } finally {
+          clearInterval(heartbeat);
+          running.delete(controller);
+        }
+      }
+    })(),
+  );
+  return {
+    async stop() {
+      stopping = true;
+      for (const c of running) c.abort('shutdown');
+      await Promise.all(loops);
+    },
+  };
+}
+
+async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: ClaimedJob<ShardPayload>, signal: AbortSignal): Promise<void> {
+  const { name, shard } = job.payload;
+  const row = await store.row(name);
+  const shardRow = await store.shard(name, shard);
+  if (row.status !== 'InProgress' || row.stop_requested) {
+    await deps.queue.fail(job, { message: 'the transform job is not running', retryable: false });
+    return;
+  }
+  if (shardRow.status === 'done') {
+    // An earlier attempt finished and was cut off before reporting: nothing to redo.
+    await deps.queue.complete(job);
+    await maybeAssemble(deps, store, name);
+    return;
+  }
+  if (!row.started_at) await store.update(name, { started_at: new Date().toISOString() });
+  await store.updateShard(name, shard, { attempts: job.attempt, rows_done: 0 });
+  const spec = JSON.parse(row.spec_json) as TransformSpec;
+  const dir = path.join(deps.workDir, `transform-${name}-${shard}-${newId('at').slice(3)}`);
+  await fs.mkdir(dir, { recursive: true });
+  try {
+    const model = await deps.models.describe(spec.model);
+    const modelDir = await materializeModel(deps.artifacts, model, deps.modelCacheDir);
+    const input = await deps.datasets.localParquet(`${spec.input.dataset}@${spec.input.version}`);
+    const shardSpec: ShardSpec = {
+      model: { dir: modelDir, format: model.format, algorithm: model.algorithm },
+      input: input.path,
+      rowStart: Number(shardRow.row_start),
+      rowCount: Number(shardRow.row_count),
+      output: path.join(dir, 'out.parquet'),
+      features: spec.features,
+      inputColumns: spec.inputColumns,
+      joinSource: spec.joinSource,
+      batchRows: spec.batchRows,
+      tempDir: path.join(dir, 'spill'),
+    };
+    await fs.writeFile(path.join(dir, 'spec.json'), JSON.stringify(shardSpec));
+    let rows = 0;
+    let reported = 0;
+    const progress = setInterval(() => {
+      if (rows !== reported) void store.updateShard(name, shard, { rows_done: (reported = rows) }).catch(() => undefined);
+    }, 1000);
+    const program = runnerProgram();
+    const result = await runProcess({
+      command: program.command,
+      args: [...program.args, path.join(dir, 'spec.json')],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+      signal,
+      onLine: (line) => {
+        const m = /^#rows (\d+)$/.exec(line);
+        if (m) rows = Number(m[1]);
+      },
+    }).finally(() => clearInterval(progress));
+    if (signal.aborted) return; // shutdown or lost lease: the queue hands the shard out again
+    if (result.exitCode === DATA_ERROR_EXIT) {
+      const reason = `Shard ${shard}: ${result.tail.filter((l) => !l.startsWith('#rows')).join(' ').trim()}`;
+      await failJob(deps, store, name, reason);
+      await deps.queue.fail(job, { message: reason, retryable: false });
+      return;
+    }
+    if (result.exitCode !== 0) {
+      const reason = `Shard ${shard} attempt ${job.attempt} ${result.signal ? `was killed (${result.signal})` : `exited with ${result.exitCode}`}: ${result.tail.slice(-5).join(' ').trim()}`;
+      const outcome = await deps.queue.fail(job, { message: reason });
+      if (!outcome.willRetry) await failJob(deps, store, name, reason);
+      return;
+    }
+    const key = `transforms/${name}/shards/${String(shard).padStart(6, '0')}.parquet`;
+    await deps.artifacts.put(key, createReadStream(shardSpec.output));
+    await store.finishShard(name, shard, key, Number(shardRow.row_count));
+    await deps.queue.complete(job);
+    await maybeAssemble(deps, store, name);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Once no shard is pending, queues the assembly (one queue job per transform, by its id). */
+async function maybeAssemble(deps: TransformWorkerDeps, store: TransformStore, name: string): Promise<void> {
+  if ((await store.pendingShards(name)) > 0) return;
+  await deps.queue.enqueue(ASSEMBLE_KIND, { name }, { jobId: assembleJobId(name), maxAttempts: 5, backoffMs: 1000 });
+}
+
+async function failJob(deps: TransformWorkerDeps, store: TransformStore, name: string, reason: string): Promise<void> {
+  if (!(await store.end(name, 'Failed', { failure_reason: reason.slice(0, 2000) }))) return;
+  for (const s of await store.shards(name)) {
+    if (s.status === 'pending') await deps.queue.cancel(shardJobId(name, Number(s.shard))).catch(() => undefined);
+  }
+}
+
+/**
+ * Joins the shards' Parquet files, in shard order, into the output dataset's new version.
+ * A retry after a crash finds the version it already made by its tag instead of making a second.
+ */
+async function assemble(deps: TransformWorkerDeps, store: TransformStore, job: ClaimedJob<AssemblePayload>): Promise<void> {
+  const { name } = job.payload;
+  const row = await store.row(name);
+  if (row.status !== 'InProgress') {
+    await deps.queue.complete(job);
+    return;
+  }
+  const spec = JSON.parse(row.spec_json) as TransformSpec;
+  const existing = (await deps.datasets.versions(spec.output).catch(() => [])).find((v) => v.tags.transformJob === name);
+  let version = existing?.version;
+  if (version === undefined) {
+    const dir = path.join(deps.workDir, `assemble-${name}-${newId('at').slice(3)}`);
+    await fs.mkdir(dir, { recursive: true });
+    try {
+      const shards = await store.shards(name);
+      const files: string[] = [];
+      for (const s of shards) {
+        const file = path.join(dir, `${String(s.shard).padStart(6, '0')}.parquet`);
+        await pipeline(await deps.artifacts.get(s.output_key!), createWriteStream(file));
+        files.push(file);
+      }
+      const out = path.join(dir, 'output.parquet');
+      const db = await openDuckDB({ tempDirectory: path.join(dir, 'spill') });
+      try {
+        // Files are read in list order and insertion order is kept, so rows stay in input order.
+        await db.exec(`COPY (SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}])) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+      } finally {
+        db.close();
+      }
+      const key = `transforms/${name}/output.parquet`;
+      await deps.artifacts.put(key, createReadStream(out));
+      const created = await deps.datasets.create({
+        name: spec.output,
+        format: 'parquet',
+        sourceKey: key,
+        description: `Batch transform ${name}: model ${spec.model} over ${spec.input.dataset}@${spec.input.version}`,
+        tags: { ...spec.tags, transformJob: name, model: spec.model },
+      });
+      version = created.version;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+  await store.end(name, 'Completed', { output_version: version, failure_reason: null });
+  await deps.queue.complete(job);
+  await deps.artifacts.deletePrefix(`transforms/${name}/shards/`).catch(() => undefined);
+}
