@@ -85,7 +85,11 @@ export class TransformStore {
   async describe(name: string): Promise<TransformJob> {
     const row = await this.row(name);
     const shards = await this.shards(name);
-    return toJob(row, shards.filter((s) => s.status === 'done').length, shards.reduce((n, s) => n + Number(s.rows_done), 0));
+    return toJob(row, {
+      completed: shards.filter((s) => s.status === 'done').length,
+      attempts: shards.reduce((n, s) => n + Number(s.attempts), 0),
+      rows: shards.reduce((n, s) => n + Number(s.rows_done), 0),
+    });
   }
 
   async list(filter: { status?: TransformJobStatus; limit?: number; offset?: number }): Promise<{ items: TransformJob[]; total: number }> {
@@ -98,7 +102,7 @@ export class TransformStore {
   }
 }
 
-function toJob(row: TransformJobsTable, completed: number, rowsProcessed: number): TransformJob {
+function toJob(row: TransformJobsTable, progress: { completed: number; attempts: number; rows: number }): TransformJob {
   const spec = JSON.parse(row.spec_json) as TransformSpec;
   return {
     name: row.name,
@@ -113,8 +117,8 @@ function toJob(row: TransformJobsTable, completed: number, rowsProcessed: number
     joinSource: spec.joinSource,
     inputFilter: spec.inputFilter,
     features: spec.features,
-    shards: { total: Number(row.shard_count), completed },
-    rowsProcessed,
+    shards: { total: Number(row.shard_count), completed: progress.completed, attempts: progress.attempts },
+    rowsProcessed: progress.rows,
     tags: spec.tags,
     createdBy: row.created_by,
     createdAt: row.created_at,

@@ -43,7 +43,8 @@ export interface TransformJob {
   inputFilter: string | null;
   /** Feature columns the filter chose. */
   features: string[];
-  shards: { total: number; completed: number };
+  /** Shards in all, done, and attempts started (more attempts than shards means retries). */
+  shards: { total: number; completed: number; attempts: number };
   rowsProcessed: number;
   tags: Record<string, string>;
   createdBy: string | null;
