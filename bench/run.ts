@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   kmeans: () => import('./kmeans.bench.js'),
   pca: () => import('./pca.bench.js'),
   linear: () => import('./linear.bench.js'),
+  transform: () => import('./transform.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

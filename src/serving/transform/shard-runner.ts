@@ -17,7 +17,16 @@ import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
 
 const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN)$/;
 
+/** A shard whose worker died (SIGKILL) stops too: its output would never be reported. */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 500).unref();
+}
+
 async function main(): Promise<void> {
+  exitWithParent();
   const spec = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as ShardSpec;
   const predictor = await openShardPredictor(spec.model);
   const db = await openDuckDB({ tempDirectory: spec.tempDir });
