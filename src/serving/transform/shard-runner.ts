@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import { once } from 'node:events';
 import { openDuckDB, sqlIdent, sqlString } from '../../data/index.js';
 import { isOrchardError } from '../../core/index.js';
-import { openShardPredictor } from './shard-predictor.js';
+import { openPredictor } from '../predictor.js';
 import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
 
 const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN)$/;
@@ -28,7 +28,7 @@ function exitWithParent(): void {
 async function main(): Promise<void> {
   exitWithParent();
   const spec = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as ShardSpec;
-  const predictor = await openShardPredictor(spec.model);
+  const predictor = await openPredictor(spec.model);
   const db = await openDuckDB({ tempDirectory: spec.tempDir });
   try {
     const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
@@ -65,7 +65,7 @@ async function checkNumeric(connection: import('@duckdb/node-api').DuckDBConnect
   }
 }
 
-async function predictAll(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec, predictor: Awaited<ReturnType<typeof openShardPredictor>>, file: string): Promise<number> {
+async function predictAll(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec, predictor: Awaited<ReturnType<typeof openPredictor>>, file: string): Promise<number> {
   const f = spec.features.length;
   const result = await connection.stream(`SELECT ${spec.features.map((c) => `CAST(${sqlIdent(c)} AS DOUBLE)`).join(', ')} FROM ${source}`);
   const out = createWriteStream(file);

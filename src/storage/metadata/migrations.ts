@@ -231,4 +231,58 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('transform_jobs').execute();
     },
   },
+  '0008_experiments_and_tuning': {
+    async up(db: Kysely<any>) {
+      // Every training job is a run of one experiment (a tuning job's trials: of the tuning job).
+      await db.schema.alterTable('training_jobs').addColumn('experiment', 'text', (c) => c.notNull().defaultTo('Default')).execute();
+      await db.schema.createIndex('training_jobs_experiment_idx').on('training_jobs').columns(['experiment', 'created_at']).execute();
+      await db.schema
+        .createTable('experiments')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('description', 'text')
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('run_params')
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_params_pk', ['job_name', 'name'])
+        .execute();
+      await db.schema
+        .createTable('tuning_jobs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('spec_json', 'text', (c) => c.notNull())
+        .addColumn('failure_reason', 'text')
+        .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('tuning_trials')
+        .addColumn('tuning_job', 'text', (c) => c.notNull())
+        .addColumn('trial', 'integer', (c) => c.notNull())
+        .addColumn('training_job', 'text', (c) => c.notNull())
+        .addColumn('params_json', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('objective', 'double precision')
+        .addColumn('early_stopped', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .addPrimaryKeyConstraint('tuning_trials_pk', ['tuning_job', 'trial'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('tuning_trials').execute();
+      await db.schema.dropTable('tuning_jobs').execute();
+      await db.schema.dropTable('run_params').execute();
+      await db.schema.dropTable('experiments').execute();
+      await db.schema.dropIndex('training_jobs_experiment_idx').execute();
+      await db.schema.alterTable('training_jobs').dropColumn('experiment').execute();
+    },
+  },
 };

@@ -88,6 +88,8 @@ export interface TrainingJobsTable {
   attempts: number;
   /** Attempts that failed in the job's own code (platform interruptions excluded). */
   failed_attempts: number;
+  /** The experiment the job is a run of. */
+  experiment: string;
   stop_requested: number;
   created_by: string | null;
   created_at: string;
@@ -191,6 +193,49 @@ export interface TransformShardsTable {
   updated_at: string;
 }
 
+/** An experiment's description; its runs are the training jobs naming it. */
+export interface ExperimentsTable {
+  name: string;
+  description: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** Parameters a run logged from inside its script (`#param name=value`). */
+export interface RunParamsTable {
+  job_name: string;
+  name: string;
+  value: string;
+}
+
+/** A hyperparameter tuning job (SageMaker CreateHyperParameterTuningJob). */
+export interface TuningJobsTable {
+  name: string;
+  status: string;
+  /** JSON: algorithm or script, static hyperparameters, ranges, objective, strategy, limits. */
+  spec_json: string;
+  failure_reason: string | null;
+  stop_requested: number;
+  created_by: string | null;
+  created_at: string;
+  ended_at: string | null;
+  updated_at: string;
+}
+
+/** One trial of a tuning job: the training job it launched and its objective value. */
+export interface TuningTrialsTable {
+  tuning_job: string;
+  trial: number;
+  training_job: string;
+  params_json: string;
+  /** The training job's status as last seen (InProgress, Completed, Failed, Stopped). */
+  status: string;
+  objective: number | null;
+  early_stopped: number;
+  created_at: string;
+  ended_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -204,6 +249,10 @@ export interface Database {
   model_packages: ModelPackagesTable;
   transform_jobs: TransformJobsTable;
   transform_shards: TransformShardsTable;
+  experiments: ExperimentsTable;
+  run_params: RunParamsTable;
+  tuning_jobs: TuningJobsTable;
+  tuning_trials: TuningTrialsTable;
 }
 
 export type { Generated };
