@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   ORCH_TRANSFORM_EXISTS: { status: 409, message: 'A transform job with that name exists' },
   ORCH_TRANSFORM_INVALID: { status: 400, message: 'Invalid transform job' },
   ORCH_TRANSFORM_DATA_INVALID: { status: 400, message: 'The input rows are not usable by the model' },
+  ORCH_TUNING_INVALID: { status: 400, message: 'Invalid tuning job' },
   ORCH_QUEUE_UNAVAILABLE: { status: 503, message: 'Job queue unavailable' },
   ORCH_JOB_NOT_FOUND: { status: 404, message: 'No such job' },
   ORCH_JOB_LEASE_LOST: { status: 409, message: 'The job lease was lost' },
