@@ -116,6 +116,13 @@ export class SearchSpace {
     return (warp(a.scaling, clamped) - a.lo) / (a.hi - a.lo);
   }
 
+  /** The unit interval an integer value owns on its axis. */
+  cellOf(i: number, v: number): [number, number] {
+    const a = this.axes[i] as NumericAxis;
+    const span = a.hi - a.lo;
+    return [(warp(a.scaling, v - 0.5) - a.lo) / span, (warp(a.scaling, v + 0.5) - a.lo) / span];
+  }
+
   decode(unit: ArrayLike<number>): ParamValues {
     const out: ParamValues = {};
     for (let i = 0; i < this.size; i++) out[this.axes[i].name] = this.valueAt(i, unit[i]);

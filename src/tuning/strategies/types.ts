@@ -51,7 +51,11 @@ export interface StrategyOptions {
   warmStart?: TrialState[];
   /** Only read by the `hyperband` strategy. */
   hyperband?: HyperbandOptions;
-  /** Only read by the `tpe` strategy: model all parameters jointly (Optuna's `multivariate=True`). @default true */
+  /**
+   * Only read by the `tpe` strategy: one joint kernel per observation over all
+   * parameters (like Optuna's `multivariate=True`); false models each parameter on
+   * its own (Optuna's default). @default true
+   */
   multivariate?: boolean;
 }
 
