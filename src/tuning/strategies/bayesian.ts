@@ -9,7 +9,7 @@
 import { fitHyperparameters, GaussianProcess } from './gaussian-process.js';
 import type { GpHyperparameters } from './gaussian-process.js';
 import { logH } from './normal.js';
-import { collectHistory, designPoint, exhausted, randomUnseen } from './observations.js';
+import { anyUnseen, collectHistory, designPoint, exhausted } from './observations.js';
 import type { History } from './observations.js';
 import { RandomSource, STREAM } from './random-source.js';
 import { SearchSpace } from './search-space.js';
@@ -41,10 +41,10 @@ export function createBayesian(options: StrategyOptions): Strategy {
           const p = space.decode(designPoint(space, options.seed, own + i));
           if (!h.seen.has(space.key(p))) return p;
         }
-        return randomUnseen(space, new RandomSource(options.seed, STREAM.random, own), h.seen, 10_000);
+        return anyUnseen(space, new RandomSource(options.seed, STREAM.random, own), h.seen);
       }
       const rng = new RandomSource(options.seed, STREAM.acquisition, own);
-      return proposeByExpectedImprovement(space, h, rng) ?? randomUnseen(space, rng, h.seen, 10_000);
+      return proposeByExpectedImprovement(space, h, rng) ?? anyUnseen(space, rng, h.seen);
     },
   };
 }

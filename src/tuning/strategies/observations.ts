@@ -82,6 +82,23 @@ export function randomUnseen(space: SearchSpace, rng: RandomSource, seen: Set<st
   return null;
 }
 
+/**
+ * A point not in `seen`: random draws first, then (finite spaces) the first untried
+ * grid point from a random offset; null when every point has been tried.
+ */
+export function anyUnseen(space: SearchSpace, rng: RandomSource, seen: Set<string>): ParamValues | null {
+  const p = randomUnseen(space, rng, seen, 256);
+  if (p) return p;
+  const count = space.cardinality();
+  if (!Number.isFinite(count)) return space.decode(space.sampleUnit(rng));
+  const start = rng.int(count);
+  for (let i = 0; i < count; i++) {
+    const q = gridPoint(space, (start + i) % count);
+    if (!seen.has(space.key(q))) return q;
+  }
+  return null;
+}
+
 /** Whether every point of a finite space has been tried. */
 export function exhausted(space: SearchSpace, seen: Set<string>): boolean {
   const c = space.cardinality();

@@ -6,7 +6,7 @@
  * trials join g(x) ("constant liar"), so parallel trials spread out. The first 10
  * points come from the seeded low-discrepancy design instead of plain random draws.
  */
-import { designPoint, exhausted, isObservation, randomUnseen } from './observations.js';
+import { anyUnseen, designPoint, exhausted, isObservation } from './observations.js';
 import { ParzenEstimator } from './parzen-estimator.js';
 import { RandomSource, STREAM } from './random-source.js';
 import { SearchSpace } from './search-space.js';
@@ -72,9 +72,9 @@ export function createTpe(options: StrategyOptions, observe?: (t: TrialState) =>
           const p = space.decode(designPoint(space, options.seed, trials.length + i));
           if (!h.seen.has(space.key(p))) return p;
         }
-        return randomUnseen(space, rng, h.seen, 10_000);
+        return anyUnseen(space, rng, h.seen);
       }
-      return proposeByTpe(space, h, rng, multivariate) ?? randomUnseen(space, rng, h.seen, 10_000);
+      return proposeByTpe(space, h, rng, multivariate) ?? anyUnseen(space, rng, h.seen);
     },
   };
 }
