@@ -60,6 +60,47 @@ export function matern52(r: number): number {
  * log bounds, so L-BFGS needs no box constraints.
  */
 export function fitHyperparameters(x: Float64Array, n: number, d: number, y: Float64Array, starts?: GpHyperparameters[]): GpHyperparameters {
+  const m = d + 2;
+  const objective = marginalLikelihoodObjective(x, n, d, y);
+  const toV = (h: GpHyperparameters): Float64Array => {
+    const v = new Float64Array(m);
+    const target = [...Array.from(h.lengthScales, Math.log), Math.log(h.signalVariance), Math.log(h.noiseVariance)];
+    for (let i = 0; i < m; i++) {
+      const [lo, hi] = bounds(d, i);
+      const s = Math.min(1 - 1e-9, Math.max(1e-9, (target[i] - lo) / (hi - lo)));
+      v[i] = Math.log(s / (1 - s));
+    }
+    return v;
+  };
+  const fromV = (v: Float64Array): GpHyperparameters => {
+    const out = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const [lo, hi] = bounds(d, i);
+      out[i] = Math.exp(lo + (hi - lo) / (1 + Math.exp(-v[i])));
+    }
+    return { lengthScales: out.slice(0, d), signalVariance: out[d], noiseVariance: out[d + 1] };
+  };
+
+  // A second start guards against a poor local optimum while the fit is cheap.
+  const initial = starts ?? [
+    { lengthScales: new Float64Array(d).fill(0.5), signalVariance: 1, noiseVariance: 1e-3 },
+    ...(n <= 40 ? [{ lengthScales: new Float64Array(d).fill(0.15), signalVariance: 1, noiseVariance: 1e-4 }] : []),
+  ];
+  let best: { x: Float64Array; f: number } | null = null;
+  for (const h of initial) {
+    const r = minimizeLbfgs(objective, toV(h), { maxIterations: 40, gradientTolerance: 1e-4, relativeTolerance: 1e-8 });
+    if (Number.isFinite(r.f) && (!best || r.f < best.f)) best = r;
+  }
+  return best ? fromV(best.x) : initial[0];
+}
+
+/**
+ * The negative log posterior of the hyperparameters and its gradient, over
+ * unconstrained parameters v (length d + 2: length scales, signal variance, noise
+ * variance), each mapped by a logistic function onto its log bounds. NaN when the
+ * covariance matrix is not positive definite.
+ */
+export function marginalLikelihoodObjective(x: Float64Array, n: number, d: number, y: Float64Array): (v: Float64Array, gv: Float64Array) => number {
   const pairs = (n * (n - 1)) / 2;
   const d2 = new Float64Array(pairs * d);
   for (let i = 0, p = 0; i < n; i++) {
@@ -136,36 +177,7 @@ export function fitHyperparameters(x: Float64Array, n: number, d: number, y: Flo
     return f;
   };
 
-  const toV = (h: GpHyperparameters): Float64Array => {
-    const v = new Float64Array(m);
-    const target = [...Array.from(h.lengthScales, Math.log), Math.log(h.signalVariance), Math.log(h.noiseVariance)];
-    for (let i = 0; i < m; i++) {
-      const [lo, hi] = bounds(d, i);
-      const s = Math.min(1 - 1e-9, Math.max(1e-9, (target[i] - lo) / (hi - lo)));
-      v[i] = Math.log(s / (1 - s));
-    }
-    return v;
-  };
-  const fromV = (v: Float64Array): GpHyperparameters => {
-    const out = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      const [lo, hi] = bounds(d, i);
-      out[i] = Math.exp(lo + (hi - lo) / (1 + Math.exp(-v[i])));
-    }
-    return { lengthScales: out.slice(0, d), signalVariance: out[d], noiseVariance: out[d + 1] };
-  };
-
-  // A second start guards against a poor local optimum while the fit is cheap.
-  const initial = starts ?? [
-    { lengthScales: new Float64Array(d).fill(0.5), signalVariance: 1, noiseVariance: 1e-3 },
-    ...(n <= 40 ? [{ lengthScales: new Float64Array(d).fill(0.15), signalVariance: 1, noiseVariance: 1e-4 }] : []),
-  ];
-  let best: { x: Float64Array; f: number } | null = null;
-  for (const h of initial) {
-    const r = minimizeLbfgs(objective, toV(h), { maxIterations: 40, gradientTolerance: 1e-4, relativeTolerance: 1e-8 });
-    if (Number.isFinite(r.f) && (!best || r.f < best.f)) best = r;
-  }
-  return best ? fromV(best.x) : initial[0];
+  return objective;
 }
 
 /** The posterior of a GP with fixed hyperparameters. */
