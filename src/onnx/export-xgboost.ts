@@ -4,7 +4,7 @@
  * branch the tree learned for it (`nodes_missing_value_tracks_true` = defaultLeft).
  * Objectives map to the same outputs the native predictor gives:
  * - reg:squarederror: TreeEnsembleRegressor -> predictions [N, 1]
- * - binary:logistic, reg:logistic: TreeEnsembleRegressor with LOGISTIC -> [N, 1]
+ * - binary:logistic, reg:logistic: TreeEnsembleRegressor, then Sigmoid -> [N, 1]
  * - count:poisson: TreeEnsembleRegressor, then Exp -> [N, 1]
  * - multi:softprob: TreeEnsembleClassifier with SOFTMAX -> label (int64 [N]), probabilities [N, K]
  * - multi:softmax: TreeEnsembleRegressor (K targets), ArgMax, Cast -> predicted class id [N]
@@ -113,7 +113,8 @@ export function exportXgboost(doc: Record<string, unknown>): ExportedGraph {
       break;
     case 'binary:logistic':
     case 'reg:logistic':
-      graph.nodes.push(regressor('predictions', 'LOGISTIC'));
+      // The sigmoid as its own op: onnxruntime's TreeEnsembleRegressor leaves post_transform LOGISTIC unapplied.
+      graph.nodes.push(regressor('margin', 'NONE'), { op: 'Sigmoid', inputs: ['margin'], outputs: ['predictions'] });
       graph.outputs.push({ name: 'predictions', elemType: DataType.FLOAT, shape: ['N', 1] });
       break;
     case 'count:poisson':
