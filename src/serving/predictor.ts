@@ -13,6 +13,8 @@ import type { ModelFormat } from '../registry/types.js';
 export interface ServingPredictor {
   readonly numFeatures: number;
   predict(features: Float32Array, rows: number): Promise<{ values: Float32Array; outputsPerRow: number }>;
+  /** Frees what the model holds outside the JS heap (an ONNX session); absent when there is nothing to free. */
+  close?(): Promise<void>;
 }
 
 /** What `openPredictor` needs of a model: its unpacked folder and how to read it. */
@@ -32,7 +34,7 @@ export interface PredictorSource {
 export async function openPredictor(model: PredictorSource): Promise<ServingPredictor> {
   if (model.format === 'onnx') {
     const onnx = await openOnnxPredictor(path.join(model.dir, ONNX_FILE), { threads: model.threads });
-    return { numFeatures: onnx.numFeatures, predict: (features, rows) => onnx.predict(features, rows) };
+    return { numFeatures: onnx.numFeatures, predict: (features, rows) => onnx.predict(features, rows), close: () => onnx.close() };
   }
   if (model.format !== 'algorithm' || !model.algorithm) {
     throw new OrchardError('ORCH_MODEL_INVALID', { message: `Cannot serve ${String(model.format)} models` });
