@@ -8,6 +8,7 @@ import { HttpClient, type HttpClientOptions } from './http.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 import { TransformsClient } from './transforms-client.js';
+import { ExperimentsClient, RunsClient } from './experiments-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -206,6 +207,8 @@ export class Orchard {
   readonly models: ModelsClient;
   readonly registry: RegistryClient;
   readonly transforms: TransformsClient;
+  readonly experiments: ExperimentsClient;
+  readonly runs: RunsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -219,6 +222,8 @@ export class Orchard {
     this.models = new ModelsClient(this.http);
     this.registry = new RegistryClient(this.http);
     this.transforms = new TransformsClient(this.http);
+    this.experiments = new ExperimentsClient(this.http);
+    this.runs = new RunsClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {
