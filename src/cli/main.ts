@@ -3,6 +3,7 @@ import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { experimentsCommand, runsCommand } from './commands/experiments.js';
+import { tuneCommand, tunesCommand } from './commands/tuning.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
 import { transformCommand, transformsCommand } from './commands/transforms.js';
@@ -46,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
   transformsCommand(program);
   experimentsCommand(program);
   runsCommand(program);
+  tuneCommand(program);
+  tunesCommand(program);
 
   try {
     await program.parseAsync(argv);

@@ -9,6 +9,7 @@ import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 import { TransformsClient } from './transforms-client.js';
 import { ExperimentsClient, RunsClient } from './experiments-client.js';
+import { TuningClient } from './tuning-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -209,6 +210,7 @@ export class Orchard {
   readonly transforms: TransformsClient;
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
+  readonly tuning: TuningClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -224,6 +226,7 @@ export class Orchard {
     this.transforms = new TransformsClient(this.http);
     this.experiments = new ExperimentsClient(this.http);
     this.runs = new RunsClient(this.http);
+    this.tuning = new TuningClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {
