@@ -10,6 +10,7 @@ import { openJobQueue, type JobQueue } from '../jobs/index.js';
 import { ModelService, PackageService } from '../registry/index.js';
 import { startTransformWorkers, TransformService } from '../serving/transform/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
+import { tableStatusSource } from './events/index.js';
 import { buildApi } from './server.js';
 
 export interface Platform {
@@ -93,7 +94,12 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
     await startWorkers(core, config);
-    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms }, config);
+    // The platform feed's sources: one line per kind of thing with a status.
+    const statusSources = [
+      tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
+      tableStatusSource(metadata, 'transform-job', 'transform_jobs'),
+    ];
+    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, statusSources }, config);
     core.closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -40,6 +40,14 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
       const lines = await store.logs(name, after, Math.min(options.limit ?? 1000, 10_000));
       return { lines, nextSeq: lines.length ? lines[lines.length - 1].seq : after };
     },
+    async progress(name, position) {
+      const job = await store.status(name);
+      if (!job) throw new OrchardError('ORCH_JOB_NOT_FOUND', { message: `No training job '${name}'` });
+      const limit = Math.min(position.limit ?? 1000, 10_000);
+      const lines = await store.logsAfter(name, position.afterLog, limit);
+      const metrics = await store.metricsAfter(name, position.afterMetric, limit);
+      return { job, lines, metrics, complete: lines.length < limit && metrics.length < limit };
+    },
     async stop(name: string): Promise<TrainingJob> {
       const row = await store.row(name);
       if (row.status !== 'InProgress') return store.describe(name);
