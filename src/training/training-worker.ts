@@ -7,7 +7,7 @@ import * as tar from 'tar';
 import { fileURLToPath } from 'node:url';
 import { isOrchardError, newId } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import { runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
+import { JobLeaseLostError, runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { CheckpointSync } from './checkpoints.js';
 import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
@@ -79,6 +79,13 @@ export async function startTrainingWorkers(deps: TrainingWorkerDeps, count: numb
 async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, controller: AbortController): Promise<void> {
   const name = job.payload.name;
   const row = await store.row(name);
+  if (row.status === 'Completed' || row.status === 'Failed' || row.status === 'Stopped') {
+    // Already ended by an earlier attempt whose report to the queue did not arrive (its
+    // lease ran out while the queue was away): settle the queue entry, keep the job as it is.
+    if (row.status === 'Completed') await deps.queue.complete(job, { modelArtifact: `jobs/${name}/output/model.tar.gz` });
+    else await deps.queue.fail(job, { message: row.failure_reason ?? row.status, retryable: false });
+    return;
+  }
   if (row.stop_requested || row.status !== 'InProgress') {
     await store.setStatus(name, 'Stopped', 'Stopped');
     await deps.queue.fail(job, { message: 'stopped', retryable: false });
@@ -148,11 +155,16 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
 async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, result: AttemptResult): Promise<void> {
   const name = job.payload.name;
   if (result.status === 'Completed') {
+    // Only the holder of the lease may end the job: one whose lease ran out (the queue
+    // was away longer than the lease) leaves it to the attempt that took over.
+    if (!(await stillHeld(deps, job))) return;
     await store.setStatus(name, 'InProgress', 'Uploading');
     const key = `jobs/${name}/output/model.tar.gz`;
     await deps.artifacts.put(key, createReadStream(result.modelArchive!));
     await store.setStatus(name, 'Completed', 'Completed', { model_artifact: `${deps.artifacts.url}/${key}`, failure_reason: null });
-    await deps.queue.complete(job, { modelArtifact: key });
+    // The job is done whatever the queue answers now; an entry left unsettled is settled
+    // by the next claim of it (see runJob).
+    await deps.queue.complete(job, { modelArtifact: key }).catch(() => undefined);
     return;
   }
   if (result.status === 'Stopped') {
@@ -163,6 +175,16 @@ async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
   await failOrRetry(deps, store, job, spec, result.failureReason ?? 'AlgorithmError');
 }
 
+/** Extends the lease once more; false when it is lost (a cancellation request still counts as held). */
+async function stillHeld(deps: TrainingWorkerDeps, job: ClaimedJob): Promise<boolean> {
+  try {
+    await deps.queue.heartbeat(job, deps.leaseMs ?? 30_000);
+    return true;
+  } catch (err) {
+    return err instanceof JobLeaseLostError && err.reason === 'cancel_requested';
+  }
+}
+
 function interruptedByPlatform(controller: AbortController): boolean {
   return controller.signal.aborted && (controller.signal.reason === 'shutdown' || controller.signal.reason === 'lease');
 }
@@ -170,8 +192,15 @@ function interruptedByPlatform(controller: AbortController): boolean {
 async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, reason: string): Promise<void> {
   const name = job.payload.name;
   const failed = Number((await store.row(name)).failed_attempts) + 1;
+  let outcome: { willRetry: boolean };
+  try {
+    outcome = await deps.queue.fail(job, { message: reason, retryable: failed <= spec.maxRetries });
+  } catch (err) {
+    // Another attempt holds the job now: this one's failure is not the job's.
+    if (err instanceof JobLeaseLostError && err.reason === 'lost') return;
+    outcome = { willRetry: false };
+  }
   await store.update(name, { failed_attempts: failed });
-  const outcome = await deps.queue.fail(job, { message: reason, retryable: failed <= spec.maxRetries }).catch(() => ({ willRetry: false }));
   if (outcome.willRetry) await store.setStatus(name, 'InProgress', 'Restarting', { failure_reason: reason });
   else await store.setStatus(name, 'Failed', 'Failed', { failure_reason: reason });
 }
@@ -200,22 +229,41 @@ async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, di
   return channels;
 }
 
-/** Buffers log lines and metric points and writes them in batches. */
+/**
+ * Buffers log lines and metric points and writes them in batches. Seqs are given at
+ * write time: if another attempt of the job wrote meanwhile (one that had lost its lease
+ * and not yet noticed), the batch takes the next free seqs instead of being lost.
+ */
 async function logSink(store: TrainingStore, name: string, attempt: number) {
-  let logSeq = await store.nextSeq('training_job_logs', name);
-  let metricSeq = await store.nextSeq('training_job_metrics', name);
-  let lines: Array<{ seq: number; attempt: number; line: string; at: string }> = [];
-  let points: Array<{ seq: number; name: string; value: number; step: number | null; at: string }> = [];
+  const next = {
+    training_job_logs: await store.nextSeq('training_job_logs', name),
+    training_job_metrics: await store.nextSeq('training_job_metrics', name),
+  };
+  let lines: Array<{ attempt: number; line: string; at: string }> = [];
+  let points: Array<{ name: string; value: number; step: number | null; at: string }> = [];
   const finals: Record<string, number> = {};
   let writing: Promise<void> = Promise.resolve();
+  const numbered = async <T>(table: keyof typeof next, items: T[], insert: (rows: Array<T & { seq: number }>) => Promise<void>) => {
+    for (let tries = 0; items.length > 0; tries++) {
+      const base = next[table];
+      try {
+        await insert(items.map((item, i) => ({ ...item, seq: base + i })));
+        next[table] = base + items.length;
+        return;
+      } catch (err) {
+        if (tries >= 3) throw err;
+        next[table] = await store.nextSeq(table, name);
+      }
+    }
+  };
   const flush = () => {
     const [l, p] = [lines, points];
     lines = [];
     points = [];
     const snapshot = { ...finals };
     writing = writing.then(async () => {
-      await store.appendLogs(name, l);
-      await store.appendMetrics(name, p);
+      await numbered('training_job_logs', l, (rows) => store.appendLogs(name, rows));
+      await numbered('training_job_metrics', p, (rows) => store.appendMetrics(name, rows));
       if (p.length) await store.update(name, { final_metrics_json: JSON.stringify(snapshot) });
     }).catch(() => undefined);
     return writing;
@@ -223,13 +271,13 @@ async function logSink(store: TrainingStore, name: string, attempt: number) {
   const timer = setInterval(() => void flush(), 500);
   return {
     log(line: string) {
-      lines.push({ seq: logSeq++, attempt, line, at: new Date().toISOString() });
+      lines.push({ attempt, line, at: new Date().toISOString() });
       if (lines.length >= 500) void flush();
     },
     metric(metric: string, value: number, step: number | null) {
       if (!Number.isFinite(value)) return;
       finals[metric] = value;
-      points.push({ seq: metricSeq++, name: metric, value, step, at: new Date().toISOString() });
+      points.push({ name: metric, value, step, at: new Date().toISOString() });
     },
     async flush() {
       clearInterval(timer);

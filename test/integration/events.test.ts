@@ -133,8 +133,8 @@ describe('live events (server-sent events) on SQLite + file', () => {
     const metrics = messages.filter((m) => m.event === 'metric').map((m) => JSON.parse(m.data));
     // Every line once, in order, the same as the logs route returns.
     expect(logs.map((l) => l.seq)).toEqual(logs.map((_, i) => i + 1));
-    const stored = await (await call('/api/v1/training-jobs/ev1/logs')).json();
-    expect(logs.map((l) => l.line)).toEqual(stored.lines.map((l: { line: string }) => l.line));
+    const stored = (await (await call('/api/v1/training-jobs/ev1/logs')).json()) as { lines: Array<{ line: string }> };
+    expect(logs.map((l) => l.line)).toEqual(stored.lines.map((l) => l.line));
     expect(logs.map((l) => l.line)).toEqual(expect.arrayContaining(['epoch 1 done', 'epoch 12 done']));
     expect(metrics.map((m) => [m.name, m.step])).toEqual(Array.from({ length: 12 }, (_, i) => ['loss', i + 1]));
     // It was seen while running, not only at the end.
