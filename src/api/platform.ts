@@ -101,6 +101,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     ];
     const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, statusSources }, config);
     core.closers.push(() => app.close());
+    await watchForLostJobs(queue, [training, transforms], app.log);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -125,6 +126,31 @@ export async function startWorker(config: ResolvedConfig): Promise<{ close(): Pr
     await core.close();
     throw err;
   }
+}
+
+/**
+ * The metadata DB knows which jobs are acknowledged and unfinished; the queue may not (a
+ * Redis without persistence restarted). At start, and whenever the queue reports lost
+ * jobs, every capability with queued work enqueues again what is missing. A capability
+ * that queues work (endpoints, tuning) adds its `requeueLost` to the list in
+ * startPlatform.
+ */
+async function watchForLostJobs(queue: JobQueue, owners: Array<{ requeueLost(): Promise<number> }>, log: FastifyInstance['log']): Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const reconcile = () => {
+    running = running.then(async () => {
+      for (const owner of owners) {
+        const n = await owner.requeueLost().catch((err) => {
+          log.error({ err }, 're-enqueueing lost jobs failed');
+          return 0;
+        });
+        if (n > 0) log.warn({ requeued: n }, 'the job queue had lost jobs; enqueued them again');
+      }
+    });
+    return running;
+  };
+  queue.onJobsLost(() => void reconcile());
+  await reconcile();
 }
 
 async function bootstrapAdmin(auth: AuthService, config: ResolvedConfig): Promise<Platform['bootstrap']> {

@@ -26,12 +26,29 @@ export interface TrainingDeps {
 export function createTrainingService(deps: TrainingDeps): TrainingService {
   registerBuiltins();
   const store = new TrainingStore(deps.metadata);
+  // One queue entry per job, by a fixed id: enqueueing again is a no-op while it exists.
+  const enqueue = (name: string, spec: TrainingSpec) =>
+    deps.queue.enqueue(TRAINING_KIND, { name }, { jobId: queueJobId(name), maxAttempts: spec.maxRetries + 1 + PLATFORM_RETRIES, backoffMs: 1000 });
   return {
     async create(input: CreateTrainingJobInput): Promise<TrainingJob> {
       const spec = await validate(deps, input);
       await store.insert(input.name, spec, input.createdBy ?? null);
-      await deps.queue.enqueue(TRAINING_KIND, { name: input.name }, { jobId: queueJobId(input.name), maxAttempts: spec.maxRetries + 1 + PLATFORM_RETRIES, backoffMs: 1000 });
+      await enqueue(input.name, spec);
       return store.describe(input.name);
+    },
+    async requeueLost() {
+      let requeued = 0;
+      for (const row of await store.unfinished()) {
+        if (await deps.queue.get(queueJobId(row.name))) continue;
+        if (row.status === 'Stopping') {
+          // Its queue entry (and so its cancellation) is gone; the attempt, if any, is told by its lost lease.
+          await store.setStatus(row.name, 'Stopped', 'Stopped');
+          continue;
+        }
+        await enqueue(row.name, JSON.parse(row.spec_json) as TrainingSpec);
+        requeued++;
+      }
+      return requeued;
     },
     list: (filter: TrainingJobFilter = {}) => store.list(filter),
     describe: (name: string) => store.describe(name),

@@ -22,6 +22,12 @@ export interface TrainingService {
    * true, nothing more will ever be written. Throws `ORCH_JOB_NOT_FOUND` for an unknown job.
    */
   progress(name: string, position: { afterLog: number; afterMetric: number; limit?: number }): Promise<TrainingProgress>;
+  /**
+   * Enqueues again every unfinished job whose queue entry is gone (the queue lost its
+   * data); a job that was stopping without its entry is marked Stopped. Returns how many
+   * were enqueued. Safe to run at any time and from several servers at once.
+   */
+  requeueLost(): Promise<number>;
   /** Requests a stop; a queued job stops at once, a running one after its process ends. */
   stop(name: string): Promise<TrainingJob>;
 }

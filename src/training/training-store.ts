@@ -66,6 +66,11 @@ export class TrainingStore {
     return { items: rows.map((r) => toJob(r, [])), total };
   }
 
+  /** Jobs that have not ended (InProgress or Stopping). */
+  async unfinished(): Promise<Array<Pick<TrainingJobsTable, 'name' | 'status' | 'spec_json'>>> {
+    return this.db.selectFrom('training_jobs').select(['name', 'status', 'spec_json']).where('status', 'in', ['InProgress', 'Stopping']).execute();
+  }
+
   async nextSeq(table: 'training_job_logs' | 'training_job_metrics', name: string): Promise<number> {
     const r = await this.db.selectFrom(table).select((eb) => eb.fn.max('seq').as('m')).where('job_name', '=', name).executeTakeFirst();
     return r?.m === null || r?.m === undefined ? 1 : Number(r.m) + 1;

@@ -92,12 +92,14 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     return;
   }
   const spec = JSON.parse(row.spec_json) as TrainingSpec;
-  await store.setStatus(name, 'InProgress', 'Starting', { attempts: job.attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
+  // The job's attempt number: the queue's, unless the queue lost the job and counts afresh.
+  const attempt = Math.max(job.attempt, Number(row.attempts) + 1);
+  await store.setStatus(name, 'InProgress', 'Starting', { attempts: attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
   const heartbeat = setInterval(() => {
     deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch((err: { reason?: string }) => controller.abort(err?.reason === 'cancel_requested' ? 'stop' : 'lease'));
   }, Math.max(1000, (deps.leaseMs ?? 30_000) / 3));
-  const root = path.join(deps.attemptsDir, `${name}-${job.attempt}-${newId('at').slice(3)}`);
-  const sink = await logSink(store, name, job.attempt);
+  const root = path.join(deps.attemptsDir, `${name}-${attempt}-${newId('at').slice(3)}`);
+  const sink = await logSink(store, name, attempt);
   try {
     await store.setStatus(name, 'InProgress', 'Downloading');
     const channels = await downloadChannels(deps, spec, `${root}-in`);
