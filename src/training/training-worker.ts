@@ -109,7 +109,7 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     const checkpointDir = path.join(root, 'checkpoints');
     const syncTimer = setInterval(() => void checkpoints.sync(checkpointDir), deps.checkpointSyncMs ?? 10_000);
     const result = await runScriptAttempt({
-      onSpawn: (pgid) => void writeOwner(root, pgid),
+      onSpawn: (pgid) => void writeOwner(root, pgid).catch(() => undefined),
       beforeRun: async (workDir) => {
         const restored = await checkpoints.restore(workDir.checkpointDir);
         if (restored > 0) sink.log(`[orchard] restored ${restored} checkpoint file(s) from the previous attempt`);
