@@ -115,7 +115,7 @@ describe('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server o
     }
   }
 
-  it('with an append-only file: every job completes exactly once, with no attempt lost', async () => {
+  it('with an append-only file: every job completes exactly once, with no attempt lost', { timeout: 180_000 }, async () => {
     const redis = await startRedisServer({ persistent: true });
     cleanups.push(() => redis.stop());
     const { server, workers, orchard, prefix } = await fleetOn(redis);
@@ -132,7 +132,7 @@ describe('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server o
     for (const w of workers) expect(w.process.exitCode).toBeNull();
   });
 
-  it('with an outage longer than the leases: attempts are lost and re-run, and each job still ends Completed once', async () => {
+  it('with an outage longer than the leases: attempts are lost and re-run, and each job still ends Completed once', { timeout: 180_000 }, async () => {
     const redis = await startRedisServer({ persistent: true });
     cleanups.push(() => redis.stop());
     // Leases of 1.5 s against an outage of 4 s: every running attempt loses its lease.
@@ -145,7 +145,7 @@ describe('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server o
     for (const w of workers) expect(w.process.exitCode).toBeNull();
   });
 
-  it('without persistence: the server re-queues what the database says is unfinished, and every job completes', async () => {
+  it('without persistence: the server re-queues what the database says is unfinished, and every job completes', { timeout: 180_000 }, async () => {
     const redis = await startRedisServer({ persistent: false });
     cleanups.push(() => redis.stop());
     const { server, workers, orchard, prefix } = await fleetOn(redis);
