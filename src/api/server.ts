@@ -5,12 +5,16 @@ import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
 import type { TransformService } from '../serving/transform/index.js';
 import type { TrainingService } from '../training/index.js';
+import type { ExperimentService } from '../experiments/index.js';
+import type { TuningService } from '../tuning/index.js';
 import { installAuth } from './auth-hook.js';
 import { EventHub, type StatusSource } from './events/index.js';
 import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { tuningRoutes } from './routes/tuning.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
 import { transformRoutes } from './routes/transforms.js';
@@ -27,6 +31,8 @@ export interface ApiDeps {
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
+  experiments: ExperimentService;
+  tuning: TuningService;
   /** What the platform feed (`GET /api/v1/events`) reports; see `tableStatusSource`. */
   statusSources?: StatusSource[];
 }
@@ -84,6 +90,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
+      experimentRoutes(api, deps.experiments);
+      tuningRoutes(api, deps.tuning);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },
