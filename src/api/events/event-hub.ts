@@ -220,7 +220,7 @@ export class EventHub {
       if (since !== undefined) {
         const from = new Date(Date.parse(since) - this.lookbackMs).toISOString();
         for (const source of this.sources) {
-          await this.readSource(source, from, (row) => sub.conn.send('status', feedEvent(source.kind, row), row.updatedAt));
+          await this.readSource(source, from, (row) => sub.conn.send('status', withoutType(feedEvent(source.kind, row)), row.updatedAt));
           await sub.conn.drain();
         }
       }

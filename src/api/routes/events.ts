@@ -49,7 +49,8 @@ export function eventRoutes(app: FastifyInstance, hub: EventHub): void {
     },
     async (request, reply) => {
       const header = request.headers['last-event-id'];
-      const since = request.query.since ?? (typeof header === 'string' && header.trim() ? header.trim() : undefined);
+      // A reconnecting client's Last-Event-ID is newer than the since it started with.
+      const since = typeof header === 'string' && header.trim() ? header.trim() : request.query.since;
       if (since !== undefined && Number.isNaN(Date.parse(since))) {
         throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `since must be an ISO-8601 time, not '${since}'` });
       }
