@@ -126,6 +126,7 @@ export class EventHub {
   private pollTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private ticks = 0;
 
   constructor(
     private readonly training: Pick<TrainingService, 'progress'>,
@@ -252,6 +253,11 @@ export class EventHub {
     return this.connections.size;
   }
 
+  /** Poll rounds run so far, and whether another is scheduled (for tests and metrics). */
+  get polls(): { count: number; active: boolean } {
+    return { count: this.ticks, active: this.pollTimer !== undefined };
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new OrchardError('ORCH_API_SHUTTING_DOWN');
   }
@@ -291,6 +297,7 @@ export class EventHub {
   }
 
   private async tick(): Promise<void> {
+    this.ticks++;
     for (const [name, watch] of this.jobs) {
       if (!watch.cursor) continue;
       await this.pollJob(name, watch).catch((err) => {

@@ -38,7 +38,9 @@ export function openSse(reply: FastifyReply, options: SseOptions = {}): SseConne
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // The connection serves this stream only: when it ends, the socket goes too, so a
+    // shutdown does not wait out the keep-alive timeout of sockets its streams used.
+    connection: 'close',
     // Reverse proxies (nginx) would otherwise buffer the stream.
     'x-accel-buffering': 'no',
   });
@@ -48,6 +50,8 @@ export function openSse(reply: FastifyReply, options: SseOptions = {}): SseConne
   const finish = () => {
     if (closed) return;
     closed = true;
+    // A client that went away may leave its side half-open: let the socket go now.
+    if (!res.writableEnded) res.destroy();
     for (const fn of closers.splice(0)) {
       try {
         fn();
