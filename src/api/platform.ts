@@ -12,6 +12,7 @@ import { ModelService, PackageService } from '../registry/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
 import { startTransformWorkers, TransformService } from '../serving/transform/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
+import { tableStatusSource } from './events/index.js';
 import { buildApi } from './server.js';
 
 export interface Platform {
@@ -99,12 +100,19 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const experiments = new ExperimentService({ metadata, training });
     const tuning = new TuningService({ metadata, training, datasets });
     await startWorkers(core, config);
-    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, experiments, tuning }, config);
+    // The platform feed's sources: one line per kind of thing with a status.
+    const statusSources = [
+      tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
+      tableStatusSource(metadata, 'transform-job', 'transform_jobs'),
+      tableStatusSource(metadata, 'tuning-job', 'tuning_jobs'),
+    ];
+    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, experiments, tuning, statusSources }, config);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
     const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
+    await watchForLostJobs(queue, [training, transforms], app.log);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -129,6 +137,31 @@ export async function startWorker(config: ResolvedConfig): Promise<{ close(): Pr
     await core.close();
     throw err;
   }
+}
+
+/**
+ * The metadata DB knows which jobs are acknowledged and unfinished; the queue may not (a
+ * Redis without persistence restarted). At start, and whenever the queue reports lost
+ * jobs, every capability with queued work enqueues again what is missing. A capability
+ * that queues work (endpoints, tuning) adds its `requeueLost` to the list in
+ * startPlatform.
+ */
+async function watchForLostJobs(queue: JobQueue, owners: Array<{ requeueLost(): Promise<number> }>, log: FastifyInstance['log']): Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const reconcile = () => {
+    running = running.then(async () => {
+      for (const owner of owners) {
+        const n = await owner.requeueLost().catch((err) => {
+          log.error({ err }, 're-enqueueing lost jobs failed');
+          return 0;
+        });
+        if (n > 0) log.warn({ requeued: n }, 'the job queue had lost jobs; enqueued them again');
+      }
+    });
+    return running;
+  };
+  queue.onJobsLost(() => void reconcile());
+  await reconcile();
 }
 
 async function bootstrapAdmin(auth: AuthService, config: ResolvedConfig): Promise<Platform['bootstrap']> {

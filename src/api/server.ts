@@ -8,6 +8,8 @@ import type { TrainingService } from '../training/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
 import { installAuth } from './auth-hook.js';
+import { EventHub, type StatusSource } from './events/index.js';
+import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -31,12 +33,18 @@ export interface ApiDeps {
   transforms: TransformService;
   experiments: ExperimentService;
   tuning: TuningService;
+  /** What the platform feed (`GET /api/v1/events`) reports; see `tableStatusSource`. */
+  statusSources?: StatusSource[];
 }
 
 export interface ApiOptions {
   logLevel: string;
   jsonBodyLimit: number;
   maxUploadBytes: number;
+  /** How often live event streams read the metadata DB. @default 500 */
+  eventsPollMs?: number;
+  /** Comment lines on open event streams this often. @default 15000 */
+  eventsHeartbeatMs?: number;
 }
 
 /** Builds the HTTP API (not listening yet): `/healthz` plus everything under `/api/v1`. */
@@ -54,6 +62,9 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);
   installAuth(app, deps.auth);
+  const hub = new EventHub(deps.training, deps.statusSources ?? [], { pollMs: options.eventsPollMs, heartbeatMs: options.eventsHeartbeatMs, log: app.log });
+  // Open event streams would keep close() waiting for ever: end them first.
+  app.addHook('preClose', async () => hub.close());
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
@@ -81,6 +92,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       transformRoutes(api, deps.transforms);
       experimentRoutes(api, deps.experiments);
       tuningRoutes(api, deps.tuning);
+      eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },
   );

@@ -39,6 +39,10 @@ export interface OrchardOptions {
   attemptsDir?: string;
   /** Lease of a running attempt; a worker that stops heartbeating loses it after this long. @default 30000 */
   jobLeaseMs?: number;
+  /** How often live event streams (SSE) read the metadata DB while anyone listens. @default 500 */
+  eventsPollMs?: number;
+  /** A comment line on every open event stream this often (keeps proxies from closing it). @default 15000 */
+  eventsHeartbeatMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -57,6 +61,8 @@ export interface ResolvedConfig {
   readonly workers: number;
   readonly attemptsDir: string;
   readonly jobLeaseMs: number;
+  readonly eventsPollMs: number;
+  readonly eventsHeartbeatMs: number;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -78,6 +84,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     workers: env.ORCHARD_WORKERS ? Number(env.ORCHARD_WORKERS) : undefined,
     attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
     jobLeaseMs: env.ORCHARD_JOB_LEASE_MS ? Number(env.ORCHARD_JOB_LEASE_MS) : undefined,
+    eventsPollMs: env.ORCHARD_EVENTS_POLL_MS ? Number(env.ORCHARD_EVENTS_POLL_MS) : undefined,
+    eventsHeartbeatMs: env.ORCHARD_EVENTS_HEARTBEAT_MS ? Number(env.ORCHARD_EVENTS_HEARTBEAT_MS) : undefined,
   };
 }
 
@@ -120,6 +128,8 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     workers,
     attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
     jobLeaseMs: positiveMs(options.jobLeaseMs ?? 30_000, 'ORCHARD_JOB_LEASE_MS'),
+    eventsPollMs: positiveMs(options.eventsPollMs ?? 500, 'ORCHARD_EVENTS_POLL_MS'),
+    eventsHeartbeatMs: positiveMs(options.eventsHeartbeatMs ?? 15_000, 'ORCHARD_EVENTS_HEARTBEAT_MS'),
     workDir: path.join(home, 'work'),
   });
 }

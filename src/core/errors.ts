@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   ORCH_API_BODY_TOO_LARGE: { status: 413, message: 'Request body too large' },
   ORCH_API_INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
   ORCH_API_CONFLICT: { status: 409, message: 'Conflict' },
+  ORCH_API_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
   ORCH_AUTH_MISSING_TOKEN: { status: 401, message: 'Authorization: Bearer <token> is required' },
   ORCH_AUTH_INVALID_TOKEN: { status: 401, message: 'The token is invalid, expired or revoked' },
   ORCH_AUTH_BAD_CREDENTIALS: { status: 401, message: 'Wrong user name or password' },

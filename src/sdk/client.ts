@@ -4,6 +4,7 @@ import type { Role, TokenInfo, User } from '../auth/index.js';
 import type { ArtifactInfo } from '../storage/index.js';
 import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../data/index.js';
 import { clientOptionsFromEnv } from '../core/index.js';
+import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
@@ -211,6 +212,7 @@ export class Orchard {
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
   readonly tuning: TuningClient;
+  readonly events: EventsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -227,6 +229,7 @@ export class Orchard {
     this.experiments = new ExperimentsClient(this.http);
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);
+    this.events = new EventsClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

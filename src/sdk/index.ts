@@ -1,7 +1,11 @@
 export { Orchard, ArtifactsClient, DatasetsClient, UsersClient, TokensClient, formatFromFileName } from './client.js';
 export type { OrchardClientOptions, CreateDatasetFromFile, CreateDatasetFromArtifact } from './client.js';
 export { TrainingClient } from './training-client.js';
-export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOptions } from './training-client.js';
+export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOptions, TrainingEventsOptions } from './training-client.js';
+export { EventsClient } from './events-client.js';
+export type { PlatformEventsOptions } from './events-client.js';
+export type { EventStreamOptions } from './event-stream.js';
+export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent } from '../api/events/types.js';
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';
