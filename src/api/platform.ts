@@ -8,6 +8,7 @@ import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, type JobQueue } from '../jobs/index.js';
 import { ModelService, PackageService } from '../registry/index.js';
+import { EndpointService, endpointsUsingModel } from '../serving/endpoints/index.js';
 import { startTransformWorkers, TransformService } from '../serving/transform/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
 import { buildApi } from './server.js';
@@ -24,6 +25,7 @@ export interface Platform {
   readonly models: ModelService;
   readonly packages: PackageService;
   readonly transforms: TransformService;
+  readonly endpoints: EndpointService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: { created: boolean; token?: string; tokenFile?: string };
   close(): Promise<void>;
@@ -59,7 +61,7 @@ async function openCore(config: ResolvedConfig): Promise<Core> {
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
     const training = createTrainingService({ metadata, queue, datasets, artifacts });
-    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir });
+    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model) });
     return { metadata, artifacts, datasets, queue, training, models, closers, close };
   } catch (err) {
     await close();
@@ -93,13 +95,32 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
     await startWorkers(core, config);
-    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms }, config);
+    // Endpoints run in this process (never in fleet workers); they stop after the API has closed.
+    let log = (message: string): void => {
+      process.stderr.write(`${message}\n`);
+    };
+    const endpoints = new EndpointService(
+      { metadata, artifacts, models },
+      {
+        modelCacheDir: path.join(config.workDir, 'models'),
+        invocationTimeoutMs: config.endpointTimeoutMs,
+        testDelays: config.endpointTestDelays,
+        captureFlushMs: config.endpointCaptureFlushMs,
+        healthIntervalMs: config.endpointHealthIntervalMs,
+        autoscaleIntervalMs: config.endpointAutoscaleIntervalMs,
+        log: (message) => log(message),
+      },
+    );
+    core.closers.push(() => endpoints.close());
+    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, endpoints }, config);
+    log = (message) => app.log.warn(message);
     core.closers.push(() => app.close());
+    await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, endpoints, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

@@ -3,12 +3,14 @@ import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
+import type { EndpointService } from '../serving/endpoints/index.js';
 import type { TransformService } from '../serving/transform/index.js';
 import type { TrainingService } from '../training/index.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { endpointRoutes } from './routes/endpoints.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
 import { transformRoutes } from './routes/transforms.js';
@@ -25,12 +27,14 @@ export interface ApiDeps {
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
+  endpoints: EndpointService;
 }
 
 export interface ApiOptions {
   logLevel: string;
   jsonBodyLimit: number;
   maxUploadBytes: number;
+  endpointTestDelays?: boolean;
 }
 
 /** Builds the HTTP API (not listening yet): `/healthz` plus everything under `/api/v1`. */
@@ -73,6 +77,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
+      endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
     },
     { prefix: '/api/v1' },
   );

@@ -39,6 +39,19 @@ export interface OrchardOptions {
   attemptsDir?: string;
   /** Lease of a running attempt; a worker that stops heartbeating loses it after this long. @default 30000 */
   jobLeaseMs?: number;
+  /** Longest an endpoint's model may take to answer an invocation. @default 60000 */
+  endpointTimeoutMs?: number;
+  /** How often captured invocations are written to the artifact store. @default 10000 */
+  endpointCaptureFlushMs?: number;
+  /** How often endpoint autoscaling policies are evaluated. @default 15000 */
+  endpointAutoscaleIntervalMs?: number;
+  /** How often model servers are pinged. @default 5000 */
+  endpointHealthIntervalMs?: number;
+  /**
+   * Model servers honour an `x-orchard-test-delay-ms` request header (a deliberately slow
+   * model, for tests of timeouts and crashes). Never set it in production. @default false
+   */
+  endpointTestDelays?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -57,6 +70,11 @@ export interface ResolvedConfig {
   readonly workers: number;
   readonly attemptsDir: string;
   readonly jobLeaseMs: number;
+  readonly endpointTimeoutMs: number;
+  readonly endpointCaptureFlushMs: number;
+  readonly endpointAutoscaleIntervalMs: number;
+  readonly endpointHealthIntervalMs: number;
+  readonly endpointTestDelays: boolean;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -78,6 +96,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     workers: env.ORCHARD_WORKERS ? Number(env.ORCHARD_WORKERS) : undefined,
     attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
     jobLeaseMs: env.ORCHARD_JOB_LEASE_MS ? Number(env.ORCHARD_JOB_LEASE_MS) : undefined,
+    endpointTimeoutMs: env.ORCHARD_ENDPOINT_TIMEOUT_MS ? Number(env.ORCHARD_ENDPOINT_TIMEOUT_MS) : undefined,
+    endpointCaptureFlushMs: env.ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS ? Number(env.ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS) : undefined,
+    endpointAutoscaleIntervalMs: env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS) : undefined,
+    endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
+    endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
   };
 }
 
@@ -120,6 +143,11 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     workers,
     attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
     jobLeaseMs: positiveMs(options.jobLeaseMs ?? 30_000, 'ORCHARD_JOB_LEASE_MS'),
+    endpointTimeoutMs: positiveMs(options.endpointTimeoutMs ?? 60_000, 'ORCHARD_ENDPOINT_TIMEOUT_MS'),
+    endpointCaptureFlushMs: positiveMs(options.endpointCaptureFlushMs ?? 10_000, 'ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS'),
+    endpointAutoscaleIntervalMs: positiveMs(options.endpointAutoscaleIntervalMs ?? 15_000, 'ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS'),
+    endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
+    endpointTestDelays: options.endpointTestDelays ?? false,
     workDir: path.join(home, 'work'),
   });
 }
