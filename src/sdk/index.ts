@@ -6,6 +6,8 @@ export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';
 export type { CreateTransformJobRequest } from './transforms-client.js';
+export { EndpointsClient } from './endpoints-client.js';
+export type { CreateEndpointRequest, InvokeEndpointRequest, InvokeEndpointResponse, WaitForEndpointOptions } from './endpoints-client.js';
 export { OrchardApiError } from './http.js';
 export type { User, TokenInfo, Role } from '../auth/index.js';
 export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, DatasetListFilter, QueryResult } from '../data/index.js';
@@ -13,3 +15,16 @@ export type { ArtifactInfo } from '../storage/index.js';
 export type { TrainingJob, TrainingJobStatus, TrainingJobFilter, SecondaryStatus, MetricDefinition, MetricPoint, LogLine } from '../training/index.js';
 export type { Model, ModelFormat, ModelLineage, ModelPackage, ModelPackageGroup, ApprovalStatus, ApprovalChange } from '../registry/index.js';
 export type { TransformJob, TransformJobStatus } from '../serving/transform/index.js';
+export type {
+  AutoscalingInput,
+  AutoscalingPolicy,
+  Endpoint,
+  EndpointStatus,
+  EndpointVariant,
+  InstanceInfo,
+  InstanceStatus,
+  InvocationCounters,
+  UpdateEndpointInput,
+  VariantInput,
+  VariantWeightInput,
+} from '../serving/endpoints/index.js';

@@ -1,18 +1,20 @@
 /**
  * One endpoint instance: a model-server child process on its own 127.0.0.1 port, the
- * router's keep-alive connections to it, and its admission control — at most
+ * router's channel to it (a socket pair carrying framed requests, see protocol.ts;
+ * health checks use the server's HTTP `/ping`), and its admission control — at most
  * `maxConcurrency` requests at the server, at most `maxQueue` waiting, the rest refused
  * (429) so that overload shows up as refusals instead of growing latency.
  *
- * A crashed server is restarted with backoff; the requests it held get 503 (the socket
+ * A crashed server is restarted with backoff; the requests it held get 503 (the channel
  * closes under them, and queued ones are refused), never a hang.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Pool, errors as undiciErrors } from 'undici';
 import { OrchardError } from '../../core/index.js';
-import { MODEL_LOAD_FAILED_EXIT, TEST_DELAY_HEADER, type ModelServerMessage, type ModelServerSpec } from './protocol.js';
+import { CHANNEL_FD, decodeResponse, encodeRequest, FrameReader, MODEL_LOAD_FAILED_EXIT, type ModelServerMessage, type ModelServerSpec } from './protocol.js';
 import type { InstanceInfo, InstanceStatus } from './types.js';
 
 export interface InstanceOptions {
@@ -50,6 +52,13 @@ interface Waiter {
   reject(err: Error): void;
 }
 
+interface Pending {
+  resolve(result: ForwardResult): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+  t0: number;
+}
+
 /** The server program next to this file (compiled `.js`, or `.ts` under tsx/vitest). */
 function serverProgram(): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
@@ -73,8 +82,10 @@ export class ModelInstance {
   failure: string | null = null;
 
   private child: ChildProcess | null = null;
-  private pool: Pool | null = null;
-  private pinger: Client | null = null;
+  private channel: net.Socket | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private corked = false;
   private readonly queue: Waiter[] = [];
   private stopping = false;
   private crashes = 0;
@@ -140,8 +151,8 @@ export class ModelInstance {
 
   /** Pings the server (health check); kills it after repeated failures so it restarts. */
   async healthCheck(): Promise<void> {
-    if (this.status !== 'InService' || !this.pinger) return;
-    const ok = await this.ping(this.pinger, 5000);
+    if (this.status !== 'InService' || this.port === null) return;
+    const ok = await this.ping(5000);
     if (ok) {
       this.pingFailures = 0;
       return;
@@ -173,9 +184,6 @@ export class ModelInstance {
     this.drained = null;
     for (const w of this.queue.splice(0)) w.reject(unavailable('The instance was stopped'));
     await this.kill();
-    await Promise.all([this.pool?.destroy().catch(() => undefined), this.pinger?.destroy().catch(() => undefined)]);
-    this.pool = null;
-    this.pinger = null;
     if (this.status !== 'Failed') this.setStatus('Draining');
   }
 
@@ -186,56 +194,65 @@ export class ModelInstance {
     if (this.drained && this.load === 0) this.drained();
   }
 
-  private async forward(request: ForwardRequest): Promise<ForwardResult> {
-    const pool = this.pool;
-    if (!pool || this.status === 'Restarting' || this.status === 'Failed') throw unavailable('The instance is restarting');
-    const headers: Record<string, string> = {};
-    if (request.contentType !== undefined) headers['content-type'] = request.contentType;
-    if (request.accept !== undefined) headers.accept = request.accept;
-    if (request.testDelay !== undefined) headers[TEST_DELAY_HEADER] = request.testDelay;
-    const t0 = performance.now();
-    try {
-      const res = await pool.request({
-        path: '/invocations',
-        method: 'POST',
-        headers,
-        body: request.body,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      });
-      const chunks: Buffer[] = [];
-      for await (const chunk of res.body) chunks.push(chunk as Buffer);
-      const contentType = res.headers['content-type'];
-      return {
-        status: res.statusCode,
-        contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
-        body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-        modelMs: performance.now() - t0,
-      };
-    } catch (err) {
-      throw this.translate(err);
-    }
+  private forward(request: ForwardRequest): Promise<ForwardResult> {
+    const channel = this.channel;
+    if (channel === null || this.status === 'Restarting' || this.status === 'Failed') return Promise.reject(unavailable('The instance is restarting'));
+    const id = this.nextId;
+    this.nextId = id === 0xffffffff ? 1 : id + 1;
+    const frames = encodeRequest({ id, delayMs: Number(request.testDelay ?? 0) || 0, contentType: request.contentType ?? '', accept: request.accept ?? '', body: request.body });
+    return new Promise<ForwardResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new OrchardError('ORCH_ENDPOINT_MODEL_TIMEOUT', { message: `The model did not answer within ${this.options.timeoutMs} ms`, details: { timeoutMs: this.options.timeoutMs } }));
+      }, this.options.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, t0: performance.now() });
+      // Requests of one event-loop turn leave in one write.
+      if (!this.corked) {
+        this.corked = true;
+        channel.cork();
+        setImmediate(() => {
+          this.corked = false;
+          channel.uncork();
+        });
+      }
+      for (const frame of frames) channel.write(frame);
+    });
   }
 
-  private translate(err: unknown): OrchardError {
-    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-      return new OrchardError('ORCH_ENDPOINT_MODEL_TIMEOUT', {
-        message: `The model did not answer within ${this.options.timeoutMs} ms`,
-        details: { timeoutMs: this.options.timeoutMs },
-      });
+  private onFrame(frame: Buffer): void {
+    const r = decodeResponse(frame);
+    const p = this.pending.get(r.id);
+    if (p === undefined) return; // timed out already
+    this.pending.delete(r.id);
+    clearTimeout(p.timer);
+    p.resolve({ status: r.status, contentType: r.contentType, body: r.body, modelMs: performance.now() - p.t0 });
+  }
+
+  /** Fails every request at the server (it died, or its channel broke). */
+  private failPending(message: string): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(unavailable(message));
     }
-    return unavailable('The model server failed while handling the request', err);
+    this.pending.clear();
   }
 
   private async launch(): Promise<void> {
     const program = serverProgram();
     this.stderrTail = [];
+    const stdio: Array<'ignore' | 'pipe' | 'ipc'> = ['ignore', 'ignore', 'pipe', 'ipc'];
+    stdio[CHANNEL_FD] = 'pipe';
     const child = spawn(program.command, [...program.args, JSON.stringify(this.options.spec)], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
     });
     this.child = child;
     this.pid = child.pid ?? null;
+    const channel = child.stdio[CHANNEL_FD] as net.Socket;
+    const reader = new FrameReader();
+    channel.on('data', (chunk: Buffer) => reader.push(chunk, (frame) => this.onFrame(frame)));
+    channel.on('error', () => undefined);
+    this.channel = channel;
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => {
       this.stderrTail.push(...text.split('\n').filter(Boolean));
@@ -255,11 +272,8 @@ export class ModelInstance {
       timeout(this.options.startTimeoutMs ?? 60_000, 'The model server did not start in time'),
     ]);
     this.port = port;
-    const origin = `http://127.0.0.1:${port}`;
-    this.pool = new Pool(origin, { connections: this.options.maxConcurrency, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 120_000 });
-    this.pinger = new Client(origin, { pipelining: 1 });
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000);
-    while (!(await this.ping(this.pinger, 2000))) {
+    while (!(await this.ping(2000))) {
       if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
         throw new OrchardError('ORCH_ENDPOINT_INSTANCE_FAILED', { message: 'The model server did not answer /ping' });
       }
@@ -272,27 +286,29 @@ export class ModelInstance {
     this.setStatus('InService');
   }
 
-  private async ping(client: Client, timeoutMs: number): Promise<boolean> {
-    try {
-      const res = await client.request({ path: '/ping', method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-      await res.body.dump();
-      return res.statusCode === 200;
-    } catch {
-      return false;
-    }
+  /** GET /ping on the server's HTTP port, as SageMaker's health check does. */
+  private ping(timeoutMs: number): Promise<boolean> {
+    const port = this.port;
+    if (port === null) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/ping', timeout: timeoutMs, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+        res.on('error', () => resolve(false));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(false));
+    });
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
     this.child = null;
     this.pid = null;
+    this.port = null;
+    this.channel = null;
+    this.failPending('The model server stopped while handling the request');
     for (const w of this.queue.splice(0)) w.reject(unavailable('The model server stopped'));
-    const pool = this.pool;
-    const pinger = this.pinger;
-    this.pool = null;
-    this.pinger = null;
-    void pool?.destroy().catch(() => undefined);
-    void pinger?.destroy().catch(() => undefined);
     if (this.stopping) return;
     const reason = `${signal ?? `code ${code}`}${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' ')}` : ''}`;
     if (code === MODEL_LOAD_FAILED_EXIT) {
