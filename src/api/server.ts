@@ -1,3 +1,4 @@
+import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -10,6 +11,7 @@ import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { invocationHandler } from './routes/endpoint-invocations.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
@@ -39,7 +41,13 @@ export interface ApiOptions {
 
 /** Builds the HTTP API (not listening yet): `/healthz` plus everything under `/api/v1`. */
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  // Endpoint invocations are answered ahead of the framework (see endpoint-invocations.ts).
+  const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
+  const app: FastifyInstance = Fastify({
+    serverFactory: (handler) =>
+      http.createServer((req, res) => {
+        if (!invoke(req, res)) handler(req, res);
+      }),
     logger: { level: options.logLevel },
     // Per-request lines are noise on a laptop; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),

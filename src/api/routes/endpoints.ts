@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isOrchardError } from '../../core/index.js';
 import { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type AutoscalingInput, type CreateEndpointInput, type EndpointService, type EndpointStatus, type UpdateEndpointInput, type VariantWeightInput } from '../../serving/endpoints/index.js';
 import { principalOf } from '../auth-hook.js';
+import { errorHeaders } from './endpoint-invocations.js';
 
 const STATUSES: EndpointStatus[] = ['Creating', 'InService', 'Updating', 'Deleting', 'Failed'];
 /** SageMaker's EndpointName / VariantName. */
@@ -125,6 +126,8 @@ export function endpointRoutes(app: FastifyInstance, endpoints: EndpointService,
     async (request, reply) => reply.status(202).send(await endpoints.delete(request.params.name)),
   );
 
+  // Invocations are answered by endpoint-invocations.ts ahead of the framework; this route
+  // documents them and answers those it hands over (a malformed name: a 400 like any route).
   void app.register(async (invoke) => {
     // The body goes to the model server as it came: any content type, up to 6 MB.
     invoke.removeAllContentTypeParsers();
@@ -164,9 +167,7 @@ const EMPTY = Buffer.alloc(0);
 
 /** Coded errors of an invocation, with Retry-After when retrying helps and the variant when one was chosen. */
 function sendError(reply: FastifyReply, err: import('../../core/index.js').OrchardError): FastifyReply {
-  const details = err.details ?? {};
-  if (typeof details.retryAfterSeconds === 'number') void reply.header('retry-after', String(details.retryAfterSeconds));
-  if (typeof details.variant === 'string' && err.code !== 'ORCH_ENDPOINT_VARIANT_NOT_FOUND') void reply.header('x-amzn-invoked-production-variant', details.variant);
+  void reply.headers(errorHeaders(err));
   if (err.status >= 500 && err.code !== 'ORCH_ENDPOINT_INSTANCE_FAILED' && err.code !== 'ORCH_ENDPOINT_NOT_IN_SERVICE') reply.log.warn({ code: err.code }, err.message);
   return reply.code(err.status).send(err.toJSON());
 }
