@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { endpointsCommand } from './commands/endpoints.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
 import { transformCommand, transformsCommand } from './commands/transforms.js';
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   registryCommand(program);
   transformCommand(program);
   transformsCommand(program);
+  endpointsCommand(program);
 
   try {
     await program.parseAsync(argv);
