@@ -82,10 +82,27 @@ function sendError(req: IncomingMessage, res: ServerResponse, err: OrchardError)
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(err.toJSON());
   const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...errorHeaders(err) };
-  // A refused request is not read to its end: close the connection rather than drain it.
-  if (!req.complete) headers.connection = 'close';
   res.writeHead(err.status, headers);
   res.end(text);
+  if (!req.complete) discard(req);
+}
+
+/** Most a refused request may still send; past it the connection is dropped. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a refused request, so that a client still sending its body
+ * reads the answer (closing at once would make its write fail before it sees the 413).
+ */
+function discard(req: IncomingMessage): void {
+  let seen = 0;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT) req.destroy();
+  });
+  req.on('error', () => undefined);
+  req.resume();
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -101,8 +118,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       size += chunk.length;
       if (size > MAX_PAYLOAD_BYTES) {
         reject(tooLarge());
-        req.removeAllListeners('data');
-        req.resume();
         return;
       }
       chunks.push(chunk);
