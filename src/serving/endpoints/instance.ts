@@ -363,7 +363,7 @@ function throttled(): OrchardError {
 }
 
 function unavailable(message: string, cause?: unknown): OrchardError {
-  return new OrchardError('ORCH_ENDPOINT_INSTANCE_FAILED', { message, cause });
+  return new OrchardError('ORCH_ENDPOINT_INSTANCE_FAILED', { message, cause, details: { retryAfterSeconds: 1 } });
 }
 
 function timeout(ms: number, message: string): Promise<never> {
