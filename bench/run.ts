@@ -10,6 +10,8 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   linear: () => import('./linear.bench.js'),
   transform: () => import('./transform.bench.js'),
   serve: () => import('./serve.bench.js'),
+  hpo: () => import('./hpo.bench.js'),
+  onnx: () => import('./onnx.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

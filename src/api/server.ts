@@ -7,12 +7,16 @@ import type { ModelService, PackageService } from '../registry/index.js';
 import type { EndpointService } from '../serving/endpoints/index.js';
 import type { TransformService } from '../serving/transform/index.js';
 import type { TrainingService } from '../training/index.js';
+import type { ExperimentService } from '../experiments/index.js';
+import type { TuningService } from '../tuning/index.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invocationHandler } from './routes/endpoint-invocations.js';
 import { endpointRoutes } from './routes/endpoints.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { tuningRoutes } from './routes/tuning.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
 import { transformRoutes } from './routes/transforms.js';
@@ -30,6 +34,8 @@ export interface ApiDeps {
   packages: PackageService;
   transforms: TransformService;
   endpoints: EndpointService;
+  experiments: ExperimentService;
+  tuning: TuningService;
 }
 
 export interface ApiOptions {
@@ -86,6 +92,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
       endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
+      experimentRoutes(api, deps.experiments);
+      tuningRoutes(api, deps.tuning);
     },
     { prefix: '/api/v1' },
   );

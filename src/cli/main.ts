@@ -3,6 +3,8 @@ import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { endpointsCommand } from './commands/endpoints.js';
+import { experimentsCommand, runsCommand } from './commands/experiments.js';
+import { tuneCommand, tunesCommand } from './commands/tuning.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
 import { transformCommand, transformsCommand } from './commands/transforms.js';
@@ -45,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
   transformCommand(program);
   transformsCommand(program);
   endpointsCommand(program);
+  experimentsCommand(program);
+  runsCommand(program);
+  tuneCommand(program);
+  tunesCommand(program);
 
   try {
     await program.parseAsync(argv);

@@ -9,6 +9,8 @@ import { EndpointsClient } from './endpoints-client.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 import { TransformsClient } from './transforms-client.js';
+import { ExperimentsClient, RunsClient } from './experiments-client.js';
+import { TuningClient } from './tuning-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -208,6 +210,9 @@ export class Orchard {
   readonly registry: RegistryClient;
   readonly transforms: TransformsClient;
   readonly endpoints: EndpointsClient;
+  readonly experiments: ExperimentsClient;
+  readonly runs: RunsClient;
+  readonly tuning: TuningClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -222,6 +227,9 @@ export class Orchard {
     this.registry = new RegistryClient(this.http);
     this.transforms = new TransformsClient(this.http);
     this.endpoints = new EndpointsClient(this.http);
+    this.experiments = new ExperimentsClient(this.http);
+    this.runs = new RunsClient(this.http);
+    this.tuning = new TuningClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

@@ -271,6 +271,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('objective', 'double precision')
         .addColumn('early_stopped', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failure_reason', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('ended_at', 'text')
         .addPrimaryKeyConstraint('tuning_trials_pk', ['tuning_job', 'trial'])
@@ -302,6 +303,15 @@ export const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('endpoints').execute();
+    },
+  },
+  '0011_model_onnx_signature': {
+    async up(db: Kysely<any>) {
+      // What an ONNX model takes and gives (inputs, outputs, opsets), read once when it is created.
+      await db.schema.alterTable('models').addColumn('onnx_json', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('models').dropColumn('onnx_json').execute();
     },
   },
 };

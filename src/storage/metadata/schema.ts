@@ -134,6 +134,8 @@ export interface ModelsTable {
   tags_json: string;
   created_by: string | null;
   created_at: string;
+  /** JSON: inputs, outputs and opsets of an ONNX model (null for a built-in's model). */
+  onnx_json?: string | null;
 }
 
 export interface ModelPackageGroupsTable {
@@ -232,6 +234,7 @@ export interface TuningTrialsTable {
   status: string;
   objective: number | null;
   early_stopped: number;
+  failure_reason: string | null;
   created_at: string;
   ended_at: string | null;
 }
