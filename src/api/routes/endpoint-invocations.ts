@@ -44,9 +44,9 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new OrchardError('ORCH_AUTH_MISSING_TOKEN');
-    const principal = await auth.authenticate(match[1]);
+    const principal = auth.recentlyVerified(match[1]) ?? (await auth.authenticate(match[1]));
     if (!can(principal.user.role, 'endpoints:invoke')) throw new OrchardError('ORCH_AUTH_FORBIDDEN', { message: `Role '${principal.user.role}' lacks 'endpoints:invoke'` });
-    const body = await readBody(req);
+    const body = bufferedBody(req) ?? (await readBody(req));
     const headers = req.headers;
     const result = await endpoints.invoke(name, {
       body,
@@ -106,6 +106,22 @@ function discard(req: IncomingMessage): void {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The body when it has all arrived already (a small request comes in one packet with
+ * its headers): read from the stream's buffer without waiting for events.
+ */
+function bufferedBody(req: IncomingMessage): Buffer | undefined {
+  if (!req.complete) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) {
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  if (size > MAX_PAYLOAD_BYTES) throw tooLarge();
+  return chunks.length === 1 ? chunks[0] : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
+}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = req.headers['content-length'];

@@ -48,15 +48,17 @@ export interface ForwardResult {
 }
 
 interface Waiter {
-  resolve(): void;
+  request: ForwardRequest;
+  resolve(result: ForwardResult): void;
   reject(err: Error): void;
 }
 
 interface Pending {
   resolve(result: ForwardResult): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  /** performance.now() when sent, and when it times out. */
   t0: number;
+  deadline: number;
 }
 
 /** The server program next to this file (compiled `.js`, or `.ts` under tsx/vitest). */
@@ -91,6 +93,7 @@ export class ModelInstance {
   private crashes = 0;
   private pingFailures = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
   private stderrTail: string[] = [];
   private drained: (() => void) | null = null;
 
@@ -127,16 +130,13 @@ export class ModelInstance {
    * ORCH_ENDPOINT_THROTTLED when the queue is full, ORCH_ENDPOINT_INSTANCE_FAILED when
    * the server dies under the request, ORCH_ENDPOINT_MODEL_TIMEOUT after the time limit.
    */
-  async invoke(request: ForwardRequest): Promise<ForwardResult> {
-    if (this.inFlight >= this.options.maxConcurrency) {
-      if (this.queue.length >= this.options.maxQueue) throw throttled();
-      await new Promise<void>((resolve, reject) => this.queue.push({ resolve, reject }));
-    } else this.inFlight++;
-    try {
-      return await this.forward(request);
-    } finally {
-      this.release();
+  invoke(request: ForwardRequest): Promise<ForwardResult> {
+    if (this.inFlight < this.options.maxConcurrency) {
+      this.inFlight++;
+      return this.forward(request);
     }
+    if (this.queue.length >= this.options.maxQueue) return Promise.reject(throttled());
+    return new Promise<ForwardResult>((resolve, reject) => this.queue.push({ request, resolve, reject }));
   }
 
   /** True while the instance takes new requests. */
@@ -183,29 +183,32 @@ export class ModelInstance {
     }
     this.drained = null;
     for (const w of this.queue.splice(0)) w.reject(unavailable('The instance was stopped'));
+    if (this.sweeper) clearInterval(this.sweeper);
     await this.kill();
     if (this.status !== 'Failed') this.setStatus('Draining');
   }
 
+  /** A request at the server is done: its slot goes to the next queued one, or is freed. */
   private release(): void {
     const next = this.queue.shift();
-    if (next) next.resolve();
+    if (next) this.forward(next.request).then(next.resolve, next.reject);
     else this.inFlight--;
     if (this.drained && this.load === 0) this.drained();
   }
 
+  /** Sends a request holding a slot; the slot is released however the request ends. */
   private forward(request: ForwardRequest): Promise<ForwardResult> {
     const channel = this.channel;
-    if (channel === null || this.status === 'Restarting' || this.status === 'Failed') return Promise.reject(unavailable('The instance is restarting'));
+    if (channel === null || this.status === 'Restarting' || this.status === 'Failed') {
+      this.release();
+      return Promise.reject(unavailable('The instance is restarting'));
+    }
     const id = this.nextId;
     this.nextId = id === 0xffffffff ? 1 : id + 1;
     const frames = encodeRequest({ id, delayMs: Number(request.testDelay ?? 0) || 0, contentType: request.contentType ?? '', accept: request.accept ?? '', body: request.body });
     return new Promise<ForwardResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new OrchardError('ORCH_ENDPOINT_MODEL_TIMEOUT', { message: `The model did not answer within ${this.options.timeoutMs} ms`, details: { timeoutMs: this.options.timeoutMs } }));
-      }, this.options.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, t0: performance.now() });
+      const t0 = performance.now();
+      this.pending.set(id, { resolve, reject, t0, deadline: t0 + this.options.timeoutMs });
       // Requests of one event-loop turn leave in one write.
       if (!this.corked) {
         this.corked = true;
@@ -224,17 +227,33 @@ export class ModelInstance {
     const p = this.pending.get(r.id);
     if (p === undefined) return; // timed out already
     this.pending.delete(r.id);
-    clearTimeout(p.timer);
     p.resolve({ status: r.status, contentType: r.contentType, body: r.body, modelMs: performance.now() - p.t0 });
+    this.release();
+  }
+
+  /**
+   * Times out requests past their deadline. Every request of an instance has the same
+   * limit and the map keeps insertion order, so the expired ones are at its start; one
+   * timer per instance instead of one per request.
+   */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) break;
+      this.pending.delete(id);
+      p.reject(new OrchardError('ORCH_ENDPOINT_MODEL_TIMEOUT', { message: `The model did not answer within ${this.options.timeoutMs} ms`, details: { timeoutMs: this.options.timeoutMs } }));
+      this.release();
+    }
   }
 
   /** Fails every request at the server (it died, or its channel broke). */
   private failPending(message: string): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(unavailable(message));
-    }
+    const pending = [...this.pending.values()];
     this.pending.clear();
+    for (const p of pending) {
+      p.reject(unavailable(message));
+      this.release();
+    }
   }
 
   private async launch(): Promise<void> {
@@ -253,6 +272,10 @@ export class ModelInstance {
     channel.on('data', (chunk: Buffer) => reader.push(chunk, (frame) => this.onFrame(frame)));
     channel.on('error', () => undefined);
     this.channel = channel;
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.options.timeoutMs / 4)));
+      this.sweeper.unref();
+    }
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => {
       this.stderrTail.push(...text.split('\n').filter(Boolean));
@@ -307,8 +330,9 @@ export class ModelInstance {
     this.pid = null;
     this.port = null;
     this.channel = null;
-    this.failPending('The model server stopped while handling the request');
+    // Queued requests first: the slots failPending frees must not hand them to a dead server.
     for (const w of this.queue.splice(0)) w.reject(unavailable('The model server stopped'));
+    this.failPending('The model server stopped while handling the request');
     if (this.stopping) return;
     const reason = `${signal ?? `code ${code}`}${this.stderrTail.length ? `: ${this.stderrTail.slice(-3).join(' ')}` : ''}`;
     if (code === MODEL_LOAD_FAILED_EXIT) {
