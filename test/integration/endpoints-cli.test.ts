@@ -302,8 +302,18 @@ describe.each(backends)('real-time endpoints through the CLI, SDK and HTTP on $n
     expect(human.stdout).toContain('2/2');
   });
 
+  it('serves an ONNX model the same as the built-in it was exported from', async () => {
+    expect((await cli(['models', 'create', 'm1-onnx', '--from-job', 'gb1', '--format', 'onnx', '--json'], admin)).code).toBe(0);
+    expect((await cli(['endpoints', 'create', 'e2', '--model', 'm1-onnx', '--wait', '--json'], admin)).json.status).toBe('InService');
+    const res = await sdk.endpoints.invoke('e2', { body: rows.slice(0, 20).join('\n') });
+    res
+      .text()
+      .trim()
+      .split('\n')
+      .forEach((v, i) => expect(Number(v)).toBeCloseTo(expected[i], 5));
+  });
+
   it('lists and deletes endpoints; their model servers stop', async () => {
-    expect((await cli(['endpoints', 'create', 'e2', '--model', 'm2', '--wait', '--json'], admin)).json.status).toBe('InService');
     const listed = await cli(['endpoints', 'list', '--json'], admin);
     expect(listed.json.items.map((e: any) => e.name)).toEqual(['e2', 'e1']);
     expect((await cli(['endpoints', 'list', '--name-contains', '2', '--json'], admin)).json.total).toBe(1);
