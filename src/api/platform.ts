@@ -9,6 +9,7 @@ import { openArtifactStore, openMetadataStore, type ArtifactStore, type Metadata
 import { openJobQueue, type JobQueue } from '../jobs/index.js';
 import { ExperimentService } from '../experiments/index.js';
 import { ModelService, PackageService } from '../registry/index.js';
+import { EndpointService, endpointsUsingModel } from '../serving/endpoints/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
 import { startTransformWorkers, TransformService } from '../serving/transform/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
@@ -27,6 +28,7 @@ export interface Platform {
   readonly models: ModelService;
   readonly packages: PackageService;
   readonly transforms: TransformService;
+  readonly endpoints: EndpointService;
   readonly experiments: ExperimentService;
   readonly tuning: TuningService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
@@ -64,7 +66,7 @@ async function openCore(config: ResolvedConfig): Promise<Core> {
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
     const training = createTrainingService({ metadata, queue, datasets, artifacts });
-    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir });
+    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model) });
     return { metadata, artifacts, datasets, queue, training, models, closers, close };
   } catch (err) {
     await close();
@@ -105,19 +107,39 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
       tableStatusSource(metadata, 'transform-job', 'transform_jobs'),
       tableStatusSource(metadata, 'tuning-job', 'tuning_jobs'),
+      tableStatusSource(metadata, 'endpoint', 'endpoints'),
     ];
-    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, experiments, tuning, statusSources }, config);
+    // Endpoints run in this process (never in fleet workers); they stop after the API has closed.
+    let log = (message: string): void => {
+      process.stderr.write(`${message}\n`);
+    };
+    const endpoints = new EndpointService(
+      { metadata, artifacts, models },
+      {
+        modelCacheDir: path.join(config.workDir, 'models'),
+        invocationTimeoutMs: config.endpointTimeoutMs,
+        testDelays: config.endpointTestDelays,
+        captureFlushMs: config.endpointCaptureFlushMs,
+        healthIntervalMs: config.endpointHealthIntervalMs,
+        autoscaleIntervalMs: config.endpointAutoscaleIntervalMs,
+        log: (message) => log(message),
+      },
+    );
+    core.closers.push(() => endpoints.close());
+    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
+    log = (message) => app.log.warn(message);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
     const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
     await watchForLostJobs(queue, [training, transforms], app.log);
+    await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, endpoints, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

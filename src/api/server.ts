@@ -1,8 +1,10 @@
+import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
+import type { EndpointService } from '../serving/endpoints/index.js';
 import type { TransformService } from '../serving/transform/index.js';
 import type { TrainingService } from '../training/index.js';
 import type { ExperimentService } from '../experiments/index.js';
@@ -13,6 +15,8 @@ import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { invocationHandler } from './routes/endpoint-invocations.js';
+import { endpointRoutes } from './routes/endpoints.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { tuningRoutes } from './routes/tuning.js';
 import { modelRoutes } from './routes/models.js';
@@ -31,6 +35,7 @@ export interface ApiDeps {
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
+  endpoints: EndpointService;
   experiments: ExperimentService;
   tuning: TuningService;
   /** What the platform feed (`GET /api/v1/events`) reports; see `tableStatusSource`. */
@@ -45,11 +50,18 @@ export interface ApiOptions {
   eventsPollMs?: number;
   /** Comment lines on open event streams this often. @default 15000 */
   eventsHeartbeatMs?: number;
+  endpointTestDelays?: boolean;
 }
 
 /** Builds the HTTP API (not listening yet): `/healthz` plus everything under `/api/v1`. */
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  // Endpoint invocations are answered ahead of the framework (see endpoint-invocations.ts).
+  const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
+  const app: FastifyInstance = Fastify({
+    serverFactory: (handler) =>
+      http.createServer((req, res) => {
+        if (!invoke(req, res)) handler(req, res);
+      }),
     logger: { level: options.logLevel },
     // Per-request lines are noise on a laptop; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -90,6 +102,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
+      endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
       experimentRoutes(api, deps.experiments);
       tuningRoutes(api, deps.tuning);
       eventRoutes(api, hub);

@@ -6,6 +6,7 @@ import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } fr
 import { clientOptionsFromEnv } from '../core/index.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
+import { EndpointsClient } from './endpoints-client.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 import { TransformsClient } from './transforms-client.js';
@@ -209,6 +210,7 @@ export class Orchard {
   readonly models: ModelsClient;
   readonly registry: RegistryClient;
   readonly transforms: TransformsClient;
+  readonly endpoints: EndpointsClient;
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
   readonly tuning: TuningClient;
@@ -226,6 +228,7 @@ export class Orchard {
     this.models = new ModelsClient(this.http);
     this.registry = new RegistryClient(this.http);
     this.transforms = new TransformsClient(this.http);
+    this.endpoints = new EndpointsClient(this.http);
     this.experiments = new ExperimentsClient(this.http);
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);

@@ -121,6 +121,15 @@ export class HttpClient {
     return res;
   }
 
+  /** Sends a body as is and returns the raw response (endpoint invocations: any content type). */
+  async raw(method: string, path: string, headers: Record<string, string>, body: string | Buffer | Uint8Array): Promise<Response> {
+    try {
+      return await fetch(this.url(path), { method, headers: this.headers(headers), body });
+    } catch (err) {
+      throw unreachable(this.baseUrl, err);
+    }
+  }
+
   /** Opens a streaming GET (for downloads and logs later). */
   async stream(path: string, query?: Query): Promise<Readable> {
     const res = await fetch(this.url(path, query), { headers: this.headers() }).catch((err) => {

@@ -286,6 +286,25 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('training_jobs').dropColumn('experiment').execute();
     },
   },
+  '0009_endpoints': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('endpoints')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('spec_json', 'text', (c) => c.notNull())
+        .addColumn('pending_spec_json', 'text')
+        .addColumn('failure_reason', 'text')
+        .addColumn('tags_json', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('endpoints').execute();
+    },
+  },
   '0011_model_onnx_signature': {
     async up(db: Kysely<any>) {
       // What an ONNX model takes and gives (inputs, outputs, opsets), read once when it is created.
