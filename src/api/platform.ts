@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AuthService } from '../auth/index.js';
+import { AuthService, SessionService } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
@@ -93,7 +93,8 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
     await startWorkers(core, config);
-    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms }, config);
+    const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms }, config);
     core.closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

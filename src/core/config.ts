@@ -39,6 +39,8 @@ export interface OrchardOptions {
   attemptsDir?: string;
   /** Lease of a running attempt; a worker that stops heartbeating loses it after this long. @default 30000 */
   jobLeaseMs?: number;
+  /** How long a studio sign-in lasts. @default 43200000 (12 hours) */
+  sessionTtlMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -57,6 +59,7 @@ export interface ResolvedConfig {
   readonly workers: number;
   readonly attemptsDir: string;
   readonly jobLeaseMs: number;
+  readonly sessionTtlMs: number;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -78,6 +81,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     workers: env.ORCHARD_WORKERS ? Number(env.ORCHARD_WORKERS) : undefined,
     attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
     jobLeaseMs: env.ORCHARD_JOB_LEASE_MS ? Number(env.ORCHARD_JOB_LEASE_MS) : undefined,
+    sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
   };
 }
 
@@ -120,6 +124,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     workers,
     attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
     jobLeaseMs: positiveMs(options.jobLeaseMs ?? 30_000, 'ORCHARD_JOB_LEASE_MS'),
+    sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     workDir: path.join(home, 'work'),
   });
 }
