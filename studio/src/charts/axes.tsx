@@ -1,0 +1,45 @@
+import { tickLabel, type Scale } from './scale';
+
+export interface Frame {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+export const frame = (width: number, height: number): Frame => ({ width, height, left: 56, right: 16, top: 12, bottom: 40 });
+
+/** Grid lines, tick labels and axis titles for an x/y chart. */
+export function Axes({ f, x, y, xLabel, yLabel, xTickFormat }: { f: Frame; x: Scale; y: Scale; xLabel?: string; yLabel?: string; xTickFormat?: (v: number) => string }) {
+  const fmt = xTickFormat ?? tickLabel;
+  return (
+    <g className="axes" aria-hidden="true">
+      {y.ticks.map((t) => (
+        <g key={`y${t}`}>
+          <line x1={f.left} x2={f.width - f.right} y1={y(t)} y2={y(t)} className="grid" />
+          <text x={f.left - 6} y={y(t)} dy="0.32em" textAnchor="end" className="tick">
+            {tickLabel(t)}
+          </text>
+        </g>
+      ))}
+      {x.ticks.map((t) => (
+        <text key={`x${t}`} x={x(t)} y={f.height - f.bottom + 16} textAnchor="middle" className="tick">
+          {fmt(t)}
+        </text>
+      ))}
+      <line x1={f.left} x2={f.width - f.right} y1={f.height - f.bottom} y2={f.height - f.bottom} className="axis" />
+      {xLabel && (
+        <text x={(f.left + f.width - f.right) / 2} y={f.height - 4} textAnchor="middle" className="axis-title">
+          {xLabel}
+        </text>
+      )}
+      {yLabel && (
+        <text transform={`translate(12 ${(f.top + f.height - f.bottom) / 2}) rotate(-90)`} textAnchor="middle" className="axis-title">
+          {yLabel}
+        </text>
+      )}
+    </g>
+  );
+}
