@@ -41,11 +41,12 @@ export async function installStudio(app: FastifyInstance, dir: string | null): P
     const { default: fastifyStatic } = await import('@fastify/static');
     await app.register(fastifyStatic, { root: root!, serve: false });
   }
+  // Unknown API paths are not the studio's: they stay authenticated JSON 404s.
+  app.get('/api/*', { schema: { hide: true } }, async (request) => {
+    throw new OrchardError('ORCH_API_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` });
+  });
   app.get('/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     const rel = (request.params as { '*': string })['*'];
-    if (rel === 'api' || rel.startsWith('api/')) {
-      throw new OrchardError('ORCH_API_NOT_FOUND', { message: `No route ${request.method} /${rel}` });
-    }
     securityHeaders(reply);
     if (!built) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
     if (rel.startsWith('assets/')) return reply.sendFile(rel, { cacheControl: true, maxAge: YEAR_MS, immutable: true });
