@@ -15,7 +15,8 @@ export function TrainingDetailPage() {
   const { name = '' } = useParams();
   const job = useResource((signal) => trainingApi.describe(name, signal), [name]);
   const j = job.data;
-  const live = !j || ACTIVE.has(j.status);
+  // Until the first answer the job may be running; a job that cannot be read is not watched.
+  const live = j ? ACTIVE.has(j.status) : !job.error;
   useWatch(live ? { kind: 'training-job', name } : null, job.reload);
   const [stopError, setStopError] = useState<unknown>(null);
 

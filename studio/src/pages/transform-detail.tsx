@@ -13,7 +13,7 @@ export function TransformDetailPage() {
   const { name = '' } = useParams();
   const job = useResource((signal) => transformsApi.describe(name, signal), [name]);
   const j = job.data;
-  useWatch(!j || ACTIVE.has(j.status) ? { kind: 'transform-job', name } : null, job.reload);
+  useWatch((j ? ACTIVE.has(j.status) : !job.error) ? { kind: 'transform-job', name } : null, job.reload);
   const [error, setError] = useState<unknown>(null);
   return (
     <>
