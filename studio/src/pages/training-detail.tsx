@@ -99,7 +99,7 @@ export function TrainingDetailPage() {
 function StatusLine({ job }: { job: TrainingJob }) {
   return (
     <span className="status-line">
-      <StatusBadge status={job.status} /> <span className="muted">{job.secondaryStatus}</span>
+      <StatusBadge status={job.status} /> {job.secondaryStatus !== job.status && <span className="muted">{job.secondaryStatus}</span>}
     </span>
   );
 }

@@ -213,7 +213,7 @@ function HyperparameterField({ spec, value, error, onChange }: { spec: Spec; val
       {(p) =>
         spec.type === 'categorical' || spec.type === 'boolean' ? (
           <select {...p} name={`hp-${spec.name}`} value={value} onChange={(e) => onChange(e.target.value)}>
-            <option value="">{spec.default !== undefined ? `Default (${String(spec.default)})` : 'Choose…'}</option>
+            <option value="">{spec.default !== undefined ? `Default (${String(spec.default)})` : spec.required ? 'Choose…' : 'Not set'}</option>
             {(spec.type === 'boolean' ? ['true', 'false'] : spec.values).map((v) => (
               <option key={v}>{v}</option>
             ))}
