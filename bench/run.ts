@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   pca: () => import('./pca.bench.js'),
   linear: () => import('./linear.bench.js'),
   transform: () => import('./transform.bench.js'),
+  hpo: () => import('./hpo.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

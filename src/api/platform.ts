@@ -7,7 +7,9 @@ import type { ResolvedConfig } from '../core/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, type JobQueue } from '../jobs/index.js';
+import { ExperimentService } from '../experiments/index.js';
 import { ModelService, PackageService } from '../registry/index.js';
+import { TuningController, TuningService } from '../tuning/index.js';
 import { startTransformWorkers, TransformService } from '../serving/transform/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
 import { buildApi } from './server.js';
@@ -24,6 +26,8 @@ export interface Platform {
   readonly models: ModelService;
   readonly packages: PackageService;
   readonly transforms: TransformService;
+  readonly experiments: ExperimentService;
+  readonly tuning: TuningService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: { created: boolean; token?: string; tokenFile?: string };
   close(): Promise<void>;
@@ -92,15 +96,21 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const bootstrap = await bootstrapAdmin(auth, config);
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
+    const experiments = new ExperimentService({ metadata, training });
+    const tuning = new TuningService({ metadata, training, datasets });
     await startWorkers(core, config);
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning }, config);
+    // The tuning controller runs in the server (one per deployment); trials run on any worker.
+    const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
+    controller.start();
+    core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

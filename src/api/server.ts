@@ -5,11 +5,15 @@ import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
 import type { TransformService } from '../serving/transform/index.js';
 import type { TrainingService } from '../training/index.js';
+import type { ExperimentService } from '../experiments/index.js';
+import type { TuningService } from '../tuning/index.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandlers } from './errors.js';
 import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { tuningRoutes } from './routes/tuning.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
 import { sessionRoutes } from './routes/session.js';
@@ -29,6 +33,8 @@ export interface ApiDeps {
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
+  experiments: ExperimentService;
+  tuning: TuningService;
 }
 
 export interface ApiOptions {
@@ -89,6 +95,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
+      experimentRoutes(api, deps.experiments);
+      tuningRoutes(api, deps.tuning);
     },
     { prefix: '/api/v1' },
   );

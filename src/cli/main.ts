@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { experimentsCommand, runsCommand } from './commands/experiments.js';
+import { tuneCommand, tunesCommand } from './commands/tuning.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
 import { transformCommand, transformsCommand } from './commands/transforms.js';
@@ -43,6 +45,10 @@ export async function main(argv: string[]): Promise<number> {
   registryCommand(program);
   transformCommand(program);
   transformsCommand(program);
+  experimentsCommand(program);
+  runsCommand(program);
+  tuneCommand(program);
+  tunesCommand(program);
 
   try {
     await program.parseAsync(argv);

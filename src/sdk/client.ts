@@ -8,6 +8,8 @@ import { HttpClient, type HttpClientOptions } from './http.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 import { TransformsClient } from './transforms-client.js';
+import { ExperimentsClient, RunsClient } from './experiments-client.js';
+import { TuningClient } from './tuning-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -206,6 +208,9 @@ export class Orchard {
   readonly models: ModelsClient;
   readonly registry: RegistryClient;
   readonly transforms: TransformsClient;
+  readonly experiments: ExperimentsClient;
+  readonly runs: RunsClient;
+  readonly tuning: TuningClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -219,6 +224,9 @@ export class Orchard {
     this.models = new ModelsClient(this.http);
     this.registry = new RegistryClient(this.http);
     this.transforms = new TransformsClient(this.http);
+    this.experiments = new ExperimentsClient(this.http);
+    this.runs = new RunsClient(this.http);
+    this.tuning = new TuningClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

@@ -5,11 +5,17 @@ export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOpt
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';
+export { ExperimentsClient, RunsClient } from './experiments-client.js';
+export { TuningClient } from './tuning-client.js';
+export type { CreateTuningJobRequest } from './tuning-client.js';
 export type { CreateTransformJobRequest } from './transforms-client.js';
 export { OrchardApiError } from './http.js';
+export { run } from './run.js';
 export type { User, TokenInfo, Role } from '../auth/index.js';
 export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, DatasetListFilter, QueryResult } from '../data/index.js';
 export type { ArtifactInfo } from '../storage/index.js';
 export type { TrainingJob, TrainingJobStatus, TrainingJobFilter, SecondaryStatus, MetricDefinition, MetricPoint, LogLine } from '../training/index.js';
 export type { Model, ModelFormat, ModelLineage, ModelPackage, ModelPackageGroup, ApprovalStatus, ApprovalChange } from '../registry/index.js';
 export type { TransformJob, TransformJobStatus } from '../serving/transform/index.js';
+export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../experiments/index.js';
+export type { TuningJob, TuningJobStatus, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../tuning/index.js';

@@ -11,6 +11,9 @@ import type { CreateTrainingJobInput, TrainingJob } from './types.js';
 export const TRAINING_KIND = 'training';
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 
+/** The experiment a job belongs to when its creator names none. */
+export const DEFAULT_EXPERIMENT = 'Default';
+
 export const queueJobId = (name: string) => `training-${name}`;
 /** Attempts a job may lose to the platform (a worker killed, a restart) beyond its own retries. */
 export const PLATFORM_RETRIES = 3;
@@ -29,7 +32,9 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
   return {
     async create(input: CreateTrainingJobInput): Promise<TrainingJob> {
       const spec = await validate(deps, input);
-      await store.insert(input.name, spec, input.createdBy ?? null);
+      const experiment = input.experiment ?? DEFAULT_EXPERIMENT;
+      await store.ensureExperiment(experiment, input.createdBy ?? null);
+      await store.insert(input.name, spec, input.createdBy ?? null, experiment);
       await deps.queue.enqueue(TRAINING_KIND, { name: input.name }, { jobId: queueJobId(input.name), maxAttempts: spec.maxRetries + 1 + PLATFORM_RETRIES, backoffMs: 1000 });
       return store.describe(input.name);
     },
@@ -67,6 +72,9 @@ async function validateScript(deps: TrainingDeps, script: { entryPoint: string; 
 async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Promise<TrainingSpec> {
   if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
     throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Training job names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
+  }
+  if (input.experiment !== undefined && (typeof input.experiment !== 'string' || !NAME.test(input.experiment))) {
+    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Experiment names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
   }
   if (Boolean(input.algorithm) === Boolean(input.script)) throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Give exactly one of algorithm or script' });
   if (input.script) await validateScript(deps, input.script);

@@ -4,6 +4,8 @@ export interface TrainingJobFilter {
   status?: TrainingJobStatus;
   /** Names containing this text. */
   nameContains?: string;
+  /** Runs of this experiment only. */
+  experiment?: string;
   limit?: number;
   offset?: number;
 }

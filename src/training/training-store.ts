@@ -54,16 +54,50 @@ export class TrainingStore {
       .limit(DESCRIBE_METRIC_POINTS)
       .execute();
     const metrics: MetricPoint[] = points.reverse().map((p) => ({ name: p.name, value: Number(p.value), step: p.step === null ? null : Number(p.step), timestamp: p.created_at }));
-    return toJob(row, metrics);
+    const params = await this.params([name]);
+    return toJob(row, metrics, params.get(name));
   }
 
-  async list(filter: { status?: string; nameContains?: string; limit?: number; offset?: number }): Promise<{ items: TrainingJob[]; total: number }> {
+  /** Creates the experiment row on first use (runs name their experiment freely). */
+  async ensureExperiment(name: string, createdBy: string | null): Promise<void> {
+    await this.db
+      .insertInto('experiments')
+      .values({ name, description: null, created_by: createdBy, created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+  }
+
+  /** Records a parameter a job logged; the last value of a name wins. */
+  async setParam(name: string, param: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('run_params')
+      .values({ job_name: name, name: param, value })
+      .onConflict((oc) => oc.columns(['job_name', 'name']).doUpdateSet({ value }))
+      .execute();
+  }
+
+  /** Logged parameters of the given jobs, by job. */
+  async params(names: string[]): Promise<Map<string, Record<string, string>>> {
+    const out = new Map<string, Record<string, string>>();
+    if (names.length === 0) return out;
+    const rows = await this.db.selectFrom('run_params').selectAll().where('job_name', 'in', names).execute();
+    for (const r of rows) {
+      const entry = out.get(r.job_name) ?? {};
+      entry[r.name] = r.value;
+      out.set(r.job_name, entry);
+    }
+    return out;
+  }
+
+  async list(filter: { status?: string; nameContains?: string; experiment?: string; limit?: number; offset?: number }): Promise<{ items: TrainingJob[]; total: number }> {
     let q = this.db.selectFrom('training_jobs');
     if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.experiment) q = q.where('experiment', '=', filter.experiment);
     if (filter.nameContains) q = q.where('name', 'like', `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const total = Number((await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await q.selectAll().orderBy('created_at', 'desc').limit(Math.min(filter.limit ?? 100, 1000)).offset(filter.offset ?? 0).execute();
-    return { items: rows.map((r) => toJob(r, [])), total };
+    const params = await this.params(rows.map((r) => r.name));
+    return { items: rows.map((r) => toJob(r, [], params.get(r.name))), total };
   }
 
   async nextSeq(table: 'training_job_logs' | 'training_job_metrics', name: string): Promise<number> {
@@ -88,7 +122,7 @@ export class TrainingStore {
   }
 }
 
-function toJob(row: TrainingJobsTable, metrics: MetricPoint[]): TrainingJob {
+function toJob(row: TrainingJobsTable, metrics: MetricPoint[], loggedParams?: Record<string, string>): TrainingJob {
   const spec = JSON.parse(row.spec_json) as TrainingSpec;
   return {
     name: row.name,
@@ -96,6 +130,8 @@ function toJob(row: TrainingJobsTable, metrics: MetricPoint[]): TrainingJob {
     secondaryStatus: row.secondary_status as SecondaryStatus,
     failureReason: row.failure_reason,
     ...spec,
+    experiment: row.experiment,
+    ...(loggedParams ? { loggedParams } : {}),
     finalMetrics: JSON.parse(row.final_metrics_json) as Record<string, number>,
     metrics,
     modelArtifact: row.model_artifact,

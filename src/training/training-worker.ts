@@ -33,6 +33,8 @@ export interface TrainingWorkers {
   stop(): Promise<void>;
 }
 
+/** A parameter the job's code logged: `#param <name>=<value>` (value up to 1 KiB). */
+const PARAM_LINE = /^#param ([A-Za-z0-9_.:/-]{1,128})=(.{0,1024})$/;
 const METRIC_LINE = /^#metric ([^=\s]+)=(-?[0-9.eE+-]+|NaN|-?Infinity)(?: step=(\d+))?$/;
 
 /** The built-in runner's file, next to this one (compiled `.js`, or `.ts` under tsx/vitest). */
@@ -118,7 +120,9 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
       numCpus: deps.threads,
       onLog: (line) => {
         const m = METRIC_LINE.exec(line);
+        const p = m ? null : PARAM_LINE.exec(line);
         if (m) sink.metric(m[1], Number(m[2]), m[3] === undefined ? null : Number(m[3]));
+        else if (p) sink.param(p[1], p[2]);
         else sink.log(line);
       },
       onMetric: (metric, value) => sink.metric(metric, value, null),
@@ -206,16 +210,19 @@ async function logSink(store: TrainingStore, name: string, attempt: number) {
   let metricSeq = await store.nextSeq('training_job_metrics', name);
   let lines: Array<{ seq: number; attempt: number; line: string; at: string }> = [];
   let points: Array<{ seq: number; name: string; value: number; step: number | null; at: string }> = [];
+  let params: Array<[string, string]> = [];
   const finals: Record<string, number> = {};
   let writing: Promise<void> = Promise.resolve();
   const flush = () => {
-    const [l, p] = [lines, points];
+    const [l, p, q] = [lines, points, params];
     lines = [];
     points = [];
+    params = [];
     const snapshot = { ...finals };
     writing = writing.then(async () => {
       await store.appendLogs(name, l);
       await store.appendMetrics(name, p);
+      for (const [param, value] of q) await store.setParam(name, param, value);
       if (p.length) await store.update(name, { final_metrics_json: JSON.stringify(snapshot) });
     }).catch(() => undefined);
     return writing;
@@ -230,6 +237,9 @@ async function logSink(store: TrainingStore, name: string, attempt: number) {
       if (!Number.isFinite(value)) return;
       finals[metric] = value;
       points.push({ seq: metricSeq++, name: metric, value, step, at: new Date().toISOString() });
+    },
+    param(param: string, value: string) {
+      params.push([param, value]);
     },
     async flush() {
       clearInterval(timer);

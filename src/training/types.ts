@@ -37,6 +37,8 @@ export interface CreateTrainingJobInput {
   maxRetries?: number;
   metricDefinitions?: MetricDefinition[];
   tags?: Record<string, string>;
+  /** The experiment this job is a run of (created on first use). @default 'Default' */
+  experiment?: string;
   createdBy?: string;
 }
 
@@ -62,6 +64,10 @@ export interface TrainingJob {
   maxRetries: number;
   metricDefinitions: MetricDefinition[];
   tags: Record<string, string>;
+  /** The experiment this job is a run of. */
+  experiment: string;
+  /** Parameters the job's own code logged (`#param name=value`), besides its hyperparameters. */
+  loggedParams?: Record<string, string>;
   /** Last value of each metric, keyed like `validation:auc`. */
   finalMetrics: Record<string, number>;
   metrics: MetricPoint[];

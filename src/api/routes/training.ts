@@ -43,6 +43,7 @@ const createBody = {
       },
     },
     tags: stringMap(256, 50),
+    experiment: jobName,
   },
 } as const;
 
@@ -69,6 +70,7 @@ export function trainingRoutes(app: FastifyInstance, training: TrainingService):
           properties: {
             status: { type: 'string', enum: STATUSES },
             nameContains: { type: 'string', maxLength: 63 },
+            experiment: jobName,
             limit: { type: 'integer', minimum: 1, maximum: 1000 },
             offset: { type: 'integer', minimum: 0 },
           },

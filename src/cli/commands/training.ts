@@ -23,6 +23,7 @@ interface TrainOptions extends Json {
   maxRetries?: number;
   metric?: string[];
   tag?: string[];
+  experiment?: string;
   wait?: boolean;
 }
 
@@ -43,6 +44,7 @@ export function trainCommand(program: Command): void {
     .option('--max-retries <n>', 'retries after a failed or lost attempt (default 0)', positiveInt)
     .option('--metric <name=regex>', 'metric to capture from the log; the first group is the value (repeatable)', collect)
     .option('--tag <key=value>', 'tag (repeatable)', collect)
+    .option('--experiment <name>', "the experiment this job is a run of (default 'Default'; created on first use)")
     .option('--wait', 'follow progress and the log until the job ends; exit 1 unless it completes')
     .option('--json', 'machine output')
     .action((opts: TrainOptions) =>
@@ -71,10 +73,11 @@ export function jobsCommand(program: Command): void {
     .description('List training jobs')
     .addOption(new Option('--status <status>', 'only jobs in this status').choices(STATUSES))
     .option('--name-contains <text>', 'only names containing this text')
+    .option('--experiment <name>', 'only runs of this experiment')
     .option('--limit <n>', 'at most n', positiveInt)
     .option('--offset <n>', 'skip n', positiveInt)
     .option('--json', 'machine output')
-    .action((opts: Json & { status?: TrainingJobStatus; nameContains?: string; limit?: number; offset?: number }) =>
+    .action((opts: Json & { status?: TrainingJobStatus; nameContains?: string; experiment?: string; limit?: number; offset?: number }) =>
       run(opts, async () => {
         const { json: _json, ...filter } = opts;
         const res = await client().training.list(filter);
@@ -140,7 +143,7 @@ export function jobsCommand(program: Command): void {
 }
 
 /** Turns the command line into the create request, refusing what cannot work before calling the server. */
-function trainInput(opts: TrainOptions): CreateTrainingJobRequest {
+export function trainInput(opts: Omit<TrainOptions, 'name'> & { name: string }): CreateTrainingJobRequest {
   if (opts.algorithm && opts.script) throw new Error('Give one of --algorithm or --script, not both');
   if (opts.sourceDir && !opts.script) throw new Error('--source-dir goes with --script');
   if (!opts.algorithm && !opts.script) throw new Error('Give --algorithm (e.g. --algorithm xgboost) or --script FILE');
@@ -163,6 +166,7 @@ function trainInput(opts: TrainOptions): CreateTrainingJobRequest {
     maxRetries: opts.maxRetries,
     metricDefinitions: metrics ? Object.entries(metrics).map(([name, regex]) => ({ name, regex })) : undefined,
     tags: parseKeyValues(opts.tag, '--tag'),
+    ...(opts.experiment ? { experiment: opts.experiment } : {}),
   };
 }
 
@@ -170,7 +174,7 @@ function trainInput(opts: TrainOptions): CreateTrainingJobRequest {
  * Script mode: packs the source folder (default: the script's folder) as SageMaker's
  * `sourcedir.tar.gz`, stores it in the artifact store and names the entry point in it.
  */
-async function uploadSource(orchard: ReturnType<typeof client>, name: string, script: string, sourceDir?: string): Promise<{ entryPoint: string; sourceKey: string }> {
+export async function uploadSource(orchard: ReturnType<typeof client>, name: string, script: string, sourceDir?: string): Promise<{ entryPoint: string; sourceKey: string }> {
   const dir = path.resolve(sourceDir ?? path.dirname(script));
   const entryPoint = path.relative(dir, path.resolve(script));
   if (entryPoint.startsWith('..') || path.isAbsolute(entryPoint)) throw new Error(`--script ${script} is not inside --source-dir ${dir}`);
@@ -245,6 +249,7 @@ function describeText(job: TrainingJob): string {
   const head = fields([
     ['name', job.name],
     ['status', statusText(job)],
+    ['experiment', job.experiment],
     ['failure', job.failureReason],
     [job.script ? 'script' : 'algorithm', job.script ? `${job.script.entryPoint} (${job.script.sourceKey})` : job.algorithm],
     ['hyperparameters', kv(job.hyperParameters)],

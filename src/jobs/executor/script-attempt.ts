@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -52,6 +53,21 @@ export interface AttemptResult {
 
 const UNPRIVILEGED = { uid: 65534, gid: 65534 };
 
+/** This package's root (the same from `src/` under tsx and from `dist/`). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Makes Orchard's run helpers importable by the user's code: `orchard/run` for
+ * JavaScript and TypeScript (a `node_modules/orchard` link in the code folder, unless
+ * the source brings its own), `from orchard import run` for Python (PYTHONPATH).
+ */
+async function linkRunHelpers(codeDir: string): Promise<void> {
+  const link = path.join(codeDir, 'node_modules', 'orchard');
+  if (await fs.lstat(link).then(() => true, () => false)) return;
+  await fs.mkdir(path.dirname(link), { recursive: true });
+  await fs.symlink(PACKAGE_ROOT, link, 'dir');
+}
+
 /** The interpreter for an entry point, chosen by its extension. */
 function commandFor(entry: string): { command: string; args: string[] } {
   const ext = path.extname(entry).toLowerCase();
@@ -88,11 +104,14 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
   const asRoot = process.getuid?.() === 0;
   await spec.beforeRun?.(workDir);
   if (asRoot) await chownTree(spec.root, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
+  // After the chown: the link must not hand this package's files to the script's user.
+  await linkRunHelpers(codeDir);
   const env = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
     HOME: spec.root,
     LANG: 'C.UTF-8',
     PYTHONUNBUFFERED: '1',
+    PYTHONPATH: path.join(PACKAGE_ROOT, 'python'),
     ...scriptEnvironment({ jobName: spec.jobName, workDir, hyperparameters: spec.hyperparameters, channels: spec.channels, entryPoint: spec.entryPoint, numCpus: spec.numCpus }),
   };
   const result = await runProcess({
@@ -132,7 +151,14 @@ async function failureReason(workDir: WorkDir, result: { exitCode: number | null
   return `AlgorithmError: the script ${how}${tail ? `; last log lines:\n${tail}` : ''}`.slice(0, 4096);
 }
 
+/** Hands a folder tree to `uid`; links are re-owned, never followed. */
 async function chownTree(root: string, uid: number, gid: number): Promise<void> {
-  await fs.chown(root, uid, gid);
-  for (const entry of await fs.readdir(root, { recursive: true })) await fs.lchown(path.join(root, entry), uid, gid);
+  await fs.lchown(root, uid, gid);
+  const dir = await fs.lstat(root);
+  if (!dir.isDirectory()) return;
+  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) await chownTree(full, uid, gid);
+    else await fs.lchown(full, uid, gid);
+  }
 }

@@ -271,6 +271,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('objective', 'double precision')
         .addColumn('early_stopped', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failure_reason', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('ended_at', 'text')
         .addPrimaryKeyConstraint('tuning_trials_pk', ['tuning_job', 'trial'])

@@ -242,6 +242,7 @@ export interface TuningTrialsTable {
   status: string;
   objective: number | null;
   early_stopped: number;
+  failure_reason: string | null;
   created_at: string;
   ended_at: string | null;
 }

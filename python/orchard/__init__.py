@@ -1,0 +1,1 @@
+"""Orchard's helpers for script-mode training jobs."""
