@@ -3,6 +3,7 @@ import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from 're
 import { Loading } from './components/ui';
 import { DatasetDetailPage } from './pages/dataset-detail';
 import { DatasetsPage } from './pages/datasets';
+import { ExperimentDetailPage, ExperimentsPage, RunsComparePage } from './pages/experiments';
 import { ModelDetailPage } from './pages/model-detail';
 import { ModelsPage } from './pages/models';
 import { NotFoundPage } from './pages/not-found';
@@ -13,6 +14,8 @@ import { TokensPage } from './pages/tokens';
 import { TrainingDetailPage } from './pages/training-detail';
 import { TrainingJobsPage } from './pages/training-jobs';
 import { TrainingNewPage } from './pages/training-new';
+import { TuningDetailPage, TuningJobsPage } from './pages/tuning-jobs';
+import { TuningNewPage } from './pages/tuning-new';
 import { TransformDetailPage } from './pages/transform-detail';
 import { TransformNewPage } from './pages/transform-new';
 import { TransformsPage } from './pages/transforms';
@@ -33,6 +36,8 @@ const NAV: { to: string; label: string; permission?: 'users:manage' }[] = [
   { to: '/datasets', label: 'Datasets' },
   { to: '/sql', label: 'SQL' },
   { to: '/training-jobs', label: 'Training jobs' },
+  { to: '/tuning-jobs', label: 'Tuning jobs' },
+  { to: '/experiments', label: 'Experiments' },
   { to: '/models', label: 'Models' },
   { to: '/registry', label: 'Model registry' },
   { to: '/transforms', label: 'Batch transforms' },
@@ -102,6 +107,12 @@ function Shell() {
           <Route path="/training-jobs" element={<TrainingJobsPage />} />
           <Route path="/training-jobs/new" element={<TrainingNewPage />} />
           <Route path="/training-jobs/:name" element={<TrainingDetailPage />} />
+          <Route path="/tuning-jobs" element={<TuningJobsPage />} />
+          <Route path="/tuning-jobs/new" element={<TuningNewPage />} />
+          <Route path="/tuning-jobs/:name" element={<TuningDetailPage />} />
+          <Route path="/experiments" element={<ExperimentsPage />} />
+          <Route path="/experiments/:name" element={<ExperimentDetailPage />} />
+          <Route path="/experiments/:name/compare" element={<RunsComparePage />} />
           <Route path="/models" element={<ModelsPage />} />
           <Route path="/models/:name" element={<ModelDetailPage />} />
           <Route path="/registry" element={<RegistryPage />} />

@@ -189,6 +189,54 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await context.close();
   });
 
+  it('a member tunes xgboost, sees the best trial, and compares runs in the experiment', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, 'ann', 'correct horse');
+    await page.getByRole('link', { name: 'Tuning jobs' }).click();
+    await page.getByRole('link', { name: 'Create tuning job' }).click();
+    await page.getByLabel('Tuning job name').fill('churn-tune');
+    await page.getByLabel('Channel train').selectOption('churn');
+    await page.getByLabel('Channel validation (optional)').selectOption('churn');
+    await page.getByLabel('Objective metric').selectOption('validation:auc');
+    await page.getByLabel('Strategy').selectOption('random');
+    await page.getByLabel('Max training jobs').fill('3');
+    await page.getByLabel('At once').fill('1');
+    await page.getByRole('button', { name: 'Create tuning job' }).click();
+    await visible(page.getByText('Tune at least one hyperparameter.'));
+    await page.getByLabel('Tune max_depth').check();
+    await page.getByLabel('max_depth min').fill('2');
+    await page.getByLabel('max_depth max').fill('5');
+    await page.getByLabel('Tune eta').check();
+    await page.getByLabel('num_round value').fill('8');
+    await page.getByLabel('objective value').fill('binary:logistic');
+    await page.getByRole('button', { name: 'Create tuning job' }).click();
+    await page.waitForURL(/\/tuning-jobs\/churn-tune$/);
+    await page.locator('.page-header [data-status="Completed"]').waitFor({ timeout: 180_000 });
+    await count(page.locator('tbody tr'), 3);
+    await count(page.locator('tr.best'), 1);
+    await visible(page.getByRole('img', { name: /validation:auc by trial/ }));
+    await visible(page.getByRole('img', { name: /validation:auc against eta: 3 points/ }));
+    await page.getByLabel('Hyperparameter').selectOption('max_depth');
+    await visible(page.getByRole('img', { name: /validation:auc against max_depth: 3 points/ }));
+    await shot(page, '16-tuning-job');
+
+    // The trials are runs of the experiment named after the tuning job.
+    await page.getByRole('link', { name: 'Experiments' }).click();
+    await page.getByRole('link', { name: 'churn-tune' }).click();
+    await count(page.locator('tbody tr'), 3);
+    await page.getByRole('button', { name: /^validation:auc/ }).click();
+    await page.waitForURL(/sort=metrics.validation%3Aauc\+desc|sort=metrics.validation:auc(\+|%20)desc/);
+    await page.getByLabel('Filter').fill('params.max_depth >= 0');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByLabel('Select churn-tune-001').check();
+    await page.getByLabel('Select churn-tune-002').check();
+    await page.getByRole('button', { name: 'Compare (2)' }).click();
+    await visible(page.getByRole('img', { name: /by step, one line per run/ }));
+    await visible(page.getByRole('img', { name: /Parameters and final metrics: 2 runs/ }));
+    await shot(page, '17-experiment-compare');
+    await context.close();
+  });
+
   it('a viewer sees but cannot create; the API refuses even a forged write', async () => {
     const { context, page } = await newPage();
     await signIn(page, 'vic', 'correct horse');

@@ -9,7 +9,15 @@ import type {
   CreateModelRequest,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
+  CreateTuningJobRequest,
   DatasetFormat,
+  Experiment,
+  ExperimentDetail,
+  Run,
+  RunComparison,
+  RunDetail,
+  TuningJob,
+  TuningJobStatus,
   DatasetVersion,
   LogLine,
   Model,
@@ -121,4 +129,20 @@ export const tokensApi = {
   list: (q: { all?: boolean } = {}, signal?: AbortSignal) => get<{ items: TokenInfo[] }>('/tokens', { all: q.all || undefined }, signal),
   create: (input: { name?: string; user?: string; expiresInDays?: number }) => post<TokenInfo & { token: string }>('/tokens', input),
   revoke: (id: string) => del<TokenInfo>(`/tokens/${enc(id)}`),
+};
+
+export const tuningApi = {
+  list: (q: { status?: TuningJobStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<TuningJob>>('/tuning-jobs', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<TuningJob>(`/tuning-jobs/${enc(name)}`, undefined, signal),
+  create: (input: CreateTuningJobRequest) => post<TuningJob>('/tuning-jobs', input),
+  stop: (name: string) => post<TuningJob>(`/tuning-jobs/${enc(name)}/stop`),
+};
+
+export const experimentsApi = {
+  list: (signal?: AbortSignal) => get<{ items: Experiment[] }>('/experiments', undefined, signal),
+  describe: (name: string, signal?: AbortSignal) => get<ExperimentDetail>(`/experiments/${enc(name)}`, undefined, signal),
+  /** `filter` and `sort` use the server's run-query language (`metrics.validation:auc > 0.9`, `metrics.x desc`). */
+  runs: (q: { experiment?: string; filter?: string; sort?: string; limit?: number }, signal?: AbortSignal) => get<Page<Run>>('/runs', q, signal),
+  run: (name: string, signal?: AbortSignal) => get<RunDetail>(`/runs/${enc(name)}`, undefined, signal),
+  compare: (names: string[], signal?: AbortSignal) => get<RunComparison>('/runs/compare', { names: names.join(',') }, signal),
 };

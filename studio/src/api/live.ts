@@ -13,7 +13,8 @@ export type Topic =
   | { kind: 'transform-job'; name: string }
   | { kind: 'transform-jobs' }
   | { kind: 'endpoint'; name: string }
-  | { kind: 'tuning-job'; name: string };
+  | { kind: 'tuning-job'; name: string }
+  | { kind: 'tuning-jobs' };
 
 /** How often a topic is polled while no event stream exists. */
 const POLL_MS: Record<Topic['kind'], number> = {
@@ -23,6 +24,7 @@ const POLL_MS: Record<Topic['kind'], number> = {
   'transform-jobs': 3000,
   endpoint: 2000,
   'tuning-job': 2000,
+  'tuning-jobs': 3000,
 };
 
 /** Calls `onChange` whenever the topic may have changed; returns the unsubscribe. */

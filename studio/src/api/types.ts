@@ -26,6 +26,16 @@ export type {
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   CreateModelRequest,
+  Experiment,
+  ExperimentDetail,
+  Run,
+  RunComparison,
+  RunDetail,
+  TuningJob,
+  TuningJobStatus,
+  Trial,
+  RangeInput,
+  CreateTuningJobRequest,
 } from '../../../src/sdk/index.js';
 export type { HyperparameterSpec, MetricDefinition as AlgorithmMetric } from '../../../src/algorithms/algorithm.js';
 export type { Permission } from '../../../src/auth/roles.js';
