@@ -17,9 +17,10 @@ export function LineChart({ series, title, xLabel, yLabel, height = 240, markers
   const width = 640;
   const f = frame(width, height);
   const all = series.flatMap((s) => s.points);
-  const [x0, x1] = extent(all.map((p) => p.x));
+  const xs = all.map((p) => p.x);
+  const [x0, x1] = extent(xs);
   const [y0, y1] = extent(all.map((p) => p.y));
-  const x = linearScale(x0, x1, f.left, width - f.right, { ticks: 6 });
+  const x = linearScale(x0, x1, f.left, width - f.right, { ticks: 6, integer: xs.every(Number.isInteger) });
   const y = linearScale(y0, y1, height - f.bottom, f.top, { ticks: 5 });
   const [hover, setHover] = useState<number | null>(null);
   const hoverX = hover === null ? null : x.domain[0] + ((hover - f.left) / (width - f.right - f.left)) * (x.domain[1] - x.domain[0]);

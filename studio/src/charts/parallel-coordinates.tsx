@@ -12,7 +12,8 @@ export interface PcAxis {
  * so runs that share a pattern (high depth and low loss) show as bundles.
  */
 export function ParallelCoordinates({ axes, lines, title, height = 300 }: { axes: PcAxis[]; lines: string[]; title: string; height?: number }) {
-  const width = Math.max(640, axes.length * 110);
+  // Wide enough that labels read at about their size in a full-width card.
+  const width = Math.max(900, axes.length * 110);
   const top = 28;
   const bottom = height - 24;
   const left = 60;

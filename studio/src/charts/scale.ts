@@ -15,7 +15,8 @@ export function niceStep(span: number, count: number): number {
 }
 
 /** Maps [min, max] (widened to nice bounds when `nice`) onto [r0, r1]. */
-export function linearScale(min: number, max: number, r0: number, r1: number, opts: { nice?: boolean; ticks?: number } = {}): Scale {
+/** `integer`: the values are whole numbers (steps, trials), so ticks are too. */
+export function linearScale(min: number, max: number, r0: number, r1: number, opts: { nice?: boolean; ticks?: number; integer?: boolean } = {}): Scale {
   let lo = Number.isFinite(min) ? min : 0;
   let hi = Number.isFinite(max) ? max : 1;
   if (lo === hi) {
@@ -23,7 +24,7 @@ export function linearScale(min: number, max: number, r0: number, r1: number, op
     lo -= pad;
     hi += pad;
   }
-  const step = niceStep(hi - lo, opts.ticks ?? 5);
+  const step = opts.integer ? Math.max(1, niceStep(hi - lo, opts.ticks ?? 5)) : niceStep(hi - lo, opts.ticks ?? 5);
   if (opts.nice !== false) {
     lo = Math.floor(lo / step) * step;
     hi = Math.ceil(hi / step) * step;

@@ -12,9 +12,10 @@ export interface ScatterPoint {
 export function ScatterChart({ points, title, xLabel, yLabel, height = 260 }: { points: ScatterPoint[]; title: string; xLabel?: string; yLabel?: string; height?: number }) {
   const width = 640;
   const f = frame(width, height);
-  const [x0, x1] = extent(points.map((p) => p.x));
+  const xs = points.map((p) => p.x);
+  const [x0, x1] = extent(xs);
   const [y0, y1] = extent(points.map((p) => p.y));
-  const x = linearScale(x0, x1, f.left, width - f.right, { ticks: 6 });
+  const x = linearScale(x0, x1, f.left, width - f.right, { ticks: 6, integer: xs.every(Number.isInteger) });
   const y = linearScale(y0, y1, height - f.bottom, f.top, { ticks: 5 });
   return (
     <figure className="chart">

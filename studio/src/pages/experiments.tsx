@@ -270,7 +270,7 @@ function ComparisonTable({ runs, parameters, metrics }: { runs: Run[]; parameter
                 <code>{p.name}</code>
               </th>
               {p.values.map((v, i) => (
-                <td key={i}>{v ?? '–'}</td>
+                <td key={i}>{v === null ? '–' : typeof numberOrText(v) === 'number' ? formatNumber(Number(v)) : v}</td>
               ))}
             </tr>
           ))}

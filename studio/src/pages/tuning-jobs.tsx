@@ -142,7 +142,7 @@ function TuningDetail({ job: j }: { job: TuningJob }) {
                 ['Job', <Link key="b" to={`/training-jobs/${encodeURIComponent(best.name)}`}>{best.name}</Link>],
                 ['Trial', best.trial],
                 [j.objective.metric, <strong key="o">{formatNumber(best.objective)}</strong>],
-                ...Object.entries(best.hyperParameters).map(([k, v]) => [<code key={k}>{k}</code>, v] as [ReactNode, ReactNode]),
+                ...Object.entries(best.hyperParameters).map(([k, v]) => [<code key={k}>{k}</code>, numeric(v)] as [ReactNode, ReactNode]),
               ]}
             />
           ) : (
@@ -270,7 +270,7 @@ function TrialsTable({ job }: { job: TuningJob }) {
                     <StatusBadge status={t.status} /> {t.earlyStopped && <span className="muted small">early-stopped</span>}
                   </td>
                   {params.map((p) => (
-                    <td key={p}>{t.hyperParameters[p] !== undefined ? formatNumber(Number(t.hyperParameters[p]) || t.hyperParameters[p]) : '–'}</td>
+                    <td key={p}>{t.hyperParameters[p] !== undefined ? numeric(t.hyperParameters[p]) : '–'}</td>
                   ))}
                   <td className="num">{formatNumber(t.objective)}</td>
                 </tr>
@@ -281,4 +281,10 @@ function TrialsTable({ job }: { job: TuningJob }) {
       </div>
     </Card>
   );
+}
+
+/** Hyperparameters arrive as strings; numeric ones are shown rounded. */
+function numeric(v: string): string {
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) ? formatNumber(n) : v;
 }
