@@ -4,7 +4,8 @@ import { modelsApi, trainingApi } from '../api/client';
 import { useWatch } from '../api/live';
 import type { LogLine, MetricPoint, TrainingJob } from '../api/types';
 import { useResource } from '../api/use-resource';
-import { LineChart, type Series } from '../charts/line-chart';
+import { LineChart } from '../charts/line-chart';
+import { groupMetrics } from '../charts/metric-groups';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
 import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
@@ -102,24 +103,6 @@ function StatusLine({ job }: { job: TrainingJob }) {
       <StatusBadge status={job.status} /> {job.secondaryStatus !== job.status && <span className="muted">{job.secondaryStatus}</span>}
     </span>
   );
-}
-
-/** Metrics that measure the same thing on different channels (train:rmse, validation:rmse) share a chart. */
-export function groupMetrics(points: MetricPoint[]): { title: string; series: Series[] }[] {
-  const byName = new Map<string, { x: number; y: number }[]>();
-  for (const p of points) {
-    const list = byName.get(p.name) ?? [];
-    list.push({ x: p.step ?? list.length, y: p.value });
-    byName.set(p.name, list);
-  }
-  const groups = new Map<string, Series[]>();
-  for (const [name, pts] of byName) {
-    const key = name.includes(':') ? name.slice(name.indexOf(':') + 1) : name;
-    const list = groups.get(key) ?? [];
-    list.push({ name, points: pts.sort((a, b) => a.x - b.x) });
-    groups.set(key, list);
-  }
-  return [...groups].map(([title, series]) => ({ title, series }));
 }
 
 function MetricCharts({ metrics }: { metrics: MetricPoint[] }) {

@@ -6,27 +6,12 @@ import type { AlgorithmInfo } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { Card, ErrorBanner, Field, Loading, PageHeader } from '../components/ui';
 import { Can } from '../session';
+import { checkHyperparameter } from './hyperparameter-check';
 
 type Spec = AlgorithmInfo['hyperparameters'][number];
 
 /** SageMaker's TrainingJobName rule. */
 const JOB_NAME = /^[A-Za-z0-9](-*[A-Za-z0-9])*$/;
-
-/** Client-side check of one hyperparameter value against its schema (the server checks again). */
-export function checkHyperparameter(spec: Spec, raw: string): string | undefined {
-  const v = raw.trim();
-  if (v === '') return spec.required && spec.default === undefined ? 'Required.' : undefined;
-  if (spec.type === 'integer' || spec.type === 'continuous') {
-    const n = Number(v);
-    if (!Number.isFinite(n)) return `Must be ${spec.range}.`;
-    if (spec.type === 'integer' && !Number.isInteger(n)) return `Must be ${spec.range}.`;
-    const minOk = spec.min === undefined || (spec.type === 'continuous' && spec.minInclusive === false ? n > spec.min : n >= spec.min);
-    const maxOk = spec.max === undefined || (spec.type === 'continuous' && spec.maxInclusive === false ? n < spec.max : n <= spec.max);
-    if (!minOk || !maxOk) return `Must be ${spec.range}.`;
-  }
-  if (spec.type === 'categorical' && !spec.values.includes(v)) return `Must be ${spec.range}.`;
-  return undefined;
-}
 
 function defaultName(algorithm: string): string {
   const d = new Date();

@@ -5,7 +5,7 @@ import type { AlgorithmInfo, RangeInput } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { Card, ErrorBanner, Field, Loading, PageHeader } from '../components/ui';
 import { Can } from '../session';
-import { checkHyperparameter } from './training-new';
+import { checkHyperparameter } from './hyperparameter-check';
 
 type Spec = AlgorithmInfo['hyperparameters'][number];
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9])*$/;
