@@ -50,10 +50,13 @@ function Shell() {
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const [menuOpen, setMenuOpen] = useState(false);
-  // Moves focus to the new page's content on navigation (screen readers announce it).
+  // Moves focus to the new page's content after a navigation (screen readers announce
+  // it); on the first load focus stays at the top, where the skip link is.
+  const firstLoad = useRef(true);
   useEffect(() => {
     setMenuOpen(false);
-    main.current?.focus({ preventScroll: true });
+    if (firstLoad.current) firstLoad.current = false;
+    else main.current?.focus({ preventScroll: true });
   }, [location.pathname]);
 
   if (!session) {

@@ -266,7 +266,7 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
   it('an admin signs in with the API token and manages users and tokens', async () => {
     const { context, page } = await newPage();
     await page.goto('/');
-    await page.getByRole('tab', { name: 'API token' }).click();
+    await page.getByRole('button', { name: 'API token' }).click();
     await page.getByLabel('API token').fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Users' }).click();
@@ -302,7 +302,23 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     }
     await page.getByRole('button', { name: 'Menu' }).click();
     await visible(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }));
+    await context.close();
+  });
+
+  it('is usable from the keyboard: a skip link, then the navigation, then the page', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, 'ann', 'correct horse');
+    await page.goto('/training-jobs');
+    await page.locator('main h1').waitFor();
     await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate<string>('document.activeElement.id')).toBe('main');
+    // Tab order from the content reaches the page's own controls, labelled.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Create training job');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/training-jobs\/new$/);
     await context.close();
   });
 });

@@ -35,11 +35,11 @@ export function SignInPage() {
           Orchard Studio
         </div>
         <h1 id="sign-in-title">Sign in</h1>
-        <div className="tabs" role="tablist" aria-label="Sign-in method">
-          <button type="button" role="tab" aria-selected={mode === 'password'} onClick={() => setMode('password')}>
+        <div className="tabs" role="group" aria-label="Sign-in method">
+          <button type="button" aria-pressed={mode === 'password'} onClick={() => setMode('password')}>
             User and password
           </button>
-          <button type="button" role="tab" aria-selected={mode === 'token'} onClick={() => setMode('token')}>
+          <button type="button" aria-pressed={mode === 'token'} onClick={() => setMode('token')}>
             API token
           </button>
         </div>
