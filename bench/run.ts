@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   linear: () => import('./linear.bench.js'),
   transform: () => import('./transform.bench.js'),
   hpo: () => import('./hpo.bench.js'),
+  onnx: () => import('./onnx.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

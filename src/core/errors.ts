@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   ORCH_MODEL_EXISTS: { status: 409, message: 'A model with that name exists' },
   ORCH_MODEL_SOURCE_INVALID: { status: 400, message: 'The model source is not usable' },
   ORCH_MODEL_IN_USE: { status: 409, message: 'The model is in use' },
+  ORCH_MODEL_EXPORT_UNSUPPORTED: { status: 400, message: 'The model cannot be exported to that format' },
+  ORCH_ONNX_RUNTIME_UNAVAILABLE: { status: 503, message: 'The ONNX runtime could not be loaded' },
   ORCH_REGISTRY_INVALID_NAME: { status: 400, message: 'Invalid model package group name' },
   ORCH_REGISTRY_GROUP_NOT_FOUND: { status: 404, message: 'No such model package group' },
   ORCH_REGISTRY_VERSION_NOT_FOUND: { status: 404, message: 'No such model package version' },

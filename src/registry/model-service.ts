@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OrchardError } from '../core/index.js';
 import { newId } from '../core/index.js';
+import { checkOnnxModel, exportToOnnx, type OnnxModelInfo } from '../onnx/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { normalizeKey } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
@@ -20,8 +21,11 @@ export interface ModelServiceDeps {
   training: Pick<TrainingService, 'describe'>;
   /** Scratch space for validating artifacts. */
   workDir: string;
-  /** Checks that a file is a loadable ONNX model (throws a coded error otherwise). */
-  checkOnnx?: (file: string) => Promise<void>;
+  /**
+   * Checks that a file is an ONNX model Orchard can serve and says what it takes and
+   * gives (throws ORCH_MODEL_INVALID otherwise). @default checkOnnxModel (onnxruntime)
+   */
+  checkOnnx?: (file: string) => Promise<OnnxModelInfo>;
   /** Names of things (endpoints) that use a model, which a delete must not pull from under. */
   usersOf?: (model: string) => Promise<string[]>;
 }
@@ -50,12 +54,19 @@ export class ModelService {
     this.store = new RegistryStore(deps.metadata, deps.artifacts.url);
   }
 
-  /** From a completed training job, or from a model.tar.gz in the store read by a built-in. */
+  /**
+   * From a completed training job, or from a model.tar.gz in the store read by a
+   * built-in; with `format: 'onnx'` the built-in's model is stored exported to ONNX.
+   */
   async create(input: CreateModelInput): Promise<Model> {
     const name = validateModelName(input.name);
     await this.refuseTaken(name);
     if (Boolean(input.fromJob) === Boolean(input.artifactKey)) {
       throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', { message: 'Give exactly one source: fromJob, or artifactKey with algorithm' });
+    }
+    const format = input.format ?? 'algorithm';
+    if (format !== 'algorithm' && format !== 'onnx') {
+      throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', { message: `Unknown model format '${String(format)}'; use algorithm or onnx`, details: { format } });
     }
     return this.withScratch(async (scratch) => {
       const source = input.fromJob ? await this.fromJob(input.fromJob) : await this.fromArtifact(input.artifactKey!, input.algorithm);
@@ -65,6 +76,12 @@ export class ModelService {
       await extract(archive, unpacked);
       if (source.algorithm) {
         await checkAlgorithmModel(source.algorithm, unpacked);
+        if (format === 'onnx') {
+          const exported = path.join(scratch, ONNX_FILE);
+          await fs.writeFile(exported, await exportToOnnx(unpacked, source.algorithm));
+          const onnx = await this.checkOnnx(exported);
+          return this.persist(name, 'onnx', null, exported, ONNX_FILE, { ...source.lineage, exportedFrom: source.algorithm }, source.metrics, input, onnx);
+        }
         return this.persist(name, 'algorithm', source.algorithm, archive, 'model.tar.gz', source.lineage, source.metrics, input);
       }
       // A script-mode job is deployable when it wrote an ONNX model (model/model.onnx).
@@ -75,8 +92,8 @@ export class ModelService {
           details: { job: input.fromJob },
         });
       }
-      await this.deps.checkOnnx?.(onnx);
-      return this.persist(name, 'onnx', null, onnx, ONNX_FILE, source.lineage, source.metrics, input);
+      const info = await this.checkOnnx(onnx);
+      return this.persist(name, 'onnx', null, onnx, ONNX_FILE, source.lineage, source.metrics, input, info);
     });
   }
 
@@ -92,9 +109,26 @@ export class ModelService {
         throw new OrchardError('ORCH_MODEL_INVALID', { message: `The upload ended after ${size} of ${input.expectedSize} bytes` });
       }
       if (size === 0) throw new OrchardError('ORCH_MODEL_INVALID', { message: 'The ONNX file is empty' });
-      await this.deps.checkOnnx?.(file);
-      return this.persist(name, 'onnx', null, file, ONNX_FILE, { source: 'upload' }, {}, input);
+      const info = await this.checkOnnx(file);
+      return this.persist(name, 'onnx', null, file, ONNX_FILE, { source: 'upload' }, {}, input, info);
     });
+  }
+
+  /**
+   * The model as an ONNX file: an ONNX model's own file, or a built-in's model exported
+   * (ORCH_MODEL_EXPORT_UNSUPPORTED for a built-in without an exporter).
+   */
+  async exportOnnx(name: string): Promise<{ model: Model; body: Readable }> {
+    const model = await this.describe(name);
+    if (model.format === 'onnx') return { model, body: await this.deps.artifacts.get(model.artifactKey) };
+    const bytes = await this.withScratch(async (scratch) => {
+      const archive = path.join(scratch, 'model.tar.gz');
+      await pipeline(await this.deps.artifacts.get(model.artifactKey), createWriteStream(archive));
+      const unpacked = path.join(scratch, 'model');
+      await extract(archive, unpacked);
+      return exportToOnnx(unpacked, model.algorithm ?? '');
+    });
+    return { model, body: Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]) };
   }
 
   async describe(name: string): Promise<Model> {
@@ -151,6 +185,7 @@ export class ModelService {
     lineage: ModelLineage,
     metrics: Record<string, number>,
     input: { description?: string; tags?: Record<string, string>; createdBy?: string },
+    onnx: OnnxModelInfo | null = null,
   ): Promise<Model> {
     const id = newId('model');
     const key = `models/${name}/${id}/${fileName}`;
@@ -170,12 +205,17 @@ export class ModelService {
         tags_json: JSON.stringify(input.tags ?? {}),
         created_by: input.createdBy ?? null,
         created_at: new Date().toISOString(),
+        onnx_json: onnx ? JSON.stringify(onnx) : null,
       });
     } catch (err) {
       await this.deps.artifacts.deletePrefix(`models/${name}/${id}/`).catch(() => undefined);
       throw err;
     }
     return this.store.model(name);
+  }
+
+  private checkOnnx(file: string): Promise<OnnxModelInfo> {
+    return (this.deps.checkOnnx ?? checkOnnxModel)(file);
   }
 
   private async refuseTaken(name: string): Promise<void> {

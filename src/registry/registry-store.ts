@@ -148,6 +148,7 @@ export class RegistryStore {
       tags: JSON.parse(row.tags_json),
       createdBy: row.created_by,
       createdAt: row.created_at,
+      onnx: row.onnx_json ? JSON.parse(row.onnx_json) : null,
     };
   }
 }

@@ -1,3 +1,5 @@
+import type { OnnxModelInfo } from '../onnx/index.js';
+
 /** What a model is made from: a built-in's model.tar.gz, or one ONNX file. */
 export type ModelFormat = 'algorithm' | 'onnx';
 
@@ -15,6 +17,8 @@ export interface ModelLineage {
   hyperParameters?: Record<string, string>;
   /** The artifact key a model was created from (source `artifact`). */
   artifactKey?: string;
+  /** The built-in whose model was exported to ONNX to make this model (format `onnx`). */
+  exportedFrom?: string;
 }
 
 export interface Model {
@@ -35,6 +39,8 @@ export interface Model {
   tags: Record<string, string>;
   createdBy: string | null;
   createdAt: string;
+  /** An ONNX model's inputs, outputs, opsets and how it is served; null for a built-in's model. */
+  onnx: OnnxModelInfo | null;
 }
 
 /** Create a model from exactly one source. */
@@ -45,6 +51,12 @@ export interface CreateModelInput {
   /** A model.tar.gz already in the artifact store, read by `algorithm`. */
   artifactKey?: string;
   algorithm?: string;
+  /**
+   * `onnx` stores the built-in's model exported to ONNX (served through onnxruntime);
+   * `algorithm` stores the model.tar.gz as it is. A script-mode job's model is ONNX either way.
+   * @default 'algorithm'
+   */
+  format?: ModelFormat;
   description?: string;
   tags?: Record<string, string>;
   createdBy?: string;

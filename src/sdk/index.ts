@@ -16,6 +16,7 @@ export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, Dataset
 export type { ArtifactInfo } from '../storage/index.js';
 export type { TrainingJob, TrainingJobStatus, TrainingJobFilter, SecondaryStatus, MetricDefinition, MetricPoint, LogLine } from '../training/index.js';
 export type { Model, ModelFormat, ModelLineage, ModelPackage, ModelPackageGroup, ApprovalStatus, ApprovalChange } from '../registry/index.js';
+export type { OnnxModelInfo, OnnxValueInfo, ServingContract } from '../onnx/index.js';
 export type { TransformJob, TransformJobStatus } from '../serving/transform/index.js';
 export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../experiments/index.js';
 export type { TuningJob, TuningJobStatus, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../tuning/index.js';

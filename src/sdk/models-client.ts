@@ -1,4 +1,6 @@
 import type { ApprovalStatus, CreateModelInput, Model, ModelFilter, ModelPackage, ModelPackageGroup } from '../registry/index.js';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { HttpClient } from './http.js';
 
 /** What a caller sends to create a model; the server records who asked from the token. */
@@ -16,7 +18,10 @@ export interface CreateOnnxModelRequest {
 export class ModelsClient {
   constructor(private readonly http: HttpClient) {}
 
-  /** From a completed training job (`fromJob`) or an artifact (`artifactKey` + `algorithm`). */
+  /**
+   * From a completed training job (`fromJob`) or an artifact (`artifactKey` + `algorithm`);
+   * `format: 'onnx'` stores the built-in's model exported to ONNX.
+   */
   async create(input: CreateModelRequest): Promise<Model> {
     return this.http.request('POST', '/api/v1/models', { body: input });
   }
@@ -25,6 +30,16 @@ export class ModelsClient {
   async createFromOnnx(input: CreateOnnxModelRequest): Promise<Model> {
     const query = input.description ? { description: input.description } : {};
     return this.http.upload('PUT', `/api/v1/models/${encodeURIComponent(input.name)}/onnx`, query, input.file, 'application/octet-stream', input.onProgress);
+  }
+
+  /**
+   * Writes the model as an ONNX file to `file`: an ONNX model's own file, or a built-in's
+   * model exported to ONNX by the server. Returns the bytes written.
+   */
+  async exportOnnx(name: string, file: string): Promise<{ file: string; sizeBytes: number }> {
+    const body = await this.http.stream(`/api/v1/models/${encodeURIComponent(name)}/onnx`);
+    await pipeline(body, fs.createWriteStream(file));
+    return { file, sizeBytes: (await fs.promises.stat(file)).size };
   }
 
   async list(filter: ModelFilter = {}): Promise<{ items: Model[]; total: number }> {

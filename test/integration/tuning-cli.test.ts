@@ -172,6 +172,14 @@ describe('tuning job behaviour (SQLite + file)', () => {
     expect(jobs.total).toBe(5);
   });
 
+  it('warm-starts from a finished tuning job: its trials are observations of the new search', async () => {
+    const res = await cli(['tune', '--name', 'warm1', ...scriptArgs(), '--strategy', 'bayesian', '--seed', '5', '--range', 'x=0:1', '--warm-start', 'resume1', '--max-jobs', '2', '--wait', '--json'], admin());
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ status: 'Completed', warmStart: ['resume1'] });
+    // Five observations of 1 - (x - 0.3)^2 put the next points near the optimum.
+    for (const trial of res.json.trials) expect(Math.abs(Number(trial.hyperParameters.x) - 0.3)).toBeLessThan(0.2);
+  });
+
   it('stops a trial early when it is worse than the median of finished trials at the same step', async () => {
     const res = await cli(['tune', '--name', 'median1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'grid', '--range', 'q=9,8,7,1', '--early-stopping', 'auto', '--max-jobs', '4', '--wait', '--json'], admin());
     expect(res.code, res.stderr).toBe(0);

@@ -17,6 +17,7 @@ const createBody = {
     fromJob: { type: 'string', minLength: 1, maxLength: 63 },
     artifactKey: { type: 'string', minLength: 1, maxLength: 1024 },
     algorithm: { type: 'string', minLength: 1, maxLength: 64 },
+    format: { type: 'string', enum: ['algorithm', 'onnx'] },
     description: { type: 'string', maxLength: 1024 },
     tags,
   },
@@ -27,6 +28,7 @@ interface CreateBody {
   fromJob?: string;
   artifactKey?: string;
   algorithm?: string;
+  format?: 'algorithm' | 'onnx';
   description?: string;
   tags?: Record<string, string>;
 }
@@ -34,7 +36,7 @@ interface CreateBody {
 export function modelRoutes(app: FastifyInstance, models: ModelService, options: { maxUploadBytes: number }): void {
   app.post<{ Body: CreateBody }>(
     '/models',
-    { config: { permission: 'models:write' }, schema: { tags: ['models'], summary: 'Create a model from a completed training job or a model.tar.gz artifact', body: createBody } },
+    { config: { permission: 'models:write' }, schema: { tags: ['models'], summary: 'Create a model from a completed training job or a model.tar.gz artifact (format onnx: exported to ONNX)', body: createBody } },
     async (request, reply) => reply.status(201).send(await models.create({ ...request.body, createdBy: principalOf(request).user.name })),
   );
 
@@ -64,6 +66,18 @@ export function modelRoutes(app: FastifyInstance, models: ModelService, options:
     '/models/:name',
     { config: { permission: 'models:read' }, schema: { tags: ['models'], summary: 'Describe a model (format, algorithm, artifact, lineage, metrics)', params: nameParams } },
     async (request) => models.describe(request.params.name),
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/models/:name/onnx',
+    {
+      config: { permission: 'models:read' },
+      schema: { tags: ['models'], summary: "The model as an ONNX file: an ONNX model's own file, or a built-in's model exported to ONNX", params: nameParams },
+    },
+    async (request, reply) => {
+      const { model, body } = await models.exportOnnx(request.params.name);
+      return reply.header('content-type', 'application/octet-stream').header('content-disposition', `attachment; filename="${model.name}.onnx"`).send(body);
+    },
   );
 
   app.delete<{ Params: { name: string } }>(

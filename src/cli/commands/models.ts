@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { ApprovalStatus, Model, ModelPackage } from '../../sdk/index.js';
+import type { ApprovalStatus, Model, ModelPackage, OnnxValueInfo } from '../../sdk/index.js';
 import { client, collect, parseKeyValues, positiveInt, run } from '../context.js';
 import { emit, fields, formatBytes, table } from '../output.js';
 
@@ -11,6 +11,7 @@ interface CreateOptions extends Json {
   artifact?: string;
   algorithm?: string;
   onnx?: string;
+  format?: 'algorithm' | 'onnx';
   description?: string;
   tag?: string[];
 }
@@ -26,6 +27,7 @@ export function modelsCommand(program: Command): void {
     .option('--artifact <key>', 'a model.tar.gz in the artifact store (with --algorithm)')
     .option('--algorithm <name>', 'the built-in that reads --artifact')
     .option('--onnx <file>', 'an ONNX model file on this machine')
+    .addOption(new Option('--format <format>', 'with --from-job or --artifact: store the model as it is (algorithm) or exported to ONNX (onnx)').choices(['algorithm', 'onnx']))
     .option('--description <text>', 'free text')
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--json', 'machine output')
@@ -33,10 +35,19 @@ export function modelsCommand(program: Command): void {
       run(opts, async () => {
         const sources = [opts.fromJob, opts.artifact, opts.onnx].filter(Boolean).length;
         if (sources !== 1) throw new Error('Give exactly one of --from-job, --artifact (with --algorithm) or --onnx');
+        if (opts.onnx && opts.format) throw new Error('--format applies to --from-job and --artifact; an --onnx file is an ONNX model already');
         const orchard = client();
         const model = opts.onnx
           ? await orchard.models.createFromOnnx({ name, file: opts.onnx, description: opts.description })
-          : await orchard.models.create({ name, fromJob: opts.fromJob, artifactKey: opts.artifact, algorithm: opts.algorithm, description: opts.description, tags: parseKeyValues(opts.tag, '--tag') });
+          : await orchard.models.create({
+              name,
+              fromJob: opts.fromJob,
+              artifactKey: opts.artifact,
+              algorithm: opts.algorithm,
+              format: opts.format,
+              description: opts.description,
+              tags: parseKeyValues(opts.tag, '--tag'),
+            });
         emit(opts, model, () => `Created model ${model.name} (${formatOf(model)}, ${formatBytes(model.sizeBytes)})`);
       }),
     );
@@ -72,6 +83,19 @@ export function modelsCommand(program: Command): void {
       run(opts, async () => {
         const m = await client().models.describe(name);
         emit(opts, m, () => describeModel(m));
+      }),
+    );
+
+  models
+    .command('export <name>')
+    .description("Write a model as an ONNX file (a built-in's model is exported: xgboost, linear-learner, kmeans, pca)")
+    .addOption(new Option('--format <format>', 'file format').choices(['onnx']).default('onnx'))
+    .option('--output <file>', 'where to write it (default: <name>.onnx)')
+    .option('--json', 'machine output')
+    .action((name: string, opts: Json & { output?: string }) =>
+      run(opts, async () => {
+        const res = await client().models.exportOnnx(name, opts.output ?? `${name}.onnx`);
+        emit(opts, res, () => `Wrote ${res.file} (${formatBytes(res.sizeBytes)})`);
       }),
     );
 
@@ -200,10 +224,24 @@ function describeModel(m: Model): string {
     ['training job', m.lineage.trainingJob],
     ['datasets', m.lineage.datasets ? Object.entries(m.lineage.datasets).map(([c, d]) => `${c}=${d.dataset}@${d.version}`).join(' ') : undefined],
     ['hyperparameters', m.lineage.hyperParameters ? Object.entries(m.lineage.hyperParameters).map(([k, v]) => `${k}=${v}`).join(' ') : undefined],
+    ['exported from', m.lineage.exportedFrom],
     ['metrics', metricsText(m.metrics) || undefined],
     ['description', m.description],
     ['created', `${m.createdAt} by ${m.createdBy ?? '-'}`],
+    ...onnxFields(m),
   ]);
+}
+
+function onnxFields(m: Model): Array<[string, string | undefined]> {
+  if (!m.onnx) return [];
+  const value = (v: OnnxValueInfo) => `${v.name} ${v.type}${v.shape ? `[${v.shape.map((d) => d ?? '?').join(', ')}]` : ''}`;
+  return [
+    ['onnx opsets', Object.entries(m.onnx.opsets).map(([d, v]) => `${d} ${v}`).join(', ')],
+    ['onnx producer', m.onnx.producer || undefined],
+    ['inputs', m.onnx.inputs.map(value).join('; ')],
+    ['outputs', m.onnx.outputs.map(value).join('; ')],
+    ['served', m.onnx.serving ? `${m.onnx.serving.input} -> ${m.onnx.serving.output} (${m.onnx.serving.numFeatures} features)` : m.onnx.servingProblem],
+  ];
 }
 
 function describePackage(p: ModelPackage): string {

@@ -305,4 +305,13 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('sessions').execute();
     },
   },
+  '0011_model_onnx_signature': {
+    async up(db: Kysely<any>) {
+      // What an ONNX model takes and gives (inputs, outputs, opsets), read once when it is created.
+      await db.schema.alterTable('models').addColumn('onnx_json', 'text').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('models').dropColumn('onnx_json').execute();
+    },
+  },
 };

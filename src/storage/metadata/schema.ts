@@ -144,6 +144,8 @@ export interface ModelsTable {
   tags_json: string;
   created_by: string | null;
   created_at: string;
+  /** JSON: inputs, outputs and opsets of an ONNX model (null for a built-in's model). */
+  onnx_json?: string | null;
 }
 
 export interface ModelPackageGroupsTable {
