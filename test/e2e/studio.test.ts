@@ -156,6 +156,22 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await page.getByRole('heading', { name: 'Lineage' }).waitFor();
     await shot(page, '07-model');
 
+    // The model as ONNX (downloaded with the session cookie), uploaded back as a new model.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download ONNX' }).click()]);
+    const onnxFile = path.join(dir, 'churn.onnx');
+    await download.saveAs(onnxFile);
+    expect(fs.statSync(onnxFile).size).toBeGreaterThan(100);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
+    await page.getByText('Upload an ONNX model').click();
+    await page.getByLabel('ONNX file').setInputFiles(onnxFile);
+    await expect.poll(() => page.getByLabel('Model name').inputValue()).toBe('churn');
+    await page.getByLabel('Model name').fill('churn-onnx');
+    await page.getByRole('button', { name: 'Upload model' }).click();
+    await page.waitForURL(/\/models\/churn-onnx$/);
+    await visible(page.getByRole('heading', { name: 'ONNX signature' }));
+    await visible(page.getByRole('cell', { name: 'features' }));
+    await shot(page, '07b-onnx-model');
+
     // Batch transform over the same rows without the label column; progress, then the output.
     await page.getByRole('link', { name: 'Batch transforms' }).click();
     await page.getByRole('link', { name: 'Create transform job' }).click();

@@ -2,7 +2,7 @@
  * One object per API area, each a few lines over the transport. A new area (endpoints,
  * tuning jobs, experiments) is one more block here plus its types in types.ts.
  */
-import { del, get, patch, post, upload } from './http';
+import { apiUrl, del, get, patch, post, upload } from './http';
 import type {
   AlgorithmInfo,
   ApprovalStatus,
@@ -99,6 +99,10 @@ export const modelsApi = {
   list: (q: { nameContains?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Model>>('/models', q, signal),
   describe: (name: string, signal?: AbortSignal) => get<Model>(`/models/${enc(name)}`, undefined, signal),
   create: (input: CreateModelRequest) => post<Model>('/models', input),
+  uploadOnnx: (name: string, file: File, description: string | undefined, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal) =>
+    upload<Model>('PUT', `/models/${enc(name)}/onnx`, { description }, file, 'application/octet-stream', onProgress, signal),
+  /** Where the browser downloads the model as an ONNX file (the session cookie authenticates it). */
+  onnxUrl: (name: string) => apiUrl(`/models/${enc(name)}/onnx`),
   remove: (name: string) => del<void>(`/models/${enc(name)}`),
 };
 

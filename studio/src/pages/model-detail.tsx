@@ -21,6 +21,10 @@ export function ModelDetailPage() {
         subtitle={m?.description ?? undefined}
         actions={
           m && (
+            <>
+            <a className="button secondary" href={modelsApi.onnxUrl(name)} download={`${name}.onnx`}>
+              Download ONNX
+            </a>
             <Can permission="models:write">
               <button
                 type="button"
@@ -34,6 +38,7 @@ export function ModelDetailPage() {
                 Delete
               </button>
             </Can>
+            </>
           )
         }
       />
@@ -57,6 +62,7 @@ export function ModelDetailPage() {
             </Card>
             <Lineage model={m} />
           </div>
+          {m.onnx && <OnnxSignature model={m} />}
           <Can permission="models:write">
             <Register model={m} />
           </Can>
@@ -136,6 +142,49 @@ function Register({ model }: { model: Model }) {
       </form>
       <p className="muted small">The group is created on first use; the version starts as PendingManualApproval.</p>
       <ErrorBanner error={error} />
+    </Card>
+  );
+}
+
+/** What an ONNX model takes and gives, read by the server when the model was created. */
+function OnnxSignature({ model }: { model: Model }) {
+  const o = model.onnx!;
+  const shape = (s: (number | string | null)[] | null) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '(unknown rank)');
+  return (
+    <Card title="ONNX signature">
+      {o.servingProblem && (
+        <div className="banner error" role="alert">
+          Not servable: {o.servingProblem}
+        </div>
+      )}
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Kind</th>
+              <th scope="col">Name</th>
+              <th scope="col">Type</th>
+              <th scope="col">Shape</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...o.inputs.map((v) => ['input', v] as const), ...o.outputs.map((v) => ['output', v] as const)].map(([kind, v]) => (
+              <tr key={`${kind}${v.name}`}>
+                <td>{kind}</td>
+                <td>
+                  <code>{v.name}</code>
+                </td>
+                <td>{v.type}</td>
+                <td>{shape(v.shape)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small">
+        IR {o.irVersion}, {Object.entries(o.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ')}
+        {o.producer ? `, made by ${o.producer}` : ''}
+      </p>
     </Card>
   );
 }

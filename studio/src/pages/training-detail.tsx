@@ -183,6 +183,7 @@ function LogTail({ name, live }: { name: string; live: boolean }) {
 function CreateModel({ job }: { job: TrainingJob }) {
   const navigate = useNavigate();
   const [modelName, setModelName] = useState(job.name);
+  const [format, setFormat] = useState<'algorithm' | 'onnx'>('algorithm');
   const [error, setError] = useState<unknown>(null);
   return (
     <Card title="Create a model from this job">
@@ -191,12 +192,19 @@ function CreateModel({ job }: { job: TrainingJob }) {
         onSubmit={(e) => {
           e.preventDefault();
           setError(null);
-          modelsApi.create({ name: modelName, fromJob: job.name }).then((m) => navigate(`/models/${encodeURIComponent(m.name)}`), setError);
+          modelsApi.create({ name: modelName, fromJob: job.name, ...(format === 'onnx' ? { format } : {}) }).then((m) => navigate(`/models/${encodeURIComponent(m.name)}`), setError);
         }}
       >
         <label className="inline">
           <span>Model name</span>
           <input value={modelName} onChange={(e) => setModelName(e.target.value)} maxLength={63} />
+        </label>
+        <label className="inline">
+          <span>Format</span>
+          <select value={format} onChange={(e) => setFormat(e.target.value as 'algorithm' | 'onnx')}>
+            <option value="algorithm">built-in ({job.algorithm ?? 'script'})</option>
+            <option value="onnx">ONNX (exported)</option>
+          </select>
         </label>
         <button type="submit">Create model</button>
       </form>
