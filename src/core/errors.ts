@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   ORCH_AUTH_BAD_CREDENTIALS: { status: 401, message: 'Wrong user name or password' },
   ORCH_AUTH_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
   ORCH_AUTH_INVALID_SESSION: { status: 401, message: 'The session has ended or expired; sign in again' },
+  ORCH_AUTH_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-ins; try again later' },
   ORCH_AUTH_CSRF: { status: 403, message: 'A write with a session cookie needs the X-Orchard-CSRF header from sign-in' },
   ORCH_USER_NOT_FOUND: { status: 404, message: 'No such user' },
   ORCH_USER_EXISTS: { status: 409, message: 'A user with that name exists' },

@@ -19,7 +19,7 @@ describe('studio sessions and static serving', () => {
 
   beforeAll(async () => {
     server = await startServer({ ORCHARD_WORKERS: '0' });
-    for (const [name, role] of [['ann', 'member'], ['vic', 'viewer']]) {
+    for (const [name, role] of [['ann', 'member'], ['vic', 'viewer'], ['lou', 'member']]) {
       const res = await admin('/api/v1/users', { method: 'POST', body: JSON.stringify({ name, role, password: 'correct horse' }) });
       expect(res.status).toBe(201);
     }
@@ -114,6 +114,16 @@ describe('studio sessions and static serving', () => {
     const after = await fetch(url('/api/v1/datasets'), { headers: { cookie: s.cookie } });
     expect(after.status).toBe(401);
     expect(await after.json()).toMatchObject({ code: 'ORCH_AUTH_INVALID_SESSION' });
+  });
+
+  it('refuses sign-ins for a user name after ten failures, the right password too, with Retry-After', async () => {
+    for (let i = 0; i < 10; i++) expect((await signIn({ name: 'lou', password: `guess-${i}` })).res.status).toBe(401);
+    const locked = await signIn({ name: 'lou', password: 'correct horse' });
+    expect(locked.res.status).toBe(429);
+    expect(locked.body).toMatchObject({ code: 'ORCH_AUTH_TOO_MANY_ATTEMPTS' });
+    expect(Number(locked.res.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Other users are not affected.
+    expect((await signIn({ name: 'ann', password: 'correct horse' })).res.status).toBe(201);
   });
 
   it('serves the studio at / with a fallback for client routes and long-cached assets', async () => {

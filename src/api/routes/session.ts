@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { permissionsOf, type AuthService, type SessionService, type User } from '../../auth/index.js';
+import { permissionsOf, SignInThrottle, type AuthService, type SessionService, type User } from '../../auth/index.js';
 import { OrchardError } from '../../core/errors.js';
 import { CSRF_HEADER, SESSION_COOKIE, principalOf } from '../auth-hook.js';
 
@@ -24,12 +24,39 @@ const signInBody = {
  * cookie (HttpOnly, SameSite=Strict, Secure over https) and the CSRF token the studio
  * sends with every write.
  */
+/** Failed sign-ins allowed in 15 minutes: per user name, and (more, for shared addresses) per client address. */
+const PER_USER = 10;
+const PER_ADDRESS = 100;
+
 export function sessionRoutes(app: FastifyInstance, auth: AuthService, sessions: SessionService): void {
+  const byUser = new SignInThrottle({ maxFailures: PER_USER });
+  const byAddress = new SignInThrottle({ maxFailures: PER_ADDRESS });
   app.post<{ Body: SignInBody }>(
     '/session',
     { config: { public: true }, schema: { tags: ['session'], summary: 'Sign in (name and password, or an API token); sets the session cookie', body: signInBody, security: [] } },
     async (request, reply) => {
-      const user = await signIn(auth, request.body ?? {});
+      const body = request.body ?? {};
+      // Guessing is limited per user name and per client address.
+      const userKeys = body.name !== undefined ? [body.name] : [];
+      try {
+        byUser.check(userKeys);
+        byAddress.check([request.ip]);
+      } catch (err) {
+        const retry = (err as OrchardError).details?.retryAfterSeconds;
+        if (retry !== undefined) void reply.header('retry-after', String(retry));
+        throw err;
+      }
+      let user: User;
+      try {
+        user = await signIn(auth, body);
+      } catch (err) {
+        if (err instanceof OrchardError && err.status === 401) {
+          byUser.failed(userKeys);
+          byAddress.failed([request.ip]);
+        }
+        throw err;
+      }
+      if (body.name !== undefined) byUser.succeeded(body.name);
       const started = await sessions.create(user);
       void reply.setCookie(SESSION_COOKIE, started.secret, cookieOptions(request, new Date(started.session.expiresAt)));
       return reply.status(201).send({
