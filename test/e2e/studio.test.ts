@@ -301,24 +301,41 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await context.close();
   });
 
-  it('fits a phone screen (390×844) without sideways scrolling', async () => {
-    const { context, page } = await newPage({ width: 390, height: 844 });
-    await signIn(page, 'ann', 'correct horse');
-    for (const [route, name] of [
-      ['/datasets/churn', '13-phone-dataset'],
-      ['/training-jobs/churn-xgb', '14-phone-training-job'],
-      ['/training-jobs/new', '15-phone-training-form'],
-    ]) {
-      await page.goto(route);
-      await page.locator('main h1').waitFor();
-      await page.waitForLoadState('networkidle');
-      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-      expect(overflow, route).toBeLessThanOrEqual(0);
-      await shot(page, name);
+  it('no page scrolls sideways at 1280×800 or on a phone (390×844)', async () => {
+    const routes = [
+      '/datasets',
+      '/datasets/churn',
+      '/sql?q=SELECT%20*%20FROM%20churn%20LIMIT%205',
+      '/training-jobs',
+      '/training-jobs/churn-xgb',
+      '/training-jobs/new',
+      '/tuning-jobs/churn-tune',
+      '/tuning-jobs/new',
+      '/experiments/churn-tune',
+      '/experiments/churn-tune/compare?runs=churn-tune-001,churn-tune-002',
+      '/models/churn-onnx',
+      '/registry/churn',
+      '/transforms/churn-scores',
+      '/tokens',
+    ];
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      const { context, page } = await newPage(viewport);
+      await signIn(page, 'ann', 'correct horse');
+      for (const route of routes) {
+        await page.goto(route);
+        await page.locator('main h1').waitFor();
+        await page.waitForLoadState('networkidle');
+        const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+        expect(overflow, `${route} at ${viewport.width}px`).toBeLessThanOrEqual(0);
+        const phoneShot = { '/datasets/churn': '13-phone-dataset', '/training-jobs/churn-xgb': '14-phone-training-job', '/training-jobs/new': '15-phone-training-form', '/tuning-jobs/churn-tune': '18-phone-tuning-job' }[route];
+        if (viewport.width < 500 && phoneShot) await shot(page, phoneShot);
+      }
+      if (viewport.width < 500) {
+        await page.getByRole('button', { name: 'Menu' }).click();
+        await visible(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }));
+      }
+      await context.close();
     }
-    await page.getByRole('button', { name: 'Menu' }).click();
-    await visible(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }));
-    await context.close();
   });
 
   it('is usable from the keyboard: a skip link, then the navigation, then the page', async () => {
