@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { tickLabel, type Scale } from './scale';
 
 export interface Frame {
@@ -42,4 +43,27 @@ export function Axes({ f, x, y, xLabel, yLabel, xTickFormat }: { f: Frame; x: Sc
       )}
     </g>
   );
+}
+
+/**
+ * The chart's width in CSS pixels, followed as its container resizes, so the SVG is
+ * drawn at 1:1 and its labels keep their size on a phone as on a desktop.
+ */
+export function useChartWidth(fallback = 640): [RefObject<HTMLElement | null>, number] {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => {
+      const w = Math.round(el.getBoundingClientRect().width);
+      if (w > 0) setWidth(Math.max(280, w));
+    };
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
 }

@@ -1,4 +1,4 @@
-import { Axes, frame } from './axes';
+import { Axes, frame, useChartWidth } from './axes';
 import { linearScale, PALETTE, tickLabel } from './scale';
 
 /** A histogram: contiguous bins over a numeric range. */
@@ -22,7 +22,7 @@ export function Histogram({ bins, title, height = 120, compact = false }: { bins
 
 /** Bars for categories (e.g. a query's text column against a number). */
 export function BarChart({ bars, title, xLabel, yLabel, height = 240 }: { bars: { label: string; value: number }[]; title: string; xLabel?: string; yLabel?: string; height?: number }) {
-  const width = 640;
+  const [ref, width] = useChartWidth();
   const f = frame(width, height);
   const shown = bars.slice(0, 50);
   const lo = Math.min(0, ...shown.map((b) => b.value));
@@ -31,7 +31,7 @@ export function BarChart({ bars, title, xLabel, yLabel, height = 240 }: { bars: 
   const band = (width - f.left - f.right) / Math.max(1, shown.length);
   const x = Object.assign((v: number) => f.left + v * band, { domain: [0, shown.length] as [number, number], ticks: [] as number[] });
   return (
-    <figure className="chart">
+    <figure className="chart" ref={ref}>
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${title}: ${shown.length} bars`}>
         <Axes f={f} x={x} y={y} xLabel={xLabel} yLabel={yLabel} />
         {shown.map((b, i) => (

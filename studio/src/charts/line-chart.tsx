@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Axes, frame } from './axes';
+import { Axes, frame, useChartWidth } from './axes';
 import { extent, linearScale, PALETTE, tickLabel } from './scale';
 
 export interface Series {
@@ -14,7 +14,7 @@ export interface Series {
  * legend names each series; hovering shows the nearest point's values.
  */
 export function LineChart({ series, title, xLabel, yLabel, height = 240, markers = false }: { series: Series[]; title: string; xLabel?: string; yLabel?: string; height?: number; markers?: boolean }) {
-  const width = 640;
+  const [ref, width] = useChartWidth();
   const f = frame(width, height);
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p.x);
@@ -25,7 +25,7 @@ export function LineChart({ series, title, xLabel, yLabel, height = 240, markers
   const [hover, setHover] = useState<number | null>(null);
   const hoverX = hover === null ? null : x.domain[0] + ((hover - f.left) / (width - f.right - f.left)) * (x.domain[1] - x.domain[0]);
   return (
-    <figure className="chart">
+    <figure className="chart" ref={ref}>
       <svg
         viewBox={`0 0 ${width} ${height}`}
         role="img"

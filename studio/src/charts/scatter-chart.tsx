@@ -1,4 +1,4 @@
-import { Axes, frame } from './axes';
+import { Axes, frame, useChartWidth } from './axes';
 import { extent, linearScale, PALETTE, tickLabel } from './scale';
 
 export interface ScatterPoint {
@@ -10,7 +10,7 @@ export interface ScatterPoint {
 
 /** Points on two numeric axes (hyperparameter against objective, column against column). */
 export function ScatterChart({ points, title, xLabel, yLabel, height = 260 }: { points: ScatterPoint[]; title: string; xLabel?: string; yLabel?: string; height?: number }) {
-  const width = 640;
+  const [ref, width] = useChartWidth();
   const f = frame(width, height);
   const xs = points.map((p) => p.x);
   const [x0, x1] = extent(xs);
@@ -18,7 +18,7 @@ export function ScatterChart({ points, title, xLabel, yLabel, height = 260 }: { 
   const x = linearScale(x0, x1, f.left, width - f.right, { ticks: 6, integer: xs.every(Number.isInteger) });
   const y = linearScale(y0, y1, height - f.bottom, f.top, { ticks: 5 });
   return (
-    <figure className="chart">
+    <figure className="chart" ref={ref}>
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${title}: ${points.length} points`}>
         <Axes f={f} x={x} y={y} xLabel={xLabel} yLabel={yLabel} />
         {points.map((p, i) => (
