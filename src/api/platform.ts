@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AuthService } from '../auth/index.js';
+import { AuthService, SessionService } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
@@ -126,7 +126,8 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       },
     );
     core.closers.push(() => endpoints.close());
-    const app = await buildApi({ auth, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
+    const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
     log = (message) => app.log.warn(message);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
     const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });

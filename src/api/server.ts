@@ -1,6 +1,6 @@
 import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { AuthService } from '../auth/index.js';
+import type { AuthService, SessionService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
@@ -13,6 +13,7 @@ import { installAuth } from './auth-hook.js';
 import { EventHub, type StatusSource } from './events/index.js';
 import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
+import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invocationHandler } from './routes/endpoint-invocations.js';
@@ -21,14 +22,17 @@ import { experimentRoutes } from './routes/experiments.js';
 import { tuningRoutes } from './routes/tuning.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
+import { sessionRoutes } from './routes/session.js';
 import { transformRoutes } from './routes/transforms.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { trainingRoutes } from './routes/training.js';
 import { userRoutes } from './routes/users.js';
+import { DEFAULT_STUDIO_DIR, installStudio } from './studio.js';
 import { VERSION } from '../core/index.js';
 
 export interface ApiDeps {
   auth: AuthService;
+  sessions: SessionService;
   datasets: DatasetService;
   artifacts: ArtifactStore;
   training: TrainingService;
@@ -51,9 +55,11 @@ export interface ApiOptions {
   /** Comment lines on open event streams this often. @default 15000 */
   eventsHeartbeatMs?: number;
   endpointTestDelays?: boolean;
+  /** The built studio served at `/`; null serves none. @default dist/studio of this package */
+  studioDir?: string | null;
 }
 
-/** Builds the HTTP API (not listening yet): `/healthz` plus everything under `/api/v1`. */
+/** Builds the HTTP API (not listening yet): `/healthz`, everything under `/api/v1`, the studio at `/`. */
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
   // Endpoint invocations are answered ahead of the framework (see endpoint-invocations.ts).
   const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
@@ -73,7 +79,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   // Write routes take JSON only: a text/plain body is never parsed as JSON.
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);
-  installAuth(app, deps.auth);
+  // Registered (and awaited) before the auth hook so that request.cookies is parsed first.
+  const { default: cookie } = await import('@fastify/cookie');
+  await app.register(cookie);
+  installAuth(app, deps.auth, deps.sessions);
   const hub = new EventHub(deps.training, deps.statusSources ?? [], { pollMs: options.eventsPollMs, heartbeatMs: options.eventsHeartbeatMs, log: app.log });
   // Open event streams would keep close() waiting for ever: end them first.
   app.addHook('preClose', async () => hub.close());
@@ -83,8 +92,13 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Orchard API', version: VERSION },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'orchard_session', description: 'The studio session; writes also need the X-Orchard-CSRF header' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
 
@@ -94,10 +108,12 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       api.get('/version', { schema: { tags: ['meta'], summary: 'Server version' } }, async () => ({ version: VERSION }));
+      sessionRoutes(api, deps.auth, deps.sessions);
       userRoutes(api, deps.auth);
       tokenRoutes(api, deps.auth);
       datasetRoutes(api, deps.datasets, { maxUploadBytes: options.maxUploadBytes });
       artifactRoutes(api, deps.artifacts, { maxUploadBytes: options.maxUploadBytes });
+      algorithmRoutes(api);
       trainingRoutes(api, deps.training);
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
@@ -109,5 +125,6 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     },
     { prefix: '/api/v1' },
   );
+  await installStudio(app, options.studioDir === undefined ? DEFAULT_STUDIO_DIR : options.studioDir);
   return app;
 }

@@ -24,10 +24,11 @@ export interface TokenInfo {
   lastUsedAt: string | null;
 }
 
-/** The caller a request was authenticated as. */
+/** The caller a request was authenticated as: by an API token or a studio session. */
 export interface Principal {
   user: User;
-  tokenId: string;
+  tokenId: string | null;
+  sessionId?: string;
 }
 
 export interface CreateUserInput {
@@ -192,6 +193,8 @@ export class AuthService {
     if (input.password !== undefined) changes.password_hash = await hashPassword(checkPassword(input.password));
     if (input.disabled !== undefined) changes.disabled_at = input.disabled ? (row.disabled_at ?? new Date().toISOString()) : null;
     if (Object.keys(changes).length > 0) await this.db.updateTable('users').set(changes).where('id', '=', row.id).execute();
+    // A new password or a disabled account ends the user's studio sessions.
+    if (input.password !== undefined || input.disabled === true) await this.db.deleteFrom('sessions').where('user_id', '=', row.id).execute();
     this.invalidate();
     return this.getUser(name);
   }
@@ -201,6 +204,7 @@ export class AuthService {
     if (row.role === 'admin' && !row.disabled_at) await this.ensureAnotherAdmin(row.id);
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('tokens').where('user_id', '=', row.id).execute();
+      await trx.deleteFrom('sessions').where('user_id', '=', row.id).execute();
       await trx.deleteFrom('users').where('id', '=', row.id).execute();
     });
     this.invalidate();
@@ -268,7 +272,7 @@ function checkPassword(password: string): string {
   return password;
 }
 
-function toUser(row: UsersTable): User {
+export function toUser(row: UsersTable): User {
   return { id: row.id, name: row.name, role: row.role as Role, hasPassword: row.password_hash !== null, createdAt: row.created_at, disabledAt: row.disabled_at };
 }
 

@@ -40,3 +40,8 @@ export function isRole(value: unknown): value is Role {
 export function can(role: Role, permission: Permission): boolean {
   return GRANTS[role].has(permission);
 }
+
+/** Every permission a role holds (the studio shows only what these allow). */
+export function permissionsOf(role: Role): Permission[] {
+  return [...GRANTS[role]];
+}

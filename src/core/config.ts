@@ -56,6 +56,8 @@ export interface OrchardOptions {
    * model, for tests of timeouts and crashes). Never set it in production. @default false
    */
   endpointTestDelays?: boolean;
+  /** How long a studio sign-in lasts. @default 43200000 (12 hours) */
+  sessionTtlMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -81,6 +83,7 @@ export interface ResolvedConfig {
   readonly endpointAutoscaleIntervalMs: number;
   readonly endpointHealthIntervalMs: number;
   readonly endpointTestDelays: boolean;
+  readonly sessionTtlMs: number;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -109,6 +112,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     endpointAutoscaleIntervalMs: env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS) : undefined,
     endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
+    sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
   };
 }
 
@@ -158,6 +162,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     endpointAutoscaleIntervalMs: positiveMs(options.endpointAutoscaleIntervalMs ?? 15_000, 'ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS'),
     endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
     endpointTestDelays: options.endpointTestDelays ?? false,
+    sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     workDir: path.join(home, 'work'),
   });
 }

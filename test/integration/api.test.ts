@@ -21,9 +21,9 @@ describe('HTTP API conventions', () => {
     expect(await me.json()).toMatchObject({ name: 'admin', role: 'admin' });
   });
 
-  it('answers /healthz without a token and nothing else', async () => {
+  it('answers /healthz and the studio sign-in without a token and nothing else', async () => {
     expect((await call('/healthz', { token: null })).status).toBe(200);
-    for (const path of ['/api/v1/datasets', '/api/v1/openapi.json', '/api/v1/nope', '/']) {
+    for (const path of ['/api/v1/datasets', '/api/v1/openapi.json', '/api/v1/nope', '/api/v1/session']) {
       const res = await call(path, { token: null });
       expect(res.status, path).toBe(401);
       expect(await res.json()).toMatchObject({ code: 'ORCH_AUTH_MISSING_TOKEN' });

@@ -28,7 +28,7 @@ export function upCommand(program: Command): void {
         };
         if (opts.json) process.stdout.write(JSON.stringify(facts) + '\n');
         else {
-          process.stdout.write(`Orchard is up at ${facts.url}\n  home      ${facts.home}\n  metadata  ${facts.database}\n  artifacts ${facts.artifacts}\n`);
+          process.stdout.write(`Orchard is up at ${facts.url}\n  studio    ${facts.url}/ (sign in with the admin token or a user's password)\n  home      ${facts.home}\n  metadata  ${facts.database}\n  artifacts ${facts.artifacts}\n`);
           if (facts.adminToken) {
             process.stdout.write(`\nFirst start: admin token (shown once; also in ${facts.adminTokenFile}):\n  ${facts.adminToken}\n`);
           }

@@ -305,6 +305,24 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('endpoints').execute();
     },
   },
+  '0010_sessions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute();
+      await db.schema.createIndex('sessions_expires_idx').on('sessions').column('expires_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('sessions').execute();
+    },
+  },
   '0011_model_onnx_signature': {
     async up(db: Kysely<any>) {
       // What an ONNX model takes and gives (inputs, outputs, opsets), read once when it is created.

@@ -26,6 +26,16 @@ export interface TokensTable {
   last_used_at: string | null;
 }
 
+/** Studio sign-in sessions; like tokens, only the sha256 of the cookie's secret is stored. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
 export interface DatasetsTable {
   id: string;
   name: string;
@@ -258,6 +268,7 @@ export interface EndpointsTable {
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
+  sessions: SessionsTable;
   datasets: DatasetsTable;
   queue_jobs: QueueJobsTable;
   training_jobs: TrainingJobsTable;

@@ -1,0 +1,152 @@
+/**
+ * One object per API area, each a few lines over the transport. A new area (endpoints,
+ * tuning jobs, experiments) is one more block here plus its types in types.ts.
+ */
+import { apiUrl, del, get, patch, post, upload } from './http';
+import type {
+  AlgorithmInfo,
+  ApprovalStatus,
+  CreateModelRequest,
+  CreateTrainingJobRequest,
+  CreateTransformJobRequest,
+  CreateTuningJobRequest,
+  DatasetFormat,
+  Experiment,
+  ExperimentDetail,
+  Run,
+  RunComparison,
+  RunDetail,
+  TuningJob,
+  TuningJobStatus,
+  DatasetVersion,
+  LogLine,
+  Model,
+  ModelPackage,
+  ModelPackageGroup,
+  Page,
+  Permission,
+  QueryResult,
+  Role,
+  TokenInfo,
+  TrainingJob,
+  TrainingJobStatus,
+  TransformJob,
+  TransformJobStatus,
+  User,
+} from './types';
+
+const enc = encodeURIComponent;
+
+export interface SessionState {
+  user: User;
+  permissions: Permission[];
+  via: 'session' | 'token';
+  csrfToken?: string;
+  csrfHeader?: string;
+  expiresAt?: string;
+}
+
+export const sessionApi = {
+  current: () => get<SessionState>('/session'),
+  signIn: (credentials: { name: string; password: string } | { token: string }) => post<SessionState>('/session', credentials),
+  signOut: () => del<void>('/session'),
+};
+
+export const CONTENT_TYPES: Record<DatasetFormat, string> = {
+  csv: 'text/csv',
+  jsonl: 'application/x-ndjson',
+  parquet: 'application/vnd.apache.parquet',
+};
+
+export const datasetsApi = {
+  list: (q: { prefix?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<DatasetVersion>>('/datasets', q, signal),
+  describe: (ref: string, signal?: AbortSignal) => get<DatasetVersion>(`/datasets/${enc(ref)}`, undefined, signal),
+  versions: (name: string, signal?: AbortSignal) => get<{ items: DatasetVersion[] }>(`/datasets/${enc(name)}/versions`, undefined, signal),
+  preview: (ref: string, limit = 50, signal?: AbortSignal) => get<QueryResult>(`/datasets/${enc(ref)}/preview`, { limit }, signal),
+  upload: (
+    input: { name: string; file: File; format: DatasetFormat; header: boolean; description?: string },
+    onProgress?: (sent: number, total: number) => void,
+    signal?: AbortSignal,
+  ) =>
+    upload<DatasetVersion>(
+      'POST',
+      `/datasets/${enc(input.name)}/versions`,
+      { format: input.format, header: input.header, description: input.description },
+      input.file,
+      CONTENT_TYPES[input.format],
+      onProgress,
+      signal,
+    ),
+  remove: (ref: string, purge = false) => del<{ deleted: DatasetVersion[]; purged: boolean }>(`/datasets/${enc(ref)}`, { purge: purge || undefined }),
+  query: (sql: string, pageSize = 500, pageToken?: string) => post<QueryResult>('/queries', { sql, pageSize, pageToken }),
+};
+
+export const algorithmsApi = {
+  list: (signal?: AbortSignal) => get<{ items: AlgorithmInfo[] }>('/algorithms', undefined, signal),
+};
+
+export const trainingApi = {
+  list: (q: { status?: TrainingJobStatus; nameContains?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
+    get<Page<TrainingJob>>('/training-jobs', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<TrainingJob>(`/training-jobs/${enc(name)}`, undefined, signal),
+  create: (input: CreateTrainingJobRequest) => post<TrainingJob>('/training-jobs', input),
+  logs: (name: string, after?: number, signal?: AbortSignal) =>
+    get<{ lines: LogLine[]; nextSeq?: number }>(`/training-jobs/${enc(name)}/logs`, { after, limit: 1000 }, signal),
+  stop: (name: string) => post<TrainingJob>(`/training-jobs/${enc(name)}/stop`),
+};
+
+export const modelsApi = {
+  list: (q: { nameContains?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Model>>('/models', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<Model>(`/models/${enc(name)}`, undefined, signal),
+  create: (input: CreateModelRequest) => post<Model>('/models', input),
+  uploadOnnx: (name: string, file: File, description: string | undefined, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal) =>
+    upload<Model>('PUT', `/models/${enc(name)}/onnx`, { description }, file, 'application/octet-stream', onProgress, signal),
+  /** Where the browser downloads the model as an ONNX file (the session cookie authenticates it). */
+  onnxUrl: (name: string) => apiUrl(`/models/${enc(name)}/onnx`),
+  remove: (name: string) => del<void>(`/models/${enc(name)}`),
+};
+
+export const registryApi = {
+  groups: (signal?: AbortSignal) => get<{ items: ModelPackageGroup[] }>('/model-package-groups', undefined, signal),
+  group: (group: string, signal?: AbortSignal) => get<ModelPackageGroup>(`/model-package-groups/${enc(group)}`, undefined, signal),
+  versions: (group: string, signal?: AbortSignal) => get<{ items: ModelPackage[] }>(`/model-package-groups/${enc(group)}/versions`, undefined, signal),
+  register: (group: string, input: { model: string; description?: string }) => post<ModelPackage>(`/model-package-groups/${enc(group)}/versions`, input),
+  setApproval: (group: string, version: number, approvalStatus: ApprovalStatus, description?: string) =>
+    patch<ModelPackage>(`/model-package-groups/${enc(group)}/versions/${version}`, { approvalStatus, description }),
+};
+
+export const transformsApi = {
+  list: (q: { status?: TransformJobStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<TransformJob>>('/transform-jobs', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<TransformJob>(`/transform-jobs/${enc(name)}`, undefined, signal),
+  create: (input: CreateTransformJobRequest) => post<TransformJob>('/transform-jobs', input),
+  stop: (name: string) => post<TransformJob>(`/transform-jobs/${enc(name)}/stop`),
+};
+
+export const usersApi = {
+  list: (signal?: AbortSignal) => get<{ items: User[] }>('/users', undefined, signal),
+  create: (input: { name: string; role: Role; password?: string }) => post<User>('/users', input),
+  update: (name: string, input: { role?: Role; password?: string; disabled?: boolean }) => patch<User>(`/users/${enc(name)}`, input),
+  remove: (name: string) => del<void>(`/users/${enc(name)}`),
+};
+
+export const tokensApi = {
+  list: (q: { all?: boolean } = {}, signal?: AbortSignal) => get<{ items: TokenInfo[] }>('/tokens', { all: q.all || undefined }, signal),
+  create: (input: { name?: string; user?: string; expiresInDays?: number }) => post<TokenInfo & { token: string }>('/tokens', input),
+  revoke: (id: string) => del<TokenInfo>(`/tokens/${enc(id)}`),
+};
+
+export const tuningApi = {
+  list: (q: { status?: TuningJobStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<TuningJob>>('/tuning-jobs', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<TuningJob>(`/tuning-jobs/${enc(name)}`, undefined, signal),
+  create: (input: CreateTuningJobRequest) => post<TuningJob>('/tuning-jobs', input),
+  stop: (name: string) => post<TuningJob>(`/tuning-jobs/${enc(name)}/stop`),
+};
+
+export const experimentsApi = {
+  list: (signal?: AbortSignal) => get<{ items: Experiment[] }>('/experiments', undefined, signal),
+  describe: (name: string, signal?: AbortSignal) => get<ExperimentDetail>(`/experiments/${enc(name)}`, undefined, signal),
+  /** `filter` and `sort` use the server's run-query language (`metrics.validation:auc > 0.9`, `metrics.x desc`). */
+  runs: (q: { experiment?: string; filter?: string; sort?: string; limit?: number }, signal?: AbortSignal) => get<Page<Run>>('/runs', q, signal),
+  run: (name: string, signal?: AbortSignal) => get<RunDetail>(`/runs/${enc(name)}`, undefined, signal),
+  compare: (names: string[], signal?: AbortSignal) => get<RunComparison>('/runs/compare', { names: names.join(',') }, signal),
+};

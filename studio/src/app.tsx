@@ -1,0 +1,133 @@
+import { useEffect, useRef, useState } from 'react';
+import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { Loading } from './components/ui';
+import { DatasetDetailPage } from './pages/dataset-detail';
+import { DatasetsPage } from './pages/datasets';
+import { ExperimentDetailPage, ExperimentsPage, RunsComparePage } from './pages/experiments';
+import { ModelDetailPage } from './pages/model-detail';
+import { ModelsPage } from './pages/models';
+import { NotFoundPage } from './pages/not-found';
+import { RegistryGroupPage, RegistryPage } from './pages/registry';
+import { SignInPage } from './pages/sign-in';
+import { SqlPage } from './pages/sql';
+import { TokensPage } from './pages/tokens';
+import { TrainingDetailPage } from './pages/training-detail';
+import { TrainingJobsPage } from './pages/training-jobs';
+import { TrainingNewPage } from './pages/training-new';
+import { TuningDetailPage, TuningJobsPage } from './pages/tuning-jobs';
+import { TuningNewPage } from './pages/tuning-new';
+import { TransformDetailPage } from './pages/transform-detail';
+import { TransformNewPage } from './pages/transform-new';
+import { TransformsPage } from './pages/transforms';
+import { UsersPage } from './pages/users';
+import { SessionProvider, useSession } from './session';
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <SessionProvider fallback={<Loading label="Starting Orchard Studio…" />}>
+        <Shell />
+      </SessionProvider>
+    </BrowserRouter>
+  );
+}
+
+const NAV: { to: string; label: string; permission?: 'users:manage' }[] = [
+  { to: '/datasets', label: 'Datasets' },
+  { to: '/sql', label: 'SQL' },
+  { to: '/training-jobs', label: 'Training jobs' },
+  { to: '/tuning-jobs', label: 'Tuning jobs' },
+  { to: '/experiments', label: 'Experiments' },
+  { to: '/models', label: 'Models' },
+  { to: '/registry', label: 'Model registry' },
+  { to: '/transforms', label: 'Batch transforms' },
+  { to: '/tokens', label: 'API tokens' },
+  { to: '/users', label: 'Users', permission: 'users:manage' },
+];
+
+function Shell() {
+  const { session, can, signOut } = useSession();
+  const location = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  // Moves focus to the new page's content after a navigation (screen readers announce
+  // it); on the first load focus stays at the top, where the skip link is.
+  const firstLoad = useRef(true);
+  useEffect(() => {
+    setMenuOpen(false);
+    if (firstLoad.current) firstLoad.current = false;
+    else main.current?.focus({ preventScroll: true });
+  }, [location.pathname]);
+
+  if (!session) {
+    return (
+      <Routes>
+        <Route path="*" element={<SignInPage />} />
+      </Routes>
+    );
+  }
+  return (
+    <div className="shell">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand" aria-label="Orchard Studio home">
+          <svg viewBox="0 0 32 32" width="22" height="22" aria-hidden="true">
+            <circle cx="16" cy="18" r="11" fill="#2f7d4f" />
+            <path d="M16 7c1-4 4-5 7-5-1 3-3 5-7 5z" fill="#6aa84f" />
+          </svg>
+          Orchard Studio
+        </NavLink>
+        <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="sidebar" onClick={() => setMenuOpen((o) => !o)}>
+          Menu
+        </button>
+        <div className="whoami">
+          <span>
+            {session.user.name} <span className="role">{session.user.role}</span>
+          </span>
+          <button type="button" className="secondary" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <nav id="sidebar" className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Main">
+        <ul>
+          {NAV.filter((n) => !n.permission || can(n.permission)).map((n) => (
+            <li key={n.to}>
+              <NavLink to={n.to}>{n.label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/datasets" replace />} />
+          <Route path="/sign-in" element={<Navigate to="/datasets" replace />} />
+          <Route path="/datasets" element={<DatasetsPage />} />
+          <Route path="/datasets/:name" element={<DatasetDetailPage />} />
+          <Route path="/sql" element={<SqlPage />} />
+          <Route path="/training-jobs" element={<TrainingJobsPage />} />
+          <Route path="/training-jobs/new" element={<TrainingNewPage />} />
+          <Route path="/training-jobs/:name" element={<TrainingDetailPage />} />
+          <Route path="/tuning-jobs" element={<TuningJobsPage />} />
+          <Route path="/tuning-jobs/new" element={<TuningNewPage />} />
+          <Route path="/tuning-jobs/:name" element={<TuningDetailPage />} />
+          <Route path="/experiments" element={<ExperimentsPage />} />
+          <Route path="/experiments/:name" element={<ExperimentDetailPage />} />
+          <Route path="/experiments/:name/compare" element={<RunsComparePage />} />
+          <Route path="/models" element={<ModelsPage />} />
+          <Route path="/models/:name" element={<ModelDetailPage />} />
+          <Route path="/registry" element={<RegistryPage />} />
+          <Route path="/registry/:group" element={<RegistryGroupPage />} />
+          <Route path="/transforms" element={<TransformsPage />} />
+          <Route path="/transforms/new" element={<TransformNewPage />} />
+          <Route path="/transforms/:name" element={<TransformDetailPage />} />
+          <Route path="/tokens" element={<TokensPage />} />
+          <Route path="/users" element={<UsersPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </main>
+    </div>
+  );
+}

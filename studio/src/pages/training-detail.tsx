@@ -1,0 +1,214 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { modelsApi, trainingApi } from '../api/client';
+import { useWatch } from '../api/live';
+import type { LogLine, MetricPoint, TrainingJob } from '../api/types';
+import { useResource } from '../api/use-resource';
+import { LineChart } from '../charts/line-chart';
+import { groupMetrics } from '../charts/metric-groups';
+import { formatDuration, formatNumber, formatTime } from '../components/format';
+import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { Can } from '../session';
+
+const ACTIVE = new Set(['InProgress', 'Stopping']);
+
+export function TrainingDetailPage() {
+  const { name = '' } = useParams();
+  const job = useResource((signal) => trainingApi.describe(name, signal), [name]);
+  const j = job.data;
+  // Until the first answer the job may be running; a job that cannot be read is not watched.
+  const live = j ? ACTIVE.has(j.status) : !job.error;
+  useWatch(live ? { kind: 'training-job', name } : null, job.reload);
+  const [stopError, setStopError] = useState<unknown>(null);
+
+  return (
+    <>
+      <PageHeader
+        crumbs={[{ to: '/training-jobs', label: 'Training jobs' }]}
+        title={name}
+        subtitle={j ? <StatusLine job={j} /> : undefined}
+        actions={
+          j &&
+          ACTIVE.has(j.status) && (
+            <Can permission="jobs:write">
+              <button
+                type="button"
+                className="danger"
+                disabled={j.status === 'Stopping'}
+                onClick={() => trainingApi.stop(name).then(job.reload, setStopError)}
+              >
+                {j.status === 'Stopping' ? 'Stopping…' : 'Stop'}
+              </button>
+            </Can>
+          )
+        }
+      />
+      <ErrorBanner error={job.error ?? stopError} onRetry={job.reload} />
+      {!j ? (
+        !job.error && <Loading />
+      ) : (
+        <>
+          {j.failureReason && (
+            <div className="banner error" role="alert">
+              <strong>Failure reason:</strong> {j.failureReason}
+            </div>
+          )}
+          {j.status === 'Completed' && (
+            <Can permission="models:write">
+              <CreateModel job={j} />
+            </Can>
+          )}
+          <div className="two-col">
+            <Card title="Job">
+              <KeyValues
+                items={[
+                  ['Algorithm', j.algorithm ?? (j.script ? `script ${j.script.entryPoint}` : '–')],
+                  ['Channels', Object.entries(j.channels).map(([ch, c]) => (
+                    <div key={ch}>
+                      {ch}: <Link to={`/datasets/${encodeURIComponent(c.dataset)}?version=${c.version}`}>{c.dataset}@{c.version}</Link>
+                    </div>
+                  ))],
+                  ['Created', `${formatTime(j.createdAt)}${j.createdBy ? ` by ${j.createdBy}` : ''}`],
+                  ['Duration', formatDuration(j.startedAt, j.endedAt)],
+                  ['Attempts', j.attempts],
+                  ['Model artifact', j.modelArtifact ? <code key="a" className="hash">{j.modelArtifact}</code> : '–'],
+                ]}
+              />
+            </Card>
+            <Card title="Hyperparameters">
+              {Object.keys(j.hyperParameters).length === 0 ? (
+                <p className="muted">All defaults.</p>
+              ) : (
+                <KeyValues items={Object.entries(j.hyperParameters).map(([k, v]) => [<code key={k}>{k}</code>, v])} />
+              )}
+              {Object.keys(j.finalMetrics).length > 0 && (
+                <>
+                  <h3>Final metrics</h3>
+                  <KeyValues items={Object.entries(j.finalMetrics).map(([k, v]) => [k, <span key={k} data-metric={k}>{formatNumber(v)}</span>])} />
+                </>
+              )}
+            </Card>
+          </div>
+          <MetricCharts metrics={j.metrics} />
+          <LogTail name={name} live={live} />
+        </>
+      )}
+    </>
+  );
+}
+
+function StatusLine({ job }: { job: TrainingJob }) {
+  return (
+    <span className="status-line">
+      <StatusBadge status={job.status} /> {job.secondaryStatus !== job.status && <span className="muted">{job.secondaryStatus}</span>}
+    </span>
+  );
+}
+
+function MetricCharts({ metrics }: { metrics: MetricPoint[] }) {
+  const groups = groupMetrics(metrics);
+  if (groups.length === 0) return null;
+  return (
+    <Card title="Metrics">
+      <div className="charts">
+        {groups.map((g) => (
+          <div key={g.title} className="chart-cell">
+            <h3>{g.title}</h3>
+            <LineChart title={`Metric ${g.title} by step`} series={g.series} xLabel="step" yLabel={g.title} height={220} />
+          </div>
+        ))}
+      </div>
+    </Card>
+  );
+}
+
+/** The job's log, fetched incrementally (after the last sequence number) while the job runs. */
+function LogTail({ name, live }: { name: string; live: boolean }) {
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const next = useRef<number | undefined>(undefined);
+  const busy = useRef(false);
+  const box = useRef<HTMLPreElement>(null);
+  const stick = useRef(true);
+  const fetchMore = useCallback(async () => {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      for (;;) {
+        const page = await trainingApi.logs(name, next.current);
+        if (page.lines.length > 0) setLines((l) => [...l, ...page.lines].slice(-5000));
+        next.current = page.nextSeq ?? next.current;
+        if (page.lines.length < 1000) break;
+      }
+      setError(null);
+    } catch (err) {
+      setError(err);
+    } finally {
+      busy.current = false;
+    }
+  }, [name]);
+  useEffect(() => {
+    setLines([]);
+    next.current = undefined;
+    void fetchMore();
+  }, [fetchMore]);
+  // One more fetch when the job finishes, for the lines written at the end.
+  useEffect(() => {
+    if (!live) void fetchMore();
+  }, [live, fetchMore]);
+  useWatch(live ? { kind: 'training-job', name } : null, () => void fetchMore());
+  useLayoutEffect(() => {
+    if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [lines]);
+  return (
+    <Card title="Logs" actions={live ? <span className="badge run">live</span> : undefined}>
+      <ErrorBanner error={error} />
+      <pre
+        className="log"
+        ref={box}
+        tabIndex={0}
+        aria-label="Training log"
+        aria-live="off"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+        }}
+      >
+        {lines.length === 0 ? <span className="muted">No log lines yet.</span> : lines.map((l) => `${l.line}\n`).join('')}
+      </pre>
+    </Card>
+  );
+}
+
+function CreateModel({ job }: { job: TrainingJob }) {
+  const navigate = useNavigate();
+  const [modelName, setModelName] = useState(job.name);
+  const [format, setFormat] = useState<'algorithm' | 'onnx'>('algorithm');
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Card title="Create a model from this job">
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          modelsApi.create({ name: modelName, fromJob: job.name, ...(format === 'onnx' ? { format } : {}) }).then((m) => navigate(`/models/${encodeURIComponent(m.name)}`), setError);
+        }}
+      >
+        <label className="inline">
+          <span>Model name</span>
+          <input value={modelName} onChange={(e) => setModelName(e.target.value)} maxLength={63} />
+        </label>
+        <label className="inline">
+          <span>Format</span>
+          <select value={format} onChange={(e) => setFormat(e.target.value as 'algorithm' | 'onnx')}>
+            <option value="algorithm">built-in ({job.algorithm ?? 'script'})</option>
+            <option value="onnx">ONNX (exported)</option>
+          </select>
+        </label>
+        <button type="submit">Create model</button>
+      </form>
+      <ErrorBanner error={error} />
+    </Card>
+  );
+}
