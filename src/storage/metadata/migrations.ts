@@ -286,7 +286,7 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('training_jobs').dropColumn('experiment').execute();
     },
   },
-  '0009_model_onnx_signature': {
+  '0011_model_onnx_signature': {
     async up(db: Kysely<any>) {
       // What an ONNX model takes and gives (inputs, outputs, opsets), read once when it is created.
       await db.schema.alterTable('models').addColumn('onnx_json', 'text').execute();
