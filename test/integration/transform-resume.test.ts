@@ -62,5 +62,5 @@ describe('a batch transform whose worker is killed with SIGKILL', () => {
       const [, c1, c2] = input[at].split(',').map(Number);
       expect([Number(row.rows[0]._c1), Number(row.rows[0]._c2)], `row ${at}`).toEqual([c1, c2]);
     }
-  });
+  }, 300_000);
 });
