@@ -298,6 +298,20 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await page.getByRole('button', { name: 'Create token' }).click();
     await hasText(page.getByRole('status'), 'Copy it now');
     await shot(page, '12-tokens');
+
+    // Deleting a dataset version asks first, then the list no longer shows it.
+    const up = await fetch(new URL('/api/v1/datasets/scratch/versions', server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'text/csv' },
+      body: '1,2\n3,4\n',
+    });
+    expect(up.status).toBe(201);
+    await page.goto('/datasets/scratch');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete version' }).click();
+    await page.waitForURL(/\/datasets$/);
+    await visible(page.getByRole('link', { name: 'churn', exact: true }));
+    await count(page.getByRole('link', { name: 'scratch' }), 0);
     await context.close();
   });
 
