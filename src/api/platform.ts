@@ -9,9 +9,11 @@ import { openArtifactStore, openMetadataStore, type ArtifactStore, type Metadata
 import { openJobQueue, type JobQueue } from '../jobs/index.js';
 import { ExperimentService } from '../experiments/index.js';
 import { ModelService, PackageService } from '../registry/index.js';
+import { EndpointService, endpointsUsingModel } from '../serving/endpoints/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
 import { startTransformWorkers, TransformService } from '../serving/transform/index.js';
 import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
+import { tableStatusSource } from './events/index.js';
 import { buildApi } from './server.js';
 
 export interface Platform {
@@ -26,6 +28,7 @@ export interface Platform {
   readonly models: ModelService;
   readonly packages: PackageService;
   readonly transforms: TransformService;
+  readonly endpoints: EndpointService;
   readonly experiments: ExperimentService;
   readonly tuning: TuningService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
@@ -63,7 +66,7 @@ async function openCore(config: ResolvedConfig): Promise<Core> {
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
     const training = createTrainingService({ metadata, queue, datasets, artifacts });
-    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir });
+    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model) });
     return { metadata, artifacts, datasets, queue, training, models, closers, close };
   } catch (err) {
     await close();
@@ -100,17 +103,44 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const tuning = new TuningService({ metadata, training, datasets });
     await startWorkers(core, config);
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning }, config);
+    // The platform feed's sources: one line per kind of thing with a status.
+    const statusSources = [
+      tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
+      tableStatusSource(metadata, 'transform-job', 'transform_jobs'),
+      tableStatusSource(metadata, 'tuning-job', 'tuning_jobs'),
+      tableStatusSource(metadata, 'endpoint', 'endpoints'),
+    ];
+    // Endpoints run in this process (never in fleet workers); they stop after the API has closed.
+    let log = (message: string): void => {
+      process.stderr.write(`${message}\n`);
+    };
+    const endpoints = new EndpointService(
+      { metadata, artifacts, models },
+      {
+        modelCacheDir: path.join(config.workDir, 'models'),
+        invocationTimeoutMs: config.endpointTimeoutMs,
+        testDelays: config.endpointTestDelays,
+        captureFlushMs: config.endpointCaptureFlushMs,
+        healthIntervalMs: config.endpointHealthIntervalMs,
+        autoscaleIntervalMs: config.endpointAutoscaleIntervalMs,
+        log: (message) => log(message),
+      },
+    );
+    core.closers.push(() => endpoints.close());
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
+    log = (message) => app.log.warn(message);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
     const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
+    await watchForLostJobs(queue, [training, transforms], app.log);
+    await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, endpoints, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;
@@ -130,6 +160,31 @@ export async function startWorker(config: ResolvedConfig): Promise<{ close(): Pr
     await core.close();
     throw err;
   }
+}
+
+/**
+ * The metadata DB knows which jobs are acknowledged and unfinished; the queue may not (a
+ * Redis without persistence restarted). At start, and whenever the queue reports lost
+ * jobs, every capability with queued work enqueues again what is missing. A capability
+ * that queues work (endpoints, tuning) adds its `requeueLost` to the list in
+ * startPlatform.
+ */
+async function watchForLostJobs(queue: JobQueue, owners: Array<{ requeueLost(): Promise<number> }>, log: FastifyInstance['log']): Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const reconcile = () => {
+    running = running.then(async () => {
+      for (const owner of owners) {
+        const n = await owner.requeueLost().catch((err) => {
+          log.error({ err }, 're-enqueueing lost jobs failed');
+          return 0;
+        });
+        if (n > 0) log.warn({ requeued: n }, 'the job queue had lost jobs; enqueued them again');
+      }
+    });
+    return running;
+  };
+  queue.onJobsLost(() => void reconcile());
+  await reconcile();
 }
 
 async function bootstrapAdmin(auth: AuthService, config: ResolvedConfig): Promise<Platform['bootstrap']> {

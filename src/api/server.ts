@@ -1,17 +1,23 @@
+import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
+import type { EndpointService } from '../serving/endpoints/index.js';
 import type { TransformService } from '../serving/transform/index.js';
 import type { TrainingService } from '../training/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
 import { installAuth } from './auth-hook.js';
+import { EventHub, type StatusSource } from './events/index.js';
+import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
 import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { invocationHandler } from './routes/endpoint-invocations.js';
+import { endpointRoutes } from './routes/endpoints.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { tuningRoutes } from './routes/tuning.js';
 import { modelRoutes } from './routes/models.js';
@@ -33,8 +39,11 @@ export interface ApiDeps {
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
+  endpoints: EndpointService;
   experiments: ExperimentService;
   tuning: TuningService;
+  /** What the platform feed (`GET /api/v1/events`) reports; see `tableStatusSource`. */
+  statusSources?: StatusSource[];
 }
 
 export interface ApiOptions {
@@ -43,11 +52,22 @@ export interface ApiOptions {
   maxUploadBytes: number;
   /** The built studio served at `/`; null serves none. @default dist/studio of this package */
   studioDir?: string | null;
+  /** How often live event streams read the metadata DB. @default 500 */
+  eventsPollMs?: number;
+  /** Comment lines on open event streams this often. @default 15000 */
+  eventsHeartbeatMs?: number;
+  endpointTestDelays?: boolean;
 }
 
 /** Builds the HTTP API (not listening yet): `/healthz`, everything under `/api/v1`, the studio at `/`. */
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  // Endpoint invocations are answered ahead of the framework (see endpoint-invocations.ts).
+  const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
+  const app: FastifyInstance = Fastify({
+    serverFactory: (handler) =>
+      http.createServer((req, res) => {
+        if (!invoke(req, res)) handler(req, res);
+      }),
     logger: { level: options.logLevel },
     // Per-request lines are noise on a laptop; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -63,6 +83,9 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   const { default: cookie } = await import('@fastify/cookie');
   await app.register(cookie);
   installAuth(app, deps.auth, deps.sessions);
+  const hub = new EventHub(deps.training, deps.statusSources ?? [], { pollMs: options.eventsPollMs, heartbeatMs: options.eventsHeartbeatMs, log: app.log });
+  // Open event streams would keep close() waiting for ever: end them first.
+  app.addHook('preClose', async () => hub.close());
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
@@ -95,8 +118,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
+      endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
       experimentRoutes(api, deps.experiments);
       tuningRoutes(api, deps.tuning);
+      eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },
   );

@@ -55,9 +55,20 @@ const MIN_PASSWORD = 8;
 const MIN_GIVEN_TOKEN = 16;
 // Writing last_used_at on every request would turn every read into a write.
 const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * How long a verified token is trusted without reading the database again. Endpoint
+ * invocations authenticate thousands of times a second; a revocation, a role change or
+ * a user removal made through this service clears the cache at once, so the window only
+ * matters for changes made to the database behind the server's back.
+ */
+const TOKEN_CACHE_MS = 5000;
+const TOKEN_CACHE_MAX = 10_000;
 
 export class AuthService {
   private readonly lastUsedWritten = new Map<string, number>();
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  /** Bumped by every change that can invalidate a verified token. */
+  private generation = 0;
 
   constructor(private readonly metadata: MetadataStore) {}
 
@@ -94,21 +105,44 @@ export class AuthService {
     return givenToken === undefined ? { created: true, token } : { created: true };
   }
 
+  /** The principal of a token verified in the last few seconds, without waiting (the hot path); else undefined. */
+  recentlyVerified(token: string): Principal | undefined {
+    const cached = this.verified.get(hashToken(token));
+    return cached !== undefined && cached.until > Date.now() ? cached.principal : undefined;
+  }
+
   /** Resolves a bearer token to its user; any failure is the same 401 to the caller. */
   async authenticate(token: string): Promise<Principal> {
+    const hash = hashToken(token);
+    const cached = this.verified.get(hash);
+    if (cached !== undefined && cached.until > Date.now()) return cached.principal;
+    const generation = this.generation;
     const row = await this.db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
       .selectAll('users')
       .select(['tokens.id as token_id', 'tokens.expires_at', 'tokens.revoked_at'])
-      .where('tokens.token_hash', '=', hashToken(token))
+      .where('tokens.token_hash', '=', hash)
       .executeTakeFirst();
     const now = new Date();
     if (!row || row.revoked_at || row.disabled_at || (row.expires_at && new Date(row.expires_at) <= now)) {
       throw new OrchardError('ORCH_AUTH_INVALID_TOKEN');
     }
     await this.touch(row.token_id, now);
-    return { user: toUser(row), tokenId: row.token_id };
+    const principal = { user: toUser(row), tokenId: row.token_id };
+    // Not cached when a change landed while the row was being read (it may be stale).
+    if (generation === this.generation) {
+      if (this.verified.size >= TOKEN_CACHE_MAX) this.verified.clear();
+      const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+      this.verified.set(hash, { principal, until: Math.min(now.getTime() + TOKEN_CACHE_MS, expires) });
+    }
+    return principal;
+  }
+
+  /** Forgets every verified token (after a change to users or tokens). */
+  private invalidate(): void {
+    this.generation++;
+    this.verified.clear();
   }
 
   private async touch(tokenId: string, now: Date): Promise<void> {
@@ -161,6 +195,7 @@ export class AuthService {
     if (Object.keys(changes).length > 0) await this.db.updateTable('users').set(changes).where('id', '=', row.id).execute();
     // A new password or a disabled account ends the user's studio sessions.
     if (input.password !== undefined || input.disabled === true) await this.db.deleteFrom('sessions').where('user_id', '=', row.id).execute();
+    this.invalidate();
     return this.getUser(name);
   }
 
@@ -172,6 +207,7 @@ export class AuthService {
       await trx.deleteFrom('sessions').where('user_id', '=', row.id).execute();
       await trx.deleteFrom('users').where('id', '=', row.id).execute();
     });
+    this.invalidate();
   }
 
   async createToken(input: CreateTokenInput): Promise<{ token: string; info: TokenInfo }> {
@@ -207,6 +243,7 @@ export class AuthService {
   async revokeToken(id: string): Promise<TokenInfo> {
     const info = await this.getToken(id);
     if (!info.revokedAt) await this.db.updateTable('tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', id).execute();
+    this.invalidate();
     return this.getToken(id);
   }
 

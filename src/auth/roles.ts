@@ -1,5 +1,8 @@
-/** The roles a user can hold, from most to least privileged. */
-export const ROLES = ['admin', 'member', 'labeler', 'viewer'] as const;
+/**
+ * The roles a user can hold, from most to least privileged; `invoker` is for applications
+ * that only call endpoints.
+ */
+export const ROLES = ['admin', 'member', 'labeler', 'viewer', 'invoker'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
@@ -16,14 +19,18 @@ export type Permission =
   | 'models:read'
   | 'models:write'
   | 'models:approve'
+  | 'endpoints:read'
+  | 'endpoints:write'
+  | 'endpoints:invoke'
   | 'users:manage'
   | 'tokens:own';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'users:manage', 'tokens:own']),
-  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'tokens:own']),
-  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'tokens:own']),
-  viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'tokens:own']),
+  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'endpoints:read', 'endpoints:write', 'endpoints:invoke', 'users:manage', 'tokens:own']),
+  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'endpoints:read', 'endpoints:write', 'endpoints:invoke', 'tokens:own']),
+  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'endpoints:read', 'tokens:own']),
+  viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'endpoints:read', 'tokens:own']),
+  invoker: new Set<Permission>(['endpoints:invoke', 'tokens:own']),
 };
 
 export function isRole(value: unknown): value is Role {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { datasetsCommand } from './commands/datasets.js';
+import { endpointsCommand } from './commands/endpoints.js';
 import { experimentsCommand, runsCommand } from './commands/experiments.js';
 import { tuneCommand, tunesCommand } from './commands/tuning.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   registryCommand(program);
   transformCommand(program);
   transformsCommand(program);
+  endpointsCommand(program);
   experimentsCommand(program);
   runsCommand(program);
   tuneCommand(program);

@@ -41,6 +41,23 @@ export interface OrchardOptions {
   jobLeaseMs?: number;
   /** How long a studio sign-in lasts. @default 43200000 (12 hours) */
   sessionTtlMs?: number;
+  /** How often live event streams (SSE) read the metadata DB while anyone listens. @default 500 */
+  eventsPollMs?: number;
+  /** A comment line on every open event stream this often (keeps proxies from closing it). @default 15000 */
+  eventsHeartbeatMs?: number;
+  /** Longest an endpoint's model may take to answer an invocation. @default 60000 */
+  endpointTimeoutMs?: number;
+  /** How often captured invocations are written to the artifact store. @default 10000 */
+  endpointCaptureFlushMs?: number;
+  /** How often endpoint autoscaling policies are evaluated. @default 15000 */
+  endpointAutoscaleIntervalMs?: number;
+  /** How often model servers are pinged. @default 5000 */
+  endpointHealthIntervalMs?: number;
+  /**
+   * Model servers honour an `x-orchard-test-delay-ms` request header (a deliberately slow
+   * model, for tests of timeouts and crashes). Never set it in production. @default false
+   */
+  endpointTestDelays?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -60,6 +77,13 @@ export interface ResolvedConfig {
   readonly attemptsDir: string;
   readonly jobLeaseMs: number;
   readonly sessionTtlMs: number;
+  readonly eventsPollMs: number;
+  readonly eventsHeartbeatMs: number;
+  readonly endpointTimeoutMs: number;
+  readonly endpointCaptureFlushMs: number;
+  readonly endpointAutoscaleIntervalMs: number;
+  readonly endpointHealthIntervalMs: number;
+  readonly endpointTestDelays: boolean;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -82,6 +106,13 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
     jobLeaseMs: env.ORCHARD_JOB_LEASE_MS ? Number(env.ORCHARD_JOB_LEASE_MS) : undefined,
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
+    eventsPollMs: env.ORCHARD_EVENTS_POLL_MS ? Number(env.ORCHARD_EVENTS_POLL_MS) : undefined,
+    eventsHeartbeatMs: env.ORCHARD_EVENTS_HEARTBEAT_MS ? Number(env.ORCHARD_EVENTS_HEARTBEAT_MS) : undefined,
+    endpointTimeoutMs: env.ORCHARD_ENDPOINT_TIMEOUT_MS ? Number(env.ORCHARD_ENDPOINT_TIMEOUT_MS) : undefined,
+    endpointCaptureFlushMs: env.ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS ? Number(env.ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS) : undefined,
+    endpointAutoscaleIntervalMs: env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS) : undefined,
+    endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
+    endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
   };
 }
 
@@ -125,6 +156,13 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
     jobLeaseMs: positiveMs(options.jobLeaseMs ?? 30_000, 'ORCHARD_JOB_LEASE_MS'),
     sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
+    eventsPollMs: positiveMs(options.eventsPollMs ?? 500, 'ORCHARD_EVENTS_POLL_MS'),
+    eventsHeartbeatMs: positiveMs(options.eventsHeartbeatMs ?? 15_000, 'ORCHARD_EVENTS_HEARTBEAT_MS'),
+    endpointTimeoutMs: positiveMs(options.endpointTimeoutMs ?? 60_000, 'ORCHARD_ENDPOINT_TIMEOUT_MS'),
+    endpointCaptureFlushMs: positiveMs(options.endpointCaptureFlushMs ?? 10_000, 'ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS'),
+    endpointAutoscaleIntervalMs: positiveMs(options.endpointAutoscaleIntervalMs ?? 15_000, 'ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS'),
+    endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
+    endpointTestDelays: options.endpointTestDelays ?? false,
     workDir: path.join(home, 'work'),
   });
 }

@@ -4,7 +4,9 @@ import type { Role, TokenInfo, User } from '../auth/index.js';
 import type { ArtifactInfo } from '../storage/index.js';
 import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../data/index.js';
 import { clientOptionsFromEnv } from '../core/index.js';
+import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
+import { EndpointsClient } from './endpoints-client.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 import { TransformsClient } from './transforms-client.js';
@@ -208,9 +210,11 @@ export class Orchard {
   readonly models: ModelsClient;
   readonly registry: RegistryClient;
   readonly transforms: TransformsClient;
+  readonly endpoints: EndpointsClient;
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
   readonly tuning: TuningClient;
+  readonly events: EventsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientOptionsFromEnv();
@@ -224,9 +228,11 @@ export class Orchard {
     this.models = new ModelsClient(this.http);
     this.registry = new RegistryClient(this.http);
     this.transforms = new TransformsClient(this.http);
+    this.endpoints = new EndpointsClient(this.http);
     this.experiments = new ExperimentsClient(this.http);
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);
+    this.events = new EventsClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

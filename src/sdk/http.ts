@@ -105,6 +105,31 @@ export class HttpClient {
     });
   }
 
+  /**
+   * Sends a GET and returns the response as it is once its headers arrived (for event
+   * streams); an error answer is thrown as {@link OrchardApiError}.
+   */
+  async open(path: string, options: { query?: Query; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(this.url(path, options.query), { headers: this.headers(options.headers), signal: options.signal });
+    } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw unreachable(this.baseUrl, err);
+    }
+    if (res.status >= 300) parseResponse(res.status, await res.text());
+    return res;
+  }
+
+  /** Sends a body as is and returns the raw response (endpoint invocations: any content type). */
+  async raw(method: string, path: string, headers: Record<string, string>, body: string | Buffer | Uint8Array): Promise<Response> {
+    try {
+      return await fetch(this.url(path), { method, headers: this.headers(headers), body });
+    } catch (err) {
+      throw unreachable(this.baseUrl, err);
+    }
+  }
+
   /** Opens a streaming GET (for downloads and logs later). */
   async stream(path: string, query?: Query): Promise<Readable> {
     const res = await fetch(this.url(path, query), { headers: this.headers() }).catch((err) => {

@@ -1,7 +1,11 @@
 export { Orchard, ArtifactsClient, DatasetsClient, UsersClient, TokensClient, formatFromFileName } from './client.js';
 export type { OrchardClientOptions, CreateDatasetFromFile, CreateDatasetFromArtifact } from './client.js';
 export { TrainingClient } from './training-client.js';
-export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOptions } from './training-client.js';
+export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOptions, TrainingEventsOptions } from './training-client.js';
+export { EventsClient } from './events-client.js';
+export type { PlatformEventsOptions } from './events-client.js';
+export type { EventStreamOptions } from './event-stream.js';
+export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent } from '../api/events/types.js';
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';
@@ -9,6 +13,8 @@ export { ExperimentsClient, RunsClient } from './experiments-client.js';
 export { TuningClient } from './tuning-client.js';
 export type { CreateTuningJobRequest } from './tuning-client.js';
 export type { CreateTransformJobRequest } from './transforms-client.js';
+export { EndpointsClient } from './endpoints-client.js';
+export type { CreateEndpointRequest, InvokeEndpointRequest, InvokeEndpointResponse, WaitForEndpointOptions } from './endpoints-client.js';
 export { OrchardApiError } from './http.js';
 export { run } from './run.js';
 export type { User, TokenInfo, Role } from '../auth/index.js';
@@ -18,5 +24,18 @@ export type { TrainingJob, TrainingJobStatus, TrainingJobFilter, SecondaryStatus
 export type { Model, ModelFormat, ModelLineage, ModelPackage, ModelPackageGroup, ApprovalStatus, ApprovalChange } from '../registry/index.js';
 export type { OnnxModelInfo, OnnxValueInfo, ServingContract } from '../onnx/index.js';
 export type { TransformJob, TransformJobStatus } from '../serving/transform/index.js';
+export type {
+  AutoscalingInput,
+  AutoscalingPolicy,
+  Endpoint,
+  EndpointStatus,
+  EndpointVariant,
+  InstanceInfo,
+  InstanceStatus,
+  InvocationCounters,
+  UpdateEndpointInput,
+  VariantInput,
+  VariantWeightInput,
+} from '../serving/endpoints/index.js';
 export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../experiments/index.js';
 export type { TuningJob, TuningJobStatus, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../tuning/index.js';

@@ -2,7 +2,7 @@ export type { ArtifactStore, ArtifactInfo, PutOptions, GetOptions } from './arti
 export { normalizeKey, normalizePrefix } from './keys.js';
 export { openMetadataStore } from './metadata/metadata-store.js';
 export type { MetadataStore, Dialect } from './metadata/metadata-store.js';
-export type { Database, UsersTable, TokensTable, SessionsTable, DatasetsTable, TrainingJobsTable, TrainingJobMetricsTable, TrainingJobLogsTable, ModelsTable, ModelPackageGroupsTable, ModelPackagesTable, TransformJobsTable, TransformShardsTable, ExperimentsTable, RunParamsTable, TuningJobsTable, TuningTrialsTable } from './metadata/schema.js';
+export type { Database, UsersTable, TokensTable, SessionsTable, DatasetsTable, TrainingJobsTable, TrainingJobMetricsTable, TrainingJobLogsTable, ModelsTable, ModelPackageGroupsTable, ModelPackagesTable, TransformJobsTable, TransformShardsTable, ExperimentsTable, RunParamsTable, TuningJobsTable, TuningTrialsTable, EndpointsTable } from './metadata/schema.js';
 export { openArtifactStore } from './open-artifact-store.js';
 export type { ArtifactStoreConfig } from './open-artifact-store.js';
 export { createFileArtifactStore } from './file-artifact-store.js';

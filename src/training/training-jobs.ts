@@ -29,14 +29,31 @@ export interface TrainingDeps {
 export function createTrainingService(deps: TrainingDeps): TrainingService {
   registerBuiltins();
   const store = new TrainingStore(deps.metadata);
+  // One queue entry per job, by a fixed id: enqueueing again is a no-op while it exists.
+  const enqueue = (name: string, spec: TrainingSpec) =>
+    deps.queue.enqueue(TRAINING_KIND, { name }, { jobId: queueJobId(name), maxAttempts: spec.maxRetries + 1 + PLATFORM_RETRIES, backoffMs: 1000 });
   return {
     async create(input: CreateTrainingJobInput): Promise<TrainingJob> {
       const spec = await validate(deps, input);
       const experiment = input.experiment ?? DEFAULT_EXPERIMENT;
       await store.ensureExperiment(experiment, input.createdBy ?? null);
       await store.insert(input.name, spec, input.createdBy ?? null, experiment);
-      await deps.queue.enqueue(TRAINING_KIND, { name: input.name }, { jobId: queueJobId(input.name), maxAttempts: spec.maxRetries + 1 + PLATFORM_RETRIES, backoffMs: 1000 });
+      await enqueue(input.name, spec);
       return store.describe(input.name);
+    },
+    async requeueLost() {
+      let requeued = 0;
+      for (const row of await store.unfinished()) {
+        if (await deps.queue.get(queueJobId(row.name))) continue;
+        if (row.status === 'Stopping') {
+          // Its queue entry (and so its cancellation) is gone; the attempt, if any, is told by its lost lease.
+          await store.setStatus(row.name, 'Stopped', 'Stopped');
+          continue;
+        }
+        await enqueue(row.name, JSON.parse(row.spec_json) as TrainingSpec);
+        requeued++;
+      }
+      return requeued;
     },
     list: (filter: TrainingJobFilter = {}) => store.list(filter),
     describe: (name: string) => store.describe(name),
@@ -44,6 +61,14 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
       const after = options.after ?? 0;
       const lines = await store.logs(name, after, Math.min(options.limit ?? 1000, 10_000));
       return { lines, nextSeq: lines.length ? lines[lines.length - 1].seq : after };
+    },
+    async progress(name, position) {
+      const job = await store.status(name);
+      if (!job) throw new OrchardError('ORCH_JOB_NOT_FOUND', { message: `No training job '${name}'` });
+      const limit = Math.min(position.limit ?? 1000, 10_000);
+      const lines = await store.logsAfter(name, position.afterLog, limit);
+      const metrics = await store.metricsAfter(name, position.afterMetric, limit);
+      return { job, lines, metrics, complete: lines.length < limit && metrics.length < limit };
     },
     async stop(name: string): Promise<TrainingJob> {
       const row = await store.row(name);

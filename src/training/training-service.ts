@@ -1,4 +1,4 @@
-import type { CreateTrainingJobInput, LogLine, TrainingJob, TrainingJobStatus } from './types.js';
+import type { CreateTrainingJobInput, LogLine, TrainingJob, TrainingJobStatus, TrainingProgress } from './types.js';
 
 export interface TrainingJobFilter {
   status?: TrainingJobStatus;
@@ -18,6 +18,18 @@ export interface TrainingService {
   describe(name: string): Promise<TrainingJob>;
   /** Log lines after `after` (a seq), oldest first; `nextSeq` is what to pass next time. */
   logs(name: string, options?: { after?: number; limit?: number }): Promise<{ lines: LogLine[]; nextSeq: number }>;
+  /**
+   * The job's status, then its log lines and metric points after the given seqs (at most
+   * `limit` of each). The status is read first, so when it is terminal and `complete` is
+   * true, nothing more will ever be written. Throws `ORCH_JOB_NOT_FOUND` for an unknown job.
+   */
+  progress(name: string, position: { afterLog: number; afterMetric: number; limit?: number }): Promise<TrainingProgress>;
+  /**
+   * Enqueues again every unfinished job whose queue entry is gone (the queue lost its
+   * data); a job that was stopping without its entry is marked Stopped. Returns how many
+   * were enqueued. Safe to run at any time and from several servers at once.
+   */
+  requeueLost(): Promise<number>;
   /** Requests a stop; a queued job stops at once, a running one after its process ends. */
   stop(name: string): Promise<TrainingJob>;
 }

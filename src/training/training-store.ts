@@ -1,6 +1,6 @@
 import { OrchardError } from '../core/index.js';
 import type { MetadataStore, TrainingJobsTable } from '../storage/index.js';
-import type { LogLine, MetricPoint, SecondaryStatus, TrainingJob, TrainingJobStatus } from './types.js';
+import type { LogLine, MetricPoint, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobStatus, TrainingJobStatusInfo } from './types.js';
 
 /** What `spec_json` holds: the job as created, with its channels resolved. */
 export type TrainingSpec = Pick<TrainingJob, 'algorithm' | 'script' | 'hyperParameters' | 'channels' | 'maxRuntimeSeconds' | 'maxRetries' | 'metricDefinitions' | 'tags'>;
@@ -100,6 +100,11 @@ export class TrainingStore {
     return { items: rows.map((r) => toJob(r, [], params.get(r.name))), total };
   }
 
+  /** Jobs that have not ended (InProgress or Stopping). */
+  async unfinished(): Promise<Array<Pick<TrainingJobsTable, 'name' | 'status' | 'spec_json'>>> {
+    return this.db.selectFrom('training_jobs').select(['name', 'status', 'spec_json']).where('status', 'in', ['InProgress', 'Stopping']).execute();
+  }
+
   async nextSeq(table: 'training_job_logs' | 'training_job_metrics', name: string): Promise<number> {
     const r = await this.db.selectFrom(table).select((eb) => eb.fn.max('seq').as('m')).where('job_name', '=', name).executeTakeFirst();
     return r?.m === null || r?.m === undefined ? 1 : Number(r.m) + 1;
@@ -117,8 +122,26 @@ export class TrainingStore {
 
   async logs(name: string, after: number, limit: number): Promise<LogLine[]> {
     await this.row(name);
+    return this.logsAfter(name, after, limit);
+  }
+
+  /** Log lines after `after` without checking that the job exists. */
+  async logsAfter(name: string, after: number, limit: number): Promise<LogLine[]> {
     const rows = await this.db.selectFrom('training_job_logs').selectAll().where('job_name', '=', name).where('seq', '>', after).orderBy('seq').limit(limit).execute();
     return rows.map((r) => ({ seq: Number(r.seq), attempt: Number(r.attempt), line: r.line, timestamp: r.created_at }));
+  }
+
+  /** Metric points after `after` (a seq), oldest first. */
+  async metricsAfter(name: string, after: number, limit: number): Promise<SequencedMetricPoint[]> {
+    const rows = await this.db.selectFrom('training_job_metrics').selectAll().where('job_name', '=', name).where('seq', '>', after).orderBy('seq').limit(limit).execute();
+    return rows.map((p) => ({ seq: Number(p.seq), name: p.name, value: Number(p.value), step: p.step === null ? null : Number(p.step), timestamp: p.created_at }));
+  }
+
+  /** The status fields alone (what a live view polls), or null for an unknown job. */
+  async status(name: string): Promise<TrainingJobStatusInfo | null> {
+    const row = await this.db.selectFrom('training_jobs').select(['status', 'secondary_status', 'failure_reason', 'updated_at']).where('name', '=', name).executeTakeFirst();
+    if (!row) return null;
+    return { status: row.status as TrainingJobStatus, secondaryStatus: row.secondary_status as SecondaryStatus, failureReason: row.failure_reason, updatedAt: row.updated_at };
   }
 }
 

@@ -7,7 +7,7 @@ import * as tar from 'tar';
 import { fileURLToPath } from 'node:url';
 import { isOrchardError, newId } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import { runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
+import { JobLeaseLostError, runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { CheckpointSync } from './checkpoints.js';
 import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
@@ -81,18 +81,27 @@ export async function startTrainingWorkers(deps: TrainingWorkerDeps, count: numb
 async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, controller: AbortController): Promise<void> {
   const name = job.payload.name;
   const row = await store.row(name);
+  if (row.status === 'Completed' || row.status === 'Failed' || row.status === 'Stopped') {
+    // Already ended by an earlier attempt whose report to the queue did not arrive (its
+    // lease ran out while the queue was away): settle the queue entry, keep the job as it is.
+    if (row.status === 'Completed') await deps.queue.complete(job, { modelArtifact: `jobs/${name}/output/model.tar.gz` });
+    else await deps.queue.fail(job, { message: row.failure_reason ?? row.status, retryable: false });
+    return;
+  }
   if (row.stop_requested || row.status !== 'InProgress') {
     await store.setStatus(name, 'Stopped', 'Stopped');
     await deps.queue.fail(job, { message: 'stopped', retryable: false });
     return;
   }
   const spec = JSON.parse(row.spec_json) as TrainingSpec;
-  await store.setStatus(name, 'InProgress', 'Starting', { attempts: job.attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
+  // The job's attempt number: the queue's, unless the queue lost the job and counts afresh.
+  const attempt = Math.max(job.attempt, Number(row.attempts) + 1);
+  await store.setStatus(name, 'InProgress', 'Starting', { attempts: attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
   const heartbeat = setInterval(() => {
     deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch((err: { reason?: string }) => controller.abort(err?.reason === 'cancel_requested' ? 'stop' : 'lease'));
   }, Math.max(1000, (deps.leaseMs ?? 30_000) / 3));
-  const root = path.join(deps.attemptsDir, `${name}-${job.attempt}-${newId('at').slice(3)}`);
-  const sink = await logSink(store, name, job.attempt);
+  const root = path.join(deps.attemptsDir, `${name}-${attempt}-${newId('at').slice(3)}`);
+  const sink = await logSink(store, name, attempt);
   try {
     await store.setStatus(name, 'InProgress', 'Downloading');
     const channels = await downloadChannels(deps, spec, `${root}-in`);
@@ -102,7 +111,7 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     const checkpointDir = path.join(root, 'checkpoints');
     const syncTimer = setInterval(() => void checkpoints.sync(checkpointDir), deps.checkpointSyncMs ?? 10_000);
     const result = await runScriptAttempt({
-      onSpawn: (pgid) => void writeOwner(root, pgid),
+      onSpawn: (pgid) => void writeOwner(root, pgid).catch(() => undefined),
       beforeRun: async (workDir) => {
         const restored = await checkpoints.restore(workDir.checkpointDir);
         if (restored > 0) sink.log(`[orchard] restored ${restored} checkpoint file(s) from the previous attempt`);
@@ -152,11 +161,16 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
 async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, result: AttemptResult): Promise<void> {
   const name = job.payload.name;
   if (result.status === 'Completed') {
+    // Only the holder of the lease may end the job: one whose lease ran out (the queue
+    // was away longer than the lease) leaves it to the attempt that took over.
+    if (!(await stillHeld(deps, job))) return;
     await store.setStatus(name, 'InProgress', 'Uploading');
     const key = `jobs/${name}/output/model.tar.gz`;
     await deps.artifacts.put(key, createReadStream(result.modelArchive!));
     await store.setStatus(name, 'Completed', 'Completed', { model_artifact: `${deps.artifacts.url}/${key}`, failure_reason: null });
-    await deps.queue.complete(job, { modelArtifact: key });
+    // The job is done whatever the queue answers now; an entry left unsettled is settled
+    // by the next claim of it (see runJob).
+    await deps.queue.complete(job, { modelArtifact: key }).catch(() => undefined);
     return;
   }
   if (result.status === 'Stopped') {
@@ -167,6 +181,16 @@ async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
   await failOrRetry(deps, store, job, spec, result.failureReason ?? 'AlgorithmError');
 }
 
+/** Extends the lease once more; false when it is lost (a cancellation request still counts as held). */
+async function stillHeld(deps: TrainingWorkerDeps, job: ClaimedJob): Promise<boolean> {
+  try {
+    await deps.queue.heartbeat(job, deps.leaseMs ?? 30_000);
+    return true;
+  } catch (err) {
+    return err instanceof JobLeaseLostError && err.reason === 'cancel_requested';
+  }
+}
+
 function interruptedByPlatform(controller: AbortController): boolean {
   return controller.signal.aborted && (controller.signal.reason === 'shutdown' || controller.signal.reason === 'lease');
 }
@@ -174,8 +198,15 @@ function interruptedByPlatform(controller: AbortController): boolean {
 async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, reason: string): Promise<void> {
   const name = job.payload.name;
   const failed = Number((await store.row(name)).failed_attempts) + 1;
+  let outcome: { willRetry: boolean };
+  try {
+    outcome = await deps.queue.fail(job, { message: reason, retryable: failed <= spec.maxRetries });
+  } catch (err) {
+    // Another attempt holds the job now: this one's failure is not the job's.
+    if (err instanceof JobLeaseLostError && err.reason === 'lost') return;
+    outcome = { willRetry: false };
+  }
   await store.update(name, { failed_attempts: failed });
-  const outcome = await deps.queue.fail(job, { message: reason, retryable: failed <= spec.maxRetries }).catch(() => ({ willRetry: false }));
   if (outcome.willRetry) await store.setStatus(name, 'InProgress', 'Restarting', { failure_reason: reason });
   else await store.setStatus(name, 'Failed', 'Failed', { failure_reason: reason });
 }
@@ -204,15 +235,34 @@ async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, di
   return channels;
 }
 
-/** Buffers log lines and metric points and writes them in batches. */
+/**
+ * Buffers log lines and metric points and writes them in batches. Seqs are given at
+ * write time: if another attempt of the job wrote meanwhile (one that had lost its lease
+ * and not yet noticed), the batch takes the next free seqs instead of being lost.
+ */
 async function logSink(store: TrainingStore, name: string, attempt: number) {
-  let logSeq = await store.nextSeq('training_job_logs', name);
-  let metricSeq = await store.nextSeq('training_job_metrics', name);
-  let lines: Array<{ seq: number; attempt: number; line: string; at: string }> = [];
-  let points: Array<{ seq: number; name: string; value: number; step: number | null; at: string }> = [];
+  const next = {
+    training_job_logs: await store.nextSeq('training_job_logs', name),
+    training_job_metrics: await store.nextSeq('training_job_metrics', name),
+  };
+  let lines: Array<{ attempt: number; line: string; at: string }> = [];
+  let points: Array<{ name: string; value: number; step: number | null; at: string }> = [];
   let params: Array<[string, string]> = [];
   const finals: Record<string, number> = {};
   let writing: Promise<void> = Promise.resolve();
+  const numbered = async <T>(table: keyof typeof next, items: T[], insert: (rows: Array<T & { seq: number }>) => Promise<void>) => {
+    for (let tries = 0; items.length > 0; tries++) {
+      const base = next[table];
+      try {
+        await insert(items.map((item, i) => ({ ...item, seq: base + i })));
+        next[table] = base + items.length;
+        return;
+      } catch (err) {
+        if (tries >= 3) throw err;
+        next[table] = await store.nextSeq(table, name);
+      }
+    }
+  };
   const flush = () => {
     const [l, p, q] = [lines, points, params];
     lines = [];
@@ -220,8 +270,8 @@ async function logSink(store: TrainingStore, name: string, attempt: number) {
     params = [];
     const snapshot = { ...finals };
     writing = writing.then(async () => {
-      await store.appendLogs(name, l);
-      await store.appendMetrics(name, p);
+      await numbered('training_job_logs', l, (rows) => store.appendLogs(name, rows));
+      await numbered('training_job_metrics', p, (rows) => store.appendMetrics(name, rows));
       for (const [param, value] of q) await store.setParam(name, param, value);
       if (p.length) await store.update(name, { final_metrics_json: JSON.stringify(snapshot) });
     }).catch(() => undefined);
@@ -230,13 +280,13 @@ async function logSink(store: TrainingStore, name: string, attempt: number) {
   const timer = setInterval(() => void flush(), 500);
   return {
     log(line: string) {
-      lines.push({ seq: logSeq++, attempt, line, at: new Date().toISOString() });
+      lines.push({ attempt, line, at: new Date().toISOString() });
       if (lines.length >= 500) void flush();
     },
     metric(metric: string, value: number, step: number | null) {
       if (!Number.isFinite(value)) return;
       finals[metric] = value;
-      points.push({ seq: metricSeq++, name: metric, value, step, at: new Date().toISOString() });
+      points.push({ name: metric, value, step, at: new Date().toISOString() });
     },
     param(param: string, value: string) {
       params.push([param, value]);

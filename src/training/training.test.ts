@@ -117,4 +117,21 @@ describe('training jobs with built-in algorithms', () => {
     const job = await until('long1', ended);
     expect(job.status).toBe('Stopped');
   });
+
+  // Last: it stops the workers so that the lost entries stay lost until re-enqueued.
+  it('enqueues again the unfinished jobs whose queue entries were lost, and only those', async () => {
+    await workers.stop();
+    await training.create({ name: 'lost1', algorithm: 'kmeans', hyperParameters: { k: '2', feature_dim: '4' }, channels: { train: 'tr' } });
+    await training.create({ name: 'lost2', algorithm: 'kmeans', hyperParameters: { k: '2', feature_dim: '4' }, channels: { train: 'tr' } });
+    expect(await training.requeueLost()).toBe(0);
+    // The queue loses both entries (as a Redis without persistence does); lost2 was stopping.
+    await metadata.db.deleteFrom('queue_jobs').where('id', 'in', ['training-lost1', 'training-lost2']).execute();
+    await metadata.db.updateTable('training_jobs').set({ status: 'Stopping', secondary_status: 'Stopping', stop_requested: 1 }).where('name', '=', 'lost2').execute();
+    expect(await training.requeueLost()).toBe(1);
+    expect(await queue.get('training-lost1')).toMatchObject({ kind: 'training', state: 'queued', payload: { name: 'lost1' }, maxAttempts: 4 });
+    expect(await queue.get('training-lost2')).toBeNull();
+    expect(await training.describe('lost2')).toMatchObject({ status: 'Stopped' });
+    // Finished jobs are left alone, and a second pass finds nothing more to do.
+    expect(await training.requeueLost()).toBe(0);
+  });
 });

@@ -50,6 +50,28 @@ export interface MetricPoint {
   timestamp: string;
 }
 
+/** A metric point with its place in the job's metric stream (for resuming a live view). */
+export interface SequencedMetricPoint extends MetricPoint {
+  seq: number;
+}
+
+/** The status fields of a job. */
+export interface TrainingJobStatusInfo {
+  status: TrainingJobStatus;
+  secondaryStatus: SecondaryStatus;
+  failureReason: string | null;
+  updatedAt: string;
+}
+
+/** What changed in a job since a reader's position: see {@link TrainingService.progress}. */
+export interface TrainingProgress {
+  job: TrainingJobStatusInfo;
+  lines: LogLine[];
+  metrics: SequencedMetricPoint[];
+  /** True when `lines` and `metrics` hold everything written so far (no page was full). */
+  complete: boolean;
+}
+
 export interface TrainingJob {
   name: string;
   status: TrainingJobStatus;

@@ -106,7 +106,7 @@ export class TuningController {
     }
 
     // 3. Early stopping: the median rule (Auto) and the strategy's own (Hyperband).
-    const strategy = this.strategy(spec, current.length, await this.warmStart(spec));
+    const strategy = this.strategy(spec, await this.warmStart(spec));
     const needsSeries = spec.earlyStopping === 'Auto' || spec.strategy === 'hyperband';
     const states: TrialState[] = [];
     for (const t of current) states.push(toState(t, spec, jobs.get(t.trainingJob)?.status === 'InProgress' ? intermediate(jobs.get(t.trainingJob)!, spec.objective.metric) : needsSeries ? await this.seriesOf(t, spec) : []));
@@ -137,7 +137,7 @@ export class TuningController {
     let running = active.length;
     let exhausted = false;
     while (running < spec.maxParallel && launched < spec.maxJobs && !this.stopped) {
-      const fresh = this.strategy(spec, launched, await this.warmStart(spec));
+      const fresh = this.strategy(spec, await this.warmStart(spec));
       const params = fresh.suggest(states);
       if (!params) {
         exhausted = true;
@@ -197,14 +197,18 @@ export class TuningController {
     await this.store.updateTrial(name, trial.trial, { status, objective, failureReason: reason, endedAt: new Date().toISOString() });
   }
 
-  /** A fresh strategy per decision, seeded by the trial number: restarts suggest the same points. */
-  private strategy(spec: TuningSpec, trial: number, warmStart: TrialState[]): Strategy {
+  /**
+   * A fresh strategy per decision: a strategy's suggestion is a function of the seed and
+   * the trials so far, so a restarted controller suggests the same points.
+   */
+  private strategy(spec: TuningSpec, warmStart: TrialState[]): Strategy {
     return createStrategy(spec.strategy, {
       ranges: spec.ranges,
       direction: spec.objective.type === 'Maximize' ? 'maximize' : 'minimize',
-      seed: spec.seed + trial * 7919,
+      seed: spec.seed,
       maxTrials: spec.maxJobs,
       warmStart,
+      ...(spec.hyperband ? { hyperband: spec.hyperband } : {}),
     });
   }
 

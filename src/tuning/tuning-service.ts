@@ -4,7 +4,7 @@ import { OrchardError } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
-import { validateRanges, type ParameterRange, type StrategyName } from './strategies/index.js';
+import { createStrategy, validateRanges, type ParameterRange, type StrategyName } from './strategies/index.js';
 import { TuningStore, toTrial } from './tuning-store.js';
 import type { CreateTuningJobInput, RangeInput, Trial, TuningJob, TuningJobStatus, TuningSpec } from './types.js';
 
@@ -117,6 +117,9 @@ export class TuningService {
       seen.add(r.name);
     }
     validateRanges(ranges, strategy);
+    if (input.hyperband !== undefined && strategy !== 'hyperband') bad('hyperband settings go with --strategy hyperband');
+    // The strategy checks its own options (resources, reduction factor) once, here.
+    createStrategy(strategy, { ranges, direction: 'maximize', seed: 0, maxTrials: input.maxJobs, ...(input.hyperband ? { hyperband: input.hyperband } : {}) });
     if (specs) checkAgainstSchema(specs, staticHps, ranges);
     const objective = resolveObjective(input, specs ? getAlgorithm(input.algorithm!).metrics : null);
     const warmStart = [...new Set(input.warmStart ?? [])];
@@ -141,6 +144,7 @@ export class TuningService {
       warmStart,
       maxFailedJobs,
       seed,
+      ...(input.hyperband ? { hyperband: input.hyperband } : {}),
       channels: input.channels,
       ...(input.maxRuntimeSeconds !== undefined ? { maxRuntimeSeconds: input.maxRuntimeSeconds } : {}),
       ...(input.maxRetries !== undefined ? { maxRetries: input.maxRetries } : {}),

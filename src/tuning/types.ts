@@ -1,5 +1,5 @@
 import type { MetricDefinition, TrainingJobStatus } from '../training/index.js';
-import type { ParameterRange, Scaling, StrategyName } from './strategies/index.js';
+import type { HyperbandOptions, ParameterRange, Scaling, StrategyName } from './strategies/index.js';
 
 /** SageMaker's HyperParameterTuningJobStatus. */
 export type TuningJobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
@@ -41,6 +41,8 @@ export interface CreateTuningJobInput {
   maxFailedJobs?: number;
   /** @default a random seed, recorded */
   seed?: number;
+  /** The `hyperband` strategy's settings (SageMaker's HyperbandStrategyConfig): resources are steps of the objective metric. */
+  hyperband?: HyperbandOptions;
   channels: Record<string, string>;
   maxRuntimeSeconds?: number;
   maxRetries?: number;
@@ -63,6 +65,7 @@ export interface TuningSpec {
   warmStart: string[];
   maxFailedJobs: number;
   seed: number;
+  hyperband?: HyperbandOptions;
   channels: Record<string, string>;
   maxRuntimeSeconds?: number;
   maxRetries?: number;

@@ -192,6 +192,16 @@ describe('tuning job behaviour (SQLite + file)', () => {
     expect(t.bestTrainingJob.hyperParameters.q).toBe('9');
   });
 
+  it('runs Hyperband: trials stopped by successive halving on their reported steps', async () => {
+    const res = await cli(['tune', '--name', 'hb1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'hyperband', '--seed', '2', '--range', 'q=1:9', '--min-resource', '1', '--max-resource', '10', '--max-jobs', '6', '--max-parallel', '2', '--wait', '--json'], admin());
+    expect(res.code, res.stderr).toBe(0);
+    const t = res.json;
+    expect(t).toMatchObject({ status: 'Completed', strategy: 'hyperband', hyperband: { minResource: 1, maxResource: 10 } });
+    expect(t.trainingJobCounts.completed + t.trainingJobCounts.stopped).toBe(6);
+    for (const trial of t.trials.filter((x: { earlyStopped: boolean }) => x.earlyStopped)) expect(trial.status).toBe('Stopped');
+    expect(t.bestTrainingJob.objective).toBe(Math.max(...t.trials.filter((x: { status: string }) => x.status === 'Completed').map((x: { objective: number }) => x.objective)));
+  });
+
   it('stops on request, with its running trials', async () => {
     const stopped = await cli(['tune', '--name', 'stop1', ...scriptArgs(), '--strategy', 'random', '--range', 'x=0:1', '--hp', 'pause=30', '--max-jobs', '4', '--max-parallel', '2', '--json'], admin());
     expect(stopped.code).toBe(0);

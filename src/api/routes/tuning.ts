@@ -53,6 +53,11 @@ const createBody = {
     warmStart: { type: 'array', maxItems: 5, items: tuningName },
     maxFailedJobs: { type: 'integer', minimum: 0, maximum: MAX_JOBS },
     seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 },
+    hyperband: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { minResource: { type: 'number', exclusiveMinimum: 0 }, maxResource: { type: 'number', exclusiveMinimum: 0 }, reductionFactor: { type: 'number', minimum: 2 }, sampler: { type: 'string', enum: ['random', 'tpe'] } },
+    },
     channels: { type: 'object', additionalProperties: { type: 'string', minLength: 1, maxLength: 200 }, minProperties: 1, maxProperties: 20 },
     maxRuntimeSeconds: { type: 'integer', minimum: 1, maximum: 2_419_200 },
     maxRetries: { type: 'integer', minimum: 0, maximum: 30 },

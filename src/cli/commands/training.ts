@@ -191,7 +191,7 @@ export async function uploadSource(orchard: ReturnType<typeof client>, name: str
 }
 
 /**
- * Waits for the job, streaming its log to stderr. On a terminal the last stderr line is
+ * Waits for the job, streaming its log to stderr as the server's event stream delivers it. On a terminal the last stderr line is
  * a progress line redrawn in place; elsewhere (CI logs) status changes print as lines.
  * Ctrl+C stops the waiting, not the job.
  */
@@ -208,6 +208,16 @@ async function waitWithProgress(created: TrainingJob): Promise<TrainingJob> {
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error(`Stopped waiting; ${created.name} goes on (orchard jobs stop ${created.name} stops it)`));
   process.once('SIGINT', onSigint);
+  // Events arrive only when something changes; the elapsed time still ticks.
+  let latest: TrainingJob | undefined;
+  const ticker = tty
+    ? setInterval(() => {
+        if (!latest) return;
+        clear();
+        progress = progressLine(latest);
+        draw();
+      }, 1000)
+    : undefined;
   try {
     return await client().training.waitFor(created.name, {
       signal: controller.signal,
@@ -217,6 +227,7 @@ async function waitWithProgress(created: TrainingJob): Promise<TrainingJob> {
         draw();
       },
       onUpdate: (job) => {
+        latest = job;
         const status = statusText(job);
         if (tty) {
           clear();
@@ -227,6 +238,7 @@ async function waitWithProgress(created: TrainingJob): Promise<TrainingJob> {
       },
     });
   } finally {
+    clearInterval(ticker);
     process.off('SIGINT', onSigint);
     clear();
   }

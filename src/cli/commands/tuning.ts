@@ -28,6 +28,8 @@ interface TuneOptions extends Json {
   warmStart?: string[];
   maxFailedJobs?: number;
   seed?: number;
+  minResource?: number;
+  maxResource?: number;
   maxRuntime?: number;
   maxRetries?: number;
   metric?: string[];
@@ -85,6 +87,8 @@ export function tuneCommand(program: Command): void {
     .option('--warm-start <tuning-job>', 'seed the search with the trials of a finished tuning job (repeatable)', collect)
     .option('--max-failed-jobs <n>', 'failed trials tolerated before the tuning job fails', positiveInt)
     .option('--seed <n>', 'random seed (recorded; default random)', positiveInt)
+    .option('--min-resource <steps>', 'hyperband: steps a trial runs before it can be stopped (default 1)', positiveInt)
+    .option('--max-resource <steps>', 'hyperband: the step at which a trial is complete (default: from finished trials)', positiveInt)
     .option('--max-runtime <seconds>', 'time limit of each trial', positiveInt)
     .option('--max-retries <n>', 'retries of each trial', positiveInt)
     .option('--metric <name=regex>', 'script mode: metric to capture from the log (repeatable)', collect)
@@ -112,6 +116,7 @@ export function tuneCommand(program: Command): void {
           warmStart: opts.warmStart,
           maxFailedJobs: opts.maxFailedJobs,
           seed: opts.seed,
+          ...(opts.minResource !== undefined || opts.maxResource !== undefined ? { hyperband: { minResource: opts.minResource, maxResource: opts.maxResource } } : {}),
           channels: base.channels,
           maxRuntimeSeconds: base.maxRuntimeSeconds,
           maxRetries: base.maxRetries,

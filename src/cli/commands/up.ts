@@ -14,6 +14,7 @@ export function upCommand(program: Command): void {
     .action(async (opts: { port?: string; home?: string; host?: string; workers?: string; json?: boolean }) =>
       run(opts, async () => {
         const config = configFrom(opts);
+        survivePromiseLeaks();
         // Loaded here so that client commands never load the server's stores and DuckDB.
         const { startPlatform } = await import('../../api/index.js');
         const platform = await startPlatform(config);
@@ -62,6 +63,7 @@ export function workerCommand(program: Command): void {
     .action(async (opts: { home?: string; workers?: string; json?: boolean }) =>
       run(opts, async () => {
         const config = configFrom(opts);
+        survivePromiseLeaks();
         const { startWorker } = await import('../../api/index.js');
         const worker = await startWorker(config);
         const facts = { workers: config.workers, database: redact(config.databaseUrl), artifacts: config.artifactsUrl, queue: redact(config.queueUrl) };
@@ -71,6 +73,18 @@ export function workerCommand(program: Command): void {
         await worker.close();
       }),
     );
+}
+
+/**
+ * A long-running server or worker reports a promise rejection nobody handled (a client
+ * library's during a Redis or database outage, say) instead of dying of it: its jobs are
+ * leased, so dying would cost every running attempt for one stray error.
+ */
+function survivePromiseLeaks(): void {
+  process.on('unhandledRejection', (reason) => {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    process.stderr.write(`orchard: unhandled rejection (kept running): ${text}\n`);
+  });
 }
 
 function waitForSignal(): Promise<void> {

@@ -41,6 +41,18 @@ function harness(admin: Redis, prefix: string): JobQueueHarness {
 
 const newPrefix = () => `orch-t-${randomBytes(6).toString('hex')}`;
 
+/** Drops every connection of a queue (each carries the prefix in its client name). */
+async function killConnections(admin: Redis, prefix: string): Promise<void> {
+  const list = (await admin.client('LIST')) as string;
+  const ids = list
+    .split('\n')
+    .filter((line) => new RegExp(`\\bname=${prefix}:`).test(line))
+    .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+    .filter((id): id is string => !!id);
+  expect(ids.length).toBeGreaterThan(0);
+  for (const id of ids) await admin.client('KILL', 'ID', id);
+}
+
 let admin: Redis;
 beforeAll(async () => {
   admin = new Redis(REDIS_URL, { lazyConnect: true });
@@ -63,15 +75,7 @@ describe('BullMQ job queue', () => {
       const held = await eventually(() => q.claim([kind], { workerId: 'w', leaseMs: 30_000 }), 'first claim');
       expect(held.id).toBe(first.id);
 
-      // Every connection of this queue carries the prefix in its client name.
-      const list = (await admin.client('LIST')) as string;
-      const ids = list
-        .split('\n')
-        .filter((line) => new RegExp(`\\bname=${prefix}:`).test(line))
-        .map((line) => /\bid=(\d+)/.exec(line)?.[1])
-        .filter((id): id is string => !!id);
-      expect(ids.length).toBeGreaterThan(0);
-      for (const id of ids) await admin.client('KILL', 'ID', id);
+      await killConnections(admin, prefix);
 
       // The lease survives (it lives in Redis), and the queue carries on once reconnected.
       await q.heartbeat(held, 30_000);
@@ -82,6 +86,36 @@ describe('BullMQ job queue', () => {
       await q.complete(next);
       expect(await q.get(first.id)).toMatchObject({ state: 'succeeded', result: 'done' });
       expect(await q.get(second.id)).toMatchObject({ state: 'succeeded' });
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('tells its listeners when Redis comes back without its jobs, and only then', async () => {
+    const prefix = newPrefix();
+    const h = harness(admin, prefix);
+    try {
+      const q = await h.open();
+      let lost = 0;
+      const unsubscribe = q.onJobsLost(() => lost++);
+      const first = await q.enqueue('lost', { n: 1 });
+      // A reconnection to a Redis that kept its data reports nothing.
+      await killConnections(admin, prefix);
+      expect(await q.get(first.id)).toMatchObject({ state: 'queued' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(lost).toBe(0);
+      // The data goes (as when a Redis without persistence restarts), then the connection.
+      await dropPrefix(admin, prefix);
+      await killConnections(admin, prefix);
+      await eventually(async () => (lost > 0 ? lost : null), 'the loss to be reported');
+      expect(lost).toBe(1);
+      expect(await q.get(first.id)).toBeNull();
+      // The owner enqueues again under the same id, and the job runs.
+      await q.enqueue('lost', { n: 1 }, { jobId: first.id });
+      const claimed = await eventually(() => q.claim(['lost'], { workerId: 'w', leaseMs: 30_000 }), 'claim after the loss');
+      expect(claimed).toMatchObject({ id: first.id, attempt: 1 });
+      await q.complete(claimed);
+      unsubscribe();
     } finally {
       await h.cleanup();
     }

@@ -95,9 +95,15 @@ export function parseRedisQueueUrl(url: string): { redis: RedisConnectionSetting
  * BullMQ has no place for: the job's kind (ids are global here, per queue in BullMQ), the
  * cancellation request and the last claimer.
  *
- * Durability is Redis's: with AOF (`appendfsync everysec` or `always`) acknowledged jobs
- * survive a Redis restart; without persistence they do not. The client reconnects on its
- * own after a dropped connection; calls made meanwhile wait for the reconnection.
+ * Durability is Redis's: with AOF (`appendfsync always`, or `everysec` at the risk of the
+ * last second) acknowledged jobs survive a Redis restart; without persistence they do not.
+ * The clients reconnect on their own after a dropped connection (Redis restarted, network);
+ * calls made meanwhile wait for the reconnection rather than fail. A lease outlives an
+ * outage shorter than itself; a longer one costs the attempt (it is claimed again).
+ *
+ * Lost data is detected: an epoch key written at start is looked for after every
+ * reconnection; when it has gone (a Redis without persistence restarted), the
+ * {@link JobQueue.onJobsLost} listeners run so that the jobs' owners can enqueue again.
  */
 export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueueOptions = {}): Promise<JobQueue> {
   const parsed = parseRedisQueueUrl(url);
@@ -122,6 +128,28 @@ export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueu
       cause,
     });
   }
+
+  // The epoch: a value this Redis holds for as long as it keeps its data.
+  const epochKey = `${prefix}:~orchard:epoch`;
+  const lostListeners = new Set<() => void>();
+  await redis.set(epochKey, randomUUID(), 'NX');
+  let epoch = await redis.get(epochKey);
+  const checkEpoch = async () => {
+    if (closed) return;
+    const current = await redis.get(epochKey);
+    if (current === epoch) return;
+    if (current === null) await redis.set(epochKey, randomUUID(), 'NX');
+    epoch = await redis.get(epochKey);
+    for (const listener of [...lostListeners]) {
+      try {
+        listener();
+      } catch {
+        // one listener's failure must not keep the others from running
+      }
+    }
+  };
+  // 'ready' follows every reconnection.
+  redis.on('ready', () => void checkEpoch().catch(() => undefined));
 
   const queues = new Map<string, Queue>();
   const workers = new Map<string, Promise<Worker>>();
@@ -347,6 +375,11 @@ export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueu
     },
 
     get,
+
+    onJobsLost(listener: () => void) {
+      lostListeners.add(listener);
+      return () => lostListeners.delete(listener);
+    },
 
     async close() {
       if (closed) return;

@@ -292,6 +292,11 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
       return row ? toRecord<P>(row) : null;
     },
 
+    // Jobs live in the metadata database beside everything else: they are never lost alone.
+    onJobsLost() {
+      return () => undefined;
+    },
+
     async close() {
       // The metadata store belongs to the caller; nothing of ours to release.
       closed = true;

@@ -101,6 +101,13 @@ export interface JobQueue {
   cancel(id: string): Promise<void>;
   isCancelRequested(id: string): Promise<boolean>;
   get<P = unknown>(id: string): Promise<JobRecord<P> | null>;
+  /**
+   * Calls `listener` whenever the backend finds that it has lost its jobs (a Redis that
+   * restarted without persistence, or was flushed). Owners of jobs then enqueue again,
+   * under the same ids, those their records say are unfinished (enqueue is idempotent by
+   * id, so doing it twice is harmless). Returns a function that removes the listener.
+   */
+  onJobsLost(listener: () => void): () => void;
   /** Releases connections. Does not touch jobs: held leases simply run out. */
   close(): Promise<void>;
 }

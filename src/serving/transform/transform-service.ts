@@ -13,6 +13,8 @@ export const ASSEMBLE_KIND = 'transform-assemble';
 export const DEFAULT_SHARD_ROWS = 100_000;
 /** Shard attempts in all (a worker killed mid-shard costs one). */
 export const SHARD_ATTEMPTS = 4;
+/** Assembly attempts in all. */
+export const ASSEMBLE_ATTEMPTS = 5;
 
 const JOB_NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 
@@ -78,6 +80,29 @@ export class TransformService {
 
   async list(filter: { status?: TransformJobStatus; limit?: number; offset?: number } = {}): Promise<{ items: TransformJob[]; total: number }> {
     return this.store.list(filter);
+  }
+
+  /**
+   * Enqueues again what the queue lost (its data gone): each pending shard of a running
+   * job without its queue entry, and the assembly of a job whose shards are all done.
+   * Enqueue is idempotent by id, so this is safe at any time. Returns how many were enqueued.
+   */
+  async requeueLost(): Promise<number> {
+    let requeued = 0;
+    for (const name of await this.store.unfinished()) {
+      const pending = (await this.store.shards(name)).filter((s) => s.status === 'pending');
+      for (const shard of pending) {
+        const id = shardJobId(name, Number(shard.shard));
+        if (await this.deps.queue.get(id)) continue;
+        await this.deps.queue.enqueue(SHARD_KIND, { name, shard: Number(shard.shard) }, { jobId: id, maxAttempts: SHARD_ATTEMPTS, backoffMs: 500 });
+        requeued++;
+      }
+      if (pending.length === 0 && !(await this.deps.queue.get(assembleJobId(name)))) {
+        await this.deps.queue.enqueue(ASSEMBLE_KIND, { name }, { jobId: assembleJobId(name), maxAttempts: ASSEMBLE_ATTEMPTS, backoffMs: 1000 });
+        requeued++;
+      }
+    }
+    return requeued;
   }
 
   /** Stops a running job: queued shards are cancelled, running ones are killed by their workers. */

@@ -61,6 +61,12 @@ export class TransformStore {
     return Number(res.numUpdatedRows) > 0;
   }
 
+  /** Names of the jobs still InProgress. */
+  async unfinished(): Promise<string[]> {
+    const rows = await this.db.selectFrom('transform_jobs').select('name').where('status', '=', 'InProgress').execute();
+    return rows.map((r) => r.name);
+  }
+
   async pendingShards(name: string): Promise<number> {
     const r = await this.db.selectFrom('transform_shards').select((eb) => eb.fn.countAll().as('n')).where('job_name', '=', name).where('status', '=', 'pending').executeTakeFirstOrThrow();
     return Number(r.n);

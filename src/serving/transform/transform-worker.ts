@@ -9,7 +9,7 @@ import { openDuckDB, sqlString, type DatasetService } from '../../data/index.js'
 import { runProcess, type ClaimedJob, type JobQueue } from '../../jobs/index.js';
 import { materializeModel, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
-import { ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
+import { ASSEMBLE_ATTEMPTS, ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
 import { TransformStore } from './transform-store.js';
 import { DATA_ERROR_EXIT, type ShardSpec, type TransformSpec } from './types.js';
 
@@ -159,7 +159,7 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
 /** Once no shard is pending, queues the assembly (one queue job per transform, by its id). */
 async function maybeAssemble(deps: TransformWorkerDeps, store: TransformStore, name: string): Promise<void> {
   if ((await store.pendingShards(name)) > 0) return;
-  await deps.queue.enqueue(ASSEMBLE_KIND, { name }, { jobId: assembleJobId(name), maxAttempts: 5, backoffMs: 1000 });
+  await deps.queue.enqueue(ASSEMBLE_KIND, { name }, { jobId: assembleJobId(name), maxAttempts: ASSEMBLE_ATTEMPTS, backoffMs: 1000 });
 }
 
 async function failJob(deps: TransformWorkerDeps, store: TransformStore, name: string, reason: string): Promise<void> {

@@ -286,7 +286,25 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('training_jobs').dropColumn('experiment').execute();
     },
   },
-  // 0009 is another branch's; numbers are kept in the order they were handed out.
+  '0009_endpoints': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('endpoints')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('spec_json', 'text', (c) => c.notNull())
+        .addColumn('pending_spec_json', 'text')
+        .addColumn('failure_reason', 'text')
+        .addColumn('tags_json', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('endpoints').execute();
+      },
+    },
   '0010_sessions': {
     async up(db: Kysely<any>) {
       await db.schema

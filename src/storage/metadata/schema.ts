@@ -249,6 +249,22 @@ export interface TuningTrialsTable {
   ended_at: string | null;
 }
 
+/** A real-time endpoint: its desired state; the server runs its model servers. */
+export interface EndpointsTable {
+  name: string;
+  /** Creating, InService, Updating, Deleting or Failed. */
+  status: string;
+  /** JSON: variants (model, instances, weight, autoscaling), capture share, limits. */
+  spec_json: string;
+  /** JSON: the configuration an update is rolling out, until it serves. */
+  pending_spec_json: string | null;
+  failure_reason: string | null;
+  tags_json: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -267,6 +283,7 @@ export interface Database {
   run_params: RunParamsTable;
   tuning_jobs: TuningJobsTable;
   tuning_trials: TuningTrialsTable;
+  endpoints: EndpointsTable;
 }
 
 export type { Generated };

@@ -13,7 +13,7 @@ function running(id: number, values: number[]): TrialState {
 /** Trial ids that hash into `bracket` of `brackets`. */
 function idsIn(bracket: number, brackets: number, count: number): number[] {
   const ids: number[] = [];
-  for (let id = 0; ids.length < count; id++) if (bracketOf(SEED, id, brackets, 3) === bracket) ids.push(id);
+  for (let id = 0; ids.length < count; id++) if (bracketOf(id, brackets, 3) === bracket) ids.push(id);
   return ids;
 }
 
@@ -41,6 +41,17 @@ describe('hyperband (asynchronous successive halving)', () => {
     expect(s.shouldStop!(td3, [ta, tb3, tc, td3])).toBe(true);
   });
 
+  it('decides the same when the strategy is rebuilt with another seed for every call', () => {
+    const [a, b, c] = idsIn(0, 3, 3);
+    const trials = [running(a, [0.5]), running(b, [0.9]), running(c, [0.1])];
+    const fresh = (seed: number) =>
+      createStrategy('hyperband', { ranges, direction: 'maximize', seed, maxTrials: 50, hyperband: { minResource: 1, maxResource: 9 } });
+    // a arrived first and passed; later, better arrivals at its rung do not stop it.
+    expect(fresh(1).shouldStop!(trials[0], trials)).toBe(false);
+    expect(fresh(2).shouldStop!(trials[2], trials)).toBe(true);
+    expect(fresh(3).shouldStop!(trials[0], [...trials, running(idsIn(0, 3, 4)[3], [0.99])])).toBe(false);
+  });
+
   it('compares only within a bracket; the last bracket runs every trial to the end', () => {
     const s = make(9);
     const [strong] = idsIn(1, 3, 1);
@@ -52,7 +63,7 @@ describe('hyperband (asynchronous successive halving)', () => {
 
   it('brackets take trials roughly in proportion to Hyperband’s configuration counts', () => {
     const counts = [0, 0, 0];
-    for (let id = 0; id < 1700; id++) counts[bracketOf(SEED, id, 3, 3)]++;
+    for (let id = 0; id < 1700; id++) counts[bracketOf(id, 3, 3)]++;
     // n_s = 9, 5, 3 of 17.
     expect(counts[0] / 1700).toBeCloseTo(9 / 17, 1);
     expect(counts[2] / 1700).toBeCloseTo(3 / 17, 1);

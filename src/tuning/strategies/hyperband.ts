@@ -8,8 +8,14 @@
  * Brackets: with R = maxResource / minResource there are ⌊log_η R⌋ + 1 brackets;
  * bracket b starts halving at minResource·η^b (the last one never stops a trial), and
  * receives trials in proportion to Hyperband's configuration counts, by a hash of the
- * seed and the trial id. Until maxResource is known (given, or the longest completed
- * trial) a single bracket is used.
+ * trial id alone, so a strategy rebuilt with another seed keeps every trial in its
+ * bracket. Until maxResource is known (given, or the longest completed trial) a single
+ * bracket is used.
+ *
+ * Arrival order: ASHA compares a trial with those that reached the rung before it. The
+ * decision must survive the strategy being rebuilt for every call, so "before" is read
+ * as "created earlier" (a lower trial id), which never changes once a trial has passed;
+ * promotions seen by a long-lived instance are remembered as well.
  */
 import { RandomSource, STREAM } from './random-source.js';
 import { createRandom } from './random-search.js';
@@ -46,10 +52,10 @@ function valueAt(t: TrialState, r: number): number | undefined {
 }
 
 /** Bracket of a trial, weighted like Hyperband's n_s = ⌈(s_max+1)/(s+1)·η^s⌉ (s = s_max − b). */
-export function bracketOf(seed: number, trialId: number, brackets: number, eta: number): number {
+export function bracketOf(trialId: number, brackets: number, eta: number): number {
   const sMax = brackets - 1;
   const weights = Array.from({ length: brackets }, (_, b) => Math.ceil(((sMax + 1) / (sMax - b + 1)) * Math.pow(eta, sMax - b)));
-  return new RandomSource(seed, STREAM.bracket, trialId).choice(weights);
+  return new RandomSource(STREAM.bracket, trialId).choice(weights);
 }
 
 export function createHyperband(options: StrategyOptions): Strategy {
@@ -77,7 +83,7 @@ export function createHyperband(options: StrategyOptions): Strategy {
       if (!Number.isFinite(step)) return false;
       const rMax = maxResource(trials);
       const brackets = rMax === null ? 1 : Math.floor(Math.log(rMax / hb.minResource) / Math.log(eta) + 1e-9) + 1;
-      const bracket = bracketOf(options.seed, trial.id, brackets, eta);
+      const bracket = bracketOf(trial.id, brackets, eta);
       const start = hb.minResource * Math.pow(eta, bracket);
       if (step < start) return false;
       const rung = Math.floor(Math.log(step / start) / Math.log(eta) + 1e-9);
@@ -89,7 +95,7 @@ export function createHyperband(options: StrategyOptions): Strategy {
       if (mine === undefined) return false;
       const values = [sign * mine];
       for (const t of trials) {
-        if (t.id === trial.id || !(lastStep(t) >= r) || bracketOf(options.seed, t.id, brackets, eta) !== bracket) continue;
+        if (t.id >= trial.id || !(lastStep(t) >= r) || bracketOf(t.id, brackets, eta) !== bracket) continue;
         const v = valueAt(t, r);
         if (v !== undefined) values.push(sign * v);
       }

@@ -6,7 +6,7 @@
  * categoricals by smoothed counts. Over several axes the components are joint (one
  * kernel per observation, as Optuna's multivariate TPE), but the bandwidths keep the
  * per-axis neighbour rule instead of Optuna's Scott's rule 0.2·n^(−1/(d+4)): on
- * Hartmann6 that halved the regret after 50 trials (bench/RESULTS.md), because the
+ * Hartmann6 that roughly halved the regret after 100 trials (bench/RESULTS.md): the
  * Scott width of the 10-odd "good" points stays too wide to refine an optimum.
  * It works on unit points (see SearchSpace).
  */

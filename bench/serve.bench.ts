@@ -1,0 +1,227 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Orchard } from '../src/sdk/index.js';
+import { dataFile, DATA, emit, median, PEERS, PYTHON } from './support.js';
+import { toXgboostJsonText } from './xgboost-json.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const WRK_LUA = `
+local rows = {
+%ROWS%
+}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "text/csv"
+wrk.headers["Accept"] = "text/csv"
+%HEADERS%
+request = function()
+  i = (i % #rows) + 1
+  return wrk.format(nil, nil, nil, rows[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"non_2xx":%d,"errors":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean))
+end
+`;
+
+interface WrkResult {
+  rps: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  mean_ms: number;
+  non_2xx: number;
+  errors: number;
+}
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+function execCmd(cmd: string, argv: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, argv, { maxBuffer: 1 << 24, timeout: timeoutMs }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} failed: ${stderr || err.message}`)) : resolve(stdout))),
+  );
+}
+
+async function wrk(url: string, lua: string, a: { duration: number; connections: number }): Promise<WrkResult> {
+  const out = await execCmd('wrk', ['-t2', `-c${a.connections}`, `-d${a.duration}s`, '--timeout', '5s', '--latency', '-s', lua, url], (a.duration + 60) * 1000);
+  const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
+  if (!line) throw new Error(`wrk printed no result: ${out}`);
+  const r = JSON.parse(line.slice(8)) as { requests: number; duration_us: number; non_2xx: number; errors: number; p50_us: number; p90_us: number; p99_us: number; mean_us: number };
+  return { rps: r.requests / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p90_ms: r.p90_us / 1000, p99_ms: r.p99_us / 1000, mean_ms: r.mean_us / 1000, non_2xx: r.non_2xx, errors: r.errors };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitForPing(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode})`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`no answer from ${url}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** `orchard up` from the build, as a user starts it; resolves with its URL and admin token. */
+async function startOrchard(home: string): Promise<{ child: ChildProcess; url: string; token: string }> {
+  if (!fs.existsSync(path.join(ROOT, 'dist/serving/endpoints/model-server.js'))) throw new Error('run `npm run build` first: the bench serves from dist/ as `orchard up` does');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORCHARD_')));
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/orchard.js'), 'up', '--port', '0', '--home', home, '--workers', '1', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`orchard up exited with ${code}`)));
+  });
+  const facts = JSON.parse(line) as { url: string; adminToken: string };
+  return { child, url: facts.url, token: facts.adminToken };
+}
+
+/**
+ * `npm run bench -- serve [--rounds 100] [--duration 15] [--repeat 1] [--connections 16]`:
+ * one CSV row per request, wrk on 127.0.0.1 (2 threads, 16 connections), against
+ *  - a bare Node `http.createServer` answering a constant (the ceiling on this machine),
+ *  - FastAPI + uvicorn + XGBoost 1.7 (the peers' `serve_app.py`), serving the same trees
+ *    as Orchard's model, converted to XGBoost's JSON format (scores checked equal),
+ *  - an Orchard endpoint (`orchard up` from dist/, one instance, token auth, the
+ *    platform's router in front of the model-server process).
+ * The model: xgboost, binary:logistic, 100 rounds, depth 6, eta 0.1, trained by Orchard
+ * on the first 100k rows of the peers' cls_1m.csv (28 features). With --repeat N the
+ * three targets run in turn N times and the median run of each is reported.
+ */
+export async function run(args: string[]): Promise<void> {
+  const rounds = arg(args, '--rounds', 100);
+  const duration = arg(args, '--duration', 15);
+  const repeat = arg(args, '--repeat', 1);
+  const connections = arg(args, '--connections', 16);
+  const data = await dataFile('cls_1m.csv', 'cls');
+  const test = path.join(DATA, 'cls_1m_test.csv');
+  const train = path.join(DATA, 'cls_1m_head100k.csv');
+  if (!fs.existsSync(train)) fs.writeFileSync(train, fs.readFileSync(data, 'utf8').split('\n', 100_000).join('\n') + '\n');
+  const testRows = fs.readFileSync(test, 'utf8').split('\n', 1000).map((l) => l.slice(l.indexOf(',') + 1));
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-bench-serve-'));
+  let orchard: Awaited<ReturnType<typeof startOrchard>> | undefined;
+  let peer: ChildProcess | undefined;
+  let bare: ChildProcess | undefined;
+  try {
+    orchard = await startOrchard(path.join(work, 'home'));
+    const sdk = new Orchard({ url: orchard.url, token: orchard.token });
+    await sdk.datasets.create({ name: 'cls100k', file: train });
+    await sdk.training.create({ name: 'gb', algorithm: 'xgboost', channels: { train: 'cls100k' }, hyperParameters: { objective: 'binary:logistic', num_round: String(rounds), max_depth: '6', eta: '0.1' } });
+    const job = await sdk.training.waitFor('gb', { pollMs: 500 });
+    if (job.status !== 'Completed') throw new Error(`training failed: ${job.failureReason}`);
+    const model = await sdk.models.create({ name: 'gb', fromJob: 'gb' });
+    await sdk.endpoints.create({ name: 'bench', model: 'gb' });
+    const ep = await sdk.endpoints.waitFor('bench', { pollMs: 200 });
+    if (ep.status !== 'InService') throw new Error(`endpoint failed: ${ep.failureReason}`);
+
+    // The peer serves the same trees.
+    const orchardModel = JSON.parse(fs.readFileSync(path.join(work, 'home/work/models', model.sha256, 'model.json'), 'utf8'));
+    const xgbFile = path.join(work, 'xgb.json');
+    fs.writeFileSync(xgbFile, toXgboostJsonText(orchardModel));
+    const peerPort = await freePort();
+    peer = spawn(PYTHON, [path.join(PEERS, 'serve_app.py'), '--model', xgbFile, '--host', '127.0.0.1', '--port', String(peerPort)], { stdio: 'ignore' });
+    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    await waitForPing(`${peerUrl}/ping`, peer);
+    const check = testRows.slice(0, 200).join('\n') + '\n';
+    const fromPeer = (await (await fetch(`${peerUrl}/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: check })).text()).trim().split('\n').map(Number);
+    const fromOrchard = (await sdk.endpoints.invoke('bench', { body: check })).text().trim().split('\n').map(Number);
+    const maxDiff = Math.max(...fromPeer.map((v, i) => Math.abs(v - fromOrchard[i])));
+    if (fromPeer.length !== 200 || fromOrchard.length !== 200 || !(maxDiff < 1e-5)) throw new Error(`the peer and Orchard disagree (max |diff| ${maxDiff})`);
+
+    const barePort = await freePort();
+    bare = spawn(process.execPath, ['-e', `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.writeHead(200, { 'content-type': 'text/csv', 'content-length': 4 }); r.end('0.5\\n'); }); }).listen(${barePort}, '127.0.0.1')`], { stdio: 'ignore' });
+    await waitForPing(`http://127.0.0.1:${barePort}/`, bare);
+
+    const rowsLua = testRows.map((r) => `"${r}"`).join(',\n');
+    const lua = (headers: string) => {
+      const file = path.join(work, `wrk-${Math.random().toString(36).slice(2)}.lua`);
+      fs.writeFileSync(file, WRK_LUA.replace('%ROWS%', rowsLua).replace('%HEADERS%', headers));
+      return file;
+    };
+    const targets = [
+      { peer: 'node-http-constant', url: `http://127.0.0.1:${barePort}/`, lua: lua('') },
+      { peer: 'fastapi-uvicorn-xgboost', url: `${peerUrl}/invocations`, lua: lua('') },
+      { peer: 'orchard-endpoint', url: `${orchard.url}/api/v1/endpoints/bench/invocations`, lua: lua(`wrk.headers["Authorization"] = "Bearer ${orchard.token}"`) },
+    ];
+    // Warm-up (JIT, connections) outside the measurement.
+    for (const t of targets) await wrk(t.url, t.lua, { duration: 2, connections });
+    const results = new Map<string, WrkResult[]>(targets.map((t) => [t.peer, []]));
+    for (let r = 0; r < repeat; r++) for (const t of targets) results.get(t.peer)!.push(await wrk(t.url, t.lua, { duration, connections }));
+
+    const summary: Record<string, WrkResult> = {};
+    for (const t of targets) {
+      const runs = results.get(t.peer)!;
+      const mid = runs.find((x) => x.rps === median(runs.map((y) => y.rps)))!;
+      summary[t.peer] = mid;
+      emit({
+        task: 'serve',
+        peer: t.peer,
+        dataset: 'cls_1m_test[1 row/request]',
+        rps: Math.round(mid.rps),
+        p50_ms: mid.p50_ms,
+        p90_ms: mid.p90_ms,
+        p99_ms: mid.p99_ms,
+        non_2xx: mid.non_2xx,
+        errors: mid.errors,
+        rps_runs: runs.map((x) => Math.round(x.rps)),
+        connections,
+        duration_s: duration,
+        ...(t.peer === 'orchard-endpoint' ? { rounds, max_depth: 6, instances: 1 } : {}),
+        ...(t.peer === 'fastapi-uvicorn-xgboost' ? { check_max_abs_diff: maxDiff } : {}),
+      });
+    }
+    const o = summary['orchard-endpoint'];
+    const f = summary['fastapi-uvicorn-xgboost'];
+    const b = summary['node-http-constant'];
+    // Each round runs the three one after the other, so a round's ratio compares like with like on a shared machine.
+    const oRuns = results.get('orchard-endpoint')!;
+    const fRuns = results.get('fastapi-uvicorn-xgboost')!;
+    emit({
+      task: 'serve',
+      ratio_rps_orchard_vs_fastapi: +(o.rps / f.rps).toFixed(2),
+      ratio_p99_orchard_vs_fastapi: +(o.p99_ms / f.p99_ms).toFixed(2),
+      share_of_bare_node: +(o.rps / b.rps).toFixed(2),
+      ratio_rps_by_round: oRuns.map((x, i) => +(x.rps / fRuns[i].rps).toFixed(2)),
+      ratio_p99_by_round: oRuns.map((x, i) => +(x.p99_ms / fRuns[i].p99_ms).toFixed(2)),
+    });
+    const described = await sdk.endpoints.describe('bench');
+    emit({ task: 'serve', orchard_counters: described.variants[0].counters, load_average: os.loadavg().map((x) => +x.toFixed(2)) });
+  } finally {
+    await stop(bare);
+    await stop(peer);
+    await stop(orchard?.child);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,8 @@
+export { EventHub, formatPosition, parsePosition } from './event-hub.js';
+export type { EventHubOptions, TrainingStreamPosition } from './event-hub.js';
+export { tableStatusSource } from './status-sources.js';
+export type { StatusRow, StatusSource, StatusTableColumns } from './status-sources.js';
+export { openSse } from './sse.js';
+export type { SseConnection, SseOptions } from './sse.js';
+export { TERMINAL_TRAINING_STATUSES } from './types.js';
+export type { StatusChangeEvent, TrainingEndEvent, TrainingEvent, TrainingLogEvent, TrainingMetricEvent, TrainingStatusEvent } from './types.js';

@@ -1,0 +1,134 @@
+import type { AutoscalingInput, CreateEndpointInput, Endpoint, EndpointStatus, UpdateEndpointInput, VariantWeightInput } from '../serving/endpoints/index.js';
+import { OrchardApiError, type HttpClient } from './http.js';
+
+/** What a caller sends to create an endpoint; the server records who asked from the token. */
+export type CreateEndpointRequest = Omit<CreateEndpointInput, 'createdBy'>;
+
+/** What an invocation sends (SageMaker InvokeEndpoint). */
+export interface InvokeEndpointRequest {
+  /** CSV rows without the label, a JSON document or JSON Lines. */
+  body: string | Buffer | Uint8Array;
+  /** @default 'text/csv' */
+  contentType?: string;
+  /** The answer's type. @default the request's */
+  accept?: string;
+  /** Send to this variant whatever the weights (X-Amzn-SageMaker-Target-Variant). */
+  targetVariant?: string;
+}
+
+export interface InvokeEndpointResponse {
+  body: Buffer;
+  contentType: string;
+  /** X-Amzn-Invoked-Production-Variant. */
+  invokedVariant: string;
+  /** The body as text. */
+  text(): string;
+  /** The body parsed as JSON. */
+  json<T = unknown>(): T;
+}
+
+export interface WaitForEndpointOptions {
+  onUpdate?: (endpoint: Endpoint) => void;
+  /** @default 500 */
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+const SETTLED: ReadonlySet<EndpointStatus> = new Set(['InService', 'Failed']);
+
+/** Real-time endpoints: deploy, update, scale, invoke and delete. */
+export class EndpointsClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Starts deploying (status Creating); `waitFor` until InService. */
+  async create(input: CreateEndpointRequest): Promise<Endpoint> {
+    return this.http.request('POST', '/api/v1/endpoints', { body: input });
+  }
+
+  async list(filter: { status?: EndpointStatus; nameContains?: string; limit?: number; offset?: number } = {}): Promise<{ items: Endpoint[]; total: number }> {
+    return this.http.request('GET', '/api/v1/endpoints', { query: { ...filter } });
+  }
+
+  async describe(name: string): Promise<Endpoint> {
+    return this.http.request('GET', endpointPath(name));
+  }
+
+  /** Rolls out a new configuration blue/green (status Updating until it serves). */
+  async update(name: string, input: UpdateEndpointInput): Promise<Endpoint> {
+    return this.http.request('PATCH', endpointPath(name), { body: input });
+  }
+
+  /** Changes weights and instance counts in place (UpdateEndpointWeightsAndCapacities). */
+  async setWeights(name: string, variants: VariantWeightInput[]): Promise<Endpoint> {
+    return this.http.request('POST', `${endpointPath(name)}/weights`, { body: { variants } });
+  }
+
+  /** Autoscales a variant on invocations per instance per minute. */
+  async autoscale(name: string, input: AutoscalingInput): Promise<Endpoint> {
+    const { variant, ...policy } = input;
+    return this.http.request('PUT', `${endpointPath(name)}/variants/${encodeURIComponent(variant)}/autoscaling`, { body: policy });
+  }
+
+  async removeAutoscaling(name: string, variant: string): Promise<Endpoint> {
+    return this.http.request('DELETE', `${endpointPath(name)}/variants/${encodeURIComponent(variant)}/autoscaling`);
+  }
+
+  /** Starts deleting (status Deleting); `waitForDeletion` until it is gone. */
+  async delete(name: string): Promise<Endpoint> {
+    return this.http.request('DELETE', endpointPath(name));
+  }
+
+  /** Sends one request to the endpoint; a refusal throws OrchardApiError with its code (and status 429/503/504…). */
+  async invoke(name: string, request: InvokeEndpointRequest): Promise<InvokeEndpointResponse> {
+    const headers: Record<string, string> = { 'content-type': request.contentType ?? 'text/csv' };
+    if (request.accept) headers.accept = request.accept;
+    if (request.targetVariant) headers['x-amzn-sagemaker-target-variant'] = request.targetVariant;
+    const res = await this.http.raw('POST', `${endpointPath(name)}/invocations`, headers, request.body);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (!res.ok) {
+      let err: { code?: string; message?: string; details?: Record<string, unknown> } = {};
+      try {
+        err = JSON.parse(body.toString('utf8'));
+      } catch {
+        err = {};
+      }
+      throw new OrchardApiError(err.code ?? `HTTP_${res.status}`, err.message ?? `HTTP ${res.status}`, res.status, err.details);
+    }
+    return {
+      body,
+      contentType: res.headers.get('content-type') ?? '',
+      invokedVariant: res.headers.get('x-amzn-invoked-production-variant') ?? '',
+      text: () => body.toString('utf8'),
+      json: <T>() => JSON.parse(body.toString('utf8')) as T,
+    };
+  }
+
+  /** Polls until the endpoint is InService or Failed (a failure resolves: check `status`). */
+  async waitFor(name: string, options: WaitForEndpointOptions = {}): Promise<Endpoint> {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const endpoint = await this.describe(name);
+      options.onUpdate?.(endpoint);
+      if (SETTLED.has(endpoint.status)) return endpoint;
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+    }
+  }
+
+  /** Polls until the endpoint no longer exists. */
+  async waitForDeletion(name: string, options: { pollMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      try {
+        await this.describe(name);
+      } catch (err) {
+        if (err instanceof OrchardApiError && err.code === 'ORCH_ENDPOINT_NOT_FOUND') return;
+        throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+    }
+  }
+}
+
+function endpointPath(name: string): string {
+  return `/api/v1/endpoints/${encodeURIComponent(name)}`;
+}

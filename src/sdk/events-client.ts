@@ -1,0 +1,27 @@
+import type { StatusChangeEvent } from '../api/events/types.js';
+import { followEventStream, type EventStreamOptions } from './event-stream.js';
+import type { HttpClient } from './http.js';
+
+export interface PlatformEventsOptions extends EventStreamOptions {
+  /** First replay the current status of everything that changed after this time. */
+  since?: string | Date;
+}
+
+/** The platform-wide live feed: status changes of training jobs, transform jobs, … */
+export class EventsClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /**
+   * Every status change from now on (or from `since`), for as long as you read;
+   * reconnects by itself after a dropped connection.
+   * @example
+   * for await (const e of orchard.events.statusChanges()) console.log(e.kind, e.name, e.status);
+   */
+  async *statusChanges(options: PlatformEventsOptions = {}): AsyncGenerator<StatusChangeEvent> {
+    const { since, ...stream } = options;
+    const query = { since: since instanceof Date ? since.toISOString() : since };
+    for await (const message of followEventStream(this.http, '/api/v1/events', query, () => false, stream)) {
+      if (message.event === 'status') yield { type: 'status', ...JSON.parse(message.data) } as StatusChangeEvent;
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Child-process entry of one endpoint instance: a model server with SageMaker's
+ * inference contract on 127.0.0.1 — `GET /ping` (200 once the model is loaded) and
+ * `POST /invocations` (CSV, JSON or JSON Lines in; the Accept type out) — and the same
+ * invocations as frames on the router's channel (see protocol.ts).
+ *
+ * Plain `node:http` rather than the API's framework: it has two routes. Protocol with
+ * the parent: argv[2] is the JSON spec; once listening the server sends
+ * `{ type: 'listening', port }` over IPC, and it exits when the parent goes away (the
+ * IPC channel closes).
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { OrchardError, isOrchardError } from '../../core/index.js';
+import { openPredictor, type ServingPredictor } from '../predictor.js';
+import { acceptedType, decode, encode, InputError, mediaTypeOf } from './codecs.js';
+import { CHANNEL_FD, decodeRequest, encodeResponse, FrameReader, MODEL_LOAD_FAILED_EXIT, TEST_DELAY_HEADER, type ModelServerSpec } from './protocol.js';
+
+const JSON_TYPE = 'application/json';
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+function main(): void {
+  const spec = JSON.parse(process.argv[2]) as ModelServerSpec;
+  process.on('disconnect', () => process.exit(0));
+  openPredictor(spec.model).then(
+    (predictor) => {
+      serveChannel(spec, predictor);
+      listen(spec, predictor);
+    },
+    (err: unknown) => {
+      process.stderr.write(`model failed to load: ${(err as Error).message ?? err}\n`);
+      process.send?.({ type: 'failed', message: (err as Error).message ?? String(err) });
+      process.exit(MODEL_LOAD_FAILED_EXIT);
+    },
+  );
+}
+
+/** One invocation, whichever way it came. */
+async function answer(predictor: ServingPredictor, contentType: string | undefined, accept: string | undefined, body: Buffer): Promise<Answer> {
+  try {
+    const type = mediaTypeOf(contentType);
+    if (!type) {
+      throw new OrchardError('ORCH_API_UNSUPPORTED_MEDIA_TYPE', {
+        message: `Content-Type ${JSON.stringify(contentType ?? '')} is not supported; use text/csv, application/json or application/jsonlines`,
+      });
+    }
+    const responseType = acceptedType(accept || undefined, type);
+    if (!responseType) {
+      throw new OrchardError('ORCH_ENDPOINT_UNSUPPORTED_ACCEPT', { message: `Accept ${JSON.stringify(accept)} is not supported; use text/csv, application/json or application/jsonlines` });
+    }
+    let rows;
+    try {
+      rows = decode(type, body, predictor.numFeatures);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      throw new OrchardError('ORCH_ENDPOINT_BAD_INPUT', { message: err.message, details: err.row > 0 ? { row: err.row, numFeatures: predictor.numFeatures } : { numFeatures: predictor.numFeatures } });
+    }
+    const { values, outputsPerRow } = await predictor.predict(rows.features, rows.rows);
+    return { status: 200, contentType: responseType, body: encode(responseType, values, rows.rows, outputsPerRow) };
+  } catch (err) {
+    const e = isOrchardError(err) ? err : new OrchardError('ORCH_ENDPOINT_MODEL_ERROR', { message: `The model failed: ${(err as Error).message ?? err}` });
+    return { status: e.status, contentType: JSON_TYPE, body: JSON.stringify(e.toJSON()) };
+  }
+}
+
+/** The router's channel: frames in, frames out; answers of one event-loop turn leave in one write. */
+function serveChannel(spec: ModelServerSpec, predictor: ServingPredictor): void {
+  const channel = new net.Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+  const reader = new FrameReader();
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    channel.uncork();
+  };
+  const send = (id: number, a: Answer) => {
+    if (!corked) {
+      corked = true;
+      channel.cork();
+      setImmediate(uncork);
+    }
+    channel.write(encodeResponse({ id, ...a }));
+  };
+  channel.on('data', (chunk: Buffer) =>
+    reader.push(chunk, (frame) => {
+      const r = decodeRequest(frame);
+      const run = () => void answer(predictor, r.contentType, r.accept, r.body).then((a) => send(r.id, a));
+      if (spec.testDelays && r.delayMs > 0) setTimeout(run, r.delayMs);
+      else run();
+    }),
+  );
+  channel.on('error', () => process.exit(1));
+  channel.on('close', () => process.exit(0));
+}
+
+function listen(spec: ModelServerSpec, predictor: ServingPredictor): void {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/invocations') {
+      if (req.method === 'POST') invocations(spec, predictor, req, res);
+      else fail(res, new OrchardError('ORCH_API_METHOD_NOT_ALLOWED', { message: 'POST /invocations' }));
+    } else if (req.url === '/ping') {
+      res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': '20' });
+      res.end('{"status":"Healthy"}');
+    } else {
+      req.resume();
+      fail(res, new OrchardError('ORCH_API_NOT_FOUND', { message: 'GET /ping or POST /invocations' }));
+    }
+  });
+  server.keepAliveTimeout = 120_000;
+  server.listen(spec.port, spec.host, () => {
+    const address = server.address();
+    process.send?.({ type: 'listening', port: typeof address === 'object' && address ? address.port : spec.port });
+  });
+  process.on('SIGTERM', () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+  });
+}
+
+function invocations(spec: ModelServerSpec, predictor: ServingPredictor, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > spec.maxPayloadBytes) {
+    res.setHeader('connection', 'close');
+    fail(res, tooLarge(spec.maxPayloadBytes));
+    req.destroy();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > spec.maxPayloadBytes) {
+      res.setHeader('connection', 'close');
+      fail(res, tooLarge(spec.maxPayloadBytes));
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (res.headersSent) return;
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const run = () =>
+      void answer(predictor, req.headers['content-type'], req.headers.accept, body).then((a) => {
+        res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body) });
+        res.end(a.body);
+      });
+    const delay = spec.testDelays ? Number(req.headers[TEST_DELAY_HEADER] ?? 0) : 0;
+    if (delay > 0) setTimeout(run, delay);
+    else run();
+  });
+}
+
+function tooLarge(limit: number): OrchardError {
+  return new OrchardError('ORCH_API_BODY_TOO_LARGE', { message: `The request body is larger than ${limit} bytes`, details: { limit } });
+}
+
+function fail(res: http.ServerResponse, err: OrchardError): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(err.toJSON());
+  res.writeHead(err.status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+main();
