@@ -27,6 +27,9 @@ export interface InvocationHandlerOptions {
 export function invocationHandler(endpoints: EndpointService, auth: AuthService, options: InvocationHandlerOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (req.method !== 'POST') return false;
+    // Only bearer calls take the fast path; the studio's (session cookie and CSRF header)
+    // go through the framework's auth hook to the route below, which answers them alike.
+    if (!req.headers.authorization) return false;
     const url = req.url!;
     if (!url.startsWith(PREFIX)) return false;
     const q = url.indexOf('?');
