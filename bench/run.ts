@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   serve: () => import('./serve.bench.js'),
   hpo: () => import('./hpo.bench.js'),
   onnx: () => import('./onnx.bench.js'),
+  events: () => import('./events.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

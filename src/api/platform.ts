@@ -102,7 +102,6 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const experiments = new ExperimentService({ metadata, training });
     const tuning = new TuningService({ metadata, training, datasets });
     await startWorkers(core, config);
-    const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     // The platform feed's sources: one line per kind of thing with a status.
     const statusSources = [
       tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
@@ -127,6 +126,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       },
     );
     core.closers.push(() => endpoints.close());
+    const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
     log = (message) => app.log.warn(message);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.

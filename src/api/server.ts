@@ -50,13 +50,13 @@ export interface ApiOptions {
   logLevel: string;
   jsonBodyLimit: number;
   maxUploadBytes: number;
-  /** The built studio served at `/`; null serves none. @default dist/studio of this package */
-  studioDir?: string | null;
   /** How often live event streams read the metadata DB. @default 500 */
   eventsPollMs?: number;
   /** Comment lines on open event streams this often. @default 15000 */
   eventsHeartbeatMs?: number;
   endpointTestDelays?: boolean;
+  /** The built studio served at `/`; null serves none. @default dist/studio of this package */
+  studioDir?: string | null;
 }
 
 /** Builds the HTTP API (not listening yet): `/healthz`, everything under `/api/v1`, the studio at `/`. */

@@ -39,8 +39,6 @@ export interface OrchardOptions {
   attemptsDir?: string;
   /** Lease of a running attempt; a worker that stops heartbeating loses it after this long. @default 30000 */
   jobLeaseMs?: number;
-  /** How long a studio sign-in lasts. @default 43200000 (12 hours) */
-  sessionTtlMs?: number;
   /** How often live event streams (SSE) read the metadata DB while anyone listens. @default 500 */
   eventsPollMs?: number;
   /** A comment line on every open event stream this often (keeps proxies from closing it). @default 15000 */
@@ -58,6 +56,8 @@ export interface OrchardOptions {
    * model, for tests of timeouts and crashes). Never set it in production. @default false
    */
   endpointTestDelays?: boolean;
+  /** How long a studio sign-in lasts. @default 43200000 (12 hours) */
+  sessionTtlMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -76,7 +76,6 @@ export interface ResolvedConfig {
   readonly workers: number;
   readonly attemptsDir: string;
   readonly jobLeaseMs: number;
-  readonly sessionTtlMs: number;
   readonly eventsPollMs: number;
   readonly eventsHeartbeatMs: number;
   readonly endpointTimeoutMs: number;
@@ -84,6 +83,7 @@ export interface ResolvedConfig {
   readonly endpointAutoscaleIntervalMs: number;
   readonly endpointHealthIntervalMs: number;
   readonly endpointTestDelays: boolean;
+  readonly sessionTtlMs: number;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -105,7 +105,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     workers: env.ORCHARD_WORKERS ? Number(env.ORCHARD_WORKERS) : undefined,
     attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
     jobLeaseMs: env.ORCHARD_JOB_LEASE_MS ? Number(env.ORCHARD_JOB_LEASE_MS) : undefined,
-    sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
     eventsPollMs: env.ORCHARD_EVENTS_POLL_MS ? Number(env.ORCHARD_EVENTS_POLL_MS) : undefined,
     eventsHeartbeatMs: env.ORCHARD_EVENTS_HEARTBEAT_MS ? Number(env.ORCHARD_EVENTS_HEARTBEAT_MS) : undefined,
     endpointTimeoutMs: env.ORCHARD_ENDPOINT_TIMEOUT_MS ? Number(env.ORCHARD_ENDPOINT_TIMEOUT_MS) : undefined,
@@ -113,6 +112,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     endpointAutoscaleIntervalMs: env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS) : undefined,
     endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
+    sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
   };
 }
 
@@ -155,7 +155,6 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     workers,
     attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
     jobLeaseMs: positiveMs(options.jobLeaseMs ?? 30_000, 'ORCHARD_JOB_LEASE_MS'),
-    sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     eventsPollMs: positiveMs(options.eventsPollMs ?? 500, 'ORCHARD_EVENTS_POLL_MS'),
     eventsHeartbeatMs: positiveMs(options.eventsHeartbeatMs ?? 15_000, 'ORCHARD_EVENTS_HEARTBEAT_MS'),
     endpointTimeoutMs: positiveMs(options.endpointTimeoutMs ?? 60_000, 'ORCHARD_ENDPOINT_TIMEOUT_MS'),
@@ -163,6 +162,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     endpointAutoscaleIntervalMs: positiveMs(options.endpointAutoscaleIntervalMs ?? 15_000, 'ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS'),
     endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
     endpointTestDelays: options.endpointTestDelays ?? false,
+    sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     workDir: path.join(home, 'work'),
   });
 }

@@ -5,7 +5,7 @@ export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOpt
 export { EventsClient } from './events-client.js';
 export type { PlatformEventsOptions } from './events-client.js';
 export type { EventStreamOptions } from './event-stream.js';
-export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent } from '../api/events/types.js';
+export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent } from '../api/events/index.js';
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';

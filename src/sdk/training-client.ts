@@ -1,4 +1,4 @@
-import type { TrainingEvent } from '../api/events/types.js';
+import type { TrainingEvent } from '../api/events/index.js';
 import type { CreateTrainingJobInput, LogLine, TrainingJob, TrainingJobFilter, TrainingJobStatus } from '../training/index.js';
 import { followEventStream, type EventStreamOptions } from './event-stream.js';
 import { OrchardApiError, type HttpClient } from './http.js';

@@ -303,8 +303,8 @@ export const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('endpoints').execute();
-      },
     },
+  },
   '0010_sessions': {
     async up(db: Kysely<any>) {
       await db.schema
