@@ -61,6 +61,12 @@ async function wrk(url: string, lua: string, a: { duration: number; connections:
   return { rps: r.requests / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p90_ms: r.p90_us / 1000, p99_ms: r.p99_us / 1000, mean_ms: r.mean_us / 1000, non_2xx: r.non_2xx, errors: r.errors };
 }
 
+/** User + system CPU seconds a process has used (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -178,7 +184,21 @@ export async function run(args: string[]): Promise<void> {
     // Warm-up (JIT, connections) outside the measurement.
     for (const t of targets) await wrk(t.url, t.lua, { duration: 2, connections });
     const results = new Map<string, WrkResult[]>(targets.map((t) => [t.peer, []]));
-    for (let r = 0; r < repeat; r++) for (const t of targets) results.get(t.peer)!.push(await wrk(t.url, t.lua, { duration, connections }));
+    // CPU time of the platform and of the model server per request (where Orchard's cost goes).
+    const serverPid = (await sdk.endpoints.describe('bench')).variants[0].instances[0].pid!;
+    const cpu = { platform: 0, modelServer: 0, requests: 0 };
+    for (let r = 0; r < repeat; r++) {
+      for (const t of targets) {
+        const before = t.peer === 'orchard-endpoint' ? [cpuSeconds(orchard.child.pid!), cpuSeconds(serverPid)] : null;
+        const res = await wrk(t.url, t.lua, { duration, connections });
+        results.get(t.peer)!.push(res);
+        if (before) {
+          cpu.platform += cpuSeconds(orchard.child.pid!) - before[0];
+          cpu.modelServer += cpuSeconds(serverPid) - before[1];
+          cpu.requests += res.rps * duration;
+        }
+      }
+    }
 
     const summary: Record<string, WrkResult> = {};
     for (const t of targets) {
@@ -217,7 +237,12 @@ export async function run(args: string[]): Promise<void> {
       ratio_p99_by_round: oRuns.map((x, i) => +(x.p99_ms / fRuns[i].p99_ms).toFixed(2)),
     });
     const described = await sdk.endpoints.describe('bench');
-    emit({ task: 'serve', orchard_counters: described.variants[0].counters, load_average: os.loadavg().map((x) => +x.toFixed(2)) });
+    emit({
+      task: 'serve',
+      orchard_cpu_us_per_request: { platform: Math.round((cpu.platform / cpu.requests) * 1e6), model_server: Math.round((cpu.modelServer / cpu.requests) * 1e6) },
+      orchard_counters: described.variants[0].counters,
+      load_average: os.loadavg().map((x) => +x.toFixed(2)),
+    });
   } finally {
     await stop(bare);
     await stop(peer);

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
@@ -15,8 +16,11 @@ export function generateToken(): string {
  * Tokens are high-entropy random strings, so a plain sha256 is the right hash at rest:
  * a slow hash would only add latency to every request without adding security.
  */
+// The one-shot hash (Node 20.12+) is twice as fast as a Hash object, and every request hashes its token.
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', token, 'hex') : createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 // scrypt parameters per RFC 7914 §2's interactive-login guidance (N=2^15, r=8, p=1).

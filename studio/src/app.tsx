@@ -3,6 +3,7 @@ import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from 're
 import { Loading } from './components/ui';
 import { DatasetDetailPage } from './pages/dataset-detail';
 import { DatasetsPage } from './pages/datasets';
+import { EndpointDetailPage, EndpointsPage } from './pages/endpoints';
 import { ExperimentDetailPage, ExperimentsPage, RunsComparePage } from './pages/experiments';
 import { ModelDetailPage } from './pages/model-detail';
 import { ModelsPage } from './pages/models';
@@ -21,6 +22,7 @@ import { TransformNewPage } from './pages/transform-new';
 import { TransformsPage } from './pages/transforms';
 import { UsersPage } from './pages/users';
 import { SessionProvider, useSession } from './session';
+import type { Permission } from './api/types';
 
 export function App() {
   return (
@@ -32,16 +34,18 @@ export function App() {
   );
 }
 
-const NAV: { to: string; label: string; permission?: 'users:manage' }[] = [
-  { to: '/datasets', label: 'Datasets' },
-  { to: '/sql', label: 'SQL' },
-  { to: '/training-jobs', label: 'Training jobs' },
-  { to: '/tuning-jobs', label: 'Tuning jobs' },
-  { to: '/experiments', label: 'Experiments' },
-  { to: '/models', label: 'Models' },
-  { to: '/registry', label: 'Model registry' },
-  { to: '/transforms', label: 'Batch transforms' },
-  { to: '/tokens', label: 'API tokens' },
+/** The sidebar; each page shows only for roles that may read what it shows. */
+const NAV: { to: string; label: string; permission: Permission }[] = [
+  { to: '/datasets', label: 'Datasets', permission: 'datasets:read' },
+  { to: '/sql', label: 'SQL', permission: 'datasets:read' },
+  { to: '/training-jobs', label: 'Training jobs', permission: 'jobs:read' },
+  { to: '/tuning-jobs', label: 'Tuning jobs', permission: 'jobs:read' },
+  { to: '/experiments', label: 'Experiments', permission: 'jobs:read' },
+  { to: '/models', label: 'Models', permission: 'models:read' },
+  { to: '/registry', label: 'Model registry', permission: 'models:read' },
+  { to: '/endpoints', label: 'Endpoints', permission: 'endpoints:read' },
+  { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
+  { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
 ];
 
@@ -59,6 +63,8 @@ function Shell() {
     else main.current?.focus({ preventScroll: true });
   }, [location.pathname]);
 
+  // The first page the role may read (an invoker reads none but endpoints' tokens).
+  const home = NAV.find((n) => can(n.permission))?.to ?? '/tokens';
   if (!session) {
     return (
       <Routes>
@@ -93,7 +99,7 @@ function Shell() {
       </header>
       <nav id="sidebar" className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Main">
         <ul>
-          {NAV.filter((n) => !n.permission || can(n.permission)).map((n) => (
+          {NAV.filter((n) => can(n.permission)).map((n) => (
             <li key={n.to}>
               <NavLink to={n.to}>{n.label}</NavLink>
             </li>
@@ -102,8 +108,8 @@ function Shell() {
       </nav>
       <main id="main" ref={main} tabIndex={-1}>
         <Routes>
-          <Route path="/" element={<Navigate to="/datasets" replace />} />
-          <Route path="/sign-in" element={<Navigate to="/datasets" replace />} />
+          <Route path="/" element={<Navigate to={home} replace />} />
+          <Route path="/sign-in" element={<Navigate to={home} replace />} />
           <Route path="/datasets" element={<DatasetsPage />} />
           <Route path="/datasets/:name" element={<DatasetDetailPage />} />
           <Route path="/sql" element={<SqlPage />} />
@@ -120,6 +126,8 @@ function Shell() {
           <Route path="/models/:name" element={<ModelDetailPage />} />
           <Route path="/registry" element={<RegistryPage />} />
           <Route path="/registry/:group" element={<RegistryGroupPage />} />
+          <Route path="/endpoints" element={<EndpointsPage />} />
+          <Route path="/endpoints/:name" element={<EndpointDetailPage />} />
           <Route path="/transforms" element={<TransformsPage />} />
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />

@@ -56,6 +56,12 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await page.getByRole('heading', { name: 'Datasets', level: 1 }).waitFor();
   };
 
+  const endpointWeights = async (name: string): Promise<Record<string, number>> => {
+    const res = await fetch(new URL(`/api/v1/endpoints/${name}`, server.url), { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const e = (await res.json()) as { variants: { name: string; desiredWeight: number }[] };
+    return Object.fromEntries(e.variants.map((v) => [v.name, v.desiredWeight]));
+  };
+
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-'));
@@ -205,6 +211,44 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await context.close();
   });
 
+  it('a member deploys the model to an endpoint, invokes it from the page and sees the prediction', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, 'ann', 'correct horse');
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await page.getByText('Deploy a model').click();
+    await page.getByLabel('Endpoint name').fill('churn-live');
+    await page.getByLabel('Variant 1 model').selectOption('churn-xgb');
+    await page.getByRole('button', { name: 'Add variant' }).click();
+    await page.getByLabel('Variant 2 model').selectOption('churn-onnx');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.waitForURL(/\/endpoints\/churn-live$/);
+    await page.locator('.page-header [data-status="InService"]').waitFor({ timeout: 120_000 });
+
+    // Invoke with one CSV row (features only): the answer is a probability.
+    await page.getByLabel('Request body').fill('8.5,1.2,0.5,2');
+    await page.getByLabel('Target variant (optional)').selectOption('AllTraffic');
+    await page.getByRole('button', { name: 'Invoke' }).click();
+    await hasText(page.getByRole('status', { name: 'Invocation result' }), /HTTP 200 from AllTraffic/);
+    const prediction = Number((await page.locator('pre.prediction').textContent())!.trim());
+    expect(prediction).toBeGreaterThan(0.5);
+    expect(prediction).toBeLessThanOrEqual(1);
+    // The ONNX export of the same model answers the same.
+    await page.getByLabel('Target variant (optional)').selectOption('Variant2');
+    await page.getByRole('button', { name: 'Invoke' }).click();
+    await hasText(page.getByRole('status', { name: 'Invocation result' }), /HTTP 200 from Variant2/);
+    expect(Number((await page.locator('pre.prediction').textContent())!.trim())).toBeCloseTo(prediction, 4);
+
+    // Weights are edited in place; the live charts follow the counters.
+    await page.getByLabel('Weight of Variant2').fill('3');
+    await hasText(page.getByRole('row', { name: /Variant2/ }), /75%/);
+    await page.getByRole('button', { name: 'Apply weights and instances' }).click();
+    await expect.poll(async () => (await endpointWeights('churn-live'))['Variant2'], { timeout: 30_000 }).toBe(3);
+    await visible(page.getByRole('img', { name: /Invocations in the last minute, by variant/ }));
+    await hasText(page.getByRole('row', { name: /AllTraffic/ }), /ms/);
+    await shot(page, '19-endpoint');
+    await context.close();
+  });
+
   it('a member tunes xgboost, sees the best trial, and compares runs in the experiment', async () => {
     const { context, page } = await newPage();
     await signIn(page, 'ann', 'correct horse');
@@ -265,6 +309,13 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await visible(page.locator('.card-head [data-status="Approved"]'));
     await count(page.getByRole('button', { name: 'Approve' }), 0);
     await shot(page, '10-viewer-registry');
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await visible(page.getByRole('link', { name: 'churn-live' }));
+    await count(page.getByText('Deploy a model'), 0);
+    await page.getByRole('link', { name: 'churn-live' }).click();
+    await page.locator('main h1').waitFor();
+    await count(page.getByRole('button', { name: 'Invoke' }), 0);
+    await count(page.getByLabel('Weight of AllTraffic'), 0);
     // The page's own session, CSRF token included: the role, not the UI, is what refuses.
     const status = await page.evaluate(async () => {
       const s: any = await (await fetch('/api/v1/session')).json();
@@ -298,6 +349,20 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await page.getByRole('button', { name: 'Create token' }).click();
     await hasText(page.getByRole('status'), 'Copy it now');
     await shot(page, '12-tokens');
+
+    // Deleting a dataset version asks first, then the list no longer shows it.
+    const up = await fetch(new URL('/api/v1/datasets/scratch/versions', server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'text/csv' },
+      body: '1,2\n3,4\n',
+    });
+    expect(up.status).toBe(201);
+    await page.goto('/datasets/scratch');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete version' }).click();
+    await page.waitForURL(/\/datasets$/);
+    await visible(page.getByRole('link', { name: 'churn', exact: true }));
+    await count(page.getByRole('link', { name: 'scratch' }), 0);
     await context.close();
   });
 

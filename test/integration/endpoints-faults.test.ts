@@ -6,10 +6,10 @@ import { Orchard, type Endpoint } from '../../src/sdk/index.js';
 import { TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
+/** A process that runs (an exited one its dead parent has not reaped yet does not). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z';
   } catch {
     return false;
   }
@@ -158,5 +158,20 @@ describe('endpoint failures, load shedding, autoscaling and restarts (embedded m
       records += text.trim().split('\n').length;
     }
     expect(records).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stops its model servers when the platform is killed, and brings them back', async () => {
+    const pids = (await sdk.endpoints.list()).items.flatMap((e) => e.variants[0].instances.map((i) => i.pid!));
+    expect(pids).toHaveLength(4);
+    server.process.kill('SIGKILL');
+    await until('model servers gone with their parent', async () => pids.every((p) => !alive(p)), 15_000);
+    server = await startServer(env, home);
+    admin = { url: server.url, token: server.adminToken };
+    sdk = new Orchard(admin);
+    await until('endpoints back in service', async () => {
+      const items = (await sdk.endpoints.list()).items;
+      return items.every((e) => e.status === 'InService' && e.variants[0].currentInstances === e.variants[0].desiredInstances);
+    });
+    expect((await post('tiny')).status).toBe(200);
   });
 });

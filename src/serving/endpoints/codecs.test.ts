@@ -12,6 +12,18 @@ describe('inference payloads', () => {
     expect(Number.isNaN(features[4]) && Number.isNaN(features[5])).toBe(true);
   });
 
+  it('reads every number exactly as Number() does', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const fields: string[] = ['0', '-0', '.5', '5.', '+3', '1e5', '1E-7', '-2.5e+3', '123456789012345', '1234567890123456789', '0.000000000000000000000001234', '1e400', '0x1f', ' 7', '8 ', 'Infinity'];
+    for (let k = 0; k < 3000; k++) {
+      const v = (rand() - 0.5) * 10 ** Math.floor(rand() * 16 - 8);
+      fields.push(String(v), v.toPrecision(1 + Math.floor(rand() * 17)), v.toExponential(Math.floor(rand() * 12)), v.toFixed(Math.floor(rand() * 12)));
+    }
+    const { features } = decode('text/csv', buf(fields.join(',')), fields.length);
+    fields.forEach((f, i) => expect(features[i], f).toBe(Math.fround(Number(f))));
+  });
+
   it('refuses a bad row with its number', () => {
     const err = (fn: () => unknown) => {
       try {
@@ -24,6 +36,9 @@ describe('inference payloads', () => {
     expect(err(() => decode('text/csv', buf('1,2,3\n1,2\n'), 3))).toMatchObject({ row: 2, message: 'Row 2: expected 3 features, got 2' });
     expect(err(() => decode('text/csv', buf('0,1,2,3\n'), 3)).message).toMatch(/without the label/);
     expect(err(() => decode('text/csv', buf('1,2,3\n4,5,6\n7,x1,9\n'), 3))).toMatchObject({ row: 3, message: 'Row 3, column 2: "x1" is not a number' });
+    expect(err(() => decode('text/csv', buf('1,2,3,\n'), 3)).message).toBe('Row 1: expected 3 features, got 4 (send rows without the label column)');
+    expect(err(() => decode('text/csv', buf('1,2,3\n1,-,3\n'), 3)).message).toBe('Row 2, column 2: "-" is not a number');
+    expect(err(() => decode('text/csv', buf('1,2,3\n1,2e,3\n'), 3)).message).toBe('Row 2, column 2: "2e" is not a number');
     expect(err(() => decode('text/csv', buf('\n'), 3))).toMatchObject({ row: 0 });
     expect(err(() => decode('application/json', buf('{"instances":[[1,2,3],[1,"a",3]]}'), 3))).toMatchObject({ row: 2 });
     expect(err(() => decode('application/json', buf('{"rows":[]}'), 3)).message).toMatch(/instances/);

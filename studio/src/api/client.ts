@@ -2,7 +2,7 @@
  * One object per API area, each a few lines over the transport. A new area (endpoints,
  * tuning jobs, experiments) is one more block here plus its types in types.ts.
  */
-import { apiUrl, del, get, patch, post, upload } from './http';
+import { apiUrl, del, get, patch, post, rawPost, request, upload } from './http';
 import type {
   AlgorithmInfo,
   ApprovalStatus,
@@ -10,7 +10,11 @@ import type {
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   CreateTuningJobRequest,
+  CreateEndpointRequest,
   DatasetFormat,
+  Endpoint,
+  UpdateEndpointInput,
+  VariantWeightInput,
   Experiment,
   ExperimentDetail,
   Run,
@@ -149,4 +153,29 @@ export const experimentsApi = {
   runs: (q: { experiment?: string; filter?: string; sort?: string; limit?: number }, signal?: AbortSignal) => get<Page<Run>>('/runs', q, signal),
   run: (name: string, signal?: AbortSignal) => get<RunDetail>(`/runs/${enc(name)}`, undefined, signal),
   compare: (names: string[], signal?: AbortSignal) => get<RunComparison>('/runs/compare', { names: names.join(',') }, signal),
+};
+
+export interface InvocationResult {
+  status: number;
+  contentType: string;
+  variant: string | null;
+  body: string;
+  /** Round trip as the browser saw it. */
+  latencyMs: number;
+}
+
+export const endpointsApi = {
+  list: (signal?: AbortSignal) => get<Page<Endpoint>>('/endpoints', undefined, signal),
+  describe: (name: string, signal?: AbortSignal) => get<Endpoint>(`/endpoints/${enc(name)}`, undefined, signal),
+  create: (input: CreateEndpointRequest) => post<Endpoint>('/endpoints', input),
+  update: (name: string, input: UpdateEndpointInput) => request<Endpoint>('PATCH', `/endpoints/${enc(name)}`, { body: input }),
+  setWeights: (name: string, variants: VariantWeightInput[]) => post<Endpoint>(`/endpoints/${enc(name)}/weights`, { variants }),
+  remove: (name: string) => del<Endpoint>(`/endpoints/${enc(name)}`),
+  /** SageMaker InvokeEndpoint: the body goes to the model as it is; the answer comes back as text. */
+  invoke: async (name: string, body: string, contentType: string, targetVariant?: string): Promise<InvocationResult> => {
+    const started = performance.now();
+    const res = await rawPost(`/endpoints/${enc(name)}/invocations`, body, { 'content-type': contentType, accept: contentType, ...(targetVariant ? { 'x-amzn-sagemaker-target-variant': targetVariant } : {}) });
+    const text = await res.text();
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', variant: res.headers.get('x-amzn-invoked-production-variant'), body: text, latencyMs: performance.now() - started };
+  },
 };

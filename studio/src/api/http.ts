@@ -126,3 +126,14 @@ function parse<T>(status: number, text: string, path: string): T {
   if (status === 401 && path !== '/session') for (const listener of signedOutListeners) listener();
   throw new ApiError(err.code ?? `HTTP_${status}`, err.message ?? `HTTP ${status}`, status, err.details);
 }
+
+/** A write whose body and answer are not JSON (endpoint invocations); the caller reads the response. */
+export async function rawPost(path: string, body: string, extraHeaders: Record<string, string>): Promise<Response> {
+  try {
+    const res = await fetch(apiUrl(path), { method: 'POST', credentials: 'same-origin', headers: headers('POST', extraHeaders), body });
+    if (res.status === 401) for (const listener of signedOutListeners) listener();
+    return res;
+  } catch {
+    throw new ApiError('ORCH_CLIENT_UNREACHABLE', 'Cannot reach the Orchard server', 0);
+  }
+}

@@ -1,4 +1,5 @@
-import { Link, useParams, useSearchParams } from 'react-router';
+import { useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { datasetsApi } from '../api/client';
 import type { DatasetColumn } from '../api/types';
 import { useResource } from '../api/use-resource';
@@ -6,6 +7,7 @@ import { Histogram } from '../charts/bar-chart';
 import { DataGrid } from '../components/data-grid';
 import { formatBytes, formatNumber, formatTime } from '../components/format';
 import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { Can } from '../session';
 
 export function DatasetDetailPage() {
   const { name = '' } = useParams();
@@ -17,6 +19,8 @@ export function DatasetDetailPage() {
   const detail = useResource((signal) => datasetsApi.describe(ref, signal), [ref]);
   const preview = useResource((signal) => datasetsApi.preview(ref, 50, signal), [ref]);
   const d = detail.data;
+  const navigate = useNavigate();
+  const [removeError, setRemoveError] = useState<unknown>(null);
 
   return (
     <>
@@ -41,10 +45,25 @@ export function DatasetDetailPage() {
             <Link className="button secondary" to={`/sql?q=${encodeURIComponent(`SELECT * FROM "${name}" LIMIT 100`)}`}>
               Query in SQL
             </Link>
+            {d && (
+              <Can permission="datasets:write">
+                <button
+                  type="button"
+                  className="danger secondary"
+                  onClick={() => {
+                    if (window.confirm(`Delete ${ref}? It can be restored with \`orchard datasets restore ${ref}\`.`)) {
+                      datasetsApi.remove(ref).then(() => navigate('/datasets'), setRemoveError);
+                    }
+                  }}
+                >
+                  Delete version
+                </button>
+              </Can>
+            )}
           </>
         }
       />
-      <ErrorBanner error={versions.error ?? detail.error} />
+      <ErrorBanner error={versions.error ?? detail.error ?? removeError} />
       {!d ? (
         !detail.error && <Loading />
       ) : (

@@ -5,8 +5,9 @@ import { useResource } from '../api/use-resource';
 import { formatTime } from '../components/format';
 import { Card, ErrorBanner, Field, Loading, PageHeader } from '../components/ui';
 import { useSession } from '../session';
+// The server's role list (a constant with no imports), so a new role shows up here too.
+import { ROLES } from '../../../src/auth/roles';
 
-const ROLES: Role[] = ['admin', 'member', 'labeler', 'viewer'];
 
 export function UsersPage() {
   const { can } = useSession();
