@@ -3,7 +3,7 @@
  *
  * An invocation is the one request the platform handles thousands of times a second,
  * and the framework's per-request work (routing, hooks, a logger per request, reply
- * objects) was a fifth of its cost. This handler keeps the route's contract exactly —
+ * objects) was a large share of its cost (bench/RESULTS.md, serve). This handler keeps the route's contract exactly —
  * same authentication and `endpoints:invoke` permission, same 6 MB limit, same coded
  * JSON errors — and hands anything it does not recognise (a malformed name) to the
  * framework's route, which answers as every other route does.
@@ -70,7 +70,7 @@ function send(res: ServerResponse, result: InvokeResult): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(result.status, { 'content-type': result.contentType, 'content-length': result.body.length, 'x-amzn-invoked-production-variant': result.variant });
   // A small body as a (byte-for-byte latin1) string goes out with the headers in one write
-  // instead of a two-buffer writev: a tenth less CPU per invocation, measured.
+  // instead of a two-buffer writev; the socket write is the largest single cost here.
   if (result.body.length <= 16_384) res.end(result.body.toString('latin1'), 'latin1');
   else res.end(result.body);
 }
