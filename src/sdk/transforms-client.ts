@@ -1,5 +1,6 @@
 import type { CreateTransformJobInput, TransformJob, TransformJobStatus } from '../serving/transform/index.js';
 import type { HttpClient } from './http.js';
+import { pollUntilDone, type PollOptions } from './poll.js';
 
 /** What a caller sends to create a transform job; the server records who asked from the token. */
 export type CreateTransformJobRequest = Omit<CreateTransformJobInput, 'createdBy'>;
@@ -27,13 +28,7 @@ export class TransformsClient {
   }
 
   /** Polls until the job ends and returns its final state (a failed job resolves: check `status`). */
-  async waitFor(name: string, options: { onUpdate?: (job: TransformJob) => void; pollMs?: number; signal?: AbortSignal } = {}): Promise<TransformJob> {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const job = await this.describe(name);
-      options.onUpdate?.(job);
-      if (TERMINAL.has(job.status)) return job;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
-    }
+  async waitFor(name: string, options: PollOptions<TransformJob> = {}): Promise<TransformJob> {
+    return pollUntilDone(() => this.describe(name), TERMINAL, options);
   }
 }

@@ -1,5 +1,6 @@
 import type { CreateTuningJobInput, TuningJob, TuningJobStatus } from '../tuning/index.js';
 import type { HttpClient } from './http.js';
+import { pollUntilDone, type PollOptions } from './poll.js';
 
 /** What a caller sends to create a tuning job; the server records who asked from the token. */
 export type CreateTuningJobRequest = Omit<CreateTuningJobInput, 'createdBy'>;
@@ -27,13 +28,7 @@ export class TuningClient {
   }
 
   /** Polls until the tuning job ends and returns its final state (check `status`). */
-  async waitFor(name: string, options: { onUpdate?: (job: TuningJob) => void; pollMs?: number; signal?: AbortSignal } = {}): Promise<TuningJob> {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const job = await this.describe(name);
-      options.onUpdate?.(job);
-      if (TERMINAL.has(job.status)) return job;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
-    }
+  async waitFor(name: string, options: PollOptions<TuningJob> = {}): Promise<TuningJob> {
+    return pollUntilDone(() => this.describe(name), TERMINAL, options);
   }
 }

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { CreateTrainingJobInput, TrainingJobFilter, TrainingJobStatus, TrainingService } from '../../training/index.js';
 import { principalOf } from '../auth-hook.js';
+import { metricDefinitions, stringMap } from './schemas.js';
 
 const STATUSES: TrainingJobStatus[] = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
 /** SageMaker's TrainingJobName: 1–63 alphanumerics, hyphens only between them. */
 const jobName = { type: 'string', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9](-*[A-Za-z0-9])*$' } as const;
 const nameParams = { type: 'object', required: ['name'], properties: { name: jobName } } as const;
-const stringMap = (maxValue: number, maxProperties: number) =>
-  ({ type: 'object', additionalProperties: { type: 'string', maxLength: maxValue }, maxProperties }) as const;
 
 /** The create body: everything a user may ask for; `createdBy` comes from the caller's token. */
 const createBody = {
@@ -32,16 +31,7 @@ const createBody = {
     // SageMaker's MaxRuntimeInSeconds ceiling: 28 days.
     maxRuntimeSeconds: { type: 'integer', minimum: 1, maximum: 2_419_200 },
     maxRetries: { type: 'integer', minimum: 0, maximum: 30 },
-    metricDefinitions: {
-      type: 'array',
-      maxItems: 40,
-      items: {
-        type: 'object',
-        required: ['name', 'regex'],
-        additionalProperties: false,
-        properties: { name: { type: 'string', minLength: 1, maxLength: 255 }, regex: { type: 'string', minLength: 1, maxLength: 500 } },
-      },
-    },
+    metricDefinitions,
     tags: stringMap(256, 50),
     experiment: jobName,
   },

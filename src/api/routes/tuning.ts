@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { CreateTuningJobInput, TuningJobStatus, TuningService } from '../../tuning/index.js';
 import { MAX_JOBS, MAX_PARALLEL } from '../../tuning/index.js';
 import { principalOf } from '../auth-hook.js';
+import { metricDefinitions, stringMap } from './schemas.js';
 
 const STATUSES: TuningJobStatus[] = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
 const tuningName = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9](-*[A-Za-z0-9])*$' } as const;
 const nameParams = { type: 'object', required: ['name'], properties: { name: tuningName } } as const;
-const stringMap = (maxLength: number, maxProperties: number) => ({ type: 'object', additionalProperties: { type: 'string', maxLength }, maxProperties }) as const;
 
 const createBody = {
   type: 'object',
@@ -61,16 +61,7 @@ const createBody = {
     channels: { type: 'object', additionalProperties: { type: 'string', minLength: 1, maxLength: 200 }, minProperties: 1, maxProperties: 20 },
     maxRuntimeSeconds: { type: 'integer', minimum: 1, maximum: 2_419_200 },
     maxRetries: { type: 'integer', minimum: 0, maximum: 30 },
-    metricDefinitions: {
-      type: 'array',
-      maxItems: 40,
-      items: {
-        type: 'object',
-        required: ['name', 'regex'],
-        additionalProperties: false,
-        properties: { name: { type: 'string', minLength: 1, maxLength: 255 }, regex: { type: 'string', minLength: 1, maxLength: 500 } },
-      },
-    },
+    metricDefinitions,
     tags: stringMap(256, 50),
   },
 } as const;
