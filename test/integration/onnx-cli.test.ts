@@ -50,6 +50,37 @@ save(helper.make_graph([helper.make_node('Identity', ['s'], ['t'])], 'strings', 
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+/** What gemm.onnx computes for one row, by hand from its weights. */
+const gemm = (x: number[]) => sigmoid(x.reduce((s, v, j) => s + v * W[j], B));
+/** What classifier.onnx's probabilities are for one row: softmax over the two classes' scores. */
+const classProbabilities = (x: number[]) => {
+  const z = [0, 1].map((c) => x.reduce((s, v, j) => s + v * CW[c * 4 + j], CB[c]));
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  return e.map((v) => v / (e[0] + e[1]));
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Every value within 1e-5 of what was computed by hand, row by row. */
+function expectClose(got: number[][], want: number[][], what: string): void {
+  expect(got.map((r) => r.length), what).toEqual(want.map((r) => r.length));
+  got.forEach((r, i) => r.forEach((v, j) => expect(Math.abs(v - want[i][j]), `${what}: row ${i + 1}, value ${j + 1} is ${v}, not ${want[i][j]}`).toBeLessThanOrEqual(1e-5)));
+}
+
+/** CSV predictions (one line per row, `,` between a row's values) as numbers. */
+const csvValues = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map(Number));
 
 describe.each(backends)('ONNX models through the CLI on $name', (backend) => {
   let server: RunningServer;
@@ -79,6 +110,34 @@ describe.each(backends)('ONNX models through the CLI on $name', (backend) => {
     await server?.stop();
     await teardown?.();
   });
+
+  /** A raw HTTP invocation, as curl would make it. */
+  const invoke = (name: string, body: string, contentType: string, accept?: string) =>
+    fetch(`${admin.url}/api/v1/endpoints/${name}/invocations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': contentType, ...(accept ? { accept } : {}) },
+      body,
+    });
+
+  /** Deploys a model with `--model` and waits until it is in service; returns the endpoint's instance pids. */
+  async function deploy(endpoint: string, model: string): Promise<number[]> {
+    const res = await cli(['endpoints', 'create', endpoint, '--model', model, '--wait', '--json'], admin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ name: endpoint, status: 'InService', failureReason: null });
+    expect(res.json.variants.map((v: any) => [v.name, v.model, v.currentInstances, v.instances.map((i: any) => i.status)])).toEqual([['AllTraffic', model, 1, ['InService']]]);
+    return res.json.variants.flatMap((v: any) => v.instances.map((i: any) => i.pid as number));
+  }
+
+  /** Deletes an endpoint through the CLI and checks it is gone and its model server stopped. */
+  async function undeploy(endpoint: string, pids: number[]): Promise<void> {
+    const res = await cli(['endpoints', 'delete', endpoint, '--wait', '--json'], admin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    await expect(new Orchard(admin).endpoints.describe(endpoint)).rejects.toMatchObject({ code: 'ORCH_ENDPOINT_NOT_FOUND' });
+    const after = await invoke(endpoint, '0,0,0,0\n', 'text/csv');
+    expect(after.status).toBe(404);
+    expect(((await after.json()) as { code: string }).code).toBe('ORCH_ENDPOINT_NOT_FOUND');
+    for (const pid of pids) expect(alive(pid), `model server ${pid}`).toBe(false);
+  }
 
   async function transformed(model: string, output: string): Promise<Record<string, unknown>[]> {
     const res = await cli(['transform', '--model', model, '--input', 'tr', '--output', output, '--input-filter', '$[1:]', '--shard-rows', '300', '--wait', '--json'], admin);
@@ -128,6 +187,119 @@ describe.each(backends)('ONNX models through the CLI on $name', (backend) => {
       expect(Number(r.prediction_1)).toBeCloseTo(p1, 5);
       expect(Number(r.prediction_0) + Number(r.prediction_1)).toBeCloseTo(1, 5);
     });
+  });
+
+  it('deploys an ONNX model made elsewhere to an endpoint that answers the CLI, the SDK and HTTP as its weights say', async () => {
+    const created = await cli(['models', 'create', 'gemm-ep', '--onnx', path.join(dir, 'gemm.onnx'), '--json'], admin);
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    expect(created.json).toMatchObject({ format: 'onnx', lineage: { source: 'upload' }, onnx: { serving: { input: 'x', output: 'y', numFeatures: 4 } } });
+    const pids = await deploy('onnx-gemm', 'gemm-ep');
+    expect(pids.every((p) => p > 0 && alive(p))).toBe(true);
+
+    const xs = rows.slice(0, 12).map((r) => r.slice(1));
+    const want = xs.map((x) => [gemm(x)]);
+    const csvBody = xs.map((x) => x.join(',')).join('\n') + '\n';
+    const sdk = new Orchard(admin);
+
+    // The CLI: CSV on standard input, then a JSON body.
+    const viaCli = await cli(['endpoints', 'invoke', 'onnx-gemm'], { ...admin, input: csvBody });
+    expect(viaCli.code, viaCli.stderr).toBe(0);
+    expect(viaCli.stderr).toContain('variant AllTraffic');
+    expectClose(csvValues(viaCli.stdout), want, 'CLI, CSV');
+    const cliJson = await cli(['endpoints', 'invoke', 'onnx-gemm', '--body', JSON.stringify({ instances: xs.slice(0, 3) }), '--content-type', 'application/json', '--json'], admin);
+    expect(cliJson.code, cliJson.stdout + cliJson.stderr).toBe(0);
+    expect(cliJson.json).toMatchObject({ variant: 'AllTraffic', contentType: 'application/json' });
+    expectClose(
+      JSON.parse(cliJson.json.body).predictions.map((p: number) => [p]),
+      want.slice(0, 3),
+      'CLI, JSON',
+    );
+
+    // The SDK: CSV, JSON instances, one JSON row answered as CSV, and JSON Lines out.
+    const sdkCsv = await sdk.endpoints.invoke('onnx-gemm', { body: csvBody });
+    expect([sdkCsv.contentType, sdkCsv.invokedVariant]).toEqual(['text/csv', 'AllTraffic']);
+    expectClose(csvValues(sdkCsv.text()), want, 'SDK, CSV');
+    const sdkJson = await sdk.endpoints.invoke('onnx-gemm', { body: JSON.stringify({ instances: xs }), contentType: 'application/json' });
+    expect(sdkJson.contentType).toBe('application/json');
+    expectClose(
+      sdkJson.json<{ predictions: number[] }>().predictions.map((p) => [p]),
+      want,
+      'SDK, JSON',
+    );
+    const single = await sdk.endpoints.invoke('onnx-gemm', { body: JSON.stringify({ features: xs[0] }), contentType: 'application/json', accept: 'text/csv' });
+    expectClose(csvValues(single.text()), want.slice(0, 1), 'SDK, one JSON row');
+    const lines = await sdk.endpoints.invoke('onnx-gemm', { body: csvBody, accept: 'application/jsonlines' });
+    expectClose(
+      lines
+        .text()
+        .trim()
+        .split('\n')
+        .map((l) => [JSON.parse(l).prediction]),
+      want,
+      'SDK, JSON Lines out',
+    );
+
+    // Raw HTTP, as any client calls it.
+    const httpCsv = await invoke('onnx-gemm', csvBody, 'text/csv');
+    expect(httpCsv.status).toBe(200);
+    expect(httpCsv.headers.get('content-type')).toBe('text/csv');
+    expect(httpCsv.headers.get('x-amzn-invoked-production-variant')).toBe('AllTraffic');
+    expectClose(csvValues(await httpCsv.text()), want, 'HTTP, CSV');
+    const httpJson = await invoke('onnx-gemm', JSON.stringify({ instances: xs }), 'application/json');
+    expect(httpJson.status).toBe(200);
+    expect(httpJson.headers.get('content-type')).toBe('application/json');
+    expectClose(
+      ((await httpJson.json()) as { predictions: number[] }).predictions.map((p) => [p]),
+      want,
+      'HTTP, JSON',
+    );
+
+    // A row of the wrong width is the caller's mistake, with the endpoints' stable code, whatever the way in.
+    const short = await invoke('onnx-gemm', `${xs[0].join(',')}\n${xs[1].slice(0, 3).join(',')}\n`, 'text/csv');
+    const shortBody = (await short.json()) as { code: string; message: string; details: { row: number; numFeatures: number } };
+    expect(short.status, JSON.stringify(shortBody)).toBe(400);
+    expect(shortBody).toMatchObject({ code: 'ORCH_ENDPOINT_BAD_INPUT', details: { row: 2, numFeatures: 4 } });
+    expect(shortBody.message).toMatch(/^Row 2: expected 4 features, got 3/);
+    const wide = await invoke('onnx-gemm', JSON.stringify({ instances: [xs[0], [1, ...xs[1]]] }), 'application/json');
+    const wideBody = (await wide.json()) as { code: string; message: string };
+    expect(wide.status, JSON.stringify(wideBody)).toBe(400);
+    expect(wideBody.code).toBe('ORCH_ENDPOINT_BAD_INPUT');
+    expect(wideBody.message).toMatch(/^Row 2: expected 4 features, got 5 \(send rows without the label column\)/);
+    await expect(sdk.endpoints.invoke('onnx-gemm', { body: '1,2\n' })).rejects.toMatchObject({ code: 'ORCH_ENDPOINT_BAD_INPUT', status: 400 });
+    const cliBad = await cli(['endpoints', 'invoke', 'onnx-gemm', '--body', '1,2,3,4,5,6\n', '--json'], admin);
+    expect(cliBad.code).not.toBe(0);
+    expect(cliBad.json?.code, cliBad.stdout + cliBad.stderr).toBe('ORCH_ENDPOINT_BAD_INPUT');
+    // The model server is still the same one, and still right.
+    expectClose(csvValues((await sdk.endpoints.invoke('onnx-gemm', { body: csvBody })).text()), want, 'SDK, CSV after refusals');
+    expect((await sdk.endpoints.describe('onnx-gemm')).variants[0].instances.map((i) => i.pid)).toEqual(pids);
+
+    await undeploy('onnx-gemm', pids);
+  });
+
+  it('deploys an outside classifier to an endpoint that answers both class probabilities per row', async () => {
+    const created = await cli(['models', 'create', 'clf-ep', '--onnx', path.join(dir, 'classifier.onnx'), '--json'], admin);
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    const pids = await deploy('onnx-clf', 'clf-ep');
+
+    const xs = rows.slice(20, 28).map((r) => r.slice(1));
+    const want = xs.map(classProbabilities);
+    const csvBody = xs.map((x) => x.join(',')).join('\n') + '\n';
+    const viaCli = await cli(['endpoints', 'invoke', 'onnx-clf'], { ...admin, input: csvBody });
+    expect(viaCli.code, viaCli.stderr).toBe(0);
+    expectClose(csvValues(viaCli.stdout), want, 'CLI, CSV');
+    const sdkJson = await new Orchard(admin).endpoints.invoke('onnx-clf', { body: JSON.stringify({ instances: xs }), contentType: 'application/json' });
+    expectClose(sdkJson.json<{ predictions: number[][] }>().predictions, want, 'SDK, JSON');
+    const httpCsv = await invoke('onnx-clf', csvBody, 'text/csv');
+    expect(httpCsv.status).toBe(200);
+    expectClose(csvValues(await httpCsv.text()), want, 'HTTP, CSV');
+    const httpJson = await invoke('onnx-clf', JSON.stringify({ instances: xs }), 'application/json');
+    expect(httpJson.status).toBe(200);
+    expectClose(((await httpJson.json()) as { predictions: number[][] }).predictions, want, 'HTTP, JSON');
+    const bad = await invoke('onnx-clf', '0.5,0.5\n', 'text/csv');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { code: string }).code).toBe('ORCH_ENDPOINT_BAD_INPUT');
+
+    await undeploy('onnx-clf', pids);
   });
 
   it('refuses a broken or unservable ONNX file with ORCH_MODEL_INVALID and registers nothing', async () => {
