@@ -74,7 +74,7 @@ export async function buildBins(
   const nc = WorkerPool.shared(Int32Array, cols);
   const stride = Math.ceil(cols / 4) * 4;
   const rowMajor = pool.alloc(Uint8Array, rows * stride);
-  const colMajor = WorkerPool.shared(Uint8Array, rows * cols);
+  const colMajor = pool.alloc(Uint8Array, rows * cols);
   for (const [name, a] of Object.entries({ binFeatures: shared, sample, cutTable: tbl, cutCount: nc, bins: rowMajor, binsT: colMajor })) {
     pool.share(name, a);
   }

@@ -11,7 +11,11 @@
  * - gh: float32 pairs (g, h) per row.
  * - hist: float64 pairs (G, H) per (feature, bin), 256 bins per feature; bin 255 holds
  *   missing values.
- * - tasks: int32 records; a thread handles its slice `[t/T, (t+1)/T)` of each task's rows.
+ * - rows: the row ids of the tree being grown live in two buffers (`rowsA`, `rowsB`). A
+ *   node's rows are T segments, one per thread, all in one of the buffers: thread t only
+ *   ever reads and writes its own segments, and a split writes the children into the
+ *   other buffer at the same positions, so rows are never gathered between threads.
+ * - tasks: int32 records that start with the node's T segments (begin, end pairs).
  */
 
 /**
@@ -160,8 +164,9 @@ export function kBinRows(
 }
 
 /**
- * Histogram of the rows of each task (records of 3: begin, end, slot) for thread t of T,
- * into `hist` at slot*W*2048 (zeroed here first). `words` views the row-major bin matrix
+ * Histogram of the rows of each task for thread t of T, into `hist` at slot*W*2048
+ * (zeroed here first). Task records (2T + 2): the node's segments, the slot, and the
+ * buffer holding its rows (0: rowsA, 1: rowsB). `words` views the row-major bin matrix
  * as uint32, W words (4 features) per row: one load per 4 bins is ~1.5x faster in V8
  * than byte loads. When `wasm` is the kernel of wasm.ts (all arrays then live in its
  * memory), the rows are accumulated there instead, ~2.5x faster than the loop below.
@@ -170,7 +175,8 @@ export function kBuildHist(
   words: Uint32Array,
   W: number,
   gh: Float32Array,
-  rows: Uint32Array,
+  rowsA: Uint32Array,
+  rowsB: Uint32Array,
   tasks: Int32Array,
   nTasks: number,
   t: number,
@@ -180,14 +186,13 @@ export function kBuildHist(
   wasm: ((words: number, W: number, gh: number, rows: number, a: number, z: number, hist: number) => void) | number,
 ): void {
   const size = W * 2048;
+  const R = 2 * T + 2;
   for (let k = 0; k < nTasks; k++) {
-    const b = tasks[k * 3];
-    const e = tasks[k * 3 + 1];
-    const off = (slotBase + tasks[k * 3 + 2]) * size;
+    const a = tasks[k * R + 2 * t];
+    const z = tasks[k * R + 2 * t + 1];
+    const off = (slotBase + tasks[k * R + 2 * T]) * size;
+    const rows = tasks[k * R + 2 * T + 1] === 1 ? rowsB : rowsA;
     hist.fill(0, off, off + size);
-    const len = e - b;
-    const a = b + Math.floor((len * t) / T);
-    const z = b + Math.floor((len * (t + 1)) / T);
     if (typeof wasm === 'function') {
       // All arrays live in the kernel's wasm memory (see wasm.ts): same layout, byte offsets.
       wasm(words.byteOffset, W, gh.byteOffset, rows.byteOffset, a, z, hist.byteOffset + off * 8);
@@ -262,32 +267,41 @@ export function kBuildHist(
 }
 
 /**
- * Splits the rows of each task (records of 5: begin, end, feature, splitBin,
- * defaultLeft), reading the column-major bins `binsT` of N rows, for thread t of T: rows with bin <= splitBin (or missing and
- * defaultLeft) are written forward from the slice start into `dst`, the others
- * backward from the slice end. The left count goes to counts[k*T + t].
+ * Splits thread t's segment of each task's rows, reading the column-major bins `binsT`
+ * of N rows. Task records (2T + 4): the node's segments, feature, splitBin, defaultLeft,
+ * and the buffer holding its rows. Rows with bin <= splitBin (or missing and
+ * defaultLeft) are written forward from the segment's start into the other buffer, the
+ * others backward from its end; the left count goes to counts[k*T + t]. `wasm`: as in
+ * kBuildHist (the kernel of wasm.ts when all arrays live in its memory).
  */
 export function kPartition(
   binsT: Uint8Array,
   N: number,
-  src: Uint32Array,
-  dst: Uint32Array,
+  rowsA: Uint32Array,
+  rowsB: Uint32Array,
   tasks: Int32Array,
   nTasks: number,
   t: number,
   T: number,
   counts: Int32Array,
+  wasm: ((col: number, src: number, dst: number, a: number, z: number, split: number, missLeft: number) => number) | number,
 ): void {
+  const R = 2 * T + 4;
   for (let k = 0; k < nTasks; k++) {
-    const b = tasks[k * 5];
-    const e = tasks[k * 5 + 1];
-    const f = tasks[k * 5 + 2];
-    const split = tasks[k * 5 + 3];
-    const missLeft = tasks[k * 5 + 4] === 1 ? 1 : 0;
+    const a = tasks[k * R + 2 * t];
+    const z = tasks[k * R + 2 * t + 1];
+    const f = tasks[k * R + 2 * T];
+    const split = tasks[k * R + 2 * T + 1];
+    const missLeft = tasks[k * R + 2 * T + 2] === 1 ? 1 : 0;
+    const fromB = tasks[k * R + 2 * T + 3] === 1;
+    const src = fromB ? rowsB : rowsA;
+    const dst = fromB ? rowsA : rowsB;
     const col = f * N;
-    const len = e - b;
-    const a = b + Math.floor((len * t) / T);
-    const z = b + Math.floor((len * (t + 1)) / T);
+    if (typeof wasm === 'function') {
+      // All arrays live in the kernel's wasm memory (see wasm.ts): byte offsets.
+      counts[k * T + t] = wasm(binsT.byteOffset + col, src.byteOffset, dst.byteOffset, a, z, split, missLeft);
+      continue;
+    }
     let l = a;
     let rr = z - 1;
     // Branchless (the direction is a coin flip for the branch predictor): each row is
@@ -365,9 +379,13 @@ export function kGradients(
   }
 }
 
-/** Adds leaf values to margins: records of 3 (begin, end, leaf index) over `rows`. */
+/**
+ * Adds leaf values to margins for thread t's segment of each task. Task records
+ * (2T + 2): the leaf's segments, its index in `leafValues`, and the buffer of its rows.
+ */
 export function kAddLeaves(
-  rows: Uint32Array,
+  rowsA: Uint32Array,
+  rowsB: Uint32Array,
   tasks: Int32Array,
   nTasks: number,
   leafValues: Float32Array,
@@ -375,13 +393,12 @@ export function kAddLeaves(
   t: number,
   T: number,
 ): void {
+  const R = 2 * T + 2;
   for (let k = 0; k < nTasks; k++) {
-    const b = tasks[k * 3];
-    const e = tasks[k * 3 + 1];
-    const v = leafValues[tasks[k * 3 + 2]];
-    const len = e - b;
-    const a = b + Math.floor((len * t) / T);
-    const z = b + Math.floor((len * (t + 1)) / T);
+    const a = tasks[k * R + 2 * t];
+    const z = tasks[k * R + 2 * t + 1];
+    const v = leafValues[tasks[k * R + 2 * T]];
+    const rows = tasks[k * R + 2 * T + 1] === 1 ? rowsB : rowsA;
     for (let i = a; i < z; i++) margin[rows[i]] += v;
   }
 }

@@ -2,8 +2,9 @@
  * Growing one regression tree on histograms, depth-wise (XGBoost's `grow_policy=depthwise`).
  *
  * Per level: find every node's best split from its histogram; partition the rows of the
- * nodes that split (all threads, by row slices); build the histogram of the smaller
- * child only and derive its sibling as parent − child (the subtraction trick).
+ * nodes that split (all threads, each on its own segment of every node, see kernels.ts);
+ * build the histogram of the smaller child only and derive its sibling as parent − child
+ * (the subtraction trick).
  */
 import { binCount, type BinMatrix, type Cuts, MISSING_BIN } from './binning.js';
 import { WorkerPool } from './worker-pool.js';
@@ -37,8 +38,12 @@ export interface GrowParams {
 
 interface Node {
   id: number;
-  begin: number;
-  end: number;
+  /** Per thread t: its rows are positions [seg[2t], seg[2t+1]) of buffer `buf`. */
+  seg: number[];
+  /** 0: rowsA (`rowIdx`), 1: rowsB. */
+  buf: number;
+  /** Rows in all segments. */
+  count: number;
   G: number;
   H: number;
   hist: Float64Array | null;
@@ -131,7 +136,7 @@ class NodeList {
 export class TreeGrower {
   private readonly T: number;
   private readonly histSize: number;
-  private readonly tmp: Uint32Array;
+  private readonly rowsB: Uint32Array;
   private readonly tasks: Int32Array;
   private readonly counts: Int32Array;
   private scratch: Float64Array;
@@ -141,6 +146,8 @@ export class TreeGrower {
   private freeHists: Float64Array[] = [];
   /** Whether the histogram kernel runs in wasm (all its arrays are in the pool's heap). */
   private readonly wasm: boolean;
+  /** Whether the partition kernel runs in wasm. */
+  private readonly wasmPart: boolean;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -148,7 +155,7 @@ export class TreeGrower {
     private readonly rows: number,
     private readonly cols: number,
     private readonly cuts: Cuts,
-    /** Row ids of the tree being grown, in shared memory (shared as 'rows'). */
+    /** Row ids of the tree being grown, in shared memory (shared as 'rowsA'; 'rowsB' is its twin). */
     readonly rowIdx: Uint32Array,
     /** Gradient pairs, in shared memory (shared as 'gh'). */
     readonly gh: Float32Array,
@@ -156,9 +163,9 @@ export class TreeGrower {
   ) {
     this.T = pool.size;
     this.histSize = bins.stride * 512;
-    this.tmp = WorkerPool.shared(Uint32Array, rows);
+    this.rowsB = pool.alloc(Uint32Array, rows);
     const maxNodes = 2 ** Math.min(params.maxDepth, 20);
-    this.tasks = WorkerPool.shared(Int32Array, maxNodes * 5);
+    this.tasks = WorkerPool.shared(Int32Array, maxNodes * (2 * this.T + 4));
     this.counts = WorkerPool.shared(Int32Array, maxNodes * this.T);
     this.leafValues = WorkerPool.shared(Float32Array, Math.min(2 * maxNodes, 2 ** 21));
     this.slots = Math.min(64, 2 ** Math.max(0, params.maxDepth - 1));
@@ -167,10 +174,11 @@ export class TreeGrower {
     pool.share('bins', bins.rowMajor);
     const rm = bins.rowMajor;
     pool.share('binWords', new Uint32Array(rm.buffer, rm.byteOffset, rm.length >>> 2));
-    this.wasm = pool.heapHolds(rm, rowIdx, gh, this.scratch);
+    this.wasm = pool.heapHolds(rm, rowIdx, this.rowsB, gh, this.scratch);
+    this.wasmPart = pool.heapHolds(bins.colMajor, rowIdx, this.rowsB);
     pool.share('binsT', bins.colMajor);
-    pool.share('rows', rowIdx);
-    pool.share('tmp', this.tmp);
+    pool.share('rowsA', rowIdx);
+    pool.share('rowsB', this.rowsB);
     pool.share('gh', gh);
     pool.share('tasks', this.tasks);
     pool.share('counts', this.counts);
@@ -189,16 +197,17 @@ export class TreeGrower {
   /** Histograms of the given nodes (all threads), summed over the threads' partial histograms. */
   private async buildHists(nodes: Node[]): Promise<void> {
     const { T, histSize } = this;
+    const R = 2 * T + 2;
     for (let at = 0; at < nodes.length; at += this.slots) {
       const batch = nodes.slice(at, at + this.slots);
       batch.forEach((n, k) => {
-        this.tasks[k * 3] = n.begin;
-        this.tasks[k * 3 + 1] = n.end;
-        this.tasks[k * 3 + 2] = k;
+        this.tasks.set(n.seg, k * R);
+        this.tasks[k * R + 2 * T] = k;
+        this.tasks[k * R + 2 * T + 1] = n.buf;
       });
       const slots = this.slots;
       await this.pool.run('kBuildHist', (t) => [
-        { ref: 'binWords' }, this.bins.stride / 4, { ref: 'gh' }, { ref: 'rows' }, { ref: 'tasks' }, batch.length, t, T, { ref: 'scratch' }, t * slots,
+        { ref: 'binWords' }, this.bins.stride / 4, { ref: 'gh' }, { ref: 'rowsA' }, { ref: 'rowsB' }, { ref: 'tasks' }, batch.length, t, T, { ref: 'scratch' }, t * slots,
         this.wasm ? { ref: 'histWasm' } : 0,
       ]);
       const s = this.scratch;
@@ -279,35 +288,33 @@ export class TreeGrower {
   }
 
   /**
-   * Partitions the rows of the splitting nodes (all threads, each on its slice), then
-   * gathers each node's left rows before its right rows; returns each node's boundary.
+   * Partitions the rows of the splitting nodes (all threads, each on its own segments)
+   * into the other buffer; returns each node's two children's segments.
    */
-  private async partition(splitting: { node: Node; split: Split }[]): Promise<number[]> {
-    splitting.forEach(({ node, split }, k) => {
-      this.tasks.set([node.begin, node.end, split.feature, split.bin, split.defaultLeft ? 1 : 0], k * 5);
-    });
+  private async partition(splitting: { node: Node; split: Split }[]): Promise<{ left: number[]; right: number[]; nl: number }[]> {
     const T = this.T;
+    const R = 2 * T + 4;
+    splitting.forEach(({ node, split }, k) => {
+      this.tasks.set(node.seg, k * R);
+      this.tasks.set([split.feature, split.bin, split.defaultLeft ? 1 : 0, node.buf], k * R + 2 * T);
+    });
     await this.pool.run('kPartition', (t) => [
-      { ref: 'binsT' }, this.rows, { ref: 'rows' }, { ref: 'tmp' }, { ref: 'tasks' }, splitting.length, t, T, { ref: 'counts' },
+      { ref: 'binsT' }, this.rows, { ref: 'rowsA' }, { ref: 'rowsB' }, { ref: 'tasks' }, splitting.length, t, T, { ref: 'counts' },
+      this.wasmPart ? { ref: 'partWasm' } : 0,
     ]);
     return splitting.map(({ node }, k) => {
-      const len = node.end - node.begin;
-      let pos = node.begin;
+      const left: number[] = [];
+      const right: number[] = [];
+      let nl = 0;
       for (let t = 0; t < T; t++) {
-        const a = node.begin + Math.floor((len * t) / T);
-        const nl = this.counts[k * T + t];
-        this.rowIdx.set(this.tmp.subarray(a, a + nl), pos);
-        pos += nl;
+        const b = node.seg[2 * t];
+        const e = node.seg[2 * t + 1];
+        const c = this.counts[k * T + t];
+        left.push(b, b + c);
+        right.push(b + c, e);
+        nl += c;
       }
-      const mid = pos;
-      for (let t = 0; t < T; t++) {
-        const a = node.begin + Math.floor((len * t) / T);
-        const z = node.begin + Math.floor((len * (t + 1)) / T);
-        const nl = this.counts[k * T + t];
-        this.rowIdx.set(this.tmp.subarray(a + nl, z), pos);
-        pos += z - a - nl;
-      }
-      return mid;
+      return { left, right, nl };
     });
   }
 
@@ -317,9 +324,12 @@ export class TreeGrower {
    */
   async grow(n: number, featureMask: Uint8Array | null, margin: { name: string } | null): Promise<Tree> {
     const p = this.params;
+    const T = this.T;
     const nodes = new NodeList();
     nodes.add();
-    const root: Node = { id: 0, begin: 0, end: n, G: 0, H: 0, hist: null };
+    const seg: number[] = [];
+    for (let t = 0; t < T; t++) seg.push(Math.floor((n * t) / T), Math.floor((n * (t + 1)) / T));
+    const root: Node = { id: 0, seg, buf: 0, count: n, G: 0, H: 0, hist: null };
     await this.buildHists([root]);
     for (let b = 0; b < 256; b++) {
       root.G += root.hist![b << 1];
@@ -340,18 +350,19 @@ export class TreeGrower {
         }
       }
       if (splitting.length === 0) break;
-      const mids = await this.partition(splitting);
+      const parts = await this.partition(splitting);
       const next: Node[] = [];
       const toBuild: Node[] = [];
       const siblings: { built: Node; other: Node; parent: Float64Array }[] = [];
       splitting.forEach(({ node, split }, k) => {
-        const mid = mids[k];
-        const l: Node = { id: nodes.add(), begin: node.begin, end: mid, G: split.GL, H: split.HL, hist: null };
-        const r: Node = { id: nodes.add(), begin: mid, end: node.end, G: node.G - split.GL, H: node.H - split.HL, hist: null };
+        const { left, right, nl } = parts[k];
+        const buf = node.buf ^ 1;
+        const l: Node = { id: nodes.add(), seg: left, buf, count: nl, G: split.GL, H: split.HL, hist: null };
+        const r: Node = { id: nodes.add(), seg: right, buf, count: node.count - nl, G: node.G - split.GL, H: node.H - split.HL, hist: null };
         nodes.setSplit(node.id, split, this.threshold(split.feature, split.bin), l.id, r.id);
         next.push(l, r);
         if (depth + 1 < p.maxDepth) {
-          const small = l.end - l.begin <= r.end - r.begin ? l : r;
+          const small = l.count <= r.count ? l : r;
           toBuild.push(small);
           siblings.push({ built: small, other: small === l ? r : l, parent: node.hist! });
         } else this.release(node.hist);
@@ -373,17 +384,18 @@ export class TreeGrower {
   }
 
   private async addLeaves(leaves: Node[], value: number[], marginName: string): Promise<void> {
-    const batchSize = Math.min(this.leafValues.length, Math.floor(this.tasks.length / 3));
     const T = this.T;
+    const R = 2 * T + 2;
+    const batchSize = Math.min(this.leafValues.length, Math.floor(this.tasks.length / R));
     for (let at = 0; at < leaves.length; at += batchSize) {
       const batch = leaves.slice(at, at + batchSize);
       batch.forEach((leaf, k) => {
-        this.tasks[k * 3] = leaf.begin;
-        this.tasks[k * 3 + 1] = leaf.end;
-        this.tasks[k * 3 + 2] = k;
+        this.tasks.set(leaf.seg, k * R);
+        this.tasks[k * R + 2 * T] = k;
+        this.tasks[k * R + 2 * T + 1] = leaf.buf;
         this.leafValues[k] = value[leaf.id];
       });
-      await this.pool.run('kAddLeaves', (t) => [{ ref: 'rows' }, { ref: 'tasks' }, batch.length, { ref: 'leafValues' }, { ref: marginName }, t, T]);
+      await this.pool.run('kAddLeaves', (t) => [{ ref: 'rowsA' }, { ref: 'rowsB' }, { ref: 'tasks' }, batch.length, { ref: 'leafValues' }, { ref: marginName }, t, T]);
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The histogram kernel as a small WebAssembly module (built here byte by byte, no
- * toolchain), over one shared WebAssembly.Memory that holds the bin matrix, the gradient
- * pairs, the row ids and the histograms.
+ * The histogram and partition kernels as a small WebAssembly module (built here byte by
+ * byte, no toolchain), over one shared WebAssembly.Memory that holds the bin matrices,
+ * the gradient pairs, the row ids and the histograms.
  *
  * Each bin update is one 128-bit load, one f64x2 add and one store of the (G, H) pair,
  * with no bounds checks: about 2x the JS kernel's speed.
@@ -10,6 +10,11 @@
  * i in [a, z), the pair gh[rows[i]] (float32 pair, widened) to the histogram at `hist`:
  * feature f's bin b at hist + f*4096 + b*16, f64 (G, H); row r's bins are the uint32
  * words at words + r*W*4 (4 features per word).
+ *
+ * `p(col, src, dst, a, z, split, missLeft)` partitions the row ids src[a, z) (uint32 at
+ * byte offset `src`) on the bins of one feature (bytes at `col`, indexed by row id):
+ * rows with bin <= split, or bin 255 (missing) when missLeft, go forward from dst[a],
+ * the others backward from dst[z - 1]; returns the left count. Branchless, as kPartition.
  */
 
 function uleb(n: number): number[] {
@@ -97,7 +102,7 @@ function update(shift: number, off: number): number[] {
   ];
 }
 
-function histModule(): Uint8Array {
+function histCode(): number[] {
   const code = [
     GET, P_W, I32, 2, SHL, SET, L_ROWBYTES,
     0x02, 0x40, // block
@@ -132,23 +137,79 @@ function histModule(): Uint8Array {
     END,
     END,
   ];
-  const body = [3, 5, 0x7f, 1, 0x7b, 4, 0x7f, ...code];
+  return [3, 5, 0x7f, 1, 0x7b, 4, 0x7f, ...code];
+}
+
+const XOR = 0x73;
+const OR = 0x72;
+const LOAD8_U = 0x2d;
+const STORE = 0x36;
+// p's parameters and locals.
+const Q_COL = 0;
+const Q_SRC = 1;
+const Q_DST = 2;
+const Q_A = 3;
+const Q_Z = 4;
+const Q_SPLIT = 5;
+const Q_MISS = 6;
+const M_PS = 7;
+const M_PE = 8;
+const M_PL = 9;
+const M_PR = 10;
+const M_PL0 = 11;
+const M_R = 12;
+const M_BIN = 13;
+const M_LEFT = 14;
+
+function partitionCode(): number[] {
+  const code = [
+    GET, Q_SRC, GET, Q_A, I32, 2, SHL, ADD, SET, M_PS,
+    GET, Q_SRC, GET, Q_Z, I32, 2, SHL, ADD, SET, M_PE,
+    GET, Q_DST, GET, Q_A, I32, 2, SHL, ADD, TEE, M_PL, SET, M_PL0,
+    GET, Q_DST, GET, Q_Z, I32, 2, SHL, ADD, I32, 4, SUB, SET, M_PR,
+    0x02, 0x40, // block
+    GET, M_PS, GET, M_PE, GE_U, BR_IF, 0,
+    0x03, 0x40, // loop over rows
+    GET, M_PS, LOAD, 2, 0, SET, M_R,
+    GET, Q_COL, GET, M_R, ADD, LOAD8_U, 0, 0, SET, M_BIN,
+    // left = ((split - bin) >>> 31 ^ 1) | ((bin + 1) >>> 8 & missLeft)
+    GET, Q_SPLIT, GET, M_BIN, SUB, I32, 31, SHR_U, I32, 1, XOR,
+    GET, M_BIN, I32, 1, ADD, I32, 8, SHR_U, GET, Q_MISS, AND, OR, SET, M_LEFT,
+    GET, M_PL, GET, M_R, STORE, 2, 0,
+    GET, M_PR, GET, M_R, STORE, 2, 0,
+    GET, M_PL, GET, M_LEFT, I32, 2, SHL, ADD, SET, M_PL,
+    GET, M_PR, GET, M_LEFT, I32, 1, XOR, I32, 2, SHL, SUB, SET, M_PR,
+    GET, M_PS, I32, 4, ADD, TEE, M_PS, GET, M_PE, LT_U, BR_IF, 0,
+    END,
+    END,
+    GET, M_PL, GET, M_PL0, SUB, I32, 2, SHR_U,
+    END,
+  ];
+  return [1, 8, 0x7f, ...code];
+}
+
+function kernelsModule(): Uint8Array {
+  const h = histCode();
+  const p = partitionCode();
+  const i32x7 = [7, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 7, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
+    ...section(1, [2, 0x60, ...i32x7, 0, 0x60, ...i32x7, 1, 0x7f]),
     ...section(2, [1, ...name('env'), ...name('m'), 0x02, 0x03, 0, ...uleb(65536)]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('h'), 0x00, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('h'), 0x00, 0, ...name('p'), 0x00, 1]),
+    ...section(10, [2, ...uleb(h.length), ...h, ...uleb(p.length), ...p]),
   ];
   return Uint8Array.from(bytes);
 }
 
 /** The module's bytes, as a plain array (embedded in the worker source). */
-export const HIST_WASM: number[] = Array.from(histModule());
+export const KERNELS_WASM: number[] = Array.from(kernelsModule());
 
-/** The kernel's exported function: (words, W, gh, rows, a, z, hist) in bytes. */
+/** The histogram kernel: (words, W, gh, rows, a, z, hist) in bytes. */
 export type HistFn = (words: number, W: number, gh: number, rows: number, a: number, z: number, hist: number) => void;
+/** The partition kernel: (col, src, dst, a, z, split, missLeft) → left count. */
+export type PartFn = (col: number, src: number, dst: number, a: number, z: number, split: number, missLeft: number) => number;
 
 /** The parts of the WebAssembly API used here (the project's TS libs do not declare them). */
 export interface WasmMemory {
@@ -163,11 +224,11 @@ interface WasmApi {
 export const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Instantiates the module over `memory`; null when this runtime lacks wasm SIMD. */
-export function histKernel(memory: WasmMemory): HistFn | null {
+export function wasmKernels(memory: WasmMemory): { hist: HistFn; part: PartFn } | null {
   try {
-    const mod = new Wasm.Module(Uint8Array.from(HIST_WASM));
+    const mod = new Wasm.Module(Uint8Array.from(KERNELS_WASM));
     const inst = new Wasm.Instance(mod, { env: { m: memory } });
-    return inst.exports.h as HistFn;
+    return { hist: inst.exports.h as HistFn, part: inst.exports.p as PartFn };
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import * as kernels from './kernels.js';
-import { HIST_WASM, type HistFn, histKernel, Wasm, type WasmMemory } from './wasm.js';
+import { type HistFn, KERNELS_WASM, type PartFn, Wasm, type WasmMemory, wasmKernels } from './wasm.js';
 
 type KernelName = keyof typeof kernels;
 /** An argument: a number, or the name of an array shared earlier with `share`. */
@@ -39,16 +39,18 @@ const arrays = Object.create(null);
 let ctrl = null;
 let slot = 0;
 let calls = 0;
-const HIST_WASM = new Uint8Array([${HIST_WASM.join(',')}]);
+const KERNELS_WASM = new Uint8Array([${KERNELS_WASM.join(',')}]);
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'share') { arrays[m.name] = m.array; return; }
     if (m.op === 'memory') {
       try {
-        const inst = new WebAssembly.Instance(new WebAssembly.Module(HIST_WASM), { env: { m: m.memory } });
+        const inst = new WebAssembly.Instance(new WebAssembly.Module(KERNELS_WASM), { env: { m: m.memory } });
         arrays.histWasm = inst.exports.h;
+        arrays.partWasm = inst.exports.p;
       } catch (err) {
         arrays.histWasm = 0;
+        arrays.partWasm = 0;
       }
       return;
     }
@@ -72,7 +74,7 @@ parentPort.on('message', (m) => {
 }
 
 export class WorkerPool {
-  private readonly arrays = new Map<string, AnyArray | HistFn | number>();
+  private readonly arrays = new Map<string, AnyArray | HistFn | PartFn | number>();
   private readonly pending: ((m: { ok: boolean; error?: string }) => void)[] = [];
   /** Shared wasm memory holding the arrays of the histogram kernel (see `alloc`), or null. */
   private readonly memory: WasmMemory | null = null;
@@ -91,10 +93,11 @@ export class WorkerPool {
     });
     try {
       const memory = new Wasm.Memory({ initial: 0, maximum: MAX_PAGES, shared: true });
-      const fn = histKernel(memory);
-      if (fn) {
+      const fns = wasmKernels(memory);
+      if (fns) {
         this.memory = memory;
-        this.arrays.set('histWasm', fn);
+        this.arrays.set('histWasm', fns.hist);
+        this.arrays.set('partWasm', fns.part);
         for (const w of workers) w.postMessage({ op: 'memory', memory });
       }
     } catch {
