@@ -87,11 +87,11 @@ export async function trainBooster(train: Matrix, validation: Matrix | null, opt
     const { cuts, bins } = await buildBins(pool, train.features, N, F, opts.maxBin, opts.seed);
     const rowIdx = pool.alloc(Uint32Array, N);
     const gh = pool.alloc(Float32Array, 2 * N);
-    const sharedLabels = WorkerPool.shared(Float32Array, N);
+    const sharedLabels = pool.alloc(Float32Array, N);
     sharedLabels.set(labels);
     pool.share('labels', sharedLabels);
     const margins = Array.from({ length: K }, (_, k) => {
-      const m = WorkerPool.shared(Float32Array, N).fill(base);
+      const m = pool.alloc(Float32Array, N).fill(base);
       pool.share(`margin${k}`, m);
       return m;
     });
@@ -123,6 +123,7 @@ export async function trainBooster(train: Matrix, validation: Matrix | null, opt
     const finalMetrics: Record<string, number> = {};
     let round = start;
     const gradKernel = gradientKernelId(opts.objective);
+    const gradWasm = pool.heapHolds(gh, sharedLabels, ...margins);
     for (; round < opts.numRound; round++) {
       if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('aborted');
       const rand = rng((opts.seed + Math.imul(round + 1, 0x9e3779b1)) >>> 0);
@@ -136,9 +137,10 @@ export async function trainBooster(train: Matrix, validation: Matrix | null, opt
           await pool.run('kGradients', (t, T) => [
             gradKernel, { ref: `margin${k}` }, { ref: 'labels' }, { ref: 'gh' }, opts.scalePosWeight,
             Math.floor((N * t) / T), Math.floor((N * (t + 1)) / T),
+            gradWasm ? { ref: 'gradWasm' } : 0,
           ]);
         }
-        const n = sampleRows(rand, N, opts.subsample, rowIdx);
+        const n = opts.subsample >= 1 && round > start ? N : sampleRows(rand, N, opts.subsample, rowIdx);
         const mask = sampleColumns(rand, F, opts.colsampleBytree);
         const tree = await grower.grow(n, mask, n === N ? { name: `margin${k}` } : null);
         if (n !== N) addTreeBinned(tree, bins.rowMajor, N, bins.stride, margins[k]);
@@ -201,7 +203,10 @@ export async function trainBooster(train: Matrix, validation: Matrix | null, opt
   }
 }
 
-/** Rows of this tree into rowIdx (all, or a Bernoulli sample); returns how many. */
+/**
+ * Rows of this tree into rowIdx (all, or a Bernoulli sample); returns how many. Tree
+ * growing does not write rowIdx, so all rows are listed once per training.
+ */
 function sampleRows(rand: () => number, N: number, ratio: number, rowIdx: Uint32Array): number {
   if (ratio >= 1) {
     for (let r = 0; r < N; r++) rowIdx[r] = r;

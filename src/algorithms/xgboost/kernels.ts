@@ -11,10 +11,12 @@
  * - gh: float32 pairs (g, h) per row.
  * - hist: float64 pairs (G, H) per (feature, bin), 256 bins per feature; bin 255 holds
  *   missing values.
- * - rows: the row ids of the tree being grown live in two buffers (`rowsA`, `rowsB`). A
- *   node's rows are T segments, one per thread, all in one of the buffers: thread t only
- *   ever reads and writes its own segments, and a split writes the children into the
- *   other buffer at the same positions, so rows are never gathered between threads.
+ * - rows: the row ids of the tree being grown live in three buffers: `rows0` holds the
+ *   root's (all rows, or the subsample) and is never written here, and a split writes
+ *   the children of a node in buffer 0 or 2 into buffer 1, of a node in buffer 1 into
+ *   buffer 2. A node's rows are T segments, one per thread, all in one buffer, at the
+ *   same positions as its parent's: thread t only ever reads and writes its own
+ *   segments, so rows are never gathered between threads.
  * - tasks: int32 records that start with the node's T segments (begin, end pairs).
  */
 
@@ -166,7 +168,7 @@ export function kBinRows(
 /**
  * Histogram of the rows of each task for thread t of T, into `hist` at slot*W*2048
  * (zeroed here first). Task records (2T + 2): the node's segments, the slot, and the
- * buffer holding its rows (0: rowsA, 1: rowsB). `words` views the row-major bin matrix
+ * buffer holding its rows (0, 1 or 2). `words` views the row-major bin matrix
  * as uint32, W words (4 features) per row: one load per 4 bins is ~1.5x faster in V8
  * than byte loads. When `wasm` is the kernel of wasm.ts (all arrays then live in its
  * memory), the rows are accumulated there instead, ~2.5x faster than the loop below.
@@ -175,8 +177,9 @@ export function kBuildHist(
   words: Uint32Array,
   W: number,
   gh: Float32Array,
-  rowsA: Uint32Array,
-  rowsB: Uint32Array,
+  rows0: Uint32Array,
+  rows1: Uint32Array,
+  rows2: Uint32Array,
   tasks: Int32Array,
   nTasks: number,
   t: number,
@@ -191,7 +194,8 @@ export function kBuildHist(
     const a = tasks[k * R + 2 * t];
     const z = tasks[k * R + 2 * t + 1];
     const off = (slotBase + tasks[k * R + 2 * T]) * size;
-    const rows = tasks[k * R + 2 * T + 1] === 1 ? rowsB : rowsA;
+    const buf = tasks[k * R + 2 * T + 1];
+    const rows = buf === 0 ? rows0 : buf === 1 ? rows1 : rows2;
     hist.fill(0, off, off + size);
     if (typeof wasm === 'function') {
       // All arrays live in the kernel's wasm memory (see wasm.ts): same layout, byte offsets.
@@ -270,15 +274,16 @@ export function kBuildHist(
  * Splits thread t's segment of each task's rows, reading the column-major bins `binsT`
  * of N rows. Task records (2T + 4): the node's segments, feature, splitBin, defaultLeft,
  * and the buffer holding its rows. Rows with bin <= splitBin (or missing and
- * defaultLeft) are written forward from the segment's start into the other buffer, the
+ * defaultLeft) are written forward from the segment's start into the next buffer, the
  * others backward from its end; the left count goes to counts[k*T + t]. `wasm`: as in
  * kBuildHist (the kernel of wasm.ts when all arrays live in its memory).
  */
 export function kPartition(
   binsT: Uint8Array,
   N: number,
-  rowsA: Uint32Array,
-  rowsB: Uint32Array,
+  rows0: Uint32Array,
+  rows1: Uint32Array,
+  rows2: Uint32Array,
   tasks: Int32Array,
   nTasks: number,
   t: number,
@@ -293,9 +298,9 @@ export function kPartition(
     const f = tasks[k * R + 2 * T];
     const split = tasks[k * R + 2 * T + 1];
     const missLeft = tasks[k * R + 2 * T + 2] === 1 ? 1 : 0;
-    const fromB = tasks[k * R + 2 * T + 3] === 1;
-    const src = fromB ? rowsB : rowsA;
-    const dst = fromB ? rowsA : rowsB;
+    const from = tasks[k * R + 2 * T + 3];
+    const src = from === 0 ? rows0 : from === 1 ? rows1 : rows2;
+    const dst = from === 1 ? rows2 : rows1;
     const col = f * N;
     if (typeof wasm === 'function') {
       // All arrays live in the kernel's wasm memory (see wasm.ts): byte offsets.
@@ -323,7 +328,8 @@ export function kPartition(
 
 /**
  * Gradients for rows [r0, r1) (objective 0: squared error, 1: logistic, 2: poisson),
- * from margins and labels; `posWeight` scales positive rows (scale_pos_weight).
+ * from margins and labels; `posWeight` scales positive rows (scale_pos_weight). `wasm`:
+ * the logistic kernel of wasm.ts when the arrays live in its memory (groups of 4 rows).
  */
 export function kGradients(
   objective: number,
@@ -333,7 +339,13 @@ export function kGradients(
   posWeight: number,
   r0: number,
   r1: number,
+  wasm: ((margin: number, labels: number, gh: number, groups: number) => void) | number,
 ): void {
+  if (objective === 1 && posWeight === 1 && typeof wasm === 'function' && r1 > r0) {
+    const groups = (r1 - r0) >>> 2;
+    wasm(margin.byteOffset + 4 * r0, labels.byteOffset + 4 * r0, gh.byteOffset + 8 * r0, groups);
+    r0 += 4 * groups;
+  }
   if (objective === 0) {
     for (let r = r0; r < r1; r++) {
       gh[2 * r] = margin[r] - labels[r];
@@ -384,8 +396,9 @@ export function kGradients(
  * (2T + 2): the leaf's segments, its index in `leafValues`, and the buffer of its rows.
  */
 export function kAddLeaves(
-  rowsA: Uint32Array,
-  rowsB: Uint32Array,
+  rows0: Uint32Array,
+  rows1: Uint32Array,
+  rows2: Uint32Array,
   tasks: Int32Array,
   nTasks: number,
   leafValues: Float32Array,
@@ -398,7 +411,8 @@ export function kAddLeaves(
     const a = tasks[k * R + 2 * t];
     const z = tasks[k * R + 2 * t + 1];
     const v = leafValues[tasks[k * R + 2 * T]];
-    const rows = tasks[k * R + 2 * T + 1] === 1 ? rowsB : rowsA;
+    const buf = tasks[k * R + 2 * T + 1];
+    const rows = buf === 0 ? rows0 : buf === 1 ? rows1 : rows2;
     for (let i = a; i < z; i++) margin[rows[i]] += v;
   }
 }

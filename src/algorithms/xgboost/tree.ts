@@ -40,7 +40,7 @@ interface Node {
   id: number;
   /** Per thread t: its rows are positions [seg[2t], seg[2t+1]) of buffer `buf`. */
   seg: number[];
-  /** 0: rowsA (`rowIdx`), 1: rowsB. */
+  /** Buffer of the rows: 0 (`rowIdx`), 1 or 2 (see kernels.ts). */
   buf: number;
   /** Rows in all segments. */
   count: number;
@@ -136,7 +136,8 @@ class NodeList {
 export class TreeGrower {
   private readonly T: number;
   private readonly histSize: number;
-  private readonly rowsB: Uint32Array;
+  private readonly rows1: Uint32Array;
+  private readonly rows2: Uint32Array;
   private readonly tasks: Int32Array;
   private readonly counts: Int32Array;
   private scratch: Float64Array;
@@ -155,7 +156,7 @@ export class TreeGrower {
     private readonly rows: number,
     private readonly cols: number,
     private readonly cuts: Cuts,
-    /** Row ids of the tree being grown, in shared memory (shared as 'rowsA'; 'rowsB' is its twin). */
+    /** Row ids of the tree being grown (all or a sample), in shared memory, not written here. */
     readonly rowIdx: Uint32Array,
     /** Gradient pairs, in shared memory (shared as 'gh'). */
     readonly gh: Float32Array,
@@ -163,7 +164,8 @@ export class TreeGrower {
   ) {
     this.T = pool.size;
     this.histSize = bins.stride * 512;
-    this.rowsB = pool.alloc(Uint32Array, rows);
+    this.rows1 = pool.alloc(Uint32Array, rows);
+    this.rows2 = pool.alloc(Uint32Array, rows);
     const maxNodes = 2 ** Math.min(params.maxDepth, 20);
     this.tasks = WorkerPool.shared(Int32Array, maxNodes * (2 * this.T + 4));
     this.counts = WorkerPool.shared(Int32Array, maxNodes * this.T);
@@ -174,11 +176,12 @@ export class TreeGrower {
     pool.share('bins', bins.rowMajor);
     const rm = bins.rowMajor;
     pool.share('binWords', new Uint32Array(rm.buffer, rm.byteOffset, rm.length >>> 2));
-    this.wasm = pool.heapHolds(rm, rowIdx, this.rowsB, gh, this.scratch);
-    this.wasmPart = pool.heapHolds(bins.colMajor, rowIdx, this.rowsB);
+    this.wasm = pool.heapHolds(rm, rowIdx, this.rows1, this.rows2, gh, this.scratch);
+    this.wasmPart = pool.heapHolds(bins.colMajor, rowIdx, this.rows1, this.rows2);
     pool.share('binsT', bins.colMajor);
-    pool.share('rowsA', rowIdx);
-    pool.share('rowsB', this.rowsB);
+    pool.share('rows0', rowIdx);
+    pool.share('rows1', this.rows1);
+    pool.share('rows2', this.rows2);
     pool.share('gh', gh);
     pool.share('tasks', this.tasks);
     pool.share('counts', this.counts);
@@ -207,7 +210,7 @@ export class TreeGrower {
       });
       const slots = this.slots;
       await this.pool.run('kBuildHist', (t) => [
-        { ref: 'binWords' }, this.bins.stride / 4, { ref: 'gh' }, { ref: 'rowsA' }, { ref: 'rowsB' }, { ref: 'tasks' }, batch.length, t, T, { ref: 'scratch' }, t * slots,
+        { ref: 'binWords' }, this.bins.stride / 4, { ref: 'gh' }, { ref: 'rows0' }, { ref: 'rows1' }, { ref: 'rows2' }, { ref: 'tasks' }, batch.length, t, T, { ref: 'scratch' }, t * slots,
         this.wasm ? { ref: 'histWasm' } : 0,
       ]);
       const s = this.scratch;
@@ -289,7 +292,7 @@ export class TreeGrower {
 
   /**
    * Partitions the rows of the splitting nodes (all threads, each on its own segments)
-   * into the other buffer; returns each node's two children's segments.
+   * into the next buffer; returns each node's two children's segments.
    */
   private async partition(splitting: { node: Node; split: Split }[]): Promise<{ left: number[]; right: number[]; nl: number }[]> {
     const T = this.T;
@@ -299,7 +302,7 @@ export class TreeGrower {
       this.tasks.set([split.feature, split.bin, split.defaultLeft ? 1 : 0, node.buf], k * R + 2 * T);
     });
     await this.pool.run('kPartition', (t) => [
-      { ref: 'binsT' }, this.rows, { ref: 'rowsA' }, { ref: 'rowsB' }, { ref: 'tasks' }, splitting.length, t, T, { ref: 'counts' },
+      { ref: 'binsT' }, this.rows, { ref: 'rows0' }, { ref: 'rows1' }, { ref: 'rows2' }, { ref: 'tasks' }, splitting.length, t, T, { ref: 'counts' },
       this.wasmPart ? { ref: 'partWasm' } : 0,
     ]);
     return splitting.map(({ node }, k) => {
@@ -356,7 +359,7 @@ export class TreeGrower {
       const siblings: { built: Node; other: Node; parent: Float64Array }[] = [];
       splitting.forEach(({ node, split }, k) => {
         const { left, right, nl } = parts[k];
-        const buf = node.buf ^ 1;
+        const buf = node.buf === 1 ? 2 : 1;
         const l: Node = { id: nodes.add(), seg: left, buf, count: nl, G: split.GL, H: split.HL, hist: null };
         const r: Node = { id: nodes.add(), seg: right, buf, count: node.count - nl, G: node.G - split.GL, H: node.H - split.HL, hist: null };
         nodes.setSplit(node.id, split, this.threshold(split.feature, split.bin), l.id, r.id);
@@ -395,7 +398,7 @@ export class TreeGrower {
         this.tasks[k * R + 2 * T + 1] = leaf.buf;
         this.leafValues[k] = value[leaf.id];
       });
-      await this.pool.run('kAddLeaves', (t) => [{ ref: 'rowsA' }, { ref: 'rowsB' }, { ref: 'tasks' }, batch.length, { ref: 'leafValues' }, { ref: marginName }, t, T]);
+      await this.pool.run('kAddLeaves', (t) => [{ ref: 'rows0' }, { ref: 'rows1' }, { ref: 'rows2' }, { ref: 'tasks' }, batch.length, { ref: 'leafValues' }, { ref: marginName }, t, T]);
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import * as kernels from './kernels.js';
-import { type HistFn, KERNELS_WASM, type PartFn, Wasm, type WasmMemory, wasmKernels } from './wasm.js';
+import { type GradFn, type HistFn, KERNELS_WASM, type PartFn, Wasm, type WasmMemory, wasmKernels } from './wasm.js';
 
 type KernelName = keyof typeof kernels;
 /** An argument: a number, or the name of an array shared earlier with `share`. */
@@ -48,9 +48,11 @@ parentPort.on('message', (m) => {
         const inst = new WebAssembly.Instance(new WebAssembly.Module(KERNELS_WASM), { env: { m: m.memory } });
         arrays.histWasm = inst.exports.h;
         arrays.partWasm = inst.exports.p;
+        arrays.gradWasm = inst.exports.g;
       } catch (err) {
         arrays.histWasm = 0;
         arrays.partWasm = 0;
+        arrays.gradWasm = 0;
       }
       return;
     }
@@ -74,7 +76,7 @@ parentPort.on('message', (m) => {
 }
 
 export class WorkerPool {
-  private readonly arrays = new Map<string, AnyArray | HistFn | PartFn | number>();
+  private readonly arrays = new Map<string, AnyArray | HistFn | PartFn | GradFn | number>();
   private readonly pending: ((m: { ok: boolean; error?: string }) => void)[] = [];
   /** Shared wasm memory holding the arrays of the histogram kernel (see `alloc`), or null. */
   private readonly memory: WasmMemory | null = null;
@@ -98,6 +100,7 @@ export class WorkerPool {
         this.memory = memory;
         this.arrays.set('histWasm', fns.hist);
         this.arrays.set('partWasm', fns.part);
+        this.arrays.set('gradWasm', fns.grad);
         for (const w of workers) w.postMessage({ op: 'memory', memory });
       }
     } catch {
