@@ -1,11 +1,12 @@
 /**
- * The tree ensemble: flattened node arrays for fast prediction, feature importance,
+ * The tree ensemble: prediction (compiled by predict.ts), feature importance,
  * and the JSON artifact (`model.json`).
  */
 import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
 import type { Objective } from './hyperparameters.js';
 import { transform } from './objective.js';
+import { addTree, compileEnsemble, predictInto } from './predict.js';
 import type { Tree } from './tree.js';
 
 export const MODEL_FORMAT = 'orchard-xgboost-json';
@@ -13,16 +14,7 @@ export const MODEL_FORMAT_VERSION = 1;
 
 /** Adds one tree's leaf values to margins (stride K, offset k) of raw row-major features. */
 export function addTreeRaw(tree: Tree, features: Float32Array, rows: number, cols: number, margins: Float32Array, K: number, k: number): void {
-  const { feature, threshold, defaultLeft, left, right, value } = tree;
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    let n = 0;
-    while (feature[n] >= 0) {
-      const x = features[base + feature[n]];
-      n = x !== x ? (defaultLeft[n] ? left[n] : right[n]) : x < threshold[n] ? left[n] : right[n];
-    }
-    margins[r * K + k] += value[n];
-  }
+  addTree(tree, features, rows, cols, margins, K, k);
 }
 
 /**
@@ -164,30 +156,9 @@ export class TreeModel {
     return model;
   }
 
-  /** A predictor over flattened arrays of all trees (absolute child indices). */
+  /** A predictor over the trees compiled by predict.ts (complete layouts, blocks of rows). */
   predictor(): Predictor {
-    const total = this.trees.reduce((s, t) => s + t.feature.length, 0);
-    const feature = new Int32Array(total);
-    const threshold = new Float32Array(total);
-    const defaultLeft = new Uint8Array(total);
-    const left = new Int32Array(total);
-    const right = new Int32Array(total);
-    const value = new Float32Array(total);
-    const roots = new Int32Array(this.trees.length);
-    const cls = Int32Array.from(this.treeClass);
-    let off = 0;
-    this.trees.forEach((t, i) => {
-      roots[i] = off;
-      feature.set(t.feature, off);
-      threshold.set(t.threshold, off);
-      defaultLeft.set(t.defaultLeft, off);
-      value.set(t.value, off);
-      for (let j = 0; j < t.feature.length; j++) {
-        left[off + j] = t.left[j] + off;
-        right[off + j] = t.right[j] + off;
-      }
-      off += t.feature.length;
-    });
+    const ensemble = compileEnsemble(this.trees, this.treeClass);
     const { numFeatures: F, baseMargin: base, objective } = this.info;
     const K = this.outputs;
     return {
@@ -200,18 +171,7 @@ export class TreeModel {
           });
         }
         const margins = new Float32Array(rows * K).fill(base);
-        for (let r = 0; r < rows; r++) {
-          const rb = r * F;
-          const mb = r * K;
-          for (let t = 0; t < roots.length; t++) {
-            let n = roots[t];
-            while (feature[n] >= 0) {
-              const x = features[rb + feature[n]];
-              n = x !== x ? (defaultLeft[n] ? left[n] : right[n]) : x < threshold[n] ? left[n] : right[n];
-            }
-            margins[mb + cls[t]] += value[n];
-          }
-        }
+        predictInto(ensemble, features, rows, F, margins, K);
         return transform(objective, margins, rows, K);
       },
     };
