@@ -278,6 +278,66 @@ export interface CompiledEnsemble {
   cls: Int32Array;
   /** Features the key trees read, in key column order. */
   used: Int32Array;
+  /** Key block reused across calls (prediction is synchronous): a call of one row allocates nothing. */
+  scratch: Int32Array;
+  /** All trees complete, concatenated (for a few rows, walked row by row over all trees), or null. */
+  flat: FlatTrees | null;
+}
+
+/** Complete trees in one set of arrays: tree t's inner nodes from inner[t], its leaves from leaves[t]. */
+interface FlatTrees {
+  depth: Int32Array;
+  inner: Int32Array;
+  leaves: Int32Array;
+  feature: Int32Array;
+  threshold: Float32Array;
+  defaultLeft: Int32Array;
+  value: Float32Array;
+}
+
+function flatten(trees: CompiledTree[]): FlatTrees | null {
+  if (trees.some((t) => t.depth < 0)) return null;
+  const depth = Int32Array.from(trees, (t) => t.depth);
+  const inner = new Int32Array(trees.length);
+  const leaves = new Int32Array(trees.length);
+  let ni = 0;
+  let nl = 0;
+  trees.forEach((t, i) => {
+    inner[i] = ni;
+    leaves[i] = nl;
+    ni += t.feature.length;
+    nl += t.value.length;
+  });
+  const flat = { depth, inner, leaves, feature: new Int32Array(ni), threshold: new Float32Array(ni), defaultLeft: new Int32Array(ni), value: new Float32Array(nl) };
+  trees.forEach((t, i) => {
+    flat.feature.set(t.feature, inner[i]);
+    flat.threshold.set(t.threshold, inner[i]);
+    flat.defaultLeft.set(t.defaultLeft, inner[i]);
+    flat.value.set(t.value, leaves[i]);
+  });
+  return flat;
+}
+
+/** Rows below which predictInto walks row by row over the flat trees (no per-tree calls, no keys). */
+const FEW_ROWS = 8;
+
+/** A few rows, each through all trees in one loop (the call overhead of the block path dominates there). */
+function predictFew(e: FlatTrees, cls: Int32Array, features: Float32Array, rows: number, cols: number, margins: Float32Array, K: number): void {
+  const { depth, inner, leaves, feature: f, threshold: th, defaultLeft: dl, value } = e;
+  const T = depth.length;
+  for (let r = 0; r < rows; r++) {
+    const rb = r * cols;
+    for (let t = 0; t < T; t++) {
+      const o = inner[t];
+      const d = depth[t];
+      let n = 0;
+      for (let l = 0; l < d; l++) {
+        const x = features[rb + f[o + n]];
+        n = 2 * n + 1 + (+!(x < th[o + n]) - (+(x !== x) & dl[o + n]));
+      }
+      margins[r * K + cls[t]] += value[leaves[t] + n - ((1 << d) - 1)];
+    }
+  }
 }
 
 /** Compiles trees (tree i adds to output cls[i]) for `predictInto`. */
@@ -307,7 +367,7 @@ export function compileEnsemble(trees: Tree[], cls: ArrayLike<number>, cap = COM
     }
     return { depth: t.depth, keyCol, threshold, value: t.value };
   });
-  return { trees: compiled, keyTrees, cls: Int32Array.from(cls), used: useKeys ? used : new Int32Array(0) };
+  return { trees: compiled, keyTrees, cls: Int32Array.from(cls), used: useKeys ? used : new Int32Array(0), scratch: new Int32Array(useKeys ? BLOCK_ROWS * 2 * U : 0), flat: flatten(compiled) };
 }
 
 /**
@@ -316,9 +376,13 @@ export function compileEnsemble(trees: Tree[], cls: ArrayLike<number>, cap = COM
  */
 export function predictInto(e: CompiledEnsemble, features: Float32Array, rows: number, cols: number, margins: Float32Array, K: number): void {
   const { trees, keyTrees, cls, used } = e;
+  if (rows < FEW_ROWS && e.flat) {
+    predictFew(e.flat, cls, features, rows, cols, margins, K);
+    return;
+  }
   const U = used.length;
   const bits = U > 0 ? new Int32Array(features.buffer, features.byteOffset, features.length) : null;
-  const keys = U > 0 ? new Int32Array(BLOCK_ROWS * 2 * U) : null;
+  const keys = U > 0 ? e.scratch : null;
   for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
     const r1 = Math.min(rows, r0 + BLOCK_ROWS);
     if (bits && keys) fillKeys(bits, cols, used, r0, r1, keys);
