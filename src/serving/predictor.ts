@@ -13,6 +13,8 @@ import type { ModelFormat } from '../registry/types.js';
 export interface ServingPredictor {
   readonly numFeatures: number;
   predict(features: Float32Array, rows: number): Promise<{ values: Float32Array; outputsPerRow: number }>;
+  /** The same without a promise, for models that predict synchronously (the built-ins). */
+  predictSync?(features: Float32Array, rows: number): { values: Float32Array; outputsPerRow: number };
   /** Frees what the model holds outside the JS heap (an ONNX session); absent when there is nothing to free. */
   close?(): Promise<void>;
 }
@@ -41,5 +43,9 @@ export async function openPredictor(model: PredictorSource): Promise<ServingPred
   }
   registerBuiltins();
   const predictor = await getAlgorithm(model.algorithm).load(model.dir);
-  return { numFeatures: predictor.numFeatures, predict: async (features, rows) => predictor.predict(features, rows) };
+  return {
+    numFeatures: predictor.numFeatures,
+    predict: async (features, rows) => predictor.predict(features, rows),
+    predictSync: (features, rows) => predictor.predict(features, rows),
+  };
 }

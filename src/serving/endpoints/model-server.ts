@@ -40,8 +40,11 @@ function main(): void {
   );
 }
 
-/** One invocation, whichever way it came. */
-async function answer(predictor: ServingPredictor, contentType: string | undefined, accept: string | undefined, body: Buffer): Promise<Answer> {
+/**
+ * One invocation, whichever way it came: the answer itself when the model predicts
+ * synchronously (the built-ins: no promise per request), else a promise of it.
+ */
+function answer(predictor: ServingPredictor, contentType: string | undefined, accept: string | undefined, body: Buffer): Answer | Promise<Answer> {
   try {
     const type = mediaTypeOf(contentType);
     if (!type) {
@@ -60,12 +63,29 @@ async function answer(predictor: ServingPredictor, contentType: string | undefin
       if (!(err instanceof InputError)) throw err;
       throw new OrchardError('ORCH_ENDPOINT_BAD_INPUT', { message: err.message, details: err.row > 0 ? { row: err.row, numFeatures: predictor.numFeatures } : { numFeatures: predictor.numFeatures } });
     }
-    const { values, outputsPerRow } = await predictor.predict(rows.features, rows.rows);
-    return { status: 200, contentType: responseType, body: encode(responseType, values, rows.rows, outputsPerRow) };
+    const n = rows.rows;
+    if (predictor.predictSync) {
+      const { values, outputsPerRow } = predictor.predictSync(rows.features, n);
+      return { status: 200, contentType: responseType, body: encode(responseType, values, n, outputsPerRow) };
+    }
+    return predictor.predict(rows.features, n).then(
+      ({ values, outputsPerRow }) => ({ status: 200, contentType: responseType, body: encode(responseType, values, n, outputsPerRow) }),
+      failed,
+    );
   } catch (err) {
-    const e = isOrchardError(err) ? err : new OrchardError('ORCH_ENDPOINT_MODEL_ERROR', { message: `The model failed: ${(err as Error).message ?? err}` });
-    return { status: e.status, contentType: JSON_TYPE, body: JSON.stringify(e.toJSON()) };
+    return failed(err);
   }
+}
+
+function failed(err: unknown): Answer {
+  const e = isOrchardError(err) ? err : new OrchardError('ORCH_ENDPOINT_MODEL_ERROR', { message: `The model failed: ${(err as Error).message ?? err}` });
+  return { status: e.status, contentType: JSON_TYPE, body: JSON.stringify(e.toJSON()) };
+}
+
+/** Calls `then` with the answer: at once when it is ready, else when its promise settles. */
+function whenAnswered(a: Answer | Promise<Answer>, then: (a: Answer) => void): void {
+  if (a instanceof Promise) void a.then(then);
+  else then(a);
 }
 
 /** The router's channel: frames in, frames out; answers of one event-loop turn leave in one write. */
@@ -88,7 +108,7 @@ function serveChannel(spec: ModelServerSpec, predictor: ServingPredictor): void 
   channel.on('data', (chunk: Buffer) =>
     reader.push(chunk, (frame) => {
       const r = decodeRequest(frame);
-      const run = () => void answer(predictor, r.contentType, r.accept, r.body).then((a) => send(r.id, a));
+      const run = () => whenAnswered(answer(predictor, r.contentType, r.accept, r.body), (a) => send(r.id, a));
       if (spec.testDelays && r.delayMs > 0) setTimeout(run, r.delayMs);
       else run();
     }),
@@ -145,7 +165,7 @@ function invocations(spec: ModelServerSpec, predictor: ServingPredictor, req: ht
     if (res.headersSent) return;
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     const run = () =>
-      void answer(predictor, req.headers['content-type'], req.headers.accept, body).then((a) => {
+      whenAnswered(answer(predictor, req.headers['content-type'], req.headers.accept, body), (a) => {
         res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body) });
         res.end(a.body);
       });
