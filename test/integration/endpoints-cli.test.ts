@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAlgorithm, registerBuiltins } from '../../src/algorithms/index.js';
 import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
-import { cli, startServer, type RunningServer } from '../support/server.js';
+import { alive, cli, startServer, type RunningServer } from '../support/server.js';
 
 /** Rows without the label, as a caller sends them. */
 function featureRows(file: string, n: number): string[] {
@@ -18,15 +18,6 @@ function featureRows(file: string, n: number): string[] {
     .slice(0, n)
     .map((l) => l.slice(l.indexOf(',') + 1));
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A POST whose answer counts even when the server refuses the body before reading it all. */
 function rawPost(url: string, token: string, body: Buffer): Promise<{ status: number; body: string }> {

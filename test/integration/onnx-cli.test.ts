@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAlgorithm, registerBuiltins } from '../../src/algorithms/index.js';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
-import { cli, startServer, type RunningServer } from '../support/server.js';
+import { alive, cli, startServer, type RunningServer } from '../support/server.js';
 
 /** Debian's python3-onnx builds the models "made elsewhere" (not the python3 first on PATH). */
 const PYTHON = '/usr/bin/python3';
@@ -58,15 +58,6 @@ const classProbabilities = (x: number[]) => {
   const m = Math.max(...z);
   const e = z.map((v) => Math.exp(v - m));
   return e.map((v) => v / (e[0] + e[1]));
-};
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 /** Every value within 1e-5 of what was computed by hand, row by row. */

@@ -108,3 +108,13 @@ export function cli(args: string[], options: { url?: string; token?: string; env
     });
   });
 }
+
+/** Whether a process with this id is running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
