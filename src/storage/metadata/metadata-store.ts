@@ -118,12 +118,26 @@ function unavailable(url: URL, cause: unknown): OrchardError {
   });
 }
 
+/** PostgreSQL's invalid_schema_name. */
+const INVALID_SCHEMA_NAME = '3F000';
+const MIGRATE_ATTEMPTS = 10;
+
 async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   // The migrator's own tables must live in the chosen schema too, or it finds another
   // schema's bookkeeping tables and skips creating its own.
-  const { error } = await new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
-  if (error) {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) return;
+    // The migrator looks at every table of every schema in the database (by schema
+    // name); a schema dropped by someone else at that moment fails the look with
+    // invalid_schema_name. Nothing was changed then: look again.
+    const code = (error as { code?: unknown }).code;
+    if (code === INVALID_SCHEMA_NAME && attempt < MIGRATE_ATTEMPTS) {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      continue;
+    }
     throw new OrchardError('ORCH_METADATA_UNAVAILABLE', { message: 'Metadata migration failed', cause: error });
   }
 }
