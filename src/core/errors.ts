@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   ORCH_INTERNAL: { status: 500, message: 'Internal error' },
   ORCH_CONFIG_INVALID: { status: 500, message: 'Invalid configuration' },
   ORCH_CONFIG_UNKNOWN_SCHEME: { status: 500, message: 'Unknown URL scheme' },
+  ORCH_CONFIG_SCHEME_EXISTS: { status: 500, message: 'A backend for that URL scheme is already registered' },
   ORCH_API_BAD_REQUEST: { status: 400, message: 'Bad request' },
   ORCH_API_NOT_FOUND: { status: 404, message: 'Not found' },
   ORCH_API_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },

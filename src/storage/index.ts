@@ -4,6 +4,8 @@ export { openMetadataStore } from './metadata/metadata-store.js';
 export type { MetadataStore, Dialect } from './metadata/metadata-store.js';
 export type { Database, UsersTable, TokensTable, SessionsTable, DatasetsTable, TrainingJobsTable, TrainingJobMetricsTable, TrainingJobLogsTable, ModelsTable, ModelPackageGroupsTable, ModelPackagesTable, TransformJobsTable, TransformShardsTable, ExperimentsTable, RunParamsTable, TuningJobsTable, TuningTrialsTable, EndpointsTable } from './metadata/schema.js';
 export { openArtifactStore } from './open-artifact-store.js';
+export { SchemeRegistry, urlScheme } from './scheme-registry.js';
+export type { SchemeFactory, SchemeOptions } from './scheme-registry.js';
 export type { ArtifactStoreConfig } from './open-artifact-store.js';
 export { createFileArtifactStore } from './file-artifact-store.js';
 export { createS3ArtifactStore } from './s3-artifact-store.js';

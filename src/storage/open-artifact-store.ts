@@ -1,24 +1,22 @@
 import type { ResolvedConfig } from '../core/index.js';
 import { OrchardError } from '../core/index.js';
 import type { ArtifactStore } from './artifact-store.js';
-import { createFileArtifactStore } from './file-artifact-store.js';
-import { createS3ArtifactStore } from './s3-artifact-store.js';
+import { SchemeRegistry } from './scheme-registry.js';
 
 /** The part of the resolved configuration an artifact store needs. */
 export type ArtifactStoreConfig = Pick<ResolvedConfig, 'artifactsUrl' | 's3Endpoint' | 's3Region'>;
 
-type ArtifactStoreFactory = (url: string, config: ArtifactStoreConfig) => Promise<ArtifactStore>;
-
 /**
- * Artifact store backends by URL scheme. Each factory loads its own optional
- * dependencies when called (the S3 one imports the AWS SDK then), so listing a
- * backend here costs nothing until a URL selects it.
+ * Artifact store backends by URL scheme. Each factory loads its module when called (the
+ * S3 one imports the AWS SDK then), so listing a backend here costs nothing until a URL
+ * selects it.
  */
-const FACTORIES: ReadonlyMap<string, ArtifactStoreFactory> = new Map<string, ArtifactStoreFactory>([
-  ['file:', (url) => createFileArtifactStore(url)],
+const ARTIFACT_STORES = new SchemeRegistry<ArtifactStore, ArtifactStoreConfig>('artifacts')
+  .register('file:', async (url) => (await import('./file-artifact-store.js')).createFileArtifactStore(url))
   // No credentials here: the SDK's default chain reads them (env, profile, instance role).
-  ['s3:', (url, config) => createS3ArtifactStore(url, { endpoint: config.s3Endpoint, region: config.s3Region })],
-]);
+  .register('s3:', async (url, config) =>
+    (await import('./s3-artifact-store.js')).createS3ArtifactStore(url, { endpoint: config.s3Endpoint, region: config.s3Region }),
+  );
 
 /**
  * Opens the artifact store named by `config.artifactsUrl`, choosing the backend by
@@ -32,9 +30,8 @@ const FACTORIES: ReadonlyMap<string, ArtifactStoreFactory> = new Map<string, Art
  * const artifacts = await openArtifactStore(resolveConfig(options));
  */
 export async function openArtifactStore(config: ArtifactStoreConfig): Promise<ArtifactStore> {
-  let scheme: string;
   try {
-    scheme = new URL(config.artifactsUrl).protocol;
+    new URL(config.artifactsUrl);
   } catch (err) {
     // The URL itself is not echoed: it could carry credentials.
     throw new OrchardError('ORCH_CONFIG_INVALID', {
@@ -42,13 +39,5 @@ export async function openArtifactStore(config: ArtifactStoreConfig): Promise<Ar
       cause: err,
     });
   }
-  const factory = FACTORIES.get(scheme);
-  if (!factory) {
-    const known = [...FACTORIES.keys()];
-    throw new OrchardError('ORCH_CONFIG_UNKNOWN_SCHEME', {
-      message: `Unknown artifacts URL scheme '${scheme}'; known schemes: ${known.join(', ')}`,
-      details: { scheme, known },
-    });
-  }
-  return factory(config.artifactsUrl, config);
+  return ARTIFACT_STORES.open(config.artifactsUrl, config);
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kysely, Migrator, type MigrationProvider } from 'kysely';
 import { OrchardError } from '../../core/errors.js';
+import { SchemeRegistry } from '../scheme-registry.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -17,30 +18,22 @@ export interface MetadataStore {
   close(): Promise<void>;
 }
 
-const KNOWN_SCHEMES = ['sqlite:', 'postgres://', 'postgresql://'];
-
 type Opened = { db: Kysely<Database>; dialect: Dialect; schema?: string };
-type Opener = (url: string) => Promise<Opened>;
 
-const openers: Record<string, Opener> = {
-  'sqlite:': openSqlite,
-  'postgres:': openPostgres,
-  'postgresql:': openPostgres,
-};
+// Drivers load inside the openers, so a SQLite deployment never loads pg and vice versa.
+const METADATA_STORES = new SchemeRegistry<Opened>('metadata store')
+  .register('sqlite:', openSqlite)
+  .register('postgres:', openPostgres, { shown: 'postgres://' })
+  .register('postgresql:', openPostgres, { shown: 'postgresql://' });
 
 /**
  * Opens the metadata store named by URL and brings its schema up to date.
  * `sqlite:<file>` (or `sqlite::memory:`) and `postgres://user@host:port/db?schema=name`.
+ *
+ * @throws OrchardError `ORCH_CONFIG_UNKNOWN_SCHEME` for any other scheme, listing the known ones.
  */
 export async function openMetadataStore(url: string): Promise<MetadataStore> {
-  const scheme = url.slice(0, url.indexOf(':') + 1);
-  const opener = openers[scheme];
-  if (!opener) {
-    throw new OrchardError('ORCH_CONFIG_UNKNOWN_SCHEME', {
-      message: `Unknown metadata store URL scheme in '${url.split('@').pop()}'; known: ${KNOWN_SCHEMES.join(', ')}`,
-    });
-  }
-  const { db, dialect, schema } = await opener(url);
+  const { db, dialect, schema } = await METADATA_STORES.open(url);
   try {
     await migrate(db, schema);
   } catch (err) {
