@@ -52,6 +52,6 @@ export async function readModelFile<T extends ModelHeader>(modelDir: string, exp
 /** Refuses a prediction batch whose size is not `rows` rows of `d` features. */
 export function assertFeatureCount(features: Float32Array, rows: number, d: number): void {
   if (features.length !== rows * d) {
-    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
+    throw new OrchardError('ORCH_MODEL_INPUT_INVALID', { message: `Expected ${rows} rows of ${d} features`, details: { featureDim: d } });
   }
 }

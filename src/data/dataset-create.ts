@@ -64,7 +64,7 @@ export async function createDataset(ctx: CreateContext, input: CreateDatasetInpu
 }
 
 function badRequest(message: string): OrchardError {
-  return new OrchardError('ORCH_API_BAD_REQUEST', { message });
+  return new OrchardError('ORCH_DATASET_INVALID', { message });
 }
 
 function validateCreate(input: CreateDatasetInput): CreatePlan {
@@ -166,7 +166,7 @@ async function register(ctx: CreateContext, plan: CreatePlan, staged: Staged): P
       expectedSha256: staged.parquetSha256,
     });
     if (!(await ctx.catalog.publish(row.id))) {
-      throw new OrchardError('ORCH_API_CONFLICT', { message: 'The dataset version was removed while it was being created' });
+      throw new OrchardError('ORCH_DATASET_CONFLICT', { message: 'The dataset version was removed while it was being created' });
     }
     return row;
   } catch (err) {
@@ -189,7 +189,7 @@ async function reserveVersion(ctx: CreateContext, plan: CreatePlan, staged: Stag
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
     }
   }
-  throw new OrchardError('ORCH_API_CONFLICT', {
+  throw new OrchardError('ORCH_DATASET_CONFLICT', {
     message: `Too many concurrent creates of dataset '${plan.name}'; try again`,
   });
 }

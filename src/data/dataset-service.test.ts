@@ -67,7 +67,7 @@ describe.each(backends())('dataset service on %s', (_backend, options) => {
     const versions = await h.service.list({ allVersions: true, limit: 2, offset: 1 });
     expect(versions.total).toBe(4);
     expect(versions.items.map((v) => `${v.name}@${v.version}`)).toEqual(['a_b@1', 'axb@1']);
-    expect(await codeOf(h.service.list({ limit: 0 }))).toBe('ORCH_API_BAD_REQUEST');
+    expect(await codeOf(h.service.list({ limit: 0 }))).toBe('ORCH_DATASET_INVALID');
   });
 
   it('soft-deletes, hides, restores, and keeps version numbers increasing', async () => {
@@ -130,7 +130,7 @@ describe.each(backends())('dataset service on %s', (_backend, options) => {
     expect(preview.nextPageToken).toBeNull();
     expect((await h.service.preview('cls@1', { limit: 5 })).rows.map((r) => r.x)).toEqual([0, 1, 2, 3, 4]);
     expect((await h.service.preview('cls', { limit: 5000 })).rows).toHaveLength(30);
-    expect(await codeOf(h.service.preview('cls', { limit: 0 }))).toBe('ORCH_API_BAD_REQUEST');
+    expect(await codeOf(h.service.preview('cls', { limit: 0 }))).toBe('ORCH_DATASET_INVALID');
   });
 
   it('hands out a verified local Parquet copy', async () => {

@@ -71,10 +71,10 @@ class Datasets implements DatasetService {
   }
 
   async list(filter: DatasetListFilter = {}): Promise<{ items: DatasetVersion[]; total: number }> {
-    const limit = pageLimit(filter.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, 'limit', 'ORCH_API_BAD_REQUEST');
+    const limit = pageLimit(filter.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, 'limit', 'ORCH_DATASET_INVALID');
     const offset = filter.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'offset must be a non-negative integer' });
+      throw new OrchardError('ORCH_DATASET_INVALID', { message: 'offset must be a non-negative integer' });
     }
     const { rows, total } = await this.catalog.list(filter, limit, offset);
     return { items: rows.map((row) => this.catalog.toVersion(row)), total };
@@ -93,7 +93,7 @@ class Datasets implements DatasetService {
   }
 
   async preview(ref: string, opts: { limit?: number } = {}): Promise<QueryResult> {
-    const limit = pageLimit(opts.limit, DEFAULT_PREVIEW_LIMIT, MAX_PREVIEW_LIMIT, 'limit', 'ORCH_API_BAD_REQUEST');
+    const limit = pageLimit(opts.limit, DEFAULT_PREVIEW_LIMIT, MAX_PREVIEW_LIMIT, 'limit', 'ORCH_DATASET_INVALID');
     const local = await this.localParquet(ref);
     const { result } = await executeSelect({
       tables: [{ name: PREVIEW_TABLE, path: local.path }],
@@ -217,7 +217,7 @@ function pageLimit(
   fallback: number,
   max: number,
   field: string,
-  code: 'ORCH_QUERY_INVALID' | 'ORCH_API_BAD_REQUEST',
+  code: 'ORCH_QUERY_INVALID' | 'ORCH_DATASET_INVALID',
 ): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) {

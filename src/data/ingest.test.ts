@@ -207,7 +207,7 @@ describe('dataset ingest', () => {
       }
       const format = 'xlsx' as CreateDatasetInput['format'];
       expect(await codeOf(h.service.create({ name: 'bad', format, body: body('a\n1\n') }))).toBe('ORCH_DATASET_INVALID_FORMAT');
-      expect(await codeOf(h.service.create({ name: 'bad', format: 'csv' }))).toBe('ORCH_API_BAD_REQUEST');
+      expect(await codeOf(h.service.create({ name: 'bad', format: 'csv' }))).toBe('ORCH_DATASET_INVALID');
       await expectNothingLeft();
     });
   });

@@ -28,15 +28,15 @@ export class ExperimentService {
 
   async create(input: { name: string; description?: string; createdBy?: string }): Promise<Experiment> {
     if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
-      throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Experiment names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
+      throw new OrchardError('ORCH_EXPERIMENT_INVALID', { message: 'Experiment names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
     }
     if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 4096)) {
-      throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'description is text of at most 4096 characters' });
+      throw new OrchardError('ORCH_EXPERIMENT_INVALID', { message: 'description is text of at most 4096 characters' });
     }
     try {
       await this.db.insertInto('experiments').values({ name: input.name, description: input.description ?? null, created_by: input.createdBy ?? null, created_at: new Date().toISOString() }).execute();
     } catch (err) {
-      if (this.deps.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_API_CONFLICT', { message: `An experiment named '${input.name}' exists` });
+      if (this.deps.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_EXPERIMENT_EXISTS', { message: `An experiment named '${input.name}' exists` });
       throw err;
     }
     return this.get(input.name);
@@ -106,7 +106,7 @@ export class ExperimentService {
   }
 
   async compare(names: string[]): Promise<RunComparison> {
-    if (!Array.isArray(names) || names.length < 2 || names.length > 50) throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Compare 2 to 50 runs' });
+    if (!Array.isArray(names) || names.length < 2 || names.length > 50) throw new OrchardError('ORCH_EXPERIMENT_INVALID', { message: 'Compare 2 to 50 runs' });
     const runs = await Promise.all(names.map(async (n) => toRun(await this.deps.training.describe(n))));
     const parameterNames = [...new Set(runs.flatMap((r) => Object.keys(r.parameters)))].sort();
     const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();

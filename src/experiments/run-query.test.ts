@@ -50,9 +50,9 @@ describe('run filters', () => {
     expect(names(runs.filter(parseFilter('params.eta != 0.1')))).toEqual(['b', 'c', 'd']);
   });
 
-  it('refuses what it cannot read with ORCH_API_BAD_REQUEST', () => {
+  it('refuses what it cannot read with ORCH_EXPERIMENT_INVALID_QUERY', () => {
     for (const bad of ['metrics.auc >', 'foo = 1', 'metrics.auc > 1 and', "params.x = 'open", 'metrics.auc >> 1']) {
-      expect(() => parseFilter(bad), bad).toThrow(expect.objectContaining({ code: 'ORCH_API_BAD_REQUEST' }));
+      expect(() => parseFilter(bad), bad).toThrow(expect.objectContaining({ code: 'ORCH_EXPERIMENT_INVALID_QUERY' }));
     }
   });
 });
@@ -65,7 +65,7 @@ describe('run sorting', () => {
   });
 
   it('refuses unknown keys and directions', () => {
-    expect(() => parseSort('metrics.auc sideways')).toThrow(expect.objectContaining({ code: 'ORCH_API_BAD_REQUEST' }));
-    expect(() => parseSort('colour')).toThrow(expect.objectContaining({ code: 'ORCH_API_BAD_REQUEST' }));
+    expect(() => parseSort('metrics.auc sideways')).toThrow(expect.objectContaining({ code: 'ORCH_EXPERIMENT_INVALID_QUERY' }));
+    expect(() => parseSort('colour')).toThrow(expect.objectContaining({ code: 'ORCH_EXPERIMENT_INVALID_QUERY' }));
   });
 });

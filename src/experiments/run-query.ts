@@ -26,7 +26,7 @@ const KEY = /^(?:(?:metrics|params|tags)\.[A-Za-z0-9_.:/-]+|name|status|experime
 const CLAUSE = /^\s*([A-Za-z0-9_.:/-]+)\s*(!=|>=|<=|=|>|<|~)\s*('(?:[^']*)'|"(?:[^"]*)"|[^\s'"]+)\s*$/;
 
 function bad(message: string): never {
-  throw new OrchardError('ORCH_API_BAD_REQUEST', { message });
+  throw new OrchardError('ORCH_EXPERIMENT_INVALID_QUERY', { message });
 }
 
 /** The value a key names on a run; undefined when the run lacks it. */

@@ -69,7 +69,7 @@ describe('ONNX models in onnxruntime', () => {
     expect(p.contract.output).toBe('sum');
     const got = await p.predict(Float32Array.from([1, 1, 1, 0, 1, 0]), 2);
     expect(got).toEqual({ values: Float32Array.from([6, 2]), outputsPerRow: 1 });
-    await expect(p.predict(new Float32Array(5), 2)).rejects.toMatchObject({ code: 'ORCH_API_BAD_REQUEST' });
+    await expect(p.predict(new Float32Array(5), 2)).rejects.toMatchObject({ code: 'ORCH_MODEL_INPUT_INVALID' });
     await p.close();
   });
 

@@ -160,7 +160,7 @@ export async function openOnnxPredictor(file: string, options: OnnxSessionOption
     contract,
     async predict(features, rows) {
       if (features.length !== rows * F) {
-        throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Expected ${rows} rows of ${F} features`, details: { featureDim: F } });
+        throw new OrchardError('ORCH_MODEL_INPUT_INVALID', { message: `Expected ${rows} rows of ${F} features`, details: { featureDim: F } });
       }
       const data = contract.inputType === 'float64' ? Float64Array.from(features) : features;
       let result: Record<string, import('onnxruntime-node').Tensor>;

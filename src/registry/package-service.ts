@@ -96,7 +96,7 @@ export class PackageService {
 
 function checkStatus(status: string): ApprovalStatus {
   if (!(APPROVAL_STATUSES as readonly string[]).includes(status)) {
-    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: `Approval status must be one of ${APPROVAL_STATUSES.join(', ')}`, details: { status } });
+    throw new OrchardError('ORCH_REGISTRY_INVALID', { message: `Approval status must be one of ${APPROVAL_STATUSES.join(', ')}`, details: { status } });
   }
   return status as ApprovalStatus;
 }

@@ -87,7 +87,7 @@ const ENTRY_POINT = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]{1,255}\.(py|js|mjs|cjs
 
 async function validateScript(deps: TrainingDeps, script: { entryPoint: string; sourceKey: string }): Promise<void> {
   if (typeof script.entryPoint !== 'string' || !ENTRY_POINT.test(script.entryPoint)) {
-    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'script.entryPoint is a relative path inside the source ending in .py, .js, .mjs, .cjs or .ts' });
+    throw new OrchardError('ORCH_TRAINING_INVALID', { message: 'script.entryPoint is a relative path inside the source ending in .py, .js, .mjs, .cjs or .ts' });
   }
   if (!(await deps.artifacts.head(script.sourceKey))) {
     throw new OrchardError('ORCH_ARTIFACT_NOT_FOUND', { message: `No source archive at '${script.sourceKey}'`, details: { sourceKey: script.sourceKey } });
@@ -96,12 +96,12 @@ async function validateScript(deps: TrainingDeps, script: { entryPoint: string; 
 
 async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Promise<TrainingSpec> {
   if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
-    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Training job names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
+    throw new OrchardError('ORCH_TRAINING_INVALID', { message: 'Training job names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
   }
   if (input.experiment !== undefined && (typeof input.experiment !== 'string' || !NAME.test(input.experiment))) {
-    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Experiment names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
+    throw new OrchardError('ORCH_TRAINING_INVALID', { message: 'Experiment names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
   }
-  if (Boolean(input.algorithm) === Boolean(input.script)) throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Give exactly one of algorithm or script' });
+  if (Boolean(input.algorithm) === Boolean(input.script)) throw new OrchardError('ORCH_TRAINING_INVALID', { message: 'Give exactly one of algorithm or script' });
   if (input.script) await validateScript(deps, input.script);
   const hyperParameters = Object.fromEntries(Object.entries(input.hyperParameters ?? {}).map(([k, v]) => [k, String(v)]));
   const channelRefs = input.channels ?? {};
@@ -119,7 +119,7 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
   try {
     compileMetricDefinitions(input.metricDefinitions ?? []);
   } catch (err) {
-    throw new OrchardError('ORCH_API_BAD_REQUEST', { message: (err as Error).message });
+    throw new OrchardError('ORCH_TRAINING_INVALID', { message: (err as Error).message });
   }
   const channels: TrainingSpec['channels'] = {};
   for (const [channel, ref] of Object.entries(channelRefs)) {

@@ -24,7 +24,7 @@ export class TrainingStore {
         .values({ name, status: 'InProgress', secondary_status: 'Pending', failure_reason: null, spec_json: JSON.stringify(spec), final_metrics_json: '{}', model_artifact: null, attempts: 0, failed_attempts: 0, stop_requested: 0, experiment, created_by: createdBy, created_at: now, started_at: null, ended_at: null, updated_at: now })
         .execute();
     } catch (err) {
-      if (this.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_API_CONFLICT', { message: `A training job named '${name}' exists` });
+      if (this.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_TRAINING_EXISTS', { message: `A training job named '${name}' exists` });
       throw err;
     }
   }

@@ -97,7 +97,7 @@ describe('training jobs with built-in algorithms', () => {
     await expect(training.create({ name: 'x3', algorithm: 'xgboost', hyperParameters: { num_round: '10', colour: 'red' }, channels: { train: 'tr' } })).rejects.toMatchObject({ code: 'ORCH_HYPERPARAMETER_UNKNOWN' });
     await expect(training.create({ name: 'x4', algorithm: 'xgboost', hyperParameters: { num_round: '10' }, channels: { validation: 'va' } })).rejects.toMatchObject({ code: 'ORCH_TRAINING_CHANNEL_MISSING' });
     await expect(training.create({ name: 'x5', algorithm: 'xgboost', hyperParameters: { num_round: '10' }, channels: { train: 'missing' } })).rejects.toMatchObject({ code: 'ORCH_DATASET_NOT_FOUND' });
-    await expect(training.create({ name: 'gb1', algorithm: 'xgboost', hyperParameters: { num_round: '10' }, channels: { train: 'tr' } })).rejects.toMatchObject({ code: 'ORCH_API_CONFLICT' });
+    await expect(training.create({ name: 'gb1', algorithm: 'xgboost', hyperParameters: { num_round: '10' }, channels: { train: 'tr' } })).rejects.toMatchObject({ code: 'ORCH_TRAINING_EXISTS' });
     expect((await training.list()).items.map((j) => j.name)).not.toContain('x2');
   });
 

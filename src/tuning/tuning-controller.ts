@@ -175,7 +175,7 @@ export class TuningController {
         experiment: name,
       });
     } catch (err) {
-      if (isOrchardError(err) && err.code === 'ORCH_API_CONFLICT') return true; // created before a restart
+      if (isOrchardError(err) && err.code === 'ORCH_TRAINING_EXISTS') return true; // created before a restart
       const reason = isOrchardError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
       await this.store.updateTrial(name, trial, { status: 'Failed', failureReason: reason, endedAt: new Date().toISOString() });
     }

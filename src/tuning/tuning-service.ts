@@ -92,9 +92,9 @@ export class TuningService {
 
   private async validate(input: CreateTuningJobInput): Promise<TuningSpec> {
     if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
-      throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Tuning job names are 1-32 letters, digits and hyphens, starting and ending with a letter or digit' });
+      throw new OrchardError('ORCH_TUNING_INVALID', { message: 'Tuning job names are 1-32 letters, digits and hyphens, starting and ending with a letter or digit' });
     }
-    if (Boolean(input.algorithm) === Boolean(input.script)) throw new OrchardError('ORCH_API_BAD_REQUEST', { message: 'Give exactly one of algorithm or script' });
+    if (Boolean(input.algorithm) === Boolean(input.script)) throw new OrchardError('ORCH_TUNING_INVALID', { message: 'Give exactly one of algorithm or script' });
     const strategy = input.strategy ?? 'bayesian';
     if (!STRATEGIES.includes(strategy)) bad(`Unknown strategy '${strategy}'; use ${STRATEGIES.join(', ')}`);
     if (!Number.isInteger(input.maxJobs) || input.maxJobs < 1 || input.maxJobs > MAX_JOBS) bad(`maxJobs is an integer in [1, ${MAX_JOBS}]`);

@@ -20,7 +20,7 @@ export class TuningStore {
         .values({ name, status: 'InProgress', spec_json: JSON.stringify(spec), failure_reason: null, stop_requested: 0, created_by: createdBy, created_at: now, ended_at: null, updated_at: now })
         .execute();
     } catch (err) {
-      if (this.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_API_CONFLICT', { message: `A tuning job named '${name}' exists` });
+      if (this.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_TUNING_EXISTS', { message: `A tuning job named '${name}' exists` });
       throw err;
     }
   }

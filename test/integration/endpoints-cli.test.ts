@@ -177,7 +177,7 @@ describe.each(backends)('real-time endpoints through the CLI, SDK and HTTP on $n
     expect(bad.message).toMatch(/^Row 3: expected 4 features, got 5/);
     const nan = await expectError(await post('e1', `${rows[0]}\n0.1,abc,0.3,0.4\n`), 400, 'ORCH_ENDPOINT_BAD_INPUT');
     expect(nan.message).toBe('Row 2, column 2: "abc" is not a number');
-    await expectError(await post('e1', rows[0], { 'content-type': 'text/plain' }), 415, 'ORCH_API_UNSUPPORTED_MEDIA_TYPE');
+    await expectError(await post('e1', rows[0], { 'content-type': 'text/plain' }), 415, 'ORCH_ENDPOINT_UNSUPPORTED_CONTENT_TYPE');
     await expectError(await post('e1', rows[0], { accept: 'image/png' }), 406, 'ORCH_ENDPOINT_UNSUPPORTED_ACCEPT');
     await expectError(await post('e1', rows[0], { 'x-amzn-sagemaker-target-variant': 'C' }), 400, 'ORCH_ENDPOINT_VARIANT_NOT_FOUND');
     await expectError(await post('nope', rows[0]), 404, 'ORCH_ENDPOINT_NOT_FOUND');

@@ -122,16 +122,16 @@ describe.each(backends)('experiments and runs through the CLI on $name', (backen
   it('refuses bad queries and unknown names with stable codes', async () => {
     const bad = await cli(['runs', 'list', '--filter', 'colour = red', '--json'], admin);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr + bad.stdout).toContain('ORCH_API_BAD_REQUEST');
+    expect(bad.stderr + bad.stdout).toContain('ORCH_EXPERIMENT_INVALID_QUERY');
     const badSort = await cli(['runs', 'list', '--sort', 'metrics.auc sideways'], admin);
-    expect(badSort.stderr).toContain('ORCH_API_BAD_REQUEST');
+    expect(badSort.stderr).toContain('ORCH_EXPERIMENT_INVALID_QUERY');
     const missing = await cli(['experiments', 'describe', 'nope'], admin);
     expect(missing.stderr).toContain('ORCH_EXPERIMENT_NOT_FOUND');
     const badName = await cli(['train', '--name', 'bad-exp', '--algorithm', 'kmeans', '--hp', 'k=2', '--hp', 'feature_dim=5', '--train', 'tr', '--experiment', 'no spaces'], admin);
     expect(badName.stderr).toMatch(/ORCH_API_BAD_REQUEST|experiment/i);
     const dup = await cli(['experiments', 'create', 'churn'], admin);
-    expect(dup.stderr).toContain('ORCH_API_CONFLICT');
+    expect(dup.stderr).toContain('ORCH_EXPERIMENT_EXISTS');
     const one = await cli(['runs', 'compare', 'x-d2'], admin);
-    expect(one.stderr).toContain('ORCH_API_BAD_REQUEST');
+    expect(one.stderr).toContain('ORCH_EXPERIMENT_INVALID');
   });
 });

@@ -100,7 +100,7 @@ export function describeJobQueueContract(name: string, setup: () => Promise<JobQ
       await q.complete(job);
       await q.enqueue(kind, { v: 3 }, { jobId: 'fixed-id-1' });
       expect(await q.get('fixed-id-1')).toMatchObject({ state: 'succeeded', payload: { v: 1 } });
-      await expectCode(q.enqueue(kind, {}, { jobId: 'bad id!' }), 'ORCH_API_BAD_REQUEST');
+      await expectCode(q.enqueue(kind, {}, { jobId: 'bad id!' }), 'ORCH_JOB_INVALID');
     });
 
     it('claims FIFO within a priority, lower priority numbers first', async () => {

@@ -129,7 +129,7 @@ const JOB_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const KIND_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 function invalid(message: string): OrchardError {
-  return new OrchardError('ORCH_API_BAD_REQUEST', { message });
+  return new OrchardError('ORCH_JOB_INVALID', { message });
 }
 
 /** Kinds name BullMQ queues, so they are restricted to a key-safe alphabet on every backend. */

@@ -48,7 +48,7 @@ function answer(predictor: ServingPredictor, contentType: string | undefined, ac
   try {
     const type = mediaTypeOf(contentType);
     if (!type) {
-      throw new OrchardError('ORCH_API_UNSUPPORTED_MEDIA_TYPE', {
+      throw new OrchardError('ORCH_ENDPOINT_UNSUPPORTED_CONTENT_TYPE', {
         message: `Content-Type ${JSON.stringify(contentType ?? '')} is not supported; use text/csv, application/json or application/jsonlines`,
       });
     }
@@ -121,13 +121,13 @@ function listen(spec: ModelServerSpec, predictor: ServingPredictor): void {
   const server = http.createServer((req, res) => {
     if (req.url === '/invocations') {
       if (req.method === 'POST') invocations(spec, predictor, req, res);
-      else fail(res, new OrchardError('ORCH_API_METHOD_NOT_ALLOWED', { message: 'POST /invocations' }));
+      else fail(res, new OrchardError('ORCH_ENDPOINT_METHOD_NOT_ALLOWED', { message: 'POST /invocations' }));
     } else if (req.url === '/ping') {
       res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': '20' });
       res.end('{"status":"Healthy"}');
     } else {
       req.resume();
-      fail(res, new OrchardError('ORCH_API_NOT_FOUND', { message: 'GET /ping or POST /invocations' }));
+      fail(res, new OrchardError('ORCH_ENDPOINT_ROUTE_NOT_FOUND', { message: 'GET /ping or POST /invocations' }));
     }
   });
   server.keepAliveTimeout = 120_000;
@@ -176,7 +176,7 @@ function invocations(spec: ModelServerSpec, predictor: ServingPredictor, req: ht
 }
 
 function tooLarge(limit: number): OrchardError {
-  return new OrchardError('ORCH_API_BODY_TOO_LARGE', { message: `The request body is larger than ${limit} bytes`, details: { limit } });
+  return new OrchardError('ORCH_ENDPOINT_PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${limit} bytes`, details: { limit } });
 }
 
 function fail(res: http.ServerResponse, err: OrchardError): void {
