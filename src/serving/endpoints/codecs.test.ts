@@ -12,6 +12,18 @@ describe('inference payloads', () => {
     expect(Number.isNaN(features[4]) && Number.isNaN(features[5])).toBe(true);
   });
 
+  it('reads inf and Infinity alike, in any case and with a sign, as numpy and XGBoost do', () => {
+    const fields = ['inf', 'Infinity', '-inf', '-Infinity', '+inf', 'INF', '-INFINITY', ' inf ', 'NaN', '-nan', 'NAN'];
+    const { features } = decode('text/csv', buf(`${fields.join(',')}\n`), fields.length);
+    expect(Array.from(features)).toEqual([Infinity, Infinity, -Infinity, -Infinity, Infinity, Infinity, -Infinity, Infinity, NaN, NaN, NaN]);
+    // What a CSV answer says for non-finite predictions reads back as a request.
+    const answer = encode('text/csv', Float32Array.from([Infinity, -Infinity, NaN]), 1, 3);
+    expect(Array.from(decode('text/csv', buf(answer), 3).features)).toEqual([Infinity, -Infinity, NaN]);
+    for (const bad of ['infin', 'in', '--inf', 'inf1', 'nanx', '+-inf']) {
+      expect(() => decode('text/csv', buf(`1,${bad}\n`), 2), bad).toThrow(`Row 1, column 2: ${JSON.stringify(bad)} is not a number`);
+    }
+  });
+
   it('reads every number exactly as Number() does', () => {
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);

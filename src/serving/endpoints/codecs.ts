@@ -100,7 +100,7 @@ const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
  * within 10^±22 after scaling) are read without making a string per field: the digits
  * as an exact integer times or divided by an exact power of ten is one correctly rounded
  * operation, the same double `Number()` gives (Clinger's fast path). Anything else
- * (blanks, `nan`, long mantissas, a bad field) goes through `Number()` on the field.
+ * (blanks, `nan`, `inf`, long mantissas, a bad field) goes through `Number()` on the field.
  */
 function parseCsvRow(text: string, a: number, b: number, out: Float32Array, base: number, numFeatures: number, row: number): void {
   let c = 0;
@@ -159,8 +159,9 @@ function parseCsvRow(text: string, a: number, b: number, out: Float32Array, base
 function slowField(s: string, row: number, column: number): number {
   const v = +s;
   if (v !== v) {
-    if (!isNanText(s)) throw new InputError(`Row ${row}, column ${column}: ${JSON.stringify(s.slice(0, 40))} is not a number`, row);
-    return NaN;
+    const word = nonFiniteWord(s);
+    if (word === undefined) throw new InputError(`Row ${row}, column ${column}: ${JSON.stringify(s.slice(0, 40))} is not a number`, row);
+    return word;
   }
   return v === 0 && s.trim() === '' ? NaN : v;
 }
@@ -241,9 +242,20 @@ function blank(line: string): boolean {
   return line.length === 0 || (line.length <= 2 && line.trim() === '');
 }
 
-function isNanText(s: string): boolean {
-  const t = s.trim().toLowerCase();
-  return t === 'nan' || t === '';
+/**
+ * The words for non-finite values, in any case and with an optional sign: `nan`,
+ * `inf`, `infinity` (a blank field is missing too). One rule for every spelling, the
+ * one numpy, pandas, XGBoost and DuckDB's dataset ingest read; `inf` is also what
+ * {@link encode} writes, so a CSV answer reads back as a request.
+ */
+function nonFiniteWord(s: string): number | undefined {
+  let t = s.trim().toLowerCase();
+  if (t === '') return NaN;
+  const sign = t.charCodeAt(0) === 45 ? -1 : 1;
+  if (t.charCodeAt(0) === 45 || t.charCodeAt(0) === 43) t = t.slice(1);
+  if (t === 'nan') return NaN;
+  if (t === 'inf' || t === 'infinity') return sign * Infinity;
+  return undefined;
 }
 
 /** Predictions in the response type: `rows` rows of `k` values each. */
