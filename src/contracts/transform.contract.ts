@@ -1,0 +1,80 @@
+/** Batch transform jobs (SageMaker CreateTransformJob, with datasets in place of S3 paths). */
+import { Type, type Static } from '@sinclair/typebox';
+import { JobName, JobStatus, Nullable, PageQuery, StringEnum, StringRecord, Strict, Tags, Timestamp } from './common.contract.js';
+
+/** SageMaker's TransformJobStatus. */
+export const TransformJobStatus = JobStatus;
+export type TransformJobStatus = Static<typeof TransformJobStatus>;
+
+export const SPLIT_TYPES = ['Line', 'None'] as const;
+export const SplitType = StringEnum(SPLIT_TYPES);
+export const BATCH_STRATEGIES = ['MultiRecord', 'SingleRecord'] as const;
+export const BatchStrategy = StringEnum(BATCH_STRATEGIES);
+export const JOIN_SOURCES = ['Input', 'None'] as const;
+export const JoinSource = StringEnum(JOIN_SOURCES);
+
+/** Limits of the create request, also shown by the CLI's help. */
+export const TRANSFORM_LIMITS = {
+  maxPayloadMb: { minimum: 1, maximum: 100 },
+  shardRows: { minimum: 1, maximum: 100_000_000 },
+} as const;
+
+/** What a client sends to create a transform job; `createdBy` comes from the caller's token. */
+export const CreateTransformJobRequest = Strict({
+  /** @default generated from the model name and the time */
+  name: Type.Optional(JobName),
+  model: Type.String({ minLength: 1, maxLength: 63 }),
+  /** Input dataset (`name` or `name@3`). */
+  input: Type.String({ minLength: 1, maxLength: 200 }),
+  /** Name of the output dataset (a new version of it is written). */
+  output: Type.String({ minLength: 1, maxLength: 128 }),
+  /** `Line` (one record per row) is what datasets hold. @default 'Line' */
+  splitType: Type.Optional(SplitType),
+  /** `MultiRecord` predicts mini-batches of up to maxPayloadMb; `SingleRecord` one row per call. @default 'MultiRecord' */
+  batchStrategy: Type.Optional(BatchStrategy),
+  /** @default 6 */
+  maxPayloadMb: Type.Optional(Type.Integer(TRANSFORM_LIMITS.maxPayloadMb)),
+  /** `Input` writes the input columns next to the predictions. @default 'None' */
+  joinSource: Type.Optional(JoinSource),
+  /**
+   * Which input columns are features, as SageMaker's InputFilter on CSV: `$[1:]` drops
+   * the first (a label), `$[0,2,5]` picks columns. @default all columns
+   */
+  inputFilter: Type.Optional(Type.String({ maxLength: 200 })),
+  /** Rows per shard (a unit of parallel work and of retry). @default 100000 */
+  shardRows: Type.Optional(Type.Integer(TRANSFORM_LIMITS.shardRows)),
+  tags: Type.Optional(Tags),
+});
+export type CreateTransformJobRequest = Static<typeof CreateTransformJobRequest>;
+/** The create request as the service takes it: who asked is added by the server. */
+export type CreateTransformJobInput = CreateTransformJobRequest & { createdBy?: string };
+
+/** `GET /transform-jobs` filters. */
+export const TransformJobFilter = Strict({ status: Type.Optional(TransformJobStatus), ...PageQuery });
+export type TransformJobFilter = Static<typeof TransformJobFilter>;
+
+export const TransformJob = Type.Object({
+  name: Type.String(),
+  status: TransformJobStatus,
+  failureReason: Nullable(Type.String()),
+  model: Type.String(),
+  input: Type.Object({ dataset: Type.String(), version: Type.Integer(), rows: Type.Integer() }),
+  output: Type.Object({ dataset: Type.String(), version: Nullable(Type.Integer()) }),
+  splitType: SplitType,
+  batchStrategy: BatchStrategy,
+  maxPayloadMb: Type.Integer(),
+  joinSource: JoinSource,
+  inputFilter: Nullable(Type.String()),
+  /** Feature columns the filter chose. */
+  features: Type.Array(Type.String()),
+  /** Shards in all, done, and attempts started (more attempts than shards means retries). */
+  shards: Type.Object({ total: Type.Integer(), completed: Type.Integer(), attempts: Type.Integer() }),
+  rowsProcessed: Type.Integer(),
+  tags: StringRecord,
+  createdBy: Nullable(Type.String()),
+  createdAt: Timestamp,
+  startedAt: Nullable(Timestamp),
+  endedAt: Nullable(Timestamp),
+  updatedAt: Timestamp,
+});
+export type TransformJob = Static<typeof TransformJob>;
