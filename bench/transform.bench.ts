@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startPlatform } from '../src/api/platform.js';
+import { startPlatform } from '../src/platform/index.js';
 import { resolveConfig } from '../src/core/index.js';
 import { Orchard } from '../src/sdk/index.js';
 import { dataFile, DATA, emit, PYTHON } from './support.js';

@@ -1,4 +1,3 @@
-export { startPlatform, startWorker } from './platform.js';
-export type { Platform } from './platform.js';
 export { buildApi } from './server.js';
 export type { ApiDeps, ApiOptions } from './server.js';
+export { tableStatusSource } from './events/index.js';

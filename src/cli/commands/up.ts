@@ -16,7 +16,7 @@ export function upCommand(program: Command): void {
         const config = configFrom(opts);
         survivePromiseLeaks();
         // Loaded here so that client commands never load the server's stores and DuckDB.
-        const { startPlatform } = await import('../../api/index.js');
+        const { startPlatform } = await import('../../platform/index.js');
         const platform = await startPlatform(config);
         const facts = {
           url: platform.url,
@@ -64,7 +64,7 @@ export function workerCommand(program: Command): void {
       run(opts, async () => {
         const config = configFrom(opts);
         survivePromiseLeaks();
-        const { startWorker } = await import('../../api/index.js');
+        const { startWorker } = await import('../../platform/index.js');
         const worker = await startWorker(config);
         const facts = { workers: config.workers, database: redact(config.databaseUrl), artifacts: config.artifactsUrl, queue: redact(config.queueUrl) };
         if (opts.json) process.stdout.write(JSON.stringify(facts) + '\n');

@@ -1,0 +1,108 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApi, tableStatusSource } from '../api/index.js';
+import { AuthService, SessionService } from '../auth/index.js';
+import type { ResolvedConfig } from '../core/index.js';
+import type { DatasetService } from '../data/index.js';
+import type { JobQueue } from '../jobs/index.js';
+import { ExperimentService } from '../experiments/index.js';
+import { PackageService, type ModelService } from '../registry/index.js';
+import { EndpointService } from '../serving/endpoints/index.js';
+import { TransformService } from '../serving/transform/index.js';
+import type { ArtifactStore, MetadataStore } from '../storage/index.js';
+import type { TrainingService } from '../training/index.js';
+import { TuningController, TuningService } from '../tuning/index.js';
+import { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
+import { openCore, startJobWorkers } from './core.js';
+import { watchForLostJobs } from './lost-jobs.js';
+import type { PlatformLog } from './platform-log.js';
+
+/** A running `orchard up`: its stores, services and HTTP API. */
+export interface Platform {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly metadata: MetadataStore;
+  readonly artifacts: ArtifactStore;
+  readonly datasets: DatasetService;
+  readonly auth: AuthService;
+  readonly queue: JobQueue;
+  readonly training: TrainingService;
+  readonly models: ModelService;
+  readonly packages: PackageService;
+  readonly transforms: TransformService;
+  readonly endpoints: EndpointService;
+  readonly experiments: ExperimentService;
+  readonly tuning: TuningService;
+  /** Set on the first start of a fresh store: the admin token, when it was generated. */
+  readonly bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the stores named by the config, creates the admin on a
+ * fresh store, starts the embedded workers and the HTTP API. Everything it opens is
+ * closed by `close()`, also when start-up fails halfway.
+ */
+export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
+  const core = await openCore(config);
+  try {
+    const { metadata, artifacts, datasets, queue, training, models } = core;
+    const auth = new AuthService(metadata);
+    const bootstrap = await bootstrapAdmin(auth, config);
+    const packages = new PackageService(metadata, artifacts.url);
+    const transforms = new TransformService({ metadata, queue, datasets, models });
+    const experiments = new ExperimentService({ metadata, training });
+    const tuning = new TuningService({ metadata, training, datasets });
+    await startJobWorkers(core, config);
+    // The platform feed's sources: one line per kind of thing with a status.
+    const statusSources = [
+      tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
+      tableStatusSource(metadata, 'transform-job', 'transform_jobs'),
+      tableStatusSource(metadata, 'tuning-job', 'tuning_jobs'),
+      tableStatusSource(metadata, 'endpoint', 'endpoints'),
+    ];
+    // Endpoints run in this process (never in fleet workers); they stop after the API has closed.
+    let log = (message: string): void => {
+      process.stderr.write(`${message}\n`);
+    };
+    const endpoints = new EndpointService(
+      { metadata, artifacts, models },
+      {
+        modelCacheDir: path.join(config.workDir, 'models'),
+        invocationTimeoutMs: config.endpointTimeoutMs,
+        testDelays: config.endpointTestDelays,
+        captureFlushMs: config.endpointCaptureFlushMs,
+        healthIntervalMs: config.endpointHealthIntervalMs,
+        autoscaleIntervalMs: config.endpointAutoscaleIntervalMs,
+        log: (message) => log(message),
+      },
+    );
+    core.closers.push(() => endpoints.close());
+    const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
+    log = (message) => app.log.warn(message);
+    // The tuning controller runs in the server (one per deployment); trials run on any worker.
+    const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
+    controller.start();
+    core.closers.push(() => controller.stop());
+    core.closers.push(() => app.close());
+    await watchForLostJobs(queue, [training, transforms], fastifyLog(app));
+    await endpoints.start();
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, endpoints, bootstrap, close: core.close };
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+}
+
+/** The server's log lines go through Fastify's logger (pino: fields first, then the message). */
+function fastifyLog(app: FastifyInstance): PlatformLog {
+  return {
+    warn: (message, fields) => app.log.warn(fields ?? {}, message),
+    error: (message, err) => app.log.error({ err }, message),
+  };
+}
