@@ -4,25 +4,9 @@ import type { MetadataStore, UsersTable, TokensTable } from '../storage/index.js
 import { isRole, type Role } from './roles.js';
 import { generateToken, hashPassword, hashToken, verifyPassword } from './secrets.js';
 
-export interface User {
-  id: string;
-  name: string;
-  role: Role;
-  hasPassword: boolean;
-  createdAt: string;
-  disabledAt: string | null;
-}
-
-export interface TokenInfo {
-  id: string;
-  name: string;
-  userId: string;
-  userName: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
+// User and TokenInfo are wire shapes: declared in the contracts.
+export type { TokenInfo, User } from '../contracts/index.js';
+import type { TokenInfo, User } from '../contracts/index.js';
 
 /** The caller a request was authenticated as: by an API token or a studio session. */
 export interface Principal {

@@ -1,29 +1,8 @@
-/**
- * The roles a user can hold, from most to least privileged; `invoker` is for applications
- * that only call endpoints.
- */
-export const ROLES = ['admin', 'member', 'labeler', 'viewer', 'invoker'] as const;
-export type Role = (typeof ROLES)[number];
-
-/**
- * What a route may require. Capabilities added later (training, endpoints, labeling)
- * add their own permissions here, so the whole role table stays in one place.
- */
-export type Permission =
-  | 'datasets:read'
-  | 'datasets:write'
-  | 'artifacts:read'
-  | 'artifacts:write'
-  | 'jobs:read'
-  | 'jobs:write'
-  | 'models:read'
-  | 'models:write'
-  | 'models:approve'
-  | 'endpoints:read'
-  | 'endpoints:write'
-  | 'endpoints:invoke'
-  | 'users:manage'
-  | 'tokens:own';
+// The role and permission names are wire shapes (the studio shows them): declared in the
+// contracts. Capabilities added later add their permissions there; the grants stay here.
+import { ROLES, type Permission, type Role } from '../contracts/index.js';
+export { ROLES };
+export type { Permission, Role };
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'endpoints:read', 'endpoints:write', 'endpoints:invoke', 'users:manage', 'tokens:own']),

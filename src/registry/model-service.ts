@@ -30,12 +30,9 @@ export interface ModelServiceDeps {
   usersOf?: (model: string) => Promise<string[]>;
 }
 
-export interface ModelFilter {
-  nameContains?: string;
-  algorithm?: string;
-  limit?: number;
-  offset?: number;
-}
+// The list filter is a wire shape: declared in the contracts.
+export type { ModelFilter } from '../contracts/index.js';
+import type { ModelFilter } from '../contracts/index.js';
 
 export interface UploadOnnxInput {
   name: string;

@@ -1,14 +1,8 @@
 import type { CreateTrainingJobInput, LogLine, TrainingJob, TrainingJobStatus, TrainingProgress } from './types.js';
 
-export interface TrainingJobFilter {
-  status?: TrainingJobStatus;
-  /** Names containing this text. */
-  nameContains?: string;
-  /** Runs of this experiment only. */
-  experiment?: string;
-  limit?: number;
-  offset?: number;
-}
+// The list filter is a wire shape: declared in the contracts.
+export type { TrainingJobFilter } from '../contracts/index.js';
+import type { TrainingJobFilter } from '../contracts/index.js';
 
 /** Training jobs: create (validated, then queued), read, follow logs, stop. */
 export interface TrainingService {

@@ -3,13 +3,9 @@
  * the next point out. Strategies are pure (no I/O) and deterministic given the seed.
  */
 
-/** SageMaker's range scalings. `Auto` picks Logarithmic for a positive range spanning ≥ 2 decades, else Linear. */
-export type Scaling = 'Auto' | 'Linear' | 'Logarithmic' | 'ReverseLogarithmic';
-
-export type ParameterRange =
-  | { name: string; type: 'continuous'; min: number; max: number; scaling: Scaling }
-  | { name: string; type: 'integer'; min: number; max: number; scaling: Scaling }
-  | { name: string; type: 'categorical'; values: string[] };
+// Scaling and ParameterRange are wire shapes too (a tuning job answers its ranges).
+export type { ParameterRange, Scaling } from '../../contracts/index.js';
+import type { HyperbandOptions, ParameterRange } from '../../contracts/index.js';
 
 /** Integers as integer numbers, categoricals as strings. */
 export type ParamValues = Record<string, number | string>;
@@ -25,22 +21,7 @@ export interface TrialState {
   intermediate: Array<{ step: number; value: number }>;
 }
 
-export type StrategyName = 'bayesian' | 'tpe' | 'random' | 'grid' | 'hyperband';
-
-/** SageMaker's `HyperbandStrategyConfig`, plus the sampler that proposes new points. */
-export interface HyperbandOptions {
-  /** The smallest step a trial runs before it can be stopped. @default 1 */
-  minResource?: number;
-  /**
-   * The step at which a trial is complete. When absent, the largest last step of the
-   * completed trials so far (until one completes, a single bracket is used).
-   */
-  maxResource?: number;
-  /** Keep the best 1/η at each rung. @default 3 */
-  reductionFactor?: number;
-  /** How new points are proposed. `tpe` models completed trials only. @default 'random' */
-  sampler?: 'random' | 'tpe';
-}
+export type { HyperbandOptions, StrategyName } from '../../contracts/index.js';
 
 export interface StrategyOptions {
   ranges: ParameterRange[];
