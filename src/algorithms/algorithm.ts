@@ -3,6 +3,7 @@
  * (SageMaker's names and defaults, tunable ranges), metric definitions, `train` and
  * `load`. One folder per algorithm; registering a name twice throws.
  */
+import type { ExportedGraph } from './onnx-builder/index.js';
 
 /** SageMaker's range scalings for tuning. */
 export type Scaling = 'Auto' | 'Linear' | 'Logarithmic' | 'ReverseLogarithmic';
@@ -108,4 +109,23 @@ export interface Algorithm {
   train(ctx: TrainContext): Promise<void>;
   /** Loads a model from an unpacked model folder; checks format/algorithm/version. */
   load(modelDir: string): Promise<Predictor>;
+  /** How this algorithm's models are exported to ONNX; absent when they cannot be. */
+  exportOnnx?: OnnxExporter;
+}
+
+/**
+ * An algorithm's ONNX exporter, found through the registry by `exportToOnnx`. It reads
+ * the documented model.json; `exportToOnnx` checks the header and writes the model file.
+ */
+export interface OnnxExporter {
+  /** The model.json `format` the exporter reads. */
+  format: string;
+  /** The model.json major version the exporter reads (`1` for 1.x). */
+  majorVersion: string;
+  /**
+   * The graph for a model.json: it takes `features` [N, F] float (NaN = missing) and gives
+   * as its first float output what the native predictor gives per row. Implementations
+   * import their exporter module here, so protobufjs loads only when a model is exported.
+   */
+  build(doc: Record<string, unknown>): Promise<ExportedGraph>;
 }

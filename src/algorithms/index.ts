@@ -12,10 +12,12 @@ export type {
   Hyperparameters,
   IntegerHyperparameter,
   MetricDefinition,
+  OnnxExporter,
   Predictor,
   Scaling,
   TrainContext,
 } from './algorithm.js';
+export type { ExportedGraph } from './onnx-builder/index.js';
 export { getAlgorithm, hasAlgorithm, listAlgorithms, registerAlgorithm, unregisterAlgorithm } from './registry.js';
 export { describeRange, resolveHyperparameters } from './hyperparameters.js';
 export type { HyperparameterInput } from './hyperparameters.js';

@@ -1,39 +1,40 @@
 /**
- * A built-in's model folder -> ONNX bytes. Reads the documented `model.json` of each
- * built-in (format, algorithm, version in its header) and hands it to that algorithm's
- * exporter; the resulting graph takes `features` [N, F] float (NaN = missing) and gives
- * as its first float output exactly what the native predictor gives per row.
+ * A built-in's model folder -> ONNX bytes. Reads the documented `model.json` of the
+ * algorithm (format, algorithm, version in its header) and hands it to the exporter the
+ * algorithm registers (`exportOnnx` on its descriptor, beside its code); the resulting
+ * graph takes `features` [N, F] float (NaN = missing) and gives as its first float
+ * output exactly what the native predictor gives per row.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { OrchardError, VERSION } from '../core/index.js';
-import { INPUT, invalid, type ExportedGraph } from './export-common.js';
-import { exportKmeans } from './export-kmeans.js';
-import { exportLinearLearner } from './export-linear-learner.js';
-import { exportPca } from './export-pca.js';
-import { exportXgboost } from './export-xgboost.js';
-import { DataType, encodeModel } from './onnx-proto.js';
+import { hasAlgorithm, getAlgorithm, listAlgorithms, registerBuiltins, type OnnxExporter } from '../algorithms/index.js';
+import { DataType, INPUT, encodeModel, invalid } from '../algorithms/onnx-builder/index.js';
 
-/** What each exportable built-in writes into model.json's header, and its exporter. */
-const EXPORTERS: Record<string, { format: string; majorVersion: string; build: (doc: Record<string, unknown>) => ExportedGraph }> = {
-  xgboost: { format: 'orchard-xgboost-json', majorVersion: '1', build: exportXgboost },
-  'linear-learner': { format: 'orchard-linear-learner', majorVersion: '1', build: exportLinearLearner },
-  kmeans: { format: 'orchard-kmeans', majorVersion: '1', build: exportKmeans },
-  pca: { format: 'orchard-pca', majorVersion: '1', build: exportPca },
-};
+/** Registered algorithms whose models export to ONNX, sorted by name. */
+export function onnxExportableAlgorithms(): string[] {
+  registerBuiltins();
+  return listAlgorithms()
+    .filter((a) => a.exportOnnx)
+    .map((a) => a.name);
+}
 
-/** Built-ins whose models export to ONNX. */
-export const ONNX_EXPORTABLE_ALGORITHMS: readonly string[] = Object.keys(EXPORTERS);
+function exporterOf(algorithm: string): OnnxExporter {
+  registerBuiltins();
+  const exporter = hasAlgorithm(algorithm) ? getAlgorithm(algorithm).exportOnnx : undefined;
+  if (!exporter) {
+    const exportable = onnxExportableAlgorithms();
+    throw new OrchardError('ORCH_MODEL_EXPORT_UNSUPPORTED', {
+      message: `${algorithm} models cannot be exported to ONNX; these can: ${exportable.join(', ')}`,
+      details: { algorithm, exportable },
+    });
+  }
+  return exporter;
+}
 
 /** Converts the unpacked model of a built-in (`algorithm`) into an ONNX model file's bytes. */
 export async function exportToOnnx(modelDir: string, algorithm: string): Promise<Uint8Array> {
-  const exporter = EXPORTERS[algorithm];
-  if (!exporter) {
-    throw new OrchardError('ORCH_MODEL_EXPORT_UNSUPPORTED', {
-      message: `${algorithm} models cannot be exported to ONNX; these can: ${ONNX_EXPORTABLE_ALGORITHMS.join(', ')}`,
-      details: { algorithm, exportable: ONNX_EXPORTABLE_ALGORITHMS },
-    });
-  }
+  const exporter = exporterOf(algorithm);
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(await fs.readFile(path.join(modelDir, 'model.json'), 'utf8')) as Record<string, unknown>;
@@ -44,7 +45,7 @@ export async function exportToOnnx(modelDir: string, algorithm: string): Promise
     invalid(`model.json is not an Orchard ${algorithm} model (format ${JSON.stringify(doc?.format)}, algorithm ${JSON.stringify(doc?.algorithm)})`);
   }
   if (String(doc.version).split('.')[0] !== exporter.majorVersion) invalid(`${algorithm} model version ${String(doc.version)} cannot be exported`);
-  const graph = exporter.build(doc);
+  const graph = await exporter.build(doc);
   return encodeModel({
     name: `orchard-${algorithm}`,
     producerVersion: VERSION,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataType, encodeModel, floatTensor, type GraphSpec } from './onnx-proto.js';
+import { DataType, encodeModel, floatTensor, type GraphSpec } from '../algorithms/onnx-builder/index.js';
 import { checkOnnxModel, describeOnnxModel, openOnnxPredictor, servingContract } from './onnx-runtime.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-onnx-rt-'));

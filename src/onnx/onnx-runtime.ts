@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs/promises';
 import { OrchardError } from '../core/index.js';
-import { decodeModel, type DecodedModel, type DecodedValue } from './onnx-proto.js';
+import { decodeModel, type DecodedModel, type DecodedValue } from '../algorithms/onnx-builder/index.js';
 
 type Ort = typeof import('onnxruntime-node');
 type Session = import('onnxruntime-node').InferenceSession;

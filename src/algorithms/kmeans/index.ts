@@ -78,4 +78,9 @@ export const kmeans: Algorithm = {
   async load(modelDir: string) {
     return kmeansPredictor(await readKMeans(modelDir));
   },
+  exportOnnx: {
+    format: KMEANS_FORMAT,
+    majorVersion: '1',
+    build: async (doc) => (await import('./onnx-export.js')).exportKmeans(doc),
+  },
 };

@@ -103,4 +103,9 @@ export const linearLearner: Algorithm = {
   async load(modelDir: string) {
     return linearPredictor(await readLinear(modelDir));
   },
+  exportOnnx: {
+    format: LINEAR_FORMAT,
+    majorVersion: '1',
+    build: async (doc) => (await import('./onnx-export.js')).exportLinearLearner(doc),
+  },
 };

@@ -61,4 +61,9 @@ export const pca: Algorithm = {
   async load(modelDir: string) {
     return pcaPredictor(await readPca(modelDir));
   },
+  exportOnnx: {
+    format: PCA_FORMAT,
+    majorVersion: '1',
+    build: async (doc) => (await import('./onnx-export.js')).exportPca(doc),
+  },
 };

@@ -118,6 +118,11 @@ export const xgboost: Algorithm = {
   optionalChannels: ['validation'],
   train,
   load,
+  exportOnnx: {
+    format: MODEL_FORMAT,
+    majorVersion: '1',
+    build: async (doc) => (await import('./onnx-export.js')).exportXgboost(doc),
+  },
 };
 
 export { trainBooster } from './booster.js';

@@ -1,5 +1,5 @@
 /** What every exporter shares: the input's name, the error for an unreadable model, the result shape. */
-import { OrchardError } from '../core/index.js';
+import { OrchardError } from '../../core/errors.js';
 import type { GraphSpec } from './onnx-proto.js';
 
 /** Every exported model takes one float tensor `features` of shape [N, numFeatures] (NaN = missing). */

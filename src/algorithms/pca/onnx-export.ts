@@ -2,8 +2,7 @@
  * PCA model.json -> ONNX, in float64: a missing value becomes the mean, then
  * (x - mean) MatMul componentsᵀ. Output `projection` [N, numComponents].
  */
-import { DataType, doubleTensor } from './onnx-proto.js';
-import { INPUT, finiteArray, invalid, positiveInt, type ExportedGraph } from './export-common.js';
+import { DataType, doubleTensor, INPUT, finiteArray, invalid, positiveInt, type ExportedGraph } from '../onnx-builder/index.js';
 
 export function exportPca(doc: Record<string, unknown>): ExportedGraph {
   const d = positiveInt(doc, 'featureDim', 'PCA');

@@ -6,8 +6,7 @@
  * ArgMin(t) is the closest cluster and sqrt(max(0, min t + Σ x₀²)) its distance.
  * Output `clusters` [N, 2]: closest_cluster, distance_to_cluster (SageMaker's pair).
  */
-import { DataType, doubleTensor, int64Tensor } from './onnx-proto.js';
-import { INPUT, finiteArray, invalid, positiveInt, type ExportedGraph } from './export-common.js';
+import { DataType, doubleTensor, int64Tensor, INPUT, finiteArray, invalid, positiveInt, type ExportedGraph } from '../onnx-builder/index.js';
 
 export function exportKmeans(doc: Record<string, unknown>): ExportedGraph {
   const k = positiveInt(doc, 'k', 'k-means');

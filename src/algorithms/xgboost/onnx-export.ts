@@ -9,8 +9,7 @@
  * - multi:softprob: TreeEnsembleClassifier with SOFTMAX -> label (int64 [N]), probabilities [N, K]
  * - multi:softmax: TreeEnsembleRegressor (K targets), ArgMax, Cast -> predicted class id [N]
  */
-import { DataType, ML_DOMAIN, type GraphSpec, type NodeSpec } from './onnx-proto.js';
-import { INPUT, invalid, type ExportedGraph } from './export-common.js';
+import { DataType, ML_DOMAIN, INPUT, invalid, type GraphSpec, type NodeSpec, type ExportedGraph } from '../onnx-builder/index.js';
 
 interface XgbTree {
   feature: number[];

@@ -4,8 +4,7 @@
  * Sigmoid (binary_classifier with logistic loss) or Softmax (multiclass_classifier).
  * Output `predictions` [N, outputs]: what the native predictor gives per row.
  */
-import { DataType, doubleTensor, type NodeSpec } from './onnx-proto.js';
-import { INPUT, finiteArray, invalid, positiveInt, type ExportedGraph } from './export-common.js';
+import { DataType, doubleTensor, INPUT, finiteArray, invalid, positiveInt, type NodeSpec, type ExportedGraph } from '../onnx-builder/index.js';
 
 export function exportLinearLearner(doc: Record<string, unknown>): ExportedGraph {
   const d = positiveInt(doc, 'featureDim', 'linear-learner');
