@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrchardError } from '../core/errors.js';
 import type { HyperparameterSpec } from './algorithm.js';
-import { resolveHyperparameters } from './hyperparameters.js';
+import { checkHyperparameters, resolveHyperparameters } from './hyperparameters.js';
 
 const specs: HyperparameterSpec[] = [
   { name: 'num_round', type: 'integer', required: true, min: 1, max: 1000, description: '' },
@@ -82,5 +82,32 @@ describe('resolveHyperparameters', () => {
   it('leaves optional parameters without a default unset', () => {
     expect(resolveHyperparameters(specs, { num_round: '1' })).not.toHaveProperty('seed');
     expect(resolveHyperparameters(specs, { num_round: '1', seed: '7' }).seed).toBe(7);
+  });
+
+  it('reports every problem at once: the code and details of the first, all in details.errors', () => {
+    const e = error(() => resolveHyperparameters(specs, { max_depth_x: '1', eta: '2', objective: 'z' }));
+    expect(e.code).toBe('ORCH_HYPERPARAMETER_UNKNOWN');
+    expect(e.details).toMatchObject({ name: 'max_depth_x' });
+    expect(e.details?.errors).toEqual([
+      { field: 'max_depth_x', code: 'ORCH_HYPERPARAMETER_UNKNOWN', message: expect.stringContaining('max_depth_x') },
+      { field: 'num_round', code: 'ORCH_HYPERPARAMETER_MISSING', message: expect.stringContaining('num_round') },
+      { field: 'eta', code: 'ORCH_HYPERPARAMETER_INVALID', message: expect.stringContaining('[0, 1]') },
+      { field: 'objective', code: 'ORCH_HYPERPARAMETER_INVALID', message: expect.stringContaining('one of a, b') },
+    ]);
+    for (const name of ['max_depth_x', 'num_round', 'eta', 'objective']) expect(e.message).toContain(name);
+  });
+
+  it('keeps the message of a single problem as it is, with a one-entry list', () => {
+    const e = error(() => resolveHyperparameters(specs, { num_round: '10', eta: '2' }));
+    expect(e.message).toBe('Hyperparameter "eta" must be a number in [0, 1]; got "2"');
+    expect(e.details?.errors).toEqual([{ field: 'eta', code: 'ORCH_HYPERPARAMETER_INVALID', message: e.message }]);
+  });
+
+  it('takes an algorithm as well as its schema, and checks without throwing', () => {
+    expect(resolveHyperparameters({ hyperparameters: specs }, { num_round: '3' })).toMatchObject({ num_round: 3, eta: 0.3 });
+    const { values, problems } = checkHyperparameters(specs, { num_round: '3', eta: 'x' });
+    expect(values).toMatchObject({ num_round: 3 });
+    expect(values).not.toHaveProperty('eta');
+    expect(problems.map((p) => p.field)).toEqual(['eta']);
   });
 });

@@ -19,8 +19,8 @@ export type {
 } from './algorithm.js';
 export type { ExportedGraph } from './onnx-builder/index.js';
 export { getAlgorithm, hasAlgorithm, listAlgorithms, registerAlgorithm, unregisterAlgorithm } from './registry.js';
-export { describeRange, resolveHyperparameters } from './hyperparameters.js';
-export type { HyperparameterInput } from './hyperparameters.js';
+export { checkHyperparameters, describeRange, hyperparameterError, resolveHyperparameters } from './hyperparameters.js';
+export type { HyperparameterInput, HyperparameterProblem, HyperparameterProblemCode, HyperparameterSchema } from './hyperparameters.js';
 export { loadCsvMatrix } from './data/matrix.js';
 export type { CsvMatrixOptions, Matrix } from './data/matrix.js';
 export { BUILTIN_ALGORITHMS, registerBuiltins } from './builtins.js';

@@ -37,11 +37,19 @@ export function formatBytes(n: number): string {
 
 /** Prints an error in the shape the caller asked for and returns the exit code. */
 export function reportError(err: unknown, json: boolean): number {
-  const { code, message } =
+  const { code, message, details } =
     err instanceof OrchardApiError || err instanceof OrchardError
-      ? { code: err.code, message: err.message }
-      : { code: 'ORCH_CLI_ERROR', message: err instanceof Error ? err.message : String(err) };
-  if (json) process.stdout.write(JSON.stringify({ code, message }) + '\n');
-  else process.stderr.write(`error ${code}: ${message}\n`);
+      ? { code: err.code, message: err.message, details: err.details }
+      : { code: 'ORCH_CLI_ERROR', message: err instanceof Error ? err.message : String(err), details: undefined };
+  if (json) process.stdout.write(JSON.stringify(details ? { code, message, details } : { code, message }) + '\n');
+  else process.stderr.write(humanError(code, message, details));
   return 1;
+}
+
+/** One line, or, for a request refused for several problems (`details.errors`), one line each. */
+function humanError(code: string, message: string, details: Record<string, unknown> | undefined): string {
+  const errors = details?.errors;
+  if (!Array.isArray(errors) || errors.length < 2) return `error ${code}: ${message}\n`;
+  const lines = errors.map((e: { field?: unknown; code?: unknown; message?: unknown }) => `  ${String(e.field)}: ${String(e.message)} (${String(e.code)})\n`);
+  return `error ${code}: ${errors.length} problems\n${lines.join('')}`;
 }

@@ -152,3 +152,27 @@ export function isOrchardError(err: unknown): err is OrchardError {
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }
+
+/** One problem of a request, as `details.errors` of an {@link errorOfProblems} error lists it. */
+export interface RequestProblem {
+  /** What the problem is about: a hyperparameter's name, `channels.train`, … */
+  field: string;
+  code: ErrorCode;
+  message: string;
+  /** Details of this problem alone (a range, the allowed values); not listed in `errors`. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * One error for every problem of a request, so a client fixes them all in one go: the
+ * first problem's code, status and details, all messages joined by `; `, and
+ * `details.errors`: one `{ field, code, message }` per problem.
+ */
+export function errorOfProblems(problems: readonly RequestProblem[]): OrchardError {
+  if (problems.length === 0) throw new Error('errorOfProblems needs at least one problem');
+  const [first] = problems;
+  return new OrchardError(first.code, {
+    message: problems.map((p) => p.message).join('; '),
+    details: { ...first.details, errors: problems.map(({ field, code, message }) => ({ field, code, message })) },
+  });
+}

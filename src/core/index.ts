@@ -1,5 +1,5 @@
-export { OrchardError, ERROR_CODES, isOrchardError, isErrorCode } from './errors.js';
-export type { ErrorCode, OrchardErrorOptions } from './errors.js';
+export { OrchardError, ERROR_CODES, errorOfProblems, isOrchardError, isErrorCode } from './errors.js';
+export type { ErrorCode, OrchardErrorOptions, RequestProblem } from './errors.js';
 export { resolveConfig, optionsFromEnv, clientOptionsFromEnv, parsePort } from './config.js';
 export type { OrchardOptions, ResolvedConfig, ClientOptions } from './config.js';
 export { newId } from './ids.js';

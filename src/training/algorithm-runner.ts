@@ -7,8 +7,9 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { getAlgorithm, registerBuiltins, resolveHyperparameters } from '../algorithms/index.js';
+import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
 import type { ChannelInput } from '../algorithms/index.js';
+import { readResolvedHyperparameters } from './resolved-hyperparameters.js';
 
 async function main(): Promise<void> {
   const name = process.argv[2];
@@ -16,9 +17,9 @@ async function main(): Promise<void> {
   registerBuiltins();
   const algorithm = getAlgorithm(name);
   const configDir = env.SM_INPUT_CONFIG_DIR!;
-  const given = JSON.parse(await fs.readFile(path.join(configDir, 'hyperparameters.json'), 'utf8')) as Record<string, string>;
   const inputConfig = JSON.parse(await fs.readFile(path.join(configDir, 'inputdataconfig.json'), 'utf8')) as Record<string, { ContentType: string }>;
-  const hyperparameters = resolveHyperparameters(algorithm.hyperparameters, given);
+  // Resolved once, when the job was created; `hyperparameters.json` keeps the strings as given.
+  const hyperparameters = await readResolvedHyperparameters(configDir);
   const channels: Record<string, ChannelInput> = {};
   for (const channel of JSON.parse(env.SM_CHANNELS ?? '[]') as string[]) {
     const dir = env[`SM_CHANNEL_${channel.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]!;

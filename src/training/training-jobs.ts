@@ -1,5 +1,5 @@
-import { getAlgorithm, registerBuiltins, resolveHyperparameters } from '../algorithms/index.js';
-import { OrchardError } from '../core/index.js';
+import { checkHyperparameters, getAlgorithm, registerBuiltins, type Algorithm, type Hyperparameters } from '../algorithms/index.js';
+import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import { compileMetricDefinitions, type JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
@@ -94,6 +94,25 @@ async function validateScript(deps: TrainingDeps, script: { entryPoint: string; 
   }
 }
 
+/**
+ * A built-in algorithm's hyperparameters (resolved here, once: the job keeps the result)
+ * and channels. Every problem is reported in one error (`details.errors`), hyperparameters
+ * first, so a request is fixed in one go; the error's code is its first problem's.
+ */
+function checkAlgorithmInput(algorithm: Algorithm, hyperParameters: Record<string, string>, channelRefs: Record<string, string>): Hyperparameters {
+  const { values, problems } = checkHyperparameters(algorithm, hyperParameters);
+  const found: RequestProblem[] = [...problems];
+  for (const required of algorithm.requiredChannels) {
+    if (!channelRefs[required]) found.push({ field: `channels.${required}`, code: 'ORCH_TRAINING_CHANNEL_MISSING', message: `${algorithm.name} needs a '${required}' channel`, details: { channel: required } });
+  }
+  const known = new Set([...algorithm.requiredChannels, ...algorithm.optionalChannels]);
+  for (const name of Object.keys(channelRefs)) {
+    if (!known.has(name)) found.push({ field: `channels.${name}`, code: 'ORCH_TRAINING_CHANNEL_MISSING', message: `${algorithm.name} has no '${name}' channel; it reads ${[...known].join(', ')}` });
+  }
+  if (found.length > 0) throw errorOfProblems(found);
+  return values;
+}
+
 async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Promise<TrainingSpec> {
   if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
     throw new OrchardError('ORCH_TRAINING_INVALID', { message: 'Training job names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
@@ -105,17 +124,7 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
   if (input.script) await validateScript(deps, input.script);
   const hyperParameters = Object.fromEntries(Object.entries(input.hyperParameters ?? {}).map(([k, v]) => [k, String(v)]));
   const channelRefs = input.channels ?? {};
-  if (input.algorithm) {
-    const algorithm = getAlgorithm(input.algorithm);
-    resolveHyperparameters(algorithm.hyperparameters, hyperParameters);
-    for (const required of algorithm.requiredChannels) {
-      if (!channelRefs[required]) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: `${algorithm.name} needs a '${required}' channel`, details: { channel: required } });
-    }
-    const known = new Set([...algorithm.requiredChannels, ...algorithm.optionalChannels]);
-    for (const name of Object.keys(channelRefs)) {
-      if (!known.has(name)) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: `${algorithm.name} has no '${name}' channel; it reads ${[...known].join(', ')}` });
-    }
-  }
+  const resolvedHyperParameters = input.algorithm ? checkAlgorithmInput(getAlgorithm(input.algorithm), hyperParameters, channelRefs) : undefined;
   try {
     compileMetricDefinitions(input.metricDefinitions ?? []);
   } catch (err) {
@@ -135,6 +144,7 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
     algorithm: input.algorithm ?? null,
     script: input.script ?? null,
     hyperParameters,
+    ...(resolvedHyperParameters ? { resolvedHyperParameters } : {}),
     channels,
     maxRuntimeSeconds: input.maxRuntimeSeconds ?? 86_400,
     maxRetries: input.maxRetries ?? 0,

@@ -1,9 +1,17 @@
+import type { Hyperparameters } from '../algorithms/index.js';
 import { OrchardError } from '../core/index.js';
 import type { MetadataStore, TrainingJobsTable } from '../storage/index.js';
 import type { LogLine, MetricPoint, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobStatus, TrainingJobStatusInfo } from './types.js';
 
-/** What `spec_json` holds: the job as created, with its channels resolved. */
-export type TrainingSpec = Pick<TrainingJob, 'algorithm' | 'script' | 'hyperParameters' | 'channels' | 'maxRuntimeSeconds' | 'maxRetries' | 'metricDefinitions' | 'tags'>;
+/**
+ * What `spec_json` holds: the job as created, with its channels resolved and, for a
+ * built-in algorithm, its hyperparameters resolved (typed, defaults filled in) beside the
+ * strings as given (what describe shows).
+ */
+export type TrainingSpec = Pick<TrainingJob, 'algorithm' | 'script' | 'hyperParameters' | 'channels' | 'maxRuntimeSeconds' | 'maxRetries' | 'metricDefinitions' | 'tags'> & {
+  /** Absent on jobs stored before it was kept. */
+  resolvedHyperParameters?: Hyperparameters;
+};
 
 /** Metric points kept per job in describe (the newest); all are stored. */
 const DESCRIBE_METRIC_POINTS = 2000;
@@ -146,7 +154,8 @@ export class TrainingStore {
 }
 
 function toJob(row: TrainingJobsTable, metrics: MetricPoint[], loggedParams?: Record<string, string>): TrainingJob {
-  const spec = JSON.parse(row.spec_json) as TrainingSpec;
+  // The resolved hyperparameters are the platform's; a job shows them as they were given.
+  const { resolvedHyperParameters: _resolved, ...spec } = JSON.parse(row.spec_json) as TrainingSpec;
   return {
     name: row.name,
     status: row.status as TrainingJobStatus,

@@ -1,16 +1,18 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { fileURLToPath } from 'node:url';
-import { isOrchardError, newId } from '../core/index.js';
+import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
+import { isOrchardError, newId, OrchardError } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import { JobLeaseLostError, runScriptAttempt, type AttemptResult, type ClaimedJob, type JobQueue } from '../jobs/index.js';
+import { interruptedByPlatform, JobLeaseLostError, runScriptAttempt, startWorkerLoop, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { CheckpointSync } from './checkpoints.js';
 import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
+import { writeResolvedHyperparameters } from './resolved-hyperparameters.js';
+import { trainingLogSink } from './training-log-sink.js';
 import { queueJobId, TRAINING_KIND } from './training-jobs.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
 
@@ -21,8 +23,8 @@ export interface TrainingWorkerDeps {
   artifacts: ArtifactStore;
   /** Parent of the attempts' working folders; must be traversable by the unprivileged user. */
   attemptsDir: string;
-  /** Threads each attempt may use. */
-  threads: number;
+  /** Cores the worker shares out (used by {@link startTrainingWorkers}). @default os.availableParallelism() */
+  cpus?: number;
   leaseMs?: number;
   pollMs?: number;
   /** How often a running attempt's checkpoints are copied to the store. @default 10000 */
@@ -32,6 +34,18 @@ export interface TrainingWorkerDeps {
 export interface TrainingWorkers {
   stop(): Promise<void>;
 }
+
+type TrainingPayload = { name: string };
+
+/**
+ * What an attempt came to, kept by the worker loop until `record` has written it. The
+ * attempt's folder (and the model archive in it) stays until then.
+ */
+type TrainingOutcome =
+  | { kind: 'settled' }
+  | { kind: 'interrupted'; reason: 'shutdown' | 'lease' }
+  | { kind: 'attempt'; spec: TrainingSpec; result: AttemptResult }
+  | { kind: 'error'; spec: TrainingSpec; reason: string; retryable: boolean };
 
 /** A parameter the job's code logged: `#param <name>=<value>` (value up to 1 KiB). */
 const PARAM_LINE = /^#param ([A-Za-z0-9_.:/-]{1,128})=(.{0,1024})$/;
@@ -45,40 +59,68 @@ function runnerProgram(): { command: string; args: string[] } {
   return ext === '.ts' ? { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), runner] } : { command: process.execPath, args: [runner] };
 }
 
-/** Starts `count` loops that claim training attempts from the queue and run them. */
-export async function startTrainingWorkers(deps: TrainingWorkerDeps, count: number): Promise<TrainingWorkers> {
+/**
+ * The `training` job kind for the worker loop. Before it is handed out, the attempts
+ * left running by a worker that died on this machine are ended (see `orphans.ts`), so
+ * the claim that retries one never runs beside it.
+ */
+export async function trainingJobHandler(deps: TrainingWorkerDeps): Promise<JobHandler<TrainingPayload, TrainingOutcome>> {
   await fs.mkdir(deps.attemptsDir, { recursive: true, mode: 0o711 });
   await fs.chmod(deps.attemptsDir, 0o711);
   await reapOrphans(deps.attemptsDir);
   const store = new TrainingStore(deps.metadata);
-  let stopping = false;
-  const running = new Set<AbortController>();
-  const loops = Array.from({ length: count }, (_, i) =>
-    (async () => {
-      const workerId = `${os.hostname()}-${process.pid}-${i}`;
-      while (!stopping) {
-        const job = await deps.queue.claim<{ name: string }>([TRAINING_KIND], { workerId, leaseMs: deps.leaseMs ?? 30_000 }).catch(() => null);
-        if (!job) {
-          await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
-          continue;
-        }
-        const controller = new AbortController();
-        running.add(controller);
-        await runJob(deps, store, job, controller).catch(() => undefined);
-        running.delete(controller);
-      }
-    })(),
-  );
+  const roots = new Map<string, string>();
+  const attemptKey = (job: ClaimedJob) => `${job.id}#${job.attempt}#${job.leaseToken}`;
   return {
-    async stop() {
-      stopping = true;
-      for (const c of running) c.abort('shutdown');
-      await Promise.all(loops);
+    kinds: [TRAINING_KIND],
+    async cpus(job) {
+      return cpusOf(JSON.parse((await store.row(job.payload.name)).spec_json) as TrainingSpec);
+    },
+    async run(job, ctx) {
+      const root = path.join(deps.attemptsDir, `${job.payload.name}-${job.attempt}-${newId('at').slice(3)}`);
+      roots.set(attemptKey(job), root);
+      return runAttempt(deps, store, job, ctx, root);
+    },
+    async record(job, outcome, ctx) {
+      try {
+        await recordOutcome(deps, store, job, outcome, ctx);
+      } finally {
+        // Recorded, or given up (a lost lease): the attempt's folders go either way.
+        if (!(await recordPending(outcome, ctx))) await cleanUp(roots, attemptKey(job));
+      }
     },
   };
 }
 
-async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, controller: AbortController): Promise<void> {
+/** True while `record` will be called again (it threw and the lease is not known lost). */
+async function recordPending(_outcome: TrainingOutcome, _ctx: AttemptContext): Promise<boolean> {
+  return recording;
+}
+let recording = false;
+
+async function cleanUp(roots: Map<string, string>, key: string): Promise<void> {
+  const root = roots.get(key);
+  if (!root) return;
+  roots.delete(key);
+  await removeOwner(root);
+  await fs.rm(root, { recursive: true, force: true });
+  await fs.rm(`${root}-in`, { recursive: true, force: true });
+}
+
+/** Starts a worker loop that runs only training attempts, `count` at a time at most. */
+export async function startTrainingWorkers(deps: TrainingWorkerDeps, count: number): Promise<TrainingWorkers & Pick<WorkerLoop, 'freeCpus' | 'running'>> {
+  return startWorkerLoop({ queue: deps.queue, handlers: [await trainingJobHandler(deps)], slots: count, cpus: deps.cpus, leaseMs: deps.leaseMs, pollMs: deps.pollMs });
+}
+
+/** Cores a job asks for: its own `cpus`, else its algorithm's default, else all of the worker's. */
+export function cpusOf(spec: TrainingSpec): number | undefined {
+  if (spec.cpus !== undefined) return spec.cpus;
+  if (!spec.algorithm) return undefined;
+  registerBuiltins();
+  return getAlgorithm(spec.algorithm).defaultCpus;
+}
+
+async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, ctx: AttemptContext, root: string): Promise<TrainingOutcome> {
   const name = job.payload.name;
   const row = await store.row(name);
   if (row.status === 'Completed' || row.status === 'Failed' || row.status === 'Stopped') {
@@ -86,23 +128,20 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     // lease ran out while the queue was away): settle the queue entry, keep the job as it is.
     if (row.status === 'Completed') await deps.queue.complete(job, { modelArtifact: `jobs/${name}/output/model.tar.gz` });
     else await deps.queue.fail(job, { message: row.failure_reason ?? row.status, retryable: false });
-    return;
+    return { kind: 'settled' };
   }
-  if (row.stop_requested || row.status !== 'InProgress') {
+  if (row.stop_requested || row.status !== 'InProgress' || ctx.signal.reason === 'stop') {
     await store.setStatus(name, 'Stopped', 'Stopped');
     await deps.queue.fail(job, { message: 'stopped', retryable: false });
-    return;
+    return { kind: 'settled' };
   }
   const spec = JSON.parse(row.spec_json) as TrainingSpec;
   // The job's attempt number: the queue's, unless the queue lost the job and counts afresh.
   const attempt = Math.max(job.attempt, Number(row.attempts) + 1);
   await store.setStatus(name, 'InProgress', 'Starting', { attempts: attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
-  const heartbeat = setInterval(() => {
-    deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch((err: { reason?: string }) => controller.abort(err?.reason === 'cancel_requested' ? 'stop' : 'lease'));
-  }, Math.max(1000, (deps.leaseMs ?? 30_000) / 3));
-  const root = path.join(deps.attemptsDir, `${name}-${attempt}-${newId('at').slice(3)}`);
-  const sink = await logSink(store, name, attempt);
+  const sink = await trainingLogSink(store, name, attempt);
   try {
+    sink.log(`[orchard] attempt ${attempt} on ${ctx.workerId}: ${ctx.cpus} cpu(s)`);
     await store.setStatus(name, 'InProgress', 'Downloading');
     const channels = await downloadChannels(deps, spec, `${root}-in`);
     const sourceDir = spec.script ? await downloadSource(deps, spec.script.sourceKey, `${root}-in`) : undefined;
@@ -110,9 +149,11 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     const checkpoints = new CheckpointSync(deps.artifacts, `jobs/${name}/checkpoints`);
     const checkpointDir = path.join(root, 'checkpoints');
     const syncTimer = setInterval(() => void checkpoints.sync(checkpointDir), deps.checkpointSyncMs ?? 10_000);
+    const program = runnerProgram();
     const result = await runScriptAttempt({
       onSpawn: (pgid) => void writeOwner(root, pgid).catch(() => undefined),
       beforeRun: async (workDir) => {
+        await writeResolvedHyperparameters(workDir.configDir, spec);
         const restored = await checkpoints.restore(workDir.checkpointDir);
         if (restored > 0) sink.log(`[orchard] restored ${restored} checkpoint file(s) from the previous attempt`);
       },
@@ -120,13 +161,13 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
       root,
       entryPoint: spec.algorithm ?? spec.script!.entryPoint,
       sourceDir,
-      program: spec.algorithm ? { command: runnerProgram().command, args: [...runnerProgram().args, spec.algorithm] } : undefined,
+      program: spec.algorithm ? { command: program.command, args: [...program.args, spec.algorithm] } : undefined,
       hyperparameters: spec.hyperParameters,
       channels,
       metricDefinitions: spec.metricDefinitions,
       timeLimitMs: spec.maxRuntimeSeconds * 1000,
-      signal: controller.signal,
-      numCpus: deps.threads,
+      signal: ctx.signal,
+      numCpus: ctx.cpus,
       onLog: (line) => {
         const m = METRIC_LINE.exec(line);
         const p = m ? null : PARAM_LINE.exec(line);
@@ -138,38 +179,40 @@ async function runJob(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     }).finally(() => clearInterval(syncTimer));
     await checkpoints.sync(checkpointDir);
     await sink.flush();
-    if (interruptedByPlatform(controller)) {
-      // Shutting down, or the lease went to another worker: the attempt is not the job's
-      // fault. Leave the queue job to expire and be claimed again; record nothing final.
-      if (controller.signal.reason === 'shutdown') await store.setStatus(name, 'InProgress', 'Restarting');
-      return;
-    }
-    await finish(deps, store, job, spec, result);
+    // Shutting down, or the lease went to another worker: the attempt is not the job's
+    // fault. Leave the queue job to expire and be claimed again; record nothing final.
+    if (interruptedByPlatform(ctx.signal)) return { kind: 'interrupted', reason: ctx.signal.reason as 'shutdown' | 'lease' };
+    return { kind: 'attempt', spec, result };
   } catch (err) {
     await sink.flush();
-    if (interruptedByPlatform(controller)) return;
+    if (interruptedByPlatform(ctx.signal)) return { kind: 'interrupted', reason: ctx.signal.reason as 'shutdown' | 'lease' };
     const message = isOrchardError(err) ? `${err.code}: ${err.message}` : `InternalServerError: ${(err as Error).message}`;
-    await failOrRetry(deps, store, job, spec, message);
-  } finally {
-    clearInterval(heartbeat);
-    await removeOwner(root);
-    await fs.rm(root, { recursive: true, force: true });
-    await fs.rm(`${root}-in`, { recursive: true, force: true });
+    // The user's own input (a bad source archive) fails alike on every attempt.
+    const retryable = !(isOrchardError(err) && err.code === 'ORCH_TRAINING_SOURCE_INVALID');
+    return { kind: 'error', spec, reason: message, retryable };
   }
 }
 
-async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, result: AttemptResult): Promise<void> {
+/** Writes an attempt's outcome; called again by the loop after a backoff if it throws, so each step is idempotent. */
+async function recordOutcome(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, outcome: TrainingOutcome, ctx: AttemptContext): Promise<void> {
   const name = job.payload.name;
+  if (outcome.kind === 'settled') return;
+  if (outcome.kind === 'interrupted') {
+    if (outcome.reason === 'shutdown') await store.setStatus(name, 'InProgress', 'Restarting');
+    return;
+  }
+  if (outcome.kind === 'error') return failOrRetry(deps, store, job, outcome, outcome.reason, outcome.retryable);
+  const { result } = outcome;
   if (result.status === 'Completed') {
     // Only the holder of the lease may end the job: one whose lease ran out (the queue
     // was away longer than the lease) leaves it to the attempt that took over.
-    if (!(await stillHeld(deps, job))) return;
+    if (!(await ctx.stillHeld())) return;
     await store.setStatus(name, 'InProgress', 'Uploading');
     const key = `jobs/${name}/output/model.tar.gz`;
     await deps.artifacts.put(key, createReadStream(result.modelArchive!));
     await store.setStatus(name, 'Completed', 'Completed', { model_artifact: `${deps.artifacts.url}/${key}`, failure_reason: null });
     // The job is done whatever the queue answers now; an entry left unsettled is settled
-    // by the next claim of it (see runJob).
+    // by the next claim of it (see runAttempt).
     await deps.queue.complete(job, { modelArtifact: key }).catch(() => undefined);
     return;
   }
@@ -178,46 +221,54 @@ async function finish(deps: TrainingWorkerDeps, store: TrainingStore, job: Claim
     await deps.queue.fail(job, { message: result.failureReason ?? 'stopped', retryable: false }).catch(() => undefined);
     return;
   }
-  await failOrRetry(deps, store, job, spec, result.failureReason ?? 'AlgorithmError');
+  await failOrRetry(deps, store, job, outcome, result.failureReason ?? 'AlgorithmError', true);
 }
 
-/** Extends the lease once more; false when it is lost (a cancellation request still counts as held). */
-async function stillHeld(deps: TrainingWorkerDeps, job: ClaimedJob): Promise<boolean> {
-  try {
-    await deps.queue.heartbeat(job, deps.leaseMs ?? 30_000);
-    return true;
-  } catch (err) {
-    return err instanceof JobLeaseLostError && err.reason === 'cancel_requested';
-  }
-}
+/** What a failure's recording has done so far, kept across the loop's retries of `record`. */
+const failureSteps = new WeakMap<object, { failed?: number; outcome?: { willRetry: boolean } | 'lost' }>();
 
-function interruptedByPlatform(controller: AbortController): boolean {
-  return controller.signal.aborted && (controller.signal.reason === 'shutdown' || controller.signal.reason === 'lease');
-}
-
-async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<{ name: string }>, spec: TrainingSpec, reason: string): Promise<void> {
+async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, key: object, reason: string, retryable: boolean): Promise<void> {
   const name = job.payload.name;
-  const failed = Number((await store.row(name)).failed_attempts) + 1;
-  let outcome: { willRetry: boolean };
-  try {
-    outcome = await deps.queue.fail(job, { message: reason, retryable: failed <= spec.maxRetries });
-  } catch (err) {
-    // Another attempt holds the job now: this one's failure is not the job's.
-    if (err instanceof JobLeaseLostError && err.reason === 'lost') return;
-    outcome = { willRetry: false };
+  const spec = (key as { spec: TrainingSpec }).spec;
+  const steps = failureSteps.get(key) ?? {};
+  failureSteps.set(key, steps);
+  steps.failed ??= Number((await store.row(name)).failed_attempts) + 1;
+  if (steps.outcome === undefined) {
+    try {
+      steps.outcome = await deps.queue.fail(job, { message: reason, retryable: retryable && steps.failed <= spec.maxRetries });
+    } catch (err) {
+      // Another attempt holds the job now: this one's failure is not the job's.
+      if (err instanceof JobLeaseLostError && err.reason === 'lost') steps.outcome = 'lost';
+      // The queue refused for a reason of its own (not a blink): the job ends here.
+      else if (isOrchardError(err)) steps.outcome = { willRetry: false };
+      else throw err;
+    }
   }
-  await store.update(name, { failed_attempts: failed });
-  if (outcome.willRetry) await store.setStatus(name, 'InProgress', 'Restarting', { failure_reason: reason });
+  if (steps.outcome === 'lost') return;
+  await store.update(name, { failed_attempts: steps.failed });
+  if (steps.outcome.willRetry) await store.setStatus(name, 'InProgress', 'Restarting', { failure_reason: reason });
   else await store.setStatus(name, 'Failed', 'Failed', { failure_reason: reason });
 }
 
-/** Unpacks a script's `sourcedir.tar.gz` (tar refuses absolute and `..` paths). */
+/**
+ * Unpacks a script's `sourcedir.tar.gz`. tar refuses absolute and `..` paths and links
+ * that leave the folder; such an archive is the user's input, so it fails the job with
+ * a reason that says so (not retried).
+ */
 async function downloadSource(deps: TrainingWorkerDeps, key: string, dir: string): Promise<string> {
   const archive = path.join(dir, 'sourcedir.tar.gz');
   const code = path.join(dir, 'code');
   await fs.mkdir(code, { recursive: true });
   await pipeline(await deps.artifacts.get(key), createWriteStream(archive));
-  await tar.x({ file: archive, cwd: code, strict: true });
+  try {
+    await tar.x({ file: archive, cwd: code, strict: true });
+  } catch (err) {
+    const e = err as { tarCode?: string; code?: string; message?: string };
+    if (e?.tarCode !== undefined || /^(TAR_|Z_)/.test(e?.code ?? '')) {
+      throw new OrchardError('ORCH_TRAINING_SOURCE_INVALID', { message: `The source archive cannot be unpacked: ${e.message ?? e.code}`, cause: err });
+    }
+    throw err;
+  }
   return code;
 }
 
@@ -233,69 +284,6 @@ async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, di
     channels[channel] = { contentType: c.contentType, files: [file] };
   }
   return channels;
-}
-
-/**
- * Buffers log lines and metric points and writes them in batches. Seqs are given at
- * write time: if another attempt of the job wrote meanwhile (one that had lost its lease
- * and not yet noticed), the batch takes the next free seqs instead of being lost.
- */
-async function logSink(store: TrainingStore, name: string, attempt: number) {
-  const next = {
-    training_job_logs: await store.nextSeq('training_job_logs', name),
-    training_job_metrics: await store.nextSeq('training_job_metrics', name),
-  };
-  let lines: Array<{ attempt: number; line: string; at: string }> = [];
-  let points: Array<{ name: string; value: number; step: number | null; at: string }> = [];
-  let params: Array<[string, string]> = [];
-  const finals: Record<string, number> = {};
-  let writing: Promise<void> = Promise.resolve();
-  const numbered = async <T>(table: keyof typeof next, items: T[], insert: (rows: Array<T & { seq: number }>) => Promise<void>) => {
-    for (let tries = 0; items.length > 0; tries++) {
-      const base = next[table];
-      try {
-        await insert(items.map((item, i) => ({ ...item, seq: base + i })));
-        next[table] = base + items.length;
-        return;
-      } catch (err) {
-        if (tries >= 3) throw err;
-        next[table] = await store.nextSeq(table, name);
-      }
-    }
-  };
-  const flush = () => {
-    const [l, p, q] = [lines, points, params];
-    lines = [];
-    points = [];
-    params = [];
-    const snapshot = { ...finals };
-    writing = writing.then(async () => {
-      await numbered('training_job_logs', l, (rows) => store.appendLogs(name, rows));
-      await numbered('training_job_metrics', p, (rows) => store.appendMetrics(name, rows));
-      for (const [param, value] of q) await store.setParam(name, param, value);
-      if (p.length) await store.update(name, { final_metrics_json: JSON.stringify(snapshot) });
-    }).catch(() => undefined);
-    return writing;
-  };
-  const timer = setInterval(() => void flush(), 500);
-  return {
-    log(line: string) {
-      lines.push({ attempt, line, at: new Date().toISOString() });
-      if (lines.length >= 500) void flush();
-    },
-    metric(metric: string, value: number, step: number | null) {
-      if (!Number.isFinite(value)) return;
-      finals[metric] = value;
-      points.push({ name: metric, value, step, at: new Date().toISOString() });
-    },
-    param(param: string, value: string) {
-      params.push([param, value]);
-    },
-    async flush() {
-      clearInterval(timer);
-      await flush();
-    },
-  };
 }
 
 export { queueJobId };

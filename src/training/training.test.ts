@@ -101,6 +101,28 @@ describe('training jobs with built-in algorithms', () => {
     expect((await training.list()).items.map((j) => j.name)).not.toContain('x2');
   });
 
+  it('reports every problem of a request at once, each naming its field', async () => {
+    const err = await training.create({ name: 'x6', algorithm: 'xgboost', hyperParameters: { max_depth: '-3', colour: 'red' }, channels: { validation: 'va' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ORCH_HYPERPARAMETER_UNKNOWN', status: 400 });
+    expect((err as { details: { errors: unknown[] } }).details.errors).toEqual([
+      { field: 'colour', code: 'ORCH_HYPERPARAMETER_UNKNOWN', message: expect.stringContaining('colour') },
+      { field: 'num_round', code: 'ORCH_HYPERPARAMETER_MISSING', message: expect.stringContaining('num_round') },
+      { field: 'max_depth', code: 'ORCH_HYPERPARAMETER_INVALID', message: expect.stringContaining('max_depth') },
+      { field: 'channels.train', code: 'ORCH_TRAINING_CHANNEL_MISSING', message: "xgboost needs a 'train' channel" },
+    ]);
+    expect((await training.list()).items.map((j) => j.name)).not.toContain('x6');
+  });
+
+  it('stores the resolved hyperparameters with the job and shows them as given', async () => {
+    await training.create({ name: 'hp1', algorithm: 'xgboost', hyperParameters: { num_round: '1e1', eta: '0.5' }, channels: { train: 'tr' } });
+    await training.stop('hp1');
+    const row = await metadata.db.selectFrom('training_jobs').select('spec_json').where('name', '=', 'hp1').executeTakeFirstOrThrow();
+    expect(JSON.parse(row.spec_json).resolvedHyperParameters).toMatchObject({ num_round: 10, eta: 0.5, max_depth: 6, objective: 'reg:squarederror' });
+    const job = await training.describe('hp1');
+    expect(job.hyperParameters).toEqual({ num_round: '1e1', eta: '0.5' });
+    expect(job).not.toHaveProperty('resolvedHyperParameters');
+  });
+
   it('fails a job whose data does not fit, with the reason', async () => {
     await datasets.create({ name: 'words', format: 'csv', body: Readable.from(['yes,1.5,2\nno,0.5,1\n']) });
     await training.create({ name: 'bad1', algorithm: 'xgboost', hyperParameters: { num_round: '5' }, channels: { train: 'words' } });

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { getAlgorithm, registerBuiltins, resolveHyperparameters, type HyperparameterSpec } from '../algorithms/index.js';
-import { OrchardError } from '../core/index.js';
+import { checkHyperparameters, getAlgorithm, hyperparameterError, registerBuiltins, type HyperparameterSpec } from '../algorithms/index.js';
+import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
@@ -184,16 +184,21 @@ function resolveRange(r: RangeInput, specs: readonly HyperparameterSpec[] | null
   return { name: r.name, type, min, max, scaling: r.scaling ?? tunable?.scaling ?? 'Auto' };
 }
 
-/** Every value a range can produce must be one the algorithm accepts: checked at its ends. */
+/**
+ * Every value a range can produce must be one the algorithm accepts: checked at its ends
+ * through the same resolution a training job's request goes through. Every range at
+ * fault is reported at once (`details.errors`); a missing or unknown hyperparameter is
+ * reported as training would.
+ */
 function checkAgainstSchema(specs: readonly HyperparameterSpec[], staticHps: Record<string, string>, ranges: ParameterRange[]): void {
+  const base = { ...staticHps, ...Object.fromEntries(ranges.map((r) => [r.name, r.type === 'categorical' ? r.values[0] : String(r.min)])) };
+  const found: RequestProblem[] = [];
   const probe = (name: string, value: string) => {
-    try {
-      resolveHyperparameters(specs, { ...staticHps, ...Object.fromEntries(ranges.map((r) => [r.name, r.type === 'categorical' ? r.values[0] : String(r.min)])), [name]: value });
-    } catch (err) {
-      if (err instanceof OrchardError && err.code === 'ORCH_HYPERPARAMETER_MISSING') throw err;
-      if (err instanceof OrchardError && err.code === 'ORCH_HYPERPARAMETER_UNKNOWN') throw err;
-      bad(`Range '${name}': ${(err as Error).message}`, { name });
-    }
+    const { problems } = checkHyperparameters(specs, { ...base, [name]: value });
+    const fatal = problems.filter((p) => p.code !== 'ORCH_HYPERPARAMETER_INVALID');
+    if (fatal.length > 0) throw hyperparameterError(fatal);
+    const own = problems.find((p) => p.field === name) ?? problems[0];
+    if (own && !found.some((f) => f.field === name)) found.push({ field: name, code: 'ORCH_TUNING_INVALID', message: `Range '${name}': ${own.message}`, details: { name } });
   };
   for (const r of ranges) {
     if (r.type === 'categorical') for (const v of r.values) probe(r.name, v);
@@ -202,6 +207,7 @@ function checkAgainstSchema(specs: readonly HyperparameterSpec[], staticHps: Rec
       probe(r.name, String(r.max));
     }
   }
+  if (found.length > 0) throw errorOfProblems(found);
 }
 
 function resolveObjective(input: CreateTuningJobInput, metrics: readonly { name: string; goal: 'maximize' | 'minimize' }[] | null): TuningSpec['objective'] {

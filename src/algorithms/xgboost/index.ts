@@ -8,7 +8,6 @@ import { OrchardError } from '../../core/errors.js';
 import type { Algorithm, MetricDefinition, Predictor, TrainContext } from '../algorithm.js';
 import { loadCsvMatrix } from '../data/matrix.js';
 import type { Matrix } from '../data/matrix.js';
-import { resolveHyperparameters } from '../hyperparameters.js';
 import { checkOptions, trainBooster } from './booster.js';
 import { EVAL_METRICS, toBoosterOptions, XGBOOST_HYPERPARAMETERS } from './hyperparameters.js';
 import { maximize } from './metrics.js';
@@ -36,7 +35,9 @@ async function loadChannel(ctx: TrainContext, channel: string): Promise<Matrix |
 }
 
 async function train(ctx: TrainContext): Promise<void> {
-  const hp = resolveHyperparameters(XGBOOST_HYPERPARAMETERS, ctx.hyperparameters as Record<string, string | number | boolean>);
+  // ctx.hyperparameters were resolved once, when the job was created; only the rules
+  // between parameters (num_class with multi:*, eval_metric per objective) are checked here.
+  const hp = ctx.hyperparameters;
   const opts = toBoosterOptions(hp, ctx.seed, ctx.threads);
   checkOptions(opts);
   if (!ctx.channels.train) {

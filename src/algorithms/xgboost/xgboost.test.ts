@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrainContext } from '../algorithm.js';
 import { loadCsvMatrix } from '../data/matrix.js';
+import { resolveHyperparameters } from '../hyperparameters.js';
 import { rng } from './binning.js';
 import { xgboost } from './index.js';
 import { auc } from './metrics.js';
@@ -53,7 +54,8 @@ function context(hp: Record<string, string>, channels: Record<string, string>, o
   const logs: string[] = [];
   const metrics: Run['metrics'] = [];
   const ctx: TrainContext = {
-    hyperparameters: hp,
+    // As a job gets them: resolved once when it is created.
+    hyperparameters: resolveHyperparameters(xgboost, hp),
     channels: Object.fromEntries(Object.entries(channels).map(([k, f]) => [k, { files: [f], contentType: 'text/csv' }])),
     modelDir: path.join(dir, 'model'),
     checkpointDir: opts.checkpointDir ?? path.join(dir, 'checkpoints'),
@@ -255,14 +257,16 @@ describe('xgboost', () => {
     [{ objective: 'multi:softprob' }, 'ORCH_HYPERPARAMETER_MISSING', /num_class/],
     [{ objective: 'multi:softprob', num_class: '3', eval_metric: 'auc' }, 'ORCH_HYPERPARAMETER_INVALID', /eval_metric/],
   ])('refuses bad hyperparameters %o', async (hp, code, message) => {
-    const run = context({ num_round: '3', ...hp } as Record<string, string>, { train: binTrain });
-    const err = await xgboost.train(run.ctx).catch((e: unknown) => e);
+    // Resolving (at job creation) refuses most; train itself the rules between parameters.
+    const err = await Promise.resolve()
+      .then(() => xgboost.train(context({ num_round: '3', ...hp } as Record<string, string>, { train: binTrain }).ctx))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code });
     expect((err as Error).message).toMatch(message);
   });
 
   it('refuses a missing num_round, a missing train channel, and labels that do not fit num_class', async () => {
-    await expect(xgboost.train(context({}, { train: binTrain }).ctx)).rejects.toMatchObject({ code: 'ORCH_HYPERPARAMETER_MISSING' });
+    await expect(Promise.resolve().then(() => xgboost.train(context({}, { train: binTrain }).ctx))).rejects.toMatchObject({ code: 'ORCH_HYPERPARAMETER_MISSING' });
     await expect(xgboost.train(context({ num_round: '2' }, { validation: binTrain }).ctx)).rejects.toMatchObject({ code: 'ORCH_TRAINING_CHANNEL_MISSING' });
     const multi = write(generate('multi', 200, 11));
     const err = await xgboost.train(context({ num_round: '2', objective: 'multi:softmax', num_class: '2' }, { train: multi }).ctx).catch((e: unknown) => e);
