@@ -111,6 +111,11 @@ export interface Algorithm {
   load(modelDir: string): Promise<Predictor>;
   /** How this algorithm's models are exported to ONNX; absent when they cannot be. */
   exportOnnx?: OnnxExporter;
+  /**
+   * Cores a job of this algorithm asks for when it names none (one whose work does not
+   * spread over threads, say). @default all of a worker's cores
+   */
+  defaultCpus?: number;
 }
 
 /**

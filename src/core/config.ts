@@ -31,6 +31,8 @@ export interface OrchardOptions {
   logLevel?: string;
   /** Training attempts this server runs at once (0: none, a fleet's workers do). @default cores */
   workers?: number;
+  /** Cores a worker process shares out between the jobs it runs side by side. @default os.availableParallelism() */
+  workerCpus?: number;
   /**
    * Parent of the attempts' working folders. Outside the home folder on purpose: user
    * code runs unprivileged and must reach its folder, never the metadata DB or tokens.
@@ -74,6 +76,7 @@ export interface ResolvedConfig {
   readonly jsonBodyLimit: number;
   readonly logLevel: string;
   readonly workers: number;
+  readonly workerCpus: number;
   readonly attemptsDir: string;
   readonly jobLeaseMs: number;
   readonly eventsPollMs: number;
@@ -103,6 +106,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     maxUploadBytes: env.ORCHARD_MAX_UPLOAD_BYTES ? Number(env.ORCHARD_MAX_UPLOAD_BYTES) : undefined,
     logLevel: env.ORCHARD_LOG_LEVEL || undefined,
     workers: env.ORCHARD_WORKERS ? Number(env.ORCHARD_WORKERS) : undefined,
+    workerCpus: env.ORCHARD_WORKER_CPUS ? Number(env.ORCHARD_WORKER_CPUS) : undefined,
     attemptsDir: env.ORCHARD_ATTEMPTS_DIR || undefined,
     jobLeaseMs: env.ORCHARD_JOB_LEASE_MS ? Number(env.ORCHARD_JOB_LEASE_MS) : undefined,
     eventsPollMs: env.ORCHARD_EVENTS_POLL_MS ? Number(env.ORCHARD_EVENTS_POLL_MS) : undefined,
@@ -139,6 +143,10 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
     throw new OrchardError('ORCH_CONFIG_INVALID', { message: 'ORCHARD_WORKERS / --workers must be a whole number from 0 to 256' });
   }
+  const workerCpus = options.workerCpus ?? os.availableParallelism();
+  if (!Number.isInteger(workerCpus) || workerCpus < 1 || workerCpus > 1024) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', { message: 'ORCHARD_WORKER_CPUS / --cpus must be a whole number from 1 to 1024' });
+  }
   return Object.freeze({
     home,
     port: parsePort(options.port ?? 7070),
@@ -153,6 +161,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     jsonBodyLimit: options.jsonBodyLimit ?? 1024 * 1024,
     logLevel: options.logLevel ?? 'info',
     workers,
+    workerCpus,
     attemptsDir: path.resolve(options.attemptsDir ?? path.join(os.tmpdir(), 'orchard-attempts')),
     jobLeaseMs: positiveMs(options.jobLeaseMs ?? 30_000, 'ORCHARD_JOB_LEASE_MS'),
     eventsPollMs: positiveMs(options.eventsPollMs ?? 500, 'ORCHARD_EVENTS_POLL_MS'),

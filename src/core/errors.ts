@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   ORCH_TRAINING_CHANNEL_MISSING: { status: 400, message: 'A required input channel is missing' },
   ORCH_TRAINING_DATA_INVALID: { status: 400, message: 'The training data is not usable' },
   ORCH_TRAINING_INVALID: { status: 400, message: 'Invalid training job' },
+  ORCH_TRAINING_SOURCE_INVALID: { status: 400, message: 'The script source archive is not usable' },
   ORCH_TRAINING_EXISTS: { status: 409, message: 'A training job with that name exists' },
   ORCH_MODEL_INVALID: { status: 400, message: 'The model artifact is not usable' },
   ORCH_MODEL_INVALID_NAME: { status: 400, message: 'Invalid model name' },

@@ -12,5 +12,7 @@ export type {
   BullmqJobQueueOptions,
 } from './queue/index.js';
 export { JobLeaseLostError, openJobQueue, createEmbeddedJobQueue, retryDelayMs } from './queue/index.js';
+export { startWorkerLoop, interruptedByPlatform } from './worker-loop.js';
+export type { AbortReason, AttemptContext, JobHandler, WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
 export { runScriptAttempt, runProcess, compileMetricDefinitions, createWorkDir, workDirAt, scriptEnvironment, hyperparameterArgs } from './executor/index.js';
 export type { ScriptAttemptSpec, AttemptResult, ChannelFiles, RunProcessOptions, ProcessResult, MetricDefinitionInput, MetricSample, WorkDir, WorkDirSpec, ChannelConfig } from './executor/index.js';

@@ -1,14 +1,14 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConfig } from '../core/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
-import { openJobQueue, type JobQueue } from '../jobs/index.js';
+import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import { ModelService } from '../registry/index.js';
 import { endpointsUsingModel } from '../serving/endpoints/index.js';
-import { startTransformWorkers } from '../serving/transform/index.js';
-import { createTrainingService, startTrainingWorkers, type TrainingService } from '../training/index.js';
+import { transformJobHandler } from '../serving/transform/index.js';
+import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
+import type { PlatformLog } from './platform-log.js';
 
 /** The stores and services both `orchard up` and `orchard worker` need. */
 export interface Core {
@@ -49,14 +49,18 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
   }
 }
 
-/** Starts the configured number of training and transform workers (threads shared out between them). */
-export async function startJobWorkers(core: Core, config: ResolvedConfig): Promise<void> {
-  const threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, config.workers)));
-  const workers = await startTrainingWorkers({ ...core, attemptsDir: config.attemptsDir, threads, leaseMs: config.jobLeaseMs, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }, config.workers);
-  core.closers.push(() => workers.stop());
-  const transforms = await startTransformWorkers(
-    { ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models'), leaseMs: config.jobLeaseMs },
-    config.workers,
-  );
-  core.closers.push(() => transforms.stop());
+/**
+ * Starts this process's job worker: one loop for every job kind (training, transform
+ * shards and assembly), running up to `workers` attempts side by side while the
+ * worker's cores (`workerCpus`) allow. Stopped by `core.close()`.
+ */
+export async function startJobWorkers(core: Core, config: ResolvedConfig, log: PlatformLog): Promise<WorkerLoop | undefined> {
+  if (config.workers === 0) return undefined;
+  const handlers = [
+    await trainingJobHandler({ ...core, attemptsDir: config.attemptsDir, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
+    await transformJobHandler({ ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models') }),
+  ];
+  const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
+  core.closers.push(() => loop.stop());
+  return loop;
 }

@@ -15,7 +15,7 @@ import { TuningController, TuningService } from '../tuning/index.js';
 import { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
 import { openCore, startJobWorkers } from './core.js';
 import { watchForLostJobs } from './lost-jobs.js';
-import type { PlatformLog } from './platform-log.js';
+import { stderrLog, type PlatformLog } from './platform-log.js';
 
 /** A running `orchard up`: its stores, services and HTTP API. */
 export interface Platform {
@@ -53,7 +53,9 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const transforms = new TransformService({ metadata, queue, datasets, models });
     const experiments = new ExperimentService({ metadata, training });
     const tuning = new TuningService({ metadata, training, datasets });
-    await startJobWorkers(core, config);
+    // Until the API's logger exists, the job worker writes to stderr.
+    let jobLog: PlatformLog = stderrLog();
+    await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
     // The platform feed's sources: one line per kind of thing with a status.
     const statusSources = [
       tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
@@ -81,6 +83,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
     log = (message) => app.log.warn(message);
+    jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
     const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
     controller.start();

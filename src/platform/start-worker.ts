@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../core/index.js';
 import { openCore, startJobWorkers } from './core.js';
+import { stderrLog } from './platform-log.js';
 
 /** A running `orchard worker`. */
 export interface Worker {
@@ -14,7 +15,7 @@ export interface Worker {
 export async function startWorker(config: ResolvedConfig): Promise<Worker> {
   const core = await openCore(config);
   try {
-    await startJobWorkers(core, config);
+    await startJobWorkers(core, config, stderrLog());
     return { close: core.close };
   } catch (err) {
     await core.close();

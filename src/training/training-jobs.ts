@@ -150,5 +150,6 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
     maxRetries: input.maxRetries ?? 0,
     metricDefinitions: input.metricDefinitions ?? [],
     tags: input.tags ?? {},
+    ...(input.cpus !== undefined ? { cpus: input.cpus } : {}),
   };
 }

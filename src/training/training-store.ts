@@ -11,6 +11,8 @@ import type { LogLine, MetricPoint, SecondaryStatus, SequencedMetricPoint, Train
 export type TrainingSpec = Pick<TrainingJob, 'algorithm' | 'script' | 'hyperParameters' | 'channels' | 'maxRuntimeSeconds' | 'maxRetries' | 'metricDefinitions' | 'tags'> & {
   /** Absent on jobs stored before it was kept. */
   resolvedHyperParameters?: Hyperparameters;
+  /** Cores the job asked for; absent: its algorithm's default, else all of a worker's. */
+  cpus?: number;
 };
 
 /** Metric points kept per job in describe (the newest); all are stored. */

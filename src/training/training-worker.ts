@@ -69,8 +69,7 @@ export async function trainingJobHandler(deps: TrainingWorkerDeps): Promise<JobH
   await fs.chmod(deps.attemptsDir, 0o711);
   await reapOrphans(deps.attemptsDir);
   const store = new TrainingStore(deps.metadata);
-  const roots = new Map<string, string>();
-  const attemptKey = (job: ClaimedJob) => `${job.id}#${job.attempt}#${job.leaseToken}`;
+  const roots = new WeakMap<ClaimedJob, string>();
   return {
     kinds: [TRAINING_KIND],
     async cpus(job) {
@@ -78,33 +77,20 @@ export async function trainingJobHandler(deps: TrainingWorkerDeps): Promise<JobH
     },
     async run(job, ctx) {
       const root = path.join(deps.attemptsDir, `${job.payload.name}-${job.attempt}-${newId('at').slice(3)}`);
-      roots.set(attemptKey(job), root);
+      roots.set(job, root);
       return runAttempt(deps, store, job, ctx, root);
     },
-    async record(job, outcome, ctx) {
-      try {
-        await recordOutcome(deps, store, job, outcome, ctx);
-      } finally {
-        // Recorded, or given up (a lost lease): the attempt's folders go either way.
-        if (!(await recordPending(outcome, ctx))) await cleanUp(roots, attemptKey(job));
-      }
+    record: (job, outcome, ctx) => recordOutcome(deps, store, job, outcome, ctx),
+    async settled(job) {
+      // Recorded, or given up (a lost lease): the attempt's folders go either way.
+      const root = roots.get(job);
+      if (!root) return;
+      roots.delete(job);
+      await removeOwner(root);
+      await fs.rm(root, { recursive: true, force: true });
+      await fs.rm(`${root}-in`, { recursive: true, force: true });
     },
   };
-}
-
-/** True while `record` will be called again (it threw and the lease is not known lost). */
-async function recordPending(_outcome: TrainingOutcome, _ctx: AttemptContext): Promise<boolean> {
-  return recording;
-}
-let recording = false;
-
-async function cleanUp(roots: Map<string, string>, key: string): Promise<void> {
-  const root = roots.get(key);
-  if (!root) return;
-  roots.delete(key);
-  await removeOwner(root);
-  await fs.rm(root, { recursive: true, force: true });
-  await fs.rm(`${root}-in`, { recursive: true, force: true });
 }
 
 /** Starts a worker loop that runs only training attempts, `count` at a time at most. */
@@ -225,13 +211,13 @@ async function recordOutcome(deps: TrainingWorkerDeps, store: TrainingStore, job
 }
 
 /** What a failure's recording has done so far, kept across the loop's retries of `record`. */
-const failureSteps = new WeakMap<object, { failed?: number; outcome?: { willRetry: boolean } | 'lost' }>();
+const failureSteps = new WeakMap<TrainingOutcome, { failed?: number; outcome?: { willRetry: boolean } | 'lost' }>();
 
-async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, key: object, reason: string, retryable: boolean): Promise<void> {
+async function failOrRetry(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, outcome: TrainingOutcome & { spec: TrainingSpec }, reason: string, retryable: boolean): Promise<void> {
   const name = job.payload.name;
-  const spec = (key as { spec: TrainingSpec }).spec;
-  const steps = failureSteps.get(key) ?? {};
-  failureSteps.set(key, steps);
+  const { spec } = outcome;
+  const steps = failureSteps.get(outcome) ?? {};
+  failureSteps.set(outcome, steps);
   steps.failed ??= Number((await store.row(name)).failed_attempts) + 1;
   if (steps.outcome === undefined) {
     try {

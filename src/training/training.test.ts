@@ -48,7 +48,7 @@ beforeAll(async () => {
   datasets = createDatasetService({ config: { workDir: path.join(dir, 'work'), maxUploadBytes: 1 << 30 }, metadata, artifacts });
   queue = await openJobQueue('embedded', { metadata });
   training = createTrainingService({ metadata, queue, datasets, artifacts });
-  workers = await startTrainingWorkers({ metadata, queue, datasets, artifacts, attemptsDir: path.join(dir, 'attempts'), threads: 1, pollMs: 100 }, 2);
+  workers = await startTrainingWorkers({ metadata, queue, datasets, artifacts, attemptsDir: path.join(dir, 'attempts'), cpus: 2, pollMs: 100 }, 2);
   await datasets.create({ name: 'tr', format: 'csv', body: Readable.from([classification(2000, 1)]) });
   await datasets.create({ name: 'va', format: 'csv', body: Readable.from([classification(500, 2)]) });
 });

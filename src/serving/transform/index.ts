@@ -1,6 +1,6 @@
 export { TransformService, SHARD_KIND, ASSEMBLE_KIND, DEFAULT_SHARD_ROWS } from './transform-service.js';
 export type { TransformDeps } from './transform-service.js';
-export { startTransformWorkers } from './transform-worker.js';
+export { transformJobHandler } from './transform-worker.js';
 export type { TransformWorkerDeps } from './transform-worker.js';
 export { parseInputFilter } from './input-filter.js';
 export type { CreateTransformJobInput, TransformJob, TransformJobStatus } from './types.js';

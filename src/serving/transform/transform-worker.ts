@@ -1,12 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { newId } from '../../core/index.js';
 import { openDuckDB, sqlString, type DatasetService } from '../../data/index.js';
-import { runProcess, type ClaimedJob, type JobQueue } from '../../jobs/index.js';
+import { runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../../jobs/index.js';
 import { materializeModel, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import { ASSEMBLE_ATTEMPTS, ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
@@ -23,8 +22,6 @@ export interface TransformWorkerDeps {
   workDir: string;
   /** Unpacked models, shared by all shards on this machine. */
   modelCacheDir: string;
-  leaseMs?: number;
-  pollMs?: number;
 }
 
 type ShardPayload = { name: string; shard: number };
@@ -38,61 +35,51 @@ function runnerProgram(): { command: string; args: string[] } {
   return ext === '.ts' ? { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), runner] } : { command: process.execPath, args: [runner] };
 }
 
-/** Starts `count` loops that claim transform shards (and output assembly) from the queue. */
-export async function startTransformWorkers(deps: TransformWorkerDeps, count: number): Promise<{ stop(): Promise<void> }> {
+/** A shard whose output is stored: what is left to record (kept by the loop until it is). */
+type ShardOutcome = { kind: 'shard'; name: string; shard: number; key: string; rows: number; completed?: boolean };
+type TransformOutcome = ShardOutcome | { kind: 'settled' };
+
+/**
+ * Batch transform's job kinds (shards and the output assembly) for the worker loop. A
+ * shard asks for one core, so shards run side by side while cores are free.
+ */
+export async function transformJobHandler(deps: TransformWorkerDeps): Promise<JobHandler<ShardPayload | AssemblePayload, TransformOutcome>> {
   await fs.mkdir(deps.workDir, { recursive: true });
   const store = new TransformStore(deps.metadata);
-  let stopping = false;
-  const running = new Set<AbortController>();
-  const loops = Array.from({ length: count }, (_, i) =>
-    (async () => {
-      const workerId = `${os.hostname()}-${process.pid}-transform-${i}`;
-      while (!stopping) {
-        const job = await deps.queue.claim<ShardPayload | AssemblePayload>([SHARD_KIND, ASSEMBLE_KIND], { workerId, leaseMs: deps.leaseMs ?? 30_000 }).catch(() => null);
-        if (!job) {
-          await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
-          continue;
-        }
-        const controller = new AbortController();
-        running.add(controller);
-        const heartbeat = setInterval(() => {
-          deps.queue.heartbeat(job, deps.leaseMs ?? 30_000).catch(() => controller.abort('lease'));
-        }, Math.max(500, (deps.leaseMs ?? 30_000) / 3));
-        try {
-          if (job.kind === SHARD_KIND) await runShard(deps, store, job as ClaimedJob<ShardPayload>, controller.signal);
-          else await assemble(deps, store, job as ClaimedJob<AssemblePayload>);
-        } catch (err) {
-          // Lost leases and platform trouble: the queue retries the job.
-          await deps.queue.fail(job, { message: (err as Error).message ?? String(err) }).catch(() => undefined);
-        } finally {
-          clearInterval(heartbeat);
-          running.delete(controller);
-        }
-      }
-    })(),
-  );
   return {
-    async stop() {
-      stopping = true;
-      for (const c of running) c.abort('shutdown');
-      await Promise.all(loops);
+    kinds: [SHARD_KIND, ASSEMBLE_KIND],
+    cpus: () => 1,
+    async run(job, ctx) {
+      if (job.kind === SHARD_KIND) return runShard(deps, store, job as ClaimedJob<ShardPayload>, ctx.signal);
+      await assemble(deps, store, job as ClaimedJob<AssemblePayload>);
+      return { kind: 'settled' };
+    },
+    async record(job, outcome) {
+      if (outcome.kind !== 'shard') return;
+      // Each step is safe to repeat; the queue's completion is not, so it is remembered.
+      await store.finishShard(outcome.name, outcome.shard, outcome.key, outcome.rows);
+      if (!outcome.completed) {
+        await deps.queue.complete(job);
+        outcome.completed = true;
+      }
+      await maybeAssemble(deps, store, outcome.name);
     },
   };
 }
 
-async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: ClaimedJob<ShardPayload>, signal: AbortSignal): Promise<void> {
+async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: ClaimedJob<ShardPayload>, signal: AbortSignal): Promise<TransformOutcome> {
   const { name, shard } = job.payload;
   const row = await store.row(name);
   const shardRow = await store.shard(name, shard);
   if (row.status !== 'InProgress' || row.stop_requested) {
     await deps.queue.fail(job, { message: 'the transform job is not running', retryable: false });
-    return;
+    return { kind: 'settled' };
   }
   if (shardRow.status === 'done') {
     // An earlier attempt finished and was cut off before reporting: nothing to redo.
     await deps.queue.complete(job);
     await maybeAssemble(deps, store, name);
-    return;
+    return { kind: 'settled' };
   }
   if (!row.started_at) await store.update(name, { started_at: new Date().toISOString() });
   await store.updateShard(name, shard, { attempts: job.attempt, rows_done: 0 });
@@ -133,24 +120,22 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
         if (m) rows = Number(m[1]);
       },
     }).finally(() => clearInterval(progress));
-    if (signal.aborted) return; // shutdown or lost lease: the queue hands the shard out again
+    if (signal.aborted) return { kind: 'settled' }; // shutdown or lost lease: the queue hands the shard out again
     if (result.exitCode === DATA_ERROR_EXIT) {
       const reason = `Shard ${shard}: ${result.tail.filter((l) => !l.startsWith('#rows')).join(' ').trim()}`;
       await failJob(deps, store, name, reason);
       await deps.queue.fail(job, { message: reason, retryable: false });
-      return;
+      return { kind: 'settled' };
     }
     if (result.exitCode !== 0) {
       const reason = `Shard ${shard} attempt ${job.attempt} ${result.signal ? `was killed (${result.signal})` : `exited with ${result.exitCode}`}: ${result.tail.slice(-5).join(' ').trim()}`;
       const outcome = await deps.queue.fail(job, { message: reason });
       if (!outcome.willRetry) await failJob(deps, store, name, reason);
-      return;
+      return { kind: 'settled' };
     }
     const key = `transforms/${name}/shards/${String(shard).padStart(6, '0')}.parquet`;
     await deps.artifacts.put(key, createReadStream(shardSpec.output));
-    await store.finishShard(name, shard, key, Number(shardRow.row_count));
-    await deps.queue.complete(job);
-    await maybeAssemble(deps, store, name);
+    return { kind: 'shard', name, shard, key, rows: Number(shardRow.row_count) };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
