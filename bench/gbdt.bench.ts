@@ -1,51 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { loadCsvMatrix, resolveHyperparameters } from '../src/algorithms/index.js';
-import { toBoosterOptions, trainBooster, XGBOOST_HYPERPARAMETERS } from '../src/algorithms/xgboost/index.js';
-import { auc } from '../src/algorithms/xgboost/metrics.js';
-import { DATA, PEERS, PYTHON } from './support.js';
-
-
-/** The peers' classification set (1M + 200k rows x 28), generated once into bench/data. */
-function ensureData(): { train: string; test: string } {
-  const train = path.join(DATA, 'cls_1m.csv');
-  const test = path.join(DATA, 'cls_1m_test.csv');
-  if (!fs.existsSync(train) || !fs.existsSync(test)) {
-    fs.mkdirSync(DATA, { recursive: true });
-    process.stderr.write('generating cls_1m.csv with the peers\' make_data.py …\n');
-    const r = spawnSync(PYTHON, [path.join(PEERS, 'make_data.py'), DATA, '--only', 'cls'], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('make_data.py failed');
-  }
-  return { train, test };
-}
-
-/** The first `rows` lines of `file`, written once as a smaller file. */
-function head(file: string, rows: number): string {
-  const out = file.replace(/\.csv$/, `_${rows}.csv`);
-  if (fs.existsSync(out)) return out;
-  const fd = fs.openSync(file, 'r');
-  const chunks: Buffer[] = [];
-  let lines = 0;
-  const buf = Buffer.alloc(1 << 20);
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) break;
-    let end = n;
-    for (let i = 0; i < n; i++) {
-      if (buf[i] === 10 && ++lines === rows) {
-        end = i + 1;
-        break;
-      }
-    }
-    chunks.push(Buffer.from(buf.subarray(0, end)));
-    if (lines >= rows) break;
-  }
-  fs.closeSync(fd);
-  fs.writeFileSync(out, Buffer.concat(chunks));
-  return out;
-}
+import type { loadCsvMatrix } from '../src/algorithms/index.js';
+import { runEndToEnd } from './gbdt-e2e.bench.js';
+import { clsData, headRows, PYTHON } from './support.js';
 
 const XGB_SCRIPT = `
 import json, sys, time
@@ -75,6 +33,9 @@ function arg(args: string[], name: string, fallback: number): number {
 type Matrix = Awaited<ReturnType<typeof loadCsvMatrix>>;
 
 async function orchard(tr: Matrix, te: Matrix, threads: number, rounds: number) {
+  const { resolveHyperparameters } = await import('../src/algorithms/index.js');
+  const { toBoosterOptions, trainBooster, XGBOOST_HYPERPARAMETERS } = await import('../src/algorithms/xgboost/index.js');
+  const { auc } = await import('../src/algorithms/xgboost/metrics.js');
   const hp = resolveHyperparameters(XGBOOST_HYPERPARAMETERS, {
     num_round: String(rounds), objective: 'binary:logistic', max_depth: '6', eta: '0.1', max_bin: '256',
   });
@@ -119,19 +80,28 @@ function line(rec: Record<string, unknown>): void {
 }
 
 /**
- * `npm run bench -- gbdt [--rows N] [--threads 2] [--rounds 200] [--repeat 1]`: Orchard's
- * xgboost and XGBoost hist on the same files, alternating run by run; medians over the
- * repeats (the machine is shared, so only figures from one run are compared).
+ * `npm run bench -- gbdt [--rows N] [--threads 2] [--rounds 200] [--repeat 1] [--e2e-only | --in-process-only]`:
+ * 1. in process: Orchard's xgboost and XGBoost hist on the same files, alternating run by
+ *    run; medians over the repeats (the machine is shared, so only figures from one run
+ *    are compared);
+ * 2. end to end (see gbdt-e2e.bench.ts): `orchard train --wait` through a running
+ *    `orchard up` against XGBoost's whole script, CSV reading included.
  */
 export async function run(args: string[]): Promise<void> {
+  if (!args.includes('--e2e-only')) await inProcess(args);
+  if (!args.includes('--in-process-only')) await runEndToEnd(args);
+}
+
+async function inProcess(args: string[]): Promise<void> {
+  const { loadCsvMatrix } = await import('../src/algorithms/index.js');
   const threads = arg(args, '--threads', 2);
   const rounds = arg(args, '--rounds', 200);
   const rows = arg(args, '--rows', 0);
   const repeat = Math.max(1, arg(args, '--repeat', 1));
-  let { train, test } = ensureData();
+  let { train, test } = clsData();
   if (rows > 0) {
-    train = head(train, rows);
-    test = head(test, Math.max(1000, Math.floor(rows / 5)));
+    train = headRows(train, rows);
+    test = headRows(test, Math.max(1000, Math.floor(rows / 5)));
   }
   const dataset = rows > 0 ? `cls_1m[:${rows}]` : 'cls_1m';
   const common = { task: 'gbdt', metric_name: 'auc', threads, dataset, rounds, max_depth: 6, eta: 0.1 };

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,4 +49,43 @@ export async function runPeer(step: string, a: { repeat: number; threads: number
   const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BenchLine);
   for (const l of lines) emit(l);
   return lines;
+}
+
+/** The peers' classification set (1M + 200k rows x 28), generated once into bench/data. */
+export function clsData(): { train: string; test: string } {
+  const train = path.join(DATA, 'cls_1m.csv');
+  const test = path.join(DATA, 'cls_1m_test.csv');
+  if (!fs.existsSync(train) || !fs.existsSync(test)) {
+    fs.mkdirSync(DATA, { recursive: true });
+    process.stderr.write('generating cls_1m.csv with the peers\' make_data.py …\n');
+    const r = spawnSync(PYTHON, [path.join(PEERS, 'make_data.py'), DATA, '--only', 'cls'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('make_data.py failed');
+  }
+  return { train, test };
+}
+
+/** The first `rows` lines of `file`, written once as a smaller file. */
+export function headRows(file: string, rows: number): string {
+  const out = file.replace(/\.csv$/, `_${rows}.csv`);
+  if (fs.existsSync(out)) return out;
+  const fd = fs.openSync(file, 'r');
+  const chunks: Buffer[] = [];
+  let lines = 0;
+  const buf = Buffer.alloc(1 << 20);
+  for (;;) {
+    const n = fs.readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    let end = n;
+    for (let i = 0; i < n; i++) {
+      if (buf[i] === 10 && ++lines === rows) {
+        end = i + 1;
+        break;
+      }
+    }
+    chunks.push(Buffer.from(buf.subarray(0, end)));
+    if (lines >= rows) break;
+  }
+  fs.closeSync(fd);
+  fs.writeFileSync(out, Buffer.concat(chunks));
+  return out;
 }
