@@ -42,7 +42,7 @@ export interface ApiDeps {
   endpoints: EndpointService;
   experiments: ExperimentService;
   tuning: TuningService;
-  /** What the platform feed (`GET /api/v1/events`) reports; see `tableStatusSource`. */
+  /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
 

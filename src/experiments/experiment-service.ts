@@ -1,6 +1,7 @@
 import { OrchardError } from '../core/index.js';
-import type { MetadataStore } from '../storage/index.js';
-import type { TrainingJob, TrainingJobStatus, TrainingService } from '../training/index.js';
+import type { ExperimentsTable } from '../storage/index.js';
+import type { TrainingJob, TrainingJobStatus } from '../training/index.js';
+import type { ExperimentStore } from './experiment-store.js';
 import { parseFilter, parseSort } from './run-query.js';
 import type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from './types.js';
 
@@ -9,9 +10,23 @@ const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 const MAX_RUNS_SCANNED = 10_000;
 const PAGE = 1000;
 
+/**
+ * What experiments read of the training capability: runs are training jobs. Declared here
+ * and narrow, so experiments depend on training (never the other way round: training
+ * creates an experiment on first use through a port the platform wires to
+ * {@link ExperimentStore.ensure}); the training service is what the platform passes.
+ */
+export interface RunSource {
+  list(filter: { experiment?: string; limit?: number; offset?: number }): Promise<{ items: TrainingJob[]; total: number }>;
+  describe(name: string): Promise<TrainingJob>;
+  /** Runs per experiment (of one, when named) and when the newest was created. */
+  runCounts(experiment?: string): Promise<Array<{ experiment: string; runs: number; lastRunAt: string | null }>>;
+}
+
 export interface ExperimentServiceDeps {
-  metadata: MetadataStore;
-  training: TrainingService;
+  /** The experiments table's store (its owner); the platform shares it with training's port. */
+  store: ExperimentStore;
+  runs: RunSource;
 }
 
 /**
@@ -22,10 +37,6 @@ export interface ExperimentServiceDeps {
 export class ExperimentService {
   constructor(private readonly deps: ExperimentServiceDeps) {}
 
-  private get db() {
-    return this.deps.metadata.db;
-  }
-
   async create(input: { name: string; description?: string; createdBy?: string }): Promise<Experiment> {
     if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) {
       throw new OrchardError('ORCH_EXPERIMENT_INVALID', { message: 'Experiment names are 1-63 letters, digits and hyphens, starting and ending with a letter or digit' });
@@ -33,44 +44,21 @@ export class ExperimentService {
     if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 4096)) {
       throw new OrchardError('ORCH_EXPERIMENT_INVALID', { message: 'description is text of at most 4096 characters' });
     }
-    try {
-      await this.db.insertInto('experiments').values({ name: input.name, description: input.description ?? null, created_by: input.createdBy ?? null, created_at: new Date().toISOString() }).execute();
-    } catch (err) {
-      if (this.deps.metadata.isUniqueViolation(err)) throw new OrchardError('ORCH_EXPERIMENT_EXISTS', { message: `An experiment named '${input.name}' exists` });
-      throw err;
-    }
+    await this.deps.store.insert(input.name, input.description ?? null, input.createdBy ?? null);
     return this.get(input.name);
   }
 
   async list(): Promise<{ items: Experiment[] }> {
-    const rows = await this.db.selectFrom('experiments').selectAll().orderBy('created_at', 'desc').execute();
-    const counts = await this.db
-      .selectFrom('training_jobs')
-      .select((eb) => ['experiment', eb.fn.countAll().as('n'), eb.fn.max('created_at').as('last')])
-      .groupBy('experiment')
-      .execute();
-    const byName = new Map(counts.map((c) => [c.experiment, c]));
-    return {
-      items: rows.map((r) => ({
-        name: r.name,
-        description: r.description,
-        createdBy: r.created_by,
-        createdAt: r.created_at,
-        runCount: Number(byName.get(r.name)?.n ?? 0),
-        lastRunAt: (byName.get(r.name)?.last as string | undefined) ?? null,
-      })),
-    };
+    const rows = await this.deps.store.list();
+    const byName = new Map((await this.deps.runs.runCounts()).map((c) => [c.experiment, c]));
+    return { items: rows.map((r) => toExperiment(r, byName.get(r.name))) };
   }
 
   private async get(name: string): Promise<Experiment> {
-    const row = await this.db.selectFrom('experiments').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await this.deps.store.get(name);
     if (!row) throw new OrchardError('ORCH_EXPERIMENT_NOT_FOUND', { message: `No experiment '${name}'` });
-    const c = await this.db
-      .selectFrom('training_jobs')
-      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('created_at').as('last')])
-      .where('experiment', '=', name)
-      .executeTakeFirstOrThrow();
-    return { name: row.name, description: row.description, createdBy: row.created_by, createdAt: row.created_at, runCount: Number(c.n), lastRunAt: (c.last as string | null) ?? null };
+    const [counts] = await this.deps.runs.runCounts(name);
+    return toExperiment(row, counts);
   }
 
   async describe(name: string): Promise<ExperimentDetail> {
@@ -99,7 +87,7 @@ export class ExperimentService {
   }
 
   async run(name: string): Promise<RunDetail> {
-    const job = await this.deps.training.describe(name);
+    const job = await this.deps.runs.describe(name);
     const series: RunDetail['series'] = {};
     for (const p of job.metrics) (series[p.name] ??= []).push({ value: p.value, step: p.step, timestamp: p.timestamp });
     return { ...toRun(job), series };
@@ -107,7 +95,7 @@ export class ExperimentService {
 
   async compare(names: string[]): Promise<RunComparison> {
     if (!Array.isArray(names) || names.length < 2 || names.length > 50) throw new OrchardError('ORCH_EXPERIMENT_INVALID', { message: 'Compare 2 to 50 runs' });
-    const runs = await Promise.all(names.map(async (n) => toRun(await this.deps.training.describe(n))));
+    const runs = await Promise.all(names.map(async (n) => toRun(await this.deps.runs.describe(n))));
     const parameterNames = [...new Set(runs.flatMap((r) => Object.keys(r.parameters)))].sort();
     const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
     return {
@@ -127,7 +115,7 @@ export class ExperimentService {
   private async scan(experiment: string | undefined): Promise<Run[]> {
     const runs: Run[] = [];
     for (let offset = 0; offset < MAX_RUNS_SCANNED; offset += PAGE) {
-      const page = await this.deps.training.list({ experiment, limit: PAGE, offset });
+      const page = await this.deps.runs.list({ experiment, limit: PAGE, offset });
       runs.push(...page.items.map(toRun));
       if (page.items.length < PAGE) break;
     }
@@ -138,6 +126,10 @@ export class ExperimentService {
 /** Loss-like metric names (lower is better) by the usual naming; the rest are higher-is-better. */
 export function lowerIsBetter(metric: string): boolean {
   return /(loss|error|rmse|mse|mae|mape|msd|ssd|merror|regret)$/i.test(metric.split(':').pop() ?? metric);
+}
+
+function toExperiment(row: ExperimentsTable, counts: { runs: number; lastRunAt: string | null } | undefined): Experiment {
+  return { name: row.name, description: row.description, createdBy: row.created_by, createdAt: row.created_at, runCount: counts?.runs ?? 0, lastRunAt: counts?.lastRunAt ?? null };
 }
 
 function toRun(job: TrainingJob): Run {

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../core/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
+import { ExperimentStore } from '../experiments/index.js';
 import { ModelService } from '../registry/index.js';
 import { endpointsUsingModel } from '../serving/endpoints/index.js';
 import { transformJobHandler } from '../serving/transform/index.js';
@@ -40,7 +41,8 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
     closers.push(() => datasets.close());
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
-    const training = createTrainingService({ metadata, queue, datasets, artifacts });
+    // Training creates an experiment on first use through this port: it never imports experiments.
+    const training = createTrainingService({ metadata, queue, datasets, artifacts, experiments: new ExperimentStore(metadata) });
     const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model) });
     return { metadata, artifacts, datasets, queue, training, models, closers, close };
   } catch (err) {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi, tableStatusSource } from '../api/index.js';
+import { buildApi, statusSource } from '../api/index.js';
 import { AuthService, SessionService } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
-import { ExperimentService } from '../experiments/index.js';
+import { ExperimentService, ExperimentStore } from '../experiments/index.js';
 import { PackageService, type ModelService } from '../registry/index.js';
 import { EndpointService } from '../serving/endpoints/index.js';
 import { TransformService } from '../serving/transform/index.js';
@@ -51,18 +51,11 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const bootstrap = await bootstrapAdmin(auth, config);
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
-    const experiments = new ExperimentService({ metadata, training });
+    const experiments = new ExperimentService({ store: new ExperimentStore(metadata), runs: training });
     const tuning = new TuningService({ metadata, training, datasets });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
-    // The platform feed's sources: one line per kind of thing with a status.
-    const statusSources = [
-      tableStatusSource(metadata, 'training-job', 'training_jobs', { secondaryStatus: 'secondary_status' }),
-      tableStatusSource(metadata, 'transform-job', 'transform_jobs'),
-      tableStatusSource(metadata, 'tuning-job', 'tuning_jobs'),
-      tableStatusSource(metadata, 'endpoint', 'endpoints'),
-    ];
     // Endpoints run in this process (never in fleet workers); they stop after the API has closed.
     let log = (message: string): void => {
       process.stderr.write(`${message}\n`);
@@ -80,6 +73,14 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       },
     );
     core.closers.push(() => endpoints.close());
+    // The platform feed's sources: one line per kind of thing with a status, each read by
+    // the capability that owns its table.
+    const statusSources = [
+      statusSource('training-job', training.statusChanges),
+      statusSource('transform-job', transforms.statusChanges),
+      statusSource('tuning-job', tuning.statusChanges),
+      statusSource('endpoint', endpoints.statusChanges),
+    ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
     log = (message) => app.log.warn(message);

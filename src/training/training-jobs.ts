@@ -18,11 +18,21 @@ export const queueJobId = (name: string) => `training-${name}`;
 /** Attempts a job may lose to the platform (a worker killed, a restart) beyond its own retries. */
 export const PLATFORM_RETRIES = 3;
 
+/**
+ * The experiments a job may name, as training needs them: created on first use. A port
+ * the platform wires to the experiments capability's store, so training neither imports
+ * experiments (which read runs through training's service) nor writes their table.
+ */
+export interface ExperimentPort {
+  ensure(name: string, createdBy: string | null): Promise<void>;
+}
+
 export interface TrainingDeps {
   metadata: MetadataStore;
   queue: JobQueue;
   datasets: DatasetService;
   artifacts: ArtifactStore;
+  experiments: ExperimentPort;
 }
 
 /** Creates the training service: validation before queueing, then the queue does the rest. */
@@ -36,7 +46,7 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
     async create(input: CreateTrainingJobInput): Promise<TrainingJob> {
       const spec = await validate(deps, input);
       const experiment = input.experiment ?? DEFAULT_EXPERIMENT;
-      await store.ensureExperiment(experiment, input.createdBy ?? null);
+      await deps.experiments.ensure(experiment, input.createdBy ?? null);
       await store.insert(input.name, spec, input.createdBy ?? null, experiment);
       await enqueue(input.name, spec);
       return store.describe(input.name);
@@ -56,6 +66,8 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
       return requeued;
     },
     list: (filter: TrainingJobFilter = {}) => store.list(filter),
+    runCounts: (experiment) => store.runCounts(experiment),
+    statusChanges: (since, limit, after) => store.statusChanges(since, limit, after),
     describe: (name: string) => store.describe(name),
     async logs(name, options = {}) {
       const after = options.after ?? 0;

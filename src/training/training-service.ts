@@ -1,3 +1,4 @@
+import type { StatusChanges } from '../storage/index.js';
 import type { CreateTrainingJobInput, LogLine, TrainingJob, TrainingJobStatus, TrainingProgress } from './types.js';
 
 // The list filter is a wire shape: declared in the contracts.
@@ -10,6 +11,10 @@ export interface TrainingService {
   create(input: CreateTrainingJobInput): Promise<TrainingJob>;
   list(filter?: TrainingJobFilter): Promise<{ items: TrainingJob[]; total: number }>;
   describe(name: string): Promise<TrainingJob>;
+  /** Jobs per experiment (of one, when named) and when the newest was created: what experiments show. */
+  runCounts(experiment?: string): Promise<Array<{ experiment: string; runs: number; lastRunAt: string | null }>>;
+  /** Jobs whose status changed since a time, for the platform feed (see `StatusChanges`). */
+  statusChanges: StatusChanges;
   /** Log lines after `after` (a seq), oldest first; `nextSeq` is what to pass next time. */
   logs(name: string, options?: { after?: number; limit?: number }): Promise<{ lines: LogLine[]; nextSeq: number }>;
   /**

@@ -1,6 +1,6 @@
 import type { Hyperparameters } from '../algorithms/index.js';
 import { OrchardError } from '../core/index.js';
-import type { MetadataStore, TrainingJobsTable } from '../storage/index.js';
+import { readStatusChanges, type MetadataStore, type StatusCursor, type StatusRow, type TrainingJobsTable } from '../storage/index.js';
 import type { LogLine, MetricPoint, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobStatus, TrainingJobStatusInfo } from './types.js';
 
 /**
@@ -68,13 +68,17 @@ export class TrainingStore {
     return toJob(row, metrics, params.get(name));
   }
 
-  /** Creates the experiment row on first use (runs name their experiment freely). */
-  async ensureExperiment(name: string, createdBy: string | null): Promise<void> {
-    await this.db
-      .insertInto('experiments')
-      .values({ name, description: null, created_by: createdBy, created_at: new Date().toISOString() })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
+  /** Jobs per experiment (of one, when named) and when the newest was created. */
+  async runCounts(experiment?: string): Promise<Array<{ experiment: string; runs: number; lastRunAt: string | null }>> {
+    let q = this.db.selectFrom('training_jobs').select((eb) => ['experiment', eb.fn.countAll().as('n'), eb.fn.max('created_at').as('last')]);
+    if (experiment !== undefined) q = q.where('experiment', '=', experiment);
+    const rows = await q.groupBy('experiment').execute();
+    return rows.map((r) => ({ experiment: r.experiment, runs: Number(r.n), lastRunAt: (r.last as string | null) ?? null }));
+  }
+
+  /** Status changes for the platform feed (`training-job` events carry the secondary status). */
+  statusChanges(since: string, limit: number, after?: StatusCursor): Promise<StatusRow[]> {
+    return readStatusChanges(this.metadata, 'training_jobs', { secondaryStatus: 'secondary_status' })(since, limit, after);
   }
 
   /** Records a parameter a job logged; the last value of a name wins. */

@@ -17,6 +17,8 @@ let datasets: DatasetService;
 let queue: JobQueue;
 let training: TrainingService;
 let workers: TrainingWorkers;
+/** Experiments the service asked for through its port. */
+const ensured = new Set<string>();
 
 /** Label first, no header: a linearly separable-ish binary problem. */
 function classification(rows: number, seed: number): string {
@@ -47,7 +49,7 @@ beforeAll(async () => {
   artifacts = await createFileArtifactStore(pathToFileURL(path.join(dir, 'artifacts')).href);
   datasets = createDatasetService({ config: { workDir: path.join(dir, 'work'), maxUploadBytes: 1 << 30 }, metadata, artifacts });
   queue = await openJobQueue('embedded', { metadata });
-  training = createTrainingService({ metadata, queue, datasets, artifacts });
+  training = createTrainingService({ metadata, queue, datasets, artifacts, experiments: { ensure: async (name) => void ensured.add(name) } });
   workers = await startTrainingWorkers({ metadata, queue, datasets, artifacts, attemptsDir: path.join(dir, 'attempts'), cpus: 2, pollMs: 100 }, 2);
   await datasets.create({ name: 'tr', format: 'csv', body: Readable.from([classification(2000, 1)]) });
   await datasets.create({ name: 'va', format: 'csv', body: Readable.from([classification(500, 2)]) });
@@ -114,13 +116,26 @@ describe('training jobs with built-in algorithms', () => {
   });
 
   it('stores the resolved hyperparameters with the job and shows them as given', async () => {
-    await training.create({ name: 'hp1', algorithm: 'xgboost', hyperParameters: { num_round: '1e1', eta: '0.5' }, channels: { train: 'tr' } });
+    await training.create({ name: 'hp1', algorithm: 'xgboost', hyperParameters: { num_round: '1e1', eta: '0.5' }, channels: { train: 'tr' }, experiment: 'hp-exp' });
+    expect(ensured.has('hp-exp')).toBe(true);
     await training.stop('hp1');
     const row = await metadata.db.selectFrom('training_jobs').select('spec_json').where('name', '=', 'hp1').executeTakeFirstOrThrow();
     expect(JSON.parse(row.spec_json).resolvedHyperParameters).toMatchObject({ num_round: 10, eta: 0.5, max_depth: 6, objective: 'reg:squarederror' });
     const job = await training.describe('hp1');
     expect(job.hyperParameters).toEqual({ num_round: '1e1', eta: '0.5' });
     expect(job).not.toHaveProperty('resolvedHyperParameters');
+  });
+
+  it('reports its status changes for the platform feed, in (updatedAt, name) order from a cursor', async () => {
+    const rows = await training.statusChanges('1970-01-01T00:00:00.000Z', 1000);
+    expect(rows.length).toBeGreaterThan(1);
+    const gb1 = rows.find((r) => r.name === 'gb1')!;
+    expect(gb1).toMatchObject({ status: 'Completed', secondaryStatus: 'Completed', failureReason: null });
+    const keys = rows.map((r) => `${r.updatedAt} ${r.name}`);
+    expect([...keys].sort()).toEqual(keys);
+    const rest = await training.statusChanges('1970-01-01T00:00:00.000Z', 1000, { updatedAt: rows[0].updatedAt, name: rows[0].name });
+    expect(rest.map((r) => r.name)).toEqual(rows.slice(1).map((r) => r.name));
+    expect(await training.statusChanges('2999-01-01T00:00:00.000Z', 10)).toEqual([]);
   });
 
   it('fails a job whose data does not fit, with the reason', async () => {

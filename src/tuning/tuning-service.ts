@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { checkHyperparameters, getAlgorithm, hyperparameterError, registerBuiltins, type HyperparameterSpec } from '../algorithms/index.js';
 import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import type { MetadataStore } from '../storage/index.js';
+import type { MetadataStore, StatusChanges } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
 import { createStrategy, validateRanges, type ParameterRange, type StrategyName } from './strategies/index.js';
 import { TuningStore, toTrial } from './tuning-store.js';
@@ -37,6 +37,9 @@ export class TuningService {
     registerBuiltins();
     this.store = new TuningStore(deps.metadata);
   }
+
+  /** Jobs whose status changed since a time, for the platform feed (see `StatusChanges`). */
+  readonly statusChanges: StatusChanges = (since, limit, after) => this.store.statusChanges(since, limit, after);
 
   async create(input: CreateTuningJobInput): Promise<TuningJob> {
     const spec = await this.validate(input);

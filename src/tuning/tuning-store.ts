@@ -1,5 +1,5 @@
 import { OrchardError } from '../core/index.js';
-import type { MetadataStore, TuningJobsTable, TuningTrialsTable } from '../storage/index.js';
+import { readStatusChanges, type MetadataStore, type StatusCursor, type StatusRow, type TuningJobsTable, type TuningTrialsTable } from '../storage/index.js';
 import type { TrainingJobStatus } from '../training/index.js';
 import type { ParamValues } from './strategies/index.js';
 import type { Trial, TuningJobStatus, TuningSpec } from './types.js';
@@ -7,6 +7,11 @@ import type { Trial, TuningJobStatus, TuningSpec } from './types.js';
 /** Reads and writes the tuning tables; the only code that knows their shape. */
 export class TuningStore {
   constructor(private readonly metadata: MetadataStore) {}
+
+  /** Status changes for the platform feed (`tuning-job` events). */
+  statusChanges(since: string, limit: number, after?: StatusCursor): Promise<StatusRow[]> {
+    return readStatusChanges(this.metadata, 'tuning_jobs')(since, limit, after);
+  }
 
   private get db() {
     return this.metadata.db;

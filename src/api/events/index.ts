@@ -1,7 +1,7 @@
 export { EventHub, formatPosition, parsePosition } from './event-hub.js';
 export type { EventHubOptions, TrainingStreamPosition } from './event-hub.js';
-export { tableStatusSource } from './status-sources.js';
-export type { StatusRow, StatusSource, StatusTableColumns } from './status-sources.js';
+export { statusSource } from './status-sources.js';
+export type { StatusRow, StatusSource } from './status-sources.js';
 export { openSse } from './sse.js';
 export type { SseConnection, SseOptions } from './sse.js';
 export { TERMINAL_TRAINING_STATUSES } from './types.js';

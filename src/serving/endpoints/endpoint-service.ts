@@ -1,6 +1,6 @@
 import { OrchardError } from '../../core/index.js';
 import type { ModelService } from '../../registry/index.js';
-import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
+import type { ArtifactStore, MetadataStore, StatusChanges } from '../../storage/index.js';
 import { targetInstances } from './autoscaling.js';
 import { DataCapture } from './capture.js';
 import { EndpointStore, type EndpointRecord } from './endpoint-store.js';
@@ -48,6 +48,9 @@ export class EndpointService {
     this.autoscaler = setInterval(() => this.autoscale(), options.autoscaleIntervalMs);
     this.autoscaler.unref();
   }
+
+  /** Endpoints whose status changed since a time, for the platform feed (see `StatusChanges`). */
+  readonly statusChanges: StatusChanges = (since, limit, after) => this.store.statusChanges(since, limit, after);
 
   /** Brings back every endpoint the DB says should run (after a restart), in the background. */
   async start(): Promise<void> {

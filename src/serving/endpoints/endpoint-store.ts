@@ -1,5 +1,5 @@
 import { OrchardError } from '../../core/index.js';
-import type { EndpointsTable, MetadataStore } from '../../storage/index.js';
+import { readStatusChanges, type EndpointsTable, type MetadataStore, type StatusCursor, type StatusRow } from '../../storage/index.js';
 import type { EndpointSpec, EndpointStatus } from './types.js';
 
 /** An endpoint row, parsed. */
@@ -21,6 +21,11 @@ export class EndpointStore {
 
   private get db() {
     return this.metadata.db;
+  }
+
+  /** Status changes for the platform feed (`endpoint` events). */
+  statusChanges(since: string, limit: number, after?: StatusCursor): Promise<StatusRow[]> {
+    return readStatusChanges(this.metadata, 'endpoints')(since, limit, after);
   }
 
   async insert(name: string, spec: EndpointSpec, tags: Record<string, string>, createdBy: string | null): Promise<void> {

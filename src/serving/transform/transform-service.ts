@@ -2,7 +2,7 @@ import { OrchardError } from '../../core/index.js';
 import { validateDatasetName, type DatasetService } from '../../data/index.js';
 import type { JobQueue } from '../../jobs/index.js';
 import type { ModelService } from '../../registry/index.js';
-import type { MetadataStore } from '../../storage/index.js';
+import type { MetadataStore, StatusChanges } from '../../storage/index.js';
 import { parseInputFilter } from './input-filter.js';
 import { TransformStore } from './transform-store.js';
 import type { CreateTransformJobInput, TransformJob, TransformJobStatus, TransformSpec } from './types.js';
@@ -35,6 +35,9 @@ export class TransformService {
   constructor(private readonly deps: TransformDeps) {
     this.store = new TransformStore(deps.metadata);
   }
+
+  /** Jobs whose status changed since a time, for the platform feed (see `StatusChanges`). */
+  readonly statusChanges: StatusChanges = (since, limit, after) => this.store.statusChanges(since, limit, after);
 
   async create(input: CreateTransformJobInput): Promise<TransformJob> {
     const model = await this.deps.models.describe(input.model);

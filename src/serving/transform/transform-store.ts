@@ -1,5 +1,5 @@
 import { OrchardError } from '../../core/index.js';
-import type { MetadataStore, TransformJobsTable } from '../../storage/index.js';
+import { readStatusChanges, type MetadataStore, type StatusCursor, type StatusRow, type TransformJobsTable } from '../../storage/index.js';
 import type { TransformJob, TransformJobStatus, TransformSpec } from './types.js';
 
 /** Reads and writes the transform tables; the only code that knows their shape. */
@@ -8,6 +8,11 @@ export class TransformStore {
 
   private get db() {
     return this.metadata.db;
+  }
+
+  /** Status changes for the platform feed (`transform-job` events). */
+  statusChanges(since: string, limit: number, after?: StatusCursor): Promise<StatusRow[]> {
+    return readStatusChanges(this.metadata, 'transform_jobs')(since, limit, after);
   }
 
   async insert(name: string, spec: TransformSpec, shards: Array<{ start: number; count: number }>, createdBy: string | null): Promise<void> {
