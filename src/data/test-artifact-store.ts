@@ -20,16 +20,17 @@ export class MemoryArtifactStore implements ArtifactStore {
 
   async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<ArtifactInfo> {
     const normalized = normalizeKey(key);
-    const data = typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : await drain(body);
+    const data = typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : await drain(normalized, body);
     if (this.faults.failPut?.test(normalized)) {
       throw new OrchardError('ORCH_ARTIFACT_WRITE_FAILED', { message: 'Injected write failure' });
     }
     const sha256 = createHash('sha256').update(data).digest('hex');
+    // The same code and wording as the real stores, which the artifact-store contract checks.
     if (options.expectedSize !== undefined && options.expectedSize !== data.length) {
-      throw new OrchardError('ORCH_ARTIFACT_WRITE_FAILED', { message: 'Size mismatch' });
+      throw writeFailed(normalized, `the body has ${data.length} bytes, expectedSize is ${options.expectedSize}`);
     }
-    if (options.expectedSha256 !== undefined && options.expectedSha256 !== sha256) {
-      throw new OrchardError('ORCH_ARTIFACT_CHECKSUM_MISMATCH');
+    if (options.expectedSha256 !== undefined && options.expectedSha256.toLowerCase() !== sha256) {
+      throw writeFailed(normalized, `the body's sha256 ${sha256} differs from expectedSha256 ${options.expectedSha256.toLowerCase()}`);
     }
     const info = { key: normalized, size: data.length, sha256, createdAt: new Date().toISOString() };
     this.objects.set(normalized, { data, info });
@@ -50,7 +51,8 @@ export class MemoryArtifactStore implements ArtifactStore {
     const p = normalizePrefix(prefix);
     return [...this.objects.values()]
       .map((o) => o.info)
-      .filter((info) => !p || info.key === p || info.key.startsWith(`${p}/`))
+      // A prefix names a folder: an object of that very key is not under it.
+      .filter((info) => !p || info.key.startsWith(`${p}/`))
       .sort((a, b) => a.key.localeCompare(b.key));
   }
 
@@ -65,8 +67,16 @@ export class MemoryArtifactStore implements ArtifactStore {
   async close(): Promise<void> {}
 }
 
-async function drain(stream: Readable): Promise<Buffer> {
+async function drain(key: string, stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  try {
+    for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  } catch (err) {
+    throw writeFailed(key, (err as Error).message, err);
+  }
   return Buffer.concat(chunks);
+}
+
+function writeFailed(key: string, why: string, cause?: unknown): OrchardError {
+  return new OrchardError('ORCH_ARTIFACT_WRITE_FAILED', { message: `Writing artifact '${key}' failed: ${why}`, cause, details: { key } });
 }

@@ -22,6 +22,8 @@ export interface ArtifactStoreHarness {
   cleanup(): Promise<void>;
   /** When absent, the cases that need it are skipped (and say so). */
   raw?: RawStoreAccess;
+  /** Why there is no raw access, shown on each case skipped for it. */
+  noRawReason?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export function describeArtifactStoreContract(
     });
     const withRaw = (title: string, body: (raw: RawStoreAccess) => Promise<void>) =>
       it(title, async (ctx) => {
-        if (!h.raw) return ctx.skip('the harness gives no raw access to this backend');
+        if (!h.raw) return ctx.skip(h.noRawReason ?? 'the harness gives no raw access to this backend');
         await body(h.raw);
       });
 
