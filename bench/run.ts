@@ -13,6 +13,8 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   hpo: () => import('./hpo.bench.js'),
   onnx: () => import('./onnx.bench.js'),
   events: () => import('./events.bench.js'),
+  fleet: () => import('./fleet.bench.js'),
+  'worker-start': () => import('./worker-start.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
