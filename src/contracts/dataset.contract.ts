@@ -101,6 +101,13 @@ export const DatasetListFilter = Strict({
 });
 export type DatasetListFilter = Static<typeof DatasetListFilter>;
 
+/** `GET /datasets/{name}/versions` query. */
+export const IncludeDeletedQuery = Strict({ includeDeleted: Type.Optional(Type.Boolean()) });
+/** `GET /datasets/{ref}/preview` query: rows to show. @default 20 */
+export const PreviewQuery = Strict({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) });
+/** `DELETE /datasets/{ref}` query: `purge` also removes the files. */
+export const PurgeQuery = Strict({ purge: Type.Optional(Type.Boolean()) });
+
 /** `POST /queries`: one read-only SELECT over datasets by name. */
 export const QueryRequest = Strict({
   sql: Type.String({ minLength: 1, maxLength: 100_000 }),

@@ -16,7 +16,7 @@ export { Channels, JOB_STATUSES, JobName, JobStatus, MetricDefinition, MetricDef
 export { CreateTokenRequest, CreateUserRequest, PERMISSIONS, Permission, ROLES, Role, TokenInfo, TokenListQuery, UpdateUserRequest, User, UserName } from './auth.contract.js';
 export type { CreatedToken } from './auth.contract.js';
 export { ArtifactInfo, ArtifactListQuery } from './artifact.contract.js';
-export { ColumnStats, CreateDatasetFromArtifactRequest, DATASET_FORMATS, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetRef, DatasetUploadQuery, DatasetVersion, QueryRequest, QueryResult } from './dataset.contract.js';
+export { ColumnStats, CreateDatasetFromArtifactRequest, DATASET_FORMATS, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetRef, DatasetUploadQuery, DatasetVersion, IncludeDeletedQuery, PreviewQuery, PurgeQuery, QueryRequest, QueryResult } from './dataset.contract.js';
 export { AlgorithmInfo, AlgorithmMetric, AlgorithmName, BooleanHyperparameter, CategoricalHyperparameter, ContinuousHyperparameter, HyperparameterSpec, IntegerHyperparameter } from './algorithm.contract.js';
 export { Cpus, CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, MetricPoint, SECONDARY_STATUSES, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobFilter, TrainingJobStatus, TrainingResourceFields } from './training.contract.js';
 export type { CreateTrainingJobInput } from './training.contract.js';
@@ -25,7 +25,7 @@ export type { CreateTuningJobInput } from './tuning.contract.js';
 export { BATCH_STRATEGIES, BatchStrategy, CreateTransformJobRequest, JOIN_SOURCES, JoinSource, SPLIT_TYPES, SplitType, TRANSFORM_LIMITS, TransformJob, TransformJobFilter, TransformJobStatus } from './transform.contract.js';
 export type { CreateTransformJobInput } from './transform.contract.js';
 export { OnnxModelInfo, OnnxValueInfo, ServingContract } from './onnx.contract.js';
-export { APPROVAL_STATUSES, ApprovalChange, ApprovalStatus, CreateModelRequest, MODEL_FORMATS, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelPackageGroup, RegisterModelRequest } from './registry.contract.js';
+export { APPROVAL_STATUSES, ApprovalChange, ApprovalStatus, CreateModelRequest, MODEL_FORMATS, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelPackageGroup, OnnxUploadQuery, RegisterModelRequest } from './registry.contract.js';
 export type { CreateModelInput, RegisterModelInput } from './registry.contract.js';
 export { AutoscalingPolicy, AutoscalingRequest, CreateEndpointRequest, ENDPOINT_STATUSES, Endpoint, EndpointFilter, EndpointName, EndpointStatus, EndpointVariant, INSTANCE_STATUSES, InstanceInfo, InstanceStatus, InvocationCounters, UpdateEndpointInput, UpdateWeightsRequest, VariantInput, VariantWeightInput } from './endpoint.contract.js';
 export type { AutoscalingInput, CreateEndpointInput } from './endpoint.contract.js';

@@ -82,6 +82,10 @@ export const ModelFilter = Strict({
 });
 export type ModelFilter = Static<typeof ModelFilter>;
 
+/** `PUT /models/{name}/onnx` query: the ONNX file itself is the body. */
+export const OnnxUploadQuery = Strict({ description: Type.Optional(Type.String({ maxLength: 1024 })) });
+export type OnnxUploadQuery = Static<typeof OnnxUploadQuery>;
+
 export const ApprovalChange = Type.Object({
   status: ApprovalStatus,
   by: Nullable(Type.String()),

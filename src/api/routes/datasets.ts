@@ -1,7 +1,20 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { OrchardError } from '../../core/errors.js';
-import type { DatasetFormat, DatasetService } from '../../data/index.js';
+import { Type } from '@sinclair/typebox';
+import {
+  CreateDatasetFromArtifactRequest,
+  DatasetListFilter,
+  DatasetRef,
+  DatasetUploadQuery,
+  IncludeDeletedQuery,
+  NameParams,
+  PreviewQuery,
+  PurgeQuery,
+  QueryRequest,
+  type DatasetFormat,
+} from '../../contracts/index.js';
+import type { DatasetService } from '../../data/index.js';
 import { principalOf } from '../auth-hook.js';
 
 /** Content types an upload may carry, and the format each implies. */
@@ -13,36 +26,22 @@ const UPLOAD_TYPES: Record<string, DatasetFormat | undefined> = {
   'application/vnd.apache.parquet': 'parquet',
   'application/octet-stream': undefined,
 };
-const FORMATS = ['csv', 'jsonl', 'parquet'] as const;
-const ref = { type: 'string', minLength: 1, maxLength: 200 } as const;
-const refParams = { type: 'object', required: ['ref'], properties: { ref } } as const;
-const nameParams = { type: 'object', required: ['name'], properties: { name: ref } } as const;
+const refParams = Type.Object({ ref: DatasetRef });
+const nameParams = NameParams(DatasetRef);
 
 export interface DatasetRouteOptions {
   maxUploadBytes: number;
 }
 
 export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, options: DatasetRouteOptions): void {
-  app.get<{ Querystring: { prefix?: string; format?: DatasetFormat; createdBy?: string; includeDeleted?: boolean; allVersions?: boolean; limit?: number; offset?: number } }>(
+  app.get<{ Querystring: DatasetListFilter }>(
     '/datasets',
     {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['datasets'],
         summary: 'List datasets (latest version of each unless allVersions)',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            prefix: { type: 'string', maxLength: 128 },
-            format: { type: 'string', enum: [...FORMATS] },
-            createdBy: { type: 'string', maxLength: 64 },
-            includeDeleted: { type: 'boolean' },
-            allVersions: { type: 'boolean' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            offset: { type: 'integer', minimum: 0 },
-          },
-        },
+        querystring: DatasetListFilter,
       },
     },
     async (request) => datasets.list(request.query),
@@ -62,7 +61,7 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, op
         tags: ['datasets'],
         summary: 'All versions of a dataset',
         params: nameParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { includeDeleted: { type: 'boolean' } } },
+        querystring: IncludeDeletedQuery,
       },
     },
     async (request) => ({ items: await datasets.versions(request.params.name, request.query) }),
@@ -76,32 +75,20 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, op
         tags: ['datasets'],
         summary: 'First rows of a dataset version',
         params: refParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+        querystring: PreviewQuery,
       },
     },
     async (request) => datasets.preview(request.params.ref, request.query),
   );
 
-  app.post<{ Body: { name: string; format: DatasetFormat; header?: boolean; description?: string; tags?: Record<string, string>; sourceKey: string } }>(
+  app.post<{ Body: CreateDatasetFromArtifactRequest }>(
     '/datasets',
     {
       config: { permission: 'datasets:write' },
       schema: {
         tags: ['datasets'],
         summary: 'Create a dataset version from an object already in the artifact store',
-        body: {
-          type: 'object',
-          required: ['name', 'format', 'sourceKey'],
-          additionalProperties: false,
-          properties: {
-            name: ref,
-            format: { type: 'string', enum: [...FORMATS] },
-            header: { type: 'boolean' },
-            description: { type: 'string', maxLength: 4096 },
-            tags: { type: 'object', additionalProperties: { type: 'string', maxLength: 256 }, maxProperties: 50 },
-            sourceKey: { type: 'string', minLength: 1, maxLength: 1024 },
-          },
-        },
+        body: CreateDatasetFromArtifactRequest,
       },
     },
     async (request, reply) => {
@@ -118,7 +105,7 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, op
         tags: ['datasets'],
         summary: "Delete a dataset ('name' = every version) softly, or purge it with its files",
         params: refParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { purge: { type: 'boolean' } } },
+        querystring: PurgeQuery,
       },
     },
     async (request) => datasets.delete(request.params.ref, request.query),
@@ -130,23 +117,14 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, op
     async (request) => ({ items: await datasets.restore(request.params.ref) }),
   );
 
-  app.post<{ Body: { sql: string; pageSize?: number; pageToken?: string } }>(
+  app.post<{ Body: QueryRequest }>(
     '/queries',
     {
       config: { permission: 'datasets:read' },
       schema: {
         tags: ['datasets'],
         summary: 'Run one read-only SELECT over datasets by name, one page at a time',
-        body: {
-          type: 'object',
-          required: ['sql'],
-          additionalProperties: false,
-          properties: {
-            sql: { type: 'string', minLength: 1, maxLength: 100_000 },
-            pageSize: { type: 'integer', minimum: 1, maximum: 10_000 },
-            pageToken: { type: 'string', maxLength: 200 },
-          },
-        },
+        body: QueryRequest,
       },
     },
     async (request) => datasets.query(request.body.sql, request.body),
@@ -158,7 +136,7 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, op
 /** The streaming upload lives in its own scope so only it accepts non-JSON bodies. */
 function uploadRoute(app: FastifyInstance, datasets: DatasetService, options: DatasetRouteOptions): void {
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
-  app.post<{ Params: { name: string }; Querystring: { format?: DatasetFormat; header?: boolean; description?: string; tag?: string[] } }>(
+  app.post<{ Params: NameParams; Querystring: DatasetUploadQuery }>(
     '/datasets/:name/versions',
     {
       bodyLimit: options.maxUploadBytes,
@@ -167,16 +145,7 @@ function uploadRoute(app: FastifyInstance, datasets: DatasetService, options: Da
         tags: ['datasets'],
         summary: 'Create a new version from an uploaded file (streamed; text/csv, application/x-ndjson, application/vnd.apache.parquet)',
         params: nameParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            format: { type: 'string', enum: [...FORMATS] },
-            header: { type: 'boolean' },
-            description: { type: 'string', maxLength: 4096 },
-            tag: { type: 'array', items: { type: 'string', pattern: '^[^=]{1,128}=.{0,256}$' }, maxItems: 50 },
-          },
-        },
+        querystring: DatasetUploadQuery,
       },
     },
     async (request, reply) => {

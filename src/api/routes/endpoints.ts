@@ -1,60 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isOrchardError } from '../../core/index.js';
-import { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type AutoscalingInput, type CreateEndpointInput, type EndpointService, type EndpointStatus, type UpdateEndpointInput, type VariantWeightInput } from '../../serving/endpoints/index.js';
-import { principalOf } from '../auth-hook.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { AutoscalingRequest, CreateEndpointRequest, EndpointFilter, EndpointName, NameParams, UpdateEndpointInput, UpdateWeightsRequest, type VariantWeightInput } from '../../contracts/index.js';
+import { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type EndpointService } from '../../serving/endpoints/index.js';
+import { resourceRoutes } from '../resource-routes.js';
 import { errorHeaders } from './endpoint-invocations.js';
 
-const STATUSES: EndpointStatus[] = ['Creating', 'InService', 'Updating', 'Deleting', 'Failed'];
-/** SageMaker's EndpointName / VariantName. */
-const name = { type: 'string', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9](-*[A-Za-z0-9])*$' } as const;
-const nameParams = { type: 'object', required: ['name'], properties: { name } } as const;
-const variantParams = { type: 'object', required: ['name', 'variant'], properties: { name, variant: name } } as const;
-const variant = {
-  type: 'object',
-  required: ['name', 'model'],
-  additionalProperties: false,
-  properties: { name, model: name, instances: { type: 'integer', minimum: 1, maximum: 32 }, weight: { type: 'number', minimum: 0, maximum: 1_000_000 } },
-} as const;
-const config = {
-  model: name,
-  variants: { type: 'array', minItems: 1, maxItems: 10, items: variant },
-  capturePercent: { type: 'number', minimum: 0, maximum: 100 },
-  maxConcurrency: { type: 'integer', minimum: 1, maximum: 256 },
-  maxQueue: { type: 'integer', minimum: 0, maximum: 10_000 },
-} as const;
-
-const createBody = {
-  type: 'object',
-  required: ['name'],
-  additionalProperties: false,
-  properties: { name, ...config, tags: { type: 'object', additionalProperties: { type: 'string', maxLength: 256 }, maxProperties: 50 } },
-} as const;
-const updateBody = { type: 'object', additionalProperties: false, properties: config } as const;
-const weightsBody = {
-  type: 'object',
-  required: ['variants'],
-  additionalProperties: false,
-  properties: {
-    variants: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 10,
-      items: { type: 'object', required: ['name'], additionalProperties: false, properties: { name, weight: { type: 'number', minimum: 0, maximum: 1_000_000 }, instances: { type: 'integer', minimum: 1, maximum: 32 } } },
-    },
-  },
-} as const;
-const autoscalingBody = {
-  type: 'object',
-  required: ['minInstances', 'maxInstances', 'targetInvocationsPerInstance'],
-  additionalProperties: false,
-  properties: {
-    minInstances: { type: 'integer', minimum: 1, maximum: 32 },
-    maxInstances: { type: 'integer', minimum: 1, maximum: 32 },
-    targetInvocationsPerInstance: { type: 'number', exclusiveMinimum: 0 },
-    scaleInCooldownS: { type: 'integer', minimum: 0, maximum: 86_400 },
-    scaleOutCooldownS: { type: 'integer', minimum: 0, maximum: 86_400 },
-  },
-} as const;
+const nameParams = NameParams(EndpointName);
+const variantParams = Type.Object({ name: EndpointName, variant: EndpointName });
 
 /**
  * Real-time endpoints (SageMaker CreateEndpoint, DescribeEndpoint, UpdateEndpoint,
@@ -62,55 +15,32 @@ const autoscalingBody = {
  * InvokeEndpoint at `POST /endpoints/{name}/invocations`.
  */
 export function endpointRoutes(app: FastifyInstance, endpoints: EndpointService, options: { testDelays: boolean }): void {
-  app.post<{ Body: Omit<CreateEndpointInput, 'createdBy'> }>(
-    '/endpoints',
-    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Deploy models to a real-time endpoint (status Creating until its instances answer)', body: createBody } },
-    async (request, reply) => reply.status(202).send(await endpoints.create({ ...request.body, createdBy: principalOf(request).user.name })),
-  );
-
-  app.get<{ Querystring: { status?: EndpointStatus; nameContains?: string; limit?: number; offset?: number } }>(
-    '/endpoints',
-    {
-      config: { permission: 'endpoints:read' },
-      schema: {
-        tags: ['endpoints'],
-        summary: 'List endpoints, newest first',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { type: 'string', enum: STATUSES },
-            nameContains: { type: 'string', maxLength: 63, pattern: '^[A-Za-z0-9-]*$' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            offset: { type: 'integer', minimum: 0 },
-          },
-        },
-      },
-    },
-    async (request) => endpoints.list(request.query),
-  );
-
-  app.get<{ Params: { name: string } }>(
-    '/endpoints/:name',
-    { config: { permission: 'endpoints:read' }, schema: { tags: ['endpoints'], summary: 'Describe an endpoint: variants, instances, weights, autoscaling, invocation counters', params: nameParams } },
-    async (request) => endpoints.describe(request.params.name),
-  );
+  resourceRoutes(app, {
+    path: 'endpoints',
+    tag: 'endpoints',
+    name: EndpointName,
+    permissions: { read: 'endpoints:read', write: 'endpoints:write' },
+    create: { body: CreateEndpointRequest, status: 202, summary: 'Deploy models to a real-time endpoint (status Creating until its instances answer)', run: (input) => endpoints.create(input) },
+    list: { filter: EndpointFilter, summary: 'List endpoints, newest first', run: (filter) => endpoints.list(filter) },
+    describe: { summary: 'Describe an endpoint: variants, instances, weights, autoscaling, invocation counters', run: (name) => endpoints.describe(name) },
+    delete: { status: 202, summary: 'Delete an endpoint (its requests in flight finish first)', run: (name) => endpoints.delete(name) },
+  });
 
   app.patch<{ Params: { name: string }; Body: UpdateEndpointInput }>(
     '/endpoints/:name',
-    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Roll out a new configuration blue/green without dropping requests', params: nameParams, body: updateBody } },
+    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Roll out a new configuration blue/green without dropping requests', params: nameParams, body: UpdateEndpointInput } },
     async (request, reply) => reply.status(202).send(await endpoints.update(request.params.name, request.body)),
   );
 
   app.post<{ Params: { name: string }; Body: { variants: VariantWeightInput[] } }>(
     '/endpoints/:name/weights',
-    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Change variant weights and instance counts in place', params: nameParams, body: weightsBody } },
+    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Change variant weights and instance counts in place', params: nameParams, body: UpdateWeightsRequest } },
     async (request, reply) => reply.status(202).send(await endpoints.setWeights(request.params.name, request.body.variants)),
   );
 
-  app.put<{ Params: { name: string; variant: string }; Body: Omit<AutoscalingInput, 'variant'> }>(
+  app.put<{ Params: { name: string; variant: string }; Body: Static<typeof AutoscalingRequest> }>(
     '/endpoints/:name/variants/:variant/autoscaling',
-    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Autoscale a variant on invocations per instance per minute', params: variantParams, body: autoscalingBody } },
+    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Autoscale a variant on invocations per instance per minute', params: variantParams, body: AutoscalingRequest } },
     async (request) => endpoints.setAutoscaling(request.params.name, request.params.variant, request.body),
   );
 
@@ -118,12 +48,6 @@ export function endpointRoutes(app: FastifyInstance, endpoints: EndpointService,
     '/endpoints/:name/variants/:variant/autoscaling',
     { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: "Remove a variant's autoscaling policy (its instance count stays)", params: variantParams } },
     async (request) => endpoints.setAutoscaling(request.params.name, request.params.variant, null),
-  );
-
-  app.delete<{ Params: { name: string } }>(
-    '/endpoints/:name',
-    { config: { permission: 'endpoints:write' }, schema: { tags: ['endpoints'], summary: 'Delete an endpoint (its requests in flight finish first)', params: nameParams } },
-    async (request, reply) => reply.status(202).send(await endpoints.delete(request.params.name)),
   );
 
   // Invocations are answered by endpoint-invocations.ts ahead of the framework; this route
