@@ -13,6 +13,7 @@ import { installAuth } from './auth-hook.js';
 import { EventHub, type StatusSource } from './events/index.js';
 import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
+import { hostGuard, refuseHost } from './host-guard.js';
 import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -55,6 +56,10 @@ export interface ApiOptions {
   /** Comment lines on open event streams this often. @default 15000 */
   eventsHeartbeatMs?: number;
   endpointTestDelays?: boolean;
+  /** The bind address; its name is answered in `Host` headers. @default `127.0.0.1` */
+  host?: string;
+  /** Extra `Host` names answered (see `hostGuard`); `['*']` answers any. @default [] */
+  allowedHosts?: readonly string[];
   /** The built studio served at `/`; null serves none. @default dist/studio of this package */
   studioDir?: string | null;
 }
@@ -63,10 +68,16 @@ export interface ApiOptions {
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
   // Endpoint invocations are answered ahead of the framework (see endpoint-invocations.ts).
   const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
+  const hostAllowed = hostGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   const app: FastifyInstance = Fastify({
     serverFactory: (handler) =>
       http.createServer((req, res) => {
-        if (!invoke(req, res)) handler(req, res);
+        // Before anything reads the request: a refused host learns nothing else.
+        if (!hostAllowed(req.headers.host)) return refuseHost(req, res);
+        if (invoke(req, res)) return;
+        // Every framework answer carries it (writeHead merges headers set here).
+        res.setHeader('x-content-type-options', 'nosniff');
+        handler(req, res);
       }),
     logger: { level: options.logLevel },
     // Per-request lines are noise on a laptop; errors are still logged by the error handler.

@@ -28,6 +28,14 @@ describe('configuration', () => {
     expect(c.workDir).toBe('/srv/orchard/work');
   });
 
+  it('reads extra host names from ORCHARD_ALLOWED_HOSTS, lower-cased, none by default', () => {
+    expect(resolveConfig().allowedHosts).toEqual([]);
+    const opts = optionsFromEnv({ ORCHARD_ALLOWED_HOSTS: ' Orchard.Example , ,ml.internal:7070,*' });
+    expect(opts.allowedHosts).toEqual(['orchard.example', 'ml.internal:7070', '*']);
+    expect(resolveConfig(opts).allowedHosts).toEqual(['orchard.example', 'ml.internal:7070', '*']);
+    expect(optionsFromEnv({}).allowedHosts).toBeUndefined();
+  });
+
   it('refuses a bad port with a coded error', () => {
     expect(() => optionsFromEnv({ ORCHARD_PORT: 'http' })).toThrow(expect.objectContaining({ code: 'ORCH_CONFIG_INVALID' }));
     expect(() => resolveConfig({ port: 70000 })).toThrow(expect.objectContaining({ code: 'ORCH_CONFIG_INVALID' }));

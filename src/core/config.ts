@@ -11,6 +11,13 @@ export interface OrchardOptions {
   port?: number;
   /** Interface to bind. @default `127.0.0.1` */
   host?: string;
+  /**
+   * Host names (any port) the server answers besides its defaults: the bind address,
+   * `localhost` and its subdomains, and IP addresses; on `0.0.0.0`/`::` also this
+   * machine's host name. Others get 403, against DNS rebinding. `*` answers any.
+   * @default []
+   */
+  allowedHosts?: string[];
   /** `sqlite:<file>` or `postgres://…` (optional `?schema=name`). @default `sqlite:<home>/orchard.db` */
   databaseUrl?: string;
   /** `file://<dir>` or `s3://bucket/prefix`. @default `file://<home>/artifacts` */
@@ -66,6 +73,8 @@ export interface ResolvedConfig {
   readonly home: string;
   readonly port: number;
   readonly host: string;
+  /** Extra host names the server answers (see {@link OrchardOptions.allowedHosts}); `['*']` answers any. */
+  readonly allowedHosts: readonly string[];
   readonly databaseUrl: string;
   readonly artifactsUrl: string;
   readonly s3Endpoint: string | undefined;
@@ -97,6 +106,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     home: env.ORCHARD_HOME || undefined,
     port: env.ORCHARD_PORT ? parsePort(env.ORCHARD_PORT) : undefined,
     host: env.ORCHARD_HOST || undefined,
+    allowedHosts: env.ORCHARD_ALLOWED_HOSTS ? parseHostList(env.ORCHARD_ALLOWED_HOSTS) : undefined,
     databaseUrl: env.ORCHARD_DATABASE_URL || undefined,
     artifactsUrl: env.ORCHARD_ARTIFACTS_URL || undefined,
     s3Endpoint: env.ORCHARD_S3_ENDPOINT || undefined,
@@ -118,6 +128,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
   };
+}
+
+/** A comma-separated list of host names (`ORCHARD_ALLOWED_HOSTS`, `--allowed-hosts`), lower-cased. */
+export function parseHostList(value: string): string[] {
+  return value
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
 }
 
 export function parsePort(value: string | number): number {
@@ -151,6 +169,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     home,
     port: parsePort(options.port ?? 7070),
     host: options.host ?? '127.0.0.1',
+    allowedHosts: Object.freeze([...(options.allowedHosts ?? [])]),
     databaseUrl: options.databaseUrl ?? `sqlite:${path.join(home, 'orchard.db')}`,
     artifactsUrl: options.artifactsUrl ?? pathToFileURL(path.join(home, 'artifacts')).href,
     s3Endpoint: options.s3Endpoint,

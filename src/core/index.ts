@@ -1,6 +1,6 @@
 export { OrchardError, ERROR_CODES, errorOfProblems, isOrchardError, isErrorCode } from './errors.js';
 export type { ErrorCode, OrchardErrorOptions, RequestProblem } from './errors.js';
-export { resolveConfig, optionsFromEnv, clientOptionsFromEnv, parsePort } from './config.js';
+export { resolveConfig, optionsFromEnv, clientOptionsFromEnv, parsePort, parseHostList } from './config.js';
 export type { OrchardOptions, ResolvedConfig, ClientOptions } from './config.js';
 export { newId } from './ids.js';
 export { VERSION } from './version.js';

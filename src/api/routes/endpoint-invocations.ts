@@ -68,7 +68,8 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
 
 function send(res: ServerResponse, result: InvokeResult): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(result.status, { 'content-type': result.contentType, 'content-length': result.body.length, 'x-amzn-invoked-production-variant': result.variant });
+  // nosniff as one more literal field: no per-request work beyond the header bytes.
+  res.writeHead(result.status, { 'content-type': result.contentType, 'content-length': result.body.length, 'x-amzn-invoked-production-variant': result.variant, 'x-content-type-options': 'nosniff' });
   // A small body as a (byte-for-byte latin1) string goes out with the headers in one write
   // instead of a two-buffer writev; the socket write is the largest single cost here.
   if (result.body.length <= 16_384) res.end(result.body.toString('latin1'), 'latin1');
@@ -87,7 +88,7 @@ export function errorHeaders(err: OrchardError): Record<string, string> {
 function sendError(req: IncomingMessage, res: ServerResponse, err: OrchardError): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(err.toJSON());
-  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...errorHeaders(err) };
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff', ...errorHeaders(err) };
   res.writeHead(err.status, headers);
   res.end(text);
   if (!req.complete) discard(req);

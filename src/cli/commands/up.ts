@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { optionsFromEnv, parsePort, resolveConfig } from '../../core/index.js';
+import { optionsFromEnv, parseHostList, parsePort, resolveConfig } from '../../core/index.js';
 import { run } from '../context.js';
 
 export function upCommand(program: Command): void {
@@ -9,9 +9,10 @@ export function upCommand(program: Command): void {
     .option('--port <port>', 'HTTP port (ORCHARD_PORT, default 7070)')
     .option('--home <dir>', 'data folder (ORCHARD_HOME, default ./.orchard)')
     .option('--host <host>', 'interface to bind (ORCHARD_HOST, default 127.0.0.1)')
+    .option('--allowed-hosts <names>', 'comma-separated host names the server answers besides localhost, IP addresses and the bind address; * for any (ORCHARD_ALLOWED_HOSTS)')
     .option('--workers <n>', 'training attempts run at once (ORCHARD_WORKERS, default: cores; 0 = none)')
     .option('--json', 'print start-up facts as JSON')
-    .action(async (opts: { port?: string; home?: string; host?: string; workers?: string; json?: boolean }) =>
+    .action(async (opts: { port?: string; home?: string; host?: string; allowedHosts?: string; workers?: string; json?: boolean }) =>
       run(opts, async () => {
         const config = configFrom(opts);
         survivePromiseLeaks();
@@ -41,13 +42,14 @@ export function upCommand(program: Command): void {
 }
 
 /** Environment first, then the command's flags. */
-function configFrom(opts: { port?: string; home?: string; host?: string; workers?: string }) {
+function configFrom(opts: { port?: string; home?: string; host?: string; allowedHosts?: string; workers?: string }) {
   const fromEnv = optionsFromEnv();
   return resolveConfig({
     ...fromEnv,
     ...(opts.port !== undefined ? { port: parsePort(opts.port) } : {}),
     ...(opts.home !== undefined ? { home: opts.home } : {}),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.allowedHosts !== undefined ? { allowedHosts: parseHostList(opts.allowedHosts) } : {}),
     ...(opts.workers !== undefined ? { workers: Number(opts.workers) } : {}),
     logLevel: fromEnv.logLevel ?? 'warn',
   });
