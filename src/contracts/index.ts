@@ -25,7 +25,7 @@ export type { CreateTuningJobInput } from './tuning.contract.js';
 export { BATCH_STRATEGIES, BatchStrategy, CreateTransformJobRequest, JOIN_SOURCES, JoinSource, SPLIT_TYPES, SplitType, TRANSFORM_LIMITS, TransformJob, TransformJobFilter, TransformJobStatus } from './transform.contract.js';
 export type { CreateTransformJobInput } from './transform.contract.js';
 export { OnnxModelInfo, OnnxValueInfo, ServingContract } from './onnx.contract.js';
-export { APPROVAL_STATUSES, ApprovalChange, ApprovalStatus, CreateModelRequest, MODEL_FORMATS, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelPackageGroup, OnnxUploadQuery, RegisterModelRequest } from './registry.contract.js';
+export { APPROVAL_STATUSES, ApprovalChange, ApprovalStatus, CreateModelRequest, MODEL_FORMATS, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelPackageGroup, OnnxUploadQuery, PackageVersionsQuery, ApprovalUpdateRequest, RegisterModelRequest } from './registry.contract.js';
 export type { CreateModelInput, RegisterModelInput } from './registry.contract.js';
 export { AutoscalingPolicy, AutoscalingRequest, CreateEndpointRequest, ENDPOINT_STATUSES, Endpoint, EndpointFilter, EndpointName, EndpointStatus, EndpointVariant, INSTANCE_STATUSES, InstanceInfo, InstanceStatus, InvocationCounters, UpdateEndpointInput, UpdateWeightsRequest, VariantInput, VariantWeightInput } from './endpoint.contract.js';
 export type { AutoscalingInput, CreateEndpointInput } from './endpoint.contract.js';

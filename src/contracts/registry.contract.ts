@@ -131,4 +131,12 @@ export const RegisterModelRequest = Strict({
   approvalStatus: Type.Optional(ApprovalStatus),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
 });
+/** `GET /model-package-groups/{group}/versions` filter. */
+export const PackageVersionsQuery = Strict({ approvalStatus: Type.Optional(ApprovalStatus) });
+export type PackageVersionsQuery = Static<typeof PackageVersionsQuery>;
+
+/** `PATCH /model-package-groups/{group}/versions/{version}`: SageMaker UpdateModelPackage. */
+export const ApprovalUpdateRequest = Strict({ approvalStatus: ApprovalStatus, description: Type.Optional(Type.String({ maxLength: 1024 })) });
+export type ApprovalUpdateRequest = Static<typeof ApprovalUpdateRequest>;
+
 export type RegisterModelInput = Static<typeof RegisterModelRequest> & { group: string; createdBy?: string };

@@ -1,22 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import { AlgorithmName, NameParams, type AlgorithmInfo } from '../../contracts/index.js';
 import { OrchardError } from '../../core/errors.js';
 import { describeRange, getAlgorithm, hasAlgorithm, listAlgorithms, registerBuiltins, type Algorithm } from '../../algorithms/index.js';
 
 /** What a client needs to build a training form: the descriptor without its code. */
-function describe(algorithm: Algorithm) {
+function describe(algorithm: Algorithm): AlgorithmInfo {
   return {
     name: algorithm.name,
     version: algorithm.version,
     description: algorithm.description,
     hyperparameters: algorithm.hyperparameters.map((spec) => ({ ...spec, range: describeRange(spec) })),
-    metrics: algorithm.metrics,
-    inputContentTypes: algorithm.inputContentTypes,
-    requiredChannels: algorithm.requiredChannels,
-    optionalChannels: algorithm.optionalChannels,
+    metrics: [...algorithm.metrics],
+    inputContentTypes: [...algorithm.inputContentTypes],
+    requiredChannels: [...algorithm.requiredChannels],
+    optionalChannels: [...algorithm.optionalChannels],
   };
 }
 
-const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+const nameParams = NameParams(AlgorithmName);
 
 /** The built-in algorithms and their hyperparameter schemas (SageMaker's DescribeAlgorithm, roughly). */
 export function algorithmRoutes(app: FastifyInstance): void {

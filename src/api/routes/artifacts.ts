@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ArtifactListQuery } from '../../contracts/index.js';
 import { normalizeKey, userWritableKey, type ArtifactStore } from '../../storage/index.js';
 
 const ROUTE = '/artifacts/';
@@ -14,14 +15,14 @@ function rawKey(request: FastifyRequest): string {
 }
 
 export function artifactRoutes(app: FastifyInstance, artifacts: ArtifactStore, options: { maxUploadBytes: number }): void {
-  app.get<{ Querystring: { prefix?: string } }>(
+  app.get<{ Querystring: ArtifactListQuery }>(
     '/artifacts',
     {
       config: { permission: 'artifacts:read' },
       schema: {
         tags: ['artifacts'],
         summary: 'List objects in the artifact store under a folder',
-        querystring: { type: 'object', additionalProperties: false, properties: { prefix: { type: 'string', maxLength: 1024 } } },
+        querystring: ArtifactListQuery,
       },
     },
     async (request) => ({ items: await artifacts.list(request.query.prefix) }),

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { APPROVAL_STATUSES, type ApprovalStatus, type PackageService } from '../../registry/index.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { ApprovalUpdateRequest, ModelName, PackageVersionsQuery, RegisterModelRequest } from '../../contracts/index.js';
+import type { PackageService } from '../../registry/index.js';
 import { can } from '../../auth/index.js';
 import { OrchardError } from '../../core/errors.js';
 import { principalOf } from '../auth-hook.js';
 
-const name63 = { type: 'string', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9](-*[A-Za-z0-9])*$' } as const;
-const groupParams = { type: 'object', required: ['group'], properties: { group: name63 } } as const;
-const versionParams = { type: 'object', required: ['group', 'version'], properties: { group: name63, version: { type: 'string', pattern: '^([1-9][0-9]{0,8}|latest)$' } } } as const;
-const status = { type: 'string', enum: APPROVAL_STATUSES } as const;
+const groupParams = Type.Object({ group: ModelName });
+const versionParams = Type.Object({ group: ModelName, version: Type.String({ pattern: '^([1-9][0-9]{0,8}|latest)$' }) });
 
 /** `latest` names the newest version (for reading only). */
 type VersionParams = { group: string; version: string };
@@ -19,7 +19,7 @@ const refOf = (p: VersionParams, allowLatest: boolean): string => {
 
 /** The model registry: groups, numbered versions, approval. */
 export function registryRoutes(app: FastifyInstance, packages: PackageService): void {
-  app.post<{ Params: { group: string }; Body: { model: string; approvalStatus?: ApprovalStatus; description?: string } }>(
+  app.post<{ Params: { group: string }; Body: Static<typeof RegisterModelRequest> }>(
     '/model-package-groups/:group/versions',
     {
       config: { permission: 'models:write' },
@@ -27,7 +27,7 @@ export function registryRoutes(app: FastifyInstance, packages: PackageService): 
         tags: ['registry'],
         summary: "Register a model as the group's next version (the group is created on first use)",
         params: groupParams,
-        body: { type: 'object', required: ['model'], additionalProperties: false, properties: { model: name63, approvalStatus: status, description: { type: 'string', maxLength: 1024 } } },
+        body: RegisterModelRequest,
       },
     },
     async (request, reply) => {
@@ -60,7 +60,7 @@ export function registryRoutes(app: FastifyInstance, packages: PackageService): 
     },
   );
 
-  app.get<{ Params: { group: string }; Querystring: { approvalStatus?: ApprovalStatus } }>(
+  app.get<{ Params: { group: string }; Querystring: PackageVersionsQuery }>(
     '/model-package-groups/:group/versions',
     {
       config: { permission: 'models:read' },
@@ -68,7 +68,7 @@ export function registryRoutes(app: FastifyInstance, packages: PackageService): 
         tags: ['registry'],
         summary: 'Versions of a group, newest first',
         params: groupParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { approvalStatus: status } },
+        querystring: PackageVersionsQuery,
       },
     },
     async (request) => ({ items: await packages.versions(request.params.group, request.query) }),
@@ -80,7 +80,7 @@ export function registryRoutes(app: FastifyInstance, packages: PackageService): 
     async (request) => packages.describe(refOf(request.params, true)),
   );
 
-  app.patch<{ Params: VersionParams; Body: { approvalStatus: ApprovalStatus; description?: string } }>(
+  app.patch<{ Params: VersionParams; Body: ApprovalUpdateRequest }>(
     '/model-package-groups/:group/versions/:version',
     {
       config: { permission: 'models:approve' },
@@ -88,7 +88,7 @@ export function registryRoutes(app: FastifyInstance, packages: PackageService): 
         tags: ['registry'],
         summary: 'Set the approval status (SageMaker UpdateModelPackage)',
         params: versionParams,
-        body: { type: 'object', required: ['approvalStatus'], additionalProperties: false, properties: { approvalStatus: status, description: { type: 'string', maxLength: 1024 } } },
+        body: ApprovalUpdateRequest,
       },
     },
     async (request) =>

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { can, type AuthService } from '../../auth/index.js';
+import { CreateTokenRequest, TokenListQuery } from '../../contracts/index.js';
 import { OrchardError } from '../../core/errors.js';
 import { principalOf } from '../auth-hook.js';
 
@@ -12,14 +13,14 @@ function actingFor(request: FastifyRequest, userName: string | undefined): strin
 }
 
 export function tokenRoutes(app: FastifyInstance, auth: AuthService): void {
-  app.get<{ Querystring: { user?: string; all?: boolean } }>(
+  app.get<{ Querystring: TokenListQuery }>(
     '/tokens',
     {
       config: { permission: 'tokens:own' },
       schema: {
         tags: ['tokens'],
         summary: 'List tokens (yours; an admin may ask for a user or all)',
-        querystring: { type: 'object', additionalProperties: false, properties: { user: { type: 'string' }, all: { type: 'boolean' } } },
+        querystring: TokenListQuery,
       },
     },
     async (request) => {
@@ -31,23 +32,14 @@ export function tokenRoutes(app: FastifyInstance, auth: AuthService): void {
     },
   );
 
-  app.post<{ Body: { name?: string; user?: string; expiresAt?: string; expiresInDays?: number } }>(
+  app.post<{ Body: CreateTokenRequest }>(
     '/tokens',
     {
       config: { permission: 'tokens:own' },
       schema: {
         tags: ['tokens'],
         summary: 'Create a token; the secret is returned only here',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string', minLength: 1, maxLength: 64 },
-            user: { type: 'string' },
-            expiresAt: { type: 'string', format: 'date-time' },
-            expiresInDays: { type: 'number', exclusiveMinimum: 0, maximum: 3650 },
-          },
-        },
+        body: CreateTokenRequest,
       },
     },
     async (request, reply) => {

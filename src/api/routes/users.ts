@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { ROLES, type AuthService, type Role } from '../../auth/index.js';
+import type { AuthService } from '../../auth/index.js';
+import { CreateUserRequest, NameParams, UpdateUserRequest, UserName } from '../../contracts/index.js';
 import { OrchardError } from '../../core/errors.js';
 import { principalOf } from '../auth-hook.js';
 
-const userName = { type: 'string', minLength: 1, maxLength: 64 } as const;
-const role = { type: 'string', enum: [...ROLES] } as const;
-const nameParams = { type: 'object', required: ['name'], properties: { name: userName } } as const;
+const nameParams = NameParams(UserName);
 
 export function userRoutes(app: FastifyInstance, auth: AuthService): void {
   app.get('/me', { schema: { tags: ['users'], summary: 'The caller' } }, async (request) => principalOf(request).user);
@@ -14,14 +13,14 @@ export function userRoutes(app: FastifyInstance, auth: AuthService): void {
     items: await auth.listUsers(),
   }));
 
-  app.post<{ Body: { name: string; role: Role; password?: string } }>(
+  app.post<{ Body: CreateUserRequest }>(
     '/users',
     {
       config: { permission: 'users:manage' },
       schema: {
         tags: ['users'],
         summary: 'Create a user',
-        body: { type: 'object', required: ['name', 'role'], additionalProperties: false, properties: { name: userName, role, password: { type: 'string' } } },
+        body: CreateUserRequest,
       },
     },
     async (request, reply) => reply.status(201).send(await auth.createUser(request.body)),
@@ -33,7 +32,7 @@ export function userRoutes(app: FastifyInstance, auth: AuthService): void {
     async (request) => auth.getUser(request.params.name),
   );
 
-  app.patch<{ Params: { name: string }; Body: { role?: Role; password?: string; disabled?: boolean } }>(
+  app.patch<{ Params: NameParams; Body: UpdateUserRequest }>(
     '/users/:name',
     {
       config: { permission: 'users:manage' },
@@ -41,7 +40,7 @@ export function userRoutes(app: FastifyInstance, auth: AuthService): void {
         tags: ['users'],
         summary: 'Change role, password or disabled state',
         params: nameParams,
-        body: { type: 'object', additionalProperties: false, properties: { role, password: { type: 'string' }, disabled: { type: 'boolean' } } },
+        body: UpdateUserRequest,
       },
     },
     async (request) => auth.updateUser(request.params.name, request.body),
