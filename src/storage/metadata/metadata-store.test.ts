@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isolatedPgUrl } from '../../../test/support/metadata.js';
+import pg from 'pg';
+import { TEST_PG_URL, isolatedPgUrl, withUser } from '../../../test/support/metadata.js';
+import { describeMetadataStoreContract } from './metadata-store.contract.js';
 import { openMetadataStore } from './metadata-store.js';
 
 describe('openMetadataStore', () => {
@@ -44,4 +46,29 @@ describe('openMetadataStore', () => {
     expect(err).toMatchObject({ code: 'ORCH_METADATA_UNAVAILABLE' });
     expect((err as Error).message).not.toContain('secret');
   });
+});
+
+describeMetadataStoreContract('SQLite', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-meta-contract-'));
+  return { url: `sqlite:${path.join(dir, 'orchard.db')}`, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+});
+
+describeMetadataStoreContract('PostgreSQL', async () => {
+  const { url, drop } = isolatedPgUrl();
+  // The schema name is unique, so it also tags this suite's connections on the server.
+  const tag = new URL(url).searchParams.get('schema')!;
+  return {
+    url: `${url}&application_name=${tag}`,
+    async openConnections() {
+      const admin = new pg.Client({ connectionString: withUser(TEST_PG_URL) });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ n: string }>('select count(*) as n from pg_stat_activity where application_name = $1', [tag]);
+        return Number(rows[0].n);
+      } finally {
+        await admin.end();
+      }
+    },
+    cleanup: drop,
+  };
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, type MigrationProvider } from 'kysely';
 import { OrchardError } from '../../core/errors.js';
 import { SchemeRegistry } from '../scheme-registry.js';
 import { migrations } from './migrations.js';
@@ -17,6 +17,9 @@ export interface MetadataStore {
   isUniqueViolation(err: unknown): boolean;
   close(): Promise<void>;
 }
+
+/** How long a SQLite store waits for another connection's write lock. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 type Opened = { db: Kysely<Database>; dialect: Dialect; schema?: string };
 
@@ -35,7 +38,7 @@ const METADATA_STORES = new SchemeRegistry<Opened>('metadata store')
 export async function openMetadataStore(url: string): Promise<MetadataStore> {
   const { db, dialect, schema } = await METADATA_STORES.open(url);
   try {
-    await migrate(db, schema);
+    await (dialect === 'sqlite' ? migrateSqlite(db) : migrate(db, schema));
   } catch (err) {
     await db.destroy();
     throw err;
@@ -55,7 +58,7 @@ async function openSqlite(url: string): Promise<Opened> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new Sqlite(file);
   database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
@@ -76,7 +79,11 @@ async function openPostgres(url: string): Promise<Opened> {
     const admin = new pg.Client({ connectionString: parsed.href });
     await connectOrExplain(admin, parsed);
     try {
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch((err: { code?: string }) => {
+        // Two processes creating the schema at once: IF NOT EXISTS does not cover the
+        // race, and the loser gets a unique violation on the catalog. The schema exists.
+        if (err?.code !== UNIQUE_VIOLATION && err?.code !== DUPLICATE_SCHEMA) throw err;
+      });
     } finally {
       await admin.end();
     }
@@ -111,9 +118,43 @@ function unavailable(url: URL, cause: unknown): OrchardError {
   });
 }
 
-/** PostgreSQL's invalid_schema_name. */
+/** PostgreSQL's invalid_schema_name, unique_violation and duplicate_schema. */
 const INVALID_SCHEMA_NAME = '3F000';
+const UNIQUE_VIOLATION = '23505';
+const DUPLICATE_SCHEMA = '42P06';
 const MIGRATE_ATTEMPTS = 10;
+
+/**
+ * Kysely takes no migration lock on SQLite, so two processes opening a fresh file at once
+ * would both run the migrations (and the second fail on "table already exists"). Holding
+ * SQLite's write lock throughout makes the second wait (busy_timeout) and then find them
+ * applied. The migrator runs on this same connection: SQLite stores have one.
+ */
+async function migrateSqlite(db: Kysely<Database>): Promise<void> {
+  // Wait for the lock here, asleep: better-sqlite3's busy_timeout waits synchronously,
+  // which would stall the event loop of a process whose other store holds the lock.
+  await sql`pragma busy_timeout = 0`.execute(db);
+  try {
+    for (let waited = 0; ; waited += 20) {
+      try {
+        await sql`begin immediate`.execute(db);
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || waited >= SQLITE_BUSY_TIMEOUT_MS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  } finally {
+    await sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(db);
+  }
+  try {
+    await migrate(db, undefined);
+  } catch (err) {
+    await sql`rollback`.execute(db).catch(() => undefined);
+    throw err;
+  }
+  await sql`commit`.execute(db);
+}
 
 async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
