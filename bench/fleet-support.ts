@@ -62,6 +62,8 @@ export interface OrchardProcess {
   facts: Record<string, unknown>;
   /** Milliseconds from spawn to the start-up line. */
   readyMs: number;
+  /** CPU milliseconds (user + system) the process had used by its start-up line: steadier than `readyMs` on a busy machine. */
+  readyCpuMs: number;
   home: string;
   stderr(): string;
   /** SIGTERM to its group, SIGKILL after `graceMs`; its home is removed. */
@@ -98,13 +100,14 @@ export async function startOrchard(bin: string, command: 'up' | 'worker', env: R
     signalGroup(child.pid!, 'SIGKILL');
     fs.rmSync(home, { recursive: true, force: true });
   };
-  const proc: OrchardProcess = { child, pid: child.pid!, facts: {}, readyMs: 0, home, stderr: () => err, stop };
+  const proc: OrchardProcess = { child, pid: child.pid!, facts: {}, readyMs: 0, readyCpuMs: 0, home, stderr: () => err, stop };
   running.add(proc);
   try {
     const line = await new Promise<string>((resolve, reject) => {
       const rl = createInterface({ input: child.stdout! });
       rl.once('line', (l) => {
         proc.readyMs = performance.now() - t0;
+        proc.readyCpuMs = cpuMs(child.pid!);
         resolve(l);
       });
       child.once('exit', (code, signal) => reject(new Error(`orchard ${command} exited (${code ?? signal}) before its start-up line: ${err}`)));
@@ -266,6 +269,19 @@ export function rssMiB(pid: number): number {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time a process has used, user + system, in ms (Linux /proc/<pid>/stat; 0 when it is gone). */
+export function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
   } catch {
     return 0;
   }
