@@ -96,6 +96,17 @@ describe.each(backends)('training through the CLI on $name', (backend) => {
     const range = await cli(['train', '--name', 'x2', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'num_round=10', '--hp', 'max_depth=-3', '--json'], admin);
     expect(range.json.code).toBe('ORCH_HYPERPARAMETER_INVALID');
     expect(range.json.message).toContain('max_depth');
+    // Every problem at once, each naming its field: in the HTTP body's details and on the terminal.
+    const both = await cli(['train', '--name', 'x2b', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'max_depth=-3', '--json'], admin);
+    expect(both.json.code).toBe('ORCH_HYPERPARAMETER_MISSING');
+    expect(both.json.details.errors.map((e: { field: string; code: string }) => [e.field, e.code])).toEqual([
+      ['num_round', 'ORCH_HYPERPARAMETER_MISSING'],
+      ['max_depth', 'ORCH_HYPERPARAMETER_INVALID'],
+    ]);
+    const bothHuman = await cli(['train', '--name', 'x2b', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'max_depth=-3'], admin);
+    expect(bothHuman.stderr).toContain('error ORCH_HYPERPARAMETER_MISSING: 2 problems');
+    expect(bothHuman.stderr).toMatch(/^  num_round: .*required.*\(ORCH_HYPERPARAMETER_MISSING\)$/m);
+    expect(bothHuman.stderr).toMatch(/^  max_depth: .*integer in \[1, 20\].*\(ORCH_HYPERPARAMETER_INVALID\)$/m);
     const missing = await cli(['train', '--name', 'x3', '--algorithm', 'xgboost', '--validation', 'va', '--hp', 'num_round=5', '--json'], admin);
     expect(missing.json.code).toBe('ORCH_TRAINING_CHANNEL_MISSING');
     const failed = await cli(['train', '--name', 'f1', '--algorithm', 'pca', '--train', 'tr', '--hp', 'num_components=2', '--hp', 'feature_dim=9', '--wait', '--json'], admin);
