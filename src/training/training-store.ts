@@ -131,7 +131,12 @@ export class TrainingStore {
 
   async appendMetrics(name: string, points: Array<{ seq: number; name: string; value: number; step: number | null; at: string }>): Promise<void> {
     if (points.length === 0) return;
-    await this.db.insertInto('training_job_metrics').values(points.map((p) => ({ job_name: name, seq: p.seq, name: p.name, value: p.value, step: p.step, created_at: p.at }))).execute();
+    // A point of a step the series has (an attempt run again re-logs it) is kept once: the first.
+    await this.db
+      .insertInto('training_job_metrics')
+      .values(points.map((p) => ({ job_name: name, seq: p.seq, name: p.name, value: p.value, step: p.step, created_at: p.at })))
+      .onConflict((oc) => oc.columns(['job_name', 'name', 'step']).doNothing())
+      .execute();
   }
 
   async logs(name: string, after: number, limit: number): Promise<LogLine[]> {

@@ -332,4 +332,18 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('models').dropColumn('onnx_json').execute();
     },
   },
+  '0012_metric_points_once': {
+    async up(db: Kysely<any>) {
+      // A metric series holds one point per (job, metric, step): an attempt run again (after a
+      // lost lease or a restart) re-logs the steps it repeats. Keep the first point of each.
+      await sql`DELETE FROM training_job_metrics WHERE step IS NOT NULL AND EXISTS (
+        SELECT 1 FROM training_job_metrics m WHERE m.job_name = training_job_metrics.job_name
+          AND m.name = training_job_metrics.name AND m.step = training_job_metrics.step AND m.seq < training_job_metrics.seq)`.execute(db);
+      // Points without a step are distinct (NULLs never conflict in a unique index).
+      await db.schema.createIndex('training_job_metrics_step_uq').on('training_job_metrics').columns(['job_name', 'name', 'step']).unique().execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('training_job_metrics_step_uq').execute();
+    },
+  },
 };
