@@ -25,7 +25,7 @@ describe('SchemeRegistry', () => {
     const registry = new SchemeRegistry<string>('widget')
       .register('embedded', async () => 'e')
       .register('redis:', async () => 'r', { shown: 'redis://' });
-    const err = await registry.open('amqp://user:secret@host/q').catch((e: unknown) => e as Error);
+    const err = (await registry.open('amqp://user:secret@host/q').catch((e: unknown) => e)) as Error;
     expect(err).toMatchObject({
       code: 'ORCH_CONFIG_UNKNOWN_SCHEME',
       details: { scheme: 'amqp:', known: ['embedded', 'redis://'] },
