@@ -1,6 +1,7 @@
 // The role and permission names are wire shapes (the studio shows them): declared in the
 // contracts. Capabilities added later add their permissions there; the grants stay here.
-import { ROLES, type Permission, type Role } from '../contracts/index.js';
+import type { Permission, Role } from '../contracts/index.js';
+import { ROLES } from '../contracts/values.js';
 export { ROLES };
 export type { Permission, Role };
 

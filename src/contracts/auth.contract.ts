@@ -1,32 +1,11 @@
 /** Users, API tokens, roles and the permissions each role holds. */
 import { Type, type Static } from '@sinclair/typebox';
+import { PERMISSIONS, ROLES } from './values.js';
 import { Nullable, StringEnum, Strict, Timestamp } from './common.contract.js';
 
-/**
- * The roles a user can hold, from most to least privileged; `invoker` is for applications
- * that only call endpoints.
- */
-export const ROLES = ['admin', 'member', 'labeler', 'viewer', 'invoker'] as const;
 export const Role = StringEnum(ROLES);
 export type Role = Static<typeof Role>;
 
-/** What a route may require; the grants per role live in the server's auth capability. */
-export const PERMISSIONS = [
-  'datasets:read',
-  'datasets:write',
-  'artifacts:read',
-  'artifacts:write',
-  'jobs:read',
-  'jobs:write',
-  'models:read',
-  'models:write',
-  'models:approve',
-  'endpoints:read',
-  'endpoints:write',
-  'endpoints:invoke',
-  'users:manage',
-  'tokens:own',
-] as const;
 export const Permission = StringEnum(PERMISSIONS);
 export type Permission = Static<typeof Permission>;
 

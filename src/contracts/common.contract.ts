@@ -3,6 +3,7 @@
  * Schema `enum`, pagination, and SageMaker's metric definitions.
  */
 import { Type, type ObjectOptions, type Static, type StringOptions, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { JOB_STATUSES, NAME_PATTERN, TERMINAL_JOB_STATUSES } from './values.js';
 
 /**
  * A string enum as `{ type: 'string', enum: [...] }` (TypeBox's own `Union` of literals
@@ -23,8 +24,6 @@ export function Strict<T extends TProperties>(properties: T, options: ObjectOpti
   return Type.Object(properties, { additionalProperties: false, ...options });
 }
 
-/** SageMaker's resource name rule: alphanumerics, hyphens only between them. */
-export const NAME_PATTERN = '^[A-Za-z0-9](-*[A-Za-z0-9])*$';
 
 /** A SageMaker-style name of at most `maxLength` characters (63 for jobs, 32 for tuning jobs). */
 export function ResourceName(maxLength: number, options: StringOptions = {}) {
@@ -64,12 +63,8 @@ export const NumberRecord = MapOf(Type.Number());
 /** ISO-8601 time, as every record answers it. */
 export const Timestamp = Type.String({ description: 'ISO-8601 time' });
 
-/** SageMaker's job statuses: training, tuning and transform jobs share them. */
-export const JOB_STATUSES = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'] as const;
 export const JobStatus = StringEnum(JOB_STATUSES);
 export type JobStatus = Static<typeof JobStatus>;
-/** The statuses after which a job changes no more. */
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['Completed', 'Failed', 'Stopped'];
 
 /** SageMaker's metric definitions: a name and a regex whose first group is the value. */
 export const MetricDefinition = Strict({ name: Type.String({ minLength: 1, maxLength: 255 }), regex: Type.String({ minLength: 1, maxLength: 500 }) });

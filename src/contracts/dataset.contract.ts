@@ -1,9 +1,8 @@
 /** Datasets: versions, columns with statistics, list filters, and query results. */
 import { Type, type Static } from '@sinclair/typebox';
+import { DATASET_FORMATS } from './values.js';
 import { MapOf, Nullable, PageQuery, Strict, StringEnum, StringRecord, Tags, Timestamp } from './common.contract.js';
 
-/** File formats a dataset can be created from, in the order error messages list them. */
-export const DATASET_FORMATS = ['csv', 'jsonl', 'parquet'] as const;
 export const DatasetFormat = StringEnum(DATASET_FORMATS);
 export type DatasetFormat = Static<typeof DatasetFormat>;
 

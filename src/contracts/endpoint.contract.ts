@@ -1,13 +1,11 @@
 /** Real-time endpoints: variants, autoscaling, and the create and update inputs. */
 import { Type, type Static } from '@sinclair/typebox';
+import { ENDPOINT_STATUSES, INSTANCE_STATUSES } from './values.js';
 import { JobName, Nullable, PageQuery, StringEnum, StringRecord, Strict, Tags, Timestamp } from './common.contract.js';
 
-/** SageMaker's EndpointStatus (the subset a single-machine platform goes through). */
-export const ENDPOINT_STATUSES = ['Creating', 'InService', 'Updating', 'Deleting', 'Failed'] as const;
 export const EndpointStatus = StringEnum(ENDPOINT_STATUSES);
 export type EndpointStatus = Static<typeof EndpointStatus>;
 
-export const INSTANCE_STATUSES = ['Pending', 'InService', 'Draining', 'Restarting', 'Failed'] as const;
 export const InstanceStatus = StringEnum(INSTANCE_STATUSES);
 export type InstanceStatus = Static<typeof InstanceStatus>;
 

@@ -10,24 +10,27 @@
  *
  * Rules: this folder imports nothing from the server (only TypeBox); capabilities,
  * routes, the SDK and the studio import from here. A create input is declared as the
- * `…Request` a client sends; the server adds `createdBy` (`…Input`).
+ * `…Request` a client sends; the server adds `createdBy` (`…Input`). Plain values (enum
+ * lists, limits) live in values.ts, which loads no schema library: clients that need
+ * only those at run time import that file.
  */
-export { Channels, JOB_STATUSES, JobName, JobStatus, MetricDefinition, MetricDefinitions, NAME_PATTERN, NameParams, Nullable, NumberRecord, Page, PageQuery, ResourceName, ScriptSource, Strict, StringEnum, StringMap, StringRecord, TERMINAL_JOB_STATUSES, Tags, Timestamp } from './common.contract.js';
-export { CreateTokenRequest, CreateUserRequest, PERMISSIONS, Permission, ROLES, Role, TokenInfo, TokenListQuery, UpdateUserRequest, User, UserName } from './auth.contract.js';
+export { APPROVAL_STATUSES, BATCH_STRATEGIES, DATASET_FORMATS, EARLY_STOPPING_MODES, ENDPOINT_STATUSES, HYPERBAND_SAMPLERS, INSTANCE_STATUSES, JOB_STATUSES, JOIN_SOURCES, MAX_TUNING_JOBS, MAX_TUNING_PARALLEL, MODEL_FORMATS, NAME_PATTERN, OBJECTIVE_TYPES, PARAMETER_TYPES, PERMISSIONS, ROLES, SCALINGS, SECONDARY_STATUSES, SPLIT_TYPES, STRATEGY_NAMES, TERMINAL_JOB_STATUSES, TRANSFORM_LIMITS, clientEnvDefaults } from './values.js';
+export { Channels, JobName, JobStatus, MapOf, MetricDefinition, MetricDefinitions, NameParams, Nullable, NumberRecord, Page, PageQuery, ResourceName, ScriptSource, Strict, StringEnum, StringMap, StringRecord, Tags, Timestamp } from './common.contract.js';
+export { CreateTokenRequest, CreateUserRequest, Permission, Role, TokenInfo, TokenListQuery, UpdateUserRequest, User, UserName } from './auth.contract.js';
 export type { CreatedToken } from './auth.contract.js';
 export { ArtifactInfo, ArtifactListQuery } from './artifact.contract.js';
-export { ColumnStats, CreateDatasetFromArtifactRequest, DATASET_FORMATS, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetRef, DatasetUploadQuery, DatasetVersion, IncludeDeletedQuery, PreviewQuery, PurgeQuery, QueryRequest, QueryResult } from './dataset.contract.js';
+export { ColumnStats, CreateDatasetFromArtifactRequest, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetRef, DatasetUploadQuery, DatasetVersion, IncludeDeletedQuery, PreviewQuery, PurgeQuery, QueryRequest, QueryResult } from './dataset.contract.js';
 export { AlgorithmInfo, AlgorithmMetric, AlgorithmName, BooleanHyperparameter, CategoricalHyperparameter, ContinuousHyperparameter, HyperparameterSpec, IntegerHyperparameter } from './algorithm.contract.js';
-export { Cpus, CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, MetricPoint, SECONDARY_STATUSES, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobFilter, TrainingJobStatus, TrainingResourceFields } from './training.contract.js';
+export { Cpus, CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, MetricPoint, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobFilter, TrainingJobStatus, TrainingResourceFields } from './training.contract.js';
 export type { CreateTrainingJobInput } from './training.contract.js';
-export { CreateTuningJobRequest, EARLY_STOPPING_MODES, EarlyStopping, HYPERBAND_SAMPLERS, HyperbandOptions, MAX_TUNING_JOBS, MAX_TUNING_PARALLEL, OBJECTIVE_TYPES, ObjectiveType, PARAMETER_TYPES, ParameterRange, RangeInput, SCALINGS, STRATEGY_NAMES, Scaling, StrategyName, Trial, TuningJob, TuningJobFilter, TuningJobName, TuningJobStatus, TuningSpec } from './tuning.contract.js';
+export { CreateTuningJobRequest, EarlyStopping, HyperbandOptions, ObjectiveType, ParameterRange, RangeInput, Scaling, StrategyName, Trial, TuningJob, TuningJobFilter, TuningJobName, TuningJobStatus, TuningSpec } from './tuning.contract.js';
 export type { CreateTuningJobInput } from './tuning.contract.js';
-export { BATCH_STRATEGIES, BatchStrategy, CreateTransformJobRequest, JOIN_SOURCES, JoinSource, SPLIT_TYPES, SplitType, TRANSFORM_LIMITS, TransformJob, TransformJobFilter, TransformJobStatus } from './transform.contract.js';
+export { BatchStrategy, CreateTransformJobRequest, JoinSource, SplitType, TransformJob, TransformJobFilter, TransformJobStatus } from './transform.contract.js';
 export type { CreateTransformJobInput } from './transform.contract.js';
 export { OnnxModelInfo, OnnxValueInfo, ServingContract } from './onnx.contract.js';
-export { APPROVAL_STATUSES, ApprovalChange, ApprovalStatus, CreateModelRequest, MODEL_FORMATS, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelPackageGroup, OnnxUploadQuery, PackageVersionsQuery, ApprovalUpdateRequest, RegisterModelRequest } from './registry.contract.js';
+export { ApprovalChange, ApprovalStatus, ApprovalUpdateRequest, CreateModelRequest, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelPackageGroup, OnnxUploadQuery, PackageVersionsQuery, RegisterModelRequest } from './registry.contract.js';
 export type { CreateModelInput, RegisterModelInput } from './registry.contract.js';
-export { AutoscalingPolicy, AutoscalingRequest, CreateEndpointRequest, ENDPOINT_STATUSES, Endpoint, EndpointFilter, EndpointName, EndpointStatus, EndpointVariant, INSTANCE_STATUSES, InstanceInfo, InstanceStatus, InvocationCounters, UpdateEndpointInput, UpdateWeightsRequest, VariantInput, VariantWeightInput } from './endpoint.contract.js';
+export { AutoscalingPolicy, AutoscalingRequest, CreateEndpointRequest, Endpoint, EndpointFilter, EndpointName, EndpointStatus, EndpointVariant, InstanceInfo, InstanceStatus, InvocationCounters, UpdateEndpointInput, UpdateWeightsRequest, VariantInput, VariantWeightInput } from './endpoint.contract.js';
 export type { AutoscalingInput, CreateEndpointInput } from './endpoint.contract.js';
 export { CreateExperimentRequest, Experiment, ExperimentDetail, ExperimentName, Run, RunCompareQuery, RunComparison, RunDetail, RunQuery } from './experiment.contract.js';
 export { StatusChangeEvent, TrainingEndEvent, TrainingEvent, TrainingLogEvent, TrainingMetricEvent, TrainingStatusEvent } from './event.contract.js';

@@ -1,18 +1,15 @@
 /** Models and the model registry: lineage, package groups, packages, approval. */
 import { Type, type Static } from '@sinclair/typebox';
+import { APPROVAL_STATUSES, MODEL_FORMATS } from './values.js';
 import { JobName, MapOf, Nullable, NumberRecord, PageQuery, Strict, StringEnum, StringRecord, Tags, Timestamp } from './common.contract.js';
 import { OnnxModelInfo } from './onnx.contract.js';
 
 /** SageMaker's ModelName: 1–63 alphanumerics, hyphens only between them. */
 export const ModelName = JobName;
 
-/** What a model is made from: a built-in's model.tar.gz, or one ONNX file. */
-export const MODEL_FORMATS = ['algorithm', 'onnx'] as const;
 export const ModelFormat = StringEnum(MODEL_FORMATS);
 export type ModelFormat = Static<typeof ModelFormat>;
 
-/** SageMaker's ModelApprovalStatus. */
-export const APPROVAL_STATUSES = ['PendingManualApproval', 'Approved', 'Rejected'] as const;
 export const ApprovalStatus = StringEnum(APPROVAL_STATUSES);
 export type ApprovalStatus = Static<typeof ApprovalStatus>;
 

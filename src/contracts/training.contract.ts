@@ -1,5 +1,6 @@
 /** Training jobs: what a client sends, what the server answers, and the list filter. */
 import { Type, type Static } from '@sinclair/typebox';
+import { SECONDARY_STATUSES } from './values.js';
 import {
   Channels,
   JobName,
@@ -23,8 +24,6 @@ import {
 export const TrainingJobStatus = JobStatus;
 export type TrainingJobStatus = Static<typeof TrainingJobStatus>;
 
-/** SageMaker's SecondaryStatus values that apply here. */
-export const SECONDARY_STATUSES = ['Pending', 'Starting', 'Downloading', 'Training', 'Uploading', 'Completed', 'Failed', 'Stopping', 'Stopped', 'MaxRuntimeExceeded', 'Restarting'] as const;
 export const SecondaryStatus = StringEnum(SECONDARY_STATUSES);
 export type SecondaryStatus = Static<typeof SecondaryStatus>;
 

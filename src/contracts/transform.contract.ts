@@ -1,23 +1,16 @@
 /** Batch transform jobs (SageMaker CreateTransformJob, with datasets in place of S3 paths). */
 import { Type, type Static } from '@sinclair/typebox';
+import { BATCH_STRATEGIES, JOIN_SOURCES, SPLIT_TYPES, TRANSFORM_LIMITS } from './values.js';
 import { JobName, JobStatus, Nullable, PageQuery, StringEnum, StringRecord, Strict, Tags, Timestamp } from './common.contract.js';
 
 /** SageMaker's TransformJobStatus. */
 export const TransformJobStatus = JobStatus;
 export type TransformJobStatus = Static<typeof TransformJobStatus>;
 
-export const SPLIT_TYPES = ['Line', 'None'] as const;
 export const SplitType = StringEnum(SPLIT_TYPES);
-export const BATCH_STRATEGIES = ['MultiRecord', 'SingleRecord'] as const;
 export const BatchStrategy = StringEnum(BATCH_STRATEGIES);
-export const JOIN_SOURCES = ['Input', 'None'] as const;
 export const JoinSource = StringEnum(JOIN_SOURCES);
 
-/** Limits of the create request, also shown by the CLI's help. */
-export const TRANSFORM_LIMITS = {
-  maxPayloadMb: { minimum: 1, maximum: 100 },
-  shardRows: { minimum: 1, maximum: 100_000_000 },
-} as const;
 
 /** What a client sends to create a transform job; `createdBy` comes from the caller's token. */
 export const CreateTransformJobRequest = Strict({

@@ -1,12 +1,9 @@
 /** Hyperparameter tuning jobs: ranges, strategies, trials, and the tuning job itself. */
 import { Type, type Static } from '@sinclair/typebox';
+import { EARLY_STOPPING_MODES, HYPERBAND_SAMPLERS, MAX_TUNING_JOBS, MAX_TUNING_PARALLEL, OBJECTIVE_TYPES, PARAMETER_TYPES, SCALINGS, STRATEGY_NAMES } from './values.js';
 import { JobStatus, MetricDefinition, Nullable, NumberRecord, PageQuery, ResourceName, ScriptSource, StringEnum, StringMap, StringRecord, Strict, Timestamp } from './common.contract.js';
 import { Cpus, TrainingJobStatus, TrainingResourceFields } from './training.contract.js';
 
-/** Training jobs one tuning job may run in all. */
-export const MAX_TUNING_JOBS = 500;
-/** Training jobs one tuning job may run at once. */
-export const MAX_TUNING_PARALLEL = 100;
 
 /** A tuning job's name: 1–32 characters (SageMaker's limit; trials are named `<name>-001`…). */
 export const TuningJobName = ResourceName(32);
@@ -15,21 +12,14 @@ export const TuningJobName = ResourceName(32);
 export const TuningJobStatus = JobStatus;
 export type TuningJobStatus = Static<typeof TuningJobStatus>;
 
-/** SageMaker's range scalings. `Auto` picks Logarithmic for a positive range spanning ≥ 2 decades, else Linear. */
-export const SCALINGS = ['Auto', 'Linear', 'Logarithmic', 'ReverseLogarithmic'] as const;
 export const Scaling = StringEnum(SCALINGS);
 export type Scaling = Static<typeof Scaling>;
 
-export const STRATEGY_NAMES = ['bayesian', 'tpe', 'random', 'grid', 'hyperband'] as const;
 export const StrategyName = StringEnum(STRATEGY_NAMES);
 export type StrategyName = Static<typeof StrategyName>;
 
-export const PARAMETER_TYPES = ['continuous', 'integer', 'categorical'] as const;
-export const OBJECTIVE_TYPES = ['Maximize', 'Minimize'] as const;
 export const ObjectiveType = StringEnum(OBJECTIVE_TYPES);
-export const EARLY_STOPPING_MODES = ['Off', 'Auto'] as const;
 export const EarlyStopping = StringEnum(EARLY_STOPPING_MODES);
-export const HYPERBAND_SAMPLERS = ['random', 'tpe'] as const;
 
 /**
  * A range as a user gives it. For a built-in's parameter, bounds and type may be left

@@ -2,6 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OrchardError } from './errors.js';
+// The client reading of the environment is shared with the SDK (a TypeBox-free module).
+import { clientEnvDefaults } from '../contracts/values.js';
 
 /** Options a caller may set; every field is optional and documented with its default. */
 export interface OrchardOptions {
@@ -204,10 +206,7 @@ export interface ClientOptions {
 }
 
 export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientOptions {
-  const port = env.ORCHARD_PORT ? parsePort(env.ORCHARD_PORT) : 7070;
-  return {
-    url: env.ORCHARD_URL || `http://127.0.0.1:${port}`,
-    token: env.ORCHARD_TOKEN || undefined,
-    adminTokenFile: path.resolve(env.ORCHARD_HOME || '.orchard', 'admin-token'),
-  };
+  // A bad port is refused here with the config code; the SDK shares the rest of the reading.
+  if (env.ORCHARD_PORT) parsePort(env.ORCHARD_PORT);
+  return { ...clientEnvDefaults(env), adminTokenFile: path.resolve(env.ORCHARD_HOME || '.orchard', 'admin-token') };
 }

@@ -3,7 +3,7 @@ import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } fr
 
 // The wire shapes of datasets are declared once, in the contracts.
 export type { ColumnStats, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../contracts/index.js';
-export { DATASET_FORMATS } from '../contracts/index.js';
+export { DATASET_FORMATS } from '../contracts/values.js';
 
 export interface CreateDatasetInput {
   name: string;

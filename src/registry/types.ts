@@ -10,4 +10,4 @@ export type {
   ModelPackageGroup,
   RegisterModelInput,
 } from '../contracts/index.js';
-export { APPROVAL_STATUSES } from '../contracts/index.js';
+export { APPROVAL_STATUSES } from '../contracts/values.js';

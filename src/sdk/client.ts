@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Role, TokenInfo, User } from '../auth/index.js';
-import type { ArtifactInfo } from '../storage/index.js';
-import type { DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult } from '../data/index.js';
-import { clientOptionsFromEnv } from '../core/index.js';
+import type { ArtifactInfo, CreateTokenRequest, CreatedToken, CreateUserRequest, DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult, TokenInfo, TokenListQuery, UpdateUserRequest, User } from '../contracts/index.js';
+import { clientEnvDefaults } from '../contracts/values.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -159,7 +157,7 @@ export class UsersClient {
     return (await this.http.request<{ items: User[] }>('GET', '/api/v1/users')).items;
   }
 
-  async create(input: { name: string; role: Role; password?: string }): Promise<User> {
+  async create(input: CreateUserRequest): Promise<User> {
     return this.http.request('POST', '/api/v1/users', { body: input });
   }
 
@@ -167,7 +165,7 @@ export class UsersClient {
     return this.http.request('GET', `/api/v1/users/${encodeURIComponent(name)}`);
   }
 
-  async update(name: string, input: { role?: Role; password?: string; disabled?: boolean }): Promise<User> {
+  async update(name: string, input: UpdateUserRequest): Promise<User> {
     return this.http.request('PATCH', `/api/v1/users/${encodeURIComponent(name)}`, { body: input });
   }
 
@@ -180,12 +178,12 @@ export class TokensClient {
   constructor(private readonly http: HttpClient) {}
 
   /** Your tokens; an admin may name a user or ask for all. */
-  async list(options: { user?: string; all?: boolean } = {}): Promise<TokenInfo[]> {
+  async list(options: TokenListQuery = {}): Promise<TokenInfo[]> {
     return (await this.http.request<{ items: TokenInfo[] }>('GET', '/api/v1/tokens', { query: options })).items;
   }
 
   /** Creates a token; `token` (the secret) is returned only this once. */
-  async create(input: { name?: string; user?: string; expiresAt?: string; expiresInDays?: number } = {}): Promise<TokenInfo & { token: string }> {
+  async create(input: CreateTokenRequest = {}): Promise<CreatedToken> {
     return this.http.request('POST', '/api/v1/tokens', { body: input });
   }
 
@@ -217,7 +215,7 @@ export class Orchard {
   readonly events: EventsClient;
 
   constructor(options: OrchardClientOptions = {}) {
-    const env = clientOptionsFromEnv();
+    const env = clientEnvDefaults(process.env);
     const resolved: HttpClientOptions = { url: options.url ?? env.url, token: options.token ?? env.token };
     this.http = new HttpClient(resolved);
     this.datasets = new DatasetsClient(this.http);

@@ -1,8 +1,9 @@
-import type { AutoscalingInput, CreateEndpointInput, Endpoint, EndpointStatus, UpdateEndpointInput, VariantWeightInput } from '../serving/endpoints/index.js';
+import type { AutoscalingInput, CreateEndpointRequest, Endpoint, EndpointFilter, EndpointStatus, UpdateEndpointInput, VariantWeightInput } from '../contracts/index.js';
 import { OrchardApiError, type HttpClient } from './http.js';
+import { pollUntilDone } from './poll.js';
+import { ResourceClient } from './resource-client.js';
 
-/** What a caller sends to create an endpoint; the server records who asked from the token. */
-export type CreateEndpointRequest = Omit<CreateEndpointInput, 'createdBy'>;
+export type { CreateEndpointRequest };
 
 /** What an invocation sends (SageMaker InvokeEndpoint). */
 export interface InvokeEndpointRequest {
@@ -36,46 +37,35 @@ export interface WaitForEndpointOptions {
 
 const SETTLED: ReadonlySet<EndpointStatus> = new Set(['InService', 'Failed']);
 
-/** Real-time endpoints: deploy, update, scale, invoke and delete. */
-export class EndpointsClient {
-  constructor(private readonly http: HttpClient) {}
-
-  /** Starts deploying (status Creating); `waitFor` until InService. */
-  async create(input: CreateEndpointRequest): Promise<Endpoint> {
-    return this.http.request('POST', '/api/v1/endpoints', { body: input });
-  }
-
-  async list(filter: { status?: EndpointStatus; nameContains?: string; limit?: number; offset?: number } = {}): Promise<{ items: Endpoint[]; total: number }> {
-    return this.http.request('GET', '/api/v1/endpoints', { query: { ...filter } });
-  }
-
-  async describe(name: string): Promise<Endpoint> {
-    return this.http.request('GET', endpointPath(name));
+/** Real-time endpoints: deploy (`create` answers status Creating; `waitFor` until InService), update, scale, invoke and delete. */
+export class EndpointsClient extends ResourceClient<Endpoint, CreateEndpointRequest, EndpointFilter> {
+  constructor(http: HttpClient) {
+    super(http, 'endpoints');
   }
 
   /** Rolls out a new configuration blue/green (status Updating until it serves). */
   async update(name: string, input: UpdateEndpointInput): Promise<Endpoint> {
-    return this.http.request('PATCH', endpointPath(name), { body: input });
+    return this.http.request('PATCH', this.pathOf(name), { body: input });
   }
 
   /** Changes weights and instance counts in place (UpdateEndpointWeightsAndCapacities). */
   async setWeights(name: string, variants: VariantWeightInput[]): Promise<Endpoint> {
-    return this.http.request('POST', `${endpointPath(name)}/weights`, { body: { variants } });
+    return this.http.request('POST', `${this.pathOf(name)}/weights`, { body: { variants } });
   }
 
   /** Autoscales a variant on invocations per instance per minute. */
   async autoscale(name: string, input: AutoscalingInput): Promise<Endpoint> {
     const { variant, ...policy } = input;
-    return this.http.request('PUT', `${endpointPath(name)}/variants/${encodeURIComponent(variant)}/autoscaling`, { body: policy });
+    return this.http.request('PUT', `${this.pathOf(name)}/variants/${encodeURIComponent(variant)}/autoscaling`, { body: policy });
   }
 
   async removeAutoscaling(name: string, variant: string): Promise<Endpoint> {
-    return this.http.request('DELETE', `${endpointPath(name)}/variants/${encodeURIComponent(variant)}/autoscaling`);
+    return this.http.request('DELETE', `${this.pathOf(name)}/variants/${encodeURIComponent(variant)}/autoscaling`);
   }
 
   /** Starts deleting (status Deleting); `waitForDeletion` until it is gone. */
   async delete(name: string): Promise<Endpoint> {
-    return this.http.request('DELETE', endpointPath(name));
+    return this.http.request('DELETE', this.pathOf(name));
   }
 
   /** Sends one request to the endpoint; a refusal throws OrchardApiError with its code (and status 429/503/504…). */
@@ -83,7 +73,7 @@ export class EndpointsClient {
     const headers: Record<string, string> = { 'content-type': request.contentType ?? 'text/csv' };
     if (request.accept) headers.accept = request.accept;
     if (request.targetVariant) headers['x-amzn-sagemaker-target-variant'] = request.targetVariant;
-    const res = await this.http.raw('POST', `${endpointPath(name)}/invocations`, headers, request.body);
+    const res = await this.http.raw('POST', `${this.pathOf(name)}/invocations`, headers, request.body);
     const body = Buffer.from(await res.arrayBuffer());
     if (!res.ok) {
       let err: { code?: string; message?: string; details?: Record<string, unknown> } = {};
@@ -105,13 +95,7 @@ export class EndpointsClient {
 
   /** Polls until the endpoint is InService or Failed (a failure resolves: check `status`). */
   async waitFor(name: string, options: WaitForEndpointOptions = {}): Promise<Endpoint> {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const endpoint = await this.describe(name);
-      options.onUpdate?.(endpoint);
-      if (SETTLED.has(endpoint.status)) return endpoint;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-    }
+    return pollUntilDone(() => this.describe(name), SETTLED, { ...options, pollMs: options.pollMs ?? 500 });
   }
 
   /** Polls until the endpoint no longer exists. */
@@ -127,8 +111,4 @@ export class EndpointsClient {
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
     }
   }
-}
-
-function endpointPath(name: string): string {
-  return `/api/v1/endpoints/${encodeURIComponent(name)}`;
 }

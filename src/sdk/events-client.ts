@@ -1,4 +1,4 @@
-import type { StatusChangeEvent } from '../api/events/index.js';
+import type { StatusChangeEvent } from '../contracts/index.js';
 import { followEventStream, type EventStreamOptions } from './event-stream.js';
 import type { HttpClient } from './http.js';
 

@@ -1,4 +1,4 @@
-import type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../experiments/index.js';
+import type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../contracts/index.js';
 import type { HttpClient } from './http.js';
 
 /** Experiments: groups of runs (every training job is a run of one). */

@@ -78,7 +78,9 @@ export class HttpClient {
         method,
         headers: this.headers({ 'content-type': contentType, 'content-length': String(total) }),
       });
+      let answered = false;
       req.on('response', (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -101,7 +103,11 @@ export class HttpClient {
       // The server may answer (and close) before the whole body is sent: a refusal
       // arrives as a response, not as a write error, so write errors are ignored here.
       pipeline(fs.createReadStream(file), counter, req).catch(() => undefined);
-      req.on('error', (err) => reject(unreachable(this.baseUrl, err)));
+      // Once the server has answered, its answer is the outcome: a refused upload's
+      // connection may be closed while the rest is still being sent (EPIPE, ECONNRESET).
+      req.on('error', (err) => {
+        if (!answered) reject(unreachable(this.baseUrl, err));
+      });
     });
   }
 

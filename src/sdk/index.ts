@@ -5,7 +5,7 @@ export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOpt
 export { EventsClient } from './events-client.js';
 export type { PlatformEventsOptions } from './events-client.js';
 export type { EventStreamOptions } from './event-stream.js';
-export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent } from '../api/events/index.js';
+export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent } from '../contracts/index.js';
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';
@@ -17,13 +17,15 @@ export { EndpointsClient } from './endpoints-client.js';
 export type { CreateEndpointRequest, InvokeEndpointRequest, InvokeEndpointResponse, WaitForEndpointOptions } from './endpoints-client.js';
 export { OrchardApiError } from './http.js';
 export { run } from './run.js';
-export type { User, TokenInfo, Role } from '../auth/index.js';
-export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, DatasetListFilter, QueryResult } from '../data/index.js';
-export type { ArtifactInfo } from '../storage/index.js';
-export type { TrainingJob, TrainingJobStatus, TrainingJobFilter, SecondaryStatus, MetricDefinition, MetricPoint, LogLine } from '../training/index.js';
-export type { Model, ModelFormat, ModelLineage, ModelPackage, ModelPackageGroup, ApprovalStatus, ApprovalChange } from '../registry/index.js';
-export type { OnnxModelInfo, OnnxValueInfo, ServingContract } from '../onnx/index.js';
-export type { TransformJob, TransformJobStatus } from '../serving/transform/index.js';
+export { ResourceClient, JobClient } from './resource-client.js';
+// The API's shapes, from the contracts (the SDK imports nothing else from the server).
+export type { User, TokenInfo, Role, Page } from '../contracts/index.js';
+export type { DatasetVersion, DatasetColumn, ColumnStats, DatasetFormat, DatasetListFilter, QueryResult } from '../contracts/index.js';
+export type { ArtifactInfo } from '../contracts/index.js';
+export type { TrainingJob, TrainingJobStatus, TrainingJobFilter, SecondaryStatus, MetricDefinition, MetricPoint, LogLine } from '../contracts/index.js';
+export type { Model, ModelFormat, ModelLineage, ModelPackage, ModelPackageGroup, ApprovalStatus, ApprovalChange } from '../contracts/index.js';
+export type { OnnxModelInfo, OnnxValueInfo, ServingContract } from '../contracts/index.js';
+export type { TransformJob, TransformJobStatus, TransformJobFilter } from '../contracts/index.js';
 export type {
   AutoscalingInput,
   AutoscalingPolicy,
@@ -36,6 +38,6 @@ export type {
   UpdateEndpointInput,
   VariantInput,
   VariantWeightInput,
-} from '../serving/endpoints/index.js';
-export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../experiments/index.js';
-export type { TuningJob, TuningJobStatus, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../tuning/index.js';
+} from '../contracts/index.js';
+export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../contracts/index.js';
+export type { TuningJob, TuningJobStatus, TuningJobFilter, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../contracts/index.js';

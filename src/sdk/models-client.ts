@@ -1,10 +1,10 @@
-import type { ApprovalStatus, CreateModelInput, Model, ModelFilter, ModelPackage, ModelPackageGroup } from '../registry/index.js';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import type { ApprovalStatus, CreateModelRequest, Model, ModelFilter, ModelPackage, ModelPackageGroup } from '../contracts/index.js';
 import type { HttpClient } from './http.js';
+import { ResourceClient } from './resource-client.js';
 
-/** What a caller sends to create a model; the server records who asked from the token. */
-export type CreateModelRequest = Omit<CreateModelInput, 'createdBy'>;
+export type { CreateModelRequest };
 
 export interface CreateOnnxModelRequest {
   name: string;
@@ -14,22 +14,20 @@ export interface CreateOnnxModelRequest {
   onProgress?: (sent: number, total: number) => void;
 }
 
-/** Models (SageMaker CreateModel): from a training job, a model.tar.gz artifact, or an ONNX file. */
-export class ModelsClient {
-  constructor(private readonly http: HttpClient) {}
-
-  /**
-   * From a completed training job (`fromJob`) or an artifact (`artifactKey` + `algorithm`);
-   * `format: 'onnx'` stores the built-in's model exported to ONNX.
-   */
-  async create(input: CreateModelRequest): Promise<Model> {
-    return this.http.request('POST', '/api/v1/models', { body: input });
+/**
+ * Models (SageMaker CreateModel): `create` from a completed training job (`fromJob`) or
+ * an artifact (`artifactKey` + `algorithm`), `format: 'onnx'` storing the built-in's model
+ * exported to ONNX; or `createFromOnnx` from an ONNX file.
+ */
+export class ModelsClient extends ResourceClient<Model, CreateModelRequest, ModelFilter> {
+  constructor(http: HttpClient) {
+    super(http, 'models');
   }
 
   /** Uploads an ONNX file; the server checks that onnxruntime can load it. */
   async createFromOnnx(input: CreateOnnxModelRequest): Promise<Model> {
     const query = input.description ? { description: input.description } : {};
-    return this.http.upload('PUT', `/api/v1/models/${encodeURIComponent(input.name)}/onnx`, query, input.file, 'application/octet-stream', input.onProgress);
+    return this.http.upload('PUT', `${this.pathOf(input.name)}/onnx`, query, input.file, 'application/octet-stream', input.onProgress);
   }
 
   /**
@@ -37,21 +35,13 @@ export class ModelsClient {
    * model exported to ONNX by the server. Returns the bytes written.
    */
   async exportOnnx(name: string, file: string): Promise<{ file: string; sizeBytes: number }> {
-    const body = await this.http.stream(`/api/v1/models/${encodeURIComponent(name)}/onnx`);
+    const body = await this.http.stream(`${this.pathOf(name)}/onnx`);
     await pipeline(body, fs.createWriteStream(file));
     return { file, sizeBytes: (await fs.promises.stat(file)).size };
   }
 
-  async list(filter: ModelFilter = {}): Promise<{ items: Model[]; total: number }> {
-    return this.http.request('GET', '/api/v1/models', { query: { ...filter } });
-  }
-
-  async describe(name: string): Promise<Model> {
-    return this.http.request('GET', `/api/v1/models/${encodeURIComponent(name)}`);
-  }
-
   async delete(name: string): Promise<void> {
-    await this.http.request('DELETE', `/api/v1/models/${encodeURIComponent(name)}`);
+    await this.http.request('DELETE', this.pathOf(name));
   }
 }
 

@@ -1,10 +1,10 @@
-import type { TrainingEvent } from '../api/events/index.js';
-import type { CreateTrainingJobInput, LogLine, TrainingJob, TrainingJobFilter, TrainingJobStatus } from '../training/index.js';
+import type { CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, TrainingEvent, TrainingJob, TrainingJobFilter } from '../contracts/index.js';
+import { TERMINAL_JOB_STATUSES } from '../contracts/values.js';
 import { followEventStream, type EventStreamOptions } from './event-stream.js';
 import { OrchardApiError, type HttpClient } from './http.js';
+import { JobClient } from './resource-client.js';
 
-/** What a caller sends to create a job; the server records who asked from the token. */
-export type CreateTrainingJobRequest = Omit<CreateTrainingJobInput, 'createdBy'>;
+export type { CreateTrainingJobRequest };
 
 export interface WaitForTrainingJobOptions {
   /** Called with the job on every status change and metric point (so a progress display can tick). */
@@ -31,36 +31,24 @@ export interface TrainingEventsOptions extends EventStreamOptions {
 }
 
 /** A job in one of these statuses changes no more. */
-const TERMINAL: ReadonlySet<TrainingJobStatus> = new Set(['Completed', 'Failed', 'Stopped']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATUSES);
 /** Lines per logs request; a shorter page means the reader has caught up. */
 const LOG_PAGE = 1000;
 
 type WatchEvent = { kind: 'job'; job: TrainingJob } | { kind: 'line'; line: LogLine };
 
-export class TrainingClient {
-  constructor(private readonly http: HttpClient) {}
-
-  /** Validates and queues a job; fails at once on an unknown algorithm, bad hyperparameters or channels. */
-  async create(input: CreateTrainingJobRequest): Promise<TrainingJob> {
-    return this.http.request('POST', '/api/v1/training-jobs', { body: input });
-  }
-
-  async list(filter: TrainingJobFilter = {}): Promise<{ items: TrainingJob[]; total: number }> {
-    return this.http.request('GET', '/api/v1/training-jobs', { query: { ...filter } });
-  }
-
-  async describe(name: string): Promise<TrainingJob> {
-    return this.http.request('GET', `/api/v1/training-jobs/${encodeURIComponent(name)}`);
+/**
+ * Training jobs. `create` validates and queues a job, failing at once on an unknown
+ * algorithm, bad hyperparameters or channels; `waitFor` follows the job's event stream.
+ */
+export class TrainingClient extends JobClient<TrainingJob, CreateTrainingJobRequest, TrainingJobFilter> {
+  constructor(http: HttpClient) {
+    super(http, 'training-jobs');
   }
 
   /** Log lines after `after` (a seq), oldest first; pass `nextSeq` back as `after` for more. */
-  async logs(name: string, options: { after?: number; limit?: number } = {}): Promise<{ lines: LogLine[]; nextSeq: number }> {
-    return this.http.request('GET', `/api/v1/training-jobs/${encodeURIComponent(name)}/logs`, { query: options });
-  }
-
-  /** Requests a stop: a queued job stops at once, a running one after its process ends. */
-  async stop(name: string): Promise<TrainingJob> {
-    return this.http.request('POST', `/api/v1/training-jobs/${encodeURIComponent(name)}/stop`);
+  async logs(name: string, options: LogsQuery = {}): Promise<LogsPage> {
+    return this.http.request('GET', `${this.pathOf(name)}/logs`, { query: options });
   }
 
   /**
@@ -75,7 +63,7 @@ export class TrainingClient {
    */
   async *events(name: string, options: TrainingEventsOptions = {}): AsyncGenerator<TrainingEvent> {
     const { after, afterMetric, ...stream } = options;
-    const messages = followEventStream(this.http, `/api/v1/training-jobs/${encodeURIComponent(name)}/events`, { after, afterMetric }, (m) => m.event === 'end', stream);
+    const messages = followEventStream(this.http, `${this.pathOf(name)}/events`, { after, afterMetric }, (m) => m.event === 'end', stream);
     for await (const message of messages) {
       if (message.event !== 'status' && message.event !== 'log' && message.event !== 'metric' && message.event !== 'end') continue;
       yield { type: message.event, ...JSON.parse(message.data) } as TrainingEvent;
@@ -90,7 +78,7 @@ export class TrainingClient {
    * const job = await orchard.training.waitFor('churn-1', { onLog: (l) => console.log(l.line) });
    * if (job.status !== 'Completed') throw new Error(job.failureReason ?? job.status);
    */
-  async waitFor(name: string, options: WaitForTrainingJobOptions = {}): Promise<TrainingJob> {
+  override async waitFor(name: string, options: WaitForTrainingJobOptions = {}): Promise<TrainingJob> {
     let job = await this.describe(name);
     let streamed = false;
     try {
