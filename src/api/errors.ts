@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { OrchardError, type ErrorCode } from '../core/errors.js';
+import { asStorageFull } from '../core/storage-full.js';
+import { lingerThenClose } from './upload-shield.js';
 
 /** Fastify's own error codes mapped onto the platform's table. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -21,9 +23,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const orchard = toOrchardError(err);
     if (orchard.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.debug({ code: orchard.code }, orchard.message);
-    // A refused upload is not read to its end: close the connection rather than drain it.
-    if (!request.raw.complete) void reply.header('connection', 'close');
+    // A refused upload is not read to its end: the connection closes once the answer is
+    // out and what the client still sends is dropped (see lingerThenClose). No
+    // `Connection: close` here: Node would then close at once, the very reset avoided.
+    const incomplete = !request.raw.complete;
     void reply.status(orchard.status).send(orchard.toJSON());
+    if (incomplete) lingerThenClose(request.raw);
   });
   app.setNotFoundHandler((request, reply) => {
     const err = new OrchardError('ORCH_API_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` });
@@ -32,6 +37,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
 }
 
 export function toOrchardError(err: unknown): OrchardError {
+  // A full disk is one code however deep it was wrapped (write stream, artifact store, DuckDB).
+  const full = asStorageFull(err);
+  if (full !== err) return full as OrchardError;
   if (err instanceof OrchardError) return err;
   const e = err as FastifyError & { validation?: unknown };
   if (e?.validation) {

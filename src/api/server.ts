@@ -14,6 +14,7 @@ import { EventHub, type StatusSource } from './events/index.js';
 import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
 import { hostGuard, refuseHost } from './host-guard.js';
+import { installUploadShield } from './upload-shield.js';
 import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -90,6 +91,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   // Write routes take JSON only: a text/plain body is never parsed as JSON.
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);
+  installUploadShield(app);
   // Registered (and awaited) before the auth hook so that request.cookies is parsed first.
   const { default: cookie } = await import('@fastify/cookie');
   await app.register(cookie);

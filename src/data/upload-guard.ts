@@ -3,7 +3,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { OrchardError, isOrchardError } from '../core/index.js';
+import { OrchardError, isOrchardError, isStorageFull } from '../core/index.js';
 import type { DatasetFormat } from './types.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -217,7 +217,8 @@ export function incompleteUtf8Tail(buf: Buffer): number {
 /**
  * Streams `source` through an {@link UploadGuard} into a new file at `destPath`.
  * Validation errors keep their codes; a source that errors or is destroyed midway
- * becomes `ORCH_DATASET_UPLOAD_INCOMPLETE`. The caller removes `destPath` on failure.
+ * becomes `ORCH_DATASET_UPLOAD_INCOMPLETE`, a full disk `ORCH_STORAGE_FULL`. The caller
+ * removes `destPath` on failure.
  */
 export async function receiveUpload(
   source: Readable,
@@ -235,6 +236,10 @@ export async function receiveUpload(
     return guard.receipt();
   } catch (err) {
     if (isOrchardError(err)) throw err;
+    // Checked first: a failed write also tears down the source, which looks like a cut-off upload.
+    if (isStorageFull(err)) {
+      throw new OrchardError('ORCH_STORAGE_FULL', { message: `The server ran out of storage space after ${guard.receipt().receivedBytes} bytes of the upload; free some and retry`, cause: err });
+    }
     const code = (err as { code?: string } | null)?.code;
     if (sourceError !== undefined || code === 'ERR_STREAM_PREMATURE_CLOSE') {
       throw new OrchardError('ORCH_DATASET_UPLOAD_INCOMPLETE', {
