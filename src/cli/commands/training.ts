@@ -24,6 +24,7 @@ interface TrainOptions extends Json {
   metric?: string[];
   tag?: string[];
   experiment?: string;
+  cpus?: number;
   wait?: boolean;
 }
 
@@ -45,6 +46,7 @@ export function trainCommand(program: Command): void {
     .option('--metric <name=regex>', 'metric to capture from the log; the first group is the value (repeatable)', collect)
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--experiment <name>', "the experiment this job is a run of (default 'Default'; created on first use)")
+    .option('--cpus <n>', "cores the job asks for (default: the algorithm's default, else all of a worker's cores)", positiveInt)
     .option('--wait', 'follow progress and the log until the job ends; exit 1 unless it completes')
     .option('--json', 'machine output')
     .action((opts: TrainOptions) =>
@@ -167,6 +169,7 @@ export function trainInput(opts: Omit<TrainOptions, 'name'> & { name: string }):
     metricDefinitions: metrics ? Object.entries(metrics).map(([name, regex]) => ({ name, regex })) : undefined,
     tags: parseKeyValues(opts.tag, '--tag'),
     ...(opts.experiment ? { experiment: opts.experiment } : {}),
+    ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
   };
 }
 

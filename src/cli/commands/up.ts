@@ -11,8 +11,9 @@ export function upCommand(program: Command): void {
     .option('--host <host>', 'interface to bind (ORCHARD_HOST, default 127.0.0.1)')
     .option('--allowed-hosts <names>', 'comma-separated host names the server answers besides localhost, IP addresses and the bind address; * for any (ORCHARD_ALLOWED_HOSTS)')
     .option('--workers <n>', 'training attempts run at once (ORCHARD_WORKERS, default: cores; 0 = none)')
+    .option('--cpus <n>', 'cores the embedded worker shares out between jobs (ORCHARD_WORKER_CPUS, default: all)')
     .option('--json', 'print start-up facts as JSON')
-    .action(async (opts: { port?: string; home?: string; host?: string; allowedHosts?: string; workers?: string; json?: boolean }) =>
+    .action(async (opts: { port?: string; home?: string; host?: string; allowedHosts?: string; workers?: string; cpus?: string; json?: boolean }) =>
       run(opts, async () => {
         const config = configFrom(opts);
         survivePromiseLeaks();
@@ -42,7 +43,7 @@ export function upCommand(program: Command): void {
 }
 
 /** Environment first, then the command's flags. */
-function configFrom(opts: { port?: string; home?: string; host?: string; allowedHosts?: string; workers?: string }) {
+function configFrom(opts: { port?: string; home?: string; host?: string; allowedHosts?: string; workers?: string; cpus?: string }) {
   const fromEnv = optionsFromEnv();
   return resolveConfig({
     ...fromEnv,
@@ -51,6 +52,7 @@ function configFrom(opts: { port?: string; home?: string; host?: string; allowed
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.allowedHosts !== undefined ? { allowedHosts: parseHostList(opts.allowedHosts) } : {}),
     ...(opts.workers !== undefined ? { workers: Number(opts.workers) } : {}),
+    ...(opts.cpus !== undefined ? { workerCpus: Number(opts.cpus) } : {}),
     logLevel: fromEnv.logLevel ?? 'warn',
   });
 }
@@ -61,16 +63,17 @@ export function workerCommand(program: Command): void {
     .description('Run training attempts for a fleet: same ORCHARD_DATABASE_URL (PostgreSQL), ORCHARD_ARTIFACTS_URL (S3) and ORCHARD_QUEUE_URL (Redis) as the server')
     .option('--home <dir>', 'local scratch folder (ORCHARD_HOME, default ./.orchard)')
     .option('--workers <n>', 'attempts run at once (ORCHARD_WORKERS, default: cores)')
+    .option('--cpus <n>', 'cores this worker shares out between jobs (ORCHARD_WORKER_CPUS, default: all)')
     .option('--json', 'print start-up facts as JSON')
-    .action(async (opts: { home?: string; workers?: string; json?: boolean }) =>
+    .action(async (opts: { home?: string; workers?: string; cpus?: string; json?: boolean }) =>
       run(opts, async () => {
         const config = configFrom(opts);
         survivePromiseLeaks();
         const { startWorker } = await import('../../platform/index.js');
         const worker = await startWorker(config);
-        const facts = { workers: config.workers, database: redact(config.databaseUrl), artifacts: config.artifactsUrl, queue: redact(config.queueUrl) };
+        const facts = { workers: config.workers, cpus: config.workerCpus, database: redact(config.databaseUrl), artifacts: config.artifactsUrl, queue: redact(config.queueUrl) };
         if (opts.json) process.stdout.write(JSON.stringify(facts) + '\n');
-        else process.stdout.write(`Orchard worker running ${facts.workers} attempt slot(s)\n  metadata  ${facts.database}\n  artifacts ${facts.artifacts}\n  queue     ${facts.queue}\n`);
+        else process.stdout.write(`Orchard worker running ${facts.workers} attempt slot(s) on ${facts.cpus} core(s)\n  metadata  ${facts.database}\n  artifacts ${facts.artifacts}\n  queue     ${facts.queue}\n`);
         await waitForSignal();
         await worker.close();
       }),
