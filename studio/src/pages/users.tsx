@@ -6,7 +6,7 @@ import { formatTime } from '../components/format';
 import { Card, ErrorBanner, Field, Loading, PageHeader } from '../components/ui';
 import { useSession } from '../session';
 // The server's role list (a constant with no imports), so a new role shows up here too.
-import { ROLES } from '../../../src/auth/roles';
+import { ROLES } from '../../../src/contracts/values';
 
 
 export function UsersPage() {
