@@ -2,7 +2,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CreateTransformJobRequest, JobName, TransformJobFilter, type Page } from '../contracts/index.js';
 import type { Principal } from '../auth/index.js';
-import { installErrorHandlers } from './errors.js';
 import { resourceRoutes } from './resource-routes.js';
 
 interface Thing {
@@ -13,12 +12,11 @@ interface Thing {
 
 const caller: Principal = { user: { id: 'u1', name: 'ada', role: 'member', hasPassword: false, createdAt: '2026-01-01T00:00:00.000Z', disabledAt: null }, tokenId: null };
 
-/** A server with one resource over an in-memory map, the ajv options and error handler of the real one. */
+/** A server with one resource over an in-memory map and the ajv options of the real one (Fastify's own error answers). */
 async function serve(options: { deleteStatus: 202 | 204 }): Promise<{ app: FastifyInstance; things: Map<string, Thing>; permissions: string[] }> {
   const things = new Map<string, Thing>();
   const permissions: string[] = [];
   const app = Fastify({ ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } } });
-  installErrorHandlers(app);
   app.addHook('onRequest', async (request) => {
     request.principal = caller;
     permissions.push(`${request.method} ${request.routeOptions.url} ${request.routeOptions.config?.permission}`);
