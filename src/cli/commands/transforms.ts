@@ -1,23 +1,15 @@
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
-import type { TransformJob, TransformJobStatus } from '../../sdk/index.js';
+import type { CreateTransformJobRequest, TransformJob, TransformJobStatus } from '../../sdk/index.js';
+// Enum lists from the contracts' TypeBox-free module: a CLI call does not load the schemas.
+import { BATCH_STRATEGIES, JOB_STATUSES, JOIN_SOURCES, SPLIT_TYPES } from '../../contracts/values.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
 import { emit, fields, table } from '../output.js';
 
 type Json = { json?: boolean };
-const STATUSES: TransformJobStatus[] = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
 
-interface TransformOptions extends Json {
-  name?: string;
-  model: string;
-  input: string;
-  output: string;
-  splitType?: 'Line' | 'None';
-  batchStrategy?: 'MultiRecord' | 'SingleRecord';
-  maxPayloadMb?: number;
-  joinSource?: 'Input' | 'None';
-  inputFilter?: string;
-  shardRows?: number;
+/** The create request's fields, one option each (`--split-type` → `splitType`), and the CLI's own. */
+interface TransformOptions extends Json, Omit<CreateTransformJobRequest, 'tags'> {
   tag?: string[];
   wait?: boolean;
 }
@@ -31,10 +23,10 @@ export function transformCommand(program: Command): void {
     .requiredOption('--input <dataset>', "input dataset ('name' or 'name@3'); rows without the label unless --input-filter drops it")
     .requiredOption('--output <dataset>', 'output dataset name (a new version is written)')
     .option('--name <name>', 'job name (default: model name and time)')
-    .addOption(new Option('--split-type <type>', 'how records are split').choices(['Line', 'None']))
-    .addOption(new Option('--batch-strategy <strategy>', 'rows per model call: MultiRecord (up to --max-payload-mb) or SingleRecord').choices(['MultiRecord', 'SingleRecord']))
+    .addOption(new Option('--split-type <type>', 'how records are split').choices(SPLIT_TYPES))
+    .addOption(new Option('--batch-strategy <strategy>', 'rows per model call: MultiRecord (up to --max-payload-mb) or SingleRecord').choices(BATCH_STRATEGIES))
     .option('--max-payload-mb <mb>', 'size of a MultiRecord mini-batch (default 6)', positiveInt)
-    .addOption(new Option('--join-source <source>', 'Input: write the input columns next to the predictions').choices(['Input', 'None']))
+    .addOption(new Option('--join-source <source>', 'Input: write the input columns next to the predictions').choices(JOIN_SOURCES))
     .option('--input-filter <jsonpath>', "feature columns, e.g. '$[1:]' to drop a leading label column")
     .option('--shard-rows <n>', 'rows per shard, the unit of parallel work and retry (default 100000)', positiveInt)
     .option('--tag <key=value>', 'tag of the output dataset (repeatable)', collect)
@@ -43,19 +35,9 @@ export function transformCommand(program: Command): void {
     .action((opts: TransformOptions) =>
       run(opts, async () => {
         const transforms = client().transforms;
-        const created = await transforms.create({
-          name: opts.name,
-          model: opts.model,
-          input: opts.input,
-          output: opts.output,
-          splitType: opts.splitType,
-          batchStrategy: opts.batchStrategy,
-          maxPayloadMb: opts.maxPayloadMb,
-          joinSource: opts.joinSource,
-          inputFilter: opts.inputFilter,
-          shardRows: opts.shardRows,
-          tags: parseKeyValues(opts.tag, '--tag'),
-        });
+        // Every other option is a field of the request under its own name.
+        const { tag, wait: _wait, json: _json, ...request } = opts;
+        const created = await transforms.create({ ...request, tags: parseKeyValues(tag, '--tag') });
         if (!opts.wait) {
           emit(opts, created, () => `Created transform job ${created.name}: ${created.shards.total} shard(s) over ${created.input.rows} rows`);
           return;
@@ -73,7 +55,7 @@ export function transformsCommand(program: Command): void {
   transforms
     .command('list')
     .description('List transform jobs, newest first')
-    .addOption(new Option('--status <status>', 'only jobs in this status').choices(STATUSES))
+    .addOption(new Option('--status <status>', 'only jobs in this status').choices(JOB_STATUSES))
     .option('--limit <n>', 'at most n', positiveInt)
     .option('--json', 'machine output')
     .action((opts: Json & { status?: TransformJobStatus; limit?: number }) =>

@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
-import type { RangeInput, TuningJob, TuningJobStatus } from '../../sdk/index.js';
+import type { RangeInput, StrategyName, TuningJob, TuningJobStatus } from '../../sdk/index.js';
+// Enum lists from the contracts' TypeBox-free module: a CLI call does not load the schemas.
+import { EARLY_STOPPING_MODES, JOB_STATUSES, STRATEGY_NAMES } from '../../contracts/values.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
 import { emit, fields, table } from '../output.js';
 import { trainInput, uploadSource } from './training.js';
 
 type Json = { json?: boolean };
-const STATUSES: TuningJobStatus[] = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
 const SCALINGS: Record<string, RangeInput['scaling']> = { log: 'Logarithmic', 'reverse-log': 'ReverseLogarithmic', linear: 'Linear', auto: 'Auto' };
 
 interface TuneOptions extends Json {
@@ -21,7 +22,7 @@ interface TuneOptions extends Json {
   objective: string;
   maximize?: boolean;
   minimize?: boolean;
-  strategy?: 'bayesian' | 'tpe' | 'random' | 'grid' | 'hyperband';
+  strategy?: StrategyName;
   maxJobs: number;
   maxParallel?: number;
   earlyStopping?: 'auto' | 'off';
@@ -80,10 +81,10 @@ export function tuneCommand(program: Command): void {
     .requiredOption('--objective <metric>', 'metric to optimise, e.g. validation:auc')
     .option('--maximize', 'the objective is better higher (default from the algorithm)')
     .option('--minimize', 'the objective is better lower')
-    .addOption(new Option('--strategy <name>', 'search strategy (default bayesian)').choices(['bayesian', 'tpe', 'random', 'grid', 'hyperband']))
+    .addOption(new Option('--strategy <name>', 'search strategy (default bayesian)').choices(STRATEGY_NAMES))
     .requiredOption('--max-jobs <n>', 'training jobs in all', positiveInt)
     .option('--max-parallel <n>', 'training jobs at once (default 1)', positiveInt)
-    .addOption(new Option('--early-stopping <mode>', 'auto: stop trials worse than the median at the same step').choices(['auto', 'off']))
+    .addOption(new Option('--early-stopping <mode>', 'auto: stop trials worse than the median at the same step').choices(EARLY_STOPPING_MODES.map((m) => m.toLowerCase())))
     .option('--warm-start <tuning-job>', 'seed the search with the trials of a finished tuning job (repeatable)', collect)
     .option('--max-failed-jobs <n>', 'failed trials tolerated before the tuning job fails', positiveInt)
     .option('--seed <n>', 'random seed (recorded; default random)', positiveInt)
@@ -140,7 +141,7 @@ export function tunesCommand(program: Command): void {
   tunes
     .command('list')
     .description('List tuning jobs, newest first')
-    .addOption(new Option('--status <status>', 'only jobs in this status').choices(STATUSES))
+    .addOption(new Option('--status <status>', 'only jobs in this status').choices(JOB_STATUSES))
     .option('--limit <n>', 'at most n', positiveInt)
     .option('--json', 'machine output')
     .action((opts: Json & { status?: TuningJobStatus; limit?: number }) =>
