@@ -17,7 +17,8 @@
  * Options: `--workers 1,2,3`, `--trials 12`, `--max-parallel 4`, `--tune-rows 50000`
  * (validation: a fifth), `--tune-rounds 100`, `--rows N` (transform input: first N rows;
  * default all 1M), `--model-rows 100000`, `--model-rounds 200`, `--slots N` (passed as
- * `orchard worker --workers N`; default the worker's own), `--orchard-bin`, `--skip tune|transform`.
+ * `orchard worker --workers N`), `--worker-cpus N` (passed as `orchard worker --cpus N`;
+ * both default to the worker's own), `--orchard-bin`, `--skip tune|transform`.
  */
 import { clsData, emit, headRows } from './support.js';
 import { cli, machine, numberOption, option, orchardBin, round3, serverOf, startFleet, startOrchard, withCleanup, type OrchardProcess } from './fleet-support.js';
@@ -70,7 +71,8 @@ export async function run(args: string[]): Promise<void> {
   const modelRounds = numberOption(args, '--model-rounds', 200);
   const slots = option(args, '--slots');
   const skip = new Set((option(args, '--skip') ?? '').split(','));
-  const workerArgs = slots ? ['--workers', slots] : [];
+  const workerCpus = option(args, '--worker-cpus');
+  const workerArgs = [...(slots ? ['--workers', slots] : []), ...(workerCpus ? ['--cpus', workerCpus] : [])];
 
   const cls = clsData();
   const files = {
@@ -113,7 +115,7 @@ export async function run(args: string[]): Promise<void> {
     const base: { tune?: number; transform?: number } = {};
     for (const n of counts) {
       const ws = await startWorkers(n);
-      const common = { task: 'fleet', workers: n, worker_slots: slots ?? 'default', ...machine() };
+      const common = { task: 'fleet', workers: n, worker_slots: slots ?? 'default', worker_cpus: workerCpus ?? 'default', ...machine() };
       try {
         if (!skip.has('tune')) {
           const r = await tune(bin, server, `fleet-tune-w${n}`, { trials, parallel, rounds: tuneRounds });
