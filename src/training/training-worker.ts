@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { fileURLToPath } from 'node:url';
 import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
-import { isOrchardError, newId, OrchardError } from '../core/index.js';
+import { asStorageFull, isOrchardError, newId, OrchardError } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import { interruptedByPlatform, JobLeaseLostError, runScriptAttempt, startWorkerLoop, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
@@ -172,7 +172,9 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
   } catch (err) {
     await sink.flush();
     if (interruptedByPlatform(ctx.signal)) return { kind: 'interrupted', reason: ctx.signal.reason as 'shutdown' | 'lease' };
-    const message = isOrchardError(err) ? `${err.code}: ${err.message}` : `InternalServerError: ${(err as Error).message}`;
+    // A full disk names itself in the failure reason rather than as an internal error.
+    const named = asStorageFull(err, 'running the job');
+    const message = isOrchardError(named) ? `${named.code}: ${named.message}` : `InternalServerError: ${(err as Error).message}`;
     // The user's own input (a bad source archive) fails alike on every attempt.
     const retryable = !(isOrchardError(err) && err.code === 'ORCH_TRAINING_SOURCE_INVALID');
     return { kind: 'error', spec, reason: message, retryable };

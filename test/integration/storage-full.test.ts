@@ -118,3 +118,30 @@ describe.skipIf(mounted !== null)('out of space under the home folder (tmpfs, ne
     expect(created).toMatchObject({ name: 'small', version: 1, rowCount: 2000 });
   });
 });
+
+describe.skipIf(mounted !== null)('out of space under the attempts folder (tmpfs, needs root)', () => {
+  const attempts = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-full-attempts-'));
+  let server: RunningServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', attempts]);
+    server = await startServer({ ORCHARD_TOKEN: 'it-admin-token-0123456789abcdef', ORCHARD_ATTEMPTS_DIR: path.join(attempts, 'a') });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-full-data-'));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    execFileSync('umount', [attempts]);
+    fs.rmSync(attempts, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails a training job whose data does not fit, naming ORCH_STORAGE_FULL in its failure reason", async () => {
+    const admin = { url: server.url, token: server.adminToken };
+    const file = writeCsv(path.join(dir, 'tr.csv'), 60_000);
+    expect((await cli(['datasets', 'create', 'tr', '--file', file], admin)).code).toBe(0);
+    const res = await cli(['train', '--name', 'full1', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'objective=binary:logistic', '--hp', 'num_round=5', '--wait', '--json'], admin);
+    expect(res.json, res.stdout + res.stderr).toMatchObject({ name: 'full1', status: 'Failed' });
+    expect(res.json.failureReason).toMatch(/^ORCH_STORAGE_FULL: /);
+  });
+});
