@@ -52,6 +52,12 @@ function rawUpload(url: string, token: string, pathname: string, file: string, c
   });
 }
 
+// At file level: the mount is made when the file loads, whichever of its tests run.
+afterAll(() => {
+  if (mounted === null) execFileSync('umount', [MOUNT]);
+  fs.rmSync(MOUNT, { recursive: true, force: true });
+});
+
 describe.skipIf(mounted !== null)('out of space under the home folder (tmpfs, needs root)', () => {
   let server: RunningServer;
   let sdk: Orchard;
@@ -68,8 +74,6 @@ describe.skipIf(mounted !== null)('out of space under the home folder (tmpfs, ne
   });
   afterAll(async () => {
     await server?.stop();
-    if (mounted === null) execFileSync('umount', [MOUNT]);
-    fs.rmSync(MOUNT, { recursive: true, force: true });
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -120,11 +124,12 @@ describe.skipIf(mounted !== null)('out of space under the home folder (tmpfs, ne
 });
 
 describe.skipIf(mounted !== null)('out of space under the attempts folder (tmpfs, needs root)', () => {
-  const attempts = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-full-attempts-'));
+  let attempts: string;
   let server: RunningServer;
   let dir: string;
 
   beforeAll(async () => {
+    attempts = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-full-attempts-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', attempts]);
     server = await startServer({ ORCHARD_TOKEN: 'it-admin-token-0123456789abcdef', ORCHARD_ATTEMPTS_DIR: path.join(attempts, 'a') });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-full-data-'));
