@@ -14,16 +14,18 @@ const HyperparameterBase = {
   /** Required parameters have no default and must be given. */
   required: Type.Optional(Type.Boolean()),
 };
-/** The range a tuning job searches when the parameter is named without bounds. */
-const NumericTunable = Type.Object({ min: Type.Number(), max: Type.Number(), scaling: Scaling });
+/** The bounds of a numeric parameter and the range a tuning job searches when it is named without bounds. */
+const NumericFields = {
+  min: Type.Optional(Type.Number()),
+  max: Type.Optional(Type.Number()),
+  tunable: Type.Optional(Type.Object({ min: Type.Number(), max: Type.Number(), scaling: Scaling })),
+};
 
 export const IntegerHyperparameter = Type.Object({
   ...HyperparameterBase,
   type: Type.Literal('integer'),
   default: Type.Optional(Type.Integer()),
-  min: Type.Optional(Type.Number()),
-  max: Type.Optional(Type.Number()),
-  tunable: Type.Optional(NumericTunable),
+  ...NumericFields,
 });
 export type IntegerHyperparameter = Static<typeof IntegerHyperparameter>;
 
@@ -31,12 +33,10 @@ export const ContinuousHyperparameter = Type.Object({
   ...HyperparameterBase,
   type: Type.Literal('continuous'),
   default: Type.Optional(Type.Number()),
-  min: Type.Optional(Type.Number()),
-  max: Type.Optional(Type.Number()),
+  ...NumericFields,
   /** Whether min/max themselves are allowed. @default true */
   minInclusive: Type.Optional(Type.Boolean()),
   maxInclusive: Type.Optional(Type.Boolean()),
-  tunable: Type.Optional(NumericTunable),
 });
 export type ContinuousHyperparameter = Static<typeof ContinuousHyperparameter>;
 

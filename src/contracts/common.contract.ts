@@ -63,6 +63,15 @@ export const NumberRecord = MapOf(Type.Number());
 /** ISO-8601 time, as every record answers it. */
 export const Timestamp = Type.String({ description: 'ISO-8601 time' });
 
+/** Who created a job, and when it was created, started, ended and last changed. */
+export const JobTimeFields = {
+  createdBy: Nullable(Type.String()),
+  createdAt: Timestamp,
+  startedAt: Nullable(Timestamp),
+  endedAt: Nullable(Timestamp),
+  updatedAt: Timestamp,
+};
+
 export const JobStatus = StringEnum(JOB_STATUSES);
 export type JobStatus = Static<typeof JobStatus>;
 

@@ -15,7 +15,7 @@
  * only those at run time import that file.
  */
 export { APPROVAL_STATUSES, BATCH_STRATEGIES, DATASET_FORMATS, EARLY_STOPPING_MODES, ENDPOINT_STATUSES, HYPERBAND_SAMPLERS, INSTANCE_STATUSES, JOB_STATUSES, JOIN_SOURCES, MAX_TUNING_JOBS, MAX_TUNING_PARALLEL, MODEL_FORMATS, NAME_PATTERN, OBJECTIVE_TYPES, PARAMETER_TYPES, PERMISSIONS, ROLES, SCALINGS, SECONDARY_STATUSES, SPLIT_TYPES, STRATEGY_NAMES, TERMINAL_JOB_STATUSES, TRANSFORM_LIMITS, clientEnvDefaults } from './values.js';
-export { Channels, JobName, JobStatus, MapOf, MetricDefinition, MetricDefinitions, NameParams, Nullable, NumberRecord, Page, PageQuery, ResourceName, ScriptSource, Strict, StringEnum, StringMap, StringRecord, Tags, Timestamp } from './common.contract.js';
+export { Channels, JobName, JobStatus, JobTimeFields, MapOf, MetricDefinition, MetricDefinitions, NameParams, Nullable, NumberRecord, Page, PageQuery, ResourceName, ScriptSource, Strict, StringEnum, StringMap, StringRecord, Tags, Timestamp } from './common.contract.js';
 export { CreateTokenRequest, CreateUserRequest, Permission, Role, TokenInfo, TokenListQuery, UpdateUserRequest, User, UserName } from './auth.contract.js';
 export type { CreatedToken } from './auth.contract.js';
 export { ArtifactInfo, ArtifactListQuery } from './artifact.contract.js';

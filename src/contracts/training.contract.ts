@@ -4,6 +4,7 @@ import { SECONDARY_STATUSES } from './values.js';
 import {
   Channels,
   JobName,
+  JobTimeFields,
   JobStatus,
   MapOf,
   MetricDefinition,
@@ -126,10 +127,6 @@ export const TrainingJob = Type.Object({
   /** URI of model.tar.gz once completed. */
   modelArtifact: Nullable(Type.String()),
   attempts: Type.Integer(),
-  createdBy: Nullable(Type.String()),
-  createdAt: Timestamp,
-  startedAt: Nullable(Timestamp),
-  endedAt: Nullable(Timestamp),
-  updatedAt: Timestamp,
+  ...JobTimeFields,
 });
 export type TrainingJob = Static<typeof TrainingJob>;

@@ -1,7 +1,7 @@
 /** Batch transform jobs (SageMaker CreateTransformJob, with datasets in place of S3 paths). */
 import { Type, type Static } from '@sinclair/typebox';
 import { BATCH_STRATEGIES, JOIN_SOURCES, SPLIT_TYPES, TRANSFORM_LIMITS } from './values.js';
-import { JobName, JobStatus, Nullable, PageQuery, StringEnum, StringRecord, Strict, Tags, Timestamp } from './common.contract.js';
+import { JobName, JobStatus, JobTimeFields, Nullable, PageQuery, StringEnum, StringRecord, Strict, Tags, Timestamp } from './common.contract.js';
 
 /** SageMaker's TransformJobStatus. */
 export const TransformJobStatus = JobStatus;
@@ -64,10 +64,6 @@ export const TransformJob = Type.Object({
   shards: Type.Object({ total: Type.Integer(), completed: Type.Integer(), attempts: Type.Integer() }),
   rowsProcessed: Type.Integer(),
   tags: StringRecord,
-  createdBy: Nullable(Type.String()),
-  createdAt: Timestamp,
-  startedAt: Nullable(Timestamp),
-  endedAt: Nullable(Timestamp),
-  updatedAt: Timestamp,
+  ...JobTimeFields,
 });
 export type TransformJob = Static<typeof TransformJob>;
