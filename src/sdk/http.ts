@@ -84,6 +84,8 @@ export class HttpClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
+          // Answered before the whole body went out (a refusal): sending the rest is no use.
+          if (!req.writableFinished) req.destroy();
           try {
             resolve(parseResponse<T>(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8')));
           } catch (err) {
