@@ -52,7 +52,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
     const experiments = new ExperimentService({ store: new ExperimentStore(metadata), runs: training });
-    const tuning = new TuningService({ metadata, training, datasets });
+    const tuning = new TuningService({ metadata, training, datasets, workerCpus: config.workerCpus });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });

@@ -171,6 +171,7 @@ export class TuningController {
         maxRuntimeSeconds: spec.maxRuntimeSeconds,
         maxRetries: spec.maxRetries,
         metricDefinitions: spec.metricDefinitions,
+        ...(spec.cpus !== undefined ? { cpus: spec.cpus } : {}),
         tags: { ...spec.tags, tuningJob: name, trial: String(trial) },
         experiment: name,
       });

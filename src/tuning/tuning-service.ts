@@ -1,3 +1,5 @@
+import { MAX_TUNING_JOBS, MAX_TUNING_PARALLEL } from '../contracts/values.js';
+import os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { checkHyperparameters, getAlgorithm, hyperparameterError, registerBuiltins, type HyperparameterSpec } from '../algorithms/index.js';
 import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
@@ -10,8 +12,9 @@ import type { CreateTuningJobInput, RangeInput, Trial, TuningJob, TuningJobStatu
 
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,31}$/;
 const STRATEGIES: readonly StrategyName[] = ['bayesian', 'tpe', 'random', 'grid', 'hyperband'];
-export const MAX_JOBS = 500;
-export const MAX_PARALLEL = 100;
+/** Limits of a tuning job, as the API declares them. */
+export const MAX_JOBS = MAX_TUNING_JOBS;
+export const MAX_PARALLEL = MAX_TUNING_PARALLEL;
 
 /** A trial's training job: `<tuning job>-001`, `-002`, … */
 export const trialJobName = (tuning: string, trial: number) => `${tuning}-${String(trial + 1).padStart(3, '0')}`;
@@ -20,6 +23,12 @@ export interface TuningDeps {
   metadata: MetadataStore;
   training: TrainingService;
   datasets: DatasetService;
+  /**
+   * Cores of one worker (the server's `ORCHARD_WORKER_CPUS`): a trial that names no
+   * `cpus` asks for this divided by max-parallel, so max-parallel trials fit side by side
+   * on one such worker. @default os.availableParallelism()
+   */
+  workerCpus?: number;
 }
 
 function bad(message: string, details?: Record<string, unknown>): never {
@@ -153,6 +162,7 @@ export class TuningService {
       ...(input.maxRetries !== undefined ? { maxRetries: input.maxRetries } : {}),
       metricDefinitions: input.metricDefinitions ?? [],
       tags: input.tags ?? {},
+      cpus: input.cpus ?? Math.max(1, Math.floor((this.deps.workerCpus ?? os.availableParallelism()) / maxParallel)),
     };
   }
 }

@@ -25,6 +25,7 @@ interface TuneOptions extends Json {
   strategy?: StrategyName;
   maxJobs: number;
   maxParallel?: number;
+  cpus?: number;
   earlyStopping?: 'auto' | 'off';
   warmStart?: string[];
   maxFailedJobs?: number;
@@ -84,6 +85,7 @@ export function tuneCommand(program: Command): void {
     .addOption(new Option('--strategy <name>', 'search strategy (default bayesian)').choices(STRATEGY_NAMES))
     .requiredOption('--max-jobs <n>', 'training jobs in all', positiveInt)
     .option('--max-parallel <n>', 'training jobs at once (default 1)', positiveInt)
+    .option('--cpus <n>', "cores each trial asks for (default: a worker's cores shared by --max-parallel)", positiveInt)
     .addOption(new Option('--early-stopping <mode>', 'auto: stop trials worse than the median at the same step').choices(EARLY_STOPPING_MODES.map((m) => m.toLowerCase())))
     .option('--warm-start <tuning-job>', 'seed the search with the trials of a finished tuning job (repeatable)', collect)
     .option('--max-failed-jobs <n>', 'failed trials tolerated before the tuning job fails', positiveInt)
@@ -113,6 +115,7 @@ export function tuneCommand(program: Command): void {
           strategy: opts.strategy,
           maxJobs: opts.maxJobs,
           maxParallel: opts.maxParallel,
+          ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
           earlyStopping: opts.earlyStopping === 'auto' ? 'Auto' : opts.earlyStopping === 'off' ? 'Off' : undefined,
           warmStart: opts.warmStart,
           maxFailedJobs: opts.maxFailedJobs,
