@@ -2,17 +2,10 @@ import path from 'node:path';
 import { OrchardError, isOrchardError, type ResolvedConfig } from '../core/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { DEFAULT_LIST_LIMIT, DatasetCatalog, MAX_LIST_LIMIT, type DatasetRow } from './dataset-catalog.js';
-import { createDataset } from './dataset-create.js';
 import { parseDatasetRef, validateDatasetName } from './names.js';
 import { ParquetCache } from './parquet-cache.js';
-import {
-  DEFAULT_QUERY_TIMEOUT_MS,
-  decodePageToken,
-  encodePageToken,
-  executeSelect,
-  stripTrailingSemicolon,
-  type TableBinding,
-} from './query.js';
+import type { TableBinding } from './query.js';
+import { DEFAULT_QUERY_TIMEOUT_MS, decodePageToken, encodePageToken, stripTrailingSemicolon } from './query-pages.js';
 import { MAX_SQL_LENGTH, SqlParser, collectTableNames } from './sql-guard.js';
 import type { CreateDatasetInput, DatasetListFilter, DatasetService, DatasetVersion, QueryResult } from './types.js';
 
@@ -62,8 +55,11 @@ class Datasets implements DatasetService {
     this.timeoutMs = deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   }
 
-  create(input: CreateDatasetInput): Promise<DatasetVersion> {
+  async create(input: CreateDatasetInput): Promise<DatasetVersion> {
     const { workDir, maxUploadBytes } = this.config;
+    // Ingest and SQL load DuckDB: imported on first use, so a worker that only reads
+    // the catalog never loads the addon.
+    const { createDataset } = await import('./dataset-create.js');
     return createDataset(
       { workDir, maxUploadBytes, metadata: this.metadata, artifacts: this.artifacts, catalog: this.catalog },
       input,
@@ -95,6 +91,7 @@ class Datasets implements DatasetService {
   async preview(ref: string, opts: { limit?: number } = {}): Promise<QueryResult> {
     const limit = pageLimit(opts.limit, DEFAULT_PREVIEW_LIMIT, MAX_PREVIEW_LIMIT, 'limit', 'ORCH_DATASET_INVALID');
     const local = await this.localParquet(ref);
+    const { executeSelect } = await import('./query.js');
     const { result } = await executeSelect({
       tables: [{ name: PREVIEW_TABLE, path: local.path }],
       sql: `SELECT * FROM "${PREVIEW_TABLE}"`,
@@ -118,6 +115,7 @@ class Datasets implements DatasetService {
     const names = collectTableNames(statement);
     assertDistinctIgnoringCase(names);
     const tables = await Promise.all(names.map((name) => this.bindTable(name)));
+    const { executeSelect } = await import('./query.js');
     const { result, more } = await executeSelect({
       tables,
       sql: text,

@@ -1,4 +1,14 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+let duckdbModule: Promise<typeof import('@duckdb/node-api')> | undefined;
+/**
+ * The DuckDB addon, loaded on first use: it costs a worker about a third of its start-up
+ * time and memory, and a worker that only trains never needs it.
+ */
+export function loadDuckDB(): Promise<typeof import('@duckdb/node-api')> {
+  duckdbModule ??= import('@duckdb/node-api');
+  return duckdbModule;
+}
 
 /**
  * Resource limits for every embedded DuckDB: two threads and a memory limit keep a
@@ -49,6 +59,7 @@ export async function openDuckDB(options: DuckDBSessionOptions = {}): Promise<Du
     autoload_known_extensions: 'false',
   };
   if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+  const { DuckDBInstance } = await loadDuckDB();
   const instance = await DuckDBInstance.create(':memory:', config);
   let connection: DuckDBConnection;
   try {

@@ -1,15 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { OrchardError, isOrchardError } from '../core/index.js';
 import { errorMessage, scrubMessage, stripErrorType } from './duckdb-errors.js';
-import { LOCKDOWN_STATEMENTS, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
+import { LOCKDOWN_STATEMENTS, allowStatements, loadDuckDB, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
 import { rowToJson } from './row-values.js';
 import type { QueryResult } from './types.js';
 
 /** @default 60 s */
-export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 
 /** A table name in a query bound to a local Parquet file. */
 export interface TableBinding {
@@ -71,7 +70,7 @@ async function runPage(
   // parentheses cannot smuggle in a second statement.
   const prepared = await connection.prepare(sql);
   try {
-    if (prepared.statementType !== StatementType.SELECT) {
+    if (prepared.statementType !== (await loadDuckDB()).StatementType.SELECT) {
       throw new OrchardError('ORCH_QUERY_NOT_READ_ONLY');
     }
     const reader = await prepared.runAndReadAll();
@@ -127,37 +126,4 @@ function mapQueryError(err: unknown, paths: string[]): OrchardError {
     return new OrchardError('ORCH_QUERY_INVALID', { message: `Invalid SQL: ${message}`, cause: err });
   }
   return new OrchardError('ORCH_QUERY_FAILED', { message: `The query failed: ${message}`, cause: err });
-}
-
-/** Removes one trailing `;` (and surrounding whitespace): the query is wrapped as a subquery. */
-export function stripTrailingSemicolon(sql: string): string {
-  return sql.trim().replace(/;\s*$/, '').trim();
-}
-
-/**
- * Page tokens are opaque to clients: base64url JSON holding the offset and a
- * short hash of the SQL, so a token is refused when replayed with another query.
- */
-export function encodePageToken(sql: string, offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset, q: sqlHash(sql) })).toString('base64url');
-}
-
-/** The offset a page token points at; `ORCH_QUERY_INVALID` for a forged, corrupt or foreign token. */
-export function decodePageToken(sql: string, token: string | undefined): number {
-  if (token === undefined || token === null) return 0;
-  const invalid = () => new OrchardError('ORCH_QUERY_INVALID', { message: 'Invalid page token' });
-  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  const { o, q } = (parsed ?? {}) as { o?: unknown; q?: unknown };
-  if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0 || q !== sqlHash(sql)) throw invalid();
-  return o;
-}
-
-function sqlHash(sql: string): string {
-  return createHash('sha256').update(sql).digest('base64url').slice(0, 16);
 }

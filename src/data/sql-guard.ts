@@ -1,6 +1,6 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { OrchardError } from '../core/index.js';
-import { QUERY_MEMORY_LIMIT, DUCKDB_THREADS } from './duckdb-session.js';
+import { QUERY_MEMORY_LIMIT, DUCKDB_THREADS, loadDuckDB } from './duckdb-session.js';
 
 /** Longest SQL text accepted. */
 export const MAX_SQL_LENGTH = 100_000;
@@ -74,14 +74,14 @@ export class SqlParser {
 
   private open(): Promise<DuckDBInstance> {
     // A failed start is not cached: the next query tries again.
-    this.instance ??= DuckDBInstance.create(':memory:', {
+    this.instance ??= loadDuckDB().then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:', {
       threads: String(DUCKDB_THREADS),
       memory_limit: QUERY_MEMORY_LIMIT,
       enable_external_access: 'false',
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
       lock_configuration: 'true',
-    }).catch((err: unknown) => {
+    })).catch((err: unknown) => {
       this.instance = null;
       throw err;
     });
