@@ -9,6 +9,7 @@ import { runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../
 import { materializeModel, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import { ASSEMBLE_ATTEMPTS, ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
+import { shardFailureReason } from './shard-failure.js';
 import { TransformStore } from './transform-store.js';
 import { DATA_ERROR_EXIT, type ShardSpec, type TransformSpec } from './types.js';
 
@@ -122,13 +123,13 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
     }).finally(() => clearInterval(progress));
     if (signal.aborted) return { kind: 'settled' }; // shutdown or lost lease: the queue hands the shard out again
     if (result.exitCode === DATA_ERROR_EXIT) {
-      const reason = `Shard ${shard}: ${result.tail.filter((l) => !l.startsWith('#rows')).join(' ').trim()}`;
+      const reason = shardFailureReason(shard, job.attempt, result, true);
       await failJob(deps, store, name, reason);
       await deps.queue.fail(job, { message: reason, retryable: false });
       return { kind: 'settled' };
     }
     if (result.exitCode !== 0) {
-      const reason = `Shard ${shard} attempt ${job.attempt} ${result.signal ? `was killed (${result.signal})` : `exited with ${result.exitCode}`}: ${result.tail.slice(-5).join(' ').trim()}`;
+      const reason = shardFailureReason(shard, job.attempt, result, false);
       const outcome = await deps.queue.fail(job, { message: reason });
       if (!outcome.willRetry) await failJob(deps, store, name, reason);
       return { kind: 'settled' };
