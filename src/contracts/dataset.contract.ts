@@ -77,6 +77,15 @@ export const CreateDatasetFromArtifactRequest = Strict({
 });
 export type CreateDatasetFromArtifactRequest = Static<typeof CreateDatasetFromArtifactRequest>;
 
+/** `POST /datasets/from-query`: a read-only SELECT's whole result as the next version of `name` (Athena's CTAS). */
+export const CreateDatasetFromQueryRequest = Strict({
+  name: DatasetRef,
+  sql: Type.String({ minLength: 1, maxLength: 100_000 }),
+  description: Type.Optional(Type.String({ maxLength: 4096 })),
+  tags: Type.Optional(Tags),
+});
+export type CreateDatasetFromQueryRequest = Static<typeof CreateDatasetFromQueryRequest>;
+
 /** `POST /datasets/{name}/versions` query: the file itself is the body. */
 export const DatasetUploadQuery = Strict({
   format: Type.Optional(DatasetFormat),

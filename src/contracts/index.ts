@@ -19,7 +19,7 @@ export { Channels, JobName, JobStatus, JobTimeFields, MapOf, MetricDefinition, M
 export { CreateTokenRequest, CreateUserRequest, Permission, Role, TokenInfo, TokenListQuery, UpdateUserRequest, User, UserName } from './auth.contract.js';
 export type { CreatedToken } from './auth.contract.js';
 export { ArtifactInfo, ArtifactListQuery } from './artifact.contract.js';
-export { ColumnStats, CreateDatasetFromArtifactRequest, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetRef, DatasetUploadQuery, DatasetVersion, IncludeDeletedQuery, PreviewQuery, PurgeQuery, QueryRequest, QueryResult } from './dataset.contract.js';
+export { ColumnStats, CreateDatasetFromArtifactRequest, CreateDatasetFromQueryRequest, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetRef, DatasetUploadQuery, DatasetVersion, IncludeDeletedQuery, PreviewQuery, PurgeQuery, QueryRequest, QueryResult } from './dataset.contract.js';
 export { AlgorithmInfo, AlgorithmMetric, AlgorithmName, BooleanHyperparameter, CategoricalHyperparameter, ContinuousHyperparameter, HyperparameterSpec, IntegerHyperparameter } from './algorithm.contract.js';
 export { Cpus, CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, MetricPoint, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobFilter, TrainingJobStatus, TrainingResourceFields } from './training.contract.js';
 export type { CreateTrainingJobInput } from './training.contract.js';

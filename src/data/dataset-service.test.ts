@@ -122,6 +122,25 @@ describe.each(backends())('dataset service on %s', (_backend, options) => {
     expect((await create('cls')).version).toBe(1);
   });
 
+  it('writes a SELECT result as the next version of a dataset, in the query sandbox, and registers nothing on failure', async () => {
+    await create('src', csv(10));
+    const v1 = await h.service.createFromQuery({ name: 'evens', sql: 'select x, x * 10 as y from src where x % 2 = 0 order by x;', createdBy: 'ana' });
+    expect(v1).toMatchObject({ name: 'evens', version: 1, format: 'parquet', rowCount: 5, createdBy: 'ana', tags: { 'orchard:source': 'query' } });
+    expect(v1.columns.map((c) => c.name)).toEqual(['x', 'y']);
+    const rows = await h.service.query('select x, y from evens order by x');
+    expect(rows.rows).toEqual([0, 2, 4, 6, 8].map((x) => ({ x, y: x * 10 })));
+    // The result of a join of two versions becomes version 2 of the same name.
+    await create('src', csv(4, 100));
+    const v2 = await h.service.createFromQuery({ name: 'evens', sql: 'select a.x from "src@1" a join src b on a.label = b.label' });
+    expect(v2).toMatchObject({ version: 2, rowCount: 20 });
+    // The sandbox: no writes, no files, no unknown datasets; nothing registered.
+    expect(await codeOf(h.service.createFromQuery({ name: 'bad', sql: 'insert into src values (1, 2)' }))).toBe('ORCH_QUERY_NOT_READ_ONLY');
+    expect(await codeOf(h.service.createFromQuery({ name: 'bad', sql: "select * from read_csv('/etc/passwd')" }))).toBe('ORCH_QUERY_FORBIDDEN');
+    expect(await codeOf(h.service.createFromQuery({ name: 'bad', sql: 'select * from nope' }))).toBe('ORCH_QUERY_UNKNOWN_DATASET');
+    expect(await codeOf(h.service.createFromQuery({ name: '../bad', sql: 'select 1' }))).toBe('ORCH_DATASET_INVALID_NAME');
+    expect(await codeOf(h.service.describe('bad'))).toBe('ORCH_DATASET_NOT_FOUND');
+  });
+
   it('previews the first rows', async () => {
     await create('cls', csv(30));
     const preview = await h.service.preview('cls');

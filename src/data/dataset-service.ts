@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { OrchardError, isOrchardError, type ResolvedConfig } from '../core/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { DEFAULT_LIST_LIMIT, DatasetCatalog, MAX_LIST_LIMIT, type DatasetRow } from './dataset-catalog.js';
@@ -7,7 +10,7 @@ import { ParquetCache } from './parquet-cache.js';
 import type { TableBinding } from './query.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, decodePageToken, encodePageToken, stripTrailingSemicolon } from './query-pages.js';
 import { MAX_SQL_LENGTH, SqlParser, collectTableNames } from './sql-guard.js';
-import type { CreateDatasetInput, DatasetListFilter, DatasetService, DatasetVersion, QueryResult } from './types.js';
+import type { CreateDatasetFromQueryInput, CreateDatasetInput, DatasetListFilter, DatasetService, DatasetVersion, QueryResult } from './types.js';
 
 export interface DatasetServiceDeps {
   config: Pick<ResolvedConfig, 'workDir' | 'maxUploadBytes'>;
@@ -17,6 +20,8 @@ export interface DatasetServiceDeps {
   queryTimeoutMs?: number;
 }
 
+/** Longest a query may run when its result becomes a dataset (a large result takes minutes). */
+const CTAS_TIMEOUT_MS = 3_600_000;
 const DEFAULT_PREVIEW_LIMIT = 20;
 const MAX_PREVIEW_LIMIT = 1000;
 const DEFAULT_PAGE_SIZE = 100;
@@ -104,17 +109,9 @@ class Datasets implements DatasetService {
   }
 
   async query(sql: string, opts: { pageSize?: number; pageToken?: string } = {}): Promise<QueryResult> {
-    if (typeof sql !== 'string' || sql.length > MAX_SQL_LENGTH) {
-      throw new OrchardError('ORCH_QUERY_INVALID', { message: `SQL must be a string of at most ${MAX_SQL_LENGTH} characters` });
-    }
     const pageSize = pageLimit(opts.pageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, 'pageSize', 'ORCH_QUERY_INVALID');
-    const text = stripTrailingSemicolon(sql);
-    if (!text) throw new OrchardError('ORCH_QUERY_INVALID', { message: 'The query is empty' });
+    const { text, tables } = await this.checkSelect(sql);
     const offset = decodePageToken(text, opts.pageToken);
-    const [statement] = await this.parser.parse(text);
-    const names = collectTableNames(statement);
-    assertDistinctIgnoringCase(names);
-    const tables = await Promise.all(names.map((name) => this.bindTable(name)));
     const { executeSelect } = await import('./query.js');
     const { result, more } = await executeSelect({
       tables,
@@ -125,6 +122,44 @@ class Datasets implements DatasetService {
       timeoutMs: this.timeoutMs,
     });
     return { ...result, nextPageToken: more ? encodePageToken(text, offset + pageSize) : null };
+  }
+
+  async createFromQuery(input: CreateDatasetFromQueryInput): Promise<DatasetVersion> {
+    validateDatasetName(input.name);
+    const { text, tables } = await this.checkSelect(input.sql);
+    const scratch = path.join(this.config.workDir, 'tmp', `ctas-${randomBytes(8).toString('hex')}`);
+    await mkdir(scratch, { recursive: true });
+    try {
+      const output = path.join(scratch, 'result.parquet');
+      const { copySelectToParquet } = await import('./query.js');
+      await copySelectToParquet({ tables, sql: text, output, workDir: this.config.workDir, timeoutMs: CTAS_TIMEOUT_MS });
+      // The result goes through the same ingest as an upload (schema, statistics, both
+      // files stored before the version is registered), so a failure registers nothing.
+      return await this.create({
+        name: input.name,
+        format: 'parquet',
+        body: createReadStream(output),
+        description: input.description ?? `SELECT result: ${text.slice(0, 200)}`,
+        tags: { ...input.tags, 'orchard:source': 'query' },
+        createdBy: input.createdBy,
+      });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** One SELECT, checked and parsed, with the datasets it names bound to their Parquet files. */
+  private async checkSelect(sql: string): Promise<{ text: string; tables: TableBinding[] }> {
+    if (typeof sql !== 'string' || sql.length > MAX_SQL_LENGTH) {
+      throw new OrchardError('ORCH_QUERY_INVALID', { message: `SQL must be a string of at most ${MAX_SQL_LENGTH} characters` });
+    }
+    const text = stripTrailingSemicolon(sql);
+    if (!text) throw new OrchardError('ORCH_QUERY_INVALID', { message: 'The query is empty' });
+    const [statement] = await this.parser.parse(text);
+    const names = collectTableNames(statement);
+    assertDistinctIgnoringCase(names);
+    const tables = await Promise.all(names.map((name) => this.bindTable(name)));
+    return { text, tables };
   }
 
   async delete(ref: string, opts: { purge?: boolean } = {}): Promise<{ deleted: DatasetVersion[]; purged: boolean }> {

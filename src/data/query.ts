@@ -61,6 +61,51 @@ export async function executeSelect(options: ExecuteOptions): Promise<{ result: 
   }
 }
 
+/** A checked SELECT written whole to a Parquet file (`datasets create --from-query`). */
+export interface CopyOptions {
+  tables: TableBinding[];
+  /** A single SELECT, already checked. */
+  sql: string;
+  /** The Parquet file to write; the only path the session may write. */
+  output: string;
+  workDir: string;
+  timeoutMs: number;
+}
+
+/**
+ * Athena's CTAS inside the query sandbox: the same locked session as {@link executeSelect},
+ * with the output file as the one extra allowed path, and DuckDB's own `COPY … TO` writing
+ * the result as it is produced (row groups stream to disk, joins and sorts spill under
+ * the memory limit), so a result of any size is written in bounded memory. Returns the
+ * number of rows written.
+ */
+export async function copySelectToParquet(options: CopyOptions): Promise<number> {
+  const spill = path.join(options.workDir, 'tmp', `copy-${randomBytes(8).toString('hex')}`);
+  const session = await openDuckDB({ tempDirectory: spill });
+  const paths = options.tables.map((t) => t.path);
+  try {
+    await session.exec(...allowStatements({ paths: [...paths, options.output] }));
+    for (const table of options.tables) {
+      await session.connection.run(
+        `CREATE VIEW ${sqlIdent(table.name)} AS SELECT * FROM read_parquet(${sqlString(table.path)})`,
+      );
+    }
+    await session.exec(...LOCKDOWN_STATEMENTS);
+    return await withTimeout(session.connection, options.timeoutMs, async () => {
+      const reader = await session.connection.runAndReadAll(
+        `COPY (SELECT * FROM (\n${options.sql}\n)) TO ${sqlString(options.output)} (FORMAT parquet, ROW_GROUP_SIZE 32768)`,
+      );
+      const rows = reader.getRows()[0]?.[0];
+      return Number(rows ?? 0);
+    });
+  } catch (err) {
+    throw mapQueryError(err, [...paths, options.output, options.workDir]);
+  } finally {
+    session.close();
+    await rm(spill, { recursive: true, force: true });
+  }
+}
+
 async function runPage(
   connection: DuckDBConnection,
   sql: string,

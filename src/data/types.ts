@@ -25,6 +25,16 @@ export interface CreateDatasetInput {
   sourceKey?: string;
 }
 
+/** `datasets create NAME --from-query SQL`. */
+export interface CreateDatasetFromQueryInput {
+  name: string;
+  /** One read-only SELECT over datasets by name. */
+  sql: string;
+  description?: string;
+  tags?: Record<string, string>;
+  createdBy?: string;
+}
+
 /** Datasets: versioned files with a schema and statistics, and read-only SQL over them. */
 export interface DatasetService {
   create(input: CreateDatasetInput): Promise<DatasetVersion>;
@@ -38,6 +48,8 @@ export interface DatasetService {
   preview(ref: string, opts?: { limit?: number }): Promise<QueryResult>;
   /** One read-only SELECT over datasets by name. `pageSize` @default 100, at most 10000. */
   query(sql: string, opts?: { pageSize?: number; pageToken?: string }): Promise<QueryResult>;
+  /** A read-only SELECT's whole result as the next version of `name` (Athena's CTAS), in the same sandbox as queries. */
+  createFromQuery(input: CreateDatasetFromQueryInput): Promise<DatasetVersion>;
   /** `name` is every version, `name@3` one; soft by default. `purge` also removes the files. */
   delete(ref: string, opts?: { purge?: boolean }): Promise<{ deleted: DatasetVersion[]; purged: boolean }>;
   /** Undoes a soft delete; returns the versions restored. */

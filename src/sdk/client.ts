@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ArtifactInfo, CreateTokenRequest, CreatedToken, CreateUserRequest, DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult, TokenInfo, TokenListQuery, UpdateUserRequest, User } from '../contracts/index.js';
+import type { ArtifactInfo, CreateDatasetFromQueryRequest, CreateTokenRequest, CreatedToken, CreateUserRequest, DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult, TokenInfo, TokenListQuery, UpdateUserRequest, User } from '../contracts/index.js';
 import { clientEnvDefaults } from '../contracts/values.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
@@ -74,6 +74,11 @@ export class DatasetsClient {
   /** Registers an object already in the artifact store as a new version. */
   async createFromArtifact(input: CreateDatasetFromArtifact): Promise<DatasetVersion> {
     return this.http.request('POST', '/api/v1/datasets', { body: input });
+  }
+
+  /** A read-only SELECT's whole result as the next version of `name` (Athena's CTAS). */
+  async createFromQuery(input: CreateDatasetFromQueryRequest): Promise<DatasetVersion> {
+    return this.http.request('POST', '/api/v1/datasets/from-query', { body: input });
   }
 
   async list(filter: DatasetListFilter = {}): Promise<{ items: DatasetVersion[]; total: number }> {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
 /** 1,000 rows, SageMaker layout: label first, no header; _c1 is 0..999. */
@@ -226,6 +227,33 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     }
     expect((await cli(['artifacts', 'delete', 'imports/cls.csv', '--json'], admin)).code).toBe(0);
     expect((await cli(['datasets', 'describe', 'imported', '--json'], admin)).json.rowCount).toBe(1000);
+  });
+
+  it('creates a dataset version from a SELECT over datasets, through the CLI and the HTTP API', async () => {
+    const file = writeClassification(dir);
+    expect((await cli(['datasets', 'create', 'ctas_src', '--file', file, '--json'], admin)).code).toBe(0);
+    const made = await cli(['datasets', 'create', 'odd', '--from-query', 'select _c1 as n, _c2 from ctas_src where _c1 % 2 = 1', '--tag', 'team=ml', '--json'], admin);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+    expect(made.json).toMatchObject({ name: 'odd', version: 1, format: 'parquet', rowCount: 500, tags: { team: 'ml', 'orchard:source': 'query' } });
+    const sum = await cli(['datasets', 'query', 'select count(*) as c, sum(n) as s from odd', '--json'], admin);
+    expect(sum.json.rows).toEqual([{ c: 500, s: 250000 }]);
+
+    const res = await fetch(`${server.url}/api/v1/datasets/from-query`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'odd', sql: 'select n from odd where n < 100' }),
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ name: 'odd', version: 2, rowCount: 50 });
+    const sdk = new Orchard({ url: server.url, token: server.adminToken });
+    expect(await sdk.datasets.createFromQuery({ name: 'odd', sql: 'select n from "odd@2" where n < 10' })).toMatchObject({ version: 3, rowCount: 5 });
+
+    const refused = await cli(['datasets', 'create', 'odd', '--from-query', "copy ctas_src to '/tmp/x.csv'", '--json'], admin);
+    expect(refused.code).not.toBe(0);
+    expect(refused.json.code).toBe('ORCH_QUERY_NOT_READ_ONLY');
+    const both = await cli(['datasets', 'create', 'odd', '--from-query', 'select 1', '--file', file], admin);
+    expect(both.code).not.toBe(0);
+    expect((await cli(['datasets', 'describe', 'odd', '--json'], admin)).json.version).toBe(3);
   });
 
   it('separates 401 from 403 and honours roles and revocation', async () => {

@@ -4,6 +4,7 @@ import { OrchardError } from '../../core/errors.js';
 import { Type } from '@sinclair/typebox';
 import {
   CreateDatasetFromArtifactRequest,
+  CreateDatasetFromQueryRequest,
   DatasetListFilter,
   DatasetRef,
   DatasetUploadQuery,
@@ -93,6 +94,22 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, op
     },
     async (request, reply) => {
       const created = await datasets.create({ ...request.body, createdBy: principalOf(request).user.name });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.post<{ Body: CreateDatasetFromQueryRequest }>(
+    '/datasets/from-query',
+    {
+      config: { permission: 'datasets:write' },
+      schema: {
+        tags: ['datasets'],
+        summary: "Create a dataset version from a read-only SELECT's whole result (CTAS), run in the query sandbox",
+        body: CreateDatasetFromQueryRequest,
+      },
+    },
+    async (request, reply) => {
+      const created = await datasets.createFromQuery({ ...request.body, createdBy: principalOf(request).user.name });
       return reply.status(201).send(created);
     },
   );

@@ -11,22 +11,26 @@ export function datasetsCommand(program: Command): void {
   const ds = program.command('datasets').description('Datasets: versioned tables with schema, statistics and SQL');
 
   ds.command('create <name>')
-    .description('Create a dataset (or its next version) from a local file or an artifact-store object')
+    .description('Create a dataset (or its next version) from a local file, an artifact-store object or a SELECT over datasets')
     .option('--file <path>', 'local file to upload (streamed)')
     .option('--from-artifact <key>', 'key of an object already in the artifact store')
+    .option('--from-query <sql>', "a read-only SELECT over datasets by name; its whole result becomes the version (CTAS)")
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(FORMATS))
     .option('--header', 'CSV has a header row')
     .option('--no-header', 'CSV has no header row (SageMaker convention, the default)')
     .option('--description <text>', 'description')
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--json', 'machine output')
-    .action((name: string, opts: Json & { file?: string; fromArtifact?: string; format?: DatasetFormat; header?: boolean; description?: string; tag?: string[] }) =>
+    .action((name: string, opts: Json & { file?: string; fromArtifact?: string; fromQuery?: string; format?: DatasetFormat; header?: boolean; description?: string; tag?: string[] }) =>
       run(opts, async () => {
-        if (Boolean(opts.file) === Boolean(opts.fromArtifact)) throw new Error('Give exactly one of --file or --from-artifact');
+        if ([opts.file, opts.fromArtifact, opts.fromQuery].filter(Boolean).length !== 1) throw new Error('Give exactly one of --file, --from-artifact or --from-query');
         const tags = parseKeyValues(opts.tag, '--tag');
         const common = { name, format: opts.format, header: opts.header, description: opts.description, tags };
         let created: DatasetVersion;
-        if (opts.fromArtifact) {
+        if (opts.fromQuery) {
+          if (opts.format) throw new Error('--format does not apply to --from-query (the result is stored as Parquet)');
+          created = await client().datasets.createFromQuery({ name, sql: opts.fromQuery, description: opts.description, tags });
+        } else if (opts.fromArtifact) {
           if (!opts.format) throw new Error('--format is required with --from-artifact');
           created = await client().datasets.createFromArtifact({ ...common, format: opts.format, sourceKey: opts.fromArtifact });
         } else {
