@@ -113,6 +113,15 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await count(page.getByRole('region', { name: 'Query results' }).locator('tbody tr'), 2);
     await visible(page.getByRole('img', { name: /n by label: 2 bars/ }));
     await shot(page, '03-sql');
+    // The whole result saved as a dataset (CTAS), linked to its page.
+    await page.getByLabel('Dataset name').fill('churn-by-label');
+    await page.getByRole('button', { name: 'Save as dataset' }).click();
+    await hasText(page.getByRole('status'), 'churn-by-label@1: 2 rows');
+    await page.getByRole('link', { name: 'churn-by-label@1' }).click();
+    await page.waitForURL(/\/datasets\/churn-by-label\?version=1$/);
+    await page.getByRole('heading', { name: /Schema and statistics \(3 columns\)/ }).waitFor();
+    await page.goBack();
+    await page.getByRole('textbox', { name: 'Query' }).waitFor();
     await page.getByRole('textbox', { name: 'Query' }).fill('SELECT * FROM nowhere');
     await page.getByRole('button', { name: 'Run' }).click();
     await hasText(page.getByRole('alert'), 'ORCH_QUERY_UNKNOWN_DATASET');

@@ -83,6 +83,8 @@ export const datasetsApi = {
     ),
   remove: (ref: string, purge = false) => del<{ deleted: DatasetVersion[]; purged: boolean }>(`/datasets/${enc(ref)}`, { purge: purge || undefined }),
   query: (sql: string, pageSize = 500, pageToken?: string) => post<QueryResult>('/queries', { sql, pageSize, pageToken }),
+  /** A SELECT's whole result as the next version of `name` (CTAS). */
+  createFromQuery: (name: string, sql: string) => post<DatasetVersion>('/datasets/from-query', { name, sql }),
 };
 
 export const algorithmsApi = {

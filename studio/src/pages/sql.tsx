@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { datasetsApi } from '../api/client';
-import type { QueryResult } from '../api/types';
+import type { DatasetVersion, QueryResult } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { BarChart } from '../charts/bar-chart';
 import { LineChart } from '../charts/line-chart';
@@ -93,9 +93,51 @@ export function SqlPage() {
             <DataGrid result={result} caption="Query results" />
           </Card>
           <ResultChart result={result} />
+          <SaveAsDataset sql={sql} />
         </>
       )}
     </>
+  );
+}
+
+/** Writes the query's whole result (not only the rows shown) as a dataset version. */
+function SaveAsDataset({ sql }: { sql: string }) {
+  const [name, setName] = useState('');
+  const [saved, setSaved] = useState<DatasetVersion | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    try {
+      setSaved(await datasetsApi.createFromQuery(name.trim(), sql));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Card title="Save as dataset">
+      <form onSubmit={save} className="inline-form">
+        <Field label="Dataset name" hint="The whole result becomes this dataset's next version.">
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder="my-result" />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" disabled={busy || !name.trim()}>
+            {busy ? 'Saving…' : 'Save as dataset'}
+          </button>
+        </div>
+      </form>
+      <ErrorBanner error={error} />
+      {saved && (
+        <p role="status">
+          Saved <Link to={`/datasets/${encodeURIComponent(saved.name)}?version=${saved.version}`}>{saved.name}@{saved.version}</Link>: {saved.rowCount} rows.
+        </p>
+      )}
+    </Card>
   );
 }
 
