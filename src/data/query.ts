@@ -38,27 +38,8 @@ export interface ExecuteOptions {
  * full result would be. The connection is interrupted after `timeoutMs`.
  */
 export async function executeSelect(options: ExecuteOptions): Promise<{ result: QueryResult; more: boolean }> {
-  const spill = path.join(options.workDir, 'tmp', `query-${randomBytes(8).toString('hex')}`);
-  const session = await openDuckDB({ tempDirectory: spill });
-  const paths = options.tables.map((t) => t.path);
-  try {
-    await session.exec(...allowStatements({ paths }));
-    for (const table of options.tables) {
-      await session.connection.run(
-        `CREATE VIEW ${sqlIdent(table.name)} AS SELECT * FROM read_parquet(${sqlString(table.path)})`,
-      );
-    }
-    await session.exec(...LOCKDOWN_STATEMENTS);
-    const wrapped = `SELECT * FROM (\n${options.sql}\n) LIMIT ${options.limit + 1} OFFSET ${options.offset}`;
-    return await withTimeout(session.connection, options.timeoutMs, () =>
-      runPage(session.connection, wrapped, options.limit),
-    );
-  } catch (err) {
-    throw mapQueryError(err, [...paths, options.workDir]);
-  } finally {
-    session.close();
-    await rm(spill, { recursive: true, force: true });
-  }
+  const wrapped = `SELECT * FROM (\n${options.sql}\n) LIMIT ${options.limit + 1} OFFSET ${options.offset}`;
+  return inSandbox(options, [], (connection) => runPage(connection, wrapped, options.limit));
 }
 
 /** A checked SELECT written whole to a Parquet file (`datasets create --from-query`). */
@@ -80,26 +61,40 @@ export interface CopyOptions {
  * number of rows written.
  */
 export async function copySelectToParquet(options: CopyOptions): Promise<number> {
-  const spill = path.join(options.workDir, 'tmp', `copy-${randomBytes(8).toString('hex')}`);
+  const copy = `COPY (SELECT * FROM (\n${options.sql}\n)) TO ${sqlString(options.output)} (FORMAT parquet, ROW_GROUP_SIZE 32768)`;
+  return inSandbox(options, [options.output], async (connection) => {
+    // prepare() refuses several statements, as in runPage.
+    const prepared = await connection.prepare(copy);
+    const reader = await prepared.runAndReadAll();
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  });
+}
+
+/**
+ * A fresh in-memory DuckDB that can read only the bound Parquet files (each a view
+ * under the name the query used) and `extraPaths`, with external access then switched
+ * off and the configuration locked; `run` is interrupted after `timeoutMs`, and the
+ * session and its spill folder are gone afterwards.
+ */
+async function inSandbox<T>(
+  options: { tables: TableBinding[]; workDir: string; timeoutMs: number },
+  extraPaths: string[],
+  run: (connection: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  const spill = path.join(options.workDir, 'tmp', `query-${randomBytes(8).toString('hex')}`);
   const session = await openDuckDB({ tempDirectory: spill });
   const paths = options.tables.map((t) => t.path);
   try {
-    await session.exec(...allowStatements({ paths: [...paths, options.output] }));
+    await session.exec(...allowStatements({ paths: [...paths, ...extraPaths] }));
     for (const table of options.tables) {
       await session.connection.run(
         `CREATE VIEW ${sqlIdent(table.name)} AS SELECT * FROM read_parquet(${sqlString(table.path)})`,
       );
     }
     await session.exec(...LOCKDOWN_STATEMENTS);
-    return await withTimeout(session.connection, options.timeoutMs, async () => {
-      const reader = await session.connection.runAndReadAll(
-        `COPY (SELECT * FROM (\n${options.sql}\n)) TO ${sqlString(options.output)} (FORMAT parquet, ROW_GROUP_SIZE 32768)`,
-      );
-      const rows = reader.getRows()[0]?.[0];
-      return Number(rows ?? 0);
-    });
+    return await withTimeout(session.connection, options.timeoutMs, () => run(session.connection));
   } catch (err) {
-    throw mapQueryError(err, [...paths, options.output, options.workDir]);
+    throw mapQueryError(err, [...paths, ...extraPaths, options.workDir]);
   } finally {
     session.close();
     await rm(spill, { recursive: true, force: true });
