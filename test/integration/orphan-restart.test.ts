@@ -5,26 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, startServer, type RunningServer } from '../support/server.js';
+import { checkpointedSteps } from '../support/scripts.js';
 
-/** Counts its steps in a checkpoint, so a second attempt resumes where the first was cut off. */
-const STEPS = `
-const fs = require('node:fs'); const path = require('node:path');
-// A silent helper in the attempt's process group: it outlives its server unless reaped.
-require('node:child_process').spawn('sleep', ['1000'], { stdio: 'ignore' }).unref();
-const state = path.join(process.env.SM_CHECKPOINT_DIR, 'state.json');
-let step = 0;
-try { step = JSON.parse(fs.readFileSync(state, 'utf8')).step; } catch {}
-const steps = Number(process.env.SM_HP_STEPS);
-const tick = () => {
-  if (step >= steps) return fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'done'), String(step));
-  step++;
-  fs.writeFileSync(state + '.tmp', JSON.stringify({ step }));
-  fs.renameSync(state + '.tmp', state);
-  console.log('step=' + step);
-  setTimeout(tick, 200);
-};
-tick();
-`;
+const STEPS = checkpointedSteps({ orphanHelper: true });
 
 /** Process ids of live (non-zombie) processes in the group, read from /proc. */
 function groupMembers(pgid: number): number[] {

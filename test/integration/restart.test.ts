@@ -3,23 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { checkpointedSteps } from '../support/scripts.js';
 
-const STEPS = `
-const fs = require('node:fs'); const path = require('node:path');
-const state = path.join(process.env.SM_CHECKPOINT_DIR, 'state.json');
-let step = 0;
-try { step = JSON.parse(fs.readFileSync(state, 'utf8')).step; } catch {}
-const steps = Number(process.env.SM_HP_STEPS);
-const tick = () => {
-  if (step >= steps) return fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'done'), String(step));
-  step++;
-  fs.writeFileSync(state + '.tmp', JSON.stringify({ step }));
-  fs.renameSync(state + '.tmp', state);
-  console.log('step=' + step);
-  setTimeout(tick, 200);
-};
-tick();
-`;
+const STEPS = checkpointedSteps();
 
 describe('a server restarted with jobs running and queued (embedded mode)', () => {
   let server: RunningServer | undefined;
