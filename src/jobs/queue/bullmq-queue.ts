@@ -8,6 +8,7 @@ import {
   assertKind,
   assertLeaseMs,
   JobLeaseLostError,
+  LEASE_EXPIRED_MESSAGE,
   jobInvalidState,
   jobNotFound,
   queueClosed,
@@ -36,7 +37,6 @@ export interface BullmqJobQueueOptions {
 }
 
 export const DEFAULT_STALLED_INTERVAL_MS = 5000;
-const LEASE_EXPIRED_MESSAGE = 'The lease expired on the last allowed attempt (the worker stopped heartbeating)';
 const CANCELLED_MESSAGE = 'Cancelled before it ran';
 /** BullMQ's script codes for "not yours any more": no job, no lock, not active, someone else's lock. */
 const LOCK_ERROR_CODES = new Set([-1, -2, -3, -6]);

@@ -8,6 +8,7 @@ import {
   assertKind,
   assertLeaseMs,
   JobLeaseLostError,
+  LEASE_EXPIRED_MESSAGE,
   jobInvalidState,
   jobNotFound,
   queueClosed,
@@ -26,8 +27,6 @@ import {
 type Row = Selectable<QueueJobsTable>;
 type Eb = ExpressionBuilder<Database, 'queue_jobs'>;
 
-/** Message recorded on a job whose last allowed attempt lost its lease. */
-export const LEASE_EXPIRED_MESSAGE = 'The lease expired on the last allowed attempt (the worker stopped heartbeating)';
 
 // FIFO within a priority: a number that only grows within this process and roughly
 // follows the clock across processes (concurrent enqueues have no order to keep).

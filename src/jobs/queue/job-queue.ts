@@ -213,3 +213,6 @@ export function jobInvalidState(id: string, state: JobState, action: string): Or
 export function queueClosed(): OrchardError {
   return new OrchardError('ORCH_QUEUE_UNAVAILABLE', { message: 'The job queue is closed' });
 }
+
+/** Message recorded on a job whose last allowed attempt lost its lease (every backend). */
+export const LEASE_EXPIRED_MESSAGE = 'The lease expired on the last allowed attempt (the worker stopped heartbeating)';

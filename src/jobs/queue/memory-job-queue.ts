@@ -10,6 +10,7 @@ import {
   assertKind,
   assertLeaseMs,
   JobLeaseLostError,
+  LEASE_EXPIRED_MESSAGE,
   jobInvalidState,
   jobNotFound,
   queueClosed,
@@ -25,8 +26,6 @@ import {
   type JobState,
 } from './job-queue.js';
 
-/** Message recorded on a job whose last allowed attempt lost its lease (as the embedded queue). */
-const LEASE_EXPIRED_MESSAGE = 'The lease expired on the last allowed attempt (the worker stopped heartbeating)';
 
 interface StoredJob {
   id: string;
