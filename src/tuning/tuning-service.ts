@@ -1,6 +1,6 @@
-import { MAX_TUNING_JOBS, MAX_TUNING_PARALLEL } from '../contracts/values.js';
-import os from 'node:os';
 import { randomInt } from 'node:crypto';
+import os from 'node:os';
+import { MAX_TUNING_JOBS, MAX_TUNING_PARALLEL, STRATEGY_NAMES } from '../contracts/values.js';
 import { checkHyperparameters, getAlgorithm, hyperparameterError, registerBuiltins, type HyperparameterSpec } from '../algorithms/index.js';
 import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -11,7 +11,7 @@ import { TuningStore, toTrial } from './tuning-store.js';
 import type { CreateTuningJobInput, RangeInput, Trial, TuningJob, TuningJobStatus, TuningSpec } from './types.js';
 
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,31}$/;
-const STRATEGIES: readonly StrategyName[] = ['bayesian', 'tpe', 'random', 'grid', 'hyperband'];
+const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
 /** Limits of a tuning job, as the API declares them. */
 export const MAX_JOBS = MAX_TUNING_JOBS;
 export const MAX_PARALLEL = MAX_TUNING_PARALLEL;
