@@ -25,8 +25,31 @@ export const ModelLineage = Type.Object({
   artifactKey: Type.Optional(Type.String()),
   /** The built-in whose model was exported to ONNX to make this model (format `onnx`). */
   exportedFrom: Type.Optional(Type.String()),
+  /** An inference pipeline's recipe fit (`recipe@version`), applied to raw rows before the model. */
+  recipe: Type.Optional(Type.String()),
 });
 export type ModelLineage = Static<typeof ModelLineage>;
+
+/**
+ * An inference pipeline's first stage: a copy of a recipe fit stored with the model.
+ * Endpoints and batch transforms then take raw rows (the recipe's input columns, the
+ * target excluded) and apply the recipe before the model.
+ */
+export const ModelRecipe = Type.Object({
+  /** The fit it was copied from (`recipe@version`), its recipe and version. */
+  ref: Type.String(),
+  recipe: Type.String(),
+  version: Type.Integer(),
+  target: Nullable(Type.String()),
+  /** The columns a raw row carries, in CSV order. */
+  inputColumns: Type.Array(Type.Object({ name: Type.String(), type: Type.String() })),
+  /** Features the recipe makes (what the model reads). */
+  numFeatures: Type.Integer(),
+  /** Key and checksum of the model's own copy of the fitted recipe. */
+  artifactKey: Type.String(),
+  sha256: Type.String(),
+});
+export type ModelRecipe = Static<typeof ModelRecipe>;
 
 export const Model = Type.Object({
   name: Type.String(),
@@ -48,6 +71,8 @@ export const Model = Type.Object({
   createdAt: Timestamp,
   /** An ONNX model's inputs, outputs, opsets and how it is served; null for a built-in's model. */
   onnx: Nullable(OnnxModelInfo),
+  /** Present on an inference pipeline (recipe, then this model): the recipe fit it applies first. */
+  recipe: Type.Optional(ModelRecipe),
 });
 export type Model = Static<typeof Model>;
 
@@ -65,6 +90,11 @@ export const CreateModelRequest = Strict({
    * @default 'algorithm'
    */
   format: Type.Optional(ModelFormat),
+  /**
+   * A recipe fit (`R@N`, or `R` for its latest) to serve in front of the model as an
+   * inference pipeline: the fit is copied with the model, and requests carry raw rows.
+   */
+  recipe: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
   tags: Type.Optional(Tags),
 });

@@ -146,6 +146,8 @@ export interface ModelsTable {
   created_at: string;
   /** JSON: inputs, outputs and opsets of an ONNX model (null for a built-in's model). */
   onnx_json?: string | null;
+  /** An inference pipeline's recipe fit (migration 0014); null for a plain model. */
+  recipe_json?: string | null;
 }
 
 export interface ModelPackageGroupsTable {
