@@ -27,6 +27,11 @@ export { CreateTuningJobRequest, EarlyStopping, HyperbandOptions, ObjectiveType,
 export type { CreateTuningJobInput } from './tuning.contract.js';
 export { BatchStrategy, CreateTransformJobRequest, JoinSource, SplitType, TransformJob, TransformJobFilter, TransformJobStatus } from './transform.contract.js';
 export type { CreateTransformJobInput } from './transform.contract.js';
+export { CreateProcessingJobRequest, PROCESSING_DISTRIBUTIONS, PROCESSING_INPUT_FORMATS, PROCESSING_INSTANCE_STATUSES, PROCESSING_LIMITS, ProcessingDistribution, ProcessingInput, ProcessingInputFormat, ProcessingInputRequest, ProcessingInstance, ProcessingInstanceStatus, ProcessingIoName, ProcessingJob, ProcessingJobFilter, ProcessingJobStatus, ProcessingLocalPath, ProcessingLogLine, ProcessingLogsPage, ProcessingOutput, ProcessingOutputRequest } from './processing.contract.js';
+export type { CreateProcessingJobInput } from './processing.contract.js';
+export { Crawler, CrawlerColumn, CrawlerFilter, CrawlerFormat, CrawlerName, CrawlerRun, CrawlerRunFilter, CrawlerRunParams, CrawlerRunStatus, CrawlerState, CreateCrawlerRequest, RejectedFile, SchemaChange } from './crawler.contract.js';
+export type { CreateCrawlerInput } from './crawler.contract.js';
+export { CRAWLER_FORMATS, CRAWLER_STATES, MAX_LISTED_REJECTIONS, SCHEMA_CHANGE_KINDS } from './crawler-values.js';
 export { OnnxModelInfo, OnnxValueInfo, ServingContract } from './onnx.contract.js';
 export { ApprovalChange, ApprovalStatus, ApprovalUpdateRequest, CreateModelRequest, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelRecipe, ModelPackageGroup, OnnxUploadQuery, PackageVersionsQuery, RegisterModelRequest } from './registry.contract.js';
 export type { CreateModelInput, RegisterModelInput } from './registry.contract.js';
@@ -38,3 +43,5 @@ export { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeColumn, Reci
 export type { CreateRecipeInput, CreateRecipeJobInput } from './recipe.contract.js';
 export { CreateDataQualityReportRequest, DataQualityColumn, DataQualityColumnKind, DataQualityContent, DataQualityFeatureImportance, DataQualityProblemType, DataQualityReport, DataQualityReportFilter, DataQualityReportId, DataQualitySeverity, DataQualityStatus, DataQualityTarget, DataQualityWarning, DATA_QUALITY_LIMITS, DATA_QUALITY_PROBLEM_TYPES, DATA_QUALITY_SEVERITIES, DATA_QUALITY_WARNING_KINDS } from './data-quality.contract.js';
 export type { CreateDataQualityReportInput } from './data-quality.contract.js';
+export { AppliedFilter, CHART_TYPES, Chart, ChartDataQuery, ChartData, ChartEncoding, ChartId, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, DASHBOARD_GRID_COLUMNS, DASHBOARD_LIMITS, Dashboard, DashboardFilter, DashboardFilterQuery, DashboardName, DashboardRequest, DateRangeFilter, FILTER_TYPES, FilterSelection, ValuesFilter } from './dashboard.contract.js';
+export type { DashboardInput } from './dashboard.contract.js';

@@ -10,7 +10,7 @@ import { ParquetCache } from './parquet-cache.js';
 import type { TableBinding } from './query.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, decodePageToken, encodePageToken, stripTrailingSemicolon } from './query-pages.js';
 import { MAX_SQL_LENGTH, SqlParser, collectTableNames } from './sql-guard.js';
-import type { CreateDatasetFromQueryInput, CreateDatasetInput, DatasetListFilter, DatasetService, DatasetVersion, QueryResult } from './types.js';
+import type { CreateDatasetFromQueryInput, CreateDatasetInput, DatasetListFilter, DatasetService, DatasetVersion, QueryResult, QuerySource } from './types.js';
 
 export interface DatasetServiceDeps {
   config: Pick<ResolvedConfig, 'workDir' | 'maxUploadBytes'>;
@@ -150,6 +150,13 @@ class Datasets implements DatasetService {
 
   /** One SELECT, checked and parsed, with the datasets it names bound to their Parquet files. */
   private async checkSelect(sql: string): Promise<{ text: string; tables: TableBinding[] }> {
+    const { text, names } = await this.parseSelect(sql);
+    const tables = await Promise.all(names.map((name) => this.bindTable(name)));
+    return { text, tables };
+  }
+
+  /** One SELECT, checked and parsed, with the table names it reads. */
+  private async parseSelect(sql: string): Promise<{ text: string; names: string[] }> {
     if (typeof sql !== 'string' || sql.length > MAX_SQL_LENGTH) {
       throw new OrchardError('ORCH_QUERY_INVALID', { message: `SQL must be a string of at most ${MAX_SQL_LENGTH} characters` });
     }
@@ -158,8 +165,17 @@ class Datasets implements DatasetService {
     const [statement] = await this.parser.parse(text);
     const names = collectTableNames(statement);
     assertDistinctIgnoringCase(names);
-    const tables = await Promise.all(names.map((name) => this.bindTable(name)));
-    return { text, tables };
+    return { text, names };
+  }
+
+  async sources(sql: string): Promise<QuerySource[]> {
+    const { names } = await this.parseSelect(sql);
+    return Promise.all(
+      names.map(async (ref) => {
+        const row = await this.tableRow(ref);
+        return { ref, name: row.name, version: row.version, id: row.id };
+      }),
+    );
   }
 
   async delete(ref: string, opts: { purge?: boolean } = {}): Promise<{ deleted: DatasetVersion[]; purged: boolean }> {
@@ -222,6 +238,12 @@ class Datasets implements DatasetService {
 
   /** Binds a table name from a query to its version's local Parquet copy. */
   private async bindTable(name: string): Promise<TableBinding> {
+    const row = await this.tableRow(name);
+    return { name, path: await this.cache.get(row.id, row.data_key) };
+  }
+
+  /** The version a table name in a query reads; `ORCH_QUERY_*` codes for what is no dataset. */
+  private async tableRow(name: string): Promise<DatasetRow> {
     try {
       parseDatasetRef(name);
     } catch {
@@ -230,7 +252,7 @@ class Datasets implements DatasetService {
       });
     }
     try {
-      return { name, path: (await this.localParquet(name)).path };
+      return await this.resolve(name);
     } catch (err) {
       if (isOrchardError(err) && (err.code === 'ORCH_DATASET_NOT_FOUND' || err.code === 'ORCH_DATASET_DELETED')) {
         throw new OrchardError('ORCH_QUERY_UNKNOWN_DATASET', {

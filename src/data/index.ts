@@ -13,7 +13,10 @@ export type {
   CreateDatasetInput,
   DatasetListFilter,
   QueryResult,
+  QuerySource,
   DatasetService,
 } from './types.js';
 export { openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
+export { readFirstCsvRecord, assertUniqueColumnNames } from './csv-header.js';
+export { MAX_LINE_BYTES } from './ingest.js';
 export type { DuckDBSession } from './duckdb-session.js';

@@ -35,6 +35,16 @@ export interface CreateDatasetFromQueryInput {
   createdBy?: string;
 }
 
+/** A dataset a query reads: the name as the query wrote it and the version it resolves to. */
+export interface QuerySource {
+  /** As written in the query: `sales` or `sales@3`. */
+  ref: string;
+  name: string;
+  version: number;
+  /** The version's id: unlike the number, never reused after a purge. */
+  id: string;
+}
+
 /** Datasets: versioned files with a schema and statistics, and read-only SQL over them. */
 export interface DatasetService {
   create(input: CreateDatasetInput): Promise<DatasetVersion>;
@@ -48,6 +58,12 @@ export interface DatasetService {
   preview(ref: string, opts?: { limit?: number }): Promise<QueryResult>;
   /** One read-only SELECT over datasets by name. `pageSize` @default 100, at most 10000. */
   query(sql: string, opts?: { pageSize?: number; pageToken?: string }): Promise<QueryResult>;
+  /**
+   * The datasets one SELECT reads, each resolved to the version it reads now (`name` is
+   * the latest ready version), checked as `query` checks it but not run. A cache of query
+   * results keys on these: a new version of a name changes the answer.
+   */
+  sources(sql: string): Promise<QuerySource[]>;
   /** A read-only SELECT's whole result as the next version of `name` (Athena's CTAS), in the same sandbox as queries. */
   createFromQuery(input: CreateDatasetFromQueryInput): Promise<DatasetVersion>;
   /** `name` is every version, `name@3` one; soft by default. `purge` also removes the files. */

@@ -347,9 +347,66 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0013_processing_jobs': {
-    // Tables of processing jobs (src/processing).
-    async up(_db: Kysely<any>) {},
-    async down(_db: Kysely<any>) {},
+    // Tables of processing jobs (src/processing): the job, one row per instance, its log and metrics.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('processing_jobs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('spec_json', 'text', (c) => c.notNull())
+        .addColumn('instance_count', 'integer', (c) => c.notNull())
+        .addColumn('outputs_json', 'text', (c) => c.notNull())
+        .addColumn('final_metrics_json', 'text', (c) => c.notNull())
+        .addColumn('failure_reason', 'text')
+        .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('processing_jobs_updated_idx').on('processing_jobs').columns(['updated_at', 'name']).execute();
+      await db.schema
+        .createTable('processing_instances')
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('instance', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('failed_attempts', 'integer', (c) => c.notNull())
+        .addColumn('failure_reason', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('processing_instances_pk', ['job_name', 'instance'])
+        .execute();
+      await db.schema
+        .createTable('processing_job_logs')
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('instance', 'integer', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('line', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('processing_job_logs_pk', ['job_name', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('processing_job_metrics')
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('instance', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('step', 'bigint')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('processing_job_metrics_pk', ['job_name', 'seq'])
+        .execute();
+      // One point per (job, instance, metric, step), as training keeps them: an attempt run again re-logs its steps.
+      await db.schema.createIndex('processing_job_metrics_step_uq').on('processing_job_metrics').columns(['job_name', 'instance', 'name', 'step']).unique().execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('processing_job_metrics').execute();
+      await db.schema.dropTable('processing_job_logs').execute();
+      await db.schema.dropTable('processing_instances').execute();
+      await db.schema.dropTable('processing_jobs').execute();
+    },
   },
   '0014_recipes': {
     // Tables of recipes and their fits (src/recipes), and a model's recipe fit when it is
@@ -414,17 +471,141 @@ export const migrations: Record<string, Migration> = {
   },
   '0015_crawlers': {
     // Tables of crawlers and the files they have read (src/crawlers).
-    async up(_db: Kysely<any>) {},
-    async down(_db: Kysely<any>) {},
+    async up(db: Kysely<any>) {
+      // `active_run` holds the run in progress: set by a conditional update, so two run
+      // requests cannot both start one.
+      await db.schema
+        .createTable('crawlers')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('format', 'text')
+        .addColumn('header', 'integer')
+        .addColumn('dataset', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('tags_json', 'text', (c) => c.notNull())
+        .addColumn('columns_json', 'text', (c) => c.notNull())
+        .addColumn('current_version', 'integer')
+        .addColumn('active_run', 'integer')
+        .addColumn('last_run', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      // One row per run; `name` is `<crawler>-<run>` (the platform feed's name).
+      await db.schema
+        .createTable('crawler_runs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('crawler', 'text', (c) => c.notNull())
+        .addColumn('run', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('failure_reason', 'text')
+        .addColumn('dataset_version', 'integer')
+        .addColumn('new_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('files_seen', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('new_files', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('schema_changes_json', 'text', (c) => c.notNull())
+        .addColumn('rejected_json', 'text', (c) => c.notNull())
+        .addColumn('rejected_total', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('crawler_runs_crawler_run_uq', ['crawler', 'run'])
+        .execute();
+      await db.schema.createIndex('crawler_runs_updated_idx').on('crawler_runs').columns(['updated_at', 'name']).execute();
+      // The files in a crawler's table (and those rejected until they change), as of its last
+      // registered version; changed only together with that version.
+      await db.schema
+        .createTable('crawler_files')
+        .addColumn('crawler', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('etag', 'text')
+        .addColumn('mtime', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('part_key', 'text')
+        .addColumn('columns_json', 'text')
+        .addColumn('run', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('crawler_files_pk', ['crawler', 'path'])
+        .execute();
+      // What a run found (its new, changed and rejected files), staged before its version is
+      // registered and applied to crawler_files with it; kept as the run's history.
+      await db.schema
+        .createTable('crawler_run_files')
+        .addColumn('run_name', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('etag', 'text')
+        .addColumn('mtime', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('part_key', 'text')
+        .addColumn('columns_json', 'text')
+        .addPrimaryKeyConstraint('crawler_run_files_pk', ['run_name', 'path'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('crawler_run_files').execute();
+      await db.schema.dropTable('crawler_files').execute();
+      await db.schema.dropIndex('crawler_runs_updated_idx').execute();
+      await db.schema.dropTable('crawler_runs').execute();
+      await db.schema.dropTable('crawlers').execute();
+    },
   },
   '0016_dashboards': {
     // Tables of charts and dashboards (src/dashboards).
-    async up(_db: Kysely<any>) {},
-    async down(_db: Kysely<any>) {},
+    async up(db: Kysely<any>) {
+      // One row per dashboard; its filters and charts are one JSON definition, read and
+      // written whole (a chart has no life outside its dashboard).
+      await db.schema
+        .createTable('dashboards')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('definition_json', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_by', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('dashboards').execute();
+    },
   },
   '0017_data_quality': {
     // Tables of data-quality reports (src/data-quality).
-    async up(_db: Kysely<any>) {},
-    async down(_db: Kysely<any>) {},
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('data_quality_reports')
+        // The report's id; `name` so the platform feed reads it like every job table.
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('dataset', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('dataset_id', 'text', (c) => c.notNull())
+        .addColumn('row_count', 'bigint', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('problem_type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('stage', 'text')
+        .addColumn('percent', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('warnings_json', 'text')
+        .addColumn('report_json', 'text')
+        .addColumn('failure_reason', 'text')
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('ended_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('data_quality_reports_dataset_idx').on('data_quality_reports').columns(['dataset', 'version', 'created_at']).execute();
+      await db.schema.createIndex('data_quality_reports_updated_idx').on('data_quality_reports').column('updated_at').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('data_quality_reports').execute();
+    },
   },
 };
