@@ -1,0 +1,187 @@
+import path from 'node:path';
+import { openDuckDB, sqlIdent, sqlString, type DuckDBSession } from '../data/index.js';
+import type { Partition } from './paths.js';
+import type { CrawlerColumn, CrawlerFormat } from './types.js';
+
+/** Longest CSV line / JSON record read (the datasets' limit). */
+const MAX_LINE_BYTES = 4 * 1024 * 1024;
+/** The CSV read buffer: twice the line limit, as the datasets' ingest sizes it. */
+const CSV_BUFFER_BYTES = 2 * MAX_LINE_BYTES;
+const ROW_GROUP = 32_768;
+/** Longest reason a rejected file is listed with. */
+const MAX_REASON = 400;
+
+/** A file of the source, on local disk, to turn into one Parquet part. */
+export interface PartInput {
+  /** Where to read it. */
+  local: string;
+  /** Its path under the source (for messages). */
+  path: string;
+  format: CrawlerFormat;
+  /** CSV: whether it has a header; null detects it. */
+  header: boolean | null;
+  partitions: Partition[];
+}
+
+/** A file the crawler cannot use, with the reason it is listed under. */
+export class RejectedFileError extends Error {}
+
+/**
+ * The DuckDB a run converts with: files become Parquet parts one at a time (so a bad
+ * file is rejected with its reason instead of failing the crawl), then the parts become
+ * the table. External access is off; only the scratch folder and the allowed roots are
+ * readable.
+ */
+export class Converter {
+  private constructor(private readonly session: DuckDBSession) {}
+
+  static async open(scratchDir: string, readable: string[]): Promise<Converter> {
+    const session = await openDuckDB({ tempDirectory: path.join(scratchDir, 'duckdb'), memoryLimit: '256MB' });
+    try {
+      const dirs = [scratchDir, ...readable].map((d) => (d.endsWith(path.sep) ? d : d + path.sep));
+      await session.exec(`SET allowed_directories=[${dirs.map(sqlString).join(', ')}]`, 'SET enable_external_access=false');
+      return new Converter(session);
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.session.close();
+  }
+
+  /** Writes `input` as a Parquet part with its partition columns; its columns and rows, or a {@link RejectedFileError}. */
+  async convert(input: PartInput, output: string): Promise<{ columns: CrawlerColumn[]; rows: number }> {
+    try {
+      const select = await this.selectOf(input, false);
+      try {
+        await this.copy(select, output);
+      } catch (err) {
+        // Types come from a sample; a later value that does not fit is retried with the whole file as the sample.
+        if (input.format === 'parquet' || !/Conversion Error|Could not convert|Failed to cast|Could not parse/i.test(message(err))) throw err;
+        await this.copy(await this.selectOf(input, true), output);
+      }
+      const part = `read_parquet(${sqlString(output)})`;
+      const rows = Number((await this.session.connection.runAndReadAll(`SELECT count(*) FROM ${part}`)).getRows()[0][0]);
+      if (rows === 0) throw new RejectedFileError('the file has no rows');
+      return { columns: await this.describe(part), rows };
+    } catch (err) {
+      if (err instanceof RejectedFileError) throw err;
+      throw new RejectedFileError(reasonOf(err, input));
+    }
+  }
+
+  /**
+   * Unions parts (and a base table) by column name into one Parquet file with the table's
+   * columns and types (each file's narrower types cast to the table's).
+   */
+  async combine(files: string[], columns: CrawlerColumn[], output: string): Promise<number> {
+    const list = columns.map((c) => `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ');
+    const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name=true)`;
+    await this.copy(`SELECT ${list} FROM ${source}`, output);
+    return Number((await this.session.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(output)})`)).getRows()[0][0]);
+  }
+
+  private async copy(select: string, output: string): Promise<void> {
+    await this.session.connection.run(`COPY (${select}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
+  }
+
+  private async describe(source: string): Promise<CrawlerColumn[]> {
+    const described = await this.session.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    return described.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+  }
+
+  /** The SELECT reading one file, its columns named, its partitions added as text columns. */
+  private async selectOf(input: PartInput, sampleAll: boolean): Promise<string> {
+    let reader: string;
+    let names: string[] | undefined;
+    if (input.format === 'csv') {
+      const header = input.header ?? (await this.detectHeader(input));
+      if (header) {
+        const first = await this.firstRecord(input);
+        const duplicates = repeated(first);
+        if (duplicates.length) throw new RejectedFileError(`duplicate column names in the header: ${duplicates.slice(0, 5).map((d) => `'${d}'`).join(', ')}`);
+      }
+      reader = csvReader(input.local, header, sampleAll);
+      if (!header) {
+        // Without a header, columns are `_c0`, `_c1`, … as in datasets (SageMaker: target first).
+        names = (await this.describe(reader)).map((c) => c.name);
+      }
+    } else if (input.format === 'jsonl') {
+      reader = `read_json(${sqlString(input.local)}, format='newline_delimited', maximum_object_size=${MAX_LINE_BYTES}${sampleAll ? ', sample_size=-1' : ''})`;
+    } else {
+      reader = `read_parquet(${sqlString(input.local)})`;
+    }
+    const fileColumns = names ? names.map((n, i) => `_c${i}`) : (await this.describe(reader)).map((c) => c.name);
+    const lower = new Set(fileColumns.map((c) => c.toLowerCase()));
+    for (const p of input.partitions) {
+      if (lower.has(p.key.toLowerCase())) throw new RejectedFileError(`column '${p.key}' is also a partition key in the file's path`);
+    }
+    const columns = names ? names.map((n, i) => `${sqlIdent(n)} AS ${sqlIdent(`_c${i}`)}`) : ['*'];
+    const partitions = input.partitions.map((p) => `CAST(${sqlString(p.value)} AS VARCHAR) AS ${sqlIdent(p.key)}`);
+    return `SELECT ${[...columns, ...partitions].join(', ')} FROM ${reader}`;
+  }
+
+  /** The first record's fields as text. */
+  private async firstRecord(input: PartInput): Promise<string[]> {
+    const reader = `read_csv(${sqlString(input.local)}, ${dialect()}, header=false, all_varchar=true, auto_detect=true)`;
+    const rows = (await this.session.connection.runAndReadAll(`SELECT * FROM ${reader} LIMIT 1`)).getRows();
+    return (rows[0] ?? []).map((v) => (v === null ? '' : String(v)));
+  }
+
+  /**
+   * Glue's rule for a CSV header: the first record is a header when none of its fields is
+   * empty or a number, and the rows below it are not all text (when every column is text,
+   * the first record is not different enough from the others to be one). `--header` or
+   * `--no-header` on the crawler decides instead.
+   */
+  private async detectHeader(input: PartInput): Promise<boolean> {
+    const first = await this.firstRecord(input);
+    if (first.length === 0 || first.some((f) => f.trim() === '' || NUMBER.test(f.trim()))) return false;
+    const typed = await this.describe(csvReader(input.local, true, false));
+    return typed.some((c) => c.type !== 'VARCHAR');
+  }
+}
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** The datasets' strict CSV dialect (RFC 4180: `,` `"` `"`), so the sniffer cannot "fix" a ragged file. */
+function dialect(): string {
+  return [`delim=','`, `quote='"'`, `escape='"'`, `comment=''`, 'skip=0', 'strict_mode=true', 'null_padding=false', 'ignore_errors=false', `max_line_size=${MAX_LINE_BYTES}`, `buffer_size=${CSV_BUFFER_BYTES}`].join(', ');
+}
+
+function csvReader(file: string, header: boolean, sampleAll: boolean): string {
+  return `read_csv(${sqlString(file)}, ${dialect()}, header=${header}, auto_detect=true${sampleAll ? ', sample_size=-1' : ''})`;
+}
+
+/** Names that repeat, compared trimmed and case-insensitively (as SQL sees them). */
+function repeated(names: string[]): string[] {
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const name of names) {
+    const key = name.trim().toLowerCase();
+    if (seen.has(key)) duplicates.push(name.slice(0, 100));
+    seen.add(key);
+  }
+  return duplicates;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** DuckDB's message for a file, without local paths, SQL excerpts or advice. */
+function reasonOf(err: unknown, input: PartInput): string {
+  let text = message(err);
+  const cut = text.search(/\n\s*(LINE \d+:|Possible (fixes|solutions?):|Possible Solution:|\s*file = )/);
+  if (cut !== -1) text = text.slice(0, cut);
+  text = text
+    .split(input.local)
+    .join(input.path)
+    .replace(/(["'])(?:[A-Za-z]:)?\/(?:[^"'\s/]+\/)+[^"'\s]*\1/g, '<file>')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const reason = `unparseable as ${input.format}: ${text}`;
+  return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
+}
