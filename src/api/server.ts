@@ -1,6 +1,8 @@
 import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
+import type { DashboardService } from '../dashboards/index.js';
+import type { CrawlerService } from '../crawlers/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
@@ -17,6 +19,8 @@ import { hostGuard, refuseHost } from './host-guard.js';
 import { installUploadShield } from './upload-shield.js';
 import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
+import { crawlerRoutes } from './routes/crawlers.js';
+import { dashboardRoutes } from './routes/dashboards.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invocationHandler } from './routes/endpoint-invocations.js';
 import { endpointRoutes } from './routes/endpoints.js';
@@ -44,6 +48,10 @@ export interface ApiDeps {
   endpoints: EndpointService;
   experiments: ExperimentService;
   tuning: TuningService;
+  /** Absent: no dashboard routes (tests that build a partial API). */
+  dashboards?: DashboardService;
+  /** Absent: no crawler routes (tests that build a partial API). */
+  crawlers?: CrawlerService;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
@@ -134,6 +142,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
       experimentRoutes(api, deps.experiments);
       tuningRoutes(api, deps.tuning);
+      if (deps.dashboards) dashboardRoutes(api, deps.dashboards);
+      if (deps.crawlers) crawlerRoutes(api, deps.crawlers);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

@@ -69,6 +69,16 @@ export interface OrchardOptions {
   endpointTestDelays?: boolean;
   /** How long a studio sign-in lasts. @default 43200000 (12 hours) */
   sessionTtlMs?: number;
+  /**
+   * Folders a crawler may read with a `file://` source (`ORCHARD_CRAWLER_ROOTS`, comma-separated);
+   * real paths are compared, so `..` and links cannot leave them. @default none (no `file://` sources)
+   */
+  crawlerRoots?: string[];
+  /**
+   * Buckets a crawler may read with an `s3://` source besides the artifact store's own
+   * (`ORCHARD_CRAWLER_BUCKETS`, comma-separated). @default none
+   */
+  crawlerBuckets?: string[];
 }
 
 export interface ResolvedConfig {
@@ -98,6 +108,10 @@ export interface ResolvedConfig {
   readonly endpointHealthIntervalMs: number;
   readonly endpointTestDelays: boolean;
   readonly sessionTtlMs: number;
+  /** Absolute folders `file://` crawler sources must lie under (see {@link OrchardOptions.crawlerRoots}). */
+  readonly crawlerRoots: readonly string[];
+  /** Buckets `s3://` crawler sources may name besides the artifact store's. */
+  readonly crawlerBuckets: readonly string[];
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -129,6 +143,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
+    crawlerRoots: env.ORCHARD_CRAWLER_ROOTS ? parseList(env.ORCHARD_CRAWLER_ROOTS) : undefined,
+    crawlerBuckets: env.ORCHARD_CRAWLER_BUCKETS ? parseList(env.ORCHARD_CRAWLER_BUCKETS) : undefined,
   };
 }
 
@@ -138,6 +154,14 @@ export function parseHostList(value: string): string[] {
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter((h) => h !== '');
+}
+
+/** A comma-separated list (`ORCHARD_CRAWLER_ROOTS`, `ORCHARD_CRAWLER_BUCKETS`): trimmed, empty items dropped. */
+export function parseList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 export function parsePort(value: string | number): number {
@@ -193,8 +217,24 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
     endpointTestDelays: options.endpointTestDelays ?? false,
     sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
+    crawlerRoots: Object.freeze(crawlerRoots(options.crawlerRoots ?? [])),
+    crawlerBuckets: Object.freeze(crawlerBuckets(options.crawlerBuckets ?? [])),
     workDir: path.join(home, 'work'),
   });
+}
+
+function crawlerRoots(roots: string[]): string[] {
+  for (const root of roots) {
+    if (!path.isAbsolute(root)) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `ORCHARD_CRAWLER_ROOTS: '${root}' is not an absolute path` });
+  }
+  return roots.map((root) => path.resolve(root));
+}
+
+function crawlerBuckets(buckets: string[]): string[] {
+  for (const bucket of buckets) {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `ORCHARD_CRAWLER_BUCKETS: '${bucket}' is not a bucket name` });
+  }
+  return buckets;
 }
 
 /** Where a client (CLI, SDK) finds the server and its token. */

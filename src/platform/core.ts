@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../core/index.js';
+import { crawlerJobHandler } from '../crawlers/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
@@ -8,6 +9,7 @@ import { ExperimentStore } from '../experiments/index.js';
 import { ModelService } from '../registry/index.js';
 import { endpointsUsingModel } from '../serving/endpoints/index.js';
 import { transformJobHandler } from '../serving/transform/index.js';
+import { processingJobHandler } from '../processing/index.js';
 import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
 import type { PlatformLog } from './platform-log.js';
 
@@ -61,6 +63,8 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
   const handlers = [
     await trainingJobHandler({ ...core, attemptsDir: config.attemptsDir, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
     await transformJobHandler({ ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models') }),
+    await processingJobHandler({ ...core, attemptsDir: config.attemptsDir, workDir: path.join(config.workDir, 'processing') }),
+    await crawlerJobHandler({ ...core, config, workDir: path.join(config.workDir, 'crawlers') }),
   ];
   const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
   core.closers.push(() => loop.stop());

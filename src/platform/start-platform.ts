@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi, statusSource } from '../api/index.js';
 import { AuthService, SessionService } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
+import { CrawlerService } from '../crawlers/index.js';
+import { DashboardService } from '../dashboards/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -33,6 +35,7 @@ export interface Platform {
   readonly endpoints: EndpointService;
   readonly experiments: ExperimentService;
   readonly tuning: TuningService;
+  readonly dashboards: DashboardService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
@@ -51,8 +54,10 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const bootstrap = await bootstrapAdmin(auth, config);
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
+    const crawlers = new CrawlerService({ metadata, queue, artifacts, config });
     const experiments = new ExperimentService({ store: new ExperimentStore(metadata), runs: training });
     const tuning = new TuningService({ metadata, training, datasets, workerCpus: config.workerCpus });
+    const dashboards = new DashboardService({ metadata, datasets });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
@@ -80,9 +85,10 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('transform-job', transforms.statusChanges),
       statusSource('tuning-job', tuning.statusChanges),
       statusSource('endpoint', endpoints.statusChanges),
+      statusSource('crawler-run', crawlers.statusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, statusSources }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, dashboards, crawlers, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -90,13 +96,13 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, crawlers], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, endpoints, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, endpoints, dashboards, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

@@ -506,6 +506,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('schema_changes_json', 'text', (c) => c.notNull())
         .addColumn('rejected_json', 'text', (c) => c.notNull())
         .addColumn('rejected_total', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('columns_json', 'text')
         .addColumn('stop_requested', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('created_by', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
