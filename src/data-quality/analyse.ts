@@ -27,8 +27,6 @@ export interface AnalyseInput {
   problemType: ResolvedProblemType | null;
   /** Scratch folder (DuckDB spills here); removed afterwards. */
   workDir: string;
-  /** Threads of the quick model. */
-  threads: number;
   signal?: AbortSignal;
   onProgress?: (stage: string, percent: number) => void;
   /** Smaller limits (tests). */
@@ -227,7 +225,9 @@ export async function analyseDataset(input: AnalyseInput): Promise<DataQualityCo
           const model = await trainQuickModel(
             used.map((u) => u.values),
             targetValues,
-            { threads: input.threads, signal: input.signal },
+            // One thread: on at most 50k rows, starting a worker pool costs more than it saves
+            // (300 rows: 0.2 s on one thread, 3 s on two; 50k rows: 0.3 s against 4.4 s).
+            { threads: 1, signal: input.signal },
           );
           if (!model) modelSkipped = `No quick model: ${n} rows with a target are too few to train and validate on.`;
           else {

@@ -21,7 +21,7 @@ export interface DataQualityWorkerDeps {
 /** A computed report: what is left to record (kept by the loop until it is). */
 type Outcome = { kind: 'report'; id: string; report: DataQualityContent; completed?: boolean } | { kind: 'settled' };
 
-/** Cores a report asks for: DuckDB's two threads, then the quick model's. */
+/** Cores a report asks for: DuckDB's two threads (the quick model then uses one). */
 const REPORT_CPUS = 2;
 
 /**
@@ -56,7 +56,6 @@ export async function dataQualityJobHandler(deps: DataQualityWorkerDeps): Promis
           target: row.target,
           problemType: row.target ? (row.problem_type as ResolvedProblemType) : null,
           workDir: path.join(deps.workDir, `${id}-${job.attempt}-${randomBytes(4).toString('hex')}`),
-          threads: Math.max(1, ctx.cpus),
           signal: ctx.signal,
           onProgress: (stage, percent) => void store.progress(id, stage, percent).catch(() => undefined),
         });
