@@ -3,11 +3,13 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
+import type { DataQualityService } from '../data-quality/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
 import type { EndpointService } from '../serving/endpoints/index.js';
 import type { TransformService } from '../serving/transform/index.js';
+import type { ProcessingService } from '../processing/index.js';
 import type { TrainingService } from '../training/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
@@ -21,6 +23,7 @@ import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { crawlerRoutes } from './routes/crawlers.js';
 import { dashboardRoutes } from './routes/dashboards.js';
+import { dataQualityRoutes } from './routes/data-quality.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invocationHandler } from './routes/endpoint-invocations.js';
 import { endpointRoutes } from './routes/endpoints.js';
@@ -30,6 +33,7 @@ import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
 import { sessionRoutes } from './routes/session.js';
 import { transformRoutes } from './routes/transforms.js';
+import { processingRoutes } from './routes/processing.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { trainingRoutes } from './routes/training.js';
 import { userRoutes } from './routes/users.js';
@@ -45,6 +49,8 @@ export interface ApiDeps {
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
+  /** Absent: no processing routes (tests that build a partial API). */
+  processing?: ProcessingService;
   endpoints: EndpointService;
   experiments: ExperimentService;
   tuning: TuningService;
@@ -52,6 +58,8 @@ export interface ApiDeps {
   dashboards?: DashboardService;
   /** Absent: no crawler routes (tests that build a partial API). */
   crawlers?: CrawlerService;
+  /** Absent: no data-quality routes (tests that build a partial API). */
+  dataQuality?: DataQualityService;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
@@ -139,11 +147,13 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
+      if (deps.processing) processingRoutes(api, deps.processing);
       endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
       experimentRoutes(api, deps.experiments);
       tuningRoutes(api, deps.tuning);
       if (deps.dashboards) dashboardRoutes(api, deps.dashboards);
       if (deps.crawlers) crawlerRoutes(api, deps.crawlers);
+      if (deps.dataQuality) dataQualityRoutes(api, deps.dataQuality);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
+import { crawlersCommand } from './commands/crawlers.js';
+import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { endpointsCommand } from './commands/endpoints.js';
 import { experimentsCommand, runsCommand } from './commands/experiments.js';
@@ -37,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   upCommand(program);
   workerCommand(program);
   datasetsCommand(program);
+  crawlersCommand(program);
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);
@@ -51,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   runsCommand(program);
   tuneCommand(program);
   tunesCommand(program);
+  dashboardsCommand(program);
 
   try {
     await program.parseAsync(argv);

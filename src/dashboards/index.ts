@@ -5,3 +5,4 @@
 export { DashboardService, MAX_CHART_ROWS } from './dashboard-service.js';
 export type { DashboardServiceDeps } from './dashboard-service.js';
 export { csvCell, csvLine } from './csv.js';
+export { parseSelection } from './filters.js';

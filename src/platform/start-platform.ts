@@ -11,6 +11,7 @@ import { ExperimentService, ExperimentStore } from '../experiments/index.js';
 import { PackageService, type ModelService } from '../registry/index.js';
 import { EndpointService } from '../serving/endpoints/index.js';
 import { TransformService } from '../serving/transform/index.js';
+import { ProcessingService } from '../processing/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
@@ -32,6 +33,7 @@ export interface Platform {
   readonly models: ModelService;
   readonly packages: PackageService;
   readonly transforms: TransformService;
+  readonly processing: ProcessingService;
   readonly endpoints: EndpointService;
   readonly experiments: ExperimentService;
   readonly tuning: TuningService;
@@ -54,6 +56,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const bootstrap = await bootstrapAdmin(auth, config);
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
+    const processing = new ProcessingService({ metadata, queue, datasets, artifacts });
     const crawlers = new CrawlerService({ metadata, queue, artifacts, config });
     const experiments = new ExperimentService({ store: new ExperimentStore(metadata), runs: training });
     const tuning = new TuningService({ metadata, training, datasets, workerCpus: config.workerCpus });
@@ -83,12 +86,13 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const statusSources = [
       statusSource('training-job', training.statusChanges),
       statusSource('transform-job', transforms.statusChanges),
+      statusSource('processing-job', processing.statusChanges),
       statusSource('tuning-job', tuning.statusChanges),
       statusSource('endpoint', endpoints.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, experiments, tuning, endpoints, dashboards, crawlers, statusSources }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, experiments, tuning, endpoints, dashboards, crawlers, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -96,13 +100,13 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, crawlers], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, crawlers], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, experiments, tuning, endpoints, dashboards, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, experiments, tuning, endpoints, dashboards, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

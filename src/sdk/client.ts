@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ArtifactInfo, CreateDatasetFromQueryRequest, CreateTokenRequest, CreatedToken, CreateUserRequest, DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult, TokenInfo, TokenListQuery, UpdateUserRequest, User } from '../contracts/index.js';
 import { clientEnvDefaults } from '../contracts/values.js';
+import { DashboardsClient } from './dashboards-client.js';
+import { CrawlersClient } from './crawlers-client.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -218,6 +220,8 @@ export class Orchard {
   readonly runs: RunsClient;
   readonly tuning: TuningClient;
   readonly events: EventsClient;
+  readonly crawlers: CrawlersClient;
+  readonly dashboards: DashboardsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientEnvDefaults(process.env);
@@ -236,6 +240,8 @@ export class Orchard {
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);
     this.events = new EventsClient(this.http);
+    this.crawlers = new CrawlersClient(this.http);
+    this.dashboards = new DashboardsClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

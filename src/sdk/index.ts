@@ -10,6 +10,9 @@ export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetr
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';
+export { CrawlersClient } from './crawlers-client.js';
+export type { CreateCrawlerRequest } from './crawlers-client.js';
+export type { Crawler, CrawlerRun, CrawlerColumn, SchemaChange, RejectedFile, CrawlerFormat } from '../contracts/index.js';
 export { ExperimentsClient, RunsClient } from './experiments-client.js';
 export { TuningClient } from './tuning-client.js';
 export type { CreateTuningJobRequest } from './tuning-client.js';
@@ -42,3 +45,5 @@ export type {
 } from '../contracts/index.js';
 export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../contracts/index.js';
 export type { TuningJob, TuningJobStatus, TuningJobFilter, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../contracts/index.js';
+export { DashboardsClient } from './dashboards-client.js';
+export type { AppliedFilter, Chart, ChartData, ChartEncoding, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, Dashboard, DashboardFilter, DashboardFilterQuery, DashboardRequest, FilterSelection } from '../contracts/index.js';
