@@ -14,5 +14,5 @@ export type {
 export { JobLeaseLostError, openJobQueue, createEmbeddedJobQueue, retryDelayMs } from './queue/index.js';
 export { startWorkerLoop, interruptedByPlatform } from './worker-loop.js';
 export type { AbortReason, AttemptContext, JobHandler, WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
-export { runScriptAttempt, runProcess, compileMetricDefinitions, createWorkDir, workDirAt, scriptEnvironment, hyperparameterArgs } from './executor/index.js';
+export { runScriptAttempt, commandFor, linkRunHelpers, chownTree, PACKAGE_ROOT, UNPRIVILEGED, runProcess, compileMetricDefinitions, createWorkDir, workDirAt, scriptEnvironment, hyperparameterArgs } from './executor/index.js';
 export type { ScriptAttemptSpec, AttemptResult, ChannelFiles, RunProcessOptions, ProcessResult, MetricDefinitionInput, MetricSample, WorkDir, WorkDirSpec, ChannelConfig } from './executor/index.js';

@@ -4,3 +4,4 @@ export { createTrainingService, TRAINING_KIND } from './training-jobs.js';
 export type { ExperimentPort, TrainingDeps } from './training-jobs.js';
 export { startTrainingWorkers, trainingJobHandler } from './training-worker.js';
 export type { TrainingWorkerDeps, TrainingWorkers } from './training-worker.js';
+export { reapOrphans, removeOwner, writeOwner } from './orphans.js';

@@ -1,4 +1,4 @@
-export { runScriptAttempt } from './script-attempt.js';
+export { runScriptAttempt, commandFor, linkRunHelpers, chownTree, PACKAGE_ROOT, UNPRIVILEGED } from './script-attempt.js';
 export type { ScriptAttemptSpec, AttemptResult, ChannelFiles } from './script-attempt.js';
 export { runProcess } from './process-runner.js';
 export type { RunProcessOptions, ProcessResult } from './process-runner.js';

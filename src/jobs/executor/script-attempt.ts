@@ -51,17 +51,18 @@ export interface AttemptResult {
   logTruncated: boolean;
 }
 
-const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+/** The user an attempt's script runs as when the platform runs as root. */
+export const UNPRIVILEGED = { uid: 65534, gid: 65534 };
 
 /** This package's root (the same from `src/` under tsx and from `dist/`). */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Makes Orchard's run helpers importable by the user's code: `orchard/run` for
  * JavaScript and TypeScript (a `node_modules/orchard` link in the code folder, unless
  * the source brings its own), `from orchard import run` for Python (PYTHONPATH).
  */
-async function linkRunHelpers(codeDir: string): Promise<void> {
+export async function linkRunHelpers(codeDir: string): Promise<void> {
   const link = path.join(codeDir, 'node_modules', 'orchard');
   if (await fs.lstat(link).then(() => true, () => false)) return;
   await fs.mkdir(path.dirname(link), { recursive: true });
@@ -69,7 +70,7 @@ async function linkRunHelpers(codeDir: string): Promise<void> {
 }
 
 /** The interpreter for an entry point, chosen by its extension. */
-function commandFor(entry: string): { command: string; args: string[] } {
+export function commandFor(entry: string): { command: string; args: string[] } {
   const ext = path.extname(entry).toLowerCase();
   if (ext === '.py') return { command: 'python3', args: ['-u', entry] };
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return { command: process.execPath, args: [entry] };
@@ -152,7 +153,7 @@ async function failureReason(workDir: WorkDir, result: { exitCode: number | null
 }
 
 /** Hands a folder tree to `uid`; links are re-owned, never followed. */
-async function chownTree(root: string, uid: number, gid: number): Promise<void> {
+export async function chownTree(root: string, uid: number, gid: number): Promise<void> {
   await fs.lchown(root, uid, gid);
   const dir = await fs.lstat(root);
   if (!dir.isDirectory()) return;

@@ -1,0 +1,69 @@
+import type { ProcessingStore } from './processing-store.js';
+
+/** What an instance's output becomes: log lines and metric points. */
+export interface ProcessingLogSink {
+  log(line: string): void;
+  metric(metric: string, value: number, step: number | null): void;
+  /** Writes what is buffered and stops the timer. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Buffers an instance's log lines and metric points and writes them in batches. Seqs are
+ * the job's (all instances share one log); they are given at write time, so when another
+ * instance (or an attempt that lost its lease) wrote meanwhile, the batch takes the next
+ * free seqs instead of being lost.
+ */
+export async function processingLogSink(store: ProcessingStore, name: string, instance: number, attempt: number, metricKey: (metric: string) => string): Promise<ProcessingLogSink> {
+  const next = {
+    processing_job_logs: await store.nextSeq('processing_job_logs', name),
+    processing_job_metrics: await store.nextSeq('processing_job_metrics', name),
+  };
+  let lines: Array<{ instance: number; attempt: number; line: string; at: string }> = [];
+  let points: Array<{ instance: number; name: string; value: number; step: number | null; at: string }> = [];
+  const finals: Record<string, number> = {};
+  let writing: Promise<void> = Promise.resolve();
+  const numbered = async <T>(table: keyof typeof next, items: T[], insert: (rows: Array<T & { seq: number }>) => Promise<void>) => {
+    for (let tries = 0; items.length > 0; tries++) {
+      const base = next[table];
+      try {
+        await insert(items.map((item, i) => ({ ...item, seq: base + i })));
+        next[table] = base + items.length;
+        return;
+      } catch (err) {
+        if (tries >= 5) throw err;
+        next[table] = await store.nextSeq(table, name);
+      }
+    }
+  };
+  const flush = () => {
+    const [l, p] = [lines, points];
+    lines = [];
+    points = [];
+    const snapshot = { ...finals };
+    writing = writing
+      .then(async () => {
+        await numbered('processing_job_logs', l, (rows) => store.appendLogs(name, rows));
+        await numbered('processing_job_metrics', p, (rows) => store.appendMetrics(name, rows));
+        if (p.length) await store.mergeFinalMetrics(name, snapshot);
+      })
+      .catch(() => undefined);
+    return writing;
+  };
+  const timer = setInterval(() => void flush(), 500);
+  return {
+    log(line: string) {
+      lines.push({ instance, attempt, line, at: new Date().toISOString() });
+      if (lines.length >= 500) void flush();
+    },
+    metric(metric: string, value: number, step: number | null) {
+      if (!Number.isFinite(value)) return;
+      finals[metricKey(metric)] = value;
+      points.push({ instance, name: metric, value, step, at: new Date().toISOString() });
+    },
+    async flush() {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+}
