@@ -17,12 +17,19 @@ import type { ModelFormat } from './types.js';
 /** The file an ONNX model is stored as, in its folder. */
 export const ONNX_FILE = 'model.onnx';
 
+/** An inference pipeline's fitted recipe: stored beside the model, and in its unpacked folder. */
+export const RECIPE_FILE = 'recipe.json';
+/** Its name in an unpacked folder (hidden, so it cannot meet a file of the model's archive). */
+export const UNPACKED_RECIPE_FILE = '.orchard-recipe.json';
+
 /** What `materializeModel` needs of a model. */
 export interface ModelFiles {
   format: ModelFormat;
   algorithm: string | null;
   artifactKey: string;
   sha256: string;
+  /** An inference pipeline's fitted recipe, unpacked beside the model as UNPACKED_RECIPE_FILE. */
+  recipe?: { artifactKey: string; sha256: string } | null;
 }
 
 /**
@@ -31,7 +38,8 @@ export interface ModelFiles {
  * a built-in, or a folder holding `model.onnx`.
  */
 export async function materializeModel(artifacts: ArtifactStore, model: ModelFiles, cacheDir: string): Promise<string> {
-  const dir = path.join(cacheDir, model.sha256);
+  // A pipeline's folder is its own: the same model without the recipe shares nothing with it.
+  const dir = path.join(cacheDir, model.recipe ? `${model.sha256}-${model.recipe.sha256}` : model.sha256);
   if (await exists(path.join(dir, '.complete'))) return dir;
   await fs.mkdir(cacheDir, { recursive: true });
   const staging = `${dir}.${randomUUID()}.tmp`;
@@ -50,6 +58,7 @@ export async function materializeModel(artifacts: ArtifactStore, model: ModelFil
 
 async function unpackInto(artifacts: ArtifactStore, model: ModelFiles, dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
+  if (model.recipe) await pipeline(await artifacts.get(model.recipe.artifactKey), createWriteStream(path.join(dir, UNPACKED_RECIPE_FILE)));
   if (model.format === 'onnx') {
     await pipeline(await artifacts.get(model.artifactKey), createWriteStream(path.join(dir, ONNX_FILE)));
     return;
@@ -77,11 +86,12 @@ export async function extract(archive: string, dir: string): Promise<void> {
  * Checks that an unpacked built-in model loads (format, algorithm and version in its
  * files match); the algorithm's own error explains a mismatch.
  */
-export async function checkAlgorithmModel(algorithm: string, dir: string): Promise<void> {
+export async function checkAlgorithmModel(algorithm: string, dir: string): Promise<{ numFeatures: number }> {
   registerBuiltins();
   const descriptor = getAlgorithm(algorithm);
   try {
-    await descriptor.load(dir);
+    const predictor = await descriptor.load(dir);
+    return { numFeatures: predictor.numFeatures };
   } catch (err) {
     if (err instanceof OrchardError && err.code === 'ORCH_MODEL_INVALID') throw err;
     throw new OrchardError('ORCH_MODEL_INVALID', { message: `The artifact is not a ${algorithm} model: ${(err as Error).message}`, cause: err });

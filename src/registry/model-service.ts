@@ -10,10 +10,10 @@ import { checkOnnxModel, exportToOnnx, type OnnxModelInfo } from '../onnx/index.
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { normalizeKey } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
-import { checkAlgorithmModel, extract, ONNX_FILE } from './model-files.js';
+import { checkAlgorithmModel, extract, ONNX_FILE, RECIPE_FILE } from './model-files.js';
 import { validateModelName } from './names.js';
 import { RegistryStore } from './registry-store.js';
-import type { CreateModelInput, Model, ModelLineage } from './types.js';
+import type { CreateModelInput, Model, ModelLineage, ModelRecipe } from './types.js';
 
 export interface ModelServiceDeps {
   metadata: MetadataStore;
@@ -28,7 +28,29 @@ export interface ModelServiceDeps {
   checkOnnx?: (file: string) => Promise<OnnxModelInfo>;
   /** Names of things (endpoints) that use a model, which a delete must not pull from under. */
   usersOf?: (model: string) => Promise<string[]>;
+  /** Recipe fits, for inference-pipeline models (`recipe` in a create request); wired by the platform. */
+  recipes?: RecipeSource;
 }
+
+/**
+ * What the registry needs of recipes: a fit by reference (`R@N`, or `R` for the newest),
+ * with its fitted recipe's bytes. Declared here and wired by the platform, so the
+ * registry never imports the recipes capability.
+ */
+export interface RecipeSource {
+  fitForModel(ref: string): Promise<{
+    ref: string;
+    recipe: string;
+    version: number;
+    target: string | null;
+    inputColumns: Array<{ name: string; type: string }>;
+    numFeatures: number;
+    body: Buffer;
+  }>;
+}
+
+/** A recipe fit on its way into a model: what is stored, and the bytes to copy. */
+type PipelineRecipe = Omit<ModelRecipe, 'artifactKey' | 'sha256'> & { body: Buffer };
 
 // The list filter is a wire shape: declared in the contracts.
 export type { ModelFilter } from '../contracts/index.js';
@@ -65,21 +87,24 @@ export class ModelService {
     if (format !== 'algorithm' && format !== 'onnx') {
       throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', { message: `Unknown model format '${String(format)}'; use algorithm or onnx`, details: { format } });
     }
+    const recipe = input.recipe !== undefined ? await this.pipelineRecipe(input.recipe) : null;
     return this.withScratch(async (scratch) => {
       const source = input.fromJob ? await this.fromJob(input.fromJob) : await this.fromArtifact(input.artifactKey!, input.algorithm);
+      const lineage: ModelLineage = recipe ? { ...source.lineage, recipe: recipe.ref } : source.lineage;
       const archive = path.join(scratch, 'model.tar.gz');
       await pipeline(await this.deps.artifacts.get(source.key), createWriteStream(archive));
       const unpacked = path.join(scratch, 'model');
       await extract(archive, unpacked);
       if (source.algorithm) {
-        await checkAlgorithmModel(source.algorithm, unpacked);
+        const { numFeatures } = await checkAlgorithmModel(source.algorithm, unpacked);
+        checkPipeline(recipe, numFeatures);
         if (format === 'onnx') {
           const exported = path.join(scratch, ONNX_FILE);
           await fs.writeFile(exported, await exportToOnnx(unpacked, source.algorithm));
           const onnx = await this.checkOnnx(exported);
-          return this.persist(name, 'onnx', null, exported, ONNX_FILE, { ...source.lineage, exportedFrom: source.algorithm }, source.metrics, input, onnx);
+          return this.persist(name, 'onnx', null, exported, ONNX_FILE, { ...lineage, exportedFrom: source.algorithm }, source.metrics, input, onnx, recipe);
         }
-        return this.persist(name, 'algorithm', source.algorithm, archive, 'model.tar.gz', source.lineage, source.metrics, input);
+        return this.persist(name, 'algorithm', source.algorithm, archive, 'model.tar.gz', lineage, source.metrics, input, null, recipe);
       }
       // A script-mode job is deployable when it wrote an ONNX model (model/model.onnx).
       const onnx = path.join(unpacked, ONNX_FILE);
@@ -90,8 +115,16 @@ export class ModelService {
         });
       }
       const info = await this.checkOnnx(onnx);
-      return this.persist(name, 'onnx', null, onnx, ONNX_FILE, source.lineage, source.metrics, input, info);
+      if (recipe) checkPipeline(recipe, info.serving?.numFeatures ?? null);
+      return this.persist(name, 'onnx', null, onnx, ONNX_FILE, lineage, source.metrics, input, info, recipe);
     });
+  }
+
+  /** The recipe fit an inference pipeline starts with. */
+  private async pipelineRecipe(ref: string): Promise<PipelineRecipe> {
+    if (!this.deps.recipes) throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', { message: 'This server has no recipes: a model with a recipe cannot be created here' });
+    const fit = await this.deps.recipes.fitForModel(ref);
+    return { ref: fit.ref, recipe: fit.recipe, version: fit.version, target: fit.target, inputColumns: fit.inputColumns, numFeatures: fit.numFeatures, body: fit.body };
   }
 
   /** An ONNX model uploaded as a stream (checked with onnxruntime before it is registered). */
@@ -183,9 +216,23 @@ export class ModelService {
     metrics: Record<string, number>,
     input: { description?: string; tags?: Record<string, string>; createdBy?: string },
     onnx: OnnxModelInfo | null = null,
+    recipe: PipelineRecipe | null = null,
   ): Promise<Model> {
     const id = newId('model');
     const key = `models/${name}/${id}/${fileName}`;
+    let stored: ModelRecipe | null = null;
+    try {
+      if (recipe) {
+        // The model's own copy of the fit: a later fit, or the recipe's deletion, changes nothing here.
+        const { body, ...facts } = recipe;
+        const recipeKey = `models/${name}/${id}/${RECIPE_FILE}`;
+        const copy = await this.deps.artifacts.put(recipeKey, body);
+        stored = { ...facts, artifactKey: recipeKey, sha256: copy.sha256 };
+      }
+    } catch (err) {
+      await this.deps.artifacts.deletePrefix(`models/${name}/${id}/`).catch(() => undefined);
+      throw err;
+    }
     const info = await this.deps.artifacts.put(key, createReadStream(file));
     try {
       await this.store.insertModel({
@@ -203,6 +250,7 @@ export class ModelService {
         created_by: input.createdBy ?? null,
         created_at: new Date().toISOString(),
         onnx_json: onnx ? JSON.stringify(onnx) : null,
+        ...(stored ? { recipe_json: JSON.stringify(stored) } : {}),
       });
     } catch (err) {
       await this.deps.artifacts.deletePrefix(`models/${name}/${id}/`).catch(() => undefined);
@@ -228,4 +276,13 @@ export class ModelService {
       await fs.rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/** A pipeline's recipe must make the features its model reads. */
+function checkPipeline(recipe: PipelineRecipe | null, modelFeatures: number | null): void {
+  if (!recipe || modelFeatures === null || recipe.numFeatures === modelFeatures) return;
+  throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', {
+    message: `Recipe fit ${recipe.ref} makes ${recipe.numFeatures} features; the model reads ${modelFeatures}. Train on a dataset the fit applied`,
+    details: { recipe: recipe.ref, recipeFeatures: recipe.numFeatures, modelFeatures },
+  });
 }

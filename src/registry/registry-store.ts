@@ -149,6 +149,7 @@ export class RegistryStore {
       createdBy: row.created_by,
       createdAt: row.created_at,
       onnx: row.onnx_json ? JSON.parse(row.onnx_json) : null,
+      ...(row.recipe_json ? { recipe: JSON.parse(row.recipe_json) } : {}),
     };
   }
 }

@@ -6,6 +6,7 @@ export type {
   Model,
   ModelFormat,
   ModelLineage,
+  ModelRecipe,
   ModelPackage,
   ModelPackageGroup,
   RegisterModelInput,

@@ -57,11 +57,14 @@ function answer(predictor: ServingPredictor, contentType: string | undefined, ac
       throw new OrchardError('ORCH_ENDPOINT_UNSUPPORTED_ACCEPT', { message: `Accept ${JSON.stringify(accept)} is not supported; use text/csv, application/json or application/jsonlines` });
     }
     let rows;
+    const pipeline = predictor.pipeline;
     try {
-      rows = decode(type, body, predictor.numFeatures);
+      // An inference pipeline reads raw rows through its recipe; a plain model, numbers.
+      rows = pipeline ? pipeline.decode(type, body) : decode(type, body, predictor.numFeatures);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      throw new OrchardError('ORCH_ENDPOINT_BAD_INPUT', { message: err.message, details: err.row > 0 ? { row: err.row, numFeatures: predictor.numFeatures } : { numFeatures: predictor.numFeatures } });
+      const shape = pipeline ? { columns: pipeline.columns.names } : { numFeatures: predictor.numFeatures };
+      throw new OrchardError('ORCH_ENDPOINT_BAD_INPUT', { message: err.message, details: err.row > 0 ? { row: err.row, ...shape } : shape });
     }
     const n = rows.rows;
     if (predictor.predictSync) {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 /**
  * The endpoints running in this server process: their instances (model-server child
  * processes), the routing table (variant weights, ready instances), data capture and
@@ -10,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { OrchardError, isOrchardError } from '../../core/index.js';
-import { materializeModel, type ModelService } from '../../registry/index.js';
+import { materializeModel, UNPACKED_RECIPE_FILE, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore } from '../../storage/index.js';
 import { DataCapture } from './capture.js';
 import { VariantCounters } from './counters.js';
@@ -347,7 +348,7 @@ export class EndpointRuntime {
       const model = await this.deps.models.describe(v.model);
       const dir = await materializeModel(this.deps.artifacts, model, this.options.modelCacheDir);
       const serverSpec: ModelServerSpec = {
-        model: { dir, format: model.format, algorithm: model.algorithm },
+        model: { dir, format: model.format, algorithm: model.algorithm, ...(model.recipe ? { recipeFile: path.join(dir, UNPACKED_RECIPE_FILE) } : {}) },
         host: '127.0.0.1',
         port: 0,
         maxPayloadBytes: MAX_PAYLOAD_BYTES,

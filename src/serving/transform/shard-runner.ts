@@ -12,7 +12,8 @@ import fs from 'node:fs/promises';
 import { once } from 'node:events';
 import { openDuckDB, sqlIdent, sqlString } from '../../data/index.js';
 import { isOrchardError } from '../../core/index.js';
-import { openPredictor } from '../predictor.js';
+import { openPredictor, type PipelineStage, type ServingPredictor } from '../predictor.js';
+import type { RawRow } from '../endpoints/codecs.js';
 import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
 
 const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN)$/;
@@ -32,12 +33,20 @@ async function main(): Promise<void> {
   const db = await openDuckDB({ tempDirectory: spec.tempDir });
   try {
     const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
-    await checkNumeric(db.connection, source, spec);
-    if (spec.features.length !== predictor.numFeatures) {
-      throw dataError(`The model expects ${predictor.numFeatures} features; the input gives ${spec.features.length} (${spec.features.join(', ')})`);
+    const pipeline = predictor.pipeline;
+    if (pipeline) {
+      // An inference pipeline reads the raw columns, in the recipe's input order.
+      if (spec.features.length !== pipeline.columns.names.length) {
+        throw dataError(`The model's recipe reads ${pipeline.columns.names.length} columns (${pipeline.columns.names.join(', ')}); the input gives ${spec.features.length} (${spec.features.join(', ')})`);
+      }
+    } else {
+      await checkNumeric(db.connection, source, spec);
+      if (spec.features.length !== predictor.numFeatures) {
+        throw dataError(`The model expects ${predictor.numFeatures} features; the input gives ${spec.features.length} (${spec.features.join(', ')})`);
+      }
     }
     const preds = `${spec.output}.preds.csv`;
-    const outputsPerRow = await predictAll(db.connection, source, spec, predictor, preds);
+    const outputsPerRow = pipeline ? await predictAllRaw(db.connection, source, spec, predictor, pipeline, preds) : await predictAll(db.connection, source, spec, predictor, preds);
     const names = predictionColumns(outputsPerRow, spec.inputColumns);
     const columns = `{${names.map((n) => `${sqlString(n)}: 'DOUBLE'`).join(', ')}}`;
     const predictions = `read_csv(${sqlString(preds)}, header = false, columns = ${columns}, nullstr = 'nan')`;
@@ -106,6 +115,78 @@ async function predictAll(connection: import('@duckdb/node-api').DuckDBConnectio
   return outputsPerRow;
 }
 
+/**
+ * An inference pipeline's shard: raw values (numbers for the recipe's numeric columns,
+ * text for the others) through the recipe, then the model, in mini-batches.
+ */
+async function predictAllRaw(
+  connection: import('@duckdb/node-api').DuckDBConnection,
+  source: string,
+  spec: ShardSpec,
+  predictor: ServingPredictor,
+  pipeline: PipelineStage,
+  file: string,
+): Promise<number> {
+  const types = await connection.run(`DESCRIBE ${source}`);
+  const typeOf = new Map((await types.getRowObjects()).map((r) => [String(r.column_name), String(r.column_type)]));
+  const numeric = pipeline.columns.numeric;
+  const select = spec.features.map((c, i) => (numeric[i] && NUMERIC.test(typeOf.get(c) ?? '') ? `CAST(${sqlIdent(c)} AS DOUBLE)` : `CAST(${sqlIdent(c)} AS VARCHAR)`));
+  const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${source}`);
+  const out = createWriteStream(file);
+  const f = spec.features.length;
+  let batch: RawRow[] = [];
+  let done = 0;
+  let outputsPerRow = 1;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const n = batch.length;
+    let features: Float32Array;
+    try {
+      features = pipeline.features(batch);
+    } catch (err) {
+      if (isOrchardError(err)) throw dataError(`Rows ${spec.rowStart + done + 1}-${spec.rowStart + done + n}: ${err.code}: ${err.message}`);
+      throw err;
+    }
+    const { values, outputsPerRow: k } = await predictor.predict(features, n);
+    outputsPerRow = k;
+    const lines: string[] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      let line = '';
+      for (let j = 0; j < k; j++) line += (j ? ',' : '') + formatValue(values[r * k + j]);
+      lines[r] = line;
+    }
+    if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
+    done += n;
+    batch = [];
+    process.stdout.write(`#rows ${done}\n`);
+  };
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const vectors = Array.from({ length: f }, (_, c) => chunk.getColumnVector(c));
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const row: RawRow = new Array(f);
+      for (let c = 0; c < f; c++) {
+        const v = vectors[c].getItem(r);
+        if (v === null || v === undefined) row[c] = null;
+        else if (typeof v === 'number') row[c] = Number.isNaN(v) ? null : v;
+        else if (numeric[c]) {
+          const text = String(v).trim();
+          const x = text === '' ? NaN : Number(text);
+          if (Number.isNaN(x) && text !== '' && text.toLowerCase() !== 'nan') {
+            throw dataError(`Row ${spec.rowStart + done + batch.length + 1}: column ${spec.features[c]} is not a number (${JSON.stringify(text).slice(0, 60)})`);
+          }
+          row[c] = Number.isNaN(x) ? null : x;
+        } else row[c] = String(v) === '' ? null : String(v);
+      }
+      batch.push(row);
+      if (batch.length === spec.batchRows) await flush();
+    }
+  }
+  await flush();
+  out.end();
+  await once(out, 'finish');
+  return outputsPerRow;
+}
+
 function formatValue(v: number): string {
   return Number.isFinite(v) ? String(v) : 'nan';
 }
@@ -131,7 +212,7 @@ main().then(
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(message + '\n');
-    const isData = err instanceof DataError || (isOrchardError(err) && (err.code === 'ORCH_MODEL_INVALID' || err.code === 'ORCH_TRANSFORM_DATA_INVALID'));
+    const isData = err instanceof DataError || (isOrchardError(err) && (err.code === 'ORCH_MODEL_INVALID' || err.code === 'ORCH_TRANSFORM_DATA_INVALID' || err.code.startsWith('ORCH_RECIPE_')));
     process.exit(isData ? DATA_ERROR_EXIT : 1);
   },
 );

@@ -47,7 +47,11 @@ export class TransformService {
     const version = await this.deps.datasets.describe(input.input);
     if (version.rowCount === 0) throw invalid(`Dataset ${version.name}@${version.version} has no rows`);
     const columns = version.columns.map((c) => c.name);
-    const features = parseInputFilter(input.inputFilter, columns);
+    // An inference pipeline reads the recipe's raw columns: by name when the dataset has
+    // them all and no filter is given, else the filter's columns in the recipe's order.
+    const recipeColumns = model.recipe?.inputColumns.map((c) => c.name);
+    const byName = recipeColumns && !input.inputFilter && recipeColumns.every((c) => columns.includes(c));
+    const features = byName ? recipeColumns : parseInputFilter(input.inputFilter, columns);
     const batchStrategy = input.batchStrategy ?? 'MultiRecord';
     const maxPayloadMb = input.maxPayloadMb ?? 6;
     if (!(maxPayloadMb >= 1 && maxPayloadMb <= 100)) throw invalid('maxPayloadMb must be between 1 and 100 (SageMaker: at most 100)');

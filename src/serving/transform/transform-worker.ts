@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { newId } from '../../core/index.js';
 import { openDuckDB, sqlString, type DatasetService } from '../../data/index.js';
 import { runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../../jobs/index.js';
-import { materializeModel, type ModelService } from '../../registry/index.js';
+import { materializeModel, UNPACKED_RECIPE_FILE, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import { ASSEMBLE_ATTEMPTS, ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
 import { shardFailureReason } from './shard-failure.js';
@@ -92,7 +92,7 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
     const modelDir = await materializeModel(deps.artifacts, model, deps.modelCacheDir);
     const input = await deps.datasets.localParquet(`${spec.input.dataset}@${spec.input.version}`);
     const shardSpec: ShardSpec = {
-      model: { dir: modelDir, format: model.format, algorithm: model.algorithm },
+      model: { dir: modelDir, format: model.format, algorithm: model.algorithm, ...(model.recipe ? { recipeFile: path.join(modelDir, UNPACKED_RECIPE_FILE) } : {}) },
       input: input.path,
       rowStart: Number(shardRow.row_start),
       rowCount: Number(shardRow.row_count),

@@ -19,7 +19,7 @@ export interface TransformSpec {
 
 /** What a shard's child process is given (as a JSON file). */
 export interface ShardSpec {
-  model: { dir: string; format: 'algorithm' | 'onnx'; algorithm: string | null };
+  model: { dir: string; format: 'algorithm' | 'onnx'; algorithm: string | null; recipeFile?: string };
   input: string;
   rowStart: number;
   rowCount: number;
