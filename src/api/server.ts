@@ -9,6 +9,7 @@ import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
 import type { EndpointService } from '../serving/endpoints/index.js';
 import type { TransformService } from '../serving/transform/index.js';
+import type { RecipeService } from '../recipes/index.js';
 import type { ProcessingService } from '../processing/index.js';
 import type { TrainingService } from '../training/index.js';
 import type { ExperimentService } from '../experiments/index.js';
@@ -33,6 +34,7 @@ import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
 import { sessionRoutes } from './routes/session.js';
 import { transformRoutes } from './routes/transforms.js';
+import { recipeRoutes } from './routes/recipes.js';
 import { processingRoutes } from './routes/processing.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { trainingRoutes } from './routes/training.js';
@@ -49,6 +51,8 @@ export interface ApiDeps {
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
+  /** Absent: no recipe routes (tests that build a partial API). */
+  recipes?: RecipeService;
   /** Absent: no processing routes (tests that build a partial API). */
   processing?: ProcessingService;
   endpoints: EndpointService;
@@ -147,6 +151,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
+      if (deps.recipes) recipeRoutes(api, deps.recipes);
       if (deps.processing) processingRoutes(api, deps.processing);
       endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
       experimentRoutes(api, deps.experiments);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../core/index.js';
 import { crawlerJobHandler } from '../crawlers/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
+import { dataQualityJobHandler } from '../data-quality/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import { ExperimentStore } from '../experiments/index.js';
@@ -11,6 +12,7 @@ import { endpointsUsingModel } from '../serving/endpoints/index.js';
 import { transformJobHandler } from '../serving/transform/index.js';
 import { processingJobHandler } from '../processing/index.js';
 import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
+import { recipeJobHandler, RecipeService } from '../recipes/index.js';
 import type { PlatformLog } from './platform-log.js';
 
 /** The stores and services both `orchard up` and `orchard worker` need. */
@@ -21,6 +23,7 @@ export interface Core {
   queue: JobQueue;
   training: TrainingService;
   models: ModelService;
+  recipes: RecipeService;
   /** Run in reverse order by `close()`. */
   closers: Array<() => Promise<void>>;
   close(): Promise<void>;
@@ -45,8 +48,10 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
     closers.push(() => queue.close());
     // Training creates an experiment on first use through this port: it never imports experiments.
     const training = createTrainingService({ metadata, queue, datasets, artifacts, experiments: new ExperimentStore(metadata) });
-    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model) });
-    return { metadata, artifacts, datasets, queue, training, models, closers, close };
+    const recipes = new RecipeService({ metadata, artifacts, queue, datasets });
+    // Inference-pipeline models copy a recipe fit through this port: the registry never imports recipes.
+    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model), recipes });
+    return { metadata, artifacts, datasets, queue, training, models, recipes, closers, close };
   } catch (err) {
     await close();
     throw err;
@@ -64,7 +69,9 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     await trainingJobHandler({ ...core, attemptsDir: config.attemptsDir, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
     await transformJobHandler({ ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models') }),
     await processingJobHandler({ ...core, attemptsDir: config.attemptsDir, workDir: path.join(config.workDir, 'processing') }),
+    await recipeJobHandler({ ...core, workDir: path.join(config.workDir, 'recipes') }),
     await crawlerJobHandler({ ...core, config, workDir: path.join(config.workDir, 'crawlers') }),
+    await dataQualityJobHandler({ ...core, workDir: path.join(config.workDir, 'data-quality') }),
   ];
   const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
   core.closers.push(() => loop.stop());

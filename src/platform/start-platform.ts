@@ -5,6 +5,7 @@ import { AuthService, SessionService } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
 import { CrawlerService } from '../crawlers/index.js';
 import { DashboardService } from '../dashboards/index.js';
+import { DataQualityService } from '../data-quality/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -12,6 +13,7 @@ import { PackageService, type ModelService } from '../registry/index.js';
 import { EndpointService } from '../serving/endpoints/index.js';
 import { TransformService } from '../serving/transform/index.js';
 import { ProcessingService } from '../processing/index.js';
+import type { RecipeService } from '../recipes/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
@@ -34,10 +36,12 @@ export interface Platform {
   readonly packages: PackageService;
   readonly transforms: TransformService;
   readonly processing: ProcessingService;
+  readonly recipes: RecipeService;
   readonly endpoints: EndpointService;
   readonly experiments: ExperimentService;
   readonly tuning: TuningService;
   readonly dashboards: DashboardService;
+  readonly dataQuality: DataQualityService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
@@ -51,7 +55,7 @@ export interface Platform {
 export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
   const core = await openCore(config);
   try {
-    const { metadata, artifacts, datasets, queue, training, models } = core;
+    const { metadata, artifacts, datasets, queue, training, models, recipes } = core;
     const auth = new AuthService(metadata);
     const bootstrap = await bootstrapAdmin(auth, config);
     const packages = new PackageService(metadata, artifacts.url);
@@ -61,6 +65,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const experiments = new ExperimentService({ store: new ExperimentStore(metadata), runs: training });
     const tuning = new TuningService({ metadata, training, datasets, workerCpus: config.workerCpus });
     const dashboards = new DashboardService({ metadata, datasets });
+    const dataQuality = new DataQualityService({ metadata, queue, datasets });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
@@ -86,13 +91,15 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const statusSources = [
       statusSource('training-job', training.statusChanges),
       statusSource('transform-job', transforms.statusChanges),
+      statusSource('recipe-job', recipes.statusChanges),
       statusSource('processing-job', processing.statusChanges),
       statusSource('tuning-job', tuning.statusChanges),
       statusSource('endpoint', endpoints.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
+      statusSource('data-quality-report', dataQuality.statusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, experiments, tuning, endpoints, dashboards, crawlers, statusSources }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -100,13 +107,13 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, crawlers], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, experiments, tuning, endpoints, dashboards, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;
