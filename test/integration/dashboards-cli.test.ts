@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { Orchard } from '../../src/sdk/index.js';
+import { cli, startServer, type RunningServer } from '../support/server.js';
+
+/** Orders by day and region: 2024-03-01 … 2024-03-(days), regions eu/us, amount = day (×10 for us). */
+function writeOrders(file: string, days: number): string {
+  const lines = ['dt,region,amount,customer'];
+  for (let d = 1; d <= days; d++) {
+    const dt = `2024-03-${String(d).padStart(2, '0')}`;
+    lines.push(`${dt},eu,${d},${d === 2 ? '=cmd|calc' : `c${d}`}`);
+    lines.push(`${dt},us,${d * 10},"Doe, J"`);
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+const definition = {
+  title: 'Orders',
+  description: 'Daily orders by region',
+  filters: [
+    { type: 'date-range', column: 'dt', label: 'Day' },
+    { type: 'values', column: 'region', label: 'Region' },
+  ],
+  charts: [
+    { id: 'by-region', title: 'Amount by region', type: 'bar', sql: 'SELECT region, sum(amount) AS total FROM orders GROUP BY 1 ORDER BY 1', encoding: { x: 'region', y: 'total' }, layout: { x: 0, y: 0, w: 6, h: 4 } },
+    { id: 'daily', title: 'Daily amount', type: 'line', sql: 'SELECT dt, region, sum(amount) AS total FROM orders GROUP BY 1, 2 ORDER BY 1, 2', encoding: { x: 'dt', y: 'total', series: 'region' }, layout: { x: 6, y: 0, w: 6, h: 4 } },
+    { id: 'total', title: 'Total', type: 'kpi', sql: 'SELECT sum(amount) AS total FROM orders', encoding: { value: 'total' } },
+    { id: 'rows', title: 'Orders', type: 'table', sql: 'SELECT dt, region, amount, customer FROM orders ORDER BY dt, region' },
+  ],
+};
+
+describe.each(backends)('dashboards through the CLI on $name', (backend) => {
+  let server: RunningServer;
+  let teardown: () => Promise<void>;
+  let dir: string;
+  let admin: { url: string; token: string };
+  let viewer: { url: string; token: string };
+
+  const writeJson = (name: string, value: unknown) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, JSON.stringify(value));
+    return file;
+  };
+
+  beforeAll(async () => {
+    const b = await backend.setup();
+    teardown = b.teardown;
+    server = await startServer(b.env);
+    admin = { url: server.url, token: server.adminToken };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-dash-'));
+    const created = await cli(['datasets', 'create', 'orders', '--file', writeOrders(path.join(dir, 'orders.csv'), 6), '--header', '--json'], admin);
+    expect(created.code, created.stderr + created.stdout).toBe(0);
+    const sdk = new Orchard(admin);
+    await sdk.users.create({ name: 'vic', role: 'viewer' });
+    viewer = { url: server.url, token: (await sdk.tokens.create({ user: 'vic' })).token };
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await teardown?.();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates, lists and describes a dashboard', async () => {
+    const created = await cli(['dashboards', 'create', 'orders-board', '--file', writeJson('dash.json', definition), '--json'], admin);
+    expect(created.code, created.stderr + created.stdout).toBe(0);
+    expect(created.json).toMatchObject({ name: 'orders-board', title: 'Orders', createdBy: 'admin' });
+    expect(created.json.charts.map((c: { layout: unknown }) => c.layout)).toEqual([
+      { x: 0, y: 0, w: 6, h: 4 },
+      { x: 6, y: 0, w: 6, h: 4 },
+      { x: 0, y: 4, w: 6, h: 4 },
+      { x: 6, y: 4, w: 6, h: 4 },
+    ]);
+    const again = await cli(['dashboards', 'create', 'orders-board', '--file', writeJson('dash.json', definition), '--json'], admin);
+    expect(again.json.code).toBe('ORCH_DASHBOARD_EXISTS');
+
+    const list = await cli(['dashboards', 'list', '--json'], admin);
+    expect(list.json.items.map((d: { name: string }) => d.name)).toEqual(['orders-board']);
+    const described = await cli(['dashboards', 'describe', 'orders-board', '--json'], admin);
+    expect(described.json.filters).toEqual(definition.filters);
+    expect(described.json.charts[1].encoding).toEqual({ x: 'dt', y: ['total'], series: 'region' });
+    const human = await cli(['dashboards', 'describe', 'orders-board'], admin);
+    expect(human.stdout).toMatch(/daily\s+│\s+line/);
+  });
+
+  it("answers a chart's rows with filters, and ignores a filter on a column the chart does not return", async () => {
+    const all = await cli(['dashboards', 'data', 'orders-board', '--chart', 'by-region', '--json'], admin);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.json.rows).toEqual([{ region: 'eu', total: 21 }, { region: 'us', total: 210 }]);
+    expect(all.json.ignored).toEqual(['dt']);
+    expect(all.json.sources).toEqual([{ name: 'orders', version: 1 }]);
+
+    const filtered = await cli(['dashboards', 'data', 'orders-board', '--chart', 'daily', '--filter', 'dt=2024-03-02..2024-03-03', '--filter', 'region=us', '--json'], admin);
+    expect(filtered.json.rows.map((r: { dt: string; total: number }) => [r.dt, r.total])).toEqual([['2024-03-02', 20], ['2024-03-03', 30]]);
+    expect(filtered.json.applied).toEqual([
+      { column: 'dt', type: 'date-range', from: '2024-03-02', to: '2024-03-03' },
+      { column: 'region', type: 'values', values: ['us'] },
+    ]);
+    const openEnded = await cli(['dashboards', 'data', 'orders-board', '--chart', 'daily', '--filter', 'dt=2024-03-06..', '--json'], admin);
+    expect(openEnded.json.rows).toHaveLength(2);
+
+    const bad = await cli(['dashboards', 'data', 'orders-board', '--chart', 'daily', '--filter', 'dt=2024-03-09..2024-03-01', '--json'], admin);
+    expect(bad.json.code).toBe('ORCH_DASHBOARD_FILTER_INVALID');
+    const noChart = await cli(['dashboards', 'data', 'orders-board', '--chart', 'nope', '--json'], admin);
+    expect(noChart.json.code).toBe('ORCH_DASHBOARD_CHART_NOT_FOUND');
+  });
+
+  it('exports a chart as formula-safe RFC 4180 CSV', async () => {
+    const res = await cli(['dashboards', 'data', 'orders-board', '--chart', 'rows', '--filter', 'dt=..2024-03-02', '--csv'], admin);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe(
+      'dt,region,amount,customer\r\n2024-03-01,eu,1,c1\r\n2024-03-01,us,10,"Doe, J"\r\n2024-03-02,eu,2,\'=cmd|calc\r\n2024-03-02,us,20,"Doe, J"\r\n',
+    );
+    const file = path.join(dir, 'out.csv');
+    expect((await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--csv', '--output', file], admin)).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe('total\r\n231\r\n');
+  });
+
+  it("runs a chart again once a source dataset has a new version", async () => {
+    const before = await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--json'], admin);
+    expect(before.json.rows).toEqual([{ total: 231 }]);
+    const repeat = await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--json'], admin);
+    expect(repeat.json.cached).toBe(true);
+    await cli(['datasets', 'create', 'orders', '--file', writeOrders(path.join(dir, 'orders.csv'), 7), '--header', '--json'], admin);
+    const after = await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--json'], admin);
+    expect(after.json).toMatchObject({ rows: [{ total: 308 }], cached: false, sources: [{ name: 'orders', version: 2 }] });
+  });
+
+  it('lets a viewer read but not write', async () => {
+    expect((await cli(['dashboards', 'list', '--json'], viewer)).code).toBe(0);
+    expect((await cli(['dashboards', 'describe', 'orders-board', '--json'], viewer)).json.name).toBe('orders-board');
+    const data = await cli(['dashboards', 'data', 'orders-board', '--chart', 'by-region', '--filter', 'region=eu', '--json'], viewer);
+    expect(data.json.rows).toEqual([{ region: 'eu', total: 28 }]);
+    expect((await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--csv'], viewer)).stdout).toBe('total\r\n308\r\n');
+    for (const args of [
+      ['dashboards', 'create', 'mine', '--file', writeJson('mine.json', definition)],
+      ['dashboards', 'update', 'orders-board', '--file', writeJson('upd.json', { ...definition, title: 'Changed' })],
+      ['dashboards', 'delete', 'orders-board'],
+    ]) {
+      const res = await cli([...args, '--json'], viewer);
+      expect(res.code, args.join(' ')).not.toBe(0);
+      expect(res.json.code, args.join(' ')).toBe('ORCH_AUTH_FORBIDDEN');
+    }
+    expect((await cli(['dashboards', 'describe', 'orders-board', '--json'], admin)).json.title).toBe('Orders');
+  });
+
+  it('refuses bad definitions, listing every problem, and gives a bad SELECT the sandbox code', async () => {
+    const bad = await cli(
+      [
+        'dashboards',
+        'create',
+        'broken',
+        '--file',
+        writeJson('bad.json', {
+          filters: [{ type: 'values' }],
+          charts: [
+            { id: 'a', title: 'A', type: 'donut', sql: 'SELECT 1' },
+            { id: 'b', title: 'B', type: 'line', sql: 'SELECT dt FROM orders', encoding: { x: 'dt', y: 'missing' } },
+          ],
+        }),
+      ],
+      admin,
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/error ORCH_DASHBOARD_INVALID: 3 problems/);
+    expect(bad.stderr).toContain('filters[0].column');
+    expect(bad.stderr).toContain('charts[0].type');
+    expect(bad.stderr).toContain("charts[1].encoding.y: charts[1].encoding.y: the SELECT returns no column 'missing'");
+
+    const write = await cli(['dashboards', 'create', 'broken', '--file', writeJson('w.json', { charts: [{ id: 'a', title: 'A', type: 'table', sql: 'DROP TABLE orders' }] }), '--json'], admin);
+    expect(write.json.code).toBe('ORCH_QUERY_NOT_READ_ONLY');
+    const file = await cli(['dashboards', 'create', 'broken', '--file', writeJson('f.json', { charts: [{ id: 'a', title: 'A', type: 'table', sql: "SELECT * FROM read_text('/etc/passwd')" }] }), '--json'], admin);
+    expect(file.json.code).toBe('ORCH_QUERY_FORBIDDEN');
+    const notJson = path.join(dir, 'not.json');
+    fs.writeFileSync(notJson, '{ nope');
+    expect((await cli(['dashboards', 'create', 'broken', '--file', notJson, '--json'], admin)).json.message).toMatch(/not valid JSON/);
+    expect((await cli(['dashboards', 'describe', 'broken', '--json'], admin)).json.code).toBe('ORCH_DASHBOARD_NOT_FOUND');
+  });
+
+  it('updates from edited describe output and deletes', async () => {
+    const described = (await cli(['dashboards', 'describe', 'orders-board', '--json'], admin)).json;
+    const updated = await cli(['dashboards', 'update', 'orders-board', '--file', writeJson('edit.json', { ...described, title: 'Orders (v2)', charts: described.charts.slice(0, 1) }), '--json'], admin);
+    expect(updated.code, updated.stdout).toBe(0);
+    expect(updated.json).toMatchObject({ title: 'Orders (v2)', updatedBy: 'admin' });
+    expect(updated.json.charts).toHaveLength(1);
+    expect((await cli(['dashboards', 'delete', 'orders-board', '--json'], admin)).code).toBe(0);
+    expect((await cli(['dashboards', 'list', '--json'], admin)).json.items).toEqual([]);
+  });
+});
