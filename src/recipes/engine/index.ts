@@ -21,10 +21,10 @@ export interface CastStep { cast: { columns: string[]; to: 'double' | 'bigint' |
 export interface ImputeStep {
   impute: { columns: string[]; strategy?: 'mean' | 'median' | 'most_frequent' | 'constant'; value?: string | number };
 }
-export interface DedupeStep { dedupe: { columns?: string[] } }
+export interface DedupeStep { dedupe: { columns?: string[] } | null }
 export interface FilterStep { filter: { expr: string } }
 export interface OneHotStep {
-  one_hot: { columns: string[]; unknown?: UnknownPolicy; maxCategories?: number; minFrequency?: number };
+  one_hot: { columns: string[]; unknown?: UnknownPolicy };
 }
 export interface OrdinalStep {
   ordinal: { columns: string[]; unknown?: UnknownPolicy; order?: Record<string, Array<string | number>> };
