@@ -41,6 +41,8 @@ interface Staged {
   parquetPath: string;
   parquetSize: number;
   parquetSha256: string;
+  /** The source is the Parquet copy itself: stored once, under the data key. */
+  single?: boolean;
 }
 
 /**
@@ -75,9 +77,10 @@ function validateCreate(input: CreateDatasetInput): CreatePlan {
       message: `Unsupported dataset format '${String(input.format).slice(0, 40)}'; use one of ${DATASET_FORMATS.join(', ')}`,
     });
   }
-  if ((input.body === undefined) === (input.sourceKey === undefined)) {
+  if ([input.body, input.sourceKey, input.parquetFile].filter((v) => v !== undefined).length !== 1) {
     throw badRequest('Give exactly one of body or sourceKey');
   }
+  if (input.parquetFile !== undefined && input.format !== 'parquet') throw badRequest('A platform-written file must be Parquet');
   if (input.header !== undefined && typeof input.header !== 'boolean') throw badRequest('header must be true or false');
   const size = input.expectedSize;
   if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
@@ -105,6 +108,7 @@ function validateTags(tags: unknown): void {
 }
 
 async function stage(ctx: CreateContext, plan: CreatePlan, scratch: string): Promise<Staged> {
+  if (plan.input.parquetFile !== undefined) return stagePlatformParquet(plan.input.parquetFile, scratch);
   const sourcePath = path.join(scratch, `source.${plan.format}`);
   const parquetPath = path.join(scratch, 'data.parquet');
   const { body, expectedSize } = await openSource(ctx.artifacts, plan.input);
@@ -122,6 +126,15 @@ async function stage(ctx: CreateContext, plan: CreatePlan, scratch: string): Pro
   });
   const { size, sha256 } = await digestFile(parquetPath);
   return { receipt, converted, sourcePath, parquetPath, parquetSize: size, parquetSha256: sha256 };
+}
+
+/** A Parquet file the platform wrote: profiled where it is, one file for source and data. */
+async function stagePlatformParquet(parquetPath: string, scratch: string): Promise<Staged> {
+  const { profileParquet } = await import('./ingest.js');
+  const converted = await profileParquet({ parquetPath, scratchDir: scratch });
+  const { size, sha256 } = await digestFile(parquetPath);
+  const receipt: UploadReceipt = { receivedBytes: size, storedBytes: size, sha256 };
+  return { receipt, converted, sourcePath: parquetPath, parquetPath, parquetSize: size, parquetSha256: sha256, single: true };
 }
 
 /** The upload body, or a stored object read back with checksum verification. */
@@ -157,10 +170,12 @@ async function digestFile(file: string): Promise<{ size: number; sha256: string 
 async function register(ctx: CreateContext, plan: CreatePlan, staged: Staged): Promise<DatasetRow> {
   const row = await reserveVersion(ctx, plan, staged);
   try {
-    await ctx.artifacts.put(row.source_key, createReadStream(staged.sourcePath), {
-      expectedSize: staged.receipt.storedBytes,
-      expectedSha256: staged.receipt.sha256,
-    });
+    if (!staged.single) {
+      await ctx.artifacts.put(row.source_key, createReadStream(staged.sourcePath), {
+        expectedSize: staged.receipt.storedBytes,
+        expectedSha256: staged.receipt.sha256,
+      });
+    }
     await ctx.artifacts.put(row.data_key, createReadStream(staged.parquetPath), {
       expectedSize: staged.parquetSize,
       expectedSha256: staged.parquetSha256,
@@ -170,7 +185,7 @@ async function register(ctx: CreateContext, plan: CreatePlan, staged: Staged): P
     }
     return row;
   } catch (err) {
-    await Promise.allSettled([ctx.artifacts.delete(row.source_key), ctx.artifacts.delete(row.data_key)]);
+    await Promise.allSettled([...new Set([row.source_key, row.data_key])].map((key) => ctx.artifacts.delete(key)));
     await ctx.catalog.remove([row.id]).catch(() => undefined);
     throw err;
   }
@@ -207,7 +222,7 @@ function pendingRow(plan: CreatePlan, staged: Staged, version: number): DatasetR
     size_bytes: staged.receipt.storedBytes,
     sha256: staged.receipt.sha256,
     columns_json: JSON.stringify(staged.converted.columns),
-    source_key: `${prefix}/source.${plan.format}`,
+    source_key: staged.single ? `${prefix}/data.parquet` : `${prefix}/source.${plan.format}`,
     data_key: `${prefix}/data.parquet`,
     description: plan.input.description ?? null,
     tags_json: JSON.stringify(plan.input.tags ?? {}),

@@ -141,6 +141,21 @@ describe.each(backends())('dataset service on %s', (_backend, options) => {
     expect(await codeOf(h.service.describe('bad'))).toBe('ORCH_DATASET_NOT_FOUND');
   });
 
+  it('stores a query result once, as written, in the order its ORDER BY asks for', async () => {
+    // Enough rows for both DuckDB threads to produce batches: order comes from ORDER BY only.
+    await create('big', csv(50_000));
+    const sorted = await h.service.createFromQuery({ name: 'sorted', sql: 'select x from big order by x desc' });
+    expect(sorted.rowCount).toBe(50_000);
+    // The Parquet file the COPY wrote is the version's only object: source and data are one.
+    expect(sorted.sourceUri).toBe(sorted.dataUri);
+    expect((await h.artifacts.list('datasets/sorted')).map((o) => o.key)).toEqual(['datasets/sorted/1/data.parquet']);
+    const first = await h.service.preview('sorted', { limit: 3 });
+    expect(first.rows.map((r) => r.x)).toEqual([49_999, 49_998, 49_997]);
+    // A purge removes it; nothing is left behind.
+    await h.service.delete('sorted', { purge: true });
+    expect(await h.artifacts.list('datasets/sorted')).toEqual([]);
+  });
+
   it('previews the first rows', async () => {
     await create('cls', csv(30));
     const preview = await h.service.preview('cls');

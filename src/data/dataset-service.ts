@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -138,7 +137,7 @@ class Datasets implements DatasetService {
       return await this.create({
         name: input.name,
         format: 'parquet',
-        body: createReadStream(output),
+        parquetFile: output,
         description: input.description ?? `SELECT result: ${text.slice(0, 200)}`,
         tags: { ...input.tags, 'orchard:source': 'query' },
         createdBy: input.createdBy,

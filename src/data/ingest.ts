@@ -64,6 +64,23 @@ export async function convertToParquet(input: ConvertInput): Promise<ConvertResu
   }
 }
 
+/**
+ * Profiles a Parquet file the platform wrote itself (a query's result, a job's output):
+ * no conversion, only the schema and the column statistics, read in place.
+ */
+export async function profileParquet(input: { parquetPath: string; scratchDir: string }): Promise<ConvertResult> {
+  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT.parquet });
+  try {
+    await session.exec(...allowStatements({ paths: [input.parquetPath], directories: [input.scratchDir + path.sep] }), 'SET enable_external_access=false');
+    return await profile(session.connection, { format: 'parquet', header: false, sourcePath: input.parquetPath, parquetPath: input.parquetPath, scratchDir: input.scratchDir });
+  } catch (err) {
+    if (isOrchardError(err)) throw err;
+    throw mapReadError(err, 'parquet', [input.parquetPath, input.scratchDir], MAX_LINE_BYTES);
+  } finally {
+    session.close();
+  }
+}
+
 /** Reads the schema back from the Parquet copy and profiles it. */
 async function profile(connection: DuckDBConnection, input: ConvertInput): Promise<ConvertResult> {
   const parquet = `read_parquet(${sqlString(input.parquetPath)})`;

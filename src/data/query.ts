@@ -39,7 +39,7 @@ export interface ExecuteOptions {
  */
 export async function executeSelect(options: ExecuteOptions): Promise<{ result: QueryResult; more: boolean }> {
   const wrapped = `SELECT * FROM (\n${options.sql}\n) LIMIT ${options.limit + 1} OFFSET ${options.offset}`;
-  return inSandbox(options, [], (connection) => runPage(connection, wrapped, options.limit));
+  return inSandbox(options, [], [], (connection) => runPage(connection, wrapped, options.limit));
 }
 
 /** A checked SELECT written whole to a Parquet file (`datasets create --from-query`). */
@@ -57,12 +57,16 @@ export interface CopyOptions {
  * Athena's CTAS inside the query sandbox: the same locked session as {@link executeSelect},
  * with the output file as the one extra allowed path, and DuckDB's own `COPY … TO` writing
  * the result as it is produced (row groups stream to disk, joins and sorts spill under
- * the memory limit), so a result of any size is written in bounded memory. Returns the
+ * the memory limit), so a result of any size is written in bounded memory. The file is
+ * written as ingest writes a dataset's Parquet copy (zstd, 32k-row groups), so it is
+ * stored as it is. Rows follow the query's ORDER BY; without one their order is
+ * unspecified (as in Athena): keeping the scan's order would make DuckDB buffer
+ * batches from both threads, which costs 150 MB more on a 2 GB result. Returns the
  * number of rows written.
  */
 export async function copySelectToParquet(options: CopyOptions): Promise<number> {
-  const copy = `COPY (SELECT * FROM (\n${options.sql}\n)) TO ${sqlString(options.output)} (FORMAT parquet, ROW_GROUP_SIZE 32768)`;
-  return inSandbox(options, [options.output], async (connection) => {
+  const copy = `COPY (SELECT * FROM (\n${options.sql}\n)) TO ${sqlString(options.output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768)`;
+  return inSandbox(options, [options.output], ['SET preserve_insertion_order=false'], async (connection) => {
     // prepare() refuses several statements, as in runPage.
     const prepared = await connection.prepare(copy);
     const reader = await prepared.runAndReadAll();
@@ -73,12 +77,13 @@ export async function copySelectToParquet(options: CopyOptions): Promise<number>
 /**
  * A fresh in-memory DuckDB that can read only the bound Parquet files (each a view
  * under the name the query used) and `extraPaths`, with external access then switched
- * off and the configuration locked; `run` is interrupted after `timeoutMs`, and the
+ * off and `settings` applied before the configuration is locked; `run` is interrupted after `timeoutMs`, and the
  * session and its spill folder are gone afterwards.
  */
 async function inSandbox<T>(
   options: { tables: TableBinding[]; workDir: string; timeoutMs: number },
   extraPaths: string[],
+  settings: string[],
   run: (connection: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
   const spill = path.join(options.workDir, 'tmp', `query-${randomBytes(8).toString('hex')}`);
@@ -91,7 +96,7 @@ async function inSandbox<T>(
         `CREATE VIEW ${sqlIdent(table.name)} AS SELECT * FROM read_parquet(${sqlString(table.path)})`,
       );
     }
-    await session.exec(...LOCKDOWN_STATEMENTS);
+    await session.exec(...settings, ...LOCKDOWN_STATEMENTS);
     return await withTimeout(session.connection, options.timeoutMs, () => run(session.connection));
   } catch (err) {
     throw mapQueryError(err, [...paths, ...extraPaths, options.workDir]);

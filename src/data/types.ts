@@ -23,6 +23,13 @@ export interface CreateDatasetInput {
   expectedSize?: number;
   /** Create from an object already in the artifact store instead of `body`. */
   sourceKey?: string;
+  /**
+   * Server-side only (never from a request): a Parquet file on local disk that the
+   * platform wrote itself (a query's result, a job's output). It is profiled in place and
+   * stored once, as both the version's source and its data copy, without re-conversion.
+   * `format` must be `parquet`.
+   */
+  parquetFile?: string;
 }
 
 /** `datasets create NAME --from-query SQL`. */

@@ -93,7 +93,9 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService, op
       },
     },
     async (request, reply) => {
-      const created = await datasets.create({ ...request.body, createdBy: principalOf(request).user.name });
+      // Named fields only: a request can never reach the service's server-side inputs.
+      const { name, format, header, description, tags, sourceKey } = request.body;
+      const created = await datasets.create({ name, format, header, description, tags, sourceKey, createdBy: principalOf(request).user.name });
       return reply.status(201).send(created);
     },
   );
