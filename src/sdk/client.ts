@@ -10,8 +10,11 @@ import { EndpointsClient } from './endpoints-client.js';
 import { ModelsClient, RegistryClient } from './models-client.js';
 import { TrainingClient } from './training-client.js';
 import { TransformsClient } from './transforms-client.js';
+import { RecipesClient } from './recipes-client.js';
+import { ProcessingClient } from './processing-client.js';
 import { ExperimentsClient, RunsClient } from './experiments-client.js';
 import { TuningClient } from './tuning-client.js';
+import { DataQualityClient } from './data-quality-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -215,10 +218,15 @@ export class Orchard {
   readonly models: ModelsClient;
   readonly registry: RegistryClient;
   readonly transforms: TransformsClient;
+  /** Data-preparation recipes, their fits, and the jobs that fit and apply them. */
+  readonly recipes: RecipesClient;
+  readonly processing: ProcessingClient;
   readonly endpoints: EndpointsClient;
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
   readonly tuning: TuningClient;
+  /** Data-quality reports over dataset versions. */
+  readonly dataQuality: DataQualityClient;
   readonly events: EventsClient;
   readonly crawlers: CrawlersClient;
   readonly dashboards: DashboardsClient;
@@ -235,10 +243,13 @@ export class Orchard {
     this.models = new ModelsClient(this.http);
     this.registry = new RegistryClient(this.http);
     this.transforms = new TransformsClient(this.http);
+    this.recipes = new RecipesClient(this.http);
+    this.processing = new ProcessingClient(this.http);
     this.endpoints = new EndpointsClient(this.http);
     this.experiments = new ExperimentsClient(this.http);
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);
+    this.dataQuality = new DataQualityClient(this.http);
     this.events = new EventsClient(this.http);
     this.crawlers = new CrawlersClient(this.http);
     this.dashboards = new DashboardsClient(this.http);

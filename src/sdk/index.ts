@@ -10,6 +10,12 @@ export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetr
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';
+export { RecipesClient, RecipeJobsClient } from './recipes-client.js';
+export type { CreateRecipeJobRequest, CreateRecipeRequest } from './recipes-client.js';
+export type { Recipe, RecipeFit, RecipeJob, RecipeJobFilter, RecipeJobKind, RecipeJobOutput, RecipeFilter, RecipeColumn, RecipeSplit, ModelRecipe } from '../contracts/index.js';
+export { ProcessingClient } from './processing-client.js';
+export type { CreateProcessingJobRequest, WaitForProcessingJobOptions } from './processing-client.js';
+export type { ProcessingJob, ProcessingJobStatus, ProcessingJobFilter, ProcessingInput, ProcessingOutput, ProcessingInstance, ProcessingLogLine, ProcessingDistribution, ProcessingInputFormat } from '../contracts/index.js';
 export { CrawlersClient } from './crawlers-client.js';
 export type { CreateCrawlerRequest } from './crawlers-client.js';
 export type { Crawler, CrawlerRun, CrawlerColumn, SchemaChange, RejectedFile, CrawlerFormat } from '../contracts/index.js';
@@ -47,3 +53,6 @@ export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQu
 export type { TuningJob, TuningJobStatus, TuningJobFilter, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../contracts/index.js';
 export { DashboardsClient } from './dashboards-client.js';
 export type { AppliedFilter, Chart, ChartData, ChartEncoding, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, Dashboard, DashboardFilter, DashboardFilterQuery, DashboardRequest, FilterSelection } from '../contracts/index.js';
+export { DataQualityClient } from './data-quality-client.js';
+export type { CreateDataQualityReportRequest } from './data-quality-client.js';
+export type { DataQualityColumn, DataQualityContent, DataQualityFeatureImportance, DataQualityProblemType, DataQualityReport, DataQualityReportFilter, DataQualityStatus, DataQualityTarget, DataQualityWarning } from '../contracts/index.js';
