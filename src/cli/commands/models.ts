@@ -12,6 +12,7 @@ interface CreateOptions extends Json {
   algorithm?: string;
   onnx?: string;
   format?: 'algorithm' | 'onnx';
+  recipe?: string;
   description?: string;
   tag?: string[];
 }
@@ -28,6 +29,7 @@ export function modelsCommand(program: Command): void {
     .option('--algorithm <name>', 'the built-in that reads --artifact')
     .option('--onnx <file>', 'an ONNX model file on this machine')
     .addOption(new Option('--format <format>', 'with --from-job or --artifact: store the model as it is (algorithm) or exported to ONNX (onnx)').choices(['algorithm', 'onnx']))
+    .option('--recipe <ref>', 'an inference pipeline: a recipe fit (R@N, or R for its newest) applied to raw rows before the model')
     .option('--description <text>', 'free text')
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--json', 'machine output')
@@ -36,6 +38,7 @@ export function modelsCommand(program: Command): void {
         const sources = [opts.fromJob, opts.artifact, opts.onnx].filter(Boolean).length;
         if (sources !== 1) throw new Error('Give exactly one of --from-job, --artifact (with --algorithm) or --onnx');
         if (opts.onnx && opts.format) throw new Error('--format applies to --from-job and --artifact; an --onnx file is an ONNX model already');
+        if (opts.onnx && opts.recipe) throw new Error('--recipe applies to --from-job and --artifact');
         const orchard = client();
         const model = opts.onnx
           ? await orchard.models.createFromOnnx({ name, file: opts.onnx, description: opts.description })
@@ -45,10 +48,11 @@ export function modelsCommand(program: Command): void {
               artifactKey: opts.artifact,
               algorithm: opts.algorithm,
               format: opts.format,
+              recipe: opts.recipe,
               description: opts.description,
               tags: parseKeyValues(opts.tag, '--tag'),
             });
-        emit(opts, model, () => `Created model ${model.name} (${formatOf(model)}, ${formatBytes(model.sizeBytes)})`);
+        emit(opts, model, () => `Created model ${model.name} (${model.recipe ? `recipe ${model.recipe.ref} -> ` : ''}${formatOf(model)}, ${formatBytes(model.sizeBytes)})`);
       }),
     );
 
@@ -225,6 +229,7 @@ function describeModel(m: Model): string {
     ['datasets', m.lineage.datasets ? Object.entries(m.lineage.datasets).map(([c, d]) => `${c}=${d.dataset}@${d.version}`).join(' ') : undefined],
     ['hyperparameters', m.lineage.hyperParameters ? Object.entries(m.lineage.hyperParameters).map(([k, v]) => `${k}=${v}`).join(' ') : undefined],
     ['exported from', m.lineage.exportedFrom],
+    ['recipe', m.recipe ? `${m.recipe.ref}: raw rows of ${m.recipe.inputColumns.map((c) => c.name).join(', ')} -> ${m.recipe.numFeatures} features` : undefined],
     ['metrics', metricsText(m.metrics) || undefined],
     ['description', m.description],
     ['created', `${m.createdAt} by ${m.createdBy ?? '-'}`],
