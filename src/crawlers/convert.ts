@@ -72,19 +72,8 @@ export class Converter {
     }
   }
 
-  /**
-   * Unions parts (and a base table) by column name into one Parquet file with the table's
-   * columns and types (each file's narrower types cast to the table's).
-   */
-  async combine(files: string[], columns: CrawlerColumn[], output: string): Promise<number> {
-    const list = columns.map((c) => `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ');
-    const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name=true)`;
-    await this.copy(`SELECT ${list} FROM ${source}`, output);
-    return Number((await this.session.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(output)})`)).getRows()[0][0]);
-  }
-
   private async copy(select: string, output: string): Promise<void> {
-    await this.session.connection.run(`COPY (${select}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
+    await copyTo(this.session, select, output);
   }
 
   private async describe(source: string): Promise<CrawlerColumn[]> {
@@ -109,9 +98,9 @@ export class Converter {
         names = (await this.describe(reader)).map((c) => c.name);
       }
     } else if (input.format === 'jsonl') {
-      reader = `read_json(${sqlString(input.local)}, format='newline_delimited', maximum_object_size=${MAX_LINE_BYTES}${sampleAll ? ', sample_size=-1' : ''})`;
+      reader = `read_json(${sqlString(input.local)}, format='newline_delimited', hive_partitioning=false, maximum_object_size=${MAX_LINE_BYTES}${sampleAll ? ', sample_size=-1' : ''})`;
     } else {
-      reader = `read_parquet(${sqlString(input.local)})`;
+      reader = `read_parquet(${sqlString(input.local)}, hive_partitioning=false)`;
     }
     const fileColumns = names ? names.map((n, i) => `_c${i}`) : (await this.describe(reader)).map((c) => c.name);
     const lower = new Set(fileColumns.map((c) => c.toLowerCase()));
@@ -125,7 +114,7 @@ export class Converter {
 
   /** The first record's fields as text. */
   private async firstRecord(input: PartInput): Promise<string[]> {
-    const reader = `read_csv(${sqlString(input.local)}, ${dialect()}, header=false, all_varchar=true, auto_detect=true)`;
+    const reader = `read_csv(${sqlString(input.local)}, ${dialect()}, hive_partitioning=false, header=false, all_varchar=true, auto_detect=true)`;
     const rows = (await this.session.connection.runAndReadAll(`SELECT * FROM ${reader} LIMIT 1`)).getRows();
     return (rows[0] ?? []).map((v) => (v === null ? '' : String(v)));
   }
@@ -144,6 +133,28 @@ export class Converter {
   }
 }
 
+/**
+ * Unions Parquet files (the parts, and the table so far) by column name into one Parquet
+ * file with the table's columns and types (each file's narrower types cast to the
+ * table's), in a DuckDB that may read only those files and write only to `scratchDir`.
+ */
+export async function combineParts(scratchDir: string, files: string[], columns: CrawlerColumn[], output: string): Promise<void> {
+  const session = await openDuckDB({ tempDirectory: path.join(scratchDir, 'duckdb-table'), memoryLimit: '256MB' });
+  try {
+    const dir = scratchDir.endsWith(path.sep) ? scratchDir : scratchDir + path.sep;
+    await session.exec(`SET allowed_directories=[${sqlString(dir)}]`, `SET allowed_paths=[${files.map(sqlString).join(', ')}]`, 'SET enable_external_access=false');
+    const list = columns.map((c) => `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ');
+    const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name=true, hive_partitioning=false)`;
+    await copyTo(session, `SELECT ${list} FROM ${source}`, output);
+  } finally {
+    session.close();
+  }
+}
+
+async function copyTo(session: DuckDBSession, select: string, output: string): Promise<void> {
+  await session.connection.run(`COPY (${select}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
+}
+
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** The datasets' strict CSV dialect (RFC 4180: `,` `"` `"`), so the sniffer cannot "fix" a ragged file. */
@@ -152,7 +163,7 @@ function dialect(): string {
 }
 
 function csvReader(file: string, header: boolean, sampleAll: boolean): string {
-  return `read_csv(${sqlString(file)}, ${dialect()}, header=${header}, auto_detect=true${sampleAll ? ', sample_size=-1' : ''})`;
+  return `read_csv(${sqlString(file)}, ${dialect()}, hive_partitioning=false, header=${header}, auto_detect=true${sampleAll ? ', sample_size=-1' : ''})`;
 }
 
 /** Names that repeat, compared trimmed and case-insensitively (as SQL sees them). */

@@ -7,7 +7,7 @@ import type { DatasetService } from '../data/index.js';
 import type { ClaimedJob, JobHandler, JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { MAX_LISTED_REJECTIONS } from '../contracts/crawler-values.js';
-import { Converter, RejectedFileError } from './convert.js';
+import { combineParts, Converter, RejectedFileError } from './convert.js';
 import { CrawlerStore, type CrawlerFileRow, type CrawlerRunsTable, type CrawlersTable, type RunResult } from './crawler-store.js';
 import { hivePartitions, isIgnoredPath, readFormat } from './paths.js';
 import { diffSchemas, TableSchema } from './schema.js';
@@ -108,7 +108,7 @@ async function runCrawl(deps: CrawlerWorkerDeps, store: CrawlerStore, job: Claim
       if (signal.reason === 'stop') return stopped(deps, store, job, name, run);
       return { kind: 'settled' }; // shutdown or a lost lease: the queue hands the run out again
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = failureMessage(err, [scratch, deps.workDir]);
     const permanent = err instanceof OrchardError && PERMANENT.has(err.code);
     const outcome = await deps.queue.fail(job, { message, retryable: !permanent });
     if (!outcome.willRetry) await store.endRun(name, run, 'Failed', message);
@@ -207,7 +207,7 @@ class Crawl {
       await this.deps.artifacts.put(a.key, createReadStream(a.local));
     }
     const output = path.join(this.scratch, 'table.parquet');
-    await this.converter.combine([...(await this.tableSoFar(kept)), ...this.accepted.map((a) => a.local)], columns.map(castable), output);
+    await combineParts(this.scratch, [...(await this.tableSoFar(kept)), ...this.accepted.map((a) => a.local)], columns.map(castable), output);
     await this.stage(result);
     this.checkpoint();
     const version = await this.deps.datasets.create({
@@ -314,6 +314,15 @@ class Crawl {
       columns_json: JSON.stringify(result.columns),
     });
   }
+}
+
+/** A failure's message for the run record, without this machine's paths or DuckDB's SQL excerpt. */
+function failureMessage(err: unknown, paths: string[]): string {
+  let text = err instanceof Error ? err.message : String(err);
+  const cut = text.search(/\n\s*(LINE \d+:|Possible (fixes|solutions?):)/);
+  if (cut !== -1) text = text.slice(0, cut);
+  for (const p of paths) text = text.split(p).join('<scratch>');
+  return text.replace(/(["'])\/(?:[^"'\s/]+\/)+[^"'\s]*\1/g, '<file>').replace(/\s+/g, ' ').trim().slice(0, 1000);
 }
 
 /** A column as the union casts it: a column that held only nulls becomes text. */

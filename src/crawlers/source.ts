@@ -189,12 +189,11 @@ function folderReader(source: Extract<AllowedSource, { kind: 'file' }>): SourceR
 async function describeFile(source: Extract<AllowedSource, { kind: 'file' }>, relPath: string, link: boolean): Promise<SourceFile | undefined> {
   const full = path.join(source.dir, relPath);
   try {
-    if (link) {
-      const real = await fs.realpath(full);
-      if (!within(real, source.roots)) return { path: relPath, size: 0, etag: null, mtime: null, problem: 'the file is a link that leaves the allowed roots (ORCHARD_CRAWLER_ROOTS)' };
-    }
     const stat = await fs.stat(full);
     if (!stat.isFile()) return undefined; // a link to a folder is not followed
+    if (link && !within(await fs.realpath(full), source.roots)) {
+      return { path: relPath, size: 0, etag: null, mtime: null, problem: 'the file is a link that leaves the allowed roots (ORCHARD_CRAWLER_ROOTS)' };
+    }
     return { path: relPath, size: stat.size, etag: null, mtime: stat.mtime.toISOString() };
   } catch {
     return undefined; // removed while listing, or a dangling link
