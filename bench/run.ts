@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   events: () => import('./events.bench.js'),
   fleet: () => import('./fleet.bench.js'),
   'worker-start': () => import('./worker-start.bench.js'),
+  recipes: () => import('./recipes.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -521,10 +521,9 @@ const filter: StepDef<FilterOpt, null> = {
   reads: (o) => (o.tree ? [...exprColumns(o.tree)] : []),
   check(o, cols, _t, problem) {
     if (!o.tree) return;
-    if (cols.some((c) => c.type === '?')) return;
-    const types = new Map(cols.map((c) => [c.name, c.type]));
-    const missing = [...exprColumns(o.tree)].filter((n) => !types.has(n));
-    if (missing.length) return; // reported as missing columns
+    const types = new Map(cols.filter((c) => c.type !== '?').map((c) => [c.name, c.type]));
+    // Missing columns are reported as such; columns known after fit are checked then.
+    if ([...exprColumns(o.tree)].some((n) => !types.has(n))) return;
     for (const m of checkExpr(o.tree, types)) problem(`expr: ${m}`);
   },
   columns: (_o, _p, cols) => cols.map((c) => ({ ...c, from: c.name })),
