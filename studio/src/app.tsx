@@ -1,7 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { Loading } from './components/ui';
+import { DashboardEditPage, DashboardNewPage } from './pages/dashboard-editor';
+import { DashboardViewPage } from './pages/dashboard-view';
+import { DashboardsPage } from './pages/dashboards';
 import { DatasetDetailPage } from './pages/dataset-detail';
+import { DataQualityPage } from './pages/data-quality';
 import { DatasetsPage } from './pages/datasets';
 import { EndpointDetailPage, EndpointsPage } from './pages/endpoints';
 import { ExperimentDetailPage, ExperimentsPage, RunsComparePage } from './pages/experiments';
@@ -20,6 +24,8 @@ import { TuningNewPage } from './pages/tuning-new';
 import { TransformDetailPage } from './pages/transform-detail';
 import { TransformNewPage } from './pages/transform-new';
 import { TransformsPage } from './pages/transforms';
+import { ProcessingJobsPage } from './pages/processing';
+import { ProcessingDetailPage } from './pages/processing-detail';
 import { UsersPage } from './pages/users';
 import { SessionProvider, useSession } from './session';
 import type { Permission } from './api/types';
@@ -38,12 +44,14 @@ export function App() {
 const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/datasets', label: 'Datasets', permission: 'datasets:read' },
   { to: '/sql', label: 'SQL', permission: 'datasets:read' },
+  { to: '/dashboards', label: 'Dashboards', permission: 'datasets:read' },
   { to: '/training-jobs', label: 'Training jobs', permission: 'jobs:read' },
   { to: '/tuning-jobs', label: 'Tuning jobs', permission: 'jobs:read' },
   { to: '/experiments', label: 'Experiments', permission: 'jobs:read' },
   { to: '/models', label: 'Models', permission: 'models:read' },
   { to: '/registry', label: 'Model registry', permission: 'models:read' },
   { to: '/endpoints', label: 'Endpoints', permission: 'endpoints:read' },
+  { to: '/processing', label: 'Processing', permission: 'jobs:read' },
   { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
   { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
@@ -112,7 +120,12 @@ function Shell() {
           <Route path="/sign-in" element={<Navigate to={home} replace />} />
           <Route path="/datasets" element={<DatasetsPage />} />
           <Route path="/datasets/:name" element={<DatasetDetailPage />} />
+          <Route path="/datasets/:name/quality" element={<DataQualityPage />} />
           <Route path="/sql" element={<SqlPage />} />
+          <Route path="/dashboards" element={<DashboardsPage />} />
+          <Route path="/dashboards/new" element={<DashboardNewPage />} />
+          <Route path="/dashboards/:name" element={<DashboardViewPage />} />
+          <Route path="/dashboards/:name/edit" element={<DashboardEditPage />} />
           <Route path="/training-jobs" element={<TrainingJobsPage />} />
           <Route path="/training-jobs/new" element={<TrainingNewPage />} />
           <Route path="/training-jobs/:name" element={<TrainingDetailPage />} />
@@ -128,6 +141,8 @@ function Shell() {
           <Route path="/registry/:group" element={<RegistryGroupPage />} />
           <Route path="/endpoints" element={<EndpointsPage />} />
           <Route path="/endpoints/:name" element={<EndpointDetailPage />} />
+          <Route path="/processing" element={<ProcessingJobsPage />} />
+          <Route path="/processing/:name" element={<ProcessingDetailPage />} />
           <Route path="/transforms" element={<TransformsPage />} />
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />

@@ -3,6 +3,7 @@
  * tuning jobs, experiments) is one more block here plus its types in types.ts.
  */
 import { apiUrl, del, get, patch, post, rawPost, request, upload } from './http';
+import type { ProcessingJob, ProcessingJobStatus, ProcessingLogsPage } from './types';
 import type {
   AlgorithmInfo,
   ApprovalStatus,
@@ -10,11 +11,19 @@ import type {
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   CreateTuningJobRequest,
+  CreateCrawlerRequest,
   CreateEndpointRequest,
+  Crawler,
+  CrawlerRun,
   DatasetFormat,
   Endpoint,
   UpdateEndpointInput,
   VariantWeightInput,
+  ChartData,
+  ChartPreviewRequest,
+  Dashboard,
+  DashboardRequest,
+  FilterSelection,
   Experiment,
   ExperimentDetail,
   Run,
@@ -38,6 +47,7 @@ import type {
   TransformJobStatus,
   User,
 } from './types';
+import type { CreateDataQualityReportRequest, DataQualityReport } from './types';
 
 const enc = encodeURIComponent;
 
@@ -121,6 +131,23 @@ export const registryApi = {
     patch<ModelPackage>(`/model-package-groups/${enc(group)}/versions/${version}`, { approvalStatus, description }),
 };
 
+export const processingApi = {
+  list: (q: { status?: ProcessingJobStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<ProcessingJob>>('/processing-jobs', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<ProcessingJob>(`/processing-jobs/${enc(name)}`, undefined, signal),
+  logs: (name: string, after?: number, signal?: AbortSignal) => get<ProcessingLogsPage>(`/processing-jobs/${enc(name)}/logs`, after === undefined ? undefined : { after }, signal),
+  stop: (name: string) => post<ProcessingJob>(`/processing-jobs/${enc(name)}/stop`),
+};
+
+export const crawlersApi = {
+  list: (q: { limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Crawler>>('/crawlers', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<Crawler>(`/crawlers/${enc(name)}`, undefined, signal),
+  create: (input: CreateCrawlerRequest) => post<Crawler>('/crawlers', input),
+  remove: (name: string) => del<void>(`/crawlers/${enc(name)}`),
+  stop: (name: string) => post<Crawler>(`/crawlers/${enc(name)}/stop`),
+  run: (name: string) => post<CrawlerRun>(`/crawlers/${enc(name)}/runs`),
+  runs: (name: string, q: { limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<CrawlerRun>>(`/crawlers/${enc(name)}/runs`, q, signal),
+};
+
 export const transformsApi = {
   list: (q: { status?: TransformJobStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<TransformJob>>('/transform-jobs', q, signal),
   describe: (name: string, signal?: AbortSignal) => get<TransformJob>(`/transform-jobs/${enc(name)}`, undefined, signal),
@@ -180,4 +207,31 @@ export const endpointsApi = {
     const text = await res.text();
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', variant: res.headers.get('x-amzn-invoked-production-variant'), body: text, latencyMs: performance.now() - started };
   },
+};
+
+const selectionQuery = (selection?: FilterSelection) => (selection && Object.keys(selection).length ? JSON.stringify(selection) : undefined);
+
+export const dashboardsApi = {
+  list: (q: { prefix?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Dashboard>>('/dashboards', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<Dashboard>(`/dashboards/${enc(name)}`, undefined, signal),
+  create: (definition: DashboardRequest) => post<Dashboard>('/dashboards', definition),
+  update: (name: string, definition: DashboardRequest) => request<Dashboard>('PUT', `/dashboards/${enc(name)}`, { body: definition }),
+  remove: (name: string) => del<void>(`/dashboards/${enc(name)}`),
+  /** One chart's rows under the filters; `selection` overrides a filter's default per column. */
+  data: (name: string, chart: string, selection?: FilterSelection, signal?: AbortSignal) =>
+    get<ChartData>(`/dashboards/${enc(name)}/charts/${enc(chart)}/data`, { filters: selectionQuery(selection) }, signal),
+  /** Where the browser downloads a chart's rows as CSV (the session cookie authenticates it). */
+  csvUrl: (name: string, chart: string, selection?: FilterSelection) => apiUrl(`/dashboards/${enc(name)}/charts/${enc(chart)}/data`, { format: 'csv', filters: selectionQuery(selection) }),
+  preview: (input: ChartPreviewRequest) => post<ChartData>('/dashboards/chart-preview', input),
+};
+
+export const dataQualityApi = {
+  list: (q: { dataset?: string; version?: number; limit?: number } = {}, signal?: AbortSignal) => get<Page<DataQualityReport>>('/data-quality-reports', q, signal),
+  describe: (id: string, signal?: AbortSignal) => get<DataQualityReport>(`/data-quality-reports/${enc(id)}`, undefined, signal),
+  /** The newest report of a dataset version, whatever its status (404 when there is none). */
+  latest: (ref: string, signal?: AbortSignal) => get<DataQualityReport>(`/datasets/${enc(ref)}/quality`, undefined, signal),
+  create: (input: CreateDataQualityReportRequest) => post<DataQualityReport>('/data-quality-reports', input),
+  stop: (id: string) => post<DataQualityReport>(`/data-quality-reports/${enc(id)}/stop`),
+  /** Where the browser downloads the report's JSON (the session cookie authenticates it). */
+  downloadUrl: (id: string) => apiUrl(`/data-quality-reports/${enc(id)}/report.json`),
 };

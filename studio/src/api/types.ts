@@ -10,7 +10,10 @@ export type {
   ApprovalChange,
   ApprovalStatus,
   ColumnStats,
+  CreateCrawlerRequest,
   CreateEndpointRequest,
+  Crawler,
+  CrawlerRun,
   CreateModelRequest,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
@@ -53,3 +56,6 @@ export type {
   VariantInput,
   VariantWeightInput,
 } from '../../../src/contracts/index.js';
+export type { AppliedFilter, Chart, ChartData, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, Dashboard, DashboardFilter, DashboardRequest, FilterSelection } from '../../../src/contracts/index.js';
+export type { ProcessingInput, ProcessingInstance, ProcessingJob, ProcessingJobStatus, ProcessingLogLine, ProcessingLogsPage, ProcessingOutput } from '../../../src/contracts/index.js';
+export type { CreateDataQualityReportRequest, DataQualityColumn, DataQualityContent, DataQualityProblemType, DataQualityReport, DataQualityWarning } from '../../../src/contracts/index.js';

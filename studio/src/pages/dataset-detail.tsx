@@ -42,6 +42,9 @@ export function DatasetDetailPage() {
                 </select>
               </label>
             )}
+            <Link className="button secondary" to={`/datasets/${encodeURIComponent(name)}/quality${version ? `?version=${version}` : ''}`}>
+              Data quality
+            </Link>
             <Link className="button secondary" to={`/sql?q=${encodeURIComponent(`SELECT * FROM "${name}" LIMIT 100`)}`}>
               Query in SQL
             </Link>
