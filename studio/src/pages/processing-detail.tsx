@@ -1,0 +1,219 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { processingApi } from '../api/client';
+import type { ProcessingLogLine } from '../api/types';
+import { useResource } from '../api/use-resource';
+import { formatDuration, formatNumber, formatTime } from '../components/format';
+import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { Can } from '../session';
+import { OutputTarget, usePollWhile } from './processing';
+
+const ACTIVE = new Set(['InProgress', 'Stopping']);
+
+export function ProcessingDetailPage() {
+  const { name = '' } = useParams();
+  const job = useResource((signal) => processingApi.describe(name, signal), [name]);
+  const j = job.data;
+  const live = j ? ACTIVE.has(j.status) : !job.error;
+  usePollWhile(live, job.reload, 1500);
+  const [error, setError] = useState<unknown>(null);
+  const metrics = j ? Object.entries(j.finalMetrics) : [];
+  return (
+    <>
+      <PageHeader
+        crumbs={[{ to: '/processing', label: 'Processing' }]}
+        title={name}
+        subtitle={j ? <StatusBadge status={j.status} /> : undefined}
+        actions={
+          j &&
+          ACTIVE.has(j.status) && (
+            <Can permission="jobs:write">
+              <button type="button" className="danger" disabled={j.status === 'Stopping'} onClick={() => processingApi.stop(name).then(job.reload, setError)}>
+                Stop
+              </button>
+            </Can>
+          )
+        }
+      />
+      <ErrorBanner error={job.error ?? error} onRetry={job.reload} />
+      {!j ? (
+        !job.error && <Loading />
+      ) : (
+        <>
+          {j.failureReason && (
+            <div className="banner error" role="alert">
+              <strong>Failure reason:</strong> <span style={{ whiteSpace: 'pre-wrap' }}>{j.failureReason}</span>
+            </div>
+          )}
+          <Card title="Job">
+            <KeyValues
+              items={[
+                ['Script', <code key="s">{j.script.entryPoint}</code>],
+                ['Arguments', j.arguments.length ? <code key="a">{j.arguments.join(' ')}</code> : '–'],
+                ['Instances', `${j.instanceCount}${j.cpus ? `, ${j.cpus} cpu(s) each` : ''}`],
+                ['Limits', `${j.maxRuntimeSeconds} s per attempt, ${j.maxRetries} retries`],
+                ['Created', `${formatTime(j.createdAt)}${j.createdBy ? ` by ${j.createdBy}` : ''}`],
+                ['Duration', formatDuration(j.startedAt, j.endedAt)],
+              ]}
+            />
+          </Card>
+          <Card title="Inputs">
+            {j.processingInputs.length === 0 ? (
+              <p className="muted">No inputs.</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Dataset</th>
+                      <th scope="col">Folder</th>
+                      <th scope="col">Format</th>
+                      <th scope="col">Distribution</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {j.processingInputs.map((i) => (
+                      <tr key={i.name}>
+                        <td>{i.name}</td>
+                        <td>
+                          <Link to={`/datasets/${encodeURIComponent(i.dataset)}?version=${i.version}`}>
+                            {i.dataset}@{i.version}
+                          </Link>
+                        </td>
+                        <td>
+                          <code>{i.localPath}</code>
+                        </td>
+                        <td>{i.format}</td>
+                        <td>{i.distribution}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Card>
+          <Card title="Outputs">
+            {j.processingOutputs.length === 0 ? (
+              <p className="muted">No outputs.</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Folder</th>
+                      <th scope="col">Becomes</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {j.processingOutputs.map((o) => (
+                      <tr key={o.name}>
+                        <td>{o.name}</td>
+                        <td>
+                          <code>{o.localPath}</code>
+                        </td>
+                        <td>
+                          <OutputTarget job={j} output={o} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            {j.status !== 'Completed' && j.processingOutputs.length > 0 && <p className="muted small">Outputs are registered once every instance has succeeded.</p>}
+          </Card>
+          <Card title="Instances">
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Host</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Attempts</th>
+                    <th scope="col">Failure</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {j.instances.map((i) => (
+                    <tr key={i.host}>
+                      <td>{i.host}</td>
+                      <td>
+                        <StatusBadge status={i.status} />
+                      </td>
+                      <td>{i.attempts}</td>
+                      <td className="small">{i.failureReason?.split('\n')[0] ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {metrics.length > 0 && (
+              <KeyValues items={metrics.map(([k, v]) => [k, formatNumber(v)])} />
+            )}
+          </Card>
+          <LogTail name={name} live={live} many={j.instanceCount > 1} />
+        </>
+      )}
+    </>
+  );
+}
+
+/** The job's log (every instance), fetched incrementally while the job runs. */
+function LogTail({ name, live, many }: { name: string; live: boolean; many: boolean }) {
+  const [lines, setLines] = useState<ProcessingLogLine[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const next = useRef<number | undefined>(undefined);
+  const busy = useRef(false);
+  const box = useRef<HTMLPreElement>(null);
+  const stick = useRef(true);
+  const fetchMore = useCallback(async () => {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      for (;;) {
+        const page = await processingApi.logs(name, next.current);
+        if (page.lines.length > 0) setLines((l) => [...l, ...page.lines].slice(-5000));
+        next.current = page.nextSeq;
+        if (page.lines.length < 1000) break;
+      }
+      setError(null);
+    } catch (err) {
+      setError(err);
+    } finally {
+      busy.current = false;
+    }
+  }, [name]);
+  useEffect(() => {
+    setLines([]);
+    next.current = undefined;
+    void fetchMore();
+  }, [fetchMore]);
+  // One more fetch when the job ends, for the lines written at the end.
+  useEffect(() => {
+    if (!live) void fetchMore();
+  }, [live, fetchMore]);
+  usePollWhile(live, () => void fetchMore(), 1500);
+  useLayoutEffect(() => {
+    if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [lines]);
+  return (
+    <Card title="Logs" actions={live ? <span className="badge run">live</span> : undefined}>
+      <ErrorBanner error={error} />
+      <pre
+        className="log"
+        ref={box}
+        tabIndex={0}
+        aria-label="Processing log"
+        aria-live="off"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+        }}
+      >
+        {lines.length === 0 ? <span className="muted">No log lines yet.</span> : lines.map((l) => `${many ? `[${l.host}] ` : ''}${l.line}\n`).join('')}
+      </pre>
+    </Card>
+  );
+}
