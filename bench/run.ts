@@ -16,6 +16,8 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   fleet: () => import('./fleet.bench.js'),
   'worker-start': () => import('./worker-start.bench.js'),
   recipes: () => import('./recipes.bench.js'),
+  'data-quality': () => import('./data-quality.bench.js'),
+  processing: () => import('./processing.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
