@@ -4,6 +4,8 @@ import { Loading } from './components/ui';
 import { DashboardEditPage, DashboardNewPage } from './pages/dashboard-editor';
 import { DashboardViewPage } from './pages/dashboard-view';
 import { DashboardsPage } from './pages/dashboards';
+import { CrawlerDetailPage } from './pages/crawler-detail';
+import { CrawlersPage } from './pages/crawlers';
 import { DatasetDetailPage } from './pages/dataset-detail';
 import { DataQualityPage } from './pages/data-quality';
 import { DatasetsPage } from './pages/datasets';
@@ -44,6 +46,7 @@ export function App() {
 const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/datasets', label: 'Datasets', permission: 'datasets:read' },
   { to: '/sql', label: 'SQL', permission: 'datasets:read' },
+  { to: '/crawlers', label: 'Crawlers', permission: 'datasets:read' },
   { to: '/dashboards', label: 'Dashboards', permission: 'datasets:read' },
   { to: '/training-jobs', label: 'Training jobs', permission: 'jobs:read' },
   { to: '/tuning-jobs', label: 'Tuning jobs', permission: 'jobs:read' },
@@ -122,6 +125,8 @@ function Shell() {
           <Route path="/datasets/:name" element={<DatasetDetailPage />} />
           <Route path="/datasets/:name/quality" element={<DataQualityPage />} />
           <Route path="/sql" element={<SqlPage />} />
+          <Route path="/crawlers" element={<CrawlersPage />} />
+          <Route path="/crawlers/:name" element={<CrawlerDetailPage />} />
           <Route path="/dashboards" element={<DashboardsPage />} />
           <Route path="/dashboards/new" element={<DashboardNewPage />} />
           <Route path="/dashboards/:name" element={<DashboardViewPage />} />
