@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   pca: () => import('./pca.bench.js'),
   linear: () => import('./linear.bench.js'),
   transform: () => import('./transform.bench.js'),
+  crawlers: () => import('./crawlers.bench.js'),
   serve: () => import('./serve.bench.js'),
   hpo: () => import('./hpo.bench.js'),
   onnx: () => import('./onnx.bench.js'),

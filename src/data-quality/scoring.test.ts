@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auc, holdoutMask, r2, singleFeatureScore } from './scoring.js';
+import { auc, aucOfCounts, holdoutMask, r2, singleFeatureScore } from './scoring.js';
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -13,6 +13,16 @@ describe('scores', () => {
     expect(auc([1, 2], [1, 1])).toBeNull();
     expect(r2([1, 2, 3], [1, 2, 3])).toBe(1);
     expect(r2([1, 2, 3], [2, 2, 2])).toBe(0);
+  });
+
+  it('computes the same AUC from scored buckets of counts as from the rows', () => {
+    const rand = rng(9);
+    const scores = Array.from({ length: 500 }, () => Math.floor(rand() * 8));
+    const labels = scores.map((v) => (rand() < v / 10 ? 1 : 0));
+    const buckets = Array.from({ length: 8 }, (_, s) => ({ score: s, pos: 0, neg: 0 }));
+    scores.forEach((v, i) => (labels[i] ? buckets[v].pos++ : buckets[v].neg++));
+    expect(aucOfCounts(buckets)!.auc).toBeCloseTo(auc(scores, labels)!, 12);
+    expect(aucOfCounts([{ score: 1, pos: 3, neg: 0 }])).toBeNull();
   });
 
   it('holds out about the given share of rows, the same ones every time', () => {
