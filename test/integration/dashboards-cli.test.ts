@@ -180,6 +180,16 @@ describe.each(backends)('dashboards through the CLI on $name', (backend) => {
     expect((await cli(['dashboards', 'describe', 'broken', '--json'], admin)).json.code).toBe('ORCH_DASHBOARD_NOT_FOUND');
   });
 
+  it('reads a YAML definition', async () => {
+    const file = path.join(dir, 'board.yaml');
+    fs.writeFileSync(file, ['title: From YAML', 'filters:', '  - {type: values, column: region, values: [eu]}', 'charts:', '  - id: total', '    title: Total', '    type: kpi', '    sql: SELECT region, sum(amount) AS total FROM orders GROUP BY 1', '    encoding: {value: total}', ''].join('\n'));
+    const created = await cli(['dashboards', 'create', 'yaml-board', '--file', file, '--json'], admin);
+    expect(created.code, created.stdout).toBe(0);
+    expect(created.json).toMatchObject({ title: 'From YAML', filters: [{ type: 'values', column: 'region', values: ['eu'] }] });
+    expect((await cli(['dashboards', 'data', 'yaml-board', '--chart', 'total', '--json'], admin)).json.rows).toEqual([{ region: 'eu', total: 28 }]);
+    expect((await cli(['dashboards', 'delete', 'yaml-board', '--json'], admin)).code).toBe(0);
+  });
+
   it('updates from edited describe output and deletes', async () => {
     const described = (await cli(['dashboards', 'describe', 'orders-board', '--json'], admin)).json;
     const updated = await cli(['dashboards', 'update', 'orders-board', '--file', writeJson('edit.json', { ...described, title: 'Orders (v2)', charts: described.charts.slice(0, 1) }), '--json'], admin);

@@ -11,23 +11,23 @@ export function dashboardsCommand(program: Command): void {
   const db = program.command('dashboards').description('Dashboards: saved charts over SQL on datasets, with filters');
 
   db.command('create <name>')
-    .description('Create a dashboard from a JSON definition (filters, charts with SQL, encoding, layout)')
-    .requiredOption('--file <path>', 'the definition (JSON); its name, if given, must be <name>')
+    .description('Create a dashboard from a definition (filters, charts with SQL, encoding, layout)')
+    .requiredOption('--file <path>', 'the definition, JSON or YAML (.yaml/.yml); its name, if given, must be <name>')
     .option('--json', 'machine output')
     .action((name: string, opts: Json & { file: string }) =>
       run(opts, async () => {
-        const created = await client().dashboards.create(readDefinition(opts.file, name));
+        const created = await client().dashboards.create(await readDefinition(opts.file, name));
         emit(opts, created, () => `Created dashboard ${created.name}: ${created.charts.length} charts, ${created.filters.length} filters`);
       }),
     );
 
   db.command('update <name>')
     .description("Replace a dashboard's definition with a JSON file")
-    .requiredOption('--file <path>', 'the definition (JSON)')
+    .requiredOption('--file <path>', 'the definition, JSON or YAML (.yaml/.yml)')
     .option('--json', 'machine output')
     .action((name: string, opts: Json & { file: string }) =>
       run(opts, async () => {
-        const updated = await client().dashboards.update(name, readDefinition(opts.file, name));
+        const updated = await client().dashboards.update(name, await readDefinition(opts.file, name));
         emit(opts, updated, () => `Updated dashboard ${updated.name}: ${updated.charts.length} charts, ${updated.filters.length} filters`);
       }),
     );
@@ -98,20 +98,21 @@ export function dashboardsCommand(program: Command): void {
 const RECORD_FIELDS = ['createdBy', 'createdAt', 'updatedBy', 'updatedAt'];
 
 /** Reads a definition file; the command's NAME fills in a missing name and must match a given one. */
-function readDefinition(file: string, name: string): DashboardRequest {
+async function readDefinition(file: string, name: string): Promise<DashboardRequest> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new Error(`Cannot read ${file}: ${(err as Error).message}`);
   }
+  const yaml = /\.ya?ml$/i.test(file);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = yaml ? (await import('yaml')).parse(text) : JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${file} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file} must hold a JSON object (the dashboard definition)`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file} must hold an object (the dashboard definition)`);
   const given = (parsed as { name?: unknown }).name;
   if (given !== undefined && given !== name) throw new Error(`${file} names the dashboard '${String(given)}', not '${name}'`);
   const definition = Object.fromEntries(Object.entries(parsed).filter(([key]) => !RECORD_FIELDS.includes(key)));
