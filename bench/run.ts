@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   recipes: () => import('./recipes.bench.js'),
   'data-quality': () => import('./data-quality.bench.js'),
   processing: () => import('./processing.bench.js'),
+  dashboards: () => import('./dashboards.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
