@@ -279,6 +279,11 @@ async function recordOutcome(deps: ProcessingWorkerDeps, store: ProcessingStore,
       await deps.queue.complete(job).catch(() => undefined);
       outcome.queueDone = true;
     }
+    // Another instance failed (or a stop came) while this one ran: what it staged goes.
+    if (isEnded((await store.row(name)).status)) {
+      await deps.artifacts.deletePrefix(`${stagingPrefix(name)}${hostOf(instance)}/`);
+      return;
+    }
     await maybeAssemble(deps, store, name);
     return;
   }
