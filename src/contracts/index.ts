@@ -39,7 +39,7 @@ export { AutoscalingPolicy, AutoscalingRequest, CreateEndpointRequest, Endpoint,
 export type { AutoscalingInput, CreateEndpointInput } from './endpoint.contract.js';
 export { CreateExperimentRequest, Experiment, ExperimentDetail, ExperimentName, Run, RunCompareQuery, RunComparison, RunDetail, RunQuery } from './experiment.contract.js';
 export { StatusChangeEvent, TrainingEndEvent, TrainingEvent, TrainingLogEvent, TrainingMetricEvent, TrainingStatusEvent } from './event.contract.js';
-export { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeColumn, RecipeFilter, RecipeFit, RecipeFitParams, RecipeJob, RecipeJobFilter, RecipeJobKind, RecipeJobOutput, RecipeName, RecipeRef, RecipeSplit, RECIPE_JOB_KINDS, RECIPE_SPLITS } from './recipe.contract.js';
+export { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeColumn, RecipeFilter, RecipeFit, RecipeFitParams, RecipeJob, RecipeJobFilter, RecipeJobKind, RecipeJobOutput, RecipeName, RecipeOutputFormat, RecipeRef, RecipeSplit, RECIPE_JOB_KINDS, RECIPE_OUTPUT_FORMATS, RECIPE_SPLITS } from './recipe.contract.js';
 export type { CreateRecipeInput, CreateRecipeJobInput } from './recipe.contract.js';
 export { CreateDataQualityReportRequest, DataQualityColumn, DataQualityColumnKind, DataQualityContent, DataQualityFeatureImportance, DataQualityProblemType, DataQualityReport, DataQualityReportFilter, DataQualityReportId, DataQualitySeverity, DataQualityStatus, DataQualityTarget, DataQualityWarning, DATA_QUALITY_LIMITS, DATA_QUALITY_PROBLEM_TYPES, DATA_QUALITY_SEVERITIES, DATA_QUALITY_WARNING_KINDS } from './data-quality.contract.js';
 export type { CreateDataQualityReportInput } from './data-quality.contract.js';

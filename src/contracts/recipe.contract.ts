@@ -21,6 +21,11 @@ export const RECIPE_SPLITS = ['all', 'train', 'validation', 'test'] as const;
 export const RecipeSplit = StringEnum(RECIPE_SPLITS);
 export type RecipeSplit = Static<typeof RecipeSplit>;
 
+/** How an apply job stores its outputs. */
+export const RECIPE_OUTPUT_FORMATS = ['parquet', 'csv'] as const;
+export const RecipeOutputFormat = StringEnum(RECIPE_OUTPUT_FORMATS);
+export type RecipeOutputFormat = Static<typeof RecipeOutputFormat>;
+
 /** A column a recipe reads or writes, with its DuckDB type. */
 export const RecipeColumn = Type.Object({ name: Type.String(), type: Type.String() });
 export type RecipeColumn = Static<typeof RecipeColumn>;
@@ -94,6 +99,12 @@ export const CreateRecipeJobRequest = Strict({
    * step, one dataset per split: `NAME-train`, `NAME-validation`, `NAME-test`.
    */
   output: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  /**
+   * apply only: how the outputs are stored. `parquet` keeps the column names and types;
+   * `csv` is what the built-in algorithms train on (no header, the target first).
+   * @default 'parquet'
+   */
+  format: Type.Optional(RecipeOutputFormat),
   /** Tags added to the output datasets (apply). */
   tags: Type.Optional(Tags),
 });
@@ -131,6 +142,8 @@ export const RecipeJob = Type.Object({
   input: Type.Object({ dataset: Type.String(), version: Type.Integer(), rows: Type.Integer() }),
   /** apply: the output dataset name; null for a fit. */
   output: Nullable(Type.String()),
+  /** apply: how the outputs are stored; null for a fit. */
+  format: Nullable(RecipeOutputFormat),
   /** apply: what it wrote, one entry per split (empty until it completes). */
   outputs: Type.Array(RecipeJobOutput),
   tags: StringRecord,

@@ -128,6 +128,8 @@ export class RecipeService {
     const ref = parseRecipeRef(String(input.recipe ?? ''), 'ORCH_RECIPE_JOB_INVALID');
     if (input.kind === 'fit' && ref.version !== null) problem('recipe', `A fit takes the recipe's name ('${ref.recipe}'), not a fit version`);
     if (input.kind === 'fit' && input.output !== undefined) problem('output', 'A fit writes no dataset: leave out output');
+    if (input.kind === 'fit' && input.format !== undefined) problem('format', 'A fit writes no dataset: leave out format');
+    if (input.format !== undefined && input.format !== 'parquet' && input.format !== 'csv') problem('format', `Unknown format '${String(input.format)}': use parquet or csv`);
     if (input.kind === 'apply') {
       if (!input.output) problem('output', 'An apply needs the output dataset name (output)');
       else {
@@ -168,6 +170,7 @@ export class RecipeService {
       dataset_version: dataset.version,
       dataset_rows: dataset.rowCount,
       output_name: input.kind === 'apply' ? input.output! : null,
+      output_format: input.kind === 'apply' ? (input.format ?? 'parquet') : null,
       outputs_json: '[]',
       spec_json: JSON.stringify(spec),
       tags_json: JSON.stringify(input.tags ?? {}),

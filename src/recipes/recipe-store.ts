@@ -40,6 +40,8 @@ export interface RecipeJobsTable {
   dataset_version: number;
   dataset_rows: number | string;
   output_name: string | null;
+  /** apply: `parquet` or `csv`. */
+  output_format: string | null;
   outputs_json: string;
   /** JSON: the recipe's spec when the job was created (a fit). */
   spec_json: string;
@@ -273,6 +275,7 @@ function toJob(row: RecipeJobsTable): RecipeJob {
     fitVersion: row.fit_version === null ? null : Number(row.fit_version),
     input: { dataset: row.dataset_name, version: Number(row.dataset_version), rows: Number(row.dataset_rows) },
     output: row.output_name,
+    format: row.output_format as RecipeJob['format'],
     outputs: JSON.parse(row.outputs_json) as RecipeJobOutput[],
     tags: JSON.parse(row.tags_json),
     createdBy: row.created_by,

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { isOrchardError, newId } from '../core/index.js';
-import type { DatasetService, DatasetVersion } from '../data/index.js';
+import { openDuckDB, sqlString, type DatasetService, type DatasetVersion } from '../data/index.js';
 import { interruptedByPlatform, type ClaimedJob, type JobHandler, type JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { applyRecipe, fitRecipe, rowTransform, type FittedRecipe, type RecipeSpec } from './engine/index.js';
@@ -141,15 +141,18 @@ async function runApply(deps: RecipeWorkerDeps, row: RecipeJobsTable, scratch: s
     sourceDataset: `${row.dataset_name}@${row.dataset_version}`,
   };
   const made: RecipeJobOutput[] = [];
+  const csv = row.output_format === 'csv';
   try {
     for (const out of outputs) {
       const name = outputName(row.output_name!, out.split);
+      const file = csv ? await toCsv(out.parquetPath, scratch) : out.parquetPath;
       // A retry after a crash finds the version an earlier attempt registered.
       let version = (await deps.datasets.versions(name).catch(() => [])).find((v) => v.tags.recipeJob === row.name);
       version ??= await deps.datasets.create({
         name,
-        format: 'parquet',
-        body: createReadStream(out.parquetPath),
+        format: csv ? 'csv' : 'parquet',
+        ...(csv ? { header: false } : {}),
+        body: createReadStream(file),
         description: `Recipe ${row.recipe}@${row.fit_version} applied to ${row.dataset_name}@${row.dataset_version}${out.split === 'all' ? '' : ` (${out.split} split)`}`,
         tags: { ...tags, split: out.split },
         createdBy: row.created_by ?? undefined,
@@ -163,6 +166,21 @@ async function runApply(deps: RecipeWorkerDeps, row: RecipeJobsTable, scratch: s
     throw err;
   }
   return { kind: 'apply', name: row.name, outputs: made };
+}
+
+/**
+ * An output as the built-in algorithms train on it: CSV without a header, the target
+ * first (the applied table's order), a missing value an empty field.
+ */
+async function toCsv(parquetPath: string, scratch: string): Promise<string> {
+  const file = `${parquetPath}.csv`;
+  const db = await openDuckDB({ tempDirectory: path.join(scratch, 'csv-spill') });
+  try {
+    await db.exec(`COPY (SELECT * FROM read_parquet(${sqlString(parquetPath)})) TO ${sqlString(file)} (FORMAT csv, HEADER false)`);
+  } finally {
+    db.close();
+  }
+  return file;
 }
 
 /** The artifact of the fit an apply job applies (read through the store's own row). */

@@ -43,7 +43,7 @@ export class RecipesClient extends ResourceClient<Recipe, CreateRecipeRequest, R
   }
 
   /** Starts an apply job of fit `ref` (`R@N` or `R`) over `dataset`, writing `output` (one dataset per split with a split step). */
-  async startApply(ref: string, input: { dataset: string; output: string; name?: string; tags?: Record<string, string> }): Promise<RecipeJob> {
+  async startApply(ref: string, input: { dataset: string; output: string; name?: string; format?: 'parquet' | 'csv'; tags?: Record<string, string> }): Promise<RecipeJob> {
     return this.jobs.create({ kind: 'apply', recipe: ref, ...input });
   }
 
@@ -54,7 +54,7 @@ export class RecipesClient extends ResourceClient<Recipe, CreateRecipeRequest, R
   }
 
   /** Applies and waits: the job's final state (check `status`; `outputs` lists the dataset versions). */
-  async applyAndWait(ref: string, input: { dataset: string; output: string; name?: string; tags?: Record<string, string> }, options?: PollOptions<RecipeJob>): Promise<RecipeJob> {
+  async applyAndWait(ref: string, input: { dataset: string; output: string; name?: string; format?: 'parquet' | 'csv'; tags?: Record<string, string> }, options?: PollOptions<RecipeJob>): Promise<RecipeJob> {
     const job = await this.startApply(ref, input);
     return this.jobs.waitFor(job.name, options);
   }

@@ -110,12 +110,13 @@ export function recipesCommand(program: Command): void {
     .requiredOption('--dataset <dataset>', "the input dataset ('name' or 'name@3')")
     .requiredOption('--output <name>', 'the output dataset name (a new version is written)')
     .option('--name <job>', 'job name (default: recipe, kind and time)')
+    .addOption(new Option('--format <format>', 'parquet (default: names and types kept) or csv (no header, target first: what built-in algorithms train on)').choices(['parquet', 'csv']))
     .option('--tag <key=value>', 'tag of the output datasets (repeatable)', collect)
     .option('--wait', 'wait for the job; print the datasets written; exit 1 unless it completes')
     .option('--json', 'machine output')
-    .action((ref: string, opts: Json & { dataset: string; output: string; name?: string; tag?: string[]; wait?: boolean }) =>
+    .action((ref: string, opts: Json & { dataset: string; output: string; name?: string; format?: 'parquet' | 'csv'; tag?: string[]; wait?: boolean }) =>
       run(opts, async () => {
-        const created = await client().recipes.startApply(ref, { dataset: opts.dataset, output: opts.output, name: opts.name, tags: parseKeyValues(opts.tag, '--tag') });
+        const created = await client().recipes.startApply(ref, { dataset: opts.dataset, output: opts.output, name: opts.name, format: opts.format, tags: parseKeyValues(opts.tag, '--tag') });
         if (!opts.wait) {
           emit(opts, created, () => `Started apply job ${created.name} of ${created.recipe}@${created.fitVersion} on ${created.input.dataset}@${created.input.version}`);
           return;

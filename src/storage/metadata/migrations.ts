@@ -447,6 +447,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('dataset_version', 'integer', (c) => c.notNull())
         .addColumn('dataset_rows', 'bigint', (c) => c.notNull())
         .addColumn('output_name', 'text')
+        .addColumn('output_format', 'text')
         .addColumn('outputs_json', 'text', (c) => c.notNull())
         .addColumn('spec_json', 'text', (c) => c.notNull())
         .addColumn('tags_json', 'text', (c) => c.notNull())
