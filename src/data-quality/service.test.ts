@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { body, codeOf, openHarness, type Harness } from '../data/test-harness.js';
 import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import { DataQualityService, reportJobId } from './service.js';
+import { DataQualityStore } from './store.js';
 import type { DataQualityReport } from './types.js';
 import { dataQualityJobHandler } from './worker.js';
 
@@ -66,6 +67,18 @@ describe('DataQualityService', () => {
       const plain = await waitForEnd((await service.create({ dataset: 'tbl' })).id);
       expect(plain.report).toMatchObject({ target: null, featureImportance: null });
       expect((await service.latest('tbl')).id).toBe(plain.id);
+
+      // A request the data turns out not to satisfy fails at once, with the reason and no retry.
+      const version = await h.service.describe('tbl');
+      await new DataQualityStore(h.metadata).insert({
+        name: 'dq-refused', dataset: 'tbl', version: 1, dataset_id: version.id, row_count: 300, target: 'colour', problem_type: 'binary', status: 'InProgress',
+        stage: null, percent: 0, warnings_json: null, report_json: null, failure_reason: null, created_by: null, created_at: new Date().toISOString(), started_at: null, ended_at: null,
+      });
+      await queue.enqueue('data-quality', { id: 'dq-refused' }, { jobId: reportJobId('dq-refused'), maxAttempts: 3 });
+      const refused = await waitForEnd('dq-refused');
+      expect(refused.status).toBe('Failed');
+      expect(refused.failureReason).toMatch(/^ORCH_DATA_QUALITY_TARGET_INVALID: Target column 'colour' has 3 classes; a binary target has 2/);
+      expect(await queue.get(reportJobId('dq-refused'))).toMatchObject({ state: 'failed', attempt: 1 });
     } finally {
       await loop.stop();
     }

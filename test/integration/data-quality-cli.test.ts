@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
-import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
-import { cli, startServer, type RunningServer } from '../support/server.js';
+import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
+import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
 /** A seeded customer table: an ID, a constant, outliers, a sparse column, a leaking column and an imbalanced label. */
 function writeChurnCsv(file: string, rows: number): string {
@@ -118,5 +118,36 @@ describe.each(backends)('data-quality reports through the CLI on $name', (backen
     expect((await cli(['datasets', 'quality-reports', 'describe', 'dq-nope', '--json'], admin)).json.code).toBe('ORCH_DATA_QUALITY_NOT_FOUND');
     expect((await cli(['datasets', 'create', 'empty-ish', '--file', writeChurnCsv(path.join(dir, 'small.csv'), 5), '--header', '--json'], admin)).code).toBe(0);
     expect((await cli(['datasets', 'quality-reports', 'latest', 'empty-ish', '--json'], admin)).json.code).toBe('ORCH_DATA_QUALITY_NOT_FOUND');
+  });
+});
+
+describe('data-quality reports on a fleet worker (a server without workers, PostgreSQL + S3 + Redis)', () => {
+  let server: RunningServer;
+  let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
+  let teardown: () => Promise<void>;
+  let admin: { url: string; token: string };
+  let dir: string;
+
+  beforeAll(async () => {
+    const fleet = await fleetBackend();
+    teardown = fleet.teardown;
+    server = await startServer({ ...fleet.env, ORCHARD_WORKERS: '0' });
+    worker = await startWorkerProcess(fleet.env);
+    admin = { url: server.url, token: server.adminToken };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-dq-fleet-'));
+    expect((await cli(['datasets', 'create', 'churn', '--file', writeChurnCsv(path.join(dir, 'churn.csv'), 800), '--header', '--json'], admin)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await server?.stop();
+    await teardown?.();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the report on the worker, which reads the dataset from the shared store', async () => {
+    const res = await cli(['datasets', 'quality', 'churn', '--target', 'churned', '--wait', '--json'], admin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ status: 'Completed', dataset: { rows: 800 } });
+    expect(res.json.report.target.leakage.map((l: { column: string }) => l.column)).toEqual(['refund_issued']);
   });
 });
