@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   transform: () => import('./transform.bench.js'),
   crawlers: () => import('./crawlers.bench.js'),
   serve: () => import('./serve.bench.js'),
+  'recipe-serve': () => import('./recipe-serve.bench.js'),
   hpo: () => import('./hpo.bench.js'),
   onnx: () => import('./onnx.bench.js'),
   events: () => import('./events.bench.js'),

@@ -26,6 +26,8 @@ import { TuningNewPage } from './pages/tuning-new';
 import { TransformDetailPage } from './pages/transform-detail';
 import { TransformNewPage } from './pages/transform-new';
 import { TransformsPage } from './pages/transforms';
+import { RecipeDetailPage } from './pages/recipe-detail';
+import { RecipesPage } from './pages/recipes';
 import { ProcessingJobsPage } from './pages/processing';
 import { ProcessingDetailPage } from './pages/processing-detail';
 import { UsersPage } from './pages/users';
@@ -55,6 +57,7 @@ const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/registry', label: 'Model registry', permission: 'models:read' },
   { to: '/endpoints', label: 'Endpoints', permission: 'endpoints:read' },
   { to: '/processing', label: 'Processing', permission: 'jobs:read' },
+  { to: '/recipes', label: 'Recipes', permission: 'datasets:read' },
   { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
   { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
@@ -148,6 +151,8 @@ function Shell() {
           <Route path="/endpoints/:name" element={<EndpointDetailPage />} />
           <Route path="/processing" element={<ProcessingJobsPage />} />
           <Route path="/processing/:name" element={<ProcessingDetailPage />} />
+          <Route path="/recipes" element={<RecipesPage />} />
+          <Route path="/recipes/:name" element={<RecipeDetailPage />} />
           <Route path="/transforms" element={<TransformsPage />} />
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />

@@ -48,6 +48,7 @@ import type {
   User,
 } from './types';
 import type { CreateDataQualityReportRequest, DataQualityReport } from './types';
+import type { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeFit, RecipeJob } from './types';
 
 const enc = encodeURIComponent;
 
@@ -234,4 +235,18 @@ export const dataQualityApi = {
   stop: (id: string) => post<DataQualityReport>(`/data-quality-reports/${enc(id)}/stop`),
   /** Where the browser downloads the report's JSON (the session cookie authenticates it). */
   downloadUrl: (id: string) => apiUrl(`/data-quality-reports/${enc(id)}/report.json`),
+};
+
+
+/** Data-preparation recipes, their fits, and the jobs that fit and apply them. */
+export const recipesApi = {
+  list: (q: { nameContains?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Recipe>>('/recipes', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<Recipe>(`/recipes/${enc(name)}`, undefined, signal),
+  create: (input: CreateRecipeRequest) => post<Recipe>('/recipes', input),
+  delete: (name: string) => del<void>(`/recipes/${enc(name)}`),
+  fits: (name: string, signal?: AbortSignal) => get<{ items: RecipeFit[] }>(`/recipes/${enc(name)}/fits`, undefined, signal),
+  jobs: (q: { recipe?: string; limit?: number } = {}, signal?: AbortSignal) => get<Page<RecipeJob>>('/recipe-jobs', q, signal),
+  job: (name: string, signal?: AbortSignal) => get<RecipeJob>(`/recipe-jobs/${enc(name)}`, undefined, signal),
+  startJob: (input: CreateRecipeJobRequest) => post<RecipeJob>('/recipe-jobs', input),
+  stopJob: (name: string) => post<RecipeJob>(`/recipe-jobs/${enc(name)}/stop`),
 };

@@ -58,4 +58,5 @@ export type {
 } from '../../../src/contracts/index.js';
 export type { AppliedFilter, Chart, ChartData, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, Dashboard, DashboardFilter, DashboardRequest, FilterSelection } from '../../../src/contracts/index.js';
 export type { ProcessingInput, ProcessingInstance, ProcessingJob, ProcessingJobStatus, ProcessingLogLine, ProcessingLogsPage, ProcessingOutput } from '../../../src/contracts/index.js';
+export type { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeFit, RecipeJob, RecipeJobOutput, RecipeOutputFormat } from '../../../src/contracts/index.js';
 export type { CreateDataQualityReportRequest, DataQualityColumn, DataQualityContent, DataQualityProblemType, DataQualityReport, DataQualityWarning } from '../../../src/contracts/index.js';
