@@ -122,14 +122,21 @@ export async function run(args: string[]): Promise<void> {
     const ingestS = (performance.now() - t) / 1000;
     const env = { ORCHARD_URL: platform.url, ORCHARD_TOKEN: token };
     const through: number[] = [];
+    const phases: Array<Record<string, number>> = [];
     for (let i = 0; i < repeat; i++) {
       const res = await orchardCli(['process', '--name', `bench-${i}`, '--script', script, '--input', 'raw=raw', '--output', 'clean=clean', '--arguments', '/opt/ml/processing/input/raw /opt/ml/processing/output/clean', '--wait', '--json'], env);
       if (res.json.status !== 'Completed') throw new Error(`processing job failed: ${res.json.failureReason ?? res.stderr}`);
       through.push(res.seconds);
+      // Where the time went, from the job's times and its log's own lines.
+      const lines = (await sdk.processing.logs(`bench-${i}`)).lines;
+      const at = (re: RegExp) => Date.parse(lines.find((l) => re.test(l.line))?.timestamp ?? 'x');
+      const [created, started, ended] = [res.json.createdAt, res.json.startedAt, res.json.endedAt].map((t: string) => Date.parse(t));
+      const [running, completed] = [at(/^\[orchard\] running /), at(/^\[orchard\] algo-1 completed$/)];
+      phases.push({ queued_s: (started - created) / 1000, setup_s: (running - started) / 1000, script_and_staging_s: (completed - running) / 1000, register_s: (ended - completed) / 1000, cli_s: res.seconds - (ended - created) / 1000 });
     }
     const orchardS = Math.min(...through);
     const out = await sdk.datasets.describe('clean');
-    emit({ task: 'processing', peer: 'orchard process --wait', rows, seconds: orchardS, runs: through, output_rows: out.rowCount, input_ingest_s: ingestS });
+    emit({ task: 'processing', peer: 'orchard process --wait', rows, seconds: orchardS, runs: through, phases: phases[through.indexOf(orchardS)], output_rows: out.rowCount, input_ingest_s: ingestS });
     emit({ task: 'processing', rows, ratio: orchardS / directS, overhead_s: orchardS - directS });
   } finally {
     await platform.close();

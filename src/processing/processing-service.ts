@@ -11,6 +11,7 @@ import {
   PLATFORM_RETRIES,
   PROCESSING_ASSEMBLE_KIND,
   PROCESSING_KIND,
+  stagingPrefix,
   type CreateProcessingJobInput,
   type ProcessingInput,
   type ProcessingJob,
@@ -84,7 +85,7 @@ export class ProcessingService {
       if (queued && queued.state === 'running') running++;
       else if (inst.status === 'Pending' || inst.status === 'InProgress') await this.store.setInstance(name, Number(inst.instance), 'Stopped', {}, ['Completed', 'Failed', 'Stopped']);
     }
-    if (running === 0) await this.store.end(name, 'Stopped');
+    if (running === 0 && (await this.store.end(name, 'Stopped'))) await this.deps.artifacts.deletePrefix(stagingPrefix(name)).catch(() => undefined);
     return this.store.describe(name);
   }
 
@@ -101,7 +102,7 @@ export class ProcessingService {
       const instances = await this.store.instances(row.name);
       if (row.status === 'Stopping') {
         const held = await Promise.all(instances.map((i) => this.deps.queue.get(instanceJobId(row.name, Number(i.instance)))));
-        if (held.every((j) => !j || j.state !== 'running')) await this.store.end(row.name, 'Stopped');
+        if (held.every((j) => !j || j.state !== 'running') && (await this.store.end(row.name, 'Stopped'))) await this.deps.artifacts.deletePrefix(stagingPrefix(row.name)).catch(() => undefined);
         continue;
       }
       for (const inst of instances) {

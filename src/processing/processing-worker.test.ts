@@ -57,6 +57,24 @@ afterAll(async () => {
 });
 
 describe('processing jobs on the worker loop', () => {
+  it('runs a TypeScript script and registers its CSV output as one version', async () => {
+    const body = [
+      "import fs from 'node:fs';",
+      "import path from 'node:path';",
+      "const rows: string[] = fs.readFileSync(path.join(process.env.ORCHARD_PROCESSING_INPUT_NUMS!, 'part-00000.csv'), 'utf8').trim().split('\\n');",
+      "fs.writeFileSync(path.join(process.env.ORCHARD_PROCESSING_OUTPUT_OUT!, 'out.csv'), ['n,tenfold', ...rows].join('\\n') + '\\n');",
+      "console.log(`#metric rows=${rows.length}`);",
+    ].join('\n');
+    const script = await source('ts', 'prep.ts', body);
+    await service.create({ name: 'ts-ok', script, inputs: [{ name: 'nums', dataset: 'nums' }], outputs: [{ name: 'out', dataset: 'from-ts' }], cpus: 1 });
+    const job = await until('ts-ok', (j) => j.status !== 'InProgress');
+    expect(job).toMatchObject({ status: 'Completed', outputs: { out: 'from-ts@1' }, finalMetrics: { rows: 4 } });
+    const version = await h.service.describe('from-ts');
+    expect(version).toMatchObject({ format: 'csv', header: true, rowCount: 4 });
+    expect(version.columns.map((c) => c.name)).toEqual(['n', 'tenfold']);
+    expect(await h.artifacts.list('jobs/ts-ok/processing/algo-1/')).toEqual([]);
+  });
+
   it('a stop ends a running instance; the job is Stopped and registers nothing', async () => {
     const script = await source('sleepy', 'sleepy.py', "import os, time\nopen(os.path.join(os.environ['ORCHARD_PROCESSING_OUTPUT_OUT'], 'a.csv'), 'w').write('1,2\\n')\nprint('started', flush=True)\ntime.sleep(60)\n");
     await service.create({ name: 'stop-me', script, inputs: [{ name: 'nums', dataset: 'nums' }], outputs: [{ name: 'out', dataset: 'never-stopped' }], cpus: 1 });

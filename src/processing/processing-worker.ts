@@ -378,6 +378,8 @@ async function assemble(deps: ProcessingWorkerDeps, store: ProcessingStore, job:
   const spec = JSON.parse(row.spec_json) as ProcessingSpec;
   try {
     const outputs = await registerOutputs(deps, name, spec, Number(row.instance_count));
+    // Staged files go before the job is Completed: a retry after this finds its versions by their tags.
+    await deps.artifacts.deletePrefix(stagingPrefix(name));
     await store.end(name, 'Completed', { outputs_json: JSON.stringify(outputs), failure_reason: null });
   } catch (err) {
     const permanent = isOrchardError(err) && NOT_RETRIED.has(err.code);
