@@ -105,7 +105,7 @@ describe.each(backends)('recipes through the CLI on $name', (backend) => {
     expect(listed.json.items.map((r: { name: string }) => r.name).sort()).toEqual(['prep', 'splitter']);
     const human = await cli(['recipes', 'describe', 'prep'], admin);
     expect(human.stdout).toMatch(/prep@2/);
-  });
+  }, 180_000);
 
   it('applies a fit into a dataset version tagged with its lineage', async () => {
     const res = await cli(['recipes', 'apply', 'prep@1', '--dataset', 'raw', '--output', 'prepared', '--wait', '--json'], admin);
@@ -162,11 +162,11 @@ describe.each(backends)('recipes through the CLI on $name', (backend) => {
       [['recipes', 'describe', 'nope'], 'ORCH_RECIPE_NOT_FOUND'],
       [['recipes', 'job', 'nope'], 'ORCH_RECIPE_JOB_NOT_FOUND'],
     ];
-    for (const [args, code] of cases) {
-      const res = await cli([...args, '--json'], admin);
-      expect(res.code, args.join(' ')).not.toBe(0);
-      expect(res.json.code, args.join(' ')).toBe(code);
-    }
+    const answers = await Promise.all(cases.map(([args]) => cli([...args, '--json'], admin)));
+    cases.forEach(([args, code], i) => {
+      expect(answers[i].code, args.join(' ')).not.toBe(0);
+      expect(answers[i].json?.code, args.join(' ')).toBe(code);
+    });
 
     // A category the fit never saw, under `unknown: error`: the job fails and no dataset is left.
     const lines = fs.readFileSync(path.join(dir, 'raw.csv'), 'utf8').trim().split('\n').slice(0, 30);
@@ -178,7 +178,7 @@ describe.each(backends)('recipes through the CLI on $name', (backend) => {
     expect(failed.json).toMatchObject({ status: 'Failed', outputs: [] });
     expect(failed.json.failureReason).toMatch(/ORCH_RECIPE_UNKNOWN_CATEGORY.*purple/);
     expect((await new Orchard(admin).datasets.list({ prefix: 'leak' })).items).toEqual([]);
-  });
+  }, 180_000);
 
   it.runIf(backend.name === backends[0].name)('serves the recipe and the model as one inference pipeline: raw rows give the plain model’s predictions', async () => {
     // The built-ins train on CSV without a header, the target first: the same fit applied as CSV.
@@ -245,5 +245,5 @@ describe.each(backends)('recipes through the CLI on $name', (backend) => {
     expect(transform.json).toMatchObject({ status: 'Completed', rowsProcessed: 240, shards: { total: 3 } });
     const scored = await sdk.datasets.query('SELECT prediction FROM scored', { pageSize: 1000 });
     expect(scored.rows.map((r) => Math.fround(Number(r.prediction)))).toEqual(plainPredictions.map((p: string) => Math.fround(Number(p))));
-  });
+  }, 300_000);
 });
