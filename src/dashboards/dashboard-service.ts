@@ -37,7 +37,10 @@ interface Plan {
   sql: string;
   sources: QuerySource[];
   applied: AppliedFilter[];
-  ignored: string[];
+  /** Filter columns the chart does not return; null: read them off the result's columns. */
+  ignored: string[] | null;
+  /** The dashboard's filter columns. */
+  filterColumns: string[];
   key: string;
 }
 
@@ -190,13 +193,18 @@ export class DashboardService {
   private async plan(chart: Chart, filters: readonly DashboardFilter[], selection: unknown): Promise<Plan> {
     const resolved = resolveSelection(filters, selection);
     const sources = await this.datasets.sources(chart.sql);
-    const columns = filters.length ? await this.columnsOf(chart.sql, sources) : [];
-    const returned = new Set(columns.map((c) => c.name));
-    const ignored = resolved.filter((f) => !returned.has(f.column)).map((f) => f.column);
-    const applied = resolved.filter((f) => returned.has(f.column) && restricts(f));
-    let sql = filteredSql(chart.sql, applied, columns);
+    const filterColumns = resolved.map((f) => f.column);
+    // The chart's columns decide which filters apply. When none restricts anything, the
+    // SELECT runs as it is and its result tells them (a histogram's result is its bins,
+    // so it asks the SELECT's columns first).
+    const needColumns = resolved.some(restricts) || (chart.type === 'histogram' && resolved.length > 0);
+    const columns = needColumns ? await this.columnsOf(chart.sql, sources) : null;
+    const returned = new Set((columns ?? []).map((c) => c.name));
+    const applied = columns ? resolved.filter((f) => returned.has(f.column) && restricts(f)) : [];
+    const ignored = columns ? filterColumns.filter((c) => !returned.has(c)) : null;
+    let sql = filteredSql(chart.sql, applied, columns ?? []);
     if (chart.type === 'histogram') sql = histogramSql(sql, chart.encoding.x!, chart.encoding.bins ?? 20);
-    return { chart, sql, sources, applied, ignored, key: cacheKey({ sql, sources, maxRows: MAX_CHART_ROWS }) };
+    return { chart, sql, sources, applied, ignored, filterColumns, key: cacheKey({ sql, sources, maxRows: MAX_CHART_ROWS }) };
   }
 
   private rows(plan: Plan): Promise<{ value: Rows; cached: boolean }> {
@@ -218,7 +226,7 @@ export class DashboardService {
       rows: value.rows,
       truncated: value.truncated,
       applied: plan.applied,
-      ignored: plan.ignored,
+      ignored: plan.ignored ?? plan.filterColumns.filter((c) => !value.columns.some((col) => col.name === c)),
       sources: plan.sources.map((s) => ({ name: s.name, version: s.version })),
       cached,
       computedAt: value.computedAt,
