@@ -317,3 +317,53 @@ export function brentMinimize(f: (x: number) => number, a0: number, b0: number, 
   }
   return x;
 }
+
+/**
+ * The median as numpy's `median` computes it: the middle value, or the mean of the two
+ * middle values, `(a + b) / 2` (NaN for no values). Reorders `values` (a selection, not a sort).
+ */
+export function medianOf(values: Float64Array): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  const k = n >> 1;
+  select(values, k);
+  if (n % 2 === 1) return values[k];
+  let below = values[0];
+  for (let i = 1; i < k; i++) if (values[i] > below) below = values[i];
+  return (below + values[k]) / 2;
+}
+
+/** Puts the k-th smallest value at index k, smaller or equal ones before it (Hoare's selection, median-of-three pivots). */
+function select(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  let rounds = 0;
+  while (hi > lo) {
+    if (++rounds > 64) {
+      // Adversarial orders: finish with a sort of what is left.
+      a.subarray(lo, hi + 1).sort();
+      return;
+    }
+    const mid = (lo + hi) >> 1;
+    const x = a[lo];
+    const y = a[mid];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}

@@ -16,8 +16,12 @@ export interface RecipeSession {
   exec(sql: string): Promise<void>;
   /** Rows as plain JS values (BIGINT as number, lists as arrays). */
   query(sql: string): Promise<unknown[][]>;
-  /** A query's first column as float64 values (NULL as NaN). */
-  numbers(sql: string): Promise<Float64Array>;
+  /**
+   * A query's DOUBLE columns as float64 arrays, missing values left out. The query writes
+   * a missing value as NaN (`COALESCE(x, 'NaN'::DOUBLE)`), which the engine never keeps
+   * as a value: DuckDB then hands over whole vectors without a validity mask to test.
+   */
+  numbers(sql: string): Promise<Float64Array[]>;
   /** Runs a COPY; returns the rows written. */
   copy(sql: string): Promise<number>;
   functions(specs: readonly ScalarSpec[]): Promise<void>;
@@ -72,11 +76,37 @@ export async function openRecipeSession(opts: {
       }),
     numbers: (sql) =>
       guard(async () => {
-        const reader = await connection.runAndReadAll(sql);
-        const [column] = reader.getColumnsJS();
-        const out = new Float64Array(column?.length ?? 0);
-        column?.forEach((v, i) => (out[i] = v === null ? Number.NaN : Number(v)));
-        return out;
+        // All chunks fetched at once, copied into one typed array per column: no JS value
+        // per row, no round trip per chunk. NULLs are left out.
+        const result = await connection.run(sql);
+        const chunks = await result.fetchAllChunks();
+        const width = result.columnCount;
+        const total = chunks.reduce((a, c) => a + c.rowCount, 0);
+        const out = Array.from({ length: width }, () => new Float64Array(total));
+        const count = new Array<number>(width).fill(0);
+        for (const chunk of chunks) {
+          for (let j = 0; j < width; j++) {
+            const vector = chunk.getColumnVector(j);
+            const target = out[j];
+            let n = count[j];
+            // A DOUBLE vector's values as a Float64Array: read directly when the client
+            // exposes them (NULLs arrive as NaN, see below); item by item otherwise.
+            const items = (vector as unknown as { items?: unknown }).items;
+            if (items instanceof Float64Array && items.length === chunk.rowCount) {
+              for (let i = 0; i < items.length; i++) {
+                const v = items[i];
+                if (v === v) target[n++] = v;
+              }
+            } else {
+              for (let i = 0; i < chunk.rowCount; i++) {
+                const v = vector.getItem(i);
+                if (v !== null && !Number.isNaN(Number(v))) target[n++] = Number(v);
+              }
+            }
+            count[j] = n;
+          }
+        }
+        return out.map((a, j) => a.subarray(0, count[j]));
       }),
     copy: (sql) =>
       guard(async () => {

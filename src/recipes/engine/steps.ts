@@ -11,7 +11,7 @@ import { OrchardError } from '../../core/errors.js';
 import { sqlIdent, sqlString } from '../../data/duckdb-session.js';
 import { type Expr, checkExpr, exprColumns, exprToSql, parseExpr, ExprError } from './expr.js';
 import type { StepKind } from './index.js';
-import { CYCLE, DATE_PARTS, type DatePart, type TfidfParams, cyclic, datePart, logOffset, powerOf, smoothIdf, tfidfVector, yeoJohnson, fitYeoJohnsonLambda } from './math.js';
+import { medianOf, CYCLE, DATE_PARTS, type DatePart, type TfidfParams, cyclic, datePart, logOffset, powerOf, smoothIdf, tfidfVector, yeoJohnson, fitYeoJohnsonLambda } from './math.js';
 import type { Options } from './options.js';
 import { type ScalarSpec, tfidfFunction } from './udf.js';
 import {
@@ -38,8 +38,8 @@ export interface FitContext {
   target?: string;
   /** Runs a query; rows of plain JS values (BIGINT as number). */
   query(sql: string): Promise<unknown[][]>;
-  /** A query's first column as float64 values. */
-  numbers(sql: string): Promise<Float64Array>;
+  /** A query's DOUBLE columns, each written `COALESCE(x, 'NaN'::DOUBLE)`, as float64 arrays without the missing values. */
+  numbers(sql: string): Promise<Float64Array[]>;
   field: string;
 }
 
@@ -97,6 +97,7 @@ export interface StepDef<O = unknown, P = unknown> {
 const id = sqlIdent;
 const ONE = 'CAST(1 AS DOUBLE)';
 const ZERO = 'CAST(0 AS DOUBLE)';
+const NAN = "CAST('NaN' AS DOUBLE)";
 
 function index(cols: Col[], name: string): number {
   const i = cols.findIndex((c) => c.name === name);
@@ -435,13 +436,26 @@ const impute: StepDef<ImputeOpt, ImputeParams> = {
         const kind = kindOf(c.type);
         values[c.name] = o.value ?? (kind === 'number' ? 0 : kind === 'boolean' ? false : 'missing_value');
       }
-    } else if (o.strategy === 'mean' || o.strategy === 'median') {
-      const agg = o.strategy === 'mean' ? 'avg' : 'median';
-      const [row] = await ctx.query(`SELECT ${cols.map((c) => `${agg}(CAST(${id(c.name)} AS DOUBLE))`).join(', ')} FROM ${ctx.src}`);
+    } else if (o.strategy === 'mean') {
+      const [row] = await ctx.query(`SELECT ${cols.map((c) => `avg(CAST(${id(c.name)} AS DOUBLE))`).join(', ')} FROM ${ctx.src}`);
       cols.forEach((c, i) => {
-        if (row[i] === null || row[i] === undefined) throw fitProblem(ctx.field, `column ${JSON.stringify(c.name)} has no values to take the ${o.strategy} of`);
+        if (row[i] === null || row[i] === undefined) throw fitProblem(ctx.field, `column ${JSON.stringify(c.name)} has no values to take the mean of`);
         values[c.name] = Number(row[i]);
       });
+    } else if (o.strategy === 'median') {
+      // numpy's median, exactly: the values of one column at a time, a selection in JS
+      // (DuckDB's median interpolates differently in the last bit and costs a sort).
+      // Columns are read in groups of at most ~32M values (256 MB).
+      const [[rows]] = await ctx.query(`SELECT count(*) FROM ${ctx.src}`);
+      const group = Math.max(1, Math.floor(2 ** 25 / Math.max(1, Number(rows))));
+      for (let g = 0; g < cols.length; g += group) {
+        const part = cols.slice(g, g + group);
+        const arrays = await ctx.numbers(`SELECT ${part.map((c) => `COALESCE(CAST(${id(c.name)} AS DOUBLE), ${NAN})`).join(', ')} FROM ${ctx.src}`);
+        part.forEach((c, j) => {
+          if (arrays[j].length === 0) throw fitProblem(ctx.field, `column ${JSON.stringify(c.name)} has no values to take the median of`);
+          values[c.name] = medianOf(arrays[j]);
+        });
+      }
     } else {
       for (const c of cols) {
         const expr = kindOf(c.type) === 'number' ? `CAST(${id(c.name)} AS DOUBLE)` : id(c.name);
@@ -871,7 +885,7 @@ const power: StepDef<PowerOpt, PowerParams> = {
       const c = ctx.cols[index(ctx.cols, name)];
       let lambda = 1;
       if (o.method === 'yeo-johnson') {
-        const values = await ctx.numbers(`SELECT ${numSql(c)} FROM ${ctx.src} WHERE ${id(c.name)} IS NOT NULL`);
+        const [values] = await ctx.numbers(`SELECT COALESCE(${numSql(c)}, ${NAN}) FROM ${ctx.src}`);
         lambda = fitYeoJohnsonLambda(values);
       }
       lambdas[name] = lambda;

@@ -190,11 +190,15 @@ export function categoryKey(value: Value): string | null {
   return String(value);
 }
 
-/** A float64 as an exact SQL literal (DuckDB parses the shortest round-trip text back to the same double). */
+/** A float64 as an exact SQL literal of type DOUBLE (DuckDB parses the shortest round-trip text back to the same double). */
 export function sqlDouble(value: number): string {
   if (Number.isNaN(value)) return `CAST('NaN' AS DOUBLE)`;
   if (!Number.isFinite(value)) return `CAST('${value > 0 ? 'Infinity' : '-Infinity'}' AS DOUBLE)`;
-  return `CAST('${String(value)}' AS DOUBLE)`;
+  // Exponent notation makes DuckDB read the literal as a DOUBLE (not a DECIMAL), correctly
+  // rounded; toExponential() writes the shortest digits that round-trip.
+  const text = value.toExponential();
+  if (Object.is(value, -0)) return '(-0e+0)';
+  return value < 0 ? `(${text})` : text;
 }
 
 /** A number as JS's `<` and `===` and DuckDB's comparison operators order them: code-point order for text. */
