@@ -95,14 +95,16 @@ describe.each(backends)('data-quality reports through the CLI on $name', (backen
       clearTimeout(timer);
     }
     expect(seen).toContain('Completed');
-  });
+  }, 180_000);
 
-  it('reports without a target, and refuses bad requests with stable codes', async () => {
+  it('reports without a target', async () => {
     const plain = await cli(['datasets', 'quality', 'churn', '--wait', '--json'], admin);
     expect(plain.code, plain.stdout + plain.stderr).toBe(0);
     expect(plain.json.report).toMatchObject({ target: null, featureImportance: null });
     expect(plain.json.report.columns.every((col: { predictivePower: unknown }) => col.predictivePower === null)).toBe(true);
+  }, 180_000);
 
+  it('refuses bad requests with stable codes', async () => {
     const cases: Array<[string[], string]> = [
       [['absent'], 'ORCH_DATASET_NOT_FOUND'],
       [['churn', '--target', 'nope'], 'ORCH_DATA_QUALITY_TARGET_MISSING'],
@@ -118,7 +120,7 @@ describe.each(backends)('data-quality reports through the CLI on $name', (backen
     expect((await cli(['datasets', 'quality-reports', 'describe', 'dq-nope', '--json'], admin)).json.code).toBe('ORCH_DATA_QUALITY_NOT_FOUND');
     expect((await cli(['datasets', 'create', 'empty-ish', '--file', writeChurnCsv(path.join(dir, 'small.csv'), 5), '--header', '--json'], admin)).code).toBe(0);
     expect((await cli(['datasets', 'quality-reports', 'latest', 'empty-ish', '--json'], admin)).json.code).toBe('ORCH_DATA_QUALITY_NOT_FOUND');
-  });
+  }, 180_000);
 });
 
 describe('data-quality reports on a fleet worker (a server without workers, PostgreSQL + S3 + Redis)', () => {
@@ -149,5 +151,5 @@ describe('data-quality reports on a fleet worker (a server without workers, Post
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.json).toMatchObject({ status: 'Completed', dataset: { rows: 800 } });
     expect(res.json.report.target.leakage.map((l: { column: string }) => l.column)).toEqual(['refund_issued']);
-  });
+  }, 180_000);
 });
