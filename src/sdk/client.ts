@@ -78,12 +78,12 @@ export class DatasetsClient {
 
   /** Registers an object already in the artifact store as a new version. */
   async createFromArtifact(input: CreateDatasetFromArtifact): Promise<DatasetVersion> {
-    return this.http.request('POST', '/api/v1/datasets', { body: input });
+    return this.http.request('POST', '/api/v1/datasets', { body: input, long: true });
   }
 
   /** A read-only SELECT's whole result as the next version of `name` (Athena's CTAS). */
   async createFromQuery(input: CreateDatasetFromQueryRequest): Promise<DatasetVersion> {
-    return this.http.request('POST', '/api/v1/datasets/from-query', { body: input });
+    return this.http.request('POST', '/api/v1/datasets/from-query', { body: input, long: true });
   }
 
   async list(filter: DatasetListFilter = {}): Promise<{ items: DatasetVersion[]; total: number }> {

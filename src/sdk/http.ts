@@ -49,8 +49,14 @@ export class HttpClient {
     return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
   }
 
-  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+  /**
+   * One JSON call. `long`: the server answers only when the work is done (a query written
+   * as a dataset, a stored object ingested), which may take longer than fetch waits for
+   * response headers (5 minutes), so the call goes through node:http, which waits.
+   */
+  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown; long?: boolean } = {}): Promise<T> {
     const hasBody = options.body !== undefined;
+    if (options.long) return this.requestWithoutHeadersTimeout<T>(method, this.url(path, options.query), hasBody ? JSON.stringify(options.body) : undefined);
     let res: Response;
     try {
       res = await fetch(this.url(path, options.query), {
@@ -63,6 +69,27 @@ export class HttpClient {
     }
     const text = await res.text();
     return parseResponse<T>(res.status, text);
+  }
+
+  private requestWithoutHeadersTimeout<T>(method: string, url: URL, body: string | undefined): Promise<T> {
+    const transport = url.protocol === 'https:' ? https : http;
+    const headers = this.headers(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, { method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(unreachable(this.baseUrl, err)));
+        res.on('end', () => {
+          try {
+            resolve(parseResponse<T>(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8')));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      req.on('error', (err) => reject(unreachable(this.baseUrl, err)));
+      req.end(body);
+    });
   }
 
   /**

@@ -15,7 +15,9 @@ export type Topic =
   | { kind: 'transform-jobs' }
   | { kind: 'endpoint'; name: string }
   | { kind: 'tuning-job'; name: string }
-  | { kind: 'tuning-jobs' };
+  | { kind: 'tuning-jobs' }
+  /** Any kind on the platform feed (`processing-job`, `crawler-run`, …): one name, names with a prefix, or all. */
+  | { kind: 'feed'; of: string; name?: string; prefix?: string };
 
 /** How often a topic is polled without an event stream. */
 const POLL_MS: Record<Topic['kind'], number> = {
@@ -26,6 +28,7 @@ const POLL_MS: Record<Topic['kind'], number> = {
   endpoint: 2000,
   'tuning-job': 2000,
   'tuning-jobs': 3000,
+  feed: 2000,
 };
 
 /** A burst of events (log lines) becomes one refetch per this interval at most. */
@@ -51,6 +54,8 @@ function feedFilter(topic: Topic): ((e: FeedEvent) => boolean) | null {
       return (e) => (e.kind === 'tuning-job' && e.name === topic.name) || (e.kind === 'training-job' && e.name.startsWith(`${topic.name}-`));
     case 'tuning-jobs':
       return (e) => e.kind === 'tuning-job' || e.kind === 'training-job';
+    case 'feed':
+      return (e) => e.kind === topic.of && (topic.name === undefined || e.name === topic.name) && (topic.prefix === undefined || e.name.startsWith(topic.prefix));
     default:
       return null;
   }
@@ -204,4 +209,20 @@ export function useWatch(topic: Topic | null, onChange: () => void): void {
     return watch(topic, () => callback.current());
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
+}
+
+/**
+ * Calls `tick` every `ms` while `active` and the tab is visible: for what no event
+ * announces (a running job's log lines written by a worker elsewhere).
+ */
+export function usePollWhile(active: boolean, tick: () => void, ms: number): void {
+  const callback = useRef(tick);
+  callback.current = tick;
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') callback.current();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
 }

@@ -6,7 +6,7 @@ import { useResource } from '../api/use-resource';
 import { formatDuration, formatTime } from '../components/format';
 import { Card, Empty, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
-import { usePollWhile } from './crawlers';
+import { useWatch } from '../api/live';
 
 export function CrawlerDetailPage() {
   const { name = '' } = useParams();
@@ -19,7 +19,7 @@ export function CrawlerDetailPage() {
     crawler.reload();
     runs.reload();
   };
-  usePollWhile(running, reload, 1000);
+  useWatch(running ? { kind: 'feed', of: 'crawler-run', prefix: `${name}-` } : null, reload);
   const [error, setError] = useState<unknown>(null);
   const act = (action: () => Promise<unknown>) => action().then(reload, setError);
   return (

@@ -1,25 +1,15 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { crawlersApi } from '../api/client';
+import { useWatch } from '../api/live';
 import { useResource } from '../api/use-resource';
 import { formatTime } from '../components/format';
 import { Card, Empty, ErrorBanner, Field, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
 
-/** Refetches every `ms` while `active` and the tab is visible (a crawler run has no event stream of its own here). */
-export function usePollWhile(active: boolean, reload: () => void, ms = 1500): void {
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, ms);
-    return () => clearInterval(timer);
-  }, [active, reload, ms]);
-}
-
 export function CrawlersPage() {
   const list = useResource((signal) => crawlersApi.list({ limit: 200 }, signal), []);
-  usePollWhile(Boolean(list.data?.items.some((c) => c.state !== 'Ready')), list.reload);
+  useWatch(list.data?.items.some((c) => c.state !== 'Ready') ? { kind: 'feed', of: 'crawler-run' } : null, list.reload);
   return (
     <>
       <PageHeader title="Crawlers" subtitle="A folder or S3 prefix of CSV, Parquet and JSON Lines files, crawled into versions of a dataset." />

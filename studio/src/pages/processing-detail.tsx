@@ -6,7 +6,8 @@ import { useResource } from '../api/use-resource';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
 import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
-import { OutputTarget, usePollWhile } from './processing';
+import { OutputTarget } from './processing';
+import { usePollWhile, useWatch } from '../api/live';
 
 const ACTIVE = new Set(['InProgress', 'Stopping']);
 
@@ -15,7 +16,7 @@ export function ProcessingDetailPage() {
   const job = useResource((signal) => processingApi.describe(name, signal), [name]);
   const j = job.data;
   const live = j ? ACTIVE.has(j.status) : !job.error;
-  usePollWhile(live, job.reload, 1500);
+  useWatch(live ? { kind: 'feed', of: 'processing-job', name } : null, job.reload);
   const [error, setError] = useState<unknown>(null);
   const metrics = j ? Object.entries(j.finalMetrics) : [];
   return (

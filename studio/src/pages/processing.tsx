@@ -1,23 +1,12 @@
-import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { processingApi } from '../api/client';
 import type { ProcessingJob } from '../api/types';
+import { useWatch } from '../api/live';
 import { useResource } from '../api/use-resource';
 import { formatDuration, formatTime } from '../components/format';
 import { Card, Empty, ErrorBanner, Loading, PageHeader, ProgressBar, StatusBadge } from '../components/ui';
 
 const ACTIVE = new Set(['InProgress', 'Stopping']);
-
-/** Calls `reload` every `ms` while `active` and the tab is visible (processing jobs have no live topic of their own). */
-export function usePollWhile(active: boolean, reload: () => void, ms: number): void {
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, ms);
-    return () => clearInterval(timer);
-  }, [active, reload, ms]);
-}
 
 /** What an output became (a dataset version, linked), or where it will go. */
 export function OutputTarget({ job, output }: { job: ProcessingJob; output: ProcessingJob['processingOutputs'][number] }) {
@@ -36,7 +25,7 @@ export function OutputTarget({ job, output }: { job: ProcessingJob; output: Proc
 export function ProcessingJobsPage() {
   const list = useResource((signal) => processingApi.list({ limit: 200 }, signal), []);
   const running = Boolean(list.data?.items.some((j) => ACTIVE.has(j.status)));
-  usePollWhile(running, list.reload, 3000);
+  useWatch(running ? { kind: 'feed', of: 'processing-job' } : null, list.reload);
   return (
     <>
       <PageHeader title="Processing" subtitle="Scripts over datasets on one or more instances; their output folders become dataset versions or artifacts. Started with orchard process." />
