@@ -32,13 +32,15 @@ export function rowTransform(fitted: FittedRecipe): RowTransform {
   if (JSON.stringify(cols) !== JSON.stringify(expected)) {
     throw new OrchardError('ORCH_RECIPE_INVALID', { message: 'The fitted recipe does not match its own steps; fit it again' });
   }
+  // A recipe that leaves text or dates prepares data for batch use; online, where the
+  // output is a matrix of numbers, transform() refuses it with this error.
   const notNumeric = cols.filter((c) => kindOf(c.type) !== 'number' && kindOf(c.type) !== 'boolean');
-  if (notNumeric.length) {
-    throw new OrchardError('ORCH_RECIPE_INVALID', {
-      message: `The recipe leaves columns that are not numbers (${notNumeric.map((c) => `${c.name}: ${c.type}`).join(', ')}); encode or drop them to use it online`,
-      details: { columns: notNumeric.map((c) => c.name) },
-    });
-  }
+  const unusable = notNumeric.length
+    ? new OrchardError('ORCH_RECIPE_INVALID', {
+        message: `The recipe leaves columns that are not numbers (${notNumeric.map((c) => `${c.name}: ${c.type}`).join(', ')}); encode or drop them to use it online`,
+        details: { columns: notNumeric.map((c) => c.name) },
+      })
+    : null;
   const inputColumns = inputs.map((c) => c.name);
   const inputTypes = inputs.map((c) => c.type);
   const outputColumns = cols.map((c) => c.name);
@@ -66,9 +68,18 @@ export function rowTransform(fitted: FittedRecipe): RowTransform {
     outputColumns,
     numFeatures: width,
     transform(rows) {
+      if (unusable) throw unusable;
       const out = new Float32Array(rows.length * width);
       for (let r = 0; r < rows.length; r++) {
-        let row = readRow(rows[r], r);
+        let row: Value[];
+        try {
+          row = readRow(rows[r], r);
+        } catch (err) {
+          if (err instanceof OrchardError && !err.message.startsWith('Row ')) {
+            throw new OrchardError(err.code, { message: `Row ${r + 1}: ${err.message}`, details: { ...err.details, row: r + 1 } });
+          }
+          throw err;
+        }
         for (const fn of fns) row = fn(row);
         const base = r * width;
         for (let j = 0; j < width; j++) {
