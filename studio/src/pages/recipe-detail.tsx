@@ -1,5 +1,6 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { useWatch } from '../api/live';
 import { datasetsApi, recipesApi } from '../api/client';
 import type { RecipeJob } from '../api/types';
 import { useResource } from '../api/use-resource';
@@ -9,7 +10,6 @@ import { Can } from '../session';
 
 const DATASET = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
 /** Running jobs are read again this often (a recipe job's status is all that changes). */
-const POLL_MS = 2000;
 
 /** One recipe: its steps, its fits, its fit and apply jobs, and a form to start one. */
 export function RecipeDetailPage() {
@@ -20,16 +20,11 @@ export function RecipeDetailPage() {
   const jobs = useResource((signal) => recipesApi.jobs({ recipe: name, limit: 100 }, signal), [name]);
   const running = jobs.data?.items.some((j) => j.status === 'InProgress');
   const [deleteError, setDeleteError] = useState<unknown>(null);
-  useEffect(() => {
-    if (!running) return undefined;
-    const timer = setInterval(() => {
-      if (document.visibilityState !== 'visible') return;
-      jobs.reload();
-      fits.reload();
-      recipe.reload();
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [running, jobs, fits, recipe]);
+  useWatch(running ? { kind: 'feed', of: 'recipe-job' } : null, () => {
+    jobs.reload();
+    fits.reload();
+    recipe.reload();
+  });
 
   async function remove() {
     if (!window.confirm(`Delete recipe ${name} and its fits? Models made from them keep their copies.`)) return;
