@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
+import { useWatch } from '../api/live';
 import { datasetsApi, dataQualityApi } from '../api/client';
 import { ApiError } from '../api/http';
 import type { DataQualityColumn, DataQualityContent, DataQualityProblemType, DataQualityReport, DataQualityWarning } from '../api/types';
@@ -13,7 +14,6 @@ import { DATA_QUALITY_PROBLEM_TYPES } from '../../../src/contracts/data-quality.
 
 const ACTIVE = new Set(['InProgress', 'Stopping']);
 /** How often a running report is read again while the tab is visible. */
-const POLL_MS = 1000;
 
 const pct = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.01 ? 2 : 1)}%`;
 
@@ -34,7 +34,7 @@ export function DataQualityPage() {
   );
   const history = useResource((signal) => (version ? dataQualityApi.list({ dataset: name, version, limit: 20 }, signal) : Promise.resolve(null)), [name, version]);
   const r = report.data ?? undefined;
-  usePollWhile(Boolean(r && ACTIVE.has(r.status)), () => {
+  useWatch(r && ACTIVE.has(r.status) ? { kind: 'feed', of: 'data-quality-report', name: r.id } : null, () => {
     report.reload();
     history.reload();
   });
@@ -121,19 +121,6 @@ export function DataQualityPage() {
       )}
     </>
   );
-}
-
-/** Calls `tick` every POLL_MS while `active` and the tab is visible. */
-function usePollWhile(active: boolean, tick: () => void): void {
-  const callback = useRef(tick);
-  callback.current = tick;
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') callback.current();
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [active]);
 }
 
 function CreateReport({ columns, dataset, initialTarget, onCreated }: { columns: string[]; dataset: string; initialTarget: string; onCreated: (r: DataQualityReport) => void }) {
