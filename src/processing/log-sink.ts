@@ -1,3 +1,4 @@
+import { seqBatches, serialFlusher } from '../jobs/index.js';
 import type { ProcessingStore } from './processing-store.js';
 
 /** What an instance's output becomes: log lines and metric points. */
@@ -15,46 +16,26 @@ export interface ProcessingLogSink {
  * free seqs instead of being lost.
  */
 export async function processingLogSink(store: ProcessingStore, name: string, instance: number, attempt: number, metricKey: (metric: string) => string): Promise<ProcessingLogSink> {
-  const next = {
-    processing_job_logs: await store.nextSeq('processing_job_logs', name),
-    processing_job_metrics: await store.nextSeq('processing_job_metrics', name),
-  };
+  const tables = ['processing_job_logs', 'processing_job_metrics'] as const;
+  const batches = await seqBatches({ tables, nextSeq: (table) => store.nextSeq(table, name), retries: 5 });
   let lines: Array<{ instance: number; attempt: number; line: string; at: string }> = [];
   let points: Array<{ instance: number; name: string; value: number; step: number | null; at: string }> = [];
   const finals: Record<string, number> = {};
-  let writing: Promise<void> = Promise.resolve();
-  const numbered = async <T>(table: keyof typeof next, items: T[], insert: (rows: Array<T & { seq: number }>) => Promise<void>) => {
-    for (let tries = 0; items.length > 0; tries++) {
-      const base = next[table];
-      try {
-        await insert(items.map((item, i) => ({ ...item, seq: base + i })));
-        next[table] = base + items.length;
-        return;
-      } catch (err) {
-        if (tries >= 5) throw err;
-        next[table] = await store.nextSeq(table, name);
-      }
-    }
-  };
-  const flush = () => {
+  const flusher = serialFlusher(() => {
     const [l, p] = [lines, points];
     lines = [];
     points = [];
     const snapshot = { ...finals };
-    writing = writing
-      .then(async () => {
-        await numbered('processing_job_logs', l, (rows) => store.appendLogs(name, rows));
-        await numbered('processing_job_metrics', p, (rows) => store.appendMetrics(name, rows));
-        if (p.length) await store.mergeFinalMetrics(name, snapshot);
-      })
-      .catch(() => undefined);
-    return writing;
-  };
-  const timer = setInterval(() => void flush(), 500);
+    return async () => {
+      await batches.insert('processing_job_logs', l, (rows) => store.appendLogs(name, rows));
+      await batches.insert('processing_job_metrics', p, (rows) => store.appendMetrics(name, rows));
+      if (p.length) await store.mergeFinalMetrics(name, snapshot);
+    };
+  }, 500);
   return {
     log(line: string) {
       lines.push({ instance, attempt, line, at: new Date().toISOString() });
-      if (lines.length >= 500) void flush();
+      if (lines.length >= 500) void flusher.flush();
     },
     metric(metric: string, value: number, step: number | null) {
       if (!Number.isFinite(value)) return;
@@ -62,8 +43,7 @@ export async function processingLogSink(store: ProcessingStore, name: string, in
       points.push({ instance, name: metric, value, step, at: new Date().toISOString() });
     },
     async flush() {
-      clearInterval(timer);
-      await flush();
+      await flusher.close();
     },
   };
 }

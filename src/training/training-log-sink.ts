@@ -1,3 +1,4 @@
+import { seqBatches, serialFlusher } from '../jobs/index.js';
 import type { TrainingStore } from './training-store.js';
 
 /** What an attempt's output becomes: log lines, metric points and logged parameters. */
@@ -15,47 +16,29 @@ export interface TrainingLogSink {
  * and not yet noticed), the batch takes the next free seqs instead of being lost.
  */
 export async function trainingLogSink(store: TrainingStore, name: string, attempt: number): Promise<TrainingLogSink> {
-  const next = {
-    training_job_logs: await store.nextSeq('training_job_logs', name),
-    training_job_metrics: await store.nextSeq('training_job_metrics', name),
-  };
+  const tables = ['training_job_logs', 'training_job_metrics'] as const;
+  const batches = await seqBatches({ tables, nextSeq: (table) => store.nextSeq(table, name), retries: 3 });
   let lines: Array<{ attempt: number; line: string; at: string }> = [];
   let points: Array<{ name: string; value: number; step: number | null; at: string }> = [];
   let params: Array<[string, string]> = [];
   const finals: Record<string, number> = {};
-  let writing: Promise<void> = Promise.resolve();
-  const numbered = async <T>(table: keyof typeof next, items: T[], insert: (rows: Array<T & { seq: number }>) => Promise<void>) => {
-    for (let tries = 0; items.length > 0; tries++) {
-      const base = next[table];
-      try {
-        await insert(items.map((item, i) => ({ ...item, seq: base + i })));
-        next[table] = base + items.length;
-        return;
-      } catch (err) {
-        if (tries >= 3) throw err;
-        next[table] = await store.nextSeq(table, name);
-      }
-    }
-  };
-  const flush = () => {
+  const flusher = serialFlusher(() => {
     const [l, p, q] = [lines, points, params];
     lines = [];
     points = [];
     params = [];
     const snapshot = { ...finals };
-    writing = writing.then(async () => {
-      await numbered('training_job_logs', l, (rows) => store.appendLogs(name, rows));
-      await numbered('training_job_metrics', p, (rows) => store.appendMetrics(name, rows));
+    return async () => {
+      await batches.insert('training_job_logs', l, (rows) => store.appendLogs(name, rows));
+      await batches.insert('training_job_metrics', p, (rows) => store.appendMetrics(name, rows));
       for (const [param, value] of q) await store.setParam(name, param, value);
       if (p.length) await store.update(name, { final_metrics_json: JSON.stringify(snapshot) });
-    }).catch(() => undefined);
-    return writing;
-  };
-  const timer = setInterval(() => void flush(), 500);
+    };
+  }, 500);
   return {
     log(line: string) {
       lines.push({ attempt, line, at: new Date().toISOString() });
-      if (lines.length >= 500) void flush();
+      if (lines.length >= 500) void flusher.flush();
     },
     metric(metric: string, value: number, step: number | null) {
       if (!Number.isFinite(value)) return;
@@ -66,8 +49,7 @@ export async function trainingLogSink(store: TrainingStore, name: string, attemp
       params.push([param, value]);
     },
     async flush() {
-      clearInterval(timer);
-      await flush();
+      await flusher.close();
     },
   };
 }
