@@ -128,12 +128,20 @@ const feed = {
   listeners: new Set<(e: FeedEvent) => void>(),
   fallbacks: new Set<() => void>(),
   close: null as null | (() => void),
-  subscribe(listener: (e: FeedEvent) => void, onUnavailable: () => void): () => void {
+  /**
+   * A page subscribes after it has fetched what it shows; a change in between must not be
+   * lost. A new connection asks the server to replay what changed since now (the server
+   * looks a few seconds further back); a listener joining an open connection is called
+   * once, as what it fetched may already be stale.
+   */
+  subscribe(listener: (e: FeedEvent) => void, onUnavailable: () => void, onJoined: () => void): () => void {
     this.listeners.add(listener);
     this.fallbacks.add(onUnavailable);
-    if (!this.close) {
+    if (this.close) {
+      onJoined();
+    } else {
       this.close = stream(
-        '/api/v1/events',
+        `/api/v1/events?since=${encodeURIComponent(new Date().toISOString())}`,
         'feed',
         (type, data) => {
           if (type !== 'status') return;
@@ -190,7 +198,7 @@ export function watch(topic: Topic, onChange: () => void): () => void {
     );
   } else {
     const filter = feedFilter(topic);
-    stopStream = filter ? feed.subscribe((e) => filter(e) && t.call(), fallBack) : (fallBack(), () => undefined);
+    stopStream = filter ? feed.subscribe((e) => filter(e) && t.call(), fallBack, () => t.call()) : (fallBack(), () => undefined);
   }
   return () => {
     stopStream();

@@ -20,11 +20,13 @@ export function RecipeDetailPage() {
   const jobs = useResource((signal) => recipesApi.jobs({ recipe: name, limit: 100 }, signal), [name]);
   const running = jobs.data?.items.some((j) => j.status === 'InProgress');
   const [deleteError, setDeleteError] = useState<unknown>(null);
-  useWatch(running ? { kind: 'feed', of: 'recipe-job' } : null, () => {
+  // A job may end before the list is read again: the fits and the latest fit are read too.
+  const reloadAll = () => {
     jobs.reload();
     fits.reload();
     recipe.reload();
-  });
+  };
+  useWatch(running ? { kind: 'feed', of: 'recipe-job' } : null, reloadAll);
 
   async function remove() {
     if (!window.confirm(`Delete recipe ${name} and its fits? Models made from them keep their copies.`)) return;
@@ -75,7 +77,7 @@ export function RecipeDetailPage() {
         </ol>
       </Card>
       <Can permission="jobs:write">
-        <StartJobForm recipe={r.name} latestFit={r.latestFit} onStarted={() => jobs.reload()} />
+        <StartJobForm recipe={r.name} latestFit={r.latestFit} onStarted={reloadAll} />
       </Can>
       <Card title="Fits">
         <ErrorBanner error={fits.error} onRetry={fits.reload} />
