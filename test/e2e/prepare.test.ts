@@ -331,7 +331,7 @@ describe.skipIf(!haveChromium)(`data-preparation pages in Chromium (needs ${CHRO
         return { status: res.status, code: ((await res.json()) as any).code };
       };
       return {
-        crawler: await post('/api/v1/crawlers', { name: 'sneaky', source: 'file:///tmp/' }),
+        crawler: await post('/api/v1/crawlers', { name: 'sneaky', source: 'file:///data/landing/' }),
         run: await post('/api/v1/crawlers/events/runs', {}),
         recipe: await post('/api/v1/recipes', { name: 'sneaky', definition: '{"steps":[]}' }),
         report: await post('/api/v1/data-quality-reports', { dataset: 'shop' }),
