@@ -1,13 +1,14 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { processingApi } from '../api/client';
 import type { ProcessingLogLine } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
+import { LogTail } from '../components/log-tail';
 import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
 import { OutputTarget } from './processing';
-import { usePollWhile, useWatch } from '../api/live';
+import { useWatch } from '../api/live';
 
 const ACTIVE = new Set(['InProgress', 'Stopping']);
 
@@ -18,6 +19,7 @@ export function ProcessingDetailPage() {
   const live = j ? ACTIVE.has(j.status) : !job.error;
   useWatch(live ? { kind: 'feed', of: 'processing-job', name } : null, job.reload);
   const [error, setError] = useState<unknown>(null);
+  const loadLogs = useCallback((after: number | undefined) => processingApi.logs(name, after), [name]);
   const metrics = j ? Object.entries(j.finalMetrics) : [];
   return (
     <>
@@ -154,67 +156,15 @@ export function ProcessingDetailPage() {
               <KeyValues items={metrics.map(([k, v]) => [k, formatNumber(v)])} />
             )}
           </Card>
-          <LogTail name={name} live={live} many={j.instanceCount > 1} />
+          <LogTail
+            load={loadLogs}
+            live={live}
+            follow={{ pollMs: 1500 }}
+            label="Processing log"
+            format={j.instanceCount > 1 ? (l: ProcessingLogLine) => `[${l.host}] ${l.line}` : undefined}
+          />
         </>
       )}
     </>
-  );
-}
-
-/** The job's log (every instance), fetched incrementally while the job runs. */
-function LogTail({ name, live, many }: { name: string; live: boolean; many: boolean }) {
-  const [lines, setLines] = useState<ProcessingLogLine[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const next = useRef<number | undefined>(undefined);
-  const busy = useRef(false);
-  const box = useRef<HTMLPreElement>(null);
-  const stick = useRef(true);
-  const fetchMore = useCallback(async () => {
-    if (busy.current) return;
-    busy.current = true;
-    try {
-      for (;;) {
-        const page = await processingApi.logs(name, next.current);
-        if (page.lines.length > 0) setLines((l) => [...l, ...page.lines].slice(-5000));
-        next.current = page.nextSeq;
-        if (page.lines.length < 1000) break;
-      }
-      setError(null);
-    } catch (err) {
-      setError(err);
-    } finally {
-      busy.current = false;
-    }
-  }, [name]);
-  useEffect(() => {
-    setLines([]);
-    next.current = undefined;
-    void fetchMore();
-  }, [fetchMore]);
-  // One more fetch when the job ends, for the lines written at the end.
-  useEffect(() => {
-    if (!live) void fetchMore();
-  }, [live, fetchMore]);
-  usePollWhile(live, () => void fetchMore(), 1500);
-  useLayoutEffect(() => {
-    if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [lines]);
-  return (
-    <Card title="Logs" actions={live ? <span className="badge run">live</span> : undefined}>
-      <ErrorBanner error={error} />
-      <pre
-        className="log"
-        ref={box}
-        tabIndex={0}
-        aria-label="Processing log"
-        aria-live="off"
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-        }}
-      >
-        {lines.length === 0 ? <span className="muted">No log lines yet.</span> : lines.map((l) => `${many ? `[${l.host}] ` : ''}${l.line}\n`).join('')}
-      </pre>
-    </Card>
   );
 }

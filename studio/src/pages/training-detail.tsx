@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { modelsApi, trainingApi } from '../api/client';
 import { useWatch } from '../api/live';
-import type { LogLine, MetricPoint, TrainingJob } from '../api/types';
+import type { MetricPoint, TrainingJob } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { LineChart } from '../charts/line-chart';
 import { groupMetrics } from '../charts/metric-groups';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
+import { LogTail } from '../components/log-tail';
 import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
 
@@ -20,6 +21,7 @@ export function TrainingDetailPage() {
   const live = j ? ACTIVE.has(j.status) : !job.error;
   useWatch(live ? { kind: 'training-job', name } : null, job.reload);
   const [stopError, setStopError] = useState<unknown>(null);
+  const loadLogs = useCallback((after: number | undefined) => trainingApi.logs(name, after), [name]);
 
   return (
     <>
@@ -90,7 +92,7 @@ export function TrainingDetailPage() {
             </Card>
           </div>
           <MetricCharts metrics={j.metrics} />
-          <LogTail name={name} live={live} />
+          <LogTail load={loadLogs} live={live} follow={{ topic: { kind: 'training-job', name } }} label="Training log" />
         </>
       )}
     </>
@@ -118,64 +120,6 @@ function MetricCharts({ metrics }: { metrics: MetricPoint[] }) {
           </div>
         ))}
       </div>
-    </Card>
-  );
-}
-
-/** The job's log, fetched incrementally (after the last sequence number) while the job runs. */
-function LogTail({ name, live }: { name: string; live: boolean }) {
-  const [lines, setLines] = useState<LogLine[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const next = useRef<number | undefined>(undefined);
-  const busy = useRef(false);
-  const box = useRef<HTMLPreElement>(null);
-  const stick = useRef(true);
-  const fetchMore = useCallback(async () => {
-    if (busy.current) return;
-    busy.current = true;
-    try {
-      for (;;) {
-        const page = await trainingApi.logs(name, next.current);
-        if (page.lines.length > 0) setLines((l) => [...l, ...page.lines].slice(-5000));
-        next.current = page.nextSeq ?? next.current;
-        if (page.lines.length < 1000) break;
-      }
-      setError(null);
-    } catch (err) {
-      setError(err);
-    } finally {
-      busy.current = false;
-    }
-  }, [name]);
-  useEffect(() => {
-    setLines([]);
-    next.current = undefined;
-    void fetchMore();
-  }, [fetchMore]);
-  // One more fetch when the job finishes, for the lines written at the end.
-  useEffect(() => {
-    if (!live) void fetchMore();
-  }, [live, fetchMore]);
-  useWatch(live ? { kind: 'training-job', name } : null, () => void fetchMore());
-  useLayoutEffect(() => {
-    if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [lines]);
-  return (
-    <Card title="Logs" actions={live ? <span className="badge run">live</span> : undefined}>
-      <ErrorBanner error={error} />
-      <pre
-        className="log"
-        ref={box}
-        tabIndex={0}
-        aria-label="Training log"
-        aria-live="off"
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-        }}
-      >
-        {lines.length === 0 ? <span className="muted">No log lines yet.</span> : lines.map((l) => `${l.line}\n`).join('')}
-      </pre>
     </Card>
   );
 }
