@@ -57,6 +57,20 @@ describe('fitting and applying', () => {
     expect(fitted.outputColumns.map((c) => c.name)).toEqual(['y', 'id', 'x', 'k', 'note']);
   });
 
+  it('takes the median of an even count as numpy does, to the last few bits', async () => {
+    const other = path.join(dir, 'median.parquet');
+    // Eight values (missing left out): the middle two are 0.2 and 0.1 + 0.2, whose mean rounds.
+    const xs = [0.7, 1e6 / 3, 0.1, null, -2.5, 0.30000000000000004, 0.2, Math.PI, null, 1 / 7];
+    await writeTable(other, [{ name: 'x', type: 'DOUBLE' }], xs.map((x) => [x]));
+    const fitted = await fitRecipe({ steps: [{ impute: { columns: ['x'], strategy: 'median' } }] }, { parquetPath: other, columns: [{ name: 'x', type: 'DOUBLE' }] }, { scratchDir: path.join(dir, 'scratch') });
+    const sorted = (xs.filter((x) => x !== null) as number[]).sort((a, b) => a - b);
+    const numpy = (sorted[3] + sorted[4]) / 2;
+    const got = (fitted.steps[0] as { values: Record<string, number> }).values.x;
+    expect(Math.abs(got - numpy)).toBeLessThanOrEqual(1e-12 * Math.abs(numpy));
+    // The filled value online is the fitted one, as in batch.
+    expect([...rowTransform(fitted).transform([[null]])]).toEqual([got]);
+  });
+
   it('names one-hot columns by category, sorted, and reads only the columns it needs', async () => {
     const { fitted, tables } = await apply({ target: 'y', steps: [{ select: { columns: ['k'] } }, { one_hot: { columns: ['k'], unknown: 'error' } }] });
     expect(fitted.inputColumns.map((c) => c.name)).toEqual(['k', 'y']);

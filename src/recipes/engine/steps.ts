@@ -11,7 +11,7 @@ import { OrchardError } from '../../core/errors.js';
 import { sqlIdent, sqlString } from '../../data/duckdb-session.js';
 import { type Expr, checkExpr, exprColumns, exprToSql, parseExpr, ExprError } from './expr.js';
 import type { StepKind } from './index.js';
-import { medianOf, CYCLE, DATE_PARTS, type DatePart, type TfidfParams, cyclic, datePart, logOffset, powerOf, smoothIdf, tfidfVector, yeoJohnson, fitYeoJohnsonLambda } from './math.js';
+import { CYCLE, DATE_PARTS, type DatePart, type TfidfParams, cyclic, datePart, logOffset, powerOf, smoothIdf, tfidfVector, yeoJohnson, fitYeoJohnsonLambda } from './math.js';
 import type { Options } from './options.js';
 import { type ScalarSpec, tfidfFunction } from './udf.js';
 import {
@@ -443,19 +443,14 @@ const impute: StepDef<ImputeOpt, ImputeParams> = {
         values[c.name] = Number(row[i]);
       });
     } else if (o.strategy === 'median') {
-      // numpy's median, exactly: the values of one column at a time, a selection in JS
-      // (DuckDB's median interpolates differently in the last bit and costs a sort).
-      // Columns are read in groups of at most ~32M values (256 MB).
-      const [[rows]] = await ctx.query(`SELECT count(*) FROM ${ctx.src}`);
-      const group = Math.max(1, Math.floor(2 ** 25 / Math.max(1, Number(rows))));
-      for (let g = 0; g < cols.length; g += group) {
-        const part = cols.slice(g, g + group);
-        const arrays = await ctx.numbers(`SELECT ${part.map((c) => `COALESCE(CAST(${id(c.name)} AS DOUBLE), ${NAN})`).join(', ')} FROM ${ctx.src}`);
-        part.forEach((c, j) => {
-          if (arrays[j].length === 0) throw fitProblem(ctx.field, `column ${JSON.stringify(c.name)} has no values to take the median of`);
-          values[c.name] = medianOf(arrays[j]);
-        });
-      }
+      // One aggregate pass: DuckDB's quantile_cont(x, 0.5) is numpy's median up to the
+      // rounding of the midpoint of the two middle values (lo + (hi - lo) / 2 against
+      // (lo + hi) / 2), a few units in the last place at most.
+      const [row] = await ctx.query(`SELECT ${cols.map((c) => `quantile_cont(CAST(${id(c.name)} AS DOUBLE), 0.5)`).join(', ')} FROM ${ctx.src}`);
+      cols.forEach((c, i) => {
+        if (row[i] === null || row[i] === undefined) throw fitProblem(ctx.field, `column ${JSON.stringify(c.name)} has no values to take the median of`);
+        values[c.name] = Number(row[i]);
+      });
     } else {
       for (const c of cols) {
         const expr = kindOf(c.type) === 'number' ? `CAST(${id(c.name)} AS DOUBLE)` : id(c.name);
