@@ -11,19 +11,12 @@
  */
 import fs from 'node:fs/promises';
 import { isOrchardError } from '../core/index.js';
+import { exitWithParent } from '../jobs/executor/runner-program.js';
 import { analyseDataset, type AnalyseInput } from './analyse.js';
 
 export const DATA_ERROR_EXIT = 3;
 
 export type RunnerSpec = Omit<AnalyseInput, 'signal' | 'onProgress'> & { output: string };
-
-/** A report whose worker died (SIGKILL) stops too: its result would never be recorded. */
-function exitWithParent(): void {
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) process.exit(1);
-  }, 500).unref();
-}
 
 async function main(): Promise<void> {
   exitWithParent();

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isStorageFull } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import { runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../jobs/index.js';
+import { runnerProgram, runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../jobs/index.js';
 import type { MetadataStore } from '../storage/index.js';
 import type { ResolvedProblemType } from './detectors.js';
 import type { RunnerSpec } from './report-runner.js';
@@ -29,14 +28,6 @@ const REPORT_CPUS = 2;
 const DATA_ERROR_EXIT = 3;
 /** Progress is written at most this often. */
 const PROGRESS_MS = 500;
-
-/** The runner next to this file (compiled `.js`, or `.ts` under tsx/vitest). */
-function runnerProgram(): { command: string; args: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const ext = path.extname(here);
-  const runner = path.join(path.dirname(here), `report-runner${ext}`);
-  return ext === '.ts' ? { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), runner] } : { command: process.execPath, args: [runner] };
-}
 
 /**
  * The data-quality job kind for the worker loop: runs the report in a child process
@@ -82,7 +73,7 @@ export async function dataQualityJobHandler(deps: DataQualityWorkerDeps): Promis
         const specFile = path.join(dir, 'spec.json');
         await fs.writeFile(specFile, JSON.stringify(spec));
         let lastWrite = 0;
-        const program = runnerProgram();
+        const program = runnerProgram(import.meta.url, 'report-runner');
         const result = await runProcess({
           command: program.command,
           args: [...program.args, specFile],

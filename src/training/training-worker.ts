@@ -3,11 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import { fileURLToPath } from 'node:url';
 import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
 import { asStorageFull, isOrchardError, newId, OrchardError } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import { interruptedByPlatform, JobLeaseLostError, runScriptAttempt, startWorkerLoop, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
+import { interruptedByPlatform, JobLeaseLostError, runnerProgram, runScriptAttempt, startWorkerLoop, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { CheckpointSync } from './checkpoints.js';
 import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
@@ -50,14 +49,6 @@ type TrainingOutcome =
 /** A parameter the job's code logged: `#param <name>=<value>` (value up to 1 KiB). */
 const PARAM_LINE = /^#param ([A-Za-z0-9_.:/-]{1,128})=(.{0,1024})$/;
 const METRIC_LINE = /^#metric ([^=\s]+)=(-?[0-9.eE+-]+|NaN|-?Infinity)(?: step=(\d+))?$/;
-
-/** The built-in runner's file, next to this one (compiled `.js`, or `.ts` under tsx/vitest). */
-function runnerProgram(): { command: string; args: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const ext = path.extname(here);
-  const runner = path.join(path.dirname(here), `algorithm-runner${ext}`);
-  return ext === '.ts' ? { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), runner] } : { command: process.execPath, args: [runner] };
-}
 
 /**
  * The `training` job kind for the worker loop. Before it is handed out, the attempts
@@ -135,7 +126,7 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
     const checkpoints = new CheckpointSync(deps.artifacts, `jobs/${name}/checkpoints`);
     const checkpointDir = path.join(root, 'checkpoints');
     const syncTimer = setInterval(() => void checkpoints.sync(checkpointDir), deps.checkpointSyncMs ?? 10_000);
-    const program = runnerProgram();
+    const program = runnerProgram(import.meta.url, 'algorithm-runner');
     const result = await runScriptAttempt({
       onSpawn: (pgid) => void writeOwner(root, pgid).catch(() => undefined),
       beforeRun: async (workDir) => {

@@ -12,19 +12,12 @@ import fs from 'node:fs/promises';
 import { once } from 'node:events';
 import { openDuckDB, sqlIdent, sqlString } from '../../data/index.js';
 import { isOrchardError } from '../../core/index.js';
+import { exitWithParent } from '../../jobs/executor/runner-program.js';
 import { openPredictor, type PipelineStage, type ServingPredictor } from '../predictor.js';
 import type { RawRow } from '../endpoints/codecs.js';
 import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
 
 const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN)$/;
-
-/** A shard whose worker died (SIGKILL) stops too: its output would never be reported. */
-function exitWithParent(): void {
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) process.exit(1);
-  }, 500).unref();
-}
 
 async function main(): Promise<void> {
   exitWithParent();

@@ -2,10 +2,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { newId } from '../../core/index.js';
 import { openDuckDB, sqlString, type DatasetService } from '../../data/index.js';
-import { runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../../jobs/index.js';
+import { runnerProgram, runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../../jobs/index.js';
 import { materializeModel, UNPACKED_RECIPE_FILE, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import { ASSEMBLE_ATTEMPTS, ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
@@ -27,14 +26,6 @@ export interface TransformWorkerDeps {
 
 type ShardPayload = { name: string; shard: number };
 type AssemblePayload = { name: string };
-
-/** The shard runner next to this file (compiled `.js`, or `.ts` under tsx/vitest). */
-function runnerProgram(): { command: string; args: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const ext = path.extname(here);
-  const runner = path.join(path.dirname(here), `shard-runner${ext}`);
-  return ext === '.ts' ? { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), runner] } : { command: process.execPath, args: [runner] };
-}
 
 /** A shard whose output is stored: what is left to record (kept by the loop until it is). */
 type ShardOutcome = { kind: 'shard'; name: string; shard: number; key: string; rows: number; completed?: boolean };
@@ -109,7 +100,7 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
     const progress = setInterval(() => {
       if (rows !== reported) void store.updateShard(name, shard, { rows_done: (reported = rows) }).catch(() => undefined);
     }, 1000);
-    const program = runnerProgram();
+    const program = runnerProgram(import.meta.url, 'shard-runner');
     const result = await runProcess({
       command: program.command,
       args: [...program.args, path.join(dir, 'spec.json')],
