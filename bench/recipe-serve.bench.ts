@@ -1,14 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Orchard } from '../src/sdk/index.js';
+import { startOrchardUp, stopChild, hasWrk, wrk, wrkScript } from './serve-support.js';
 import { emit, median } from './support.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
@@ -30,37 +26,9 @@ async function load(url: string, token: string, rows: string[], a: { duration: n
   return nodeLoad(url, token, rows, a);
 }
 
-function hasWrk(): Promise<boolean> {
-  return new Promise((resolve) => execFile('wrk', ['--version'], (err) => resolve(!err || (err as NodeJS.ErrnoException).code !== 'ENOENT')));
-}
-
 async function wrkLoad(url: string, token: string, rows: string[], a: { duration: number; connections: number; work: string }): Promise<LoadResult> {
-  const lua = path.join(a.work, `wrk-${Math.random().toString(36).slice(2)}.lua`);
-  fs.writeFileSync(
-    lua,
-    `local rows = {\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "text/csv"
-wrk.headers["Authorization"] = "Bearer ${token}"
-request = function()
-  i = (i % #rows) + 1
-  return wrk.format(nil, nil, nil, rows[i])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"non_2xx":%d,"errors":%d,"p50_us":%d,"p99_us":%d}\\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
-end
-`,
-  );
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile('wrk', ['-t2', `-c${a.connections}`, `-d${a.duration}s`, '--timeout', '5s', '--latency', '-s', lua, url], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))),
-  );
-  const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
-  if (!line) throw new Error(`wrk printed no result: ${out}`);
-  const r = JSON.parse(line.slice(8)) as { requests: number; duration_us: number; non_2xx: number; errors: number; p50_us: number; p99_us: number };
-  return { rps: r.requests / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, non_2xx: r.non_2xx, errors: r.errors, generator: 'wrk' };
+  const r = await wrk(url, wrkScript(a.work, rows, { Authorization: `Bearer ${token}` }), a);
+  return { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, non_2xx: r.non_2xx, errors: r.errors, generator: 'wrk' };
 }
 
 /** `connections` keep-alive connections, each sending its next row as soon as the answer is in. */
@@ -122,18 +90,6 @@ function table(rows: number, seed: number): string[][] {
   return out;
 }
 
-async function startOrchard(home: string): Promise<{ child: ChildProcess; url: string; token: string }> {
-  if (!fs.existsSync(path.join(ROOT, 'dist/serving/endpoints/model-server.js'))) throw new Error('run `npm run build` first: the bench serves from dist/ as `orchard up` does');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORCHARD_')));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/orchard.js'), 'up', '--port', '0', '--home', home, '--workers', '1', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`orchard up exited with ${code}`)));
-  });
-  const facts = JSON.parse(line) as { url: string; adminToken: string };
-  return { child, url: facts.url, token: facts.adminToken };
-}
-
 /**
  * `npm run bench -- recipe-serve [--rows 20000] [--rounds 100] [--duration 10] [--repeat 3] [--connections 16]`:
  * what a recipe in front of a model costs at an endpoint. One `orchard up` (from dist/)
@@ -152,9 +108,9 @@ export async function run(args: string[]): Promise<void> {
   const repeat = arg(args, '--repeat', 3);
   const connections = arg(args, '--connections', 16);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-bench-recipe-serve-'));
-  let orchard: Awaited<ReturnType<typeof startOrchard>> | undefined;
+  let orchard: Awaited<ReturnType<typeof startOrchardUp>> | undefined;
   try {
-    orchard = await startOrchard(path.join(work, 'home'));
+    orchard = await startOrchardUp(path.join(work, 'home'));
     const sdk = new Orchard({ url: orchard.url, token: orchard.token });
     const header = ['y', 'color', 'store', 'n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
     const data = table(rowCount, 11);
@@ -240,11 +196,7 @@ export async function run(args: string[]): Promise<void> {
       load_average: os.loadavg().map((x) => +x.toFixed(2)),
     });
   } finally {
-    if (orchard && orchard.child.exitCode === null) {
-      const exited = new Promise((r) => orchard!.child.once('exit', r));
-      orchard.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(orchard?.child);
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,64 +1,16 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Orchard } from '../src/sdk/index.js';
 import { dataFile, DATA, emit, median, PEERS, PYTHON } from './support.js';
+import { startOrchardUp, stopChild, wrk, wrkScript, type WrkResult } from './serve-support.js';
 import { toXgboostJsonText } from './xgboost-json.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-const WRK_LUA = `
-local rows = {
-%ROWS%
-}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "text/csv"
-wrk.headers["Accept"] = "text/csv"
-%HEADERS%
-request = function()
-  i = (i % #rows) + 1
-  return wrk.format(nil, nil, nil, rows[i])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"non_2xx":%d,"errors":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f}\\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean))
-end
-`;
-
-interface WrkResult {
-  rps: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  mean_ms: number;
-  non_2xx: number;
-  errors: number;
-}
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
-function execCmd(cmd: string, argv: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(cmd, argv, { maxBuffer: 1 << 24, timeout: timeoutMs }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} failed: ${stderr || err.message}`)) : resolve(stdout))),
-  );
-}
-
-async function wrk(url: string, lua: string, a: { duration: number; connections: number }): Promise<WrkResult> {
-  const out = await execCmd('wrk', ['-t2', `-c${a.connections}`, `-d${a.duration}s`, '--timeout', '5s', '--latency', '-s', lua, url], (a.duration + 60) * 1000);
-  const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
-  if (!line) throw new Error(`wrk printed no result: ${out}`);
-  const r = JSON.parse(line.slice(8)) as { requests: number; duration_us: number; non_2xx: number; errors: number; p50_us: number; p90_us: number; p99_us: number; mean_us: number };
-  return { rps: r.requests / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p90_ms: r.p90_us / 1000, p99_ms: r.p99_us / 1000, mean_ms: r.mean_us / 1000, non_2xx: r.non_2xx, errors: r.errors };
 }
 
 /** User + system CPU seconds a process has used (Linux). */
@@ -91,28 +43,6 @@ async function waitForPing(url: string, child: ChildProcess): Promise<void> {
   }
 }
 
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
-
-/** `orchard up` from the build, as a user starts it; resolves with its URL and admin token. */
-async function startOrchard(home: string): Promise<{ child: ChildProcess; url: string; token: string }> {
-  if (!fs.existsSync(path.join(ROOT, 'dist/serving/endpoints/model-server.js'))) throw new Error('run `npm run build` first: the bench serves from dist/ as `orchard up` does');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORCHARD_')));
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/orchard.js'), 'up', '--port', '0', '--home', home, '--workers', '1', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`orchard up exited with ${code}`)));
-  });
-  const facts = JSON.parse(line) as { url: string; adminToken: string };
-  return { child, url: facts.url, token: facts.adminToken };
-}
-
 /**
  * `npm run bench -- serve [--rounds 100] [--duration 15] [--repeat 1] [--connections 16]`:
  * one CSV row per request, wrk on 127.0.0.1 (2 threads, 16 connections), against
@@ -137,11 +67,11 @@ export async function run(args: string[]): Promise<void> {
   const testRows = fs.readFileSync(test, 'utf8').split('\n', 1000).map((l) => l.slice(l.indexOf(',') + 1));
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-bench-serve-'));
-  let orchard: Awaited<ReturnType<typeof startOrchard>> | undefined;
+  let orchard: Awaited<ReturnType<typeof startOrchardUp>> | undefined;
   let peer: ChildProcess | undefined;
   let bare: ChildProcess | undefined;
   try {
-    orchard = await startOrchard(path.join(work, 'home'));
+    orchard = await startOrchardUp(path.join(work, 'home'));
     const sdk = new Orchard({ url: orchard.url, token: orchard.token });
     await sdk.datasets.create({ name: 'cls100k', file: train });
     await sdk.training.create({ name: 'gb', algorithm: 'xgboost', channels: { train: 'cls100k' }, hyperParameters: { objective: 'binary:logistic', num_round: String(rounds), max_depth: '6', eta: '0.1' } });
@@ -170,16 +100,10 @@ export async function run(args: string[]): Promise<void> {
     bare = spawn(process.execPath, ['-e', `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.writeHead(200, { 'content-type': 'text/csv', 'content-length': 4 }); r.end('0.5\\n'); }); }).listen(${barePort}, '127.0.0.1')`], { stdio: 'ignore' });
     await waitForPing(`http://127.0.0.1:${barePort}/`, bare);
 
-    const rowsLua = testRows.map((r) => `"${r}"`).join(',\n');
-    const lua = (headers: string) => {
-      const file = path.join(work, `wrk-${Math.random().toString(36).slice(2)}.lua`);
-      fs.writeFileSync(file, WRK_LUA.replace('%ROWS%', rowsLua).replace('%HEADERS%', headers));
-      return file;
-    };
     const targets = [
-      { peer: 'node-http-constant', url: `http://127.0.0.1:${barePort}/`, lua: lua('') },
-      { peer: 'fastapi-uvicorn-xgboost', url: `${peerUrl}/invocations`, lua: lua('') },
-      { peer: 'orchard-endpoint', url: `${orchard.url}/api/v1/endpoints/bench/invocations`, lua: lua(`wrk.headers["Authorization"] = "Bearer ${orchard.token}"`) },
+      { peer: 'node-http-constant', url: `http://127.0.0.1:${barePort}/`, lua: wrkScript(work, testRows, { Accept: 'text/csv' }) },
+      { peer: 'fastapi-uvicorn-xgboost', url: `${peerUrl}/invocations`, lua: wrkScript(work, testRows, { Accept: 'text/csv' }) },
+      { peer: 'orchard-endpoint', url: `${orchard.url}/api/v1/endpoints/bench/invocations`, lua: wrkScript(work, testRows, { Accept: 'text/csv', Authorization: `Bearer ${orchard.token}` }) },
     ];
     // Warm-up (JIT, connections) outside the measurement.
     for (const t of targets) await wrk(t.url, t.lua, { duration: 2, connections });
@@ -244,9 +168,9 @@ export async function run(args: string[]): Promise<void> {
       load_average: os.loadavg().map((x) => +x.toFixed(2)),
     });
   } finally {
-    await stop(bare);
-    await stop(peer);
-    await stop(orchard?.child);
+    await stopChild(bare);
+    await stopChild(peer);
+    await stopChild(orchard?.child);
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
