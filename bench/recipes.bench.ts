@@ -271,39 +271,48 @@ async function endToEnd(args: string[]): Promise<void> {
     async () => fs.rmSync(work, { recursive: true, force: true }),
     async () => {
       const server = serverOf(up);
-      process.stderr.write(`orchard up ready in ${(up.readyMs / 1000).toFixed(2)} s at ${server.url}\n`);
-      const t0 = performance.now();
-      await cli(bin, server, ['datasets', 'create', 'recipes-bench', '--file', csv, '--header', '--json']);
-      const uploadS = (performance.now() - t0) / 1000;
-      const recipeFile = path.join(work, 'recipe.json');
-      fs.writeFileSync(recipeFile, JSON.stringify(SPEC));
-      await cli(bin, server, ['recipes', 'create', 'bench-prep', '--file', recipeFile, '--json']);
-      const fitS: number[] = [];
-      const applyS: number[] = [];
-      const peerRuns: PeerRun[] = [];
-      const npy = path.join(work, 'sklearn.npy');
-      // Each side in turn, so both meet the same load.
-      for (let i = 0; i < repeat; i++) {
-        const fit = await cli(bin, server, ['recipes', 'fit', 'bench-prep', '--dataset', 'recipes-bench', '--json']);
-        const version = (fit.json as { version: number }).version;
-        const apply = await cli(bin, server, ['recipes', 'apply', `bench-prep@${version}`, '--dataset', 'recipes-bench', '--output', `recipes-bench-out-${i + 1}`, '--wait', '--json']);
-        fitS.push(fit.ms / 1000);
-        applyS.push(apply.ms / 1000);
-        process.stderr.write(`orchard recipes fit ${fitS[i].toFixed(2)} s + apply --wait ${applyS[i].toFixed(2)} s -> ${(apply.json as { dataset: string }).dataset}\n`);
-        peerRuns.push(await sklearnRun(csv, npy));
-        process.stderr.write(`scikit-learn script ${peerRuns[i].wall_s.toFixed(2)} s (read_csv ${peerRuns[i].load_s.toFixed(2)} s, fit_transform ${peerRuns[i].fit_transform_s.toFixed(2)} s, save ${peerRuns[i].save_s.toFixed(2)} s)\n`);
+      try {
+        await e2eRuns(up, server);
+      } catch (err) {
+        process.stderr.write(`server log (last lines):\n${up.stderr().slice(-6000)}\n`);
+        throw err;
       }
-      // The applied dataset as the server stores it (a Parquet file under its home),
-      // compared value by value with the peer's matrix.
-      const ours = await storedParquet(up.home, rows, 1 + peerRuns[0].shape[1]);
-      const diff = await compare(ours, npy, peerRuns[0].names);
-      const oWall = median(fitS) + median(applyS);
-      const pWall = median(peerRuns.map((r) => r.wall_s));
-      emit({ ...common, peer: 'orchard-recipes-cli', wall_s: round3(oWall), metric: 0, extra: { fit_s: round3(median(fitS)), apply_wait_s: round3(median(applyS)), upload_s: round3(uploadS), up_ready_s: round3(up.readyMs / 1000) } });
-      emit({ ...common, peer: 'sklearn-script', wall_s: round3(pWall), metric: 0, version: peerRuns[0].version, extra: { read_csv_s: round3(peerRuns[0].load_s), fit_transform_s: round3(peerRuns[0].fit_transform_s), save_npy_s: round3(peerRuns[0].save_s) } });
-      emit({ ...common, peer: 'ratio', wall_ratio: round3(oWall / pWall), runs: { orchard: fitS.map((f, i) => round3(f + applyS[i])), sklearn: peerRuns.map((r) => round3(r.wall_s)) }, ...diff, goal: 'wall_ratio <= 1.0, max_abs_diff <= 1e-9', ...machine() });
     },
   );
+
+  async function e2eRuns(up: Awaited<ReturnType<typeof startOrchard>>, server: { url: string; token: string }): Promise<void> {
+    process.stderr.write(`orchard up ready in ${(up.readyMs / 1000).toFixed(2)} s at ${server.url}\n`);
+    const t0 = performance.now();
+    await cli(bin, server, ['datasets', 'create', 'recipes-bench', '--file', csv, '--header', '--json']);
+    const uploadS = (performance.now() - t0) / 1000;
+    const recipeFile = path.join(work, 'recipe.json');
+    fs.writeFileSync(recipeFile, JSON.stringify(SPEC));
+    await cli(bin, server, ['recipes', 'create', 'bench-prep', '--file', recipeFile, '--json']);
+    const fitS: number[] = [];
+    const applyS: number[] = [];
+    const peerRuns: PeerRun[] = [];
+    const npy = path.join(work, 'sklearn.npy');
+    // Each side in turn, so both meet the same load.
+    for (let i = 0; i < repeat; i++) {
+      const fit = await cli(bin, server, ['recipes', 'fit', 'bench-prep', '--dataset', 'recipes-bench', '--json']);
+      const version = (fit.json as { version: number }).version;
+      const apply = await cli(bin, server, ['recipes', 'apply', `bench-prep@${version}`, '--dataset', 'recipes-bench', '--output', `recipes-bench-out-${i + 1}`, '--wait', '--json']);
+      fitS.push(fit.ms / 1000);
+      applyS.push(apply.ms / 1000);
+      process.stderr.write(`orchard recipes fit ${fitS[i].toFixed(2)} s + apply --wait ${applyS[i].toFixed(2)} s -> ${(apply.json as { dataset: string }).dataset}\n`);
+      peerRuns.push(await sklearnRun(csv, npy));
+      process.stderr.write(`scikit-learn script ${peerRuns[i].wall_s.toFixed(2)} s (read_csv ${peerRuns[i].load_s.toFixed(2)} s, fit_transform ${peerRuns[i].fit_transform_s.toFixed(2)} s, save ${peerRuns[i].save_s.toFixed(2)} s)\n`);
+    }
+    // The applied dataset as the server stores it (a Parquet file under its home),
+    // compared value by value with the peer's matrix.
+    const ours = await storedParquet(up.home, rows, 1 + peerRuns[0].shape[1]);
+    const diff = await compare(ours, npy, peerRuns[0].names);
+    const oWall = median(fitS) + median(applyS);
+    const pWall = median(peerRuns.map((r) => r.wall_s));
+    emit({ ...common, peer: 'orchard-recipes-cli', wall_s: round3(oWall), metric: 0, extra: { fit_s: round3(median(fitS)), apply_wait_s: round3(median(applyS)), upload_s: round3(uploadS), up_ready_s: round3(up.readyMs / 1000) } });
+    emit({ ...common, peer: 'sklearn-script', wall_s: round3(pWall), metric: 0, version: peerRuns[0].version, extra: { read_csv_s: round3(peerRuns[0].load_s), fit_transform_s: round3(peerRuns[0].fit_transform_s), save_npy_s: round3(peerRuns[0].save_s) } });
+    emit({ ...common, peer: 'ratio', wall_ratio: round3(oWall / pWall), runs: { orchard: fitS.map((f, i) => round3(f + applyS[i])), sklearn: peerRuns.map((r) => round3(r.wall_s)) }, ...diff, goal: 'wall_ratio <= 1.0, max_abs_diff <= 1e-9', ...machine() });
+  }
 }
 
 export async function run(args: string[]): Promise<void> {
