@@ -8,10 +8,12 @@
  * - In-process (default): `fitRecipe` + `applyRecipe` on the Parquet file (reading it and
  *   writing the output Parquet included), against the peer's `fit_transform` on a frame
  *   already in memory (its CSV load is printed apart).
- * - `--e2e`: as users meet it: `orchard up` started, the data uploaded as a dataset, then
- *   `orchard recipes fit` and `orchard recipes apply --wait` timed from spawn to exit,
- *   against one Python process timed from spawn to exit (imports, reading the CSV,
- *   fit_transform, saving the matrix).
+ * - `--e2e`: as users meet it: `orchard up` started, the data uploaded as a dataset (CSV
+ *   with its header), then `orchard recipes fit` and `orchard recipes apply --wait` timed
+ *   from spawn to exit (the output dataset registered included), against one Python
+ *   process timed from spawn to exit (imports, reading the CSV, fit_transform, saving the
+ *   matrix); the two sides take turns. The applied dataset is read back from the Parquet
+ *   file the server keeps under its home and compared with the peer's matrix.
  *
  * Options: `--rows N` (default 1000000), `--threads N` (DuckDB's, default 2), `--repeat N`,
  * `--no-peer`, `--e2e`, `--orchard-bin`, `--workers N`.
