@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
-import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
+import { backends, fleetBackend } from '../support/backends.js';
+import { cliSuite } from '../support/cli-suite.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
 /** A seeded customer table: an ID, a constant, outliers, a sparse column, a leaking column and an imbalanced label. */
@@ -22,24 +23,15 @@ function writeChurnCsv(file: string, rows: number): string {
 }
 
 describe.each(backends)('data-quality reports through the CLI on $name', (backend) => {
+  const suite = cliSuite(backend, { prefix: 'orchard-dq-' });
   let server: RunningServer;
-  let teardown: () => Promise<void>;
   let admin: { url: string; token: string };
   let dir: string;
 
   beforeAll(async () => {
-    const b = await backend.setup();
-    teardown = b.teardown;
-    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR });
-    admin = { url: server.url, token: server.adminToken };
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-dq-'));
+    ({ server, admin, dir } = suite);
     const res = await cli(['datasets', 'create', 'churn', '--file', writeChurnCsv(path.join(dir, 'churn.csv'), 1500), '--header', '--json'], admin);
     expect(res.code, res.stdout + res.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await teardown?.();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('reports the planted problems, with a target, and keeps the report as the version\'s latest', async () => {

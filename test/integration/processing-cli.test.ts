@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
-import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
+import { backends, fleetBackend } from '../support/backends.js';
+import { cliSuite } from '../support/cli-suite.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
 /** A SageMaker-style preparation script: paths come as arguments, the config file is read, a metric is printed. */
@@ -111,26 +112,16 @@ function writeNumsCsv(file: string): string {
 }
 
 describe.each(backends)('processing jobs through the CLI on $name', (backend) => {
-  let server: RunningServer;
-  let teardown: () => Promise<void>;
+  const suite = cliSuite(backend, { prefix: 'orchard-processing-', env: { ORCHARD_WORKERS: '2' } });
   let admin: { url: string; token: string };
   let dir: string;
   let scripts: Record<string, string>;
 
   beforeAll(async () => {
-    const b = await backend.setup();
-    teardown = b.teardown;
-    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_WORKERS: '2' });
-    admin = { url: server.url, token: server.adminToken };
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-processing-'));
+    ({ admin, dir } = suite);
     scripts = writeScripts(dir);
     expect((await cli(['datasets', 'create', 'raw', '--file', writeRawCsv(path.join(dir, 'raw.csv')), '--header', '--json'], admin)).code).toBe(0);
     expect((await cli(['datasets', 'create', 'nums', '--file', writeNumsCsv(path.join(dir, 'nums.csv')), '--json'], admin)).code).toBe(0);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await teardown?.();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs a Python script over a CSV dataset; its output folder becomes a dataset version', async () => {
