@@ -61,12 +61,14 @@ export interface CopyOptions {
  * written as ingest writes a dataset's Parquet copy (zstd, 32k-row groups), so it is
  * stored as it is. Rows follow the query's ORDER BY; without one their order is
  * unspecified (as in Athena): keeping the scan's order would make DuckDB buffer
- * batches from both threads, which costs 150 MB more on a 2 GB result. Returns the
- * number of rows written.
+ * batches from both threads, which costs 150 MB more on a 2 GB result. The COPY runs on
+ * one thread: a second thread's Parquet writer and batches cost another 45 MB on a 2 GB
+ * result, and here bounded memory goes before speed (a plain copy was no slower on one
+ * thread; a heavy join or sort is). Returns the number of rows written.
  */
 export async function copySelectToParquet(options: CopyOptions): Promise<number> {
   const copy = `COPY (SELECT * FROM (\n${options.sql}\n)) TO ${sqlString(options.output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768)`;
-  return inSandbox(options, [options.output], ['SET preserve_insertion_order=false'], async (connection) => {
+  return inSandbox(options, [options.output], ['SET preserve_insertion_order=false', 'SET threads=1'], async (connection) => {
     // prepare() refuses several statements, as in runPage.
     const prepared = await connection.prepare(copy);
     const reader = await prepared.runAndReadAll();
