@@ -151,8 +151,9 @@ async function runApply(deps: RecipeWorkerDeps, row: RecipeJobsTable, scratch: s
       version ??= await deps.datasets.create({
         name,
         format: csv ? 'csv' : 'parquet',
-        ...(csv ? { header: false } : {}),
-        body: createReadStream(file),
+        // The Parquet the engine wrote is registered as it is (profiled in place, stored
+        // once); a CSV output is an upload like any other.
+        ...(csv ? { header: false, body: createReadStream(file) } : { parquetFile: file }),
         description: `Recipe ${row.recipe}@${row.fit_version} applied to ${row.dataset_name}@${row.dataset_version}${out.split === 'all' ? '' : ` (${out.split} split)`}`,
         tags: { ...tags, split: out.split },
         createdBy: row.created_by ?? undefined,
