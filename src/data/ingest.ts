@@ -85,8 +85,11 @@ export async function profileParquet(input: { parquetPath: string; scratchDir: s
 async function profile(connection: DuckDBConnection, input: ConvertInput): Promise<ConvertResult> {
   const parquet = `read_parquet(${sqlString(input.parquetPath)})`;
   const schema = await readSchema(connection, parquet);
-  // Aggregates do not care about row order; letting DuckDB drop it saves memory.
+  // Aggregates do not care about row order; letting DuckDB drop it saves memory. Each
+  // group of columns is read twice; keeping the file's pages in DuckDB's cache for the
+  // second scan saved no time and raised a lone profile's peak by up to 40 MB.
   await connection.run('SET preserve_insertion_order=false');
+  await connection.run('SET enable_external_file_cache=false');
   const count = await connection.runAndReadAll(`SELECT count(*) FROM ${parquet}`);
   if (Number(count.getRows()[0][0]) === 0) throw noRows(input.format);
   return profileColumns(connection, parquet, schema);
