@@ -120,6 +120,8 @@ function unavailable(url: URL, cause: unknown): OrchardError {
 
 /** PostgreSQL's invalid_schema_name, unique_violation and duplicate_schema. */
 const INVALID_SCHEMA_NAME = '3F000';
+/** PostgreSQL errors of a catalog read racing another schema's DDL (see `migrate`). */
+const CATALOG_RACE_CODES = new Set([INVALID_SCHEMA_NAME, '42703', '42P01']);
 const UNIQUE_VIOLATION = '23505';
 const DUPLICATE_SCHEMA = '42P06';
 const MIGRATE_ATTEMPTS = 10;
@@ -166,9 +168,12 @@ async function migrate(db: Kysely<Database>, schema: string | undefined): Promis
     if (!error) return;
     // The migrator looks at every table of every schema in the database (by schema
     // name); a schema dropped by someone else at that moment fails the look with
-    // invalid_schema_name. Nothing was changed then: look again.
+    // invalid_schema_name, and a table another schema's migration is altering can fail
+    // its column lookup (pg_get_serial_sequence) with undefined_column or
+    // undefined_table. Nothing was changed then (a migration runs in a transaction):
+    // look again.
     const code = (error as { code?: unknown }).code;
-    if (code === INVALID_SCHEMA_NAME && attempt < MIGRATE_ATTEMPTS) {
+    if (typeof code === 'string' && CATALOG_RACE_CODES.has(code) && attempt < MIGRATE_ATTEMPTS) {
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       continue;
     }
