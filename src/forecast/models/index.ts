@@ -2,11 +2,13 @@
  * The forecasting models by name. Each algorithm is one import and one entry here.
  */
 import { naive, seasonalNaive } from './naive.js';
+import { npts } from './npts.js';
 import type { ForecastAlgorithm, ForecastModel } from './types.js';
 
 const MODELS: Partial<Record<ForecastAlgorithm, ForecastModel>> = {
   naive,
   'seasonal-naive': seasonalNaive,
+  npts,
 };
 
 /** The model for an algorithm name, or undefined when it is not built yet. */
