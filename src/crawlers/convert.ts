@@ -1,12 +1,8 @@
 import path from 'node:path';
-import { openDuckDB, sqlIdent, sqlString, type DuckDBSession } from '../data/index.js';
+import { assertUniqueColumnNames, detectCsvHeader, MAX_LINE_BYTES, openDuckDB, sqlIdent, sqlString, strictCsvReader, type DuckDBSession } from '../data/index.js';
 import type { Partition } from './paths.js';
 import type { CrawlerColumn, CrawlerFormat } from './types.js';
 
-/** Longest CSV line / JSON record read (the datasets' limit). */
-const MAX_LINE_BYTES = 4 * 1024 * 1024;
-/** The CSV read buffer: twice the line limit, as the datasets' ingest sizes it. */
-const CSV_BUFFER_BYTES = 2 * MAX_LINE_BYTES;
 const ROW_GROUP = 32_768;
 /** Longest reason a rejected file is listed with. */
 const MAX_REASON = 400;
@@ -86,13 +82,16 @@ export class Converter {
     let reader: string;
     let names: string[] | undefined;
     if (input.format === 'csv') {
-      const header = input.header ?? (await this.detectHeader(input));
+      let first: string[] | undefined;
+      const header = input.header ?? (await detectCsvHeader(this.session.connection, input.local, (first = await this.firstRecord(input)), MAX_LINE_BYTES));
       if (header) {
-        const first = await this.firstRecord(input);
-        const duplicates = repeated(first);
-        if (duplicates.length) throw new RejectedFileError(`duplicate column names in the header: ${duplicates.slice(0, 5).map((d) => `'${d}'`).join(', ')}`);
+        try {
+          assertUniqueColumnNames(first ?? (await this.firstRecord(input)));
+        } catch (err) {
+          throw new RejectedFileError(message(err));
+        }
       }
-      reader = csvReader(input.local, header, sampleAll);
+      reader = strictCsvReader(input.local, { header, sampleAll, maxLineBytes: MAX_LINE_BYTES });
       if (!header) {
         // Without a header, columns are `_c0`, `_c1`, … as in datasets (SageMaker: target first).
         names = (await this.describe(reader)).map((c) => c.name);
@@ -114,22 +113,9 @@ export class Converter {
 
   /** The first record's fields as text. */
   private async firstRecord(input: PartInput): Promise<string[]> {
-    const reader = `read_csv(${sqlString(input.local)}, ${dialect()}, hive_partitioning=false, header=false, all_varchar=true, auto_detect=true)`;
+    const reader = strictCsvReader(input.local, { header: false, allText: true, maxLineBytes: MAX_LINE_BYTES });
     const rows = (await this.session.connection.runAndReadAll(`SELECT * FROM ${reader} LIMIT 1`)).getRows();
     return (rows[0] ?? []).map((v) => (v === null ? '' : String(v)));
-  }
-
-  /**
-   * Glue's rule for a CSV header: the first record is a header when none of its fields is
-   * empty or a number, and the rows below it are not all text (when every column is text,
-   * the first record is not different enough from the others to be one). `--header` or
-   * `--no-header` on the crawler decides instead.
-   */
-  private async detectHeader(input: PartInput): Promise<boolean> {
-    const first = await this.firstRecord(input);
-    if (first.length === 0 || first.some((f) => f.trim() === '' || NUMBER.test(f.trim()))) return false;
-    const typed = await this.describe(csvReader(input.local, true, false));
-    return typed.some((c) => c.type !== 'VARCHAR');
   }
 }
 
@@ -153,29 +139,6 @@ export async function combineParts(scratchDir: string, files: string[], columns:
 
 async function copyTo(session: DuckDBSession, select: string, output: string): Promise<void> {
   await session.connection.run(`COPY (${select}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
-}
-
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-/** The datasets' strict CSV dialect (RFC 4180: `,` `"` `"`), so the sniffer cannot "fix" a ragged file. */
-function dialect(): string {
-  return [`delim=','`, `quote='"'`, `escape='"'`, `comment=''`, 'skip=0', 'strict_mode=true', 'null_padding=false', 'ignore_errors=false', `max_line_size=${MAX_LINE_BYTES}`, `buffer_size=${CSV_BUFFER_BYTES}`].join(', ');
-}
-
-function csvReader(file: string, header: boolean, sampleAll: boolean): string {
-  return `read_csv(${sqlString(file)}, ${dialect()}, hive_partitioning=false, header=${header}, auto_detect=true${sampleAll ? ', sample_size=-1' : ''})`;
-}
-
-/** Names that repeat, compared trimmed and case-insensitively (as SQL sees them). */
-function repeated(names: string[]): string[] {
-  const seen = new Set<string>();
-  const duplicates: string[] = [];
-  for (const name of names) {
-    const key = name.trim().toLowerCase();
-    if (seen.has(key)) duplicates.push(name.slice(0, 100));
-    seen.add(key);
-  }
-  return duplicates;
 }
 
 function message(err: unknown): string {

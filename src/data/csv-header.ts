@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { OrchardError } from '../core/index.js';
+import { sqlString } from './duckdb-session.js';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -125,4 +127,51 @@ export function assertUniqueColumnNames(names: string[]): void {
       details: { columns: duplicates.slice(0, 100) },
     });
   }
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Whether a first record could name columns: every field is non-empty text that does not read as a number. */
+export function isHeaderCandidate(fields: readonly string[]): boolean {
+  return fields.length > 0 && fields.every((f) => f.trim() !== '' && !NUMBER.test(f.trim()));
+}
+
+/**
+ * Glue's rule for a CSV header: the first record is a header when none of its fields is
+ * empty or a number, and the rows below it are not all text: `typesBelow` are the
+ * column types inferred with the first record taken as the header. When every column is
+ * text (or there are no rows below), the first record is not different enough from the
+ * others to be one, and it is data. Rows of numbers (SageMaker's convention: no header,
+ * target first) are data.
+ */
+export function isCsvHeader(fields: readonly string[], typesBelow: readonly string[]): boolean {
+  return isHeaderCandidate(fields) && typesBelow.some((type) => type !== 'VARCHAR');
+}
+
+/**
+ * The datasets' strict CSV reader as a `read_csv(…)` table function: the dialect is
+ * fixed (RFC 4180: `,` `"` `"`, no comment lines, no skipped rows) so the sniffer cannot
+ * "fix" a ragged file; only column types are detected. The read buffer is twice the
+ * line limit, as the datasets' ingest sizes it. `allText` reads every column as text.
+ */
+export function strictCsvReader(file: string, options: { header: boolean; maxLineBytes: number; sampleAll?: boolean; allText?: boolean }): string {
+  const dialect = [`delim=','`, `quote='"'`, `escape='"'`, `comment=''`, 'skip=0', 'strict_mode=true', 'null_padding=false', 'ignore_errors=false'];
+  const limits = [`max_line_size=${options.maxLineBytes}`, `buffer_size=${2 * options.maxLineBytes}`];
+  const rest = ['hive_partitioning=false', `header=${options.header}`, 'auto_detect=true'];
+  if (options.allText) rest.push('all_varchar=true');
+  if (options.sampleAll) rest.push('sample_size=-1');
+  return `read_csv(${sqlString(file)}, ${[...dialect, ...limits, ...rest].join(', ')})`;
+}
+
+/**
+ * {@link isCsvHeader} on a file whose first record is `fields`: DuckDB infers the types
+ * below it (with the strict reader) only when the record could be a header at all.
+ */
+export async function detectCsvHeader(connection: DuckDBConnection, file: string, fields: readonly string[], maxLineBytes: number): Promise<boolean> {
+  if (!isHeaderCandidate(fields)) return false;
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${strictCsvReader(file, { header: true, maxLineBytes })}`);
+  return isCsvHeader(
+    fields,
+    described.getRowObjectsJS().map((row) => String(row.column_type)),
+  );
 }

@@ -17,6 +17,6 @@ export type {
   DatasetService,
 } from './types.js';
 export { openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
-export { readFirstCsvRecord, assertUniqueColumnNames } from './csv-header.js';
+export { readFirstCsvRecord, assertUniqueColumnNames, detectCsvHeader, isCsvHeader, isHeaderCandidate, strictCsvReader } from './csv-header.js';
 export { MAX_LINE_BYTES } from './ingest.js';
 export type { DuckDBSession } from './duckdb-session.js';

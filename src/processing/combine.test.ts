@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { combineOutput, isHeaderRecord } from './combine.js';
+import { combineOutput } from './combine.js';
 
 let dir: string;
 const file = (name: string, text: string) => {
@@ -16,12 +16,11 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('combining an output folder into one dataset file', () => {
-  it('detects a header: non-empty, non-numeric, unique names', () => {
-    expect(isHeaderRecord(['id', 'value', 'label'])).toBe(true);
-    expect(isHeaderRecord(['1', '0.5', 'a'])).toBe(false);
-    expect(isHeaderRecord(['id', '', 'x'])).toBe(false);
-    expect(isHeaderRecord(['id', 'ID'])).toBe(false);
-    expect(isHeaderRecord(['-1e3', 'x'])).toBe(false);
+  it('detects a header as the crawlers do: a table of text only has none, repeated names are refused', async () => {
+    expect((await combineOutput('o', 'csv', [file('t.csv', 'name,city\nbob,paris\n')], dir)).header).toBe(false);
+    expect((await combineOutput('o', 'csv', [file('n.csv', 'name,age\nbob,41\n')], dir)).header).toBe(true);
+    expect((await combineOutput('o', 'csv', [file('e.csv', 'id,,x\n1,2,3\n')], dir)).header).toBe(false);
+    await expect(combineOutput('o', 'csv', [file('d.csv', 'id,ID\n1,2\n')], dir)).rejects.toMatchObject({ code: 'ORCH_PROCESSING_OUTPUT_INVALID', message: expect.stringMatching(/d\.csv: Duplicate column names/) });
   });
 
   it('keeps one header and every row of CSV files with the same header, quoted line breaks included', async () => {

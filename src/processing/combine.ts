@@ -3,24 +3,25 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OrchardError, isOrchardError } from '../core/index.js';
-import { assertUniqueColumnNames, MAX_LINE_BYTES, openDuckDB, readFirstCsvRecord, sqlString } from '../data/index.js';
+import { assertUniqueColumnNames, detectCsvHeader, isHeaderCandidate, MAX_LINE_BYTES, openDuckDB, readFirstCsvRecord, sqlString } from '../data/index.js';
 
 const LF = 0x0a;
 const QUOTE = 0x22;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /**
- * Whether a CSV file's first record is a header: every field is non-empty text that does
- * not read as a number, and the names are unique (compared as the datasets code compares
- * them). Rows of numbers (SageMaker's convention: no header, target first) are data.
+ * Whether a CSV file whose first record is `fields` starts with a header, by the rule the
+ * crawlers use (`detectCsvHeader`: no empty or numeric field, and the rows below not all
+ * text). DuckDB is opened only when the record could be a header. A file DuckDB cannot
+ * sniff is taken as headerless: the dataset ingest then names its bad line.
  */
-export function isHeaderRecord(fields: string[]): boolean {
-  if (fields.length === 0 || fields.some((f) => f.trim() === '' || NUMBER.test(f.trim()))) return false;
+async function hasHeader(file: string, fields: string[], scratch: string): Promise<boolean> {
+  if (!isHeaderCandidate(fields)) return false;
+  const db = await openDuckDB({ tempDirectory: path.join(scratch, 'duckdb') });
   try {
-    assertUniqueColumnNames(fields);
-    return true;
+    return await detectCsvHeader(db.connection, file, fields, MAX_LINE_BYTES);
   } catch {
     return false;
+  } finally {
+    db.close();
   }
 }
 
@@ -66,7 +67,7 @@ export interface CombinedOutput {
 /**
  * Joins an output's files (every instance's, in instance order, each folder's files by
  * name) into one file: CSV files are concatenated byte for byte, a header detected on the
- * first file kept once (every file must then start with the same header); JSON Lines are
+ * first file (as the crawlers detect one) kept once (every file must then start with the same header); JSON Lines are
  * concatenated; Parquet files are read as one table by DuckDB (their columns must agree).
  * `files` are local copies; a single file is used as it is.
  */
@@ -89,8 +90,15 @@ export async function combineOutput(output: string, format: CombinedOutput['form
   let headerFields: string[] = [];
   if (format === 'csv') {
     const first = await readFirst(output, files[0]);
-    header = first.complete && isHeaderRecord(first.fields);
+    header = first.complete && (await hasHeader(files[0], first.fields, scratch));
     headerFields = first.fields;
+    if (header) {
+      try {
+        assertUniqueColumnNames(headerFields);
+      } catch (err) {
+        throw invalid(output, `${path.basename(files[0])}: ${(err as Error).message}`, err);
+      }
+    }
     for (const f of files.slice(1)) {
       if (!header) break;
       const other = await readFirst(output, f);
