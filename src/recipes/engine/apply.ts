@@ -6,7 +6,7 @@ import { viewName } from './fit.js';
 import type { ApplyResult, FittedRecipe, SplitName } from './index.js';
 import { effectiveOpts, readSteps, throwProblems } from './plan.js';
 import { baseColumns, baseSelect, openRecipeSession } from './session.js';
-import type { SqlEnv } from './steps.js';
+import type { SqlEnv } from './steps/index.js';
 import type { Col } from './values.js';
 
 /** The splits a split step writes, in order, with their fractions. */

@@ -5,7 +5,7 @@ import { effectiveOpts, planRecipe, throwProblems, walk } from './plan.js';
 import { baseColumns, baseSelect, openRecipeSession, type RecipeSession } from './session.js';
 import type { Col } from './values.js';
 import type { PlannedStep } from './plan.js';
-import type { SqlEnv } from './steps.js';
+import type { SqlEnv } from './steps/index.js';
 
 /** The relation name of the rows after step i (0 = the input). */
 export const viewName = (i: number) => sqlIdent(`__orch_v${i}`);

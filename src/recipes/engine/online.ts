@@ -2,7 +2,7 @@ import { OrchardError, type RequestProblem } from '../../core/errors.js';
 import { checkFitted } from './apply.js';
 import type { FittedRecipe, RowTransform } from './index.js';
 import { effectiveOpts, readSteps, throwProblems } from './plan.js';
-import type { RowFn } from './steps.js';
+import type { RowFn } from './steps/index.js';
 import { type Col, type Value, kindOf, normalType, readRaw } from './values.js';
 
 /**

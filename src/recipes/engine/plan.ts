@@ -6,7 +6,7 @@
 import { type RequestProblem, errorOfProblems } from '../../core/errors.js';
 import type { RecipeSpec, StepKind } from './index.js';
 import { Options } from './options.js';
-import { type OutCol, STEPS, STEP_KINDS, type StepDef } from './steps.js';
+import { type OutCol, STEPS, STEP_KINDS, type StepDef } from './steps/index.js';
 import type { Col } from './values.js';
 
 export interface PlannedStep {

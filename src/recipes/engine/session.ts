@@ -4,7 +4,7 @@ import path from 'node:path';
 import { OrchardError, isOrchardError } from '../../core/errors.js';
 import { errorMessage, scrubMessage, stripErrorType } from '../../data/duckdb-errors.js';
 import { DUCKDB_THREADS, LOCKDOWN_STATEMENTS, allowStatements, openDuckDB, sqlIdent, sqlString } from '../../data/duckdb-session.js';
-import { UNKNOWN_CATEGORY_MARK, unknownCategory } from './steps.js';
+import { UNKNOWN_CATEGORY_MARK, unknownCategory } from './steps/index.js';
 import { BASE_FUNCTIONS, type ScalarSpec, registerFunctions } from './udf.js';
 import { type Col, normalSql, normalType } from './values.js';
 
