@@ -40,6 +40,14 @@ export interface CategoricalHyperparameter extends HyperparameterBase {
   values: readonly string[];
   default?: string;
   tunable?: { values: readonly string[] };
+  /**
+   * A value outside `values` is also accepted when it matches this (a regular expression
+   * source, anchored by the writer): SageMaker's list-valued parameters such as
+   * `cardinality` (`auto` or `[3, 10]`), whose own parsing is the algorithm's.
+   */
+  pattern?: string;
+  /** How `pattern`'s values read, for messages (e.g. `a JSON list of integers`). */
+  patternDescription?: string;
 }
 
 export interface BooleanHyperparameter extends HyperparameterBase {
@@ -94,6 +102,12 @@ export interface Predictor {
    * probabilities), row-major.
    */
   predict(features: Float32Array, rows: number): { values: Float32Array; outputsPerRow: number };
+  /**
+   * Present on a model that reads whole request documents rather than rows of numbers
+   * (DeepAR's `{"instances": [...]}`): answers one request body of a supported type;
+   * serving then calls this instead of decoding rows for `predict`.
+   */
+  invoke?(request: { contentType: 'text/csv' | 'application/json' | 'application/jsonlines'; accept: string | undefined; body: Buffer }): { contentType: string; body: string };
 }
 
 export interface Algorithm {

@@ -85,7 +85,7 @@ export function hyperparameterError(problems: readonly HyperparameterProblem[]):
 export function describeRange(spec: HyperparameterSpec): string {
   switch (spec.type) {
     case 'categorical':
-      return `one of ${spec.values.join(', ')}`;
+      return `one of ${spec.values.join(', ')}${spec.pattern ? ` or ${spec.patternDescription ?? `a value matching ${spec.pattern}`}` : ''}`;
     case 'boolean':
       return 'true or false';
     case 'integer':
@@ -136,7 +136,7 @@ function parseValue(spec: HyperparameterSpec, raw: HyperparameterInput): number 
     }
     case 'categorical': {
       const s = String(raw).trim();
-      return spec.values.includes(s) ? s : INVALID;
+      return spec.values.includes(s) || (spec.pattern !== undefined && new RegExp(spec.pattern).test(s)) ? s : INVALID;
     }
     case 'integer': {
       const n = parseNumber(raw);
