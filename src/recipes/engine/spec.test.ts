@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrchardError } from '../../core/errors.js';
-import { checkExpr, exprToJs, exprToSql, parseExpr } from './expr.js';
+import { checkExpr, exprToJs, exprToSql, parseExpr } from './expr/index.js';
 import { type RecipeSpec, checkRecipe, parseRecipe } from './index.js';
 import { fitYeoJohnsonLambda, murmur3 } from './math.js';
 import { parseDateText, readRaw } from './values.js';

@@ -1,5 +1,5 @@
 /** Row steps, batch only: dedupe, filter, split. */
-import { type Expr, checkExpr, exprColumns, exprToSql, parseExpr, ExprError } from '../expr.js';
+import { type Expr, checkExpr, exprColumns, exprToSql, parseExpr, ExprError } from '../expr/index.js';
 import { sqlDouble } from '../values.js';
 import type { StepDef } from './types.js';
 import { id } from './helpers.js';
