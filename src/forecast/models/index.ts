@@ -1,13 +1,17 @@
 /**
  * The forecasting models by name. Each algorithm is one import and one entry here.
  */
+import { ets } from './ets.js';
 import { naive, seasonalNaive } from './naive.js';
 import { npts } from './npts.js';
+import { theta } from './theta.js';
 import type { ForecastAlgorithm, ForecastModel } from './types.js';
 
 const MODELS: Partial<Record<ForecastAlgorithm, ForecastModel>> = {
   naive,
   'seasonal-naive': seasonalNaive,
+  ets,
+  theta,
   npts,
 };
 
