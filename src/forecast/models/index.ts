@@ -1,6 +1,7 @@
 /**
  * The forecasting models by name. Each algorithm is one import and one entry here.
  */
+import { arima } from './arima.js';
 import { ets } from './ets.js';
 import { naive, seasonalNaive } from './naive.js';
 import { npts } from './npts.js';
@@ -13,6 +14,7 @@ const MODELS: Partial<Record<ForecastAlgorithm, ForecastModel>> = {
   ets,
   theta,
   npts,
+  arima,
 };
 
 /** The model for an algorithm name, or undefined when it is not built yet. */

@@ -110,7 +110,9 @@ export interface LeastSquaresResult {
 /**
  * Levenberg–Marquardt (Marquardt 1963, with Nielsen's damping update) for
  * `min Σ r(x)²`. `residuals(x, out)` fills `out` (length `m`) and may return false for
- * an inadmissible `x`. The Jacobian is taken by forward differences: each iteration
+ * an inadmissible `x`. It stops when the residuals are nearly orthogonal to the
+ * Jacobian's columns (`gradientTolerance`, a cosine), when a step gains less than
+ * `tolerance` relative to the sum of squares, or after `maxIterations`. The Jacobian is taken by forward differences: each iteration
  * costs k + 1 residual passes, which for the few parameters of an ARMA model is cheaper
  * than a general-purpose minimiser's hundreds of evaluations.
  */
@@ -118,11 +120,12 @@ export function levenbergMarquardt(
   residuals: (x: Float64Array, out: Float64Array) => boolean,
   x0: Float64Array,
   m: number,
-  options: { maxIterations?: number; tolerance?: number } = {},
+  options: { maxIterations?: number; tolerance?: number; gradientTolerance?: number } = {},
 ): LeastSquaresResult {
   const k = x0.length;
   const maxIterations = options.maxIterations ?? 50;
-  const tol = options.tolerance ?? 1e-8;
+  const tol = options.tolerance ?? 1e-10;
+  const gtol = options.gradientTolerance ?? 1e-3;
   let x = Float64Array.from(x0);
   let r = new Float64Array(m);
   if (!residuals(x, r)) return { x, sse: Infinity, iterations: 0 };
@@ -161,6 +164,12 @@ export function levenbergMarquardt(
       }
     }
     for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) JtJ[b * k + a] = JtJ[a * k + b];
+    // Converged when the residuals are nearly orthogonal to every Jacobian column
+    // (MINPACK's gtol): no single direction can lower the sum of squares by more than
+    // about sse·cos².
+    let cosine = 0;
+    for (let a = 0; a < k; a++) if (JtJ[a * k + a] > 0) cosine = Math.max(cosine, Math.abs(Jtr[a]) / Math.sqrt(JtJ[a * k + a] * sse));
+    if (cosine <= gtol) break;
     if (mu < 0) {
       let maxDiag = 0;
       for (let a = 0; a < k; a++) maxDiag = Math.max(maxDiag, JtJ[a * k + a]);
