@@ -4,7 +4,7 @@ import { OrchardError, isOrchardError } from '../core/index.js';
 import { assertUniqueColumnNames, readFirstCsvRecord } from './csv-header.js';
 import { errorMessage, isConversionError, isSniffError, mapReadError } from './duckdb-errors.js';
 import { INGEST_MEMORY_LIMIT, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
-import { profileColumns, type SchemaColumn } from './stats.js';
+import { profileColumns, readSchema } from './stats.js';
 import type { DatasetColumn, DatasetFormat } from './types.js';
 
 /** Longest CSV line / JSON record accepted. */
@@ -92,7 +92,7 @@ async function profile(connection: DuckDBConnection, input: ConvertInput): Promi
   await connection.run('SET enable_external_file_cache=false');
   const count = await connection.runAndReadAll(`SELECT count(*) FROM ${parquet}`);
   if (Number(count.getRows()[0][0]) === 0) throw noRows(input.format);
-  return profileColumns(connection, parquet, schema);
+  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath });
 }
 
 function noRows(format: DatasetFormat): OrchardError {
@@ -200,14 +200,3 @@ async function diagnoseCsv(connection: DuckDBConnection, input: ConvertInput, or
   });
 }
 
-async function readSchema(connection: DuckDBConnection, source: string): Promise<SchemaColumn[]> {
-  const prepared = await connection.prepare(`SELECT * FROM ${source} LIMIT 0`);
-  try {
-    return Array.from({ length: prepared.columnCount }, (_, i) => ({
-      name: prepared.columnName(i),
-      type: prepared.columnType(i),
-    }));
-  } finally {
-    prepared.destroySync();
-  }
-}

@@ -1,5 +1,5 @@
 import { DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
-import { sqlIdent } from './duckdb-session.js';
+import { sqlIdent, sqlString } from './duckdb-session.js';
 import { toJsonValue, type JsonValue } from './row-values.js';
 import type { ColumnStats, DatasetColumn } from './types.js';
 
@@ -25,6 +25,12 @@ const COLUMNS_PER_QUERY = 8;
  * classes in a label column is misleading; the exact hash table stays small.
  */
 const EXACT_DISTINCT_MAX = 100_000;
+/**
+ * A column whose Parquet row groups are all dictionary-encoded with at most this many
+ * distinct values in total is counted value by value in the first scan (`histogram`):
+ * its exact distinct count, top values and histogram need no second scan.
+ */
+const EXACT_VALUES_MAX = 10_000;
 /** Longest string kept in min/max/top values (metadata stays small on wide text). */
 const MAX_STRING_STAT = 256;
 
@@ -55,9 +61,36 @@ interface Plan {
   value: string;
   /** The value as a double, NULL where not finite (numeric columns). */
   finite: string;
+  /** Counted value by value in the first scan (few distinct values, known from the file's metadata). */
+  exact: boolean;
+  /** A FLOAT or DOUBLE column, whose NaN and infinities are counted apart. */
+  isFloat: boolean;
+  /** The file's own min/max of the column: the histogram's bins, checked against the scan's min/max. */
+  metaRange?: [number, number];
+}
+
+/** What a Parquet file's footer says about a column, over all its row groups. */
+interface ColumnMeta {
+  /** An upper bound of its distinct values when every row group records a dictionary's count. */
+  distinctBound: number | null;
+  min: number | null;
+  max: number | null;
 }
 
 type Row = Record<string, JsonValue>;
+
+/** The columns of a SQL table expression, with DuckDB's types. */
+export async function readSchema(connection: DuckDBConnection, source: string): Promise<SchemaColumn[]> {
+  const prepared = await connection.prepare(`SELECT * FROM ${source} LIMIT 0`);
+  try {
+    return Array.from({ length: prepared.columnCount }, (_, i) => ({
+      name: prepared.columnName(i),
+      type: prepared.columnType(i),
+    }));
+  } finally {
+    prepared.destroySync();
+  }
+}
 
 /**
  * Profiles every column of `source` (a SQL table expression such as
@@ -72,14 +105,16 @@ export async function profileColumns(
   connection: DuckDBConnection,
   source: string,
   columns: SchemaColumn[],
+  options: { parquetPath?: string } = {},
 ): Promise<{ rowCount: number; columns: DatasetColumn[] }> {
+  const meta = options.parquetPath ? await parquetColumnHints(connection, options.parquetPath) : new Map<string, ColumnMeta>();
   const out: DatasetColumn[] = [];
   let rowCount = 0;
   if (columns.length === 0) {
     rowCount = Number((await readOneRow(connection, `SELECT count(*) AS n FROM ${source}`)).n);
   }
   for (let start = 0; start < columns.length; start += COLUMNS_PER_QUERY) {
-    const plans = columns.slice(start, start + COLUMNS_PER_QUERY).map(planFor);
+    const plans = columns.slice(start, start + COLUMNS_PER_QUERY).map((column) => planFor(column, meta.get(column.name)));
     const group = await profileGroup(connection, source, plans);
     rowCount = group.rowCount;
     out.push(...group.columns);
@@ -107,7 +142,29 @@ async function profileGroup(connection: DuckDBConnection, source: string, plans:
   }
 }
 
-function planFor(column: SchemaColumn): Plan {
+/**
+ * Per-column statistics from a Parquet footer: DuckDB's writer records each
+ * dictionary-encoded row group's distinct count, and min/max everywhere. Used only as
+ * hints: an exact count's bound, and histogram bins that are checked after the scan.
+ */
+export async function parquetColumnHints(connection: DuckDBConnection, parquetPath: string): Promise<Map<string, ColumnMeta>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT path_in_schema, count(*) = count(stats_distinct_count) AS counted, sum(stats_distinct_count)::DOUBLE AS bound,
+       min(TRY_CAST(stats_min_value AS DOUBLE)) AS mn, max(TRY_CAST(stats_max_value AS DOUBLE)) AS mx
+     FROM parquet_metadata(${sqlString(parquetPath)}) GROUP BY path_in_schema`,
+  );
+  const meta = new Map<string, ColumnMeta>();
+  for (const [name, counted, bound, min, max] of reader.getRows()) {
+    meta.set(String(name), {
+      distinctBound: counted === true && typeof bound === 'number' ? bound : null,
+      min: typeof min === 'number' && Number.isFinite(min) ? min : null,
+      max: typeof max === 'number' && Number.isFinite(max) ? max : null,
+    });
+  }
+  return meta;
+}
+
+function planFor(column: SchemaColumn, meta: ColumnMeta | undefined): Plan {
   // Qualified: the second scan joins the stats table, whose column names could clash.
   const q = `t.${sqlIdent(column.name)}`;
   const kind = kindOf(column.type);
@@ -117,14 +174,34 @@ function planFor(column: SchemaColumn): Plan {
   // always finite and need no CASE at all.
   const isFloat = column.type.typeId === DuckDBTypeId.FLOAT || column.type.typeId === DuckDBTypeId.DOUBLE;
   const finite = isFloat ? `CASE WHEN isfinite(${q}) THEN ${q}::DOUBLE END` : `${q}::DOUBLE`;
-  return { column, kind, value: kind === 'other' ? `${q}::VARCHAR` : q, finite };
+  const exact = kind !== 'other' && meta?.distinctBound != null && meta.distinctBound <= EXACT_VALUES_MAX;
+  const metaRange: [number, number] | undefined =
+    kind === 'numeric' && !exact && meta?.min != null && meta.max != null && meta.max > meta.min ? [meta.min, meta.max] : undefined;
+  return { column, kind, value: kind === 'other' ? `${q}::VARCHAR` : q, finite, exact, isFloat, metaRange };
+}
+
+/** A double as SQL, parsed as written (a bare literal would be a DECIMAL first). */
+function doubleLiteral(value: number): string {
+  return `'${String(value)}'::DOUBLE`;
+}
+
+/** The equal-width bin of a numeric value between `min` and `max` (SQL), NULL for NULL. */
+function binExpr(finite: string, min: string, max: string): string {
+  // least() skips NULL arguments, so a NULL value must not reach it (it would land in the last bin).
+  const scaled = `floor((${finite} - ${min}) / (${max} - ${min}) * ${HISTOGRAM_BINS})`;
+  return `CASE WHEN ${finite} IS NOT NULL THEN least(${scaled}, ${HISTOGRAM_BINS - 1})::INTEGER END`;
 }
 
 async function firstScan(connection: DuckDBConnection, source: string, plans: Plan[]): Promise<Row> {
   const exprs = ['count(*) AS n'];
   plans.forEach((p, i) => {
-    exprs.push(`count(${p.value}) AS c${i}`, `approx_count_distinct(${p.value}) AS d${i}`);
-    exprs.push(`approx_top_k(${p.value}, ${TOP_K}) AS k${i}`);
+    exprs.push(`count(${p.value}) AS c${i}`);
+    // DuckDB's histogram() of a DOUBLE that holds NaN collapses into one NaN entry: non-finite
+    // floats are counted apart, as distinct values only.
+    if (p.exact && p.isFloat) exprs.push(`histogram(${p.finite}) AS e${i}`, `count(DISTINCT CASE WHEN NOT isfinite(${p.value}) THEN ${p.value} END) AS nf${i}`);
+    else if (p.exact) exprs.push(`histogram(${p.value}) AS e${i}`);
+    else exprs.push(`approx_count_distinct(${p.value}) AS d${i}`, `approx_top_k(${p.value}, ${TOP_K}) AS k${i}`);
+    if (p.metaRange) exprs.push(`histogram(${binExpr(p.finite, doubleLiteral(p.metaRange[0]), doubleLiteral(p.metaRange[1]))}) AS hm${i}`);
     if (p.kind === 'numeric') {
       const v = p.finite;
       exprs.push(`min(${v}) AS mn${i}`, `max(${v}) AS mx${i}`, `avg(${v}) AS av${i}`, `stddev_samp(${v}) AS sd${i}`);
@@ -142,6 +219,7 @@ async function firstScan(connection: DuckDBConnection, source: string, plans: Pl
 async function secondScan(connection: DuckDBConnection, source: string, plans: Plan[], first: Row): Promise<Row> {
   const exprs: string[] = [];
   plans.forEach((p, i) => {
+    if (p.exact) return;
     const candidates = first[`k${i}`];
     if (Array.isArray(candidates) && candidates.length > 0) {
       // Position of the value among the candidates, counted per position in one pass.
@@ -149,15 +227,17 @@ async function secondScan(connection: DuckDBConnection, source: string, plans: P
     }
     if (Number(first[`d${i}`]) <= EXACT_DISTINCT_MAX) exprs.push(`count(DISTINCT ${p.value}) AS x${i}`);
     const [min, max] = [first[`mn${i}`], first[`mx${i}`]];
-    if (p.kind === 'numeric' && typeof min === 'number' && typeof max === 'number' && max > min) {
-      // least() skips NULL arguments, so a NULL value must not reach it (it would land in the last bin).
-      const scaled = `floor((${p.finite} - s.mn${i}) / (s.mx${i} - s.mn${i}) * ${HISTOGRAM_BINS})`;
-      const bin = `CASE WHEN ${p.finite} IS NOT NULL THEN least(${scaled}, ${HISTOGRAM_BINS - 1})::INTEGER END`;
-      exprs.push(`histogram(${bin}) AS h${i}`);
+    if (p.kind === 'numeric' && typeof min === 'number' && typeof max === 'number' && max > min && !metaBinsHold(p, first, i)) {
+      exprs.push(`histogram(${binExpr(p.finite, `s.mn${i}`, `s.mx${i}`)}) AS h${i}`);
     }
   });
   if (exprs.length === 0) return {};
   return readOneRow(connection, `SELECT ${exprs.join(', ')} FROM ${source} AS t, __orchard_stats AS s`);
+}
+
+/** The first scan's bins from the file's min/max are the right ones when the scan found the same min/max. */
+function metaBinsHold(p: Plan, first: Row, i: number): boolean {
+  return p.metaRange !== undefined && first[`mn${i}`] === p.metaRange[0] && first[`mx${i}`] === p.metaRange[1];
 }
 
 async function readOneRow(connection: DuckDBConnection, sql: string): Promise<Row> {
@@ -173,10 +253,12 @@ async function readOneRow(connection: DuckDBConnection, sql: string): Promise<Ro
 }
 
 function assemble(plan: Plan, i: number, rowCount: number, first: Row, second: Row): DatasetColumn {
+  if (plan.exact) return assembleExact(plan, i, rowCount, first);
   const count = Number(first[`c${i}`] ?? 0);
   const exact = second[`x${i}`];
   const distinct = Math.min(count, Number(exact ?? first[`d${i}`] ?? 0));
   const numeric = plan.kind === 'numeric';
+  const bins = metaBinsHold(plan, first, i) ? first[`hm${i}`] : second[`h${i}`];
   const stats: ColumnStats = {
     count,
     nulls: rowCount - count,
@@ -186,9 +268,57 @@ function assemble(plan: Plan, i: number, rowCount: number, first: Row, second: R
     mean: numeric ? numberOrNull(first[`av${i}`]) : null,
     stddev: numeric ? numberOrNull(first[`sd${i}`]) : null,
     topValues: topValues(first[`k${i}`], second[`t${i}`]),
-    histogram: numeric ? histogram(first[`mn${i}`], first[`mx${i}`], count, second[`h${i}`]) : null,
+    histogram: numeric ? histogram(first[`mn${i}`], first[`mx${i}`], count, bins) : null,
   };
   return { name: plan.column.name, type: plan.column.type.toString(), stats };
+}
+
+/** A column counted value by value: distinct count, top values and histogram from the counts. */
+function assembleExact(plan: Plan, i: number, rowCount: number, first: Row): DatasetColumn {
+  const count = Number(first[`c${i}`] ?? 0);
+  const values = valueCounts(first[`e${i}`]);
+  const numeric = plan.kind === 'numeric';
+  const [min, max] = [first[`mn${i}`], first[`mx${i}`]];
+  let bins: Map<number, number> | undefined;
+  if (numeric && typeof min === 'number' && typeof max === 'number' && max > min) {
+    bins = new Map();
+    for (const { value, count: n } of values) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const bin = Math.min(Math.floor(((value - min) / (max - min)) * HISTOGRAM_BINS), HISTOGRAM_BINS - 1);
+      bins.set(bin, (bins.get(bin) ?? 0) + n);
+    }
+  }
+  const top = values.map((entry) => ({ value: topValue(entry.value), count: entry.count }));
+  top.sort(byCountThenValue);
+  const stats: ColumnStats = {
+    count,
+    nulls: rowCount - count,
+    distinct: values.length + Number(first[`nf${i}`] ?? 0),
+    min: statValue(min),
+    max: statValue(max),
+    mean: numeric ? numberOrNull(first[`av${i}`]) : null,
+    stddev: numeric ? numberOrNull(first[`sd${i}`]) : null,
+    topValues: top.slice(0, TOP_K),
+    histogram: numeric ? histogram(min, max, count, bins) : null,
+  };
+  return { name: plan.column.name, type: plan.column.type.toString(), stats };
+}
+
+/** The non-NULL entries of a `histogram(value)` MAP. */
+function valueCounts(value: JsonValue | undefined): Array<{ value: JsonValue; count: number }> {
+  if (!Array.isArray(value)) return [];
+  const out: Array<{ value: JsonValue; count: number }> = [];
+  for (const entry of value) {
+    if (entry && typeof entry === 'object' && !Array.isArray(entry) && entry.key !== null && entry.key !== undefined) {
+      out.push({ value: entry.key, count: Number(entry.value) });
+    }
+  }
+  return out;
+}
+
+/** Most frequent first; ties in a stable, readable order. */
+function byCountThenValue(a: { value: unknown; count: number }, b: { value: unknown; count: number }): number {
+  return b.count - a.count || String(a.value).localeCompare(String(b.value));
 }
 
 function statValue(value: JsonValue | undefined): number | string | null {
@@ -220,8 +350,7 @@ function topValues(candidates: JsonValue | undefined, counts: JsonValue | undefi
   const top = candidates
     .map((candidate, index) => ({ value: topValue(candidate), count: byPosition.get(index + 1) ?? 0 }))
     .filter((entry) => entry.count > 0);
-  // Most frequent first; ties in a stable, readable order.
-  top.sort((a, b) => b.count - a.count || String(a.value).localeCompare(String(b.value)));
+  top.sort(byCountThenValue);
   return top;
 }
 
@@ -235,11 +364,11 @@ function histogram(
   min: JsonValue | undefined,
   max: JsonValue | undefined,
   count: number,
-  bins: JsonValue | undefined,
+  bins: JsonValue | Map<number, number> | undefined,
 ): ColumnStats['histogram'] {
   if (typeof min !== 'number' || typeof max !== 'number') return null;
   if (max === min) return [{ lower: min, upper: max, count }];
-  const counts = mapEntries(bins);
+  const counts = bins instanceof Map ? bins : mapEntries(bins);
   const width = (max - min) / HISTOGRAM_BINS;
   return Array.from({ length: HISTOGRAM_BINS }, (_, k) => ({
     lower: min + k * width,

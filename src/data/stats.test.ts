@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDuckDB, sqlString, type DuckDBSession } from './duckdb-session.js';
+import { parquetColumnHints, profileColumns, readSchema } from './stats.js';
+
+const round = (value: number | null) => (value === null ? null : Number(value.toPrecision(12)));
+
+describe('column statistics', () => {
+  let dir: string;
+  let session: DuckDBSession;
+  let file: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-stats-'));
+    file = path.join(dir, 'data.parquet');
+    session = await openDuckDB({ memoryLimit: '256MB' });
+    // Skewed low-cardinality columns (so top values have no ties), non-finite floats,
+    // NULLs, and a high-cardinality column, over several row groups.
+    await session.connection.run(`COPY (
+      SELECT floor(sqrt(i % 10000))::INTEGER AS lo,
+             'c' || ((i * i) % 13) AS s,
+             i % 5 = 0 AS b,
+             CASE WHEN i % 50 = 0 THEN 'nan'::DOUBLE WHEN i % 50 = 1 THEN 'inf'::DOUBLE ELSE (i % 9) * 0.5 * (i % 4) END AS f,
+             CASE WHEN i % 10 = 0 THEN NULL ELSE sin(i) * 1000 END AS hi,
+             DATE '2024-01-01' + ((i * 7) % 11)::INTEGER AS d,
+             NULL::DOUBLE AS empty
+      FROM range(100000) t(i)) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE 8192)`);
+  });
+  afterAll(() => {
+    session.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads dictionary counts and min/max from the file's footer", async () => {
+    const hints = await parquetColumnHints(session.connection, file);
+    expect(hints.get('lo')?.distinctBound).toBeLessThanOrEqual(10_000);
+    expect(hints.get('s')?.distinctBound).toBeGreaterThanOrEqual(13);
+    expect(hints.get('hi')?.distinctBound ?? Infinity).toBeGreaterThan(10_000);
+    expect(hints.get('lo')?.min).toBe(0);
+    expect(hints.get('lo')?.max).toBe(99);
+  });
+
+  it('gives the same statistics counted value by value as in two scans', async () => {
+    const source = `read_parquet(${sqlString(file)})`;
+    const schema = await readSchema(session.connection, source);
+    const plain = await profileColumns(session.connection, source, schema);
+    const hinted = await profileColumns(session.connection, source, schema, { parquetPath: file });
+    // Moments are summed in parallel, in no fixed order: equal to 12 digits. Top values
+    // from two scans come from approx_top_k's candidates, which can miss the true top.
+    const rounded = (profile: typeof plain) =>
+      profile.columns.map((c) => ({ ...c, stats: { ...c.stats, mean: round(c.stats.mean), stddev: round(c.stats.stddev), topValues: [] } }));
+    expect(rounded(hinted)).toEqual(rounded(plain));
+    const lo = hinted.columns.find((c) => c.name === 'lo')!.stats;
+    // floor(sqrt(i % 10000)) = k for 2k + 1 of every 10,000 values of i: 99 is the most frequent.
+    expect(lo.distinct).toBe(100);
+    expect(lo.topValues.map((t) => t.value)).toEqual([99, 98, 97, 96, 95]);
+    expect(lo.topValues[0].count).toBe(199 * 10);
+    const f = hinted.columns.find((c) => c.name === 'f')!.stats;
+    // 0, 0.5, 1, …, 12 without repeats, plus NaN and +Infinity.
+    const finite = new Set(Array.from({ length: 9 * 4 }, (_, k) => (k % 9) * 0.5 * Math.floor(k / 9)));
+    expect(f.distinct).toBe(finite.size + 2);
+    expect(lo.histogram!.reduce((n, bin) => n + bin.count, 0)).toBe(100_000);
+    const hi = hinted.columns.find((c) => c.name === 'hi')!.stats;
+    expect(hi.nulls).toBe(10_000);
+    expect(hi.histogram!.reduce((n, bin) => n + bin.count, 0)).toBe(90_000);
+  });
+});
