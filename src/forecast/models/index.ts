@@ -5,6 +5,7 @@ import { arima } from './arima.js';
 import { ets } from './ets.js';
 import { naive, seasonalNaive } from './naive.js';
 import { npts } from './npts.js';
+import { prophet } from './prophet.js';
 import { theta } from './theta.js';
 import type { ForecastAlgorithm, ForecastModel } from './types.js';
 
@@ -15,6 +16,7 @@ const MODELS: Partial<Record<ForecastAlgorithm, ForecastModel>> = {
   theta,
   npts,
   arima,
+  prophet,
 };
 
 /** The model for an algorithm name, or undefined when it is not built yet. */
