@@ -23,8 +23,11 @@
  *   model otherwise, with a seeded generator.
  * - Missing values: the one-step forecast stands in for the observation (zero error) and
  *   the point is left out of the likelihood.
+ * - Seasons longer than ctx.season (daily data's year) are taken out first by a Fourier
+ *   regression and added back to the forecast (long-season.ts).
  */
 import { gaussianQuantiles } from './distributions.js';
+import { withLongSeason } from './long-season.js';
 import { normalDraw, sampleSummary, seededRandom } from './optim.js';
 import type { ForecastContext, LocalModel, SeriesData, SeriesForecast } from './types.js';
 
@@ -593,7 +596,10 @@ export interface AutoEtsOptions extends EtsFitOptions {
   model?: string;
   /** Test for a season before offering seasonal models. @default true */
   seasonTest?: boolean;
-  /** Fit on the last this many points (0: all). @default {@link defaultFitLength} */
+  /**
+   * Fit on the last this many points (0: all). @default 0 — on the peers' 200 daily series
+   * the last 300 or 500 points gave worse forecasts than all of them (MAPE 4.38 %, 4.32 %, 4.26 %).
+   */
   fitLength?: number;
   /** Two-stage search (see {@link autoEts}). @default true */
   prune?: boolean;
@@ -643,15 +649,6 @@ export function autoEts(y: Float64Array, m: number, options: AutoEtsOptions = {}
   const trend = best === null ? null : (best as EtsFit).spec.trend;
   for (const spec of specs) if (spec.error === 'M' && (trend === null || spec.trend === trend)) tryFit(spec);
   return best;
-}
-
-/**
- * How many of the last observations the parameters are estimated on: max(300, 20·m).
- * Older points cost time and, on the peers' daily series, made forecasts no better
- * (MAPE on the first 40 series: full 1,067 points 4.16 %, last 300 4.00 %).
- */
-export function defaultFitLength(m: number): number {
-  return Math.max(300, 20 * Math.max(1, Math.round(m)));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -763,13 +760,19 @@ function tooShort(y: Float64Array, ctx: ForecastContext): SeriesForecast {
   return { mean, quantiles: gaussianQuantiles(mean, new Float64Array(ctx.horizon).fill(sd), ctx.quantiles, ctx.nonNegative), spec: 'mean' };
 }
 
-export function makeEts(options: AutoEtsOptions = {}): LocalModel {
+export function makeEts(options: AutoEtsOptions & { longSeason?: boolean } = {}): LocalModel {
   return {
     kind: 'local',
     name: 'ets',
     forecast(series: SeriesData, ctx: ForecastContext): SeriesForecast {
-      const fit = autoEts(series.y, ctx.season, options);
-      return fit ? etsForecast(fit, ctx) : tooShort(series.y, ctx);
+      const inner = { ...ctx, nonNegative: false };
+      const run = (y: Float64Array): SeriesForecast => {
+        const fit = autoEts(y, ctx.season, options);
+        return fit ? etsForecast(fit, inner) : tooShort(y, inner);
+      };
+      const f = options.longSeason === false ? run(series.y) : withLongSeason(series.y, ctx, run);
+      if (ctx.nonNegative) for (const a of [f.mean, ...f.quantiles]) for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]);
+      return f;
     },
   };
 }

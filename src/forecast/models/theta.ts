@@ -15,11 +15,14 @@
  * - Seasonality: when the lag-m autocorrelation test (90 %) finds a season, the series is
  *   divided by classical multiplicative seasonal indices (additive ones when it is not
  *   positive) and the forecast multiplied back.
+ * - Seasons longer than ctx.season are taken out first by a Fourier regression and added
+ *   back to the forecast (long-season.ts), as for ETS.
  * - Intervals: Gaussian with the SES h-step variance σ²·(1 + (h − 1)·α²), σ² from the
  *   one-step errors; seasonal indices applied after.
  */
 import { gaussianQuantiles } from './distributions.js';
 import { hasSeason, nelderMead } from './ets.js';
+import { withLongSeason } from './long-season.js';
 import type { ForecastContext, LocalModel, SeriesData, SeriesForecast } from './types.js';
 
 export type ThetaVariant = 'STM' | 'OTM' | 'DSTM' | 'DOTM';
@@ -256,11 +259,16 @@ export function autoTheta(series: Float64Array, ctx: Pick<ForecastContext, 'hori
   return { mean, quantiles, spec };
 }
 
-export function makeTheta(options: AutoThetaOptions = {}): LocalModel {
+export function makeTheta(options: AutoThetaOptions & { longSeason?: boolean } = {}): LocalModel {
   return {
     kind: 'local',
     name: 'theta',
-    forecast: (series: SeriesData, ctx: ForecastContext) => autoTheta(series.y, ctx, options),
+    forecast(series: SeriesData, ctx: ForecastContext): SeriesForecast {
+      const inner = { ...ctx, nonNegative: false };
+      const f = options.longSeason === false ? autoTheta(series.y, inner, options) : withLongSeason(series.y, ctx, (y) => autoTheta(y, inner, options));
+      if (ctx.nonNegative) for (const a of [f.mean, ...f.quantiles]) for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]);
+      return f;
+    },
   };
 }
 
