@@ -50,6 +50,10 @@ export function reportError(err: unknown, json: boolean): number {
 function humanError(code: string, message: string, details: Record<string, unknown> | undefined): string {
   const errors = details?.errors;
   if (!Array.isArray(errors) || errors.length < 2) return `error ${code}: ${message}\n`;
-  const lines = errors.map((e: { field?: unknown; code?: unknown; message?: unknown }) => `  ${String(e.field)}: ${String(e.message)} (${String(e.code)})\n`);
+  const lines = errors.map((e: { field?: unknown; code?: unknown; message?: unknown }) => {
+    // Messages that already begin with their field are not prefixed a second time.
+    const [field, text] = [String(e.field), String(e.message)];
+    return `  ${text.startsWith(`${field}:`) ? text : `${field}: ${text}`} (${String(e.code)})\n`;
+  });
   return `error ${code}: ${errors.length} problems\n${lines.join('')}`;
 }

@@ -18,6 +18,7 @@ describe('dashboard definitions', () => {
   it('lists every problem with its field', () => {
     expect(fields(null)).toEqual(['definition']);
     expect(fields({ name: '-x', extra: 1, charts: 'no' })).toEqual(['extra', 'name', 'charts']);
+    expect(fields({ name: 'new', charts: [chart()] })).toEqual(['name']);
     expect(
       fields({
         name: 'd',

@@ -28,6 +28,8 @@ const ENCODINGS: Record<ChartType, { allowed: readonly string[]; required: reado
 };
 const ENCODING_KEYS = ['x', 'y', 'series', 'bins', 'value', 'label', 'columns'];
 const DEFAULT_BINS = 20;
+/** Names the studio's routes use under /dashboards/. */
+const RESERVED_NAMES = new Set(['new']);
 
 type Json = Record<string, unknown>;
 
@@ -270,7 +272,11 @@ export function checkDefinition(raw: unknown): { definition?: Definition; proble
     return { problems: problems.list, charts: [] };
   }
   unknownKeys(raw, ['name', 'title', 'description', 'filters', 'charts'], '', problems);
-  const name = resourceName(raw.name, 'name', problems);
+  let name = resourceName(raw.name, 'name', problems);
+  if (name !== undefined && RESERVED_NAMES.has(name)) {
+    problems.add('name', `'${name}' is reserved (the studio's address for a new dashboard)`);
+    name = undefined;
+  }
   const title = text(raw.title, 'title', problems, { max: 200 });
   const description = text(raw.description, 'description', problems, { max: 4096 });
 
