@@ -7,6 +7,7 @@ import { xgboost } from './xgboost/index.js';
 import { linearLearner } from './linear-learner/index.js';
 import { kmeans } from './kmeans/index.js';
 import { pca } from './pca/index.js';
+import { deepar } from './deepar/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
 export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
@@ -14,6 +15,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   linearLearner,
   kmeans,
   pca,
+  deepar,
 ];
 
 /**

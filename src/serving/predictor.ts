@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
+import { getAlgorithm, registerBuiltins, type Predictor } from '../algorithms/index.js';
 import { OrchardError } from '../core/index.js';
 import { openOnnxPredictor } from '../onnx/index.js';
 import { ONNX_FILE } from '../registry/index.js';
@@ -25,6 +25,8 @@ export interface ServingPredictor {
    * requests are decoded as numbers (the fast path).
    */
   readonly pipeline?: PipelineStage;
+  /** Present on a model that answers whole request documents (DeepAR): see the algorithms' `Predictor.invoke`. */
+  readonly invoke?: Predictor['invoke'];
 }
 
 /** The recipe stage of an inference pipeline. */
@@ -72,6 +74,7 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
     numFeatures: predictor.numFeatures,
     predict: async (features, rows) => predictor.predict(features, rows),
     predictSync: (features, rows) => predictor.predict(features, rows),
+    ...(predictor.invoke ? { invoke: predictor.invoke.bind(predictor) } : {}),
   };
 }
 

@@ -52,6 +52,8 @@ function answer(predictor: ServingPredictor, contentType: string | undefined, ac
         message: `Content-Type ${JSON.stringify(contentType ?? '')} is not supported; use text/csv, application/json or application/jsonlines`,
       });
     }
+    // A model that reads whole documents (DeepAR's instances) answers the body itself.
+    if (predictor.invoke) return { status: 200, ...predictor.invoke({ contentType: type, accept, body }) };
     const responseType = acceptedType(accept || undefined, type);
     if (!responseType) {
       throw new OrchardError('ORCH_ENDPOINT_UNSUPPORTED_ACCEPT', { message: `Accept ${JSON.stringify(accept)} is not supported; use text/csv, application/json or application/jsonlines` });
