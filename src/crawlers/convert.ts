@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { assertUniqueColumnNames, detectCsvHeader, MAX_LINE_BYTES, openDuckDB, sqlIdent, sqlString, strictCsvReader, type DuckDBSession } from '../data/index.js';
+import { assertUniqueColumnNames, detectCsvHeader, errorMessage, isConversionError, MAX_LINE_BYTES, openDuckDB, sqlIdent, sqlString, strictCsvReader, type DuckDBSession } from '../data/index.js';
 import type { Partition } from './paths.js';
 import type { CrawlerColumn, CrawlerFormat } from './types.js';
 
@@ -55,7 +55,7 @@ export class Converter {
         await this.copy(select, output);
       } catch (err) {
         // Types come from a sample; a later value that does not fit is retried with the whole file as the sample.
-        if (input.format === 'parquet' || !/Conversion Error|Could not convert|Failed to cast|Could not parse/i.test(message(err))) throw err;
+        if (input.format === 'parquet' || !isConversionError(errorMessage(err))) throw err;
         await this.copy(await this.selectOf(input, true), output);
       }
       const part = `read_parquet(${sqlString(output)})`;
@@ -88,7 +88,7 @@ export class Converter {
         try {
           assertUniqueColumnNames(first ?? (await this.firstRecord(input)));
         } catch (err) {
-          throw new RejectedFileError(message(err));
+          throw new RejectedFileError(errorMessage(err));
         }
       }
       reader = strictCsvReader(input.local, { header, sampleAll, maxLineBytes: MAX_LINE_BYTES });
@@ -141,13 +141,9 @@ async function copyTo(session: DuckDBSession, select: string, output: string): P
   await session.connection.run(`COPY (${select}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP})`);
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** DuckDB's message for a file, without local paths, SQL excerpts or advice. */
 function reasonOf(err: unknown, input: PartInput): string {
-  let text = message(err);
+  let text = errorMessage(err);
   const cut = text.search(/\n\s*(LINE \d+:|Possible (fixes|solutions?):|Possible Solution:|\s*file = )/);
   if (cut !== -1) text = text.slice(0, cut);
   text = text

@@ -19,4 +19,5 @@ export type {
 export { openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
 export { readFirstCsvRecord, assertUniqueColumnNames, detectCsvHeader, isCsvHeader, isHeaderCandidate, strictCsvReader } from './csv-header.js';
 export { MAX_LINE_BYTES } from './ingest.js';
+export { errorMessage, isConversionError } from './duckdb-errors.js';
 export type { DuckDBSession } from './duckdb-session.js';

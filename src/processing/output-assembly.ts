@@ -60,77 +60,84 @@ async function purgeRegistered(datasets: DatasetService, name: string, spec: Pro
   }
 }
 
+type Output = ProcessingSpec['outputs'][number];
+/** A dataset output combined into one local file; `key` when that file is its one staged file, already stored. */
+type Prepared = { output: Output; file: string; format: 'csv' | 'jsonl' | 'parquet'; header: boolean; key?: string };
+
 async function registerOutputs(deps: ProcessingWorkerDeps, name: string, spec: ProcessingSpec, count: number): Promise<Record<string, string>> {
   const results: Record<string, string> = {};
   const scratch = path.join(deps.workDir, `assemble-${name}-${newId('at').slice(3)}`);
   await fs.mkdir(scratch, { recursive: true });
   try {
     // Every dataset output is checked and combined before any is registered.
-    const prepared: Array<{ output: ProcessingSpec['outputs'][number]; file: string; format: 'csv' | 'jsonl' | 'parquet'; header: boolean; key?: string }> = [];
+    const prepared: Prepared[] = [];
     for (const o of spec.outputs) {
       if (!o.dataset) continue;
       const existing = (await deps.datasets.versions(o.dataset).catch(() => [])).find((v) => v.tags.processingJob === name && v.tags.processingOutput === o.name);
-      if (existing) {
-        results[o.name] = `${existing.name}@${existing.version}`;
-        continue;
-      }
-      const keys: string[] = [];
-      const rels: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const prefix = instanceStagingPrefix(name, i, o.name);
-        for (const info of await deps.artifacts.list(prefix)) {
-          keys.push(info.key);
-          rels.push(info.key.slice(prefix.length));
-        }
-      }
-      const format = datasetFormatOf(o.name, rels);
-      const dir = path.join(scratch, o.name);
-      const local: string[] = [];
-      for (const [i, key] of keys.entries()) {
-        const file = path.join(dir, String(i).padStart(6, '0') + path.extname(key));
-        await fs.mkdir(dir, { recursive: true });
-        await pipeline(await deps.artifacts.get(key), createWriteStream(file));
-        local.push(file);
-      }
-      const combined = await combineOutput(o.name, format, local, dir);
-      prepared.push({ output: o, ...combined, ...(local.length === 1 && combined.file === local[0] ? { key: keys[0] } : {}) });
+      if (existing) results[o.name] = `${existing.name}@${existing.version}`;
+      else prepared.push(await combineStaged(deps, name, count, o, scratch));
     }
-    for (const p of prepared) {
-      const key = p.key ?? `${stagingPrefix(name)}assembled/${p.output.name}.${p.format}`;
-      if (!p.key) await deps.artifacts.put(key, createReadStream(p.file));
-      try {
-        const version = await deps.datasets.create({
-          name: p.output.dataset!,
-          format: p.format,
-          header: p.header,
-          sourceKey: key,
-          description: `Processing job ${name}: output ${p.output.name}`,
-          tags: { ...spec.tags, processingJob: name, processingOutput: p.output.name },
-        });
-        results[p.output.name] = `${version.name}@${version.version}`;
-      } catch (err) {
-        // The files cannot make a dataset (malformed, no rows, …): say which output, and do not retry.
-        if (isOrchardError(err) && err.code.startsWith('ORCH_DATASET_') && err.status < 500) {
-          throw new OrchardError('ORCH_PROCESSING_OUTPUT_INVALID', { message: `Output '${p.output.name}' cannot become a version of dataset '${p.output.dataset}': ${err.message}`, details: { output: p.output.name, cause: err.code }, cause: err });
-        }
-        throw err;
-      }
-    }
+    for (const p of prepared) results[p.output.name] = await registerDataset(deps, name, spec, p);
     for (const o of spec.outputs) {
       if (!o.artifactPrefix) continue;
-      for (let i = 0; i < count; i++) {
-        const prefix = instanceStagingPrefix(name, i, o.name);
-        for (const info of await deps.artifacts.list(prefix)) {
-          const rel = info.key.slice(prefix.length);
-          // Several instances' files go to a folder per host, so names never collide.
-          const dest = count > 1 ? `${o.artifactPrefix}/${hostOf(i)}/${rel}` : `${o.artifactPrefix}/${rel}`;
-          await deps.artifacts.put(dest, await deps.artifacts.get(info.key));
-        }
+      for (const f of await stagedFiles(deps, name, count, o)) {
+        // Several instances' files go to a folder per host, so names never collide.
+        const dest = count > 1 ? `${o.artifactPrefix}/${hostOf(f.instance)}/${f.rel}` : `${o.artifactPrefix}/${f.rel}`;
+        await deps.artifacts.put(dest, await deps.artifacts.get(f.key));
       }
       results[o.name] = `${deps.artifacts.url}/${o.artifactPrefix}/`;
     }
     return results;
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** An output's staged files: every instance's, in instance order, with their paths under the output folder. */
+async function stagedFiles(deps: ProcessingWorkerDeps, name: string, count: number, o: Output): Promise<Array<{ key: string; rel: string; instance: number }>> {
+  const files: Array<{ key: string; rel: string; instance: number }> = [];
+  for (let i = 0; i < count; i++) {
+    const prefix = instanceStagingPrefix(name, i, o.name);
+    for (const info of await deps.artifacts.list(prefix)) files.push({ key: info.key, rel: info.key.slice(prefix.length), instance: i });
+  }
+  return files;
+}
+
+/** A dataset output's staged files, checked for one format, copied here and combined into one file. */
+async function combineStaged(deps: ProcessingWorkerDeps, name: string, count: number, o: Output, scratch: string): Promise<Prepared> {
+  const staged = await stagedFiles(deps, name, count, o);
+  const format = datasetFormatOf(o.name, staged.map((f) => f.rel));
+  const dir = path.join(scratch, o.name);
+  const local: string[] = [];
+  for (const [i, { key }] of staged.entries()) {
+    const file = path.join(dir, String(i).padStart(6, '0') + path.extname(key));
+    await fs.mkdir(dir, { recursive: true });
+    await pipeline(await deps.artifacts.get(key), createWriteStream(file));
+    local.push(file);
+  }
+  const combined = await combineOutput(o.name, format, local, dir);
+  return { output: o, ...combined, ...(local.length === 1 && combined.file === local[0] ? { key: staged[0].key } : {}) };
+}
+
+/** Registers a combined output as a new version of its dataset, tagged with the job; its `name@version`. */
+async function registerDataset(deps: ProcessingWorkerDeps, name: string, spec: ProcessingSpec, p: Prepared): Promise<string> {
+  const key = p.key ?? `${stagingPrefix(name)}assembled/${p.output.name}.${p.format}`;
+  if (!p.key) await deps.artifacts.put(key, createReadStream(p.file));
+  try {
+    const version = await deps.datasets.create({
+      name: p.output.dataset!,
+      format: p.format,
+      header: p.header,
+      sourceKey: key,
+      description: `Processing job ${name}: output ${p.output.name}`,
+      tags: { ...spec.tags, processingJob: name, processingOutput: p.output.name },
+    });
+    return `${version.name}@${version.version}`;
+  } catch (err) {
+    // The files cannot make a dataset (malformed, no rows, …): say which output, and do not retry.
+    if (isOrchardError(err) && err.code.startsWith('ORCH_DATASET_') && err.status < 500) {
+      throw new OrchardError('ORCH_PROCESSING_OUTPUT_INVALID', { message: `Output '${p.output.name}' cannot become a version of dataset '${p.output.dataset}': ${err.message}`, details: { output: p.output.name, cause: err.code }, cause: err });
+    }
+    throw err;
   }
 }
