@@ -24,3 +24,5 @@ export type { HyperparameterInput, HyperparameterProblem, HyperparameterProblemC
 export { loadCsvMatrix } from './data/matrix.js';
 export type { CsvMatrixOptions, Matrix } from './data/matrix.js';
 export { BUILTIN_ALGORITHMS, registerBuiltins } from './builtins.js';
+export { openDeepArNetwork, trainDeepArNetwork } from './deepar/network-api.js';
+export type { DeepArArtifact, DeepArNetwork, DeepArSeries } from './deepar/network-api.js';

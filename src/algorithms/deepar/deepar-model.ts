@@ -51,6 +51,7 @@ export async function saveDeepAr(modelDir: string, a: DeepArArtifact): Promise<v
 
 /** The network and parameters of an artifact, checked. */
 export function fromArtifact(a: DeepArArtifact): { net: Net; params: Float64Array } {
+  if (a?.format !== DEEPAR_FORMAT || a.algorithm !== 'deepar' || a.version !== DEEPAR_VERSION) throw invalidModel(`Not a DeepAR ${DEEPAR_VERSION} model`);
   const freq = parseTimeFreq(String(a.config?.timeFreq));
   if (!freq || !LIKELIHOODS.includes(a.config.likelihood)) throw invalidModel('The DeepAR model has no valid time_freq or likelihood');
   const net = buildNet({ ...a.config, freq });

@@ -2,6 +2,7 @@
  * The forecasting models by name. Each algorithm is one import and one entry here.
  */
 import { arima } from './arima.js';
+import { deepar } from './deepar.js';
 import { ets } from './ets.js';
 import { naive, seasonalNaive } from './naive.js';
 import { npts } from './npts.js';
@@ -17,6 +18,7 @@ const MODELS: Partial<Record<ForecastAlgorithm, ForecastModel>> = {
   npts,
   arima,
   prophet,
+  deepar,
 };
 
 /** The model for an algorithm name, or undefined when it is not built yet. */
