@@ -4,6 +4,7 @@ import type { AuthService, SessionService } from '../auth/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
 import type { DataQualityService } from '../data-quality/index.js';
+import type { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import type { ModelService, PackageService } from '../registry/index.js';
@@ -25,6 +26,7 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { crawlerRoutes } from './routes/crawlers.js';
 import { dashboardRoutes } from './routes/dashboards.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
+import { forecastRoutes } from './routes/forecast.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { invocationHandler } from './routes/endpoint-invocations.js';
 import { endpointRoutes } from './routes/endpoints.js';
@@ -64,6 +66,8 @@ export interface ApiDeps {
   crawlers?: CrawlerService;
   /** Absent: no data-quality routes (tests that build a partial API). */
   dataQuality?: DataQualityService;
+  /** Absent: no forecast routes (tests that build a partial API). */
+  forecast?: ForecastService;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
@@ -159,6 +163,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       if (deps.dashboards) dashboardRoutes(api, deps.dashboards);
       if (deps.crawlers) crawlerRoutes(api, deps.crawlers);
       if (deps.dataQuality) dataQualityRoutes(api, deps.dataQuality);
+      if (deps.forecast) forecastRoutes(api, deps.forecast);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

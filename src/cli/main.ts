@@ -5,6 +5,7 @@ import { crawlersCommand } from './commands/crawlers.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
+import { forecastCommand } from './commands/forecast.js';
 import { endpointsCommand } from './commands/endpoints.js';
 import { experimentsCommand, runsCommand } from './commands/experiments.js';
 import { tuneCommand, tunesCommand } from './commands/tuning.js';
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   tuneCommand(program);
   tunesCommand(program);
   dashboardsCommand(program);
+  forecastCommand(program);
 
   try {
     await program.parseAsync(argv);

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../core/index.js';
 import { crawlerJobHandler } from '../crawlers/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { dataQualityJobHandler } from '../data-quality/index.js';
+import { forecastJobHandler } from '../forecast/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import { ExperimentStore } from '../experiments/index.js';
@@ -72,6 +73,7 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     await recipeJobHandler({ ...core, workDir: path.join(config.workDir, 'recipes') }),
     await crawlerJobHandler({ ...core, config, workDir: path.join(config.workDir, 'crawlers') }),
     await dataQualityJobHandler({ ...core, workDir: path.join(config.workDir, 'data-quality') }),
+    await forecastJobHandler({ ...core, workDir: path.join(config.workDir, 'forecast') }),
   ];
   const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
   core.closers.push(() => loop.stop());

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../core/index.js';
 import { CrawlerService } from '../crawlers/index.js';
 import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
+import { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -42,6 +43,7 @@ export interface Platform {
   readonly tuning: TuningService;
   readonly dashboards: DashboardService;
   readonly dataQuality: DataQualityService;
+  readonly forecast: ForecastService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const tuning = new TuningService({ metadata, training, datasets, workerCpus: config.workerCpus });
     const dashboards = new DashboardService({ metadata, datasets });
     const dataQuality = new DataQualityService({ metadata, queue, datasets });
+    const forecast = new ForecastService({ metadata, artifacts, queue, datasets, workDir: path.join(config.workDir, 'forecast-server') });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
@@ -97,9 +100,11 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('endpoint', endpoints.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
       statusSource('data-quality-report', dataQuality.statusChanges),
+      statusSource('forecast-predictor', forecast.predictorStatusChanges),
+      statusSource('forecast', forecast.forecastStatusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, statusSources }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -107,13 +112,13 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

@@ -15,6 +15,7 @@ import { ProcessingClient } from './processing-client.js';
 import { ExperimentsClient, RunsClient } from './experiments-client.js';
 import { TuningClient } from './tuning-client.js';
 import { DataQualityClient } from './data-quality-client.js';
+import { ForecastClient } from './forecast-client.js';
 
 export interface OrchardClientOptions {
   /** Server URL. @default `ORCHARD_URL` or `http://127.0.0.1:7070` */
@@ -227,6 +228,8 @@ export class Orchard {
   readonly tuning: TuningClient;
   /** Data-quality reports over dataset versions. */
   readonly dataQuality: DataQualityClient;
+  /** Amazon Forecast's workflow: dataset groups, imports, predictors, forecasts. */
+  readonly forecast: ForecastClient;
   readonly events: EventsClient;
   readonly crawlers: CrawlersClient;
   readonly dashboards: DashboardsClient;
@@ -250,6 +253,7 @@ export class Orchard {
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);
     this.dataQuality = new DataQualityClient(this.http);
+    this.forecast = new ForecastClient(this.http);
     this.events = new EventsClient(this.http);
     this.crawlers = new CrawlersClient(this.http);
     this.dashboards = new DashboardsClient(this.http);

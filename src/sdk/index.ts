@@ -56,3 +56,6 @@ export type { AppliedFilter, Chart, ChartData, ChartEncoding, ChartInput, ChartL
 export { DataQualityClient } from './data-quality-client.js';
 export type { CreateDataQualityReportRequest } from './data-quality-client.js';
 export type { DataQualityColumn, DataQualityContent, DataQualityFeatureImportance, DataQualityProblemType, DataQualityReport, DataQualityReportFilter, DataQualityStatus, DataQualityTarget, DataQualityWarning } from '../contracts/index.js';
+export { ForecastClient, ForecastGroupsClient, ForecastImportsClient, ForecastPredictorsClient, ForecastsClient } from './forecast-client.js';
+export type { CreateForecastGroupRequest, CreateForecastImportRequest, CreateForecastPredictorRequest, CreateForecastRequest } from './forecast-client.js';
+export type { Forecast, ForecastExportResult, ForecastFilling, ForecastFrequency, ForecastGroup, ForecastImport, ForecastImportSummary, ForecastMetrics, ForecastPredictor, ForecastPredictorAlgorithm, ForecastQueryResult, ForecastStatus } from '../contracts/index.js';

@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
+import { backends } from '../support/backends.js';
+import { cliSuite } from '../support/cli-suite.js';
+import { cli, type RunningServer } from '../support/server.js';
+
+const ITEMS = 20;
+const DAYS = 200;
+const HORIZON = 28;
+const START = Date.UTC(2024, 0, 1);
+const DAY = 86_400_000;
+const date = (d: number) => new Date(START + d * DAY).toISOString().slice(0, 10);
+const item = (i: number) => `item_${String(i).padStart(2, '0')}`;
+
+/** 20 daily series with a weekly pattern, a level per item and noise (seeded), as the generator wrote them. */
+function series(): number[][] {
+  let s = 11;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const week = [1.0, 0.9, 0.95, 1.05, 1.3, 1.6, 1.2];
+  return Array.from({ length: ITEMS }, (_, i) => {
+    const level = 50 + 10 * i;
+    return Array.from({ length: DAYS }, (_, d) => Math.round(level * week[d % 7] * (1 + 0.001 * d) + (rand() - 0.5) * level * 0.1));
+  });
+}
+
+function writeCsv(file: string, header: string, rows: string[]): string {
+  fs.writeFileSync(file, [header, ...rows].join('\n') + '\n');
+  return file;
+}
+
+/** Seasonal naive by hand: each window's forecast repeats the week before its cutoff; WAPE per window, averaged. */
+function seasonalNaiveWape(ys: number[][], windows: number): number {
+  const out: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    let err = 0;
+    let abs = 0;
+    for (const y of ys) {
+      const cutoff = y.length - HORIZON - HORIZON * (windows - 1 - w);
+      for (let i = 0; i < HORIZON; i++) {
+        const f = y[cutoff - 7 + (i % 7)];
+        err += Math.abs(y[cutoff + i] - f);
+        abs += Math.abs(y[cutoff + i]);
+      }
+    }
+    out.push(err / abs);
+  }
+  return out.reduce((a, b) => a + b, 0) / out.length;
+}
+
+describe.each(backends)('forecast through the CLI on $name', (backend) => {
+  const suite = cliSuite(backend, { prefix: 'orchard-forecast-' });
+  let server: RunningServer;
+  let admin: { url: string; token: string };
+  let dir: string;
+  const ys = series();
+
+  async function ok(args: string[]) {
+    const res = await cli(args, admin);
+    expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).toBe(0);
+    return res.json;
+  }
+
+  async function refused(args: string[], code: string) {
+    const res = await cli([...args, '--json'], admin);
+    expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).not.toBe(0);
+    expect(res.json.code, `${args.join(' ')}: ${res.json.message}`).toBe(code);
+    return res.json;
+  }
+
+  async function dataset(name: string, file: string) {
+    await ok(['datasets', 'create', name, '--file', file, '--header', '--json']);
+  }
+
+  beforeAll(async () => {
+    ({ server, admin, dir } = suite);
+    const sales = ys.flatMap((y, i) => y.map((v, d) => `${item(i)},${date(d)},${v}`));
+    await dataset('sales', writeCsv(path.join(dir, 'sales.csv'), 'sku,day,units', sales));
+    // Prices over the history and the horizon; a promotion flag.
+    const prices = Array.from({ length: ITEMS }, (_, i) => Array.from({ length: DAYS + HORIZON }, (_, d) => `${item(i)},${date(d)},${(9.99 + i / 10).toFixed(2)},${d % 14 === 0 ? 1 : 0}`)).flat();
+    await dataset('prices', writeCsv(path.join(dir, 'prices.csv'), 'sku,day,price,promo', prices));
+    await dataset('catalog', writeCsv(path.join(dir, 'catalog.csv'), 'sku,category', Array.from({ length: ITEMS }, (_, i) => `${item(i)},${i % 3 === 0 ? 'toys' : 'food'}`)));
+    // Related prices that stop with the history.
+    await dataset('prices_short', writeCsv(path.join(dir, 'prices-short.csv'), 'sku,day,price', Array.from({ length: ITEMS }, (_, i) => Array.from({ length: DAYS }, (_, d) => `${item(i)},${date(d)},9.99`)).flat()));
+    // Bad targets: an unparseable date (row 42), an hour inside a day (row 17), a duplicate pair (rows 201 and 205), a negative value (row 9).
+    const bad = (edit: (rows: string[]) => void) => {
+      const rows = [...sales];
+      edit(rows);
+      return rows;
+    };
+    await dataset('sales_badts', writeCsv(path.join(dir, 'badts.csv'), 'sku,day,units', bad((r) => (r[41] = `${item(0)},2024-13-45,3`))));
+    await dataset('sales_hourly', writeCsv(path.join(dir, 'hourly.csv'), 'sku,day,units', bad((r) => (r[16] = `${item(0)},${date(16)} 12:00:00,3`))));
+    await dataset('sales_dup', writeCsv(path.join(dir, 'dup.csv'), 'sku,day,units', bad((r) => (r[200] = `${item(1)},${date(4)},3`))));
+    await dataset('sales_neg', writeCsv(path.join(dir, 'neg.csv'), 'sku,day,units', bad((r) => (r[8] = `${item(0)},${date(8)},-4`))));
+    await dataset('sales_weekly', writeCsv(path.join(dir, 'weekly.csv'), 'sku,day,units', sales.filter((_, k) => (k % DAYS) % 7 === 0)));
+
+    await ok(['forecast', 'groups', 'create', 'retail', '--frequency', 'D', '--domain', 'RETAIL', '--json']);
+  });
+
+  it('imports target, related and metadata, recording the dataset versions read', async () => {
+    const imp = await ok(['forecast', 'import', 'retail', '--target', 'sales', '--related', 'prices', '--metadata', 'catalog', '--map', 'item_id=sku,timestamp=day,target_value=units', '--wait', '--json']);
+    expect(imp).toMatchObject({ group: 'retail', status: 'Active', target: { dataset: 'sales@1', rows: ITEMS * DAYS }, related: { dataset: 'prices@1' }, metadata: { dataset: 'catalog@1' } });
+    expect(imp.summary).toMatchObject({ items: ITEMS, rows: ITEMS * DAYS, points: ITEMS * DAYS, filled: 0, minLength: DAYS, maxLength: DAYS, relatedColumns: ['price', 'promo'], metadataColumns: ['category'], negative: { items: 0 } });
+    expect(imp.summary.start).toBe(`${date(0)}T00:00:00.000Z`);
+    expect(imp.summary.end).toBe(`${date(DAYS - 1)}T00:00:00.000Z`);
+    expect(imp.summary.relatedCover.min).toBe(HORIZON);
+    const group = await ok(['forecast', 'groups', 'describe', 'retail', '--json']);
+    expect(group).toMatchObject({ frequency: 'D', domain: 'RETAIL', seasons: [7, 365.25], latestImport: imp.id });
+  }, 120_000);
+
+  it('refuses bad data naming rows and items, and registers nothing', async () => {
+    await ok(['forecast', 'groups', 'create', 'checks', '--frequency', 'D', '--json']);
+    const map = ['--map', 'item_id=sku,timestamp=day,target_value=units'];
+    const badTs = await refused(['forecast', 'import', 'checks', '--target', 'sales_badts', ...map], 'ORCH_FORECAST_TIMESTAMP_INVALID');
+    expect(badTs.details).toMatchObject({ rows: [42], items: [item(0)], count: 1 });
+    const hourly = await refused(['forecast', 'import', 'checks', '--target', 'sales_hourly', ...map], 'ORCH_FORECAST_FREQUENCY_MISMATCH');
+    expect(hourly.details).toMatchObject({ rows: [17], items: [item(0)] });
+    const dup = await refused(['forecast', 'import', 'checks', '--target', 'sales_dup', ...map], 'ORCH_FORECAST_DUPLICATE_ROWS');
+    expect(dup.details).toMatchObject({ items: [item(1)], count: 1 });
+    // Row 201 (the first of item_01) was rewritten as a second row of its day 4 (row 205).
+    expect(dup.details.rows).toEqual([DAYS + 1, DAYS + 5]);
+    const weekly = await refused(['forecast', 'import', 'checks', '--target', 'sales_weekly', ...map], 'ORCH_FORECAST_FREQUENCY_MISMATCH');
+    expect(weekly.details.minGapSteps).toBe(7);
+    const missing = await refused(['forecast', 'import', 'checks', '--target', 'sales', '--map', 'item_id=sku,timestamp=date'], 'ORCH_FORECAST_COLUMN_MISSING');
+    expect(missing.details.errors.map((e: { field: string }) => e.field)).toEqual(['map.timestamp', 'map.target_value']);
+    await refused(['forecast', 'import', 'checks', '--target', 'sales', ...map, '--filling', 'target=median'], 'ORCH_FORECAST_INVALID');
+    await refused(['forecast', 'import', 'absent', '--target', 'sales', ...map], 'ORCH_FORECAST_GROUP_NOT_FOUND');
+    // Nothing half-registered: no import, no files.
+    expect((await ok(['forecast', 'imports', 'list', '--group', 'checks', '--json'])).total).toBe(0);
+    expect((await ok(['forecast', 'groups', 'describe', 'checks', '--json'])).latestImport).toBeNull();
+    const sdk = new Orchard(admin);
+    expect(await sdk.artifacts.list('forecast/checks/')).toHaveLength(0);
+
+    // Related series that stop with the history cannot cover a horizon.
+    await ok(['forecast', 'import', 'checks', '--target', 'sales', '--related', 'prices_short', ...map, '--json']);
+    const short = await refused(['forecast', 'predictors', 'create', 'short', '--group', 'checks', '--algorithm', 'seasonal-naive', '--horizon', String(HORIZON)], 'ORCH_FORECAST_RELATED_SHORT');
+    expect(short.details).toMatchObject({ count: ITEMS, horizon: HORIZON });
+    expect(short.details.items).toContain(item(0));
+    // A negative target is refused by a count likelihood and named.
+    await ok(['forecast', 'import', 'checks', '--target', 'sales_neg', ...map, '--json']);
+    const neg = await refused(['forecast', 'predictors', 'create', 'counts', '--group', 'checks', '--algorithm', 'seasonal-naive', '--horizon', '7', '--likelihood', 'negative-binomial'], 'ORCH_FORECAST_NEGATIVE_VALUES');
+    expect(neg.details).toMatchObject({ count: 1, items: [item(0)], rows: [9] });
+    const unavailable = await refused(['forecast', 'predictors', 'create', 'deep', '--group', 'checks', '--algorithm', 'deepar', '--horizon', '7'], 'ORCH_FORECAST_ALGORITHM_UNAVAILABLE');
+    expect(unavailable.details.available).toContain('seasonal-naive');
+    await refused(['forecast', 'predictors', 'create', 'long', '--group', 'checks', '--algorithm', 'naive', '--horizon', '150'], 'ORCH_FORECAST_HISTORY_SHORT');
+    await ok(['forecast', 'groups', 'delete', 'checks', '--json']);
+  }, 180_000);
+
+  it('trains predictors with backtests, forecasts every item as a dataset, queries and exports it', async () => {
+    const sn = await ok(['forecast', 'predictors', 'create', 'sn', '--group', 'retail', '--algorithm', 'seasonal-naive', '--horizon', String(HORIZON), '--backtest-windows', '2', '--wait', '--json']);
+    expect(sn).toMatchObject({ status: 'Active', algorithm: 'seasonal-naive', horizon: HORIZON, backtestWindows: 2, backtestOffset: HORIZON, quantiles: [0.1, 0.5, 0.9], progress: { percent: 100, items: { total: ITEMS, done: ITEMS } } });
+    expect(sn.shards).toBeGreaterThanOrEqual(2);
+    expect(sn.progress.shards).toEqual({ total: sn.shards, done: sn.shards });
+    expect(Object.keys(sn.metrics.wQL)).toEqual(['0.1', '0.5', '0.9']);
+    for (const k of ['averageWQL', 'WAPE', 'RMSE', 'MAPE', 'MASE']) expect(sn.metrics[k], k).toBeGreaterThan(0);
+    // The seasonal-naive WAPE computed by hand from the generated data, window by window.
+    expect(sn.metrics.WAPE).toBeCloseTo(seasonalNaiveWape(ys, 2), 10);
+    expect(sn.windowMetrics).toHaveLength(2);
+
+    const auto = await ok(['forecast', 'predictors', 'create', 'auto', '--group', 'retail', '--algorithm', 'auto', '--horizon', String(HORIZON), '--wait', '--json']);
+    expect(auto.status).toBe('Active');
+    expect(auto.algorithms.length).toBeGreaterThanOrEqual(2);
+    expect(Object.values(auto.choices as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(ITEMS);
+    // Chosen per item by backtest wQL among candidates that include seasonal naive: never worse on it.
+    expect(auto.metrics.averageWQL).toBeLessThanOrEqual(auto.algorithmMetrics['seasonal-naive'].averageWQL + 1e-12);
+
+    const csvFile = path.join(dir, 'per-item.csv');
+    await ok(['forecast', 'predictors', 'metrics', 'auto', '--per-item', '--out', csvFile, '--json']);
+    const lines = fs.readFileSync(csvFile, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('item_id,choice,averageWQL,wQL[0.1],wQL[0.5],wQL[0.9],WAPE,RMSE,MAPE,MASE');
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(ys.map((_, i) => item(i)));
+    const exported = await ok(['forecast', 'predictors', 'metrics', 'auto', '--per-item', '--to', 'reports/auto-items.csv', '--json']);
+    expect(exported).toEqual({ key: 'reports/auto-items.csv', items: ITEMS });
+
+    // Seasonal naive's forecast repeats each item's last week: checked against the data.
+    const fsn = await ok(['forecast', 'create', 'fsn', '--predictor', 'sn', '--wait', '--json']);
+    expect(fsn).toMatchObject({ status: 'Active', dataset: 'fsn@1', items: ITEMS, forecastTypes: ['p10', 'p50', 'p90', 'mean'] });
+    const q = await ok(['forecast', 'query', 'fsn', '--item', item(3), '--json']);
+    expect(q.item).toBe(item(3));
+    expect(q.timestamps).toHaveLength(HORIZON);
+    expect(q.timestamps[0]).toBe(`${date(DAYS)}T00:00:00.000Z`);
+    const y = ys[3];
+    expect(q.mean).toEqual(Array.from({ length: HORIZON }, (_, i) => y[DAYS - 7 + (i % 7)]));
+    for (let i = 0; i < HORIZON; i++) expect(q.p10[i] <= q.p50[i] && q.p50[i] <= q.p90[i]).toBe(true);
+
+    const fc = await ok(['forecast', 'create', 'fc', '--predictor', 'auto', '--wait', '--json']);
+    expect(fc).toMatchObject({ status: 'Active', dataset: 'fc@1', items: ITEMS });
+    const version = await ok(['datasets', 'describe', 'fc@1', '--json']);
+    expect(version.rowCount).toBe(ITEMS * HORIZON);
+    expect(version.columns.map((c: { name: string }) => c.name)).toEqual(['item_id', 'timestamp', 'p10', 'p50', 'p90', 'mean']);
+    const sql = await ok(['datasets', 'query', 'SELECT count(DISTINCT item_id) AS n, min("timestamp") AS t FROM fc', '--json']);
+    expect(Number(sql.rows[0][0] ?? sql.rows[0].n)).toBe(ITEMS);
+    await refused(['forecast', 'query', 'fc', '--item', 'nope'], 'ORCH_FORECAST_ITEM_NOT_FOUND');
+
+    const csv = await ok(['forecast', 'export', 'fc', '--format', 'csv', '--to', 'exports/fc.csv', '--json']);
+    expect(csv).toMatchObject({ key: 'exports/fc.csv', format: 'csv', rows: ITEMS * HORIZON });
+    const text = (await buffer(await new Orchard(admin).artifacts.get('exports/fc.csv'))).toString('utf8').trim().split('\n');
+    expect(text[0]).toBe('item_id,timestamp,p10,p50,p90,mean');
+    expect(text).toHaveLength(ITEMS * HORIZON + 1);
+    expect(text[1].startsWith(`${item(0)},${date(DAYS)}T00:00:00Z,`)).toBe(true);
+    const pq = await ok(['forecast', 'export', 'fc', '--format', 'parquet', '--to', 'exports/fc.parquet', '--json']);
+    expect(pq.rows).toBe(ITEMS * HORIZON);
+    await refused(['forecast', 'export', 'fc', '--format', 'csv', '--to', 'forecast/retail/x.csv'], 'ORCH_ARTIFACT_INVALID_KEY');
+
+    // Dependents keep what they depend on.
+    await refused(['forecast', 'predictors', 'delete', 'auto'], 'ORCH_FORECAST_IN_USE');
+    await refused(['forecast', 'groups', 'delete', 'retail'], 'ORCH_FORECAST_IN_USE');
+    await ok(['forecast', 'delete', 'fc', '--json']);
+    await ok(['forecast', 'predictors', 'delete', 'auto', '--json']);
+    const listed = await ok(['forecast', 'predictors', 'list', '--group', 'retail', '--json']);
+    expect(listed.items.map((p: { name: string }) => p.name)).toEqual(['sn']);
+  }, 300_000);
+});
