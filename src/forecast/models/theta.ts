@@ -21,8 +21,9 @@
  *   one-step errors; seasonal indices applied after.
  */
 import { gaussianQuantiles } from './distributions.js';
-import { hasSeason, nelderMead } from './ets.js';
+import { hasSeason } from './ets-filter.js';
 import { withLongSeason } from './long-season.js';
+import { nelderMead } from './nelder-mead.js';
 import type { ForecastContext, LocalModel, SeriesData, SeriesForecast } from './types.js';
 
 export type ThetaVariant = 'STM' | 'OTM' | 'DSTM' | 'DOTM';
