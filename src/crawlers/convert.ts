@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { assertUniqueColumnNames, detectCsvHeader, errorMessage, isConversionError, MAX_LINE_BYTES, openDuckDB, sqlIdent, sqlString, strictCsvReader, type DuckDBSession } from '../data/index.js';
+import { allowStatements, assertUniqueColumnNames, detectCsvHeader, errorMessage, isConversionError, MAX_LINE_BYTES, openDuckDB, sqlIdent, sqlString, strictCsvReader, type DuckDBSession } from '../data/index.js';
 import type { Partition } from './paths.js';
 import type { CrawlerColumn, CrawlerFormat } from './types.js';
 
@@ -35,7 +35,7 @@ export class Converter {
     const session = await openDuckDB({ tempDirectory: path.join(scratchDir, 'duckdb'), memoryLimit: '256MB' });
     try {
       const dirs = [scratchDir, ...readable].map((d) => (d.endsWith(path.sep) ? d : d + path.sep));
-      await session.exec(`SET allowed_directories=[${dirs.map(sqlString).join(', ')}]`, 'SET enable_external_access=false');
+      await session.exec(...allowStatements({ directories: dirs }), 'SET enable_external_access=false');
       return new Converter(session);
     } catch (err) {
       session.close();
@@ -128,7 +128,7 @@ export async function combineParts(scratchDir: string, files: string[], columns:
   const session = await openDuckDB({ tempDirectory: path.join(scratchDir, 'duckdb-table'), memoryLimit: '256MB' });
   try {
     const dir = scratchDir.endsWith(path.sep) ? scratchDir : scratchDir + path.sep;
-    await session.exec(`SET allowed_directories=[${sqlString(dir)}]`, `SET allowed_paths=[${files.map(sqlString).join(', ')}]`, 'SET enable_external_access=false');
+    await session.exec(...allowStatements({ directories: [dir], paths: files }), 'SET enable_external_access=false');
     const list = columns.map((c) => `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ');
     const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name=true, hive_partitioning=false)`;
     await copyTo(session, `SELECT ${list} FROM ${source}`, output);

@@ -16,7 +16,7 @@ export type {
   QuerySource,
   DatasetService,
 } from './types.js';
-export { openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
+export { allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
 export { readFirstCsvRecord, assertUniqueColumnNames, detectCsvHeader, isCsvHeader, isHeaderCandidate, strictCsvReader } from './csv-header.js';
 export { MAX_LINE_BYTES } from './ingest.js';
 export { errorMessage, isConversionError } from './duckdb-errors.js';
