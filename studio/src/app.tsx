@@ -30,6 +30,10 @@ import { RecipeDetailPage } from './pages/recipe-detail';
 import { RecipesPage } from './pages/recipes';
 import { ProcessingJobsPage } from './pages/processing';
 import { ProcessingDetailPage } from './pages/processing-detail';
+import { ForecastGroupPage } from './pages/forecast-group';
+import { ForecastHomePage } from './pages/forecast-home';
+import { ForecastPredictorPage } from './pages/forecast-predictor';
+import { ForecastPage } from './pages/forecast-view';
 import { UsersPage } from './pages/users';
 import { SessionProvider, useSession } from './session';
 import type { Permission } from './api/types';
@@ -58,6 +62,7 @@ const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/endpoints', label: 'Endpoints', permission: 'endpoints:read' },
   { to: '/processing', label: 'Processing', permission: 'jobs:read' },
   { to: '/recipes', label: 'Recipes', permission: 'datasets:read' },
+  { to: '/forecast', label: 'Forecast', permission: 'jobs:read' },
   { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
   { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
@@ -153,6 +158,10 @@ function Shell() {
           <Route path="/processing/:name" element={<ProcessingDetailPage />} />
           <Route path="/recipes" element={<RecipesPage />} />
           <Route path="/recipes/:name" element={<RecipeDetailPage />} />
+          <Route path="/forecast" element={<ForecastHomePage />} />
+          <Route path="/forecast/groups/:name" element={<ForecastGroupPage />} />
+          <Route path="/forecast/predictors/:name" element={<ForecastPredictorPage />} />
+          <Route path="/forecast/forecasts/:name" element={<ForecastPage />} />
           <Route path="/transforms" element={<TransformsPage />} />
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />

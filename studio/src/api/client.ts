@@ -2,7 +2,7 @@
  * One object per API area, each a few lines over the transport. A new area (endpoints,
  * tuning jobs, experiments) is one more block here plus its types in types.ts.
  */
-import { apiUrl, del, get, patch, post, rawPost, request, upload } from './http';
+import { ApiError, apiUrl, del, get, patch, post, rawPost, request, upload } from './http';
 import type { ProcessingJob, ProcessingJobStatus, ProcessingLogsPage } from './types';
 import type {
   AlgorithmInfo,
@@ -49,6 +49,9 @@ import type {
 } from './types';
 import type { CreateDataQualityReportRequest, DataQualityReport } from './types';
 import type { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeFit, RecipeJob } from './types';
+import type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult } from '../../../src/contracts/index.js';
+
+export type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult };
 
 const enc = encodeURIComponent;
 
@@ -249,4 +252,38 @@ export const recipesApi = {
   job: (name: string, signal?: AbortSignal) => get<RecipeJob>(`/recipe-jobs/${enc(name)}`, undefined, signal),
   startJob: (input: CreateRecipeJobRequest) => post<RecipeJob>('/recipe-jobs', input),
   stopJob: (name: string) => post<RecipeJob>(`/recipe-jobs/${enc(name)}/stop`),
+};
+
+/** Amazon Forecast's workflow: dataset groups, their imports, predictors and forecasts. */
+export const forecastApi = {
+  groups: (q: { limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<ForecastGroup>>('/forecast-groups', q, signal),
+  group: (name: string, signal?: AbortSignal) => get<ForecastGroup>(`/forecast-groups/${enc(name)}`, undefined, signal),
+  imports: (q: { group?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<ForecastImport>>('/forecast-imports', q, signal),
+  import: (id: string, signal?: AbortSignal) => get<ForecastImport>(`/forecast-imports/${enc(id)}`, undefined, signal),
+  predictors: (q: { group?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<ForecastPredictor>>('/forecast-predictors', q, signal),
+  predictor: (name: string, signal?: AbortSignal) => get<ForecastPredictor>(`/forecast-predictors/${enc(name)}`, undefined, signal),
+  stopPredictor: (name: string) => post<ForecastPredictor>(`/forecast-predictors/${enc(name)}/stop`),
+  /** Each item's backtest metrics and chosen model (CSV: item_id, choice, averageWQL, wQL[q]…, WAPE, RMSE, MAPE, MASE). */
+  itemMetrics: async (name: string, signal?: AbortSignal): Promise<string> => {
+    const res = await fetch(apiUrl(`/forecast-predictors/${enc(name)}/item-metrics`), { credentials: 'same-origin', signal });
+    const text = await res.text();
+    if (!res.ok) {
+      let body: { code?: string; message?: string } = {};
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        // not JSON: the status says enough
+      }
+      throw new ApiError(body.code ?? `HTTP_${res.status}`, body.message ?? `HTTP ${res.status}`, res.status);
+    }
+    return text;
+  },
+  /** Where the browser downloads the per-item metrics CSV (the session cookie authenticates it). */
+  itemMetricsUrl: (name: string) => apiUrl(`/forecast-predictors/${enc(name)}/item-metrics`),
+  forecasts: (q: { predictor?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Forecast>>('/forecasts', q, signal),
+  forecast: (name: string, signal?: AbortSignal) => get<Forecast>(`/forecasts/${enc(name)}`, undefined, signal),
+  stopForecast: (name: string) => post<Forecast>(`/forecasts/${enc(name)}/stop`),
+  /** QueryForecast: one item's timestamps and an array per forecast type. */
+  query: (name: string, item: string, signal?: AbortSignal) => get<ForecastQueryResult>(`/forecasts/${enc(name)}/query`, { item }, signal),
+  export: (name: string, input: ForecastExportRequest) => post<ForecastExportResult>(`/forecasts/${enc(name)}/export`, input),
 };
