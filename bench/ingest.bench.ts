@@ -33,6 +33,12 @@ async function generate(file: string, bytes: number): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
+/** Resident set of a process now (Linux VmRSS), in MiB. */
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
 /** Peak resident set of a process so far (Linux VmHWM), in MiB. */
 function peakRssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -97,8 +103,12 @@ async function fromQuery(file: string, size: number): Promise<void> {
       const idle = peakRssMiB(server.process.pid!);
       const client = new Orchard({ url: server.url, token: server.adminToken });
       const start = process.hrtime.bigint();
-      const ds = await client.datasets.createFromQuery({ name: 'copied', sql: 'SELECT * FROM ingest' });
+      // The server's resident set every second, so a peak can be placed (the COPY, then the statistics).
+      const trace: number[] = [];
+      const sampler = setInterval(() => trace.push(Math.round(rssMiB(server.process.pid!))), 1000);
+      const ds = await client.datasets.createFromQuery({ name: 'copied', sql: 'SELECT * FROM ingest' }).finally(() => clearInterval(sampler));
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      process.stderr.write(`server RSS MiB each second: ${trace.join(' ')}\n`);
       const peak = peakRssMiB(server.process.pid!);
       process.stdout.write(
         JSON.stringify({
