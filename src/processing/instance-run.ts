@@ -30,7 +30,7 @@ import { changesOutside, datasetFormatOf, outputFiles, outsideError, snapshot } 
 import { CODE_PATH, envName, localPathOf, processingJobConfig, rewriteArgument, standInRoot } from './paths.js';
 import type { ProcessingWorkerDeps } from './processing-worker.js';
 import { isEnded, type ProcessingStore } from './processing-store.js';
-import { hostOf, instanceStagingPrefix, stagingPrefix, type ProcessingSpec } from './types.js';
+import { hostOf, instanceStagingPrefix, type ProcessingSpec } from './types.js';
 
 export type InstancePayload = { name: string; instance: number };
 
@@ -192,7 +192,7 @@ async function stageOutputs(artifacts: ArtifactStore, name: string, instance: nu
   spec.outputs.forEach((o, i) => {
     if (o.dataset !== null && files[i].length > 0) datasetFormatOf(o.name, files[i]);
   });
-  await artifacts.deletePrefix(`${stagingPrefix(name)}${hostOf(instance)}/`);
+  await artifacts.deletePrefix(instanceStagingPrefix(name, instance));
   for (const [i, o] of spec.outputs.entries()) {
     for (const rel of files[i]) await artifacts.put(`${instanceStagingPrefix(name, instance, o.name)}${rel}`, createReadStream(path.join(outputDirs[i], ...rel.split('/'))));
   }
@@ -217,7 +217,7 @@ export async function recordOutcome(deps: ProcessingWorkerDeps, store: Processin
     }
     // Another instance failed (or a stop came) while this one ran: what it staged goes.
     if (isEnded((await store.row(name)).status)) {
-      await deps.artifacts.deletePrefix(`${stagingPrefix(name)}${hostOf(instance)}/`);
+      await deps.artifacts.deletePrefix(instanceStagingPrefix(name, instance));
       return;
     }
     await maybeAssemble(deps, store, name);

@@ -45,4 +45,5 @@ export const hostOf = (instance: number) => `algo-${instance + 1}`;
 
 /** Where an instance's output files wait (a platform folder) until the whole job has succeeded. */
 export const stagingPrefix = (name: string) => `jobs/${name}/processing/`;
-export const instanceStagingPrefix = (name: string, instance: number, output: string) => `${stagingPrefix(name)}${hostOf(instance)}/${output}/`;
+/** An instance's staging folder, or one output's folder in it. */
+export const instanceStagingPrefix = (name: string, instance: number, output?: string) => `${stagingPrefix(name)}${hostOf(instance)}/${output === undefined ? '' : `${output}/`}`;
