@@ -81,9 +81,9 @@ describe.skipIf(!haveChromium)(`forecast pages in Chromium (needs ${CHROMIUM})`,
     page.setDefaultTimeout(20_000);
     return page;
   };
-  const signIn = async (page: Page) => {
+  const signIn = async (page: Page, name = 'ada') => {
     await page.goto('/');
-    await page.getByLabel('User name').fill('ada');
+    await page.getByLabel('User name').fill(name);
     await page.getByLabel('Password').fill('correct horse');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Datasets', level: 1 }).waitFor();
@@ -98,6 +98,7 @@ describe.skipIf(!haveChromium)(`forecast pages in Chromium (needs ${CHROMIUM})`,
     server = await startServer({ ORCHARD_WORKERS: '1' });
     sdk = new Orchard({ url: server.url, token: server.adminToken });
     await sdk.users.create({ name: 'ada', role: 'admin', password: 'correct horse' });
+    await sdk.users.create({ name: 'vic', role: 'viewer', password: 'correct horse' });
     await sdk.datasets.create({ name: 'sales', file: path.join(dir, 'sales.csv'), header: true });
     await sdk.forecast.groups.create({ name: 'shop', frequency: 'D', domain: 'RETAIL' });
     await sdk.forecast.imports.create({ group: 'shop', target: 'sales', map: { item_id: 'sku', timestamp: 'day', target_value: 'units' } });
@@ -229,5 +230,21 @@ describe.skipIf(!haveChromium)(`forecast pages in Chromium (needs ${CHROMIUM})`,
     expect(text).toHaveLength(1 + ITEMS * HORIZON);
     await shot(page, 'forecast-05-item5');
     expect(errors).toEqual([]);
+  });
+
+  it('a viewer reads a forecast without the export, and an unknown forecast is a clear error', async () => {
+    const page = await newPage();
+    await signIn(page, 'vic');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Forecast' }).click();
+    await page.getByRole('table', { name: 'Forecasts' }).getByRole('link', { name: 'fsn', exact: true }).click();
+    await expect.poll(() => chart(page).getAttribute('data-item'), { timeout: 20_000 }).toBe(item(0));
+    expect(await page.getByRole('heading', { name: 'Export' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Export CSV' }).count()).toBe(0);
+
+    await page.goto('/forecast/forecasts/nothing-here');
+    const alert = page.getByRole('alert');
+    await hasText(alert, 'ORCH_FORECAST_NOT_FOUND');
+    await page.goto('/forecast/predictors/nothing-here');
+    await hasText(page.getByRole('alert'), 'ORCH_FORECAST_PREDICTOR_NOT_FOUND');
   });
 });
