@@ -250,11 +250,19 @@ export function samplePaths(net: Net, params: Float64Array, series: SeriesInput,
   };
   const paths = new Float64Array(S * h);
   const x = new Float64Array(S * I);
+  const lags = net.cfg.lags;
   for (let k = 0; k < h; k++) {
+    // Every sample shares the step's calendar, age, scale, dynamic features and
+    // embeddings: written once, copied, then each sample's own lags.
+    writeStep(net, series, n + k, v, observed, x, 0);
+    writeEmbeddings(net, params, series.cat, x, 0);
     for (let s = 0; s < S; s++) {
-      const value = (j: number) => (j < n ? observed(j) : paths[s * h + (j - n)]);
-      writeStep(net, series, n + k, v, value, x, s * I);
-      writeEmbeddings(net, params, series.cat, x, s * I);
+      if (s > 0) x.copyWithin(s * I, 0, I);
+      for (let l = 0; l < lags.length; l++) {
+        const j = n + k - lags[l];
+        const z = j < n ? observed(j) : paths[s * h + (j - n)];
+        x[s * I + net.at.lags + l] = Number.isNaN(z) ? 0 : z / v;
+      }
     }
     const { out } = lstmForward(net.lstm, params, x, 1, S, state);
     const raw = project(net, params, out, S);
