@@ -95,13 +95,19 @@ describe.skipIf(!haveChromium)(`forecast pages in Chromium (needs ${CHROMIUM})`,
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-forecast-'));
     const rows = ys.flatMap((y, i) => y.map((v, d) => `${item(i)},${date(d)},${v}`));
     fs.writeFileSync(path.join(dir, 'sales.csv'), ['sku,day,units', ...rows].join('\n') + '\n');
+    // Prices over the history and the horizon; a category per item.
+    const prices = ys.flatMap((_, i) => Array.from({ length: DAYS + HORIZON }, (_, d) => `${item(i)},${date(d)},${(4.5 + i / 10).toFixed(2)}`));
+    fs.writeFileSync(path.join(dir, 'prices.csv'), ['sku,day,price', ...prices].join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'catalog.csv'), ['sku,category', ...ys.map((_, i) => `${item(i)},${i % 2 ? 'food' : 'toys'}`)].join('\n') + '\n');
     server = await startServer({ ORCHARD_WORKERS: '1' });
     sdk = new Orchard({ url: server.url, token: server.adminToken });
     await sdk.users.create({ name: 'ada', role: 'admin', password: 'correct horse' });
     await sdk.users.create({ name: 'vic', role: 'viewer', password: 'correct horse' });
     await sdk.datasets.create({ name: 'sales', file: path.join(dir, 'sales.csv'), header: true });
     await sdk.forecast.groups.create({ name: 'shop', frequency: 'D', domain: 'RETAIL' });
-    await sdk.forecast.imports.create({ group: 'shop', target: 'sales', map: { item_id: 'sku', timestamp: 'day', target_value: 'units' } });
+    await sdk.datasets.create({ name: 'prices', file: path.join(dir, 'prices.csv'), header: true });
+    await sdk.datasets.create({ name: 'catalog', file: path.join(dir, 'catalog.csv'), header: true });
+    await sdk.forecast.imports.create({ group: 'shop', target: 'sales', related: 'prices', metadata: 'catalog', map: { item_id: 'sku', timestamp: 'day', target_value: 'units' } });
     await sdk.forecast.predictors.create({ name: 'sn', group: 'shop', algorithm: 'seasonal-naive', horizon: HORIZON, backtestWindows: WINDOWS });
     await sdk.forecast.predictors.create({ name: 'pick', group: 'shop', algorithm: 'auto', candidates: ['naive', 'seasonal-naive'], horizon: HORIZON });
     expect((await sdk.forecast.predictors.waitFor('sn', { signal: AbortSignal.timeout(120_000) })).status).toBe('Active');
@@ -143,6 +149,11 @@ describe.skipIf(!haveChromium)(`forecast pages in Chromium (needs ${CHROMIUM})`,
     expect(await textOf(imp.locator('[data-field="rows"]'))).toBe((ITEMS * DAYS).toLocaleString('en-US'));
     expect(await textOf(imp.locator('[data-field="items"]'))).toBe(String(ITEMS));
     await visible(imp.getByRole('link', { name: 'sales@1' }));
+    await visible(imp.getByRole('link', { name: 'prices@1' }));
+    await visible(imp.getByRole('link', { name: 'catalog@1' }));
+    // The related series reach exactly the horizon past each item's history.
+    expect(await imp.textContent()).toContain(`(price)covers ${HORIZON} step(s) ahead`);
+    expect(await imp.textContent()).toContain('(category)');
     expect(await imp.textContent()).toContain(`${date(0)} – ${date(DAYS - 1)}`);
     expect(await page.getByRole('table', { name: 'Predictors' }).locator('tbody tr').count()).toBe(2);
     await shot(page, 'forecast-02-group');

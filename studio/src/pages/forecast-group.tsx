@@ -113,11 +113,19 @@ function ImportsTable({ imports, latest }: { imports: ForecastImport[]; latest: 
               <td>
                 <DatasetRef refText={i.target.dataset} />{' '}
                 <span className="muted small">
-                  ({i.map.item_id}, {i.map.timestamp}, {i.map.target_value})
+                  ({i.map.item_id}, {i.map.timestamp}, {i.map.target_value}
+                  {i.summary && i.summary.dimensions.length > 0 ? `; dimensions ${i.summary.dimensions.join(', ')}` : ''})
                 </span>
               </td>
-              <td>{i.related ? <DatasetRef refText={i.related.dataset} /> : '–'}</td>
-              <td>{i.metadata ? <DatasetRef refText={i.metadata.dataset} /> : '–'}</td>
+              <td>
+                {i.related ? <DatasetRef refText={i.related.dataset} /> : '–'}
+                {i.summary && i.summary.relatedColumns.length > 0 && <span className="muted small"> ({i.summary.relatedColumns.join(', ')})</span>}
+                {i.summary?.relatedCover && <div className="muted small">covers {i.summary.relatedCover.min} step(s) ahead</div>}
+              </td>
+              <td>
+                {i.metadata ? <DatasetRef refText={i.metadata.dataset} /> : '–'}
+                {i.summary && i.summary.metadataColumns.length > 0 && <span className="muted small"> ({i.summary.metadataColumns.join(', ')})</span>}
+              </td>
               <td className="num" data-field="rows">{formatNumber(i.summary?.rows ?? i.target.rows)}</td>
               <td className="num" data-field="items">{formatNumber(i.summary?.items ?? null)}</td>
               <td className="num">{i.summary ? `${formatNumber(i.summary.points)} (${formatNumber(i.summary.filled)})` : '–'}</td>
