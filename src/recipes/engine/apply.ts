@@ -31,6 +31,13 @@ export function checkFitted(fitted: FittedRecipe): void {
   }
 }
 
+/** The columns the fitted steps give when replayed must be the ones the fit recorded. */
+export function checkReplayedColumns(columns: Col[], expected: Col[]): void {
+  if (JSON.stringify(columns) !== JSON.stringify(expected)) {
+    throw new OrchardError('ORCH_RECIPE_INVALID', { message: 'The fitted recipe does not match its own steps; fit it again' });
+  }
+}
+
 /**
  * Applies a fitted recipe to a whole dataset: one generated SELECT per step chained as
  * views, written by DuckDB's `COPY … TO … (FORMAT parquet)`: `all.parquet`, or with a
@@ -97,9 +104,7 @@ export async function applyRecipe(
     const features = cols.filter((c) => c.name !== target);
     const columns = [...(withTarget ? cols.filter((c) => c.name === target) : []), ...features];
     const expected = fitted.outputColumns.filter((c) => withTarget || c.name !== target);
-    if (JSON.stringify(columns) !== JSON.stringify(expected)) {
-      throw new OrchardError('ORCH_RECIPE_INVALID', { message: 'The fitted recipe does not match its own steps; fit it again' });
-    }
+    checkReplayedColumns(columns, expected);
     const last = viewName(plan.steps.length);
     const list = columns.map((c) => sqlIdent(c.name)).join(', ');
     const order = reorders ? ' ORDER BY "__orch_row"' : '';

@@ -1,5 +1,5 @@
 import { OrchardError, type RequestProblem } from '../../core/errors.js';
-import { checkFitted } from './apply.js';
+import { checkFitted, checkReplayedColumns } from './apply.js';
 import type { FittedRecipe, RowTransform } from './index.js';
 import { effectiveOpts, readSteps, throwProblems } from './plan.js';
 import type { RowFn } from './steps/index.js';
@@ -29,9 +29,7 @@ export function rowTransform(fitted: FittedRecipe): RowTransform {
     cols = step.def.columns(opts, p, cols).map(({ name, type }) => ({ name, type }));
   }
   const expected = fitted.outputColumns.filter((c) => c.name !== target);
-  if (JSON.stringify(cols) !== JSON.stringify(expected)) {
-    throw new OrchardError('ORCH_RECIPE_INVALID', { message: 'The fitted recipe does not match its own steps; fit it again' });
-  }
+  checkReplayedColumns(cols, expected);
   // A recipe that leaves text or dates prepares data for batch use; online, where the
   // output is a matrix of numbers, transform() refuses it with this error.
   const notNumeric = cols.filter((c) => kindOf(c.type) !== 'number' && kindOf(c.type) !== 'boolean');
