@@ -119,6 +119,19 @@ describe('arima', () => {
     expect(avg(promoted) - avg(plain)).toBeGreaterThan(17);
     expect(avg(promoted) - avg(plain)).toBeLessThan(23);
   });
+  it('a season longer than m enters as Fourier terms (daily data with a yearly cycle)', () => {
+    // Two whole years of history: the next two months climb the cycle's steepest part.
+    const n = 731;
+    const h = 60;
+    const err = simulateArma(n, [0.5], [], 31);
+    const cycle = (t: number) => 100 + 20 * Math.sin((2 * Math.PI * t) / 365.25);
+    const y = Float64Array.from({ length: n }, (_, t) => cycle(t) + err[t]);
+    const f = makeArima().forecast(series(y), { ...ctx(h, 7), seasons: [7, 365.25] });
+    expect(f.spec).toContain('Fourier(365.25, 2)');
+    // The cycle rises by ~17 over the horizon; the forecast follows it.
+    for (let i = 0; i < h; i++) expect(Math.abs(f.mean[i] - cycle(n + i))).toBeLessThan(3);
+  });
+
   it('answers finite forecasts for short, gappy, constant and empty series', () => {
     const model = makeArima();
     const c: ForecastContext = { horizon: 5, quantiles: [0.1, 0.5, 0.9], season: 7, seasons: [7, 365.25], stepMs: 86_400_000, seed: 1 };

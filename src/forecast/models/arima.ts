@@ -89,6 +89,30 @@ export function arimaSpec(o: ArimaOrder, regression = false): string {
   return regression ? `Regression with ${core}${constant} errors` : `${core}${constant}`;
 }
 
+/** Harmonic pairs per season longer than the main one. */
+const FOURIER_ORDER = 2;
+
+/**
+ * Sine and cosine terms for every season longer than m that the history covers twice
+ * (daily data's year): ARIMA cannot hold a 365-step season, so it enters as a regressor,
+ * Hyndman & Athanasopoulos' dynamic harmonic regression (§10.5), with a fixed order.
+ */
+function fourierTerms(seasons: number[], m: number, n: number, total: number): { columns: Float64Array[]; label: string } {
+  const columns: Float64Array[] = [];
+  const labels: string[] = [];
+  for (const s of seasons) {
+    if (!(s > m + 0.5) || n < 2 * s) continue;
+    const order = Math.min(FOURIER_ORDER, Math.floor(s / 2));
+    for (let k = 1; k <= order; k++) {
+      const f = (2 * Math.PI * k) / s;
+      columns.push(Float64Array.from({ length: total }, (_, t) => Math.sin(f * t)));
+      columns.push(Float64Array.from({ length: total }, (_, t) => Math.cos(f * t)));
+    }
+    labels.push(`Fourier(${s}, ${order})`);
+  }
+  return { columns, label: labels.join(' + ') };
+}
+
 /** Least squares of `target` on the columns (both already differenced); null when singular. */
 function leastSquares(target: Float64Array, columns: Float64Array[]): Float64Array | null {
   const k = columns.length;
@@ -149,11 +173,14 @@ export function makeArima(options: ArimaOptions = {}): LocalModel {
       if (!observed) return { mean: new Float64Array(h), quantiles: ctx.quantiles.map(() => new Float64Array(h)), spec: 'ARIMA(0,0,0)' };
       let m = Math.max(1, Math.round(ctx.season));
       if (n < 2 * m + 3) m = 1;
-      // Regressors: the related series that vary over the history.
+      // Regressors: the related series that vary over the history, and Fourier terms for
+      // the seasons longer than m.
       const related = (series.related ?? []).filter((r) => {
         for (let t = 1; t < n; t++) if (r[t] !== r[0]) return true;
         return false;
       });
+      const fourier = fourierTerms(ctx.seasons, m, n, n + h);
+      related.push(...fourier.columns);
       let beta: Float64Array | null = null;
       let errors = y;
       let D = chooseSeasonalD(y, m);
@@ -179,7 +206,7 @@ export function makeArima(options: ArimaOptions = {}): LocalModel {
       let spec: string;
       if (fit) {
         ({ mean, sd } = forecastArima(fit, errors, h));
-        spec = arimaSpec(fit.order, beta !== null);
+        spec = arimaSpec(fit.order, beta !== null && related.length > fourier.columns.length) + (beta && fourier.label ? ` + ${fourier.label}` : '');
       } else {
         // Too short for any model: the last value, with the spread of the one-step changes.
         mean = new Float64Array(h).fill(errors[n - 1]);
