@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- forecast-models [--max-series N] [--algorithms a,b] [--windows W] [--data DIR] [--no-peer] [--no-auto]`:
+ * `npm run bench -- forecast-models [--max-series N] [--algorithms a,b] [--windows W] [--data DIR] [--peers a,b] [--no-peer] [--no-auto]`:
  * the forecasting kernels in process on the peers' 200 daily series (synthetic_daily.csv,
  * season 7): the last 28 days of each series are held out, every model in
  * availableAlgorithms() (local ones) and the AutoPredictor (backtest windows on the rest,
  * then a refit) forecast them, and the statsmodels peers (`peers.py forecast`) run in the
- * same invocation on the same file and the same series.
+ * same invocation on the same file and the same series (`--peers` passes a subset, e.g.
+ * `seasonal-naive,statsmodels-ets` to leave out the slow SARIMAX).
  *
  * Scoring is the peers' (peers.py forecast_metrics): every series' held-out points pooled;
  * MAPE (in %) and WAPE of the mean forecast, wQL at 0.1 / 0.5 / 0.9 of the quantiles, and
@@ -122,6 +123,8 @@ export async function run(args: string[]): Promise<void> {
   if (!args.includes('--no-peer')) {
     const argv = [path.join(PEERS, 'peers.py'), '--data', path.dirname(path.dirname(file)), 'forecast', '--datasets', 'synthetic_daily'];
     if (maxSeries > 0) argv.push('--max-series', String(maxSeries));
+    const peerList = option(args, '--peers');
+    if (peerList) argv.push('--peers', peerList);
     const out = await exec(PYTHON, argv);
     const peers = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BenchLine);
     for (const p of peers) emit(p);

@@ -1,14 +1,15 @@
 /**
- * The AutoPredictor's per-item choice: the best single model or a weighted ensemble, by
- * backtest loss, as Amazon Forecast's AutoPredictor does per time series.
+ * The AutoPredictor's per-item choice from backtest loss, as Amazon Forecast's AutoPredictor
+ * weights its candidates per time series.
  *
- * The search is small on purpose (one backtest window is often 28 points): each single
- * candidate; for k = 2, 3 best candidates, weights proportional to the inverse of their
- * backtest loss and equal weights; and a greedy forward selection with replacement
- * (Caruana et al. 2004, "Ensemble selection from libraries of models") of up to
- * {@link GREEDY_STEPS} steps, whose weights are multiples of 1/steps. The combination
- * with the lowest loss wins; a tie goes to the one with fewer members. An ensemble's mean
- * and quantiles are the weighted means of its members' (quantile averaging).
+ * The choice is an ensemble of the (up to) {@link MAX_MEMBERS} candidates with the lowest
+ * backtest loss, leaving out any whose loss is over {@link LOSS_RATIO} times the best, each
+ * weighted by the inverse of its loss; a single model when only one is left or ensembles are
+ * off. A search for the weights that minimise the backtest loss itself (greedy ensemble
+ * selection, Caruana et al. 2004, and picking between single models and ensembles by their
+ * loss) was measured and dropped: one window is often 28 points, and on the peers' daily
+ * series (first 60, one window) it answered MAPE 3.49 % where the fixed rule gives 3.42 %.
+ * An ensemble's mean and quantiles are the weighted means of its members' (quantile averaging).
  */
 import { addWindow, emptySums, lossOf, mergeSums, type MetricSums, type OptimizationMetric } from './metrics.js';
 import type { ForecastContext, SeriesForecast } from './types.js';
@@ -27,7 +28,8 @@ export interface ScoredWindow {
   forecasts: (SeriesForecast | null)[];
 }
 
-export const GREEDY_STEPS = 6;
+export const MAX_MEMBERS = 3;
+export const LOSS_RATIO = 2;
 
 /** The weighted mean of forecasts (weights need not sum to 1; zero weights are skipped). */
 export function combineForecasts(forecasts: SeriesForecast[], weights: number[], nonNegative = false): SeriesForecast {
@@ -82,9 +84,10 @@ export interface EnsembleChoice {
 }
 
 /**
- * Chooses the best single candidate or ensemble for one item. `names` are the candidates
- * (same order as each window's `forecasts`); `allowEnsemble` false keeps single models only.
- * Returns null when no candidate could be scored on every window.
+ * Chooses the best single candidate or ensemble for one item (see the top of this file).
+ * `names` are the candidates (same order as each window's `forecasts`); `allowEnsemble`
+ * false keeps the best single model. Returns null when no candidate could be scored on
+ * every window.
  */
 export function chooseEnsemble(names: string[], windows: ScoredWindow[], metric: OptimizationMetric, ctx: Pick<ForecastContext, 'season' | 'quantiles' | 'nonNegative'>, allowEnsemble = true): EnsembleChoice | null {
   const n = names.length;
@@ -105,41 +108,12 @@ export function chooseEnsemble(names: string[], windows: ScoredWindow[], metric:
   }
   if (singles.length === 0) return null;
   singles.sort((a, b) => a.choice.loss - b.choice.loss);
-  let best = singles[0].choice;
-  const consider = (c: EnsembleChoice | null): void => {
-    if (c === null || !Number.isFinite(c.loss)) return;
-    if (c.loss < best.loss - 1e-12 || (Math.abs(c.loss - best.loss) <= 1e-12 && c.members.length < best.members.length)) best = c;
-  };
-  if (!allowEnsemble || singles.length < 2) return best;
-
-  for (let k = 2; k <= Math.min(3, singles.length); k++) {
-    const inv = new Array<number>(n).fill(0);
-    const eq = new Array<number>(n).fill(0);
-    for (const s of singles.slice(0, k)) {
-      inv[s.j] = 1 / Math.max(s.choice.loss, 1e-12);
-      eq[s.j] = 1;
-    }
-    consider(evaluate(inv));
-    consider(evaluate(eq));
-  }
-  // Greedy selection with replacement, started from the best single model.
-  const counts = new Array<number>(n).fill(0);
-  counts[singles[0].j] = 1;
-  for (let step = 1; step < GREEDY_STEPS; step++) {
-    let stepBest: EnsembleChoice | null = null;
-    let stepJ = -1;
-    for (const s of singles) {
-      counts[s.j]++;
-      const c = evaluate(counts);
-      counts[s.j]--;
-      if (c !== null && (stepBest === null || c.loss < stepBest.loss)) {
-        stepBest = c;
-        stepJ = s.j;
-      }
-    }
-    if (stepBest === null) break;
-    counts[stepJ]++;
-    consider(stepBest);
-  }
-  return best;
+  const best = singles[0].choice;
+  if (!allowEnsemble) return best;
+  const members = singles.slice(0, MAX_MEMBERS).filter((s) => s.choice.loss <= LOSS_RATIO * best.loss);
+  if (members.length < 2) return best;
+  if (best.loss <= 1e-12) return best; // an exact fit needs no help
+  const weights = new Array<number>(n).fill(0);
+  for (const s of members) weights[s.j] = 1 / s.choice.loss;
+  return evaluate(weights) ?? best;
 }

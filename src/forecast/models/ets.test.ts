@@ -72,7 +72,7 @@ describe('ETS', () => {
   });
 
   it('gives analytic intervals for the linear class and simulated ones otherwise', () => {
-    const base: EtsFit = { spec: { error: 'A', trend: 'N', season: 'N' }, m: 1, alpha: 0.5, beta: 0, gamma: 0, phi: 1, level: 10, slope: 0, seasonal: new Float64Array(1), phase: 0, sigma2: 4, lik: 0, aicc: 0, np: 2, n: 100 };
+    const base: EtsFit = { spec: { error: 'A', trend: 'N', season: 'N' }, m: 1, alpha: 0.5, beta: 0, gamma: 0, phi: 1, level: 10, slope: 0, seasonal: new Float64Array(1), phase: 0, sigma2: 4, lik: 0, aicc: 0, np: 2, n: 100, scaleTest: 0 };
     const f = etsForecast(base, { horizon: 3, quantiles: [0.1, 0.9] });
     // Var_h = σ²(1 + (h − 1)α²) for ETS(A,N,N) (HKOS 2008, Table 6.1).
     expect(f.quantiles[1][2] - 10).toBeCloseTo(normalQuantile(0.9) * 2 * Math.sqrt(1 + 2 * 0.25), 9);

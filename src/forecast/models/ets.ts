@@ -61,6 +61,11 @@ export interface EtsFit {
   /** −2 log-likelihood up to a constant common to all models of one series. */
   lik: number;
   aicc: number;
+  /**
+   * Additive-error fits only: corr(|e_t|, ŷ_t)·√n, about N(0, 1) when the error size does not
+   * depend on the level; the search skips multiplicative-error models when it is below 1.645.
+   */
+  scaleTest: number;
   /** Number of parameters counted in the AICc (smoothing, initial states, σ). */
   np: number;
   n: number;
@@ -174,6 +179,31 @@ export function fitEts(y: Float64Array, m: number, spec: EtsSpec, options: EtsFi
   const count = FINAL[2];
   let sse = 0;
   for (let t = 0; t < resid.length; t++) if (!Number.isNaN(resid[t])) sse += resid[t] * resid[t];
+  // Additive errors: does their size grow with the fitted value (then multiplicative errors fit better)?
+  let scaleTest = 0;
+  if (!mult) {
+    let k = 0;
+    let sa = 0;
+    let sf = 0;
+    let saa = 0;
+    let sff = 0;
+    let saf = 0;
+    for (let t = 0; t < resid.length; t++) {
+      const e = resid[t];
+      if (Number.isNaN(e)) continue;
+      const a = Math.abs(e);
+      const f = y[t] - e;
+      k++;
+      sa += a;
+      sf += f;
+      saa += a * a;
+      sff += f * f;
+      saf += a * f;
+    }
+    const cov = saf - (sa * sf) / k;
+    const den = Math.sqrt(Math.max(0, saa - (sa * sa) / k) * Math.max(0, sff - (sf * sf) / k));
+    scaleTest = den > 0 ? (cov / den) * Math.sqrt(k) : 0;
+  }
   const aic = lik + 2 * np;
   const aicc = count - np - 1 > 0 ? aic + (2 * np * (np + 1)) / (count - np - 1) : Number.POSITIVE_INFINITY;
   return {
@@ -192,6 +222,7 @@ export function fitEts(y: Float64Array, m: number, spec: EtsSpec, options: EtsFi
     aicc,
     np,
     n: count,
+    scaleTest,
   };
 }
 
@@ -232,9 +263,10 @@ export function candidateSpecs(y: Float64Array, m: number, options: AutoEtsOptio
 
 /**
  * Fits the candidates and keeps the lowest AICc; null when none can be fitted. With
- * `prune` (the default) the search runs in two stages: the additive-error models pick the
- * trend (and season) first, then only the multiplicative-error models with that trend are
- * fitted, which roughly halves the fits; R and statsforecast fit every candidate.
+ * `prune` (the default) the search runs in two stages: the additive-error models first;
+ * then the multiplicative-error models with the trend they chose, and only when the best
+ * additive fit's errors grow with the level (a one-sided 5 % test of corr(|e|, ŷ) > 0).
+ * R and statsforecast fit every candidate.
  */
 export function autoEts(y: Float64Array, m: number, options: AutoEtsOptions = {}): EtsFit | null {
   const fitLength = options.fitLength ?? 0;
@@ -251,7 +283,9 @@ export function autoEts(y: Float64Array, m: number, options: AutoEtsOptions = {}
     return best;
   }
   for (const spec of additive) tryFit(spec);
-  const trend = best === null ? null : (best as EtsFit).spec.trend;
+  const found = best as EtsFit | null;
+  if (found !== null && found.scaleTest < 1.645) return found;
+  const trend = found === null ? null : found.spec.trend;
   for (const spec of specs) if (spec.error === 'M' && (trend === null || spec.trend === trend)) tryFit(spec);
   return best;
 }

@@ -73,6 +73,19 @@ describe('the AutoPredictor choice', () => {
     expect(chooseEnsemble(['low', 'high', 'bad'], [win], 'WAPE', { season: 1, quantiles: [0.1, 0.5, 0.9] }, false)!.members).toHaveLength(1);
   });
 
+  it('weights members by the inverse of their backtest loss', () => {
+    const actual = Float64Array.from([10, 10, 10, 10]);
+    const win = { actual, history: Float64Array.from([10, 10]), forecasts: [flat(4, 11), flat(4, 8.5), flat(4, 14)] };
+    // WAPE 0.1, 0.15 and 0.4; 0.4 is over twice the best, so the third is left out.
+    const choice = chooseEnsemble(['a', 'b', 'c'], [win], 'WAPE', { season: 1, quantiles: [0.5] })!;
+    expect(choice.members.map((m) => m.algorithm)).toEqual(['a', 'b']);
+    // Weights ∝ 1/0.1 and 1/0.15: 0.6 and 0.4.
+    expect(choice.members[0].weight).toBeCloseTo(0.6, 12);
+    expect(choice.members[1].weight).toBeCloseTo(0.4, 12);
+    // The ensemble's mean is 0.6 · 11 + 0.4 · 8.5 = 10: its WAPE is 0.
+    expect(choice.loss).toBeCloseTo(0, 12);
+  });
+
   it('averages means and quantiles with the weights', () => {
     const a: SeriesForecast = { mean: Float64Array.from([1, 2]), quantiles: [Float64Array.from([0, 1]), Float64Array.from([2, 3])] };
     const b: SeriesForecast = { mean: Float64Array.from([4, 8]), quantiles: [Float64Array.from([3, 4]), Float64Array.from([5, 9])] };
