@@ -243,6 +243,32 @@ describe.skipIf(!haveChromium)(`forecast pages in Chromium (needs ${CHROMIUM})`,
     expect(errors).toEqual([]);
   });
 
+  it('a predictor being trained shows its progress per algorithm and window, and a Stop button', async () => {
+    const page = await newPage();
+    await signIn(page);
+    // Training this small set ends in moments, so the page is shown the answer a server gives mid-training.
+    const trained = await sdk.forecast.predictors.describe('sn');
+    const training = {
+      ...trained,
+      status: 'CreateInProgress',
+      metrics: null,
+      windowMetrics: null,
+      algorithmMetrics: null,
+      choices: null,
+      endedAt: null,
+      progress: { stage: 'backtesting', percent: 40, shards: { total: 2, done: 0 }, items: { total: ITEMS, done: 10 }, detail: ['shard 0: seasonal-naive, window 2 of 2', 'shard 1: seasonal-naive, window 1 of 2'] },
+    };
+    await page.route('**/api/v1/forecast-predictors/sn', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(training) }));
+    await page.goto('/forecast/predictors/sn');
+    await hasText(page.locator('[data-status]'), 'CreateInProgress');
+    expect(await page.getByRole('progressbar', { name: 'Progress of sn' }).getAttribute('aria-valuenow')).toBe('40');
+    const card = page.locator('section.card', { has: page.getByRole('heading', { name: 'Training' }) });
+    expect(await card.textContent()).toContain(`10 of ${ITEMS}`);
+    expect(await card.getByRole('list', { name: 'Shards at work' }).getByRole('listitem').allTextContents()).toEqual(training.progress.detail);
+    await visible(page.getByRole('button', { name: 'Stop' }));
+    expect(await page.getByRole('table', { name: 'Backtest window' }).count()).toBe(0);
+  });
+
   it('a viewer reads a forecast without the export, and an unknown forecast is a clear error', async () => {
     const page = await newPage();
     await signIn(page, 'vic');
