@@ -118,9 +118,13 @@ export async function runImport(spec: ImportSpec): Promise<ImportOutcome> {
   await fs.mkdir(spec.workDir, { recursive: true });
   const db = await openDuckDB({ tempDirectory: path.join(spec.workDir, 'spill'), memoryLimit: IMPORT_MEMORY_LIMIT });
   try {
+    // Checks read the dataset through views (DuckDB scans Parquet fast) and filter or
+    // aggregate to a few rows; duplicate points and the grid's spacing are found while the
+    // series are streamed into blocks, so nothing of the size of the data is held.
+    await db.exec('SET preserve_insertion_order=false');
     const tsType = tcols.find((c) => c.name === map.timestamp)!.type;
     const yCol = sqlIdent(map.target_value);
-    await db.exec(`CREATE TEMP TABLE t_raw AS SELECT CAST(file_row_number AS BIGINT) + 1 AS "row", ${keyExpr(map.item_id, dims)} AS item,
+    await db.exec(`CREATE TEMP VIEW t_raw AS SELECT CAST(file_row_number AS BIGINT) + 1 AS "row", ${keyExpr(map.item_id, dims)} AS item,
       CAST(${sqlIdent(map.timestamp)} AS VARCHAR) AS ts_text, ${timestampExpr(map.timestamp, tsType)} AS ts,
       TRY_CAST(${yCol} AS DOUBLE) AS y, (${yCol} IS NOT NULL AND TRY_CAST(${yCol} AS DOUBLE) IS NULL) AS y_bad
       FROM read_parquet(${sqlString(spec.target.path)}, file_row_number=true)`);
@@ -128,13 +132,13 @@ export async function runImport(spec: ImportSpec): Promise<ImportOutcome> {
     if (problems.length > 0) throw errorOfProblems(problems);
     const anchorMs = Number((await rows(db, 'SELECT epoch_ms(min(ts)) AS a FROM t_raw'))[0].a ?? 0);
     const grid = gridSql(spec.frequency, 'ts', anchorMs);
-    await db.exec(`CREATE TEMP TABLE t_grid AS SELECT "row", item, ts, ${grid.index} AS g, ${grid.offGrid} AS off, y FROM t_raw`, 'DROP TABLE t_raw');
-    await gridProblems(db, 't_grid', 'target', ref(spec.target), spec.frequency, problems);
+    await db.exec(`CREATE TEMP VIEW t_view AS SELECT "row", item, ts, ${grid.index} AS g, ${grid.offGrid} AS off, y FROM t_raw`);
+    if (await offGridProblem(db, 't_view', 'target', ref(spec.target), spec.frequency, problems)) throw errorOfProblems(problems);
 
     let relatedSql = '';
     if (spec.related) {
       const rtsType = spec.related.version.columns.find((c) => c.name === map.timestamp)!.type;
-      await db.exec(`CREATE TEMP TABLE r_raw AS SELECT CAST(file_row_number AS BIGINT) + 1 AS "row", ${keyExpr(map.item_id, relatedDims)} AS item,
+      await db.exec(`CREATE TEMP VIEW r_raw AS SELECT CAST(file_row_number AS BIGINT) + 1 AS "row", ${keyExpr(map.item_id, relatedDims)} AS item,
         CAST(${sqlIdent(map.timestamp)} AS VARCHAR) AS ts_text, ${timestampExpr(map.timestamp, rtsType)} AS ts, false AS y_bad,
         ${relatedValues.map((c, j) => `CAST(${sqlIdent(c)} AS DOUBLE) AS r${j}`).join(', ')}
         FROM read_parquet(${sqlString(spec.related.path)}, file_row_number=true)`);
@@ -142,9 +146,8 @@ export async function runImport(spec: ImportSpec): Promise<ImportOutcome> {
       await parseProblems(db, 'r_raw', 'related', ref(spec.related), map, problems);
       if (problems.length === before) {
         const rgrid = gridSql(spec.frequency, 'ts', anchorMs);
-        await db.exec(`CREATE TEMP TABLE r_grid AS SELECT "row", item, ts, ${rgrid.index} AS g, ${rgrid.offGrid} AS off, ${relatedValues.map((_, j) => `r${j}`).join(', ')} FROM r_raw`, 'DROP TABLE r_raw');
-        await gridProblems(db, 'r_grid', 'related', ref(spec.related), spec.frequency, problems, true);
-        relatedSql = 'r_grid';
+        await db.exec(`CREATE TEMP VIEW r_view AS SELECT "row", item, ts, ${rgrid.index} AS g, ${rgrid.offGrid} AS off, ${relatedValues.map((_, j) => `r${j}`).join(', ')} FROM r_raw`);
+        if (!(await offGridProblem(db, 'r_view', 'related', ref(spec.related), spec.frequency, problems))) relatedSql = 'r_view';
       }
     }
     if (spec.metadata) {
@@ -197,46 +200,18 @@ async function parseProblems(db: DuckDBSession, table: string, field: string, da
   }
 }
 
-/** Off-grid timestamps, duplicate (item, timestamp) rows, and data coarser than the frequency. */
-async function gridProblems(db: DuckDBSession, table: string, field: string, dataset: string, frequency: ForecastFrequency, problems: RequestProblem[], related = false): Promise<void> {
-  const label = frequencySpec(frequency).label;
+/** Timestamps between grid points: true when there are some (the problem is added). */
+async function offGridProblem(db: DuckDBSession, table: string, field: string, dataset: string, frequency: ForecastFrequency, problems: RequestProblem[]): Promise<boolean> {
   const off = await rows(db, `SELECT "row", item, CAST(ts AS VARCHAR) AS ts FROM ${table} WHERE off ORDER BY "row" LIMIT ${EXAMPLES}`);
-  if (off.length > 0) {
-    const n = await count(db, `SELECT 1 FROM ${table} WHERE off`);
-    problems.push({
-      field: `${field}.timestamp`,
-      code: 'ORCH_FORECAST_FREQUENCY_MISMATCH',
-      message: `${n} row(s) of ${dataset} fall between the ${label} (${frequency}) grid points: ${off.slice(0, 5).map((r) => `row ${Number(r.row)} (${String(r.item)}, ${String(r.ts)})`).join(', ')}`,
-      details: { dataset, frequency, count: n, rows: off.map((r) => Number(r.row)), items: [...new Set(off.map((r) => String(r.item)))] },
-    });
-    return;
-  }
-  const dups = await rows(db, `SELECT item, list("row" ORDER BY "row") AS rows, count(DISTINCT ts) AS nts, CAST(min(ts) AS VARCHAR) AS ts FROM ${table} GROUP BY item, g HAVING count(*) > 1 ORDER BY min("row") LIMIT ${EXAMPLES}`);
-  if (dups.length > 0) {
-    const n = await count(db, `SELECT 1 FROM ${table} GROUP BY item, g HAVING count(*) > 1`);
-    const same = dups.filter((d) => Number(d.nts) === 1);
-    const list = (ds: Record<string, unknown>[]) => ds.slice(0, 5).map((d) => `${String(d.item)} at ${String(d.ts)} (rows ${(d.rows as unknown[]).map(Number).join(', ')})`).join('; ');
-    const detail = (ds: Record<string, unknown>[]) => ({ dataset, count: n, items: [...new Set(ds.map((d) => String(d.item)))], rows: ds.flatMap((d) => (d.rows as unknown[]).map(Number)).slice(0, EXAMPLES * 2) });
-    if (same.length > 0) {
-      problems.push({ field, code: 'ORCH_FORECAST_DUPLICATE_ROWS', message: `${n} (item, timestamp) pair(s) of ${dataset} appear more than once: ${list(same)}`, details: detail(same) });
-    } else {
-      problems.push({ field: `${field}.timestamp`, code: 'ORCH_FORECAST_FREQUENCY_MISMATCH', message: `${n} ${label} period(s) of ${dataset} hold several rows of one item (the data are finer than ${frequency}): ${list(dups)}`, details: { ...detail(dups), frequency } });
-    }
-    return;
-  }
-  if (related) return;
-  // Data coarser than the frequency (weekly rows in a daily group) would become mostly filled gaps.
-  const gap = await rows(db, `SELECT min(d) AS d, count(d) AS n FROM (SELECT g - lag(g) OVER (PARTITION BY item ORDER BY g) AS d FROM ${table})`);
-  const minGap = gap[0].d === null ? 1 : Number(gap[0].d);
-  if (Number(gap[0].n) >= 2 && minGap > 1) {
-    const example = await rows(db, `SELECT item, list("row" ORDER BY g) AS rows FROM (SELECT * FROM ${table} WHERE item = (SELECT min(item) FROM ${table})) GROUP BY item`);
-    problems.push({
-      field: `${field}.timestamp`,
-      code: 'ORCH_FORECAST_FREQUENCY_MISMATCH',
-      message: `The rows of ${dataset} are at least ${minGap} ${frequency} steps apart: the data look coarser than ${label}; create the group with the data's frequency`,
-      details: { dataset, frequency, minGapSteps: minGap, items: example.map((e) => String(e.item)), rows: example.flatMap((e) => (e.rows as unknown[]).map(Number)).slice(0, EXAMPLES) },
-    });
-  }
+  if (off.length === 0) return false;
+  const n = await count(db, `SELECT 1 FROM ${table} WHERE off`);
+  problems.push({
+    field: `${field}.timestamp`,
+    code: 'ORCH_FORECAST_FREQUENCY_MISMATCH',
+    message: `${n} row(s) of ${dataset} fall between the ${frequencySpec(frequency).label} (${frequency}) grid points: ${off.slice(0, 5).map((r) => `row ${Number(r.row)} (${String(r.item)}, ${String(r.ts)})`).join(', ')}`,
+    details: { dataset, frequency, count: n, rows: off.map((r) => Number(r.row)), items: [...new Set(off.map((r) => String(r.item)))] },
+  });
+  return true;
 }
 
 interface WriteOptions {
@@ -249,7 +224,7 @@ interface WriteOptions {
 
 /** Streams the checked series, sorted by item, into block files. */
 async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions): Promise<ImportOutcome> {
-  await db.exec(`CREATE TEMP TABLE items AS SELECT item, CAST(row_number() OVER (ORDER BY item) - 1 AS INTEGER) AS ord, min(g) AS first, max(g) AS last, count(*) AS n, count(y) AS observed FROM t_grid GROUP BY item`);
+  await db.exec(`CREATE TEMP TABLE items AS SELECT item, CAST(row_number() OVER (ORDER BY item) - 1 AS INTEGER) AS ord, first, last, n, observed FROM (SELECT item, min(g) AS first, max(g) AS last, count(*) AS n, count(y) AS observed FROM t_view GROUP BY item)`);
   const itemRows = await rows(db, 'SELECT item, ord, first, last FROM items ORDER BY ord');
   const n = itemRows.length;
   const items = itemRows.map((r) => String(r.item));
@@ -269,8 +244,8 @@ async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions)
   }
 
   const stats = (await rows(db, `SELECT sum(n) AS rows, sum(last - first + 1) AS points, sum(observed) AS observed, min(last - first + 1) AS minlen, max(last - first + 1) AS maxlen, min(first) AS f, max(last) AS l FROM items`))[0];
-  const negCount = Number((await rows(db, 'SELECT count(DISTINCT item) AS n FROM t_grid WHERE y < 0'))[0].n);
-  const negExamples = negCount === 0 ? [] : await rows(db, `SELECT item, "row", y FROM (SELECT item, "row", y, row_number() OVER (PARTITION BY item ORDER BY "row") AS k FROM t_grid WHERE y < 0) WHERE k = 1 ORDER BY "row" LIMIT ${EXAMPLES}`);
+  const negCount = Number((await rows(db, 'SELECT count(DISTINCT item) AS n FROM t_view WHERE y < 0'))[0].n);
+  const negExamples = negCount === 0 ? [] : await rows(db, `SELECT item, "row", y FROM (SELECT item, "row", y, row_number() OVER (PARTITION BY item ORDER BY "row") AS k FROM t_view WHERE y < 0) WHERE k = 1 ORDER BY "row" LIMIT ${EXAMPLES}`);
 
   const per = blockSize(n);
   const blocks = Math.max(1, Math.ceil(n / per));
@@ -279,12 +254,17 @@ async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions)
 
   // One sorted stream of target rows (kind 0) and related rows (kind 1).
   const relCols = Array.from({ length: nr }, (_, j) => `r${j}`);
-  const target = `SELECT i.ord, 0 AS kind, CAST(t.g AS BIGINT) AS g, t.y${relCols.map((c) => `, CAST(NULL AS DOUBLE) AS ${c}`).join('')} FROM t_grid t JOIN items i USING (item)`;
-  const related = o.relatedSql ? ` UNION ALL SELECT i.ord, 1 AS kind, CAST(r.g AS BIGINT) AS g, CAST(NULL AS DOUBLE) AS y${relCols.map((c) => `, r.${c}`).join('')} FROM ${o.relatedSql} r JOIN items i USING (item)` : '';
-  const result = await db.connection.stream(`SELECT ord, kind, CAST(g AS DOUBLE) AS g, y${relCols.map((c) => `, ${c}`).join('')} FROM (${target}${related}) ORDER BY ord`);
+  const target = `SELECT i.ord, 0 AS kind, t.g, t."row", epoch_ms(t.ts) AS ms, t.y${relCols.map((c) => `, CAST(NULL AS DOUBLE) AS ${c}`).join('')} FROM t_view t JOIN items i USING (item)`;
+  const related = o.relatedSql ? ` UNION ALL SELECT i.ord, 1 AS kind, r.g, r."row", epoch_ms(r.ts) AS ms, CAST(NULL AS DOUBLE) AS y${relCols.map((c) => `, r.${c}`).join('')} FROM ${o.relatedSql} r JOIN items i USING (item)` : '';
+  const result = await db.connection.stream(`SELECT ord, kind, CAST(g AS DOUBLE) AS g, CAST("row" AS DOUBLE) AS "row", CAST(ms AS DOUBLE) AS ms, y${relCols.map((c) => `, ${c}`).join('')} FROM (${target}${related}) ORDER BY ord`);
+  // Found while streaming: points written twice (rows, and whether their timestamps are
+  // equal), and per item the gcd of its points' offsets (the grid's actual spacing).
+  const dups: Array<{ kind: number; item: string; rows: number[]; sameTs: boolean }> = [];
+  const dupCount = [0, 0];
+  const spacing = new Float64Array(n);
 
   let k = -1;
-  let cur: { lo: number; hi: number; items: BlockItem[]; target: Float64Array; related: Float64Array[]; relLength: number } | undefined;
+  let cur: { lo: number; hi: number; items: BlockItem[]; target: Float64Array; related: Float64Array[]; relLength: number; rowOf: Float64Array; msOf: Float64Array; relRowOf: Float64Array; relMsOf: Float64Array } | undefined;
   const startBlock = (b: number) => {
     const lo = b * per;
     const hi = Math.min(n, lo + per);
@@ -303,7 +283,18 @@ async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions)
       if (spec.metadata) it.cat = cats.get(items[i]) ?? o.metadataColumns.map(() => -1);
       blockItems.push(it);
     }
-    cur = { lo, hi, items: blockItems, target: new Float64Array(off).fill(NaN), related: relCols.map(() => new Float64Array(roff).fill(NaN)), relLength: roff };
+    cur = {
+      lo,
+      hi,
+      items: blockItems,
+      target: new Float64Array(off).fill(NaN),
+      related: relCols.map(() => new Float64Array(roff).fill(NaN)),
+      relLength: roff,
+      rowOf: new Float64Array(off),
+      msOf: new Float64Array(off),
+      relRowOf: new Float64Array(o.relatedSql ? roff : 0),
+      relMsOf: new Float64Array(o.relatedSql ? roff : 0),
+    };
     k = b;
   };
   const flush = async () => {
@@ -317,8 +308,10 @@ async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions)
     const ords = chunk.getColumnValues(0) as number[];
     const kinds = chunk.getColumnValues(1) as number[];
     const gs = chunk.getColumnValues(2) as number[];
-    const ys = chunk.getColumnValues(3) as (number | null)[];
-    const rs = relCols.map((_, j) => chunk.getColumnValues(4 + j) as (number | null)[]);
+    const rowNos = chunk.getColumnValues(3) as number[];
+    const mss = chunk.getColumnValues(4) as number[];
+    const ys = chunk.getColumnValues(5) as (number | null)[];
+    const rs = relCols.map((_, j) => chunk.getColumnValues(6 + j) as (number | null)[]);
     for (let r = 0; r < ords.length; r++) {
       const ord = ords[r];
       if (!cur || ord >= cur.hi) {
@@ -326,11 +319,23 @@ async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions)
         startBlock(Math.floor(ord / per));
       }
       const it = cur!.items[ord - cur!.lo];
-      if (kinds[r] === 0) {
+      const kind = kinds[r];
+      const at = kind === 0 ? it.offset + gs[r] - it.first : it.rel ? it.rel.offset + gs[r] - it.rel.first : -1;
+      const rowOf = kind === 0 ? cur!.rowOf : cur!.relRowOf;
+      const msOf = kind === 0 ? cur!.msOf : cur!.relMsOf;
+      if (at >= 0) {
+        if (rowOf[at] !== 0) {
+          dupCount[kind]++;
+          if (dups.length < EXAMPLES) dups.push({ kind, item: it.item, rows: [rowOf[at], rowNos[r]].sort((a, b) => a - b), sameTs: msOf[at] === mss[r] });
+        }
+        rowOf[at] = rowNos[r];
+        msOf[at] = mss[r];
+      }
+      if (kind === 0) {
+        spacing[ord] = gcd(spacing[ord], gs[r] - it.first);
         const y = ys[r];
-        if (y !== null) cur!.target[it.offset + gs[r] - it.first] = y;
+        if (y !== null) cur!.target[at] = y;
       } else if (it.rel) {
-        const at = it.rel.offset + gs[r] - it.rel.first;
         for (let j = 0; j < nr; j++) {
           const v = rs[j][r];
           if (v !== null) cur!.related[j][at] = v;
@@ -339,6 +344,8 @@ async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions)
     }
   }
   await flush();
+  const problems = streamProblems(spec, dups, dupCount, spacing, last.map((l, i) => l - first[i]));
+  if (problems.length > 0) throw errorOfProblems(problems);
   if (blockFiles.length !== blocks) throw new Error(`the import wrote ${blockFiles.length} series blocks, expected ${blocks}`);
 
   const shortest = cover
@@ -365,4 +372,46 @@ async function writeBlocks(db: DuckDBSession, spec: ImportSpec, o: WriteOptions)
   };
   const index: ItemIndex = { items, first, last, ...(cover ? { cover } : {}), anchorMs: o.anchorMs, blocks, itemsPerBlock: per };
   return { summary, index, blockFiles };
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return Math.abs(a);
+}
+
+/** Duplicate points and data coarser than the frequency, as found while streaming. */
+function streamProblems(spec: ImportSpec, dups: Array<{ kind: number; item: string; rows: number[]; sameTs: boolean }>, dupCount: number[], spacing: Float64Array, spans: number[]): RequestProblem[] {
+  const problems: RequestProblem[] = [];
+  const label = frequencySpec(spec.frequency).label;
+  for (const kind of [0, 1]) {
+    const source = kind === 0 ? spec.target : spec.related;
+    const found = dups.filter((d) => d.kind === kind);
+    if (!source || found.length === 0) continue;
+    const dataset = ref(source);
+    const field = kind === 0 ? 'target' : 'related';
+    const list = (ds: typeof found) => ds.slice(0, 5).map((d) => `${d.item} (rows ${d.rows.join(', ')})`).join('; ');
+    const detail = (ds: typeof found) => ({ dataset, count: dupCount[kind], items: [...new Set(ds.map((d) => d.item))], rows: ds.flatMap((d) => d.rows) });
+    const same = found.filter((d) => d.sameTs);
+    if (same.length > 0) {
+      problems.push({ field, code: 'ORCH_FORECAST_DUPLICATE_ROWS', message: `${dupCount[kind]} (item, timestamp) pair(s) of ${dataset} appear more than once: ${list(same)}`, details: detail(same) });
+    } else {
+      problems.push({ field: `${field}.timestamp`, code: 'ORCH_FORECAST_FREQUENCY_MISMATCH', message: `${dupCount[kind]} ${label} period(s) of ${dataset} hold several rows of one item (the data are finer than ${spec.frequency}): ${list(found)}`, details: { ...detail(found), frequency: spec.frequency } });
+    }
+  }
+  // Data coarser than the frequency (weekly rows in a daily group) would become mostly filled gaps.
+  let minGap = Infinity;
+  spacing.forEach((g, i) => {
+    if (spans[i] > 0 && g < minGap) {
+      minGap = g;
+    }
+  });
+  if (Number.isFinite(minGap) && minGap > 1) {
+    problems.push({
+      field: 'target.timestamp',
+      code: 'ORCH_FORECAST_FREQUENCY_MISMATCH',
+      message: `The rows of ${ref(spec.target)} are at least ${minGap} ${spec.frequency} steps apart: the data look coarser than ${label}; create the group with the data's frequency`,
+      details: { dataset: ref(spec.target), frequency: spec.frequency, minGapSteps: minGap },
+    });
+  }
+  return problems;
 }
