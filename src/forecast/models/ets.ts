@@ -85,6 +85,8 @@ export const specName = (s: EtsSpec): string => `ETS(${s.error},${s.trend},${s.s
 export interface EtsFitOptions {
   /** @default 250 */
   maxEvals?: number;
+  /** A related model's fit whose smoothing parameters start the search (fewer evaluations). */
+  start?: EtsFit | null;
 }
 
 /** The fitted model for one spec, or null when it cannot be fitted (too few points, non-positive data for M). */
@@ -154,6 +156,13 @@ export function fitEts(y: Float64Array, m: number, spec: EtsSpec, options: EtsFi
     x0[idxV] = 0;
     step[idxV] = 0.05;
   }
+  const start = options.start;
+  if (start) {
+    const clamp = (v: number): number => Math.min(1 - eps, Math.max(eps, v));
+    x0[0] = clamp(start.alpha);
+    if (hasB && start.spec.trend !== 'N') x0[idxB] = clamp(start.beta / start.alpha);
+    if (hasG && start.spec.season !== 'N') x0[idxG] = clamp(start.gamma / (1 - start.alpha));
+  }
   const params = (x: Float64Array): [number, number, number, number, number, number] => {
     const alpha = x[0];
     const beta = hasB ? alpha * x[idxB] : 0;
@@ -169,7 +178,7 @@ export function fitEts(y: Float64Array, m: number, spec: EtsSpec, options: EtsFi
     work.set(init.seasonal);
     return likelihood(y, mult, season, mm, alpha, beta, gamma, phi, init.l0 + scale * x[idxU], hasB ? init.b0 + 0.1 * scale * x[idxV] : 0, work);
   };
-  const res = nelderMead(objective, x0, step, lower, upper, { maxEvals: options.maxEvals ?? 250, fTol: 1e-7 });
+  const res = nelderMead(objective, x0, step, lower, upper, { maxEvals: options.maxEvals ?? 250, fTol: 1e-5 });
   if (!Number.isFinite(res.f)) return null;
   const [alpha, beta, gamma, phi, l0, b0] = params(res.x);
   work.set(init.seasonal);
@@ -273,8 +282,11 @@ export function autoEts(y: Float64Array, m: number, options: AutoEtsOptions = {}
   const x = fitLength > 0 && y.length > fitLength ? y.subarray(y.length - fitLength) : y;
   const specs = candidateSpecs(x, m, options);
   let best: EtsFit | null = null;
+  // Each fit starts from the previous one's smoothing parameters (the specs come simplest first).
+  let previous: EtsFit | null = null;
   const tryFit = (spec: EtsSpec): void => {
-    const fit = fitEts(x, m, spec, options);
+    const fit = fitEts(x, m, spec, { ...options, start: previous });
+    if (fit) previous = fit;
     if (fit && (best === null || fit.aicc < best.aicc)) best = fit;
   };
   const additive = specs.filter((s) => s.error === 'A');
@@ -283,6 +295,7 @@ export function autoEts(y: Float64Array, m: number, options: AutoEtsOptions = {}
     return best;
   }
   for (const spec of additive) tryFit(spec);
+  previous = best;
   const found = best as EtsFit | null;
   if (found !== null && found.scaleTest < 1.645) return found;
   const trend = found === null ? null : found.spec.trend;
