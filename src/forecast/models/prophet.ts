@@ -190,46 +190,13 @@ export function makeProphet(options: ProphetOptions = {}): LocalModel {
 
       const seasons = seasonalities(ctx, span / DAY);
       const seasonal: Float64Array[] = seasons.flatMap((s) => fourier(days, s));
-      // Regressors: standardised, unless binary (holidays, events) as Prophet does.
-      const regressors: Float64Array[] = [];
-      for (const r of series.related ?? []) {
-        const hist = Array.from(rows, (i) => r[i]);
-        const binary = hist.every((v) => v === 0 || v === 1);
-        const mu = hist.reduce((a, v) => a + v, 0) / hist.length;
-        const sd = Math.sqrt(hist.reduce((a, v) => a + (v - mu) ** 2, 0) / Math.max(1, hist.length - 1));
-        if (!(sd > 0)) continue;
-        regressors.push(binary ? Float64Array.from(r) : Float64Array.from(r, (v) => (v - mu) / sd));
-      }
+      const regressors = regressorColumns(series.related ?? [], rows);
       const trendCols: Float64Array[] = [t, new Float64Array(total).fill(1), ...cps.map((s) => Float64Array.from(t, (v) => Math.max(0, v - s)))];
       const trendPen: Design['penalty'] = [{ kind: 'ridge', scale: 25 }, { kind: 'ridge', scale: 25 }, ...cps.map(() => ({ kind: 'l1' as const, scale: tau }))];
       const extra = [...seasonal, ...regressors];
       const extraPen: Design['penalty'] = extra.map(() => ({ kind: 'ridge', scale: seasonScale * seasonScale }));
 
-      let trendTheta: Float64Array;
-      let extraTheta: Float64Array;
-      let sigma: number;
-      if (mode === 'additive' || extra.length === 0) {
-        const fit = mapFit({ columns: [...trendCols, ...extra], penalty: [...trendPen, ...extraPen] }, rows, y);
-        trendTheta = fit.theta.subarray(0, trendCols.length);
-        extraTheta = fit.theta.subarray(trendCols.length);
-        sigma = fit.sigma;
-      } else {
-        // y = g·(1 + Xβ): alternate β given g (columns scaled by g) and g given β (rows weighted by 1 + Xβ).
-        const first = mapFit({ columns: trendCols, penalty: trendPen }, rows, y);
-        trendTheta = first.theta;
-        extraTheta = new Float64Array(extra.length);
-        sigma = first.sigma;
-        for (let round = 0; round < 5; round++) {
-          const g = combine(trendCols, trendTheta, total);
-          const resid = Float64Array.from(y, (v, i) => v - g[i]);
-          const sFit = mapFit({ columns: extra.map((c) => Float64Array.from(c, (v, i) => v * g[i])), penalty: extraPen }, rows, resid);
-          extraTheta = sFit.theta;
-          const factor = combine(extra, extraTheta, total).map((v) => 1 + v);
-          const tFit = mapFit({ columns: trendCols, penalty: trendPen }, rows, y, factor);
-          trendTheta = tFit.theta;
-          sigma = tFit.sigma;
-        }
-      }
+      const { trendTheta, extraTheta, sigma } = fitComponents(mode, { columns: trendCols, penalty: trendPen }, { columns: extra, penalty: extraPen }, rows, y, total);
 
       const k = trendTheta[0];
       const m0 = trendTheta[1];
@@ -239,26 +206,9 @@ export function makeProphet(options: ProphetOptions = {}): LocalModel {
       const mean = new Float64Array(h);
       for (let i = 0; i < h; i++) mean[i] = yhatAt(n + i, trendAt(t[n + i], k, m0, cps, deltas)) * scale;
 
-      // Trend uncertainty: future changepoints at the historical rate (nCp per unit of
-      // scaled time), magnitudes Laplace(0, mean |δ|); then observation noise.
-      const rand = seededRandom(ctx.seed ?? 0);
-      const meanAbsDelta = deltas.reduce((a, d) => a + Math.abs(d), 0) / Math.max(1, deltas.length) + 1e-8;
-      const tLast = t[n - 1];
-      const paths: Float64Array[] = [];
-      for (let s = 0; s < nSamples; s++) {
-        const path = new Float64Array(h);
-        const futureSpan = t[total - 1] - tLast;
-        const count = poisson(rand, Math.max(1, nCp) * futureSpan);
-        const newCps = Array.from({ length: count }, () => tLast + rand() * futureSpan);
-        const newDeltas = newCps.map(() => laplaceDraw(rand, meanAbsDelta));
-        for (let i = 0; i < h; i++) {
-          const ti = t[n + i];
-          let trend = trendAt(ti, k, m0, cps, deltas);
-          for (let j = 0; j < newCps.length; j++) if (ti > newCps[j]) trend += newDeltas[j] * (ti - newCps[j]);
-          path[i] = (yhatAt(n + i, trend) + sigma * normalDraw(rand)) * scale;
-        }
-        paths.push(path);
-      }
+      const trends = sampleTrends({ k, m: m0, cps, deltas }, t.subarray(n - 1), nCp, nSamples, seededRandom(ctx.seed ?? 0));
+      const rand = seededRandom((ctx.seed ?? 0) + 1);
+      const paths = trends.map((trend) => Float64Array.from(trend, (g, i) => (yhatAt(n + i, g) + sigma * normalDraw(rand)) * scale));
       const summary = sampleSummary(paths, h, ctx.quantiles, ctx.nonNegative);
       if (ctx.nonNegative) for (let i = 0; i < h; i++) mean[i] = Math.max(0, mean[i]);
       const parts = [mode, ...seasons.map((s) => `${s.name} ${s.order}`), `${nCp} changepoints`];
@@ -266,6 +216,72 @@ export function makeProphet(options: ProphetOptions = {}): LocalModel {
       return { mean, quantiles: summary.quantiles, spec: `prophet(${parts.join(', ')})` };
     },
   };
+}
+
+/** Related series as Prophet adds them: standardised, unless binary (holidays, events); constant ones dropped. */
+function regressorColumns(related: Float64Array[], rows: Int32Array): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (const r of related) {
+    const hist = Array.from(rows, (i) => r[i]);
+    const binary = hist.every((v) => v === 0 || v === 1);
+    const mu = hist.reduce((a, v) => a + v, 0) / hist.length;
+    const sd = Math.sqrt(hist.reduce((a, v) => a + (v - mu) ** 2, 0) / Math.max(1, hist.length - 1));
+    if (!(sd > 0)) continue;
+    out.push(binary ? Float64Array.from(r) : Float64Array.from(r, (v) => (v - mu) / sd));
+  }
+  return out;
+}
+
+/**
+ * The MAP fit of trend and seasonal/regressor coefficients. Additive: one joint fit.
+ * Multiplicative, y = g·(1 + Xβ): alternate β given g (columns scaled by g) and g given β
+ * (trend columns weighted by 1 + Xβ).
+ */
+function fitComponents(mode: 'additive' | 'multiplicative', trend: Design, extra: Design, rows: Int32Array, y: Float64Array, total: number): { trendTheta: Float64Array; extraTheta: Float64Array; sigma: number } {
+  const nt = trend.columns.length;
+  if (mode === 'additive' || extra.columns.length === 0) {
+    const fit = mapFit({ columns: [...trend.columns, ...extra.columns], penalty: [...trend.penalty, ...extra.penalty] }, rows, y);
+    return { trendTheta: fit.theta.subarray(0, nt), extraTheta: fit.theta.subarray(nt), sigma: fit.sigma };
+  }
+  const first = mapFit(trend, rows, y);
+  let trendTheta: Float64Array = first.theta;
+  let extraTheta: Float64Array = new Float64Array(extra.columns.length);
+  let sigma = first.sigma;
+  for (let round = 0; round < 5; round++) {
+    const g = combine(trend.columns, trendTheta, total);
+    const resid = Float64Array.from(y, (v, i) => v - g[i]);
+    extraTheta = mapFit({ columns: extra.columns.map((c) => Float64Array.from(c, (v, i) => v * g[i])), penalty: extra.penalty }, rows, resid).theta;
+    const factor = combine(extra.columns, extraTheta, total).map((v) => 1 + v);
+    const tFit = mapFit(trend, rows, y, factor);
+    trendTheta = tFit.theta;
+    sigma = tFit.sigma;
+  }
+  return { trendTheta, extraTheta, sigma };
+}
+
+/**
+ * Future trend paths as Prophet's `sample_predictive_trend`: new changepoints over the
+ * horizon at the historical rate (nCp per unit of scaled time, Poisson), magnitudes
+ * Laplace(0, mean |δ|). `t` holds the last history point, then the horizon.
+ */
+function sampleTrends(fit: { k: number; m: number; cps: number[]; deltas: number[] }, t: Float64Array, nCp: number, samples: number, rand: () => number): Float64Array[] {
+  const h = t.length - 1;
+  const tLast = t[0];
+  const futureSpan = t[h] - tLast;
+  const meanAbsDelta = fit.deltas.reduce((a, d) => a + Math.abs(d), 0) / Math.max(1, fit.deltas.length) + 1e-8;
+  const base = Float64Array.from({ length: h }, (_, i) => trendAt(t[i + 1], fit.k, fit.m, fit.cps, fit.deltas));
+  const out: Float64Array[] = [];
+  for (let s = 0; s < samples; s++) {
+    const path = Float64Array.from(base);
+    const count = poisson(rand, Math.max(1, nCp) * futureSpan);
+    for (let c = 0; c < count; c++) {
+      const at = tLast + rand() * futureSpan;
+      const delta = laplaceDraw(rand, meanAbsDelta);
+      for (let i = 0; i < h; i++) if (t[i + 1] > at) path[i] += delta * (t[i + 1] - at);
+    }
+    out.push(path);
+  }
+  return out;
 }
 
 function combine(columns: Float64Array[], theta: Float64Array, length: number): Float64Array {
