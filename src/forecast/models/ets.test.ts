@@ -71,6 +71,19 @@ describe('ETS', () => {
     expect(() => candidateSpecs(flat, 7, { model: 'XYZ' })).toThrow(RangeError);
   });
 
+  it('tries multiplicative errors only when additive errors grow with the level', () => {
+    const rand = seededRandom(12);
+    // A straight line from 10 to 810 with 5 % multiplicative noise, and the same line with constant noise.
+    const level = Float64Array.from({ length: 400 }, (_, t) => 10 + 2 * t);
+    const mult = level.map((l) => l * (1 + 0.05 * normalDraw(rand)));
+    const add = level.map((l) => l + 5 * normalDraw(rand));
+    const spec = { error: 'A', trend: 'A', season: 'N' } as const;
+    expect(fitEts(mult, 1, spec)!.scaleTest).toBeGreaterThan(1.645);
+    expect(fitEts(add, 1, spec)!.scaleTest).toBeLessThan(1.645);
+    expect(autoEts(mult, 1)!.spec.error).toBe('M');
+    expect(autoEts(add, 1)!.spec.error).toBe('A');
+  });
+
   it('gives analytic intervals for the linear class and simulated ones otherwise', () => {
     const base: EtsFit = { spec: { error: 'A', trend: 'N', season: 'N' }, m: 1, alpha: 0.5, beta: 0, gamma: 0, phi: 1, level: 10, slope: 0, seasonal: new Float64Array(1), phase: 0, sigma2: 4, lik: 0, aicc: 0, np: 2, n: 100, scaleTest: 0 };
     const f = etsForecast(base, { horizon: 3, quantiles: [0.1, 0.9] });
