@@ -183,6 +183,8 @@ describe.skipIf(!haveChromium)(`forecast pages in Chromium (needs ${CHROMIUM})`,
     const choices = Object.entries(described.choices ?? {}).filter(([, n]) => n > 0);
     await visible(page.getByRole('img', { name: `Series per chosen model: ${choices.length} bars` }));
     expect(choices.reduce((a, [, n]) => a + n, 0)).toBe(ITEMS);
+    const counts = await page.getByRole('list', { name: 'Series per chosen model' }).getByRole('listitem').allTextContents();
+    expect(counts.sort()).toEqual(choices.map(([a, n]) => `${a}: ${n} series`).sort());
 
     const status = page.getByText(/of \d+ series$/);
     await hasText(status, `${ITEMS} of ${ITEMS} series`);

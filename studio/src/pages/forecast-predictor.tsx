@@ -149,7 +149,18 @@ function Choices({ predictor: p }: { predictor: ForecastPredictor }) {
         </a>
       }
     >
-      {bars.length > 0 && <BarChart bars={bars} title="Series per chosen model" xLabel="model" yLabel="series" height={200} />}
+      {bars.length > 0 && (
+        <>
+          <BarChart bars={bars} title="Series per chosen model" xLabel="model" yLabel="series" height={200} />
+          <ul className="legend" aria-label="Series per chosen model">
+            {bars.map((b) => (
+              <li key={b.label} data-choice={b.label}>
+                {b.label}: {formatNumber(b.value)} series
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <ErrorBanner error={csv.error} onRetry={csv.reload} />
       {!parsed ? (
         !csv.error && <Loading />
