@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'data-quality': () => import('./data-quality.bench.js'),
   processing: () => import('./processing.bench.js'),
   dashboards: () => import('./dashboards.bench.js'),
+  forecast: () => import('./forecast.bench.js'),
   'forecast-models': () => import('./forecast-models.bench.js'),
 };
 
