@@ -53,6 +53,16 @@ describe('the queue worker loop', () => {
     return { handler, log };
   }
 
+  it('claims a job enqueued in its own process at once, not at its next poll', async () => {
+    const { handler, log } = tracing();
+    // An hour between polls: only the enqueue's wake-up can start the job within the test's time.
+    loop = startWorkerLoop({ queue, handlers: [handler], slots: 1, cpus: 1, pollMs: 3_600_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    await queue.enqueue('work', { n: 1, ms: 1 });
+    await until(() => log.length > 0, 4_000);
+    expect(log[0].n).toBe(1);
+  });
+
   it('gives a lone job that names no cores all of the worker\'s cores', async () => {
     const { handler, log } = tracing();
     loop = startWorkerLoop({ queue, handlers: [handler], slots: 4, cpus: 3, pollMs: 20 });

@@ -188,6 +188,9 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
     return !signal.aborted;
   };
 
+  // A job enqueued in this process is claimed at once, not at the next poll.
+  const unsubscribe = queue.onEnqueued?.(() => wake?.());
+
   const loop = (async () => {
     while (!stopping) {
       if (controllers.size >= options.slots || freeCpus <= 0) {
@@ -233,6 +236,7 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
     },
     async stop() {
       stopping = true;
+      unsubscribe?.();
       for (const c of controllers) c.abort('shutdown');
       wake?.();
       await loop;

@@ -205,6 +205,11 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
     if (row.state !== 'cancelled') throw jobInvalidState(id, row.state as JobState, 'cancel');
   }
 
+  const enqueued = new Set<() => void>();
+  const announce = () => {
+    for (const listener of enqueued) listener();
+  };
+
   return {
     async enqueue<P>(kind: string, payload: P, opts?: EnqueueOptions) {
       checkOpen();
@@ -232,6 +237,7 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
+      announce();
       return { id };
     },
 
@@ -294,6 +300,11 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
     // Jobs live in the metadata database beside everything else: they are never lost alone.
     onJobsLost() {
       return () => undefined;
+    },
+
+    onEnqueued(listener: () => void) {
+      enqueued.add(listener);
+      return () => enqueued.delete(listener);
     },
 
     async close() {

@@ -108,6 +108,12 @@ export interface JobQueue {
    * id, so doing it twice is harmless). Returns a function that removes the listener.
    */
   onJobsLost(listener: () => void): () => void;
+  /**
+   * Calls `listener` after each job enqueued through this client, so workers in the same
+   * process claim it at once rather than at their next poll. Optional: jobs enqueued by
+   * other processes are still found by polling. Returns a function that removes the listener.
+   */
+  onEnqueued?(listener: () => void): () => void;
   /** Releases connections. Does not touch jobs: held leases simply run out. */
   close(): Promise<void>;
 }

@@ -108,6 +108,11 @@ export function createMemoryJobQueue(store: MemoryJobStore = new MemoryJobStore(
     job.updatedAt = now;
   }
 
+  const enqueued = new Set<() => void>();
+  const announce = () => {
+    for (const listener of enqueued) listener();
+  };
+
   return {
     async enqueue<P>(kind: string, payload: P, opts?: EnqueueOptions) {
       checkOpen();
@@ -136,6 +141,7 @@ export function createMemoryJobQueue(store: MemoryJobStore = new MemoryJobStore(
         createdAt: now,
         updatedAt: now,
       });
+      announce();
       return { id };
     },
 
@@ -246,6 +252,11 @@ export function createMemoryJobQueue(store: MemoryJobStore = new MemoryJobStore(
     // Nothing outside the store can lose its jobs.
     onJobsLost() {
       return () => undefined;
+    },
+
+    onEnqueued(listener: () => void) {
+      enqueued.add(listener);
+      return () => enqueued.delete(listener);
     },
 
     async close() {
