@@ -12,7 +12,8 @@
  * trend + yearly sine + weekday effect + noise)), ETS and the AutoPredictor, with the
  * time and the peak resident set of the server and its attempt processes, sampled each second.
  *
- * Options: `--algorithms ets,theta,arima,prophet,auto` (default), `--max-series N`,
+ * Options: `--algorithms ets,theta,arima,prophet,auto` (default), `--candidates a,b` (the
+ * AutoPredictor's; default every local algorithm), `--max-series N`,
  * `--peers statsmodels-ets` (default; `none` for no peer), `--orchard-bin PATH`, `--workers N`.
  */
 import fs from 'node:fs';
@@ -30,6 +31,7 @@ export async function run(args: string[]): Promise<void> {
   const algorithms = (option(args, '--algorithms') ?? (scale ? 'ets,auto' : 'ets,theta,arima,prophet,auto')).split(',');
   const peers = option(args, '--peers') ?? 'statsmodels-ets';
   const workers = numberOption(args, '--workers', 2);
+  const candidates = option(args, '--candidates')?.split(',');
 
   let csv: string;
   if (scale) {
@@ -47,8 +49,9 @@ export async function run(args: string[]): Promise<void> {
     const out = await exec(PYTHON, argv);
     for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
       const parsed = JSON.parse(line) as Record<string, unknown>;
+      const extra = (parsed.extra ?? parsed) as Record<string, unknown>;
       peerLines.push(parsed);
-      emit({ task: 'forecast', peer: parsed.peer, seconds: round3(Number(parsed.train_s ?? 0) + Number(parsed.predict_s ?? 0)), MAPE_percent: parsed.metric, WAPE: parsed.WAPE, averageWQL: parsed.mean_wQL, n_series: parsed.n_series });
+      emit({ task: 'forecast', peer: parsed.peer, seconds: round3(Number(parsed.train_s ?? 0) + Number(parsed.predict_s ?? 0)), MAPE_percent: parsed.metric, WAPE: extra.WAPE, averageWQL: extra.mean_wQL, n_series: extra.n_series });
     }
   }
 
@@ -68,7 +71,7 @@ export async function run(args: string[]): Promise<void> {
       }, 1000);
       t = performance.now();
       const name = `p-${algorithm}`;
-      await sdk.forecast.predictors.create({ name, group: 'retail', algorithm: algorithm as 'ets', horizon: HORIZON, backtestWindows: 1, quantiles: [0.1, 0.5, 0.9] });
+      await sdk.forecast.predictors.create({ name, group: 'retail', algorithm: algorithm as 'ets', horizon: HORIZON, backtestWindows: 1, quantiles: [0.1, 0.5, 0.9], ...(algorithm === 'auto' && candidates ? { candidates: candidates as Array<'ets'> } : {}) });
       const done = await sdk.forecast.predictors.waitFor(name, { pollMs: 250 }).finally(() => clearInterval(sampler));
       const seconds = (performance.now() - t) / 1000;
       if (done.status !== 'Active') throw new Error(`${name} ended ${done.status}: ${done.failureReason ?? ''}`);

@@ -69,7 +69,8 @@ export async function convertToParquet(input: ConvertInput): Promise<ConvertResu
  * no conversion, only the schema and the column statistics, read in place.
  */
 export async function profileParquet(input: { parquetPath: string; scratchDir: string }): Promise<ConvertResult> {
-  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT.parquet });
+  // The platform's own files have 32k-row groups: the CSV limit is room enough.
+  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT.csv });
   try {
     await session.exec(...allowStatements({ paths: [input.parquetPath], directories: [input.scratchDir + path.sep] }), 'SET enable_external_access=false');
     return await profile(session.connection, { format: 'parquet', header: false, sourcePath: input.parquetPath, parquetPath: input.parquetPath, scratchDir: input.scratchDir });
