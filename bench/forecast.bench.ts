@@ -118,7 +118,7 @@ async function makeSeries(file: string, n: number): Promise<void> {
   try {
     const u = (k: string) => `((hash(s, ${k}) % 1000000) / 1000000.0)`;
     await connection.run(`COPY (
-      SELECT printf('item_%06d', s) AS item, DATE '2021-01-01' + d AS ts,
+      SELECT printf('item_%06d', s) AS item, DATE '2021-01-01' + d::INTEGER AS ts,
         round((50 + 450 * ${u('1')}) * (1 + (0.1 + 0.3 * ${u('2')}) * d / 1095.0
           + 0.2 * ${u('3')} * sin(2 * pi() * d / 365.25 + 6.28 * ${u('4')})
           + 0.1 * ${u('5')} * sin(2 * pi() * (d % 7) / 7.0)
