@@ -44,6 +44,9 @@ export const CategoricalHyperparameter = Type.Object({
   ...HyperparameterBase,
   type: Type.Literal('categorical'),
   values: ReadonlyList(Type.String()),
+  /** Other accepted values, as a regular expression (SageMaker's list-valued settings, counts). */
+  pattern: Type.Optional(Type.String()),
+  patternDescription: Type.Optional(Type.String()),
   default: Type.Optional(Type.String()),
   tunable: Type.Optional(Type.Object({ values: ReadonlyList(Type.String()) })),
 });

@@ -92,7 +92,8 @@ describe('exportToOnnx through the algorithm registry', () => {
       import { createRequire } from 'node:module';
       const { registerBuiltins, listAlgorithms } = await import(${JSON.stringify(indexUrl)});
       registerBuiltins();
-      if (!listAlgorithms().every((a) => a.name === 'pca' || a.exportOnnx)) throw new Error('missing exporter');
+      // The algorithms that export to ONNX (deepar's sampled paths do not fit ONNX's operators).
+      if (!['xgboost', 'linear-learner', 'kmeans'].every((name) => listAlgorithms().find((a) => a.name === name)?.exportOnnx)) throw new Error('missing exporter');
       console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((m) => m.includes('protobufjs'))));
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

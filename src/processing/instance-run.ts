@@ -227,6 +227,9 @@ export async function recordOutcome(deps: ProcessingWorkerDeps, store: Processin
     await store.setInstance(name, instance, 'Stopped', {}, ['Completed', 'Failed', 'Stopped']);
     await deps.queue.fail(job, { message: 'stopped', retryable: false }).catch(() => undefined);
     await endIfStopped(deps, store, name);
+    // Stopped because another instance failed the job while this one was staging its
+    // output: the job's clean-up may have run before the last file landed.
+    if (isEnded((await store.row(name)).status)) await deps.artifacts.deletePrefix(instanceStagingPrefix(name, instance)).catch(() => undefined);
     return;
   }
   if (outcome.kind === 'timeout') {

@@ -14,6 +14,6 @@ export function checkHyperparameter(spec: Spec, raw: string): string | undefined
     const maxOk = spec.max === undefined || (spec.type === 'continuous' && spec.maxInclusive === false ? n < spec.max : n <= spec.max);
     if (!minOk || !maxOk) return `Must be ${spec.range}.`;
   }
-  if (spec.type === 'categorical' && !spec.values.includes(v)) return `Must be ${spec.range}.`;
+  if (spec.type === 'categorical' && !spec.values.includes(v) && !(spec.pattern !== undefined && new RegExp(spec.pattern).test(v))) return `Must be ${spec.range}.`;
   return undefined;
 }
