@@ -111,6 +111,14 @@ describe('processing jobs on the worker loop', () => {
     expect(job.failureReason).toMatch(/^algo-2: AlgorithmError: .*algo-2 gives up/s);
     expect(job.instances.find((i) => i.host === 'algo-2')?.status).toBe('Failed');
     expect(await h.service.versions('never-half').catch(() => [])).toEqual([]);
-    expect(await h.artifacts.list('jobs/half/')).toEqual([]);
+    // The job ends first; the instances' staged files go as each comes to rest.
+    const job2 = await until('half', (j) => j.instances.every((i) => i.status !== 'InProgress' && i.status !== 'Pending'));
+    expect(job2.status).toBe('Failed');
+    let left = await h.artifacts.list('jobs/half/');
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await h.artifacts.list('jobs/half/');
+    }
+    expect(left).toEqual([]);
   });
 });
