@@ -22,6 +22,16 @@ const csvCell = (v: string | number | null): string => {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 
+/** Forecast-type columns: `p10`, `p50`, `p90` …, then `mean`. */
+export function forecastTypes(quantiles: readonly number[]): string[] {
+  return [...quantiles.map(quantileColumn), 'mean'];
+}
+
+/** `0.1` → `p10`, `0.05` → `p5`, `0.975` → `p97.5`. */
+export function quantileColumn(q: number): string {
+  return `p${Number((q * 100).toFixed(4))}`;
+}
+
 /** Reads evaluation files (JSON Lines of `ItemEvaluation`) and writes one CSV row per item. */
 export async function readItemMetrics(artifacts: ArtifactStore, keys: string[], quantiles: readonly number[]): Promise<{ csv: string; items: number }> {
   const qs = quantiles.map(quantileKey);

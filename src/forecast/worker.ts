@@ -22,9 +22,9 @@ import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { blockKey, decodeBlock, itemIndexKey, shardBlocks, type ItemIndex } from './blocks.js';
 import { frequencySpec, gridTimes, mainSeason } from './frequency.js';
 import { addEvaluation, emptyPredictorSums, evaluateItem, finishPredictor, forecastItem, mergePredictorSums, resolvePredictorConfig, type ItemEvaluation, type PredictorConfig, type PredictorSums } from './models/predictor.js';
-import { ForecastWriter } from './outputs.js';
+import { forecastTypes, ForecastWriter } from './outputs.js';
 import { seriesOf, type Filling } from './series.js';
-import { assembleJobId, evaluationsKey, FORECAST_ATTEMPTS, FORECAST_KIND, forecastTypes } from './service.js';
+import { assembleJobId, evaluationsKey, FORECAST_ATTEMPTS, FORECAST_KIND } from './jobs.js';
 import { ForecastStore } from './store.js';
 import type { ForecastImportsTable, ForecastImportSummary, ForecastJobPayload, ForecastPredictorsTable, PredictorResult, PredictorSettings } from './types.js';
 

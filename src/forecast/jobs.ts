@@ -1,0 +1,42 @@
+/**
+ * What the forecast services and the worker share: the queue kind and job ids, where the
+ * capability's files live, and how a status reads in a message.
+ */
+import { OrchardError } from '../core/index.js';
+import type { JobQueue } from '../jobs/index.js';
+import { userWritableKey } from '../storage/index.js';
+import type { ForecastJobPayload } from './types.js';
+
+/** The queue kind of every forecast job (shards, assembly, forecast generation). */
+export const FORECAST_KIND = 'forecast';
+export const FORECAST_ATTEMPTS = 3;
+
+export const shardJobId = (predictor: string, shard: number) => `forecast.${predictor}.shard-${shard}`;
+export const assembleJobId = (predictor: string) => `forecast.${predictor}.assemble`;
+export const forecastJobId = (forecast: string) => `forecast.${forecast}.forecast`;
+
+/** The queue id of a payload: the same work always has the same id, so it is enqueued once. */
+export function jobIdOf(payload: ForecastJobPayload): string {
+  if (payload.kind === 'shard') return shardJobId(payload.predictor, payload.shard);
+  if (payload.kind === 'assemble') return assembleJobId(payload.predictor);
+  return forecastJobId(payload.forecast);
+}
+
+export async function enqueueForecastJob(queue: JobQueue, payload: ForecastJobPayload): Promise<void> {
+  await queue.enqueue(FORECAST_KIND, payload, { jobId: jobIdOf(payload), maxAttempts: FORECAST_ATTEMPTS, backoffMs: 1000 });
+}
+
+/** Where a group's files live (a platform folder). */
+export const groupPrefix = (group: string) => `forecast/${group}/`;
+export const evaluationsKey = (group: string, predictor: string, shard: number) => `${groupPrefix(group)}predictors/${predictor}/evaluations/${String(shard).padStart(4, '0')}.jsonl`;
+
+/** Artifact keys a user may write: not a platform folder, nor this capability's own. */
+export function safeKey(raw: string): string {
+  const key = userWritableKey(raw);
+  if (key.split('/')[0] === 'forecast') throw new OrchardError('ORCH_ARTIFACT_INVALID_KEY', { message: "'forecast/' is written by the platform only; choose another folder", details: { key } });
+  return key;
+}
+
+const LABELS: Record<string, string> = { CreatePending: 'pending', CreateInProgress: 'in progress', Active: 'Active', CreateFailed: 'failed', CreateStopping: 'stopping', CreateStopped: 'stopped' };
+/** A status as a message says it: `pending`, `in progress`, `failed`, … */
+export const statusLabel = (s: string) => LABELS[s] ?? s;
