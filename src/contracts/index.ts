@@ -47,3 +47,6 @@ export { CreateForecastGroupRequest, CreateForecastImportRequest, CreateForecast
 export type { CreateForecastGroupInput, CreateForecastImportInput, CreateForecastInput, CreateForecastPredictorInput } from './forecast.contract.js';
 export { AppliedFilter, CHART_TYPES, Chart, ChartDataQuery, ChartData, ChartEncoding, ChartId, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, DASHBOARD_GRID_COLUMNS, DASHBOARD_LIMITS, Dashboard, DashboardFilter, DashboardFilterQuery, DashboardName, DashboardRequest, DateRangeFilter, FILTER_TYPES, FilterSelection, ValuesFilter } from './dashboard.contract.js';
 export type { DashboardInput } from './dashboard.contract.js';
+export { CreateWebhookRequest, Webhook, WebhookAllowRule, WebhookAllowRuleQuery, WebhookAllowRuleRequest, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookDeliveryFilter, WebhookDeliveryParams, WebhookDeliveryStatus, WebhookEvent, WebhookFilter, WebhookName, WebhookTestRequest } from './webhook.contract.js';
+export type { CreateWebhookInput } from './webhook.contract.js';
+export { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_PATTERN, WEBHOOK_LIMITS, WEBHOOK_PING_EVENT } from './webhook-values.js';

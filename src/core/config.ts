@@ -79,6 +79,12 @@ export interface OrchardOptions {
    * (`ORCHARD_CRAWLER_BUCKETS`, comma-separated). @default none
    */
   crawlerBuckets?: string[];
+  /**
+   * The platform key that encrypts secrets at rest (webhook signing secrets), base64 of
+   * 32 bytes (`ORCHARD_SECRET_KEY`). Every server and worker on one metadata store must
+   * share it. @default a key generated once into `<home>/secret-key` (mode 0600)
+   */
+  secretKey?: string;
 }
 
 export interface ResolvedConfig {
@@ -112,6 +118,8 @@ export interface ResolvedConfig {
   readonly crawlerRoots: readonly string[];
   /** Buckets `s3://` crawler sources may name besides the artifact store's. */
   readonly crawlerBuckets: readonly string[];
+  /** The platform key as 32 bytes in base64, when set (see {@link OrchardOptions.secretKey}); else the home's key file is used. */
+  readonly secretKey: string | undefined;
   /** Local scratch space (uploads in flight, query caches). */
   readonly workDir: string;
 }
@@ -145,6 +153,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
     crawlerRoots: env.ORCHARD_CRAWLER_ROOTS ? parseList(env.ORCHARD_CRAWLER_ROOTS) : undefined,
     crawlerBuckets: env.ORCHARD_CRAWLER_BUCKETS ? parseList(env.ORCHARD_CRAWLER_BUCKETS) : undefined,
+    secretKey: env.ORCHARD_SECRET_KEY || undefined,
   };
 }
 
@@ -219,6 +228,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     crawlerRoots: Object.freeze(crawlerRoots(options.crawlerRoots ?? [])),
     crawlerBuckets: Object.freeze(crawlerBuckets(options.crawlerBuckets ?? [])),
+    secretKey: options.secretKey === undefined ? undefined : secretKey(options.secretKey),
     workDir: path.join(home, 'work'),
   });
 }
@@ -235,6 +245,15 @@ function crawlerBuckets(buckets: string[]): string[] {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `ORCHARD_CRAWLER_BUCKETS: '${bucket}' is not a bucket name` });
   }
   return buckets;
+}
+
+function secretKey(value: string): string {
+  const key = Buffer.from(value.trim(), 'base64');
+  // Buffer.from ignores characters outside the alphabet, so the round trip is compared too.
+  if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== value.trim().replace(/=+$/, '')) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', { message: 'ORCHARD_SECRET_KEY must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)' });
+  }
+  return key.toString('base64');
 }
 
 /** Where a client (CLI, SDK) finds the server and its token. */
