@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
+import type { WebhookService } from '../webhooks/index.js';
 import type { DataQualityService } from '../data-quality/index.js';
 import type { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -24,6 +25,7 @@ import { installUploadShield } from './upload-shield.js';
 import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { crawlerRoutes } from './routes/crawlers.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { dashboardRoutes } from './routes/dashboards.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
 import { forecastRoutes } from './routes/forecast.js';
@@ -68,6 +70,8 @@ export interface ApiDeps {
   dataQuality?: DataQualityService;
   /** Absent: no forecast routes (tests that build a partial API). */
   forecast?: ForecastService;
+  /** Absent: no webhook routes (tests that build a partial API). */
+  webhooks?: WebhookService;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
@@ -164,6 +168,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       if (deps.crawlers) crawlerRoutes(api, deps.crawlers);
       if (deps.dataQuality) dataQualityRoutes(api, deps.dataQuality);
       if (deps.forecast) forecastRoutes(api, deps.forecast);
+      if (deps.webhooks) webhookRoutes(api, deps.webhooks);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { crawlersCommand } from './commands/crawlers.js';
+import { webhooksCommand } from './commands/webhooks.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   datasetsCommand(program);
   dataQualityCommand(program);
   crawlersCommand(program);
+  webhooksCommand(program);
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);

@@ -7,6 +7,7 @@ import { CrawlerService } from '../crawlers/index.js';
 import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
 import { ForecastService } from '../forecast/index.js';
+import { lazySecretBox, WebhookService } from '../webhooks/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -44,6 +45,7 @@ export interface Platform {
   readonly dashboards: DashboardService;
   readonly dataQuality: DataQualityService;
   readonly forecast: ForecastService;
+  readonly webhooks: WebhookService;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
@@ -69,6 +71,8 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const dashboards = new DashboardService({ metadata, datasets });
     const dataQuality = new DataQualityService({ metadata, queue, datasets });
     const forecast = new ForecastService({ metadata, artifacts, queue, datasets, workDir: path.join(config.workDir, 'forecast-server') });
+    // Webhooks' secrets are sealed under the platform key (ORCHARD_SECRET_KEY, else the home's key file).
+    const webhooks = new WebhookService({ metadata, queue, secrets: lazySecretBox(config) });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
@@ -104,7 +108,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('forecast', forecast.forecastStatusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, statusSources }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -112,13 +116,13 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     controller.start();
     core.closers.push(() => controller.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

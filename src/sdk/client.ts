@@ -4,6 +4,7 @@ import type { ArtifactInfo, CreateDatasetFromQueryRequest, CreateTokenRequest, C
 import { clientEnvDefaults } from '../contracts/values.js';
 import { DashboardsClient } from './dashboards-client.js';
 import { CrawlersClient } from './crawlers-client.js';
+import { WebhooksClient } from './webhooks-client.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -233,6 +234,8 @@ export class Orchard {
   readonly events: EventsClient;
   readonly crawlers: CrawlersClient;
   readonly dashboards: DashboardsClient;
+  /** Webhooks: signed deliveries of platform events, their log, and the admins' allow-list. */
+  readonly webhooks: WebhooksClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientEnvDefaults(process.env);
@@ -257,6 +260,7 @@ export class Orchard {
     this.events = new EventsClient(this.http);
     this.crawlers = new CrawlersClient(this.http);
     this.dashboards = new DashboardsClient(this.http);
+    this.webhooks = new WebhooksClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

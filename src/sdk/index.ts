@@ -18,6 +18,8 @@ export type { CreateProcessingJobRequest, WaitForProcessingJobOptions } from './
 export type { ProcessingJob, ProcessingJobStatus, ProcessingJobFilter, ProcessingInput, ProcessingOutput, ProcessingInstance, ProcessingLogLine, ProcessingDistribution, ProcessingInputFormat } from '../contracts/index.js';
 export { CrawlersClient } from './crawlers-client.js';
 export type { CreateCrawlerRequest } from './crawlers-client.js';
+export { WebhooksClient } from './webhooks-client.js';
+export type { CreateWebhookRequest, Webhook, WebhookAllowRule, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookDeliveryStatus } from './webhooks-client.js';
 export type { Crawler, CrawlerRun, CrawlerColumn, SchemaChange, RejectedFile, CrawlerFormat } from '../contracts/index.js';
 export { ExperimentsClient, RunsClient } from './experiments-client.js';
 export { TuningClient } from './tuning-client.js';
