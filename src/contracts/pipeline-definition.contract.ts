@@ -243,7 +243,7 @@ export const StepFields = {
   wait: Strict({
     seconds: Type.Optional(Type.Number({ minimum: 0, maximum: 31_536_000 })),
     /** An ISO-8601 time. */
-    until: Type.Optional(Type.String({ minLength: 10, maxLength: 40 })),
+    until: Type.Optional(Type.String({ maxLength: 40 })),
     /** Waits for `orchard pipelines approve|reject`. */
     approval: Type.Optional(Strict({ message: Type.Optional(Text(1000)), role: Type.Optional(StringEnum(ROLES)) })),
   }),

@@ -162,8 +162,9 @@ function walkSchema(schema: Json, props: string[], base: string, field: string, 
 
 /** Whether a value of type `actual` may stand where `expected` is declared (an integer is a number). */
 export function compatible(actual: ValueType, expected: Json, stepTypes: readonly StepType[] = []): boolean {
+  if (isAny(expected)) return true;
   if (actual.kind === 'step') return stepTypes.includes(actual.stepType);
-  if (isAny(expected) || isAny(actual.schema)) return true;
+  if (isAny(actual.schema)) return true;
   if (Array.isArray(expected.anyOf)) return expected.anyOf.some((s) => compatible(actual, s as Json));
   const a = actual.schema.type;
   if (expected.type === 'number') return a === 'number' || a === 'integer';

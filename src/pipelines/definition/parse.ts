@@ -112,8 +112,8 @@ export function parseText(text: string, format?: 'json' | 'yaml'): unknown {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
     const err = doc.errors[0];
-    const pos = err.linePos?.[0];
-    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+    const { line, column } = lineColumn(text, err.pos[0]);
+    const where = ` at line ${line}, column ${column}`;
     throw syntaxError(`not valid YAML${where}: ${err.message.split('\n')[0]}`);
   }
   return doc.toJS({ maxAliasCount: 100 });
