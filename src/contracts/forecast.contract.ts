@@ -157,6 +157,8 @@ export const ForecastImport = Type.Object({
   /** Seconds the import took. */
   seconds: Nullable(Type.Number()),
   failureReason: Nullable(Type.String()),
+  /** A CreateFailed import's refusal: the code, message and details a request checking the data at once would have answered. */
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })),
   ...Times,
 });
 export type ForecastImport = Static<typeof ForecastImport>;

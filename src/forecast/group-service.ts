@@ -34,12 +34,16 @@ export class GroupService {
     return { items: rows.map(toGroup), total };
   }
 
-  /** Deletes a group and its imports' files; refused while predictors use it. */
+  /** Deletes a group and its imports' files; refused while predictors use it or imports are being created. */
   async delete(name: string): Promise<void> {
     await this.store.group(name);
     const predictors = await this.store.predictorsOf(name);
     if (predictors.length > 0) {
       throw new OrchardError('ORCH_FORECAST_IN_USE', { message: `Dataset group '${name}' has predictors: ${predictors.slice(0, 10).join(', ')}; delete them first`, details: { group: name, predictors } });
+    }
+    const importing = await this.store.importsInProgress(name);
+    if (importing.length > 0) {
+      throw new OrchardError('ORCH_FORECAST_IN_USE', { message: `Dataset group '${name}' has imports being created: ${importing.slice(0, 10).join(', ')}; wait for them to end`, details: { group: name, imports: importing } });
     }
     await this.store.deleteGroup(name);
     await this.deps.artifacts.deletePrefix(groupPrefix(name)).catch(() => undefined);

@@ -1,21 +1,18 @@
-import { createReadStream } from 'node:fs';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import type { ForecastFrequency } from '../contracts/forecast.values.js';
 import { errorOfProblems, newId, type RequestProblem } from '../core/index.js';
+import type { DatasetVersion } from '../data/index.js';
 import type { ArtifactStore } from '../storage/index.js';
-import { blockKey, itemIndexKey, type ItemIndex } from './blocks.js';
-import { runImport, type ImportSource } from './importer.js';
-import { groupPrefix } from './jobs.js';
+import { itemIndexKey, type ItemIndex } from './blocks.js';
+import { checkColumns } from './importer.js';
+import { enqueueForecastJob, importDataKey } from './jobs.js';
 import { DEFAULT_FILLING, FILLING_METHODS, parseFilling, type Filling } from './series.js';
 import type { ForecastDeps } from './service.js';
 import type { ForecastStore } from './store.js';
-import type { CreateForecastImportInput, ForecastImport, ForecastImportFilter, ForecastImportsTable, ForecastImportSummary, ForecastStatus } from './types.js';
+import type { CreateForecastImportInput, ForecastImport, ForecastImportFilter, ForecastImportsTable, ForecastImportSummary, ForecastJobPayload, ForecastStatus } from './types.js';
 
 const DEFAULT_MAP = { item_id: 'item_id', timestamp: 'timestamp', target_value: 'target_value' };
 
-/** Imports of dataset versions into a group, validated and stored as series blocks. */
+/** Imports of dataset versions into a group, validated and stored as series blocks by a queue job. */
 export class ImportService {
   constructor(
     private readonly deps: ForecastDeps,
@@ -23,57 +20,49 @@ export class ImportService {
   ) {}
 
   /**
-   * Imports dataset versions into a group: validated and stored before it is registered,
-   * so a refused import leaves nothing behind. Answers when the import is Active.
+   * Accepts an import: what can be checked at once is (the group, the datasets, the mapped
+   * columns), then a queue job validates the data and stores the series (`import-job.ts`).
+   * The import is answered CreatePending; it becomes Active, and the group's latest import,
+   * only once stored, or CreateFailed with the refusal's code and details.
    */
   async create(input: CreateForecastImportInput): Promise<ForecastImport> {
     const group = await this.store.group(input.group);
     const map = { ...DEFAULT_MAP, ...(input.map ?? {}) };
     const filling = resolveFilling(input.filling);
-    const started = Date.now();
-    const [target, related, metadata] = await Promise.all([this.source(input.target), input.related ? this.source(input.related) : undefined, input.metadata ? this.source(input.metadata) : undefined]);
+    const [target, related, metadata] = await Promise.all([this.deps.datasets.describe(input.target), input.related ? this.deps.datasets.describe(input.related) : undefined, input.metadata ? this.deps.datasets.describe(input.metadata) : undefined]);
+    const { problems } = checkColumns({ map, target, related, metadata });
+    if (problems.length > 0) throw errorOfProblems(problems);
     const id = newId('fi');
-    const dataKey = `${groupPrefix(group.name)}imports/${id}/`;
-    const dir = path.join(this.deps.workDir, `import-${id}`);
-    try {
-      const outcome = await runImport({ frequency: group.frequency as ForecastFrequency, map, target, related, metadata, workDir: dir });
-      try {
-        for (const [k, file] of outcome.blockFiles.entries()) await this.deps.artifacts.put(blockKey(dataKey, k), createReadStream(file));
-        await this.deps.artifacts.put(itemIndexKey(dataKey), JSON.stringify(outcome.index));
-        const used = (s: ImportSource | undefined) => (s ? JSON.stringify({ dataset: `${s.version.name}@${s.version.version}`, id: s.version.id, rows: s.version.rowCount }) : null);
-        await this.store.insertImport({
-          name: id,
-          grp: group.name,
-          status: 'Active',
-          target_json: used(target)!,
-          related_json: used(related),
-          metadata_json: used(metadata),
-          map_json: JSON.stringify(map),
-          filling_json: JSON.stringify(filling),
-          summary_json: JSON.stringify(outcome.summary),
-          data_key: dataKey,
-          seconds: (Date.now() - started) / 1000,
-          failure_reason: null,
-          created_by: input.createdBy ?? null,
-          created_at: new Date().toISOString(),
-        });
-      } catch (err) {
-        await this.deps.artifacts.deletePrefix(dataKey).catch(() => undefined);
-        throw err;
-      }
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    }
+    // The versions are pinned: the job reads exactly these, whatever is created meanwhile.
+    const used = (v: DatasetVersion | undefined) => (v ? JSON.stringify({ dataset: `${v.name}@${v.version}`, id: v.id, rows: v.rowCount }) : null);
+    await this.store.insertImport({
+      name: id,
+      grp: group.name,
+      status: 'CreatePending',
+      target_json: used(target)!,
+      related_json: used(related),
+      metadata_json: used(metadata),
+      map_json: JSON.stringify(map),
+      filling_json: JSON.stringify(filling),
+      summary_json: null,
+      data_key: importDataKey(group.name, id),
+      seconds: null,
+      failure_reason: null,
+      failure_json: null,
+      created_by: input.createdBy ?? null,
+      created_at: new Date().toISOString(),
+    });
+    await enqueueForecastJob(this.deps.queue, { kind: 'import', import: id });
     return this.describe(id);
-  }
-
-  private async source(ref: string): Promise<ImportSource> {
-    const local = await this.deps.datasets.localParquet(ref);
-    return { version: local.version, path: local.path };
   }
 
   async describe(id: string): Promise<ForecastImport> {
     return toImport(await this.store.importRow(id));
+  }
+
+  /** The jobs of imports still being created. */
+  async unfinishedJobs(): Promise<ForecastJobPayload[]> {
+    return (await this.store.unfinishedImports()).map((row): ForecastJobPayload => ({ kind: 'import', import: row.name }));
   }
 
   async list(filter: ForecastImportFilter = {}): Promise<{ items: ForecastImport[]; total: number }> {
@@ -114,6 +103,7 @@ function toImport(row: ForecastImportsTable): ForecastImport {
     summary: row.summary_json ? (JSON.parse(row.summary_json) as ForecastImportSummary) : null,
     seconds: row.seconds === null ? null : Number(row.seconds),
     failureReason: row.failure_reason,
+    error: row.failure_json ? { ...(JSON.parse(row.failure_json) as { code: string; details?: Record<string, unknown> }), message: row.failure_reason ?? '' } : null,
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

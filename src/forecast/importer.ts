@@ -40,7 +40,8 @@ export interface ImportOutcome {
   blockFiles: string[];
 }
 
-const ref = (s: ImportSource) => `${s.version.name}@${s.version.version}`;
+const vref = (v: DatasetVersion) => `${v.name}@${v.version}`;
+const ref = (s: ImportSource) => vref(s.version);
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)$/;
 
 /** The expression of a timestamp column as TIMESTAMP (NULL where it cannot be parsed). */
@@ -67,19 +68,38 @@ async function count(db: DuckDBSession, sql: string): Promise<number> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Validates and stores an import's series; throws every problem of the data at once. */
-export async function runImport(spec: ImportSpec): Promise<ImportOutcome> {
+export interface ColumnSpec {
+  map: ImportSpec['map'];
+  target: DatasetVersion;
+  related?: DatasetVersion;
+  metadata?: DatasetVersion;
+}
+
+/** The columns' roles: the target's dimensions, the related series' dimensions and values, the metadata attributes. */
+export interface ColumnPlan {
+  dims: string[];
+  relatedDims: string[];
+  relatedValues: string[];
+  metadataColumns: string[];
+}
+
+/**
+ * What the datasets' schemas alone tell: mapped columns that are missing, related columns
+ * that are not numeric, metadata without attributes. A request checks these at once; the
+ * import job checks them again before reading the data.
+ */
+export function checkColumns(spec: ColumnSpec): { problems: RequestProblem[]; plan: ColumnPlan } {
   const problems: RequestProblem[] = [];
   const { map } = spec;
-  const tcols = spec.target.version.columns;
-  const tnames = tcols.map((c) => c.name);
+  const tnames = spec.target.columns.map((c) => c.name);
+  const tref = vref(spec.target);
   for (const [role, column] of Object.entries(map)) {
     if (!tnames.includes(column)) {
       problems.push({
         field: `map.${role}`,
         code: 'ORCH_FORECAST_COLUMN_MISSING',
-        message: `The target dataset ${ref(spec.target)} has no column '${column}' for ${role} (its columns: ${tnames.slice(0, 30).join(', ')}; map others with --map ${role}=COLUMN)`,
-        details: { dataset: ref(spec.target), column, role, columns: tnames.slice(0, 200) },
+        message: `The target dataset ${tref} has no column '${column}' for ${role} (its columns: ${tnames.slice(0, 30).join(', ')}; map others with --map ${role}=COLUMN)`,
+        details: { dataset: tref, column, role, columns: tnames.slice(0, 200) },
       });
     }
   }
@@ -87,11 +107,12 @@ export async function runImport(spec: ImportSpec): Promise<ImportOutcome> {
   let relatedValues: string[] = [];
   let relatedDims: string[] = [];
   if (spec.related) {
-    const rcols = spec.related.version.columns;
+    const rref = vref(spec.related);
+    const rcols = spec.related.columns;
     const rnames = rcols.map((c) => c.name);
     for (const [role, column] of [['item_id', map.item_id], ['timestamp', map.timestamp]] as const) {
       if (!rnames.includes(column)) {
-        problems.push({ field: `related.${role}`, code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The related dataset ${ref(spec.related)} has no column '${column}' for ${role}`, details: { dataset: ref(spec.related), column, role, columns: rnames.slice(0, 200) } });
+        problems.push({ field: `related.${role}`, code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The related dataset ${rref} has no column '${column}' for ${role}`, details: { dataset: rref, column, role, columns: rnames.slice(0, 200) } });
       }
     }
     relatedDims = dims.filter((d) => rnames.includes(d));
@@ -99,20 +120,30 @@ export async function runImport(spec: ImportSpec): Promise<ImportOutcome> {
     const bad = rest.filter((c) => !NUMERIC.test(c.type));
     relatedValues = rest.filter((c) => NUMERIC.test(c.type)).map((c) => c.name);
     if (bad.length > 0) {
-      problems.push({ field: 'related', code: 'ORCH_FORECAST_VALUE_INVALID', message: `Related series must be numeric: ${bad.map((c) => `'${c.name}' (${c.type})`).join(', ')} in ${ref(spec.related)} are not`, details: { dataset: ref(spec.related), columns: bad.map((c) => c.name) } });
+      problems.push({ field: 'related', code: 'ORCH_FORECAST_VALUE_INVALID', message: `Related series must be numeric: ${bad.map((c) => `'${c.name}' (${c.type})`).join(', ')} in ${rref} are not`, details: { dataset: rref, columns: bad.map((c) => c.name) } });
     } else if (relatedValues.length === 0) {
-      problems.push({ field: 'related', code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The related dataset ${ref(spec.related)} has no value column besides ${map.item_id} and ${map.timestamp}`, details: { dataset: ref(spec.related) } });
+      problems.push({ field: 'related', code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The related dataset ${rref} has no value column besides ${map.item_id} and ${map.timestamp}`, details: { dataset: rref } });
     }
   }
   let metadataColumns: string[] = [];
   if (spec.metadata) {
-    const mnames = spec.metadata.version.columns.map((c) => c.name);
+    const mref = vref(spec.metadata);
+    const mnames = spec.metadata.columns.map((c) => c.name);
     if (!mnames.includes(map.item_id)) {
-      problems.push({ field: 'metadata.item_id', code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The metadata dataset ${ref(spec.metadata)} has no column '${map.item_id}'`, details: { dataset: ref(spec.metadata), column: map.item_id, columns: mnames.slice(0, 200) } });
+      problems.push({ field: 'metadata.item_id', code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The metadata dataset ${mref} has no column '${map.item_id}'`, details: { dataset: mref, column: map.item_id, columns: mnames.slice(0, 200) } });
     }
     metadataColumns = mnames.filter((n) => n !== map.item_id);
-    if (metadataColumns.length === 0) problems.push({ field: 'metadata', code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The metadata dataset ${ref(spec.metadata)} has no attribute column besides ${map.item_id}`, details: { dataset: ref(spec.metadata) } });
+    if (metadataColumns.length === 0) problems.push({ field: 'metadata', code: 'ORCH_FORECAST_COLUMN_MISSING', message: `The metadata dataset ${mref} has no attribute column besides ${map.item_id}`, details: { dataset: mref } });
   }
+  return { problems, plan: { dims, relatedDims, relatedValues, metadataColumns } };
+}
+
+/** Validates and stores an import's series; throws every problem of the data at once. */
+export async function runImport(spec: ImportSpec): Promise<ImportOutcome> {
+  const { map } = spec;
+  const tcols = spec.target.version.columns;
+  const { problems, plan } = checkColumns({ map, target: spec.target.version, related: spec.related?.version, metadata: spec.metadata?.version });
+  const { dims, relatedDims, relatedValues, metadataColumns } = plan;
   if (problems.length > 0) throw errorOfProblems(problems);
 
   await fs.mkdir(spec.workDir, { recursive: true });

@@ -7,19 +7,33 @@ import type { JobQueue } from '../jobs/index.js';
 import { userWritableKey } from '../storage/index.js';
 import type { ForecastJobPayload } from './types.js';
 
-/** The queue kind of every forecast job (shards, assembly, forecast generation). */
+/** The queue kind of every forecast job (imports, predictor and forecast shards, their assemblies). */
 export const FORECAST_KIND = 'forecast';
 export const FORECAST_ATTEMPTS = 3;
 
 export const shardJobId = (predictor: string, shard: number) => `forecast.${predictor}.shard-${shard}`;
 export const assembleJobId = (predictor: string) => `forecast.${predictor}.assemble`;
 export const forecastJobId = (forecast: string) => `forecast.${forecast}.forecast`;
+export const forecastShardJobId = (forecast: string, shard: number) => `forecast.${forecast}.forecast-shard-${shard}`;
+export const forecastAssembleJobId = (forecast: string) => `forecast.${forecast}.forecast-assemble`;
+export const importJobId = (id: string) => `forecast.${id}.import`;
 
 /** The queue id of a payload: the same work always has the same id, so it is enqueued once. */
 export function jobIdOf(payload: ForecastJobPayload): string {
-  if (payload.kind === 'shard') return shardJobId(payload.predictor, payload.shard);
-  if (payload.kind === 'assemble') return assembleJobId(payload.predictor);
-  return forecastJobId(payload.forecast);
+  switch (payload.kind) {
+    case 'import':
+      return importJobId(payload.import);
+    case 'shard':
+      return shardJobId(payload.predictor, payload.shard);
+    case 'assemble':
+      return assembleJobId(payload.predictor);
+    case 'forecast-shard':
+      return forecastShardJobId(payload.forecast, payload.shard);
+    case 'forecast-assemble':
+      return forecastAssembleJobId(payload.forecast);
+    case 'forecast':
+      return forecastJobId(payload.forecast);
+  }
 }
 
 export async function enqueueForecastJob(queue: JobQueue, payload: ForecastJobPayload): Promise<void> {
@@ -28,7 +42,11 @@ export async function enqueueForecastJob(queue: JobQueue, payload: ForecastJobPa
 
 /** Where a group's files live (a platform folder). */
 export const groupPrefix = (group: string) => `forecast/${group}/`;
+export const importDataKey = (group: string, id: string) => `${groupPrefix(group)}imports/${id}/`;
 export const evaluationsKey = (group: string, predictor: string, shard: number) => `${groupPrefix(group)}predictors/${predictor}/evaluations/${String(shard).padStart(4, '0')}.jsonl`;
+
+export const forecastPartKey = (group: string, forecast: string, shard: number) => `${groupPrefix(group)}forecasts/${forecast}/parts/${String(shard).padStart(4, '0')}.parquet`;
+export const forecastPartsPrefix = (group: string, forecast: string) => `${groupPrefix(group)}forecasts/${forecast}/`;
 
 /** Artifact keys a user may write: not a platform folder, nor this capability's own. */
 export function safeKey(raw: string): string {

@@ -56,6 +56,7 @@ export class ForecastService {
     this.forecasts = new ForecastsService(deps, this.store);
   }
 
+  readonly importStatusChanges: StatusChanges = (since, limit, after) => this.store.importStatusChanges(since, limit, after);
   readonly predictorStatusChanges: StatusChanges = (since, limit, after) => this.store.predictorStatusChanges(since, limit, after);
   readonly forecastStatusChanges: StatusChanges = (since, limit, after) => this.store.forecastStatusChanges(since, limit, after);
 
@@ -89,7 +90,7 @@ export class ForecastService {
   /** Enqueues again, under the same ids, the work the metadata says is unfinished and the queue no longer has. */
   async requeueLost(): Promise<number> {
     let requeued = 0;
-    for (const job of [...(await this.predictors.unfinishedJobs()), ...(await this.forecasts.unfinishedJobs())]) {
+    for (const job of [...(await this.imports.unfinishedJobs()), ...(await this.predictors.unfinishedJobs()), ...(await this.forecasts.unfinishedJobs())]) {
       if (await this.deps.queue.get(jobIdOf(job))) continue;
       await enqueueForecastJob(this.deps.queue, job);
       requeued++;

@@ -13,12 +13,16 @@ import type {
 const ACTIVE = ['CreatePending', 'CreateInProgress', 'CreateStopping'];
 const now = () => new Date().toISOString();
 
-/** Reads and writes the forecast tables (migration 0018); the only code that knows their shape. */
+/** Reads and writes the forecast tables (migrations 0018 and 0021); the only code that knows their shape. */
 export class ForecastStore {
   constructor(private readonly metadata: MetadataStore) {}
 
   private get db(): Kysely<ForecastDatabase> {
     return this.metadata.db as unknown as Kysely<ForecastDatabase>;
+  }
+
+  importStatusChanges(since: string, limit: number, after?: StatusCursor): Promise<StatusRow[]> {
+    return readStatusChanges(this.metadata, 'forecast_imports' as keyof Database)(since, limit, after);
   }
 
   predictorStatusChanges(since: string, limit: number, after?: StatusCursor): Promise<StatusRow[]> {
@@ -61,12 +65,40 @@ export class ForecastStore {
 
   // ---- imports
 
-  /** Registers a stored import and makes it the group's latest, together. */
+  /** Registers an import accepted by a request (its job stores the series). */
   async insertImport(row: Omit<ForecastImportsTable, 'updated_at'>): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('forecast_imports').values({ ...row, updated_at: row.created_at }).execute();
-      await trx.updateTable('forecast_groups').set({ latest_import: row.name, updated_at: row.created_at }).where('name', '=', row.grp).execute();
+    await this.db.insertInto('forecast_imports').values({ ...row, updated_at: row.created_at }).execute();
+  }
+
+  async findImport(id: string): Promise<ForecastImportsTable | undefined> {
+    return this.db.selectFrom('forecast_imports').selectAll().where('name', '=', id).executeTakeFirst();
+  }
+
+  /** Moves an import on while it is being created (a failed one keeps its status). */
+  async updateImport(id: string, changes: Partial<ForecastImportsTable>): Promise<boolean> {
+    const res = await this.db.updateTable('forecast_imports').set({ ...changes, updated_at: now() }).where('name', '=', id).where('status', 'in', ACTIVE).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Makes a stored import Active and the group's latest, together; false when it was no longer being created. */
+  async activateImport(id: string, changes: Partial<ForecastImportsTable>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = now();
+      const res = await trx.updateTable('forecast_imports').set({ ...changes, status: 'Active', updated_at: at }).where('name', '=', id).where('status', 'in', ACTIVE).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      const row = await trx.selectFrom('forecast_imports').select('grp').where('name', '=', id).executeTakeFirstOrThrow();
+      await trx.updateTable('forecast_groups').set({ latest_import: id, updated_at: at }).where('name', '=', row.grp).execute();
+      return true;
     });
+  }
+
+  async unfinishedImports(): Promise<ForecastImportsTable[]> {
+    return this.db.selectFrom('forecast_imports').selectAll().where('status', 'in', ACTIVE).execute();
+  }
+
+  /** Imports of a group still being created. */
+  async importsInProgress(group: string): Promise<string[]> {
+    return (await this.db.selectFrom('forecast_imports').select('name').where('grp', '=', group).where('status', 'in', ACTIVE).execute()).map((r) => r.name);
   }
 
   async importRow(id: string): Promise<ForecastImportsTable> {

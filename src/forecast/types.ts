@@ -34,7 +34,10 @@ export interface ForecastGroupsTable {
   updated_at: string;
 }
 
-/** `forecast_imports`: one row per import, written only once it is validated and stored. */
+/**
+ * `forecast_imports`: one row per import accepted by a request; its job validates and stores
+ * the series, then makes it Active (and the group's latest) or CreateFailed.
+ */
 export interface ForecastImportsTable {
   name: string;
   grp: string;
@@ -50,6 +53,8 @@ export interface ForecastImportsTable {
   data_key: string;
   seconds: number | string | null;
   failure_reason: string | null;
+  /** A refused import's `{code, details}` (migration 0021), so a waiting client gets the error a request would have answered. */
+  failure_json: string | null;
   created_by: string | null;
   created_at: string;
   updated_at: string;
@@ -112,12 +117,24 @@ export interface ForecastForecastsTable {
   updated_at: string;
 }
 
+/** `forecast_forecast_shards` (migration 0021): one row per shard job of a forecast (the predictor's shards). */
+export interface ForecastForecastShardsTable {
+  forecast: string;
+  shard: number | string;
+  /** `pending`, `running`, `done`. */
+  status: string;
+  items_total: number | string;
+  items_done: number | string;
+  updated_at: string;
+}
+
 export interface ForecastDatabase {
   forecast_groups: ForecastGroupsTable;
   forecast_imports: ForecastImportsTable;
   forecast_predictors: ForecastPredictorsTable;
   forecast_predictor_shards: ForecastShardsTable;
   forecast_forecasts: ForecastForecastsTable;
+  forecast_forecast_shards: ForecastForecastShardsTable;
 }
 
 /** What a predictor was asked for, resolved (stored as `config_json`). */
@@ -142,4 +159,11 @@ export interface PredictorResult {
 }
 
 /** Queue payloads. */
-export type ForecastJobPayload = { kind: 'shard'; predictor: string; shard: number } | { kind: 'assemble'; predictor: string } | { kind: 'forecast'; forecast: string };
+export type ForecastJobPayload =
+  | { kind: 'import'; import: string }
+  | { kind: 'shard'; predictor: string; shard: number }
+  | { kind: 'assemble'; predictor: string }
+  | { kind: 'forecast-shard'; forecast: string; shard: number }
+  | { kind: 'forecast-assemble'; forecast: string }
+  /** Enqueued before forecasts were sharded: the handler fans it out into shard jobs. */
+  | { kind: 'forecast'; forecast: string };

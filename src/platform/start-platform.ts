@@ -104,6 +104,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('endpoint', endpoints.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
       statusSource('data-quality-report', dataQuality.statusChanges),
+      statusSource('forecast-import', forecast.importStatusChanges),
       statusSource('forecast-predictor', forecast.predictorStatusChanges),
       statusSource('forecast', forecast.forecastStatusChanges),
     ];

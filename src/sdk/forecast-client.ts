@@ -17,7 +17,7 @@ import type {
 } from '../contracts/index.js';
 // Run-time values come from the TypeBox-free module: the SDK does not load the schemas.
 import { TERMINAL_FORECAST_STATUSES } from '../contracts/forecast.values.js';
-import type { HttpClient } from './http.js';
+import { OrchardApiError, type HttpClient } from './http.js';
 import { pollUntilDone, type PollOptions } from './poll.js';
 import { ResourceClient } from './resource-client.js';
 
@@ -37,15 +37,32 @@ export class ForecastGroupsClient extends ResourceClient<ForecastGroup, CreateFo
   }
 }
 
-/** Imports of dataset versions into a group; `create` answers once the import is validated and stored. */
+/** Imports of dataset versions into a group, validated and stored by a job on the workers. */
 export class ForecastImportsClient extends ResourceClient<ForecastImport, CreateForecastImportRequest, ForecastImportFilter> {
   constructor(http: HttpClient) {
     super(http, 'forecast-imports');
   }
 
-  /** Validates and stores the import (large imports take a while: the call waits as long as it takes). */
-  override async create(input: CreateForecastImportRequest): Promise<ForecastImport> {
-    return this.http.request('POST', this.base, { body: input, long: true });
+  /**
+   * Imports dataset versions into a group. By default answers once the import is Active,
+   * and throws the refusal (its code, message and details naming rows and items) when the
+   * data are refused; `{ wait: false }` answers at once with the CreatePending import.
+   */
+  override async create(input: CreateForecastImportRequest, options: { wait?: boolean } & PollOptions<ForecastImport> = {}): Promise<ForecastImport> {
+    const { wait = true, ...poll } = options;
+    const created: ForecastImport = await this.http.request('POST', this.base, { body: input });
+    if (!wait) return created;
+    const done = await this.waitFor(created.id, poll);
+    if (done.status === 'CreateFailed') {
+      const e = done.error;
+      throw new OrchardApiError(e?.code ?? 'ORCH_FORECAST_NOT_ACTIVE', e?.message ?? `Import ${done.id} failed: ${done.failureReason ?? 'no reason given'}`, 400, e?.details ?? { id: done.id });
+    }
+    return done;
+  }
+
+  /** Polls until the import is Active or CreateFailed, and returns that state. */
+  async waitFor(id: string, options: PollOptions<ForecastImport> = {}): Promise<ForecastImport> {
+    return pollUntilDone(() => this.describe(id), TERMINAL, { pollMs: 250, ...options });
   }
 }
 

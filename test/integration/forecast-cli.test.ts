@@ -127,8 +127,16 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     expect(missing.details.errors.map((e: { field: string }) => e.field)).toEqual(['map.timestamp', 'map.target_value']);
     await refused(['forecast', 'import', 'checks', '--target', 'sales', ...map, '--filling', 'target=median'], 'ORCH_FORECAST_INVALID');
     await refused(['forecast', 'import', 'absent', '--target', 'sales', ...map], 'ORCH_FORECAST_GROUP_NOT_FOUND');
-    // Nothing half-registered: no import, no files.
-    expect((await ok(['forecast', 'imports', 'list', '--group', 'checks', '--json'])).total).toBe(0);
+    // Nothing half-registered: the four imports the job refused ended CreateFailed with their
+    // refusal (those refused by the request were never registered), none became the group's
+    // latest, and none left files.
+    const listed = await ok(['forecast', 'imports', 'list', '--group', 'checks', '--json']);
+    expect(listed.total).toBe(4);
+    expect(listed.items.map((i: { status: string }) => i.status)).toEqual(Array(4).fill('CreateFailed'));
+    expect(listed.items.map((i: { error: { code: string } }) => i.error.code).sort()).toEqual(['ORCH_FORECAST_DUPLICATE_ROWS', 'ORCH_FORECAST_FREQUENCY_MISMATCH', 'ORCH_FORECAST_FREQUENCY_MISMATCH', 'ORCH_FORECAST_TIMESTAMP_INVALID']);
+    const failedTs = listed.items.find((i: { error: { code: string } }) => i.error.code === 'ORCH_FORECAST_TIMESTAMP_INVALID');
+    expect(failedTs.failureReason).toBe(badTs.message);
+    expect(failedTs.error.details).toMatchObject({ rows: [42], items: [item(0)] });
     expect((await ok(['forecast', 'groups', 'describe', 'checks', '--json'])).latestImport).toBeNull();
     const sdk = new Orchard(admin);
     expect(await sdk.artifacts.list('forecast/checks/')).toHaveLength(0);
@@ -147,6 +155,27 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     await refused(['forecast', 'predictors', 'create', 'long', '--group', 'checks', '--algorithm', 'naive', '--horizon', '150'], 'ORCH_FORECAST_HISTORY_SHORT');
     await ok(['forecast', 'groups', 'delete', 'checks', '--json']);
   }, 180_000);
+
+  it('runs an import as a job: answered at once, Active on the feed, then the group\'s latest', async () => {
+    await ok(['forecast', 'groups', 'create', 'queued', '--frequency', 'D', '--json']);
+    const sdk = new Orchard(admin);
+    const since = new Date(Date.now() - 1000).toISOString();
+    const pending = await ok(['forecast', 'import', 'queued', '--target', 'sales', '--map', 'item_id=sku,timestamp=day,target_value=units', '--no-wait', '--json']);
+    expect(['CreatePending', 'CreateInProgress', 'Active']).toContain(pending.status);
+    const seen: string[] = [];
+    const controller = new AbortController();
+    for await (const e of sdk.events.statusChanges({ since, signal: controller.signal })) {
+      if (e.kind !== 'forecast-import' || e.name !== pending.id) continue;
+      seen.push(e.status);
+      if (e.status === 'Active' || e.status === 'CreateFailed') break;
+    }
+    controller.abort();
+    expect(seen.at(-1)).toBe('Active');
+    const done = await ok(['forecast', 'imports', 'describe', pending.id, '--json']);
+    expect(done).toMatchObject({ status: 'Active', error: null, summary: { items: ITEMS, rows: ITEMS * DAYS } });
+    expect((await ok(['forecast', 'groups', 'describe', 'queued', '--json'])).latestImport).toBe(pending.id);
+    await ok(['forecast', 'groups', 'delete', 'queued', '--json']);
+  }, 120_000);
 
   it('trains predictors with backtests, forecasts every item as a dataset, queries and exports it', async () => {
     const sn = await ok(['forecast', 'predictors', 'create', 'sn', '--group', 'retail', '--algorithm', 'seasonal-naive', '--horizon', String(HORIZON), '--backtest-windows', '2', '--wait', '--json']);

@@ -40,7 +40,8 @@ export function forecastRoutes(app: FastifyInstance, forecast: ForecastService):
     permissions: data,
     create: {
       body: CreateForecastImportRequest,
-      summary: 'Import dataset versions into a group (target, related, metadata): validated and stored before the answer; a refused import registers nothing',
+      status: 202,
+      summary: 'Import dataset versions into a group (target, related, metadata): the group, datasets and mapped columns are checked at once, then a job validates the data and stores the series; the import ends Active (the group\'s latest) or CreateFailed with the refusal\'s code and details',
       run: (input) => forecast.createImport(input),
     },
     list: { filter: ForecastImportFilter, summary: 'List imports, newest first', run: (filter) => forecast.listImports(filter) },

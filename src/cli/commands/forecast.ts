@@ -137,28 +137,33 @@ export function forecastCommand(program: Command): void {
 
   // ---- imports
   fc.command('import <group>')
-    .description('Import dataset versions into a group: validated, then stored; a refused import registers nothing')
+    .description('Import dataset versions into a group: a job validates and stores them; a refused import ends CreateFailed, naming rows and items, and stores nothing')
     .requiredOption('--target <dataset>', "target time series ('name' = latest, 'name@3'): item_id, timestamp, target_value")
     .option('--related <dataset>', 'related time series: item_id, timestamp and numeric columns, reaching over the horizon')
     .option('--metadata <dataset>', 'item metadata: item_id and categorical columns')
     .option('--map <pairs>', 'column names: item_id=COL,timestamp=COL,target_value=COL')
     .option('--filling <pairs>', 'missing values: target=zero|nan|value:N, frontfill|middlefill|backfill=zero|median|mean|min|max|value:N|none')
-    .option('--wait', 'answer once the import is Active (imports are validated and stored before the answer)')
+    .option('--wait', 'answer once the import is Active, or with its refusal (the default)')
+    .option('--no-wait', 'answer at once with the pending import (follow it with imports describe)')
     .option('--json', 'machine output')
-    .action((group: string, opts: Json & { target: string; related?: string; metadata?: string; map?: string; filling?: string }) =>
+    .action((group: string, opts: Json & { target: string; related?: string; metadata?: string; map?: string; filling?: string; wait?: boolean }) =>
       run(opts, async () => {
-        const imp = await client().forecast.imports.create({
-          group,
-          target: opts.target,
-          related: opts.related,
-          metadata: opts.metadata,
-          map: pairs(opts.map, '--map', ['item_id', 'timestamp', 'target_value']),
-          filling: pairs(opts.filling, '--filling', ['target', 'frontfill', 'middlefill', 'backfill']),
-        });
+        const imp = await client().forecast.imports.create(
+          {
+            group,
+            target: opts.target,
+            related: opts.related,
+            metadata: opts.metadata,
+            map: pairs(opts.map, '--map', ['item_id', 'timestamp', 'target_value']),
+            filling: pairs(opts.filling, '--filling', ['target', 'frontfill', 'middlefill', 'backfill']),
+          },
+          // The job validates and stores the data; waiting is the default, as imports always answered when Active.
+          { wait: opts.wait !== false },
+        );
         const s = imp.summary;
         emit(opts, imp, () =>
           [
-            `Imported ${imp.id} into ${imp.group}: ${imp.status}`,
+            imp.status === 'Active' ? `Imported ${imp.id} into ${imp.group}: ${imp.status}` : `Importing ${imp.id} into ${imp.group}: ${imp.status}\nfollow it: orchard forecast imports describe ${imp.id}`,
             fields([
               ['target', imp.target.dataset],
               ['related', imp.related?.dataset],
