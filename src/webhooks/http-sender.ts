@@ -87,8 +87,8 @@ export async function sendWebhook(target: string, options: SendOptions): Promise
   }
   try {
     for (let redirects = 0; ; redirects++) {
-      const checked = await checkTarget(url, options.rules, options.resolve);
-      if (signal.aborted) throw signal.reason;
+      // A lookup cannot be cancelled: the attempt stops waiting for it at its time limit.
+      const checked = await untilAborted(checkTarget(url, options.rules, options.resolve), signal);
       const answer = await post(checked, options, signal);
       if (REDIRECTS.has(answer.statusCode) && answer.location !== undefined) {
         if (redirects >= WEBHOOK_LIMITS.redirects) return { statusCode: answer.statusCode, error: `More than ${WEBHOOK_LIMITS.redirects} redirects`, errorCode: null, retryable: false };
@@ -107,6 +107,15 @@ export async function sendWebhook(target: string, options: SendOptions): Promise
     const e = err as NodeJS.ErrnoException;
     return { statusCode: null, error: `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`, errorCode: null, retryable: true };
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 function outcomeOf(statusCode: number): SendResult {

@@ -64,8 +64,9 @@ export class WebhookService {
     }
     const events = input.events === undefined ? null : [...new Set(input.events)];
     for (const event of events ?? []) {
-      const name = event.endsWith('*') ? event.slice(0, -1) : event;
-      if (!(name === '' && event === '*') && !EVENT.test(name.replace(/\.$/, '.x'))) problem('events', `Invalid event name '${String(event).slice(0, 100)}': letters, digits, '.', '_', ':' and '-', optionally ending in '*'`);
+      // `*` is every event; `pipeline.*` every event that starts with `pipeline.`.
+      const valid = typeof event === 'string' && (event === '*' || EVENT.test(event.endsWith('*') ? event.slice(0, -1) : event));
+      if (!valid) problem('events', `Invalid event name '${String(event).slice(0, 100)}': letters, digits, '.', '_', ':' and '-', optionally ending in '*'`);
     }
     if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > 1024)) problem('description', 'The description must be at most 1024 characters');
     if (url) {
