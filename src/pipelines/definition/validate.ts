@@ -55,7 +55,8 @@ function checkStep(info: StepInfo, ctx: RefContext): void {
   const literal = LITERAL_FIELDS[info.type] ?? [];
   const stepRefs = STEP_REFERENCE_FIELDS[info.type] ?? {};
   const expected = [...Object.keys(COMMON), ...Object.keys(ownProps)];
-  for (const key of (own.required as string[] | undefined) ?? []) if (def[key] === undefined) ctx.problems.add(`${info.path}.${key}`, 'is required');
+  const body = info.type === 'parallel' ? 'branches' : info.type === 'for-each' ? 'steps' : undefined; // reported with the steps
+  for (const key of (own.required as string[] | undefined) ?? []) if (def[key] === undefined && key !== body) ctx.problems.add(`${info.path}.${key}`, 'is required');
   for (const [key, value] of Object.entries(def)) {
     const field = `${info.path}.${key}`;
     if (key === 'name' || key === 'type') continue;
