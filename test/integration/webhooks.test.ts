@@ -123,6 +123,10 @@ describe.each(backends)('webhooks on $name', (backend) => {
     expect(verified('whsec_wrong', got[0])).toBe(false);
     expect(got[0].headers['content-type']).toBe('application/json');
     expect(JSON.parse(got[0].body)).toEqual({ id: delivery.id, event: 'ping', createdAt: delivery.createdAt, source: 'test:mia', payload: { message: 'A test delivery of webhook local' } });
+    // A bare POST (no body) is a ping with the default attempts.
+    const bare = await fetch(`${member.url}/api/v1/webhooks/local/test`, { method: 'POST', headers: { authorization: `Bearer ${member.token}` } });
+    expect(bare.status).toBe(202);
+    expect(await bare.json()).toMatchObject({ event: 'ping', status: 'Pending', maxAttempts: 8, attempts: 0 });
   });
 
   it('retries a 500 with backoff and logs each attempt, then delivers', async () => {

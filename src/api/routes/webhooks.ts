@@ -49,7 +49,14 @@ export function webhookRoutes(app: FastifyInstance, webhooks: WebhookService): v
   );
   app.post<{ Params: { name: string }; Body: WebhookTestRequest | undefined }>(
     '/webhooks/:name/test',
-    { config: write, schema: { tags, summary: 'Send a ping event; answers the delivery (Pending until a worker sends it)', params, body: WebhookTestRequest } },
+    {
+      config: write,
+      // The body is optional: a bare POST sends a ping with the default attempts.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: { tags, summary: 'Send a ping event; answers the delivery (Pending until a worker sends it)', params, body: WebhookTestRequest },
+    },
     async (request, reply) => reply.status(202).send(await webhooks.test(request.params.name, principalOf(request).user.name, request.body ?? {})),
   );
   app.get<{ Params: { name: string }; Querystring: WebhookDeliveryFilter }>(
