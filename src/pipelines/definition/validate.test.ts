@@ -195,3 +195,33 @@ describe('checking a definition: types', () => {
     expect(problems.every((p) => p.code === 'ORCH_PIPELINE_INVALID')).toBe(true);
   });
 });
+
+describe('checking a definition: odd values anywhere', () => {
+  it('answers ORCH_PIPELINE_INVALID, never another error, whatever value replaces any node of a definition', () => {
+    const base = example();
+    base.steps.push(
+      { name: 'par', type: 'parallel', branches: [[pass('a')]] },
+      { name: 'loop', type: 'for-each', items: [1], steps: [pass('b', { output: { Get: 'Item' } })] },
+    );
+    base.steps[3].catch = [{ next: 'stop' }];
+    const odd: unknown[] = [null, 1, 'x', [], {}, true, { Get: 5 }, { Get: 'Steps.' }, { Join: 'x' }, { Join: { values: 'x' } }, [[]], [null], { '>=': null }, { not: null }];
+    const nodes = (v: unknown, at: (string | number)[] = []): (string | number)[][] =>
+      v !== null && typeof v === 'object' ? [at, ...Object.entries(v).flatMap(([k, c]) => nodes(c, [...at, Array.isArray(v) ? Number(k) : k]))] : [at];
+    let refused = 0;
+    for (const at of nodes(base).filter((p) => p.length > 0)) {
+      for (const value of odd) {
+        const def = structuredClone(base) as unknown as Record<string | number, unknown>;
+        let parent = def;
+        for (const key of at.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+        parent[at[at.length - 1]] = structuredClone(value);
+        try {
+          parseDefinition(def);
+        } catch (err) {
+          expect((err as { code?: string }).code, `${at.join('.')} = ${JSON.stringify(value)}`).toBe('ORCH_PIPELINE_INVALID');
+          refused++;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(500);
+  });
+});
