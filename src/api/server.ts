@@ -4,6 +4,7 @@ import type { AuthService, SessionService } from '../auth/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
 import type { WebhookService } from '../webhooks/index.js';
+import type { PipelineService } from '../pipelines/index.js';
 import type { DataQualityService } from '../data-quality/index.js';
 import type { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -26,6 +27,7 @@ import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { crawlerRoutes } from './routes/crawlers.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { dashboardRoutes } from './routes/dashboards.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
 import { forecastRoutes } from './routes/forecast.js';
@@ -72,6 +74,8 @@ export interface ApiDeps {
   forecast?: ForecastService;
   /** Absent: no webhook routes (tests that build a partial API). */
   webhooks?: WebhookService;
+  /** Absent: no pipeline routes (tests that build a partial API). */
+  pipelines?: PipelineService;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
@@ -169,6 +173,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       if (deps.dataQuality) dataQualityRoutes(api, deps.dataQuality);
       if (deps.forecast) forecastRoutes(api, deps.forecast);
       if (deps.webhooks) webhookRoutes(api, deps.webhooks);
+      if (deps.pipelines) pipelineRoutes(api, deps.pipelines);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

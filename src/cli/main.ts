@@ -3,6 +3,7 @@ import { VERSION } from '../core/index.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { crawlersCommand } from './commands/crawlers.js';
 import { webhooksCommand } from './commands/webhooks.js';
+import { pipelinesCommand } from './commands/pipelines.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   dataQualityCommand(program);
   crawlersCommand(program);
   webhooksCommand(program);
+  pipelinesCommand(program);
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);

@@ -62,6 +62,8 @@ export interface OrchardOptions {
   endpointAutoscaleIntervalMs?: number;
   /** How often model servers are pinged. @default 5000 */
   endpointHealthIntervalMs?: number;
+  /** How often the pipeline controller sweeps unfinished executions and polls their running steps. @default 1000 */
+  pipelinePollMs?: number;
   /**
    * Model servers honour an `x-orchard-test-delay-ms` request header (a deliberately slow
    * model, for tests of timeouts and crashes). Never set it in production. @default false
@@ -112,6 +114,7 @@ export interface ResolvedConfig {
   readonly endpointCaptureFlushMs: number;
   readonly endpointAutoscaleIntervalMs: number;
   readonly endpointHealthIntervalMs: number;
+  readonly pipelinePollMs: number;
   readonly endpointTestDelays: boolean;
   readonly sessionTtlMs: number;
   /** Absolute folders `file://` crawler sources must lie under (see {@link OrchardOptions.crawlerRoots}). */
@@ -149,6 +152,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     endpointCaptureFlushMs: env.ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS ? Number(env.ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS) : undefined,
     endpointAutoscaleIntervalMs: env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS) : undefined,
     endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
+    pipelinePollMs: env.ORCHARD_PIPELINE_POLL_MS ? Number(env.ORCHARD_PIPELINE_POLL_MS) : undefined,
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
     crawlerRoots: env.ORCHARD_CRAWLER_ROOTS ? parseList(env.ORCHARD_CRAWLER_ROOTS) : undefined,
@@ -224,6 +228,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     endpointCaptureFlushMs: positiveMs(options.endpointCaptureFlushMs ?? 10_000, 'ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS'),
     endpointAutoscaleIntervalMs: positiveMs(options.endpointAutoscaleIntervalMs ?? 15_000, 'ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS'),
     endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
+    pipelinePollMs: positiveMs(options.pipelinePollMs ?? 1000, 'ORCHARD_PIPELINE_POLL_MS'),
     endpointTestDelays: options.endpointTestDelays ?? false,
     sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     crawlerRoots: Object.freeze(crawlerRoots(options.crawlerRoots ?? [])),

@@ -8,6 +8,7 @@ import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
 import { ForecastService } from '../forecast/index.js';
 import { lazySecretBox, WebhookService } from '../webhooks/index.js';
+import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, STEP_RUNNERS } from '../pipelines/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -46,6 +47,9 @@ export interface Platform {
   readonly dataQuality: DataQualityService;
   readonly forecast: ForecastService;
   readonly webhooks: WebhookService;
+  readonly pipelines: PipelineService;
+  /** Drives pipeline executions while this server holds the pipelines' leadership. */
+  readonly pipelineController: PipelineController;
   /** Set on the first start of a fresh store: the admin token, when it was generated. */
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
@@ -73,6 +77,11 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const forecast = new ForecastService({ metadata, artifacts, queue, datasets, workDir: path.join(config.workDir, 'forecast-server') });
     // Webhooks' secrets are sealed under the platform key (ORCHARD_SECRET_KEY, else the home's key file).
     const webhooks = new WebhookService({ metadata, queue, secrets: lazySecretBox(config) });
+    const pipelineStore = new PipelineStore(metadata);
+    const pipelines = new PipelineService(pipelineStore);
+    // The engine tells the controller when to look again; the controller calls the engine.
+    let pipelineController: PipelineController | null = null;
+    const engine = new ExecutionEngine(pipelineStore, STEP_RUNNERS, { datasets, training, models, packages }, { pollMs: config.pipelinePollMs, wakeAt: (id, at) => pipelineController?.wakeAt(id, at) });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
@@ -107,15 +116,27 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('forecast-import', forecast.importStatusChanges),
       statusSource('forecast-predictor', forecast.predictorStatusChanges),
       statusSource('forecast', forecast.forecastStatusChanges),
+      statusSource('pipeline-execution', pipelines.statusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, statusSources }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
     const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
     controller.start();
     core.closers.push(() => controller.stop());
+    // The pipeline controller: one leader per deployment (an advisory lock on PostgreSQL).
+    const pipelineLog = fastifyLog(app);
+    pipelineController = new PipelineController(metadata, pipelineStore, engine, {
+      sweepMs: config.pipelinePollMs,
+      onError: (err) => pipelineLog.error('pipeline controller', err),
+      onLeadership: (leading) => pipelineLog.warn(leading ? 'This server now runs the pipeline controller' : 'This server lost the pipeline controller'),
+    });
+    const kicker = pipelineController;
+    pipelines.onChange = (id) => kicker.kick(id);
+    pipelineController.start();
+    core.closers.push(() => kicker.stop());
     core.closers.push(() => app.close());
     await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks], fastifyLog(app));
     await endpoints.start();
@@ -123,7 +144,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, pipelines, pipelineController, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

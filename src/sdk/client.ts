@@ -5,6 +5,7 @@ import { clientEnvDefaults } from '../contracts/values.js';
 import { DashboardsClient } from './dashboards-client.js';
 import { CrawlersClient } from './crawlers-client.js';
 import { WebhooksClient } from './webhooks-client.js';
+import { PipelinesClient } from './pipelines-client.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -236,6 +237,8 @@ export class Orchard {
   readonly dashboards: DashboardsClient;
   /** Webhooks: signed deliveries of platform events, their log, and the admins' allow-list. */
   readonly webhooks: WebhooksClient;
+  /** Pipelines: versioned definitions and their durable executions. */
+  readonly pipelines: PipelinesClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientEnvDefaults(process.env);
@@ -261,6 +264,7 @@ export class Orchard {
     this.crawlers = new CrawlersClient(this.http);
     this.dashboards = new DashboardsClient(this.http);
     this.webhooks = new WebhooksClient(this.http);
+    this.pipelines = new PipelinesClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {

@@ -20,6 +20,8 @@ export { CrawlersClient } from './crawlers-client.js';
 export type { CreateCrawlerRequest } from './crawlers-client.js';
 export { WebhooksClient } from './webhooks-client.js';
 export type { CreateWebhookRequest, Webhook, WebhookAllowRule, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookDeliveryStatus } from './webhooks-client.js';
+export { PipelinesClient } from './pipelines-client.js';
+export type { CreatePipelineRequest, StartExecutionRequest } from './pipelines-client.js';
 export type { Crawler, CrawlerRun, CrawlerColumn, SchemaChange, RejectedFile, CrawlerFormat } from '../contracts/index.js';
 export { ExperimentsClient, RunsClient } from './experiments-client.js';
 export { TuningClient } from './tuning-client.js';

@@ -4,6 +4,8 @@ export { openMetadataStore } from './metadata/metadata-store.js';
 export type { MetadataStore, Dialect } from './metadata/metadata-store.js';
 export { readStatusChanges } from './metadata/status-changes.js';
 export type { StatusChanges, StatusColumns, StatusCursor, StatusRow } from './metadata/status-changes.js';
+export { tryLeadership } from './metadata/leader-lock.js';
+export type { Leadership } from './metadata/leader-lock.js';
 export type { Database, UsersTable, TokensTable, SessionsTable, DatasetsTable, TrainingJobsTable, TrainingJobMetricsTable, TrainingJobLogsTable, ModelsTable, ModelPackageGroupsTable, ModelPackagesTable, TransformJobsTable, TransformShardsTable, ExperimentsTable, RunParamsTable, TuningJobsTable, TuningTrialsTable, EndpointsTable } from './metadata/schema.js';
 export { openArtifactStore } from './open-artifact-store.js';
 export { SchemeRegistry, urlScheme } from './scheme-registry.js';

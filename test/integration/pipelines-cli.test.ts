@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backends, writeClassificationCsv } from '../support/backends.js';
+import { cliSuite } from '../support/cli-suite.js';
+import { cli, type RunningServer } from '../support/server.js';
+
+/** The definition the pipelines issue gives, as written. */
+const ISSUE_DEFINITION = {
+  parameters: { rounds: { type: 'integer', default: 20 } },
+  steps: [
+    { name: 'prep', type: 'sql', query: 'select * from raw', output: 'prepared' },
+    { name: 'train', type: 'training', algorithm: 'xgboost', train: { Get: 'Steps.prep.dataset' }, hyperParameters: { objective: 'binary:logistic', num_round: { Get: 'Parameters.rounds' } } },
+    { name: 'check', type: 'condition', if: { '>=': [{ Get: 'Steps.train.finalMetrics.train:auc' }, 0.8] }, then: ['register'], else: ['stop'] },
+    { name: 'register', type: 'register-model', group: 'churn', from: { Get: 'Steps.train' } },
+    { name: 'stop', type: 'fail', message: 'AUC below 0.8' },
+  ],
+};
+
+type Step = { name: string; type: string; status: string; outputs: Record<string, unknown>; failureReason: string | null; resource: string | null; startedAt: string | null };
+
+describe.each(backends)('pipelines through the CLI on $name', (backend) => {
+  const suite = cliSuite(backend, { prefix: 'orchard-pipelines-', env: { ORCHARD_PIPELINE_POLL_MS: '200' } });
+  let server: RunningServer;
+  let admin: { url: string; token: string };
+  let dir: string;
+
+  async function ok(args: string[], who = admin) {
+    const res = await cli([...args, '--json'], who);
+    expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).toBe(0);
+    return res.json;
+  }
+
+  async function refused(args: string[], code: string, who = admin) {
+    const res = await cli([...args, '--json'], who);
+    expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).not.toBe(0);
+    expect(res.json.code, `${args.join(' ')}: ${res.json.message}`).toBe(code);
+    return res.json;
+  }
+
+  function definition(name: string, def: unknown, ext = 'json'): string {
+    const file = path.join(dir, `${name}.${ext}`);
+    fs.writeFileSync(file, typeof def === 'string' ? def : JSON.stringify(def, null, 2));
+    return file;
+  }
+
+  async function until(id: string, done: (e: { status: string; steps: Step[] }) => boolean) {
+    for (let i = 0; i < 600; i++) {
+      const e = await ok(['pipelines', 'execution', id]);
+      if (done(e)) return e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`execution ${id} never got there`);
+  }
+
+  const step = (e: { steps: Step[] }, name: string) => e.steps.find((s) => s.name === name)!;
+
+  beforeAll(async () => {
+    ({ server, admin, dir } = suite);
+    await ok(['datasets', 'create', 'raw', '--file', writeClassificationCsv(path.join(dir, 'raw.csv'), 400, 7)]);
+  });
+
+  it("runs the issue's definition as written: SQL, training, condition, registration; the other branch skipped", async () => {
+    const created = await ok(['pipelines', 'create', 'churn-flow', '--file', definition('churn', ISSUE_DEFINITION)]);
+    expect(created).toMatchObject({ name: 'churn-flow', latestVersion: 1 });
+    const e = await ok(['pipelines', 'start', 'churn-flow', '--wait']);
+    expect(e.status, JSON.stringify(e.steps)).toBe('Succeeded');
+    expect(step(e, 'prep')).toMatchObject({ status: 'Succeeded', outputs: { dataset: 'prepared@1', rows: 400 } });
+    const train = step(e, 'train');
+    expect(train.status).toBe('Succeeded');
+    expect(train.outputs.finalMetrics).toHaveProperty(['train:auc']);
+    expect((train.outputs.finalMetrics as Record<string, number>)['train:auc']).toBeGreaterThanOrEqual(0.8);
+    expect(step(e, 'check').outputs).toEqual({ result: true });
+    expect(step(e, 'register')).toMatchObject({ status: 'Succeeded', outputs: { package: 'churn@1', approvalStatus: 'PendingManualApproval' } });
+    expect(step(e, 'stop').status).toBe('Skipped');
+    // The job the step created is named after the execution and step, and took the parameter's default.
+    const job = await ok(['jobs', 'describe', train.resource!]);
+    expect(job.hyperParameters.num_round).toBe('20');
+    expect(job.tags['orchard:pipeline-execution']).toBe(e.id);
+    // The same object from `execution ID`.
+    const again = await ok(['pipelines', 'execution', e.id]);
+    expect(again.status).toBe('Succeeded');
+    expect(again.steps.map((s: Step) => s.name).sort()).toEqual(['check', 'prep', 'register', 'stop', 'train']);
+  });
+
+  it('takes parameters, and fails through the else branch with the fail step’s message', async () => {
+    const def = structuredClone(ISSUE_DEFINITION) as typeof ISSUE_DEFINITION & { parameters: Record<string, unknown> };
+    def.parameters.minAuc = { type: 'float', default: 0.8 };
+    (def.steps[2] as { if: unknown }).if = { '>=': [{ Get: 'Steps.train.finalMetrics.train:auc' }, { Get: 'Parameters.minAuc' }] };
+    await ok(['pipelines', 'create', 'strict-flow', '--file', definition('strict', def)]);
+    const res = await cli(['pipelines', 'start', 'strict-flow', '--param', 'rounds=3', '--param', 'minAuc=1.01', '--wait', '--json'], admin);
+    expect(res.code).toBe(1);
+    const e = res.json;
+    expect(e.status).toBe('Failed');
+    expect(e.parameters).toEqual({ rounds: 3, minAuc: 1.01 });
+    expect(e.failureReason).toContain('AUC below 0.8');
+    expect(step(e, 'check').outputs).toEqual({ result: false });
+    expect(step(e, 'register').status).toBe('Skipped');
+    expect((await ok(['jobs', 'describe', step(e, 'train').resource!])).hyperParameters.num_round).toBe('3');
+  });
+
+  it('waits for an approval: the right role approves, others are refused; a rejection fails the execution', async () => {
+    const yaml = ['parameters: {}', 'steps:', '  - name: gate', '    type: wait', '    approval: {message: "Ship it?", role: admin}', '  - name: after', '    type: pass', '    dependsOn: [gate]', '    output: {shipped: true}', ''].join('\n');
+    await ok(['pipelines', 'create', 'gated', '--file', definition('gated', yaml, 'yaml')]);
+    const first = await ok(['pipelines', 'start', 'gated']);
+    await until(first.id, (e) => step(e, 'gate')?.status === 'Waiting');
+    await refused(['pipelines', 'delete', 'gated'], 'ORCH_PIPELINE_IN_USE');
+    // A member may approve models, but this step asks for an admin.
+    await ok(['users', 'create', 'mia', '--role', 'member']);
+    const member = { url: server.url, token: (await ok(['tokens', 'create', '--user', 'mia', '--name', 'cli'])).token as string };
+    await refused(['pipelines', 'approve', first.id], 'ORCH_AUTH_FORBIDDEN', member);
+    const approved = await ok(['pipelines', 'approve', first.id, '--comment', 'looks good']);
+    expect(step(approved, 'gate')).toMatchObject({ status: 'Succeeded', outputs: { approvedBy: 'admin', comment: 'looks good' } });
+    const done = await until(first.id, (e) => e.status === 'Succeeded');
+    expect(step(done, 'after').outputs).toEqual({ output: { shipped: true } });
+    await refused(['pipelines', 'approve', first.id], 'ORCH_PIPELINE_EXECUTION_ENDED');
+
+    const second = await ok(['pipelines', 'start', 'gated']);
+    await until(second.id, (e) => step(e, 'gate')?.status === 'Waiting');
+    await ok(['pipelines', 'reject', second.id, '--comment', 'not yet']);
+    const rejected = await until(second.id, (e) => e.status === 'Failed');
+    expect(rejected.failureReason).toContain('Rejected by admin: not yet');
+    expect(step(rejected, 'after')).toBeUndefined();
+  });
+
+  it('retries a failed execution from its failed step; finished steps keep their outputs', async () => {
+    const def = {
+      parameters: {},
+      steps: [
+        { name: 'first', type: 'sql', query: 'select * from raw limit 10', output: 'first-out' },
+        { name: 'late', type: 'sql', query: 'select * from arrives_later', output: 'late-out', dependsOn: ['first'] },
+      ],
+    };
+    await ok(['pipelines', 'create', 'late-data', '--file', definition('late', def)]);
+    const res = await cli(['pipelines', 'start', 'late-data', '--wait', '--json'], admin);
+    expect(res.json.status).toBe('Failed');
+    expect(step(res.json, 'late').failureReason).toContain('ORCH_QUERY_UNKNOWN_DATASET');
+    const firstStarted = step(res.json, 'first').startedAt;
+    await ok(['datasets', 'create', 'arrives_later', '--file', writeClassificationCsv(path.join(dir, 'later.csv'), 20, 3)]);
+    const retried = await ok(['pipelines', 'retry', res.json.id, '--wait']);
+    expect(retried.status).toBe('Succeeded');
+    expect(step(retried, 'first').startedAt).toBe(firstStarted);
+    expect(step(retried, 'late').outputs).toMatchObject({ dataset: 'late-out@1', rows: 20 });
+    // first ran once: one version of its output.
+    expect((await ok(['datasets', 'versions', 'first-out'])).items).toHaveLength(1);
+  });
+
+  it('refuses bad definitions, parameters and versions with a code each', async () => {
+    const cycle = { parameters: {}, steps: [{ name: 'a', type: 'pass', dependsOn: ['b'] }, { name: 'b', type: 'pass', dependsOn: ['a'] }] };
+    const bad = await refused(['pipelines', 'create', 'cyclic', '--file', definition('cycle', cycle)], 'ORCH_PIPELINE_INVALID');
+    expect(JSON.stringify(bad)).toMatch(/cycle/i);
+    const dangling = { parameters: {}, steps: [{ name: 'a', type: 'training', algorithm: 'xgboost', train: { Get: 'Steps.nowhere.dataset' } }] };
+    await refused(['pipelines', 'create', 'dangling', '--file', definition('dangling', dangling)], 'ORCH_PIPELINE_INVALID');
+    await refused(['pipelines', 'create', 'broken', '--file', definition('broken', '{"steps": [', 'json')], 'ORCH_PIPELINE_INVALID');
+    await refused(['pipelines', 'start', 'churn-flow', '--param', 'nope=1'], 'ORCH_PIPELINE_PARAMETER_INVALID');
+    await refused(['pipelines', 'start', 'churn-flow', '--param', 'rounds=many'], 'ORCH_PIPELINE_PARAMETER_INVALID');
+    await refused(['pipelines', 'start', 'no-such-pipeline'], 'ORCH_PIPELINE_NOT_FOUND');
+    await refused(['pipelines', 'execution', 'pe-000000000000'], 'ORCH_PIPELINE_EXECUTION_NOT_FOUND');
+    // A new version, then the old one deleted: starting it is refused; the latest runs.
+    await ok(['pipelines', 'create', 'versioned', '--file', definition('v1', { parameters: {}, steps: [{ name: 'a', type: 'pass' }] })]);
+    const v2 = await ok(['pipelines', 'update', 'versioned', '--file', definition('v2', { parameters: {}, steps: [{ name: 'a', type: 'pass' }, { name: 'b', type: 'pass', dependsOn: ['a'] }] })]);
+    expect(v2.latestVersion).toBe(2);
+    await ok(['pipelines', 'delete', 'versioned', '--version', '1']);
+    await refused(['pipelines', 'start', 'versioned', '--version', '1'], 'ORCH_PIPELINE_VERSION_DELETED');
+    const e = await ok(['pipelines', 'start', 'versioned', '--wait']);
+    expect(e).toMatchObject({ version: 2, status: 'Succeeded' });
+    await refused(['pipelines', 'approve', e.id], 'ORCH_PIPELINE_EXECUTION_ENDED');
+  });
+});
