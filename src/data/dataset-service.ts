@@ -206,6 +206,12 @@ class Datasets implements DatasetService {
     return { version: this.catalog.toVersion(row), path: await this.cache.get(row.id, row.data_key) };
   }
 
+  async writeCsv(ref: string, file: string): Promise<void> {
+    const { path: parquet } = await this.localParquet(ref);
+    const { copyParquetToCsv } = await import('./query.js');
+    await copyParquetToCsv({ parquet, output: file, workDir: this.config.workDir, timeoutMs: CTAS_TIMEOUT_MS });
+  }
+
   close(): Promise<void> {
     return this.parser.close();
   }

@@ -79,6 +79,17 @@ export async function copySelectToParquet(options: CopyOptions): Promise<number>
 }
 
 /**
+ * A Parquet file's rows as CSV without a header, in column order (what the built-in
+ * algorithms read), streamed by DuckDB on one thread so rows keep their order.
+ */
+export async function copyParquetToCsv(options: { parquet: string; output: string; workDir: string; timeoutMs: number }): Promise<void> {
+  const tables = [{ name: 'source_rows', path: options.parquet }];
+  await inSandbox({ tables, workDir: options.workDir, timeoutMs: options.timeoutMs }, [options.output], ['SET threads=1', 'SET preserve_insertion_order=true'], async (connection) => {
+    await connection.run(`COPY (SELECT * FROM source_rows) TO ${sqlString(options.output)} (FORMAT csv, HEADER false)`);
+  });
+}
+
+/**
  * A fresh in-memory DuckDB that can read only the bound Parquet files (each a view
  * under the name the query used) and `extraPaths`, with external access then switched
  * off and `settings` applied before the configuration is locked; `run` is interrupted after `timeoutMs`, and the

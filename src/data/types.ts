@@ -79,5 +79,7 @@ export interface DatasetService {
   restore(ref: string): Promise<DatasetVersion[]>;
   /** Local path of the version's Parquet copy (downloaded to a cache and verified if needed), for trainers and batch jobs. */
   localParquet(ref: string): Promise<{ version: DatasetVersion; path: string }>;
+  /** A version's rows written to `file` as CSV without a header, in column order (a Parquet dataset given to a built-in algorithm). */
+  writeCsv(ref: string, file: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -145,13 +145,14 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
   const channels: TrainingSpec['channels'] = {};
   for (const [channel, ref] of Object.entries(channelRefs)) {
     const version = await deps.datasets.describe(ref);
-    // A built-in reads CSV without a header, target first, unless it declares JSON Lines (DeepAR's series).
+    // A built-in reads CSV without a header, target first, or Parquet (target the first
+    // column, as SageMaker's application/x-parquet), unless it declares JSON Lines (DeepAR's series).
     const readsJsonl = input.algorithm && getAlgorithm(input.algorithm).inputContentTypes.includes('application/jsonlines');
-    if (input.algorithm && (readsJsonl ? version.format !== 'jsonl' : version.format !== 'csv' || version.header)) {
+    if (input.algorithm && (readsJsonl ? version.format !== 'jsonl' : version.format === 'jsonl' || (version.format === 'csv' && version.header))) {
       throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
         message: readsJsonl
           ? `Channel '${channel}': ${input.algorithm} reads JSON Lines (dataset ${version.name}@${version.version} is ${version.format})`
-          : `Channel '${channel}': built-in algorithms read CSV without a header, target first (dataset ${version.name}@${version.version} is ${version.format}${version.header ? ' with a header' : ''})`,
+          : `Channel '${channel}': built-in algorithms read CSV without a header or Parquet, target first (dataset ${version.name}@${version.version} is ${version.format}${version.header ? ' with a header' : ''})`,
       });
     }
     channels[channel] = { dataset: version.name, version: version.version, contentType: version.format === 'csv' ? 'text/csv' : version.format === 'jsonl' ? 'application/jsonlines' : 'application/x-parquet' };

@@ -256,6 +256,14 @@ async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, di
   const channels: Record<string, { contentType: string; files: string[] }> = {};
   for (const [channel, c] of Object.entries(spec.channels)) {
     const version = await deps.datasets.describe(`${c.dataset}@${c.version}`);
+    if (spec.algorithm && version.format === 'parquet') {
+      // A built-in reads its rows as CSV without a header, target first.
+      const file = path.join(dir, channel, `${c.dataset}-${c.version}.csv`);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await deps.datasets.writeCsv(`${c.dataset}@${c.version}`, file);
+      channels[channel] = { contentType: 'text/csv', files: [file] };
+      continue;
+    }
     const key = version.sourceUri.slice(deps.artifacts.url.length + 1);
     const file = path.join(dir, channel, `${c.dataset}-${c.version}${path.extname(key)}`);
     await fs.mkdir(path.dirname(file), { recursive: true });

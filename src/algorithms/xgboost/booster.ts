@@ -192,7 +192,16 @@ export async function trainBooster(train: Matrix, validation: Matrix | null, opt
         });
       }
     }
-    if (opts.earlyStoppingRounds !== null && validation && bestIteration >= 0 && bestIteration + 1 < round) {
+    const truncate = opts.earlyStoppingRounds !== null && validation && bestIteration >= 0 && bestIteration + 1 < round;
+    // As with validation:auc, a binary classifier without an eval_metric also reports its
+    // final train:auc (what a pipeline's condition on `train:auc` reads); not after an
+    // early stop, when the train margins include trees the saved model drops.
+    if (evalTrain && K === 1 && !truncate && round > start && metric !== 'auc' && opts.extraValidationMetrics.includes('auc')) {
+      const auc = evalPredictions('auc', margins[0], labels, N, 1, opts.objective);
+      hooks.metric?.('train:auc', auc, round - 1);
+      finalMetrics['train:auc'] = auc;
+    }
+    if (truncate) {
       // Keep the trees up to the best round, so the saved model predicts as at its best score.
       model.truncate(bestIteration + 1);
     }
