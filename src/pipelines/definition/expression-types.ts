@@ -80,7 +80,7 @@ function typeOfPath(path: string, field: string, ctx: RefContext): ValueType | u
   const [root, ...rest] = path.split('.');
   switch (root) {
     case 'Parameters': {
-      const spec = rest[0] === undefined ? undefined : ctx.parameters[rest[0]];
+      const spec = rest[0] !== undefined && Object.hasOwn(ctx.parameters, rest[0]) ? ctx.parameters[rest[0]] : undefined;
       if (!spec) {
         ctx.problems.add(field, rest[0] === undefined ? 'names no parameter (Parameters.<name>)' : `refers to the parameter '${rest[0]}', which the definition does not declare`);
         return undefined;

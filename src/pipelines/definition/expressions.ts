@@ -52,7 +52,7 @@ export function resolvePath(path: string, scope: Scope): unknown {
     }
     case 'Steps': {
       const [name, ...props] = rest;
-      const step = name === undefined ? undefined : scope.steps[name];
+      const step = name !== undefined && Object.hasOwn(scope.steps, name) ? scope.steps[name] : undefined;
       if (!step) throw noValue(path, `the step '${name ?? ''}' has not run in this execution`);
       if (props.length === 0) return { step: name, type: step.type, status: step.status, outputs: step.outputs };
       return walk(step.outputs, props, `Steps.${name}`, path);

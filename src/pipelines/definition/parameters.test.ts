@@ -51,3 +51,9 @@ describe('resolveParameters', () => {
     expect(resolveParameters(def, { mode: 'fast' }).regions).toEqual(['eu']);
   });
 });
+
+describe('resolveParameters and inherited names', () => {
+  it('treats constructor and __proto__ as unknown parameters', () => {
+    expect(() => resolveParameters(def, JSON.parse('{"mode": "fast", "constructor": 1, "__proto__": 2}'))).toThrow(/no parameter 'constructor'.*no parameter '__proto__'/);
+  });
+});

@@ -34,7 +34,10 @@ export function checkParameterSpecs(raw: unknown, problems: Problems): Record<st
   }
   for (const [name, spec] of Object.entries(raw)) {
     const field = `parameters.${name}`;
-    if (!NAME.test(name)) problems.add(field, `the name does not match ${PARAMETER_NAME_PATTERN}`);
+    if (!NAME.test(name)) {
+      problems.add(field, `the name does not match ${PARAMETER_NAME_PATTERN}`);
+      continue;
+    }
     if (!isObject(spec)) {
       problems.add(field, 'must be an object {type, default?, enum?, description?}');
       continue;
@@ -106,7 +109,7 @@ export function resolveParameters(def: PipelineDefinition, given: Record<string,
   const specs = def.parameters ?? {};
   const out: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(given ?? {})) {
-    const spec = specs[name];
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     const field = `parameters.${name}`;
     if (!spec) {
       const known = Object.keys(specs);

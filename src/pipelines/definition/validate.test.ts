@@ -72,6 +72,16 @@ describe('checking a definition: references', () => {
     ]);
   });
 
+  it('finds no parameter or step in names an object inherits', () => {
+    const def = { parameters: { ['__proto__']: { type: 'string' } }, steps: [pass('a', { output: [{ Get: 'Parameters.constructor' }, { Get: 'Steps.toString' }] })] };
+    expect(Object.keys(def.parameters)).toEqual(['__proto__']);
+    expect(fieldsOf(def)).toEqual([
+      'parameters.__proto__',
+      'steps[0].output[0].Get',
+      'steps[0].output[1].Get',
+    ]);
+  });
+
   it('follows any key of a map output and refuses properties below a scalar', () => {
     const ok = example();
     ok.steps[2].if = { '>=': [{ Get: 'Steps.train.finalMetrics.validation:rmse' }, 1] };
