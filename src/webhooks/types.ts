@@ -20,6 +20,11 @@ export interface DeliverRequest {
   payload?: unknown;
   /** What sent it, e.g. `<execution>/<step>`. */
   source?: string;
+  /**
+   * Makes the call repeatable: the same webhook and key answer the delivery the first
+   * call made (e.g. `<execution>/<step>/<attempt>` for a step re-entered after a crash).
+   */
+  idempotencyKey?: string;
   /** Attempts in all. @default 8 */
   maxAttempts?: number;
   /** Wait before the second attempt; doubles after each. @default 1000 */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { OrchardError, errorOfProblems, newId, type RequestProblem } from '../core/index.js';
 import { retryDelayMs, type JobQueue } from '../jobs/index.js';
 import type { MetadataStore } from '../storage/index.js';
@@ -135,35 +136,28 @@ export class WebhookService {
   /**
    * Queues one event for a webhook: checks it exists, is enabled and takes the event, and
    * the request's fields; the target's addresses are checked by each attempt (the
-   * allow-list may change meanwhile). Answers at once with the delivery's id.
+   * allow-list may change meanwhile). Answers at once with the delivery's id. With an
+   * `idempotencyKey`, a second call with the same webhook and key answers the first
+   * delivery instead of making another (a pipeline step re-entered after a crash).
    */
   async deliver(request: DeliverRequest): Promise<DeliverResult> {
-    const webhook = await this.store.webhook(request.webhook);
-    const problems: RequestProblem[] = [];
-    const problem = (field: string, message: string) => problems.push({ field, code: 'ORCH_WEBHOOK_INVALID', message });
-    if (typeof request.event !== 'string' || !EVENT.test(request.event)) problem('event', `Invalid event name '${String(request.event).slice(0, 100)}': letters, digits, '.', '_', ':' and '-', at most 100`);
-    else if (!takesEvent(this.store.toWebhook(webhook).events, request.event)) problem('event', `Webhook '${webhook.name}' does not take event '${request.event}' (it takes ${this.store.toWebhook(webhook).events!.join(', ')})`);
-    if (request.source !== undefined && (typeof request.source !== 'string' || request.source.length > 512)) problem('source', 'The source must be a string of at most 512 characters');
+    const webhook = this.store.toWebhook(await this.store.webhook(request.webhook));
     const maxAttempts = request.maxAttempts ?? WEBHOOK_LIMITS.maxAttempts;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > WEBHOOK_LIMITS.maxAttemptsLimit) problem('maxAttempts', `maxAttempts must be a whole number from 1 to ${WEBHOOK_LIMITS.maxAttemptsLimit}`);
     const backoffMs = request.backoffMs ?? WEBHOOK_LIMITS.backoffMs;
-    if (!Number.isInteger(backoffMs) || backoffMs < 10 || backoffMs > 60_000) problem('backoffMs', 'backoffMs must be a whole number of milliseconds from 10 to 60000');
-    const id = newId('whd');
-    const createdAt = new Date().toISOString();
-    const body = JSON.stringify({ id, event: request.event, createdAt, source: request.source ?? null, payload: request.payload ?? null });
-    if (Buffer.byteLength(body) > WEBHOOK_LIMITS.bodyBytes) problem('payload', `The delivery body would be ${Buffer.byteLength(body)} bytes; at most ${WEBHOOK_LIMITS.bodyBytes}`);
+    const problems = deliveryProblems(webhook, request, maxAttempts, backoffMs);
     if (problems.length > 0) throw errorOfProblems(problems);
+    const keyed = request.idempotencyKey !== undefined;
+    const id = keyed ? keyedDeliveryId(webhook.name, request.idempotencyKey!) : newId('whd');
+    if (keyed) {
+      const earlier = await this.store.delivery(id).catch(() => undefined);
+      if (earlier) return this.resumed(earlier);
+    }
     if (!webhook.enabled) throw new OrchardError('ORCH_WEBHOOK_DISABLED', { message: `Webhook '${webhook.name}' is disabled`, details: { name: webhook.name } });
-    await this.store.insertDelivery({
-      id,
-      webhook: webhook.name,
-      event: request.event,
-      source: request.source ?? null,
-      body,
-      status: 'Pending',
-      attempts: 0,
-      max_attempts: maxAttempts,
-      backoff_ms: backoffMs,
+    const createdAt = new Date().toISOString();
+    const body = envelope(id, createdAt, request);
+    const row = { id, webhook: webhook.name, event: request.event, source: request.source ?? null, body, status: 'Pending', attempts: 0, max_attempts: maxAttempts, backoff_ms: backoffMs };
+    const inserted = await this.store.insertDelivery({
+      ...row,
       last_status_code: null,
       last_error: null,
       last_error_code: null,
@@ -172,6 +166,8 @@ export class WebhookService {
       delivered_at: null,
       updated_at: createdAt,
     });
+    // Another call with the same key got there first.
+    if (!inserted) return this.resumed(await this.store.delivery(id));
     try {
       await this.enqueue(id, maxAttempts, backoffMs);
     } catch (err) {
@@ -239,8 +235,44 @@ export class WebhookService {
     return requeued;
   }
 
+  /** An earlier delivery of the same key: enqueued again in case the first call stopped before it was (idempotent by id). */
+  private async resumed(earlier: { id: string; status: string; max_attempts: number; backoff_ms: number }): Promise<DeliverResult> {
+    if (earlier.status === 'Pending') await this.enqueue(earlier.id, Number(earlier.max_attempts), Number(earlier.backoff_ms));
+    return { deliveryId: earlier.id, status: earlier.status as DeliverResult['status'] };
+  }
+
   private async enqueue(id: string, maxAttempts: number, backoffMs: number): Promise<void> {
     const payload: DeliveryPayload = { delivery: id };
     await this.deps.queue.enqueue(WEBHOOK_DELIVERY_KIND, payload, { jobId: deliveryJobId(id), maxAttempts, backoffMs });
   }
+}
+
+/** The delivery id of an idempotency key: the same webhook and key give the same id. */
+function keyedDeliveryId(webhook: string, key: string): string {
+  return `whd-k${createHash('sha256').update(`${webhook}\n${key}`).digest('hex').slice(0, 32)}`;
+}
+
+/** Every problem of a delivery request, for one error. */
+function deliveryProblems(webhook: Webhook, request: DeliverRequest, maxAttempts: number, backoffMs: number): RequestProblem[] {
+  const problems: RequestProblem[] = [];
+  const problem = (field: string, message: string) => problems.push({ field, code: 'ORCH_WEBHOOK_INVALID', message });
+  if (typeof request.event !== 'string' || !EVENT.test(request.event)) problem('event', `Invalid event name '${String(request.event).slice(0, 100)}': letters, digits, '.', '_', ':' and '-', at most 100`);
+  else if (!takesEvent(webhook.events, request.event)) problem('event', `Webhook '${webhook.name}' does not take event '${request.event}' (it takes ${webhook.events!.join(', ')})`);
+  if (request.source !== undefined && (typeof request.source !== 'string' || request.source.length > 512)) problem('source', 'The source must be a string of at most 512 characters');
+  if (request.idempotencyKey !== undefined && (typeof request.idempotencyKey !== 'string' || request.idempotencyKey.length < 1 || request.idempotencyKey.length > 512)) problem('idempotencyKey', 'The idempotency key must be a string of 1 to 512 characters');
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > WEBHOOK_LIMITS.maxAttemptsLimit) problem('maxAttempts', `maxAttempts must be a whole number from 1 to ${WEBHOOK_LIMITS.maxAttemptsLimit}`);
+  if (!Number.isInteger(backoffMs) || backoffMs < 10 || backoffMs > 60_000) problem('backoffMs', 'backoffMs must be a whole number of milliseconds from 10 to 60000');
+  try {
+    // Measured with an id as long as any the service makes.
+    const bytes = Buffer.byteLength(envelope('x'.repeat(40), new Date(0).toISOString(), request));
+    if (bytes > WEBHOOK_LIMITS.bodyBytes) problem('payload', `The delivery body would be ${bytes} bytes; at most ${WEBHOOK_LIMITS.bodyBytes}`);
+  } catch (err) {
+    problem('payload', `The payload cannot be written as JSON: ${(err as Error).message}`);
+  }
+  return problems;
+}
+
+/** The body every attempt of a delivery sends, fixed when it is made. */
+function envelope(id: string, createdAt: string, request: DeliverRequest): string {
+  return JSON.stringify({ id, event: request.event, createdAt, source: request.source ?? null, payload: request.payload ?? null });
 }

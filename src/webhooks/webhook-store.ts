@@ -135,8 +135,15 @@ export class WebhookStore {
     return Number(deleted.numDeletedRows) > 0;
   }
 
-  async insertDelivery(row: WebhookDeliveriesTable): Promise<void> {
-    await this.db.insertInto('webhook_deliveries').values(row).execute();
+  /** Inserts a delivery; false when one with its id exists (a repeated idempotency key). */
+  async insertDelivery(row: WebhookDeliveriesTable): Promise<boolean> {
+    try {
+      await this.db.insertInto('webhook_deliveries').values(row).execute();
+      return true;
+    } catch (err) {
+      if (this.metadata.isUniqueViolation(err)) return false;
+      throw err;
+    }
   }
 
   async delivery(id: string): Promise<WebhookDeliveriesTable> {
