@@ -77,6 +77,24 @@ describe('compilePlan', () => {
     expect(planOf(def).order).toEqual(['prep', 'loop', 'q', 'ok', 'note', 'after']);
   });
 
+  it('lifts a nested body\'s outer references to the for-each, and its sibling references to the parallel', () => {
+    const v = view({
+      steps: [
+        pass('x'),
+        {
+          name: 'fe',
+          type: 'for-each',
+          items: [1, 2],
+          steps: [pass('first'), { name: 'par', type: 'parallel', branches: [[pass('c1', { output: { Get: 'Steps.x.output' } }), pass('c2', { output: { Get: 'Steps.first.output' } })]] }],
+        },
+      ],
+    });
+    expect(v.fe).toMatchObject({ deps: ['x'], children: ['first', 'par'] });
+    expect(v.par).toMatchObject({ deps: ['first'], parent: 'fe', children: ['c1', 'c2'] });
+    expect(v.c1.deps).toEqual(['first']);
+    expect(v.c2.deps).toEqual(['first', 'c1']);
+  });
+
   it('orders steps written after the ones they need', () => {
     const plan = planOf({ steps: [pass('late', { output: { Get: 'Steps.early.output' } }), pass('early')] });
     expect(plan.order).toEqual(['early', 'late']);
