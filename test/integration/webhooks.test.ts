@@ -137,8 +137,6 @@ describe.each(backends)('webhooks on $name', (backend) => {
       [500, 'HTTP 500'],
       [200, null],
     ]);
-    const [first, second] = delivery.attemptLog;
-    expect(Date.parse(second.startedAt) - Date.parse(first.startedAt)).toBeGreaterThanOrEqual(200);
     // Each attempt is signed afresh, and both verify.
     const got = receiver.received.filter((r) => r.headers['orchard-webhook-id'] === delivery.id);
     expect(got).toHaveLength(2);
