@@ -34,6 +34,8 @@ import { ForecastGroupPage } from './pages/forecast-group';
 import { ForecastHomePage } from './pages/forecast-home';
 import { ForecastPredictorPage } from './pages/forecast-predictor';
 import { ForecastPage } from './pages/forecast-view';
+import { PipelinePage } from './pages/pipeline-detail';
+import { PipelinesPage } from './pages/pipelines';
 import { UsersPage } from './pages/users';
 import { SessionProvider, useSession } from './session';
 import type { Permission } from './api/types';
@@ -63,6 +65,7 @@ const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/processing', label: 'Processing', permission: 'jobs:read' },
   { to: '/recipes', label: 'Recipes', permission: 'datasets:read' },
   { to: '/forecast', label: 'Forecast', permission: 'jobs:read' },
+  { to: '/pipelines', label: 'Pipelines', permission: 'jobs:read' },
   { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
   { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
@@ -162,6 +165,8 @@ function Shell() {
           <Route path="/forecast/groups/:name" element={<ForecastGroupPage />} />
           <Route path="/forecast/predictors/:name" element={<ForecastPredictorPage />} />
           <Route path="/forecast/forecasts/:name" element={<ForecastPage />} />
+          <Route path="/pipelines" element={<PipelinesPage />} />
+          <Route path="/pipelines/:name" element={<PipelinePage />} />
           <Route path="/transforms" element={<TransformsPage />} />
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />

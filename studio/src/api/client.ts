@@ -52,6 +52,9 @@ import type { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeFit, Re
 import type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult } from '../../../src/contracts/index.js';
 
 export type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult };
+import type { Execution, ExecutionStatus, ExecutionStep, Pipeline, PipelineParameterSpec, PipelineVersion, StepStatus } from '../../../src/contracts/index.js';
+
+export type { Execution, ExecutionStatus, ExecutionStep, Pipeline, PipelineParameterSpec, PipelineVersion, StepStatus };
 
 const enc = encodeURIComponent;
 
@@ -286,4 +289,19 @@ export const forecastApi = {
   /** QueryForecast: one item's timestamps and an array per forecast type. */
   query: (name: string, item: string, signal?: AbortSignal) => get<ForecastQueryResult>(`/forecasts/${enc(name)}/query`, { item }, signal),
   export: (name: string, input: ForecastExportRequest) => post<ForecastExportResult>(`/forecasts/${enc(name)}/export`, input),
+};
+
+/** Pipelines (SageMaker Pipelines): definitions, their versions and executions, approvals. */
+export const pipelinesApi = {
+  list: (q: { limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Pipeline>>('/pipelines', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<Pipeline>(`/pipelines/${enc(name)}`, undefined, signal),
+  versions: (name: string, signal?: AbortSignal) => get<{ items: PipelineVersion[] }>(`/pipelines/${enc(name)}/versions`, undefined, signal),
+  /** Parameter values as text: the server types them by the definition (`'20'` → 20). */
+  start: (name: string, parameters: Record<string, string>) => post<Execution>(`/pipelines/${enc(name)}/executions`, { parameters }),
+  executions: (q: { pipeline?: string; status?: ExecutionStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<Execution>>('/pipeline-executions', q, signal),
+  execution: (id: string, signal?: AbortSignal) => get<Execution>(`/pipeline-executions/${enc(id)}`, undefined, signal),
+  stop: (id: string) => post<Execution>(`/pipeline-executions/${enc(id)}/stop`),
+  retry: (id: string) => post<Execution>(`/pipeline-executions/${enc(id)}/retry`),
+  /** Answers the wait step waiting for an approval (`step` names it when several wait). */
+  decide: (id: string, approve: boolean, input: { step?: string; comment?: string }) => post<Execution>(`/pipeline-executions/${enc(id)}/${approve ? 'approve' : 'reject'}`, input),
 };
