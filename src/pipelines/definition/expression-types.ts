@@ -204,7 +204,7 @@ export function checkCondition(cond: unknown, field: string, ctx: RefContext): v
   if (typeof cond === 'boolean') return;
   if (looksLikeExpression(cond)) {
     const t = typeOfExpression(cond, field, ctx);
-    if (t && !compatible(t, BOOLEAN)) ctx.problems.add(field, `a condition must be a boolean, and this is ${describeType(t)}`);
+    if (t && !compatible(t, BOOLEAN)) ctx.problems.add(field, `a condition must be a boolean, and ${labelOf(cond)} is ${describeType(t)}`);
     return;
   }
   const keys = isObject(cond) ? Object.keys(cond) : [];
@@ -226,7 +226,7 @@ export function checkCondition(cond: unknown, field: string, ctx: RefContext): v
       return;
     }
     const types = arg.map((v, i) => operandType(v, `${at}[${i}]`, ctx));
-    checkOperands(op, types, at, ctx);
+    checkOperands(op, types, arg.map(labelOf), at, ctx);
   } else {
     ctx.problems.add(field, `unknown operator '${op}' (expected ${[...COMPARISON_OPERATORS, 'in', 'and', 'or', 'not'].join(', ')})`);
   }
@@ -238,6 +238,14 @@ function operandType(value: unknown, field: string, ctx: RefContext): ValueType 
   return typeOfLiteral(value);
 }
 
+/** How a message names an operand: its Get path, or the value as written. */
+function labelOf(value: unknown): string {
+  if (isObject(value) && typeof value.Get === 'string') return value.Get;
+  if (isObject(value) && Object.hasOwn(value, 'Join')) return 'the Join';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
 /** Comparable classes: numbers with numbers, and so on; undefined for any value. */
 function classOf(t: ValueType): string | undefined {
   if (t.kind === 'step') return 'step';
@@ -245,18 +253,18 @@ function classOf(t: ValueType): string | undefined {
   return t.schema.type === 'integer' ? 'number' : String(t.schema.type);
 }
 
-function checkOperands(op: string, types: (ValueType | undefined)[], at: string, ctx: RefContext): void {
+function checkOperands(op: string, types: (ValueType | undefined)[], labels: string[], at: string, ctx: RefContext): void {
   const [a, b] = types;
   if ((NUMERIC_OPERATORS as readonly string[]).includes(op)) {
     types.forEach((t, i) => {
-      if (t && !compatible(t, NUMBER)) ctx.problems.add(`${at}[${i}]`, `'${op}' compares numbers, and this is ${describeType(t)}`);
+      if (t && !compatible(t, NUMBER)) ctx.problems.add(`${at}[${i}]`, `'${op}' compares numbers, and ${labels[i]} is ${describeType(t)}`);
     });
   } else if (op === 'in') {
-    if (b && classOf(b) !== undefined && classOf(b) !== 'array') ctx.problems.add(`${at}[1]`, `'in' needs a list as its second operand, and this is ${describeType(b)}`);
+    if (b && classOf(b) !== undefined && classOf(b) !== 'array') ctx.problems.add(`${at}[1]`, `'in' needs a list as its second operand, and ${labels[1]} is ${describeType(b)}`);
   } else if (a && b) {
     const [ca, cb] = [classOf(a), classOf(b)];
     if (ca !== undefined && cb !== undefined && ca !== cb && ca !== 'null' && cb !== 'null') {
-      ctx.problems.add(at, `'${op}' compares ${describeType(a)} with ${describeType(b)}`);
+      ctx.problems.add(at, `'${op}' compares ${labels[0]} (${describeType(a)}) with ${labels[1]} (${describeType(b)})`);
     }
   }
 }

@@ -21,7 +21,8 @@ export function checkValue(value: unknown, schema: Json, field: string, ctx: Ref
       return;
     }
     const t = typeOfExpression(value, field, ctx);
-    if (t && !compatible(t, schema, opts.stepTypes)) ctx.problems.add(field, `expects ${describeExpected(schema, opts)}, and the expression gives ${describeType(t)}`);
+    const what = typeof value.Get === 'string' ? value.Get : 'the Join';
+    if (t && !compatible(t, schema, opts.stepTypes)) ctx.problems.add(field, `expects ${describeExpected(schema, opts)}, and ${what} is ${describeType(t)}`);
     return;
   }
   if (value === undefined) return;

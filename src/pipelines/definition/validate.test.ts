@@ -158,8 +158,8 @@ describe('checking a definition: types', () => {
     def.steps[1].train = { Get: 'Steps.prep.rows' };
     def.steps[3].from = { Get: 'Steps.prep' };
     expect(problemsOf(def)).toEqual([
-      expect.objectContaining({ field: 'steps[1].train', message: 'steps[1].train: expects a string, and the expression gives an integer' }),
-      expect.objectContaining({ field: 'steps[3].from', message: expect.stringContaining('a string or a whole training / tuning / create-model step, and the expression gives a whole step (step:sql)') }),
+      expect.objectContaining({ field: 'steps[1].train', message: 'steps[1].train: expects a string, and Steps.prep.rows is an integer' }),
+      expect.objectContaining({ field: 'steps[3].from', message: expect.stringContaining('a string or a whole training / tuning / create-model step, and Steps.prep is a whole step (step:sql)') }),
     ]);
   });
 
@@ -183,7 +183,13 @@ describe('checking a definition: types', () => {
         { name: 'c', type: 'condition', if: { or: [{ '>': [{ Get: 'Steps.s.dataset' }, 3] }, { '==': [{ Get: 'Steps.s.rows' }, 'many'] }, { in: [1, 2] }, { Get: 'Steps.s.datasetName' }, { xor: [] }] }, then: [] },
       ],
     };
-    expect(fieldsOf(def)).toEqual(['steps[1].if.or[0].>[0]', 'steps[1].if.or[1].==', 'steps[1].if.or[2].in[1]', 'steps[1].if.or[3]', 'steps[1].if.or[4]']);
+    expect(problemsOf(def).map((p) => p.message)).toEqual([
+      "steps[1].if.or[0].>[0]: '>' compares numbers, and Steps.s.dataset is a string",
+      `steps[1].if.or[1].==: '==' compares Steps.s.rows (an integer) with "many" (a string)`,
+      "steps[1].if.or[2].in[1]: 'in' needs a list as its second operand, and 2 is an integer",
+      'steps[1].if.or[3]: a condition must be a boolean, and Steps.s.datasetName is a string',
+      expect.stringContaining("steps[1].if.or[4]: unknown operator 'xor'"),
+    ]);
   });
 
   it("checks parameters' defaults and enums against their type", () => {
