@@ -8,7 +8,7 @@ import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
 import { ForecastService } from '../forecast/index.js';
 import { lazySecretBox, WebhookService } from '../webhooks/index.js';
-import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, STEP_RUNNERS } from '../pipelines/index.js';
+import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, scriptJobsOwner, STEP_RUNNERS, type PipelinePorts } from '../pipelines/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -81,7 +81,13 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const pipelines = new PipelineService(pipelineStore);
     // The engine tells the controller when to look again; the controller calls the engine.
     let pipelineController: PipelineController | null = null;
-    const engine = new ExecutionEngine(pipelineStore, STEP_RUNNERS, { datasets, training, models, packages }, { pollMs: config.pipelinePollMs, wakeAt: (id, at) => pipelineController?.wakeAt(id, at) });
+    // The work steps' ports; endpoints exist only further down, so theirs is reached when a step runs.
+    let endpointsPort: EndpointService | null = null;
+    const stepPorts: PipelinePorts = {
+      datasets, training, models, packages, processing, tuning, transforms, forecast, webhooks, queue, artifacts, pipelines: pipelineStore,
+      endpoints: { create: (i) => endpointsPort!.create(i), describe: (n) => endpointsPort!.describe(n), update: (n, i) => endpointsPort!.update(n, i) },
+    };
+    const engine = new ExecutionEngine(pipelineStore, STEP_RUNNERS, stepPorts, { pollMs: config.pipelinePollMs, wakeAt: (id, at) => pipelineController?.wakeAt(id, at) });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
     await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
@@ -102,6 +108,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       },
     );
     core.closers.push(() => endpoints.close());
+    endpointsPort = endpoints;
     // The platform feed's sources: one line per kind of thing with a status, each read by
     // the capability that owns its table.
     const statusSources = [
@@ -138,7 +145,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     pipelineController.start();
     core.closers.push(() => kicker.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, scriptJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

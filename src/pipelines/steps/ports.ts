@@ -4,14 +4,38 @@
  */
 import { isOrchardError } from '../../core/index.js';
 import type { DatasetService } from '../../data/index.js';
+import type { ForecastService } from '../../forecast/index.js';
+import type { JobQueue } from '../../jobs/index.js';
+import type { ProcessingService } from '../../processing/index.js';
 import type { ModelService, PackageService } from '../../registry/index.js';
+import type { EndpointService } from '../../serving/endpoints/index.js';
+import type { TransformService } from '../../serving/transform/index.js';
+import type { ArtifactStore } from '../../storage/index.js';
 import type { TrainingService } from '../../training/index.js';
+import type { TuningService } from '../../tuning/index.js';
+import type { WebhookService } from '../../webhooks/index.js';
+import type { PipelineStore } from '../pipeline-store.js';
 
 export interface PipelinePorts {
-  datasets: Pick<DatasetService, 'createFromQuery' | 'versions'>;
+  datasets: Pick<DatasetService, 'createFromQuery' | 'versions' | 'describe'>;
   training: Pick<TrainingService, 'create' | 'describe' | 'stop'>;
   models: Pick<ModelService, 'create' | 'describe'>;
   packages: Pick<PackageService, 'register' | 'versions'>;
+  processing: Pick<ProcessingService, 'create' | 'describe' | 'stop'>;
+  tuning: Pick<TuningService, 'create' | 'describe' | 'stop'>;
+  transforms: Pick<TransformService, 'create' | 'describe' | 'stop'>;
+  endpoints: Pick<EndpointService, 'create' | 'describe' | 'update'>;
+  forecast: Pick<
+    ForecastService,
+    'createImport' | 'describeImport' | 'listImports' | 'createPredictor' | 'describePredictor' | 'stopPredictor' | 'createForecast' | 'describeForecast' | 'stopForecast' | 'export'
+  >;
+  webhooks: Pick<WebhookService, 'deliver' | 'delivery' | 'deliveries'>;
+  /** Script steps run as queue jobs on the workers. */
+  queue: Pick<JobQueue, 'enqueue' | 'get' | 'cancel'>;
+  /** A script's result and log; a forecast import's id once made. */
+  artifacts: Pick<ArtifactStore, 'get' | 'head' | 'put'>;
+  /** The pipeline's own records: a step's definition (its timeout) and row (when it started). */
+  pipelines: Pick<PipelineStore, 'version' | 'step'>;
 }
 
 /** Tags every resource a step creates carries, so it can be found again and traced back. */
@@ -37,4 +61,20 @@ export async function unlessMissing<T>(p: Promise<T>, code: string): Promise<T |
     if (isOrchardError(err) && err.code === code) return null;
     throw err;
   }
+}
+
+/** The platform folder of what a step keeps beside the resource it made (a script's result, an import's id). */
+export const stepKey = (resource: string, file: string) => `jobs/${resource}/pipeline-step/${file}`;
+
+/** A small JSON object from the artifact store, or null when absent. */
+export async function readJson<T>(artifacts: Pick<ArtifactStore, 'get' | 'head'>, key: string): Promise<T | null> {
+  if (!(await artifacts.head(key))) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of await artifacts.get(key)) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+}
+
+/** Hyperparameters as the services take them: numbers and booleans as text. */
+export function asStrings(values: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
