@@ -34,6 +34,8 @@ export type { CreateCrawlerInput } from './crawler.contract.js';
 export { CRAWLER_FORMATS, CRAWLER_STATES, MAX_LISTED_REJECTIONS, SCHEMA_CHANGE_KINDS } from './crawler-values.js';
 export { ApprovalRequest, CreatePipelineRequest, DefinitionInput, Execution, ExecutionFilter, ExecutionStatus, ExecutionStep, OverlapPolicy, Pipeline, PipelineFilter, PipelineName, PipelineVersion, StartExecutionRequest, StepStatus, UpdatePipelineRequest } from './pipeline.contract.js';
 export type { CreatePipelineInput } from './pipeline.contract.js';
+export { CreateTriggerRequest, PipelineTrigger, TRIGGER_EVENT_FIELDS, TRIGGER_KINDS, TriggerFilter, TriggerKind, TriggerName, TriggerSource } from './pipeline-trigger.contract.js';
+export type { CreateTriggerInput } from './pipeline-trigger.contract.js';
 export { EXECUTION_STATUSES, OVERLAP_POLICIES, STEP_STATUSES, TERMINAL_EXECUTION_STATUSES, TERMINAL_STEP_STATUSES } from './pipeline.values.js';
 export { OnnxModelInfo, OnnxValueInfo, ServingContract } from './onnx.contract.js';
 export { ApprovalChange, ApprovalStatus, ApprovalUpdateRequest, CreateModelRequest, Model, ModelFilter, ModelFormat, ModelLineage, ModelName, ModelPackage, ModelRecipe, ModelPackageGroup, OnnxUploadQuery, PackageVersionsQuery, RegisterModelRequest } from './registry.contract.js';
