@@ -279,7 +279,8 @@ export const Forecast = Type.Object({
   forecastTypes: Type.Array(Type.String()),
   horizon: Type.Integer(),
   items: Nullable(Type.Integer()),
-  progress: Type.Object({ stage: Nullable(Type.String()), percent: Type.Integer() }),
+  /** Shard jobs (the predictor's item ranges) done, and items written; the assembly then registers the dataset version. */
+  progress: Type.Object({ stage: Nullable(Type.String()), percent: Type.Integer(), shards: Type.Object({ total: Type.Integer(), done: Type.Integer() }), items: Type.Object({ total: Type.Integer(), done: Type.Integer() }) }),
   failureReason: Nullable(Type.String()),
   ...JobTimes,
 });

@@ -2,13 +2,17 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { newId, OrchardError } from '../core/index.js';
-import { enqueueForecastJob, forecastJobId, safeKey, statusLabel } from './jobs.js';
+import { enqueueForecastJob, forecastAssembleJobId, forecastJobId, forecastPartsPrefix, forecastShardJobId, safeKey, statusLabel } from './jobs.js';
 import { exportForecast, forecastTypes, queryForecast, type ExportFormat } from './outputs.js';
 import type { ForecastDeps } from './service.js';
 import type { ForecastStore } from './store.js';
-import type { CreateForecastInput, Forecast, ForecastFilter, ForecastForecastsTable, ForecastJobPayload, ForecastStatus, PredictorSettings } from './types.js';
+import type { CreateForecastInput, Forecast, ForecastFilter, ForecastForecastShardsTable, ForecastForecastsTable, ForecastJobPayload, ForecastStatus, PredictorSettings } from './types.js';
 
-/** Forecasts of an Active predictor, written as dataset versions; QueryForecast and exports read them. */
+/**
+ * Forecasts of an Active predictor: one shard job per predictor shard writes its items'
+ * forecasts, an assembly registers them as one dataset version; QueryForecast and exports
+ * read it.
+ */
 export class ForecastsService {
   constructor(
     private readonly deps: ForecastDeps,
@@ -21,6 +25,8 @@ export class ForecastsService {
     if (predictor.status !== 'Active') {
       throw new OrchardError('ORCH_FORECAST_NOT_ACTIVE', { message: `Predictor '${predictor.name}' is ${statusLabel(predictor.status)}: forecasts need an Active predictor`, details: { predictor: predictor.name, status: predictor.status } });
     }
+    // One shard job per predictor shard: the same contiguous item ranges, whose evaluations it reads.
+    const shardItems = (await this.store.shards(predictor.name)).map((s) => Number(s.items_total));
     const now = new Date().toISOString();
     try {
       await this.store.insertForecast({
@@ -38,23 +44,23 @@ export class ForecastsService {
         created_at: now,
         started_at: null,
         ended_at: null,
-      });
+      }, shardItems);
     } catch (err) {
       if (await this.store.findForecast(input.name)) throw new OrchardError('ORCH_FORECAST_EXISTS', { message: `Forecast '${input.name}' exists`, details: { forecast: input.name } });
       throw err;
     }
-    await enqueueForecastJob(this.deps.queue, { kind: 'forecast', forecast: input.name });
+    for (let shard = 0; shard < shardItems.length; shard++) await enqueueForecastJob(this.deps.queue, { kind: 'forecast-shard', forecast: input.name, shard });
     return this.describe(input.name);
   }
 
   async describe(name: string): Promise<Forecast> {
     const row = await this.store.forecast(name);
-    return toForecast(row, JSON.parse((await this.store.predictor(row.predictor)).config_json) as PredictorSettings);
+    return toForecast(row, JSON.parse((await this.store.predictor(row.predictor)).config_json) as PredictorSettings, await this.store.forecastShards(name));
   }
 
   async list(filter: ForecastFilter = {}): Promise<{ items: Forecast[]; total: number }> {
     const { rows, total } = await this.store.listForecasts(filter, Math.min(filter.limit ?? 100, 1000), filter.offset ?? 0);
-    const items = await Promise.all(rows.map(async (r) => toForecast(r, JSON.parse((await this.store.predictor(r.predictor)).config_json) as PredictorSettings)));
+    const items = await Promise.all(rows.map(async (r) => toForecast(r, JSON.parse((await this.store.predictor(r.predictor)).config_json) as PredictorSettings, await this.store.forecastShards(r.name))));
     return { items, total };
   }
 
@@ -62,7 +68,9 @@ export class ForecastsService {
     const row = await this.store.forecast(name);
     if (row.status === 'CreatePending' || row.status === 'CreateInProgress') {
       await this.store.endForecast(name, 'CreateStopped');
-      await this.deps.queue.cancel(forecastJobId(name)).catch(() => undefined);
+      const shards = await this.store.forecastShards(name);
+      for (const job of [forecastJobId(name), forecastAssembleJobId(name), ...shards.map((s) => forecastShardJobId(name, Number(s.shard)))]) await this.deps.queue.cancel(job).catch(() => undefined);
+      await this.deps.artifacts.deletePrefix(forecastPartsPrefix(row.grp, name)).catch(() => undefined);
     }
     return this.describe(name);
   }
@@ -104,13 +112,27 @@ export class ForecastsService {
     }
   }
 
-  /** The jobs of forecasts still being created. */
+  /** The jobs of forecasts still being created: their unfinished shards, or the assembly once all are done. */
   async unfinishedJobs(): Promise<ForecastJobPayload[]> {
-    return (await this.store.unfinishedForecasts()).map((f): ForecastJobPayload => ({ kind: 'forecast', forecast: f.name }));
+    const jobs: ForecastJobPayload[] = [];
+    for (const f of await this.store.unfinishedForecasts()) {
+      const shards = await this.store.forecastShards(f.name);
+      // A forecast accepted before forecasts were sharded: its job fans out into shards.
+      if (shards.length === 0) jobs.push({ kind: 'forecast', forecast: f.name });
+      const pending = shards.filter((s) => s.status !== 'done');
+      if (pending.length > 0) jobs.push(...pending.map((s): ForecastJobPayload => ({ kind: 'forecast-shard', forecast: f.name, shard: Number(s.shard) })));
+      else if (shards.length > 0) jobs.push({ kind: 'forecast-assemble', forecast: f.name });
+    }
+    return jobs;
   }
 }
 
-function toForecast(row: ForecastForecastsTable, settings: PredictorSettings): Forecast {
+function toForecast(row: ForecastForecastsTable, settings: PredictorSettings, shards: ForecastForecastShardsTable[]): Forecast {
+  const total = shards.reduce((n, s) => n + Number(s.items_total), 0);
+  const done = shards.reduce((n, s) => n + Number(s.items_done), 0);
+  const finished = shards.filter((s) => s.status === 'done').length;
+  // Writing the items is 95 % of the work, the assembly the rest.
+  const percent = row.status === 'Active' ? 100 : shards.length > 0 && total > 0 ? Math.min(95, Math.floor((95 * done) / total)) : Number(row.percent);
   return {
     name: row.name,
     predictor: row.predictor,
@@ -120,7 +142,7 @@ function toForecast(row: ForecastForecastsTable, settings: PredictorSettings): F
     forecastTypes: forecastTypes(settings.quantiles),
     horizon: settings.horizon,
     items: row.items === null ? null : Number(row.items),
-    progress: { stage: row.stage, percent: Number(row.percent) },
+    progress: { stage: row.stage, percent, shards: { total: shards.length, done: finished }, items: { total, done } },
     failureReason: row.failure_reason,
     createdBy: row.created_by,
     createdAt: row.created_at,

@@ -106,6 +106,22 @@ export class ForecastWriter {
   }
 }
 
+/**
+ * The shards' part files (each sorted by item and time, over contiguous item ranges) as one
+ * file sorted by item and time; answers its rows.
+ */
+export async function mergeForecastParts(parts: string[], file: string, scratch: string): Promise<number> {
+  await fs.mkdir(scratch, { recursive: true });
+  const db = await openDuckDB({ tempDirectory: path.join(scratch, 'spill') });
+  try {
+    const list = `[${parts.map(sqlString).join(', ')}]`;
+    const reader = await db.connection.runAndReadAll(`COPY (SELECT * FROM read_parquet(${list}) ORDER BY item_id, "timestamp") TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768)`);
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  } finally {
+    db.close();
+  }
+}
+
 /** One item's rows of a forecast file: timestamps and an array per forecast type; undefined when the item is absent. */
 export async function queryForecast(parquet: string, item: string, scratch: string): Promise<Record<string, unknown> | undefined> {
   await fs.mkdir(scratch, { recursive: true });

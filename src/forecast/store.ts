@@ -3,6 +3,7 @@ import { OrchardError } from '../core/index.js';
 import { readStatusChanges, type Database, type MetadataStore, type StatusCursor, type StatusRow } from '../storage/index.js';
 import type {
   ForecastDatabase,
+  ForecastForecastShardsTable,
   ForecastForecastsTable,
   ForecastGroupsTable,
   ForecastImportsTable,
@@ -216,8 +217,43 @@ export class ForecastStore {
 
   // ---- forecasts
 
-  async insertForecast(row: Omit<ForecastForecastsTable, 'updated_at'>): Promise<void> {
-    await this.db.insertInto('forecast_forecasts').values({ ...row, updated_at: row.created_at }).execute();
+  /** A forecast and its shard rows (one per predictor shard: `items` each), together. */
+  async insertForecast(row: Omit<ForecastForecastsTable, 'updated_at'>, shardItems: number[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('forecast_forecasts').values({ ...row, updated_at: row.created_at }).execute();
+      if (shardItems.length > 0) {
+        await trx
+          .insertInto('forecast_forecast_shards')
+          .values(shardItems.map((items, shard) => ({ forecast: row.name, shard, status: 'pending', items_total: items, items_done: 0, updated_at: row.created_at })))
+          .execute();
+      }
+    });
+  }
+
+  /** Shard rows for a forecast enqueued before forecasts were sharded (none yet); idempotent. */
+  async ensureForecastShards(forecast: string, shardItems: number[]): Promise<void> {
+    if ((await this.forecastShards(forecast)).length > 0) return;
+    await this.db
+      .insertInto('forecast_forecast_shards')
+      .values(shardItems.map((items, shard) => ({ forecast, shard, status: 'pending', items_total: items, items_done: 0, updated_at: now() })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async forecastShards(forecast: string): Promise<ForecastForecastShardsTable[]> {
+    return this.db.selectFrom('forecast_forecast_shards').selectAll().where('forecast', '=', forecast).orderBy('shard').execute();
+  }
+
+  /** Progress of a running forecast shard (a done one keeps its count); touches the forecast for the feed. */
+  async forecastShardProgress(forecast: string, shard: number, itemsDone: number): Promise<void> {
+    await this.db.updateTable('forecast_forecast_shards').set({ status: 'running', items_done: itemsDone, updated_at: now() }).where('forecast', '=', forecast).where('shard', '=', shard).where('status', '<>', 'done').execute();
+  }
+
+  /** Marks a forecast shard done (idempotent) and answers how many are done. */
+  async forecastShardDone(forecast: string, shard: number, items: number): Promise<number> {
+    await this.db.updateTable('forecast_forecast_shards').set({ status: 'done', items_done: items, updated_at: now() }).where('forecast', '=', forecast).where('shard', '=', shard).where('status', '<>', 'done').execute();
+    const r = await this.db.selectFrom('forecast_forecast_shards').select((eb) => eb.fn.countAll().as('n')).where('forecast', '=', forecast).where('status', '=', 'done').executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   async findForecast(name: string): Promise<ForecastForecastsTable | undefined> {
@@ -253,7 +289,10 @@ export class ForecastStore {
   }
 
   async deleteForecast(name: string): Promise<void> {
-    await this.db.deleteFrom('forecast_forecasts').where('name', '=', name).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('forecast_forecast_shards').where('forecast', '=', name).execute();
+      await trx.deleteFrom('forecast_forecasts').where('name', '=', name).execute();
+    });
   }
 
   async unfinishedForecasts(): Promise<ForecastForecastsTable[]> {

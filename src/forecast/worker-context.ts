@@ -40,7 +40,8 @@ export interface WorkerContext {
 export function workerContext(deps: ForecastWorkerDeps, store: ForecastStore): WorkerContext {
   /** Marks the resource of a payload CreateFailed (and removes what its jobs wrote). */
   async function fail(p: ForecastJobPayload, reason: string, error?: { code: string; details?: Record<string, unknown> }): Promise<void> {
-    const failure_reason = reason.slice(0, 2000);
+    // A shard's failure fails the whole resource, named by the shard.
+    const failure_reason = (p.kind === 'shard' || p.kind === 'forecast-shard' ? `shard ${p.shard}: ${reason}` : reason).slice(0, 2000);
     if (p.kind === 'import') {
       const ended = await store.updateImport(p.import, { status: 'CreateFailed', failure_reason, failure_json: error ? JSON.stringify(error) : null });
       const row = await store.findImport(p.import);

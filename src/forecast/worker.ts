@@ -3,12 +3,13 @@
  * `kind` choosing the job):
  * - `import` (`import-job.ts`): validates an import's data and stores its series;
  * - `shard` and `assemble` (`predictor-jobs.ts`): a predictor's backtests, then its metrics;
- * - `forecast` (`forecast-jobs.ts`): every item's forecast as one dataset version.
+ * - `forecast-shard` and `forecast-assemble` (`forecast-jobs.ts`): each shard's items'
+ *   forecasts, then one dataset version of them all.
  * Each is safe to run again; `record` writes the outcome idempotently.
  */
 import fs from 'node:fs/promises';
 import type { ClaimedJob, JobHandler } from '../jobs/index.js';
-import { recordForecast, runForecast } from './forecast-jobs.js';
+import { recordForecast, runForecastAssemble, runForecastFanout, runForecastShard } from './forecast-jobs.js';
 import { recordImport, runImportJob } from './import-job.js';
 import { recordPredictor, runAssemble, runShard } from './predictor-jobs.js';
 import { FORECAST_KIND } from './jobs.js';
@@ -35,8 +36,12 @@ export async function forecastJobHandler(deps: ForecastWorkerDeps): Promise<JobH
           return runShard(w, job as Job<'shard'>, ctx);
         case 'assemble':
           return runAssemble(w, job as Job<'assemble'>);
-        default:
-          return runForecast(w, job as Job<'forecast'>, ctx);
+        case 'forecast-shard':
+          return runForecastShard(w, job as Job<'forecast-shard'>, ctx);
+        case 'forecast-assemble':
+          return runForecastAssemble(w, job as Job<'forecast-assemble'>);
+        case 'forecast':
+          return runForecastFanout(w, job as Job<'forecast'>);
       }
     },
     async record(job, outcome) {

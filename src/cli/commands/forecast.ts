@@ -61,6 +61,8 @@ function predictorText(p: ForecastPredictor): string {
   return lines.join('\n');
 }
 
+const forecastProgress = (f: Forecast) => `${f.progress.percent}%${f.progress.stage ? ` ${f.progress.stage}` : ''} (shards ${f.progress.shards.done}/${f.progress.shards.total}, items ${f.progress.items.done}/${f.progress.items.total})`;
+
 function forecastText(f: Forecast): string {
   return fields([
     ['name', f.name],
@@ -70,7 +72,7 @@ function forecastText(f: Forecast): string {
     ['forecast types', f.forecastTypes.join(', ')],
     ['horizon', f.horizon],
     ['items', f.items],
-    ['progress', `${f.progress.percent}% ${f.progress.stage ?? ''}`],
+    ['progress', forecastProgress(f)],
     ['failure', f.failureReason],
   ]);
 }
@@ -329,7 +331,7 @@ export function forecastCommand(program: Command): void {
           emit(opts, created, () => `Creating forecast ${created.name}\nfollow it: orchard forecast describe ${created.name}`);
           return;
         }
-        const done = await follow<Forecast>((onUpdate) => api.waitFor(name, { pollMs: 500, onUpdate }), (f) => `${f.name}: ${f.status} ${f.progress.percent}%${f.progress.stage ? ` ${f.progress.stage}` : ''}`);
+        const done = await follow<Forecast>((onUpdate) => api.waitFor(name, { pollMs: 500, onUpdate }), (f) => `${f.name}: ${f.status} ${forecastProgress(f)}`);
         emit(opts, done, () => forecastText(done));
         if (done.status !== 'Active') exit.code = 1;
       }),
