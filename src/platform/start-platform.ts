@@ -8,7 +8,7 @@ import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
 import { ForecastService } from '../forecast/index.js';
 import { lazySecretBox, WebhookService } from '../webhooks/index.js';
-import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, scriptJobsOwner, STEP_RUNNERS, type PipelinePorts } from '../pipelines/index.js';
+import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, TriggerService, TriggerStore, TriggerWatcher, scriptJobsOwner, STEP_RUNNERS, type PipelinePorts } from '../pipelines/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -79,6 +79,9 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const webhooks = new WebhookService({ metadata, queue, secrets: lazySecretBox(config) });
     const pipelineStore = new PipelineStore(metadata);
     const pipelines = new PipelineService(pipelineStore);
+    const triggerStore = new TriggerStore(metadata);
+    const triggerPorts = { pipelines, datasets, crawlers, packages };
+    const triggers = new TriggerService(triggerStore, triggerPorts);
     // The engine tells the controller when to look again; the controller calls the engine.
     let pipelineController: PipelineController | null = null;
     // The work steps' ports; endpoints exist only further down, so theirs is reached when a step runs.
@@ -126,7 +129,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('pipeline-execution', pipelines.statusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, statusSources }, config);
+    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, triggers, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -138,16 +141,21 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     pipelineController = new PipelineController(metadata, pipelineStore, engine, {
       sweepMs: config.pipelinePollMs,
       onError: (err) => pipelineLog.error('pipeline controller', err),
-      onLeadership: (leading) => pipelineLog.warn(leading ? 'This server now runs the pipeline controller' : 'This server lost the pipeline controller'),
+      onLeadership: (leading) => (leading ? app.log.info('This server now runs the pipeline controller') : pipelineLog.warn('This server lost the pipeline controller')),
     });
     const kicker = pipelineController;
     pipelines.onChange = (id) => kicker.kick(id);
-    pipelineController.start();
     core.closers.push(() => kicker.stop());
+    // Triggers fire only where the controller leads: one firing per event in a deployment.
+    const watcher = new TriggerWatcher(triggerStore, triggerPorts, { leading: () => kicker.leading, onError: (err, trigger) => pipelineLog.error(`pipeline trigger ${trigger}`, err) });
+    watcher.start();
+    core.closers.push(() => watcher.stop());
     core.closers.push(() => app.close());
     await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, scriptJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
+    // After the listen: `orchard up` prints its start-up line before anything the controller logs.
+    pipelineController.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
