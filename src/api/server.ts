@@ -4,7 +4,7 @@ import type { AuthService, SessionService } from '../auth/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
 import type { WebhookService } from '../webhooks/index.js';
-import type { PipelineService } from '../pipelines/index.js';
+import type { PipelineService, TriggerService } from '../pipelines/index.js';
 import type { DataQualityService } from '../data-quality/index.js';
 import type { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -28,6 +28,7 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { crawlerRoutes } from './routes/crawlers.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { pipelineTriggerRoutes } from './routes/pipeline-triggers.js';
 import { dashboardRoutes } from './routes/dashboards.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
 import { forecastRoutes } from './routes/forecast.js';
@@ -76,6 +77,8 @@ export interface ApiDeps {
   webhooks?: WebhookService;
   /** Absent: no pipeline routes (tests that build a partial API). */
   pipelines?: PipelineService;
+  /** Absent: no pipeline trigger routes. */
+  triggers?: TriggerService;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
@@ -174,6 +177,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       if (deps.forecast) forecastRoutes(api, deps.forecast);
       if (deps.webhooks) webhookRoutes(api, deps.webhooks);
       if (deps.pipelines) pipelineRoutes(api, deps.pipelines);
+      if (deps.triggers) pipelineTriggerRoutes(api, deps.triggers);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

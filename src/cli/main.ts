@@ -4,6 +4,7 @@ import { artifactsCommand } from './commands/artifacts.js';
 import { crawlersCommand } from './commands/crawlers.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { pipelinesCommand } from './commands/pipelines.js';
+import { triggersCommand } from './commands/triggers.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
@@ -49,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   crawlersCommand(program);
   webhooksCommand(program);
   pipelinesCommand(program);
+  triggersCommand(program);
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);

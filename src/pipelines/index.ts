@@ -6,3 +6,5 @@ export { PipelineController } from './engine/controller.js';
 export type { ControllerOptions } from './engine/controller.js';
 export { STEP_RUNNERS, scriptJobsOwner, pipelineScriptJobHandler, PIPELINE_SCRIPT_KIND } from './steps/index.js';
 export type { PipelinePorts, ScriptJobDeps, ScriptPayload } from './steps/index.js';
+export { TriggerService, TriggerStore, TriggerWatcher } from './triggers/index.js';
+export type { TriggerPorts } from './triggers/index.js';

@@ -6,6 +6,7 @@ import { DashboardsClient } from './dashboards-client.js';
 import { CrawlersClient } from './crawlers-client.js';
 import { WebhooksClient } from './webhooks-client.js';
 import { PipelinesClient } from './pipelines-client.js';
+import { TriggersClient } from './triggers-client.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -239,6 +240,8 @@ export class Orchard {
   readonly webhooks: WebhooksClient;
   /** Pipelines: versioned definitions and their durable executions. */
   readonly pipelines: PipelinesClient;
+  /** Pipeline triggers: what starts an execution with no one at the keyboard. */
+  readonly triggers: TriggersClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientEnvDefaults(process.env);
@@ -265,6 +268,7 @@ export class Orchard {
     this.dashboards = new DashboardsClient(this.http);
     this.webhooks = new WebhooksClient(this.http);
     this.pipelines = new PipelinesClient(this.http);
+    this.triggers = new TriggersClient(this.http);
   }
 
   async health(): Promise<{ status: string; version: string }> {
