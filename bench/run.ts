@@ -23,6 +23,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   dashboards: () => import('./dashboards.bench.js'),
   forecast: () => import('./forecast.bench.js'),
   'forecast-models': () => import('./forecast-models.bench.js'),
+  pipelines: () => import('./pipelines.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
