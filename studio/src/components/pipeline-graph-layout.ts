@@ -132,12 +132,44 @@ function layoutLevel(graph: PipelineGraph, container: string | null, o: LayoutOp
   return { w: width, h: y, boxes };
 }
 
-/** An edge's path from the bottom of one box to the top of another (a cubic curve). */
-export function edgePath(from: Box, to: Box): { d: string; mid: { x: number; y: number } } {
+export interface EdgeRoute {
+  d: string;
+  /** Where a label goes. */
+  mid: { x: number; y: number };
+  /** The rightmost x the path reaches (a detour may pass right of the drawing). */
+  right: number;
+}
+
+/** Points along the straight line between two points, ends excluded. */
+function samples(x1: number, y1: number, x2: number, y2: number, n = 24): Array<[number, number]> {
+  return Array.from({ length: n - 1 }, (_, i) => [x1 + ((x2 - x1) * (i + 1)) / n, y1 + ((y2 - y1) * (i + 1)) / n]);
+}
+
+const inside = (b: Box, [x, y]: [number, number]) => x > b.x + 2 && x < b.x + b.w - 2 && y > b.y + 2 && y < b.y + b.h - 2;
+
+/**
+ * An edge's path from the bottom of one box to the top of another: a cubic curve, or,
+ * when the straight way crosses another box (an edge skipping a layer), a detour right
+ * of the boxes in the way. `obstacles` leaves out the containers holding either end.
+ */
+export function edgePath(from: Box, to: Box, obstacles: readonly Box[] = []): EdgeRoute {
   const x1 = from.x + from.w / 2;
   const y1 = from.y + from.h;
   const x2 = to.x + to.w / 2;
   const y2 = to.y;
-  const dy = Math.max(24, (y2 - y1) / 2);
-  return { d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`, mid: { x: (x1 + x2) / 2, y: (y1 + y2) / 2 } };
+  const points = samples(x1, y1, x2, y2);
+  const blocking = obstacles.filter((b) => b !== from && b !== to && points.some((p) => inside(b, p)));
+  if (blocking.length === 0) {
+    const dy = Math.max(24, (y2 - y1) / 2);
+    return { d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`, mid: { x: (x1 + x2) / 2, y: (y1 + y2) / 2 }, right: Math.max(x1, x2) };
+  }
+  const wx = Math.max(...blocking.map((b) => b.x + b.w)) + 18;
+  const ym = (y1 + y2) / 2;
+  const k = Math.min(30, (y2 - y1) / 4);
+  const half = (ym - y1) / 2;
+  return {
+    d: `M${x1},${y1} C${x1},${y1 + k} ${wx},${ym - half} ${wx},${ym} C${wx},${ym + half} ${x2},${y2 - k} ${x2},${y2}`,
+    mid: { x: wx, y: ym },
+    right: wx + 4,
+  };
 }

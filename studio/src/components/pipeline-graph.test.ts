@@ -86,7 +86,19 @@ describe('pipeline graph', () => {
     // Boxes at one level never overlap.
     const top = [...boxes.values()].filter((x) => g.nodes.get(x.name)!.parent === null);
     for (const p of top) for (const q of top) if (p !== q) expect(p.x + p.w <= q.x || q.x + q.w <= p.x || p.y + p.h <= q.y || q.y + q.h <= p.y).toBe(true);
-    expect(edgePath(b('start'), b('after')).d).toMatch(/^M[\d.]+,[\d.]+ C/);
+    expect(edgePath(b('start'), b('fan')).d).toMatch(/^M[\d.]+,[\d.]+ C[^C]+$/);
+  });
+
+  it('takes an edge that skips a layer around the box in its way', () => {
+    const g = graphOf({ steps: [{ name: 'a', type: 'pass' }, { name: 'b', type: 'pass', dependsOn: ['a'] }, { name: 'c', type: 'pass', output: { Get: 'Steps.a.output' }, dependsOn: ['b'] }] });
+    const { boxes } = layoutGraph(g);
+    const all = [...boxes.values()];
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => boxes.get(n)!);
+    expect(edgePath(a, b, all).d.match(/C/g)).toHaveLength(1);
+    const skip = edgePath(a, c, all);
+    expect(skip.d.match(/C/g)).toHaveLength(2);
+    expect(skip.mid.x).toBeGreaterThan(b.x + b.w);
+    expect(skip.right).toBeGreaterThan(b.x + b.w);
   });
 
   it("colours nodes by the execution's rows; a for-each body step by its iterations", () => {

@@ -1,7 +1,7 @@
 import { useMemo, type KeyboardEvent } from 'react';
 import type { ExecutionStep } from '../api/client';
 import { edgePath, layoutGraph, type Box } from './pipeline-graph-layout';
-import { graphOf, nodeStates, type EdgeKind, type NodeState } from './pipeline-graph-model';
+import { ancestors, graphOf, nodeStates, type EdgeKind, type NodeState } from './pipeline-graph-model';
 
 /** Fill and stroke per step status (the badges' tones). */
 export const STEP_COLOURS: Record<string, { fill: string; stroke: string }> = {
@@ -44,8 +44,18 @@ export function PipelineGraph({ definition, steps, selected, onSelect }: Pipelin
   const graph = useMemo(() => graphOf(definition), [definition]);
   const layout = useMemo(() => layoutGraph(graph), [graph]);
   const states = useMemo(() => nodeStates(graph, steps), [graph, steps]);
+  const routes = useMemo(() => {
+    const all = [...layout.boxes.values()];
+    return graph.edges.flatMap((e) => {
+      const from = layout.boxes.get(e.from);
+      const to = layout.boxes.get(e.to);
+      if (!from || !to) return [];
+      const holders = new Set([...ancestors(graph.nodes, e.from), ...ancestors(graph.nodes, e.to)]);
+      return [{ edge: e, route: edgePath(from, to, all.filter((b) => !holders.has(b.name))) }];
+    });
+  }, [graph, layout]);
   if (graph.order.length === 0) return <p className="muted">This definition has no steps.</p>;
-  const w = layout.width + 2 * MARGIN;
+  const w = Math.max(layout.width, ...routes.map((r) => r.route.right)) + 2 * MARGIN;
   const h = layout.height + 2 * MARGIN;
   // Containers first, so their bodies and the edges draw over them.
   const boxes = [...layout.boxes.values()].sort((a, b) => Number(b.container) - Number(a.container) || depth(graph, a.name) - depth(graph, b.name));
@@ -63,17 +73,13 @@ export function PipelineGraph({ definition, steps, selected, onSelect }: Pipelin
         {boxes.filter((b) => b.container).map((b) => (
           <Node key={b.name} box={b} type={graph.nodes.get(b.name)!.type} state={states.get(b.name)} selected={selected === b.name} onSelect={onSelect} />
         ))}
-        {graph.edges.map((e) => {
-          const from = layout.boxes.get(e.from);
-          const to = layout.boxes.get(e.to);
-          if (!from || !to) return null;
+        {routes.map(({ edge: e, route }) => {
           const s = EDGE_STYLE[e.kind];
-          const { d, mid } = edgePath(from, to);
           return (
             <g key={`${e.from}->${e.to}`} data-edge={`${e.from}->${e.to}`} data-kind={e.kind}>
-              <path d={d} fill="none" stroke={s.stroke} strokeWidth={1.5} strokeDasharray={s.dash} markerEnd={`url(#arrow-${e.kind})`} />
+              <path d={route.d} fill="none" stroke={s.stroke} strokeWidth={1.5} strokeDasharray={s.dash} markerEnd={`url(#arrow-${e.kind})`} />
               {s.label && (
-                <text x={mid.x} y={mid.y} textAnchor="middle" dominantBaseline="middle" fontSize={11} fill={s.stroke} stroke="#fff" strokeWidth={3} paintOrder="stroke">
+                <text x={route.mid.x} y={route.mid.y} textAnchor="middle" dominantBaseline="middle" fontSize={11} fill={s.stroke} stroke="#fff" strokeWidth={3} paintOrder="stroke">
                   {s.label}
                 </text>
               )}

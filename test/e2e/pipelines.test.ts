@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
+import { ROOT, startServer, type RunningServer } from '../support/server.js';
+
+/**
+ * The pipeline studio pages in a real browser (Debian's Chromium driven by playwright-core)
+ * against a real `orchard up`: a pipeline with a pass step, a manual approval and a second
+ * pass step is started from the page's form with a parameter, followed in the graph to the
+ * approval, approved from the page, and followed to its end. Screenshots go to
+ * test-output/screenshots/.
+ */
+const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output/screenshots');
+const haveChromium = fs.existsSync(CHROMIUM);
+
+const DEFINITION = {
+  parameters: { greeting: { type: 'string', default: 'hello' }, rounds: { type: 'integer', default: 3, description: 'how many' } },
+  steps: [
+    { name: 'first', type: 'pass', output: { greeting: { Get: 'Parameters.greeting' }, rounds: { Get: 'Parameters.rounds' } } },
+    { name: 'gate', type: 'wait', approval: { message: 'Ship the greeting?' }, dependsOn: ['first'] },
+    { name: 'second', type: 'pass', output: { said: { Get: 'Steps.first.output.greeting' } }, dependsOn: ['gate'] },
+  ],
+};
+
+// playwright-core has no test matchers; these wait the way @playwright/test's do.
+const visible = (l: Locator) => l.first().waitFor({ state: 'visible' });
+const statusOf = (page: Page, step: string) => page.locator(`g.pipeline-node[data-step="${step}"]`).getAttribute('data-status');
+const statuses = (page: Page) => Promise.all(['first', 'gate', 'second'].map((s) => statusOf(page, s)));
+
+describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let sdk: Orchard;
+
+  const newPage = async (): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    return page;
+  };
+  const signIn = async (page: Page, name = 'ada') => {
+    await page.goto('/');
+    await page.getByLabel('User name').fill(name);
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Datasets', level: 1 }).waitFor();
+  };
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    server = await startServer({ ORCHARD_WORKERS: '1' });
+    sdk = new Orchard({ url: server.url, token: server.adminToken });
+    await sdk.users.create({ name: 'ada', role: 'admin', password: 'correct horse' });
+    await sdk.users.create({ name: 'vic', role: 'viewer', password: 'correct horse' });
+    await sdk.pipelines.create({ name: 'greet', definition: DEFINITION, description: 'Says hello after an approval' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('starts an execution from the form, follows it to the approval, approves it and sees it succeed', async () => {
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pipelines' }).click();
+    const row = page.getByRole('table', { name: 'Pipelines' }).locator('tr[data-pipeline="greet"]');
+    await visible(row);
+    expect(await row.textContent()).toContain('never run');
+    await row.getByRole('link', { name: 'greet' }).click();
+    await page.getByRole('heading', { name: 'greet', level: 1 }).waitFor();
+
+    // Not run yet: every step is pending; the edges follow dependsOn and references.
+    await visible(page.locator('g.pipeline-node[data-step="second"]'));
+    expect(await statuses(page)).toEqual(['Pending', 'Pending', 'Pending']);
+    expect(await page.locator('g[data-edge]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-edge')).sort())).toEqual(['first->gate', 'first->second', 'gate->second']);
+    // `second` reads `first` past `gate`: that edge goes round the gate's box.
+    expect(await page.locator('g[data-edge="first->second"] path').getAttribute('d')).toMatch(/C.*C/);
+    // The graph is laid out top to bottom in the order the steps run.
+    const y = async (s: string) => (await page.locator(`g.pipeline-node[data-step="${s}"]`).boundingBox())!.y;
+    expect(await y('first')).toBeLessThan(await y('gate'));
+    expect(await y('gate')).toBeLessThan(await y('second'));
+
+    // The form has the definition's parameters, typed, with their defaults.
+    const form = page.getByRole('form', { name: 'Start an execution' });
+    expect(await form.getByLabel('greeting').inputValue()).toBe('hello');
+    expect(await form.getByLabel('rounds').getAttribute('type')).toBe('number');
+    expect(await form.getByLabel('rounds').inputValue()).toBe('3');
+    await form.getByLabel('rounds').fill('7');
+    await form.getByRole('button', { name: 'Start execution' }).click();
+
+    // The new execution is selected and followed live to its approval step.
+    await expect.poll(() => new URL(page.url()).searchParams.get('execution'), { timeout: 20_000 }).toMatch(/^pe-[0-9a-f]{12}$/);
+    const id = new URL(page.url()).searchParams.get('execution')!;
+    await expect.poll(() => statuses(page), { timeout: 20_000 }).toEqual(['Succeeded', 'Waiting', 'Pending']);
+    const approval = page.getByRole('region', { name: 'Approval of gate' });
+    await visible(approval);
+    expect(await approval.textContent()).toContain('Ship the greeting?');
+    await page.screenshot({ path: path.join(SHOTS, 'pipelines-01-waiting.png'), fullPage: true });
+
+    await approval.getByLabel('Comment').fill('looks right');
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => statuses(page), { timeout: 20_000 }).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+    await expect.poll(() => page.locator('.pipeline-graph-card .card-head [data-status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('Succeeded');
+    expect(await approval.count()).toBe(0);
+
+    // What the server holds: the typed parameter, the approval's answer, the second step's output.
+    const done = await sdk.pipelines.execution(id);
+    expect(done.status).toBe('Succeeded');
+    expect(done.parameters).toEqual({ greeting: 'hello', rounds: 7 });
+    const gate = done.steps.find((s) => s.name === 'gate')!;
+    expect(gate.outputs).toMatchObject({ approvedBy: 'ada', comment: 'looks right' });
+    expect(done.steps.find((s) => s.name === 'second')!.outputs).toEqual({ output: { said: 'hello' } });
+
+    // The history lists it, newest first.
+    const history = page.getByRole('table', { name: 'Executions' }).locator('tbody tr');
+    await expect.poll(() => history.first().getAttribute('data-execution'), { timeout: 20_000 }).toBe(id);
+    await expect.poll(() => history.first().locator('[data-status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('Succeeded');
+
+    // A step picked in the graph shows its inputs and outputs.
+    await page.locator('g.pipeline-node[data-step="first"]').click();
+    const outputs = page.getByLabel('Outputs of first');
+    await visible(outputs);
+    expect(JSON.parse((await outputs.textContent())!)).toEqual({ output: { greeting: 'hello', rounds: 7 } });
+    expect(new URL(page.url()).searchParams.get('step')).toBe('first');
+    await page.screenshot({ path: path.join(SHOTS, 'pipelines-02-succeeded.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('a viewer follows an execution without the start form or approval buttons; a rejection and an unknown pipeline are clear errors', async () => {
+    const started = await sdk.pipelines.start('greet', { parameters: { greeting: 'hi' } });
+    const page = await newPage();
+    await signIn(page, 'vic');
+    await page.goto(`/pipelines/greet?execution=${started.id}`);
+    await expect.poll(() => statuses(page), { timeout: 20_000 }).toEqual(['Succeeded', 'Waiting', 'Pending']);
+    expect(await page.getByRole('form', { name: 'Start an execution' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    expect(await page.getByRole('status').filter({ hasText: 'waits for an approval' }).count()).toBe(1);
+
+    // Rejected elsewhere: the page follows it to Failed, with the reason.
+    await sdk.pipelines.reject(started.id, { comment: 'not today' });
+    await expect.poll(() => statusOf(page, 'gate'), { timeout: 20_000 }).toBe('Failed');
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Failure reason' }).textContent(), { timeout: 20_000 }).toContain('not today');
+
+    await page.goto('/pipelines/nothing-here');
+    await expect.poll(() => page.getByRole('alert').first().textContent(), { timeout: 20_000 }).toContain('ORCH_PIPELINE_NOT_FOUND');
+  });
+});
