@@ -128,6 +128,21 @@ describe.each(metadataTargets)('WebhookService on $name', (target) => {
     expect(await other.requeueLost()).toBe(0);
   });
 
+  it('ends the attempt of a delivery whose webhook was deleted meanwhile, writing nothing', async () => {
+    await service.create({ name: 'brief', url: `http://hooks.test:${port}/in` });
+    const { deliveryId } = await service.deliver({ webhook: 'brief', event: 'pipeline.notify' });
+    const q = createMemoryJobQueue();
+    const handler = webhookJobHandler({ metadata, queue: q, secrets, resolve });
+    await q.enqueue('webhook-delivery', { delivery: deliveryId }, { jobId: 'brief-1' });
+    const job = (await q.claim<{ delivery: string }>(['webhook-delivery'], { workerId: 'w', leaseMs: 30_000 }))!;
+    const ctx = { signal: new AbortController().signal, cpus: 1, workerId: 'w', stillHeld: async () => true };
+    const outcome = await handler.run(job, ctx);
+    await service.delete('brief');
+    await handler.record(job, outcome, ctx);
+    expect(await q.get('brief-1')).toMatchObject({ state: 'succeeded' });
+    await expect(service.delivery(deliveryId)).rejects.toMatchObject({ code: 'ORCH_WEBHOOK_DELIVERY_NOT_FOUND' });
+  });
+
   it('deletes a webhook with its deliveries, and removes an allow rule', async () => {
     await service.delete('busy');
     await expect(service.deliveries('busy')).rejects.toMatchObject({ code: 'ORCH_WEBHOOK_NOT_FOUND' });

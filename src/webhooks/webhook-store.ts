@@ -175,10 +175,14 @@ export class WebhookStore {
 
   /**
    * Writes one attempt and the delivery's state after it, in one transaction. Safe to
-   * repeat: the attempt is keyed by its number, and the count is of the rows.
+   * repeat: the attempt is keyed by its number, and the count is of the rows. Nothing is
+   * written for a delivery that no longer exists.
    */
   async recordAttempt(attempt: WebhookAttemptsTable, outcome: AttemptOutcome): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      // Deleted with its webhook while the attempt ran: there is nothing left to log it on.
+      const delivery = await trx.selectFrom('webhook_deliveries').select('id').where('id', '=', attempt.delivery).executeTakeFirst();
+      if (!delivery) return;
       const exists = await trx.selectFrom('webhook_attempts').select('attempt').where('delivery', '=', attempt.delivery).where('attempt', '=', attempt.attempt).executeTakeFirst();
       if (!exists) await trx.insertInto('webhook_attempts').values(attempt).execute();
       const { n } = await trx.selectFrom('webhook_attempts').select((eb) => eb.fn.countAll<number | string>().as('n')).where('delivery', '=', attempt.delivery).executeTakeFirstOrThrow();
