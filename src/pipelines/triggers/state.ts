@@ -7,6 +7,8 @@ export interface TriggerState {
   pending?: { firing: string; event: TriggerEvent; at: string };
   lastFired?: { at: string; event: TriggerEvent; execution: string | null };
   lastError?: string | null;
+  /** `lastError` is the source's (cleared when it answers again), not a refused start's. */
+  sourceFailing?: boolean;
 }
 
 export function readState(json: string): TriggerState {

@@ -109,11 +109,15 @@ export class TriggerWatcher {
       } catch (err) {
         // The source is gone or refuses (a deleted dataset, a crawler source no longer allowed): shown on the trigger.
         if (!isOrchardError(err)) throw err;
-        await swap({ ...state, lastError: `${err.code}: ${err.message}` });
+        await swap({ ...state, lastError: `${err.code}: ${err.message}`, sourceFailing: true });
         return;
       }
       if (!step) {
-        if (state.lastError) await swap({ ...state, lastError: null });
+        // The source answers again: its error goes (a refused start's error stays until the next firing).
+        if (state.sourceFailing) {
+          const { sourceFailing: _ok, ...rest } = state;
+          await swap({ ...rest, lastError: null });
+        }
         return;
       }
       if (!step.event) {
@@ -148,7 +152,7 @@ export class TriggerWatcher {
         lastError = `${err.code}: ${err.message}`;
       }
     }
-    const { pending: _done, ...rest } = state;
+    const { pending: _done, sourceFailing: _ok, ...rest } = state;
     return swap({ ...rest, lastFired: { at: pending.at, event: pending.event, execution }, lastError });
   }
 
