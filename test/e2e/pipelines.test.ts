@@ -25,6 +25,19 @@ const DEFINITION = {
   ],
 };
 
+/** Every kind of edge and container, for the drawing (never run). */
+const SHAPES = {
+  parameters: { regions: { type: 'list', default: ['north', 'south'] }, threshold: { type: 'float', default: 0.5 } },
+  steps: [
+    { name: 'score', type: 'pass', output: { auc: 0.9 } },
+    { name: 'check', type: 'condition', if: { '>=': [{ Get: 'Steps.score.output.auc' }, { Get: 'Parameters.threshold' }] }, then: ['fan'], else: ['stop'] },
+    { name: 'fan', type: 'parallel', branches: [[{ name: 'l1', type: 'pass' }, { name: 'l2', type: 'pass' }], [{ name: 'r1', type: 'pass' }]] },
+    { name: 'stop', type: 'fail', message: 'score too low' },
+    { name: 'each', type: 'for-each', items: { Get: 'Parameters.regions' }, dependsOn: ['fan'], steps: [{ name: 'fit', type: 'pass', output: { Get: 'Item' } }, { name: 'save', type: 'pass', output: { Get: 'Steps.fit.output' } }] },
+    { name: 'report', type: 'pass', output: { left: { Get: 'Steps.l2.output' }, all: { Get: 'Steps.each.results' } } },
+  ],
+};
+
 // playwright-core has no test matchers; these wait the way @playwright/test's do.
 const visible = (l: Locator) => l.first().waitFor({ state: 'visible' });
 const statusOf = (page: Page, step: string) => page.locator(`g.pipeline-node[data-step="${step}"]`).getAttribute('data-status');
@@ -129,6 +142,33 @@ describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`,
     expect(JSON.parse((await outputs.textContent())!)).toEqual({ output: { greeting: 'hello', rounds: 7 } });
     expect(new URL(page.url()).searchParams.get('step')).toBe('first');
     await page.screenshot({ path: path.join(SHOTS, 'pipelines-02-succeeded.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('draws condition branches with labels, parallel branches and a for-each body inside their boxes', async () => {
+    await sdk.pipelines.create({ name: 'shapes', definition: SHAPES });
+    const page = await newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signIn(page);
+    await page.goto('/pipelines/shapes');
+    await visible(page.locator('g.pipeline-node[data-step="report"]'));
+    const edge = (from: string, to: string) => page.locator(`g[data-edge="${from}->${to}"]`);
+    expect(await edge('check', 'fan').getAttribute('data-kind')).toBe('then');
+    expect(await edge('check', 'fan').locator('text').textContent()).toBe('then');
+    expect(await edge('check', 'stop').locator('text').textContent()).toBe('else');
+    expect(await edge('l1', 'l2').getAttribute('data-kind')).toBe('next');
+    const box = async (s: string) => (await page.locator(`g.pipeline-node[data-step="${s}"] rect`).first().boundingBox())!;
+    const within = async (inner: string, outer: string) => {
+      const [i, o] = [await box(inner), await box(outer)];
+      return i.x >= o.x && i.y >= o.y && i.x + i.width <= o.x + o.width && i.y + i.height <= o.y + o.height;
+    };
+    for (const s of ['l1', 'l2', 'r1']) expect(await within(s, 'fan'), s).toBe(true);
+    for (const s of ['fit', 'save']) expect(await within(s, 'each'), s).toBe(true);
+    // The two branches side by side; the report below everything it reads.
+    expect((await box('l1')).x).toBeLessThan((await box('r1')).x);
+    expect((await box('report')).y).toBeGreaterThan((await box('each')).y + (await box('each')).height);
+    await page.screenshot({ path: path.join(SHOTS, 'pipelines-03-shapes.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 

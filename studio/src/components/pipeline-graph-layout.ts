@@ -4,8 +4,9 @@
  * is the longest path to it from the level's first steps, and a container is one box as
  * big as its laid-out body. An edge between levels counts, for the layering, between the
  * steps (or containers) that hold its ends at the level they share, so whatever a
- * container's body needs sits above the whole container. Within a layer, steps keep their
- * branch, then follow their predecessors (one barycentre pass), then definition order.
+ * container's body needs sits above the whole container. A parallel's branches are
+ * columns side by side. Within a layer, steps follow their predecessors (one barycentre
+ * pass), then definition order.
  */
 import { ancestors, type PipelineGraph } from './pipeline-graph-model';
 
@@ -86,6 +87,26 @@ function layoutLevel(graph: PipelineGraph, container: string | null, o: LayoutOp
     const to = holder(e.to);
     if (from !== undefined && to !== undefined && from !== to) preds.get(to)!.add(from);
   }
+  // A parallel's branches are columns side by side; any other level is one set of layers.
+  if (container !== null && graph.nodes.get(container)!.type === 'parallel') {
+    const branches = new Map<number, string[]>();
+    for (const m of members) branches.set(graph.nodes.get(m)!.branch, [...(branches.get(graph.nodes.get(m)!.branch) ?? []), m]);
+    const columns = [...branches.entries()].sort((a, b) => a[0] - b[0]).map(([, names]) => layered(graph, names, size, preds, o));
+    const boxes: Box[] = [];
+    let x = 0;
+    for (const c of columns) {
+      boxes.push(...c.boxes.map((b) => ({ ...b, x: b.x + x })));
+      x += c.w + o.gapX;
+    }
+    return { w: Math.max(0, x - o.gapX), h: Math.max(0, ...columns.map((c) => c.h)), boxes };
+  }
+  return layered(graph, members, size, preds, o);
+}
+
+/** Layers of `members` by longest path over `preds`, each layer a centred row. */
+function layered(graph: PipelineGraph, members: string[], size: ReadonlyMap<string, { w: number; h: number; container: boolean }>, allPreds: ReadonlyMap<string, Set<string>>, o: LayoutOptions): Level {
+  const index = new Map(members.map((m, i) => [m, i]));
+  const preds = new Map(members.map((m) => [m, [...allPreds.get(m)!].filter((p) => index.has(p))]));
   // Longest path, relaxed at most once per member (a cycle, which the checker refuses, cannot loop).
   const layer = new Map(members.map((m) => [m, 0]));
   for (let round = 0; round < members.length; round++) {
@@ -104,13 +125,12 @@ function layoutLevel(graph: PipelineGraph, container: string | null, o: LayoutOp
   for (const m of members) (layers[layer.get(m)!] ??= []).push(m);
   // Order within a layer: branch, then the mean position of its predecessors, then definition order.
   const slot = new Map<string, number>();
-  const boxes: Box[] = [];
   let y = 0;
   let width = 0;
   const rows: { names: string[]; w: number; h: number; y: number }[] = [];
   layers.forEach((names, li) => {
     const bary = (n: string) => {
-      const ps = [...preds.get(n)!].filter((p) => slot.has(p));
+      const ps = preds.get(n)!.filter((p) => slot.has(p));
       return ps.length ? ps.reduce((a, p) => a + slot.get(p)!, 0) / ps.length : Number.POSITIVE_INFINITY;
     };
     const sorted = [...(names ?? [])].sort((a, b) => graph.nodes.get(a)!.branch - graph.nodes.get(b)!.branch || bary(a) - bary(b) || index.get(a)! - index.get(b)!);
@@ -121,6 +141,7 @@ function layoutLevel(graph: PipelineGraph, container: string | null, o: LayoutOp
     width = Math.max(width, w);
     y += h + (li < layers.length - 1 ? o.gapY : 0);
   });
+  const boxes: Box[] = [];
   rows.forEach((row, li) => {
     let x = (width - row.w) / 2;
     for (const n of row.names) {
@@ -149,8 +170,8 @@ const inside = (b: Box, [x, y]: [number, number]) => x > b.x + 2 && x < b.x + b.
 
 /**
  * An edge's path from the bottom of one box to the top of another: a cubic curve, or,
- * when the straight way crosses another box (an edge skipping a layer), a detour right
- * of the boxes in the way. `obstacles` leaves out the containers holding either end.
+ * when the straight way crosses another box (an edge skipping a layer), a detour down
+ * the right of the boxes in the way. `obstacles` leaves out the containers holding either end.
  */
 export function edgePath(from: Box, to: Box, obstacles: readonly Box[] = []): EdgeRoute {
   const x1 = from.x + from.w / 2;
@@ -163,13 +184,15 @@ export function edgePath(from: Box, to: Box, obstacles: readonly Box[] = []): Ed
     const dy = Math.max(24, (y2 - y1) / 2);
     return { d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`, mid: { x: (x1 + x2) / 2, y: (y1 + y2) / 2 }, right: Math.max(x1, x2) };
   }
+  // Down the right of the boxes in the way: a curve to their top, a straight run, a curve to the end.
   const wx = Math.max(...blocking.map((b) => b.x + b.w)) + 18;
-  const ym = (y1 + y2) / 2;
-  const k = Math.min(30, (y2 - y1) / 4);
-  const half = (ym - y1) / 2;
+  const top = Math.max(y1 + 8, Math.min(...blocking.map((b) => b.y)));
+  const bottom = Math.min(y2 - 8, Math.max(top, ...blocking.map((b) => b.y + b.h)));
+  const k1 = (top - y1) / 2;
+  const k2 = (y2 - bottom) / 2;
   return {
-    d: `M${x1},${y1} C${x1},${y1 + k} ${wx},${ym - half} ${wx},${ym} C${wx},${ym + half} ${x2},${y2 - k} ${x2},${y2}`,
-    mid: { x: wx, y: ym },
+    d: `M${x1},${y1} C${x1},${y1 + k1} ${wx},${top - k1} ${wx},${top} L${wx},${bottom} C${wx},${bottom + k2} ${x2},${y2 - k2} ${x2},${y2}`,
+    mid: { x: wx, y: (top + bottom) / 2 },
     right: wx + 4,
   };
 }

@@ -74,6 +74,8 @@ describe('pipeline graph', () => {
     expect(b('l1').y).toBe(b('r1').y);
     expect(b('l2').y).toBeGreaterThan(b('l1').y);
     expect(b('l1').x).toBeLessThan(b('r1').x);
+    // A branch is a column.
+    expect(b('l2').x).toBe(b('l1').x);
     // `after` needs the parallel and the loop (through `fit`): it sits below both.
     expect(b('after').y).toBeGreaterThanOrEqual(b('fan').y + b('fan').h);
     expect(b('after').y).toBeGreaterThanOrEqual(b('each').y + b('each').h);
