@@ -68,7 +68,7 @@ describe('the execution engine', () => {
     await metadata.close();
   });
 
-  async function run(definition: unknown, parameters: Record<string, unknown> = {}) {
+  async function run(definition: Record<string, unknown>, parameters: Record<string, unknown> = {}) {
     const name = `p${Math.random().toString(36).slice(2, 8)}`;
     await service.create({ name, definition });
     const started = await service.start(name, { parameters });

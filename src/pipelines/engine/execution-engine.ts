@@ -7,44 +7,18 @@
  * a finished step is never run twice.
  */
 import { createHash } from 'node:crypto';
-import { TERMINAL_STEP_STATUSES } from '../../contracts/pipeline.values.js';
-import { compilePlan, durationMs, evaluateCondition, resolveValue, type Plan, type PlanStep, type Scope } from '../definition/index.js';
+import { compilePlan, durationMs, evaluateCondition, resolveValue, type Plan, type PlanStep } from '../definition/index.js';
 import type { PipelineDefinition, StepDef } from '../definition/index.js';
-import type { ExecutionsTable, PipelineStore, StepsTable } from '../pipeline-store.js';
+import type { PipelineStore, StepsTable } from '../pipeline-store.js';
 import { iterationKey, resourceName } from './naming.js';
-import { asStepFailure, StepFailure, type StepContext, type StepResult, type StepRunner } from './step-runner.js';
-
-/** Fields every step has; the rest are the step type's own (its inputs). */
-const COMMON = new Set(['name', 'type', 'dependsOn', 'retry', 'catch', 'timeoutSeconds', 'cache', 'description']);
-/** Fields the engine reads itself rather than resolving as inputs. */
-const STRUCTURAL: Record<string, string[]> = { condition: ['if', 'then', 'else'], parallel: ['branches'], 'for-each': ['steps'] };
-const ACTIVE_STEP = ['Starting', 'Executing', 'Waiting', 'Retrying'];
-const terminal = (s: string | undefined) => s !== undefined && TERMINAL_STEP_STATUSES.includes(s);
+import { ACTIVE_STEP, baseName, context, gateHolds, inputFields, iso, keyIn, newRow, outputsOf, scope, terminal, TOP, type Frame, type Run } from './run-state.js';
+import { asStepFailure, StepFailure, type StepResult, type StepRunner } from './step-runner.js';
 
 export interface EngineOptions {
   /** How soon a running work step is polled again. @default 1000 */
   pollMs?: number;
   /** Called when a step that was waiting on a timer should be looked at (the controller schedules it). */
   wakeAt?: (execution: string, at: number) => void;
-}
-
-/** Where a step is instantiated: top level, or one iteration of a for-each. */
-interface Frame {
-  prefix: string;
-  item?: unknown;
-  index?: number;
-  /** Body step names of the for-each this frame belongs to. */
-  siblings?: Set<string>;
-}
-const TOP: Frame = { prefix: '' };
-
-interface Run {
-  exec: ExecutionsTable;
-  def: PipelineDefinition;
-  plan: Plan;
-  rows: Map<string, StepsTable>;
-  now: number;
-  changed: boolean;
 }
 
 export class ExecutionEngine {
@@ -119,7 +93,7 @@ export class ExecutionEngine {
       if (row.next_at && Date.parse(row.next_at) > run.now) return;
       const runner = this.runners[ps.type];
       try {
-        const result = runner?.poll ? await runner.poll(this.context(run, row), this.ports) : ({ status: 'running' } as StepResult);
+        const result = runner?.poll ? await runner.poll(context(run, row), this.ports) : ({ status: 'running' } as StepResult);
         return this.settle(run, row, result, ['Executing']);
       } catch (err) {
         return this.fail(run, row, ps, asStepFailure(err), ['Executing']);
@@ -132,18 +106,18 @@ export class ExecutionEngine {
     // A parallel's branches start once the parallel has started, and are skipped with it.
     const owner = ps.parent !== null && run.plan.steps.get(ps.parent)!.type === 'parallel' ? run.rows.get(ps.parent) : undefined;
     if (ps.parent !== null && frame === TOP && (!owner || (owner.status !== 'Executing' && owner.status !== 'Skipped'))) return;
-    const deps = ps.deps.map((d) => run.rows.get(this.keyIn(frame, d)));
+    const deps = ps.deps.map((d) => run.rows.get(keyIn(frame, d)));
     if (owner?.status === 'Skipped') deps.push(owner);
     if (deps.some((d) => !d || !terminal(d.status))) return;
     // A failure that was not caught ends the execution; nothing after it starts.
     if (deps.some((d) => d!.status === 'Failed' && !d!.caught) || deps.some((d) => d!.status === 'Stopped')) return;
-    const skip = deps.some((d) => d!.status === 'Skipped' || (d!.status === 'Failed' && !ps.gates.some((g) => g.when === 'caught' && this.keyIn(frame, g.step) === d!.step))) || !ps.gates.every((g) => this.gateHolds(run, frame, g));
-    const base = this.newRow(run, key, ps);
+    const skip = deps.some((d) => d!.status === 'Skipped' || (d!.status === 'Failed' && !ps.gates.some((g) => g.when === 'caught' && keyIn(frame, g.step) === d!.step))) || !ps.gates.every((g) => gateHolds(run, frame, g));
+    const base = newRow(run, key, ps);
     if (skip) return void (await this.write(run, { ...base, status: 'Skipped', ended_at: iso(run.now) }, null));
     let inputs: Record<string, unknown>;
-    const scope = this.scope(run, frame);
+    const stepScope = scope(run, frame);
     try {
-      inputs = resolveValue(this.inputFields(ps.def), scope) as Record<string, unknown>;
+      inputs = resolveValue(inputFields(ps.def), stepScope) as Record<string, unknown>;
     } catch (err) {
       const started = { ...base, status: 'Starting', attempts: 1, started_at: iso(run.now) };
       if (!(await this.write(run, started, null))) return;
@@ -156,7 +130,7 @@ export class ExecutionEngine {
       case 'condition': {
         let result: boolean;
         try {
-          result = evaluateCondition(ps.def.if, scope);
+          result = evaluateCondition(ps.def.if, stepScope);
         } catch (err) {
           const started = { ...base, status: 'Starting', attempts: 1, started_at: iso(run.now) };
           if (!(await this.write(run, started, null))) return;
@@ -196,7 +170,7 @@ export class ExecutionEngine {
     const runner = this.runners[ps.type];
     if (!runner) return this.fail(run, row, ps, new StepFailure('ORCH_PIPELINE_INVALID', `Step type '${ps.type}' cannot run on this server`, false), ['Starting']);
     try {
-      const result = await runner.start(this.context(run, row), this.ports);
+      const result = await runner.start(context(run, row), this.ports);
       return this.settle(run, row, result, ['Starting']);
     } catch (err) {
       return this.fail(run, row, ps, asStepFailure(err), ['Starting']);
@@ -246,7 +220,7 @@ export class ExecutionEngine {
   }
 
   private async timeOut(run: Run, row: StepsTable, ps: PlanStep, _frame: Frame): Promise<void> {
-    await this.runners[ps.type]?.stop?.(this.context(run, row), this.ports).catch(() => undefined);
+    await this.runners[ps.type]?.stop?.(context(run, row), this.ports).catch(() => undefined);
     return this.fail(run, row, ps, new StepFailure('ORCH_PIPELINE_STEP_TIMEOUT', `ran longer than its timeout of ${ps.def.timeoutSeconds} s`), ['Executing']);
   }
 
@@ -312,7 +286,7 @@ export class ExecutionEngine {
 
   private async stopStep(run: Run, row: StepsTable): Promise<void> {
     const runner = this.runners[row.type];
-    if (row.resource && runner?.stop) await runner.stop(this.context(run, row), this.ports).catch(() => undefined);
+    if (row.resource && runner?.stop) await runner.stop(context(run, row), this.ports).catch(() => undefined);
     await this.write(run, { ...row, status: 'Stopped', next_at: null, ended_at: iso(Date.now()), updated_at: iso(Date.now()) }, ACTIVE_STEP);
   }
 
@@ -335,73 +309,4 @@ export class ExecutionEngine {
   private wake(run: Run, at: string): void {
     this.options.wakeAt?.(run.exec.name, Date.parse(at));
   }
-
-  private newRow(run: Run, key: string, ps: PlanStep): StepsTable {
-    return { execution: run.exec.name, step: key, type: ps.type, status: 'Pending', attempts: 0, runs: 0, resource: null, inputs_json: null, outputs_json: null, failure_code: null, failure_reason: null, caught: 0, cache_hit: 0, next_at: null, started_at: null, ended_at: null, updated_at: iso(run.now) };
-  }
-
-  /** A dependency's key: a sibling in the same for-each iteration, or a top-level step. */
-  private keyIn(frame: Frame, name: string): string {
-    return frame.siblings?.has(name) ? `${frame.prefix}${name}` : name;
-  }
-
-  private gateHolds(run: Run, frame: Frame, gate: { step: string; when: 'then' | 'else' | 'caught' }): boolean {
-    const row = run.rows.get(this.keyIn(frame, gate.step));
-    if (!row) return false;
-    if (gate.when === 'caught') return row.status === 'Failed' && row.caught === 1;
-    if (row.status !== 'Succeeded') return false;
-    const result = (JSON.parse(row.outputs_json ?? '{}') as { result?: boolean }).result;
-    return gate.when === 'then' ? result === true : result === false;
-  }
-
-  private scope(run: Run, frame: Frame): Scope {
-    const steps: Scope['steps'] = {};
-    for (const r of run.rows.values()) {
-      if (r.step.includes('[')) continue;
-      steps[r.step] = { type: r.type, status: r.status, outputs: outputsOf(r) };
-    }
-    if (frame.siblings) {
-      for (const name of frame.siblings) {
-        const r = run.rows.get(`${frame.prefix}${name}`);
-        if (r) steps[name] = { type: r.type, status: r.status, outputs: outputsOf(r) };
-        else delete steps[name];
-      }
-    }
-    return {
-      parameters: JSON.parse(run.exec.parameters_json) as Record<string, unknown>,
-      steps,
-      execution: { id: run.exec.name, pipeline: run.exec.pipeline, version: run.exec.version, startTime: run.exec.started_at ?? run.exec.created_at },
-      ...(frame.siblings ? { item: frame.item, index: frame.index } : {}),
-    };
-  }
-
-  private inputFields(def: StepDef): Record<string, unknown> {
-    const skip = STRUCTURAL[def.type] ?? [];
-    return Object.fromEntries(Object.entries(def).filter(([k]) => !COMMON.has(k) && !skip.includes(k)));
-  }
-
-  private context(run: Run, row: StepsTable): StepContext {
-    return {
-      execution: { id: run.exec.name, pipeline: run.exec.pipeline, version: run.exec.version },
-      step: row.step,
-      resource: row.resource ?? resourceName(run.exec.name, row.step, Math.max(1, row.attempts)),
-      attempt: Math.max(1, row.attempts),
-      inputs: JSON.parse(row.inputs_json ?? '{}') as Record<string, unknown>,
-      createdBy: run.exec.created_by,
-    };
-  }
-}
-
-function outputsOf(row: StepsTable | undefined): Record<string, unknown> {
-  return row?.outputs_json ? (JSON.parse(row.outputs_json) as Record<string, unknown>) : {};
-}
-
-/** The plan name of a step key (`loop[2].train` → `train`). */
-function baseName(key: string): string {
-  const dot = key.lastIndexOf('].');
-  return dot === -1 ? key : key.slice(dot + 2);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
