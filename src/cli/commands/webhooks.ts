@@ -73,6 +73,12 @@ export function webhooksCommand(program: Command): void {
         emit(opts, rotated, () => secretText(rotated, 'Rotated the secret of'));
       }),
     );
+  deliveryCommands(webhooks);
+  allowCommands(webhooks);
+}
+
+/** `orchard webhooks test|deliveries|delivery`: sending a ping and reading the log. */
+function deliveryCommands(webhooks: Command): void {
   webhooks
     .command('test <name>')
     .description('Send a ping event to the webhook')
@@ -119,7 +125,6 @@ export function webhooksCommand(program: Command): void {
         emit(opts, d, () => deliveryText(d));
       }),
     );
-  allowCommands(webhooks);
 }
 
 /** `orchard webhooks allow add|list|remove` (admins). */
