@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metadataTargets } from '../../../test/support/metadata.js';
+import { startWorkerLoop, type JobQueue, type WorkerLoop } from '../../jobs/index.js';
+import { createMemoryJobQueue } from '../../jobs/queue/index.js';
+import { createFileArtifactStore, type ArtifactStore, type MetadataStore } from '../../storage/index.js';
+import { SecretBox, WebhookService, webhookJobHandler, type Resolver } from '../../webhooks/index.js';
+import type { StepContext, StepResult } from '../engine/step-runner.js';
+import { PipelineStore } from '../pipeline-store.js';
+import { notifyStep } from './notify-step.js';
+import type { PipelinePorts } from './ports.js';
+import { pipelineScriptJobHandler } from './script-job.js';
+import { scriptJobsOwner, scriptStep } from './script-step.js';
+
+const resolve: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+
+/**
+ * A step re-entered after a crash calls `start` again with the same resource: these runners
+ * must find what the first call made (the real queue, artifact store, metadata and webhook
+ * service underneath), and the platform's lost-jobs watch must not run a finished script again.
+ */
+describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
+  let metadata: MetadataStore;
+  let cleanup: () => Promise<void>;
+  let queue: JobQueue;
+  let artifacts: ArtifactStore;
+  let store: PipelineStore;
+  let webhooks: WebhookService;
+  let loop: WorkerLoop;
+  let ports: PipelinePorts;
+  let receiver: http.Server;
+  const bodies: string[] = [];
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-step-reentry-'));
+  // Scripts may run as an unprivileged user: their folders' parent is traversable, the counter folder writable.
+  fs.chmodSync(root, 0o711);
+  const counters = path.join(root, 'counters');
+  const exec = `pe-${randomBytes(6).toString('hex')}`;
+
+  const ctx = (step: string, inputs: Record<string, unknown>): StepContext => ({ execution: { id: exec, pipeline: 'p', version: 1 }, step, resource: `${exec}-${step}`, attempt: 1, inputs, createdBy: 'ann' });
+  async function until(run: () => Promise<StepResult>): Promise<StepResult> {
+    for (;;) {
+      const r = await run();
+      if (r.status === 'done') return r;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+
+  beforeAll(async () => {
+    ({ store: metadata, cleanup } = await target.open());
+    fs.mkdirSync(counters, { mode: 0o777 });
+    fs.chmodSync(counters, 0o777);
+    queue = createMemoryJobQueue();
+    artifacts = await createFileArtifactStore(pathToFileURL(fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-step-artifacts-'))).href);
+    store = new PipelineStore(metadata);
+    const box = new SecretBox(randomBytes(32));
+    webhooks = new WebhookService({ metadata, queue, secrets: async () => box, resolve });
+    const now = new Date().toISOString();
+    const definition = { schemaVersion: 1, parameters: {}, steps: [{ name: 'count', type: 'script', language: 'python', code: '', timeoutSeconds: 20 }] };
+    await store.insertPipeline({ name: 'p', description: null, latest_version: 1, overlap: 'allow', created_by: null, created_at: now, updated_at: now }, JSON.stringify(definition));
+    loop = startWorkerLoop({
+      queue,
+      handlers: [pipelineScriptJobHandler({ queue, artifacts, attemptsDir: path.join(root, 'attempts') }), webhookJobHandler({ metadata, queue, secrets: async () => box, resolve })],
+      slots: 2,
+      cpus: 2,
+      pollMs: 20,
+      log: () => undefined,
+    });
+    ports = { queue, artifacts, pipelines: store, webhooks } as unknown as PipelinePorts;
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    await loop?.stop();
+    await new Promise((r) => receiver.close(r));
+    await artifacts?.close();
+    await cleanup();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('runs a script once: a second start finds its job, and after the end its stored result', async () => {
+    const code = `import json, sys\nx = json.load(sys.stdin)\nopen('${counters}/count', 'a').write('run\\n')\nprint(json.dumps({'twice': x['n'] * 2}))`;
+    const step = ctx('count', { language: 'python', code, input: { n: 4 } });
+    expect(await scriptStep.start(step, ports)).toEqual({ status: 'running' });
+    expect(await scriptStep.start(step, ports)).toMatchObject({ status: expect.stringMatching(/running|done/) });
+    expect(await until(() => scriptStep.poll!(step, ports))).toEqual({ status: 'done', outputs: { output: { twice: 8 } } });
+    // Re-entered after it ended: the stored result, nothing run again.
+    expect(await scriptStep.start(step, ports)).toEqual({ status: 'done', outputs: { output: { twice: 8 } } });
+    // One job, one attempt, with the step's own timeoutSeconds from the definition.
+    expect(await queue.get(step.resource)).toMatchObject({ attempt: 1, state: 'succeeded', payload: { timeoutSeconds: 20 } });
+    expect(fs.readFileSync(path.join(counters, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  it('enqueues again only the script jobs the queue lost, not one that has left its result', async () => {
+    const now = new Date().toISOString();
+    await store.insertExecution({ name: exec, pipeline: 'p', version: 1, status: 'Executing', parameters_json: '{}', trigger_json: '{}', failure_reason: null, stop_requested: 0, created_by: null, created_at: now, started_at: now, ended_at: null, updated_at: now });
+    const row = (step: string, inputs: unknown) => ({ execution: exec, step, type: 'script', status: 'Executing', attempts: 1, runs: 1, resource: `${exec}-${step}`, inputs_json: JSON.stringify(inputs), outputs_json: null, failure_code: null, failure_reason: null, caught: 0, cache_hit: 0, next_at: null, started_at: now, ended_at: null, updated_at: now });
+    // `count` ran above and stored its result; `lost` has a row but no job (as after a Redis without persistence restarted).
+    await store.putStep(row('count', { language: 'python', code: 'print(1)' }), null);
+    await store.putStep(row('lost', { language: 'javascript', code: 'console.log(JSON.stringify({ back: true }))' }), null);
+    const owner = scriptJobsOwner(store, queue, artifacts);
+    expect(await owner.requeueLost()).toBe(1);
+    expect(await queue.get(`${exec}-lost`)).toMatchObject({ kind: 'pipeline-script', payload: { resource: `${exec}-lost`, language: 'javascript', timeoutSeconds: 300 } });
+    expect(await owner.requeueLost()).toBe(0);
+    const lost = ctx('lost', { language: 'javascript', code: '' });
+    expect(await until(() => scriptStep.poll!(lost, ports))).toEqual({ status: 'done', outputs: { output: { back: true } } });
+    expect(fs.readFileSync(path.join(counters, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  it('notifies once: a re-entered notify step answers the delivery it made', async () => {
+    await webhooks.addAllowRule('127.0.0.1', undefined, 'admin');
+    await webhooks.create({ name: 'ops', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
+    const step = ctx('tell', { webhook: 'ops', payload: { done: true } });
+    await notifyStep.start(step, ports);
+    await notifyStep.start(step, ports);
+    const done = await until(() => notifyStep.poll!(step, ports));
+    expect(done).toEqual({ status: 'done', outputs: { deliveryId: expect.stringMatching(/^whd-/), status: 'Delivered' } });
+    expect(await notifyStep.start(step, ports)).toEqual(done);
+    expect((await webhooks.deliveries('ops')).items).toHaveLength(1);
+    expect(bodies.map((b) => JSON.parse(b))).toEqual([expect.objectContaining({ event: 'pipeline.notify', source: step.resource, payload: { done: true } })]);
+  });
+});
