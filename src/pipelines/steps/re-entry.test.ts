@@ -7,12 +7,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metadataTargets } from '../../../test/support/metadata.js';
+import { Readable } from 'node:stream';
+import { createDatasetService, type DatasetService } from '../../data/index.js';
+import { forecastJobHandler, ForecastService } from '../../forecast/index.js';
 import { startWorkerLoop, type JobQueue, type WorkerLoop } from '../../jobs/index.js';
 import { createMemoryJobQueue } from '../../jobs/queue/index.js';
 import { createFileArtifactStore, type ArtifactStore, type MetadataStore } from '../../storage/index.js';
 import { SecretBox, WebhookService, webhookJobHandler, type Resolver } from '../../webhooks/index.js';
 import type { StepContext, StepResult } from '../engine/step-runner.js';
 import { PipelineStore } from '../pipeline-store.js';
+import { forecastImportStep } from './forecast-steps.js';
 import { notifyStep } from './notify-step.js';
 import type { PipelinePorts } from './ports.js';
 import { pipelineScriptJobHandler } from './script-job.js';
@@ -34,6 +38,8 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
   let webhooks: WebhookService;
   let loop: WorkerLoop;
   let ports: PipelinePorts;
+  let datasets: DatasetService;
+  let forecast: ForecastService;
   let receiver: http.Server;
   const bodies: string[] = [];
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-step-reentry-'));
@@ -63,15 +69,18 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     const now = new Date().toISOString();
     const definition = { schemaVersion: 1, parameters: {}, steps: [{ name: 'count', type: 'script', language: 'python', code: '', timeoutSeconds: 20 }] };
     await store.insertPipeline({ name: 'p', description: null, latest_version: 1, overlap: 'allow', created_by: null, created_at: now, updated_at: now }, JSON.stringify(definition));
+    datasets = createDatasetService({ config: { workDir: path.join(root, 'work'), maxUploadBytes: 1 << 30 }, metadata, artifacts });
+    forecast = new ForecastService({ metadata, artifacts, queue, datasets, workDir: path.join(root, 'forecast') });
+    const forecastJobs = await forecastJobHandler({ metadata, artifacts, queue, datasets, workDir: path.join(root, 'forecast-jobs') });
     loop = startWorkerLoop({
       queue,
-      handlers: [pipelineScriptJobHandler({ queue, artifacts, attemptsDir: path.join(root, 'attempts') }), webhookJobHandler({ metadata, queue, secrets: async () => box, resolve })],
+      handlers: [pipelineScriptJobHandler({ queue, artifacts, attemptsDir: path.join(root, 'attempts') }), webhookJobHandler({ metadata, queue, secrets: async () => box, resolve }), forecastJobs],
       slots: 2,
       cpus: 2,
       pollMs: 20,
       log: () => undefined,
     });
-    ports = { queue, artifacts, pipelines: store, webhooks } as unknown as PipelinePorts;
+    ports = { queue, artifacts, pipelines: store, webhooks, datasets, forecast } as unknown as PipelinePorts;
     receiver = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -85,6 +94,7 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
   afterAll(async () => {
     await loop?.stop();
     await new Promise((r) => receiver.close(r));
+    await datasets?.close();
     await artifacts?.close();
     await cleanup();
     fs.rmSync(root, { recursive: true, force: true });
@@ -130,5 +140,40 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     expect(await notifyStep.start(step, ports)).toEqual(done);
     expect((await webhooks.deliveries('ops')).items).toHaveLength(1);
     expect(bodies.map((b) => JSON.parse(b))).toEqual([expect.objectContaining({ event: 'pipeline.notify', source: step.resource, payload: { done: true } })]);
+  });
+
+  it('finds the forecast import a first start made before it could keep its id, and keeps it', async () => {
+    const rows = ['item_id,timestamp,target_value', ...Array.from({ length: 30 }, (_, d) => `a,${new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10)},${d % 7}`)];
+    await datasets.create({ name: 'daily', format: 'csv', header: true, body: Readable.from([rows.join('\n') + '\n']) });
+    await forecast.createGroup({ name: 'shop', frequency: 'D' });
+    // The row written before a start (that start's attempt began then).
+    const starting = async (step: StepContext) => {
+      const now = new Date().toISOString();
+      await store.putStep({ execution: exec, step: step.step, type: 'forecast-import', status: 'Starting', attempts: 1, runs: 1, resource: step.resource, inputs_json: JSON.stringify(step.inputs), outputs_json: null, failure_code: null, failure_reason: null, caught: 0, cache_hit: 0, next_at: null, started_at: now, ended_at: null, updated_at: now }, null);
+    };
+    const count = async () => (await forecast.listImports({ group: 'shop' })).total;
+    // An import of this user's made before the step started is not the step's: it makes its own.
+    const older = await forecast.createImport({ group: 'shop', target: 'daily', createdBy: 'ann' });
+    await new Promise((r) => setTimeout(r, 10));
+    const fresh = ctx('fresh', { group: 'shop', target: 'daily' });
+    await starting(fresh);
+    await forecastImportStep.start(fresh, ports);
+    const made = (await until(() => forecastImportStep.poll!(fresh, ports))) as { outputs: { import: string } };
+    expect(made.outputs.import).not.toBe(older.id);
+    expect(await count()).toBe(2);
+
+    // A first start that created the import and died before keeping its id; another user's import of the same data meanwhile.
+    const step = ctx('imp', { group: 'shop', target: 'daily' });
+    await starting(step);
+    await forecast.createImport({ group: 'shop', target: 'daily', createdBy: 'bob' });
+    const first = await forecast.createImport({ group: 'shop', target: 'daily', createdBy: 'ann' });
+    await new Promise((r) => setTimeout(r, 10));
+    await forecastImportStep.start(step, ports);
+    const done = await until(() => forecastImportStep.poll!(step, ports));
+    expect(done).toEqual({ status: 'done', outputs: { import: first.id } });
+    expect(await count()).toBe(4);
+    // Its id is kept: started again, it is the same import.
+    expect(await forecastImportStep.start(step, ports)).toEqual(done);
+    expect(await count()).toBe(4);
   });
 });
