@@ -1,16 +1,19 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
+import { writeClassificationCsv } from '../support/backends.js';
 import { ROOT, startServer, type RunningServer } from '../support/server.js';
 
 /**
  * The pipeline studio pages in a real browser (Debian's Chromium driven by playwright-core)
  * against a real `orchard up`: a pipeline with a pass step, a manual approval and a second
  * pass step is started from the page's form with a parameter, followed in the graph to the
- * approval, approved from the page, and followed to its end. Screenshots go to
- * test-output/screenshots/.
+ * approval, approved from the page, and followed to its end; a second pipeline shows every
+ * kind of edge and container; a training step links to its job and shows its log; a
+ * viewer follows a rejection. Screenshots go to test-output/screenshots/.
  */
 const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
@@ -47,24 +50,31 @@ describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`,
   let server: RunningServer;
   let browser: Browser;
   let sdk: Orchard;
+  let dir: string;
 
-  const newPage = async (): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
+  // One signed-in browser context per user, shared by the tests (a page each).
+  const contexts = new Map<string, BrowserContext>();
+  const signedIn = async (name = 'ada'): Promise<Page> => {
+    let context = contexts.get(name);
+    const fresh = !context;
+    context ??= await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
+    contexts.set(name, context);
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    return page;
-  };
-  const signIn = async (page: Page, name = 'ada') => {
     await page.goto('/');
-    await page.getByLabel('User name').fill(name);
-    await page.getByLabel('Password').fill('correct horse');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    if (fresh) {
+      await page.getByLabel('User name').fill(name);
+      await page.getByLabel('Password').fill('correct horse');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
     await page.getByRole('heading', { name: 'Datasets', level: 1 }).waitFor();
+    return page;
   };
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ ORCHARD_WORKERS: '1' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-pipelines-'));
+    server = await startServer({ ORCHARD_WORKERS: '1', ORCHARD_PIPELINE_POLL_MS: '200' });
     sdk = new Orchard({ url: server.url, token: server.adminToken });
     await sdk.users.create({ name: 'ada', role: 'admin', password: 'correct horse' });
     await sdk.users.create({ name: 'vic', role: 'viewer', password: 'correct horse' });
@@ -74,13 +84,13 @@ describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`,
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts an execution from the form, follows it to the approval, approves it and sees it succeed', async () => {
-    const page = await newPage();
+    const page = await signedIn();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await signIn(page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pipelines' }).click();
     const row = page.getByRole('table', { name: 'Pipelines' }).locator('tr[data-pipeline="greet"]');
     await visible(row);
@@ -147,10 +157,9 @@ describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`,
 
   it('draws condition branches with labels, parallel branches and a for-each body inside their boxes', async () => {
     await sdk.pipelines.create({ name: 'shapes', definition: SHAPES });
-    const page = await newPage();
+    const page = await signedIn();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await signIn(page);
     await page.goto('/pipelines/shapes');
     await visible(page.locator('g.pipeline-node[data-step="report"]'));
     const edge = (from: string, to: string) => page.locator(`g[data-edge="${from}->${to}"]`);
@@ -172,10 +181,32 @@ describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`,
     expect(errors).toEqual([]);
   });
 
+  it("links a training step to its job and shows the job's log", async () => {
+    await sdk.datasets.create({ name: 'raw', file: writeClassificationCsv(path.join(dir, 'raw.csv'), 200, 7), header: false });
+    const def = { steps: [{ name: 'train', type: 'training', algorithm: 'xgboost', train: 'raw', hyperParameters: { objective: 'binary:logistic', num_round: 5 }, cpus: 1 }] };
+    await sdk.pipelines.create({ name: 'fit', definition: def });
+    const started = await sdk.pipelines.start('fit');
+    const page = await signedIn();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`/pipelines/fit?execution=${started.id}&step=train`);
+    await expect.poll(() => statusOf(page, 'train'), { timeout: 60_000 }).toBe('Succeeded');
+    const job = (await sdk.pipelines.execution(started.id)).steps[0].resource!;
+    expect(job).toBe(`${started.id}-train`);
+    const detail = page.locator('section.step-detail');
+    await visible(detail.getByRole('link', { name: job }));
+    expect(await detail.getByRole('link', { name: job }).getAttribute('href')).toBe(`/training-jobs/${job}`);
+    const log = page.getByLabel(`Log of training job ${job}`);
+    await expect.poll(async () => (await log.textContent())?.trim().split('\n').length ?? 0, { timeout: 20_000 }).toBeGreaterThan(1);
+    expect(JSON.parse((await page.getByLabel('Outputs of train').textContent())!)).toMatchObject({ jobName: job, status: 'Completed' });
+    await detail.getByRole('link', { name: job }).click();
+    await page.getByRole('heading', { name: job, level: 1 }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
   it('a viewer follows an execution without the start form or approval buttons; a rejection and an unknown pipeline are clear errors', async () => {
     const started = await sdk.pipelines.start('greet', { parameters: { greeting: 'hi' } });
-    const page = await newPage();
-    await signIn(page, 'vic');
+    const page = await signedIn('vic');
     await page.goto(`/pipelines/greet?execution=${started.id}`);
     await expect.poll(() => statuses(page), { timeout: 20_000 }).toEqual(['Succeeded', 'Waiting', 'Pending']);
     expect(await page.getByRole('form', { name: 'Start an execution' }).count()).toBe(0);
