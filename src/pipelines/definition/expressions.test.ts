@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OrchardError } from '../../core/errors.js';
 import { durationMs, evaluateCondition, referencedSteps, resolveValue, type Scope } from './expressions.js';
+import { failure } from './test-fixtures.js';
 
 const scope: Scope = {
   parameters: { rounds: 20, regions: ['eu', 'us'], threshold: 0.8 },
@@ -12,16 +12,6 @@ const scope: Scope = {
   item: { region: 'eu', limits: { max: 5 } },
   index: 1,
 };
-
-function failure(fn: () => unknown): OrchardError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(OrchardError);
-    return err as OrchardError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('resolveValue', () => {
   it('resolves Gets at any depth, on nested paths, list indexes and keys with colons', () => {

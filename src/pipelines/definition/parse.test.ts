@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OrchardError } from '../../core/errors.js';
 import { jsonErrorAt, parseDefinition } from './parse.js';
-import { EXAMPLE_JSON } from './test-fixtures.js';
+import { EXAMPLE_JSON, failure } from './test-fixtures.js';
 
 
 const EXAMPLE_YAML = `
@@ -33,16 +32,6 @@ steps:
     type: fail
     message: AUC below 0.8
 `;
-
-function failure(fn: () => unknown): OrchardError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(OrchardError);
-    return err as OrchardError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('parseDefinition', () => {
   it("accepts the issue's example as JSON text and as a value", () => {

@@ -33,3 +33,14 @@ export function problemsOf(def: unknown): Problem[] {
 
 /** The fields of the problems of a definition that must be refused. */
 export const fieldsOf = (def: unknown): string[] => problemsOf(def).map((p) => p.field);
+
+/** The OrchardError `fn` throws (a test fails when it throws none or another kind). */
+export function failure(fn: () => unknown): OrchardError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof OrchardError) return err;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
