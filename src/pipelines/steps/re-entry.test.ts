@@ -158,7 +158,7 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     const fresh = ctx('fresh', { group: 'shop', target: 'daily' });
     await starting(fresh);
     await forecastImportStep.start(fresh, ports);
-    const made = (await until(() => forecastImportStep.poll!(fresh, ports))) as { outputs: { import: string } };
+    const made = (await until(() => forecastImportStep.poll!(fresh, ports))) as { status: 'done'; outputs: { import: string } };
     expect(made.outputs.import).not.toBe(older.id);
     expect(await count()).toBe(2);
 
