@@ -1,7 +1,7 @@
 import { useMemo, type KeyboardEvent } from 'react';
 import type { ExecutionStep } from '../api/client';
-import { edgePath, layoutGraph, type Box } from './pipeline-graph-layout';
-import { ancestors, graphOf, nodeStates, type EdgeKind, type NodeState } from './pipeline-graph-model';
+import { edgePath, layoutGraph, type Box, type EdgeRoute } from './pipeline-graph-layout';
+import { ancestors, graphOf, nodeStates, type EdgeKind, type GraphEdge, type NodeState } from './pipeline-graph-model';
 
 /** Fill and stroke per step status (the badges' tones). */
 export const STEP_COLOURS: Record<string, { fill: string; stroke: string }> = {
@@ -73,32 +73,46 @@ export function PipelineGraph({ definition, steps, selected, onSelect }: Pipelin
         {boxes.filter((b) => b.container).map((b) => (
           <Node key={b.name} box={b} type={graph.nodes.get(b.name)!.type} state={states.get(b.name)} selected={selected === b.name} onSelect={onSelect} />
         ))}
-        {routes.map(({ edge: e, route }) => {
-          const s = EDGE_STYLE[e.kind];
-          return (
-            <g key={`${e.from}->${e.to}`} data-edge={`${e.from}->${e.to}`} data-kind={e.kind}>
-              <path d={route.d} fill="none" stroke={s.stroke} strokeWidth={1.5} strokeDasharray={s.dash} markerEnd={`url(#arrow-${e.kind})`} />
-              {s.label && (
-                <text x={route.mid.x} y={route.mid.y} textAnchor="middle" dominantBaseline="middle" fontSize={11} fill={s.stroke} stroke="#fff" strokeWidth={3} paintOrder="stroke">
-                  {s.label}
-                </text>
-              )}
-            </g>
-          );
-        })}
+        <Edges routes={routes} />
         {boxes.filter((b) => !b.container).map((b) => (
           <Node key={b.name} box={b} type={graph.nodes.get(b.name)!.type} state={states.get(b.name)} selected={selected === b.name} onSelect={onSelect} />
         ))}
       </svg>
-      <ul className="legend" aria-hidden="true">
-        {['Pending', 'Executing', 'Waiting', 'Succeeded', 'Failed', 'Skipped'].map((s) => (
-          <li key={s}>
-            <span className="swatch" style={{ background: STEP_COLOURS[s].fill, border: `1px solid ${STEP_COLOURS[s].stroke}` }} />
-            {s}
-          </li>
-        ))}
-      </ul>
+      <Legend />
     </div>
+  );
+}
+
+function Edges({ routes }: { routes: Array<{ edge: GraphEdge; route: EdgeRoute }> }) {
+  return (
+    <>
+      {routes.map(({ edge: e, route }) => {
+        const s = EDGE_STYLE[e.kind];
+        return (
+          <g key={`${e.from}->${e.to}`} data-edge={`${e.from}->${e.to}`} data-kind={e.kind}>
+            <path d={route.d} fill="none" stroke={s.stroke} strokeWidth={1.5} strokeDasharray={s.dash} markerEnd={`url(#arrow-${e.kind})`} />
+            {s.label && (
+              <text x={route.mid.x} y={route.mid.y} textAnchor="middle" dominantBaseline="middle" fontSize={11} fill={s.stroke} stroke="#fff" strokeWidth={3} paintOrder="stroke">
+                {s.label}
+              </text>
+            )}
+          </g>
+        );
+      })}
+    </>
+  );
+}
+
+function Legend() {
+  return (
+    <ul className="legend" aria-hidden="true">
+      {['Pending', 'Executing', 'Waiting', 'Succeeded', 'Failed', 'Skipped'].map((s) => (
+        <li key={s}>
+          <span className="swatch" style={{ background: STEP_COLOURS[s].fill, border: `1px solid ${STEP_COLOURS[s].stroke}` }} />
+          {s}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -23,21 +23,9 @@ export function PipelinePage() {
   const [search, setSearch] = useSearchParams();
   const pipeline = useResource((signal) => pipelinesApi.describe(name, signal), [name]);
   const versions = useResource((signal) => pipelinesApi.versions(name, signal), [name, pipeline.data?.latestVersion]);
-  const history = useResource((signal) => pipelinesApi.executions({ pipeline: name, limit: 50 }, signal), [name]);
-  const selectedId = search.get('execution') ?? history.data?.items[0]?.id ?? null;
-  const execution = useResource((signal) => (selectedId ? pipelinesApi.execution(selectedId, signal) : Promise.resolve(null)), [selectedId]);
-  const exec = execution.data && execution.data.id === selectedId ? execution.data : null;
-  const live = exec ? EXECUTION_ACTIVE.has(exec.status) : false;
+  const { history, execution, exec, selectedId } = useShownExecution(name, search.get('execution'));
   const reloadExecution = execution.reload;
   const reloadHistory = history.reload;
-  const refresh = useCallback(() => {
-    reloadExecution();
-    reloadHistory();
-  }, [reloadExecution, reloadHistory]);
-  useWatch(live && selectedId ? { kind: 'feed', of: 'pipeline-execution', name: selectedId } : null, refresh);
-  usePollWhile(live, reloadExecution, POLL_MS);
-  // Executions started elsewhere (the CLI, a trigger) join the history as they start.
-  useWatch({ kind: 'feed', of: 'pipeline-execution' }, reloadHistory);
 
   const p = pipeline.data;
   const definition = (exec && versions.data?.items.find((v) => v.version === exec.version)?.definition) ?? p?.definition;
@@ -84,13 +72,7 @@ export function PipelinePage() {
             </Can>
             <Card title="Executions">
               <ErrorBanner error={history.error} onRetry={history.reload} />
-              {!history.data ? (
-                !history.error && <Loading />
-              ) : history.data.items.length === 0 ? (
-                <Empty>No executions yet.</Empty>
-              ) : (
-                <ExecutionsTable executions={history.data.items} total={history.data.total} selected={selectedId} />
-              )}
+              {history.data ? <ExecutionsTable executions={history.data.items} total={history.data.total} selected={selectedId} /> : !history.error && <Loading />}
             </Card>
           </div>
         </>
@@ -99,7 +81,31 @@ export function PipelinePage() {
   );
 }
 
+/**
+ * The pipeline's history and the execution shown (the one asked for, else the newest),
+ * followed live: re-read on its feed events, and every 2 s while it may change.
+ */
+function useShownExecution(name: string, asked: string | null) {
+  const history = useResource((signal) => pipelinesApi.executions({ pipeline: name, limit: 50 }, signal), [name]);
+  const selectedId = asked ?? history.data?.items[0]?.id ?? null;
+  const execution = useResource((signal) => (selectedId ? pipelinesApi.execution(selectedId, signal) : Promise.resolve(null)), [selectedId]);
+  const exec = execution.data && execution.data.id === selectedId ? execution.data : null;
+  const live = exec ? EXECUTION_ACTIVE.has(exec.status) : false;
+  const reloadExecution = execution.reload;
+  const reloadHistory = history.reload;
+  const refresh = useCallback(() => {
+    reloadExecution();
+    reloadHistory();
+  }, [reloadExecution, reloadHistory]);
+  useWatch(live && selectedId ? { kind: 'feed', of: 'pipeline-execution', name: selectedId } : null, refresh);
+  usePollWhile(live, reloadExecution, POLL_MS);
+  // Executions started elsewhere (the CLI, a trigger) join the history as they start.
+  useWatch({ kind: 'feed', of: 'pipeline-execution' }, reloadHistory);
+  return { history, execution, exec, selectedId };
+}
+
 function ExecutionsTable({ executions, total, selected }: { executions: Execution[]; total: number; selected: string | null }) {
+  if (executions.length === 0) return <Empty>No executions yet.</Empty>;
   return (
     <div className="table-wrap">
       <table aria-label="Executions">
@@ -114,7 +120,7 @@ function ExecutionsTable({ executions, total, selected }: { executions: Executio
         </thead>
         <tbody>
           {executions.map((e) => (
-            <tr key={e.id} data-execution={e.id} aria-selected={e.id === selected}>
+            <tr key={e.id} data-execution={e.id} aria-current={e.id === selected ? true : undefined}>
               <td>
                 <Link to={pipelinePath(e.pipeline, e.id)}>
                   <code>{e.id}</code>

@@ -23,58 +23,11 @@ export interface ExecutionViewProps {
 
 /** One execution: its summary, stop / retry, waiting approvals, every step and the selected step's detail. */
 export function ExecutionView({ execution: e, definition, selectedStep, onSelectStep, onChange }: ExecutionViewProps) {
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const act = (run: () => Promise<Execution>) => {
-    setBusy(true);
-    setActionError(null);
-    run().then(onChange, setActionError).finally(() => setBusy(false));
-  };
-  const approvals = waitingApprovals(e);
   const { can } = useSession();
   return (
     <>
-      <Card
-        title={
-          <>
-            Execution <code>{e.id}</code>
-          </>
-        }
-        actions={
-          <Can permission="jobs:write">
-            <div className="actions">
-              {EXECUTION_ACTIVE.has(e.status) && (
-                <button type="button" className="danger" disabled={busy || e.status === 'Stopping'} onClick={() => act(() => pipelinesApi.stop(e.id))}>
-                  {e.status === 'Stopping' ? 'Stopping…' : 'Stop'}
-                </button>
-              )}
-              {(e.status === 'Failed' || e.status === 'Stopped') && (
-                <button type="button" className="secondary" disabled={busy} onClick={() => act(() => pipelinesApi.retry(e.id))}>
-                  Retry from the failed step
-                </button>
-              )}
-            </div>
-          </Can>
-        }
-      >
-        <ErrorBanner error={actionError} />
-        <KeyValues
-          items={[
-            ['Status', <PipelineStatusBadge key="s" status={e.status} />],
-            ['Version', e.version],
-            ['Parameters', Object.keys(e.parameters).length ? <code key="p">{JSON.stringify(e.parameters)}</code> : '–'],
-            ['Started by', `${triggerText(e.trigger)}${e.createdBy ? ` (${e.createdBy})` : ''}`],
-            ['Created', formatTime(e.createdAt)],
-            ['Duration', formatDuration(e.startedAt, e.endedAt)],
-          ]}
-        />
-        {e.failureReason && (
-          <div className="banner error" role="alert" style={{ marginTop: '0.75rem' }}>
-            <strong>Failure reason:</strong> <span style={{ whiteSpace: 'pre-wrap' }}>{e.failureReason}</span>
-          </div>
-        )}
-      </Card>
-      {approvals.map((s) =>
+      <ExecutionSummary execution={e} onChange={onChange} />
+      {waitingApprovals(e).map((s) =>
         can('models:approve') ? (
           <ApprovalCard key={s.name} execution={e} step={s} onDone={onChange} />
         ) : (
@@ -86,6 +39,58 @@ export function ExecutionView({ execution: e, definition, selectedStep, onSelect
       <StepsTable execution={e} definition={definition} selectedStep={selectedStep} onSelectStep={onSelectStep} />
       {selectedStep && <StepDetail execution={e} definition={definition} name={selectedStep} />}
     </>
+  );
+}
+
+function ExecutionSummary({ execution: e, onChange }: { execution: Execution; onChange: (e: Execution) => void }) {
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const act = (run: () => Promise<Execution>) => {
+    setBusy(true);
+    setActionError(null);
+    run().then(onChange, setActionError).finally(() => setBusy(false));
+  };
+  return (
+    <Card
+      title={
+        <>
+          Execution <code>{e.id}</code>
+        </>
+      }
+      actions={
+        <Can permission="jobs:write">
+          <div className="actions">
+            {EXECUTION_ACTIVE.has(e.status) && (
+              <button type="button" className="danger" disabled={busy || e.status === 'Stopping'} onClick={() => act(() => pipelinesApi.stop(e.id))}>
+                {e.status === 'Stopping' ? 'Stopping…' : 'Stop'}
+              </button>
+            )}
+            {(e.status === 'Failed' || e.status === 'Stopped') && (
+              <button type="button" className="secondary" disabled={busy} onClick={() => act(() => pipelinesApi.retry(e.id))}>
+                Retry from the failed step
+              </button>
+            )}
+          </div>
+        </Can>
+      }
+    >
+      <ErrorBanner error={actionError} />
+      <KeyValues
+        items={[
+          ['Status', <PipelineStatusBadge key="s" status={e.status} />],
+          ['Version', e.version],
+          ['Parameters', Object.keys(e.parameters).length ? <code key="p">{JSON.stringify(e.parameters)}</code> : '–'],
+          ['Started by', `${triggerText(e.trigger)}${e.createdBy ? ` (${e.createdBy})` : ''}`],
+          ['Created', formatTime(e.createdAt)],
+          ['Duration', formatDuration(e.startedAt, e.endedAt)],
+        ]}
+      />
+      {e.failureReason && (
+        <div className="banner error" role="alert" style={{ marginTop: '0.75rem' }}>
+          <strong>Failure reason:</strong> <span style={{ whiteSpace: 'pre-wrap' }}>{e.failureReason}</span>
+        </div>
+      )}
+    </Card>
   );
 }
 
@@ -120,7 +125,7 @@ function StepsTable({ execution: e, definition, selectedStep, onSelectStep }: Om
           </thead>
           <tbody>
             {rows.map(({ node, step }) => (
-              <tr key={step?.name ?? node} data-step={step?.name ?? node} aria-selected={selectedStep === node}>
+              <tr key={step?.name ?? node} data-step={step?.name ?? node} aria-current={selectedStep === node ? true : undefined}>
                 <td>
                   <button type="button" className="link" onClick={() => onSelectStep(node)}>
                     {step?.name ?? node}
