@@ -75,6 +75,7 @@ export class PipelineController {
   kick(id: string): void {
     if (this.stopped || !this.leadership) return;
     if (this.running.has(id)) {
+      // Something changed while it was being advanced: once more after this pass.
       this.again.add(id);
       return;
     }
@@ -116,10 +117,11 @@ export class PipelineController {
       const rows = await this.store.active();
       const promoted = new Set<string>();
       for (const row of rows) {
-        if (row.status !== 'Queued') {
-          promoted.add(row.pipeline);
-          this.kick(row.name);
-        }
+        if (row.status === 'Queued') continue;
+        promoted.add(row.pipeline);
+        // One already waiting or being advanced is not queued again: the sweep only looks
+        // for what changed elsewhere, and the next sweep comes soon.
+        if (!this.running.has(row.name)) this.kick(row.name);
       }
       // The `queue` overlap policy: the oldest queued execution of an idle pipeline starts.
       for (const row of rows) {
