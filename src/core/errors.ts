@@ -156,7 +156,6 @@ export const ERROR_CODES = {
   ORCH_PIPELINE_NOT_WAITING: { status: 409, message: 'The step is not waiting for an approval' },
   ORCH_PIPELINE_STEP_FAILED: { status: 500, message: 'A pipeline step failed' },
   ORCH_PIPELINE_STEP_TIMEOUT: { status: 500, message: 'A pipeline step ran past its timeout' },
-  ORCH_PIPELINE_NOT_LEADER: { status: 503, message: 'This server does not run the pipeline controller' },
   ORCH_TRIGGER_INVALID: { status: 400, message: 'Invalid trigger' },
   ORCH_TRIGGER_NOT_FOUND: { status: 404, message: 'No such trigger' },
   ORCH_TRIGGER_EXISTS: { status: 409, message: 'A trigger with that name exists' },
