@@ -37,7 +37,7 @@ export function ExecutionView({ execution: e, definition, selectedStep, onSelect
         ),
       )}
       <StepsTable execution={e} definition={definition} selectedStep={selectedStep} onSelectStep={onSelectStep} />
-      {selectedStep && <StepDetail execution={e} definition={definition} name={selectedStep} />}
+      {selectedStep && <StepDetail key={`${e.id}:${selectedStep}`} execution={e} definition={definition} name={selectedStep} />}
     </>
   );
 }
