@@ -25,6 +25,7 @@ import { forecastTypes, ForecastWriter, mergeForecastParts } from './outputs.js'
 import { predictorContext, PROGRESS_MS } from './predictor-jobs.js';
 import { seriesOf } from './series.js';
 import type { ForecastJobPayload } from './types.js';
+import { globalCandidates } from './train-job.js';
 import type { JobOutcome, WorkerContext } from './worker-context.js';
 
 export type ForecastOutcome =
@@ -56,6 +57,7 @@ export async function runForecastShard(w: WorkerContext, job: Job<'forecast-shar
   try {
     const predictor = await w.store.predictor(row.predictor);
     const c = await predictorContext(w, predictor);
+    const global = await globalCandidates(w, predictor, c.settings);
     const { from, to } = shardBlocks(c.index.blocks, Number(predictor.shards), shard);
     writer = await ForecastWriter.open(dir, forecastTypes(c.settings.quantiles));
     const evaluations = createInterface({ input: await w.deps.artifacts.get(evaluationsKey(predictor.grp, predictor.name, shard)), crlfDelay: Infinity })[Symbol.asyncIterator]();
@@ -71,9 +73,11 @@ export async function runForecastShard(w: WorkerContext, job: Job<'forecast-shar
         const ev = JSON.parse(next.value) as ItemEvaluation;
         if (ev.item !== it.item) throw new Error(`the predictor's evaluations of shard ${shard} are out of step at item ${it.item}`);
         const series = seriesOf(block, it, { frequency: c.frequency, anchorMs: c.index.anchorMs, horizon: c.config.horizon, filling: c.filling });
-        const f = forecastItem(series, c.config, ev);
+        const f = forecastItem(series, c.config, ev, global);
         writer.add(it.item, gridTimes(c.frequency, it.first + it.length, c.config.horizon, c.index.anchorMs), [...f.quantiles, f.mean]);
         done++;
+        // A global model's sampling is long synchronous work: let the event loop through after each item.
+        if (global) await new Promise((resolve) => setImmediate(resolve));
         if (Date.now() - lastWrite > PROGRESS_MS) {
           lastWrite = Date.now();
           await w.store.forecastShardProgress(name, shard, done);

@@ -13,6 +13,7 @@ export const FORECAST_ATTEMPTS = 3;
 
 export const shardJobId = (predictor: string, shard: number) => `forecast.${predictor}.shard-${shard}`;
 export const assembleJobId = (predictor: string) => `forecast.${predictor}.assemble`;
+export const trainJobId = (predictor: string) => `forecast.${predictor}.train`;
 export const forecastJobId = (forecast: string) => `forecast.${forecast}.forecast`;
 export const forecastShardJobId = (forecast: string, shard: number) => `forecast.${forecast}.forecast-shard-${shard}`;
 export const forecastAssembleJobId = (forecast: string) => `forecast.${forecast}.forecast-assemble`;
@@ -23,6 +24,8 @@ export function jobIdOf(payload: ForecastJobPayload): string {
   switch (payload.kind) {
     case 'import':
       return importJobId(payload.import);
+    case 'train':
+      return trainJobId(payload.predictor);
     case 'shard':
       return shardJobId(payload.predictor, payload.shard);
     case 'assemble':
@@ -45,6 +48,8 @@ export const groupPrefix = (group: string) => `forecast/${group}/`;
 export const importDataKey = (group: string, id: string) => `${groupPrefix(group)}imports/${id}/`;
 export const evaluationsKey = (group: string, predictor: string, shard: number) => `${groupPrefix(group)}predictors/${predictor}/evaluations/${String(shard).padStart(4, '0')}.jsonl`;
 
+/** A predictor's trained global model: `backtest` (trained before the first backtest window) or `full` (the whole history). */
+export const globalModelKey = (group: string, predictor: string, algorithm: string, which: 'backtest' | 'full') => `${groupPrefix(group)}predictors/${predictor}/models/${algorithm}-${which}.json`;
 export const forecastPartKey = (group: string, forecast: string, shard: number) => `${groupPrefix(group)}forecasts/${forecast}/parts/${String(shard).padStart(4, '0')}.parquet`;
 export const forecastPartsPrefix = (group: string, forecast: string) => `${groupPrefix(group)}forecasts/${forecast}/`;
 

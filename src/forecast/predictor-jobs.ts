@@ -20,6 +20,7 @@ import { enqueueForecastJob, evaluationsKey } from './jobs.js';
 import { addEvaluation, emptyPredictorSums, evaluateItem, finishPredictor, mergePredictorSums, resolvePredictorConfig, type PredictorConfig, type PredictorSums } from './models/predictor.js';
 import { seriesOf, type Filling } from './series.js';
 import type { ForecastImportsTable, ForecastImportSummary, ForecastJobPayload, ForecastPredictorsTable, PredictorResult, PredictorSettings } from './types.js';
+import { globalCandidates } from './train-job.js';
 import type { JobOutcome, WorkerContext } from './worker-context.js';
 
 export type PredictorOutcome =
@@ -77,6 +78,7 @@ export async function runShard(w: WorkerContext, job: ClaimedJob<ForecastJobPayl
   await fs.mkdir(dir, { recursive: true });
   try {
     const c = await predictorContext(w, predictor);
+    const global = await globalCandidates(w, predictor, c.settings);
     const { from, to } = shardBlocks(c.index.blocks, Number(predictor.shards), shard);
     const file = path.join(dir, 'evaluations.jsonl');
     const out = await fs.open(file, 'w');
@@ -90,8 +92,10 @@ export async function runShard(w: WorkerContext, job: ClaimedJob<ForecastJobPayl
         for (const it of block.header.items) {
           if (ctx.signal.aborted) return w.settle(job, 'aborted', 'retry', { signal: ctx.signal });
           const series = seriesOf(block, it, { frequency: c.frequency, anchorMs: c.index.anchorMs, horizon: c.config.horizon, filling: c.filling });
-          const ev = evaluateItem(series, c.config);
+          const ev = evaluateItem(series, c.config, global);
           sums = addEvaluation(sums, ev);
+          // A global model's sampling is long synchronous work: let the event loop through after each item.
+          if (global) await new Promise((resolve) => setImmediate(resolve));
           lines.push(JSON.stringify(ev));
           done++;
           if (Date.now() - lastWrite > PROGRESS_MS) {

@@ -2,7 +2,7 @@ import { FORECAST_DEFAULT_QUANTILES, FORECAST_LIMITS } from '../contracts/foreca
 import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
 import { shardBlocks } from './blocks.js';
 import { readItemIndex } from './import-service.js';
-import { assembleJobId, enqueueForecastJob, evaluationsKey, groupPrefix, safeKey, shardJobId, statusLabel } from './jobs.js';
+import { assembleJobId, enqueueForecastJob, evaluationsKey, groupPrefix, safeKey, shardJobId, statusLabel, trainJobId } from './jobs.js';
 import { availableAlgorithms, forecastModel, type ForecastAlgorithm } from './models/index.js';
 import { readItemMetrics } from './outputs.js';
 import type { Filling } from './series.js';
@@ -107,6 +107,8 @@ export class PredictorService {
       // Data without negative values (sales, counts, traffic) get no negative forecasts.
       nonNegative: summary.negative.items === 0,
     };
+    // A global model (DeepAR+) is trained by one job before the shards evaluate with it.
+    const global = algorithms.some((a) => forecastModel(a as ForecastAlgorithm)?.kind === 'global');
     const now = new Date().toISOString();
     try {
       await this.store.insertPredictor(
@@ -118,7 +120,7 @@ export class PredictorService {
           config_json: JSON.stringify(settings),
           shards,
           status: 'CreatePending',
-          stage: 'queued',
+          stage: global ? 'training' : 'queued',
           result_json: null,
           failure_reason: null,
           created_by: input.createdBy ?? null,
@@ -132,22 +134,27 @@ export class PredictorService {
       if (await this.store.findPredictor(input.name)) throw new OrchardError('ORCH_FORECAST_PREDICTOR_EXISTS', { message: `Predictor '${input.name}' exists`, details: { predictor: input.name } });
       throw err;
     }
-    for (let s = 0; s < shards; s++) await enqueueForecastJob(this.deps.queue, { kind: 'shard', predictor: input.name, shard: s });
+    if (global) await enqueueForecastJob(this.deps.queue, { kind: 'train', predictor: input.name });
+    else for (let s = 0; s < shards; s++) await enqueueForecastJob(this.deps.queue, { kind: 'shard', predictor: input.name, shard: s });
     return this.describe(input.name);
   }
 
-  /** The algorithms a request runs; unavailable ones are problems listing what is available. */
+  /**
+   * The algorithms a request runs; unavailable ones are problems listing what is available.
+   * The AutoPredictor's default candidates are the local models (a global model is named
+   * with `--candidates` or asked for alone).
+   */
   private algorithmsFor(input: CreateForecastPredictorInput, problems: RequestProblem[]): string[] {
-    const available = availableAlgorithms().filter((a) => forecastModel(a)?.kind === 'local');
-    const requested = input.algorithm === 'auto' ? (input.candidates ?? available) : [input.algorithm];
+    const available = availableAlgorithms();
+    const local = available.filter((a) => forecastModel(a)?.kind === 'local');
+    const requested = input.algorithm === 'auto' ? (input.candidates ?? local) : [input.algorithm];
     if (input.algorithm !== 'auto' && input.candidates) problems.push({ field: 'candidates', code: 'ORCH_FORECAST_INVALID', message: 'candidates are for the AutoPredictor (--algorithm auto) only' });
     const missing = requested.filter((a) => a === 'auto' || !available.includes(a as ForecastAlgorithm));
     if (missing.length > 0) {
-      const global = missing.filter((a) => forecastModel(a as ForecastAlgorithm)?.kind === 'global');
       problems.push({
         field: 'algorithm',
         code: 'ORCH_FORECAST_ALGORITHM_UNAVAILABLE',
-        message: `Algorithm(s) ${missing.map((a) => `'${a}'`).join(', ')} ${global.length > 0 ? 'cannot be trained by predictors here yet (global models)' : 'are not available'}; available: auto, ${available.join(', ')}`,
+        message: `Algorithm(s) ${missing.map((a) => `'${a}'`).join(', ')} are not available; available: auto, ${available.join(', ')}`,
         details: { requested: missing, available: ['auto', ...available] },
       });
     }
@@ -170,6 +177,7 @@ export class PredictorService {
     const row = await this.store.predictor(name);
     if (row.status === 'CreatePending' || row.status === 'CreateInProgress') {
       await this.store.endPredictor(name, 'CreateStopped');
+      await this.deps.queue.cancel(trainJobId(name)).catch(() => undefined);
       for (let s = 0; s < Number(row.shards); s++) await this.deps.queue.cancel(shardJobId(name, s)).catch(() => undefined);
       await this.deps.queue.cancel(assembleJobId(name)).catch(() => undefined);
     }
@@ -201,6 +209,11 @@ export class PredictorService {
   async unfinishedJobs(): Promise<ForecastJobPayload[]> {
     const jobs: ForecastJobPayload[] = [];
     for (const p of await this.store.unfinishedPredictors()) {
+      // Its global model is not trained yet: the shards wait for it.
+      if (p.stage === 'training') {
+        jobs.push({ kind: 'train', predictor: p.name });
+        continue;
+      }
       const pending = (await this.store.shards(p.name)).filter((s) => s.status !== 'done');
       if (pending.length > 0) jobs.push(...pending.map((s): ForecastJobPayload => ({ kind: 'shard', predictor: p.name, shard: Number(s.shard) })));
       else jobs.push({ kind: 'assemble', predictor: p.name });

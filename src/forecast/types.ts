@@ -161,6 +161,8 @@ export interface PredictorResult {
 /** Queue payloads. */
 export type ForecastJobPayload =
   | { kind: 'import'; import: string }
+  /** A predictor with a global model (DeepAR+): trains it once for the backtests and once on the whole history, before its shards. */
+  | { kind: 'train'; predictor: string }
   | { kind: 'shard'; predictor: string; shard: number }
   | { kind: 'assemble'; predictor: string }
   | { kind: 'forecast-shard'; forecast: string; shard: number }

@@ -9,6 +9,7 @@ import type { ForecastOutcome } from './forecast-jobs.js';
 import type { ImportOutcome } from './import-job.js';
 import { forecastPartsPrefix } from './jobs.js';
 import type { PredictorOutcome } from './predictor-jobs.js';
+import type { TrainOutcome } from './train-job.js';
 import type { ForecastStore } from './store.js';
 import type { ForecastJobPayload } from './types.js';
 
@@ -20,7 +21,7 @@ export interface ForecastWorkerDeps {
   workDir: string;
 }
 
-export type JobOutcome = ImportOutcome | PredictorOutcome | ForecastOutcome | { kind: 'settled' };
+export type JobOutcome = ImportOutcome | TrainOutcome | PredictorOutcome | ForecastOutcome | { kind: 'settled' };
 
 /**
  * How an attempt without an outcome ends:
@@ -46,7 +47,7 @@ export function workerContext(deps: ForecastWorkerDeps, store: ForecastStore): W
       const ended = await store.updateImport(p.import, { status: 'CreateFailed', failure_reason, failure_json: error ? JSON.stringify(error) : null });
       const row = await store.findImport(p.import);
       if (ended && row) await deps.artifacts.deletePrefix(row.data_key).catch(() => undefined);
-    } else if (p.kind === 'shard' || p.kind === 'assemble') {
+    } else if (p.kind === 'train' || p.kind === 'shard' || p.kind === 'assemble') {
       await store.endPredictor(p.predictor, 'CreateFailed', { failure_reason });
     } else {
       const ended = await store.endForecast(p.forecast, 'CreateFailed', { failure_reason });

@@ -2,6 +2,7 @@
  * The forecast job kinds on the worker loop, one handler (one queue kind, the payload's
  * `kind` choosing the job):
  * - `import` (`import-job.ts`): validates an import's data and stores its series;
+ * - `train` (`train-job.ts`): a predictor's global model (DeepAR+), before its shards;
  * - `shard` and `assemble` (`predictor-jobs.ts`): a predictor's backtests, then its metrics;
  * - `forecast-shard` and `forecast-assemble` (`forecast-jobs.ts`): each shard's items'
  *   forecasts, then one dataset version of them all.
@@ -12,6 +13,7 @@ import type { ClaimedJob, JobHandler } from '../jobs/index.js';
 import { recordForecast, runForecastAssemble, runForecastFanout, runForecastShard } from './forecast-jobs.js';
 import { recordImport, runImportJob } from './import-job.js';
 import { recordPredictor, runAssemble, runShard } from './predictor-jobs.js';
+import { recordTrain, runTrain } from './train-job.js';
 import { FORECAST_KIND } from './jobs.js';
 import { ForecastStore } from './store.js';
 import type { ForecastJobPayload } from './types.js';
@@ -32,6 +34,8 @@ export async function forecastJobHandler(deps: ForecastWorkerDeps): Promise<JobH
       switch (job.payload.kind) {
         case 'import':
           return runImportJob(w, job as Job<'import'>, ctx);
+        case 'train':
+          return runTrain(w, job as Job<'train'>, ctx);
         case 'shard':
           return runShard(w, job as Job<'shard'>, ctx);
         case 'assemble':
@@ -47,6 +51,7 @@ export async function forecastJobHandler(deps: ForecastWorkerDeps): Promise<JobH
     async record(job, outcome) {
       if (outcome.kind === 'settled') return;
       if (outcome.kind === 'import') await recordImport(w, outcome);
+      else if (outcome.kind === 'train') await recordTrain(w, outcome);
       else if (outcome.kind === 'shard' || outcome.kind === 'assemble') await recordPredictor(w, outcome);
       else await recordForecast(w, outcome);
       if (!outcome.completed) {
