@@ -12,8 +12,8 @@ import { ROOT, startServer, type RunningServer } from '../support/server.js';
  * against a real `orchard up`: a pipeline with a pass step, a manual approval and a second
  * pass step is started from the page's form with a parameter, followed in the graph to the
  * approval, approved from the page, and followed to its end; a second pipeline shows every
- * kind of edge and container; a training step links to its job and shows its log; a
- * viewer follows a rejection. Screenshots go to test-output/screenshots/.
+ * kind of edge and container; a training step links to its job and shows its log; an
+ * execution is stopped and retried from the page; a viewer follows a rejection. Screenshots go to test-output/screenshots/.
  */
 const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
@@ -202,6 +202,22 @@ describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`,
     await detail.getByRole('link', { name: job }).click();
     await page.getByRole('heading', { name: job, level: 1 }).waitFor();
     expect(errors).toEqual([]);
+  });
+
+  it('stops a waiting execution and retries it from the step that did not finish', async () => {
+    const started = await sdk.pipelines.start('greet');
+    const page = await signedIn();
+    await page.goto(`/pipelines/greet?execution=${started.id}`);
+    await expect.poll(() => statusOf(page, 'gate'), { timeout: 20_000 }).toBe('Waiting');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.locator('.pipeline-graph-card .card-head [data-status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('Stopped');
+    expect(await statusOf(page, 'first')).toBe('Succeeded');
+    await page.getByRole('button', { name: 'Retry from the failed step' }).click();
+    // `first` keeps its output; the approval waits again.
+    await expect.poll(() => statuses(page), { timeout: 20_000 }).toEqual(['Succeeded', 'Waiting', 'Pending']);
+    expect((await sdk.pipelines.execution(started.id)).status).toBe('Executing');
+    await page.getByRole('region', { name: 'Approval of gate' }).getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => statuses(page), { timeout: 20_000 }).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
   });
 
   it('a viewer follows an execution without the start form or approval buttons; a rejection and an unknown pipeline are clear errors', async () => {
