@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,15 @@ with open(os.path.join(os.environ['ORCHARD_PROCESSING_OUTPUT_OUT'], 'counts.csv'
         fh.write('%s,%d\\n' % (k, counts[k]))
 print('counted', sum(counts.values()))
 `;
+
+/** A process that exists and is not a zombie. */
+function running(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** Three daily series with a weekly pattern over 91 days. */
 function writeDailySales(file: string): string {
@@ -210,6 +220,38 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
     const bad = await run('bad-script', { steps: [{ name: 'talk', type: 'script', language: 'python', code: "print('hello')" }] });
     expect(bad.status).toBe('Failed');
     expect(step(bad, 'talk').failureReason).toMatch(/^ORCH_PIPELINE_STEP_FAILED: the script's stdout is not one JSON value .*it began: hello/);
+  });
+
+  it('ends a script past its timeoutSeconds, and stops a running one with its execution', async () => {
+    const slow = await run('slow-script', { steps: [{ name: 'nap', type: 'script', language: 'python', code: 'import time\ntime.sleep(120)', timeoutSeconds: 2 }] });
+    expect(slow.status).toBe('Failed');
+    expect(step(slow, 'nap').failureReason).toMatch(/^ORCH_PIPELINE_STEP_TIMEOUT: /);
+
+    // The script says where it runs: a folder the unprivileged user may write.
+    const pids = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-script-pids-'));
+    fs.chmodSync(pids, 0o777);
+    const file = path.join(dir, 'long.json');
+    const code = `require('fs').writeFileSync('${pids}/pid', String(process.pid)); setTimeout(() => console.log('{}'), 120000);`;
+    fs.writeFileSync(file, JSON.stringify({ steps: [{ name: 'nap', type: 'script', language: 'javascript', code }] }));
+    await ok(['pipelines', 'create', 'long-script', '--file', file]);
+    const started = await ok(['pipelines', 'start', 'long-script']);
+    let e: Execution = started;
+    for (let i = 0; i < 300 && step(e, 'nap')?.status !== 'Executing'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      e = await ok(['pipelines', 'execution', started.id]);
+    }
+    await ok(['pipelines', 'stop', started.id]);
+    for (let i = 0; i < 300 && e.status !== 'Stopped'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      e = await ok(['pipelines', 'execution', started.id]);
+    }
+    expect(e.status).toBe('Stopped');
+    expect(step(e, 'nap').status).toBe('Stopped');
+    // The job was cancelled, and its worker ended the script.
+    const pid = Number(fs.readFileSync(path.join(pids, 'pid'), 'utf8'));
+    for (let i = 0; i < 150 && running(pid); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(running(pid)).toBe(false);
+    fs.rmSync(pids, { recursive: true, force: true });
   });
 
   it('notifies a webhook once, and ends when the delivery is Delivered', async () => {
