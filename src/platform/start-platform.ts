@@ -147,7 +147,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     pipelines.onChange = (id) => kicker.kick(id);
     core.closers.push(() => kicker.stop());
     // Triggers fire only where the controller leads: one firing per event in a deployment.
-    const watcher = new TriggerWatcher(triggerStore, triggerPorts, { leading: () => kicker.leading, onError: (err, trigger) => pipelineLog.error(`pipeline trigger ${trigger}`, err) });
+    const watcher = new TriggerWatcher(triggerStore, triggerPorts, { intervalMs: 2 * config.pipelinePollMs, leading: () => kicker.leading, onError: (err, trigger) => pipelineLog.error(`pipeline trigger ${trigger}`, err) });
     watcher.start();
     core.closers.push(() => watcher.stop());
     core.closers.push(() => app.close());

@@ -68,8 +68,8 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
   it('a dataset trigger fires once per new version, with the version as a parameter, not for versions before it', async () => {
     const t = await ok(['triggers', 'create', 'on-sales', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--map', 'dataset=dataset', '--param', 'rounds=7']);
     expect(t).toMatchObject({ name: 'on-sales', pipeline: 'echo', kind: 'dataset', source: { dataset: 'sales' }, map: { dataset: 'dataset' }, parameters: { rounds: '7' }, enabled: true });
-    // Two rounds of the watcher (2 s each): sales@1 existed before the trigger and does not fire.
-    await sleep(4500);
+    // Several rounds of the watcher (every 400 ms here): sales@1 existed before the trigger and does not fire.
+    await sleep(1500);
     expect(await firedBy('on-sales')).toEqual([]);
 
     await ok(['datasets', 'create', 'sales', '--file', newCsv()]);
@@ -83,13 +83,13 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     const described = await ok(['triggers', 'describe', 'on-sales']);
     expect(described.lastFired).toMatchObject({ execution: fired[1].id, event: { dataset: 'sales@3' } });
     // Nothing fires twice.
-    await sleep(4500);
+    await sleep(1500);
     expect(await firedBy('on-sales')).toHaveLength(2);
 
     // Disabled, a new version does not fire; enabled again, only later versions do.
     await ok(['triggers', 'disable', 'on-sales']);
     await ok(['datasets', 'create', 'sales', '--file', newCsv()]);
-    await sleep(4500);
+    await sleep(1500);
     expect(await firedBy('on-sales')).toHaveLength(2);
     expect((await ok(['triggers', 'enable', 'on-sales'])).enabled).toBe(true);
     await ok(['datasets', 'create', 'sales', '--file', newCsv()]);
@@ -102,7 +102,7 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     await ok(['models', 'create', 'm-trig', '--from-job', 'gb-trig']);
     await ok(['registry', 'register', 'churn', '--model', 'm-trig']);
     await ok(['triggers', 'create', 'on-approve', '--pipeline', 'echo', '--kind', 'registry', '--group', 'churn', '--map', 'package=package']);
-    await sleep(2500);
+    await sleep(1500);
     expect(await firedBy('on-approve')).toEqual([]);
     await ok(['registry', 'approve', 'churn@1', '--reason', 'ship it']);
     const [fired, ...more] = await until('on-approve', 1);
