@@ -25,9 +25,9 @@ fi
 
 orchard() {
   echo "+ orchard $*" >&2
-  # ORCHARD may be several words (`npx orchard`): split on purpose.
+  # ORCHARD may be several words (`npx orchard`): split on purpose. `command`: the program, not this function.
   # shellcheck disable=SC2086
-  $ORCHARD "$@"
+  command $ORCHARD "$@"
 }
 
 echo "== 1. the crawler over $SOURCE" >&2

@@ -1,0 +1,186 @@
+/**
+ * The forecasting MLOps workshop as shipped in examples/forecast-mlops: its own generator,
+ * setup script, pipeline and dashboard files (not copies), run through the CLI. A new week of
+ * sales dropped into the landing folder must, with no one at the keyboard, be crawled, start
+ * the pipeline with the new crawl version, retrain, forecast, and reach the dashboard's chart.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
+import { cli, ROOT, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
+
+const run = promisify(execFile);
+const EXAMPLE = path.join(ROOT, 'examples/forecast-mlops');
+/** Small enough to be quick: 3 items in 2 stores, 5 weeks of history, then a sixth week. */
+const ITEMS = 3;
+const STORES = 2;
+const WEEKS = 5;
+const HORIZON = 14;
+const START = Date.parse('2026-01-05T00:00:00Z');
+const day = (d: number) => new Date(START + d * 86_400_000).toISOString().slice(0, 10);
+
+interface Workshop {
+  admin: { url: string; token: string };
+  landing: string;
+  shim: string;
+}
+
+type Execution = {
+  id: string;
+  status: string;
+  parameters: Record<string, unknown>;
+  trigger: { kind: string; name?: string };
+  steps: Array<{ name: string; status: string; outputs: Record<string, unknown> }>;
+};
+
+/** A folder under an allowed crawler root (its real path, as the crawler compares real paths) and a PATH shim for `orchard`. */
+function workshopFolders(): { root: string; landing: string; shim: string } {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-mlops-')));
+  const landing = path.join(root, 'landing');
+  const shim = path.join(root, 'bin');
+  fs.mkdirSync(landing);
+  fs.mkdirSync(shim);
+  fs.writeFileSync(path.join(shim, 'orchard'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'bin/orchard.js')}" "$@"\n`, { mode: 0o755 });
+  return { root, landing, shim };
+}
+
+async function generate(landing: string, ...args: string[]): Promise<void> {
+  await run(process.execPath, [path.join(EXAMPLE, 'generate.mjs'), '--out', landing, '--items', String(ITEMS), '--stores', String(STORES), ...args]);
+}
+
+/** Runs the shipped setup.sh as a user would, with `orchard` on the PATH. */
+async function setup(w: Workshop): Promise<string> {
+  const env = {
+    PATH: `${w.shim}${path.delimiter}${process.env.PATH}`,
+    HOME: process.env.HOME ?? os.tmpdir(),
+    ORCHARD_URL: w.admin.url,
+    ORCHARD_TOKEN: w.admin.token,
+    ORCHARD_HOME: path.join(os.tmpdir(), 'orchard-no-home'),
+    LANDING: w.landing,
+    EVERY: '10s',
+  };
+  try {
+    const { stderr } = await run('bash', [path.join(EXAMPLE, 'setup.sh')], { env, maxBuffer: 16 << 20 });
+    return stderr;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`setup.sh failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+async function ok(w: Workshop, args: string[]) {
+  const res = await cli(args, w.admin);
+  expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).toBe(0);
+  return res.json;
+}
+
+async function executions(w: Workshop): Promise<Execution[]> {
+  return (await ok(w, ['pipelines', 'executions', '--pipeline', 'sales-forecast', '--json'])).items as Execution[];
+}
+
+/** Waits for an execution the trigger started to end (the trigger runs the crawler every 10 s). */
+async function triggeredExecution(w: Workshop, deadlineMs: number): Promise<Execution> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const fired = (await executions(w)).filter((e) => e.trigger.kind === 'crawler');
+    if (fired.length > 0 && fired.every((e) => e.status !== 'Executing' && e.status !== 'Queued')) {
+      return (await ok(w, ['pipelines', 'execution', fired[0].id, '--json'])) as Execution;
+    }
+    if (Date.now() > until) throw new Error(`no triggered execution ended in ${deadlineMs} ms: ${JSON.stringify(fired)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** The whole workshop on a running platform: setup, the first forecast, a new week, the refreshed chart. */
+async function workshopRuns(w: Workshop): Promise<void> {
+  await generate(w.landing, '--weeks', String(WEEKS));
+  const log = await setup(w);
+  expect(log).toContain('Ready.');
+
+  // setup.sh ran the pipeline once by hand: the first forecast, which the dashboard reads.
+  const first = await executions(w);
+  expect(first.map((e) => [e.status, e.trigger.kind])).toEqual([['Succeeded', 'api']]);
+  expect(await ok(w, ['datasets', 'describe', 'sales_forecast', '--json'])).toMatchObject({ version: 1, rowCount: ITEMS * STORES * HORIZON });
+  const before = await ok(w, ['dashboards', 'data', 'sales-forecast', '--chart', 'forecast', '--json']);
+  expect(before.rows[0].timestamp.slice(0, 10)).toBe(day(WEEKS * 7));
+
+  // A new week lands: crawl -> new sales_raw version -> an execution with that version.
+  await generate(w.landing, '--week', String(WEEKS + 1));
+  const exec = await triggeredExecution(w, 120_000);
+  expect(exec.status, JSON.stringify(exec)).toBe('Succeeded');
+  expect(exec.trigger).toMatchObject({ kind: 'crawler', name: 'sales-landed' });
+  expect(exec.parameters.raw).toBe('sales_raw@2');
+  const steps = Object.fromEntries(exec.steps.map((s) => [s.name, s]));
+  expect(Object.fromEntries(exec.steps.map((s) => [s.name, s.status]))).toEqual({
+    clean: 'Succeeded', import: 'Succeeded', train: 'Succeeded', 'good-enough': 'Succeeded',
+    forecast: 'Succeeded', export: 'Succeeded', publish: 'Succeeded', 'too-poor': 'Skipped',
+  });
+  // One more week of every item and store was cleaned and aggregated.
+  expect(steps.clean.outputs).toMatchObject({ dataset: 'sales_daily@2', rows: ITEMS * STORES * (WEEKS + 1) * 7 });
+  expect(steps['good-enough'].outputs.result).toBe(true);
+  expect(steps.export.outputs.location).toBe(`exports/sales/${exec.id}-forecast.csv`);
+  expect(steps.publish.outputs).toMatchObject({ dataset: 'sales_forecast@2', rows: ITEMS * STORES * HORIZON });
+  expect((await executions(w)).filter((e) => e.trigger.kind === 'crawler')).toHaveLength(1);
+
+  // The dashboard's charts read sales_forecast by name: the latest version, the new forecast's days.
+  const chart = await ok(w, ['dashboards', 'data', 'sales-forecast', '--chart', 'forecast', '--json']);
+  expect(chart.sources).toEqual([{ name: 'sales_forecast', version: 2 }]);
+  expect(chart.rows.map((r: { timestamp: string }) => r.timestamp.slice(0, 10))).toEqual(Array.from({ length: HORIZON }, (_, k) => day((WEEKS + 1) * 7 + k)));
+  for (const r of chart.rows) expect(r.p10 <= r.p50 && r.p50 <= r.p90, JSON.stringify(r)).toBe(true);
+  const items = await ok(w, ['dashboards', 'data', 'sales-forecast', '--chart', 'items', '--json']);
+  expect(items.rows).toHaveLength(ITEMS * STORES);
+  expect(new Set(items.rows.map((r: { first_day: string }) => String(r.first_day).slice(0, 10)))).toEqual(new Set([day((WEEKS + 1) * 7)]));
+}
+
+describe.each(backends)('the forecast MLOps workshop on $name', (backend) => {
+  let server: RunningServer;
+  let teardown: () => Promise<void>;
+  let folders: ReturnType<typeof workshopFolders>;
+
+  beforeAll(async () => {
+    const b = await backend.setup();
+    teardown = b.teardown;
+    folders = workshopFolders();
+    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await teardown?.();
+    if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
+  });
+
+  it('a dropped week of sales retrains, forecasts and refreshes the dashboard by itself', async () => {
+    await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
+  }, 240_000);
+});
+
+describe('the forecast MLOps workshop on the fleet: PostgreSQL + S3 + Redis, two orchard workers', () => {
+  let server: RunningServer;
+  let workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
+  let teardown: () => Promise<void>;
+  let folders: ReturnType<typeof workshopFolders>;
+
+  beforeAll(async () => {
+    const fleet = await fleetBackend();
+    teardown = fleet.teardown;
+    folders = workshopFolders();
+    // The crawl runs on a worker, which reads the landing folder in place: the same root everywhere.
+    const env = { ...fleet.env, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' };
+    server = await startServer({ ...env, ORCHARD_WORKERS: '0' });
+    workers = [await startWorkerProcess(env), await startWorkerProcess(env)];
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.stop();
+    await server?.stop();
+    await teardown?.();
+    if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
+  });
+
+  it('a dropped week of sales retrains, forecasts and refreshes the dashboard, the jobs on the workers', async () => {
+    await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
+  }, 240_000);
+});
