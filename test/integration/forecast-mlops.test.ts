@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, ROOT, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
@@ -78,8 +79,9 @@ async function ok(w: Workshop, args: string[]) {
   return res.json;
 }
 
+/** Read through the SDK: polling with a CLI process a second would load the machine for nothing. */
 async function executions(w: Workshop): Promise<Execution[]> {
-  return (await ok(w, ['pipelines', 'executions', '--pipeline', 'sales-forecast', '--json'])).items as Execution[];
+  return (await new Orchard(w.admin).pipelines.executions({ pipeline: 'sales-forecast' })).items as unknown as Execution[];
 }
 
 /** Waits for an execution the trigger started to end (the trigger runs the crawler every 10 s). */
@@ -104,7 +106,7 @@ async function workshopRuns(w: Workshop): Promise<void> {
   // setup.sh ran the pipeline once by hand: the first forecast, which the dashboard reads.
   const first = await executions(w);
   expect(first.map((e) => [e.status, e.trigger.kind])).toEqual([['Succeeded', 'api']]);
-  expect(await ok(w, ['datasets', 'describe', 'sales_forecast', '--json'])).toMatchObject({ version: 1, rowCount: ITEMS * STORES * HORIZON });
+  expect(await new Orchard(w.admin).datasets.describe('sales_forecast')).toMatchObject({ version: 1, rowCount: ITEMS * STORES * HORIZON });
   const before = await ok(w, ['dashboards', 'data', 'sales-forecast', '--chart', 'forecast', '--json']);
   expect(before.rows[0].timestamp.slice(0, 10)).toBe(day(WEEKS * 7));
 
@@ -136,51 +138,55 @@ async function workshopRuns(w: Workshop): Promise<void> {
   expect(new Set(items.rows.map((r: { first_day: string }) => String(r.first_day).slice(0, 10)))).toEqual(new Set([day((WEEKS + 1) * 7)]));
 }
 
-describe.each(backends)('the forecast MLOps workshop on $name', (backend) => {
-  let server: RunningServer;
-  let teardown: () => Promise<void>;
-  let folders: ReturnType<typeof workshopFolders>;
+// The three platforms side by side: each spends most of its time waiting (the crawler's
+// interval, the controller's sweeps), so together they take little more than the slowest.
+describe.concurrent('the forecast MLOps workshop', () => {
+  describe.each(backends)('on $name', (backend) => {
+    let server: RunningServer;
+    let teardown: () => Promise<void>;
+    let folders: ReturnType<typeof workshopFolders>;
 
-  beforeAll(async () => {
-    const b = await backend.setup();
-    teardown = b.teardown;
-    folders = workshopFolders();
-    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await teardown?.();
-    if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      const b = await backend.setup();
+      teardown = b.teardown;
+      folders = workshopFolders();
+      server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' });
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await teardown?.();
+      if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
+    });
 
-  it('a dropped week of sales retrains, forecasts and refreshes the dashboard by itself', async () => {
-    await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
-  }, 240_000);
-});
-
-describe('the forecast MLOps workshop on the fleet: PostgreSQL + S3 + Redis, two orchard workers', () => {
-  let server: RunningServer;
-  let workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
-  let teardown: () => Promise<void>;
-  let folders: ReturnType<typeof workshopFolders>;
-
-  beforeAll(async () => {
-    const fleet = await fleetBackend();
-    teardown = fleet.teardown;
-    folders = workshopFolders();
-    // The crawl runs on a worker, which reads the landing folder in place: the same root everywhere.
-    const env = { ...fleet.env, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' };
-    server = await startServer({ ...env, ORCHARD_WORKERS: '0' });
-    workers = [await startWorkerProcess(env), await startWorkerProcess(env)];
-  });
-  afterAll(async () => {
-    for (const w of workers) await w.stop();
-    await server?.stop();
-    await teardown?.();
-    if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
+    it('a dropped week of sales retrains, forecasts and refreshes the dashboard by itself', async () => {
+      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
+    }, 240_000);
   });
 
-  it('a dropped week of sales retrains, forecasts and refreshes the dashboard, the jobs on the workers', async () => {
-    await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
-  }, 240_000);
+  describe('on the fleet: PostgreSQL + S3 + Redis, two orchard workers', () => {
+    let server: RunningServer;
+    let workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
+    let teardown: () => Promise<void>;
+    let folders: ReturnType<typeof workshopFolders>;
+
+    beforeAll(async () => {
+      const fleet = await fleetBackend();
+      teardown = fleet.teardown;
+      folders = workshopFolders();
+      // The crawl runs on a worker, which reads the landing folder in place: the same root everywhere.
+      const env = { ...fleet.env, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' };
+      server = await startServer({ ...env, ORCHARD_WORKERS: '0' });
+      workers = [await startWorkerProcess(env), await startWorkerProcess(env)];
+    });
+    afterAll(async () => {
+      for (const w of workers) await w.stop();
+      await server?.stop();
+      await teardown?.();
+      if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
+    });
+
+    it('a dropped week of sales retrains, forecasts and refreshes the dashboard, the jobs on the workers', async () => {
+      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
+    }, 240_000);
+  });
 });
