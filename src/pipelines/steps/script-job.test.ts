@@ -88,6 +88,8 @@ describe('the pipeline-script job: input JSON on stdin, output JSON from stdout'
     abort.abort('stop');
     const { result } = await pending;
     expect(result).toMatchObject({ ok: false, message: 'the script was stopped' });
+    // The group was killed; the grandchild goes as soon as the kernel has delivered it.
+    for (let i = 0; i < 100 && running(child); i++) await new Promise((r) => setTimeout(r, 50));
     expect(running(child)).toBe(false);
   });
 
