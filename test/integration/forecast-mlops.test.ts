@@ -8,10 +8,13 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
+import { S3RVER_CREDENTIALS } from '../support/s3-server.js';
 import { cli, ROOT, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
 const run = promisify(execFile);
@@ -26,9 +29,29 @@ const day = (d: number) => new Date(START + d * 86_400_000).toISOString().slice(
 
 interface Workshop {
   admin: { url: string; token: string };
+  /** Where generate.mjs writes. */
   landing: string;
   shim: string;
+  /** The crawler's source when it is not the landing folder: a prefix of the platform's S3 bucket. */
+  source?: string;
+  /** Puts generated files where the crawler reads (nothing to do for the folder). */
+  land(files: string[]): Promise<void>;
 }
+
+/** On an S3 platform the files land under `landing/sales/` of its bucket, outside the store's own prefix. */
+function s3Landing(env: Record<string, string>): { source: string; land(files: string[]): Promise<void>; close(): void } {
+  const bucket = new URL(env.ORCHARD_ARTIFACTS_URL).hostname;
+  const s3 = new S3Client({ endpoint: env.ORCHARD_S3_ENDPOINT, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  return {
+    source: `s3://${bucket}/landing/sales/`,
+    async land(files) {
+      for (const f of files) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `landing/sales/${path.basename(f)}`, Body: fs.readFileSync(f) }));
+    },
+    close: () => s3.destroy(),
+  };
+}
+
+const inFolder = async () => undefined;
 
 type Execution = {
   id: string;
@@ -38,7 +61,7 @@ type Execution = {
   steps: Array<{ name: string; status: string; outputs: Record<string, unknown> }>;
 };
 
-/** A folder under an allowed crawler root (its real path, as the crawler compares real paths) and a PATH shim for `orchard`. */
+/** The landing folder under a crawler root (its real path, as the crawler compares real paths) and a PATH shim for `orchard`. */
 function workshopFolders(): { root: string; landing: string; shim: string } {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-mlops-')));
   const landing = path.join(root, 'landing');
@@ -49,8 +72,10 @@ function workshopFolders(): { root: string; landing: string; shim: string } {
   return { root, landing, shim };
 }
 
-async function generate(landing: string, ...args: string[]): Promise<void> {
-  await run(process.execPath, [path.join(EXAMPLE, 'generate.mjs'), '--out', landing, '--items', String(ITEMS), '--stores', String(STORES), ...args]);
+/** Runs the shipped generator, then lands what it wrote. */
+async function generate(w: Workshop, ...args: string[]): Promise<void> {
+  const { stdout } = await run(process.execPath, [path.join(EXAMPLE, 'generate.mjs'), '--out', w.landing, '--items', String(ITEMS), '--stores', String(STORES), ...args]);
+  await w.land(stdout.split('\n').filter(Boolean));
 }
 
 /** Runs the shipped setup.sh as a user would, with `orchard` on the PATH. */
@@ -62,6 +87,7 @@ async function setup(w: Workshop): Promise<string> {
     ORCHARD_TOKEN: w.admin.token,
     ORCHARD_HOME: path.join(os.tmpdir(), 'orchard-no-home'),
     LANDING: w.landing,
+    ...(w.source ? { SOURCE: w.source } : {}),
     EVERY: '10s',
   };
   try {
@@ -99,9 +125,11 @@ async function triggeredExecution(w: Workshop, deadlineMs: number): Promise<Exec
 
 /** The whole workshop on a running platform: setup, the first forecast, a new week, the refreshed chart. */
 async function workshopRuns(w: Workshop): Promise<void> {
-  await generate(w.landing, '--weeks', String(WEEKS));
+  await generate(w, '--weeks', String(WEEKS));
   const log = await setup(w);
   expect(log).toContain('Ready.');
+  const crawler = await new Orchard(w.admin).crawlers.describe('sales');
+  expect(crawler).toMatchObject({ source: w.source ?? pathToFileURL(w.landing).href, dataset: 'sales_raw', currentVersion: 1 });
 
   // setup.sh ran the pipeline once by hand: the first forecast, which the dashboard reads.
   const first = await executions(w);
@@ -111,7 +139,7 @@ async function workshopRuns(w: Workshop): Promise<void> {
   expect(before.rows[0].timestamp.slice(0, 10)).toBe(day(WEEKS * 7));
 
   // A new week lands: crawl -> new sales_raw version -> an execution with that version.
-  await generate(w.landing, '--week', String(WEEKS + 1));
+  await generate(w, '--week', String(WEEKS + 1));
   const exec = await triggeredExecution(w, 120_000);
   expect(exec.status, JSON.stringify(exec)).toBe('Succeeded');
   expect(exec.trigger).toMatchObject({ kind: 'crawler', name: 'sales-landed' });
@@ -141,44 +169,51 @@ async function workshopRuns(w: Workshop): Promise<void> {
 // The three platforms side by side: each spends most of its time waiting (the crawler's
 // interval, the controller's sweeps), so together they take little more than the slowest.
 describe.concurrent('the forecast MLOps workshop', () => {
+  // Files land in a crawler root on SQLite + file, under a prefix of the bucket on PostgreSQL + S3.
   describe.each(backends)('on $name', (backend) => {
     let server: RunningServer;
     let teardown: () => Promise<void>;
     let folders: ReturnType<typeof workshopFolders>;
+    let s3: ReturnType<typeof s3Landing> | undefined;
 
     beforeAll(async () => {
       const b = await backend.setup();
       teardown = b.teardown;
       folders = workshopFolders();
+      if (b.env.ORCHARD_S3_ENDPOINT) s3 = s3Landing(b.env);
       server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' });
     });
     afterAll(async () => {
+      s3?.close();
       await server?.stop();
       await teardown?.();
       if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
     });
 
     it('a dropped week of sales retrains, forecasts and refreshes the dashboard by itself', async () => {
-      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
+      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim, source: s3?.source, land: s3?.land ?? inFolder });
     }, 240_000);
   });
 
+  // The files land under a prefix of the bucket: the crawl runs on either worker, which downloads them.
   describe('on the fleet: PostgreSQL + S3 + Redis, two orchard workers', () => {
     let server: RunningServer;
     let workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
     let teardown: () => Promise<void>;
     let folders: ReturnType<typeof workshopFolders>;
+    let s3: ReturnType<typeof s3Landing>;
 
     beforeAll(async () => {
       const fleet = await fleetBackend();
       teardown = fleet.teardown;
       folders = workshopFolders();
-      // The crawl runs on a worker, which reads the landing folder in place: the same root everywhere.
-      const env = { ...fleet.env, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' };
+      s3 = s3Landing(fleet.env);
+      const env = { ...fleet.env, ORCHARD_PIPELINE_POLL_MS: '200' };
       server = await startServer({ ...env, ORCHARD_WORKERS: '0' });
       workers = [await startWorkerProcess(env), await startWorkerProcess(env)];
     });
     afterAll(async () => {
+      s3?.close();
       for (const w of workers) await w.stop();
       await server?.stop();
       await teardown?.();
@@ -186,7 +221,7 @@ describe.concurrent('the forecast MLOps workshop', () => {
     });
 
     it('a dropped week of sales retrains, forecasts and refreshes the dashboard, the jobs on the workers', async () => {
-      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim });
+      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim, source: s3.source, land: s3.land });
     }, 240_000);
   });
 });
