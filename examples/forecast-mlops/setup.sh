@@ -17,7 +17,13 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LANDING="${LANDING:-$HERE/landing}"
-SOURCE="${SOURCE:-file://$(cd "$LANDING" && pwd)}"
+if [ -z "${SOURCE:-}" ]; then
+  if [ ! -d "$LANDING" ]; then
+    echo "setup.sh: no landing folder $LANDING; write the history first: node $HERE/generate.mjs --out $LANDING --weeks 8" >&2
+    exit 2
+  fi
+  SOURCE="file://$(cd "$LANDING" && pwd)"
+fi
 EVERY="${EVERY:-1m}"
 if [ -z "${ORCHARD:-}" ]; then
   if command -v orchard >/dev/null 2>&1; then ORCHARD=orchard; else ORCHARD="npx orchard"; fi
