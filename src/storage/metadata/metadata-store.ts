@@ -124,7 +124,7 @@ const INVALID_SCHEMA_NAME = '3F000';
 const CATALOG_RACE_CODES = new Set([INVALID_SCHEMA_NAME, '42703', '42P01']);
 const UNIQUE_VIOLATION = '23505';
 const DUPLICATE_SCHEMA = '42P06';
-const MIGRATE_ATTEMPTS = 10;
+const MIGRATE_ATTEMPTS = 40;
 
 /**
  * Kysely takes no migration lock on SQLite, so two processes opening a fresh file at once
@@ -174,7 +174,7 @@ async function migrate(db: Kysely<Database>, schema: string | undefined): Promis
     // look again.
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && CATALOG_RACE_CODES.has(code) && attempt < MIGRATE_ATTEMPTS) {
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, 20 * attempt)));
       continue;
     }
     throw new OrchardError('ORCH_METADATA_UNAVAILABLE', { message: 'Metadata migration failed', cause: error });
