@@ -25,6 +25,8 @@ const STORES = 2;
 const WEEKS = 5;
 const HORIZON = 14;
 const START = Date.parse('2026-01-05T00:00:00Z');
+/** Three platforms start at once on a loaded machine: more than the default hook time. */
+const SETUP_MS = 240_000;
 const day = (d: number) => new Date(START + d * 86_400_000).toISOString().slice(0, 10);
 
 interface Workshop {
@@ -123,6 +125,18 @@ async function triggeredExecution(w: Workshop, deadlineMs: number): Promise<Exec
   }
 }
 
+/** Runs the workshop; a failure carries the end of the server's log (a server that died says why). */
+async function workshopRunsOn(server: RunningServer, w: Omit<Workshop, 'admin'>): Promise<void> {
+  try {
+    await workshopRuns({ ...w, admin: { url: server.url, token: server.adminToken } });
+  } catch (err) {
+    const { exitCode, signalCode } = server.process;
+    const state = exitCode === null && signalCode === null ? 'running' : `exited with ${exitCode ?? signalCode}`;
+    (err as Error).message += `\n--- the server (${state}), its last log lines:\n${server.stderr().slice(-4000)}`;
+    throw err;
+  }
+}
+
 /** The whole workshop on a running platform: setup, the first forecast, a new week, the refreshed chart. */
 async function workshopRuns(w: Workshop): Promise<void> {
   await generate(w, '--weeks', String(WEEKS));
@@ -182,7 +196,7 @@ describe.concurrent('the forecast MLOps workshop', () => {
       folders = workshopFolders();
       if (b.env.ORCHARD_S3_ENDPOINT) s3 = s3Landing(b.env);
       server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_CRAWLER_ROOTS: folders.root, ORCHARD_PIPELINE_POLL_MS: '200' });
-    });
+    }, SETUP_MS);
     afterAll(async () => {
       s3?.close();
       await server?.stop();
@@ -191,7 +205,7 @@ describe.concurrent('the forecast MLOps workshop', () => {
     });
 
     it('a dropped week of sales retrains, forecasts and refreshes the dashboard by itself', async () => {
-      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim, source: s3?.source, land: s3?.land ?? inFolder });
+      await workshopRunsOn(server, { landing: folders.landing, shim: folders.shim, source: s3?.source, land: s3?.land ?? inFolder });
     }, 240_000);
   });
 
@@ -210,8 +224,8 @@ describe.concurrent('the forecast MLOps workshop', () => {
       s3 = s3Landing(fleet.env);
       const env = { ...fleet.env, ORCHARD_PIPELINE_POLL_MS: '200' };
       server = await startServer({ ...env, ORCHARD_WORKERS: '0' });
-      workers = [await startWorkerProcess(env), await startWorkerProcess(env)];
-    });
+      workers = await Promise.all([startWorkerProcess(env), startWorkerProcess(env)]);
+    }, SETUP_MS);
     afterAll(async () => {
       s3?.close();
       for (const w of workers) await w.stop();
@@ -221,7 +235,7 @@ describe.concurrent('the forecast MLOps workshop', () => {
     });
 
     it('a dropped week of sales retrains, forecasts and refreshes the dashboard, the jobs on the workers', async () => {
-      await workshopRuns({ admin: { url: server.url, token: server.adminToken }, landing: folders.landing, shim: folders.shim, source: s3.source, land: s3.land });
+      await workshopRunsOn(server, { landing: folders.landing, shim: folders.shim, source: s3.source, land: s3.land });
     }, 240_000);
   });
 });
