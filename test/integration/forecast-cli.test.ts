@@ -51,6 +51,7 @@ function seasonalNaiveWape(ys: number[][], windows: number): number {
 }
 
 describe.each(backends)('forecast through the CLI on $name', (backend) => {
+  const deepar = backend === backends[0];
   const suite = cliSuite(backend, { prefix: 'orchard-forecast-' });
   let server: RunningServer;
   let admin: { url: string; token: string };
@@ -235,25 +236,31 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     await refused(['forecast', 'export', 'fc', '--format', 'csv', '--to', 'forecast/retail/x.csv'], 'ORCH_ARTIFACT_INVALID_KEY');
 
     // DeepAR+ inside a predictor: one job trains the global model (before the backtest
-    // window, then on the whole history), the shards evaluate and forecast with it.
-    const deep = await ok(['forecast', 'predictors', 'create', 'deep', '--group', 'retail', '--algorithm', 'deepar', '--horizon', String(HORIZON), '--wait', '--json']);
-    expect(deep).toMatchObject({ status: 'Active', algorithm: 'deepar', algorithms: ['deepar'], choices: { deepar: ITEMS }, progress: { items: { total: ITEMS, done: ITEMS } } });
-    // A model that learnt the weekly pattern is far better than forecasting nothing, and close to seasonal naive.
-    expect(deep.metrics.WAPE).toBeLessThan(0.5);
-    const models = (await new Orchard(admin).artifacts.list('forecast/retail/predictors/deep/models/')).map((a: { key: string }) => a.key).sort();
-    expect(models).toEqual(['forecast/retail/predictors/deep/models/deepar-backtest.json', 'forecast/retail/predictors/deep/models/deepar-full.json']);
-    const fdeep = await ok(['forecast', 'create', 'fdeep', '--predictor', 'deep', '--wait', '--json']);
-    expect(fdeep).toMatchObject({ status: 'Active', items: ITEMS });
-    const qd = await ok(['forecast', 'query', 'fdeep', '--item', item(5), '--json']);
-    expect(qd.p50).toHaveLength(HORIZON);
-    for (let i = 0; i < HORIZON; i++) expect(qd.p10[i] <= qd.p50[i] && qd.p50[i] <= qd.p90[i] && qd.p10[i] >= 0).toBe(true);
+    // window, then on the whole history), the shards evaluate and forecast with it. Its
+    // training takes minutes, so it runs on the first backend only (the models it stores
+    // go through the same artifact store interface on both).
+    if (deepar) {
+      const deep = await ok(['forecast', 'predictors', 'create', 'deep', '--group', 'retail', '--algorithm', 'deepar', '--horizon', String(HORIZON), '--wait', '--json']);
+      expect(deep).toMatchObject({ status: 'Active', algorithm: 'deepar', algorithms: ['deepar'], choices: { deepar: ITEMS }, progress: { items: { total: ITEMS, done: ITEMS } } });
+      // A model that learnt the weekly pattern is far better than forecasting nothing, and close to seasonal naive.
+      expect(deep.metrics.WAPE).toBeLessThan(0.5);
+      const models = (await new Orchard(admin).artifacts.list('forecast/retail/predictors/deep/models/')).map((a: { key: string }) => a.key).sort();
+      expect(models).toEqual(['forecast/retail/predictors/deep/models/deepar-backtest.json', 'forecast/retail/predictors/deep/models/deepar-full.json']);
+      const fdeep = await ok(['forecast', 'create', 'fdeep', '--predictor', 'deep', '--wait', '--json']);
+      expect(fdeep).toMatchObject({ status: 'Active', items: ITEMS });
+      const qd = await ok(['forecast', 'query', 'fdeep', '--item', item(5), '--json']);
+      expect(qd.p50).toHaveLength(HORIZON);
+      for (let i = 0; i < HORIZON; i++) expect(qd.p10[i] <= qd.p50[i] && qd.p50[i] <= qd.p90[i] && qd.p10[i] >= 0).toBe(true);
+    }
 
     // Dependents keep what they depend on.
     await refused(['forecast', 'predictors', 'delete', 'auto'], 'ORCH_FORECAST_IN_USE');
     await refused(['forecast', 'groups', 'delete', 'retail'], 'ORCH_FORECAST_IN_USE');
     await ok(['forecast', 'delete', 'fc', '--json']);
-    await ok(['forecast', 'delete', 'fdeep', '--json']);
-    await ok(['forecast', 'predictors', 'delete', 'deep', '--json']);
+    if (deepar) {
+      await ok(['forecast', 'delete', 'fdeep', '--json']);
+      await ok(['forecast', 'predictors', 'delete', 'deep', '--json']);
+    }
     await ok(['forecast', 'predictors', 'delete', 'auto', '--json']);
     const listed = await ok(['forecast', 'predictors', 'list', '--group', 'retail', '--json']);
     expect(listed.items.map((p: { name: string }) => p.name)).toEqual(['sn']);

@@ -18,6 +18,9 @@ type Execution = { id: string; status: string; parameters: Record<string, unknow
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(backends)('pipeline triggers on $name', (backend) => {
+  // The registry and crawler kinds read other capabilities through their services, the
+  // same on both backends: they run on the first only, to keep the suite short.
+  const first = backend === backends[0] ? it : it.skip;
   const suite = cliSuite(backend, { prefix: 'orchard-triggers-', env: { ORCHARD_PIPELINE_POLL_MS: '200', ORCHARD_CRAWLER_ROOTS: os.tmpdir() } });
   let dir: string;
   let landing: string;
@@ -96,7 +99,7 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     expect((await until('on-sales', 3)).map((e) => e.parameters.dataset)).toEqual(['sales@2', 'sales@3', 'sales@5']);
   });
 
-  it('a registry trigger fires when `orchard registry approve` approves a version', async () => {
+  first('a registry trigger fires when `orchard registry approve` approves a version', async () => {
     await ok(['datasets', 'create', 'tr', '--file', writeClassificationCsv(path.join(dir, 'tr.csv'), 200, 3)]);
     await ok(['train', '--name', 'gb-trig', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'objective=binary:logistic', '--hp', 'num_round=3', '--wait']);
     await ok(['models', 'create', 'm-trig', '--from-job', 'gb-trig']);
@@ -111,7 +114,7 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     expect(fired.trigger).toMatchObject({ kind: 'registry', name: 'on-approve', event: { package: 'churn@1', group: 'churn', version: 1, model: 'm-trig', approvedBy: 'admin' } });
   });
 
-  it('a crawler trigger runs the crawler and fires when a file lands in the folder', async () => {
+  first('a crawler trigger runs the crawler and fires when a file lands in the folder', async () => {
     fs.writeFileSync(path.join(landing, 'a.csv'), 'id,amount\n1,10\n2,20\n');
     await ok(['crawlers', 'create', 'landing', '--from', pathToFileURL(landing).href]);
     expect(await ok(['crawlers', 'run', 'landing', '--wait'])).toMatchObject({ status: 'Completed', dataset: 'landing@1' });
@@ -148,7 +151,8 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     await refused(create('t1', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--cron', '* * * * *'), 'ORCH_TRIGGER_INVALID');
     await refused(create('t1', '--pipeline', 'echo', '--kind', 'schedule', '--cron', '61 * * * *'), 'ORCH_TRIGGER_INVALID');
     await refused(create('t1', '--pipeline', 'echo', '--kind', 'schedule', '--cron', '0 6 * * *', '--timezone', 'Mars/Olympus'), 'ORCH_TRIGGER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'crawler', '--crawler', 'landing', '--every', 'often'), 'ORCH_TRIGGER_INVALID');
+    // The crawler exists on the first backend only (made by the crawler trigger's test).
+    if (backend === backends[0]) await refused(create('t1', '--pipeline', 'echo', '--kind', 'crawler', '--crawler', 'landing', '--every', 'often'), 'ORCH_TRIGGER_INVALID');
     await refused(create('t1', '--pipeline', 'echo', '--kind', 'lunar', '--dataset', 'sales'), 'ORCH_API_BAD_REQUEST');
     await refused(create('on-sales', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales'), 'ORCH_TRIGGER_EXISTS');
     await refused(['triggers', 'enable', 'absent'], 'ORCH_TRIGGER_NOT_FOUND');
