@@ -181,7 +181,8 @@ export class ExecutionEngine {
     if (result.status === 'done') return this.succeed(run, row, result.outputs, from);
     const nextAt = iso(run.now + (result.pollAfterMs ?? this.options.pollMs ?? 1000));
     if (row.status === 'Executing') {
-      // Only the poll time moves: kept in memory, not written, so a busy controller writes little.
+      // Still running: nothing is written. The step is polled again at the next advance (a
+      // sweep or a kick); the time set here only keeps this advance's later passes off it.
       row.next_at = nextAt;
       return;
     }
