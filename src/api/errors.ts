@@ -25,8 +25,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     else request.log.debug({ code: orchard.code }, orchard.message);
     // A refused upload is not read to its end: the connection closes once the answer is
     // out and what the client still sends is dropped (see lingerThenClose). No
-    // `Connection: close` here: Node would then close at once, the very reset avoided.
+    // `Connection: close` (Fastify sets one on a refused body): Node would then close at
+    // once, and the client, still sending, would see EPIPE instead of this answer.
     const incomplete = !request.raw.complete;
+    if (incomplete) reply.removeHeader('connection');
     void reply.status(orchard.status).send(orchard.toJSON());
     if (incomplete) lingerThenClose(request.raw);
   });

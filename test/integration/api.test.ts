@@ -54,7 +54,7 @@ describe('HTTP API conventions', () => {
   });
 
   it('limits JSON bodies', async () => {
-    const res = await call('/api/v1/queries', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'x'.repeat(2 * 1024 * 1024) }) });
+    const res = await call('/api/v1/queries', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'x'.repeat(8 * 1024 * 1024) }) });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ code: 'ORCH_API_BODY_TOO_LARGE' });
   });
