@@ -6,7 +6,7 @@ import { createDatasetService, type DatasetService } from '../data/index.js';
 import { dataQualityJobHandler } from '../data-quality/index.js';
 import { forecastJobHandler } from '../forecast/index.js';
 import { lazySecretBox, webhookJobHandler } from '../webhooks/index.js';
-import { pipelineScriptJobHandler } from '../pipelines/index.js';
+import { pipelineScriptJobHandler, pipelineSqlJobHandler } from '../pipelines/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import { ExperimentStore } from '../experiments/index.js';
@@ -78,6 +78,7 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     await forecastJobHandler({ ...core, workDir: path.join(config.workDir, 'forecast') }),
     webhookJobHandler({ ...core, secrets: lazySecretBox(config) }),
     pipelineScriptJobHandler({ ...core, attemptsDir: config.attemptsDir }),
+    pipelineSqlJobHandler(core),
   ];
   const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
   core.closers.push(() => loop.stop());

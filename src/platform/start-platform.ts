@@ -8,7 +8,7 @@ import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
 import { ForecastService } from '../forecast/index.js';
 import { lazySecretBox, WebhookService } from '../webhooks/index.js';
-import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, TriggerService, TriggerStore, TriggerWatcher, scriptJobsOwner, STEP_RUNNERS, type PipelinePorts } from '../pipelines/index.js';
+import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, TriggerService, TriggerStore, TriggerWatcher, stepJobsOwner, STEP_RUNNERS, type PipelinePorts } from '../pipelines/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import { ExperimentService, ExperimentStore } from '../experiments/index.js';
@@ -151,7 +151,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     watcher.start();
     core.closers.push(() => watcher.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, scriptJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, stepJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
     await endpoints.start();
     await app.listen({ port: config.port, host: config.host });
     // After the listen: `orchard up` prints its start-up line before anything the controller logs.

@@ -10,9 +10,11 @@ import type { PipelinePorts } from './ports.js';
 import { scriptStep } from './script-step.js';
 
 export type { PipelinePorts } from './ports.js';
-export { scriptJobsOwner } from './script-step.js';
+export { scriptJobsOwner, stepJobsOwner } from './script-step.js';
 export { pipelineScriptJobHandler, PIPELINE_SCRIPT_KIND } from './script-job.js';
 export type { ScriptJobDeps, ScriptPayload } from './script-job.js';
+export { pipelineSqlJobHandler, PIPELINE_SQL_KIND } from './sql-job.js';
+export type { SqlJobDeps, SqlPayload } from './sql-job.js';
 
 export const STEP_RUNNERS: Record<string, StepRunner<PipelinePorts>> = {
   sql: sqlStep,

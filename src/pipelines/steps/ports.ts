@@ -17,7 +17,7 @@ import type { WebhookService } from '../../webhooks/index.js';
 import type { PipelineStore } from '../pipeline-store.js';
 
 export interface PipelinePorts {
-  datasets: Pick<DatasetService, 'createFromQuery' | 'versions' | 'describe'>;
+  datasets: Pick<DatasetService, 'versions' | 'describe'>;
   training: Pick<TrainingService, 'create' | 'describe' | 'stop'>;
   models: Pick<ModelService, 'create' | 'describe'>;
   packages: Pick<PackageService, 'register' | 'versions'>;

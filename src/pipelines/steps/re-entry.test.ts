@@ -20,7 +20,11 @@ import { forecastImportStep } from './forecast-steps.js';
 import { notifyStep } from './notify-step.js';
 import type { PipelinePorts } from './ports.js';
 import { pipelineScriptJobHandler } from './script-job.js';
-import { scriptJobsOwner, scriptStep } from './script-step.js';
+import { scriptJobsOwner, scriptStep, stepJobsOwner } from './script-step.js';
+import { enqueueSql, sqlPayloadOf, sqlStep } from './data-steps.js';
+import { pipelineSqlJobHandler } from './sql-job.js';
+import { StepFailure } from '../engine/step-runner.js';
+import { stepTags } from './ports.js';
 
 const resolve: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
 
@@ -74,7 +78,7 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     const forecastJobs = await forecastJobHandler({ metadata, artifacts, queue, datasets, workDir: path.join(root, 'forecast-jobs') });
     loop = startWorkerLoop({
       queue,
-      handlers: [pipelineScriptJobHandler({ queue, artifacts, attemptsDir: path.join(root, 'attempts') }), webhookJobHandler({ metadata, queue, secrets: async () => box, resolve }), forecastJobs],
+      handlers: [pipelineScriptJobHandler({ queue, artifacts, attemptsDir: path.join(root, 'attempts') }), pipelineSqlJobHandler({ queue, datasets, artifacts }), webhookJobHandler({ metadata, queue, secrets: async () => box, resolve }), forecastJobs],
       slots: 2,
       cpus: 2,
       pollMs: 20,
@@ -127,6 +131,54 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     const lost = ctx('lost', { language: 'javascript', code: '' });
     expect(await until(() => scriptStep.poll!(lost, ports))).toEqual({ status: 'done', outputs: { output: { back: true } } });
     expect(fs.readFileSync(path.join(counters, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  it('runs a SQL step as one pipeline-sql job: a second start finds it, the version is registered once', async () => {
+    await datasets.create({ name: 'raw', format: 'csv', header: true, body: Readable.from(['label,x\n1,2\n0,3\n1,4\n']) });
+    const step = ctx('prep', { query: 'select * from raw where x > 2', output: 'prepared' });
+    expect(await sqlStep.start(step, ports)).toEqual({ status: 'running' });
+    expect(await sqlStep.start(step, ports)).toMatchObject({ status: expect.stringMatching(/running|done/) });
+    const outputs = { dataset: 'prepared@1', datasetName: 'prepared', version: 1, rows: 2 };
+    expect(await until(() => sqlStep.poll!(step, ports))).toEqual({ status: 'done', outputs });
+    // The query ran on the worker loop, as a job named by the step's resource.
+    expect(await queue.get(step.resource)).toMatchObject({ kind: 'pipeline-sql', attempt: 1, state: 'succeeded', result: outputs });
+    expect(await sqlStep.start(step, ports)).toEqual({ status: 'done', outputs });
+    expect((await datasets.versions('prepared')).map((v) => v.tags['orchard:pipeline-step'])).toEqual([step.resource]);
+  });
+
+  it('a SQL job whose last worker died after the publish registers nothing more', async () => {
+    const step = ctx('again', { query: 'select * from raw', output: 'prepared' });
+    // The version the dead worker published; its outcome was never stored nor reported.
+    const made = await datasets.createFromQuery({ name: 'prepared', sql: 'select * from raw', tags: stepTags(step) });
+    await enqueueSql(queue, sqlPayloadOf(step));
+    for (let i = 0; i < 500 && (await queue.get(step.resource))?.state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await queue.get(step.resource)).toMatchObject({ state: 'succeeded', result: { dataset: `prepared@${made.version}`, rows: 3 } });
+    expect(await until(() => sqlStep.poll!(step, ports))).toEqual({ status: 'done', outputs: { dataset: `prepared@${made.version}`, datasetName: 'prepared', version: made.version, rows: 3 } });
+    expect((await datasets.versions('prepared')).length).toBe(2);
+  });
+
+  it("a refused query fails the step with the dataset service's code, and the job with its text", async () => {
+    const step = ctx('bad', { query: 'select * from nowhere', output: 'never' });
+    expect(await sqlStep.start(step, ports)).toEqual({ status: 'running' });
+    const failure = await until(() => sqlStep.poll!(step, ports)).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(StepFailure);
+    expect(failure).toMatchObject({ code: 'ORCH_QUERY_UNKNOWN_DATASET', retryable: false });
+    expect(await queue.get(step.resource)).toMatchObject({ kind: 'pipeline-sql', state: 'failed', lastError: expect.stringMatching(/^ORCH_QUERY_UNKNOWN_DATASET: .*nowhere/) });
+  });
+
+  it('enqueues again a SQL job the queue lost', async () => {
+    const now = new Date().toISOString();
+    const row = { execution: exec, step: 'lost-sql', type: 'sql', status: 'Executing', attempts: 1, runs: 1, resource: `${exec}-lost-sql`, inputs_json: JSON.stringify({ query: 'select label from raw', output: 'labels' }), outputs_json: null, failure_code: null, failure_reason: null, caught: 0, cache_hit: 0, next_at: null, started_at: now, ended_at: null, updated_at: now };
+    await store.putStep(row, null);
+    const owner = stepJobsOwner(store, queue, artifacts);
+    expect(await owner.requeueLost()).toBe(1);
+    expect(await queue.get(row.resource)).toMatchObject({ kind: 'pipeline-sql', payload: { query: 'select label from raw', output: 'labels', execution: exec } });
+    const lost = ctx('lost-sql', { query: 'select label from raw', output: 'labels' });
+    expect(await until(() => sqlStep.poll!(lost, ports))).toMatchObject({ status: 'done', outputs: { dataset: 'labels@1', rows: 3 } });
+    expect(await owner.requeueLost()).toBe(0);
   });
 
   it('notifies once: a re-entered notify step answers the delivery it made', async () => {

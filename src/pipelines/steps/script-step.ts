@@ -10,7 +10,9 @@ import type { ArtifactStore } from '../../storage/index.js';
 import type { StepDef } from '../definition/index.js';
 import type { PipelineStore } from '../pipeline-store.js';
 import { StepFailure, type StepContext, type StepResult, type StepRunner } from '../engine/step-runner.js';
+import { enqueueSql, sqlPayloadOf } from './data-steps.js';
 import { readJson, type PipelinePorts } from './ports.js';
+import { sqlResultKey } from './sql-job.js';
 import { PIPELINE_SCRIPT_KIND, SCRIPT_JOB_ATTEMPTS, SCRIPT_TIMEOUT_SECONDS, scriptLogKey, scriptResultKey, type ScriptPayload, type ScriptResult } from './script-job.js';
 
 /** A step's definition by its name, wherever it is nested (a parallel's branch, a for-each's body). */
@@ -74,20 +76,48 @@ export const scriptStep: StepRunner<PipelinePorts> = {
 
 /**
  * Enqueues again the script jobs of running steps that the queue no longer has (the
- * platform's lost-jobs watch calls it at start and when the queue reports a loss).
+ * platform's lost-jobs watch calls it, through `stepJobsOwner`, at start and when the
+ * queue reports a loss).
  */
 export function scriptJobsOwner(store: Pick<PipelineStore, 'active' | 'steps' | 'version'>, queue: Pick<JobQueue, 'enqueue' | 'get'>, artifacts: Pick<ArtifactStore, 'head'>): { requeueLost(): Promise<number> } {
+  return stepJobsOwner(store, queue, artifacts, ['script']);
+}
+
+/** The step types whose work is a queue job named by the step's resource, and how each is enqueued again. */
+const REQUEUE: Record<string, { resultKey(resource: string): string; enqueue(queue: Pick<JobQueue, 'enqueue'>, store: Pick<PipelineStore, 'version'>, ctx: StepContext): Promise<void> }> = {
+  script: { resultKey: scriptResultKey, enqueue: async (queue, store, ctx) => enqueue(queue, await payloadOf(store, ctx)) },
+  sql: { resultKey: sqlResultKey, enqueue: (queue, _store, ctx) => enqueueSql(queue, sqlPayloadOf(ctx)) },
+};
+
+/**
+ * Enqueues again the jobs of running script and SQL steps that the queue no longer has
+ * (the platform's lost-jobs watch calls it at start and when the queue reports a loss).
+ */
+export function stepJobsOwner(
+  store: Pick<PipelineStore, 'active' | 'steps' | 'version'>,
+  queue: Pick<JobQueue, 'enqueue' | 'get'>,
+  artifacts: Pick<ArtifactStore, 'head'>,
+  types: readonly string[] = Object.keys(REQUEUE),
+): { requeueLost(): Promise<number> } {
   return {
     async requeueLost() {
       let requeued = 0;
       for (const exec of await store.active()) {
         if (exec.status !== 'Executing') continue;
         for (const row of await store.steps(exec.name)) {
-          if (row.type !== 'script' || !row.resource || (row.status !== 'Starting' && row.status !== 'Executing')) continue;
+          const kind = types.includes(row.type) ? REQUEUE[row.type] : undefined;
+          if (!kind || !row.resource || (row.status !== 'Starting' && row.status !== 'Executing')) continue;
           // A job the queue forgot after it ended has left its result: nothing to run again.
-          if ((await queue.get(row.resource)) || (await artifacts.head(scriptResultKey(row.resource)))) continue;
-          const ctx = { execution: { id: exec.name, pipeline: exec.pipeline, version: exec.version }, step: row.step, resource: row.resource, inputs: JSON.parse(row.inputs_json ?? '{}') as Record<string, unknown> };
-          await enqueue(queue, await payloadOf(store, ctx));
+          if ((await queue.get(row.resource)) || (await artifacts.head(kind.resultKey(row.resource)))) continue;
+          const ctx: StepContext = {
+            execution: { id: exec.name, pipeline: exec.pipeline, version: exec.version },
+            step: row.step,
+            resource: row.resource,
+            attempt: row.attempts,
+            inputs: JSON.parse(row.inputs_json ?? '{}') as Record<string, unknown>,
+            createdBy: exec.created_by,
+          };
+          await kind.enqueue(queue, store, ctx);
           requeued++;
         }
       }
