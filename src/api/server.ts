@@ -1,6 +1,7 @@
 import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
+import { SigV4Authenticator, type AccessKeyService } from '../aws/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
 import type { WebhookService } from '../webhooks/index.js';
@@ -51,6 +52,8 @@ import { VERSION } from '../core/index.js';
 
 export interface ApiDeps {
   auth: AuthService;
+  /** Absent: requests signed with AWS Signature Version 4 are not accepted. */
+  accessKeys?: AccessKeyService;
   sessions: SessionService;
   datasets: DatasetService;
   artifacts: ArtifactStore;
@@ -104,6 +107,7 @@ export interface ApiOptions {
 export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
   // Endpoint invocations are answered ahead of the framework (see endpoint-invocations.ts).
   const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
+  const sigv4 = deps.accessKeys ? new SigV4Authenticator(deps.accessKeys, { onTouchError: (err) => app.log.warn({ err }, 'could not record an access key use') }) : undefined;
   const hostAllowed = hostGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   const app: FastifyInstance = Fastify({
     serverFactory: (handler) =>
@@ -130,7 +134,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   // Registered (and awaited) before the auth hook so that request.cookies is parsed first.
   const { default: cookie } = await import('@fastify/cookie');
   await app.register(cookie);
-  installAuth(app, deps.auth, deps.sessions);
+  installAuth(app, deps.auth, deps.sessions, sigv4);
   const hub = new EventHub(deps.training, deps.statusSources ?? [], { pollMs: options.eventsPollMs, heartbeatMs: options.eventsHeartbeatMs, log: app.log });
   // Open event streams would keep close() waiting for ever: end them first.
   app.addHook('preClose', async () => hub.close());

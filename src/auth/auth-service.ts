@@ -13,6 +13,8 @@ export interface Principal {
   user: User;
   tokenId: string | null;
   sessionId?: string;
+  /** Set when the request was signed with an access key (AWS Signature Version 4). */
+  accessKeyId?: string;
 }
 
 export interface CreateUserInput {
@@ -121,6 +123,14 @@ export class AuthService {
       this.verified.set(hash, { principal, until: Math.min(now.getTime() + TOKEN_CACHE_MS, expires) });
     }
     return principal;
+  }
+
+  /**
+   * Bumped by every change to users or tokens made through this service: a cache of
+   * principals kept elsewhere (access keys) compares it to know its users may be stale.
+   */
+  get changeCount(): number {
+    return this.generation;
   }
 
   /** Forgets every verified token (after a change to users or tokens). */

@@ -1,4 +1,4 @@
-export { AuthService } from './auth-service.js';
+export { AuthService, toUser } from './auth-service.js';
 export type { User, TokenInfo, Principal, CreateUserInput, UpdateUserInput, CreateTokenInput } from './auth-service.js';
 export { ROLES, isRole, can, permissionsOf } from './roles.js';
 export type { Role, Permission } from './roles.js';

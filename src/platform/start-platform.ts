@@ -8,6 +8,7 @@ import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
 import { ForecastService } from '../forecast/index.js';
 import { lazySecretBox, WebhookService } from '../webhooks/index.js';
+import { AccessKeyService } from '../aws/index.js';
 import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, TriggerService, TriggerStore, TriggerWatcher, stepJobsOwner, STEP_RUNNERS, type PipelinePorts } from '../pipelines/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
@@ -33,6 +34,8 @@ export interface Platform {
   readonly artifacts: ArtifactStore;
   readonly datasets: DatasetService;
   readonly auth: AuthService;
+  /** AWS-style access keys that sign requests with SigV4 (`src/aws`). */
+  readonly accessKeys: AccessKeyService;
   readonly queue: JobQueue;
   readonly training: TrainingService;
   readonly models: ModelService;
@@ -66,6 +69,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const { metadata, artifacts, datasets, queue, training, models, recipes } = core;
     const auth = new AuthService(metadata);
     const bootstrap = await bootstrapAdmin(auth, config);
+    const accessKeys = new AccessKeyService({ metadata, auth, secrets: lazySecretBox(config) });
     const packages = new PackageService(metadata, artifacts.url);
     const transforms = new TransformService({ metadata, queue, datasets, models });
     const processing = new ProcessingService({ metadata, queue, datasets, artifacts });
@@ -129,7 +133,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('pipeline-execution', pipelines.statusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
-    const app = await buildApi({ auth, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, triggers, statusSources }, config);
+    const app = await buildApi({ auth, accessKeys, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, triggers, statusSources }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -159,7 +163,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, pipelines, pipelineController, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, accessKeys, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, pipelines, pipelineController, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

@@ -28,8 +28,10 @@ export function invocationHandler(endpoints: EndpointService, auth: AuthService,
   return (req, res) => {
     if (req.method !== 'POST') return false;
     // Only bearer calls take the fast path; the studio's (session cookie and CSRF header)
-    // go through the framework's auth hook to the route below, which answers them alike.
-    if (!req.headers.authorization) return false;
+    // and SigV4-signed ones go through the framework's auth hook to the route below,
+    // which answers them alike.
+    const authorization = req.headers.authorization;
+    if (authorization === undefined || authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return false;
     const url = req.url!;
     if (!url.startsWith(PREFIX)) return false;
     const q = url.indexOf('?');

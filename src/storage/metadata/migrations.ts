@@ -8,6 +8,7 @@ import { migration0018 } from './migrations/0018-forecast.js';
 import { migration0019 } from './migrations/0019-pipelines.js';
 import { migration0020 } from './migrations/0020-webhooks.js';
 import { migration0021 } from './migrations/0021-forecast-jobs.js';
+import { migration0022 } from './migrations/0022-access-keys.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -364,4 +365,5 @@ export const migrations: Record<string, Migration> = {
   '0019_pipelines': migration0019,
   '0020_webhooks': migration0020,
   '0021_forecast_jobs': migration0021,
+  '0022_access_keys': migration0022,
 };

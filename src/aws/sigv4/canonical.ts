@@ -1,0 +1,111 @@
+/**
+ * The pieces of AWS Signature Version 4 (AWS General Reference, "Create a canonical
+ * request for Signature Version 4" and "Create a string to sign"), computed from a
+ * request as the server received it.
+ */
+import { createHash, createHmac } from 'node:crypto';
+
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** The hex sha256 of no bytes (a GET's payload hash). */
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** RFC 3986 percent-encoding of everything but the unreserved characters `A-Za-z0-9-_.~`. */
+export function escapeUri(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Percent-decoding that leaves a malformed sequence as it is (AWS compares what was sent). */
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The canonical URI. `rawPath` is the path as received, still percent-encoded. Every
+ * service but S3 normalises it (empty and `.` segments dropped, `..` removes one) and
+ * encodes it again, since clients sign the encoded path encoded once more; S3 signs the
+ * encoded path as it is.
+ */
+export function canonicalPath(rawPath: string, service: string): string {
+  if (rawPath === '') return '/';
+  if (service === 's3') return rawPath;
+  const segments: string[] = [];
+  for (const segment of rawPath.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const leading = rawPath.startsWith('/') ? '/' : '';
+  const trailing = segments.length > 0 && rawPath.endsWith('/') ? '/' : '';
+  return leading + segments.map(escapeUri).join('/') + trailing;
+}
+
+/**
+ * The canonical query string: every parameter decoded then encoded strictly, sorted by
+ * name then value, `X-Amz-Signature` left out (a presigned URL carries its signature there).
+ * A `+` is a plus, not a space, as clients encode a space `%20`.
+ */
+export function canonicalQuery(rawQuery: string): string {
+  if (rawQuery === '') return '';
+  const pairs: [string, string][] = [];
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = escapeUri(decode(eq < 0 ? part : part.slice(0, eq)));
+    if (name === 'X-Amz-Signature') continue;
+    pairs.push([name, escapeUri(decode(eq < 0 ? '' : part.slice(eq + 1)))]);
+  }
+  pairs.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+  return pairs.map(([n, v]) => `${n}=${v}`).join('&');
+}
+
+/** A header's canonical value: repeated fields joined by commas, spaces trimmed and collapsed. */
+export function canonicalHeaderValue(value: string | string[] | undefined): string {
+  const joined = Array.isArray(value) ? value.map(trimValue).join(',') : trimValue(value ?? '');
+  return joined;
+}
+
+function trimValue(value: string): string {
+  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+}
+
+export interface CanonicalRequestParts {
+  method: string;
+  rawPath: string;
+  rawQuery: string;
+  /** Lower-case names, as the request lists them in SignedHeaders. */
+  signedHeaders: readonly string[];
+  headers: Record<string, string | string[] | undefined>;
+  payloadHash: string;
+  service: string;
+}
+
+export function canonicalRequest(parts: CanonicalRequestParts): string {
+  const headerLines = parts.signedHeaders.map((name) => `${name}:${canonicalHeaderValue(parts.headers[name])}\n`).join('');
+  return [parts.method, canonicalPath(parts.rawPath, parts.service), canonicalQuery(parts.rawQuery), headerLines, parts.signedHeaders.join(';'), parts.payloadHash].join('\n');
+}
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function stringToSign(amzDate: string, scope: string, canonical: string): string {
+  return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+/** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
+export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+}
+
+export function signatureOf(key: Buffer, toSign: string): string {
+  return createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
+}
