@@ -28,6 +28,8 @@ export interface OrchardOptions {
   s3Endpoint?: string;
   /** Region for the S3 client. @default `AWS_REGION` or `us-east-1` */
   s3Region?: string;
+  /** The bucket name under which the server's own S3-compatible API (`/s3`) serves the artifact store. @default `orchard` */
+  s3ApiBucket?: string;
   /** `embedded` or `redis://…`. @default `embedded` */
   queueUrl?: string;
   /** Admin token to create on first start; generated when absent. */
@@ -99,6 +101,8 @@ export interface ResolvedConfig {
   readonly artifactsUrl: string;
   readonly s3Endpoint: string | undefined;
   readonly s3Region: string;
+  /** See {@link OrchardOptions.s3ApiBucket}. */
+  readonly s3ApiBucket: string;
   readonly queueUrl: string;
   readonly adminToken: string | undefined;
   readonly maxUploadBytes: number;
@@ -138,6 +142,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     artifactsUrl: env.ORCHARD_ARTIFACTS_URL || undefined,
     s3Endpoint: env.ORCHARD_S3_ENDPOINT || undefined,
     s3Region: env.ORCHARD_S3_REGION || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    s3ApiBucket: env.ORCHARD_S3_API_BUCKET || undefined,
     queueUrl: env.ORCHARD_QUEUE_URL || undefined,
     adminToken: env.ORCHARD_TOKEN || undefined,
     maxUploadBytes: env.ORCHARD_MAX_UPLOAD_BYTES ? Number(env.ORCHARD_MAX_UPLOAD_BYTES) : undefined,
@@ -185,6 +190,14 @@ export function parsePort(value: string | number): number {
   return port;
 }
 
+/** A bucket name as S3 allows it (3-63 lower-case letters, digits, dots and hyphens). */
+function s3BucketName(value: string): string {
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
+    throw new OrchardError('ORCH_CONFIG_INVALID', { message: `ORCHARD_S3_API_BUCKET: '${value}' is not a valid S3 bucket name` });
+  }
+  return value;
+}
+
 function positiveMs(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 100) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `${name} must be a whole number of milliseconds, at least 100` });
   return value;
@@ -213,6 +226,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     artifactsUrl: options.artifactsUrl ?? pathToFileURL(path.join(home, 'artifacts')).href,
     s3Endpoint: options.s3Endpoint,
     s3Region: options.s3Region ?? 'us-east-1',
+    s3ApiBucket: s3BucketName(options.s3ApiBucket ?? 'orchard'),
     queueUrl: options.queueUrl ?? 'embedded',
     adminToken: options.adminToken,
     maxUploadBytes,
