@@ -1,0 +1,4 @@
+/** SageMaker's control plane (awsJson1_1 at `POST /`), translated onto Orchard's services. */
+export { sageMakerRoutes, SAGEMAKER_OPERATIONS, AMZ_JSON } from './route.js';
+export { SageMakerStore } from './sagemaker-store.js';
+export type { SageMakerDeps } from './operation.js';

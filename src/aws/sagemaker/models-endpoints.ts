@@ -1,0 +1,370 @@
+/**
+ * Models, endpoint configs and endpoints. Orchard deploys an endpoint from its variants
+ * directly; SageMaker's EndpointConfig (variants + data capture, immutable, named) is kept
+ * in this capability's own table and turned into the endpoint's configuration by
+ * CreateEndpoint and UpdateEndpoint.
+ */
+import type { Endpoint, EndpointStatus } from '../../serving/endpoints/index.js';
+import type { Model } from '../../registry/index.js';
+import { ENDPOINT_STATUSES } from '../../contracts/values.js';
+import { resolveS3Uri, s3UriOfKey } from '../s3-uri.js';
+import type { Fields } from './fields.js';
+import { algorithmOfImage, imageOfAlgorithm } from './images.js';
+import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+
+export const MODEL_KIND = 'model';
+export const ENDPOINT_CONFIG_KIND = 'endpoint-config';
+export const ENDPOINT_KIND = 'endpoint';
+
+/** An endpoint config as stored (the request as sent, read back by CreateEndpoint/UpdateEndpoint/Describe). */
+export interface EndpointConfigRequest {
+  EndpointConfigName: string;
+  ProductionVariants: Array<{ VariantName: string; ModelName: string; InitialInstanceCount?: number; InstanceType?: string; InitialVariantWeight?: number; [key: string]: unknown }>;
+  DataCaptureConfig?: { EnableCapture?: boolean; InitialSamplingPercentage: number; DestinationS3Uri: string; [key: string]: unknown };
+  AsyncInferenceConfig?: Record<string, unknown>;
+  KmsKeyId?: string;
+}
+
+const ROLE_ARN = { pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/, source: '^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$' } as const;
+
+// --- Models -------------------------------------------------------------------------
+
+interface CreateModelInput {
+  name: string;
+  image?: string;
+  modelDataUrl?: string;
+  tags: Record<string, string>;
+  raw: Record<string, unknown>;
+}
+
+function readContainer(c: Fields): { image?: string; modelDataUrl?: string } {
+  const image = c.str('Image', { max: 255 });
+  const modelDataUrl = c.str('ModelDataUrl', { max: 1024 }) ?? c.obj('ModelDataSource')?.obj('S3DataSource')?.str('S3Uri', { max: 1024 });
+  c.map('Environment', { maxEntries: 100, maxValue: 1024 });
+  return { image, modelDataUrl };
+}
+
+const createModel = operation<CreateModelInput>({
+  name: 'CreateModel',
+  permission: 'models:write',
+  input(f, body) {
+    const name = f.name('ModelName', { required: true });
+    f.str('ExecutionRoleArn', { min: 20, max: 2048, pattern: ROLE_ARN });
+    const primary = f.obj('PrimaryContainer');
+    const containers = f.list('Containers', { max: 15 });
+    if (!primary && containers.length === 0) f.fail('PrimaryContainer', null, 'Member must not be null when Containers is absent');
+    if (containers.length > 1) f.fail('Containers', `${containers.length} containers`, 'Member must have length less than or equal to 1 (inference pipelines of containers are not supported here)');
+    const container = primary ? readContainer(primary) : containers[0] ? readContainer(containers[0]) : {};
+    const keep = ['PrimaryContainer', 'Containers', 'ExecutionRoleArn', 'EnableNetworkIsolation', 'VpcConfig', 'InferenceExecutionConfig'];
+    return { name, ...container, tags: f.tags(), raw: Object.fromEntries(keep.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])) };
+  },
+  async run(input, ctx) {
+    if (!input.modelDataUrl) throw new SageMakerError('ValidationException', 'PrimaryContainer.ModelDataUrl is required: the s3:// URI of a model.tar.gz (a training job\'s ModelArtifacts.S3ModelArtifacts)');
+    let key: string;
+    try {
+      key = resolveS3Uri(input.modelDataUrl, { bucket: ctx.bucket });
+    } catch (error) {
+      throw new SageMakerError('ValidationException', `PrimaryContainer.ModelDataUrl: ${(error as Error).message}`);
+    }
+    // A training job's own output keeps its lineage (algorithm, hyperparameters, datasets).
+    const job = /^jobs\/([A-Za-z0-9-]+)\/output\/model\.tar\.gz$/.exec(key)?.[1];
+    const algorithm = input.image ? algorithmOfImage(input.image) : undefined;
+    if (!job && !algorithm) {
+      throw new SageMakerError('ValidationException', `PrimaryContainer.Image '${input.image ?? ''}' is not a SageMaker built-in algorithm image this server serves; a model from a training job's S3ModelArtifacts needs none`);
+    }
+    try {
+      await ctx.deps.models.create(job ? { name: input.name, fromJob: job, tags: input.tags, createdBy: ctx.principal.user.name } : { name: input.name, artifactKey: key, algorithm, tags: input.tags, createdBy: ctx.principal.user.name });
+    } catch (error) {
+      const mapped = sageMakerErrorOf(error);
+      if (mapped.type === 'ResourceInUse') throw new SageMakerError('ValidationException', `Cannot create already existing model "${ctx.arn('model', input.name)}".`, { cause: error });
+      throw mapped;
+    }
+    await ctx.deps.store.put(MODEL_KIND, input.name, input.raw, ctx.principal.user.name);
+    if (Object.keys(input.tags).length > 0) await ctx.deps.store.addTags(ctx.arn('model', input.name), input.tags);
+    return { ModelArn: ctx.arn('model', input.name) };
+  },
+});
+
+async function orchardModel(ctx: OperationContext, name: string): Promise<Model> {
+  try {
+    return await ctx.deps.models.describe(name);
+  } catch (error) {
+    const mapped = sageMakerErrorOf(error);
+    if (mapped.type === 'ValidationException' && /NOT_FOUND/.test((error as { code?: string }).code ?? '')) throw new SageMakerError('ValidationException', `Could not find model "${ctx.arn('model', name)}".`, { cause: error });
+    throw mapped;
+  }
+}
+
+const describeModel = operation<{ name: string }>({
+  name: 'DescribeModel',
+  permission: 'models:read',
+  input: (f) => ({ name: f.name('ModelName', { required: true }) }),
+  async run({ name }, ctx) {
+    const model = await orchardModel(ctx, name);
+    const sent = (await ctx.deps.store.get(MODEL_KIND, name))?.request ?? {};
+    const container = {
+      Image: model.algorithm ? imageOfAlgorithm(model.algorithm, ctx.region) : undefined,
+      Mode: 'SingleModel',
+      ModelDataUrl: s3UriOfKey(model.artifactKey, ctx.bucket),
+    };
+    return {
+      ModelName: model.name,
+      ModelArn: ctx.arn('model', model.name),
+      PrimaryContainer: sent.PrimaryContainer ?? (sent.Containers ? undefined : container),
+      Containers: sent.Containers,
+      ExecutionRoleArn: sent.ExecutionRoleArn,
+      EnableNetworkIsolation: sent.EnableNetworkIsolation ?? false,
+      CreationTime: epoch(model.createdAt),
+    };
+  },
+});
+
+const deleteModel = operation<{ name: string }>({
+  name: 'DeleteModel',
+  permission: 'models:write',
+  input: (f) => ({ name: f.name('ModelName', { required: true }) }),
+  async run({ name }, ctx) {
+    await orchardModel(ctx, name);
+    try {
+      await ctx.deps.models.delete(name);
+    } catch (error) {
+      throw sageMakerErrorOf(error);
+    }
+    await ctx.deps.store.delete(MODEL_KIND, name);
+    await ctx.deps.store.deleteTags(ctx.arn('model', name));
+    return {};
+  },
+});
+
+// --- Endpoint configs ---------------------------------------------------------------
+
+const createEndpointConfig = operation<{ config: EndpointConfigRequest; tags: Record<string, string> }>({
+  name: 'CreateEndpointConfig',
+  permission: 'endpoints:write',
+  input(f, body) {
+    const name = f.name('EndpointConfigName', { required: true });
+    const variants = f.list('ProductionVariants', { required: true, min: 1, max: 10 }).map((v) => {
+      v.name('VariantName', { required: true });
+      v.name('ModelName', { required: true });
+      v.num('InitialInstanceCount', { integer: true, min: 1, max: 32 });
+      v.num('InitialVariantWeight', { min: 0 });
+      v.str('InstanceType', { max: 64 });
+      if (v.has('ServerlessConfig') && !v.has('InitialInstanceCount')) v.obj('ServerlessConfig');
+      return v;
+    });
+    const names = new Set<string>();
+    const list = Array.isArray(body.ProductionVariants) ? (body.ProductionVariants as Array<Record<string, unknown>>) : [];
+    for (const variant of list) {
+      const variantName = String(variant?.VariantName ?? '');
+      if (names.has(variantName)) f.fail('ProductionVariants', variantName, 'Member must have unique VariantName values');
+      names.add(variantName);
+    }
+    const capture = f.obj('DataCaptureConfig');
+    if (capture) {
+      capture.bool('EnableCapture');
+      capture.num('InitialSamplingPercentage', { required: true, integer: true, min: 0, max: 100 });
+      capture.str('DestinationS3Uri', { required: true, max: 512 });
+    }
+    f.str('KmsKeyId', { max: 2048 });
+    f.obj('AsyncInferenceConfig');
+    void variants;
+    const keep = ['EndpointConfigName', 'ProductionVariants', 'DataCaptureConfig', 'AsyncInferenceConfig', 'KmsKeyId'];
+    const config = Object.fromEntries(keep.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])) as unknown as EndpointConfigRequest;
+    return { config, tags: f.tags() };
+  },
+  async run({ config, tags }, ctx) {
+    for (const variant of config.ProductionVariants) await orchardModel(ctx, variant.ModelName);
+    const arn = ctx.arn('endpoint-config', config.EndpointConfigName);
+    if (!(await ctx.deps.store.insert(ENDPOINT_CONFIG_KIND, config.EndpointConfigName, config, ctx.principal.user.name))) {
+      throw new SageMakerError('ValidationException', `Cannot create already existing endpoint configuration "${arn}".`);
+    }
+    if (Object.keys(tags).length > 0) await ctx.deps.store.addTags(arn, tags);
+    return { EndpointConfigArn: arn };
+  },
+});
+
+/** A stored endpoint config, or SageMaker's "Could not find" ValidationException. */
+export async function endpointConfig(ctx: OperationContext, name: string): Promise<{ config: EndpointConfigRequest; createdAt: string }> {
+  const stored = await ctx.deps.store.get<EndpointConfigRequest>(ENDPOINT_CONFIG_KIND, name);
+  if (!stored) throw new SageMakerError('ValidationException', `Could not find endpoint configuration "${ctx.arn('endpoint-config', name)}".`);
+  return { config: stored.request, createdAt: stored.createdAt };
+}
+
+const describeEndpointConfig = operation<{ name: string }>({
+  name: 'DescribeEndpointConfig',
+  permission: 'endpoints:read',
+  input: (f) => ({ name: f.name('EndpointConfigName', { required: true }) }),
+  async run({ name }, ctx) {
+    const { config, createdAt } = await endpointConfig(ctx, name);
+    return { ...config, EndpointConfigArn: ctx.arn('endpoint-config', name), CreationTime: epoch(createdAt) };
+  },
+});
+
+const deleteEndpointConfig = operation<{ name: string }>({
+  name: 'DeleteEndpointConfig',
+  permission: 'endpoints:write',
+  input: (f) => ({ name: f.name('EndpointConfigName', { required: true }) }),
+  async run({ name }, ctx) {
+    await endpointConfig(ctx, name);
+    await ctx.deps.store.delete(ENDPOINT_CONFIG_KIND, name);
+    await ctx.deps.store.deleteTags(ctx.arn('endpoint-config', name));
+    return {};
+  },
+});
+
+// --- Endpoints ----------------------------------------------------------------------
+
+/** The Orchard configuration an endpoint config stands for. */
+function orchardConfig(config: EndpointConfigRequest): { variants: Array<{ name: string; model: string; instances: number; weight: number }>; capturePercent: number } {
+  const capture = config.DataCaptureConfig;
+  return {
+    variants: config.ProductionVariants.map((v) => ({ name: v.VariantName, model: v.ModelName, instances: v.InitialInstanceCount ?? 1, weight: v.InitialVariantWeight ?? 1 })),
+    capturePercent: capture && capture.EnableCapture !== false ? capture.InitialSamplingPercentage : 0,
+  };
+}
+
+async function orchardEndpoint(ctx: OperationContext, name: string): Promise<Endpoint> {
+  try {
+    return await ctx.deps.endpoints.describe(name);
+  } catch (error) {
+    const mapped = sageMakerErrorOf(error);
+    if (/NOT_FOUND/.test((error as { code?: string }).code ?? '')) throw new SageMakerError('ValidationException', `Could not find endpoint "${ctx.arn('endpoint', name)}".`, { cause: error });
+    throw mapped;
+  }
+}
+
+const createEndpoint = operation<{ name: string; configName: string; tags: Record<string, string> }>({
+  name: 'CreateEndpoint',
+  permission: 'endpoints:write',
+  input: (f) => ({ name: f.name('EndpointName', { required: true }), configName: f.name('EndpointConfigName', { required: true }), tags: f.tags() }),
+  async run({ name, configName, tags }, ctx) {
+    const { config } = await endpointConfig(ctx, configName);
+    try {
+      await ctx.deps.endpoints.create({ name, ...orchardConfig(config), tags: Object.keys(tags).length > 0 ? tags : undefined, createdBy: ctx.principal.user.name });
+    } catch (error) {
+      const mapped = sageMakerErrorOf(error);
+      if (mapped.type === 'ResourceInUse') throw new SageMakerError('ValidationException', `Cannot create already existing endpoint "${ctx.arn('endpoint', name)}".`, { cause: error });
+      throw mapped;
+    }
+    await ctx.deps.store.put(ENDPOINT_KIND, name, { EndpointConfigName: configName }, ctx.principal.user.name);
+    if (Object.keys(tags).length > 0) await ctx.deps.store.addTags(ctx.arn('endpoint', name), tags);
+    return { EndpointArn: ctx.arn('endpoint', name) };
+  },
+});
+
+const describeEndpoint = operation<{ name: string }>({
+  name: 'DescribeEndpoint',
+  permission: 'endpoints:read',
+  input: (f) => ({ name: f.name('EndpointName', { required: true }) }),
+  async run({ name }, ctx) {
+    const endpoint = await orchardEndpoint(ctx, name);
+    const sent = await ctx.deps.store.get<{ EndpointConfigName: string }>(ENDPOINT_KIND, name);
+    const configName = sent?.request.EndpointConfigName;
+    const config = configName ? await ctx.deps.store.get<EndpointConfigRequest>(ENDPOINT_CONFIG_KIND, configName) : undefined;
+    const capture = endpoint.dataCapture;
+    const destination = config?.request.DataCaptureConfig?.DestinationS3Uri;
+    return {
+      EndpointName: endpoint.name,
+      EndpointArn: ctx.arn('endpoint', endpoint.name),
+      // An endpoint made through Orchard's own API has no named config: its name stands in.
+      EndpointConfigName: configName ?? endpoint.name,
+      ProductionVariants: endpoint.variants.map((v) => ({
+        VariantName: v.name,
+        DeployedImages: [],
+        CurrentWeight: v.currentWeight,
+        DesiredWeight: v.desiredWeight,
+        CurrentInstanceCount: v.currentInstances,
+        DesiredInstanceCount: v.desiredInstances,
+      })),
+      DataCaptureConfig: capture
+        ? { EnableCapture: capture.percent > 0, CaptureStatus: capture.percent > 0 ? 'Started' : 'Stopped', CurrentSamplingPercentage: capture.percent, DestinationS3Uri: destination ?? s3UriOfKey(capture.destination.replace(/^[a-z0-9]+:\/\/[^/]*\/?/, ''), ctx.bucket) }
+        : undefined,
+      AsyncInferenceConfig: config?.request.AsyncInferenceConfig,
+      EndpointStatus: endpoint.status,
+      FailureReason: endpoint.failureReason ?? undefined,
+      CreationTime: epoch(endpoint.createdAt),
+      LastModifiedTime: epoch(endpoint.updatedAt),
+    };
+  },
+});
+
+const updateEndpoint = operation<{ name: string; configName: string }>({
+  name: 'UpdateEndpoint',
+  permission: 'endpoints:write',
+  input(f) {
+    f.bool('RetainAllVariantProperties');
+    f.bool('RetainDeploymentConfig');
+    return { name: f.name('EndpointName', { required: true }), configName: f.name('EndpointConfigName', { required: true }) };
+  },
+  async run({ name, configName }, ctx) {
+    await orchardEndpoint(ctx, name);
+    const { config } = await endpointConfig(ctx, configName);
+    try {
+      await ctx.deps.endpoints.update(name, orchardConfig(config));
+    } catch (error) {
+      throw sageMakerErrorOf(error);
+    }
+    await ctx.deps.store.put(ENDPOINT_KIND, name, { EndpointConfigName: configName }, ctx.principal.user.name);
+    return { EndpointArn: ctx.arn('endpoint', name) };
+  },
+});
+
+const updateWeights = operation<{ name: string; changes: Array<{ name: string; weight?: number; instances?: number }> }>({
+  name: 'UpdateEndpointWeightsAndCapacities',
+  permission: 'endpoints:write',
+  input(f) {
+    const name = f.name('EndpointName', { required: true });
+    const changes = f.list('DesiredWeightsAndCapacities', { required: true, min: 1, max: 10 }).map((d) => ({
+      name: d.name('VariantName', { required: true }),
+      weight: d.num('DesiredWeight', { min: 0 }),
+      instances: d.num('DesiredInstanceCount', { integer: true, min: 1, max: 32 }),
+    }));
+    return { name, changes };
+  },
+  async run({ name, changes }, ctx) {
+    await orchardEndpoint(ctx, name);
+    try {
+      await ctx.deps.endpoints.setWeights(name, changes);
+    } catch (error) {
+      throw sageMakerErrorOf(error);
+    }
+    return { EndpointArn: ctx.arn('endpoint', name) };
+  },
+});
+
+const deleteEndpoint = operation<{ name: string }>({
+  name: 'DeleteEndpoint',
+  permission: 'endpoints:write',
+  input: (f) => ({ name: f.name('EndpointName', { required: true }) }),
+  async run({ name }, ctx) {
+    await orchardEndpoint(ctx, name);
+    try {
+      await ctx.deps.endpoints.delete(name);
+    } catch (error) {
+      throw sageMakerErrorOf(error);
+    }
+    await ctx.deps.store.delete(ENDPOINT_KIND, name);
+    await ctx.deps.store.deleteTags(ctx.arn('endpoint', name));
+    return {};
+  },
+});
+
+const listEndpoints = operation<{ offset: number; limit: number; nameContains?: string; status?: EndpointStatus }>({
+  name: 'ListEndpoints',
+  permission: 'endpoints:read',
+  input(f) {
+    f.str('SortBy', { enum: ['Name', 'CreationTime', 'Status'] });
+    f.str('SortOrder', { enum: ['Ascending', 'Descending'] });
+    return { ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9-]+' } }), status: f.str('StatusEquals', { enum: ENDPOINT_STATUSES }) as EndpointStatus | undefined };
+  },
+  async run(input, ctx) {
+    const page = await ctx.deps.endpoints.list({ nameContains: input.nameContains, status: input.status, limit: input.limit, offset: input.offset });
+    return {
+      Endpoints: page.items.map((e) => ({ EndpointName: e.name, EndpointArn: ctx.arn('endpoint', e.name), CreationTime: epoch(e.createdAt), LastModifiedTime: epoch(e.updatedAt), EndpointStatus: e.status })),
+      NextToken: nextToken(input.offset, page.items.length, page.total),
+    };
+  },
+});
+
+export const MODEL_ENDPOINT_OPERATIONS = [createModel, describeModel, deleteModel, createEndpointConfig, describeEndpointConfig, deleteEndpointConfig, createEndpoint, describeEndpoint, updateEndpoint, updateWeights, deleteEndpoint, listEndpoints];

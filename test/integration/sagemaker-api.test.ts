@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateTrainingJobCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeTrainingJobCommand,
+  ListEndpointsCommand,
+  ListTrainingJobsCommand,
+  ResourceNotFound,
+  SageMakerClient,
+  SageMakerServiceException,
+  StopTrainingJobCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+  waitUntilEndpointDeleted,
+  waitUntilEndpointInService,
+  waitUntilTrainingJobCompletedOrStopped,
+  type CreateTrainingJobCommandInput,
+} from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
+import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
+import { startServer, type RunningServer } from '../support/server.js';
+
+const XGBOOST_IMAGE = '683313688378.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1';
+const ROLE = 'arn:aws:iam::000000000000:role/SageMakerRole';
+/** ARNs carry the region of the request's credential scope; a Bearer token has none (us-east-1). */
+const REGION = 'us-east-1';
+const WAIT = { minDelay: 1, maxDelay: 2, maxWaitTime: 240 };
+
+/** The real SageMaker client pointed at Orchard, its requests carrying a Bearer token. */
+function sageMakerClient(url: string, token: string): SageMakerClient {
+  const client = new SageMakerClient({ endpoint: url, region: 'us-west-2', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 });
+  // After signing (the deserialize step wraps the send): Bearer works on every route.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers.authorization = `Bearer ${token}`;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'orchardBearer' },
+  );
+  return client;
+}
+
+function trainingJob(name: string, hyperParameters: Record<string, string>): CreateTrainingJobCommandInput {
+  return {
+    TrainingJobName: name,
+    RoleArn: ROLE,
+    AlgorithmSpecification: { TrainingImage: XGBOOST_IMAGE, TrainingInputMode: 'File' },
+    HyperParameters: hyperParameters,
+    InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/sm-data/train/' } } }],
+    OutputDataConfig: { S3OutputPath: 's3://orchard/sm-output/' },
+    ResourceConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 },
+    StoppingCondition: { MaxRuntimeInSeconds: 600 },
+    Tags: [{ Key: 'team', Value: 'growth' }],
+  };
+}
+
+async function sageMakerError(promise: Promise<unknown>): Promise<SageMakerServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SageMakerServiceException) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker on $name', (backend) => {
+  let server: RunningServer;
+  let teardown: () => Promise<void>;
+  let sm: SageMakerClient;
+  let rows: string[];
+
+  beforeAll(async () => {
+    const b = await backend.setup();
+    teardown = b.teardown;
+    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR });
+    const orchard = new Orchard({ url: server.url, token: server.adminToken });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sagemaker-'));
+    // Two part files under one prefix, as Spark or a SageMaker processing job leaves them.
+    const csv = writeClassificationCsv(path.join(dir, 'all.csv'), 600, 11);
+    const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    rows = lines.slice(0, 5).map((l) => l.slice(l.indexOf(',') + 1));
+    fs.writeFileSync(path.join(dir, 'part-0.csv'), lines.slice(0, 300).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'part-1.csv'), lines.slice(300).join('\n'));
+    await orchard.artifacts.put('sm-data/train/part-0.csv', path.join(dir, 'part-0.csv'));
+    await orchard.artifacts.put('sm-data/train/part-1.csv', path.join(dir, 'part-1.csv'));
+    sm = sageMakerClient(server.url, server.adminToken);
+  });
+  afterAll(async () => {
+    sm?.destroy();
+    await server?.stop();
+    await teardown?.();
+  });
+
+  it('trains an xgboost job from a SageMaker image URI and S3 prefix, and describes it as the waiter reads it', async () => {
+    const created = await sm.send(new CreateTrainingJobCommand(trainingJob('sm-xgb', { objective: 'binary:logistic', num_round: '5', max_depth: '3' })));
+    expect(created.TrainingJobArn).toBe(`arn:aws:sagemaker:${REGION}:000000000000:training-job/sm-xgb`);
+
+    const waited = await waitUntilTrainingJobCompletedOrStopped({ client: sm, ...WAIT }, { TrainingJobName: 'sm-xgb' });
+    expect(waited.state).toBe('SUCCESS');
+    const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-xgb' }));
+    expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
+    expect(job.SecondaryStatus).toBe('Completed');
+    expect(job.ModelArtifacts?.S3ModelArtifacts).toBe('s3://orchard/jobs/sm-xgb/output/model.tar.gz');
+    expect(job.AlgorithmSpecification?.TrainingImage).toBe(XGBOOST_IMAGE);
+    expect(job.InputDataConfig?.[0].DataSource?.S3DataSource?.S3Uri).toBe('s3://orchard/sm-data/train/');
+    expect(job.HyperParameters).toMatchObject({ objective: 'binary:logistic', num_round: '5' });
+    expect(job.CreationTime).toBeInstanceOf(Date);
+    expect(job.TrainingEndTime!.getTime()).toBeGreaterThanOrEqual(job.TrainingStartTime!.getTime());
+    expect(job.FinalMetricDataList?.length).toBeGreaterThan(0);
+    expect(job.FinalMetricDataList!.every((m) => typeof m.Value === 'number' && m.MetricName)).toBe(true);
+
+    // Both part files were read: the channel's dataset holds all 600 rows.
+    const orchard = new Orchard({ url: server.url, token: server.adminToken });
+    const native = await orchard.training.describe('sm-xgb');
+    expect((await orchard.datasets.describe(`${native.channels.train.dataset}@${native.channels.train.version}`)).rowCount).toBe(600);
+  });
+
+  it('stops a job, and lists jobs a page at a time with NextToken', async () => {
+    await sm.send(new CreateTrainingJobCommand(trainingJob('sm-stop', { objective: 'binary:logistic', num_round: '3000' })));
+    await sm.send(new StopTrainingJobCommand({ TrainingJobName: 'sm-stop' }));
+    const waited = await waitUntilTrainingJobCompletedOrStopped({ client: sm, ...WAIT }, { TrainingJobName: 'sm-stop' });
+    expect(waited.state).toBe('SUCCESS');
+    expect((await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-stop' }))).TrainingJobStatus).toBe('Stopped');
+
+    const first = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 1 }));
+    expect(first.TrainingJobSummaries).toHaveLength(1);
+    expect(first.NextToken).toBeTruthy();
+    const second = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 1, NextToken: first.NextToken }));
+    expect(second.TrainingJobSummaries).toHaveLength(1);
+    expect(second.NextToken).toBeUndefined();
+    expect([first, second].map((p) => p.TrainingJobSummaries![0].TrainingJobName).sort()).toEqual(['sm-stop', 'sm-xgb']);
+    const stopped = await sm.send(new ListTrainingJobsCommand({ StatusEquals: 'Stopped' }));
+    expect(stopped.TrainingJobSummaries!.map((s) => s.TrainingJobName)).toEqual(['sm-stop']);
+  });
+
+  it('deploys the model through an endpoint config, waits for InService, shifts weights and deletes', async () => {
+    const artifacts = (await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-xgb' }))).ModelArtifacts!.S3ModelArtifacts!;
+    await sm.send(new CreateModelCommand({ ModelName: 'sm-model', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: XGBOOST_IMAGE, ModelDataUrl: artifacts } }));
+    const model = await sm.send(new DescribeModelCommand({ ModelName: 'sm-model' }));
+    expect(model).toMatchObject({ ModelName: 'sm-model', ModelArn: `arn:aws:sagemaker:${REGION}:000000000000:model/sm-model`, PrimaryContainer: { Image: XGBOOST_IMAGE, ModelDataUrl: artifacts } });
+
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'sm-config',
+        ProductionVariants: [
+          { VariantName: 'Blue', ModelName: 'sm-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 },
+          { VariantName: 'Green', ModelName: 'sm-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 },
+        ],
+        DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 50, DestinationS3Uri: 's3://orchard/capture', CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }] },
+      }),
+    );
+    const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'sm-config' }));
+    expect(config.ProductionVariants?.map((v) => v.VariantName)).toEqual(['Blue', 'Green']);
+    expect(config.DataCaptureConfig?.InitialSamplingPercentage).toBe(50);
+
+    await sm.send(new CreateEndpointCommand({ EndpointName: 'sm-endpoint', EndpointConfigName: 'sm-config' }));
+    const inService = await waitUntilEndpointInService({ client: sm, ...WAIT }, { EndpointName: 'sm-endpoint' });
+    expect(inService.state).toBe('SUCCESS');
+    const endpoint = await sm.send(new DescribeEndpointCommand({ EndpointName: 'sm-endpoint' }));
+    expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'sm-config', DataCaptureConfig: { EnableCapture: true, CurrentSamplingPercentage: 50, DestinationS3Uri: 's3://orchard/capture' } });
+    expect(endpoint.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount])).toEqual([
+      ['Blue', 1, 1],
+      ['Green', 1, 1],
+    ]);
+
+    const invoke = (variant?: string) =>
+      fetch(`${server.url}/api/v1/endpoints/sm-endpoint/invocations`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'text/csv', ...(variant ? { 'x-amzn-sagemaker-target-variant': variant } : {}) }, body: rows.join('\n') + '\n' });
+    const answer = await invoke('Green');
+    expect(answer.status).toBe(200);
+    const scores = (await answer.text()).trim().split('\n').map(Number);
+    expect(scores).toHaveLength(5);
+    expect(scores.every((p) => p >= 0 && p <= 1)).toBe(true);
+
+    await sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'sm-endpoint', DesiredWeightsAndCapacities: [{ VariantName: 'Green', DesiredWeight: 0 }] }));
+    await waitUntilEndpointInService({ client: sm, ...WAIT }, { EndpointName: 'sm-endpoint' });
+    const weighted = await sm.send(new DescribeEndpointCommand({ EndpointName: 'sm-endpoint' }));
+    expect(weighted.ProductionVariants?.map((v) => [v.VariantName, v.DesiredWeight])).toEqual([
+      ['Blue', 1],
+      ['Green', 0],
+    ]);
+    for (let i = 0; i < 10; i++) {
+      const r = await invoke();
+      expect(r.headers.get('x-amzn-invoked-production-variant')).toBe('Blue');
+      await r.text();
+    }
+
+    expect((await sm.send(new ListEndpointsCommand({ NameContains: 'sm-' }))).Endpoints?.map((e) => [e.EndpointName, e.EndpointStatus])).toEqual([['sm-endpoint', 'InService']]);
+    await sm.send(new DeleteEndpointCommand({ EndpointName: 'sm-endpoint' }));
+    expect((await waitUntilEndpointDeleted({ client: sm, ...WAIT }, { EndpointName: 'sm-endpoint' })).state).toBe('SUCCESS');
+    const gone = await sageMakerError(sm.send(new DescribeEndpointCommand({ EndpointName: 'sm-endpoint' })));
+    expect(gone.name).toBe('ValidationException');
+    expect(gone.message).toContain('Could not find endpoint');
+    await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'sm-config' }));
+    await sm.send(new DeleteModelCommand({ ModelName: 'sm-model' }));
+    expect((await sageMakerError(sm.send(new DescribeModelCommand({ ModelName: 'sm-model' })))).message).toContain('Could not find model');
+  });
+
+  it("answers bad fields, unknown names and unknown operations with the SDK's exception types", async () => {
+    const bad = await sageMakerError(sm.send(new CreateTrainingJobCommand({ ...trainingJob('bad_name!', {}), StoppingCondition: { MaxRuntimeInSeconds: 0 } })));
+    expect(bad.name).toBe('ValidationException');
+    expect(bad.$metadata.httpStatusCode).toBe(400);
+    expect(bad.message).toBe(
+      "2 validation errors detected: Value 'bad_name!' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}; Value 0 at 'stoppingCondition.maxRuntimeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+    const image = await sageMakerError(sm.send(new CreateTrainingJobCommand({ ...trainingJob('sm-odd', {}), AlgorithmSpecification: { TrainingImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own:latest', TrainingInputMode: 'File' } })));
+    expect(image.name).toBe('ValidationException');
+    expect(image.message).toContain('TrainingImage');
+    const missing = await sageMakerError(sm.send(new CreateTrainingJobCommand({ ...trainingJob('sm-empty', {}), InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/nothing-here/' } } }] })));
+    expect(missing.message).toContain('No S3 objects found under S3 URL "s3://orchard/nothing-here/"');
+
+    const notFound = await sageMakerError(sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'no-such-job' })));
+    expect(notFound).toBeInstanceOf(ResourceNotFound);
+
+    const unknown = await fetch(server.url + '/', { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'SageMaker.CreateFlywheel' }, body: '{}' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+    expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
+    const garbled = await fetch(server.url + '/', { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'SageMaker.ListEndpoints' }, body: '{"MaxResults":' });
+    expect((await garbled.json()) as object).toMatchObject({ __type: 'SerializationException' });
+  });
+});
