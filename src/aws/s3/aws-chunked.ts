@@ -1,5 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { EMPTY_SHA256, signatureOf } from '../sigv4/index.js';
 import { S3Error } from './s3-error.js';
 
 /** What a streaming SigV4 upload needs to check each chunk's signature (AWS's "SigV4 streaming" chain). */
@@ -14,7 +15,6 @@ export interface ChunkSigner {
   readonly seedSignature: string;
 }
 
-const EMPTY_SHA256 = createHash('sha256').digest('hex');
 /** A chunk header line longer than this is not aws-chunked framing. */
 const MAX_LINE = 4096;
 
@@ -130,7 +130,7 @@ export class AwsChunkedDecoder extends Transform {
     const hash = this.#chunkHash.digest('hex');
     this.#chunkHash = createHash('sha256');
     const stringToSign = ['AWS4-HMAC-SHA256-PAYLOAD', this.signer.amzDate, this.signer.scope, this.#previousSignature, EMPTY_SHA256, hash].join('\n');
-    const expected = createHmac('sha256', this.signer.signingKey).update(stringToSign).digest();
+    const expected = Buffer.from(signatureOf(this.signer.signingKey, stringToSign), 'hex');
     const given = Buffer.from(this.#expectedSignature ?? '', 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw badChunkSignature();
     this.#previousSignature = this.#expectedSignature;

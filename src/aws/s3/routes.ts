@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lingerThenClose } from '../../api/upload-shield.js';
-import type { ChunkSigner } from './aws-chunked.js';
 import { bucketLocation, bucketVersioning, createBucket, deleteBucket, deleteObjects, listBuckets, listObjects } from './bucket-handlers.js';
 import { Multipart } from './multipart.js';
 import { abortUpload, completeUpload, createUpload, listParts, listUploads, uploadPart } from './multipart-handlers.js';
@@ -14,8 +13,6 @@ import type { S3Service } from './s3-service.js';
 export interface S3RouteOptions {
   /** Largest object a single PutObject may write, bytes. */
   maxUploadBytes: number;
-  /** The chunk-signature chain of a SigV4-signed request, when it was signed so (streaming uploads). */
-  chunkSigner?: (request: FastifyRequest) => ChunkSigner | undefined;
 }
 
 const has = (request: FastifyRequest, name: string) => Object.hasOwn(request.query as object, name);
@@ -38,7 +35,8 @@ export function s3Routes(app: FastifyInstance, s3: S3Service, options: S3RouteOp
   const parsed = (request: FastifyRequest): S3Request => {
     const s3req = parseS3Request(request);
     if (s3req.bucket && s3req.bucket !== s3.bucket) throw noSuchBucket(s3req.bucket);
-    return { ...s3req, signer: options.chunkSigner?.(request) };
+    // A SigV4-signed request carries what its aws-chunked body's chunk signatures chain from.
+    return { ...s3req, signer: request.sigv4?.verified ? request.sigv4.signing : undefined };
   };
 
   app.get('/', { config: { permission: 'artifacts:read' }, schema: { hide: true } }, async (_request, reply) => listBuckets(s3, reply));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isOrchardError, type OrchardError } from '../../core/errors.js';
 import { asStorageFull } from '../../core/storage-full.js';
+import { awsErrorOf } from '../errors.js';
 import { xmlDocument } from './xml.js';
 
 /**
@@ -31,13 +32,8 @@ export const invalidArgument = (message: string, name?: string, value?: string) 
 export const accessDenied = (message = 'Access Denied') => new S3Error('AccessDenied', 403, message);
 export const malformedXml = () => new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
 
-/** Orchard codes (auth, keys, storage) as S3 reports the same situations. */
+/** Orchard codes of the artifact store and the server as S3 reports the same situations. */
 const FROM_ORCHARD: Record<string, [string, number]> = {
-  ORCH_AUTH_MISSING_TOKEN: ['AccessDenied', 403],
-  ORCH_AUTH_INVALID_TOKEN: ['InvalidAccessKeyId', 403],
-  ORCH_AUTH_INVALID_SESSION: ['AccessDenied', 403],
-  ORCH_AUTH_FORBIDDEN: ['AccessDenied', 403],
-  ORCH_AUTH_CSRF: ['AccessDenied', 403],
   ORCH_ARTIFACT_INVALID_KEY: ['InvalidArgument', 400],
   ORCH_ARTIFACT_NOT_FOUND: ['NoSuchKey', 404],
   ORCH_STORAGE_FULL: ['ServiceUnavailable', 503],
@@ -50,9 +46,11 @@ export function toS3Error(err: unknown): S3Error {
   const full = asStorageFull(err);
   const orchard: OrchardError | undefined = isOrchardError(full) ? full : undefined;
   if (orchard) {
-    // Errors that already carry an AWS code (signature checks) keep it.
-    const awsCode = (orchard.details as { awsCode?: unknown } | undefined)?.awsCode;
-    if (typeof awsCode === 'string') return new S3Error(awsCode, orchard.status, orchard.message, {}, { cause: err });
+    // Authentication and signature failures: S3's names for them are the AWS error table's.
+    if (orchard.code.startsWith('ORCH_AUTH_') || orchard.code.startsWith('ORCH_SIGV4_')) {
+      const shape = awsErrorOf(orchard, 's3');
+      return new S3Error(shape.code, shape.status, shape.message, signatureFields(orchard), { cause: err });
+    }
     const mapped = FROM_ORCHARD[orchard.code];
     if (mapped) return new S3Error(mapped[0], mapped[1], orchard.message, {}, { cause: err });
     if (orchard.status < 500) return new S3Error('InvalidRequest', orchard.status, orchard.message, {}, { cause: err });
@@ -61,6 +59,17 @@ export function toS3Error(err: unknown): S3Error {
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new S3Error('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.', {}, { cause: err });
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new S3Error('InvalidRequest', e.statusCode, e.message ?? 'Bad request', {}, { cause: err });
   return new S3Error('InternalError', 500, 'We encountered an internal error. Please try again.', {}, { cause: err });
+}
+
+/** What S3 tells a client whose signature did not match, so it can compare its own. */
+function signatureFields(error: OrchardError): Record<string, string> {
+  if (error.code !== 'ORCH_SIGV4_SIGNATURE_MISMATCH' || !error.details) return {};
+  const d = error.details as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  for (const [from, to] of [['accessKeyId', 'AWSAccessKeyId'], ['stringToSign', 'StringToSign'], ['signatureProvided', 'SignatureProvided'], ['canonicalRequest', 'CanonicalRequest']] as const) {
+    if (typeof d[from] === 'string') fields[to] = d[from];
+  }
+  return fields;
 }
 
 /** S3's `x-amz-request-id`: 16 upper-case hex digits. */
