@@ -32,7 +32,7 @@ export function listPage(sorted: readonly ArtifactInfo[], params: ListParams): O
   let last: string | undefined;
   let count = 0;
   for (const info of sorted) {
-    if (after !== undefined && info.key <= after) continue;
+    if (!info.key.startsWith(prefix) || (after !== undefined && info.key <= after)) continue;
     let entry: string = info.key;
     let common = false;
     if (delimiter) {
