@@ -2,6 +2,7 @@ import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
 import { SigV4Authenticator, type AccessKeyService } from '../aws/index.js';
+import { runtimeHandler } from '../aws/runtime/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
 import type { WebhookService } from '../webhooks/index.js';
@@ -45,6 +46,7 @@ import { transformRoutes } from './routes/transforms.js';
 import { recipeRoutes } from './routes/recipes.js';
 import { processingRoutes } from './routes/processing.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { accessKeyRoutes } from './routes/access-keys.js';
 import { trainingRoutes } from './routes/training.js';
 import { userRoutes } from './routes/users.js';
 import { DEFAULT_STUDIO_DIR, installStudio } from './studio.js';
@@ -108,13 +110,15 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   // Endpoint invocations are answered ahead of the framework (see endpoint-invocations.ts).
   const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
   const sigv4 = deps.accessKeys ? new SigV4Authenticator(deps.accessKeys, { onTouchError: (err) => app.log.warn({ err }, 'could not record an access key use') }) : undefined;
+  // SageMaker Runtime's InvokeEndpoint at the root, answered ahead of the framework too (src/aws/runtime).
+  const runtime = runtimeHandler(deps.endpoints, deps.auth, sigv4, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
   const hostAllowed = hostGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   const app: FastifyInstance = Fastify({
     serverFactory: (handler) =>
       http.createServer((req, res) => {
         // Before anything reads the request: a refused host learns nothing else.
         if (!hostAllowed(req.headers.host)) return refuseHost(req, res);
-        if (invoke(req, res)) return;
+        if (invoke(req, res) || runtime(req, res)) return;
         // Every framework answer carries it (writeHead merges headers set here).
         res.setHeader('x-content-type-options', 'nosniff');
         handler(req, res);
@@ -163,6 +167,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       sessionRoutes(api, deps.auth, deps.sessions);
       userRoutes(api, deps.auth);
       tokenRoutes(api, deps.auth);
+      if (deps.accessKeys) accessKeyRoutes(api, deps.accessKeys);
       datasetRoutes(api, deps.datasets, { maxUploadBytes: options.maxUploadBytes });
       artifactRoutes(api, deps.artifacts, { maxUploadBytes: options.maxUploadBytes });
       algorithmRoutes(api);

@@ -14,6 +14,7 @@ import { experimentsCommand, runsCommand } from './commands/experiments.js';
 import { tuneCommand, tunesCommand } from './commands/tuning.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
+import { accessKeysCommand } from './commands/access-keys.js';
 import { transformCommand, transformsCommand } from './commands/transforms.js';
 import { recipesCommand } from './commands/recipes.js';
 import { processCommand, processingCommand } from './commands/processing.js';
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);
+  accessKeysCommand(program);
   trainCommand(program);
   jobsCommand(program);
   modelsCommand(program);

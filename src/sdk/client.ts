@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ArtifactInfo, CreateDatasetFromQueryRequest, CreateTokenRequest, CreatedToken, CreateUserRequest, DatasetFormat, DatasetListFilter, DatasetVersion, QueryResult, TokenInfo, TokenListQuery, UpdateUserRequest, User } from '../contracts/index.js';
 import { clientEnvDefaults } from '../contracts/values.js';
+import { AccessKeysClient } from './access-keys-client.js';
 import { DashboardsClient } from './dashboards-client.js';
 import { CrawlersClient } from './crawlers-client.js';
 import { WebhooksClient } from './webhooks-client.js';
@@ -217,6 +218,8 @@ export class Orchard {
   readonly datasets: DatasetsClient;
   readonly users: UsersClient;
   readonly tokens: TokensClient;
+  /** AWS-style access keys for SigV4 clients (boto3, the AWS SDKs). */
+  readonly accessKeys: AccessKeysClient;
   readonly artifacts: ArtifactsClient;
   readonly training: TrainingClient;
   readonly models: ModelsClient;
@@ -250,6 +253,7 @@ export class Orchard {
     this.datasets = new DatasetsClient(this.http);
     this.users = new UsersClient(this.http);
     this.tokens = new TokensClient(this.http);
+    this.accessKeys = new AccessKeysClient(this.http);
     this.artifacts = new ArtifactsClient(this.http);
     this.training = new TrainingClient(this.http);
     this.models = new ModelsClient(this.http);

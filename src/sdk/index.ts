@@ -1,5 +1,7 @@
 export { Orchard, ArtifactsClient, DatasetsClient, UsersClient, TokensClient, formatFromFileName } from './client.js';
 export type { OrchardClientOptions, CreateDatasetFromFile, CreateDatasetFromArtifact } from './client.js';
+export { AccessKeysClient } from './access-keys-client.js';
+export type { AccessKey, AccessKeyStatus, CreateAccessKeyRequest, CreatedAccessKey } from '../contracts/index.js';
 export { TrainingClient } from './training-client.js';
 export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOptions, TrainingEventsOptions } from './training-client.js';
 export { EventsClient } from './events-client.js';

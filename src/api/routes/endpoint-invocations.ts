@@ -103,7 +103,7 @@ const DISCARD_LIMIT = 64 * 1024 * 1024;
  * Reads and drops the rest of a refused request, so that a client still sending its body
  * reads the answer (closing at once would make its write fail before it sees the 413).
  */
-function discard(req: IncomingMessage): void {
+export function discard(req: IncomingMessage): void {
   let seen = 0;
   req.removeAllListeners('data');
   req.on('data', (chunk: Buffer) => {
@@ -120,7 +120,7 @@ const EMPTY = Buffer.alloc(0);
  * The body when it has all arrived already (a small request comes in one packet with
  * its headers): read from the stream's buffer without waiting for events.
  */
-function bufferedBody(req: IncomingMessage): Buffer | undefined {
+export function bufferedBody(req: IncomingMessage): Buffer | undefined {
   if (!req.complete) return undefined;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -132,7 +132,7 @@ function bufferedBody(req: IncomingMessage): Buffer | undefined {
   return chunks.length === 1 ? chunks[0] : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > MAX_PAYLOAD_BYTES) return Promise.reject(tooLarge());
   if (req.complete && req.readableLength === 0 && declared === '0') return Promise.resolve(EMPTY);
