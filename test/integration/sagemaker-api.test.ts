@@ -4,7 +4,20 @@ import path from 'node:path';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
+  AddTagsCommand,
+  CreateHyperParameterTuningJobCommand,
   CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  CreateTransformJobCommand,
+  DeleteTagsCommand,
+  DescribeHyperParameterTuningJobCommand,
+  DescribeTransformJobCommand,
+  ListModelPackagesCommand,
+  ListTagsCommand,
+  ListTrainingJobsForHyperParameterTuningJobCommand,
+  UpdateModelPackageCommand,
+  waitUntilTransformJobCompletedOrStopped,
   CreateTrainingJobCommand,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
@@ -94,6 +107,8 @@ describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker 
     fs.writeFileSync(path.join(dir, 'part-1.csv'), lines.slice(300).join('\n'));
     await orchard.artifacts.put('sm-data/train/part-0.csv', path.join(dir, 'part-0.csv'));
     await orchard.artifacts.put('sm-data/train/part-1.csv', path.join(dir, 'part-1.csv'));
+    fs.writeFileSync(path.join(dir, 'rows.csv'), rows.join('\n') + '\n');
+    await orchard.artifacts.put('sm-data/batch/rows.csv', path.join(dir, 'rows.csv'));
     sm = sageMakerClient(server.url, server.adminToken);
   });
   afterAll(async () => {
@@ -204,6 +219,85 @@ describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker 
     await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'sm-config' }));
     await sm.send(new DeleteModelCommand({ ModelName: 'sm-model' }));
     expect((await sageMakerError(sm.send(new DescribeModelCommand({ ModelName: 'sm-model' })))).message).toContain('Could not find model');
+  });
+
+  it('runs a batch transform into an S3 output path, a tuning job, the model registry and tags', async () => {
+    const artifacts = (await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-xgb' }))).ModelArtifacts!.S3ModelArtifacts!;
+    await sm.send(new CreateModelCommand({ ModelName: 'sm-batch-model', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: XGBOOST_IMAGE, ModelDataUrl: artifacts } }));
+    await sm.send(
+      new CreateTransformJobCommand({
+        TransformJobName: 'sm-batch',
+        ModelName: 'sm-batch-model',
+        TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/sm-data/batch/rows.csv' } }, ContentType: 'text/csv', SplitType: 'Line' },
+        TransformOutput: { S3OutputPath: 's3://orchard/sm-output/batch', AssembleWith: 'Line' },
+        TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+      }),
+    );
+    expect((await waitUntilTransformJobCompletedOrStopped({ client: sm, ...WAIT }, { TransformJobName: 'sm-batch' })).state).toBe('SUCCESS');
+    const transform = await sm.send(new DescribeTransformJobCommand({ TransformJobName: 'sm-batch' }));
+    expect(transform).toMatchObject({ TransformJobStatus: 'Completed', ModelName: 'sm-batch-model', TransformOutput: { S3OutputPath: 's3://orchard/sm-output/batch' } });
+    // Where SageMaker puts it: <S3OutputPath>/<input file>.out, one prediction a line.
+    const orchard = new Orchard({ url: server.url, token: server.adminToken });
+    const out = await new Response((await orchard.artifacts.get('sm-output/batch/rows.csv.out')) as unknown as ReadableStream).text();
+    const predictions = out.trim().split('\n').map(Number);
+    expect(predictions).toHaveLength(5);
+    expect(predictions.every((p) => p >= 0 && p <= 1)).toBe(true);
+
+    const definition = trainingJob('unused', { objective: 'binary:logistic', eval_metric: 'auc' });
+    await sm.send(
+      new CreateHyperParameterTuningJobCommand({
+        HyperParameterTuningJobName: 'sm-tune',
+        HyperParameterTuningJobConfig: {
+          Strategy: 'Random',
+          HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
+          ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 },
+          ParameterRanges: { IntegerParameterRanges: [{ Name: 'num_round', MinValue: '2', MaxValue: '6', ScalingType: 'Linear' }], ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.1', MaxValue: '0.5' }] },
+          RandomSeed: 3,
+        },
+        TrainingJobDefinition: {
+          AlgorithmSpecification: definition.AlgorithmSpecification,
+          StaticHyperParameters: definition.HyperParameters,
+          RoleArn: ROLE,
+          InputDataConfig: [...definition.InputDataConfig!, { ...definition.InputDataConfig![0], ChannelName: 'validation' }],
+          OutputDataConfig: definition.OutputDataConfig,
+          ResourceConfig: definition.ResourceConfig,
+          StoppingCondition: definition.StoppingCondition,
+        },
+      }),
+    );
+    let tuning = await sm.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'sm-tune' }));
+    for (let i = 0; i < 240 && tuning.HyperParameterTuningJobStatus === 'InProgress'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      tuning = await sm.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'sm-tune' }));
+    }
+    expect(tuning.HyperParameterTuningJobStatus, tuning.FailureReason).toBe('Completed');
+    expect(tuning.TrainingJobStatusCounters).toMatchObject({ Completed: 2, InProgress: 0 });
+    expect(tuning.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric).toMatchObject({ MetricName: 'validation:auc', Type: 'Maximize' });
+    const trials = await sm.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'sm-tune', SortBy: 'FinalObjectiveMetricValue' }));
+    expect(trials.TrainingJobSummaries).toHaveLength(2);
+    expect(trials.TrainingJobSummaries![0].TrainingJobName).toBe(tuning.BestTrainingJob!.TrainingJobName);
+    expect(Object.keys(trials.TrainingJobSummaries![0].TunedHyperParameters!).sort()).toEqual(['eta', 'num_round']);
+
+    const group = await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'sm-group', ModelPackageGroupDescription: 'churn models' }));
+    expect(group.ModelPackageGroupArn).toBe(`arn:aws:sagemaker:${REGION}:000000000000:model-package-group/sm-group`);
+    const pkg = await sm.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: 'sm-group',
+        ModelPackageDescription: 'first',
+        InferenceSpecification: { Containers: [{ Image: XGBOOST_IMAGE, ModelDataUrl: artifacts }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+      }),
+    );
+    expect(pkg.ModelPackageArn).toBe(`arn:aws:sagemaker:${REGION}:000000000000:model-package/sm-group/1`);
+    expect((await sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'sm-group', ModelApprovalStatus: 'Approved' }))).ModelPackageSummaryList).toEqual([]);
+    await sm.send(new UpdateModelPackageCommand({ ModelPackageArn: pkg.ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'auc is fine' }));
+    const approved = await sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'sm-group', ModelApprovalStatus: 'Approved' }));
+    expect(approved.ModelPackageSummaryList?.map((p) => [p.ModelPackageVersion, p.ModelApprovalStatus, p.ModelPackageDescription])).toEqual([[1, 'Approved', 'first']]);
+
+    const jobArn = `arn:aws:sagemaker:${REGION}:000000000000:training-job/sm-xgb`;
+    expect((await sm.send(new ListTagsCommand({ ResourceArn: jobArn }))).Tags).toEqual([{ Key: 'team', Value: 'growth' }]);
+    await sm.send(new AddTagsCommand({ ResourceArn: pkg.ModelPackageArn, Tags: [{ Key: 'stage', Value: 'prod' }, { Key: 'owner', Value: 'ana' }] }));
+    await sm.send(new DeleteTagsCommand({ ResourceArn: pkg.ModelPackageArn, TagKeys: ['owner'] }));
+    expect((await sm.send(new ListTagsCommand({ ResourceArn: pkg.ModelPackageArn }))).Tags).toEqual([{ Key: 'stage', Value: 'prod' }]);
   });
 
   it("answers bad fields, unknown names and unknown operations with the SDK's exception types", async () => {

@@ -14,6 +14,7 @@ export interface SageMakerResourcesTable {
 }
 
 export interface SageMakerTagsTable {
+  /** The ARN's resource part (`endpoint/name`): the same resource whatever region a client signed for. */
   arn: string;
   key: string;
   value: string;
@@ -35,6 +36,11 @@ export interface StoredRequest<T = Record<string, unknown>> {
 
 function stored<T>(row: SageMakerResourcesTable): StoredRequest<T> {
   return { name: row.name, request: JSON.parse(row.request_json) as T, createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+/** `arn:aws:sagemaker:<region>:<account>:endpoint/e1` -> `endpoint/e1`. */
+function resourceOf(arn: string): string {
+  return arn.split(':').slice(5).join(':');
 }
 
 export class SageMakerStore {
@@ -89,7 +95,8 @@ export class SageMakerStore {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async addTags(arn: string, tags: Record<string, string>): Promise<void> {
+  async addTags(resourceArn: string, tags: Record<string, string>): Promise<void> {
+    const arn = resourceOf(resourceArn);
     for (const [key, value] of Object.entries(tags)) {
       const updated = await this.db.updateTable('sagemaker_tags').set({ value }).where('arn', '=', arn).where('key', '=', key).executeTakeFirst();
       if (Number(updated.numUpdatedRows) > 0) continue;
@@ -102,12 +109,14 @@ export class SageMakerStore {
     }
   }
 
-  async tags(arn: string): Promise<Record<string, string>> {
+  async tags(resourceArn: string): Promise<Record<string, string>> {
+    const arn = resourceOf(resourceArn);
     const rows = await this.db.selectFrom('sagemaker_tags').select(['key', 'value']).where('arn', '=', arn).orderBy('key').execute();
     return Object.fromEntries(rows.map((row) => [row.key, row.value]));
   }
 
-  async deleteTags(arn: string, keys?: string[]): Promise<void> {
+  async deleteTags(resourceArn: string, keys?: string[]): Promise<void> {
+    const arn = resourceOf(resourceArn);
     let query = this.db.deleteFrom('sagemaker_tags').where('arn', '=', arn);
     if (keys) {
       if (keys.length === 0) return;

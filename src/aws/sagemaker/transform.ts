@@ -1,0 +1,178 @@
+/**
+ * Batch transform: CreateTransformJob, DescribeTransformJob. Orchard's transform reads a
+ * dataset and writes one; the S3 input becomes a dataset version on the fly, and once the
+ * job has completed the output dataset is written where SageMaker writes it
+ * (`<S3OutputPath>/<input file name>.out`, one file) the first time the job is described.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TransformJob } from '../../serving/transform/index.js';
+import { userWritableKey } from '../../storage/index.js';
+import { parseS3Uri, artifactKeyOfS3Key, s3UriOfKey } from '../s3-uri.js';
+import { channelDatasetName, datasetOfS3Input, objectsOf } from './channels.js';
+import { epoch, operation, type OperationContext } from './operation.js';
+import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+
+export const TRANSFORM_KIND = 'transform-job';
+
+interface StoredTransform {
+  TransformInput?: Record<string, unknown>;
+  TransformOutput?: Record<string, unknown>;
+  TransformResources?: Record<string, unknown>;
+  DataProcessing?: Record<string, unknown>;
+  BatchStrategy?: string;
+  MaxPayloadInMB?: number;
+  /** Where the output file goes (artifact key), and whether it has been written. */
+  outputKey: string;
+  written?: boolean;
+}
+
+interface CreateTransformInput {
+  name: string;
+  model: string;
+  uri: string;
+  dataType: string;
+  contentType?: string;
+  splitType?: 'Line' | 'None';
+  outputPath: string;
+  batchStrategy?: 'MultiRecord' | 'SingleRecord';
+  maxPayloadMb?: number;
+  inputFilter?: string;
+  joinSource?: 'Input' | 'None';
+  tags: Record<string, string>;
+  raw: Record<string, unknown>;
+}
+
+const createTransformJob = operation<CreateTransformInput>({
+  name: 'CreateTransformJob',
+  permission: 'jobs:write',
+  input(f, body) {
+    const name = f.name('TransformJobName', { required: true });
+    const model = f.name('ModelName', { required: true });
+    const input = f.obj('TransformInput', { required: true });
+    const s3 = input?.obj('DataSource', { required: true })?.obj('S3DataSource', { required: true });
+    const uri = s3?.str('S3Uri', { required: true, max: 1024 }) ?? '';
+    const dataType = s3?.str('S3DataType', { required: true, enum: ['ManifestFile', 'S3Prefix', 'AugmentedManifestFile', 'Converse'] }) ?? 'S3Prefix';
+    const contentType = input?.str('ContentType', { max: 256 });
+    const splitType = input?.str('SplitType', { enum: ['None', 'Line', 'RecordIO', 'TFRecord'] });
+    if (splitType === 'RecordIO' || splitType === 'TFRecord') input?.fail('SplitType', splitType, 'Member must satisfy enum value set: [None, Line] on this server');
+    if ((input?.str('CompressionType', { enum: ['None', 'Gzip'] }) ?? 'None') === 'Gzip') input?.fail('CompressionType', 'Gzip', 'Member must satisfy enum value set: [None] on this server');
+    const output = f.obj('TransformOutput', { required: true });
+    const outputPath = output?.str('S3OutputPath', { required: true, max: 1024 }) ?? '';
+    output?.str('Accept', { max: 256 });
+    output?.str('AssembleWith', { enum: ['None', 'Line'] });
+    const resources = f.obj('TransformResources', { required: true });
+    resources?.str('InstanceType', { required: true, max: 64 });
+    resources?.num('InstanceCount', { required: true, integer: true, min: 1 });
+    const processing = f.obj('DataProcessing');
+    const inputFilter = processing?.str('InputFilter', { max: 200 });
+    const joinSource = processing?.str('JoinSource', { enum: ['Input', 'None'] }) as 'Input' | 'None' | undefined;
+    const outputFilter = processing?.str('OutputFilter', { max: 200 });
+    if (outputFilter !== undefined && outputFilter !== '$') processing?.fail('OutputFilter', outputFilter, "Member must be '$' on this server (every output column)");
+    const keep = ['TransformInput', 'TransformOutput', 'TransformResources', 'DataProcessing', 'BatchStrategy', 'MaxPayloadInMB'];
+    return {
+      name,
+      model,
+      uri,
+      dataType,
+      contentType,
+      splitType: splitType as 'Line' | 'None' | undefined,
+      outputPath,
+      batchStrategy: f.str('BatchStrategy', { enum: ['MultiRecord', 'SingleRecord'] }) as 'MultiRecord' | 'SingleRecord' | undefined,
+      maxPayloadMb: f.num('MaxPayloadInMB', { integer: true, min: 1, max: 100 }),
+      inputFilter,
+      joinSource,
+      tags: f.tags(),
+      raw: Object.fromEntries(keep.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])),
+    };
+  },
+  async run(input, ctx) {
+    const exists = await ctx.deps.transforms.describe(input.name).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw new SageMakerError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${ctx.arn('transform-job', input.name)})`);
+    let outputPrefix: string;
+    try {
+      const location = parseS3Uri(input.outputPath);
+      if (location.bucket !== ctx.bucket) throw new Error(`this server stores objects in bucket '${ctx.bucket}', not '${location.bucket}'`);
+      outputPrefix = userWritableKey(artifactKeyOfS3Key(location.key).replace(/%/g, '%25'));
+    } catch (error) {
+      throw new SageMakerError('ValidationException', `TransformOutput.S3OutputPath: ${(error as Error).message}`);
+    }
+    const keys = await objectsOf(ctx, input.uri, 'TransformInput.DataSource.S3DataSource.S3Uri');
+    const dataset = await datasetOfS3Input(ctx, { uri: input.uri, dataType: input.dataType, contentType: input.contentType }, { name: channelDatasetName(input.name, 'input'), field: 'TransformInput', tags: { 'sagemaker:transform-job': input.name } });
+    try {
+      await ctx.deps.transforms.create({
+        name: input.name,
+        model: input.model,
+        input: dataset,
+        output: channelDatasetName(input.name, 'output'),
+        splitType: input.splitType,
+        batchStrategy: input.batchStrategy,
+        maxPayloadMb: input.maxPayloadMb,
+        joinSource: input.joinSource,
+        inputFilter: input.inputFilter,
+        tags: Object.keys(input.tags).length > 0 ? input.tags : undefined,
+        createdBy: ctx.principal.user.name,
+      });
+    } catch (error) {
+      throw sageMakerErrorOf(error);
+    }
+    const outputKey = `${outputPrefix}/${path.posix.basename(keys[0])}.out`;
+    await ctx.deps.store.put(TRANSFORM_KIND, input.name, { ...input.raw, outputKey } satisfies StoredTransform, ctx.principal.user.name);
+    if (Object.keys(input.tags).length > 0) await ctx.deps.store.addTags(ctx.arn('transform-job', input.name), input.tags);
+    return { TransformJobArn: ctx.arn('transform-job', input.name) };
+  },
+});
+
+/** Writes a completed job's output dataset to its S3 output key, once. */
+async function writeOutput(ctx: OperationContext, job: TransformJob, stored: StoredTransform): Promise<void> {
+  if (stored.written || job.status !== 'Completed' || job.output.version === null) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sm-transform-'));
+  try {
+    const file = path.join(dir, 'out.csv');
+    await ctx.deps.datasets.writeCsv(`${job.output.dataset}@${job.output.version}`, file);
+    await ctx.deps.artifacts.put(stored.outputKey, fs.createReadStream(file));
+    await ctx.deps.store.setRequest(TRANSFORM_KIND, job.name, { ...stored, written: true });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const describeTransformJob = operation<{ name: string }>({
+  name: 'DescribeTransformJob',
+  permission: 'jobs:read',
+  input: (f) => ({ name: f.name('TransformJobName', { required: true }) }),
+  async run({ name }, ctx) {
+    let job: TransformJob;
+    try {
+      job = await ctx.deps.transforms.describe(name);
+    } catch (error) {
+      const mapped = sageMakerErrorOf(error, 'ResourceNotFound');
+      if (mapped.type === 'ResourceNotFound') throw new SageMakerError('ResourceNotFound', `Could not find requested job with name ${name}`, { cause: error });
+      throw mapped;
+    }
+    const stored = (await ctx.deps.store.get<StoredTransform>(TRANSFORM_KIND, name))?.request;
+    if (stored) await writeOutput(ctx, job, stored);
+    return {
+      TransformJobName: job.name,
+      TransformJobArn: ctx.arn('transform-job', job.name),
+      TransformJobStatus: job.status,
+      FailureReason: job.failureReason ?? undefined,
+      ModelName: job.model,
+      MaxPayloadInMB: job.maxPayloadMb,
+      BatchStrategy: job.batchStrategy,
+      TransformInput: stored?.TransformInput ?? { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: s3UriOfKey(`datasets/${job.input.dataset}/${job.input.version}/`, ctx.bucket) } }, ContentType: 'text/csv', SplitType: job.splitType },
+      TransformOutput: stored?.TransformOutput ?? { S3OutputPath: s3UriOfKey(`datasets/${job.output.dataset}/`, ctx.bucket) },
+      TransformResources: stored?.TransformResources ?? { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+      DataProcessing: stored?.DataProcessing ?? { InputFilter: job.inputFilter ?? '$', JoinSource: job.joinSource, OutputFilter: '$' },
+      CreationTime: epoch(job.createdAt),
+      TransformStartTime: epoch(job.startedAt),
+      TransformEndTime: epoch(job.endedAt),
+    };
+  },
+});
+
+export const TRANSFORM_OPERATIONS = [createTransformJob, describeTransformJob];
