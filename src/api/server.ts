@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
 import { SigV4Authenticator, type AccessKeyService } from '../aws/index.js';
 import { runtimeHandler } from '../aws/runtime/index.js';
+import { S3_ROUTE_PREFIX, s3Routes, type S3Service } from '../aws/s3/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
 import type { WebhookService } from '../webhooks/index.js';
@@ -84,6 +85,8 @@ export interface ApiDeps {
   pipelines?: PipelineService;
   /** Absent: no pipeline trigger routes. */
   triggers?: TriggerService;
+  /** Absent: no S3-compatible API at `/s3` (tests that build a partial API). */
+  s3?: S3Service;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
 }
@@ -158,7 +161,12 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     },
   });
 
-  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok', version: VERSION }));
+  // `s3Endpoint` is what S3 clients take as `endpoint` (path-style): this server as the client reached it, at `/s3`.
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async (request) => ({
+    status: 'ok',
+    version: VERSION,
+    ...(deps.s3 ? { s3Endpoint: `${request.protocol}://${request.host}${S3_ROUTE_PREFIX}`, s3Bucket: deps.s3.bucket } : {}),
+  }));
 
   await app.register(
     async (api) => {
@@ -191,6 +199,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     },
     { prefix: '/api/v1' },
   );
+  const s3 = deps.s3;
+  if (s3) await app.register(async (scope) => s3Routes(scope, s3, { maxUploadBytes: options.maxUploadBytes }), { prefix: S3_ROUTE_PREFIX });
   await installStudio(app, options.studioDir === undefined ? DEFAULT_STUDIO_DIR : options.studioDir);
   return app;
 }

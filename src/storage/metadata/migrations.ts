@@ -9,6 +9,8 @@ import { migration0019 } from './migrations/0019-pipelines.js';
 import { migration0020 } from './migrations/0020-webhooks.js';
 import { migration0021 } from './migrations/0021-forecast-jobs.js';
 import { migration0022 } from './migrations/0022-access-keys.js';
+import { migration0023 } from './migrations/0023-sagemaker.js';
+import { migration0024 } from './migrations/0024-s3-objects.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -366,4 +368,6 @@ export const migrations: Record<string, Migration> = {
   '0020_webhooks': migration0020,
   '0021_forecast_jobs': migration0021,
   '0022_access_keys': migration0022,
+  '0023_sagemaker': migration0023,
+  '0024_s3_objects': migration0024,
 };
