@@ -20,6 +20,7 @@ import type { ProcessingService } from '../processing/index.js';
 import type { TrainingService } from '../training/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
+import { sageMakerRoutes, type SageMakerStore } from '../aws/sagemaker/index.js';
 import { installAuth } from './auth-hook.js';
 import { EventHub, type StatusSource } from './events/index.js';
 import { eventRoutes } from './routes/events.js';
@@ -89,6 +90,8 @@ export interface ApiDeps {
   s3?: S3Service;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
+  /** Absent: no SageMaker control plane at `POST /` (tests that build a partial API). */
+  sagemaker?: SageMakerStore;
 }
 
 export interface ApiOptions {
@@ -167,6 +170,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     version: VERSION,
     ...(deps.s3 ? { s3Endpoint: `${request.protocol}://${request.host}${S3_ROUTE_PREFIX}`, s3Bucket: deps.s3.bucket } : {}),
   }));
+  if (deps.sagemaker) sageMakerRoutes(app, { ...deps, store: deps.sagemaker, bucket: deps.s3?.bucket }, { bodyLimit: options.jsonBodyLimit });
 
   await app.register(
     async (api) => {
