@@ -50,9 +50,9 @@ export function hasWrk(): Promise<boolean> {
 
 /**
  * Writes a wrk script into `dir` that POSTs `rows` in turn as `text/csv` bodies (with
- * `headers` besides) and prints its summary as one `WRKJSON {…}` line; returns its path.
+ * `headers` besides, and `rowHeaders[i]` with row i: a signature per body) and prints its summary as one `WRKJSON {…}` line; returns its path.
  */
-export function wrkScript(dir: string, rows: string[], headers: Record<string, string> = {}): string {
+export function wrkScript(dir: string, rows: string[], headers: Record<string, string> = {}, rowHeaders?: Record<string, string>[]): string {
   const file = path.join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
   const extra = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}\n`).join('');
   fs.writeFileSync(
@@ -61,11 +61,11 @@ export function wrkScript(dir: string, rows: string[], headers: Record<string, s
 ${rows.map((r) => JSON.stringify(r)).join(',\n')}
 }
 local i = 0
-wrk.method = "POST"
+${rowHeaders ? `local rowHeaders = {\n${rowHeaders.map((h) => `{${Object.entries(h).map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join(', ')}}`).join(',\n')}\n}\n` : ''}wrk.method = "POST"
 wrk.headers["Content-Type"] = "text/csv"
 ${extra}request = function()
   i = (i % #rows) + 1
-  return wrk.format(nil, nil, nil, rows[i])
+  ${rowHeaders ? 'for k, v in pairs(rowHeaders[i]) do wrk.headers[k] = v end\n  ' : ''}return wrk.format(nil, nil, nil, rows[i])
 end
 done = function(summary, latency, requests)
   local e = summary.errors

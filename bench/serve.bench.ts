@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Orchard } from '../src/sdk/index.js';
+import { testSigner } from '../src/aws/sigv4/test-signer.js';
 import { dataFile, DATA, emit, median, PEERS, PYTHON } from './support.js';
 import { startOrchardUp, stopChild, wrk, wrkScript, type WrkResult } from './serve-support.js';
 import { toXgboostJsonText } from './xgboost-json.js';
@@ -53,7 +54,7 @@ async function waitForPing(url: string, child: ChildProcess): Promise<void> {
  *    platform's router in front of the model-server process).
  * The model: xgboost, binary:logistic, 100 rounds, depth 6, eta 0.1, trained by Orchard
  * on the first 100k rows of the peers' cls_1m.csv (28 features). With --repeat N the
- * three targets run in turn N times and the median run of each is reported.
+ * targets run in turn N times and the median run of each is reported.
  */
 export async function run(args: string[]): Promise<void> {
   const rounds = arg(args, '--rounds', 100);
@@ -100,13 +101,29 @@ export async function run(args: string[]): Promise<void> {
     bare = spawn(process.execPath, ['-e', `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.writeHead(200, { 'content-type': 'text/csv', 'content-length': 4 }); r.end('0.5\\n'); }); }).listen(${barePort}, '127.0.0.1')`], { stdio: 'ignore' });
     await waitForPing(`http://127.0.0.1:${barePort}/`, bare);
 
-    const targets = [
+    // SageMaker Runtime's route, as boto3 calls it: each body signed (SigV4) with an access
+    // key, signed again before each run (a signature is good for 15 minutes).
+    const key = await sdk.accessKeys.create({ description: 'serve bench' });
+    const signer = testSigner({ service: 'sagemaker', accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey });
+    const runtimeUrl = new URL(`${orchard.url}/endpoints/bench/invocations`);
+    const signedScript = async () => {
+      const rowHeaders = await Promise.all(
+        testRows.map(async (body) => {
+          const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: runtimeUrl.hostname, path: runtimeUrl.pathname, query: {}, headers: { host: runtimeUrl.host, 'content-type': 'text/csv', accept: 'text/csv' }, body });
+          return { Authorization: signed.headers.authorization, 'X-Amz-Date': signed.headers['x-amz-date'] };
+        }),
+      );
+      return wrkScript(work, testRows, { Accept: 'text/csv' }, rowHeaders);
+    };
+    const targets: { peer: string; url: string; lua: string | (() => Promise<string>) }[] = [
       { peer: 'node-http-constant', url: `http://127.0.0.1:${barePort}/`, lua: wrkScript(work, testRows, { Accept: 'text/csv' }) },
       { peer: 'fastapi-uvicorn-xgboost', url: `${peerUrl}/invocations`, lua: wrkScript(work, testRows, { Accept: 'text/csv' }) },
       { peer: 'orchard-endpoint', url: `${orchard.url}/api/v1/endpoints/bench/invocations`, lua: wrkScript(work, testRows, { Accept: 'text/csv', Authorization: `Bearer ${orchard.token}` }) },
+      { peer: 'orchard-sagemaker-runtime-sigv4', url: runtimeUrl.href, lua: signedScript },
     ];
+    const scriptOf = async (t: (typeof targets)[number]) => (typeof t.lua === 'string' ? t.lua : t.lua());
     // Warm-up (JIT, connections) outside the measurement.
-    for (const t of targets) await wrk(t.url, t.lua, { duration: 2, connections });
+    for (const t of targets) await wrk(t.url, await scriptOf(t), { duration: 2, connections });
     const results = new Map<string, WrkResult[]>(targets.map((t) => [t.peer, []]));
     // CPU time of the platform and of the model server per request (where Orchard's cost goes).
     const serverPid = (await sdk.endpoints.describe('bench')).variants[0].instances[0].pid!;
@@ -114,7 +131,7 @@ export async function run(args: string[]): Promise<void> {
     for (let r = 0; r < repeat; r++) {
       for (const t of targets) {
         const before = t.peer === 'orchard-endpoint' ? [cpuSeconds(orchard.child.pid!), cpuSeconds(serverPid)] : null;
-        const res = await wrk(t.url, t.lua, { duration, connections });
+        const res = await wrk(t.url, await scriptOf(t), { duration, connections });
         results.get(t.peer)!.push(res);
         if (before) {
           cpu.platform += cpuSeconds(orchard.child.pid!) - before[0];
@@ -147,9 +164,10 @@ export async function run(args: string[]): Promise<void> {
       });
     }
     const o = summary['orchard-endpoint'];
+    const sm = summary['orchard-sagemaker-runtime-sigv4'];
     const f = summary['fastapi-uvicorn-xgboost'];
     const b = summary['node-http-constant'];
-    // Each round runs the three one after the other, so a round's ratio compares like with like on a shared machine.
+    // Each round runs the targets one after the other, so a round's ratio compares like with like on a shared machine.
     const oRuns = results.get('orchard-endpoint')!;
     const fRuns = results.get('fastapi-uvicorn-xgboost')!;
     emit({
@@ -157,6 +175,8 @@ export async function run(args: string[]): Promise<void> {
       ratio_rps_orchard_vs_fastapi: +(o.rps / f.rps).toFixed(2),
       ratio_p99_orchard_vs_fastapi: +(o.p99_ms / f.p99_ms).toFixed(2),
       share_of_bare_node: +(o.rps / b.rps).toFixed(2),
+      ratio_rps_sagemaker_runtime_sigv4_vs_fastapi: +(sm.rps / f.rps).toFixed(2),
+      ratio_rps_sagemaker_runtime_sigv4_vs_orchard_endpoint: +(sm.rps / o.rps).toFixed(2),
       ratio_rps_by_round: oRuns.map((x, i) => +(x.rps / fRuns[i].rps).toFixed(2)),
       ratio_p99_by_round: oRuns.map((x, i) => +(x.p99_ms / fRuns[i].p99_ms).toFixed(2)),
     });

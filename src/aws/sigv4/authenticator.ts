@@ -2,7 +2,7 @@ import type { Principal } from '../../auth/index.js';
 import { OrchardError } from '../../core/index.js';
 import { EMPTY_SHA256, sha256Hex } from './canonical.js';
 import { parseSigV4, type SigV4Claim, type SignedRequest } from './parse.js';
-import { checkTime, isSha256Hex, verifySignature, type SigningContext } from './verify.js';
+import { checkTime, isSha256Hex, SigningKeyCache, verifySignature, type SigningContext } from './verify.js';
 
 /** Where the authenticator finds a key's secret and whom it acts as (the access key service). */
 export interface AccessKeySource {
@@ -27,6 +27,7 @@ export class SigV4Authentication {
     private readonly request: SignedRequest,
     private readonly secret: string,
     private readonly onVerified: () => void,
+    private readonly keys: SigningKeyCache,
   ) {}
 
   /** True when the signature covers the body's sha256, which only the body can give. */
@@ -70,7 +71,7 @@ export class SigV4Authentication {
   }
 
   private finish(payloadHash: string): void {
-    this.signingContext = verifySignature(this.claim, this.request, this.secret, payloadHash);
+    this.signingContext = verifySignature(this.claim, this.request, this.secret, payloadHash, this.keys.get);
     this.onVerified();
   }
 }
@@ -89,6 +90,7 @@ export interface SigV4AuthenticatorOptions {
  */
 export class SigV4Authenticator {
   private readonly now: () => Date;
+  private readonly signingKeys = new SigningKeyCache();
 
   constructor(
     private readonly keys: AccessKeySource,
@@ -108,7 +110,7 @@ export class SigV4Authenticator {
     const touch = () => {
       this.keys.touch(claim.accessKeyId).catch((err) => this.options.onTouchError?.(err));
     };
-    const auth = new SigV4Authentication(claim, key.principal, req, key.secretAccessKey, touch);
+    const auth = new SigV4Authentication(claim, key.principal, req, key.secretAccessKey, touch, this.signingKeys);
     if (body !== undefined) auth.complete(body);
     else if (!auth.needsBodyHash) auth.verifyDeclared();
     return auth;

@@ -49,7 +49,7 @@ export function checkTime(claim: SigV4Claim, now: Date): void {
  * `payloadHash` is the last line of the canonical request: the declared
  * `x-amz-content-sha256` or the sha256 of the body received.
  */
-export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: string, payloadHash: string): SigningContext {
+export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: string, payloadHash: string, keys: (secret: string, claim: SigV4Claim) => Buffer = derivedKey): SigningContext {
   const canonical = canonicalRequest({
     method: (req.method ?? 'GET').toUpperCase(),
     rawPath: claim.rawPath,
@@ -60,7 +60,7 @@ export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: s
     service: claim.service,
   });
   const toSign = stringToSign(claim.amzDate, claim.scope, canonical);
-  const key = signingKey(secret, claim.date, claim.region, claim.service);
+  const key = keys(secret, claim);
   const expected = Buffer.from(signatureOf(key, toSign), 'utf8');
   const given = Buffer.from(claim.signature, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -72,6 +72,31 @@ export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: s
     });
   }
   return { signingKey: key, scope: claim.scope, amzDate: claim.amzDate, seedSignature: claim.signature };
+}
+
+function derivedKey(secret: string, claim: SigV4Claim): Buffer {
+  return signingKey(secret, claim.date, claim.region, claim.service);
+}
+
+/**
+ * Derived signing keys by secret and scope: a key is the same for a whole day, region and
+ * service, so a client signing many requests costs four HMACs once, not per request.
+ */
+export class SigningKeyCache {
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(private readonly max = 1000) {}
+
+  readonly get = (secret: string, claim: SigV4Claim): Buffer => {
+    const id = `${secret}\n${claim.scope}`;
+    let key = this.keys.get(id);
+    if (key === undefined) {
+      if (this.keys.size >= this.max) this.keys.clear();
+      key = derivedKey(secret, claim);
+      this.keys.set(id, key);
+    }
+    return key;
+  };
 }
 
 /** True for a declared payload hash that is a body's sha256 (not UNSIGNED-PAYLOAD or STREAMING-…). */

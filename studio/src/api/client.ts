@@ -52,6 +52,9 @@ import type { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeFit, Re
 import type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult } from '../../../src/contracts/index.js';
 
 export type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult };
+import type { AccessKey, CreatedAccessKey } from '../../../src/contracts/index.js';
+
+export type { AccessKey, CreatedAccessKey };
 import type { Execution, ExecutionStatus, ExecutionStep, Pipeline, PipelineParameterSpec, PipelineVersion, StepStatus } from '../../../src/contracts/index.js';
 
 export type { Execution, ExecutionStatus, ExecutionStep, Pipeline, PipelineParameterSpec, PipelineVersion, StepStatus };
@@ -167,6 +170,14 @@ export const usersApi = {
   create: (input: { name: string; role: Role; password?: string }) => post<User>('/users', input),
   update: (name: string, input: { role?: Role; password?: string; disabled?: boolean }) => patch<User>(`/users/${enc(name)}`, input),
   remove: (name: string) => del<void>(`/users/${enc(name)}`),
+};
+
+/** AWS-style access keys (SigV4) for boto3 and the AWS SDKs; the secret comes back once, at creation. */
+export const accessKeysApi = {
+  list: (q: { all?: boolean } = {}, signal?: AbortSignal) => get<{ items: AccessKey[] }>('/access-keys', { all: q.all || undefined }, signal),
+  create: (input: { user?: string; description?: string }) => post<CreatedAccessKey>('/access-keys', input),
+  setStatus: (id: string, status: AccessKey['status']) => patch<AccessKey>(`/access-keys/${enc(id)}`, { status }),
+  remove: (id: string) => del<void>(`/access-keys/${enc(id)}`),
 };
 
 export const tokensApi = {

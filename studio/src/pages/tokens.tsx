@@ -4,6 +4,7 @@ import { useResource } from '../api/use-resource';
 import { formatTime } from '../components/format';
 import { Card, Empty, ErrorBanner, Field, Loading, PageHeader } from '../components/ui';
 import { useSession } from '../session';
+import { AccessKeysSection } from './access-keys';
 
 export function TokensPage() {
   const { can } = useSession();
@@ -83,6 +84,8 @@ export function TokensPage() {
           </div>
         )}
       </Card>
+      <h2>Access keys</h2>
+      <AccessKeysSection admin={admin} all={all} />
     </>
   );
 }
