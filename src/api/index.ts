@@ -1,3 +1,3 @@
 export { buildApi } from './server.js';
 export type { ApiDeps, ApiOptions } from './server.js';
-export { statusSource } from './events/index.js';
+export { eventSource, statusSource } from './events/index.js';

@@ -4,6 +4,7 @@ import { artifactsCommand } from './commands/artifacts.js';
 import { crawlersCommand } from './commands/crawlers.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { pipelinesCommand } from './commands/pipelines.js';
+import { eventsCommand } from './commands/events.js';
 import { triggersCommand } from './commands/triggers.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   crawlersCommand(program);
   webhooksCommand(program);
   pipelinesCommand(program);
+  eventsCommand(program);
   triggersCommand(program);
   artifactsCommand(program);
   usersCommand(program);

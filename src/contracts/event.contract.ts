@@ -1,6 +1,7 @@
 /** Server-sent events: a training job's stream and the platform's status feed. */
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, Timestamp } from './common.contract.js';
+import { StepStatus } from './pipeline.contract.js';
 import { LogLine, SecondaryStatus, SequencedMetricPoint, TrainingJobStatus } from './training.contract.js';
 
 /** `event: status` of a training job's stream: sent first, then on every change. */
@@ -47,3 +48,34 @@ export const StatusChangeEvent = Type.Object({
   updatedAt: Timestamp,
 });
 export type StatusChangeEvent = Static<typeof StatusChangeEvent>;
+
+/**
+ * `event: pipeline-step` of the platform feed: a pipeline step's row changed (its status,
+ * attempt or failure). `name` is `<execution>/<step>`, so a reader follows one execution by
+ * the prefix `<execution>/`. Sent whenever the row differs from what was sent last: a state
+ * shorter than one poll of the feed (a `Starting` followed at once by `Executing`) is folded
+ * into the next.
+ */
+export const PipelineStepEvent = Type.Object({
+  type: Type.Literal('pipeline-step'),
+  kind: Type.Literal('pipeline-step'),
+  name: Type.String(),
+  execution: Type.String(),
+  pipeline: Type.String(),
+  /** The step's key: its name, or `loop[2].train` inside a for-each. */
+  step: Type.String(),
+  stepType: Type.String(),
+  status: StepStatus,
+  /** 1 for the first attempt; a retry rule's next attempt counts up (0 before a step starts). */
+  attempt: Type.Integer(),
+  /** What the step made or makes (`<execution>-<step>[-aN]`). */
+  resource: Nullable(Type.String()),
+  failureCode: Nullable(Type.String()),
+  failureReason: Nullable(Type.String()),
+  updatedAt: Timestamp,
+});
+export type PipelineStepEvent = Static<typeof PipelineStepEvent>;
+
+/** Every event of the platform feed, as the SDK's `events.feed()` yields it. */
+export const PlatformEvent = Type.Union([StatusChangeEvent, PipelineStepEvent]);
+export type PlatformEvent = Static<typeof PlatformEvent>;

@@ -33,6 +33,8 @@ export class PipelineService {
   constructor(readonly store: PipelineStore) {}
 
   readonly statusChanges = (since: string, limit: number, after?: { updatedAt: string; name: string }) => this.store.statusChanges(since, limit, after);
+  /** Step rows' changes for the platform feed (`pipeline-step` events, named `<execution>/<step>`). */
+  readonly stepChanges = (since: string, limit: number, after?: { updatedAt: string; name: string }) => this.store.stepChanges(since, limit, after);
 
   // --- pipelines ---
 

@@ -91,6 +91,17 @@ interface PipelineTables {
 
 const ACTIVE = ['Queued', 'Executing', 'Stopping'];
 
+/** What a `pipeline-step` feed event says besides the step's status and failure reason. */
+export type StepChangeFields = {
+  execution: string;
+  pipeline: string;
+  step: string;
+  stepType: string;
+  attempt: number;
+  resource: string | null;
+  failureCode: string | null;
+};
+
 export function notFound(name: string): OrchardError {
   return new OrchardError('ORCH_PIPELINE_NOT_FOUND', { message: `No pipeline '${name}'`, details: { name } });
 }
@@ -110,6 +121,39 @@ export class PipelineStore {
   /** Execution status changes for the platform feed (`pipeline-execution` events). */
   statusChanges(since: string, limit: number, after?: StatusCursor): Promise<StatusRow[]> {
     return readStatusChanges(this.metadata, 'pipeline_executions' as keyof Database)(since, limit, after);
+  }
+
+  /**
+   * Step rows changed at or after `since`, for the platform feed (`pipeline-step` events):
+   * named `<execution>/<step>`, ordered by (updatedAt, execution, step), after `after`. Only
+   * the steps of executions that run or changed since are read: a step changes only while
+   * its execution runs or as it ends, and the executions' indexes find those.
+   */
+  async stepChanges(since: string, limit: number, after?: StatusCursor): Promise<Array<StatusRow & { fields: StepChangeFields }>> {
+    let q = this.db
+      .selectFrom('pipeline_steps as s')
+      .innerJoin('pipeline_executions as e', 'e.name', 's.execution')
+      .select(['s.execution', 's.step', 's.type', 's.status', 's.attempts', 's.resource', 's.failure_code', 's.failure_reason', 's.updated_at', 'e.pipeline'])
+      .where((eb) => eb.or([eb('e.status', 'in', ACTIVE), eb('e.updated_at', '>=', since)]))
+      .where('s.updated_at', '>=', since);
+    if (after) {
+      const cut = after.name.indexOf('/');
+      const [execution, step] = cut === -1 ? [after.name, ''] : [after.name.slice(0, cut), after.name.slice(cut + 1)];
+      q = q.where((eb) =>
+        eb.or([
+          eb('s.updated_at', '>', after.updatedAt),
+          eb.and([eb('s.updated_at', '=', after.updatedAt), eb.or([eb('s.execution', '>', execution), eb.and([eb('s.execution', '=', execution), eb('s.step', '>', step)])])]),
+        ]),
+      );
+    }
+    const rows = await q.orderBy('s.updated_at').orderBy('s.execution').orderBy('s.step').limit(limit).execute();
+    return rows.map((r) => ({
+      name: `${r.execution}/${r.step}`,
+      status: r.status,
+      failureReason: r.failure_reason,
+      updatedAt: r.updated_at,
+      fields: { execution: r.execution, pipeline: r.pipeline, step: r.step, stepType: r.type, attempt: r.attempts, resource: r.resource, failureCode: r.failure_code },
+    }));
   }
 
   // --- pipelines and versions ---

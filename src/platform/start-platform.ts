@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi, statusSource } from '../api/index.js';
+import { buildApi, eventSource, statusSource } from '../api/index.js';
 import { AuthService, SessionService } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
 import { CrawlerService } from '../crawlers/index.js';
@@ -131,6 +131,8 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('forecast-import', forecast.importStatusChanges),
       statusSource('forecast-predictor', forecast.predictorStatusChanges),
       statusSource('forecast', forecast.forecastStatusChanges),
+      // Steps before their execution: a round's last step change goes out before the execution's end.
+      eventSource('pipeline-step', pipelines.stepChanges),
       statusSource('pipeline-execution', pipelines.statusChanges),
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });

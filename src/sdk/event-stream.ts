@@ -47,8 +47,9 @@ export async function* followEventStream(
   let failures = 0;
   for (;;) {
     options.signal?.throwIfAborted();
+    let connection: AsyncGenerator<EventSourceMessage, Ending> | undefined;
     try {
-      const connection = readEventStream(http, path, query, lastId, options.idleTimeoutMs ?? 45_000, options.signal, (ms) => (retryMs = ms));
+      connection = readEventStream(http, path, query, lastId, options.idleTimeoutMs ?? 45_000, options.signal, (ms) => (retryMs = ms));
       let step = await connection.next();
       while (!step.done) {
         failingSince = undefined;
@@ -69,6 +70,10 @@ export async function* followEventStream(
       failingSince ??= Date.now();
       failures++;
       if (Date.now() - failingSince > giveUpAfterMs) throw err;
+    } finally {
+      // A caller that stops reading (a `break`) leaves this generator at a yield: the
+      // connection is closed too, and its idle timer with it, so the process can exit.
+      await connection?.return('closed');
     }
     if (options.reconnect === false) return;
     // Closed by the server (it restarts, or cut off a slow reader), or unreachable: wait, resume.

@@ -1,4 +1,4 @@
-import type { StatusChangeEvent } from '../contracts/index.js';
+import type { PipelineStepEvent, PlatformEvent, StatusChangeEvent } from '../contracts/index.js';
 import { followEventStream, type EventStreamOptions } from './event-stream.js';
 import type { HttpClient } from './http.js';
 
@@ -7,7 +7,7 @@ export interface PlatformEventsOptions extends EventStreamOptions {
   since?: string | Date;
 }
 
-/** The platform-wide live feed: status changes of training jobs, transform jobs, … */
+/** The platform-wide live feed: status changes of training jobs, transform jobs, …, and pipeline steps' changes. */
 export class EventsClient {
   constructor(private readonly http: HttpClient) {}
 
@@ -22,6 +22,22 @@ export class EventsClient {
     const query = { since: since instanceof Date ? since.toISOString() : since };
     for await (const message of followEventStream(this.http, '/api/v1/events', query, () => false, stream)) {
       if (message.event === 'status') yield { type: 'status', ...JSON.parse(message.data) } as StatusChangeEvent;
+    }
+  }
+
+  /**
+   * Every event of the feed, in the order the server sends them: status changes and
+   * pipeline steps' changes (`type: 'pipeline-step'`, named `<execution>/<step>`).
+   * Events of a type this client does not know are skipped.
+   * @example
+   * for await (const e of orchard.events.feed()) if (e.type === 'pipeline-step') console.log(e.execution, e.step, e.status, e.attempt);
+   */
+  async *feed(options: PlatformEventsOptions = {}): AsyncGenerator<PlatformEvent> {
+    const { since, ...stream } = options;
+    const query = { since: since instanceof Date ? since.toISOString() : since };
+    for await (const message of followEventStream(this.http, '/api/v1/events', query, () => false, stream)) {
+      if (message.event === 'status') yield { type: 'status', ...JSON.parse(message.data) } as StatusChangeEvent;
+      else if (message.event === 'pipeline-step') yield { type: 'pipeline-step', ...JSON.parse(message.data) } as PipelineStepEvent;
     }
   }
 }

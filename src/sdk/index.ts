@@ -8,7 +8,7 @@ export { EventsClient } from './events-client.js';
 export type { PlatformEventsOptions } from './events-client.js';
 export type { EventStreamOptions } from './event-stream.js';
 export type { CreateDatasetFromQueryRequest } from '../contracts/index.js';
-export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent } from '../contracts/index.js';
+export type { TrainingEvent, TrainingStatusEvent, TrainingLogEvent, TrainingMetricEvent, TrainingEndEvent, StatusChangeEvent, PipelineStepEvent, PlatformEvent } from '../contracts/index.js';
 export { ModelsClient, RegistryClient } from './models-client.js';
 export type { CreateModelRequest, CreateOnnxModelRequest } from './models-client.js';
 export { TransformsClient } from './transforms-client.js';

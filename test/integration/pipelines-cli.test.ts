@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Orchard, type PipelineStepEvent, type PlatformEvent } from '../../src/sdk/index.js';
 import { backends, writeClassificationCsv } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli, type RunningServer } from '../support/server.js';
@@ -143,6 +144,61 @@ describe.each(backends)('pipelines through the CLI on $name', (backend) => {
     expect(step(retried, 'late').outputs).toMatchObject({ dataset: 'late-out@1', rows: 20 });
     // first ran once: one version of its output.
     expect((await ok(['datasets', 'versions', 'first-out'])).items).toHaveLength(1);
+  });
+
+  it("puts every step's changes on the platform feed, in order, and `orchard events --execution` prints them", async () => {
+    const def = {
+      parameters: {},
+      steps: [
+        { name: 'first', type: 'pass' },
+        { name: 'pause', type: 'wait', seconds: 1, dependsOn: ['first'] },
+        { name: 'last', type: 'sql', query: 'select * from raw limit 5', output: 'fed', dependsOn: ['pause'] },
+      ],
+    };
+    await ok(['pipelines', 'create', 'fed', '--file', definition('fed', def)]);
+    const feed = new Orchard(admin).events.feed({ since: new Date() });
+    // The stream is open (its first read started) before the execution starts.
+    const first = feed.next();
+    await new Promise((r) => setTimeout(r, 500));
+    const started = await ok(['pipelines', 'start', 'fed']);
+    const events: PlatformEvent[] = [];
+    try {
+      for (let next = await first; !next.done; next = await feed.next()) {
+        const e = next.value;
+        if (e.type === 'pipeline-step' ? e.execution !== started.id : e.name !== started.id) continue;
+        events.push(e);
+        if (e.type === 'status' && e.status === 'Succeeded') break;
+      }
+    } finally {
+      // Stopping the generator closes its connection.
+      await feed.return(undefined);
+    }
+    const steps = events.filter((e): e is PipelineStepEvent => e.type === 'pipeline-step');
+    // Each step's changes in the order they happened; the steps in the order they ran; the execution's end last.
+    const order = ['Pending', 'Starting', 'Executing', 'Waiting', 'Retrying', 'Succeeded'];
+    for (const name of ['first', 'pause', 'last']) {
+      const mine = steps.filter((e) => e.step === name).map((e) => order.indexOf(e.status));
+      expect(mine, name).toEqual([...mine].sort((a, b) => a - b));
+    }
+    const lastOf = (name: string) => steps.findLastIndex((e) => e.step === name);
+    const firstOf = (name: string) => steps.findIndex((e) => e.step === name);
+    expect(lastOf('first')).toBeLessThan(firstOf('last'));
+    expect(steps.filter((e) => e.step === 'pause').map((e) => e.status)).toEqual(expect.arrayContaining(['Waiting', 'Succeeded']));
+    expect(lastOf('pause')).toBeLessThan(firstOf('last'));
+    expect(steps.at(-1)).toMatchObject({ kind: 'pipeline-step', name: `${started.id}/last`, pipeline: 'fed', step: 'last', stepType: 'sql', status: 'Succeeded', attempt: 1, resource: `${started.id}-last`, failureCode: null });
+    expect(events.at(-1)).toMatchObject({ type: 'status', kind: 'pipeline-execution', name: started.id, status: 'Succeeded' });
+    // The CLI replays the execution from its start and ends with it.
+    const res = await cli(['events', '--execution', started.id, '--json'], admin);
+    expect(res.code, res.stderr).toBe(0);
+    const printed = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as PlatformEvent);
+    expect(printed.filter((e) => e.type === 'pipeline-step').map((e) => [e.name, e.status])).toEqual([
+      [`${started.id}/first`, 'Succeeded'],
+      [`${started.id}/pause`, 'Succeeded'],
+      [`${started.id}/last`, 'Succeeded'],
+    ]);
+    expect(printed.at(-1)).toMatchObject({ kind: 'pipeline-execution', status: 'Succeeded' });
+    const text = await cli(['events', '--execution', started.id], admin);
+    expect(text.stdout).toContain(`pipeline-step  ${started.id}/last  Succeeded  attempt 1  ${started.id}-last`);
   });
 
   it('refuses bad definitions, parameters and versions with a code each', async () => {

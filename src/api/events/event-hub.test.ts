@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OrchardError } from '../../core/errors.js';
 import type { TrainingJobStatus, TrainingProgress, TrainingService } from '../../training/index.js';
 import { EventHub, parsePosition } from './event-hub.js';
-import type { StatusRow, StatusSource } from './status-sources.js';
+import type { FeedRow, StatusSource } from './status-sources.js';
 
 /** Training jobs in memory, as the hub reads them; counts the reads. */
 class FakeTraining implements Pick<TrainingService, 'progress'> {
@@ -29,8 +29,9 @@ class FakeTraining implements Pick<TrainingService, 'progress'> {
 
 /** One status source in memory. */
 class FakeSource implements StatusSource {
-  readonly kind = 'thing';
-  rows: StatusRow[] = [];
+  readonly kind: string = 'thing';
+  event?: string;
+  rows: FeedRow[] = [];
   async changedSince(since: string, limit: number, after?: { updatedAt: string; name: string }) {
     return this.rows
       .filter((r) => r.updatedAt >= since && (!after || r.updatedAt > after.updatedAt || (r.updatedAt === after.updatedAt && r.name > after.name)))
@@ -178,6 +179,33 @@ describe('EventHub', () => {
     }
     a.stop();
     b.stop();
+  });
+
+  it("sends a source's own event with its fields, and a change in the fields as a change", async () => {
+    const steps = Object.assign(new FakeSource(), { kind: 'pipeline-step', event: 'pipeline-step' });
+    const jobs = new FakeSource();
+    const url = await start(new FakeTraining(), [jobs, steps]);
+    const feed = listen(`${url}/feed`);
+    await until('open', () => hub.openStreams === 1);
+    await new Promise((r) => setTimeout(r, 60));
+    const now = () => new Date().toISOString();
+    const step = (status: string, attempt: number, failureReason: string | null = null): FeedRow => ({ name: 'pe-1/fit', status, failureReason, updatedAt: now(), fields: { execution: 'pe-1', step: 'fit', attempt, resource: attempt > 1 ? `pe-1-fit-a${attempt}` : 'pe-1-fit' } });
+    steps.rows = [step('Executing', 1)];
+    jobs.rows = [{ name: 'pe-1-fit', status: 'InProgress', failureReason: null, updatedAt: now() }];
+    await until('two events', () => feed.messages.length === 2);
+    steps.rows = [step('Retrying', 1, 'boom')];
+    await until('the retry', () => feed.messages.length === 3);
+    // The same status on the next attempt is a change: the attempt differs.
+    steps.rows = [step('Retrying', 2, 'boom')];
+    await until('the second attempt', () => feed.messages.length === 4);
+    expect(feed.messages.map((m) => [m.event, JSON.parse(m.data)])).toEqual([
+      ['status', { kind: 'thing', name: 'pe-1-fit', status: 'InProgress', failureReason: null, updatedAt: expect.any(String) }],
+      ['pipeline-step', { kind: 'pipeline-step', name: 'pe-1/fit', execution: 'pe-1', step: 'fit', attempt: 1, resource: 'pe-1-fit', status: 'Executing', failureReason: null, updatedAt: expect.any(String) }],
+      ['pipeline-step', expect.objectContaining({ status: 'Retrying', attempt: 1, failureReason: 'boom' })],
+      ['pipeline-step', expect.objectContaining({ status: 'Retrying', attempt: 2, resource: 'pe-1-fit-a2' })],
+    ]);
+    expect(feed.messages.every((m) => m.id === JSON.parse(m.data).updatedAt)).toBe(true);
+    feed.stop();
   });
 
   it('ends every stream on close, and refuses new ones', async () => {

@@ -2,8 +2,8 @@ import type { FastifyReply } from 'fastify';
 import { OrchardError } from '../../core/errors.js';
 import type { TrainingProgress, TrainingService } from '../../training/index.js';
 import { openSse, type SseConnection } from './sse.js';
-import type { StatusRow, StatusSource } from './status-sources.js';
-import { TERMINAL_TRAINING_STATUSES, type StatusChangeEvent, type TrainingEvent } from './types.js';
+import type { FeedRow, StatusSource } from './status-sources.js';
+import { TERMINAL_TRAINING_STATUSES, type TrainingEvent } from './types.js';
 
 export interface EventHubOptions {
   /** How often the metadata DB is read while anyone listens. @default 500 */
@@ -100,9 +100,16 @@ interface JobWatch {
   subscribers: Set<JobSubscriber>;
 }
 
+/** One event of the feed as it goes out: its SSE name, data and id. */
+interface FeedEvent {
+  event: string;
+  data: object;
+  id: string;
+}
+
 interface FeedSubscriber {
   conn: SseConnection;
-  held: StatusChangeEvent[] | null;
+  held: FeedEvent[] | null;
 }
 
 /**
@@ -202,8 +209,9 @@ export class EventHub {
 
   /**
    * Streams the platform feed: a `status` event whenever a job (or anything a source
-   * reports) changes status. `since` (the last event's id) first replays the current
-   * status of everything that changed after it.
+   * reports) changes status, or the source's own event (`pipeline-step`) when its row
+   * changes. `since` (the last event's id) first replays the current status of everything
+   * that changed after it.
    */
   async streamFeed(since: string | undefined, reply: FastifyReply): Promise<void> {
     this.checkOpen();
@@ -221,7 +229,7 @@ export class EventHub {
       if (since !== undefined) {
         const from = new Date(Date.parse(since) - this.lookbackMs).toISOString();
         for (const source of this.sources) {
-          await this.readSource(source, from, (row) => sub.conn.send('status', withoutType(feedEvent(source.kind, row)), row.updatedAt));
+          await this.readSource(source, from, (row) => send(sub.conn, feedEvent(source, row)));
           await sub.conn.drain();
         }
       }
@@ -232,7 +240,7 @@ export class EventHub {
     }
     const held = sub.held ?? [];
     sub.held = null;
-    for (const e of held) sub.conn.send('status', withoutType(e), e.updatedAt);
+    for (const e of held) send(sub.conn, e);
     this.schedulePoll();
   }
 
@@ -345,7 +353,7 @@ export class EventHub {
     const now = Date.now();
     for (const source of this.sources) {
       await this.readSource(source, new Date(now - this.lookbackMs).toISOString(), (row) => {
-        this.feedSeen.set(`${source.kind}/${row.name}`, statusSignature(row));
+        this.feedSeen.set(`${source.kind}/${row.name}`, rowSignature(row));
       }).catch((err) => this.options.log?.warn({ err, kind: source.kind }, 'reading a status source failed'));
     }
     this.feedFrom = new Date(now).toISOString();
@@ -359,13 +367,13 @@ export class EventHub {
     for (const source of this.sources) {
       await this.readSource(source, from, (row) => {
         const key = `${source.kind}/${row.name}`;
-        const signature = statusSignature(row);
+        const signature = rowSignature(row);
         if (this.feedSeen.get(key) === signature) return;
         this.feedSeen.set(key, signature);
-        const event = feedEvent(source.kind, row);
+        const event = feedEvent(source, row);
         for (const sub of this.feedSubscribers) {
           if (sub.held) sub.held.push(event);
-          else sub.conn.send('status', withoutType(event), event.updatedAt);
+          else send(sub.conn, event);
         }
       }).catch((err) => this.options.log?.warn({ err, kind: source.kind }, 'reading a status source failed'));
     }
@@ -373,10 +381,10 @@ export class EventHub {
   }
 
   /** Every row of a source changed since `from`, page by page. */
-  private async readSource(source: StatusSource, from: string, onRow: (row: StatusRow) => void): Promise<void> {
+  private async readSource(source: StatusSource, from: string, onRow: (row: FeedRow) => void): Promise<void> {
     let after: { updatedAt: string; name: string } | undefined;
     for (;;) {
-      const rows = await source.changedSince(from, this.pageSize, after);
+      const rows: FeedRow[] = await source.changedSince(from, this.pageSize, after);
       for (const row of rows) onRow(row);
       if (rows.length < this.pageSize) return;
       const last = rows[rows.length - 1];
@@ -385,11 +393,19 @@ export class EventHub {
   }
 }
 
-function feedEvent(kind: string, row: StatusRow): StatusChangeEvent {
-  return { type: 'status', kind, ...row };
+/** A row as its source's event: a `status` event, or the source's own with its fields. */
+function feedEvent(source: StatusSource, row: FeedRow): FeedEvent {
+  const { fields, ...status } = row;
+  const event = source.event ?? 'status';
+  const data = event === 'status' ? { kind: source.kind, ...status } : { kind: source.kind, name: row.name, ...fields, status: row.status, failureReason: row.failureReason, updatedAt: row.updatedAt };
+  return { event, data, id: row.updatedAt };
 }
 
-function withoutType<T extends { type: string }>(event: T): Omit<T, 'type'> {
-  const { type: _type, ...rest } = event;
-  return rest;
+function send(conn: SseConnection, e: FeedEvent): void {
+  conn.send(e.event, e.data, e.id);
+}
+
+/** What tells a row's change: its status, and a source's own fields (a step's attempt). */
+function rowSignature(row: FeedRow): string {
+  return row.fields ? `${statusSignature(row)}\u0000${JSON.stringify(row.fields)}` : statusSignature(row);
 }

@@ -1,5 +1,7 @@
 /** The event shapes are declared once, in the contracts (the SDK and studio read them). */
 export type {
+  PipelineStepEvent,
+  PlatformEvent,
   StatusChangeEvent,
   TrainingEndEvent,
   TrainingEvent,

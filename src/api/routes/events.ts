@@ -43,7 +43,8 @@ export function eventRoutes(app: FastifyInstance, hub: EventHub): void {
         tags: ['events'],
         summary: 'Live status changes across the platform (SSE): training jobs, transform jobs, …',
         description:
-          'Events: `status` {kind, name, status, secondaryStatus?, failureReason, updatedAt}, id = updatedAt. `since` (or `Last-Event-ID`) first replays the current status of everything changed after that time.',
+          'Events: `status` {kind, name, status, secondaryStatus?, failureReason, updatedAt}; `pipeline-step` {kind, name: <execution>/<step>, execution, pipeline, step, stepType, attempt, resource, failureCode, status, failureReason, updatedAt} when a pipeline step changes; id = updatedAt. ' +
+          '`since` (or `Last-Event-ID`) first replays the current status of everything changed after that time.',
         querystring: { type: 'object', additionalProperties: false, properties: { since: { type: 'string', maxLength: 40 } } },
       },
     },

@@ -33,7 +33,8 @@ const POLL_MS: Record<Topic['kind'], number> = {
 
 /** A burst of events (log lines) becomes one refetch per this interval at most. */
 const THROTTLE_MS = 400;
-const STREAM_EVENTS = ['status', 'log', 'metric', 'end', 'message'];
+// `pipeline-step` events carry a kind and a name too (`<execution>/<step>`), so feed topics follow them.
+const STREAM_EVENTS = ['status', 'log', 'metric', 'end', 'message', 'pipeline-step'];
 
 interface FeedEvent {
   kind: string;
@@ -144,7 +145,7 @@ const feed = {
         `/api/v1/events?since=${encodeURIComponent(new Date().toISOString())}`,
         'feed',
         (type, data) => {
-          if (type !== 'status') return;
+          if (type !== 'status' && type !== 'pipeline-step') return;
           try {
             const e = JSON.parse(data) as FeedEvent;
             for (const l of this.listeners) l(e);

@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { pipelinesApi, type Execution } from '../api/client';
-import { usePollWhile, useWatch } from '../api/live';
+import { useWatch } from '../api/live';
 import { useResource } from '../api/use-resource';
 import { formatDuration, formatTime } from '../components/format';
 import { PipelineGraph } from '../components/pipeline-graph';
@@ -9,9 +9,6 @@ import { EXECUTION_ACTIVE, pipelinePath, PipelineStatusBadge, StartForm } from '
 import { Card, Empty, ErrorBanner, Loading, PageHeader } from '../components/ui';
 import { Can } from '../session';
 import { ExecutionView } from './pipeline-execution';
-
-/** An execution's steps are not on the feed (only its status is): while it runs it is also read every 2 s. */
-const POLL_MS = 2000;
 
 /**
  * A pipeline: the graph of its steps coloured by the selected execution (`?execution=`, the
@@ -83,7 +80,8 @@ export function PipelinePage() {
 
 /**
  * The pipeline's history and the execution shown (the one asked for, else the newest),
- * followed live: re-read on its feed events, and every 2 s while it may change.
+ * followed live: re-read on its feed events, its own status and its steps' changes
+ * (`pipeline-step`, named `<execution>/<step>`). Without the feed, the topics poll.
  */
 function useShownExecution(name: string, asked: string | null) {
   const history = useResource((signal) => pipelinesApi.executions({ pipeline: name, limit: 50 }, signal), [name]);
@@ -98,7 +96,7 @@ function useShownExecution(name: string, asked: string | null) {
     reloadHistory();
   }, [reloadExecution, reloadHistory]);
   useWatch(live && selectedId ? { kind: 'feed', of: 'pipeline-execution', name: selectedId } : null, refresh);
-  usePollWhile(live, reloadExecution, POLL_MS);
+  useWatch(live && selectedId ? { kind: 'feed', of: 'pipeline-step', prefix: `${selectedId}/` } : null, reloadExecution);
   // Executions started elsewhere (the CLI, a trigger) join the history as they start.
   useWatch({ kind: 'feed', of: 'pipeline-execution' }, reloadHistory);
   return { history, execution, exec, selectedId };
