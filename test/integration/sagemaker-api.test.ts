@@ -38,6 +38,7 @@ import {
   waitUntilTrainingJobCompletedOrStopped,
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
@@ -45,14 +46,19 @@ import { startServer, type RunningServer } from '../support/server.js';
 
 const XGBOOST_IMAGE = '683313688378.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1';
 const ROLE = 'arn:aws:iam::000000000000:role/SageMakerRole';
-/** ARNs carry the region of the request's credential scope; a Bearer token has none (us-east-1). */
-const REGION = 'us-east-1';
+/** ARNs carry the region of the request's credential scope. */
+const REGION = 'us-west-2';
 const WAIT = { minDelay: 1, maxDelay: 2, maxWaitTime: 240 };
 
-/** The real SageMaker client pointed at Orchard, its requests carrying a Bearer token. */
-function sageMakerClient(url: string, token: string): SageMakerClient {
-  const client = new SageMakerClient({ endpoint: url, region: 'us-west-2', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 });
-  // After signing (the deserialize step wraps the send): Bearer works on every route.
+/** The real SageMaker client pointed at Orchard, signing with an Orchard access key (SigV4). */
+function sageMakerClient(url: string, key: AccessKey): SageMakerClient {
+  return new SageMakerClient({ endpoint: url, region: REGION, credentials: key, maxAttempts: 1 });
+}
+
+/** The same client sending a Bearer token instead of a signature (Bearer works on every route). */
+function bearerClient(url: string, token: string): SageMakerClient {
+  const client = new SageMakerClient({ endpoint: url, region: REGION, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 });
+  // After signing (the deserialize step wraps the send).
   client.middlewareStack.add(
     (next) => async (args) => {
       (args.request as { headers: Record<string, string> }).headers.authorization = `Bearer ${token}`;
@@ -61,6 +67,18 @@ function sageMakerClient(url: string, token: string): SageMakerClient {
     { step: 'deserialize', name: 'orchardBearer' },
   );
   return client;
+}
+
+interface AccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** An access key for a user (created by the admin), as `orchard access-keys create --user U` makes one. */
+async function accessKey(url: string, adminToken: string, user?: string): Promise<AccessKey> {
+  const res = await fetch(`${url}/api/v1/access-keys`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(user ? { user } : {}) });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()) as AccessKey;
 }
 
 function trainingJob(name: string, hyperParameters: Record<string, string>): CreateTrainingJobCommandInput {
@@ -105,11 +123,18 @@ describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker 
     rows = lines.slice(0, 5).map((l) => l.slice(l.indexOf(',') + 1));
     fs.writeFileSync(path.join(dir, 'part-0.csv'), lines.slice(0, 300).join('\n') + '\n');
     fs.writeFileSync(path.join(dir, 'part-1.csv'), lines.slice(300).join('\n'));
-    await orchard.artifacts.put('sm-data/train/part-0.csv', path.join(dir, 'part-0.csv'));
-    await orchard.artifacts.put('sm-data/train/part-1.csv', path.join(dir, 'part-1.csv'));
+    const key = await accessKey(server.url, server.adminToken);
+    sm = sageMakerClient(server.url, key);
+    // Uploaded as SageMaker users do, with an S3 client (Orchard's S3 API at /s3), and one through Orchard's own API.
+    const s3 = new S3Client({ endpoint: `${server.url}/s3`, forcePathStyle: true, region: REGION, credentials: key, maxAttempts: 1 });
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'sm-data/train/part-0.csv', Body: fs.readFileSync(path.join(dir, 'part-0.csv')), ContentType: 'text/csv' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'sm-data/train/part-1.csv', Body: fs.readFileSync(path.join(dir, 'part-1.csv')), ContentType: 'text/csv' }));
+    } finally {
+      s3.destroy();
+    }
     fs.writeFileSync(path.join(dir, 'rows.csv'), rows.join('\n') + '\n');
     await orchard.artifacts.put('sm-data/batch/rows.csv', path.join(dir, 'rows.csv'));
-    sm = sageMakerClient(server.url, server.adminToken);
   });
   afterAll(async () => {
     sm?.destroy();
@@ -322,5 +347,33 @@ describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker 
     expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
     const garbled = await fetch(server.url + '/', { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'SageMaker.ListEndpoints' }, body: '{"MaxResults":' });
     expect((await garbled.json()) as object).toMatchObject({ __type: 'SerializationException' });
+  });
+
+  it('checks each operation against the caller\'s role, and takes Bearer tokens too', async () => {
+    const created = await fetch(`${server.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'vic', role: 'viewer' }) });
+    expect(created.status).toBe(201);
+    const viewer = sageMakerClient(server.url, await accessKey(server.url, server.adminToken, 'vic'));
+    try {
+      expect((await viewer.send(new ListTrainingJobsCommand({ NameContains: 'sm-xgb' }))).TrainingJobSummaries?.map((j) => j.TrainingJobName)).toEqual(['sm-xgb']);
+      const denied = await sageMakerError(viewer.send(new StopTrainingJobCommand({ TrainingJobName: 'sm-xgb' })));
+      expect(denied.name).toBe('AccessDeniedException');
+      expect(denied.message).toContain('sagemaker:StopTrainingJob');
+    } finally {
+      viewer.destroy();
+    }
+    const forged = sageMakerClient(server.url, { accessKeyId: (await accessKey(server.url, server.adminToken)).accessKeyId, secretAccessKey: 'not-the-secret' });
+    try {
+      expect((await sageMakerError(forged.send(new ListEndpointsCommand({})))).name).toBe('InvalidSignatureException');
+    } finally {
+      forged.destroy();
+    }
+    // A Bearer token has no credential scope: ARNs name us-east-1.
+    const bearer = bearerClient(server.url, server.adminToken);
+    try {
+      const job = await bearer.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-xgb' }));
+      expect(job.TrainingJobArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:training-job/sm-xgb');
+    } finally {
+      bearer.destroy();
+    }
   });
 });
