@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -36,7 +36,42 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
 /** Debian's AWS CLI (`apt-get install awscli`), when installed. */
 const AWS_CLI = '/usr/bin/aws';
 const hasAwsCli = fs.existsSync(AWS_CLI);
-if (!hasAwsCli) console.warn(`S3 API: ${AWS_CLI} is missing (apt-get install -y awscli): the AWS CLI test is skipped`);
+
+/** Debian's boto3 (`apt-get install python3-boto3`), when installed. */
+const PYTHON = '/usr/bin/python3';
+const hasBoto3 = fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
+
+/** The boto3 side of the test: upload (multipart above 8 MiB), list with url-encoded keys, ranges, presign, errors. */
+const BOTO3_SCRIPT = `
+import boto3, json, os, sys, urllib.request
+from botocore.config import Config
+endpoint, key_id, secret, folder = sys.argv[1:5]
+def client(secret):
+    return boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id=key_id, aws_secret_access_key=secret,
+                        config=Config(signature_version='s3v4', s3={'addressing_style': 'path'}, retries={'max_attempts': 0}))
+s3 = client(secret)
+out = {}
+big = os.urandom(9 * 1024 * 1024 + 5)
+open(os.path.join(folder, 'big.bin'), 'wb').write(big)
+s3.upload_file(os.path.join(folder, 'big.bin'), 'orchard', 'py/big file+plus.bin')
+s3.put_object(Bucket='orchard', Key='py/small \u00e9.txt', Body=b'hello', ContentType='text/plain')
+out['keys'] = [[o['Key'], o['Size']] for o in s3.list_objects_v2(Bucket='orchard', Prefix='py/')['Contents']]
+out['etag'] = s3.head_object(Bucket='orchard', Key='py/big file+plus.bin')['ETag']
+s3.download_file('orchard', 'py/big file+plus.bin', os.path.join(folder, 'back.bin'))
+out['same'] = open(os.path.join(folder, 'back.bin'), 'rb').read() == big
+out['range'] = s3.get_object(Bucket='orchard', Key='py/small \u00e9.txt', Range='bytes=1-2')['Body'].read().decode()
+url = s3.generate_presigned_url('get_object', Params={'Bucket': 'orchard', 'Key': 'py/small \u00e9.txt'}, ExpiresIn=60)
+out['presigned'] = urllib.request.urlopen(url).read().decode()
+try:
+    s3.get_object(Bucket='orchard', Key='py/none')
+except s3.exceptions.NoSuchKey:
+    out['missing'] = 'NoSuchKey'
+try:
+    client('x' * 40).list_objects_v2(Bucket='orchard')
+except Exception as e:
+    out['badSecret'] = e.response['Error']['Code']
+print(json.dumps(out))
+`;
 
 /** A request sent with its path exactly as given (fetch would resolve `%2e%2e` segments before sending). */
 function rawRequest(base: string, path: string, init: { method: string; token: string; body?: string }): Promise<{ status: number; body: string }> {
@@ -335,6 +370,26 @@ for (const backend of backends) {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }, 120_000);
+
+    it.skipIf(!hasBoto3)('works with boto3 (Debian python3-boto3): upload_file and download_file in parts, url-encoded listing, presigned URL', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-boto3-'));
+      try {
+        const { stdout } = await promisify(execFile)(PYTHON, ['-c', BOTO3_SCRIPT, endpoint, creds.accessKeyId, creds.secretAccessKey, dir], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+        expect(JSON.parse(stdout)).toEqual({
+          keys: [['py/big file+plus.bin', 9 * 1024 * 1024 + 5], ['py/small é.txt', 5]],
+          etag: expect.stringMatching(/^"[0-9a-f]{32}-2"$/),
+          same: true,
+          range: 'el',
+          presigned: 'hello',
+          missing: 'NoSuchKey',
+          badSecret: 'SignatureDoesNotMatch',
+        });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+    it.skipIf(hasBoto3)('works with boto3 — skipped: /usr/bin/python3 cannot import boto3 (apt-get install -y python3-boto3)', () => undefined);
+    it.skipIf(hasAwsCli)(`copies files with the AWS CLI — skipped: ${AWS_CLI} is missing (apt-get install -y awscli)`, () => undefined);
 
     it('refuses a caller without credentials in S3’s XML, and still takes a Bearer token', async () => {
       const res = await fetch(`${server.url}/s3/orchard?list-type=2`);
