@@ -8,9 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toOrchardError } from '../api/errors.js';
 import { lingerThenClose } from '../api/upload-shield.js';
-import { OrchardError, isOrchardError, type ErrorCode } from '../core/index.js';
+import type { ErrorCode } from '../core/index.js';
 
 export type AwsProtocol = 'json' | 's3';
 
@@ -55,7 +56,6 @@ const AUTH_CODES: Partial<Record<ErrorCode, { json: string; s3: string; status?:
   ORCH_AUTH_INVALID_SESSION: { json: 'UnrecognizedClientException', s3: 'AccessDenied', status: 403 },
   ORCH_AUTH_CSRF: { json: 'AccessDeniedException', s3: 'AccessDenied' },
   ORCH_AUTH_FORBIDDEN: { json: 'AccessDeniedException', s3: 'AccessDenied' },
-  ORCH_API_HOST_NOT_ALLOWED: { json: 'AccessDeniedException', s3: 'AccessDenied' },
 };
 
 /** Other errors by HTTP status (a capability's `…_INVALID` is a validation error, and so on). */
@@ -83,7 +83,8 @@ function codeByStatus(status: number, protocol: AwsProtocol): string {
 /** Maps any error to the protocol's code, status and message. */
 export function awsErrorOf(err: unknown, protocol: AwsProtocol): AwsErrorShape {
   if (err instanceof AwsServiceError) return { code: err.code, status: err.status, message: err.message, fields: err.fields, headers: err.headers };
-  const orchard = isOrchardError(err) ? err : asOrchard(err);
+  // Fastify's own errors (body too large, bad JSON, …) and a full disk map as on every route.
+  const orchard = toOrchardError(err);
   const auth = AUTH_CODES[orchard.code];
   if (auth) return { code: auth[protocol], status: auth.status ?? orchard.status, message: orchard.message, fields: {}, headers: {}, orchardCode: orchard.code };
   const status = orchard.status;
@@ -91,13 +92,6 @@ export function awsErrorOf(err: unknown, protocol: AwsProtocol): AwsErrorShape {
   return { code: codeByStatus(status, protocol), status, message: orchard.message, fields: {}, headers: {}, orchardCode: orchard.code };
 }
 
-function asOrchard(err: unknown): OrchardError {
-  const e = err as Partial<FastifyError>;
-  if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new OrchardError(e.statusCode === 413 ? 'ORCH_API_BODY_TOO_LARGE' : 'ORCH_API_BAD_REQUEST', { message: e.message, cause: err });
-  }
-  return new OrchardError('ORCH_INTERNAL', { cause: err });
-}
 
 /** The JSON body and headers of an AWS JSON-protocol error (awsJson1_1 and restJson1 alike). */
 export function awsJsonError(err: unknown): { status: number; headers: Record<string, string>; body: string; shape: AwsErrorShape } {
