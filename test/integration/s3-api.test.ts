@@ -309,9 +309,14 @@ for (const backend of backends) {
       const tampered = await fetch(url.replace('shared/report.txt', 'shared/other.txt'));
       expect(tampered.status).toBe(403);
       expect(await tampered.text()).toMatch(/<Code>SignatureDoesNotMatch<\/Code>/);
+      // Signed ten minutes ago for five minutes: expired.
+      const old = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'orchard', Key: 'shared/report.txt' }), { expiresIn: 300, signingDate: new Date(Date.now() - 10 * 60_000) });
+      const expired = await fetch(old);
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toMatch(/<Code>AccessDenied<\/Code><Message>Request has expired/);
     });
 
-    it('raises the SDK’s SignatureDoesNotMatch for a wrong secret and InvalidAccessKeyId for an unknown key', async () => {
+    it('raises the SDK’s SignatureDoesNotMatch for a wrong secret, InvalidAccessKeyId for an unknown key and RequestTimeTooSkewed for a slow clock', async () => {
       const wrong = creds.client(endpoint, { secretAccessKey: 'x'.repeat(40) });
       const err = await failure(wrong.send(new ListObjectsV2Command({ Bucket: 'orchard' })));
       expect(err.name).toBe('SignatureDoesNotMatch');
@@ -324,6 +329,10 @@ for (const backend of backends) {
       unknown.destroy();
       const none = await failure(s3.send(new HeadObjectCommand({ Bucket: 'orchard', Key: 'forged/by-wrong-secret.txt' })));
       expect(none.name).toBe('NotFound');
+      // A client whose clock is 20 minutes slow (the SDK would correct and retry; one attempt shows the error).
+      const late = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', maxAttempts: 1, systemClockOffset: -20 * 60_000, credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey } });
+      expect((await failure(late.send(new ListObjectsV2Command({ Bucket: 'orchard' })))).name).toBe('RequestTimeTooSkewed');
+      late.destroy();
     });
 
     it('lets a viewer read but not write, as the artifacts API does', async () => {
