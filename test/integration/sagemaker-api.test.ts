@@ -39,6 +39,7 @@ import {
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
@@ -110,13 +111,14 @@ describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker 
   let teardown: () => Promise<void>;
   let sm: SageMakerClient;
   let rows: string[];
+  let dir: string;
 
   beforeAll(async () => {
     const b = await backend.setup();
     teardown = b.teardown;
     server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR });
     const orchard = new Orchard({ url: server.url, token: server.adminToken });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sagemaker-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sagemaker-'));
     // Two part files under one prefix, as Spark or a SageMaker processing job leaves them.
     const csv = writeClassificationCsv(path.join(dir, 'all.csv'), 600, 11);
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
@@ -166,6 +168,42 @@ describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker 
     expect((await orchard.datasets.describe(`${native.channels.train.dataset}@${native.channels.train.version}`)).rowCount).toBe(600);
   });
 
+  it('runs script mode as the SageMaker Python SDK sends it (sagemaker_program, sagemaker_submit_directory)', async () => {
+    const source = path.join(dir, 'source');
+    fs.mkdirSync(source);
+    fs.writeFileSync(
+      path.join(source, 'train.js'),
+      `const fs = require('node:fs'); const path = require('node:path');
+const folder = process.env.SM_CHANNEL_TRAIN;
+const rows = fs.readdirSync(folder).map((f) => fs.readFileSync(path.join(folder, f), 'utf8').trim().split('\\n').length).reduce((a, b) => a + b, 0);
+console.log('#metric rows=' + rows);
+console.log('#metric epochs=' + process.env.SM_HP_EPOCHS);
+console.log('#metric framework_hps=' + Object.keys(JSON.parse(process.env.SM_HPS)).filter((k) => k.startsWith('sagemaker_')).length);
+fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringify({ rows }));
+`,
+    );
+    await tar.c({ gzip: true, file: path.join(dir, 'sourcedir.tar.gz'), cwd: source }, ['train.js']);
+    await new Orchard({ url: server.url, token: server.adminToken }).artifacts.put('sm-code/script-job/source/sourcedir.tar.gz', path.join(dir, 'sourcedir.tar.gz'));
+    await sm.send(
+      new CreateTrainingJobCommand({
+        ...trainingJob('sm-script', {
+          // JSON-encoded, as the framework estimators send them.
+          sagemaker_program: '"train.js"',
+          sagemaker_submit_directory: '"s3://orchard/sm-code/script-job/source/sourcedir.tar.gz"',
+          sagemaker_container_log_level: '20',
+          sagemaker_region: `"${REGION}"`,
+          epochs: '3',
+        }),
+        AlgorithmSpecification: { TrainingImage: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3`, TrainingInputMode: 'File' },
+      }),
+    );
+    await waitUntilTrainingJobCompletedOrStopped({ client: sm, ...WAIT }, { TrainingJobName: 'sm-script' });
+    const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-script' }));
+    expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
+    expect(Object.fromEntries(job.FinalMetricDataList!.map((m) => [m.MetricName, m.Value]))).toEqual({ rows: 600, epochs: 3, framework_hps: 0 });
+    expect(job.ModelArtifacts?.S3ModelArtifacts).toBe('s3://orchard/jobs/sm-script/output/model.tar.gz');
+  });
+
   it('stops a job, and lists jobs a page at a time with NextToken', async () => {
     await sm.send(new CreateTrainingJobCommand(trainingJob('sm-stop', { objective: 'binary:logistic', num_round: '3000' })));
     await sm.send(new StopTrainingJobCommand({ TrainingJobName: 'sm-stop' }));
@@ -176,10 +214,10 @@ describe.each(backends)('SageMaker control plane with @aws-sdk/client-sagemaker 
     const first = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 1 }));
     expect(first.TrainingJobSummaries).toHaveLength(1);
     expect(first.NextToken).toBeTruthy();
-    const second = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 1, NextToken: first.NextToken }));
-    expect(second.TrainingJobSummaries).toHaveLength(1);
-    expect(second.NextToken).toBeUndefined();
-    expect([first, second].map((p) => p.TrainingJobSummaries![0].TrainingJobName).sort()).toEqual(['sm-stop', 'sm-xgb']);
+    const rest = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 2, NextToken: first.NextToken }));
+    expect(rest.TrainingJobSummaries).toHaveLength(2);
+    expect(rest.NextToken).toBeUndefined();
+    expect([...first.TrainingJobSummaries!, ...rest.TrainingJobSummaries!].map((s) => s.TrainingJobName).sort()).toEqual(['sm-script', 'sm-stop', 'sm-xgb']);
     const stopped = await sm.send(new ListTrainingJobsCommand({ StatusEquals: 'Stopped' }));
     expect(stopped.TrainingJobSummaries!.map((s) => s.TrainingJobName)).toEqual(['sm-stop']);
   });
