@@ -26,6 +26,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPTY_SHA256, signatureOf, signingKey } from '../../src/aws/sigv4/index.js';
+import { testSigner } from '../../src/aws/sigv4/test-signer.js';
 import { backends } from '../support/backends.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { createAccessKey, s3Credentials, type S3Credentials } from '../support/s3-api.js';
@@ -297,6 +299,53 @@ for (const backend of backends) {
       const wrong = await failure(s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'stream/wrong.bin', Body: 'abc', ChecksumCRC32: 'AAAAAA==' })));
       expect(wrong.name).toBe('BadDigest');
       expect((await failure(s3.send(new HeadObjectCommand({ Bucket: 'orchard', Key: 'stream/wrong.bin' })))).name).toBe('NotFound');
+    });
+
+    it('takes a body whose every chunk is signed (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), and refuses it with one byte changed', async () => {
+      const chunks = [randomBytes(64 * 1024), randomBytes(1000)];
+      const put = async (key: string, tamper: boolean) => {
+        const url = new URL(`${endpoint}/orchard/${key}`);
+        const header = (size: number) => `${size.toString(16)};chunk-signature=${'0'.repeat(64)}\r\n`;
+        const framedLength = [...chunks, Buffer.alloc(0)].reduce((n, c) => n + header(c.length).length + c.length + (c.length ? 2 : 0), 0) + 2;
+        const signed = await testSigner({ service: 's3', accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }).sign({
+          method: 'PUT',
+          protocol: 'http:',
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: url.pathname,
+          query: {},
+          headers: {
+            host: url.host,
+            'content-encoding': 'aws-chunked',
+            'content-length': String(framedLength),
+            'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+            'x-amz-decoded-content-length': String(chunks.reduce((n, c) => n + c.length, 0)),
+          },
+        });
+        const amzDate = signed.headers['x-amz-date'];
+        const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+        const key4 = signingKey(creds.secretAccessKey, amzDate.slice(0, 8), 'us-east-1', 's3');
+        let previous = /Signature=([0-9a-f]{64})/.exec(signed.headers.authorization)![1];
+        const parts: Buffer[] = [];
+        for (const chunk of [...chunks, Buffer.alloc(0)]) {
+          previous = signatureOf(key4, ['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, previous, EMPTY_SHA256, sha256(chunk)].join('\n'));
+          parts.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${previous}\r\n`), chunk, Buffer.from(chunk.length ? '\r\n' : ''));
+        }
+        parts.push(Buffer.from('\r\n'));
+        const body = Buffer.concat(parts);
+        expect(body.length).toBe(framedLength);
+        if (tamper) body[500] ^= 1;
+        const { host: _host, ...headers } = signed.headers;
+        return fetch(url, { method: 'PUT', headers, body });
+      };
+      const ok = await put('chunked/signed.bin', false);
+      expect(ok.status, await ok.clone().text()).toBe(200);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'orchard', Key: 'chunked/signed.bin' }));
+      expect(sha256(Buffer.from(await got.Body!.transformToByteArray()))).toBe(sha256(Buffer.concat(chunks)));
+      const bad = await put('chunked/tampered.bin', true);
+      expect(bad.status).toBe(403);
+      expect(await bad.text()).toMatch(/<Code>SignatureDoesNotMatch<\/Code>/);
+      expect((await failure(s3.send(new HeadObjectCommand({ Bucket: 'orchard', Key: 'chunked/tampered.bin' })))).name).toBe('NotFound');
     });
 
     it('serves a presigned GET URL to plain fetch, and refuses it once tampered with', async () => {

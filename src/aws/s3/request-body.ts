@@ -47,7 +47,11 @@ export function requestBody(raw: Readable | undefined, headers: IncomingHttpHead
 /** Reads and checks a small XML request body (DeleteObjects, CompleteMultipartUpload). */
 export async function readXmlBody(body: RequestBody): Promise<Record<string, unknown>> {
   const check = await BodyCheck.create(body.check);
-  body.stream.on('error', (err) => check.destroy(err));
+  let refused: S3Error | undefined;
+  body.stream.on('error', (err) => {
+    if (err instanceof S3Error) refused ??= err;
+    check.destroy(err);
+  });
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -57,7 +61,7 @@ export async function readXmlBody(body: RequestBody): Promise<Record<string, unk
       chunks.push(chunk);
     }
   } catch (err) {
-    throw check.failure ?? err;
+    throw refused ?? check.failure ?? err;
   }
   const doc = parseXml(Buffer.concat(chunks).toString('utf8'));
   if (!doc) throw malformedXml();

@@ -118,12 +118,17 @@ export class S3Service {
   /** Streams a body through its checks into the artifact store; a failed check is the answer, however the store wrapped it. */
   async write(key: string, body: Readable, input: PutInput): Promise<{ info: ArtifactInfo; check: BodyCheck }> {
     const check = await BodyCheck.create(input.check);
-    body.on('error', (err) => check.destroy(err));
+    // A refusal while decoding (a chunk signature, the framing) is the answer, not the store's wrapping of it.
+    let refused: S3Error | undefined;
+    body.on('error', (err) => {
+      if (err instanceof S3Error) refused ??= err;
+      check.destroy(err);
+    });
     try {
       const info = await this.artifacts.put(key, body.pipe(check), { expectedSize: input.size });
       return { info, check };
     } catch (err) {
-      if (check.failure) throw check.failure;
+      if (refused ?? check.failure) throw refused ?? check.failure;
       if (err instanceof OrchardError && err.code === 'ORCH_ARTIFACT_WRITE_FAILED' && /expectedSize|bytes/.test(err.message)) {
         throw new S3Error('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.', {}, { cause: err });
       }
