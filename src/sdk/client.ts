@@ -275,7 +275,8 @@ export class Orchard {
     this.triggers = new TriggersClient(this.http);
   }
 
-  async health(): Promise<{ status: string; version: string }> {
+  /** `s3Endpoint` is what S3 clients take as `endpoint` (path-style) for the bucket `s3Bucket` (see docs/s3-api.md). */
+  async health(): Promise<{ status: string; version: string; s3Endpoint?: string; s3Bucket?: string }> {
     return this.http.request('GET', '/healthz');
   }
 
