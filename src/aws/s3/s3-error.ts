@@ -37,7 +37,6 @@ const FROM_ORCHARD: Record<string, [string, number]> = {
   ORCH_ARTIFACT_INVALID_KEY: ['InvalidArgument', 400],
   ORCH_ARTIFACT_NOT_FOUND: ['NoSuchKey', 404],
   ORCH_STORAGE_FULL: ['ServiceUnavailable', 503],
-  ORCH_API_SHUTTING_DOWN: ['ServiceUnavailable', 503],
 };
 
 /** The S3 error a thrown value stands for; unknown failures are `InternalError` (details to the log only). */
@@ -54,6 +53,8 @@ export function toS3Error(err: unknown): S3Error {
     const mapped = FROM_ORCHARD[orchard.code];
     if (mapped) return new S3Error(mapped[0], mapped[1], orchard.message, {}, { cause: err });
     if (orchard.status < 500) return new S3Error('InvalidRequest', orchard.status, orchard.message, {}, { cause: err });
+    // The server shutting down, a store away: clients retry these.
+    if (orchard.status === 503) return new S3Error('ServiceUnavailable', 503, orchard.message, {}, { cause: err });
   }
   const e = err as { code?: string; statusCode?: number; message?: string };
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new S3Error('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.', {}, { cause: err });
