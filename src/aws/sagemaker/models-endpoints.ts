@@ -12,6 +12,7 @@ import type { Fields } from './fields.js';
 import { algorithmOfImage, imageOfAlgorithm } from './images.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+import type { SageMakerStore } from './sagemaker-store.js';
 
 export const MODEL_KIND = 'model';
 export const ENDPOINT_CONFIG_KIND = 'endpoint-config';
@@ -214,6 +215,19 @@ const deleteEndpointConfig = operation<{ name: string }>({
     return {};
   },
 });
+
+/**
+ * Where an endpoint's asynchronous inference writes (its endpoint config's
+ * `AsyncInferenceConfig.OutputConfig`), for the runtime's InvokeEndpointAsync; undefined when
+ * the endpoint was not made through CreateEndpoint or its config names no output.
+ */
+export async function asyncOutputConfig(store: SageMakerStore, endpointName: string): Promise<{ outputPath?: string; failurePath?: string } | undefined> {
+  const endpoint = await store.get<{ EndpointConfigName: string }>(ENDPOINT_KIND, endpointName);
+  if (!endpoint) return undefined;
+  const config = await store.get<EndpointConfigRequest>(ENDPOINT_CONFIG_KIND, endpoint.request.EndpointConfigName);
+  const output = (config?.request.AsyncInferenceConfig as { OutputConfig?: { S3OutputPath?: string; S3FailurePath?: string } } | undefined)?.OutputConfig;
+  return output ? { outputPath: output.S3OutputPath, failurePath: output.S3FailurePath } : undefined;
+}
 
 // --- Endpoints ----------------------------------------------------------------------
 
