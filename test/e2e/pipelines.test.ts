@@ -13,7 +13,8 @@ import { ROOT, startServer, type RunningServer } from '../support/server.js';
  * pass step is started from the page's form with a parameter, followed in the graph to the
  * approval, approved from the page, and followed to its end; a second pipeline shows every
  * kind of edge and container; a training step links to its job and shows its log; an
- * execution is stopped and retried from the page; a viewer follows a rejection. Screenshots go to test-output/screenshots/.
+ * execution is stopped and retried from the page; a page follows an execution's steps on the
+ * feed (and polls only without it); a viewer follows a rejection. Screenshots go to test-output/screenshots/.
  */
 const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
@@ -38,6 +39,16 @@ const SHAPES = {
     { name: 'stop', type: 'fail', message: 'score too low' },
     { name: 'each', type: 'for-each', items: { Get: 'Parameters.regions' }, dependsOn: ['fan'], steps: [{ name: 'fit', type: 'pass', output: { Get: 'Item' } }, { name: 'save', type: 'pass', output: { Get: 'Steps.fit.output' } }] },
     { name: 'report', type: 'pass', output: { left: { Get: 'Steps.l2.output' }, all: { Get: 'Steps.each.results' } } },
+  ],
+};
+
+/** A step that waits long enough to watch the page do nothing while it does. */
+const PACED = {
+  parameters: {},
+  steps: [
+    { name: 'first', type: 'pass' },
+    { name: 'pause', type: 'wait', seconds: 10, dependsOn: ['first'] },
+    { name: 'last', type: 'pass', dependsOn: ['pause'] },
   ],
 };
 
@@ -218,6 +229,34 @@ describe.skipIf(!haveChromium)(`pipeline pages in Chromium (needs ${CHROMIUM})`,
     expect((await sdk.pipelines.execution(started.id)).status).toBe('Executing');
     await page.getByRole('region', { name: 'Approval of gate' }).getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => statuses(page), { timeout: 20_000 }).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+  });
+
+  it("follows an execution's steps on the feed, reading it only when a step changes; without the feed it polls", async () => {
+    await sdk.pipelines.create({ name: 'paced', definition: PACED });
+    const started = await sdk.pipelines.start('paced');
+    const isRead = (url: string) => new URL(url).pathname === `/api/v1/pipeline-executions/${started.id}`;
+    const onFeed = await signedIn();
+    const reads = { feed: 0, polled: 0 };
+    onFeed.on('request', (r) => void (isRead(r.url()) && reads.feed++));
+    // The second page's feed answers 503: its topics fall back to polling.
+    const noFeed = await signedIn();
+    await noFeed.route('**/api/v1/events*', (route) => route.fulfill({ status: 503, body: '' }));
+    noFeed.on('request', (r) => void (isRead(r.url()) && reads.polled++));
+    await onFeed.goto(`/pipelines/paced?execution=${started.id}`);
+    await noFeed.goto(`/pipelines/paced?execution=${started.id}`);
+    for (const page of [onFeed, noFeed]) await expect.poll(() => statusOf(page, 'pause'), { timeout: 20_000 }).toBe('Waiting');
+    // A topic that joins the open feed reads once, as what the page fetched may be stale: let that pass.
+    await new Promise((r) => setTimeout(r, 1000));
+    // Nothing changes for a while (the step waits 10 s): the page on the feed reads nothing, the other polls.
+    const before = { ...reads };
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(reads.feed - before.feed).toBe(0);
+    expect(reads.polled - before.polled).toBeGreaterThan(0);
+    // The step's end comes through the feed: both pages follow the execution to its end.
+    for (const page of [onFeed, noFeed]) {
+      await expect.poll(() => Promise.all(['first', 'pause', 'last'].map((s) => statusOf(page, s))), { timeout: 20_000 }).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+    }
+    expect(reads.feed - before.feed).toBeGreaterThan(0);
   });
 
   it('a viewer follows an execution without the start form or approval buttons; a rejection and an unknown pipeline are clear errors', async () => {
