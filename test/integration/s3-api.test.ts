@@ -276,6 +276,12 @@ for (const backend of backends) {
       expect(uploads.name).toBe('NoSuchKey');
       const marker = await failure(s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'folder/', Body: '' })));
       expect(marker.name).toBe('InvalidArgument');
+      if (backend.name.startsWith('SQLite')) {
+        // The file store holds objects as files: `list/c.txt` is one, so it cannot be a folder too.
+        const conflict = await failure(s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'list/c.txt/inner', Body: 'x' })));
+        expect(conflict.name).toBe('InvalidArgument');
+        expect(conflict.$metadata.httpStatusCode).toBe(400);
+      }
 
       const bad = await fetch(`${server.url}/s3/orchard/md5/checked.txt`, bearer({ method: 'PUT', body: 'hello', headers: { 'content-md5': createHash('md5').update('other').digest('base64') } }));
       expect(bad.status).toBe(400);

@@ -129,6 +129,11 @@ export class S3Service {
       return { info, check };
     } catch (err) {
       if (refused ?? check.failure) throw refused ?? check.failure;
+      const fsCode = (err as { cause?: { code?: unknown } }).cause?.code;
+      if (err instanceof OrchardError && err.code === 'ORCH_ARTIFACT_WRITE_FAILED' && (fsCode === 'EEXIST' || fsCode === 'ENOTDIR' || fsCode === 'EISDIR')) {
+        // A folder store cannot hold both `a` and `a/b`; S3 can, so say why rather than fail as an internal error.
+        throw invalidArgument('This key conflicts with an existing object: on a folder-backed artifact store a key cannot be both an object and a folder of other objects', 'Key', key);
+      }
       if (err instanceof OrchardError && err.code === 'ORCH_ARTIFACT_WRITE_FAILED' && /expectedSize|bytes/.test(err.message)) {
         throw new S3Error('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.', {}, { cause: err });
       }
