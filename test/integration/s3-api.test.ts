@@ -354,7 +354,7 @@ for (const backend of backends) {
       expect((await failure(s3.send(new HeadObjectCommand({ Bucket: 'orchard', Key: 'chunked/tampered.bin' })))).name).toBe('NotFound');
     });
 
-    it('serves a presigned GET URL to plain fetch, and refuses it once tampered with', async () => {
+    it('serves presigned GET and PUT URLs to plain fetch, and refuses them tampered with or expired', async () => {
       await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'shared/report.txt', Body: 'for your eyes' }));
       const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'orchard', Key: 'shared/report.txt' }), { expiresIn: 300 });
       expect(url).toContain('X-Amz-Signature=');
@@ -364,6 +364,12 @@ for (const backend of backends) {
       const tampered = await fetch(url.replace('shared/report.txt', 'shared/other.txt'));
       expect(tampered.status).toBe(403);
       expect(await tampered.text()).toMatch(/<Code>SignatureDoesNotMatch<\/Code>/);
+      // A presigned PUT: the body is not signed (UNSIGNED-PAYLOAD), the key and expiry are.
+      const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'orchard', Key: 'shared/upload.txt' }), { expiresIn: 300 });
+      const uploaded = await fetch(putUrl, { method: 'PUT', body: 'sent by a browser' });
+      expect(uploaded.status, await uploaded.clone().text()).toBe(200);
+      const back = await s3.send(new GetObjectCommand({ Bucket: 'orchard', Key: 'shared/upload.txt' }));
+      expect(await back.Body!.transformToString()).toBe('sent by a browser');
       // Signed ten minutes ago for five minutes: expired.
       const old = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'orchard', Key: 'shared/report.txt' }), { expiresIn: 300, signingDate: new Date(Date.now() - 10 * 60_000) });
       const expired = await fetch(old);
