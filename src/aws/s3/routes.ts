@@ -6,7 +6,6 @@ import { Multipart } from './multipart.js';
 import { abortUpload, completeUpload, createUpload, listParts, listUploads, uploadPart } from './multipart-handlers.js';
 import { copyObject, deleteObject, getObject, putObject } from './object-handlers.js';
 import { S3Error, errorXml, newRequestId, noSuchBucket, toS3Error } from './s3-error.js';
-
 import { parseS3Request, type S3Request } from './s3-request.js';
 import type { S3Service } from './s3-service.js';
 
