@@ -26,7 +26,11 @@ import {
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   DescribeTrainingJobCommand,
+  ListEndpointConfigsCommand,
   ListEndpointsCommand,
+  ListHyperParameterTuningJobsCommand,
+  ListModelsCommand,
+  ListTransformJobsCommand,
   ListTrainingJobsCommand,
   ResourceNotFound,
   SageMakerClient,
@@ -238,6 +242,8 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
         DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 50, DestinationS3Uri: 's3://orchard/capture', CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }] },
       }),
     );
+    expect((await sm.send(new ListModelsCommand({ NameContains: 'sm-model' }))).Models?.map((m) => m.ModelName)).toEqual(['sm-model']);
+    expect((await sm.send(new ListEndpointConfigsCommand({}))).EndpointConfigs?.map((c) => c.EndpointConfigName)).toEqual(['sm-config']);
     const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'sm-config' }));
     expect(config.ProductionVariants?.map((v) => v.VariantName)).toEqual(['Blue', 'Green']);
     expect(config.DataCaptureConfig?.InitialSamplingPercentage).toBe(50);
@@ -302,6 +308,7 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     // Where SageMaker puts it: <S3OutputPath>/<input file>.out, one prediction a line.
     const orchard = new Orchard({ url: server.url, token: server.adminToken });
     const out = await new Response((await orchard.artifacts.get('sm-output/batch/rows.csv.out')) as unknown as ReadableStream).text();
+    expect((await sm.send(new ListTransformJobsCommand({ StatusEquals: 'Completed' }))).TransformJobSummaries?.map((j) => j.TransformJobName)).toEqual(['sm-batch']);
     const predictions = out.trim().split('\n').map(Number);
     expect(predictions).toHaveLength(5);
     expect(predictions.every((p) => p >= 0 && p <= 1)).toBe(true);
@@ -336,6 +343,7 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(tuning.HyperParameterTuningJobStatus, tuning.FailureReason).toBe('Completed');
     expect(tuning.TrainingJobStatusCounters).toMatchObject({ Completed: 2, InProgress: 0 });
     expect(tuning.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric).toMatchObject({ MetricName: 'validation:auc', Type: 'Maximize' });
+    expect((await sm.send(new ListHyperParameterTuningJobsCommand({}))).HyperParameterTuningJobSummaries?.map((j) => [j.HyperParameterTuningJobName, j.Strategy, j.HyperParameterTuningJobStatus])).toEqual([['sm-tune', 'Random', 'Completed']]);
     const trials = await sm.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'sm-tune', SortBy: 'FinalObjectiveMetricValue' }));
     expect(trials.TrainingJobSummaries).toHaveLength(2);
     expect(trials.TrainingJobSummaries![0].TrainingJobName).toBe(tuning.BestTrainingJob!.TrainingJobName);
@@ -375,6 +383,13 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(image.message).toContain('TrainingImage');
     const missing = await sageMakerError(sm.send(new CreateTrainingJobCommand({ ...trainingJob('sm-empty', {}), InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/nothing-here/' } } }] })));
     expect(missing.message).toContain('No S3 objects found under S3 URL "s3://orchard/nothing-here/"');
+
+    // Refused by the training service after the channel was ingested: the dataset made for it is removed.
+    const badHp = await sageMakerError(sm.send(new CreateTrainingJobCommand(trainingJob('sm-badhp', { objective: 'binary:logistic', num_round: 'many' }))));
+    expect(badHp.name).toBe('ValidationException');
+    expect(badHp.message).toContain('num_round');
+    const orchard = new Orchard({ url: server.url, token: server.adminToken });
+    expect((await orchard.datasets.list()).items.map((d) => d.name)).not.toContain('sagemaker-sm-badhp-train');
 
     const notFound = await sageMakerError(sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'no-such-job' })));
     expect(notFound).toBeInstanceOf(ResourceNotFound);

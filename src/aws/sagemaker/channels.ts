@@ -90,3 +90,11 @@ function concatenated(ctx: OperationContext, keys: string[]): Readable {
 export function channelDatasetName(resource: string, channel: string): string {
   return `sagemaker-${resource}-${channel}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128);
 }
+
+/**
+ * Removes dataset versions made for a request the service then refused (a bad
+ * hyperparameter, a name taken meanwhile), so a corrected retry leaves no strays.
+ */
+export async function discardDatasets(ctx: OperationContext, refs: readonly string[]): Promise<void> {
+  for (const ref of refs) await ctx.deps.datasets.delete(ref, { purge: true }).catch(() => undefined);
+}

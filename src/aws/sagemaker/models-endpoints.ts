@@ -383,4 +383,29 @@ const listEndpoints = operation<{ offset: number; limit: number; nameContains?: 
   },
 });
 
-export const MODEL_ENDPOINT_OPERATIONS = [createModel, describeModel, deleteModel, createEndpointConfig, describeEndpointConfig, deleteEndpointConfig, createEndpoint, describeEndpoint, updateEndpoint, updateWeights, deleteEndpoint, listEndpoints];
+const listModels = operation<{ offset: number; limit: number; nameContains?: string }>({
+  name: 'ListModels',
+  permission: 'models:read',
+  input: (f) => ({ ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9-]+' } }) }),
+  async run(input, ctx) {
+    const page = await ctx.deps.models.list({ nameContains: input.nameContains, limit: input.limit, offset: input.offset });
+    return { Models: page.items.map((m) => ({ ModelName: m.name, ModelArn: ctx.arn('model', m.name), CreationTime: epoch(m.createdAt) })), NextToken: nextToken(input.offset, page.items.length, page.total) };
+  },
+});
+
+const listEndpointConfigs = operation<{ offset: number; limit: number; nameContains?: string }>({
+  name: 'ListEndpointConfigs',
+  permission: 'endpoints:read',
+  input: (f) => ({ ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9-]+' } }) }),
+  async run(input, ctx) {
+    // One more than asked tells whether another page follows.
+    const rows = await ctx.deps.store.list(ENDPOINT_CONFIG_KIND, { nameContains: input.nameContains, limit: input.limit + 1, offset: input.offset });
+    const page = rows.slice(0, input.limit);
+    return {
+      EndpointConfigs: page.map((c) => ({ EndpointConfigName: c.name, EndpointConfigArn: ctx.arn('endpoint-config', c.name), CreationTime: epoch(c.createdAt) })),
+      NextToken: rows.length > input.limit ? nextToken(input.offset, page.length, input.offset + rows.length) : undefined,
+    };
+  },
+});
+
+export const MODEL_ENDPOINT_OPERATIONS = [createModel, describeModel, deleteModel, listModels, createEndpointConfig, describeEndpointConfig, deleteEndpointConfig, listEndpointConfigs, createEndpoint, describeEndpoint, updateEndpoint, updateWeights, deleteEndpoint, listEndpoints];

@@ -2,7 +2,7 @@
 import type { CreateTrainingJobInput, TrainingJob, TrainingJobStatus } from '../../training/index.js';
 import { JOB_STATUSES } from '../../contracts/values.js';
 import { resolveS3Uri, s3UriOfKey } from '../s3-uri.js';
-import { channelDatasetName, datasetOfS3Input } from './channels.js';
+import { channelDatasetName, datasetOfS3Input, discardDatasets } from './channels.js';
 import type { Fields } from './fields.js';
 import { algorithmOfImage, imageOfAlgorithm } from './images.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
@@ -113,8 +113,13 @@ export async function orchardTrainingInput(ctx: OperationContext, request: Omit<
   }
   if (request.channels.length === 0) throw new SageMakerError('ValidationException', '1 validation error detected: Value null at \'inputDataConfig\' failed to satisfy constraint: Member must not be null');
   const channels: Record<string, string> = {};
-  for (const channel of request.channels) {
-    channels[channel.name] = await datasetOfS3Input(ctx, channel, { name: channelDatasetName(resource, channel.name), field: `InputDataConfig.${channel.name}`, tags: { 'sagemaker:training-job': resource } });
+  try {
+    for (const channel of request.channels) {
+      channels[channel.name] = await datasetOfS3Input(ctx, channel, { name: channelDatasetName(resource, channel.name), field: `InputDataConfig.${channel.name}`, tags: { 'sagemaker:training-job': resource } });
+    }
+  } catch (error) {
+    await discardDatasets(ctx, Object.values(channels));
+    throw error;
   }
   return {
     algorithm,
@@ -142,6 +147,7 @@ const createTrainingJob = operation<CreateTrainingJobRequest>({
     try {
       await ctx.deps.training.create({ name: request.name, ...input, experiment: request.experiment });
     } catch (error) {
+      await discardDatasets(ctx, Object.values(input.channels));
       throw sageMakerErrorOf(error);
     }
     await ctx.deps.store.put(TRAINING_KIND, request.name, request.raw, ctx.principal.user.name);

@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { TransformJob } from '../../serving/transform/index.js';
 import { userWritableKey } from '../../storage/index.js';
 import { parseS3Uri, artifactKeyOfS3Key, s3UriOfKey } from '../s3-uri.js';
-import { channelDatasetName, datasetOfS3Input, objectsOf } from './channels.js';
-import { epoch, operation, type OperationContext } from './operation.js';
+import { channelDatasetName, datasetOfS3Input, discardDatasets, objectsOf } from './channels.js';
+import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const TRANSFORM_KIND = 'transform-job';
@@ -118,6 +118,7 @@ const createTransformJob = operation<CreateTransformInput>({
         createdBy: ctx.principal.user.name,
       });
     } catch (error) {
+      await discardDatasets(ctx, [dataset]);
       throw sageMakerErrorOf(error);
     }
     const outputKey = `${outputPrefix}/${path.posix.basename(keys[0])}.out`;
@@ -175,4 +176,31 @@ const describeTransformJob = operation<{ name: string }>({
   },
 });
 
-export const TRANSFORM_OPERATIONS = [createTransformJob, describeTransformJob];
+const listTransformJobs = operation<{ offset: number; limit: number; status?: TransformJob['status'] }>({
+  name: 'ListTransformJobs',
+  permission: 'jobs:read',
+  input: (f) => ({ ...readPage(f), status: f.str('StatusEquals', { enum: ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'] }) as TransformJob['status'] | undefined }),
+  async run(input, ctx) {
+    const page = await ctx.deps.transforms.list({ status: input.status, limit: input.limit, offset: input.offset });
+    return {
+      TransformJobSummaries: page.items.map((job) => ({ TransformJobName: job.name, TransformJobArn: ctx.arn('transform-job', job.name), CreationTime: epoch(job.createdAt), TransformEndTime: epoch(job.endedAt), LastModifiedTime: epoch(job.updatedAt), TransformJobStatus: job.status, FailureReason: job.failureReason ?? undefined })),
+      NextToken: nextToken(input.offset, page.items.length, page.total),
+    };
+  },
+});
+
+const stopTransformJob = operation<{ name: string }>({
+  name: 'StopTransformJob',
+  permission: 'jobs:write',
+  input: (f) => ({ name: f.name('TransformJobName', { required: true }) }),
+  async run({ name }, ctx) {
+    try {
+      await ctx.deps.transforms.stop(name);
+    } catch (error) {
+      throw sageMakerErrorOf(error, 'ResourceNotFound');
+    }
+    return {};
+  },
+});
+
+export const TRANSFORM_OPERATIONS = [createTransformJob, describeTransformJob, listTransformJobs, stopTransformJob];

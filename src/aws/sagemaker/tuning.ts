@@ -8,6 +8,7 @@ import type { Fields } from './fields.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 import { orchardTrainingInput, readTrainingInput } from './training.js';
+import { discardDatasets } from './channels.js';
 
 export const TUNING_KIND = 'hyper-parameter-tuning-job';
 const TUNING_NAME = { pattern: /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/, source: '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}' } as const;
@@ -122,6 +123,7 @@ const createTuningJob = operation<CreateTuningInput>({
         createdBy: ctx.principal.user.name,
       });
     } catch (error) {
+      await discardDatasets(ctx, Object.values(training.channels));
       throw sageMakerErrorOf(error);
     }
     await ctx.deps.store.put(TUNING_KIND, input.name, input.raw, ctx.principal.user.name);
@@ -219,4 +221,43 @@ const listTrials = operation<{ name: string; offset: number; limit: number; stat
   },
 });
 
-export const TUNING_OPERATIONS = [createTuningJob, describeTuningJob, listTrials];
+const listTuningJobs = operation<{ offset: number; limit: number; status?: TuningJob['status'] }>({
+  name: 'ListHyperParameterTuningJobs',
+  permission: 'jobs:read',
+  input: (f) => ({ ...readPage(f), status: f.str('StatusEquals', { enum: ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'] }) as TuningJob['status'] | undefined }),
+  async run(input, ctx) {
+    const page = await ctx.deps.tuning.list({ status: input.status, limit: input.limit, offset: input.offset });
+    return {
+      HyperParameterTuningJobSummaries: page.items.map((job) => ({
+        HyperParameterTuningJobName: job.name,
+        HyperParameterTuningJobArn: ctx.arn('hyper-parameter-tuning-job', job.name),
+        HyperParameterTuningJobStatus: job.status,
+        Strategy: Object.entries(STRATEGIES).find(([, v]) => v === job.strategy)?.[0] ?? 'Bayesian',
+        CreationTime: epoch(job.createdAt),
+        HyperParameterTuningEndTime: epoch(job.endedAt),
+        LastModifiedTime: epoch(job.updatedAt),
+        TrainingJobStatusCounters: { Completed: job.trainingJobCounts.completed, InProgress: job.trainingJobCounts.inProgress, RetryableError: 0, NonRetryableError: job.trainingJobCounts.failed, Stopped: job.trainingJobCounts.stopped },
+        ObjectiveStatusCounters: {},
+        ResourceLimits: { MaxNumberOfTrainingJobs: job.maxJobs, MaxParallelTrainingJobs: job.maxParallel },
+      })),
+      NextToken: nextToken(input.offset, page.items.length, page.total),
+    };
+  },
+});
+
+const stopTuningJob = operation<{ name: string }>({
+  name: 'StopHyperParameterTuningJob',
+  permission: 'jobs:write',
+  input: (f) => ({ name: f.str('HyperParameterTuningJobName', { required: true, max: 32, pattern: TUNING_NAME }) }),
+  async run({ name }, ctx) {
+    await tuningJob(ctx, name);
+    try {
+      await ctx.deps.tuning.stop(name);
+    } catch (error) {
+      throw sageMakerErrorOf(error, 'ResourceNotFound');
+    }
+    return {};
+  },
+});
+
+export const TUNING_OPERATIONS = [createTuningJob, describeTuningJob, listTrials, listTuningJobs, stopTuningJob];
