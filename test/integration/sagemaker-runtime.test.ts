@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testSigner } from '../../src/aws/sigv4/test-signer.js';
 import { Orchard, type CreatedAccessKey } from '../../src/sdk/index.js';
@@ -162,6 +162,40 @@ describe.each(backends)('SageMaker Runtime with the real AWS clients on $name', 
     const { host: _host, ...headers } = signed.headers;
     const viaApi = await fetch(`${server.url}/api/v1/endpoints/rt/invocations`, { method: 'POST', headers, body: `${row}\n` });
     expect(viaApi.status, await viaApi.clone().text()).toBe(200);
+  });
+
+  it('runs InvokeEndpointAsync: the input from the store, the output (or the failure) written where the answer said', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-async-'));
+    fs.writeFileSync(path.join(dir, 'in.csv'), `${row}\n${row}\n`);
+    fs.writeFileSync(path.join(dir, 'bad.csv'), '1,2\n');
+    await admin.artifacts.put('async/in.csv', path.join(dir, 'in.csv'));
+    await admin.artifacts.put('async/bad.csv', path.join(dir, 'bad.csv'));
+    const readKey = async (key: string) => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        if ((await admin.artifacts.list(key.slice(0, key.lastIndexOf('/') + 1))).some((a) => a.key === key)) {
+          const chunks: Buffer[] = [];
+          for await (const c of await admin.artifacts.get(key)) chunks.push(c as Buffer);
+          return Buffer.concat(chunks).toString('utf8');
+        }
+      }
+      throw new Error(`${key} never appeared`);
+    };
+    const client = runtime(key);
+    const ok = await client.send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt', InputLocation: 's3://orchard/async/in.csv', ContentType: 'text/csv', Accept: 'text/csv', InferenceId: 'job-1' }));
+    expect(ok.$metadata.httpStatusCode).toBe(202);
+    expect(ok).toMatchObject({ InferenceId: 'job-1', OutputLocation: 's3://orchard/endpoints/rt/async-outputs/job-1.out', FailureLocation: 's3://orchard/endpoints/rt/async-failures/job-1-error.out' });
+    const lines = (await readKey('endpoints/rt/async-outputs/job-1.out')).trim().split('\n').map(Number);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBeGreaterThanOrEqual(0);
+
+    const bad = await client.send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt', InputLocation: 's3://orchard/async/bad.csv', ContentType: 'text/csv' }));
+    expect(bad.InferenceId).toMatch(/^[0-9a-f-]{36}$/);
+    const failure = JSON.parse(await readKey(bad.FailureLocation!.replace('s3://orchard/', '')));
+    expect(failure).toMatchObject({ inferenceId: bad.InferenceId, endpointName: 'rt', status: 400 });
+
+    expect(await rejection(client.send(new InvokeEndpointAsyncCommand({ EndpointName: 'no-such', InputLocation: 's3://orchard/async/in.csv' })))).toMatchObject({ name: 'ValidationError', status: 400 });
+    expect(await rejection(client.send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt', InputLocation: 's3://elsewhere/in.csv' })))).toMatchObject({ name: 'ValidationError', status: 400 });
+    expect(await rejection(runtime(viewerKey).send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt', InputLocation: 's3://orchard/async/in.csv' })))).toMatchObject({ name: 'AccessDeniedException' });
   });
 
   it.skipIf(!hasBoto3)('invokes with boto3 (Debian python3-boto3)', () => {

@@ -12,10 +12,12 @@ import { OrchardError } from '../../core/index.js';
 import { TEST_DELAY_HEADER, type EndpointService, type InvokeResult } from '../../serving/endpoints/index.js';
 import { sendAwsJsonError, AwsServiceError } from '../errors.js';
 import { isSigV4Request, type SigV4Authenticator } from '../sigv4/index.js';
+import type { AsyncInvoker } from './async-invoker.js';
 import { modelError, runtimeError } from './runtime-errors.js';
 
 const PREFIX = '/endpoints/';
 const SUFFIX = '/invocations';
+const ASYNC_SUFFIX = '/async-invocations';
 /** SageMaker's EndpointName. */
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 /** SageMaker's limits on the optional headers. */
@@ -25,6 +27,8 @@ const RESTJSON_TYPE = 'application/json';
 
 export interface RuntimeHandlerOptions {
   testDelays: boolean;
+  /** Serves `InvokeEndpointAsync` at `/endpoints/{name}/async-invocations`; absent: not served. */
+  async?: AsyncInvoker;
   log(err: unknown, message: string): void;
 }
 
@@ -35,6 +39,10 @@ export function runtimeHandler(endpoints: EndpointService, auth: AuthService, si
     if (!url.startsWith(PREFIX) || req.method !== 'POST') return false;
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    if (options.async && path.endsWith(ASYNC_SUFFIX)) {
+      void handleAsync(path.slice(PREFIX.length, path.length - ASYNC_SUFFIX.length), req, res, options.async, auth, sigv4, options);
+      return true;
+    }
     if (!path.endsWith(SUFFIX)) return false;
     const name = path.slice(PREFIX.length, path.length - SUFFIX.length);
     void handle(name, req, res, endpoints, auth, sigv4, options);
@@ -62,6 +70,49 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
     });
     if (result.status < 200 || result.status > 299) throw modelError(result.status, result.body, result.variant);
     send(res, result, customAttributes);
+  } catch (err) {
+    const e = runtimeError(err);
+    if (e.status >= 500 && e.code !== 'ServiceUnavailable') options.log(err, e.message);
+    sendAwsJsonError(res, e, RESTJSON_TYPE);
+    if (!req.complete) discard(req);
+  }
+}
+
+/**
+ * `InvokeEndpointAsync`: the input is in the store (`X-Amzn-SageMaker-InputLocation`);
+ * answered 202 with the inference id and the output and failure locations at once.
+ */
+async function handleAsync(name: string, req: IncomingMessage, res: ServerResponse, invoker: AsyncInvoker, auth: AuthService, sigv4: SigV4Authenticator | undefined, options: RuntimeHandlerOptions): Promise<void> {
+  try {
+    const { principal, verifyBody } = await authenticate(req, auth, sigv4);
+    if (!can(principal.user.role, 'endpoints:invoke')) throw new OrchardError('ORCH_AUTH_FORBIDDEN', { message: `User: ${principal.user.name} is not authorized to perform: sagemaker:InvokeEndpointAsync (role '${principal.user.role}' lacks 'endpoints:invoke')` });
+    const headers = req.headers;
+    const header = (name: string) => headers[name] as string | undefined;
+    const customAttributes = header('x-amzn-sagemaker-custom-attributes');
+    const inferenceId = header('x-amzn-sagemaker-inference-id');
+    validate(name, customAttributes, inferenceId, undefined);
+    const inputLocation = header('x-amzn-sagemaker-inputlocation');
+    if (!inputLocation) throw new AwsServiceError('ValidationError', 400, "1 validation error detected: Value null at 'inputLocation' failed to satisfy constraint: Member must not be null");
+    const body = bufferedBody(req) ?? (await readBody(req));
+    verifyBody?.(body);
+    let accepted;
+    try {
+      accepted = await invoker.submit({ endpointName: name, inputLocation, contentType: header('x-amzn-sagemaker-content-type'), accept: header('x-amzn-sagemaker-accept'), customAttributes, inferenceId });
+    } catch (err) {
+      // A location outside the store's bucket or its rules is the request's fault.
+      if (err instanceof OrchardError && err.code === 'ORCH_ARTIFACT_INVALID_KEY') throw new AwsServiceError('ValidationError', 400, err.message);
+      throw err;
+    }
+    const text = JSON.stringify({ InferenceId: accepted.inferenceId });
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(202, {
+      'content-type': RESTJSON_TYPE,
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-sagemaker-outputlocation': accepted.outputLocation,
+      'x-amzn-sagemaker-failurelocation': accepted.failureLocation,
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(text);
   } catch (err) {
     const e = runtimeError(err);
     if (e.status >= 500 && e.code !== 'ServiceUnavailable') options.log(err, e.message);
