@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startServer, type RunningServer } from '../support/server.js';
+
+/** Access keys on the studio's tokens page, in a real browser against a real `orchard up`. */
+const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output/screenshots');
+
+describe.skipIf(!fs.existsSync(CHROMIUM))(`access keys in the studio (needs ${CHROMIUM}: apt-get install chromium)`, () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    server = await startServer({ ORCHARD_WORKERS: '1' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('creates a key with its secret shown once, disables, enables and deletes it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.url });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto('/');
+    await page.getByRole('button', { name: 'API token' }).click();
+    await page.getByLabel('API token').fill(server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.getByLabel('Description').fill('notebook');
+    await page.getByRole('button', { name: 'Create access key' }).click();
+    const banner = page.getByRole('status').filter({ hasText: 'Copy the secret now' });
+    await banner.waitFor();
+    const secret = (await banner.locator('code').textContent())!.trim();
+    expect(secret).toHaveLength(40);
+    const res = await fetch(new URL('/api/v1/access-keys', server.url), { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const [key] = ((await res.json()) as { items: { accessKeyId: string; description: string; status: string }[] }).items;
+    expect(key).toMatchObject({ description: 'notebook', status: 'Active' });
+    const row = page.getByRole('row', { name: new RegExp(key.accessKeyId) });
+    await row.getByText('active', { exact: true }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, '13-access-keys.png'), fullPage: true });
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('inactive', { exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByText('active', { exact: true }).waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No access keys.').waitFor();
+    await context.close();
+  });
+});
