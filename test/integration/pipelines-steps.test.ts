@@ -60,7 +60,8 @@ async function startReceiver() {
 }
 
 describe.each(backends)('pipeline steps that do work, through the CLI on $name', (backend) => {
-  const suite = cliSuite(backend, { prefix: 'orchard-pipeline-steps-', env: { ORCHARD_PIPELINE_POLL_MS: '200', ORCHARD_WORKERS: '2' } });
+  // A 6 s lease: a worker heartbeats every 2 s, so a stopped script's job hears of its cancellation within 2 s (not 10).
+  const suite = cliSuite(backend, { prefix: 'orchard-pipeline-steps-', env: { ORCHARD_PIPELINE_POLL_MS: '200', ORCHARD_WORKERS: '2', ORCHARD_JOB_LEASE_MS: '6000' } });
   let admin: { url: string; token: string };
   let dir: string;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
