@@ -39,7 +39,7 @@ export interface PipelinePorts {
 }
 
 /** Tags every resource a step creates carries, so it can be found again and traced back. */
-export function stepTags(ctx: { execution: { id: string; pipeline: string }; step: string; resource: string }): Record<string, string> {
+export function stepTags(ctx: { execution: { id: string; pipeline: string }; resource: string }): Record<string, string> {
   return { 'orchard:pipeline': ctx.execution.pipeline, 'orchard:pipeline-execution': ctx.execution.id, 'orchard:pipeline-step': ctx.resource };
 }
 

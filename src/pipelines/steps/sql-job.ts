@@ -85,7 +85,7 @@ export function pipelineSqlJobHandler(deps: SqlJobDeps): JobHandler<SqlPayload, 
       if (ctx.signal.aborted) return stopped(deps.queue, job, ctx.signal);
       let result: SqlResult;
       try {
-        const tags = stepTags({ execution: { id: p.execution, pipeline: p.pipeline }, step: '', resource: p.resource });
+        const tags = stepTags({ execution: { id: p.execution, pipeline: p.pipeline }, resource: p.resource });
         const version = await deps.datasets.createFromQuery({ name: p.output, sql: p.query, description: p.description, tags, createdBy: p.createdBy ?? undefined });
         result = { ok: true, outputs: sqlOutputs(version) };
       } catch (err) {
