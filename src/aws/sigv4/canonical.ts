@@ -65,8 +65,7 @@ export function canonicalQuery(rawQuery: string): string {
 
 /** A header's canonical value: repeated fields joined by commas, spaces trimmed and collapsed. */
 export function canonicalHeaderValue(value: string | string[] | undefined): string {
-  const joined = Array.isArray(value) ? value.map(trimValue).join(',') : trimValue(value ?? '');
-  return joined;
+  return Array.isArray(value) ? value.map(trimValue).join(',') : trimValue(value ?? '');
 }
 
 function trimValue(value: string): string {

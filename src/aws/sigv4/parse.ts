@@ -34,6 +34,8 @@ export interface SignedRequest {
   method?: string;
   url?: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Node's IncomingMessage: each header's values as received, when repeated. */
+  headersDistinct?: Record<string, string[] | undefined>;
 }
 
 const AUTH_PREFIX = `${ALGORITHM} `;

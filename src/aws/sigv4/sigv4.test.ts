@@ -199,6 +199,14 @@ describe('SigV4 verification against the real signer', () => {
     expect((await auth.authenticate(req, Buffer.alloc(0))).verified).toBe(true);
   });
 
+  it("joins a repeated header's values with commas, as received apart", async () => {
+    const auth = new SigV4Authenticator(keys());
+    // The client signs the values joined by ','; Node's `headers` would join them with ', '.
+    const req = await signed('sagemaker', { method: 'POST', path: '/', headers: { 'x-amz-meta-tag': 'a,b' }, body: '{}' });
+    const received: SignedRequest = { ...req, headers: { ...req.headers, 'x-amz-meta-tag': 'a, b' }, headersDistinct: { ...Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, [v as string]])), 'x-amz-meta-tag': ['a', 'b'] } };
+    expect((await auth.authenticate(received, Buffer.from('{}'))).verified).toBe(true);
+  });
+
   it('builds the canonical query as the specification says', () => {
     expect(canonicalQuery('b=2&a=3&a=1&c&X-Amz-Signature=abc&sp%20ace=a+b')).toBe('a=1&a=3&b=2&c=&sp%20ace=a%2Bb');
     expect(canonicalQuery('k=%7E%2a')).toBe('k=~%2A');

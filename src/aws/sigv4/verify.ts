@@ -55,7 +55,9 @@ export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: s
     rawPath: claim.rawPath,
     rawQuery: claim.rawQuery,
     signedHeaders: claim.signedHeaders,
-    headers: req.headers,
+    // A repeated header's values join with ',' in the canonical form; Node's `headers`
+    // joins them with ', ', its `headersDistinct` keeps them apart.
+    headers: req.headersDistinct ?? req.headers,
     payloadHash,
     service: claim.service,
   });
