@@ -33,6 +33,10 @@ export const CreateAccessKeyRequest = Strict({
 });
 export type CreateAccessKeyRequest = Static<typeof CreateAccessKeyRequest>;
 
+/** `PATCH /access-keys/{id}`: `Inactive` refuses the key until it is `Active` again. */
+export const UpdateAccessKeyRequest = Strict({ status: AccessKeyStatus });
+export type UpdateAccessKeyRequest = Static<typeof UpdateAccessKeyRequest>;
+
 /** A created key: `secretAccessKey` is answered only this once. */
 export const CreatedAccessKey = Type.Intersect([AccessKey, Type.Object({ secretAccessKey: Type.String() })]);
 export type CreatedAccessKey = Static<typeof CreatedAccessKey>;

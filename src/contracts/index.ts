@@ -18,7 +18,7 @@ export { APPROVAL_STATUSES, BATCH_STRATEGIES, DATASET_FORMATS, EARLY_STOPPING_MO
 export { Channels, JobName, JobStatus, JobTimeFields, MapOf, MetricDefinition, MetricDefinitions, NameParams, Nullable, NumberRecord, Page, PageQuery, ResourceName, ScriptSource, Strict, StringEnum, StringMap, StringRecord, Tags, Timestamp } from './common.contract.js';
 export { CreateTokenRequest, CreateUserRequest, Permission, Role, TokenInfo, TokenListQuery, UpdateUserRequest, User, UserName } from './auth.contract.js';
 export type { CreatedToken } from './auth.contract.js';
-export { ACCESS_KEY_STATUSES, AccessKey, AccessKeyId, AccessKeyListQuery, AccessKeyParams, AccessKeyStatus, CreateAccessKeyRequest, CreatedAccessKey } from './access-key.contract.js';
+export { ACCESS_KEY_STATUSES, AccessKey, AccessKeyId, AccessKeyListQuery, AccessKeyParams, AccessKeyStatus, CreateAccessKeyRequest, CreatedAccessKey, UpdateAccessKeyRequest } from './access-key.contract.js';
 export { ArtifactInfo, ArtifactListQuery } from './artifact.contract.js';
 export { ColumnStats, CreateDatasetFromArtifactRequest, CreateDatasetFromQueryRequest, DatasetColumn, DatasetFormat, DatasetListFilter, DatasetRef, DatasetUploadQuery, DatasetVersion, IncludeDeletedQuery, PreviewQuery, PurgeQuery, QueryRequest, QueryResult } from './dataset.contract.js';
 export { AlgorithmInfo, AlgorithmMetric, AlgorithmName, BooleanHyperparameter, CategoricalHyperparameter, ContinuousHyperparameter, HyperparameterSpec, IntegerHyperparameter } from './algorithm.contract.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { can } from '../../auth/index.js';
 import type { AccessKeyService } from '../../aws/index.js';
-import { AccessKey, AccessKeyListQuery, AccessKeyParams, AccessKeyStatus, CreateAccessKeyRequest, CreatedAccessKey, Strict } from '../../contracts/index.js';
+import { AccessKey, AccessKeyListQuery, AccessKeyParams, CreateAccessKeyRequest, CreatedAccessKey, UpdateAccessKeyRequest } from '../../contracts/index.js';
 import { OrchardError } from '../../core/errors.js';
 import { principalOf } from '../auth-hook.js';
 
@@ -12,8 +12,6 @@ function actingFor(request: FastifyRequest, userName: string | undefined): strin
   if (!can(me.role, 'users:manage')) throw new OrchardError('ORCH_AUTH_FORBIDDEN', { message: "Only an admin can manage another user's access keys" });
   return userName;
 }
-
-const UpdateAccessKeyRequest = Strict({ status: AccessKeyStatus });
 
 /** `/access-keys`: AWS-style keys (id + secret) for SigV4 clients such as boto3 and the AWS SDKs. */
 export function accessKeyRoutes(app: FastifyInstance, keys: AccessKeyService): void {
@@ -51,7 +49,7 @@ export function accessKeyRoutes(app: FastifyInstance, keys: AccessKeyService): v
     },
   );
 
-  app.patch<{ Params: AccessKeyParams; Body: { status: AccessKeyStatus } }>(
+  app.patch<{ Params: AccessKeyParams; Body: UpdateAccessKeyRequest }>(
     '/access-keys/:accessKeyId',
     { config: { permission: 'tokens:own' }, schema: { tags, summary: 'Enable (Active) or disable (Inactive) an access key', params: AccessKeyParams, body: UpdateAccessKeyRequest, response: { 200: AccessKey } } },
     async (request) => {
