@@ -186,7 +186,9 @@ console.log('#metric framework_hps=' + Object.keys(JSON.parse(process.env.SM_HPS
 fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringify({ rows }));
 `,
     );
-    await tar.c({ gzip: true, file: path.join(dir, 'sourcedir.tar.gz'), cwd: source }, ['train.js']);
+    fs.writeFileSync(path.join(source, 'fail.js'), "console.error('no usable rows'); process.exit(3);\n");
+    fs.writeFileSync(path.join(source, 'slow.js'), "console.log('waiting'); setTimeout(() => undefined, 300000);\n");
+    await tar.c({ gzip: true, file: path.join(dir, 'sourcedir.tar.gz'), cwd: source }, ['train.js', 'fail.js', 'slow.js']);
     await new Orchard({ url: server.url, token: server.adminToken }).artifacts.put('sm-code/script-job/source/sourcedir.tar.gz', path.join(dir, 'sourcedir.tar.gz'));
     await sm.send(
       new CreateTrainingJobCommand({
@@ -206,10 +208,34 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
     expect(Object.fromEntries(job.FinalMetricDataList!.map((m) => [m.MetricName, m.Value]))).toEqual({ rows: 600, epochs: 3, framework_hps: 0 });
     expect(job.ModelArtifacts?.S3ModelArtifacts).toBe('s3://orchard/jobs/sm-script/output/model.tar.gz');
+
+    // A script that fails: the waiter stops on Failed, and Describe says why.
+    await sm.send(
+      new CreateTrainingJobCommand({
+        ...trainingJob('sm-script-fail', { sagemaker_program: '"fail.js"', sagemaker_submit_directory: '"s3://orchard/sm-code/script-job/source/sourcedir.tar.gz"' }),
+        AlgorithmSpecification: { TrainingImage: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3`, TrainingInputMode: 'File' },
+      }),
+    );
+    const waited = await waitUntilTrainingJobCompletedOrStopped({ client: sm, ...WAIT }, { TrainingJobName: 'sm-script-fail' }).then(
+      (result) => result.state,
+      // The SDK's waiter throws the result as JSON in the message.
+      (error: Error) => (JSON.parse(error.message) as { state: string }).state,
+    );
+    expect(waited).toBe('FAILURE');
+    const failed = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-script-fail' }));
+    expect([failed.TrainingJobStatus, failed.SecondaryStatus]).toEqual(['Failed', 'Failed']);
+    expect(failed.FailureReason).toBeTruthy();
+    expect(failed.ModelArtifacts).toBeUndefined();
   });
 
   it('stops a job, and lists jobs a page at a time with NextToken', async () => {
-    await sm.send(new CreateTrainingJobCommand(trainingJob('sm-stop', { objective: 'binary:logistic', num_round: '3000' })));
+    // A script that would run for minutes (uploaded by the script-mode case above).
+    await sm.send(
+      new CreateTrainingJobCommand({
+        ...trainingJob('sm-stop', { sagemaker_program: '"slow.js"', sagemaker_submit_directory: '"s3://orchard/sm-code/script-job/source/sourcedir.tar.gz"' }),
+        AlgorithmSpecification: { TrainingImage: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3`, TrainingInputMode: 'File' },
+      }),
+    );
     await sm.send(new StopTrainingJobCommand({ TrainingJobName: 'sm-stop' }));
     const waited = await waitUntilTrainingJobCompletedOrStopped({ client: sm, ...WAIT }, { TrainingJobName: 'sm-stop' });
     expect(waited.state).toBe('SUCCESS');
@@ -218,10 +244,10 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     const first = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 1 }));
     expect(first.TrainingJobSummaries).toHaveLength(1);
     expect(first.NextToken).toBeTruthy();
-    const rest = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 2, NextToken: first.NextToken }));
-    expect(rest.TrainingJobSummaries).toHaveLength(2);
+    const rest = await sm.send(new ListTrainingJobsCommand({ NameContains: 'sm-', MaxResults: 3, NextToken: first.NextToken }));
+    expect(rest.TrainingJobSummaries).toHaveLength(3);
     expect(rest.NextToken).toBeUndefined();
-    expect([...first.TrainingJobSummaries!, ...rest.TrainingJobSummaries!].map((s) => s.TrainingJobName).sort()).toEqual(['sm-script', 'sm-stop', 'sm-xgb']);
+    expect([...first.TrainingJobSummaries!, ...rest.TrainingJobSummaries!].map((s) => s.TrainingJobName).sort()).toEqual(['sm-script', 'sm-script-fail', 'sm-stop', 'sm-xgb']);
     const stopped = await sm.send(new ListTrainingJobsCommand({ StatusEquals: 'Stopped' }));
     expect(stopped.TrainingJobSummaries!.map((s) => s.TrainingJobName)).toEqual(['sm-stop']);
   });

@@ -204,7 +204,6 @@ export function describeTrainingJob(ctx: OperationContext, job: TrainingJob, sen
     TrainingTimeInSeconds: job.startedAt && job.endedAt ? Math.round((Date.parse(job.endedAt) - Date.parse(job.startedAt)) / 1000) : undefined,
     BillableTimeInSeconds: job.startedAt && job.endedAt ? Math.round((Date.parse(job.endedAt) - Date.parse(job.startedAt)) / 1000) : undefined,
     ExperimentConfig: { ExperimentName: job.experiment, TrialName: job.name },
-    Tags: undefined,
   };
 }
 
