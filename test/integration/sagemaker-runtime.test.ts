@@ -10,6 +10,9 @@ import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
 const PYTHON = '/usr/bin/python3';
+/** Debian's AWS CLI (`apt-get install awscli`), when installed. */
+const AWS_CLI = '/usr/bin/aws';
+const hasAwsCli = fs.existsSync(AWS_CLI);
 const hasBoto3 = fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
 
 /** What the SDK rejected with: its class name, AWS code and HTTP status. */
@@ -228,5 +231,28 @@ print(json.dumps(out))
     expect(out).toMatchObject({ variant: 'A', attributes: 'from=boto3', modelError: 400, badSecret: 'InvalidSignatureException' });
     expect(Number(out.body.trim())).toBeGreaterThanOrEqual(0);
   });
+  it.skipIf(!hasAwsCli)('invokes with the AWS CLI (aws sagemaker-runtime invoke-endpoint)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-awscli-'));
+    fs.writeFileSync(path.join(dir, 'row.csv'), `${row}\n`);
+    // Only this key and region: no profile or config file of the machine is read.
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      AWS_ACCESS_KEY_ID: key.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: path.join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+    };
+    const args = ['--endpoint-url', server.url, 'sagemaker-runtime', 'invoke-endpoint', '--endpoint-name', 'rt', '--content-type', 'text/csv', '--custom-attributes', 'from=cli', '--target-variant', 'B', '--body', `fileb://${path.join(dir, 'row.csv')}`, path.join(dir, 'out.csv')];
+    const res = spawnSync(AWS_CLI, args, { env, encoding: 'utf8', timeout: 60_000 });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ InvokedProductionVariant: 'B', CustomAttributes: 'from=cli' });
+    expect(Number(fs.readFileSync(path.join(dir, 'out.csv'), 'utf8').trim())).toBeGreaterThanOrEqual(0);
+    const bad = spawnSync(AWS_CLI, args, { env: { ...env, AWS_SECRET_ACCESS_KEY: 'x'.repeat(40) }, encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('InvalidSignatureException');
+  });
+  it.skipIf(hasAwsCli)(`invokes with the AWS CLI — skipped: ${AWS_CLI} is missing (apt-get install -y awscli)`, () => undefined);
   it.skipIf(hasBoto3)('invokes with boto3 — skipped: /usr/bin/python3 cannot import boto3 (apt-get install -y python3-boto3)', () => undefined);
 });
