@@ -182,6 +182,7 @@ const folder = process.env.SM_CHANNEL_TRAIN;
 const rows = fs.readdirSync(folder).map((f) => fs.readFileSync(path.join(folder, f), 'utf8').trim().split('\\n').length).reduce((a, b) => a + b, 0);
 console.log('#metric rows=' + rows);
 console.log('#metric epochs=' + process.env.SM_HP_EPOCHS);
+console.log('#metric lr=' + process.env.SM_HP_LR);
 console.log('#metric framework_hps=' + Object.keys(JSON.parse(process.env.SM_HPS)).filter((k) => k.startsWith('sagemaker_')).length);
 fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringify({ rows }));
 `,
@@ -199,6 +200,7 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
           sagemaker_container_log_level: '20',
           sagemaker_region: `"${REGION}"`,
           epochs: '3',
+          lr: '"0.5"',
         }),
         AlgorithmSpecification: { TrainingImage: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3`, TrainingInputMode: 'File' },
       }),
@@ -206,7 +208,7 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     await waitUntilTrainingJobCompletedOrStopped({ client: sm, ...WAIT }, { TrainingJobName: 'sm-script' });
     const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sm-script' }));
     expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
-    expect(Object.fromEntries(job.FinalMetricDataList!.map((m) => [m.MetricName, m.Value]))).toEqual({ rows: 600, epochs: 3, framework_hps: 0 });
+    expect(Object.fromEntries(job.FinalMetricDataList!.map((m) => [m.MetricName, m.Value]))).toEqual({ rows: 600, epochs: 3, lr: 0.5, framework_hps: 0 });
     expect(job.ModelArtifacts?.S3ModelArtifacts).toBe('s3://orchard/jobs/sm-script/output/model.tar.gz');
 
     // A script that fails: the waiter stops on Failed, and Describe says why.

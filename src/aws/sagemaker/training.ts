@@ -83,9 +83,11 @@ function unquoted(value: string): string {
 export async function orchardTrainingInput(ctx: OperationContext, request: Omit<CreateTrainingJobRequest, 'raw'>, resource: string): Promise<Omit<CreateTrainingJobInput, 'name'>> {
   const hyperParameters: Record<string, string> = {};
   const framework: Record<string, string> = {};
+  // JSON-encoded strings are decoded, as SageMaker's containers decode them: the Python
+  // SDK's framework estimators encode every value (`"binary:logistic"`), never valid as is.
   for (const [key, value] of Object.entries(request.hyperParameters)) {
     if (key.startsWith('sagemaker_')) framework[key] = unquoted(value);
-    else hyperParameters[key] = value;
+    else hyperParameters[key] = unquoted(value);
   }
   let algorithm: string | undefined;
   let script: { entryPoint: string; sourceKey: string } | undefined;
@@ -99,8 +101,6 @@ export async function orchardTrainingInput(ctx: OperationContext, request: Omit<
       throw new SageMakerError('ValidationException', `HyperParameters.sagemaker_submit_directory: ${(error as Error).message}`);
     }
     script = { entryPoint: framework.sagemaker_program, sourceKey };
-    // Script mode passes the framework's JSON-encoded strings on decoded, as SageMaker's training toolkit does.
-    for (const [key, value] of Object.entries(hyperParameters)) hyperParameters[key] = unquoted(value);
   } else {
     const image = request.image ?? '';
     algorithm = request.algorithmName ?? algorithmOfImage(image);
