@@ -2,7 +2,7 @@ import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
 import { SigV4Authenticator, type AccessKeyService } from '../aws/index.js';
-import { AsyncInvoker, asyncOutputOf, runtimeHandler } from '../aws/runtime/index.js';
+import { AsyncInvoker, runtimeHandler } from '../aws/runtime/index.js';
 import { S3_ROUTE_PREFIX, s3Routes, type S3Service } from '../aws/s3/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
@@ -20,7 +20,7 @@ import type { ProcessingService } from '../processing/index.js';
 import type { TrainingService } from '../training/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
-import { sageMakerRoutes, type SageMakerStore } from '../aws/sagemaker/index.js';
+import { asyncOutputConfig, sageMakerRoutes, type SageMakerStore } from '../aws/sagemaker/index.js';
 import { installAuth } from './auth-hook.js';
 import { EventHub, type StatusSource } from './events/index.js';
 import { eventRoutes } from './routes/events.js';
@@ -117,7 +117,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   const invoke = invocationHandler(deps.endpoints, deps.auth, { testDelays: options.endpointTestDelays ?? false, log: (err, message) => app.log.error({ err }, message) });
   const sigv4 = deps.accessKeys ? new SigV4Authenticator(deps.accessKeys, { onTouchError: (err) => app.log.warn({ err }, 'could not record an access key use') }) : undefined;
   // SageMaker Runtime's InvokeEndpoint at the root, answered ahead of the framework too (src/aws/runtime).
-  const asyncInvoker = new AsyncInvoker({ endpoints: deps.endpoints, artifacts: deps.artifacts, bucket: deps.s3?.bucket, outputConfig: deps.sagemaker ? asyncOutputOf(deps.sagemaker) : undefined, log: (err, message) => app.log.error({ err }, message) });
+  const sagemakerStore = deps.sagemaker;
+  const asyncInvoker = new AsyncInvoker({ endpoints: deps.endpoints, artifacts: deps.artifacts, bucket: deps.s3?.bucket, outputConfig: sagemakerStore ? (name) => asyncOutputConfig(sagemakerStore, name) : undefined, log: (err, message) => app.log.error({ err }, message) });
   const runtime = runtimeHandler(deps.endpoints, deps.auth, sigv4, { testDelays: options.endpointTestDelays ?? false, async: asyncInvoker, log: (err, message) => app.log.error({ err }, message) });
   const hostAllowed = hostGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   const app: FastifyInstance = Fastify({

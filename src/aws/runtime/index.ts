@@ -4,4 +4,3 @@ export type { RuntimeHandlerOptions } from './runtime-handler.js';
 export { modelError, runtimeError } from './runtime-errors.js';
 export { AsyncInvoker } from './async-invoker.js';
 export type { AsyncAccepted, AsyncInvokerDeps, AsyncOutputConfig, AsyncRequest } from './async-invoker.js';
-export { asyncOutputOf } from './async-output.js';
