@@ -204,7 +204,8 @@ describe('live events (server-sent events) on SQLite + file', () => {
     const feed = await call('/api/v1/events');
     expect(feed.status).toBe(200);
     const reading = readSse(feed, (m) => m.event === 'status' && JSON.parse(m.data).name === 'ev5' && JSON.parse(m.data).status === 'Completed');
-    await startSlow('ev5', 3, 50);
+    // Longer than a few of the feed's reads, so InProgress is seen before Completed.
+    await startSlow('ev5', 15, 100);
     const { messages } = await reading;
     const mine = messages.map((m) => ({ id: m.id, ...JSON.parse(m.data) })).filter((e) => e.name === 'ev5');
     expect(mine[0]).toMatchObject({ kind: 'training-job', status: 'InProgress' });
