@@ -6,6 +6,7 @@ import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, ModelError, SageMake
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testSigner } from '../../src/aws/sigv4/test-signer.js';
 import { Orchard, type CreatedAccessKey } from '../../src/sdk/index.js';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, SageMakerClient, waitUntilEndpointInService } from '@aws-sdk/client-sagemaker';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
@@ -199,6 +200,30 @@ describe.each(backends)('SageMaker Runtime with the real AWS clients on $name', 
     expect(await rejection(client.send(new InvokeEndpointAsyncCommand({ EndpointName: 'no-such', InputLocation: 's3://orchard/async/in.csv' })))).toMatchObject({ name: 'ValidationError', status: 400 });
     expect(await rejection(client.send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt', InputLocation: 's3://elsewhere/in.csv' })))).toMatchObject({ name: 'ValidationError', status: 400 });
     expect(await rejection(runtime(viewerKey).send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt', InputLocation: 's3://orchard/async/in.csv' })))).toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  it("writes async outputs where the endpoint config's AsyncInferenceConfig says (an endpoint made through the control plane)", async () => {
+    const credentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    const sm = new SageMakerClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    await sm.send(new CreateModelCommand({ ModelName: 'rt-async-model', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/SageMakerRole', PrimaryContainer: { ModelDataUrl: 's3://orchard/jobs/rt1/output/model.tar.gz' } }));
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'rt-async-config',
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'rt-async-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+        AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://orchard/async-results/', S3FailurePath: 's3://orchard/async-failed' } },
+      }),
+    );
+    await sm.send(new CreateEndpointCommand({ EndpointName: 'rt-async', EndpointConfigName: 'rt-async-config' }));
+    await waitUntilEndpointInService({ client: sm, minDelay: 1, maxDelay: 2, maxWaitTime: 120 }, { EndpointName: 'rt-async' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-async-'));
+    fs.writeFileSync(path.join(dir, 'in.csv'), `${row}\n`);
+    await admin.artifacts.put('async/one.csv', path.join(dir, 'in.csv'));
+    const out = await runtime(key).send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt-async', InputLocation: 's3://orchard/async/one.csv', ContentType: 'text/csv', InferenceId: 'cfg-1' }));
+    expect(out).toMatchObject({ OutputLocation: 's3://orchard/async-results/cfg-1.out', FailureLocation: 's3://orchard/async-failed/cfg-1-error.out' });
+    for (const deadline = Date.now() + 30_000; !(await admin.artifacts.list('async-results/')).some((a) => a.key === 'async-results/cfg-1.out'); ) {
+      if (Date.now() > deadline) throw new Error('the output never appeared');
+      await new Promise((r) => setTimeout(r, 200));
+    }
   });
 
   it.skipIf(!hasBoto3)('invokes with boto3 (Debian python3-boto3)', () => {
