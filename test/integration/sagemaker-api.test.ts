@@ -9,6 +9,8 @@ import {
   CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
+  DescribeModelPackageGroupCommand,
+  ListModelPackageGroupsCommand,
   CreateTransformJobCommand,
   DeleteTagsCommand,
   DescribeHyperParameterTuningJobCommand,
@@ -379,6 +381,8 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
 
     const group = await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'sm-group', ModelPackageGroupDescription: 'churn models' }));
     expect(group.ModelPackageGroupArn).toBe(`arn:aws:sagemaker:${REGION}:000000000000:model-package-group/sm-group`);
+    expect(await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'sm-group' }))).toMatchObject({ ModelPackageGroupName: 'sm-group', ModelPackageGroupDescription: 'churn models', ModelPackageGroupStatus: 'Completed' });
+    expect((await sm.send(new ListModelPackageGroupsCommand({}))).ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName)).toEqual(['sm-group']);
     const pkg = await sm.send(
       new CreateModelPackageCommand({
         ModelPackageGroupName: 'sm-group',

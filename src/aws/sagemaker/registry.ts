@@ -202,4 +202,48 @@ const listPackages = operation<{ group: string; approval?: ApprovalStatus; offse
   },
 });
 
-export const REGISTRY_OPERATIONS = [createGroup, createPackage, describePackage, updatePackage, listPackages];
+/** A group as SageMaker answers it: from the registry once it has a version, else as CreateModelPackageGroup stored it. */
+async function packageGroup(ctx: OperationContext, name: string): Promise<{ name: string; description?: string; createdAt: string; createdBy: string | null } | undefined> {
+  const stored = await ctx.deps.store.get<{ ModelPackageGroupDescription?: string }>(GROUP_KIND, name);
+  const group = await ctx.deps.packages.group(name).catch(() => undefined);
+  if (group) return { name: group.name, description: stored?.request.ModelPackageGroupDescription ?? group.description ?? undefined, createdAt: stored?.createdAt ?? group.createdAt, createdBy: group.createdBy };
+  return stored ? { name, description: stored.request.ModelPackageGroupDescription, createdAt: stored.createdAt, createdBy: stored.createdBy } : undefined;
+}
+
+const describeGroup = operation<{ name: string }>({
+  name: 'DescribeModelPackageGroup',
+  permission: 'models:read',
+  input: (f) => ({ name: f.str('ModelPackageGroupName', { required: true, max: 63, pattern: GROUP_NAME }) }),
+  async run({ name }, ctx) {
+    const group = await packageGroup(ctx, name);
+    if (!group) throw new SageMakerError('ValidationException', `ModelPackageGroup ${name} does not exist.`);
+    return {
+      ModelPackageGroupName: group.name,
+      ModelPackageGroupArn: ctx.arn('model-package-group', group.name),
+      ModelPackageGroupDescription: group.description,
+      CreationTime: epoch(group.createdAt),
+      CreatedBy: group.createdBy ? { UserProfileName: group.createdBy } : undefined,
+      ModelPackageGroupStatus: 'Completed',
+    };
+  },
+});
+
+const listGroups = operation<{ offset: number; limit: number; nameContains?: string }>({
+  name: 'ListModelPackageGroups',
+  permission: 'models:read',
+  input: (f) => ({ ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9\\-]+' } }) }),
+  async run(input, ctx) {
+    // Groups of the registry, and those made here that have no version yet.
+    const names = new Set((await ctx.deps.packages.groups()).map((g) => g.name));
+    for (const stored of await ctx.deps.store.list(GROUP_KIND, { limit: 10_000, offset: 0 })) names.add(stored.name);
+    const all = [...names].filter((n) => !input.nameContains || n.includes(input.nameContains)).sort();
+    const page = all.slice(input.offset, input.offset + input.limit);
+    const groups = await Promise.all(page.map((n) => packageGroup(ctx, n)));
+    return {
+      ModelPackageGroupSummaryList: groups.flatMap((g) => (g ? [{ ModelPackageGroupName: g.name, ModelPackageGroupArn: ctx.arn('model-package-group', g.name), ModelPackageGroupDescription: g.description, CreationTime: epoch(g.createdAt), ModelPackageGroupStatus: 'Completed' }] : [])),
+      NextToken: nextToken(input.offset, page.length, all.length),
+    };
+  },
+});
+
+export const REGISTRY_OPERATIONS = [createGroup, describeGroup, listGroups, createPackage, describePackage, updatePackage, listPackages];
