@@ -7,7 +7,7 @@
 import type { ApprovalStatus, ModelPackage } from '../../registry/index.js';
 import { APPROVAL_STATUSES } from '../../contracts/values.js';
 import { resolveS3Uri } from '../s3-uri.js';
-import { algorithmOfImage } from './images.js';
+import { algorithmOfImage, imageOfAlgorithm } from './images.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
@@ -146,7 +146,7 @@ const describePackage = operation<{ arn: string }>({
     const model = await ctx.deps.models.describe(pkg.modelName).catch(() => undefined);
     return {
       ...summary(ctx, pkg),
-      InferenceSpecification: model ? { Containers: [{ Image: model.algorithm ? `683313688378.dkr.ecr.${ctx.region}.amazonaws.com/${model.algorithm}` : undefined, ModelDataUrl: `s3://${ctx.bucket}/${model.artifactKey}` }], SupportedContentTypes: ['text/csv', 'application/json', 'application/jsonlines'], SupportedResponseMIMETypes: ['text/csv', 'application/json', 'application/jsonlines'] } : undefined,
+      InferenceSpecification: model ? { Containers: [{ Image: model.algorithm ? imageOfAlgorithm(model.algorithm, ctx.region) : undefined, ModelDataUrl: `s3://${ctx.bucket}/${model.artifactKey}` }], SupportedContentTypes: ['text/csv', 'application/json', 'application/jsonlines'], SupportedResponseMIMETypes: ['text/csv', 'application/json', 'application/jsonlines'] } : undefined,
       ModelPackageStatusDetails: { ValidationStatuses: [], ImageScanStatuses: [] },
       ApprovalDescription: pkg.approvalHistory.at(-1)?.description ?? undefined,
       LastModifiedTime: epoch(pkg.updatedAt),
