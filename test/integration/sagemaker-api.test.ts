@@ -38,6 +38,7 @@ import {
   SageMakerClient,
   SageMakerServiceException,
   StopTrainingJobCommand,
+  UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
   waitUntilEndpointDeleted,
   waitUntilEndpointInService,
@@ -309,6 +310,18 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
       await r.text();
     }
 
+    // A new config rolls out blue/green.
+    await sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'sm-config-2', ProductionVariants: [{ VariantName: 'Solo', ModelName: 'sm-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
+    await sm.send(new UpdateEndpointCommand({ EndpointName: 'sm-endpoint', EndpointConfigName: 'sm-config-2' }));
+    expect((await waitUntilEndpointInService({ client: sm, ...WAIT }, { EndpointName: 'sm-endpoint' })).state).toBe('SUCCESS');
+    const updated = await sm.send(new DescribeEndpointCommand({ EndpointName: 'sm-endpoint' }));
+    expect(updated.EndpointConfigName).toBe('sm-config-2');
+    expect(updated.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight, v.CurrentInstanceCount])).toEqual([['Solo', 1, 1]]);
+    expect(updated.DataCaptureConfig?.EnableCapture ?? false).toBe(false);
+    const solo = await invoke();
+    expect(solo.headers.get('x-amzn-invoked-production-variant')).toBe('Solo');
+    await solo.text();
+
     expect((await sm.send(new ListEndpointsCommand({ NameContains: 'sm-' }))).Endpoints?.map((e) => [e.EndpointName, e.EndpointStatus])).toEqual([['sm-endpoint', 'InService']]);
     await sm.send(new DeleteEndpointCommand({ EndpointName: 'sm-endpoint' }));
     expect((await waitUntilEndpointDeleted({ client: sm, ...WAIT }, { EndpointName: 'sm-endpoint' })).state).toBe('SUCCESS');
@@ -316,6 +329,7 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(gone.name).toBe('ValidationException');
     expect(gone.message).toContain('Could not find endpoint');
     await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'sm-config' }));
+    await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'sm-config-2' }));
     await sm.send(new DeleteModelCommand({ ModelName: 'sm-model' }));
     expect((await sageMakerError(sm.send(new DescribeModelCommand({ ModelName: 'sm-model' })))).message).toContain('Could not find model');
   });
