@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import type { DatasetFormat } from '../../data/index.js';
 import { artifactKeyOfS3Key, parseS3Uri } from '../s3-uri.js';
 import type { OperationContext } from './operation.js';
-import { SageMakerError } from './sagemaker-error.js';
+import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+import { isOrchardError } from '../../core/errors.js';
 
 /** A training channel or transform input as SageMaker sends it. */
 export interface S3Input {
@@ -63,8 +64,9 @@ export async function datasetOfS3Input(ctx: OperationContext, input: S3Input, da
     const version = keys.length === 1 ? await ctx.deps.datasets.create({ ...base, sourceKey: keys[0] }) : await ctx.deps.datasets.create({ ...base, body: concatenated(ctx, keys) });
     return `${version.name}@${version.version}`;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new SageMakerError('ValidationException', `${dataset.field}: the data under ${input.uri} is not usable: ${message}`, { cause: error });
+    // The data's own faults are the request's; a store that failed is the server's.
+    if (isOrchardError(error) && error.status < 500) throw new SageMakerError('ValidationException', `${dataset.field}: the data under ${input.uri} is not usable: ${error.message}`, { cause: error });
+    throw sageMakerErrorOf(error);
   }
 }
 
