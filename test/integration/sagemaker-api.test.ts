@@ -431,6 +431,12 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     const missing = await sageMakerError(sm.send(new CreateTrainingJobCommand({ ...trainingJob('sm-empty', {}), InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/nothing-here/' } } }] })));
     expect(missing.message).toContain('No S3 objects found under S3 URL "s3://orchard/nothing-here/"');
 
+    fs.writeFileSync(path.join(dir, 'nul.csv'), '1,2\n\0,3\n');
+    await new Orchard({ url: server.url, token: server.adminToken }).artifacts.put('sm-data/bad/nul.csv', path.join(dir, 'nul.csv'));
+    const unusable = await sageMakerError(sm.send(new CreateTrainingJobCommand({ ...trainingJob('sm-nul', {}), InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/sm-data/bad/' } } }] })));
+    expect(unusable.name).toBe('ValidationException');
+    expect(unusable.message).toContain('InputDataConfig.train: the data under s3://orchard/sm-data/bad/ is not usable');
+
     // Refused by the training service after the channel was ingested: the dataset made for it is removed.
     const badHp = await sageMakerError(sm.send(new CreateTrainingJobCommand(trainingJob('sm-badhp', { objective: 'binary:logistic', num_round: 'many' }))));
     expect(badHp.name).toBe('ValidationException');
