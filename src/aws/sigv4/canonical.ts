@@ -10,8 +10,11 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** The hex sha256 of no bytes (a GET's payload hash). */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+
 /** RFC 3986 percent-encoding of everything but the unreserved characters `A-Za-z0-9-_.~`. */
 export function escapeUri(value: string): string {
+  if (UNRESERVED.test(value)) return value;
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -68,7 +71,11 @@ export function canonicalHeaderValue(value: string | string[] | undefined): stri
   return Array.isArray(value) ? value.map(trimValue).join(',') : trimValue(value ?? '');
 }
 
+/** Nothing to trim: no line breaks or tabs, no run of spaces, none at either end. */
+const CLEAN_VALUE = /^(?:[^\s]+(?: [^\s]+)*)?$/;
+
 function trimValue(value: string): string {
+  if (CLEAN_VALUE.test(value)) return value;
   return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
 }
 

@@ -149,13 +149,37 @@ function withScope(credential: string, amzDate: string, rest: Omit<SigV4Claim, '
   if (!match || signedAt === undefined) throw malformed(`X-Amz-Date must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z', got '${amzDate}'`);
   if (match[1] !== parts[1]) throw malformed(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${parts[1]}' != '${match[1]}'`);
   const [accessKeyId, date, region, service] = parts;
-  return { ...rest, accessKeyId, scope: parts.slice(1).join('/'), date, region, service, amzDate, signedAt };
+  // Spelled out: a spread followed by more properties costs V8 a slow path (µs per request).
+  return {
+    kind: rest.kind,
+    accessKeyId,
+    scope: `${date}/${region}/${service}/aws4_request`,
+    date,
+    region,
+    service,
+    signedHeaders: rest.signedHeaders,
+    signature: rest.signature,
+    amzDate,
+    signedAt,
+    expiresSeconds: rest.expiresSeconds,
+    declaredPayloadHash: rest.declaredPayloadHash,
+    rawPath: rest.rawPath,
+    rawQuery: rest.rawQuery,
+  };
 }
 
+/** `yyyyMMddTHHmmssZ` (already matched by AMZ_DATE) as a time; undefined when a field is out of range. */
 function parseBasic(value: string): Date | undefined {
-  const iso = `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}T${value.slice(9, 11)}:${value.slice(11, 13)}:${value.slice(13, 15)}Z`;
-  const time = Date.parse(iso);
-  return Number.isNaN(time) ? undefined : new Date(time);
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(4, 6));
+  const day = Number(value.slice(6, 8));
+  const hours = Number(value.slice(9, 11));
+  const minutes = Number(value.slice(11, 13));
+  const seconds = Number(value.slice(13, 15));
+  const time = new Date(Date.UTC(year, month - 1, day, hours, minutes, seconds));
+  // Date.UTC rolls over (Feb 30 → Mar 2): a date that does not read back is not a date.
+  if (time.getUTCMonth() !== month - 1 || time.getUTCDate() !== day || hours > 23 || minutes > 59 || seconds > 59) return undefined;
+  return time;
 }
 
 /** A time in ISO 8601 basic format, as `x-amz-date` carries it. */
