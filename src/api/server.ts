@@ -2,7 +2,7 @@ import http from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthService, SessionService } from '../auth/index.js';
 import { SigV4Authenticator, type AccessKeyService } from '../aws/index.js';
-import { AsyncInvoker, runtimeHandler } from '../aws/runtime/index.js';
+import { AsyncInvoker, runtimeHandler, type AsyncInvocationQueue } from '../aws/runtime/index.js';
 import { S3_ROUTE_PREFIX, s3Routes, type S3Service } from '../aws/s3/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
@@ -70,6 +70,8 @@ export interface ApiDeps {
   /** Absent: no processing routes (tests that build a partial API). */
   processing?: ProcessingService;
   endpoints: EndpointService;
+  /** Where InvokeEndpointAsync records what it accepts. Absent: in memory (a partial API; lost when the process ends). */
+  asyncQueue?: AsyncInvocationQueue;
   experiments: ExperimentService;
   tuning: TuningService;
   /** Absent: no dashboard routes (tests that build a partial API). */
@@ -103,6 +105,8 @@ export interface ApiOptions {
   /** Comment lines on open event streams this often. @default 15000 */
   eventsHeartbeatMs?: number;
   endpointTestDelays?: boolean;
+  /** InvokeEndpointAsync requests run at once; 0 records them and runs none. @default 4 */
+  asyncInvocations?: number;
   /** The bind address; its name is answered in `Host` headers. @default `127.0.0.1` */
   host?: string;
   /** Extra `Host` names answered (see `hostGuard`); `['*']` answers any. @default [] */
@@ -118,7 +122,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   const sigv4 = deps.accessKeys ? new SigV4Authenticator(deps.accessKeys, { onTouchError: (err) => app.log.warn({ err }, 'could not record an access key use') }) : undefined;
   // SageMaker Runtime's InvokeEndpoint at the root, answered ahead of the framework too (src/aws/runtime).
   const sagemakerStore = deps.sagemaker;
-  const asyncInvoker = new AsyncInvoker({ endpoints: deps.endpoints, artifacts: deps.artifacts, bucket: deps.s3?.bucket, outputConfig: sagemakerStore ? (name) => asyncOutputConfig(sagemakerStore, name) : undefined, log: (err, message) => app.log.error({ err }, message) });
+  const asyncInvoker = new AsyncInvoker({ endpoints: deps.endpoints, artifacts: deps.artifacts, queue: deps.asyncQueue, concurrency: options.asyncInvocations, bucket: deps.s3?.bucket, outputConfig: sagemakerStore ? (name) => asyncOutputConfig(sagemakerStore, name) : undefined, log: (err, message) => app.log.error({ err }, message) });
   const runtime = runtimeHandler(deps.endpoints, deps.auth, sigv4, { testDelays: options.endpointTestDelays ?? false, async: asyncInvoker, log: (err, message) => app.log.error({ err }, message) });
   const hostAllowed = hostGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   const app: FastifyInstance = Fastify({
@@ -150,6 +154,9 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   const hub = new EventHub(deps.training, deps.statusSources ?? [], { pollMs: options.eventsPollMs, heartbeatMs: options.eventsHeartbeatMs, log: app.log });
   // Open event streams would keep close() waiting for ever: end them first.
   app.addHook('preClose', async () => hub.close());
+  // Async invocations recorded before a restart run once the server is ready; those running finish before the endpoints stop.
+  app.addHook('onReady', async () => asyncInvoker.start());
+  app.addHook('onClose', async () => asyncInvoker.close());
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {

@@ -71,6 +71,11 @@ export interface OrchardOptions {
    * model, for tests of timeouts and crashes). Never set it in production. @default false
    */
   endpointTestDelays?: boolean;
+  /**
+   * SageMaker async invocations (`InvokeEndpointAsync`) this server runs at once; 0 accepts
+   * and records them but runs none (they wait for a server with a higher setting). @default 4
+   */
+  asyncInvocations?: number;
   /** How long a studio sign-in lasts. @default 43200000 (12 hours) */
   sessionTtlMs?: number;
   /**
@@ -120,6 +125,7 @@ export interface ResolvedConfig {
   readonly endpointHealthIntervalMs: number;
   readonly pipelinePollMs: number;
   readonly endpointTestDelays: boolean;
+  readonly asyncInvocations: number;
   readonly sessionTtlMs: number;
   /** Absolute folders `file://` crawler sources must lie under (see {@link OrchardOptions.crawlerRoots}). */
   readonly crawlerRoots: readonly string[];
@@ -159,6 +165,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
     pipelinePollMs: env.ORCHARD_PIPELINE_POLL_MS ? Number(env.ORCHARD_PIPELINE_POLL_MS) : undefined,
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
+    asyncInvocations: env.ORCHARD_ASYNC_INVOCATIONS ? Number(env.ORCHARD_ASYNC_INVOCATIONS) : undefined,
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
     crawlerRoots: env.ORCHARD_CRAWLER_ROOTS ? parseList(env.ORCHARD_CRAWLER_ROOTS) : undefined,
     crawlerBuckets: env.ORCHARD_CRAWLER_BUCKETS ? parseList(env.ORCHARD_CRAWLER_BUCKETS) : undefined,
@@ -203,6 +210,11 @@ function positiveMs(value: number, name: string): number {
   return value;
 }
 
+function nonNegativeInt(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `${name} must be a whole number, at least 0` });
+  return value;
+}
+
 export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
   const home = path.resolve(options.home ?? '.orchard');
   const maxUploadBytes = options.maxUploadBytes ?? 64 * 1024 ** 3;
@@ -244,6 +256,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
     pipelinePollMs: positiveMs(options.pipelinePollMs ?? 1000, 'ORCHARD_PIPELINE_POLL_MS'),
     endpointTestDelays: options.endpointTestDelays ?? false,
+    asyncInvocations: nonNegativeInt(options.asyncInvocations ?? 4, 'ORCHARD_ASYNC_INVOCATIONS'),
     sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     crawlerRoots: Object.freeze(crawlerRoots(options.crawlerRoots ?? [])),
     crawlerBuckets: Object.freeze(crawlerBuckets(options.crawlerBuckets ?? [])),

@@ -10,6 +10,7 @@ import { ForecastService } from '../forecast/index.js';
 import { lazySecretBox, WebhookService } from '../webhooks/index.js';
 import { AccessKeyService } from '../aws/index.js';
 import { S3Service } from '../aws/s3/index.js';
+import { AsyncInvocationStore } from '../aws/runtime/index.js';
 import { SageMakerStore } from '../aws/sagemaker/index.js';
 import { ExecutionEngine, PipelineController, PipelineService, PipelineStore, TriggerService, TriggerStore, TriggerWatcher, stepJobsOwner, STEP_RUNNERS, type PipelinePorts } from '../pipelines/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -138,7 +139,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const s3 = new S3Service({ metadata, artifacts, bucket: config.s3ApiBucket });
-    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, triggers, statusSources, sagemaker: new SageMakerStore(metadata) }, config);
+    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, triggers, statusSources, sagemaker: new SageMakerStore(metadata) }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
