@@ -88,6 +88,25 @@ for (const target of metadataTargets) {
       expect(await artifacts.head('endpoints/ep/async-failures/x-error.out')).toBeUndefined();
     });
 
+    it('writes the failure of a recorded request whose endpoint is gone after the restart', async () => {
+      const artifacts = new MemoryArtifactStore();
+      await artifacts.put('in/a.txt', 'hello');
+      const first = new AsyncInvoker({ endpoints: echo().endpoints, artifacts, queue: new AsyncInvocationStore(metadata), concurrency: 0, log: () => undefined });
+      const accepted = await first.submit({ endpointName: 'ep', inputLocation: 's3://orchard/in/a.txt', inferenceId: 'z' });
+      await first.close();
+      const gone = echo();
+      gone.endpoints.invoke = async () => {
+        throw new OrchardError('ORCH_ENDPOINT_NOT_FOUND', { message: "No endpoint named 'ep'" });
+      };
+      const restarted = new AsyncInvoker({ endpoints: gone.endpoints, artifacts, queue: new AsyncInvocationStore(metadata), log: () => undefined });
+      restarted.start();
+      await restarted.drained();
+      await restarted.close();
+      expect(accepted.failureLocation).toBe('s3://orchard/endpoints/ep/async-failures/z-error.out');
+      expect(JSON.parse(await text(artifacts, 'endpoints/ep/async-failures/z-error.out'))).toMatchObject({ inferenceId: 'z', endpointName: 'ep', code: 'ORCH_ENDPOINT_NOT_FOUND' });
+      expect(await artifacts.head('endpoints/ep/async-outputs/z.out')).toBeUndefined();
+    });
+
     it('does not run again a request whose output was written before its server stopped', async () => {
       const artifacts = new MemoryArtifactStore();
       await artifacts.put('in/a.txt', 'hello');
