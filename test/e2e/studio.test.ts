@@ -291,7 +291,9 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
 
     // The trials are runs of the experiment named after the tuning job.
     await page.getByRole('link', { name: 'Experiments' }).click();
-    await page.getByRole('link', { name: 'churn-tune' }).click();
+    // Exact: until the experiments page replaces the tuning job's, its trial links
+    // (churn-tune-001…) would match a substring too.
+    await page.getByRole('link', { name: 'churn-tune', exact: true }).click();
     await count(page.locator('tbody tr'), 3);
     await page.getByRole('button', { name: /^validation:auc/ }).click();
     await page.waitForURL(/sort=metrics.validation%3Aauc\+desc|sort=metrics.validation:auc(\+|%20)desc/);
