@@ -8,10 +8,12 @@
  * once per shard.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { ForecastFrequency } from '../contracts/forecast.values.js';
 import type { AttemptContext, ClaimedJob } from '../jobs/index.js';
 import { blockKey, decodeBlock, itemIndexKey, shardBlocks, type ItemIndex } from './blocks.js';
@@ -19,6 +21,7 @@ import { frequencySpec, mainSeason } from './frequency.js';
 import { enqueueForecastJob, evaluationsKey } from './jobs.js';
 import { addEvaluation, emptyPredictorSums, evaluateItem, finishPredictor, mergePredictorSums, resolvePredictorConfig, type PredictorConfig, type PredictorSums } from './models/predictor.js';
 import { seriesOf, type Filling } from './series.js';
+import type { ShardThreadInput, ShardThreadMessage, ShardThreadRequest } from './shard-thread.js';
 import type { ForecastImportsTable, ForecastImportSummary, ForecastJobPayload, ForecastPredictorsTable, PredictorResult, PredictorSettings } from './types.js';
 import { globalCandidates } from './train-job.js';
 import type { JobOutcome, WorkerContext } from './worker-context.js';
@@ -86,7 +89,13 @@ export async function runShard(w: WorkerContext, job: ClaimedJob<ForecastJobPayl
     let done = 0;
     let lastWrite = 0;
     try {
-      for (let b = from; b < to; b++) {
+      if (!global && THREAD_BUILT) {
+        const result = await backtestInThread(w, c, name, shard, { from, to }, out, ctx.signal);
+        if (!result) return w.settle(job, 'aborted', 'retry', { signal: ctx.signal });
+        ({ sums, done } = result);
+      }
+      // From source (no built thread module) and with a global model, in this process.
+      else for (let b = from; b < to; b++) {
         const block = decodeBlock(await buffer(await w.deps.artifacts.get(blockKey(c.imp.data_key, b))));
         const lines: string[] = [];
         for (const it of block.header.items) {
@@ -116,6 +125,84 @@ export async function runShard(w: WorkerContext, job: ClaimedJob<ForecastJobPayl
     return w.settle(job, (err as Error)?.message ?? String(err), 'retry', { signal: ctx.signal });
   } finally {
     await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** The built thread module; running from source (unit tests) there is none and shards run in process. */
+const SHARD_THREAD = new URL('./shard-thread.js', import.meta.url);
+const THREAD_BUILT = existsSync(fileURLToPath(SHARD_THREAD));
+
+/**
+ * Backtests the blocks `from`…`to` in a worker thread (`shard-thread.ts`), reading the next
+ * block while the thread works on one, writing each block's evaluations to `out` and
+ * progress to the shard's row. Undefined when stopped (the thread is ended).
+ */
+async function backtestInThread(
+  w: WorkerContext,
+  c: PredictorContext,
+  name: string,
+  shard: number,
+  range: { from: number; to: number },
+  out: fs.FileHandle,
+  signal: AbortSignal,
+): Promise<{ sums: PredictorSums; done: number } | undefined> {
+  const input: ShardThreadInput = { config: c.config, frequency: c.frequency, anchorMs: c.index.anchorMs, filling: c.filling, progressMs: PROGRESS_MS };
+  const thread = new Worker(SHARD_THREAD, { workerData: input });
+  let waiting: { resolve: (m: ShardThreadMessage) => void; reject: (err: Error) => void } | undefined;
+  let failure: Error | undefined;
+  let lastWrite = 0;
+  let written: Promise<unknown> = Promise.resolve();
+  const progress = (done: number) => {
+    if (Date.now() - lastWrite <= PROGRESS_MS) return;
+    lastWrite = Date.now();
+    const detail = `${c.config.algorithms.join(', ')} on ${c.config.backtestWindows} window(s): item ${done}`;
+    written = written.then(() => w.store.shardProgress(name, shard, done, detail)).catch(() => undefined);
+  };
+  const fail = (err: Error) => {
+    failure ??= err;
+    const pending = waiting;
+    waiting = undefined;
+    pending?.reject(failure);
+  };
+  thread.on('message', (m: ShardThreadMessage) => {
+    if (m.type === 'progress') return progress(m.done);
+    const pending = waiting;
+    waiting = undefined;
+    pending?.resolve(m);
+  });
+  thread.on('error', fail);
+  thread.on('exit', (code) => fail(new Error(`the backtest thread ended (code ${code})`)));
+  const ask = (request: ShardThreadRequest) =>
+    new Promise<ShardThreadMessage>((resolve, reject) => {
+      if (failure) return reject(failure);
+      waiting = { resolve, reject };
+      thread.postMessage(request);
+    });
+  const read = (b: number) => w.deps.artifacts.get(blockKey(c.imp.data_key, b)).then((stream) => buffer(stream));
+  const abort = () => void thread.terminate();
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    let next = range.from < range.to ? read(range.from) : undefined;
+    for (let b = range.from; b < range.to; b++) {
+      const bytes = await next!;
+      next = b + 1 < range.to ? read(b + 1) : undefined;
+      next?.catch(() => undefined);
+      const m = await ask({ type: 'block', bytes });
+      if (m.type !== 'lines') throw new Error(`the backtest thread answered ${m.type} to a block`);
+      await out.write(m.text);
+      progress(m.done);
+    }
+    const m = await ask({ type: 'finish' });
+    if (m.type !== 'sums') throw new Error(`the backtest thread answered ${m.type} to finish`);
+    await written;
+    return { sums: m.sums, done: m.done };
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', abort);
+    await thread.terminate();
+    await written;
   }
 }
 
