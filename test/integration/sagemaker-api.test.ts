@@ -21,6 +21,10 @@ import {
   UpdateModelPackageCommand,
   waitUntilTransformJobCompletedOrStopped,
   CreateTrainingJobCommand,
+  CreateProcessingJobCommand,
+  DescribeProcessingJobCommand,
+  ListProcessingJobsCommand,
+  waitUntilProcessingJobCompletedOrStopped,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -43,9 +47,10 @@ import {
   waitUntilEndpointDeleted,
   waitUntilEndpointInService,
   waitUntilTrainingJobCompletedOrStopped,
+  type CreateProcessingJobCommandInput,
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -416,6 +421,55 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     await sm.send(new AddTagsCommand({ ResourceArn: pkg.ModelPackageArn, Tags: [{ Key: 'stage', Value: 'prod' }, { Key: 'owner', Value: 'ana' }] }));
     await sm.send(new DeleteTagsCommand({ ResourceArn: pkg.ModelPackageArn, TagKeys: ['owner'] }));
     expect((await sm.send(new ListTagsCommand({ ResourceArn: pkg.ModelPackageArn }))).Tags).toEqual([{ Key: 'stage', Value: 'prod' }]);
+  });
+
+  it('runs a processing job as ScriptProcessor sends it: a code input, an S3 data input, an S3 output prefix', async () => {
+    const s3 = new S3Client({ endpoint: `${server.url}/s3`, forcePathStyle: true, region: REGION, credentials: runtimeKey, maxAttempts: 1 });
+    try {
+      const script = [
+        'import argparse, os',
+        'p = argparse.ArgumentParser(); p.add_argument("--input"); p.add_argument("--output"); p.add_argument("--keep", type=int); a = p.parse_args()',
+        'lines = [l for f in sorted(os.listdir(a.input)) for l in open(os.path.join(a.input, f)).read().splitlines() if l]',
+        'open(os.path.join(a.output, "summary.csv"), "w").write("rows,mode\\n%d,%s\\n" % (len(lines[: a.keep]), os.environ["MODE"]))',
+        '',
+      ].join('\n');
+      await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'sm-processing/code/prep.py', Body: script }));
+      await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'sm-processing/raw/data.csv', Body: rows.join('\n') + '\n', ContentType: 'text/csv' }));
+      const request: CreateProcessingJobCommandInput = {
+        ProcessingJobName: 'sm-prep',
+        RoleArn: ROLE,
+        AppSpecification: { ImageUri: `683313688378.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3`, ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/prep.py'], ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output/summary', '--keep', '3'] },
+        ProcessingInputs: [
+          { InputName: 'code', S3Input: { S3Uri: 's3://orchard/sm-processing/code/prep.py', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          { InputName: 'data', S3Input: { S3Uri: 's3://orchard/sm-processing/raw/', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } },
+        ],
+        ProcessingOutputConfig: { Outputs: [{ OutputName: 'summary', S3Output: { S3Uri: 's3://orchard/sm-processing/out/', LocalPath: '/opt/ml/processing/output/summary', S3UploadMode: 'EndOfJob' } }] },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
+        StoppingCondition: { MaxRuntimeInSeconds: 300 },
+        Environment: { MODE: 'sm' },
+      };
+      const created = await sm.send(new CreateProcessingJobCommand(request));
+      expect(created.ProcessingJobArn).toBe(`arn:aws:sagemaker:${REGION}:000000000000:processing-job/sm-prep`);
+      await waitUntilProcessingJobCompletedOrStopped({ client: sm, ...WAIT }, { ProcessingJobName: 'sm-prep' });
+      const job = await sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: 'sm-prep' }));
+      expect(job.ProcessingJobStatus, job.FailureReason).toBe('Completed');
+      expect(job.ProcessingInputs?.map((i) => i.S3Input?.S3Uri)).toEqual(['s3://orchard/sm-processing/code/prep.py', 's3://orchard/sm-processing/raw/']);
+      expect(job.ProcessingEndTime).toBeInstanceOf(Date);
+      const out = await s3.send(new GetObjectCommand({ Bucket: 'orchard', Key: 'sm-processing/out/summary.csv' }));
+      expect(await out.Body!.transformToString()).toBe('rows,mode\n3,sm\n');
+      expect((await sm.send(new ListProcessingJobsCommand({ NameContains: 'sm-prep' }))).ProcessingJobSummaries?.map((j) => [j.ProcessingJobName, j.ProcessingJobStatus])).toEqual([['sm-prep', 'Completed']]);
+
+      const taken = await sageMakerError(sm.send(new CreateProcessingJobCommand(request)));
+      expect(taken.name).toBe('ResourceInUse');
+      const bad = await sageMakerError(sm.send(new CreateProcessingJobCommand({ ...request, ProcessingJobName: 'sm-prep-2', ProcessingResources: { ClusterConfig: { InstanceCount: 0, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } } })));
+      expect(bad.name).toBe('ValidationException');
+      expect(bad.message).toBe("1 validation error detected: Value 0 at 'processingResources.clusterConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1");
+      const noScript = await sageMakerError(sm.send(new CreateProcessingJobCommand({ ...request, ProcessingJobName: 'sm-prep-3', AppSpecification: { ...request.AppSpecification!, ImageUri: 'any', ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/missing.py'] } })));
+      expect(noScript.name).toBe('ValidationException');
+      expect(noScript.message).toContain('missing.py');
+    } finally {
+      s3.destroy();
+    }
   });
 
   it("answers bad fields, unknown names and unknown operations with the SDK's exception types", async () => {

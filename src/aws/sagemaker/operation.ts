@@ -1,5 +1,6 @@
 import type { Permission, Principal } from '../../auth/index.js';
 import type { DatasetService } from '../../data/index.js';
+import type { ProcessingService } from '../../processing/index.js';
 import type { ModelService, PackageService } from '../../registry/index.js';
 import type { EndpointService } from '../../serving/endpoints/index.js';
 import type { TransformService } from '../../serving/transform/index.js';
@@ -17,6 +18,8 @@ export interface SageMakerDeps {
   endpoints: EndpointService;
   transforms: TransformService;
   tuning: TuningService;
+  /** Absent: the processing operations answer that processing is not enabled. */
+  processing?: ProcessingService;
   datasets: DatasetService;
   artifacts: ArtifactStore;
   store: SageMakerStore;
