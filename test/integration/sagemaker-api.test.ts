@@ -24,6 +24,7 @@ import {
   CreateProcessingJobCommand,
   DescribeProcessingJobCommand,
   ListProcessingJobsCommand,
+  StopProcessingJobCommand,
   waitUntilProcessingJobCompletedOrStopped,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
@@ -467,6 +468,22 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
       const noScript = await sageMakerError(sm.send(new CreateProcessingJobCommand({ ...request, ProcessingJobName: 'sm-prep-3', AppSpecification: { ...request.AppSpecification!, ImageUri: 'any', ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/missing.py'] } })));
       expect(noScript.name).toBe('ValidationException');
       expect(noScript.message).toContain('missing.py');
+
+      // A code prefix (its objects keep their paths), stopped while it runs; a completed job cannot be stopped.
+      await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'sm-processing/slow/lib/wait.py', Body: 'import time\ntime.sleep(300)\n' }));
+      await sm.send(
+        new CreateProcessingJobCommand({
+          ...request,
+          ProcessingJobName: 'sm-prep-slow',
+          AppSpecification: { ImageUri: 'any', ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/lib/wait.py'] },
+          ProcessingInputs: [{ InputName: 'code', S3Input: { S3Uri: 's3://orchard/sm-processing/slow/', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix' } }],
+          ProcessingOutputConfig: undefined,
+        }),
+      );
+      await sm.send(new StopProcessingJobCommand({ ProcessingJobName: 'sm-prep-slow' }));
+      await waitUntilProcessingJobCompletedOrStopped({ client: sm, ...WAIT }, { ProcessingJobName: 'sm-prep-slow' });
+      expect((await sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: 'sm-prep-slow' }))).ProcessingJobStatus).toBe('Stopped');
+      expect((await sageMakerError(sm.send(new StopProcessingJobCommand({ ProcessingJobName: 'sm-prep' })))).message).toContain('status Completed');
     } finally {
       s3.destroy();
     }
