@@ -58,6 +58,7 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
       contentType: headers['content-type'],
       accept: headers.accept,
       targetVariant: headers['x-amzn-sagemaker-target-variant'] as string | undefined,
+      inferenceId: inferenceIdOf(headers['x-amzn-sagemaker-inference-id']),
       testDelay: options.testDelays ? (headers[TEST_DELAY_HEADER] as string | undefined) : undefined,
     });
     send(res, result);
@@ -76,6 +77,18 @@ function send(res: ServerResponse, result: InvokeResult): void {
   // instead of a two-buffer writev; the socket write is the largest single cost here.
   if (result.body.length <= 16_384) res.end(result.body.toString('latin1'), 'latin1');
   else res.end(result.body);
+}
+
+/** SageMaker's InferenceId: 1 to 64 visible ASCII characters. */
+const INFERENCE_ID = /^[\x20-\x7E]{1,64}$/;
+
+/** `X-Amzn-SageMaker-Inference-Id` checked as SageMaker does; it lands in the capture record. */
+export function inferenceIdOf(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !INFERENCE_ID.test(header)) {
+    throw new OrchardError('ORCH_ENDPOINT_INVALID', { message: 'X-Amzn-SageMaker-Inference-Id must be 1 to 64 visible ASCII characters', details: { header: 'X-Amzn-SageMaker-Inference-Id' } });
+  }
+  return header;
 }
 
 /** Coded errors, with Retry-After when retrying helps and the variant when one was chosen. */

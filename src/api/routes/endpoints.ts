@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AutoscalingRequest, CreateEndpointRequest, EndpointFilter, EndpointName, NameParams, UpdateEndpointInput, UpdateWeightsRequest, type VariantWeightInput } from '../../contracts/index.js';
 import { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type EndpointService } from '../../serving/endpoints/index.js';
 import { resourceRoutes } from '../resource-routes.js';
-import { errorHeaders } from './endpoint-invocations.js';
+import { errorHeaders, inferenceIdOf } from './endpoint-invocations.js';
 
 const nameParams = NameParams(EndpointName);
 const variantParams = Type.Object({ name: EndpointName, variant: EndpointName });
@@ -75,6 +75,7 @@ export function endpointRoutes(app: FastifyInstance, endpoints: EndpointService,
             contentType: headers['content-type'],
             accept: headers.accept,
             targetVariant: headers['x-amzn-sagemaker-target-variant'] as string | undefined,
+            inferenceId: inferenceIdOf(headers['x-amzn-sagemaker-inference-id']),
             testDelay: options.testDelays ? (headers[TEST_DELAY_HEADER] as string | undefined) : undefined,
           });
           return reply.code(result.status).header('content-type', result.contentType).header('x-amzn-invoked-production-variant', result.variant).send(result.body);

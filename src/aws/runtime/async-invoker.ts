@@ -187,7 +187,7 @@ export class AsyncInvoker {
     }
     try {
       const body = await readAll(await this.deps.artifacts.get(item.inputKey), MAX_PAYLOAD_BYTES);
-      const result = await this.deps.endpoints.invoke(request.endpointName, { body, contentType: request.contentType, accept: request.accept, targetVariant: request.targetVariant });
+      const result = await this.deps.endpoints.invoke(request.endpointName, { body, contentType: request.contentType, accept: request.accept, targetVariant: request.targetVariant, inferenceId: request.inferenceId });
       if (result.status >= 200 && result.status < 300) {
         await this.deps.artifacts.put(item.outputKey, result.body);
         await this.queue.remove(item.id);

@@ -66,6 +66,7 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
       contentType: headers['content-type'],
       accept: headers.accept,
       targetVariant,
+      inferenceId,
       testDelay: options.testDelays ? (headers[TEST_DELAY_HEADER] as string | undefined) : undefined,
     });
     if (result.status < 200 || result.status > 299) throw modelError(result.status, result.body, result.variant);

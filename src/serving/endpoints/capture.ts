@@ -54,13 +54,16 @@ export class DataCapture {
     return this.percent > 0 && Math.random() * 100 < this.percent;
   }
 
-  record(variant: string, input: { body: Buffer; contentType: string | undefined }, output: { body: Buffer; contentType: string }): void {
+  /** `inferenceId` is the caller's `X-Amzn-SageMaker-Inference-Id`: ground truth is matched to it later. */
+  record(variant: string, input: { body: Buffer; contentType: string | undefined }, output: { body: Buffer; contentType: string }, inferenceId?: string): void {
+    const eventId = randomUUID();
+    const inferenceTime = new Date().toISOString();
     const line = JSON.stringify({
       captureData: {
         endpointInput: payload(input.body, input.contentType ?? '', 'INPUT'),
         endpointOutput: payload(output.body, output.contentType, 'OUTPUT'),
       },
-      eventMetadata: { eventId: randomUUID(), inferenceTime: new Date().toISOString() },
+      eventMetadata: inferenceId === undefined ? { eventId, inferenceTime } : { eventId, inferenceId, inferenceTime },
       eventVersion: '0',
     });
     let buffer = this.buffers.get(variant);

@@ -40,6 +40,8 @@ export interface RuntimeDeps {
 export interface InvokeRequest extends ForwardRequest {
   /** X-Amzn-SageMaker-Target-Variant. */
   targetVariant?: string;
+  /** X-Amzn-SageMaker-Inference-Id: kept in the capture record (`eventMetadata.inferenceId`). */
+  inferenceId?: string;
 }
 
 export interface InvokeResult {
@@ -181,7 +183,7 @@ export class EndpointRuntime {
     variant.counters.answered(result.status, result.modelMs, now);
     const capture = ep.capture;
     if (capture !== null && result.status < 300 && capture.sample()) {
-      capture.record(variant.spec.name, { body: request.body, contentType: request.contentType }, { body: result.body, contentType: result.contentType });
+      capture.record(variant.spec.name, { body: request.body, contentType: request.contentType }, { body: result.body, contentType: result.contentType }, request.inferenceId);
     }
     return { status: result.status, contentType: result.contentType, body: result.body, variant: variant.spec.name };
   }
