@@ -58,3 +58,5 @@ export type { Condition, Expression, PipelineDefinition, PipelineDefinitionInput
 export { CreateWebhookRequest, Webhook, WebhookAllowRule, WebhookAllowRuleQuery, WebhookAllowRuleRequest, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookDeliveryFilter, WebhookDeliveryParams, WebhookDeliveryStatus, WebhookEvent, WebhookFilter, WebhookName, WebhookTestRequest } from './webhook.contract.js';
 export type { CreateWebhookInput } from './webhook.contract.js';
 export { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_PATTERN, WEBHOOK_LIMITS, WEBHOOK_PING_EVENT } from './webhook-values.js';
+export { MetricDatapoint, MetricJobKind, MetricNamespaceName, MetricStatName, MetricsAnswer, MetricsQuery } from './metrics.contract.js';
+export { ENDPOINT_METRIC_NAMES, JOB_METRIC_NAMES, METRIC_JOB_KINDS, METRIC_LIMITS, METRIC_NAMESPACE_VALUES, METRIC_STAT_VALUES } from './metrics-values.js';

@@ -192,6 +192,8 @@ export const ERROR_CODES = {
   ORCH_CRAWLER_SOURCE_UNREADABLE: { status: 502, message: 'The crawler source could not be read' },
   ORCH_CRAWLER_RUNNING: { status: 409, message: 'The crawler has a run in progress' },
   ORCH_CRAWLER_RUN_NOT_FOUND: { status: 404, message: 'No such crawler run' },
+  ORCH_METRICS_INVALID: { status: 400, message: 'Invalid metrics query' },
+  ORCH_METRICS_NOT_FOUND: { status: 404, message: 'No such endpoint or job to read metrics of' },
   ORCH_QUEUE_UNAVAILABLE: { status: 503, message: 'Job queue unavailable' },
   ORCH_JOB_NOT_FOUND: { status: 404, message: 'No such job' },
   ORCH_JOB_INVALID: { status: 400, message: 'Invalid job request' },

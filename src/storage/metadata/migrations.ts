@@ -12,6 +12,7 @@ import { migration0022 } from './migrations/0022-access-keys.js';
 import { migration0023 } from './migrations/0023-sagemaker.js';
 import { migration0024 } from './migrations/0024-s3-objects.js';
 import { migration0025 } from './migrations/0025-async-invocations.js';
+import { migration0026 } from './migrations/0026-metrics.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -372,4 +373,5 @@ export const migrations: Record<string, Migration> = {
   '0023_sagemaker': migration0023,
   '0024_s3_objects': migration0024,
   '0025_async_invocations': migration0025,
+  '0026_metrics': migration0026,
 };
