@@ -60,3 +60,6 @@ export type { CreateWebhookInput } from './webhook.contract.js';
 export { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_PATTERN, WEBHOOK_LIMITS, WEBHOOK_PING_EVENT } from './webhook-values.js';
 export { MetricDatapoint, MetricJobKind, MetricNamespaceName, MetricStatName, MetricsAnswer, MetricsQuery } from './metrics.contract.js';
 export { ENDPOINT_METRIC_NAMES, JOB_METRIC_NAMES, METRIC_JOB_KINDS, METRIC_LIMITS, METRIC_NAMESPACE_VALUES, METRIC_STAT_VALUES } from './metrics-values.js';
+export { Alarm, AlarmAction, AlarmActionResult, AlarmComparison, AlarmDatapoint, AlarmFilter, AlarmMissingData, AlarmName, AlarmNamespace, AlarmStat, AlarmState, AlarmTransition, CreateAlarmRequest } from './alarm.contract.js';
+export type { CreateAlarmInput } from './alarm.contract.js';
+export { ALARM_ACTION_KINDS, ALARM_COMPARISONS, ALARM_EVENT, ALARM_LIMITS, ALARM_MISSING_DATA, ALARM_NAMESPACES, ALARM_STATES, ALARM_STATS } from './alarm-values.js';

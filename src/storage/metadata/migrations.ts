@@ -13,6 +13,7 @@ import { migration0023 } from './migrations/0023-sagemaker.js';
 import { migration0024 } from './migrations/0024-s3-objects.js';
 import { migration0025 } from './migrations/0025-async-invocations.js';
 import { migration0026 } from './migrations/0026-metrics.js';
+import { migration0027 } from './migrations/0027-alarms.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -374,4 +375,5 @@ export const migrations: Record<string, Migration> = {
   '0024_s3_objects': migration0024,
   '0025_async_invocations': migration0025,
   '0026_metrics': migration0026,
+  '0027_alarms': migration0027,
 };
