@@ -7,7 +7,11 @@ import { S3_ROUTE_PREFIX, s3Routes, type S3Service } from '../aws/s3/index.js';
 import type { DashboardService } from '../dashboards/index.js';
 import type { CrawlerService } from '../crawlers/index.js';
 import type { WebhookService } from '../webhooks/index.js';
+import type { MetricsService } from '../metrics/index.js';
+import type { MonitorService } from '../monitor/index.js';
+import type { ModelQualityService } from '../monitor/model-quality/index.js';
 import type { PipelineService, TriggerService } from '../pipelines/index.js';
+import type { AlarmService } from '../alarms/index.js';
 import type { DataQualityService } from '../data-quality/index.js';
 import type { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -18,6 +22,7 @@ import type { TransformService } from '../serving/transform/index.js';
 import type { RecipeService } from '../recipes/index.js';
 import type { ProcessingService } from '../processing/index.js';
 import type { TrainingService } from '../training/index.js';
+import type { DebuggerService } from '../debugger/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
 import { asyncOutputConfig, sageMakerRoutes, type SageMakerStore } from '../aws/sagemaker/index.js';
@@ -31,8 +36,12 @@ import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { crawlerRoutes } from './routes/crawlers.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { metricRoutes } from './routes/metrics.js';
+import { monitorRoutes } from './routes/monitor.js';
+import { groundTruthRoutes } from './routes/ground-truth.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { pipelineTriggerRoutes } from './routes/pipeline-triggers.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { dashboardRoutes } from './routes/dashboards.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
 import { forecastRoutes } from './routes/forecast.js';
@@ -50,6 +59,7 @@ import { processingRoutes } from './routes/processing.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { accessKeyRoutes } from './routes/access-keys.js';
 import { trainingRoutes } from './routes/training.js';
+import { debuggerRoutes } from './routes/debugger.js';
 import { userRoutes } from './routes/users.js';
 import { DEFAULT_STUDIO_DIR, installStudio } from './studio.js';
 import { VERSION } from '../core/index.js';
@@ -62,6 +72,8 @@ export interface ApiDeps {
   datasets: DatasetService;
   artifacts: ArtifactStore;
   training: TrainingService;
+  /** Absent: no profile route (tests that build a partial API). */
+  debugger?: DebuggerService;
   models: ModelService;
   packages: PackageService;
   transforms: TransformService;
@@ -84,10 +96,18 @@ export interface ApiDeps {
   forecast?: ForecastService;
   /** Absent: no webhook routes (tests that build a partial API). */
   webhooks?: WebhookService;
+  /** Absent: no metrics route (tests that build a partial API). */
+  metrics?: MetricsService;
+  /** Absent: no Model Monitor routes (tests that build a partial API). */
+  monitor?: MonitorService;
+  /** Absent: no ground-truth and model-quality routes (tests that build a partial API). */
+  modelQuality?: ModelQualityService;
   /** Absent: no pipeline routes (tests that build a partial API). */
   pipelines?: PipelineService;
   /** Absent: no pipeline trigger routes. */
   triggers?: TriggerService;
+  /** Absent: no alarm routes (tests that build a partial API). */
+  alarms?: AlarmService;
   /** Absent: no S3-compatible API at `/s3` (tests that build a partial API). */
   s3?: S3Service;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
@@ -193,6 +213,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       artifactRoutes(api, deps.artifacts, { maxUploadBytes: options.maxUploadBytes });
       algorithmRoutes(api);
       trainingRoutes(api, deps.training);
+      if (deps.debugger) debuggerRoutes(api, deps.debugger, deps.training);
       modelRoutes(api, deps.models, { maxUploadBytes: options.maxUploadBytes });
       registryRoutes(api, deps.packages);
       transformRoutes(api, deps.transforms);
@@ -206,8 +227,12 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       if (deps.dataQuality) dataQualityRoutes(api, deps.dataQuality);
       if (deps.forecast) forecastRoutes(api, deps.forecast);
       if (deps.webhooks) webhookRoutes(api, deps.webhooks);
+      if (deps.metrics) metricRoutes(api, deps.metrics);
+      if (deps.monitor) monitorRoutes(api, deps.monitor);
+      if (deps.modelQuality) groundTruthRoutes(api, deps.modelQuality);
       if (deps.pipelines) pipelineRoutes(api, deps.pipelines);
       if (deps.triggers) pipelineTriggerRoutes(api, deps.triggers);
+      if (deps.alarms) alarmRoutes(api, deps.alarms);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

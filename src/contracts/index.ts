@@ -24,6 +24,9 @@ export { ColumnStats, CreateDatasetFromArtifactRequest, CreateDatasetFromQueryRe
 export { AlgorithmInfo, AlgorithmMetric, AlgorithmName, BooleanHyperparameter, CategoricalHyperparameter, ContinuousHyperparameter, HyperparameterSpec, IntegerHyperparameter } from './algorithm.contract.js';
 export { Cpus, CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, MetricPoint, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobFilter, TrainingJobStatus, TrainingResourceFields } from './training.contract.js';
 export type { CreateTrainingJobInput } from './training.contract.js';
+export { ProfileAttempt, ProfilePhase, ProfileSample, RuleAction, RuleConfig, RuleConfigs, RuleStatus, RuleStatusName, TrainingProfile } from './debugger.contract.js';
+export { BUILTIN_RULES, PROFILE_PHASES, RULE_ACTIONS, RULE_EVENT, RULE_LIMITS, RULE_NAME_PATTERN, RULE_STATUSES } from './debugger-values.js';
+export type { BuiltinRuleName } from './debugger-values.js';
 export { CreateTuningJobRequest, EarlyStopping, HyperbandOptions, ObjectiveType, ParameterRange, RangeInput, Scaling, StrategyName, Trial, TuningJob, TuningJobFilter, TuningJobName, TuningJobStatus, TuningSpec } from './tuning.contract.js';
 export type { CreateTuningJobInput } from './tuning.contract.js';
 export { BatchStrategy, CreateTransformJobRequest, JoinSource, SplitType, TransformJob, TransformJobFilter, TransformJobStatus } from './transform.contract.js';
@@ -63,3 +66,6 @@ export { ENDPOINT_METRIC_NAMES, JOB_METRIC_NAMES, METRIC_JOB_KINDS, METRIC_LIMIT
 export { Alarm, AlarmAction, AlarmActionResult, AlarmComparison, AlarmDatapoint, AlarmFilter, AlarmMissingData, AlarmName, AlarmNamespace, AlarmStat, AlarmState, AlarmTransition, CreateAlarmRequest } from './alarm.contract.js';
 export type { CreateAlarmInput } from './alarm.contract.js';
 export { ALARM_ACTION_KINDS, ALARM_COMPARISONS, ALARM_EVENT, ALARM_LIMITS, ALARM_MISSING_DATA, ALARM_NAMESPACES, ALARM_STATES, ALARM_STATS } from './alarm-values.js';
+export { CreateMonitorBaselineRequest, CreateMonitorScheduleRequest, MonitorBaseline, MonitorBaselineFilter, MonitorBaselineName, MonitorBaselineStatus, MonitorCheckType, MonitorComparisonMethod, MonitorExecution, MonitorExecutionFilter, MonitorExecutionId, MonitorExecutionStatus, MonitorFeatureDistribution, MonitorModelQualityConfig, MonitorSchedule, MonitorScheduleFilter, MonitorScheduleName, MonitorScheduleStatus, MonitorScheduleType, MonitorViolation, RunMonitorScheduleRequest, MONITOR_BASELINE_STATUSES, MONITOR_CHECK_TYPES, MONITOR_COMPARISON_METHODS, MONITOR_DEFAULT_CRON, MONITOR_EXECUTION_STATUSES, MONITOR_EXECUTION_TRIGGERS, MONITOR_SCHEDULE_STATUSES, MONITOR_SCHEDULE_TYPES, TERMINAL_MONITOR_EXECUTION_STATUSES } from './monitor.contract.js';
+export type { CreateMonitorBaselineInput, CreateMonitorScheduleInput } from './monitor.contract.js';
+export { GroundTruthPutResult, ModelQualityBaselineRequest, ModelQualityBaselineResult, ModelQualityExecution, ModelQualityExecutionList, ModelQualityProblemType, ModelQualityRunRequest, ModelQualityStatus, ModelQualityViolation, PutGroundTruthRequest, GROUND_TRUTH_MAX_RECORDS, MODEL_QUALITY_COMPARISON_OPERATORS, MODEL_QUALITY_PROBLEM_TYPES, MODEL_QUALITY_STATUSES } from './ground-truth.contract.js';

@@ -7,7 +7,11 @@ import { CrawlerService } from '../crawlers/index.js';
 import { DashboardService } from '../dashboards/index.js';
 import { DataQualityService } from '../data-quality/index.js';
 import { ForecastService } from '../forecast/index.js';
+import { MonitorScheduler, MonitorService } from '../monitor/index.js';
+import { ModelQualityService } from '../monitor/model-quality/index.js';
 import { lazySecretBox, WebhookService } from '../webhooks/index.js';
+import { AlarmEvaluator, AlarmService, AlarmStore } from '../alarms/index.js';
+import { MetricsService, MetricsStore, isKnownMetric, METRIC_NAMES } from '../metrics/index.js';
 import { AccessKeyService } from '../aws/index.js';
 import { S3Service } from '../aws/s3/index.js';
 import { AsyncInvocationStore } from '../aws/runtime/index.js';
@@ -53,6 +57,8 @@ export interface Platform {
   readonly dataQuality: DataQualityService;
   readonly forecast: ForecastService;
   readonly webhooks: WebhookService;
+  /** Model Monitor (data quality): baselines, schedules, executions. */
+  readonly monitor: MonitorService;
   readonly pipelines: PipelineService;
   /** Drives pipeline executions while this server holds the pipelines' leadership. */
   readonly pipelineController: PipelineController;
@@ -84,6 +90,9 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const forecast = new ForecastService({ metadata, artifacts, queue, datasets, workDir: path.join(config.workDir, 'forecast-server') });
     // Webhooks' secrets are sealed under the platform key (ORCHARD_SECRET_KEY, else the home's key file).
     const webhooks = new WebhookService({ metadata, queue, secrets: lazySecretBox(config) });
+    // Endpoints exist only further down: the monitor reaches them when a schedule is created.
+    let monitorEndpoints: EndpointService | null = null;
+    const monitor = new MonitorService({ metadata, queue, artifacts, datasets, endpoints: { describe: (name) => monitorEndpoints!.describe(name) } });
     const pipelineStore = new PipelineStore(metadata);
     const pipelines = new PipelineService(pipelineStore);
     const triggerStore = new TriggerStore(metadata);
@@ -106,19 +115,41 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       process.stderr.write(`${message}\n`);
     };
     const endpoints = new EndpointService(
-      { metadata, artifacts, models },
+      { metadata, artifacts, models, metrics: config.endpointMetrics ? core.metrics : null },
       {
         modelCacheDir: path.join(config.workDir, 'models'),
         invocationTimeoutMs: config.endpointTimeoutMs,
         testDelays: config.endpointTestDelays,
         captureFlushMs: config.endpointCaptureFlushMs,
         healthIntervalMs: config.endpointHealthIntervalMs,
+        metricsFlushMs: config.metricsFlushMs,
+        metricsSampleMs: config.metricsSampleMs,
         autoscaleIntervalMs: config.endpointAutoscaleIntervalMs,
         log: (message) => log(message),
       },
     );
     core.closers.push(() => endpoints.close());
     endpointsPort = endpoints;
+    // Metrics of an endpoint or job that never existed are 404; the server sweeps old minutes (hourly and now).
+    const exists = (p: Promise<unknown>) => p.then(() => true, () => false);
+    core.metrics.owners = {
+      endpointExists: (name) => exists(endpoints.describe(name)),
+      jobExists: async (name, kind) => (kind !== 'processing' && (await exists(training.describe(name)))) || (kind !== 'training' && (await exists(processing.describe(name)))),
+    };
+    core.metrics.startRetention((message) => log(message));
+    core.closers.push(async () => core.metrics.stopRetention());
+    monitorEndpoints = endpoints;
+    // Model quality reads capture and keeps ground truth and executions in the artifact store; its metrics go to the stored series.
+    const modelQuality = new ModelQualityService({ artifacts, endpoints, datasets, metrics: new MetricsService(new MetricsStore(metadata), null, { retentionDays: 15 }) });
+    // Alarms read stored metrics through a MetricsService of their own (its retention sweep is not started here).
+    const alarms = new AlarmService(new AlarmStore(metadata), {
+      metrics: new MetricsService(new MetricsStore(metadata), null, { retentionDays: 15 }),
+      catalog: { isKnown: isKnownMetric, names: (namespace) => METRIC_NAMES[namespace] },
+      endpoints,
+      webhooks,
+      pipelines,
+      training,
+    });
     // The platform feed's sources: one line per kind of thing with a status, each read by
     // the capability that owns its table.
     const statusSources = [
@@ -128,8 +159,11 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('processing-job', processing.statusChanges),
       statusSource('tuning-job', tuning.statusChanges),
       statusSource('endpoint', endpoints.statusChanges),
+      statusSource('alarm', alarms.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
       statusSource('data-quality-report', dataQuality.statusChanges),
+      statusSource('monitor-baseline', monitor.baselineStatusChanges),
+      statusSource('monitor-execution', monitor.executionStatusChanges),
       statusSource('forecast-import', forecast.importStatusChanges),
       statusSource('forecast-predictor', forecast.predictorStatusChanges),
       statusSource('forecast', forecast.forecastStatusChanges),
@@ -139,7 +173,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const s3 = new S3Service({ metadata, artifacts, bucket: config.s3ApiBucket });
-    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, pipelines, triggers, statusSources, sagemaker: new SageMakerStore(metadata) }, config);
+    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -160,16 +194,24 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const watcher = new TriggerWatcher(triggerStore, triggerPorts, { intervalMs: 2 * config.pipelinePollMs, leading: () => kicker.leading, onError: (err, trigger) => pipelineLog.error(`pipeline trigger ${trigger}`, err) });
     watcher.start();
     core.closers.push(() => watcher.stop());
+    // Alarms are evaluated where the pipelines' controller leads: once per interval in a deployment.
+    const alarmEvaluator = new AlarmEvaluator(alarms, { intervalMs: config.alarmIntervalMs, leading: () => kicker.leading, onError: (err, alarm) => pipelineLog.error(`alarm ${alarm}`, err) });
+    alarmEvaluator.start();
+    core.closers.push(() => alarmEvaluator.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, stepJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, monitor, stepJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
     await endpoints.start();
+    // Due monitoring executions are started by every server; a scheduled time fires once (see MonitorScheduler).
+    const monitorScheduler = new MonitorScheduler(monitor, { intervalMs: Math.max(1000, 5 * config.pipelinePollMs), onError: (err) => app.log.error({ err }, 'monitor scheduler') });
+    monitorScheduler.start();
+    core.closers.push(() => monitorScheduler.stop());
     await app.listen({ port: config.port, host: config.host });
     // After the listen: `orchard up` prints its start-up line before anything the controller logs.
     pipelineController.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, accessKeys, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, pipelines, pipelineController, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, accessKeys, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, monitor, pipelines, pipelineController, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

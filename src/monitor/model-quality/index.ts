@@ -12,3 +12,5 @@ export { binaryMetrics, multiclassMetrics, regressionMetrics, rocAuc } from './m
 export type { BinaryMetrics, ConfusionMatrix, MulticlassMetrics, RegressionMetrics } from './metrics.js';
 export { parseGroundTruth, readCapture, readGroundTruth, writeGroundTruth } from './records.js';
 export type { CapturedOutput, GroundTruthRecord } from './records.js';
+export { ModelQualityService } from './service.js';
+export type { ModelQualityDeps } from './service.js';
