@@ -20,6 +20,7 @@ import {
   Tags,
   Timestamp,
 } from './common.contract.js';
+import { RuleConfigs, RuleStatus } from './debugger.contract.js';
 
 /** SageMaker's TrainingJobStatus. */
 export const TrainingJobStatus = JobStatus;
@@ -64,6 +65,8 @@ export const CreateTrainingJobRequest = Strict({
   experiment: Type.Optional(JobName),
   /** Cores the job asks for. @default the algorithm's default, else all of a worker's cores */
   cpus: Type.Optional(Cpus),
+  /** Debugger rules evaluated while the job trains (see docs/debugger.md). */
+  rules: Type.Optional(RuleConfigs),
 });
 export type CreateTrainingJobRequest = Static<typeof CreateTrainingJobRequest>;
 /** The create request as the service takes it: who asked is added by the server. */
@@ -127,6 +130,8 @@ export const TrainingJob = Type.Object({
   /** URI of model.tar.gz once completed. */
   modelArtifact: Nullable(Type.String()),
   attempts: Type.Integer(),
+  /** The job's Debugger rules and what each found so far (present when it has rules). */
+  rules: Type.Optional(Type.Array(RuleStatus)),
   ...JobTimeFields,
 });
 export type TrainingJob = Static<typeof TrainingJob>;

@@ -16,5 +16,7 @@ export { startWorkerLoop, interruptedByPlatform } from './worker-loop.js';
 export type { AbortReason, AttemptContext, JobHandler, WorkerLoop, WorkerLoopOptions } from './worker-loop.js';
 export { runScriptAttempt, commandFor, linkRunHelpers, chownTree, PACKAGE_ROOT, UNPRIVILEGED, runProcess, runnerProgram, exitWithParent, compileMetricDefinitions, createWorkDir, workDirAt, scriptEnvironment, hyperparameterArgs } from './executor/index.js';
 export type { ScriptAttemptSpec, AttemptResult, ChannelFiles, RunProcessOptions, ProcessResult, MetricDefinitionInput, MetricSample, WorkDir, WorkDirSpec, ChannelConfig } from './executor/index.js';
+export { groupUsage, treeUsage, UsageMeter } from './executor/index.js';
+export type { ProcUsage } from './executor/index.js';
 export { seqBatches, serialFlusher } from './seq-batches.js';
 export type { SeqBatches, SeqBatchesOptions, SerialFlusher } from './seq-batches.js';

@@ -5,3 +5,4 @@ export type { ExperimentPort, TrainingDeps } from './training-jobs.js';
 export { startTrainingWorkers, trainingJobHandler } from './training-worker.js';
 export type { TrainingWorkerDeps, TrainingWorkers } from './training-worker.js';
 export { reapOrphans, removeOwner, writeOwner } from './orphans.js';
+export type { AttemptWatch, TrainingRulesPort, WatchedAttempt } from './rules-port.js';

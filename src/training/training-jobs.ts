@@ -3,6 +3,7 @@ import { errorOfProblems, OrchardError, type RequestProblem } from '../core/inde
 import type { DatasetService } from '../data/index.js';
 import { compileMetricDefinitions, type JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
+import type { TrainingRulesPort } from './rules-port.js';
 import type { TrainingJobFilter, TrainingService } from './training-service.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
 import type { CreateTrainingJobInput, TrainingJob } from './types.js';
@@ -33,6 +34,8 @@ export interface TrainingDeps {
   datasets: DatasetService;
   artifacts: ArtifactStore;
   experiments: ExperimentPort;
+  /** The debugger, wired by the platform; without it a job with rules is refused. */
+  rules?: TrainingRulesPort;
 }
 
 /** Creates the training service: validation before queueing, then the queue does the rest. */
@@ -68,7 +71,16 @@ export function createTrainingService(deps: TrainingDeps): TrainingService {
     list: (filter: TrainingJobFilter = {}) => store.list(filter),
     runCounts: (experiment) => store.runCounts(experiment),
     statusChanges: (since, limit, after) => store.statusChanges(since, limit, after),
-    describe: (name: string) => store.describe(name),
+    async describe(name: string) {
+      const job = await store.describe(name);
+      if (!deps.rules) return job;
+      const rules = await deps.rules.statuses(name);
+      if (rules.length) return { ...job, rules };
+      // Not started yet: the rules it was given, each InProgress.
+      const spec = JSON.parse((await store.row(name)).spec_json) as TrainingSpec;
+      if (!spec.rules?.length) return job;
+      return { ...job, rules: spec.rules.map((r) => ({ name: r.name, status: 'InProgress' as const, action: r.action ?? 'none', message: null, updatedAt: job.createdAt })) };
+    },
     async logs(name, options = {}) {
       const after = options.after ?? 0;
       const lines = await store.logs(name, after, Math.min(options.limit ?? 1000, 10_000));
@@ -142,6 +154,11 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
   } catch (err) {
     throw new OrchardError('ORCH_TRAINING_INVALID', { message: (err as Error).message });
   }
+  if (input.rules?.length) {
+    if (!deps.rules) throw new OrchardError('ORCH_DEBUGGER_RULE_INVALID', { message: 'This server evaluates no Debugger rules' });
+    const problems = deps.rules.check(input.rules);
+    if (problems.length > 0) throw errorOfProblems(problems);
+  }
   const channels: TrainingSpec['channels'] = {};
   for (const [channel, ref] of Object.entries(channelRefs)) {
     const version = await deps.datasets.describe(ref);
@@ -168,5 +185,6 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
     metricDefinitions: input.metricDefinitions ?? [],
     tags: input.tags ?? {},
     ...(input.cpus !== undefined ? { cpus: input.cpus } : {}),
+    ...(input.rules?.length ? { rules: input.rules } : {}),
   };
 }

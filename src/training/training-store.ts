@@ -1,4 +1,5 @@
 import type { Hyperparameters } from '../algorithms/index.js';
+import type { RuleConfig } from '../contracts/index.js';
 import { OrchardError } from '../core/index.js';
 import { readStatusChanges, type MetadataStore, type StatusCursor, type StatusRow, type TrainingJobsTable } from '../storage/index.js';
 import type { LogLine, MetricPoint, SecondaryStatus, SequencedMetricPoint, TrainingJob, TrainingJobStatus, TrainingJobStatusInfo } from './types.js';
@@ -13,6 +14,8 @@ export type TrainingSpec = Pick<TrainingJob, 'algorithm' | 'script' | 'hyperPara
   resolvedHyperParameters?: Hyperparameters;
   /** Cores the job asked for; absent: its algorithm's default, else all of a worker's. */
   cpus?: number;
+  /** Debugger rules, as requested (checked by the debugger through the rules port). */
+  rules?: RuleConfig[];
 };
 
 /** Metric points kept per job in describe (the newest); all are stored. */
@@ -166,7 +169,8 @@ export class TrainingStore {
 
 function toJob(row: TrainingJobsTable, metrics: MetricPoint[], loggedParams?: Record<string, string>): TrainingJob {
   // The resolved hyperparameters are the platform's; a job shows them as they were given.
-  const { resolvedHyperParameters: _resolved, ...spec } = JSON.parse(row.spec_json) as TrainingSpec;
+  // Rules show as their statuses (the debugger's), added by the service.
+  const { resolvedHyperParameters: _resolved, rules: _rules, ...spec } = JSON.parse(row.spec_json) as TrainingSpec;
   return {
     name: row.name,
     status: row.status as TrainingJobStatus,

@@ -8,3 +8,5 @@ export type { MetricDefinitionInput, MetricSample } from './metrics.js';
 export { createWorkDir, workDirAt } from './workdir.js';
 export type { WorkDir, WorkDirSpec, ChannelConfig } from './workdir.js';
 export { scriptEnvironment, hyperparameterArgs } from './sm-env.js';
+export { groupUsage, treeUsage, UsageMeter } from './proc-usage.js';
+export type { ProcUsage } from './proc-usage.js';
