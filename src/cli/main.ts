@@ -6,6 +6,7 @@ import { webhooksCommand } from './commands/webhooks.js';
 import { pipelinesCommand } from './commands/pipelines.js';
 import { eventsCommand } from './commands/events.js';
 import { triggersCommand } from './commands/triggers.js';
+import { alarmsCommand } from './commands/alarms.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   pipelinesCommand(program);
   eventsCommand(program);
   triggersCommand(program);
+  alarmsCommand(program);
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);

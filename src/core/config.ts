@@ -66,6 +66,8 @@ export interface OrchardOptions {
   endpointHealthIntervalMs?: number;
   /** How often the pipeline controller sweeps unfinished executions and polls their running steps. @default 1000 */
   pipelinePollMs?: number;
+  /** How often the server evaluates enabled alarms. @default 60000 */
+  alarmIntervalMs?: number;
   /**
    * Model servers honour an `x-orchard-test-delay-ms` request header (a deliberately slow
    * model, for tests of timeouts and crashes). Never set it in production. @default false
@@ -124,6 +126,7 @@ export interface ResolvedConfig {
   readonly endpointAutoscaleIntervalMs: number;
   readonly endpointHealthIntervalMs: number;
   readonly pipelinePollMs: number;
+  readonly alarmIntervalMs: number;
   readonly endpointTestDelays: boolean;
   readonly asyncInvocations: number;
   readonly sessionTtlMs: number;
@@ -164,6 +167,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     endpointAutoscaleIntervalMs: env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS) : undefined,
     endpointHealthIntervalMs: env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS ? Number(env.ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS) : undefined,
     pipelinePollMs: env.ORCHARD_PIPELINE_POLL_MS ? Number(env.ORCHARD_PIPELINE_POLL_MS) : undefined,
+    alarmIntervalMs: env.ORCHARD_ALARM_INTERVAL_MS ? Number(env.ORCHARD_ALARM_INTERVAL_MS) : undefined,
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
     asyncInvocations: env.ORCHARD_ASYNC_INVOCATIONS ? Number(env.ORCHARD_ASYNC_INVOCATIONS) : undefined,
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
@@ -255,6 +259,7 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     endpointAutoscaleIntervalMs: positiveMs(options.endpointAutoscaleIntervalMs ?? 15_000, 'ORCHARD_ENDPOINT_AUTOSCALE_INTERVAL_MS'),
     endpointHealthIntervalMs: positiveMs(options.endpointHealthIntervalMs ?? 5000, 'ORCHARD_ENDPOINT_HEALTH_INTERVAL_MS'),
     pipelinePollMs: positiveMs(options.pipelinePollMs ?? 1000, 'ORCHARD_PIPELINE_POLL_MS'),
+    alarmIntervalMs: positiveMs(options.alarmIntervalMs ?? 60_000, 'ORCHARD_ALARM_INTERVAL_MS'),
     endpointTestDelays: options.endpointTestDelays ?? false,
     asyncInvocations: nonNegativeInt(options.asyncInvocations ?? 4, 'ORCHARD_ASYNC_INVOCATIONS'),
     sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),

@@ -8,6 +8,7 @@ import { CrawlersClient } from './crawlers-client.js';
 import { WebhooksClient } from './webhooks-client.js';
 import { PipelinesClient } from './pipelines-client.js';
 import { TriggersClient } from './triggers-client.js';
+import { AlarmsClient } from './alarms-client.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -245,6 +246,8 @@ export class Orchard {
   readonly pipelines: PipelinesClient;
   /** Pipeline triggers: what starts an execution with no one at the keyboard. */
   readonly triggers: TriggersClient;
+  /** Alarms on stored metrics: a threshold over N of M periods, with actions. */
+  readonly alarms: AlarmsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientEnvDefaults(process.env);
@@ -273,6 +276,7 @@ export class Orchard {
     this.webhooks = new WebhooksClient(this.http);
     this.pipelines = new PipelinesClient(this.http);
     this.triggers = new TriggersClient(this.http);
+    this.alarms = new AlarmsClient(this.http);
   }
 
   /** `s3Endpoint` is what S3 clients take as `endpoint` (path-style) for the bucket `s3Bucket` (see docs/s3-api.md). */
