@@ -10,6 +10,7 @@ import { alarmsCommand } from './commands/alarms.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
+import { monitorCommand } from './commands/monitor.js';
 import { forecastCommand } from './commands/forecast.js';
 import { endpointsCommand } from './commands/endpoints.js';
 import { experimentsCommand, runsCommand } from './commands/experiments.js';
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   workerCommand(program);
   datasetsCommand(program);
   dataQualityCommand(program);
+  monitorCommand(program);
   crawlersCommand(program);
   webhooksCommand(program);
   pipelinesCommand(program);

@@ -5,6 +5,7 @@ import { crawlerJobHandler } from '../crawlers/index.js';
 import { createDatasetService, type DatasetService } from '../data/index.js';
 import { dataQualityJobHandler } from '../data-quality/index.js';
 import { forecastJobHandler } from '../forecast/index.js';
+import { monitorJobHandler } from '../monitor/index.js';
 import { lazySecretBox, webhookJobHandler } from '../webhooks/index.js';
 import { pipelineScriptJobHandler, pipelineSqlJobHandler } from '../pipelines/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
@@ -76,6 +77,8 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     await crawlerJobHandler({ ...core, config, workDir: path.join(config.workDir, 'crawlers') }),
     await dataQualityJobHandler({ ...core, workDir: path.join(config.workDir, 'data-quality') }),
     await forecastJobHandler({ ...core, workDir: path.join(config.workDir, 'forecast') }),
+    // Model Monitor's executions write their metrics (namespace `monitor`) through core.metrics.
+    await monitorJobHandler({ ...core, workDir: path.join(config.workDir, 'monitor'), log: (m) => log.warn(m) }),
     webhookJobHandler({ ...core, secrets: lazySecretBox(config) }),
     pipelineScriptJobHandler({ ...core, attemptsDir: config.attemptsDir }),
     pipelineSqlJobHandler(core),

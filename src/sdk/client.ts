@@ -20,6 +20,7 @@ import { ProcessingClient } from './processing-client.js';
 import { ExperimentsClient, RunsClient } from './experiments-client.js';
 import { TuningClient } from './tuning-client.js';
 import { DataQualityClient } from './data-quality-client.js';
+import { MonitorClient } from './monitor-client.js';
 import { ForecastClient } from './forecast-client.js';
 
 export interface OrchardClientOptions {
@@ -235,6 +236,8 @@ export class Orchard {
   readonly tuning: TuningClient;
   /** Data-quality reports over dataset versions. */
   readonly dataQuality: DataQualityClient;
+  /** Model Monitor (data quality): baselines, schedules over endpoints' capture, executions. */
+  readonly monitor: MonitorClient;
   /** Amazon Forecast's workflow: dataset groups, imports, predictors, forecasts. */
   readonly forecast: ForecastClient;
   readonly events: EventsClient;
@@ -269,6 +272,7 @@ export class Orchard {
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);
     this.dataQuality = new DataQualityClient(this.http);
+    this.monitor = new MonitorClient(this.http);
     this.forecast = new ForecastClient(this.http);
     this.events = new EventsClient(this.http);
     this.crawlers = new CrawlersClient(this.http);

@@ -66,6 +66,9 @@ export type { TuningJob, TuningJobStatus, TuningJobFilter, Trial, RangeInput, Pa
 export { DashboardsClient } from './dashboards-client.js';
 export type { AppliedFilter, Chart, ChartData, ChartEncoding, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, Dashboard, DashboardFilter, DashboardFilterQuery, DashboardRequest, FilterSelection } from '../contracts/index.js';
 export { DataQualityClient } from './data-quality-client.js';
+export { MonitorBaselinesClient, MonitorClient, MonitorExecutionsClient, MonitorSchedulesClient } from './monitor-client.js';
+export type { CreateMonitorBaselineRequest, CreateMonitorScheduleRequest, RunMonitorScheduleRequest } from './monitor-client.js';
+export type { MonitorBaseline, MonitorBaselineFilter, MonitorExecution, MonitorExecutionFilter, MonitorExecutionStatus, MonitorFeatureDistribution, MonitorSchedule, MonitorScheduleFilter, MonitorViolation } from '../contracts/index.js';
 export type { CreateDataQualityReportRequest } from './data-quality-client.js';
 export { PipelineBuilder, get, join, pipeline, when } from './pipeline-builder.js';
 export type { GetPath } from './pipeline-builder.js';

@@ -14,6 +14,7 @@ import { migration0024 } from './migrations/0024-s3-objects.js';
 import { migration0025 } from './migrations/0025-async-invocations.js';
 import { migration0026 } from './migrations/0026-metrics.js';
 import { migration0027 } from './migrations/0027-alarms.js';
+import { migration0028 } from './migrations/0028-monitor.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -376,4 +377,5 @@ export const migrations: Record<string, Migration> = {
   '0025_async_invocations': migration0025,
   '0026_metrics': migration0026,
   '0027_alarms': migration0027,
+  '0028_monitor': migration0028,
 };
