@@ -1,0 +1,151 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, writeClassificationCsv } from '../support/backends.js';
+import { cliSuite } from '../support/cli-suite.js';
+import { cli } from '../support/server.js';
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A webhook receiver on 127.0.0.1 that keeps what it is sent and answers 200. */
+async function startReceiver() {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { received, url: `http://127.0.0.1:${port}/alarms`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The receiver's check: the HMAC of `<timestamp>.<body>` under the webhook's secret. */
+function verified(secret: string, r: Received): boolean {
+  const timestamp = Number(r.headers['orchard-webhook-timestamp']);
+  const expected = Buffer.from(`v1=${createHmac('sha256', secret).update(`${timestamp}.${r.body}`).digest('hex')}`);
+  const given = Buffer.from(String(r.headers['orchard-webhook-signature']));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A training script that keeps a core busy for two minutes (unless stopped). */
+const BUSY = `const end = Date.now() + 120000; let x = 0; while (Date.now() < end) { x += Math.sqrt(x + 1); } console.log(x);`;
+
+describe.each(backends)('alarms through the CLI on $name', (backend) => {
+  // The server evaluates alarms every half second and writes metrics every 300 ms.
+  const suite = cliSuite(backend, { prefix: 'orchard-alarms-', env: { ORCHARD_ALARM_INTERVAL_MS: '500', ORCHARD_METRICS_FLUSH_MS: '300', ORCHARD_METRICS_SAMPLE_MS: '300' } });
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let secret: string;
+  let row: string;
+  const run = async (args: string[]) => {
+    const res = await cli([...args, '--json'], suite.admin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    return res.json;
+  };
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    const csv = writeClassificationCsv(path.join(suite.dir, 'tr.csv'), 300, 3);
+    row = fs.readFileSync(csv, 'utf8').split('\n')[0].split(',').slice(1).join(',');
+    await run(['datasets', 'create', 'tr', '--file', csv]);
+    await run(['train', '--name', 'gb', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'objective=binary:logistic', '--hp', 'num_round=3', '--wait']);
+    await run(['models', 'create', 'm', '--from-job', 'gb']);
+    await run(['endpoints', 'create', 'ep', '--variant', 'AllTraffic:m:1:1', '--wait']);
+    // The receiver is on loopback: an admin allows it, as the webhooks' own tests do.
+    await run(['webhooks', 'allow', 'add', '127.0.0.1']);
+    secret = (await run(['webhooks', 'create', 'hook', '--url', receiver.url])).secret;
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  it('refuses an alarm with every problem listed', async () => {
+    const res = await cli(
+      ['alarms', 'create', 'bad', '--endpoint', 'nope', '--metric', 'Latency', '--stat', 'p99', '--period', '90', '--threshold', '100', '--comparison', 'GreaterThanThreshold', '--evaluation-periods', '2', '--datapoints-to-alarm', '3', '--action', 'webhook:ghost', '--action', 'stop-training:ghost', '--action', 'pipeline:ghost', '--json'],
+      suite.admin,
+    );
+    expect(res.code).toBe(1);
+    expect(res.json.code).toBe('ORCH_ALARM_INVALID');
+    const fields = (res.json.details.errors as Array<{ field: string }>).map((e) => e.field).sort();
+    expect(fields).toEqual(['actions[0]', 'actions[1]', 'actions[2]', 'datapointsToAlarm', 'dimensions.endpoint', 'metric', 'period']);
+    const human = await cli(['alarms', 'describe', 'bad'], suite.admin);
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('ORCH_ALARM_NOT_FOUND');
+  });
+
+  it('goes to ALARM on 4xx errors and delivers a signed alarm.state-change to the webhook', async () => {
+    const created = await run(['alarms', 'create', 'errors', '--endpoint', 'ep', '--metric', 'Invocation4XXErrors', '--stat', 'sum', '--period', '60', '--threshold', '1', '--comparison', 'GreaterThanOrEqualToThreshold', '--evaluation-periods', '1', '--datapoints-to-alarm', '1', '--treat-missing-data', 'notBreaching', '--action', 'webhook:hook']);
+    expect(created).toMatchObject({ name: 'errors', state: 'INSUFFICIENT_DATA', namespace: 'endpoint', dimensions: { endpoint: 'ep' }, actions: ['webhook:hook'] });
+    // Good requests only: the alarm settles OK.
+    for (let i = 0; i < 3; i++) {
+      const ok = await fetch(`${suite.admin.url}/api/v1/endpoints/ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${suite.admin.token}`, 'content-type': 'text/csv' }, body: `${row}\n` });
+      expect(ok.status).toBe(200);
+      await ok.text();
+    }
+    await until('the alarm to be OK', async () => (await run(['alarms', 'describe', 'errors'])).state === 'OK');
+    // Requests the model cannot read: 400s.
+    for (let i = 0; i < 3; i++) {
+      const bad = await fetch(`${suite.admin.url}/api/v1/endpoints/ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${suite.admin.token}`, 'content-type': 'text/csv' }, body: '0.1,abc,0.3\n' });
+      expect(bad.status).toBe(400);
+      await bad.text();
+    }
+    const alarm = await until('the alarm to go to ALARM', async () => {
+      const a = await run(['alarms', 'describe', 'errors']);
+      return a.state === 'ALARM' && a;
+    });
+    expect(alarm.stateReason).toContain('greater than or equal to the threshold (1)');
+    const sent = await until('the delivery', async () => receiver.received.find((r) => JSON.parse(r.body).event === 'alarm.state-change'));
+    expect(verified(secret, sent)).toBe(true);
+    const body = JSON.parse(sent.body);
+    expect(body).toMatchObject({ event: 'alarm.state-change', source: 'alarm:errors', payload: { alarm: 'errors', state: 'ALARM', previousState: 'OK', metric: { namespace: 'endpoint', metric: 'Invocation4XXErrors', dimensions: { endpoint: 'ep' } }, threshold: 1 } });
+    expect(body.payload.datapoints.at(-1).value).toBeGreaterThanOrEqual(3);
+    const described = await run(['alarms', 'describe', 'errors']);
+    expect(described.history[0]).toMatchObject({ from: 'OK', to: 'ALARM', actions: [{ action: 'webhook:hook', status: 'Done', resource: body.id }] });
+    // Once per transition: later evaluations in ALARM send nothing more.
+    await run(['alarms', 'evaluate', 'errors']);
+    expect(receiver.received.filter((r) => JSON.parse(r.body).event === 'alarm.state-change')).toHaveLength(1);
+    const listed = await run(['alarms', 'list', '--state', 'ALARM']);
+    expect(listed.items.map((a: { name: string }) => a.name)).toEqual(['errors']);
+    const text = await cli(['alarms', 'describe', 'errors'], suite.admin);
+    expect(text.stdout).toContain('OK → ALARM');
+  });
+
+  it('stops a training job whose CPU crosses the threshold', async () => {
+    const src = path.join(suite.dir, 'busy');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'train.js'), BUSY);
+    await run(['train', '--name', 'busy', '--script', path.join(src, 'train.js'), '--train', 'tr']);
+    await until('the job to run', async () => (await run(['jobs', 'describe', 'busy'])).status === 'InProgress');
+    await run(['alarms', 'create', 'runaway', '--job', 'busy', '--metric', 'CPUUtilization', '--stat', 'max', '--period', '60', '--threshold', '20', '--comparison', 'GreaterThanThreshold', '--action', 'stop-training:busy']);
+    const job = await until('the job to be stopped', async () => {
+      const j = await run(['jobs', 'describe', 'busy']);
+      return j.status === 'Stopped' && j;
+    }, 60_000);
+    expect(job.status).toBe('Stopped');
+    const alarm = await run(['alarms', 'describe', 'runaway']);
+    expect(alarm.state).toBe('ALARM');
+    expect(alarm.history[0].actions).toEqual([{ action: 'stop-training:busy', status: 'Done', resource: 'busy', error: null }]);
+    await run(['alarms', 'disable', 'runaway']);
+    await run(['alarms', 'delete', 'runaway']);
+    expect((await run(['alarms', 'list'])).items.map((a: { name: string }) => a.name)).toEqual(['errors']);
+  }, 90_000);
+});
