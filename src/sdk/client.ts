@@ -6,6 +6,7 @@ import { AccessKeysClient } from './access-keys-client.js';
 import { DashboardsClient } from './dashboards-client.js';
 import { CrawlersClient } from './crawlers-client.js';
 import { WebhooksClient } from './webhooks-client.js';
+import { MetricsClient } from './metrics-client.js';
 import { PipelinesClient } from './pipelines-client.js';
 import { TriggersClient } from './triggers-client.js';
 import { AlarmsClient } from './alarms-client.js';
@@ -21,6 +22,7 @@ import { ExperimentsClient, RunsClient } from './experiments-client.js';
 import { TuningClient } from './tuning-client.js';
 import { DataQualityClient } from './data-quality-client.js';
 import { MonitorClient } from './monitor-client.js';
+import { ModelQualityClient } from './model-quality-client.js';
 import { ForecastClient } from './forecast-client.js';
 
 export interface OrchardClientOptions {
@@ -238,6 +240,8 @@ export class Orchard {
   readonly dataQuality: DataQualityClient;
   /** Model Monitor (data quality): baselines, schedules over endpoints' capture, executions. */
   readonly monitor: MonitorClient;
+  /** Model Monitor (model quality): ground truth, evaluations, baselines. */
+  readonly modelQuality: ModelQualityClient;
   /** Amazon Forecast's workflow: dataset groups, imports, predictors, forecasts. */
   readonly forecast: ForecastClient;
   readonly events: EventsClient;
@@ -245,6 +249,8 @@ export class Orchard {
   readonly dashboards: DashboardsClient;
   /** Webhooks: signed deliveries of platform events, their log, and the admins' allow-list. */
   readonly webhooks: WebhooksClient;
+  /** Stored metrics of endpoints and jobs: one statistic per period. */
+  readonly metrics: MetricsClient;
   /** Pipelines: versioned definitions and their durable executions. */
   readonly pipelines: PipelinesClient;
   /** Pipeline triggers: what starts an execution with no one at the keyboard. */
@@ -273,11 +279,13 @@ export class Orchard {
     this.tuning = new TuningClient(this.http);
     this.dataQuality = new DataQualityClient(this.http);
     this.monitor = new MonitorClient(this.http);
+    this.modelQuality = new ModelQualityClient(this.http);
     this.forecast = new ForecastClient(this.http);
     this.events = new EventsClient(this.http);
     this.crawlers = new CrawlersClient(this.http);
     this.dashboards = new DashboardsClient(this.http);
     this.webhooks = new WebhooksClient(this.http);
+    this.metrics = new MetricsClient(this.http);
     this.pipelines = new PipelinesClient(this.http);
     this.triggers = new TriggersClient(this.http);
     this.alarms = new AlarmsClient(this.http);

@@ -4,6 +4,7 @@ export { AccessKeysClient } from './access-keys-client.js';
 export type { AccessKey, AccessKeyStatus, CreateAccessKeyRequest, CreatedAccessKey } from '../contracts/index.js';
 export { TrainingClient } from './training-client.js';
 export type { CreateTrainingJobRequest, WaitForTrainingJobOptions, FollowLogsOptions, TrainingEventsOptions } from './training-client.js';
+export type { ProfileAttempt, RuleConfig, RuleStatus, TrainingProfile } from '../contracts/index.js';
 export { EventsClient } from './events-client.js';
 export type { PlatformEventsOptions } from './events-client.js';
 export type { EventStreamOptions } from './event-stream.js';
@@ -21,6 +22,8 @@ export type { ProcessingJob, ProcessingJobStatus, ProcessingJobFilter, Processin
 export { CrawlersClient } from './crawlers-client.js';
 export type { CreateCrawlerRequest } from './crawlers-client.js';
 export { WebhooksClient } from './webhooks-client.js';
+export { MetricsClient } from './metrics-client.js';
+export type { GetMetricsOptions, MetricDatapoint, MetricsAnswer } from './metrics-client.js';
 export type { CreateWebhookRequest, Webhook, WebhookAllowRule, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookDeliveryStatus } from './webhooks-client.js';
 export { PipelinesClient } from './pipelines-client.js';
 export type { CreatePipelineRequest, StartExecutionRequest } from './pipelines-client.js';
@@ -68,6 +71,9 @@ export type { AppliedFilter, Chart, ChartData, ChartEncoding, ChartInput, ChartL
 export { DataQualityClient } from './data-quality-client.js';
 export { MonitorBaselinesClient, MonitorClient, MonitorExecutionsClient, MonitorSchedulesClient } from './monitor-client.js';
 export type { CreateMonitorBaselineRequest, CreateMonitorScheduleRequest, RunMonitorScheduleRequest } from './monitor-client.js';
+export { ModelQualityClient } from './model-quality-client.js';
+export type { GroundTruthPutResult, ModelQualityBaselineResult, ModelQualityExecution, ModelQualityProblemType, ModelQualityStatus, ModelQualityViolation } from '../contracts/index.js';
+export type { ModelQualityBaselineRequest, ModelQualityRunRequest, PutGroundTruthRequest } from './model-quality-client.js';
 export type { MonitorBaseline, MonitorBaselineFilter, MonitorExecution, MonitorExecutionFilter, MonitorExecutionStatus, MonitorFeatureDistribution, MonitorSchedule, MonitorScheduleFilter, MonitorViolation } from '../contracts/index.js';
 export type { CreateDataQualityReportRequest } from './data-quality-client.js';
 export { PipelineBuilder, get, join, pipeline, when } from './pipeline-builder.js';
