@@ -1,4 +1,4 @@
-import type { CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, TrainingEvent, TrainingJob, TrainingJobFilter } from '../contracts/index.js';
+import type { CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, TrainingEvent, TrainingJob, TrainingJobFilter, TrainingProfile } from '../contracts/index.js';
 import { TERMINAL_JOB_STATUSES } from '../contracts/values.js';
 import { followEventStream, type EventStreamOptions } from './event-stream.js';
 import { OrchardApiError, type HttpClient } from './http.js';
@@ -49,6 +49,11 @@ export class TrainingClient extends JobClient<TrainingJob, CreateTrainingJobRequ
   /** Log lines after `after` (a seq), oldest first; pass `nextSeq` back as `after` for more. */
   async logs(name: string, options: LogsQuery = {}): Promise<LogsPage> {
     return this.http.request('GET', `${this.pathOf(name)}/logs`, { query: options });
+  }
+
+  /** The job's profiler report: CPU and memory over time and seconds per phase, per attempt (see docs/debugger.md). */
+  async profile(name: string): Promise<TrainingProfile> {
+    return this.http.request('GET', `${this.pathOf(name)}/profile`);
   }
 
   /**

@@ -32,6 +32,8 @@ async function loadChannel(ctx: TrainContext, channel: string, o: LinearOptions,
 async function train(ctx: TrainContext): Promise<void> {
   const o = linearOptions(ctx.hyperparameters);
   const seed = o.seed ?? ctx.seed;
+  // `#phase` lines split the attempt's time in its profile (docs/debugger.md).
+  ctx.log('#phase data_loading');
   const trainData = await loadChannel(ctx, 'train', o, null);
   if (!trainData) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: 'linear-learner needs a "train" channel', details: { channel: 'train' } });
   const validation = await loadChannel(ctx, 'validation', o, trainData.cols);
@@ -39,7 +41,22 @@ async function train(ctx: TrainContext): Promise<void> {
   ctx.log(
     `linear-learner: ${trainData.rows} rows × ${trainData.cols} features, ${o.predictorType} (${o.loss}), ${o.settings.length} models, ${o.optimizer}, threads=${ctx.threads}`,
   );
-  const fit = await fitLinear(trainData, validation, o, { threads: ctx.threads, seed, log: ctx.log, signal: ctx.signal });
+  ctx.log('#phase training');
+  const fit = await fitLinear(trainData, validation, o, {
+    threads: ctx.threads,
+    seed,
+    log: ctx.log,
+    signal: ctx.signal,
+    // Per-epoch losses and tensors, as metric series: what Debugger rules read.
+    onEpoch: (epoch, trainLoss, validationLoss) => {
+      ctx.metric('train:loss', trainLoss, epoch);
+      if (validationLoss !== null) ctx.metric('validation:loss', validationLoss, epoch);
+    },
+    onTensors: (epoch, tensors) => {
+      for (const [name, value] of Object.entries(tensors)) ctx.metric(name, value, epoch);
+    },
+  });
+  ctx.log('#phase evaluation');
   const s = fit.chosen.setting;
   ctx.log(`linear-learner: kept model ${fit.chosen.model} (learning_rate=${s.learningRate.toPrecision(3)}, wd=${s.wd}, l1=${s.l1}) from epoch ${fit.chosen.epoch}, selected on ${fit.chosen.selectedOn} loss`);
   const artifact: LinearArtifact = {
@@ -71,6 +88,7 @@ async function train(ctx: TrainContext): Promise<void> {
   if (validation) score(validation, 'validation', null);
   if (test) score(test, 'test', null);
   for (const [name, value] of Object.entries(artifact.metrics)) ctx.metric(name, value);
+  ctx.log('#phase save_model');
   await saveLinear(ctx.modelDir, artifact);
 }
 

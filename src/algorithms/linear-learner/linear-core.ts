@@ -20,6 +20,12 @@ export interface LinearRun {
   signal?: AbortSignal;
   /** Called after every epoch with the best selection loss so far. */
   onEpoch?: (epoch: number, trainLoss: number, validationLoss: number | null) => void;
+  /**
+   * Called after every epoch with the tensors of the model with the lowest training loss
+   * (its gradient's norm, its weights' norm), and once before the first (epoch 0) with
+   * the initial weights: what Debugger rules read.
+   */
+  onTensors?: (epoch: number, tensors: Record<string, number>) => void;
 }
 
 export interface LinearFit {
@@ -210,6 +216,8 @@ export async function fitLinear(train: Matrix, validation: Matrix | null, o: Lin
     let bestOverall = Infinity;
     let stale = 0;
     let epochs = 0;
+    // The kernels start every model at zero weights (a convex loss needs no symmetry breaking).
+    run.onTensors?.(0, { 'init:weight_mean': 0, 'init:weight_std': 0, 'init:weight_norm': 0 });
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       if (run.signal?.aborted) throw run.signal.reason ?? new Error('aborted');
       shuffle(order, rng);
@@ -244,6 +252,12 @@ export async function fitLinear(train: Matrix, validation: Matrix | null, o: Lin
         for (const id of ids.slice(keep)) alive.delete(id);
       }
       run.onEpoch?.(epoch, epochTrain, validation ? epochBest : null);
+      if (run.onTensors) {
+        const lead = results.reduce((a, b) => (b.loss < a.loss ? b : a));
+        let w2 = 0;
+        for (let k = 0; k < lead.params.length; k++) w2 += lead.params[k] * lead.params[k];
+        run.onTensors(epoch, { gradient_norm: lead.gradNorm, weight_norm: Math.sqrt(w2) });
+      }
       run.log?.(`epoch ${epoch}: best ${validation ? 'validation' : 'training'} loss ${epochBest.toPrecision(6)}`);
       // SageMaker's rule: progress is a relative improvement of the best loss above the tolerance.
       if (epochBest < bestOverall && (bestOverall === Infinity || (bestOverall - epochBest) / Math.abs(bestOverall) >= o.tolerance)) {

@@ -24,6 +24,8 @@ export interface EpochResult {
   loss: number;
   /** Parameters at the end of the epoch. */
   params: Float64Array;
+  /** Root mean square over the epoch's batches of the mini-batch gradient's L2 norm (L2 penalty included). */
+  gradNorm: number;
 }
 
 export const LINEAR_KERNELS = `
@@ -94,15 +96,18 @@ function rowSoftmax(X, o, d, y, w, g, out, z, p) {
   return Math.log(sum) - (z[yc] - zmax);
 }
 
+// Applies one optimiser step from the accumulated gradient g; returns the squared norm of the mean gradient.
 function step(M, n, d, out, optimizer, b1, b2) {
   const w = M.w, g = M.g, cfg = M.cfg, lr = cfg.learningRate, wd = cfg.wd, l1 = cfg.l1;
   const stride = d + 1, P = w.length;
   M.t++;
   const c1 = 1 - Math.pow(b1, M.t), c2 = 1 - Math.pow(b2, M.t);
+  let g2 = 0;
   for (let k = 0; k < P; k++) {
     const isBias = k % stride === d;
     let gk = g[k] / n;
     if (!isBias) gk += wd * w[k];
+    g2 += gk * gk;
     if (optimizer === 1) {
       M.m1[k] = b1 * M.m1[k] + (1 - b1) * gk;
       M.m2[k] = b2 * M.m2[k] + (1 - b2) * gk * gk;
@@ -116,6 +121,7 @@ function step(M, n, d, out, optimizer, b1, b2) {
     }
     g[k] = 0;
   }
+  return g2;
 }
 
 // One epoch over the batches in a.order (batch indices) for the models a.ids.
@@ -125,6 +131,7 @@ function epoch(state, a) {
   const rows = state.rows, B = a.batch, order = a.order, ids = a.ids;
   const models = ids.map((id) => state.models[id]);
   const losses = new Float64Array(ids.length);
+  const grads = new Float64Array(ids.length);
   const z = new Float64Array(out), p = new Float64Array(out);
   let lossRows = 0;
   for (let bi = 0; bi < order.length; bi++) {
@@ -140,10 +147,10 @@ function epoch(state, a) {
       if (kind === 4) for (let i = start; i < end; i++) loss += rowSoftmax(X, i * d, d, Y[i], w, g, out, z, p);
       else for (let i = start; i < end; i++) loss += rowSingle(X, i * d, d, Y[i], w, g, kind, pw, withLoss);
       losses[mi] += loss;
-      step(M, end - start, d, out, a.optimizer, a.beta1, a.beta2);
+      grads[mi] += step(M, end - start, d, out, a.optimizer, a.beta1, a.beta2);
     }
   }
-  return ids.map((id, mi) => ({ id, loss: losses[mi] / lossRows, params: state.models[id].w.slice() }));
+  return ids.map((id, mi) => ({ id, loss: losses[mi] / lossRows, params: state.models[id].w.slice(), gradNorm: Math.sqrt(grads[mi] / order.length) }));
 }
 
 // Mean loss of each model a.ids on the validation rows.
