@@ -6,6 +6,7 @@ import * as tar from 'tar';
 import type { CreateTrainingJobRequest, LogLine, TrainingJob, TrainingJobStatus } from '../../sdk/index.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
 import { emit, fields, table } from '../output.js';
+import { parseRules, profileCommand, rulesText } from './debugger.js';
 
 type Json = { json?: boolean };
 const STATUSES: TrainingJobStatus[] = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'];
@@ -25,6 +26,8 @@ interface TrainOptions extends Json {
   tag?: string[];
   experiment?: string;
   cpus?: number;
+  rule?: string[];
+  ruleScript?: string[];
   wait?: boolean;
 }
 
@@ -47,6 +50,8 @@ export function trainCommand(program: Command): void {
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--experiment <name>', "the experiment this job is a run of (default 'Default'; created on first use)")
     .option('--cpus <n>', "cores the job asks for (default: the algorithm's default, else all of a worker's cores)", positiveInt)
+    .option('--rule <name[:action][:k=v,…]>', 'Debugger rule, e.g. loss_not_decreasing:stop or overfit:notify:patience=3 (repeatable; see docs/debugger.md)', collect)
+    .option('--rule-script <name[:action]=file>', 'custom Debugger rule: a .py or .js reading the metric series on stdin (repeatable)', collect)
     .option('--wait', 'follow progress and the log until the job ends; exit 1 unless it completes')
     .option('--json', 'machine output')
     .action((opts: TrainOptions) =>
@@ -68,7 +73,8 @@ export function trainCommand(program: Command): void {
 
 /** `orchard jobs …`: list, describe, read the log of and stop training jobs. */
 export function jobsCommand(program: Command): void {
-  const jobs = program.command('jobs').description('Training jobs: list, describe, logs, stop');
+  const jobs = program.command('jobs').alias('training').description('Training jobs: list, describe, logs, stop, profile');
+  profileCommand(jobs);
 
   jobs
     .command('list')
@@ -170,6 +176,7 @@ export function trainInput(opts: Omit<TrainOptions, 'name'> & { name: string }):
     tags: parseKeyValues(opts.tag, '--tag'),
     ...(opts.experiment ? { experiment: opts.experiment } : {}),
     ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
+    ...((rules) => (rules ? { rules } : {}))(parseRules(opts.rule, opts.ruleScript)),
   };
 }
 
@@ -279,8 +286,10 @@ function describeText(job: TrainingJob): string {
     ['tags', kv(job.tags)],
   ]);
   const metrics = Object.entries(job.finalMetrics);
-  if (metrics.length === 0) return head;
-  return `${head}\n${table(['metric', 'final value'], metrics.map(([name, value]) => [name, formatNumber(value)]))}`;
+  const rules = rulesText(job);
+  const withRules = rules ? `${head}\n${rules}` : head;
+  if (metrics.length === 0) return withRules;
+  return `${withRules}\n${table(['metric', 'final value'], metrics.map(([name, value]) => [name, formatNumber(value)]))}`;
 }
 
 /** Time spent running so far (or in all, once ended). */
