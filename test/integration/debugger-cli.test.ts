@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backends, writeClassificationCsv } from '../support/backends.js';
@@ -86,6 +88,44 @@ describe.each(backends)('Debugger rules and profiles through the CLI on $name', 
     expect(rules).toEqual({ vanishing_gradient: 'NoIssuesFound', exploding_tensor: 'NoIssuesFound', poor_weight_initialization: 'NoIssuesFound', overtraining: 'NoIssuesFound' });
     const profile = await cli(['training', 'profile', 'll1', '--json'], suite.admin);
     expect(Object.keys(profile.json.attempts[0].totals)).toEqual(expect.arrayContaining(['download', 'data_loading', 'training', 'evaluation', 'save_model', 'upload']));
+  });
+
+  it('a custom rule script with action notify delivers training.rule to the webhooks that take it', async () => {
+    const received: Array<{ path: string; body: string }> = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => (received.push({ path: req.url ?? '', body }), res.writeHead(200).end('ok')));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = (p: string) => `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${p}`;
+    try {
+      expect((await cli(['webhooks', 'allow', 'add', '127.0.0.1', '--json'], suite.admin)).code).toBe(0);
+      expect((await cli(['webhooks', 'create', 'rules', '--url', url('/rules'), '--events', 'training.*', '--json'], suite.admin)).code).toBe(0);
+      expect((await cli(['webhooks', 'create', 'pipes', '--url', url('/pipes'), '--events', 'pipeline.*', '--json'], suite.admin)).code).toBe(0);
+      const rule = path.join(suite.dir, 'high_loss.py');
+      fs.writeFileSync(
+        rule,
+        [
+          'import json, sys',
+          'd = json.load(sys.stdin)',
+          "high = [p for p in d['metrics'].get('loss', []) if p['value'] > d['parameters'].get('limit', 0.5)]",
+          "print(json.dumps({'status': 'IssuesFound' if high else 'NoIssuesFound', 'message': '%d steps above the limit' % len(high)}))",
+        ].join('\n') + '\n',
+      );
+      const script = lossScript(suite.dir, 'notify', 20, '1.0 / (i + 1)');
+      const res = await cli(['train', '--name', 'nt1', '--script', script, '--train', 'tr', '--metric', 'loss=loss=([0-9.]+)', '--rule-script', `high_loss:notify=${rule}`, '--wait', '--json'], suite.admin);
+      expect(res.json?.status, res.stdout + res.stderr).toBe('Completed');
+      const described = await cli(['training', 'describe', 'nt1', '--json'], suite.admin);
+      expect(described.json.rules).toEqual([expect.objectContaining({ name: 'high_loss', action: 'notify', status: 'IssuesFound', message: expect.stringMatching(/steps above the limit$/) })]);
+      await expect.poll(() => received.length, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
+      const [got] = received;
+      expect(got.path).toBe('/rules');
+      expect(JSON.parse(got.body)).toMatchObject({ event: 'training.rule', payload: { job: 'nt1', attempt: 1, rule: 'high_loss', status: 'IssuesFound' } });
+      expect(received.filter((r) => r.path === '/pipes')).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 
   it('refuses bad rules with every problem listed, and a profile of an unknown job', async () => {
