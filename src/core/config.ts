@@ -73,6 +73,14 @@ export interface OrchardOptions {
    * model, for tests of timeouts and crashes). Never set it in production. @default false
    */
   endpointTestDelays?: boolean;
+  /** Endpoints record per-minute metrics (invocations, errors, latencies, CPU and memory); `ORCHARD_ENDPOINT_METRICS=off` turns it off. @default true */
+  endpointMetrics?: boolean;
+  /** How often recorded endpoint metrics are written to the metadata DB. @default 60000 */
+  metricsFlushMs?: number;
+  /** How often model servers' and job attempts' CPU and memory are sampled. @default 10000 */
+  metricsSampleMs?: number;
+  /** Days stored metrics are kept. @default 15 */
+  metricsRetentionDays?: number;
   /**
    * SageMaker async invocations (`InvokeEndpointAsync`) this server runs at once; 0 accepts
    * and records them but runs none (they wait for a server with a higher setting). @default 4
@@ -128,6 +136,10 @@ export interface ResolvedConfig {
   readonly pipelinePollMs: number;
   readonly alarmIntervalMs: number;
   readonly endpointTestDelays: boolean;
+  readonly endpointMetrics: boolean;
+  readonly metricsFlushMs: number;
+  readonly metricsSampleMs: number;
+  readonly metricsRetentionDays: number;
   readonly asyncInvocations: number;
   readonly sessionTtlMs: number;
   /** Absolute folders `file://` crawler sources must lie under (see {@link OrchardOptions.crawlerRoots}). */
@@ -169,6 +181,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OrchardOpt
     pipelinePollMs: env.ORCHARD_PIPELINE_POLL_MS ? Number(env.ORCHARD_PIPELINE_POLL_MS) : undefined,
     alarmIntervalMs: env.ORCHARD_ALARM_INTERVAL_MS ? Number(env.ORCHARD_ALARM_INTERVAL_MS) : undefined,
     endpointTestDelays: env.ORCHARD_ENDPOINT_TEST_DELAYS === '1' || undefined,
+    endpointMetrics: env.ORCHARD_ENDPOINT_METRICS ? !['off', '0', 'false'].includes(env.ORCHARD_ENDPOINT_METRICS) : undefined,
+    metricsFlushMs: env.ORCHARD_METRICS_FLUSH_MS ? Number(env.ORCHARD_METRICS_FLUSH_MS) : undefined,
+    metricsSampleMs: env.ORCHARD_METRICS_SAMPLE_MS ? Number(env.ORCHARD_METRICS_SAMPLE_MS) : undefined,
+    metricsRetentionDays: env.ORCHARD_METRICS_RETENTION_DAYS ? Number(env.ORCHARD_METRICS_RETENTION_DAYS) : undefined,
     asyncInvocations: env.ORCHARD_ASYNC_INVOCATIONS ? Number(env.ORCHARD_ASYNC_INVOCATIONS) : undefined,
     sessionTtlMs: env.ORCHARD_SESSION_TTL_MS ? Number(env.ORCHARD_SESSION_TTL_MS) : undefined,
     crawlerRoots: env.ORCHARD_CRAWLER_ROOTS ? parseList(env.ORCHARD_CRAWLER_ROOTS) : undefined,
@@ -211,6 +227,11 @@ function s3BucketName(value: string): string {
 
 function positiveMs(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 100) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `${name} must be a whole number of milliseconds, at least 100` });
+  return value;
+}
+
+function positiveDays(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new OrchardError('ORCH_CONFIG_INVALID', { message: `${name} must be a number of days above 0` });
   return value;
 }
 
@@ -261,6 +282,10 @@ export function resolveConfig(options: OrchardOptions = {}): ResolvedConfig {
     pipelinePollMs: positiveMs(options.pipelinePollMs ?? 1000, 'ORCHARD_PIPELINE_POLL_MS'),
     alarmIntervalMs: positiveMs(options.alarmIntervalMs ?? 60_000, 'ORCHARD_ALARM_INTERVAL_MS'),
     endpointTestDelays: options.endpointTestDelays ?? false,
+    endpointMetrics: options.endpointMetrics ?? true,
+    metricsFlushMs: positiveMs(options.metricsFlushMs ?? 60_000, 'ORCHARD_METRICS_FLUSH_MS'),
+    metricsSampleMs: positiveMs(options.metricsSampleMs ?? 10_000, 'ORCHARD_METRICS_SAMPLE_MS'),
+    metricsRetentionDays: positiveDays(options.metricsRetentionDays ?? 15, 'ORCHARD_METRICS_RETENTION_DAYS'),
     asyncInvocations: nonNegativeInt(options.asyncInvocations ?? 4, 'ORCHARD_ASYNC_INVOCATIONS'),
     sessionTtlMs: positiveMs(options.sessionTtlMs ?? 12 * 60 * 60 * 1000, 'ORCHARD_SESSION_TTL_MS'),
     crawlerRoots: Object.freeze(crawlerRoots(options.crawlerRoots ?? [])),

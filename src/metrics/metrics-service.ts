@@ -2,7 +2,8 @@ import { errorOfProblems, OrchardError, type RequestProblem } from '../core/inde
 import type { MetricsQuery } from '../contracts/index.js';
 import { ENDPOINT_METRICS, JOB_METRICS, METRIC_NAMESPACES, METRIC_STATS, metricInfo } from './catalog.js';
 import { decodeHistogram, histogramPercentile, LATENCY_BUCKETS } from './histogram.js';
-import type { MetricsStore, StoredSample } from './metrics-store.js';
+import type { MetadataStore } from '../storage/index.js';
+import { MetricsStore, type StoredSample } from './metrics-store.js';
 import type { Datapoint, MetricNamespace, MetricQuery, MetricSample, MetricStat, MetricsPort } from './types.js';
 
 /** Whether a resource metrics are asked of exists (wired by the platform to the owning services). */
@@ -41,7 +42,8 @@ export class MetricsService implements MetricsPort {
 
   constructor(
     private readonly store: MetricsStore,
-    private readonly owners: MetricOwners | null,
+    /** Set by the server once the endpoint and job services exist; null: no existence check. */
+    public owners: MetricOwners | null,
     readonly options: MetricsServiceOptions,
   ) {}
 
@@ -194,4 +196,9 @@ function reduce(m: Merged, stat: MetricStat): number {
     default:
       return m.histogram ? (histogramPercentile(m.histogram, PERCENTILE[stat]!, m.min, m.max) ?? 0) : m.max;
   }
+}
+
+/** The metrics service over the metadata DB's `metric_samples` table. */
+export function createMetricsService(metadata: MetadataStore, options: MetricsServiceOptions, owners: MetricOwners | null = null): MetricsService {
+  return new MetricsService(new MetricsStore(metadata), owners, options);
 }

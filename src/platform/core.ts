@@ -17,6 +17,7 @@ import { transformJobHandler } from '../serving/transform/index.js';
 import { processingJobHandler } from '../processing/index.js';
 import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
 import { recipeJobHandler, RecipeService } from '../recipes/index.js';
+import { createMetricsService, type MetricsService } from '../metrics/index.js';
 import type { PlatformLog } from './platform-log.js';
 
 /** The stores and services both `orchard up` and `orchard worker` need. */
@@ -28,6 +29,8 @@ export interface Core {
   training: TrainingService;
   models: ModelService;
   recipes: RecipeService;
+  /** Stored metrics: endpoints and job attempts write through it (its `owners` are set by the server). */
+  metrics: MetricsService;
   /** Run in reverse order by `close()`. */
   closers: Array<() => Promise<void>>;
   close(): Promise<void>;
@@ -53,9 +56,10 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
     // Training creates an experiment on first use through this port: it never imports experiments.
     const training = createTrainingService({ metadata, queue, datasets, artifacts, experiments: new ExperimentStore(metadata) });
     const recipes = new RecipeService({ metadata, artifacts, queue, datasets });
+    const metrics = createMetricsService(metadata, { retentionDays: config.metricsRetentionDays });
     // Inference-pipeline models copy a recipe fit through this port: the registry never imports recipes.
     const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model), recipes });
-    return { metadata, artifacts, datasets, queue, training, models, recipes, closers, close };
+    return { metadata, artifacts, datasets, queue, training, models, recipes, metrics, closers, close };
   } catch (err) {
     await close();
     throw err;
@@ -70,9 +74,9 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
 export async function startJobWorkers(core: Core, config: ResolvedConfig, log: PlatformLog): Promise<WorkerLoop | undefined> {
   if (config.workers === 0) return undefined;
   const handlers = [
-    await trainingJobHandler({ ...core, attemptsDir: config.attemptsDir, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
+    await trainingJobHandler({ ...core, attemptsDir: config.attemptsDir, metricsSampleMs: config.metricsSampleMs, metricsFlushMs: config.metricsFlushMs, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
     await transformJobHandler({ ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models') }),
-    await processingJobHandler({ ...core, attemptsDir: config.attemptsDir, workDir: path.join(config.workDir, 'processing') }),
+    await processingJobHandler({ ...core, attemptsDir: config.attemptsDir, metricsSampleMs: config.metricsSampleMs, metricsFlushMs: config.metricsFlushMs, workDir: path.join(config.workDir, 'processing') }),
     await recipeJobHandler({ ...core, workDir: path.join(config.workDir, 'recipes') }),
     await crawlerJobHandler({ ...core, config, workDir: path.join(config.workDir, 'crawlers') }),
     await dataQualityJobHandler({ ...core, workDir: path.join(config.workDir, 'data-quality') }),

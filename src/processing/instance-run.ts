@@ -22,6 +22,7 @@ import {
   type ClaimedJob,
 } from '../jobs/index.js';
 import type { ArtifactStore } from '../storage/index.js';
+import { startAttemptSampler, type AttemptSampler } from '../metrics/index.js';
 import { writeOwner } from '../training/index.js';
 import { writeInput } from './input-writer.js';
 import { endIfStopped, endJob, maybeAssemble, NOT_RETRIED } from './job-end.js';
@@ -117,6 +118,7 @@ export async function runInstance(deps: ProcessingWorkerDeps, store: ProcessingS
     const before = await snapshot(standIn);
     const { command, args: interpreterArgs } = commandFor(path.join(codeDir, spec.script.entryPoint));
     sink.log(`[orchard] running ${spec.script.entryPoint}${args.length ? ` with ${args.length} argument(s)` : ''}`);
+    let usage: AttemptSampler | undefined;
     const result = await runProcess({
       command,
       args: [...interpreterArgs, ...args],
@@ -125,13 +127,16 @@ export async function runInstance(deps: ProcessingWorkerDeps, store: ProcessingS
       timeLimitMs: spec.maxRuntimeSeconds * 1000,
       signal: ctx.signal,
       ...(asRoot ? UNPRIVILEGED : {}),
-      onSpawn: (pgid) => void writeOwner(root, pgid).catch(() => undefined),
+      onSpawn: (pgid) => {
+        void writeOwner(root, pgid).catch(() => undefined);
+        if (deps.metrics) usage = startAttemptSampler({ pgid, kind: 'processing', job: name, dimensions: { host }, metrics: deps.metrics, sampleMs: deps.metricsSampleMs, flushMs: deps.metricsFlushMs, log: (m) => sink.log(`[orchard] ${m}`) });
+      },
       onLine: (line) => {
         const m = METRIC_LINE.exec(line);
         if (m) sink.metric(m[1], Number(m[2]), m[3] === undefined ? null : Number(m[3]));
         else sink.log(line);
       },
-    });
+    }).finally(() => usage?.stop());
     if (interruptedByPlatform(ctx.signal)) return { kind: 'interrupted', reason: ctx.signal.reason as 'shutdown' | 'lease' };
     if (result.ended === 'timeout') return { kind: 'timeout', spec, reason: `MaxRuntimeExceeded: ${host} ran longer than ${spec.maxRuntimeSeconds} s` };
     if (result.ended === 'stopped') return { kind: 'stopped' };

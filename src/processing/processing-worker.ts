@@ -8,6 +8,7 @@ import path from 'node:path';
 import { newId } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { ClaimedJob, JobHandler, JobQueue } from '../jobs/index.js';
+import type { MetricsPort } from '../metrics/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { removeOwner } from '../training/index.js';
 import { assemble, type AssemblePayload } from './output-assembly.js';
@@ -27,6 +28,12 @@ export interface ProcessingWorkerDeps {
   attemptsDir: string;
   /** Scratch space of the output assembly. */
   workDir: string;
+  /** Where each instance's CPU and memory go per minute (job namespace); none recorded without it. */
+  metrics?: MetricsPort;
+  /** How often an attempt's process group is sampled. @default 5000 */
+  metricsSampleMs?: number;
+  /** How often its samples are written. @default 60000 */
+  metricsFlushMs?: number;
 }
 
 /**

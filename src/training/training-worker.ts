@@ -11,6 +11,7 @@ import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { CheckpointSync } from './checkpoints.js';
 import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
 import { writeResolvedHyperparameters } from './resolved-hyperparameters.js';
+import { startAttemptSampler, type AttemptSampler, type MetricsPort } from '../metrics/index.js';
 import { trainingLogSink } from './training-log-sink.js';
 import { queueJobId, TRAINING_KIND } from './training-jobs.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
@@ -28,6 +29,12 @@ export interface TrainingWorkerDeps {
   pollMs?: number;
   /** How often a running attempt's checkpoints are copied to the store. @default 10000 */
   checkpointSyncMs?: number;
+  /** Where the attempt's CPU and memory go per minute (job namespace); none recorded without it. */
+  metrics?: MetricsPort;
+  /** How often the attempt's process group is sampled. @default 5000 */
+  metricsSampleMs?: number;
+  /** How often its samples are written. @default 60000 */
+  metricsFlushMs?: number;
 }
 
 export interface TrainingWorkers {
@@ -127,8 +134,12 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
     const checkpointDir = path.join(root, 'checkpoints');
     const syncTimer = setInterval(() => void checkpoints.sync(checkpointDir), deps.checkpointSyncMs ?? 10_000);
     const program = runnerProgram(import.meta.url, 'algorithm-runner');
+    let usage: AttemptSampler | undefined;
     const result = await runScriptAttempt({
-      onSpawn: (pgid) => void writeOwner(root, pgid).catch(() => undefined),
+      onSpawn: (pgid) => {
+        void writeOwner(root, pgid).catch(() => undefined);
+        usage = startUsage(deps, name, pgid, sink);
+      },
       beforeRun: async (workDir) => {
         await writeResolvedHyperparameters(workDir.configDir, spec);
         const restored = await checkpoints.restore(workDir.checkpointDir);
@@ -153,7 +164,10 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
         else sink.log(line);
       },
       onMetric: (metric, value) => sink.metric(metric, value, null),
-    }).finally(() => clearInterval(syncTimer));
+    }).finally(() => {
+      clearInterval(syncTimer);
+      return usage?.stop();
+    });
     await checkpoints.sync(checkpointDir);
     await sink.flush();
     // Shutting down, or the lease went to another worker: the attempt is not the job's
@@ -170,6 +184,12 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
     const retryable = !(isOrchardError(err) && err.code === 'ORCH_TRAINING_SOURCE_INVALID');
     return { kind: 'error', spec, reason: message, retryable };
   }
+}
+
+/** Samples the attempt's process group for the job's CPUUtilization and MemoryUsedMiB metrics. */
+function startUsage(deps: TrainingWorkerDeps, job: string, pgid: number, sink: { log(line: string): void }): AttemptSampler | undefined {
+  if (!deps.metrics) return undefined;
+  return startAttemptSampler({ pgid, kind: 'training', job, metrics: deps.metrics, sampleMs: deps.metricsSampleMs, flushMs: deps.metricsFlushMs, log: (m) => sink.log(`[orchard] ${m}`) });
 }
 
 /** Writes an attempt's outcome; called again by the loop after a backoff if it throws, so each step is idempotent. */

@@ -1,3 +1,4 @@
+import type { VariantMetrics } from './endpoint-metrics.js';
 import type { InvocationCounters } from './types.js';
 
 const WINDOW_S = 60;
@@ -5,9 +6,12 @@ const WINDOW_S = 60;
 /**
  * A variant's invocation counters: totals, plus per-second buckets of the last minute
  * (the rate autoscaling tracks and the model latency describe shows). Cheap enough for
- * the invocation path: a few array writes per call.
+ * the invocation path: a few array writes per call. With `metrics`, the same calls also
+ * feed the variant's stored per-minute metrics.
  */
 export class VariantCounters {
+  constructor(readonly metrics: VariantMetrics | null = null) {}
+
   invocations = 0;
   clientErrors = 0;
   serverErrors = 0;
@@ -24,8 +28,9 @@ export class VariantCounters {
     this.calls[this.bucket(now)]++;
   }
 
-  /** Records the model server's answer. */
-  answered(status: number, modelMs: number, now: number): void {
+  /** Records the model server's answer; `routerMs` is the time since the router took the request. */
+  answered(status: number, modelMs: number, now: number, routerMs = modelMs): void {
+    this.metrics?.answered(status, modelMs, routerMs, now);
     if (status >= 500) this.serverErrors++;
     else if (status >= 400) this.clientErrors++;
     const b = this.bucket(now);
@@ -35,6 +40,7 @@ export class VariantCounters {
 
   /** Records a call that got no answer from a model server. */
   failed(code: string): void {
+    this.metrics?.failed(code === 'ORCH_ENDPOINT_THROTTLED', Date.now());
     if (code === 'ORCH_ENDPOINT_THROTTLED') this.throttled++;
     else {
       this.serverErrors++;

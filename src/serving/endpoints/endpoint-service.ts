@@ -1,4 +1,5 @@
 import { OrchardError } from '../../core/index.js';
+import type { MetricsPort } from '../../metrics/index.js';
 import type { ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore, StatusChanges } from '../../storage/index.js';
 import { targetInstances } from './autoscaling.js';
@@ -19,6 +20,8 @@ export interface EndpointServiceDeps {
   metadata: MetadataStore;
   artifacts: ArtifactStore;
   models: Pick<ModelService, 'describe'>;
+  /** Where the runtime writes per-minute endpoint metrics; none recorded without it. */
+  metrics?: MetricsPort | null;
 }
 
 const NO_COUNTERS: InvocationCounters = { invocations: 0, clientErrors: 0, serverErrors: 0, throttled: 0, timeouts: 0, lastMinute: 0, modelLatencyMs: null };
@@ -44,7 +47,7 @@ export class EndpointService {
   ) {
     this.log = options.log ?? (() => undefined);
     this.store = new EndpointStore(deps.metadata);
-    this.runtime = new EndpointRuntime({ artifacts: deps.artifacts, models: deps.models }, { ...options, log: this.log });
+    this.runtime = new EndpointRuntime({ artifacts: deps.artifacts, models: deps.models, metrics: deps.metrics ?? null }, { ...options, log: this.log });
     this.autoscaler = setInterval(() => this.autoscale(), options.autoscaleIntervalMs);
     this.autoscaler.unref();
   }

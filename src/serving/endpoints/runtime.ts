@@ -15,6 +15,8 @@ import { materializeModel, UNPACKED_RECIPE_FILE, type ModelService } from '../..
 import type { ArtifactStore } from '../../storage/index.js';
 import { DataCapture } from './capture.js';
 import { VariantCounters } from './counters.js';
+import { EndpointMetricsRecorder, type InstanceProcess } from './endpoint-metrics.js';
+import type { MetricsPort } from '../../metrics/index.js';
 import { ModelInstance, type ForwardRequest } from './instance.js';
 import { MAX_PAYLOAD_BYTES, type ModelServerSpec } from './protocol.js';
 import type { EndpointSpec, InstanceInfo, InvocationCounters, VariantSpec } from './types.js';
@@ -29,12 +31,18 @@ export interface RuntimeOptions {
   testDelays: boolean;
   captureFlushMs: number;
   healthIntervalMs: number;
+  /** How often recorded metrics are written (with `deps.metrics`). @default 60000 */
+  metricsFlushMs?: number;
+  /** How often model servers' CPU and memory are sampled (with `deps.metrics`). @default 10000 */
+  metricsSampleMs?: number;
   log(message: string): void;
 }
 
 export interface RuntimeDeps {
   artifacts: ArtifactStore;
   models: Pick<ModelService, 'describe'>;
+  /** Where per-minute endpoint metrics go; none recorded without it. */
+  metrics?: MetricsPort | null;
 }
 
 export interface InvokeRequest extends ForwardRequest {
@@ -133,6 +141,7 @@ export class EndpointRuntime {
   /** Configurations being started by an update, not routed to yet. */
   private readonly staging = new Map<string, LiveEndpoint>();
   private readonly health: NodeJS.Timeout;
+  private readonly metrics: EndpointMetricsRecorder | null;
   private closed = false;
 
   constructor(
@@ -143,6 +152,16 @@ export class EndpointRuntime {
       for (const ep of [...this.live.values(), ...this.staging.values()]) for (const v of ep.variants) for (const i of v.instances) void i.healthCheck();
     }, options.healthIntervalMs);
     this.health.unref();
+    this.metrics = deps.metrics
+      ? new EndpointMetricsRecorder(deps.metrics, () => this.instanceProcesses(), { flushMs: options.metricsFlushMs ?? 60_000, sampleMs: options.metricsSampleMs ?? 10_000, log: options.log })
+      : null;
+  }
+
+  /** Every model-server process of the routed endpoints (what the metrics sampler reads). */
+  instanceProcesses(): InstanceProcess[] {
+    const out: InstanceProcess[] = [];
+    for (const ep of this.live.values()) for (const v of ep.variants) for (const i of v.instances) out.push({ endpoint: ep.name, variant: v.spec.name, instance: i.id, pid: i.pid });
+    return out;
   }
 
   isLive(name: string): boolean {
@@ -171,6 +190,7 @@ export class EndpointRuntime {
       });
     }
     const now = Date.now();
+    const t0 = performance.now();
     variant.counters.hit(now);
     let result;
     try {
@@ -180,7 +200,7 @@ export class EndpointRuntime {
       variant.counters.failed(orchard.code);
       throw new OrchardError(orchard.code, { message: orchard.message, cause: err, details: { ...orchard.details, variant: variant.spec.name } });
     }
-    variant.counters.answered(result.status, result.modelMs, now);
+    variant.counters.answered(result.status, result.modelMs, now, performance.now() - t0);
     const capture = ep.capture;
     if (capture !== null && result.status < 300 && capture.sample()) {
       capture.record(variant.spec.name, { body: request.body, contentType: request.contentType }, { body: result.body, contentType: result.contentType }, request.inferenceId);
@@ -337,6 +357,7 @@ export class EndpointRuntime {
     this.live.clear();
     this.staging.clear();
     await Promise.all(all.map((ep) => this.stopEndpoint(ep, graceMs)));
+    await this.metrics?.close();
   }
 
   private drainMs(): number {
@@ -356,7 +377,7 @@ export class EndpointRuntime {
         maxPayloadBytes: MAX_PAYLOAD_BYTES,
         testDelays: this.options.testDelays,
       };
-      variants.push(new LiveVariant({ ...v }, counters.get(v.name) ?? new VariantCounters(), serverSpec));
+      variants.push(new LiveVariant({ ...v }, counters.get(v.name) ?? new VariantCounters(this.metrics?.variant(name, v.name) ?? null), serverSpec));
     }
     if (capture) capture.percent = spec.capturePercent;
     const ep = new LiveEndpoint(name, { ...spec }, variants, spec.capturePercent > 0 ? (capture ?? this.newCapture(name, spec.capturePercent)) : null);

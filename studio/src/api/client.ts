@@ -53,6 +53,9 @@ import type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGro
 
 export type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult };
 import type { AccessKey, CreatedAccessKey } from '../../../src/contracts/index.js';
+import type { MetricsAnswer, MetricsQuery } from '../../../src/contracts/index.js';
+
+export type { MetricsAnswer, MetricsQuery };
 
 export type { AccessKey, CreatedAccessKey };
 import type { Execution, ExecutionStatus, ExecutionStep, Pipeline, PipelineParameterSpec, PipelineVersion, StepStatus } from '../../../src/contracts/index.js';
@@ -300,6 +303,11 @@ export const forecastApi = {
   /** QueryForecast: one item's timestamps and an array per forecast type. */
   query: (name: string, item: string, signal?: AbortSignal) => get<ForecastQueryResult>(`/forecasts/${enc(name)}/query`, { item }, signal),
   export: (name: string, input: ForecastExportRequest) => post<ForecastExportResult>(`/forecasts/${enc(name)}/export`, input),
+};
+
+/** Stored metrics (CloudWatch's role): one statistic of a metric per period. */
+export const metricsApi = {
+  get: (q: MetricsQuery, signal?: AbortSignal) => get<MetricsAnswer>('/metrics', q, signal),
 };
 
 /** Pipelines (SageMaker Pipelines): definitions, their versions and executions, approvals. */

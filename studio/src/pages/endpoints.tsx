@@ -6,6 +6,7 @@ import type { Endpoint } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { LineChart, type Series } from '../charts/line-chart';
 import { formatNumber, formatTime } from '../components/format';
+import { endpointMetricCharts, MetricCharts } from '../components/metric-charts';
 import { Card, Empty, ErrorBanner, Field, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can, useSession } from '../session';
 
@@ -190,6 +191,9 @@ export function EndpointDetailPage() {
             <InvokeForm endpoint={e} />
           </Can>
           <LiveCharts samples={samples.current} variants={e.variants.map((v) => v.name)} />
+          <Card title="Metrics (last 3 hours, per minute)">
+            <MetricCharts charts={endpointMetricCharts(name)} />
+          </Card>
           <Card title="Limits">
             <KeyValues
               items={[

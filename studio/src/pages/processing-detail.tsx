@@ -5,6 +5,7 @@ import type { ProcessingLogLine } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
 import { LogTail } from '../components/log-tail';
+import { jobMetricCharts, MetricCharts } from '../components/metric-charts';
 import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
 import { OutputTarget } from './processing';
@@ -155,6 +156,9 @@ export function ProcessingDetailPage() {
             {metrics.length > 0 && (
               <KeyValues items={metrics.map(([k, v]) => [k, formatNumber(v)])} />
             )}
+          </Card>
+          <Card title="CPU and memory (per minute)">
+            <MetricCharts charts={jobMetricCharts(name, 'processing')} since={j.startedAt ?? j.createdAt} />
           </Card>
           <LogTail
             load={loadLogs}

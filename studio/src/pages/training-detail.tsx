@@ -8,8 +8,10 @@ import { LineChart } from '../charts/line-chart';
 import { groupMetrics } from '../charts/metric-groups';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
 import { LogTail } from '../components/log-tail';
+import { jobMetricCharts, MetricCharts as StoredMetricCharts } from '../components/metric-charts';
 import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
+import { DebuggerPanel } from './training-debugger';
 
 const ACTIVE = new Set(['InProgress', 'Stopping']);
 
@@ -92,6 +94,10 @@ export function TrainingDetailPage() {
             </Card>
           </div>
           <MetricCharts metrics={j.metrics} />
+          <DebuggerPanel job={j} />
+          <Card title="CPU and memory (per minute)">
+            <StoredMetricCharts charts={jobMetricCharts(name, 'training')} since={j.startedAt ?? j.createdAt} />
+          </Card>
           <LogTail load={loadLogs} live={live} follow={{ topic: { kind: 'training-job', name } }} label="Training log" />
         </>
       )}
