@@ -32,7 +32,7 @@ describe('evaluateAlarm: N of M', () => {
     expect(evaluateAlarm(rule(), points(5, 2, 0), 'OK').state).toBe('ALARM');
     const ok = evaluateAlarm(rule(), points(0, 0, 3), 'ALARM');
     expect(ok.state).toBe('OK');
-    expect(ok.reason).toContain('1 of the last 3 periods was greater than or equal to the threshold (1)');
+    expect(ok.reason).toContain('1 of the last 3 datapoints was greater than or equal to the threshold (1)');
   });
 
   it('compares as each operator says, at the threshold too', () => {

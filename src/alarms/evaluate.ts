@@ -88,7 +88,7 @@ export function evaluateAlarm(rule: AlarmRule, datapoints: readonly AlarmDatapoi
   const breached = present.filter((d) => breaches(d.value!, rule.comparison, rule.threshold));
   const missingBreach = rule.treatMissingData === 'breaching' ? missing : 0;
   const count = breached.length + missingBreach;
-  const of = `${rule.evaluationPeriods === 1 ? 'the last datapoint' : `the last ${rule.evaluationPeriods} periods`}`;
+  const of = `the last ${rule.evaluationPeriods} ${rule.evaluationPeriods === 1 ? 'datapoint' : 'datapoints'}`;
   const shown = breached.map((d) => `${formatValue(d.value!)} (${d.timestamp})`).join(', ');
   const missingNote = missing > 0 ? `; ${missing} missing, treated as ${rule.treatMissingData}` : '';
   if (count >= rule.datapointsToAlarm) {

@@ -6,6 +6,8 @@ import { DashboardViewPage } from './pages/dashboard-view';
 import { DashboardsPage } from './pages/dashboards';
 import { CrawlerDetailPage } from './pages/crawler-detail';
 import { CrawlersPage } from './pages/crawlers';
+import { AlarmsPage } from './pages/alarms';
+import { AlarmDetailPage } from './pages/alarm-detail';
 import { DatasetDetailPage } from './pages/dataset-detail';
 import { DataQualityPage } from './pages/data-quality';
 import { DatasetsPage } from './pages/datasets';
@@ -66,6 +68,7 @@ const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/recipes', label: 'Recipes', permission: 'datasets:read' },
   { to: '/forecast', label: 'Forecast', permission: 'jobs:read' },
   { to: '/pipelines', label: 'Pipelines', permission: 'jobs:read' },
+  { to: '/alarms', label: 'Alarms', permission: 'jobs:read' },
   { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
   { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
@@ -167,6 +170,8 @@ function Shell() {
           <Route path="/forecast/forecasts/:name" element={<ForecastPage />} />
           <Route path="/pipelines" element={<PipelinesPage />} />
           <Route path="/pipelines/:name" element={<PipelinePage />} />
+          <Route path="/alarms" element={<AlarmsPage />} />
+          <Route path="/alarms/:name" element={<AlarmDetailPage />} />
           <Route path="/transforms" element={<TransformsPage />} />
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />

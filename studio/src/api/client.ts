@@ -53,6 +53,9 @@ import type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGro
 
 export type { Forecast, ForecastExportRequest, ForecastExportResult, ForecastGroup, ForecastImport, ForecastMetrics, ForecastPredictor, ForecastQueryResult };
 import type { AccessKey, CreatedAccessKey } from '../../../src/contracts/index.js';
+import type { Alarm, AlarmFilter } from '../../../src/contracts/index.js';
+
+export type { Alarm, AlarmFilter };
 import type { MetricsAnswer, MetricsQuery } from '../../../src/contracts/index.js';
 
 export type { MetricsAnswer, MetricsQuery };
@@ -308,6 +311,16 @@ export const forecastApi = {
 /** Stored metrics (CloudWatch's role): one statistic of a metric per period. */
 export const metricsApi = {
   get: (q: MetricsQuery, signal?: AbortSignal) => get<MetricsAnswer>('/metrics', q, signal),
+};
+
+/** Alarms on stored metrics: their state, history, enable/disable and evaluate-now. */
+export const alarmsApi = {
+  list: (q: AlarmFilter = {}, signal?: AbortSignal) => get<Page<Alarm>>('/alarms', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<Alarm>(`/alarms/${enc(name)}`, undefined, signal),
+  enable: (name: string) => post<Alarm>(`/alarms/${enc(name)}/enable`),
+  disable: (name: string) => post<Alarm>(`/alarms/${enc(name)}/disable`),
+  evaluate: (name: string) => post<Alarm>(`/alarms/${enc(name)}/evaluate`),
+  remove: (name: string) => del<void>(`/alarms/${enc(name)}`),
 };
 
 /** Pipelines (SageMaker Pipelines): definitions, their versions and executions, approvals. */
