@@ -149,6 +149,35 @@ describe.each(metadataTargets)('AlarmService on $name', (target) => {
     expect(delivered.at(-1)!.idempotencyKey).toBe(`alarm/retry/${t.id}.1`);
   });
 
+  it('after a crash, runs the actions of a transition once the lease of its holder has passed, once', async () => {
+    await service.create({ name: 'crashed', namespace: 'endpoint', metric: 'Invocation4XXErrors', dimensions: { endpoint: 'ep' }, stat: 'sum', period: 60, threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', evaluationPeriods: 1, actions: ['webhook:hook'] });
+    const row = await service.store.get('crashed');
+    // What a server that died right after writing the transition leaves: the new state, the actions Pending, its lease.
+    const held = await service.store.transition('crashed', { status: row.status, stateUpdatedAt: row.state_updated_at }, {
+      id: 'alt-crashed',
+      alarm: 'crashed',
+      at: new Date(now.getTime() + 1).toISOString(),
+      from_state: 'INSUFFICIENT_DATA',
+      to_state: 'ALARM',
+      reason: 'Threshold crossed',
+      datapoints_json: '[]',
+      actions_json: JSON.stringify([{ action: 'webhook:hook', status: 'Pending', resource: null, error: null }]),
+      actions_pending: 1,
+      actions_lease_until: new Date(Date.now() + 60_000).toISOString(),
+    }, '[]');
+    expect(held).toBe(true);
+    const before = delivered.length;
+    // Still held by the dead server: nobody else runs them yet.
+    await service.evaluate('crashed');
+    expect(delivered.length).toBe(before);
+    await metadata.db.updateTable('alarm_transitions' as never).set({ actions_lease_until: new Date(Date.now() - 1000).toISOString() } as never).where('id' as never, '=', 'alt-crashed' as never).execute();
+    await Promise.all([service.evaluate('crashed'), service.evaluate('crashed')]);
+    expect(delivered.length).toBe(before + 1);
+    expect(delivered.at(-1)!.idempotencyKey).toBe('alarm/crashed/alt-crashed.0');
+    const t = (await service.describe('crashed')).history.find((h) => h.id === 'alt-crashed')!;
+    expect(t.actions).toEqual([{ action: 'webhook:hook', status: 'Done', resource: expect.stringMatching(/^d-/), error: null }]);
+  });
+
   it('two evaluations at once record one transition and run its actions once', async () => {
     await service.create({ name: 'race', namespace: 'endpoint', metric: 'Invocation4XXErrors', dimensions: { endpoint: 'ep' }, stat: 'sum', period: 60, threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', evaluationPeriods: 1, actions: ['webhook:hook'] });
     const before = delivered.length;

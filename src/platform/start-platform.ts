@@ -141,9 +141,9 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     monitorEndpoints = endpoints;
     // Model quality reads capture and keeps ground truth and executions in the artifact store; its metrics go to the stored series.
     const modelQuality = new ModelQualityService({ artifacts, endpoints, datasets, metrics: new MetricsService(new MetricsStore(metadata), null, { retentionDays: 15 }) });
-    // Alarms read stored metrics through a MetricsService of their own (its retention sweep is not started here).
+    // Alarms read stored metrics through the platform's metrics service, and reach endpoints, webhooks, pipelines and training through theirs.
     const alarms = new AlarmService(new AlarmStore(metadata), {
-      metrics: new MetricsService(new MetricsStore(metadata), null, { retentionDays: 15 }),
+      metrics: core.metrics,
       catalog: { isKnown: isKnownMetric, names: (namespace) => METRIC_NAMES[namespace] },
       endpoints,
       webhooks,
