@@ -58,10 +58,9 @@ export function MetricCharts({ charts, since = '3h', period = 60, refreshMs = 60
         const series = data[i].filter((s) => s.points.length > 0);
         return (
           <div key={c.title} className="chart-cell">
+            <h3>{c.title}</h3>
             {series.length === 0 ? (
-              <p className="muted chart-empty">
-                {c.title}: no datapoints in the last {since}.
-              </p>
+              <p className="muted chart-empty">No datapoints yet.</p>
             ) : (
               <SeriesChart title={c.title} series={series} xKind="time" xLabel="time (UTC)" yLabel={c.yLabel} height={200} />
             )}
