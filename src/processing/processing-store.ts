@@ -123,9 +123,16 @@ export class ProcessingStore {
   /** Merges an instance's last metric values into the job's (`algo-2:name` keys when there are several instances). */
   async mergeFinalMetrics(name: string, values: Record<string, number>): Promise<void> {
     if (Object.keys(values).length === 0) return;
-    // Read-merge-write in one transaction, so two instances' writes do not drop each other's.
+    // Read-merge-write in one transaction, so two instances' writes do not drop each other's: PostgreSQL's
+    // read committed needs the row locked (SQLite's writer lock already orders the transactions).
+    const pg = this.metadata.dialect === 'postgres';
     await this.db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('processing_jobs').select('final_metrics_json').where('name', '=', name).executeTakeFirst();
+      const row = await tx
+        .selectFrom('processing_jobs')
+        .select('final_metrics_json')
+        .where('name', '=', name)
+        .$if(pg, (qb) => qb.forUpdate())
+        .executeTakeFirst();
       if (!row) return;
       const merged = { ...(JSON.parse(row.final_metrics_json) as Record<string, number>), ...values };
       await tx.updateTable('processing_jobs').set({ final_metrics_json: JSON.stringify(merged) }).where('name', '=', name).execute();
