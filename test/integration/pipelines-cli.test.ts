@@ -221,5 +221,5 @@ describe.each(backends)('pipelines through the CLI on $name', (backend) => {
     const e = await ok(['pipelines', 'start', 'versioned', '--wait']);
     expect(e).toMatchObject({ version: 2, status: 'Succeeded' });
     await refused(['pipelines', 'approve', e.id], 'ORCH_PIPELINE_EXECUTION_ENDED');
-  });
+  }, 180_000);
 });
