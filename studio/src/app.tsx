@@ -10,6 +10,7 @@ import { AlarmsPage } from './pages/alarms';
 import { AlarmDetailPage } from './pages/alarm-detail';
 import { DatasetDetailPage } from './pages/dataset-detail';
 import { DataQualityPage } from './pages/data-quality';
+import { MonitorPage } from './pages/monitor';
 import { DatasetsPage } from './pages/datasets';
 import { EndpointDetailPage, EndpointsPage } from './pages/endpoints';
 import { ExperimentDetailPage, ExperimentsPage, RunsComparePage } from './pages/experiments';
@@ -160,6 +161,7 @@ function Shell() {
           <Route path="/registry/:group" element={<RegistryGroupPage />} />
           <Route path="/endpoints" element={<EndpointsPage />} />
           <Route path="/endpoints/:name" element={<EndpointDetailPage />} />
+          <Route path="/endpoints/:name/monitor" element={<MonitorPage />} />
           <Route path="/processing" element={<ProcessingJobsPage />} />
           <Route path="/processing/:name" element={<ProcessingDetailPage />} />
           <Route path="/recipes" element={<RecipesPage />} />

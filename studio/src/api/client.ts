@@ -337,3 +337,15 @@ export const pipelinesApi = {
   /** Answers the wait step waiting for an approval (`step` names it when several wait). */
   decide: (id: string, approve: boolean, input: { step?: string; comment?: string }) => post<Execution>(`/pipeline-executions/${enc(id)}/${approve ? 'approve' : 'reject'}`, input),
 };
+
+import type { MonitorExecution, MonitorSchedule } from '../../../src/contracts/index.js';
+
+export type { MonitorExecution, MonitorSchedule };
+
+/** Model Monitor (data quality): an endpoint's schedules and their executions. */
+export const monitorApi = {
+  schedules: (endpoint: string, signal?: AbortSignal) => get<Page<MonitorSchedule>>('/monitor/schedules', { endpoint }, signal),
+  executions: (q: { endpoint?: string; schedule?: string; limit?: number }, signal?: AbortSignal) => get<Page<MonitorExecution>>('/monitor/executions', q, signal),
+  execution: (id: string, signal?: AbortSignal) => get<MonitorExecution>(`/monitor/executions/${enc(id)}`, undefined, signal),
+  run: (schedule: string) => post<MonitorExecution>(`/monitor/schedules/${enc(schedule)}/run`, {}),
+};
