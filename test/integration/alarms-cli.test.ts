@@ -73,6 +73,10 @@ describe.each(backends)('alarms through the CLI on $name', (backend) => {
     // The receiver is on loopback: an admin allows it, as the webhooks' own tests do.
     await run(['webhooks', 'allow', 'add', '127.0.0.1']);
     secret = (await run(['webhooks', 'create', 'hook', '--url', receiver.url])).secret;
+    // A pipeline the alarm starts: it echoes the parameters it was given.
+    const def = path.join(suite.dir, 'echo.json');
+    fs.writeFileSync(def, JSON.stringify({ parameters: { reason: { type: 'string', default: 'none' }, rounds: { type: 'integer', default: 1 } }, steps: [{ name: 'echo', type: 'pass', output: { reason: { Get: 'Parameters.reason' } } }] }));
+    await run(['pipelines', 'create', 'echo', '--file', def]);
   });
   afterAll(async () => {
     await receiver?.close();
@@ -92,9 +96,9 @@ describe.each(backends)('alarms through the CLI on $name', (backend) => {
     expect(human.stderr).toContain('ORCH_ALARM_NOT_FOUND');
   });
 
-  it('goes to ALARM on 4xx errors and delivers a signed alarm.state-change to the webhook', async () => {
-    const created = await run(['alarms', 'create', 'errors', '--endpoint', 'ep', '--metric', 'Invocation4XXErrors', '--stat', 'sum', '--period', '60', '--threshold', '1', '--comparison', 'GreaterThanOrEqualToThreshold', '--evaluation-periods', '1', '--datapoints-to-alarm', '1', '--treat-missing-data', 'notBreaching', '--action', 'webhook:hook']);
-    expect(created).toMatchObject({ name: 'errors', state: 'INSUFFICIENT_DATA', namespace: 'endpoint', dimensions: { endpoint: 'ep' }, actions: ['webhook:hook'] });
+  it('goes to ALARM on 4xx errors, delivers a signed alarm.state-change to the webhook and starts a pipeline, once', async () => {
+    const created = await run(['alarms', 'create', 'errors', '--endpoint', 'ep', '--metric', 'Invocation4XXErrors', '--stat', 'sum', '--period', '60', '--threshold', '1', '--comparison', 'GreaterThanOrEqualToThreshold', '--evaluation-periods', '1', '--datapoints-to-alarm', '1', '--treat-missing-data', 'notBreaching', '--action', 'webhook:hook', '--action', 'pipeline:echo?reason=errors&rounds=3']);
+    expect(created).toMatchObject({ name: 'errors', state: 'INSUFFICIENT_DATA', namespace: 'endpoint', dimensions: { endpoint: 'ep' }, actions: ['webhook:hook', 'pipeline:echo?reason=errors&rounds=3'] });
     // Good requests only: the alarm settles OK.
     for (let i = 0; i < 3; i++) {
       const ok = await fetch(`${suite.admin.url}/api/v1/endpoints/ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${suite.admin.token}`, 'content-type': 'text/csv' }, body: `${row}\n` });
@@ -119,10 +123,18 @@ describe.each(backends)('alarms through the CLI on $name', (backend) => {
     expect(body).toMatchObject({ event: 'alarm.state-change', source: 'alarm:errors', payload: { alarm: 'errors', state: 'ALARM', previousState: 'OK', metric: { namespace: 'endpoint', metric: 'Invocation4XXErrors', dimensions: { endpoint: 'ep' } }, threshold: 1 } });
     expect(body.payload.datapoints.at(-1).value).toBeGreaterThanOrEqual(3);
     const described = await run(['alarms', 'describe', 'errors']);
-    expect(described.history[0]).toMatchObject({ from: 'OK', to: 'ALARM', actions: [{ action: 'webhook:hook', status: 'Done', resource: body.id }] });
+    const [delivery, started] = described.history[0].actions;
+    expect(described.history[0]).toMatchObject({ from: 'OK', to: 'ALARM' });
+    expect(delivery).toEqual({ action: 'webhook:hook', status: 'Done', resource: body.id, error: null });
+    expect(started).toMatchObject({ action: 'pipeline:echo?reason=errors&rounds=3', status: 'Done', error: null });
+    // The pipeline was started once, with the action's parameters typed by its definition.
+    const executions = (await run(['pipelines', 'executions', '--pipeline', 'echo'])).items;
+    expect(executions).toHaveLength(1);
+    expect(executions[0]).toMatchObject({ id: started.resource, parameters: { reason: 'errors', rounds: 3 }, trigger: { kind: 'alarm', name: 'errors', state: 'ALARM' } });
     // Once per transition: later evaluations in ALARM send nothing more.
     await run(['alarms', 'evaluate', 'errors']);
     expect(receiver.received.filter((r) => JSON.parse(r.body).event === 'alarm.state-change')).toHaveLength(1);
+    expect((await run(['pipelines', 'executions', '--pipeline', 'echo'])).items).toHaveLength(1);
     const listed = await run(['alarms', 'list', '--state', 'ALARM']);
     expect(listed.items.map((a: { name: string }) => a.name)).toEqual(['errors']);
     const text = await cli(['alarms', 'describe', 'errors'], suite.admin);
