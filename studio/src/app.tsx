@@ -11,6 +11,7 @@ import { AlarmDetailPage } from './pages/alarm-detail';
 import { DatasetDetailPage } from './pages/dataset-detail';
 import { DataQualityPage } from './pages/data-quality';
 import { MonitorPage } from './pages/monitor';
+import { ModelQualityPage } from './pages/model-quality';
 import { DatasetsPage } from './pages/datasets';
 import { EndpointDetailPage, EndpointsPage } from './pages/endpoints';
 import { ExperimentDetailPage, ExperimentsPage, RunsComparePage } from './pages/experiments';
@@ -161,6 +162,7 @@ function Shell() {
           <Route path="/registry/:group" element={<RegistryGroupPage />} />
           <Route path="/endpoints" element={<EndpointsPage />} />
           <Route path="/endpoints/:name" element={<EndpointDetailPage />} />
+          <Route path="/endpoints/:name/model-quality" element={<ModelQualityPage />} />
           <Route path="/endpoints/:name/monitor" element={<MonitorPage />} />
           <Route path="/processing" element={<ProcessingJobsPage />} />
           <Route path="/processing/:name" element={<ProcessingDetailPage />} />

@@ -338,6 +338,15 @@ export const pipelinesApi = {
   decide: (id: string, approve: boolean, input: { step?: string; comment?: string }) => post<Execution>(`/pipeline-executions/${enc(id)}/${approve ? 'approve' : 'reject'}`, input),
 };
 
+import type { ModelQualityExecution } from '../../../src/contracts/index.js';
+
+export type { ModelQualityExecution };
+
+/** Model Monitor's model quality of an endpoint: its executions, newest first. */
+export const modelQualityApi = {
+  executions: (endpoint: string, signal?: AbortSignal) => get<{ items: ModelQualityExecution[] }>(`/endpoints/${enc(endpoint)}/model-quality/executions`, undefined, signal),
+};
+
 import type { MonitorExecution, MonitorSchedule } from '../../../src/contracts/index.js';
 
 export type { MonitorExecution, MonitorSchedule };

@@ -162,17 +162,25 @@ export function EndpointDetailPage() {
         subtitle={e ? <StatusBadge status={e.status} /> : undefined}
         actions={
           e && (
-            <Can permission="endpoints:write">
-              <button
-                type="button"
-                className="danger secondary"
-                onClick={() => {
-                  if (window.confirm(`Delete endpoint ${name}? Requests in flight finish first.`)) endpointsApi.remove(name).then(() => navigate('/endpoints'), setError);
-                }}
-              >
-                Delete
-              </button>
-            </Can>
+            <>
+              <Link className="button secondary" to={`/endpoints/${encodeURIComponent(name)}/monitor`}>
+                Data quality monitor
+              </Link>
+              <Link className="button secondary" to={`/endpoints/${encodeURIComponent(name)}/model-quality`}>
+                Model quality
+              </Link>
+              <Can permission="endpoints:write">
+                <button
+                  type="button"
+                  className="danger secondary"
+                  onClick={() => {
+                    if (window.confirm(`Delete endpoint ${name}? Requests in flight finish first.`)) endpointsApi.remove(name).then(() => navigate('/endpoints'), setError);
+                  }}
+                >
+                  Delete
+                </button>
+              </Can>
+            </>
           )
         }
       />
