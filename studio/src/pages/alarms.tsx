@@ -38,7 +38,15 @@ export function AlarmsPage() {
   const firing = items.filter((a) => a.state === 'ALARM').length;
   return (
     <>
-      <PageHeader title="Alarms" subtitle={list.data ? `${items.length} alarm${items.length === 1 ? '' : 's'}, ${firing} in ALARM. Create them with \`orchard alarms create\` or the SDK.` : 'Thresholds on stored metrics, with actions when crossed.'} />
+      <PageHeader title="Alarms" subtitle={
+          list.data ? (
+            <>
+              {items.length} alarm{items.length === 1 ? '' : 's'}, {firing} in ALARM. Create them with <code>orchard alarms create</code> or the SDK.
+            </>
+          ) : (
+            'Thresholds on stored metrics, with actions when crossed.'
+          )
+        } />
       <Card>
         <ErrorBanner error={list.error} onRetry={list.reload} />
         {!list.data ? (
