@@ -15,6 +15,13 @@ import { runScriptRule, seriesInput } from './script-rule.js';
 
 /** Least time between two runs of a custom rule's script while the job trains. */
 const SCRIPT_EVERY_MS = 5000;
+/**
+ * Built-in rules read whole series (O(points) each), so past this many points they are
+ * judged at most every {@link LARGE_EVERY_MS} rather than on every point: a job logging
+ * 100,000 points costs seconds of rule time, not hours. The end judges everything.
+ */
+const LARGE_SERIES = 2000;
+const LARGE_EVERY_MS = 1000;
 
 interface RuleState {
   rule: ResolvedRule;
@@ -37,6 +44,9 @@ export class RuleEvaluator {
   private readonly states: RuleState[];
   private writes = Promise.resolve();
   private ended = false;
+  private points = 0;
+  private lastJudged = 0;
+  private pending: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: EvaluatorDeps,
@@ -73,14 +83,23 @@ export class RuleEvaluator {
     let points = this.series.get(name);
     if (!points) this.series.set(name, (points = []));
     points.push({ step: step ?? points.length, value });
+    this.points++;
     for (const s of this.states) {
-      if (s.verdict.status !== 'InProgress') continue;
-      if (s.rule.script) {
-        s.dirty = true;
-        this.maybeRunScript(s, false);
-      } else if (s.rule.builtin && BUILTIN_RULE_TABLE[s.rule.builtin].source === 'metrics') {
-        this.settle(s, this.evaluate(s, false));
-      }
+      if (s.verdict.status !== 'InProgress' || !s.rule.script) continue;
+      s.dirty = true;
+      this.maybeRunScript(s, false);
+    }
+    if (this.points <= LARGE_SERIES || Date.now() - this.lastJudged >= LARGE_EVERY_MS) this.judgeBuiltins();
+    else this.pending ??= setTimeout(() => this.judgeBuiltins(), LARGE_EVERY_MS);
+  }
+
+  private judgeBuiltins(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
+    if (this.ended) return;
+    this.lastJudged = Date.now();
+    for (const s of this.states) {
+      if (s.verdict.status === 'InProgress' && s.rule.builtin && BUILTIN_RULE_TABLE[s.rule.builtin].source === 'metrics') this.settle(s, this.evaluate(s, false));
     }
   }
 
@@ -88,6 +107,7 @@ export class RuleEvaluator {
   async end(judge: boolean): Promise<void> {
     if (this.ended) return this.writes;
     this.ended = true;
+    if (this.pending) clearTimeout(this.pending);
     await Promise.all(this.states.map((s) => s.running));
     if (judge) {
       for (const s of this.states) {

@@ -6,7 +6,9 @@ import { createDatasetService, type DatasetService } from '../data/index.js';
 import { dataQualityJobHandler } from '../data-quality/index.js';
 import { forecastJobHandler } from '../forecast/index.js';
 import { monitorJobHandler } from '../monitor/index.js';
-import { lazySecretBox, webhookJobHandler } from '../webhooks/index.js';
+import { modelQualityScheduleRunner } from '../monitor/model-quality/index.js';
+import { lazySecretBox, takesEvent, webhookJobHandler, WebhookService } from '../webhooks/index.js';
+import { DebuggerService, webhookRuleNotifier } from '../debugger/index.js';
 import { pipelineScriptJobHandler, pipelineSqlJobHandler } from '../pipelines/index.js';
 import { openArtifactStore, openMetadataStore, type ArtifactStore, type MetadataStore } from '../storage/index.js';
 import { openJobQueue, startWorkerLoop, type JobQueue, type WorkerLoop } from '../jobs/index.js';
@@ -27,6 +29,8 @@ export interface Core {
   datasets: DatasetService;
   queue: JobQueue;
   training: TrainingService;
+  /** Debugger rules and profiles of training jobs (training reaches it through its rules port). */
+  debugger: DebuggerService;
   models: ModelService;
   recipes: RecipeService;
   /** Stored metrics: endpoints and job attempts write through it (its `owners` are set by the server). */
@@ -54,12 +58,14 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
     const queue = await openJobQueue(config.queueUrl, { metadata });
     closers.push(() => queue.close());
     // Training creates an experiment on first use through this port: it never imports experiments.
-    const training = createTrainingService({ metadata, queue, datasets, artifacts, experiments: new ExperimentStore(metadata) });
+    // Rules with action `notify` deliver through the webhooks; training reaches the debugger through its rules port.
+    const debuggerService = new DebuggerService({ metadata, datasets, notifier: webhookRuleNotifier(new WebhookService({ metadata, queue, secrets: lazySecretBox(config) }), takesEvent) });
+    const training = createTrainingService({ metadata, queue, datasets, artifacts, experiments: new ExperimentStore(metadata), rules: debuggerService });
     const recipes = new RecipeService({ metadata, artifacts, queue, datasets });
     const metrics = createMetricsService(metadata, { retentionDays: config.metricsRetentionDays });
     // Inference-pipeline models copy a recipe fit through this port: the registry never imports recipes.
     const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model), recipes });
-    return { metadata, artifacts, datasets, queue, training, models, recipes, metrics, closers, close };
+    return { metadata, artifacts, datasets, queue, training, debugger: debuggerService, models, recipes, metrics, closers, close };
   } catch (err) {
     await close();
     throw err;
@@ -74,7 +80,7 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
 export async function startJobWorkers(core: Core, config: ResolvedConfig, log: PlatformLog): Promise<WorkerLoop | undefined> {
   if (config.workers === 0) return undefined;
   const handlers = [
-    await trainingJobHandler({ ...core, attemptsDir: config.attemptsDir, metricsSampleMs: config.metricsSampleMs, metricsFlushMs: config.metricsFlushMs, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
+    await trainingJobHandler({ ...core, rules: core.debugger, attemptsDir: config.attemptsDir, metricsSampleMs: config.metricsSampleMs, metricsFlushMs: config.metricsFlushMs, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
     await transformJobHandler({ ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models') }),
     await processingJobHandler({ ...core, attemptsDir: config.attemptsDir, metricsSampleMs: config.metricsSampleMs, metricsFlushMs: config.metricsFlushMs, workDir: path.join(config.workDir, 'processing') }),
     await recipeJobHandler({ ...core, workDir: path.join(config.workDir, 'recipes') }),
@@ -82,7 +88,7 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     await dataQualityJobHandler({ ...core, workDir: path.join(config.workDir, 'data-quality') }),
     await forecastJobHandler({ ...core, workDir: path.join(config.workDir, 'forecast') }),
     // Model Monitor's executions write their metrics (namespace `monitor`) through core.metrics.
-    await monitorJobHandler({ ...core, workDir: path.join(config.workDir, 'monitor'), log: (m) => log.warn(m) }),
+    await monitorJobHandler({ ...core, workDir: path.join(config.workDir, 'monitor'), modelQuality: modelQualityScheduleRunner(core), log: (m) => log.warn(m) }),
     webhookJobHandler({ ...core, secrets: lazySecretBox(config) }),
     pipelineScriptJobHandler({ ...core, attemptsDir: config.attemptsDir }),
     pipelineSqlJobHandler(core),

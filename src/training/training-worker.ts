@@ -6,12 +6,13 @@ import * as tar from 'tar';
 import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
 import { asStorageFull, isOrchardError, newId, OrchardError } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import { interruptedByPlatform, JobLeaseLostError, runnerProgram, runScriptAttempt, startWorkerLoop, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
+import { interruptedByPlatform, JobLeaseLostError, runnerProgram, runScriptAttempt, startWorkerLoop, workDirAt, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { CheckpointSync } from './checkpoints.js';
 import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
 import { writeResolvedHyperparameters } from './resolved-hyperparameters.js';
 import { startAttemptSampler, type AttemptSampler, type MetricsPort } from '../metrics/index.js';
+import type { AttemptWatch, TrainingRulesPort } from './rules-port.js';
 import { trainingLogSink } from './training-log-sink.js';
 import { queueJobId, TRAINING_KIND } from './training-jobs.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
@@ -35,6 +36,8 @@ export interface TrainingWorkerDeps {
   metricsSampleMs?: number;
   /** How often its samples are written. @default 60000 */
   metricsFlushMs?: number;
+  /** The debugger: evaluates the job's rules and profiles the attempt (wired by the platform). */
+  rules?: TrainingRulesPort;
 }
 
 export interface TrainingWorkers {
@@ -56,6 +59,8 @@ type TrainingOutcome =
 /** A parameter the job's code logged: `#param <name>=<value>` (value up to 1 KiB). */
 const PARAM_LINE = /^#param ([A-Za-z0-9_.:/-]{1,128})=(.{0,1024})$/;
 const METRIC_LINE = /^#metric ([^=\s]+)=(-?[0-9.eE+-]+|NaN|-?Infinity)(?: step=(\d+))?$/;
+/** A phase the job's code starts: `#phase evaluation` (the profiler's time per phase). */
+const PHASE_LINE = /^#phase ([a-z][a-z0-9_-]{0,31})$/;
 
 /**
  * The `training` job kind for the worker loop. Before it is handed out, the attempts
@@ -68,6 +73,7 @@ export async function trainingJobHandler(deps: TrainingWorkerDeps): Promise<JobH
   await reapOrphans(deps.attemptsDir);
   const store = new TrainingStore(deps.metadata);
   const roots = new WeakMap<ClaimedJob, string>();
+  const watches = new WeakMap<ClaimedJob, AttemptWatch>();
   return {
     kinds: [TRAINING_KIND],
     async cpus(job) {
@@ -76,10 +82,12 @@ export async function trainingJobHandler(deps: TrainingWorkerDeps): Promise<JobH
     async run(job, ctx) {
       const root = path.join(deps.attemptsDir, `${job.payload.name}-${job.attempt}-${newId('at').slice(3)}`);
       roots.set(job, root);
-      return runAttempt(deps, store, job, ctx, root);
+      return runAttempt(deps, store, job, ctx, root, (w) => watches.set(job, w));
     },
-    record: (job, outcome, ctx) => recordOutcome(deps, store, job, outcome, ctx),
+    record: (job, outcome, ctx) => recordOutcome(deps, store, job, outcome, ctx, watches.get(job)),
     async settled(job) {
+      await watches.get(job)?.close();
+      watches.delete(job);
       // Recorded, or given up (a lost lease): the attempt's folders go either way.
       const root = roots.get(job);
       if (!root) return;
@@ -104,7 +112,7 @@ export function cpusOf(spec: TrainingSpec): number | undefined {
   return getAlgorithm(spec.algorithm).defaultCpus;
 }
 
-async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, ctx: AttemptContext, root: string): Promise<TrainingOutcome> {
+async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, ctx: AttemptContext, root: string, watching: (w: AttemptWatch) => void): Promise<TrainingOutcome> {
   const name = job.payload.name;
   const row = await store.row(name);
   if (row.status === 'Completed' || row.status === 'Failed' || row.status === 'Stopped') {
@@ -124,11 +132,20 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
   const attempt = Math.max(job.attempt, Number(row.attempts) + 1);
   await store.setStatus(name, 'InProgress', 'Starting', { attempts: attempt, ...(row.started_at ? {} : { started_at: new Date().toISOString() }) });
   const sink = await trainingLogSink(store, name, attempt);
+  // A rule with action `stop` that finds issues ends the attempt as a stop would, naming itself.
+  const ruleStop = new AbortController();
+  let watch: AttemptWatch | undefined;
   try {
     sink.log(`[orchard] attempt ${attempt} on ${ctx.workerId}: ${ctx.cpus} cpu(s)`);
+    watch = await deps.rules?.watch({ job: name, attempt, rules: spec.rules ?? [], datasets: spec.channels, stop: (reason) => ruleStop.abort(reason) });
+    if (watch) watching(watch);
+    watch?.phase('download');
     await store.setStatus(name, 'InProgress', 'Downloading');
     const channels = await downloadChannels(deps, spec, `${root}-in`);
     const sourceDir = spec.script ? await downloadSource(deps, spec.script.sourceKey, `${root}-in`) : undefined;
+    await watch?.dataReady(channels);
+    if (ruleStop.signal.aborted) return { kind: 'attempt', spec, result: stoppedByRule(ruleStop.signal, root) };
+    watch?.phase('training');
     await store.setStatus(name, 'InProgress', 'Training');
     const checkpoints = new CheckpointSync(deps.artifacts, `jobs/${name}/checkpoints`);
     const checkpointDir = path.join(root, 'checkpoints');
@@ -137,6 +154,7 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
     let usage: AttemptSampler | undefined;
     const result = await runScriptAttempt({
       onSpawn: (pgid) => {
+        watch?.processGroup(pgid);
         void writeOwner(root, pgid).catch(() => undefined);
         usage = startUsage(deps, name, pgid, sink);
       },
@@ -154,27 +172,43 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
       channels,
       metricDefinitions: spec.metricDefinitions,
       timeLimitMs: spec.maxRuntimeSeconds * 1000,
-      signal: ctx.signal,
+      signal: watch ? AbortSignal.any([ctx.signal, ruleStop.signal]) : ctx.signal,
       numCpus: ctx.cpus,
       onLog: (line) => {
         const m = METRIC_LINE.exec(line);
         const p = m ? null : PARAM_LINE.exec(line);
-        if (m) sink.metric(m[1], Number(m[2]), m[3] === undefined ? null : Number(m[3]));
-        else if (p) sink.param(p[1], p[2]);
+        const ph = m || p ? null : PHASE_LINE.exec(line);
+        if (m) {
+          const step = m[3] === undefined ? null : Number(m[3]);
+          sink.metric(m[1], Number(m[2]), step);
+          watch?.metric(m[1], Number(m[2]), step);
+        } else if (p) sink.param(p[1], p[2]);
+        else if (ph) watch?.phase(ph[1]);
         else sink.log(line);
       },
-      onMetric: (metric, value) => sink.metric(metric, value, null),
+      onMetric: (metric, value) => {
+        sink.metric(metric, value, null);
+        watch?.metric(metric, value, null);
+      },
     }).finally(() => {
       clearInterval(syncTimer);
       return usage?.stop();
     });
+    // Stopped by a rule while it ran; a process that had completed anyway (or a rule that
+    // finds issues only in the final judgement below) keeps its Completed.
+    const stoppedByRuleWhileRunning = ruleStop.signal.aborted && result.status !== 'Completed';
+    watch?.phase('checkpointing');
     await checkpoints.sync(checkpointDir);
+    watch?.phase(null);
+    await watch?.end(!interruptedByPlatform(ctx.signal));
     await sink.flush();
+    if (stoppedByRuleWhileRunning && !interruptedByPlatform(ctx.signal)) return { kind: 'attempt', spec, result: stoppedByRule(ruleStop.signal, root, result) };
     // Shutting down, or the lease went to another worker: the attempt is not the job's
     // fault. Leave the queue job to expire and be claimed again; record nothing final.
     if (interruptedByPlatform(ctx.signal)) return { kind: 'interrupted', reason: ctx.signal.reason as 'shutdown' | 'lease' };
     return { kind: 'attempt', spec, result };
   } catch (err) {
+    await watch?.end(false).catch(() => undefined);
     await sink.flush();
     if (interruptedByPlatform(ctx.signal)) return { kind: 'interrupted', reason: ctx.signal.reason as 'shutdown' | 'lease' };
     // A full disk names itself in the failure reason rather than as an internal error.
@@ -186,6 +220,12 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
   }
 }
 
+/** The result of an attempt a Debugger rule stopped: Stopped, its reason naming the rule (never retried). */
+function stoppedByRule(signal: AbortSignal, root: string, result?: AttemptResult): AttemptResult {
+  const base = result ?? { workDir: workDirAt(root), logTruncated: false };
+  return { ...base, status: 'Stopped', secondaryStatus: 'Stopped', failureReason: String(signal.reason), modelArchive: null };
+}
+
 /** Samples the attempt's process group for the job's CPUUtilization and MemoryUsedMiB metrics. */
 function startUsage(deps: TrainingWorkerDeps, job: string, pgid: number, sink: { log(line: string): void }): AttemptSampler | undefined {
   if (!deps.metrics) return undefined;
@@ -193,7 +233,7 @@ function startUsage(deps: TrainingWorkerDeps, job: string, pgid: number, sink: {
 }
 
 /** Writes an attempt's outcome; called again by the loop after a backoff if it throws, so each step is idempotent. */
-async function recordOutcome(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, outcome: TrainingOutcome, ctx: AttemptContext): Promise<void> {
+async function recordOutcome(deps: TrainingWorkerDeps, store: TrainingStore, job: ClaimedJob<TrainingPayload>, outcome: TrainingOutcome, ctx: AttemptContext, watch?: AttemptWatch): Promise<void> {
   const name = job.payload.name;
   if (outcome.kind === 'settled') return;
   if (outcome.kind === 'interrupted') {
@@ -208,7 +248,9 @@ async function recordOutcome(deps: TrainingWorkerDeps, store: TrainingStore, job
     if (!(await ctx.stillHeld())) return;
     await store.setStatus(name, 'InProgress', 'Uploading');
     const key = `jobs/${name}/output/model.tar.gz`;
+    watch?.phase('upload');
     await deps.artifacts.put(key, createReadStream(result.modelArchive!));
+    watch?.phase(null);
     await store.setStatus(name, 'Completed', 'Completed', { model_artifact: `${deps.artifacts.url}/${key}`, failure_reason: null });
     // The job is done whatever the queue answers now; an entry left unsettled is settled
     // by the next claim of it (see runAttempt).
