@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   transform: () => import('./transform.bench.js'),
   crawlers: () => import('./crawlers.bench.js'),
   serve: () => import('./serve.bench.js'),
+  'serve-metrics': () => import('./serve-metrics.bench.js'),
   'recipe-serve': () => import('./recipe-serve.bench.js'),
   hpo: () => import('./hpo.bench.js'),
   onnx: () => import('./onnx.bench.js'),
@@ -19,11 +20,13 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'worker-start': () => import('./worker-start.bench.js'),
   recipes: () => import('./recipes.bench.js'),
   'data-quality': () => import('./data-quality.bench.js'),
+  monitor: () => import('./monitor.bench.js'),
   processing: () => import('./processing.bench.js'),
   dashboards: () => import('./dashboards.bench.js'),
   forecast: () => import('./forecast.bench.js'),
   'forecast-models': () => import('./forecast-models.bench.js'),
   pipelines: () => import('./pipelines.bench.js'),
+  debugger: () => import('./debugger.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
