@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** `orchard up` from the build, as a user starts it; resolves with its URL and admin token. */
-export async function startOrchardUp(home: string): Promise<{ child: ChildProcess; url: string; token: string }> {
+export async function startOrchardUp(home: string, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; token: string }> {
   if (!fs.existsSync(path.join(ROOT, 'dist/serving/endpoints/model-server.js'))) throw new Error('run `npm run build` first: the bench serves from dist/ as `orchard up` does');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORCHARD_')));
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORCHARD_'))), ...extraEnv };
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/orchard.js'), 'up', '--port', '0', '--home', home, '--workers', '1', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
