@@ -140,7 +140,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     core.closers.push(async () => core.metrics.stopRetention());
     monitorEndpoints = endpoints;
     // Model quality reads capture and keeps ground truth and executions in the artifact store; its metrics go to the stored series.
-    const modelQuality = new ModelQualityService({ artifacts, endpoints, datasets, metrics: new MetricsService(new MetricsStore(metadata), null, { retentionDays: 15 }) });
+    const modelQuality = new ModelQualityService({ artifacts, endpoints, datasets, metrics: core.metrics });
     // Alarms read stored metrics through the platform's metrics service, and reach endpoints, webhooks, pipelines and training through theirs.
     const alarms = new AlarmService(new AlarmStore(metadata), {
       metrics: core.metrics,

@@ -14,3 +14,4 @@ export { parseGroundTruth, readCapture, readGroundTruth, writeGroundTruth } from
 export type { CapturedOutput, GroundTruthRecord } from './records.js';
 export { ModelQualityService } from './service.js';
 export type { ModelQualityDeps } from './service.js';
+export { modelQualityScheduleRunner } from './schedule-runner.js';
