@@ -61,6 +61,9 @@ export class KllSketch {
   }
 
   private levelCapacity(h: number): number {
+    // The first level keeps k items whatever the depth: the sketch then sorts k values
+    // every k/2 updates instead of a handful every few (the same bound, a few more items).
+    if (h === 0) return this.k;
     const depth = this.levels.length - 1 - h;
     return Math.max(2, Math.ceil(this.k * this.c ** depth));
   }
