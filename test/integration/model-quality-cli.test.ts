@@ -176,6 +176,15 @@ describe.each(backends)('model quality through the CLI on $name', (backend) => {
     expect(list.json.items.map((e: { status: string }) => e.status)).toEqual(['CompletedWithViolations', 'CompletedWithViolations', 'Completed']);
   });
 
+  it("runs on a model-quality monitoring schedule with the baseline's constraints", async () => {
+    await sdk.artifacts.put('monitor-inputs/mq/constraints.json', path.join(dir, 'baseline-out', 'constraints.json'));
+    await sdk.monitor.schedules.create({ name: 'mq-quality', endpoint: 'mq', type: 'model-quality', modelQuality: { problemType: 'BinaryClassification', constraints: 'monitor-inputs/mq/constraints.json' } });
+    const started = await sdk.monitor.schedules.run('mq-quality', {});
+    const done = await sdk.monitor.executions.waitFor(started.id, { pollMs: 200 });
+    expect(done).toMatchObject({ status: 'CompletedWithViolations', metrics: { accuracy: 0.5 } });
+    expect(done.violations).toEqual(expect.arrayContaining([expect.objectContaining({ feature_name: 'accuracy', constraint_check_type: 'LessThanThreshold' })]));
+  });
+
   it('answers bad constraints and an empty window with clear outcomes', async () => {
     const bad = path.join(dir, 'bad-constraints.json');
     fs.writeFileSync(bad, JSON.stringify({ version: 0, binary_classification_constraints: { f2: { threshold: 1, comparison_operator: 'Below' } } }));
