@@ -90,7 +90,7 @@ export class RuleEvaluator {
       this.maybeRunScript(s, false);
     }
     if (this.points <= LARGE_SERIES || Date.now() - this.lastJudged >= LARGE_EVERY_MS) this.judgeBuiltins();
-    else this.pending ??= setTimeout(() => this.judgeBuiltins(), LARGE_EVERY_MS);
+    else if (!this.pending) (this.pending = setTimeout(() => this.judgeBuiltins(), LARGE_EVERY_MS)).unref();
   }
 
   private judgeBuiltins(): void {
