@@ -20,7 +20,7 @@ export interface ExecutionResult {
 }
 
 /** Bins of a numeric feature's baseline-against-current chart. */
-const CHART_BINS = 20;
+const CHART_BINS = 10;
 /** Categories of a categorical feature's chart, at most. */
 const CHART_CATEGORIES = 20;
 
