@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classImbalance } from './class-imbalance.js';
 import { resolveRules } from './rule-config.js';
-import { BUILTIN_RULE_TABLE, type SeriesPoint } from './rules.js';
+import { BUILTIN_RULE_TABLE, TRAIN_LOSS, VALIDATION_LOSS, type SeriesPoint } from './rules.js';
 import { parseVerdict, runScriptRule } from './script-rule.js';
 import { AttemptProfiler, summarise } from './profiler.js';
 
@@ -37,6 +37,14 @@ describe('loss_not_decreasing', () => {
   it('is an Error at the end when no series matched', () => {
     const v = run('loss_not_decreasing', series({ accuracy: [0.5, 0.6] }), true);
     expect(v).toEqual({ status: 'Error', message: expect.stringContaining('the job logged accuracy') });
+  });
+});
+
+describe('loss names', () => {
+  it('tells training losses from validation and test ones (linear-learner, xgboost, scripts)', () => {
+    const names = ['loss', 'train:loss', 'train:objective_loss', 'train_loss', 'training:loss', 'train:logloss', 'train:rmse', 'val_loss', 'validation:loss', 'validation:logloss', 'validation:rmse', 'test:objective_loss', 'train:auc'];
+    expect(names.filter((n) => new RegExp(TRAIN_LOSS).test(n))).toEqual(['loss', 'train:loss', 'train:objective_loss', 'train_loss', 'training:loss', 'train:logloss', 'train:rmse']);
+    expect(names.filter((n) => new RegExp(VALIDATION_LOSS).test(n))).toEqual(['val_loss', 'validation:loss', 'validation:logloss', 'validation:rmse']);
   });
 });
 

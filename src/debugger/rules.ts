@@ -29,10 +29,11 @@ export interface BuiltinRule {
   evaluate(series: SeriesMap, params: Record<string, ParamValue | null>, final: boolean): Verdict;
 }
 
-// Training loss names: `loss`, `train:loss`, `train:objective_loss`, `train_loss`, `training:loss`.
-const TRAIN_LOSS = '^(train(ing)?[:_/])?([a-z_]*_)?loss$';
-// Validation loss names: `validation:loss`, `val_loss`, `validation:objective_loss`.
-const VALIDATION_LOSS = '^val(idation)?[:_/]([a-z_]*_)?loss$';
+// Training loss names: `loss`, `train:loss`, `train:objective_loss` (linear-learner),
+// `train_loss`, `training:loss`, `train:logloss`, `train:rmse` (xgboost); not validation or test series.
+export const TRAIN_LOSS = '^(?!val(idation)?[:_/]|test[:_/])(train(ing)?[:_/])?[a-z_]*loss$|^train(ing)?[:_/](rmse|mae)$';
+// Validation loss names: `validation:loss`, `val_loss`, `validation:objective_loss`, `validation:logloss`, `validation:rmse`.
+export const VALIDATION_LOSS = '^val(idation)?[:_/]([a-z_]*loss|rmse|mae)$';
 
 const num = (p: Record<string, ParamValue | null>, k: string) => Number(p[k]);
 const fmt = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x));

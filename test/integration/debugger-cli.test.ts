@@ -90,6 +90,18 @@ describe.each(backends)('Debugger rules and profiles through the CLI on $name', 
     expect(Object.keys(profile.json.attempts[0].totals)).toEqual(expect.arrayContaining(['download', 'data_loading', 'training', 'evaluation', 'save_model', 'upload']));
   });
 
+  it("reads xgboost's per-round losses", async () => {
+    const res = await cli(
+      ['train', '--name', 'gb1', '--algorithm', 'xgboost', '--train', 'tr', '--validation', 'va', '--hp', 'objective=binary:logistic', '--hp', 'num_round=20', '--rule', 'overfit:none:ratio_threshold=5', '--rule', 'overtraining:none:patience_train=50,patience_validation=50', '--wait', '--json'],
+      suite.admin,
+    );
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const described = await cli(['training', 'describe', 'gb1', '--json'], suite.admin);
+    const rules = Object.fromEntries((described.json.rules as Array<{ name: string; status: string; message: string }>).map((r) => [r.name, r]));
+    expect(rules.overfit).toMatchObject({ status: 'NoIssuesFound', message: expect.stringMatching(/^validation:logloss stayed within 500% of train:logloss$/) });
+    expect(rules.overtraining).toMatchObject({ status: 'NoIssuesFound', message: 'validation:logloss and train:logloss kept improving' });
+  });
+
   it('a custom rule script with action notify delivers training.rule to the webhooks that take it', async () => {
     const received: Array<{ path: string; body: string }> = [];
     const receiver = http.createServer((req, res) => {
