@@ -54,6 +54,10 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`the Debugger in the studio (needs ${C
     for (const phase of ['download', 'data_loading', 'training', 'upload']) await phases.locator(`tr[data-phase="${phase}"]`).waitFor();
     await page.getByTestId('debugger').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, '30-debugger.png'), fullPage: true });
+    // On a phone the tables scroll inside their cards; the page itself does not scroll sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('table', { name: 'Time per phase' }).waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
     await context.close();
   });
 });
