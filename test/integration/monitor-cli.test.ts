@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
-import { backends } from '../support/backends.js';
+import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
-import { cli } from '../support/server.js';
+import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
 const PLANS = ['basic', 'plus', 'pro'];
 
@@ -28,55 +29,64 @@ function rowsOf(n: number, seed: number, drift = { incomeShift: 0, newPlanShare:
   });
 }
 
+/** Sends rows (in the recipe's input order) to the endpoint, 50 per request. */
+async function sendRows(admin: { url: string; token: string }, order: string[], rows: ReturnType<typeof rowsOf>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 50) {
+    const body = rows
+      .slice(i, i + 50)
+      .map((r) => order.map((c) => String(r[c as keyof typeof r])).join(','))
+      .join('\n');
+    const res = await fetch(`${admin.url}/api/v1/endpoints/mon-ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv' }, body });
+    expect(res.status, await res.text()).toBe(200);
+  }
+  // Capture is written on flush (every 200 ms here).
+  await new Promise((r) => setTimeout(r, 800));
+}
+
+/** A recipe-fronted xgboost model behind `mon-ep` (capture at 100 %), `no-capture`, and the baseline dataset `base`; returns the request column order. */
+async function prepare(admin: { url: string; token: string }, dir: string): Promise<string[]> {
+  let order: string[] = [];
+  const train = rowsOf(1200, 7);
+  fs.writeFileSync(path.join(dir, 'raw.csv'), ['y,age,income,plan', ...train.map((r) => [r.y, r.age, r.income, r.plan].join(','))].join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'recipe.yaml'), 'target: y\nsteps:\n  - one_hot:\n      columns: [plan]\n      unknown: ignore\n');
+  const steps: string[][] = [
+    ['datasets', 'create', 'raw', '--file', path.join(dir, 'raw.csv'), '--header'],
+    ['recipes', 'create', 'prep', '--file', path.join(dir, 'recipe.yaml')],
+    ['recipes', 'fit', 'prep', '--dataset', 'raw'],
+    ['recipes', 'apply', 'prep@1', '--dataset', 'raw', '--output', 'prepcsv', '--format', 'csv', '--wait'],
+    ['train', '--name', 'mon-gb', '--algorithm', 'xgboost', '--train', 'prepcsv', '--hp', 'objective=binary:logistic', '--hp', 'num_round=5', '--wait'],
+    ['models', 'create', 'mon-pipe', '--from-job', 'mon-gb', '--recipe', 'prep@1'],
+    ['endpoints', 'create', 'mon-ep', '--model', 'mon-pipe', '--capture-percent', '100', '--wait'],
+    ['endpoints', 'create', 'no-capture', '--model', 'mon-pipe', '--wait'],
+  ];
+  for (const args of steps) {
+    const res = await cli([...args, '--json'], admin);
+    expect(res.code, `${args.join(' ')}: ${res.stdout}${res.stderr}`).toBe(0);
+    if (args[1] === 'fit') order = res.json.inputColumns.map((c: { name: string }) => c.name);
+  }
+  // The baseline dataset holds the features in the order requests send them, and the label.
+  const base = rowsOf(3000, 11);
+  fs.writeFileSync(path.join(dir, 'base.csv'), [[...order, 'y'].join(','), ...base.map((r) => [...order.map((c) => r[c as keyof typeof r]), r.y].join(','))].join('\n') + '\n');
+  for (const args of [
+    ['base', '--file', path.join(dir, 'base.csv'), '--header'],
+  ]) {
+    const res = await cli(['datasets', 'create', ...args, '--json'], admin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+  }
+  return order;
+}
+
 describe.each(backends)('Model Monitor (data quality) through the CLI on $name', (backend) => {
   const suite = cliSuite(backend, { prefix: 'orchard-monitor-', env: { ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS: '200' } });
   let admin: { url: string; token: string };
   let dir: string;
   let order: string[];
 
-  /** Sends rows (in the recipe's input order) to the endpoint, 50 per request. */
-  async function send(rows: ReturnType<typeof rowsOf>): Promise<void> {
-    for (let i = 0; i < rows.length; i += 50) {
-      const body = rows
-        .slice(i, i + 50)
-        .map((r) => order.map((c) => String(r[c as keyof typeof r])).join(','))
-        .join('\n');
-      const res = await fetch(`${admin.url}/api/v1/endpoints/mon-ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv' }, body });
-      expect(res.status, await res.text()).toBe(200);
-    }
-    // Capture is written on flush (every 200 ms here).
-    await new Promise((r) => setTimeout(r, 800));
-  }
+  const send = (rows: ReturnType<typeof rowsOf>) => sendRows(admin, order, rows);
 
   beforeAll(async () => {
     ({ admin, dir } = suite);
-    const train = rowsOf(1200, 7);
-    fs.writeFileSync(path.join(dir, 'raw.csv'), ['y,age,income,plan', ...train.map((r) => [r.y, r.age, r.income, r.plan].join(','))].join('\n') + '\n');
-    fs.writeFileSync(path.join(dir, 'recipe.yaml'), 'target: y\nsteps:\n  - one_hot:\n      columns: [plan]\n      unknown: ignore\n');
-    const steps: string[][] = [
-      ['datasets', 'create', 'raw', '--file', path.join(dir, 'raw.csv'), '--header'],
-      ['recipes', 'create', 'prep', '--file', path.join(dir, 'recipe.yaml')],
-      ['recipes', 'fit', 'prep', '--dataset', 'raw'],
-      ['recipes', 'apply', 'prep@1', '--dataset', 'raw', '--output', 'prepcsv', '--format', 'csv', '--wait'],
-      ['train', '--name', 'mon-gb', '--algorithm', 'xgboost', '--train', 'prepcsv', '--hp', 'objective=binary:logistic', '--hp', 'num_round=5', '--wait'],
-      ['models', 'create', 'mon-pipe', '--from-job', 'mon-gb', '--recipe', 'prep@1'],
-      ['endpoints', 'create', 'mon-ep', '--model', 'mon-pipe', '--capture-percent', '100', '--wait'],
-      ['endpoints', 'create', 'no-capture', '--model', 'mon-pipe', '--wait'],
-    ];
-    for (const args of steps) {
-      const res = await cli([...args, '--json'], admin);
-      expect(res.code, `${args.join(' ')}: ${res.stdout}${res.stderr}`).toBe(0);
-      if (args[1] === 'fit') order = res.json.inputColumns.map((c: { name: string }) => c.name);
-    }
-    // The baseline dataset holds the features in the order requests send them, and the label.
-    const base = rowsOf(3000, 11);
-    fs.writeFileSync(path.join(dir, 'base.csv'), [[...order, 'y'].join(','), ...base.map((r) => [...order.map((c) => r[c as keyof typeof r]), r.y].join(','))].join('\n') + '\n');
-    for (const args of [
-      ['base', '--file', path.join(dir, 'base.csv'), '--header'],
-    ]) {
-      const res = await cli(['datasets', 'create', ...args, '--json'], admin);
-      expect(res.code, res.stdout + res.stderr).toBe(0);
-    }
+    order = await prepare(admin, dir);
   }, 300_000);
 
   it('baselines a dataset into statistics.json and constraints.json in SageMaker Model Monitor shapes', async () => {
@@ -162,5 +172,40 @@ describe.each(backends)('Model Monitor (data quality) through the CLI on $name',
     expect((await cli(['monitor', 'schedules', 'delete', 'hourly', '--json'], admin)).code).toBe(0);
     expect((await cli(['monitor', 'executions', 'describe', windowed.id, '--json'], admin)).json.code).toBe('ORCH_MONITOR_EXECUTION_NOT_FOUND');
     expect((await cli(['monitor', 'baselines', 'delete', 'base1', '--json'], admin)).code).toBe(0);
+  }, 180_000);
+});
+
+describe('Model Monitor on the fleet (PostgreSQL, S3, Redis; baselines and executions on `orchard worker`)', () => {
+  let server: RunningServer;
+  let worker: Awaited<ReturnType<typeof startWorkerProcess>>;
+  let teardown: () => Promise<void>;
+  let admin: { url: string; token: string };
+  let dir: string;
+  let order: string[];
+
+  beforeAll(async () => {
+    const fleet = await fleetBackend();
+    teardown = fleet.teardown;
+    server = await startServer({ ...fleet.env, ORCHARD_WORKERS: '0', ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS: '200' });
+    worker = await startWorkerProcess({ ...fleet.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR });
+    admin = { url: server.url, token: server.adminToken };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-monitor-fleet-'));
+    order = await prepare(admin, dir);
+  }, 300_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await server?.stop();
+    await teardown?.();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('baselines and runs an execution with violations on a fleet worker', async () => {
+    const base = await cli(['monitor', 'baselines', 'create', 'fb', '--dataset', 'base', '--target', 'y', '--wait', '--json'], admin);
+    expect(base.json, base.stdout + base.stderr).toMatchObject({ status: 'Completed' });
+    expect((await cli(['monitor', 'schedules', 'create', 'fs', '--endpoint', 'mon-ep', '--baseline', 'fb', '--cron', '*/30 * * * *', '--json'], admin)).json).toMatchObject({ cron: '*/30 * * * *' });
+    await sendRows(admin, order, rowsOf(600, 31, { incomeShift: 8, newPlanShare: 0, missingIncomeShare: 0 }));
+    const run = await cli(['monitor', 'schedules', 'run', 'fs', '--wait', '--json'], admin);
+    expect(run.json, run.stdout + run.stderr).toMatchObject({ status: 'CompletedWithViolations', items: 600 });
+    expect(run.json.violations.map((v: { constraint_check_type: string; feature_name: string }) => `${v.constraint_check_type}:${v.feature_name}`)).toEqual(['baseline_drift_check:income']);
   }, 180_000);
 });
