@@ -123,7 +123,7 @@ async function validateScript(deps: TrainingDeps, script: { entryPoint: string; 
  * and channels. Every problem is reported in one error (`details.errors`), hyperparameters
  * first, so a request is fixed in one go; the error's code is its first problem's.
  */
-function checkAlgorithmInput(algorithm: Algorithm, hyperParameters: Record<string, string>, channelRefs: Record<string, string>): Hyperparameters {
+function checkAlgorithmInput(algorithm: Algorithm, hyperParameters: Record<string, string>, channelRefs: Record<string, string>, ruleProblems: RequestProblem[]): Hyperparameters {
   const { values, problems } = checkHyperparameters(algorithm, hyperParameters);
   const found: RequestProblem[] = [...problems];
   for (const required of algorithm.requiredChannels) {
@@ -133,6 +133,7 @@ function checkAlgorithmInput(algorithm: Algorithm, hyperParameters: Record<strin
   for (const name of Object.keys(channelRefs)) {
     if (!known.has(name)) found.push({ field: `channels.${name}`, code: 'ORCH_TRAINING_CHANNEL_MISSING', message: `${algorithm.name} has no '${name}' channel; it reads ${[...known].join(', ')}` });
   }
+  found.push(...ruleProblems);
   if (found.length > 0) throw errorOfProblems(found);
   return values;
 }
@@ -148,17 +149,16 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
   if (input.script) await validateScript(deps, input.script);
   const hyperParameters = Object.fromEntries(Object.entries(input.hyperParameters ?? {}).map(([k, v]) => [k, String(v)]));
   const channelRefs = input.channels ?? {};
-  const resolvedHyperParameters = input.algorithm ? checkAlgorithmInput(getAlgorithm(input.algorithm), hyperParameters, channelRefs) : undefined;
+  // The rules' problems are reported with the hyperparameters' and channels', in one error.
+  if (input.rules?.length && !deps.rules) throw new OrchardError('ORCH_DEBUGGER_RULE_INVALID', { message: 'This server evaluates no Debugger rules' });
+  const ruleProblems = input.rules?.length ? deps.rules!.check(input.rules) : [];
+  const resolvedHyperParameters = input.algorithm ? checkAlgorithmInput(getAlgorithm(input.algorithm), hyperParameters, channelRefs, ruleProblems) : undefined;
   try {
     compileMetricDefinitions(input.metricDefinitions ?? []);
   } catch (err) {
     throw new OrchardError('ORCH_TRAINING_INVALID', { message: (err as Error).message });
   }
-  if (input.rules?.length) {
-    if (!deps.rules) throw new OrchardError('ORCH_DEBUGGER_RULE_INVALID', { message: 'This server evaluates no Debugger rules' });
-    const problems = deps.rules.check(input.rules);
-    if (problems.length > 0) throw errorOfProblems(problems);
-  }
+  if (ruleProblems.length > 0) throw errorOfProblems(ruleProblems);
   const channels: TrainingSpec['channels'] = {};
   for (const [channel, ref] of Object.entries(channelRefs)) {
     const version = await deps.datasets.describe(ref);

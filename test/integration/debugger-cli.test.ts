@@ -145,6 +145,12 @@ describe.each(backends)('Debugger rules and profiles through the CLI on $name', 
     expect(res.code).not.toBe(0);
     expect(res.json.code, res.stdout).toBe('ORCH_DEBUGGER_RULE_INVALID');
     expect(res.json.details.errors.map((e: { field: string }) => e.field)).toEqual(['rules[0].name', 'rules[1].parameters.patience']);
+    // With a hyperparameter problem too: one error listing both.
+    const both = await cli(['train', '--name', 'bad2', '--algorithm', 'linear-learner', '--train', 'tr', '--rule', 'nope', '--json'], suite.admin);
+    expect(both.json.details.errors.map((e: { field: string; code: string }) => [e.field, e.code])).toEqual([
+      ['predictor_type', 'ORCH_HYPERPARAMETER_MISSING'],
+      ['rules[0].name', 'ORCH_DEBUGGER_RULE_INVALID'],
+    ]);
     const missing = await cli(['training', 'profile', 'nope', '--json'], suite.admin);
     expect(missing.json.code).toBe('ORCH_JOB_NOT_FOUND');
   });
