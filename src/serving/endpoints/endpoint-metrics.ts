@@ -139,11 +139,33 @@ export class EndpointMetricsRecorder {
       samples.push(...s.cpu.drain(), ...s.memoryPercent.drain(), ...s.memoryMiB.drain());
       if (!s.seen) this.instances.delete(key);
     }
+    return this.write(samples);
+  }
+
+  private write(samples: MetricSample[]): Promise<void> {
     if (samples.length === 0) return this.writing;
     this.writing = this.writing
       .then(() => this.port.put(samples))
       .catch((err: unknown) => this.options.log(`metrics: could not record ${samples.length} endpoint sample(s): ${(err as Error).message}`));
     return this.writing;
+  }
+
+  /** An endpoint is gone: what it recorded is written, and its series are dropped. */
+  forget(endpoint: string): Promise<void> {
+    const samples: MetricSample[] = [];
+    for (const [key, v] of this.variants) {
+      if (key.startsWith(`${endpoint}\u0000`)) {
+        samples.push(...v.drain());
+        this.variants.delete(key);
+      }
+    }
+    for (const [key, s] of this.instances) {
+      if (key.startsWith(`${endpoint}\u0000`)) {
+        samples.push(...s.cpu.drain(), ...s.memoryPercent.drain(), ...s.memoryMiB.drain());
+        this.instances.delete(key);
+      }
+    }
+    return this.write(samples);
   }
 
   /** Stops the timers and writes what is left. */

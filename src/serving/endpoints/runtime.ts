@@ -310,6 +310,7 @@ export class EndpointRuntime {
     const ep = this.live.get(name);
     this.live.delete(name);
     if (ep) await this.stopEndpoint(ep, this.drainMs());
+    await this.metrics?.forget(name);
   }
 
   /** Running state per variant name (with the instances of an update being started). */
