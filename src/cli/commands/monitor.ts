@@ -107,6 +107,9 @@ function baselineCommands(cmd: Command): void {
     );
 }
 
+type ModelQualityConfig = NonNullable<MonitorSchedule['modelQuality']>;
+type ScheduleOptions = Json & { endpoint: string; baseline?: string; cron?: string; type?: MonitorSchedule['type'] } & Partial<Omit<ModelQualityConfig, 'constraints'>> & { constraints?: string };
+
 function scheduleCommands(cmd: Command): void {
   cmd
     .command('create <name>')
@@ -115,10 +118,18 @@ function scheduleCommands(cmd: Command): void {
     .option('--baseline <name>', 'the baseline (required for data-quality)')
     .option('--cron <expr>', '5-field cron in UTC (default "0 * * * *": hourly)')
     .addOption(new Option('--type <type>', 'what to monitor (default data-quality)').choices(MONITOR_SCHEDULE_TYPES))
+    .addOption(new Option('--problem-type <type>', 'model-quality: the problem type').choices(['BinaryClassification', 'MulticlassClassification', 'Regression']))
+    .option('--inference-attribute <attr>', 'model-quality: the prediction (a JSON key or a 0-based CSV column)')
+    .option('--probability-attribute <attr>', 'model-quality: the positive class probability (binary)')
+    .option('--probability-threshold <x>', 'model-quality: a probability at or above it predicts 1 (default 0.5)', share)
+    .option('--constraints <key>', "model-quality: artifact key of the baseline's constraints.json")
     .option('--json', 'machine output')
-    .action((name: string, opts: Json & { endpoint: string; baseline?: string; cron?: string; type?: MonitorSchedule['type'] }) =>
+    .action((name: string, opts: ScheduleOptions) =>
       run(opts, async () => {
-        const s = await client().monitor.schedules.create({ name, endpoint: opts.endpoint, baseline: opts.baseline, cron: opts.cron, type: opts.type });
+        const modelQuality = opts.problemType
+          ? { problemType: opts.problemType, inferenceAttribute: opts.inferenceAttribute, probabilityAttribute: opts.probabilityAttribute, probabilityThreshold: opts.probabilityThreshold, constraints: opts.constraints }
+          : undefined;
+        const s = await client().monitor.schedules.create({ name, endpoint: opts.endpoint, baseline: opts.baseline, cron: opts.cron, type: opts.type, modelQuality });
         emit(opts, s, () => `Created schedule ${s.name} on endpoint ${s.endpoint} (${s.cron}); next run ${s.nextRunAt}\nrun it now: orchard monitor schedules run ${s.name} --wait`);
       }),
     );
