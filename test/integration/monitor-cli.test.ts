@@ -156,6 +156,11 @@ describe.each(backends)('Model Monitor (data quality) through the CLI on $name',
     expect(income.distance).toBeGreaterThan(income.threshold);
     expect(income.bins.reduce((a: number, b: { current: number }) => a + b.current, 0)).toBeCloseTo(1, 2);
 
+    // Metrics alarms can watch (namespace monitor): the violations and each feature's drift distance.
+    const metric = async (name: string) => (await cli(['metrics', 'get', '--schedule', 'hourly', '--endpoint', 'mon-ep', '--metric', name, '--stat', 'max', '--period', '60', '--since', '1h', '--json'], admin)).json;
+    expect(Math.max(...(await metric('violations')).datapoints.map((d: { value: number }) => d.value))).toBe(4);
+    expect(Math.max(...(await metric('feature_baseline_drift_income')).datapoints.map((d: { value: number }) => d.value))).toBeCloseTo(income.distance, 6);
+
     // The window: the normal traffic alone is still clean.
     const windowed = await sdk.monitor.schedules.run('hourly', { since: t0, until: t1 });
     expect((await sdk.monitor.executions.waitFor(windowed.id, { pollMs: 200 })).status).toBe('Completed');
