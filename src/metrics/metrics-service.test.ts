@@ -47,6 +47,18 @@ describe.each(metadataTargets)('MetricsService on $name', (target) => {
     expect(await service.get({ ...q, metric: 'Invocation4XXErrors', stat: 'avg' }, NOW)).toEqual([{ timestamp: new Date(minute).toISOString(), value: 2 / 7 }]);
   });
 
+  it('finds a monitoring schedule\'s series by its schedule alone, by its endpoint alone, and by both', async () => {
+    const minute = NOW - 5 * MIN;
+    await service.put([{ namespace: 'monitor', metric: 'violations', dimensions: { schedule: 'hourly', endpoint: 'ep' }, minute, count: 1, sum: 3, min: 3, max: 3 }]);
+    await service.put([{ namespace: 'monitor', metric: 'violations', dimensions: { schedule: 'nightly', endpoint: 'other' }, minute, count: 1, sum: 5, min: 5, max: 5 }]);
+    const q = { namespace: 'monitor' as const, metric: 'violations', stat: 'sum' as const, period: 60, since: new Date(NOW - 3_600_000) };
+    const at = new Date(minute).toISOString();
+    expect(await service.get({ ...q, dimensions: { schedule: 'hourly' } }, NOW)).toEqual([{ timestamp: at, value: 3 }]);
+    expect(await service.get({ ...q, dimensions: { endpoint: 'other' } }, NOW)).toEqual([{ timestamp: at, value: 5 }]);
+    expect(await service.get({ ...q, dimensions: { schedule: 'hourly', endpoint: 'ep' } }, NOW)).toEqual([{ timestamp: at, value: 3 }]);
+    expect(await service.get({ ...q, dimensions: {} }, NOW)).toEqual([{ timestamp: at, value: 8 }]);
+  });
+
   it('concurrent writers of one minute lose nothing (histograms included)', async () => {
     const dims = { endpoint: 'other', variant: 'A' };
     const minute = NOW - 5 * MIN;

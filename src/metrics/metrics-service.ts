@@ -3,7 +3,7 @@ import type { MetricsQuery } from '../contracts/index.js';
 import { ENDPOINT_METRICS, JOB_METRICS, METRIC_NAMESPACES, METRIC_STATS, metricInfo } from './catalog.js';
 import { decodeHistogram, histogramPercentile, LATENCY_BUCKETS } from './histogram.js';
 import type { MetadataStore } from '../storage/index.js';
-import { MetricsStore, type StoredSample } from './metrics-store.js';
+import { MetricsStore, ownerOf, type StoredSample } from './metrics-store.js';
 import type { Datapoint, MetricNamespace, MetricQuery, MetricSample, MetricStat, MetricsPort } from './types.js';
 
 /** Whether a resource metrics are asked of exists (wired by the platform to the owning services). */
@@ -60,7 +60,7 @@ export class MetricsService implements MetricsPort {
     if ((to - from) / periodMs > MAX_DATAPOINTS) {
       throw errorOfProblems([{ field: 'period', code: 'ORCH_METRICS_INVALID', message: `The window holds more than ${MAX_DATAPOINTS} periods of ${query.period} s; use a longer period or a shorter window` }]);
     }
-    const owner = query.dimensions.endpoint ?? query.dimensions.job ?? query.dimensions.schedule ?? null;
+    const owner = ownerOf(query.namespace, query.dimensions);
     const rows = await this.store.read(query.namespace, query.metric, owner, from, to);
     const wanted = Object.entries(query.dimensions);
     const periods = new Map<number, Merged>();

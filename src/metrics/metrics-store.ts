@@ -48,9 +48,14 @@ export function seriesKey(dimensions: Readonly<Record<string, string>>): string 
     .join(',');
 }
 
-/** The resource a series belongs to, which queries filter on first. */
-export function ownerOf(dimensions: Readonly<Record<string, string>>): string {
-  return dimensions.endpoint ?? dimensions.job ?? dimensions.schedule ?? '';
+/**
+ * The resource a series belongs to, which queries filter on first: the endpoint or the job,
+ * and a monitoring schedule's series its schedule (they name the endpoint too). Null when the
+ * dimensions do not name it (a query then reads the namespace's metric and filters).
+ */
+export function ownerOf(namespace: MetricNamespace, dimensions: Readonly<Record<string, string>>): string | null {
+  const owner = namespace === 'monitor' ? dimensions.schedule : namespace === 'endpoint' ? dimensions.endpoint : dimensions.job;
+  return owner ?? null;
 }
 
 export class MetricsStore {
@@ -73,7 +78,7 @@ export class MetricsStore {
         metric: s.metric,
         series: seriesKey(s.dimensions),
         minute: Math.floor(s.minute / MINUTE_MS),
-        owner: ownerOf(s.dimensions),
+        owner: ownerOf(s.namespace, s.dimensions) ?? '',
         dimensions_json: JSON.stringify(s.dimensions),
         count: s.count,
         sum: s.sum,
