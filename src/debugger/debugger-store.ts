@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { MetadataStore } from '../storage/index.js';
 import type { ProfilePhase, ProfileSample, RuleAction, RuleStatus, RuleStatusName } from './types.js';
 
-/** The debugger's tables (migration 0030_debugger); only this store reads or writes them. */
+/** The debugger's tables (migration 0029_debugger); only this store reads or writes them. */
 export interface RuleStatusesTable {
   job_name: string;
   rule: string;

@@ -1,6 +1,6 @@
 import { type Kysely, type Migration } from 'kysely';
 
-export const migration0030: Migration = {
+export const migration0029: Migration = {
   // Tables of the debugger (src/debugger): each training job's rule statuses, and each
   // attempt's profile (utilisation samples and phases, rewritten as the attempt runs).
   async up(db: Kysely<any>) {
