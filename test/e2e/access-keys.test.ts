@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startServer, type RunningServer } from '../support/server.js';
+import { CHROMIUM, launchChromium, signedInPage } from '../support/studio-browser.js';
 
 /** Access keys on the studio's tokens page, in a real browser against a real `orchard up`. */
-const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
 
 describe.skipIf(!fs.existsSync(CHROMIUM))(`access keys in the studio (needs ${CHROMIUM}: apt-get install chromium)`, () => {
@@ -15,7 +15,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`access keys in the studio (needs ${CH
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     server = await startServer({ ORCHARD_WORKERS: '1' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -23,13 +23,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`access keys in the studio (needs ${CH
   });
 
   it('creates a key with its secret shown once, disables, enables and deletes it', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.url });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto('/');
-    await page.getByRole('button', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { context, page } = await signedInPage(browser, server, { width: 1280, height: 800, timeoutMs: 20_000 });
     await page.getByRole('link', { name: 'API tokens' }).click();
     await page.getByLabel('Description').fill('notebook');
     await page.getByRole('button', { name: 'Create access key' }).click();

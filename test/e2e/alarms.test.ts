@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClassificationCsv } from '../support/backends.js';
 import { cli, ROOT, startServer, type RunningServer } from '../support/server.js';
+import { CHROMIUM, launchChromium, signedInPage } from '../support/studio-browser.js';
 
 /** The alarms pages in a real browser against a real `orchard up`: state badges, the history, the metric with its threshold. */
-const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
 
 describe.skipIf(!fs.existsSync(CHROMIUM))(`alarms in the studio (needs ${CHROMIUM}: apt-get install chromium)`, () => {
@@ -26,7 +26,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`alarms in the studio (needs ${CHROMIU
     fs.mkdirSync(SHOTS, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-alarms-'));
     server = await startServer({ ORCHARD_WORKERS: '1', ORCHARD_ALARM_INTERVAL_MS: '500', ORCHARD_METRICS_FLUSH_MS: '300' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     const csv = writeClassificationCsv(path.join(dir, 'tr.csv'), 200, 5);
     await run(['datasets', 'create', 'tr', '--file', csv]);
     await run(['train', '--name', 'gb', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'objective=binary:logistic', '--hp', 'num_round=2', '--wait']);
@@ -42,13 +42,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`alarms in the studio (needs ${CHROMIU
   });
 
   it('shows alarms with state badges, and an alarm with its history and its metric against the threshold', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
-    const page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    await page.goto('/');
-    await page.getByRole('button', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { context, page } = await signedInPage(browser, server, { width: 1280, height: 900, timeoutMs: 30_000 });
     await page.getByRole('link', { name: 'Alarms' }).click();
     const errorsRow = page.locator('tr[data-alarm="client-errors"]');
     // No traffic yet: missing data is not breaching, so the evaluator finds it OK.

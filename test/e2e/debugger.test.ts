@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClassificationCsv } from '../support/backends.js';
 import { cli, ROOT, startServer, type RunningServer } from '../support/server.js';
+import { CHROMIUM, launchChromium, signedInPage } from '../support/studio-browser.js';
 
 /** Debugger rule statuses and the profiler report on the studio's training job page, in a real browser. */
-const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
 
 describe.skipIf(!fs.existsSync(CHROMIUM))(`the Debugger in the studio (needs ${CHROMIUM}: apt-get install chromium)`, () => {
@@ -19,7 +19,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`the Debugger in the studio (needs ${C
     fs.mkdirSync(SHOTS, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-debugger-e2e-'));
     server = await startServer({ ORCHARD_WORKERS: '1' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     const admin = { url: server.url, token: server.adminToken };
     expect((await cli(['datasets', 'create', 'tr', '--file', writeClassificationCsv(path.join(dir, 'tr.csv'), 1500, 1), '--json'], admin)).code).toBe(0);
     const res = await cli(
@@ -35,13 +35,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`the Debugger in the studio (needs ${C
   });
 
   it("shows the job's rule statuses and its time per phase", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, baseURL: server.url });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto('/');
-    await page.getByRole('button', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { context, page } = await signedInPage(browser, server, { width: 1280, height: 1000, timeoutMs: 20_000 });
     await page.goto('/training-jobs/ll1');
     const rules = page.getByRole('table', { name: 'Debugger rules' });
     await rules.waitFor();

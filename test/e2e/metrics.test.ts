@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClassificationCsv } from '../support/backends.js';
 import { cli, ROOT, startServer, type RunningServer } from '../support/server.js';
+import { CHROMIUM, launchChromium, signedInPage } from '../support/studio-browser.js';
 
 /** Stored metrics on the endpoint page in a real browser against a real `orchard up`. */
-const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
 
 describe.skipIf(!fs.existsSync(CHROMIUM))(`metrics in the studio (needs ${CHROMIUM}: apt-get install chromium)`, () => {
@@ -24,7 +24,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`metrics in the studio (needs ${CHROMI
     fs.mkdirSync(SHOTS, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-metrics-'));
     server = await startServer({ ORCHARD_WORKERS: '1', ORCHARD_METRICS_FLUSH_MS: '300', ORCHARD_METRICS_SAMPLE_MS: '200' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     const csv = writeClassificationCsv(path.join(dir, 'tr.csv'), 300, 5);
     await run(['datasets', 'create', 'tr', '--file', csv]);
     await run(['train', '--name', 'gb', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'objective=binary:logistic', '--hp', 'num_round=4', '--wait']);
@@ -50,13 +50,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`metrics in the studio (needs ${CHROMI
   });
 
   it("charts an endpoint's invocations, errors and latency, and a training job's CPU and memory", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
-    const page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    await page.goto('/');
-    await page.getByRole('button', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { context, page } = await signedInPage(browser, server, { width: 1280, height: 900, timeoutMs: 30_000 });
     await page.goto('/endpoints/ep');
     const invocations = page.getByRole('img', { name: /^Invocations per minute: Invocations, \d+ points?$/ });
     await invocations.waitFor();

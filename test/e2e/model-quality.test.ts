@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, ROOT, startServer, type RunningServer } from '../support/server.js';
+import { CHROMIUM, launchChromium, signedInPage } from '../support/studio-browser.js';
 
 /** An endpoint's model-quality page, reached from the endpoint's page, in a real browser against a real `orchard up`. */
-const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
 const N = 20;
 
@@ -50,7 +50,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`model quality in the studio (needs ${
     const last = await sdk.modelQuality.run('ep1', { problemType: 'BinaryClassification', constraints: { version: 0, binary_classification_constraints: { accuracy: { threshold: 0.9, comparison_operator: 'LessThanThreshold' } } } });
     expect(last.status).toBe('CompletedWithViolations');
     matrix = last.confusionMatrix!;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -58,13 +58,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`model quality in the studio (needs ${
   });
 
   it('shows metrics over executions, the violation and the confusion matrix', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto('/');
-    await page.getByRole('button', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { context, page } = await signedInPage(browser, server, { width: 1280, height: 900, timeoutMs: 20_000 });
     await page.getByRole('link', { name: 'Endpoints' }).click();
     await page.getByRole('link', { name: 'ep1', exact: true }).click();
     await page.getByRole('link', { name: 'Model quality' }).click();

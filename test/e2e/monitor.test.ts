@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, ROOT, startServer, type RunningServer } from '../support/server.js';
+import { CHROMIUM, launchChromium, signedInPage } from '../support/studio-browser.js';
 
 /** An endpoint's data-quality monitor page, reached from the endpoint's page, in a real browser against a real `orchard up`. */
-const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output/screenshots');
 
 describe.skipIf(!fs.existsSync(CHROMIUM))(`data-quality monitor in the studio (needs ${CHROMIUM}: apt-get install chromium)`, () => {
@@ -53,7 +53,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`data-quality monitor in the studio (n
     const last = await sdk.monitor.executions.waitFor((await sdk.monitor.schedules.run('s1', { since })).id, { pollMs: 200 });
     expect(last.status).toBe('CompletedWithViolations');
     drifted = last.id;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -61,13 +61,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`data-quality monitor in the studio (n
   });
 
   it('shows executions over time, the drifted execution’s violations and baseline against current per feature', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: server.url });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto('/');
-    await page.getByRole('button', { name: 'API token' }).click();
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { context, page } = await signedInPage(browser, server, { width: 1280, height: 900, timeoutMs: 20_000 });
     await page.getByRole('link', { name: 'Endpoints' }).click();
     await page.getByRole('link', { name: 'ep1', exact: true }).click();
     await page.getByRole('link', { name: 'Data quality monitor' }).click();

@@ -1,0 +1,25 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium (installed by `.ci/run`); `ORCHARD_CHROMIUM` points elsewhere. */
+export const CHROMIUM = process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Headless Chromium as the browser suites run it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** A new browser context on the server's studio, signed in with the admin's API token. */
+export async function signedInPage(
+  browser: Browser,
+  server: { url: string; adminToken: string },
+  options: { width?: number; height?: number; timeoutMs?: number } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, baseURL: server.url });
+  const page = await context.newPage();
+  page.setDefaultTimeout(options.timeoutMs ?? 20_000);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'API token' }).click();
+  await page.getByLabel('API token').fill(server.adminToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return { context, page };
+}
