@@ -1,5 +1,6 @@
 import type { Permission, Principal } from '../../auth/index.js';
 import type { DatasetService } from '../../data/index.js';
+import type { MonitorService } from '../../monitor/index.js';
 import type { ProcessingService } from '../../processing/index.js';
 import type { ModelService, PackageService } from '../../registry/index.js';
 import type { EndpointService } from '../../serving/endpoints/index.js';
@@ -20,6 +21,8 @@ export interface SageMakerDeps {
   tuning: TuningService;
   /** Absent: the processing operations answer that processing is not enabled. */
   processing?: ProcessingService;
+  /** Absent: the Model Monitor operations answer that it is not enabled. */
+  monitor?: MonitorService;
   datasets: DatasetService;
   artifacts: ArtifactStore;
   store: SageMakerStore;
