@@ -25,7 +25,7 @@ import type { TrainingService } from '../training/index.js';
 import type { DebuggerService } from '../debugger/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
-import { asyncOutputConfig, sageMakerRoutes, type SageMakerStore } from '../aws/sagemaker/index.js';
+import { asyncOutputConfig, sageMakerRoutes, settleTransformOutputs, type SageMakerStore } from '../aws/sagemaker/index.js';
 import { installAuth } from './auth-hook.js';
 import { EventHub, type StatusSource } from './events/index.js';
 import { eventRoutes } from './routes/events.js';
@@ -199,7 +199,12 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     version: VERSION,
     ...(deps.s3 ? { s3Endpoint: `${request.protocol}://${request.host}${S3_ROUTE_PREFIX}`, s3Bucket: deps.s3.bucket } : {}),
   }));
-  if (deps.sagemaker) sageMakerRoutes(app, { ...deps, store: deps.sagemaker, bucket: deps.s3?.bucket }, { bodyLimit: options.jsonBodyLimit });
+  if (deps.sagemaker) {
+    const sageMakerDeps = { ...deps, store: deps.sagemaker, bucket: deps.s3?.bucket };
+    sageMakerRoutes(app, sageMakerDeps, { bodyLimit: options.jsonBodyLimit });
+    // A transform job's output goes to its S3 output path when the job completes.
+    settleTransformOutputs(app, sageMakerDeps);
+  }
 
   await app.register(
     async (api) => {

@@ -51,7 +51,7 @@ import {
   type CreateProcessingJobCommandInput,
   type CreateTrainingJobCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,19 @@ function trainingJob(name: string, hyperParameters: Record<string, string>): Cre
     StoppingCondition: { MaxRuntimeInSeconds: 600 },
     Tags: [{ Key: 'team', Value: 'growth' }],
   };
+}
+
+/** Polls HeadObject (and only that) until the object exists, for at most `timeoutMs`. */
+async function headObjectWhenWritten(s3: S3Client, key: string, timeoutMs: number): Promise<{ ContentLength?: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await s3.send(new HeadObjectCommand({ Bucket: 'orchard', Key: key }));
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404 || Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 async function sageMakerError(promise: Promise<unknown>): Promise<SageMakerServiceException> {
@@ -363,6 +376,27 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     const predictions = out.trim().split('\n').map(Number);
     expect(predictions).toHaveLength(5);
     expect(predictions.every((p) => p >= 0 && p <= 1)).toBe(true);
+
+    // The output is written when the job completes: a client that only polls S3 (no Describe) gets it.
+    await sm.send(
+      new CreateTransformJobCommand({
+        TransformJobName: 'sm-batch-s3',
+        ModelName: 'sm-batch-model',
+        TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/sm-data/batch/rows.csv' } }, ContentType: 'text/csv', SplitType: 'Line' },
+        TransformOutput: { S3OutputPath: 's3://orchard/sm-output/batch-s3', AssembleWith: 'Line' },
+        TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+      }),
+    );
+    const s3 = new S3Client({ endpoint: `${server.url}/s3`, forcePathStyle: true, region: REGION, credentials: runtimeKey, maxAttempts: 1 });
+    try {
+      const head = await headObjectWhenWritten(s3, 'sm-output/batch-s3/rows.csv.out', 240_000);
+      expect(head.ContentLength).toBe(Buffer.byteLength(out));
+      const written = await s3.send(new GetObjectCommand({ Bucket: 'orchard', Key: 'sm-output/batch-s3/rows.csv.out' }));
+      expect(await written.Body!.transformToString()).toBe(out);
+    } finally {
+      s3.destroy();
+    }
+    expect(await sm.send(new DescribeTransformJobCommand({ TransformJobName: 'sm-batch-s3' }))).toMatchObject({ TransformJobStatus: 'Completed' });
 
     const definition = trainingJob('unused', { objective: 'binary:logistic', eval_metric: 'auc' });
     await sm.send(

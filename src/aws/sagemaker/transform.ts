@@ -1,11 +1,9 @@
 /**
  * Batch transform: CreateTransformJob, DescribeTransformJob. Orchard's transform reads a
- * dataset and writes one; the S3 input becomes a dataset version on the fly, and once the
- * job has completed the output dataset is written where SageMaker writes it
- * (`<S3OutputPath>/<input file name>.out`, one file) the first time the job is described.
+ * dataset and writes one; the S3 input becomes a dataset version on the fly, and when the
+ * job completes the output dataset is written where SageMaker writes it
+ * (`<S3OutputPath>/<input file name>.out`, one file): see transform-output.ts.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { TransformJob } from '../../serving/transform/index.js';
 import { userWritableKey } from '../../storage/index.js';
@@ -13,20 +11,9 @@ import { parseS3Uri, artifactKeyOfS3Key, s3UriOfKey } from '../s3-uri.js';
 import { channelDatasetName, datasetOfS3Input, discardDatasets, objectsOf } from './channels.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+import { TRANSFORM_KIND, writeTransformOutput, type StoredTransform } from './transform-output.js';
 
-export const TRANSFORM_KIND = 'transform-job';
-
-interface StoredTransform {
-  TransformInput?: Record<string, unknown>;
-  TransformOutput?: Record<string, unknown>;
-  TransformResources?: Record<string, unknown>;
-  DataProcessing?: Record<string, unknown>;
-  BatchStrategy?: string;
-  MaxPayloadInMB?: number;
-  /** Where the output file goes (artifact key), and whether it has been written. */
-  outputKey: string;
-  written?: boolean;
-}
+export { TRANSFORM_KIND };
 
 interface CreateTransformInput {
   name: string;
@@ -128,20 +115,6 @@ const createTransformJob = operation<CreateTransformInput>({
   },
 });
 
-/** Writes a completed job's output dataset to its S3 output key, once. */
-async function writeOutput(ctx: OperationContext, job: TransformJob, stored: StoredTransform): Promise<void> {
-  if (stored.written || job.status !== 'Completed' || job.output.version === null) return;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sm-transform-'));
-  try {
-    const file = path.join(dir, 'out.csv');
-    await ctx.deps.datasets.writeCsv(`${job.output.dataset}@${job.output.version}`, file);
-    await ctx.deps.artifacts.put(stored.outputKey, fs.createReadStream(file));
-    await ctx.deps.store.setRequest(TRANSFORM_KIND, job.name, { ...stored, written: true });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const describeTransformJob = operation<{ name: string }>({
   name: 'DescribeTransformJob',
   permission: 'jobs:read',
@@ -156,7 +129,8 @@ const describeTransformJob = operation<{ name: string }>({
       throw mapped;
     }
     const stored = (await ctx.deps.store.get<StoredTransform>(TRANSFORM_KIND, name))?.request;
-    if (stored) await writeOutput(ctx, job, stored);
+    // Written when the job completed (see transform-output.ts); here when this call sees it first.
+    if (stored && !stored.written) await writeTransformOutput(ctx.deps, job);
     return {
       TransformJobName: job.name,
       TransformJobArn: ctx.arn('transform-job', job.name),
