@@ -140,6 +140,18 @@ describe.each(backends)('SageMaker Model Monitor operations with the AWS SDK on 
     expect(await failure(sm.send(new DescribeDataQualityJobDefinitionCommand({ JobDefinitionName: 'dq-def' })))).toBeInstanceOf(ResourceNotFound);
   }, 180_000);
 
+  it('names a baseline by BaseliningJobName, takes a daily cron, and forgets schedules deleted through Orchard', async () => {
+    const { DataQualityBaselineConfig: _, ...rest } = definition('dq-two', 'b1', 'ep');
+    await sm.send(new CreateDataQualityJobDefinitionCommand({ ...rest, DataQualityBaselineConfig: { BaseliningJobName: 'b1' } }));
+    await sm.send(new CreateMonitoringScheduleCommand({ MonitoringScheduleName: 'dq-daily', MonitoringScheduleConfig: { ScheduleConfig: { ScheduleExpression: 'cron(30 2 * * ? *)' }, MonitoringJobDefinitionName: 'dq-two' } }));
+    expect(await orchard.monitor.schedules.describe('dq-daily')).toMatchObject({ baseline: 'b1', cron: '30 2 * * *' });
+    const listed = await sm.send(new ListMonitoringSchedulesCommand({ MonitoringJobDefinitionName: 'dq-two' }));
+    expect(listed.MonitoringScheduleSummaries?.map((s) => s.MonitoringScheduleName)).toEqual(['dq-daily']);
+    await orchard.monitor.schedules.delete('dq-daily');
+    expect(await failure(sm.send(new DescribeMonitoringScheduleCommand({ MonitoringScheduleName: 'dq-daily' })))).toBeInstanceOf(ResourceNotFound);
+    await sm.send(new DeleteDataQualityJobDefinitionCommand({ JobDefinitionName: 'dq-two' }));
+  }, 60_000);
+
   it('answers unknown names with ResourceNotFound and bad fields with ValidationException naming them', async () => {
     for (const call of [
       () => sm.send(new DescribeMonitoringScheduleCommand({ MonitoringScheduleName: 'absent' })),

@@ -188,6 +188,17 @@ const deleteDataQualityJobDefinition = operation<{ name: string }>({
       users.push(...page.filter((s) => s.request.definition === name).map((s) => s.name));
       if (page.length < 100) break;
     }
+    // A schedule deleted through Orchard's own API leaves its stored request behind: not a user.
+    for (const user of [...users]) {
+      const live = await monitorService(ctx).describeSchedule(user).then(
+        () => true,
+        () => false,
+      );
+      if (!live) {
+        await ctx.deps.store.delete(MONITORING_SCHEDULE_KIND, user);
+        users.splice(users.indexOf(user), 1);
+      }
+    }
     if (users.length > 0) throw new SageMakerError('ResourceInUse', `Job definition '${name}' is used by monitoring schedule ${users.join(', ')}: delete it first`);
     await ctx.deps.store.delete(DATA_QUALITY_DEFINITION_KIND, name);
     await ctx.deps.store.deleteTags(ctx.arn(DATA_QUALITY_DEFINITION_KIND, name));
@@ -378,7 +389,11 @@ const deleteMonitoringSchedule = operation<{ name: string }>({
   permission: 'jobs:write',
   input: scheduleName,
   async run({ name }, ctx) {
-    await found(monitorService(ctx).deleteSchedule(name), `monitoring schedule '${name}'`);
+    await found(monitorService(ctx).deleteSchedule(name), `monitoring schedule '${name}'`).catch(async (error: unknown) => {
+      // A schedule deleted through Orchard's own API leaves its stored request behind.
+      if (error instanceof SageMakerError && error.type === 'ResourceNotFound') await ctx.deps.store.delete(MONITORING_SCHEDULE_KIND, name);
+      throw error;
+    });
     await ctx.deps.store.delete(MONITORING_SCHEDULE_KIND, name);
     await ctx.deps.store.deleteTags(ctx.arn(MONITORING_SCHEDULE_KIND, name));
     return {};
