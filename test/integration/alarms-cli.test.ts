@@ -121,7 +121,8 @@ describe.each(backends)('alarms through the CLI on $name', (backend) => {
     expect(verified(secret, sent)).toBe(true);
     const body = JSON.parse(sent.body);
     expect(body).toMatchObject({ event: 'alarm.state-change', source: 'alarm:errors', payload: { alarm: 'errors', state: 'ALARM', previousState: 'OK', metric: { namespace: 'endpoint', metric: 'Invocation4XXErrors', dimensions: { endpoint: 'ep' } }, threshold: 1 } });
-    expect(body.payload.datapoints.at(-1).value).toBeGreaterThanOrEqual(3);
+    // The alarm fires as soon as a flush holds one error (the three may straddle a flush or a minute).
+    expect(body.payload.datapoints.at(-1).value).toBeGreaterThanOrEqual(1);
     const described = await run(['alarms', 'describe', 'errors']);
     const [delivery, started] = described.history[0].actions;
     expect(described.history[0]).toMatchObject({ from: 'OK', to: 'ALARM' });
