@@ -1,24 +1,11 @@
 import type { Command } from 'commander';
 import { ENDPOINT_METRIC_NAMES, JOB_METRIC_NAMES, METRIC_STAT_VALUES } from '../../contracts/metrics-values.js';
+import type { GetMetricsOptions } from '../../sdk/index.js';
 import { client, run } from '../context.js';
 import { emit, table } from '../output.js';
 
-type GetOpts = {
-  json?: boolean;
-  endpoint?: string;
-  variant?: string;
-  instance?: string;
-  job?: string;
-  kind?: 'training' | 'processing';
-  namespace?: 'endpoint' | 'job' | 'monitor';
-  schedule?: string;
-  feature?: string;
-  metric: string;
-  stat: string;
-  period: string;
-  since: string;
-  until?: string;
-};
+/** The SDK's options as commander hands them over: every value a string, plus `--json`. */
+type GetOpts = Omit<GetMetricsOptions, 'stat' | 'period' | 'since' | 'until'> & { json?: boolean; stat: string; period: string; since: string; until?: string };
 
 /** `orchard metrics get`: one statistic of a stored metric per period. */
 export function metricsCommand(program: Command): void {
