@@ -221,6 +221,7 @@ export const ERROR_CODES = {
   ORCH_MONITOR_ENDPOINT_NOT_FOUND: { status: 404, message: 'No such endpoint to monitor' },
   ORCH_MONITOR_CAPTURE_DISABLED: { status: 400, message: 'The endpoint does not capture data; create or update it with a capture percent above 0' },
   ORCH_MONITOR_EXECUTION_NOT_FOUND: { status: 404, message: 'No such monitoring execution' },
+  ORCH_LABELING_INVALID: { status: 400, message: 'Invalid labeling input' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
