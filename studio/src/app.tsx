@@ -7,6 +7,8 @@ import { DashboardsPage } from './pages/dashboards';
 import { CrawlerDetailPage } from './pages/crawler-detail';
 import { CrawlersPage } from './pages/crawlers';
 import { AlarmsPage } from './pages/alarms';
+import { AutomlDetailPage } from './pages/automl-detail';
+import { AutomlJobsPage } from './pages/automl-jobs';
 import { AlarmDetailPage } from './pages/alarm-detail';
 import { DatasetDetailPage } from './pages/dataset-detail';
 import { DataQualityPage } from './pages/data-quality';
@@ -63,6 +65,7 @@ const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/training-jobs', label: 'Training jobs', permission: 'jobs:read' },
   { to: '/tuning-jobs', label: 'Tuning jobs', permission: 'jobs:read' },
   { to: '/experiments', label: 'Experiments', permission: 'jobs:read' },
+  { to: '/automl', label: 'AutoML', permission: 'jobs:read' },
   { to: '/models', label: 'Models', permission: 'models:read' },
   { to: '/registry', label: 'Model registry', permission: 'models:read' },
   { to: '/endpoints', label: 'Endpoints', permission: 'endpoints:read' },
@@ -153,6 +156,8 @@ function Shell() {
           <Route path="/tuning-jobs" element={<TuningJobsPage />} />
           <Route path="/tuning-jobs/new" element={<TuningNewPage />} />
           <Route path="/tuning-jobs/:name" element={<TuningDetailPage />} />
+          <Route path="/automl" element={<AutomlJobsPage />} />
+          <Route path="/automl/:name" element={<AutomlDetailPage />} />
           <Route path="/experiments" element={<ExperimentsPage />} />
           <Route path="/experiments/:name" element={<ExperimentDetailPage />} />
           <Route path="/experiments/:name/compare" element={<RunsComparePage />} />

@@ -358,3 +358,17 @@ export const monitorApi = {
   execution: (id: string, signal?: AbortSignal) => get<MonitorExecution>(`/monitor/executions/${enc(id)}`, undefined, signal),
   run: (schedule: string) => post<MonitorExecution>(`/monitor/schedules/${enc(schedule)}/run`, {}),
 };
+
+import type { AutomlJob, AutomlJobStatus, AutomlReportFormat, AutomlReportName, CreateAutomlJobRequest } from './types';
+
+/** AutoML jobs (Autopilot): create, follow, stop; the leaderboard and the two reports. */
+export const automlApi = {
+  list: (q: { status?: AutomlJobStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<AutomlJob>>('/automl-jobs', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<AutomlJob>(`/automl-jobs/${enc(name)}`, undefined, signal),
+  create: (input: CreateAutomlJobRequest) => post<AutomlJob>('/automl-jobs', input),
+  stop: (name: string) => post<AutomlJob>(`/automl-jobs/${enc(name)}/stop`),
+  /** A report's JSON; its shape is the report builder's (read defensively by the pages). */
+  report: (name: string, report: AutomlReportName, signal?: AbortSignal) => get<unknown>(`/automl-jobs/${enc(name)}/reports/${report}`, { format: 'json' }, signal),
+  /** Where the browser downloads a report (the session cookie authenticates it). */
+  reportUrl: (name: string, report: AutomlReportName, format: AutomlReportFormat) => apiUrl(`/automl-jobs/${enc(name)}/reports/${report}`, { format }),
+};

@@ -60,3 +60,4 @@ export type { AppliedFilter, Chart, ChartData, ChartInput, ChartLayout, ChartPre
 export type { ProcessingInput, ProcessingInstance, ProcessingJob, ProcessingJobStatus, ProcessingLogLine, ProcessingLogsPage, ProcessingOutput } from '../../../src/contracts/index.js';
 export type { CreateRecipeJobRequest, CreateRecipeRequest, Recipe, RecipeFit, RecipeJob, RecipeJobOutput, RecipeOutputFormat } from '../../../src/contracts/index.js';
 export type { CreateDataQualityReportRequest, DataQualityColumn, DataQualityContent, DataQualityProblemType, DataQualityReport, DataQualityWarning } from '../../../src/contracts/index.js';
+export type { AutomlCandidate, AutomlColumn, AutomlJob, AutomlJobStatus, AutomlMode, AutomlObjectiveMetric, AutomlProblemType, AutomlReportFormat, AutomlReportName, CreateAutomlJobRequest } from '../../../src/contracts/index.js';

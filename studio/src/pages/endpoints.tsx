@@ -1,5 +1,5 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { endpointsApi, modelsApi, type InvocationResult } from '../api/client';
 import { useWatch } from '../api/live';
 import type { Endpoint } from '../api/types';
@@ -72,8 +72,11 @@ export function EndpointsPage() {
 function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
   const navigate = useNavigate();
   const models = useResource((signal) => modelsApi.list({ limit: 1000 }, signal), []);
+  // `?model=NAME` (a "deploy" link elsewhere) opens the form with that model chosen.
+  const [search] = useSearchParams();
+  const preset = search.get('model') ?? '';
   const [name, setName] = useState('');
-  const [variants, setVariants] = useState([{ name: 'AllTraffic', model: '', instances: '1', weight: '1' }]);
+  const [variants, setVariants] = useState([{ name: 'AllTraffic', model: preset, instances: '1', weight: '1' }]);
   const [touched, setTouched] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const nameError = touched && (!NAME.test(name) || name.length > 63) ? '1–63 letters, digits and hyphens.' : undefined;
@@ -92,7 +95,7 @@ function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
     }
   }
   return (
-    <details className="card">
+    <details className="card" open={preset ? true : undefined}>
       <summary>Deploy a model</summary>
       <form onSubmit={submit} noValidate>
         <div className="form-grid">
