@@ -108,6 +108,24 @@ export interface Predictor {
    * serving then calls this instead of decoding rows for `predict`.
    */
   invoke?(request: { contentType: 'text/csv' | 'application/json' | 'application/jsonlines'; accept: string | undefined; body: Buffer }): { contentType: string; body: string };
+  /**
+   * Present on a model that explains its predictions: each feature's additive
+   * contribution to the margin per row and output, plus the base (see {@link Explanation}).
+   */
+  explain?(features: Float32Array, rows: number): Explanation;
+}
+
+/**
+ * Per-row contributions to a model's margin: the log-odds for a logistic output, the
+ * class score before the softmax for multiclass, the value itself for regression.
+ * Row-major `rows × outputs × (numFeatures + 1)`; the last column of each output is the
+ * base (the expected margin), and each output's columns sum to its margin (XGBoost's
+ * `pred_contribs` layout).
+ */
+export interface Explanation {
+  values: Float64Array;
+  /** 1, or the number of classes. */
+  outputs: number;
 }
 
 export interface Algorithm {
@@ -125,6 +143,11 @@ export interface Algorithm {
   load(modelDir: string): Promise<Predictor>;
   /** How this algorithm's models are exported to ONNX; absent when they cannot be. */
   exportOnnx?: OnnxExporter;
+  /**
+   * Problems that involve several hyperparameters at once (`k` above `sample_size`),
+   * given the values that resolved; reported with the others at create time.
+   */
+  checkHyperparameters?(values: Hyperparameters): { field: string; message: string; details?: Record<string, unknown> }[];
   /**
    * Cores a job of this algorithm asks for when it names none (one whose work does not
    * spread over threads, say). @default all of a worker's cores

@@ -8,6 +8,7 @@ export type {
   CategoricalHyperparameter,
   ChannelInput,
   ContinuousHyperparameter,
+  Explanation,
   HyperparameterSpec,
   Hyperparameters,
   IntegerHyperparameter,

@@ -83,5 +83,33 @@ export function linearPredictor(a: Pick<LinearArtifact, 'predictorType' | 'loss'
       }
       return { values, outputsPerRow: k };
     },
+    /**
+     * Exact contributions of a linear margin: w_j·(x_j − mean_j) per feature, the base
+     * b + w·mean (SHAP's linear explainer with the training means as the expectation);
+     * a missing feature counts as its mean and contributes 0.
+     */
+    explain(features: Float32Array, rows: number) {
+      assertFeatureCount(features, rows, d);
+      const width = d + 1;
+      const values = new Float64Array(rows * k * width);
+      const base = new Float64Array(k);
+      for (let c = 0; c < k; c++) {
+        let s = b[c];
+        for (let j = 0; j < d; j++) s += W[c * d + j] * mean[j];
+        base[c] = s;
+      }
+      for (let i = 0; i < rows; i++) {
+        for (let c = 0; c < k; c++) {
+          const o = (i * k + c) * width;
+          const wo = c * d;
+          for (let j = 0; j < d; j++) {
+            const x = features[i * d + j];
+            values[o + j] = x === x ? W[wo + j] * (x - mean[j]) : 0;
+          }
+          values[o + d] = base[c];
+        }
+      }
+      return { values, outputs: k };
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { Hyperparameters, Predictor } from '../algorithm.js';
 import type { Objective } from './hyperparameters.js';
 import { transform } from './objective.js';
 import { addTree, compileEnsemble, predictInto } from './predict.js';
+import { treeExplainer } from './shap.js';
 import type { Tree } from './tree.js';
 
 export const MODEL_FORMAT = 'orchard-xgboost-json';
@@ -161,18 +162,29 @@ export class TreeModel {
     const ensemble = compileEnsemble(this.trees, this.treeClass);
     const { numFeatures: F, baseMargin: base, objective } = this.info;
     const K = this.outputs;
+    const check = (features: Float32Array, rows: number) => {
+      if (features.length !== rows * F) {
+        throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
+          message: `expected ${rows} rows of ${F} features (${rows * F} values), got ${features.length} values`,
+          details: { rows, numFeatures: F, values: features.length },
+        });
+      }
+    };
+    // TreeSHAP tables are built on the first explanation asked for, not when serving starts.
+    let explainer: ReturnType<typeof treeExplainer> | null = null;
     return {
       numFeatures: F,
       predict(features: Float32Array, rows: number) {
-        if (features.length !== rows * F) {
-          throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
-            message: `expected ${rows} rows of ${F} features (${rows * F} values), got ${features.length} values`,
-            details: { rows, numFeatures: F, values: features.length },
-          });
-        }
+        check(features, rows);
         const margins = new Float32Array(rows * K).fill(base);
         predictInto(ensemble, features, rows, F, margins, K);
         return transform(objective, margins, rows, K);
+      },
+      explain: (features: Float32Array, rows: number) => {
+        check(features, rows);
+        explainer ??= treeExplainer(this.trees, this.treeClass, this.info);
+        const { values, outputs } = explainer.explain(features, rows);
+        return { values, outputs };
       },
     };
   }
