@@ -16,6 +16,7 @@ import { migration0026 } from './migrations/0026-metrics.js';
 import { migration0027 } from './migrations/0027-alarms.js';
 import { migration0028 } from './migrations/0028-monitor.js';
 import { migration0029 } from './migrations/0029-debugger.js';
+import { migration0030 } from './migrations/0030-automl.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -380,4 +381,5 @@ export const migrations: Record<string, Migration> = {
   '0027_alarms': migration0027,
   '0028_monitor': migration0028,
   '0029_debugger': migration0029,
+  '0030_automl': migration0030,
 };

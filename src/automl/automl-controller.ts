@@ -1,0 +1,329 @@
+import { isOrchardError } from '../core/index.js';
+import { sqlIdent, sqlString, type DatasetService } from '../data/index.js';
+import type { JobQueue } from '../jobs/index.js';
+import type { RecipeService } from '../recipes/index.js';
+import type { TrainingService } from '../training/index.js';
+import { createStrategy, type ParamValues, type TrialState } from '../tuning/strategies/index.js';
+import type { AutomlCandidatesTable, AutomlJobsTable, AutomlStore } from './automl-store.js';
+import { TUNING_SHARE } from './budget.js';
+import { candidatePairs, nextPair, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
+import { enqueueFinalize } from './finalize-job.js';
+import { finalizeQueueId, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
+
+export interface AutomlControllerDeps {
+  store: AutomlStore;
+  training: Pick<TrainingService, 'create' | 'describe' | 'stop'>;
+  recipes: Pick<RecipeService, 'create' | 'createJob' | 'describeJob' | 'stopJob'>;
+  datasets: Pick<DatasetService, 'createFromQuery' | 'query'>;
+  queue: JobQueue;
+}
+
+export interface AutomlControllerOptions {
+  /** How often each running job is looked at. @default 1000 */
+  intervalMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
+/** Candidates failing in a row, with none completed, that fail the job. */
+const MAX_FAILED_FIRST = 3;
+/** Running past its budget by this much, a job that has not finished is failed. */
+const GRACE_MS = 10 * 60_000;
+
+/** A job's failure, with the reason the job reports. */
+class JobFailure extends Error {}
+
+/**
+ * Drives AutoML jobs through their phases, like the tuning controller: each tick reads
+ * every unfinished job from the metadata DB and moves it one step on. Recipe jobs, training
+ * jobs and the finalize job run on the workers; every step is recorded before it is
+ * acted on (a recipe job's or a candidate's name is written first, then it is created,
+ * and "exists" counts as created), so a restarted server carries on without repeating.
+ */
+export class AutomlController {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: AutomlControllerDeps,
+    private readonly options: AutomlControllerOptions = {},
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.tick()
+        .catch((err) => this.options.onError?.(err))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 1000);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every unfinished job (public for tests). */
+  async tick(): Promise<void> {
+    for (const row of await this.deps.store.active()) {
+      if (this.stopped) return;
+      try {
+        await this.advance(row);
+      } catch (err) {
+        if (err instanceof JobFailure) await this.fail(row.name, err.message);
+        else this.options.onError?.(err);
+      }
+    }
+  }
+
+  private async advance(row: AutomlJobsTable): Promise<void> {
+    const { store } = this.deps;
+    const name = row.name;
+    const spec = JSON.parse(row.spec_json) as AutomlSpec;
+    const analysis = JSON.parse(row.analysis_json) as AutomlAnalysis;
+    const state = JSON.parse(row.state_json) as AutomlState;
+    const stopping = Number(row.stop_requested) === 1;
+    const created = Date.parse(row.created_at);
+    const now = Date.now();
+    const deadline = created + spec.maxRuntimeSeconds * 1000;
+
+    if (!state.startedAt) {
+      state.startedAt = new Date().toISOString();
+      if (!(await store.update(name, { state, secondary: 'AnalyzingData' }))) return;
+    }
+
+    // Phase 1: feature engineering, one recipe per variant (fit, then apply with its split).
+    const engineered = analysis.recipes.every((r) => state.variants[r.variant]?.splits);
+    if (!engineered) {
+      if (stopping) return this.stopFeatureEngineering(name, state);
+      if (now > deadline) throw new JobFailure(`The budget of ${spec.maxRuntimeSeconds} s ran out during feature engineering`);
+      if (row.secondary_status !== 'FeatureEngineering') await store.update(name, { secondary: 'FeatureEngineering' });
+      await this.engineer(name, spec, analysis, state);
+      return;
+    }
+
+    // Phase 2: candidates.
+    const candidates = await this.refreshCandidates(name, spec, analysis, stopping);
+    const trained = candidates.filter((c) => c.algorithm !== 'ensemble');
+    const active = trained.filter((c) => !TERMINAL.has(c.status));
+    const completed = trained.filter((c) => c.status === 'Completed');
+    if (!state.tuningDone) {
+      const failed = trained.filter((c) => c.status === 'Failed');
+      if (completed.length === 0 && failed.length >= MAX_FAILED_FIRST && active.length === 0) {
+        throw new JobFailure(`${failed.length} candidates failed and none completed; last: ${failed.at(-1)!.training_job}: ${failed.at(-1)!.failure_reason ?? 'unknown'}`);
+      }
+      const reason = stopping ? 'Stopped' : trained.length >= spec.maxCandidates ? 'MaxCandidatesReached' : now >= created + TUNING_SHARE * spec.maxRuntimeSeconds * 1000 ? 'MaxAutoMLJobRuntimeReached' : null;
+      if (reason) {
+        state.tuningDone = reason;
+        await store.update(name, { state, ...(reason === 'Stopped' ? {} : { secondary: reason }) });
+      } else {
+        if (row.secondary_status !== 'ModelTuning') await store.update(name, { secondary: 'ModelTuning' });
+        await this.launch(name, spec, analysis, state, trained, active.length);
+        return;
+      }
+    }
+    // Running candidates are let finish within the budget; past it they are stopped.
+    if (active.length > 0) {
+      if (stopping || now > created + 0.9 * spec.maxRuntimeSeconds * 1000) for (const c of active) await this.deps.training.stop(c.training_job!).catch(() => undefined);
+      return;
+    }
+
+    // Phase 3: the finalize job (scores, ensemble, registration, reports) on a worker.
+    if (completed.length === 0) {
+      if (stopping) await store.update(name, { status: 'Stopped', secondary: 'Stopped' });
+      else throw new JobFailure(`No candidate completed (${trained.length} tried); ${trained.find((c) => c.failure_reason)?.failure_reason ?? ''}`.trim());
+      return;
+    }
+    if (!state.finalizeQueued) {
+      state.finalizeQueued = true;
+      await store.update(name, { state, secondary: spec.mode === 'ensembling' && !stopping ? 'Ensembling' : 'GeneratingExplainabilityReport' });
+      await enqueueFinalize(this.deps.queue, name);
+      return;
+    }
+    if (now > deadline + GRACE_MS) {
+      await this.deps.queue.cancel(finalizeQueueId(name)).catch(() => undefined);
+      throw new JobFailure(`The job ran ${Math.round((now - created) / 1000)} s, past its budget of ${spec.maxRuntimeSeconds} s, without finishing`);
+    }
+  }
+
+  /** Fits and applies each variant's recipe, one recipe job at a time per variant. */
+  private async engineer(name: string, spec: AutomlSpec, analysis: AutomlAnalysis, state: AutomlState): Promise<void> {
+    const { store, recipes } = this.deps;
+    if (!state.input) {
+      state.input = await this.prepareInput(name, spec, analysis);
+      await store.update(name, { state });
+    }
+    for (const r of analysis.recipes) {
+      const v = (state.variants[r.variant] ??= { recipe: `${name}-${r.variant}` });
+      if (v.splits) continue;
+      if (!v.fitJob) {
+        await ignoreExists(recipes.create({ name: v.recipe, definition: r.definition, description: `AutoML job ${name}: the ${r.variant} recipe`, tags: { automlJob: name } }), 'ORCH_RECIPE_EXISTS');
+        v.fitJob = `${name}-${r.variant}-fit`;
+        await store.update(name, { state });
+        await ignoreExists(recipes.createJob({ kind: 'fit', name: v.fitJob, recipe: v.recipe, dataset: state.input, tags: { automlJob: name } }), 'ORCH_RECIPE_JOB_EXISTS');
+        continue;
+      }
+      if (!v.fitRef) {
+        const job = await recipes.describeJob(v.fitJob);
+        if (job.status === 'InProgress') continue;
+        if (job.status !== 'Completed' || job.fitVersion === null) throw new JobFailure(`Fitting the ${r.variant} recipe failed: ${job.failureReason ?? job.status}`);
+        v.fitRef = `${v.recipe}@${job.fitVersion}`;
+        v.applyJob = `${name}-${r.variant}-apply`;
+        await store.update(name, { state });
+        await ignoreExists(recipes.createJob({ kind: 'apply', name: v.applyJob, recipe: v.fitRef, dataset: state.input, output: `${name}-${r.variant}`, tags: { automlJob: name } }), 'ORCH_RECIPE_JOB_EXISTS');
+        continue;
+      }
+      const job = await recipes.describeJob(v.applyJob!);
+      if (job.status === 'InProgress') continue;
+      if (job.status !== 'Completed') throw new JobFailure(`Applying the ${r.variant} recipe failed: ${job.failureReason ?? job.status}`);
+      const splits = Object.fromEntries(job.outputs.map((o) => [o.split, o.ref]));
+      if (!splits.train || !splits.validation) throw new JobFailure(`The ${r.variant} recipe wrote no train and validation splits (it wrote ${Object.keys(splits).join(', ') || 'nothing'})`);
+      v.splits = splits;
+      await store.update(name, { state });
+    }
+  }
+
+  /**
+   * The dataset the recipes read. Built-in algorithms read classes as 0 … K-1 and no
+   * missing target, so a classification table whose labels are anything else, or any
+   * table with rows missing the target, is copied by one SELECT with the target mapped
+   * (in the order of `classes`) and those rows left out.
+   */
+  private async prepareInput(name: string, spec: AutomlSpec, analysis: AutomlAnalysis): Promise<string> {
+    const target = analysis.columns.find((c) => c.name === spec.target);
+    const classes = analysis.classes ?? [];
+    const identity = classes.every((c, i) => Number(c) === i);
+    const classification = analysis.problemType !== 'regression';
+    if ((!classification || identity) && (target?.missing ?? 0) === 0) return spec.dataset;
+    const t = sqlIdent(spec.target);
+    const numeric = target !== undefined && /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/i.test(target.sourceType);
+    const label = classification
+      ? `CASE ${classes.map((c, i) => `WHEN ${numeric && Number.isFinite(Number(c)) ? `${t} = ${Number(c)}` : `CAST(${t} AS VARCHAR) = ${sqlString(c)}`} THEN ${i}`).join(' ')} END`
+      : t;
+    const others = analysis.columns.filter((c) => c.name !== spec.target).map((c) => sqlIdent(c.name));
+    const sql = `SELECT * FROM (SELECT ${label} AS ${t}${others.length ? ', ' + others.join(', ') : ''} FROM ${sqlIdent(spec.dataset)}) WHERE ${t} IS NOT NULL`;
+    const version = await this.deps.datasets.createFromQuery({ name: `${name}-input`, sql, description: `AutoML job ${name}: ${spec.dataset} with the target as the models read it`, tags: { automlJob: name } });
+    return `${version.name}@${version.version}`;
+  }
+
+  private async stopFeatureEngineering(name: string, state: AutomlState): Promise<void> {
+    let running = false;
+    for (const v of Object.values(state.variants)) {
+      for (const job of [v.fitJob, v.applyJob]) {
+        if (!job) continue;
+        const j = await this.deps.recipes.describeJob(job).catch(() => null);
+        if (j?.status === 'InProgress') {
+          running = true;
+          await this.deps.recipes.stopJob(job).catch(() => undefined);
+        }
+      }
+    }
+    if (!running) await this.deps.store.update(name, { status: 'Stopped', secondary: 'Stopped' });
+  }
+
+  /** Brings every unfinished candidate up to date with its training job. */
+  private async refreshCandidates(name: string, spec: AutomlSpec, analysis: AutomlAnalysis, stopping: boolean): Promise<AutomlCandidatesTable[]> {
+    const { store, training } = this.deps;
+    for (const c of await store.candidates(name)) {
+      if (TERMINAL.has(c.status) || !c.training_job) continue;
+      const job = await training.describe(c.training_job).catch((err) => (isOrchardError(err) && err.code === 'ORCH_JOB_NOT_FOUND' ? null : Promise.reject(err)));
+      if (!job) {
+        // The server stopped between recording the candidate and creating its job.
+        if (stopping) await store.updateCandidate(name, c.name, { status: 'Stopped', ended_at: new Date().toISOString() });
+        else await this.createTrainingJob(name, spec, c, JSON.parse(c.params_json) as Record<string, string>);
+        continue;
+      }
+      if (!TERMINAL.has(job.status)) continue;
+      const metric = staticHyperParameters(c.algorithm as CandidatePair['algorithm'], analysis.problemType, spec.objective, 0, 0).search.metric;
+      const value = job.finalMetrics[metric];
+      const seconds = job.startedAt && job.endedAt ? (Date.parse(job.endedAt) - Date.parse(job.startedAt)) / 1000 : null;
+      const ok = job.status === 'Completed' && value !== undefined && Number.isFinite(value);
+      await store.updateCandidate(name, c.name, {
+        status: job.status === 'Completed' && !ok ? 'Failed' : job.status === 'Stopping' ? 'Stopped' : job.status,
+        trained_objective: ok ? value : null,
+        metrics_json: JSON.stringify(job.finalMetrics),
+        training_seconds: seconds,
+        failure_reason: job.status === 'Completed' && !ok ? `The training job did not report ${metric}` : job.failureReason,
+        ended_at: job.endedAt ?? new Date().toISOString(),
+      });
+    }
+    return store.candidates(name);
+  }
+
+  /** Launches candidates up to the parallel limit, the pair with the fewest first. */
+  private async launch(name: string, spec: AutomlSpec, analysis: AutomlAnalysis, state: AutomlState, trained: AutomlCandidatesTable[], running: number): Promise<void> {
+    const pairs = candidatePairs(analysis.recipes.map((r) => r.variant), spec.maxCandidates);
+    const counts = new Map<string, number>();
+    for (const c of trained) counts.set(`${c.variant}/${c.algorithm}`, (counts.get(`${c.variant}/${c.algorithm}`) ?? 0) + 1);
+    const classes = analysis.classes?.length ?? 0;
+    let seq = trained.length;
+    while (running < spec.maxParallel && seq < spec.maxCandidates && !this.stopped) {
+      const pair = nextPair(pairs, counts);
+      const { hyperParameters, search } = staticHyperParameters(pair.algorithm, analysis.problemType, spec.objective, classes, spec.seed);
+      const params = this.suggest(spec, pair, pairs.indexOf(pair), trained.filter((c) => c.variant === pair.variant && c.algorithm === pair.algorithm), search.direction);
+      const all = { ...hyperParameters, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) };
+      const candidate = `${name}-${seq + 1}`;
+      const recorded = await this.deps.store.addCandidate({ job: name, seq, name: candidate, variant: pair.variant, algorithm: pair.algorithm, training_job: candidate, params_json: JSON.stringify(all), status: 'InProgress', members_json: null });
+      if (!recorded) return; // another controller took this number; look again next tick
+      const row = (await this.deps.store.candidates(name)).find((c) => c.name === candidate)!;
+      await this.createTrainingJob(name, spec, row, all, state);
+      trained.push(row);
+      counts.set(pairKey(pair), (counts.get(pairKey(pair)) ?? 0) + 1);
+      seq++;
+      running++;
+    }
+  }
+
+  /** The pair's strategy, rebuilt from its candidates so far (a restart suggests the same point). */
+  private suggest(spec: AutomlSpec, pair: CandidatePair, index: number, done: AutomlCandidatesTable[], direction: 'maximize' | 'minimize'): ParamValues {
+    const ranges = searchRanges(pair.algorithm);
+    const strategy = createStrategy('bayesian', { ranges, direction, seed: spec.seed + 7919 * index, maxTrials: spec.maxCandidates });
+    const trials: TrialState[] = done.map((c, i) => {
+      const stored = JSON.parse(c.params_json) as Record<string, string>;
+      const params: ParamValues = {};
+      for (const r of ranges) if (stored[r.name] !== undefined) params[r.name] = r.type === 'categorical' ? stored[r.name] : Number(stored[r.name]);
+      const status = c.status === 'Completed' ? 'completed' : c.status === 'Failed' ? 'failed' : c.status === 'Stopped' ? 'stopped' : 'running';
+      return { id: i, params, status, ...(c.trained_objective !== null ? { objective: Number(c.trained_objective) } : {}), intermediate: [] };
+    });
+    return strategy.suggest(trials) ?? {};
+  }
+
+  private async createTrainingJob(name: string, spec: AutomlSpec, c: AutomlCandidatesTable, hyperParameters: Record<string, string>, known?: AutomlState): Promise<void> {
+    const state = known ?? (JSON.parse((await this.deps.store.row(name)).state_json) as AutomlState);
+    const splits = state.variants[c.variant!]?.splits ?? {};
+    const created = Date.parse((await this.deps.store.row(name)).created_at);
+    const left = Math.floor((created + 0.9 * spec.maxRuntimeSeconds * 1000 - Date.now()) / 1000);
+    try {
+      await this.deps.training.create({
+        name: c.training_job!,
+        algorithm: c.algorithm,
+        hyperParameters,
+        channels: { train: splits.train, validation: splits.validation },
+        maxRuntimeSeconds: Math.max(30, left),
+        cpus: spec.cpus,
+        tags: { ...spec.tags, automlJob: name, candidate: c.name, recipe: c.variant ?? '' },
+        experiment: name,
+      });
+    } catch (err) {
+      if (isOrchardError(err) && err.code === 'ORCH_TRAINING_EXISTS') return; // created before a restart
+      const reason = isOrchardError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
+      await this.deps.store.updateCandidate(name, c.name, { status: 'Failed', failure_reason: reason.slice(0, 2000), ended_at: new Date().toISOString() });
+    }
+  }
+
+  private async fail(name: string, reason: string): Promise<void> {
+    await this.deps.store.update(name, { status: 'Failed', secondary: 'Failed', failureReason: reason });
+  }
+}
+
+async function ignoreExists(p: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(isOrchardError(err) && err.code === code)) throw err;
+  }
+}

@@ -1,0 +1,281 @@
+import { randomInt } from 'node:crypto';
+import os from 'node:os';
+import { buffer } from 'node:stream/consumers';
+import { AUTOML_LIMITS, AUTOML_MAXIMIZED_OBJECTIVES, AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORT_FORMATS, AUTOML_REPORTS } from '../contracts/automl.values.js';
+import { errorOfProblems, isOrchardError, OrchardError, type RequestProblem } from '../core/index.js';
+import type { DatasetService } from '../data/index.js';
+import type { ArtifactStore, MetadataStore, StatusChanges } from '../storage/index.js';
+import type { AnalyzeTable } from './analysis-port.js';
+import { AutomlStore, type AutomlCandidatesTable, type AutomlJobsTable } from './automl-store.js';
+import { estimateCost, minimumBudget } from './budget.js';
+import type {
+  AutomlAnalysis,
+  AutomlBestCandidate,
+  AutomlCandidate,
+  AutomlJob,
+  AutomlJobFilter,
+  AutomlObjectiveMetric,
+  AutomlReportFormat,
+  AutomlReportName,
+  AutomlResolvedProblemType,
+  AutomlSpec,
+  AutomlState,
+  CreateAutomlJobInput,
+} from './types.js';
+
+const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,31}$/;
+
+export interface AutomlDeps {
+  metadata: MetadataStore;
+  artifacts: ArtifactStore;
+  datasets: Pick<DatasetService, 'describe'>;
+  /** The table analysis (`./analysis`). */
+  analyze: AnalyzeTable;
+  /** Cores of one worker: a candidate that names no `cpus` asks for this divided by maxParallel. @default os.availableParallelism() */
+  workerCpus?: number;
+}
+
+/** Objectives each resolved problem type can optimise. */
+const OBJECTIVES_OF: Record<AutomlResolvedProblemType, readonly AutomlObjectiveMetric[]> = {
+  binary: ['auc', 'f1', 'accuracy', 'logloss'],
+  multiclass: ['f1', 'accuracy', 'logloss'],
+  regression: ['mse', 'rmse', 'mae', 'r2'],
+};
+const DEFAULT_OBJECTIVE: Record<AutomlResolvedProblemType, AutomlObjectiveMetric> = { binary: 'auc', multiclass: 'accuracy', regression: 'mse' };
+
+/** True when larger values of the objective are better. */
+export const maximized = (metric: AutomlObjectiveMetric): boolean => AUTOML_MAXIMIZED_OBJECTIVES.includes(metric);
+
+/** Where a job's reports are stored: `automl/<job>/reports/<report>.<format>`. */
+export const reportKey = (job: string, report: AutomlReportName, format: AutomlReportFormat) => `automl/${job}/reports/${report}.${format}`;
+
+/**
+ * AutoML jobs (SageMaker Autopilot): a request is checked as a whole against the dataset
+ * version's statistics before anything is stored; the controller then drives the phases
+ * (recipes, candidates as training jobs, the finalize job on a worker).
+ */
+export class AutomlService {
+  readonly store: AutomlStore;
+
+  constructor(private readonly deps: AutomlDeps) {
+    this.store = new AutomlStore(deps.metadata);
+  }
+
+  /** Jobs whose status changed since a time, for the platform feed (`automl` events). */
+  readonly statusChanges: StatusChanges = (since, limit, after) => this.store.statusChanges(since, limit, after);
+
+  async create(input: CreateAutomlJobInput): Promise<AutomlJob> {
+    const { spec, analysis } = await this.validate(input);
+    await this.store.insert(input.name, spec, analysis, input.createdBy ?? null);
+    return this.describe(input.name);
+  }
+
+  async list(filter: AutomlJobFilter = {}): Promise<{ items: AutomlJob[]; total: number }> {
+    const { rows, total } = await this.store.list(filter);
+    const items = await Promise.all(rows.map(async (r) => toJob(r, await this.store.candidates(r.name))));
+    return { items, total };
+  }
+
+  async describe(name: string): Promise<AutomlJob> {
+    const row = await this.store.row(checkName(name));
+    return toJob(row, await this.store.candidates(row.name));
+  }
+
+  /** The leaderboard alone: candidates best first, the unscored ones last. */
+  async leaderboard(name: string): Promise<AutomlCandidate[]> {
+    return (await this.describe(name)).leaderboard;
+  }
+
+  /**
+   * Stops the job: no more candidates start, running ones are stopped; the best completed
+   * candidate is still scored and registered (as Autopilot does), then the job ends Stopped.
+   */
+  async stop(name: string): Promise<AutomlJob> {
+    const row = await this.store.row(checkName(name));
+    if (row.status === 'InProgress') await this.store.requestStop(row.name);
+    return this.describe(row.name);
+  }
+
+  /** A stored report (`exploration` once the job has started, `candidates` once it has finalized). */
+  async report(name: string, report: AutomlReportName, format: AutomlReportFormat = 'json'): Promise<{ contentType: string; body: Buffer }> {
+    const row = await this.store.row(checkName(name));
+    const problems: RequestProblem[] = [];
+    if (!AUTOML_REPORTS.includes(report)) problems.push({ field: 'report', code: 'ORCH_AUTOML_INVALID', message: `Unknown report '${String(report).slice(0, 40)}': use ${AUTOML_REPORTS.join(' or ')}` });
+    if (!AUTOML_REPORT_FORMATS.includes(format)) problems.push({ field: 'format', code: 'ORCH_AUTOML_INVALID', message: `Unknown format '${String(format).slice(0, 40)}': use json or md` });
+    if (problems.length > 0) throw errorOfProblems(problems);
+    const key = reportKey(row.name, report, format);
+    try {
+      const body = await buffer(await this.deps.artifacts.get(key));
+      return { contentType: format === 'json' ? 'application/json' : 'text/markdown; charset=utf-8', body };
+    } catch (err) {
+      if (isOrchardError(err) && err.code === 'ORCH_ARTIFACT_NOT_FOUND') {
+        throw new OrchardError('ORCH_AUTOML_REPORT_NOT_FOUND', { message: `The ${report} report of '${row.name}' is not written yet (the job is ${row.status}, ${row.secondary_status})`, details: { name: row.name, report } });
+      }
+      throw err;
+    }
+  }
+
+  /** Every problem of a request at once; the dataset's statistics are read, nothing is written. */
+  private async validate(input: CreateAutomlJobInput): Promise<{ spec: AutomlSpec; analysis: AutomlAnalysis }> {
+    const problems: RequestProblem[] = [];
+    const bad = (field: string, message: string) => problems.push({ field, code: 'ORCH_AUTOML_INVALID', message });
+    if (!input || typeof input !== 'object') throw new OrchardError('ORCH_AUTOML_INVALID', { message: 'The request is empty' });
+    if (typeof input.name !== 'string' || !NAME.test(input.name)) bad('name', 'AutoML job names are 1-32 letters, digits and hyphens, starting and ending with a letter or digit');
+    if (typeof input.target !== 'string' || input.target.length === 0) bad('target', 'Give the target column (target)');
+    const problemType = input.problemType ?? 'auto';
+    if (!AUTOML_PROBLEM_TYPES.includes(problemType)) bad('problemType', `Unknown problem type '${String(problemType)}': use ${AUTOML_PROBLEM_TYPES.join(', ')}`);
+    if (input.objective !== undefined && !AUTOML_OBJECTIVES.includes(input.objective)) bad('objective', `Unknown objective '${String(input.objective)}': use ${AUTOML_OBJECTIVES.join(', ')}`);
+    const mode = input.mode ?? 'ensembling';
+    if (!AUTOML_MODES.includes(mode)) bad('mode', `Unknown mode '${String(mode)}': use ensembling or hpo`);
+    const maxCandidates = input.maxCandidates ?? AUTOML_LIMITS.maxCandidates.default;
+    if (!Number.isInteger(maxCandidates) || maxCandidates < AUTOML_LIMITS.maxCandidates.minimum || maxCandidates > AUTOML_LIMITS.maxCandidates.maximum) bad('maxCandidates', `maxCandidates is an integer in [${AUTOML_LIMITS.maxCandidates.minimum}, ${AUTOML_LIMITS.maxCandidates.maximum}]`);
+    const budget = input.maxRuntimeSeconds ?? AUTOML_LIMITS.maxRuntimeSeconds.default;
+    if (!Number.isInteger(budget) || budget < AUTOML_LIMITS.maxRuntimeSeconds.minimum || budget > AUTOML_LIMITS.maxRuntimeSeconds.maximum) bad('maxRuntimeSeconds', `maxRuntimeSeconds is an integer in [${AUTOML_LIMITS.maxRuntimeSeconds.minimum}, ${AUTOML_LIMITS.maxRuntimeSeconds.maximum}]`);
+    const maxParallel = input.maxParallel ?? 1;
+    if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > 16) bad('maxParallel', 'maxParallel is an integer in [1, 16]');
+    if (input.cpus !== undefined && (!Number.isInteger(input.cpus) || input.cpus < 1 || input.cpus > 1024)) bad('cpus', 'cpus is an integer in [1, 1024]');
+    const seed = input.seed ?? randomInt(0, 2 ** 31);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) bad('seed', 'seed is an integer in [0, 2^31]');
+    if (input.timeColumn !== undefined && (typeof input.timeColumn !== 'string' || input.timeColumn.length === 0)) bad('timeColumn', 'timeColumn names a column');
+    if (typeof input.dataset !== 'string' || input.dataset.length === 0) bad('dataset', 'Give the dataset (dataset: D or D@N)');
+    if (problems.length > 0) throw errorOfProblems(problems);
+
+    const version = await this.deps.datasets.describe(input.dataset).catch((err: unknown) => {
+      if (isOrchardError(err) && err.status < 500) problems.push({ field: 'dataset', code: err.code, message: err.message });
+      else throw err;
+      return null;
+    });
+    if (!version) throw errorOfProblems(problems);
+    const result = this.deps.analyze({
+      columns: version.columns,
+      rows: version.rowCount,
+      target: input.target,
+      problemType,
+      timeColumn: input.timeColumn ?? null,
+      objective: input.objective ?? null,
+      maxRuntimeSeconds: budget,
+      seed,
+    });
+    problems.push(...result.problems);
+    const resolved = result.problemType;
+    const objective = input.objective ?? (resolved ? DEFAULT_OBJECTIVE[resolved] : 'auc');
+    if (resolved && !OBJECTIVES_OF[resolved].includes(objective) && !problems.some((p) => p.field === 'objective')) {
+      bad('objective', `Objective '${objective}' does not fit a ${resolved} problem: use ${OBJECTIVES_OF[resolved].join(', ')}`);
+    }
+    const features = result.columns.filter((c) => c.type !== 'dropped').length;
+    const estimate = estimateCost(version.rowCount, features);
+    if (problems.length === 0 && budget < minimumBudget(estimate)) {
+      problems.push({
+        field: 'maxRuntimeSeconds',
+        code: 'ORCH_AUTOML_BUDGET_TOO_SMALL',
+        message: `maxRuntimeSeconds ${budget} cannot fit one candidate on ${version.rowCount} rows × ${features} features: about ${minimumBudget(estimate)} s are needed (feature engineering ${estimate.featureEngineering} s, one candidate ${estimate.candidate} s, finalize ${estimate.finalize} s)`,
+      });
+    }
+    if (problems.length > 0) throw errorOfProblems(problems);
+    if (!resolved || !result.validation || result.recipes.length === 0) throw new OrchardError('ORCH_AUTOML_INVALID', { message: 'The analysis found no plan for this table' });
+    const spec: AutomlSpec = {
+      dataset: `${version.name}@${version.version}`,
+      target: input.target,
+      problemTypeRequested: problemType,
+      objective,
+      maxCandidates,
+      maxRuntimeSeconds: budget,
+      mode,
+      timeColumn: input.timeColumn ?? null,
+      maxParallel,
+      cpus: input.cpus ?? Math.max(1, Math.floor((this.deps.workerCpus ?? os.availableParallelism()) / maxParallel)),
+      seed,
+      tags: input.tags ?? {},
+    };
+    const analysis: AutomlAnalysis = {
+      problemType: resolved,
+      ...(result.classes ? { classes: result.classes } : {}),
+      columns: result.columns,
+      validation: result.validation,
+      recipes: result.recipes,
+      warnings: result.warnings,
+      estimate,
+    };
+    return { spec, analysis };
+  }
+}
+
+function checkName(name: string): string {
+  if (typeof name !== 'string' || !NAME.test(name)) throw new OrchardError('ORCH_AUTOML_NOT_FOUND', { message: `No AutoML job '${String(name).slice(0, 100)}'`, details: { name: String(name).slice(0, 100) } });
+  return name;
+}
+
+/** A job as the API answers it, from its row and its candidates. */
+export function toJob(row: AutomlJobsTable, rows: AutomlCandidatesTable[]): AutomlJob {
+  const spec = JSON.parse(row.spec_json) as AutomlSpec;
+  const analysis = JSON.parse(row.analysis_json) as AutomlAnalysis;
+  const state = JSON.parse(row.state_json) as AutomlState;
+  const candidates = rows.map((c) => toCandidate(c, spec.objective, c.variant ? (state.variants[c.variant]?.fitRef ?? null) : null));
+  const counts = { completed: 0, failed: 0, inProgress: 0, stopped: 0 };
+  for (const c of candidates) {
+    if (c.algorithm === 'ensemble') continue;
+    if (c.status === 'Completed') counts.completed++;
+    else if (c.status === 'Failed') counts.failed++;
+    else if (c.status === 'Stopped') counts.stopped++;
+    else counts.inProgress++;
+  }
+  return {
+    name: row.name,
+    dataset: spec.dataset,
+    target: spec.target,
+    problemTypeRequested: spec.problemTypeRequested,
+    problemType: analysis.problemType ?? null,
+    objective: { metric: spec.objective },
+    maxCandidates: spec.maxCandidates,
+    maxRuntimeSeconds: spec.maxRuntimeSeconds,
+    mode: spec.mode,
+    timeColumn: spec.timeColumn,
+    maxParallel: spec.maxParallel,
+    cpus: spec.cpus,
+    seed: spec.seed,
+    validation: analysis.validation ?? null,
+    status: row.status as AutomlJob['status'],
+    secondaryStatus: row.secondary_status as AutomlJob['secondaryStatus'],
+    failureReason: row.failure_reason,
+    columns: analysis.columns,
+    ...(analysis.classes ? { classes: analysis.classes } : {}),
+    candidateCounts: counts,
+    bestCandidate: row.best_json ? (JSON.parse(row.best_json) as AutomlBestCandidate) : null,
+    leaderboard: sortLeaderboard(candidates, spec.objective),
+    tags: spec.tags,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toCandidate(c: AutomlCandidatesTable, metric: AutomlObjectiveMetric, recipeFit: string | null): AutomlCandidate {
+  const params = JSON.parse(c.params_json) as Record<string, unknown>;
+  return {
+    name: c.name,
+    rank: c.rank === null ? null : Number(c.rank),
+    status: c.status as AutomlCandidate['status'],
+    algorithm: c.algorithm,
+    recipe: c.variant,
+    recipeFit,
+    trainingJob: c.training_job,
+    hyperParameters: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+    ...(c.members_json ? { members: JSON.parse(c.members_json) as Array<{ candidate: string; weight: number }> } : {}),
+    objective: { metric, value: c.objective === null ? null : Number(c.objective) },
+    metrics: JSON.parse(c.metrics_json) as Record<string, number>,
+    ...(c.importance_json ? { importance: JSON.parse(c.importance_json) as Record<string, number> } : {}),
+    trainingSeconds: c.training_seconds === null ? null : Number(c.training_seconds),
+    failureReason: c.failure_reason,
+    createdAt: c.created_at,
+  };
+}
+
+/** Scored candidates by rank (else by objective), then the unscored in launch order. */
+export function sortLeaderboard(candidates: AutomlCandidate[], metric: AutomlObjectiveMetric): AutomlCandidate[] {
+  const sign = maximized(metric) ? -1 : 1;
+  const scored = candidates.filter((c) => c.objective.value !== null && c.objective.value !== undefined && Number.isFinite(c.objective.value));
+  const rest = candidates.filter((c) => !scored.includes(c));
+  scored.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || sign * (a.objective.value! - b.objective.value!));
+  return [...scored, ...rest];
+}

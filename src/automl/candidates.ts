@@ -1,0 +1,106 @@
+/**
+ * What candidates are: (recipe variant, algorithm) pairs, each searched by its own
+ * Bayesian strategy over the algorithm's usual ranges, with the static hyperparameters and
+ * the training metric that stand for the AutoML objective during the search. The
+ * leaderboard's objective is computed afterwards by AutoML itself, on the same rows for all.
+ */
+import type { ParameterRange } from '../tuning/index.js';
+import type { AutomlObjectiveMetric, AutomlResolvedProblemType } from './types.js';
+
+export interface CandidatePair {
+  variant: string;
+  algorithm: 'xgboost' | 'linear-learner';
+}
+
+/**
+ * xgboost reads the `trees` recipe, linear-learner the `linear` one; xgboost also reads
+ * `linear` when the budget counts enough candidates for a third family (6 or more).
+ * A variant the analysis did not write is left out.
+ */
+export function candidatePairs(variants: readonly string[], maxCandidates: number): CandidatePair[] {
+  const has = (v: string) => variants.includes(v);
+  const pairs: CandidatePair[] = [];
+  const trees = has('trees') ? 'trees' : variants[0];
+  pairs.push({ variant: trees, algorithm: 'xgboost' });
+  if (has('linear')) pairs.push({ variant: 'linear', algorithm: 'linear-learner' });
+  if (has('linear') && trees !== 'linear' && maxCandidates >= 6) pairs.push({ variant: 'linear', algorithm: 'xgboost' });
+  return pairs;
+}
+
+/** The next pair to try: the one with the fewest candidates so far (ties in list order). */
+export function nextPair(pairs: readonly CandidatePair[], counts: ReadonlyMap<string, number>): CandidatePair {
+  let best = pairs[0];
+  for (const p of pairs) if ((counts.get(pairKey(p)) ?? 0) < (counts.get(pairKey(best)) ?? 0)) best = p;
+  return best;
+}
+
+export const pairKey = (p: CandidatePair) => `${p.variant}/${p.algorithm}`;
+
+/** Search ranges: SageMaker's tuning ranges for each algorithm, narrowed to what a short budget explores well. */
+export function searchRanges(algorithm: CandidatePair['algorithm']): ParameterRange[] {
+  if (algorithm === 'xgboost') {
+    return [
+      { name: 'eta', type: 'continuous', min: 0.03, max: 0.5, scaling: 'Logarithmic' },
+      { name: 'max_depth', type: 'integer', min: 2, max: 10, scaling: 'Auto' },
+      { name: 'min_child_weight', type: 'continuous', min: 0.5, max: 20, scaling: 'Logarithmic' },
+      { name: 'subsample', type: 'continuous', min: 0.5, max: 1, scaling: 'Auto' },
+      { name: 'colsample_bytree', type: 'continuous', min: 0.5, max: 1, scaling: 'Auto' },
+      { name: 'lambda', type: 'continuous', min: 0.01, max: 100, scaling: 'Logarithmic' },
+    ];
+  }
+  return [
+    { name: 'learning_rate', type: 'continuous', min: 1e-4, max: 1, scaling: 'Logarithmic' },
+    { name: 'wd', type: 'continuous', min: 1e-7, max: 1, scaling: 'Logarithmic' },
+    { name: 'l1', type: 'continuous', min: 1e-7, max: 1, scaling: 'Logarithmic' },
+    { name: 'mini_batch_size', type: 'integer', min: 100, max: 5000, scaling: 'Logarithmic' },
+  ];
+}
+
+/** The training metric a candidate's training job reports for the search, and its direction. */
+export interface SearchMetric {
+  metric: string;
+  direction: 'maximize' | 'minimize';
+}
+
+/** Hyperparameters every candidate of a pair gets, and the metric the search follows. */
+export function staticHyperParameters(algorithm: CandidatePair['algorithm'], problemType: AutomlResolvedProblemType, objective: AutomlObjectiveMetric, classes: number, seed: number): { hyperParameters: Record<string, string>; search: SearchMetric } {
+  if (algorithm === 'xgboost') {
+    const evalMetric = xgboostMetric(problemType, objective);
+    const hp: Record<string, string> = {
+      num_round: '300',
+      early_stopping_rounds: '15',
+      eval_metric: evalMetric,
+      seed: String(seed),
+      objective: problemType === 'binary' ? 'binary:logistic' : problemType === 'multiclass' ? 'multi:softprob' : 'reg:squarederror',
+      ...(problemType === 'multiclass' ? { num_class: String(classes) } : {}),
+    };
+    return { hyperParameters: hp, search: { metric: `validation:${evalMetric}`, direction: evalMetric === 'auc' ? 'maximize' : 'minimize' } };
+  }
+  const predictor = problemType === 'binary' ? 'binary_classifier' : problemType === 'multiclass' ? 'multiclass_classifier' : 'regressor';
+  const hp: Record<string, string> = {
+    predictor_type: predictor,
+    epochs: '15',
+    seed: String(seed),
+    ...(problemType === 'multiclass' ? { num_classes: String(classes) } : {}),
+  };
+  return { hyperParameters: hp, search: linearMetric(problemType, objective) };
+}
+
+function xgboostMetric(problemType: AutomlResolvedProblemType, objective: AutomlObjectiveMetric): string {
+  if (problemType === 'binary') return objective === 'auc' ? 'auc' : objective === 'logloss' ? 'logloss' : 'error';
+  if (problemType === 'multiclass') return objective === 'logloss' ? 'mlogloss' : 'merror';
+  return objective === 'mae' ? 'mae' : 'rmse';
+}
+
+function linearMetric(problemType: AutomlResolvedProblemType, objective: AutomlObjectiveMetric): SearchMetric {
+  if (problemType === 'binary') {
+    if (objective === 'auc') return { metric: 'validation:auc', direction: 'maximize' };
+    if (objective === 'logloss') return { metric: 'validation:objective_loss', direction: 'minimize' };
+    return { metric: 'validation:binary_classification_accuracy', direction: 'maximize' };
+  }
+  if (problemType === 'multiclass') {
+    if (objective === 'logloss') return { metric: 'validation:objective_loss', direction: 'minimize' };
+    return { metric: 'validation:multiclass_accuracy', direction: 'maximize' };
+  }
+  return objective === 'mae' ? { metric: 'validation:absolute_loss', direction: 'minimize' } : { metric: 'validation:rmse', direction: 'minimize' };
+}

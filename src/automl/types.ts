@@ -1,0 +1,83 @@
+/** The wire shapes of AutoML jobs are declared once, in the contracts; what is stored beside them is here. */
+export type {
+  AutomlBestCandidate,
+  AutomlCandidate,
+  AutomlCandidateStatus,
+  AutomlColumn,
+  AutomlJob,
+  AutomlJobFilter,
+  AutomlJobStatus,
+  AutomlMode,
+  AutomlObjectiveMetric,
+  AutomlProblemType,
+  AutomlReportFormat,
+  AutomlReportName,
+  AutomlResolvedProblemType,
+  AutomlSecondaryStatus,
+  CreateAutomlJobInput,
+  CreateAutomlJobRequest,
+} from '../contracts/index.js';
+import type { AutomlColumn, AutomlMode, AutomlObjectiveMetric, AutomlProblemType, AutomlResolvedProblemType } from '../contracts/index.js';
+
+/** Queue kind of the finalize job (scores, ensemble, registration, reports) on the worker loop. */
+export const FINALIZE_KIND = 'automl-finalize';
+/** The queue id of a job's finalize: one entry per AutoML job, so enqueueing again is idempotent. */
+export const finalizeQueueId = (job: string) => `automl.${job}.finalize`;
+
+/** A request as resolved at create time (defaults filled in), stored as `spec_json`. */
+export interface AutomlSpec {
+  /** The dataset version read, `D@N`. */
+  dataset: string;
+  target: string;
+  problemTypeRequested: AutomlProblemType;
+  objective: AutomlObjectiveMetric;
+  maxCandidates: number;
+  maxRuntimeSeconds: number;
+  mode: AutomlMode;
+  timeColumn: string | null;
+  maxParallel: number;
+  cpus: number;
+  seed: number;
+  tags: Record<string, string>;
+}
+
+/** A recipe the analysis wrote for one family of algorithms. */
+export interface AutomlRecipeVariant {
+  variant: string;
+  /** The recipe's JSON (the recipes capability's definition), its last step the split. */
+  definition: string;
+}
+
+/** What the analysis found, stored as `analysis_json` at create time. */
+export interface AutomlAnalysis {
+  problemType: AutomlResolvedProblemType;
+  classes?: string[];
+  columns: AutomlColumn[];
+  validation: { method: 'cv' | 'holdout'; folds?: number; validationShare?: number };
+  recipes: AutomlRecipeVariant[];
+  warnings: string[];
+  /** The estimate the budget check used, in seconds. */
+  estimate: { featureEngineering: number; candidate: number; finalize: number };
+}
+
+/** One variant's progress through feature engineering. */
+export interface VariantState {
+  recipe: string;
+  fitJob?: string;
+  fitRef?: string;
+  applyJob?: string;
+  /** Dataset versions the apply wrote, by split (`train`, `validation`, `test`). */
+  splits?: Record<string, string>;
+}
+
+/** A job's phase state, stored as `state_json`; every step is written before it is acted on. */
+export interface AutomlState {
+  /** When the controller first picked the job up (the budget runs from creation). */
+  startedAt?: string;
+  /** The dataset the recipes read: the source, or a copy with the classes as 0 … K-1. */
+  input?: string;
+  variants: Record<string, VariantState>;
+  /** Set once no more candidates are launched, with the reason. */
+  tuningDone?: 'MaxCandidatesReached' | 'MaxAutoMLJobRuntimeReached' | 'Stopped' | 'Exhausted';
+  finalizeQueued?: boolean;
+}
