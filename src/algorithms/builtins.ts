@@ -8,6 +8,7 @@ import { linearLearner } from './linear-learner/index.js';
 import { kmeans } from './kmeans/index.js';
 import { pca } from './pca/index.js';
 import { deepar } from './deepar/index.js';
+import { knn } from './knn/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
 export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
@@ -16,6 +17,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   kmeans,
   pca,
   deepar,
+  knn,
 ];
 
 /**

@@ -21,7 +21,7 @@ export interface HyperparameterProblem extends RequestProblem {
 }
 
 /** The hyperparameters of an algorithm, or the algorithm itself. */
-export type HyperparameterSchema = readonly HyperparameterSpec[] | Pick<Algorithm, 'hyperparameters'>;
+export type HyperparameterSchema = readonly HyperparameterSpec[] | Pick<Algorithm, 'hyperparameters' | 'checkHyperparameters'>;
 
 /**
  * Every problem of `given` against `schema`, and the values that did resolve. Unknown
@@ -49,6 +49,10 @@ export function checkHyperparameters(schema: HyperparameterSchema, given: Record
     const value = parseValue(spec, raw);
     if (value === INVALID) problems.push(invalid(spec, raw));
     else values[spec.name] = value;
+  }
+  // Cross-field rules see only the values that resolved, so a bad value is reported once.
+  if ('checkHyperparameters' in schema && typeof schema.checkHyperparameters === 'function') {
+    for (const p of schema.checkHyperparameters(values)) problems.push({ field: p.field, code: 'ORCH_HYPERPARAMETER_INVALID', message: p.message, details: { name: p.field, ...p.details } });
   }
   return { values, problems };
 }

@@ -1,0 +1,202 @@
+/**
+ * k-NN search kernels, run on the calling thread or by every thread of a kernel pool over
+ * the shared index: `state.X` (n × d Float32, rows grouped by inverted list), `state.A`
+ * (per row: ‖x‖² for L2, 0 for inner products), `state.coef` (−2 for L2, −1 for inner
+ * products). A query q ranks row x by the key A[x] + coef·x·q: for L2 that is
+ * ‖x − q‖² − ‖q‖² (so ‖q‖² is added back once per answer), for inner products −x·q.
+ *
+ * Each query keeps a bounded max-heap of its k best keys (root = the worst kept), so a
+ * row costs one comparison unless it beats the k-th best. Exact search walks the rows in
+ * tiles that stay in cache while four queries at a time are scored against each row.
+ */
+export interface HeapResult {
+  /** m × k keys (unsorted heaps; +Infinity where fewer than k rows were seen). */
+  keys: Float64Array;
+  /** m × k row numbers (−1 where empty). */
+  rows: Int32Array;
+}
+
+export const KNN_KERNELS = `
+function push(hk, hr, base, k, key, row) {
+  // Replace the root (the worst kept) and sift down.
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= k) break;
+    const r = l + 1;
+    const c = r < k && hk[base + r] > hk[base + l] ? r : l;
+    if (hk[base + c] <= key) break;
+    hk[base + i] = hk[base + c];
+    hr[base + i] = hr[base + c];
+    i = c;
+  }
+  hk[base + i] = key;
+  hr[base + i] = row;
+  return hk[base];
+}
+
+function heaps(m, k) {
+  return { keys: new Float64Array(m * k).fill(Infinity), rows: new Int32Array(m * k).fill(-1) };
+}
+
+/** Exact search of queries [q0, q1) of a.Q over rows [lo, hi). */
+function flat(state, a) {
+  const X = state.X, A = state.A, d = state.d, coef = state.coef;
+  const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, lo = a.lo, hi = a.hi;
+  const out = heaps(m, k), hk = out.keys, hr = out.rows;
+  const tile = Math.max(64, Math.floor(32768 / d));
+  for (let t0 = lo; t0 < hi; t0 += tile) {
+    const t1 = Math.min(hi, t0 + tile);
+    let q = 0;
+    for (; q + 3 < m; q += 4) {
+      const b0 = (q0 + q) * d, b1 = b0 + d, b2 = b1 + d, b3 = b2 + d;
+      const h0 = q * k, h1 = h0 + k, h2 = h1 + k, h3 = h2 + k;
+      let w0 = hk[h0], w1 = hk[h1], w2 = hk[h2], w3 = hk[h3];
+      for (let i = t0; i < t1; i++) {
+        const o = i * d;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let j = 0; j < d; j++) {
+          const x = X[o + j];
+          s0 += x * Q[b0 + j]; s1 += x * Q[b1 + j]; s2 += x * Q[b2 + j]; s3 += x * Q[b3 + j];
+        }
+        const ai = A[i];
+        const v0 = ai + coef * s0, v1 = ai + coef * s1, v2 = ai + coef * s2, v3 = ai + coef * s3;
+        if (v0 < w0) w0 = push(hk, hr, h0, k, v0, i);
+        if (v1 < w1) w1 = push(hk, hr, h1, k, v1, i);
+        if (v2 < w2) w2 = push(hk, hr, h2, k, v2, i);
+        if (v3 < w3) w3 = push(hk, hr, h3, k, v3, i);
+      }
+    }
+    for (; q < m; q++) scanRange(X, A, d, coef, Q, (q0 + q) * d, hk, hr, q * k, k, t0, t1);
+  }
+  return out;
+}
+
+/** One query against rows [r0, r1), four rows at a time. */
+function scanRange(X, A, d, coef, Q, b, hk, hr, h, k, r0, r1) {
+  let w = hk[h];
+  let i = r0;
+  for (; i + 3 < r1; i += 4) {
+    const o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let j = 0; j < d; j++) {
+      const qj = Q[b + j];
+      s0 += qj * X[o0 + j]; s1 += qj * X[o1 + j]; s2 += qj * X[o2 + j]; s3 += qj * X[o3 + j];
+    }
+    const v0 = A[i] + coef * s0, v1 = A[i + 1] + coef * s1, v2 = A[i + 2] + coef * s2, v3 = A[i + 3] + coef * s3;
+    if (v0 < w) w = push(hk, hr, h, k, v0, i);
+    if (v1 < w) w = push(hk, hr, h, k, v1, i + 1);
+    if (v2 < w) w = push(hk, hr, h, k, v2, i + 2);
+    if (v3 < w) w = push(hk, hr, h, k, v3, i + 3);
+  }
+  for (; i < r1; i++) {
+    const o = i * d;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += Q[b + j] * X[o + j];
+    const v = A[i] + coef * s;
+    if (v < w) w = push(hk, hr, h, k, v, i);
+  }
+}
+
+/** The nprobe lists nearest query row b of Q (by the metric's key over the centroids). */
+function probeLists(state, Q, b, nprobe, ph, pr) {
+  const C = state.C, CA = state.CA, d = state.d, coef = state.coef, nl = state.nlists;
+  ph.fill(Infinity); pr.fill(-1);
+  let w = Infinity;
+  for (let c = 0; c < nl; c++) {
+    const o = c * d;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += Q[b + j] * C[o + j];
+    const v = CA[c] + coef * s;
+    if (v < w) w = push(ph, pr, 0, nprobe, v, c);
+  }
+}
+
+/** IVF search: each query scans the rows of its nprobe nearest lists. */
+function ivf(state, a) {
+  const X = state.X, A = state.A, d = state.d, coef = state.coef, off = state.offsets;
+  const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, nprobe = Math.min(a.nprobe, state.nlists);
+  const out = heaps(m, k), hk = out.keys, hr = out.rows;
+  const ph = new Float64Array(nprobe), pr = new Int32Array(nprobe);
+  for (let q = 0; q < m; q++) {
+    const b = (q0 + q) * d;
+    probeLists(state, Q, b, nprobe, ph, pr);
+    for (let p = 0; p < nprobe; p++) {
+      const l = pr[p];
+      if (l >= 0) scanRange(X, A, d, coef, Q, b, hk, hr, q * k, k, off[l], off[l + 1]);
+    }
+  }
+  return out;
+}
+
+/**
+ * IVF-PQ search (Jégou et al. 2011, asymmetric distance on residuals): per probed list a
+ * table of the query residual's sub-vector against every codeword, then each row's key
+ * is the sum of its M table entries. For inner products the table holds −q·codeword and
+ * the list adds −q·centroid.
+ */
+function ivfpq(state, a) {
+  const codes = state.codes, M = state.M, ds = state.d / state.M, cb = state.codebooks, d = state.d, C = state.C, off = state.offsets;
+  const l2 = state.coef === -2;
+  const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, nprobe = Math.min(a.nprobe, state.nlists);
+  const out = heaps(m, k), hk = out.keys, hr = out.rows;
+  const ph = new Float64Array(nprobe), pr = new Int32Array(nprobe);
+  const table = new Float64Array(M * 256);
+  const res = new Float64Array(d);
+  for (let q = 0; q < m; q++) {
+    const b = (q0 + q) * d, h = q * k;
+    probeLists(state, Q, b, nprobe, ph, pr);
+    for (let p = 0; p < nprobe; p++) {
+      const l = pr[p];
+      if (l < 0 || off[l] === off[l + 1]) continue;
+      let base = 0;
+      for (let j = 0; j < d; j++) {
+        res[j] = l2 ? Q[b + j] - C[l * d + j] : Q[b + j];
+        if (!l2) base -= Q[b + j] * C[l * d + j];
+      }
+      for (let s = 0; s < M; s++) {
+        for (let c = 0; c < 256; c++) {
+          const o = (s * 256 + c) * ds;
+          let v = 0;
+          for (let j = 0; j < ds; j++) {
+            const r = res[s * ds + j], w = cb[o + j];
+            v += l2 ? (r - w) * (r - w) : -r * w;
+          }
+          table[s * 256 + c] = v;
+        }
+      }
+      let w = hk[h];
+      for (let i = off[l]; i < off[l + 1]; i++) {
+        const co = i * M;
+        let v = base;
+        for (let s = 0; s < M; s++) v += table[s * 256 + codes[co + s]];
+        if (v < w) w = push(hk, hr, h, k, v, i);
+      }
+    }
+  }
+  return out;
+}
+
+/** For rows [start, end) of a.P (a.d columns), the nearest of a.nc centres a.C by the key above; Int32 labels. */
+function nearest(state, a) {
+  const P = a.P, d = a.d, C = a.C, nc = a.nc, coef = a.coef;
+  const CA = new Float64Array(nc);
+  if (coef === -2) for (let c = 0; c < nc; c++) { let s = 0; for (let j = 0; j < d; j++) s += C[c * d + j] * C[c * d + j]; CA[c] = s; }
+  const out = new Int32Array(a.end - a.start);
+  for (let i = a.start; i < a.end; i++) {
+    const o = i * d;
+    let best = Infinity, bc = 0;
+    for (let c = 0; c < nc; c++) {
+      const co = c * d;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += P[o + j] * C[co + j];
+      const v = CA[c] + coef * s;
+      if (v < best) { best = v; bc = c; }
+    }
+    out[i - a.start] = bc;
+  }
+  return out;
+}
+
+return { flat, ivf, ivfpq, nearest };
+`;
