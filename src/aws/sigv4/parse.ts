@@ -71,7 +71,36 @@ export function parseSigV4(req: SignedRequest): SigV4Claim {
   return fromQuery(req, rawPath, rawQuery);
 }
 
+/** What the part of an Authorization header before its signature says: one client's for a day. */
+interface HeaderPrefix {
+  credential: string;
+  signedHeaders: string[];
+}
+
+const SIGNATURE_FIELD = ', Signature=';
+const HEX_SIGNATURE = /^[0-9a-f]{64}$/;
+/** Parsed prefixes by text (a pure function of it; the signature is still checked per request). */
+const headerPrefixes = new Map<string, HeaderPrefix>();
+
 function fromHeader(auth: string, req: SignedRequest, rawPath: string, rawQuery: string): SigV4Claim {
+  // The SDKs' layout, `… Credential=…, SignedHeaders=…, Signature=<hex>`: the text before
+  // the signature repeats on every request a client signs that day, so it is parsed once.
+  const at = auth.lastIndexOf(SIGNATURE_FIELD);
+  if (at > 0) {
+    const signature = auth.slice(at + SIGNATURE_FIELD.length);
+    const prefix = auth.slice(0, at);
+    const known = headerPrefixes.get(prefix);
+    if (known !== undefined && HEX_SIGNATURE.test(signature)) return headerClaim(req, known.credential, known.signedHeaders, signature, rawPath, rawQuery);
+  }
+  const claim = parseHeader(auth, req, rawPath, rawQuery);
+  if (at > 0 && claim.signature === auth.slice(at + SIGNATURE_FIELD.length)) {
+    if (headerPrefixes.size >= 1000) headerPrefixes.clear();
+    headerPrefixes.set(auth.slice(0, at), { credential: `${claim.accessKeyId}/${claim.scope}`, signedHeaders: claim.signedHeaders });
+  }
+  return claim;
+}
+
+function parseHeader(auth: string, req: SignedRequest, rawPath: string, rawQuery: string): SigV4Claim {
   const fields = new Map<string, string>();
   for (const part of auth.slice(AUTH_PREFIX.length).split(',')) {
     const eq = part.indexOf('=');
@@ -83,6 +112,12 @@ function fromHeader(auth: string, req: SignedRequest, rawPath: string, rawQuery:
   const signature = fields.get('Signature');
   const missing = [!credential && 'Credential', !signedHeaders && 'SignedHeaders', !signature && 'Signature'].filter(Boolean);
   if (missing.length > 0) throw malformed(`Authorization header requires ${missing.map((m) => `'${m}'`).join(', ')} parameter${missing.length > 1 ? 's' : ''}. Authorization=${ALGORITHM} ${[...fields.keys()].join(', ')}`);
+  const names = signedHeaders!.split(';').map((h) => h.trim().toLowerCase());
+  if (!names.includes('host')) throw malformed("'Host' must be a 'SignedHeader' in the AWS Authorization");
+  return headerClaim(req, credential!, names, signature!.toLowerCase(), rawPath, rawQuery);
+}
+
+function headerClaim(req: SignedRequest, credential: string, signedHeaders: string[], signature: string, rawPath: string, rawQuery: string): SigV4Claim {
   let amzDate = single(req.headers['x-amz-date']);
   if (amzDate === undefined) {
     // Without x-amz-date, AWS takes the Date header's time.
@@ -91,17 +126,14 @@ function fromHeader(auth: string, req: SignedRequest, rawPath: string, rawQuery:
     if (Number.isNaN(parsed)) throw malformed("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header");
     amzDate = basicFormat(new Date(parsed));
   }
-  const names = signedHeaders!.split(';').map((h) => h.trim().toLowerCase());
-  if (!names.includes('host')) throw malformed("'Host' must be a 'SignedHeader' in the AWS Authorization");
-  const claim = withScope(credential!, amzDate, {
+  return withScope(credential, amzDate, {
     kind: 'header',
-    signedHeaders: names,
-    signature: signature!.toLowerCase(),
+    signedHeaders,
+    signature,
     declaredPayloadHash: single(req.headers['x-amz-content-sha256']),
     rawPath,
     rawQuery,
   });
-  return claim;
 }
 
 function fromQuery(req: SignedRequest, rawPath: string, rawQuery: string): SigV4Claim {
@@ -138,22 +170,50 @@ function fromQuery(req: SignedRequest, rawPath: string, rawQuery: string): SigV4
   return claim;
 }
 
-function withScope(credential: string, amzDate: string, rest: Omit<SigV4Claim, 'accessKeyId' | 'scope' | 'date' | 'region' | 'service' | 'amzDate' | 'signedAt'>): SigV4Claim {
+interface CredentialScope {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  scope: string;
+}
+
+/** The last credential read: a client sends the same one all day. */
+let lastCredential: { text: string; scope: CredentialScope } | undefined;
+
+function credentialScope(credential: string): CredentialScope {
+  if (lastCredential !== undefined && lastCredential.text === credential) return lastCredential.scope;
   // Credential=<key id>/<date>/<region>/<service>/aws4_request; the key id has no '/'.
   const parts = credential.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1]) || parts[0] === '' || parts[2] === '' || parts[3] === '') {
     throw malformed(`Credential should be scoped to a valid date, region and service: '<key id>/<yyyymmdd>/<region>/<service>/aws4_request', got '${credential}'`);
   }
-  const match = AMZ_DATE.exec(amzDate);
-  const signedAt = match ? parseBasic(amzDate) : undefined;
-  if (!match || signedAt === undefined) throw malformed(`X-Amz-Date must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z', got '${amzDate}'`);
-  if (match[1] !== parts[1]) throw malformed(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${parts[1]}' != '${match[1]}'`);
   const [accessKeyId, date, region, service] = parts;
+  const scope = { accessKeyId, date, region, service, scope: `${date}/${region}/${service}/aws4_request` };
+  lastCredential = { text: credential, scope };
+  return scope;
+}
+
+/** The last signing time read: requests signed in the same second share it. */
+let lastTime: { text: string; time: Date } | undefined;
+
+function signingTime(amzDate: string): Date {
+  if (lastTime !== undefined && lastTime.text === amzDate) return lastTime.time;
+  const signedAt = AMZ_DATE.test(amzDate) ? parseBasic(amzDate) : undefined;
+  if (signedAt === undefined) throw malformed(`X-Amz-Date must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z', got '${amzDate}'`);
+  lastTime = { text: amzDate, time: signedAt };
+  return signedAt;
+}
+
+function withScope(credential: string, amzDate: string, rest: Omit<SigV4Claim, 'accessKeyId' | 'scope' | 'date' | 'region' | 'service' | 'amzDate' | 'signedAt'>): SigV4Claim {
+  const { accessKeyId, date, region, service, scope } = credentialScope(credential);
+  const signedAt = signingTime(amzDate);
+  if (!amzDate.startsWith(date)) throw malformed(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${date}' != '${amzDate.slice(0, 8)}'`);
   // Spelled out: a spread followed by more properties costs V8 a slow path (µs per request).
   return {
     kind: rest.kind,
     accessKeyId,
-    scope: `${date}/${region}/${service}/aws4_request`,
+    scope,
     date,
     region,
     service,

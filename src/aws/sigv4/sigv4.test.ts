@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testSigner } from './test-signer.js';
 import type { Principal } from '../../auth/index.js';
 import { OrchardError } from '../../core/index.js';
 import { SigV4Authenticator, type AccessKeySource } from './authenticator.js';
-import { canonicalPath, canonicalQuery } from './canonical.js';
+import { canonicalPath, canonicalQuery, hmacSha256Hex } from './canonical.js';
 import { isSigV4Request, type SignedRequest } from './parse.js';
 
 const KEY_ID = 'AKORTESTKEY000000001';
@@ -205,6 +205,36 @@ describe('SigV4 verification against the real signer', () => {
     const req = await signed('sagemaker', { method: 'POST', path: '/', headers: { 'x-amz-meta-tag': 'a,b' }, body: '{}' });
     const received: SignedRequest = { ...req, headers: { ...req.headers, 'x-amz-meta-tag': 'a, b' }, headersDistinct: { ...Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, [v as string]])), 'x-amz-meta-tag': ['a', 'b'] } };
     expect((await auth.authenticate(received, Buffer.from('{}'))).verified).toBe(true);
+  });
+
+  it('checks every request whose header text before the signature it has read already (the repeated part is parsed once)', async () => {
+    const auth = new SigV4Authenticator(keys());
+    const at = new Date();
+    const first = await signed('sagemaker', { method: 'POST', path: '/endpoints/churn/invocations', headers: { 'content-type': 'text/csv' }, body: '1,2' }, { signingDate: at });
+    const second = await signed('sagemaker', { method: 'POST', path: '/endpoints/churn/invocations', headers: { 'content-type': 'text/csv' }, body: '3,4' }, { signingDate: at });
+    const prefix = (h: SignedRequest) => (h.headers.authorization as string).split(', Signature=')[0];
+    expect(prefix(first)).toBe(prefix(second));
+    // A signature may be repeated within its 15 minutes, as AWS allows.
+    for (let i = 0; i < 2; i++) expect((await auth.authenticate(first, Buffer.from('1,2'))).verified).toBe(true);
+    expect((await auth.authenticate(second, Buffer.from('3,4'))).verified).toBe(true);
+    // Same prefix: the body, the signing time and the signature are still checked.
+    expect(await refusal(auth.authenticate(first, Buffer.from('3,4')))).toBe('ORCH_SIGV4_SIGNATURE_MISMATCH');
+    expect(await refusal(auth.authenticate({ ...first, headers: { ...first.headers, authorization: second.headers.authorization } }, Buffer.from('1,2')))).toBe('ORCH_SIGV4_SIGNATURE_MISMATCH');
+    const later = new Date(at.getTime() + 1000);
+    const laterDate = later.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+    expect(await refusal(auth.authenticate({ ...first, headers: { ...first.headers, 'x-amz-date': laterDate } }, Buffer.from('1,2')))).toBe('ORCH_SIGV4_SIGNATURE_MISMATCH');
+    expect(await refusal(auth.authenticate({ ...first, headers: { ...first.headers, 'x-amz-date': '20200101T000000Z' } }, Buffer.from('1,2')))).toBe('ORCH_SIGV4_MALFORMED');
+    const upper = (first.headers.authorization as string).replace(/Signature=([0-9a-f]+)/, (_m, sig: string) => `Signature=${sig.toUpperCase()}`);
+    expect((await auth.authenticate({ ...first, headers: { ...first.headers, authorization: upper } }, Buffer.from('1,2'))).verified).toBe(true);
+  });
+
+  it('computes HMAC-SHA256 as node:crypto does, for short and long messages', () => {
+    const key = randomBytes(32);
+    for (const message of ['', 'AWS4-HMAC-SHA256\n20261203T000000Z\nscope\nabc', 'é✓'.repeat(300), 'x'.repeat(5000)]) {
+      expect(hmacSha256Hex(key, message)).toBe(createHmac('sha256', key).update(message, 'utf8').digest('hex'));
+    }
+    const longKey = randomBytes(80);
+    expect(hmacSha256Hex(longKey, 'm')).toBe(createHmac('sha256', longKey).update('m').digest('hex'));
   });
 
   it('builds the canonical query as the specification says', () => {
