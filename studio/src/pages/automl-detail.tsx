@@ -18,7 +18,7 @@ export function AutomlDetailPage() {
   const j = job.data;
   const live = j ? AUTOML_ACTIVE.has(j.status) : !job.error;
   // The job's own status events, and its candidates' (training jobs `<name>-<n>`).
-  useWatch(live ? { kind: 'feed', of: 'automl-job', name } : null, job.reload);
+  useWatch(live ? { kind: 'feed', of: 'automl', name } : null, job.reload);
   useWatch(live ? { kind: 'feed', of: 'training-job', prefix: `${name}-` } : null, job.reload);
   const [error, setError] = useState<unknown>(null);
   return (

@@ -29,7 +29,7 @@ export function formatSeconds(s: number): string {
 
 export function AutomlJobsPage() {
   const list = useResource((signal) => automlApi.list({ limit: 200 }, signal), []);
-  useWatch(list.data?.items.some((j) => AUTOML_ACTIVE.has(j.status)) ? { kind: 'feed', of: 'automl-job' } : null, list.reload);
+  useWatch(list.data?.items.some((j) => AUTOML_ACTIVE.has(j.status)) ? { kind: 'feed', of: 'automl' } : null, list.reload);
   return (
     <>
       <PageHeader title="AutoML" subtitle="A table and a target column in; analysed columns, a leaderboard of candidates, the best model and two reports out." />
