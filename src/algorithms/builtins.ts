@@ -9,6 +9,7 @@ import { kmeans } from './kmeans/index.js';
 import { pca } from './pca/index.js';
 import { deepar } from './deepar/index.js';
 import { knn } from './knn/index.js';
+import { randomCutForest } from './randomcutforest/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
 export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
@@ -18,6 +19,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   pca,
   deepar,
   knn,
+  randomCutForest,
 ];
 
 /**
