@@ -38,6 +38,7 @@ export interface ExplorationColumn {
   min: number | null;
   max: number | null;
   topValues: { value: string; count: number }[];
+  histogram: { lower: number; upper: number; count: number }[];
 }
 
 export interface ExplorationReport {
@@ -65,7 +66,12 @@ function readColumn(c: Json, rows: number | null): ExplorationColumn {
     min: num(stats.min),
     max: num(stats.max),
     topValues: arr(pick(stats, 'topValues', 'top', 'mostFrequent')).flatMap((t) => (isObject(t) && str(t.value) !== null && num(t.count) !== null ? [{ value: str(t.value)!, count: num(t.count)! }] : [])),
+    histogram: readBins(stats.histogram),
   };
+}
+
+function readBins(v: unknown): { lower: number; upper: number; count: number }[] {
+  return arr(v).flatMap((b) => (isObject(b) && num(b.lower) !== null && num(b.upper) !== null && num(b.count) !== null ? [{ lower: num(b.lower)!, upper: num(b.upper)!, count: num(b.count)! }] : []));
 }
 
 function readTarget(t: unknown): ExplorationReport['target'] {
@@ -74,9 +80,7 @@ function readTarget(t: unknown): ExplorationReport['target'] {
   const classes = arr(pick(dist, 'classes', 'counts', 'values')).flatMap((k) =>
     isObject(k) && str(pick(k, 'value', 'label', 'class')) !== null && num(k.count) !== null ? [{ value: str(pick(k, 'value', 'label', 'class'))!, count: num(k.count)! }] : [],
   );
-  const histogram = arr(pick(dist, 'histogram', 'bins')).flatMap((b) =>
-    isObject(b) && num(b.lower) !== null && num(b.upper) !== null && num(b.count) !== null ? [{ lower: num(b.lower)!, upper: num(b.upper)!, count: num(b.count)! }] : [],
-  );
+  const histogram = readBins(pick(dist, 'histogram', 'bins'));
   return { column: str(pick(t, 'column', 'name')), classes, histogram };
 }
 
@@ -142,7 +146,7 @@ function readCandidate(c: Json): CandidateEntry {
     name: str(pick(c, 'name', 'candidate')) ?? '?',
     rank: num(c.rank),
     algorithm: str(c.algorithm) ?? '?',
-    recipe: recipe ? str(pick(recipe, 'name', 'variant', 'fit')) : str(c.recipe),
+    recipe: recipe ? [str(pick(recipe, 'variant', 'name')), str(recipe.fit)].filter(Boolean).join(' · ') || null : str(c.recipe),
     steps: arr(recipe ? pick(recipe, 'steps', 'transforms') : pick(c, 'steps', 'recipeSteps')).map(readStep).filter((s): s is NonNullable<typeof s> => s !== null),
     hyperParameters: Object.entries(isObject(pick(c, 'hyperParameters', 'hyperparameters')) ? (pick(c, 'hyperParameters', 'hyperparameters') as Json) : {}).map(([k, v]) => [k, str(v) ?? JSON.stringify(v)]),
     metrics: pairs(c.metrics, ['name', 'metric'], ['value']),
@@ -155,7 +159,16 @@ function readCandidate(c: Json): CandidateEntry {
   };
 }
 
-export function readCandidateReport(raw: unknown): CandidateEntry[] {
+export interface CandidateReport {
+  candidates: CandidateEntry[];
+  /** The recipes the candidates read, with the commands that fit them. */
+  recipes: { variant: string; commands: CandidateEntry['commands'] }[];
+}
+
+export function readCandidateReport(raw: unknown): CandidateReport {
   const list = Array.isArray(raw) ? raw : isObject(raw) ? arr(pick(raw, 'candidates', 'leaderboard')) : [];
-  return list.filter(isObject).map(readCandidate);
+  const recipes = isObject(raw)
+    ? arr(raw.recipes).flatMap((r) => (isObject(r) && str(pick(r, 'variant', 'recipeName')) !== null ? [{ variant: str(pick(r, 'variant', 'recipeName'))!, commands: readCommands(r.commands) }] : []))
+    : [];
+  return { candidates: list.filter(isObject).map(readCandidate), recipes };
 }

@@ -8,7 +8,7 @@ import { HorizontalBarChart } from '../charts/horizontal-bar-chart';
 import { formatNumber } from '../components/format';
 import { Card, ErrorBanner, Loading } from '../components/ui';
 import { AUTOML_ACTIVE } from './automl-jobs';
-import { readCandidateReport, readExplorationReport, type CandidateEntry, type ExplorationReport } from './automl-report-model';
+import { readCandidateReport, readExplorationReport, type CandidateEntry, type CandidateReport, type ExplorationReport } from './automl-report-model';
 
 const pct = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.01 ? 2 : 1)}%`;
 
@@ -58,7 +58,7 @@ function ReportCard({ job: j, report, ready }: { job: AutomlJob; report: AutomlR
         ) : report === 'exploration' ? (
           <ExplorationView report={readExplorationReport(content)} />
         ) : (
-          <CandidatesView candidates={readCandidateReport(content)} />
+          <CandidatesView report={readCandidateReport(content)} />
         )}
       </Card>
     </section>
@@ -86,7 +86,7 @@ function ExplorationView({ report: r }: { report: ExplorationReport }) {
         <ul className="warnings" data-testid="automl-warnings">
           {r.warnings.map((w, i) => (
             <li key={i}>
-              {w.severity && <span className={`badge ${w.severity === 'high' ? 'bad' : w.severity === 'medium' ? 'warn' : 'muted'}`}>{w.severity}</span>} {w.column && <code>{w.column}</code>} {w.message}
+              {w.severity && <span className={`badge ${w.severity === 'high' ? 'bad' : w.severity === 'warning' || w.severity === 'medium' ? 'warn' : 'muted'}`}>{w.severity}</span>} {w.column && <code>{w.column}</code>} {w.message}
             </li>
           ))}
         </ul>
@@ -104,7 +104,7 @@ function ExplorationView({ report: r }: { report: ExplorationReport }) {
               <th scope="col" className="num">Mean</th>
               <th scope="col" className="num">Min</th>
               <th scope="col" className="num">Max</th>
-              <th scope="col">Top values</th>
+              <th scope="col">Distribution</th>
             </tr>
           </thead>
           <tbody>
@@ -124,12 +124,16 @@ function ExplorationView({ report: r }: { report: ExplorationReport }) {
                 <td className="num">{formatNumber(c.mean)}</td>
                 <td className="num">{formatNumber(c.min)}</td>
                 <td className="num">{formatNumber(c.max)}</td>
-                <td>
-                  {c.topValues.slice(0, 3).map((t) => (
-                    <span key={t.value} className="chip">
-                      {t.value} <span className="muted">×{t.count}</span>
-                    </span>
-                  ))}
+                <td className="dist">
+                  {c.histogram.length > 0 ? (
+                    <Histogram bins={c.histogram} title={`Histogram of ${c.name}`} compact height={36} />
+                  ) : (
+                    c.topValues.slice(0, 3).map((t) => (
+                      <span key={t.value} className="chip">
+                        {t.value} <span className="muted">×{t.count}</span>
+                      </span>
+                    ))
+                  )}
                 </td>
               </tr>
             ))}
@@ -171,11 +175,19 @@ function ExplorationView({ report: r }: { report: ExplorationReport }) {
   );
 }
 
-function CandidatesView({ candidates }: { candidates: CandidateEntry[] }) {
+function CandidatesView({ report: { candidates, recipes } }: { report: CandidateReport }) {
   const [open, setOpen] = useState<string | null>(candidates[0]?.name ?? null);
   if (candidates.length === 0) return <p className="muted">No candidates in the report.</p>;
   return (
     <div data-testid="automl-candidates">
+      {recipes.some((r) => r.commands.length > 0) && (
+        <details className="candidate">
+          <summary>Recipes ({recipes.map((r) => r.variant).join(', ')}): fit them again</summary>
+          <div className="candidate-body">
+            {recipes.flatMap((r) => r.commands.map((cmd, i) => <CopyBlock key={`${r.variant}-${i}`} text={cmd.command} label={cmd.label ?? r.variant} />))}
+          </div>
+        </details>
+      )}
       {candidates.map((c) => (
         <details key={c.name} className="candidate" open={open === c.name} onToggle={(e) => (e.currentTarget.open ? setOpen(c.name) : open === c.name && setOpen(null))}>
           <summary>
