@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- automl [--quick] [--rows N] [--budget S] [--tasks binary,multiclass,regression]
- *   [--threads 2] [--seed 7] [--no-peer] [--orchard-bin PATH] [--workers N]`:
+ *   [--threads 2] [--seed 7] [--no-peer] [--no-orchard] [--orchard-bin PATH] [--workers N]`:
  * AutoML end to end through the platform against what a Python user would run instead.
  *
  * Three generated tables (binary, multiclass, regression; 100,000 training and 25,000 test
@@ -243,7 +243,7 @@ function predictionOf(task: Task, row: Record<string, unknown>, predCols: string
   return String(v);
 }
 
-async function runOrchard(bin: string, server: { url: string; token: string }, task: Task, t: Table, features: string, budget: number): Promise<OrchardRun> {
+async function runOrchard(bin: string, server: { url: string; token: string }, task: Task, t: Table, features: string, budget: number, seed: number): Promise<OrchardRun> {
   const sdk = new Orchard({ url: server.url, token: server.token });
   const ds = `automl-${task}`;
   let t0 = performance.now();
@@ -252,7 +252,7 @@ async function runOrchard(bin: string, server: { url: string; token: string }, t
   const uploadS = (performance.now() - t0) / 1000;
   const name = `bench-${task}`;
   process.stderr.write(`[${task}] orchard automl create ${name} --max-runtime ${budget} …\n`);
-  const run = await cli(bin, server, ['automl', 'create', name, '--dataset', ds, '--target', TARGET, '--problem-type', task, '--max-runtime', String(budget), '--wait', '--json']).catch((e: Error) => {
+  const run = await cli(bin, server, ['automl', 'create', name, '--dataset', ds, '--target', TARGET, '--problem-type', task, '--max-runtime', String(budget), '--seed', String(seed), '--wait', '--json']).catch((e: Error) => {
     throw new Error(`[${task}] automl job failed: ${e.message}`);
   });
   const job = run.json as {
@@ -361,7 +361,7 @@ export async function run(args: string[]): Promise<void> {
       const features = featuresOnly(t.test);
       const common = { task: `automl-${task}`, rows: t.rows, test_rows: t.testRows, budget_s: budget, metric_name: METRIC[task], quick };
       const row: Record<string, unknown> = { task, metric: METRIC[task] };
-      const ours = server ? await runOrchard(bin, server, task, t, features, budget) : null;
+      const ours = server ? await runOrchard(bin, server, task, t, features, budget, seed) : null;
       if (ours) {
         const { metric, wall_s, ...extra } = ours;
         emit({ ...common, peer: 'orchard-automl', metric: +metric.toFixed(5), wall_s: round3(wall_s), extra });
