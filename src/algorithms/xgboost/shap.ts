@@ -44,8 +44,10 @@ interface TableTree {
   right: Int32Array;
   /** Inner nodes: the bit of the node's feature in its path's pattern. */
   mask: Int32Array;
-  /** Leaves: their index in the leaf arrays, else −1. */
-  leafOf: Int32Array;
+  /** Inner node ids, parents before children. */
+  inner: Int32Array;
+  /** Per leaf (in the leaf arrays' order): its node id. */
+  leafNode: Int32Array;
   leafD: Int32Array;
   /** Start of a leaf's features in `pathFeature` and of its table in `table`. */
   featOff: Int32Array;
@@ -99,7 +101,7 @@ function shapleyWeights(d: number): Float64Array {
 function compileTable(tree: Tree, cls: number): TableTree | null {
   const N = tree.feature.length;
   const mask = new Int32Array(N);
-  const leafOf = new Int32Array(N).fill(-1);
+  const leafNode: number[] = [];
   const leafD: number[] = [];
   const featOff: number[] = [];
   const tableOff: number[] = [];
@@ -139,10 +141,11 @@ function compileTable(tree: Tree, cls: number): TableTree | null {
           }
           let s = 0;
           for (let k = 0; k <= deg; k++) s += w[k] * poly[k];
-          table[i * size + o] = v * (((o >> i) & 1) - z[i]) * s;
+          // Pattern-major: the d values one row reads for a leaf sit side by side.
+          table[o * d + i] = v * (((o >> i) & 1) - z[i]) * s;
         }
       }
-      leafOf[n] = leafD.length;
+      leafNode.push(n);
       leafD.push(d);
       featOff.push(pathFeature.length);
       pathFeature.push(...feats);
@@ -178,7 +181,8 @@ function compileTable(tree: Tree, cls: number): TableTree | null {
     left: tree.left,
     right: tree.right,
     mask,
-    leafOf,
+    inner: Int32Array.from({ length: N }, (_, n) => n).filter((n) => tree.feature[n] >= 0),
+    leafNode: Int32Array.from(leafNode),
     leafD: Int32Array.from(leafD),
     featOff: Int32Array.from(featOff),
     tableOff: Int32Array.from(tableOff),
@@ -188,30 +192,34 @@ function compileTable(tree: Tree, cls: number): TableTree | null {
   };
 }
 
-/** Adds one row's contributions of a table tree into phi[o, o + F). */
-function explainTable(t: TableTree, x: Float32Array, xo: number, bits: Int32Array, phi: Float64Array, po: number): void {
-  const { feature, threshold, defaultLeft, left, right, mask, leafOf, leafD, featOff, tableOff, pathFeature, table } = t;
-  const N = feature.length;
-  bits[0] = -1;
-  // Children have larger ids than their parents: one forward pass sets every node's pattern.
-  for (let n = 0; n < N; n++) {
-    const f = feature[n];
-    const b = bits[n];
-    if (f >= 0) {
-      const v = x[xo + f];
+/**
+ * Adds the contributions of a table tree for every row into phi (row r's output at
+ * r·stride + po). Tree by tree over all rows, so one tree's tables stay in cache.
+ */
+function explainTable(t: TableTree, x: Float32Array, rows: number, F: number, bits: Int32Array, phi: Float64Array, stride: number, po: number): void {
+  const { feature, threshold, defaultLeft, left, right, mask, inner, leafNode, leafD, featOff, tableOff, pathFeature, table } = t;
+  const I = inner.length;
+  const L = leafNode.length;
+  for (let r = 0; r < rows; r++) {
+    const xo = r * F;
+    const ro = r * stride + po;
+    bits[0] = -1;
+    // Children have larger ids than their parents: one forward pass over the inner nodes
+    // sets every node's pattern, then each leaf adds its d table values.
+    for (let k = 0; k < I; k++) {
+      const n = inner[k];
+      const b = bits[n];
+      const v = x[xo + feature[n]];
       const goLeft = v !== v ? defaultLeft[n] === 1 : v < threshold[n];
       const cold = b & ~mask[n];
       bits[left[n]] = goLeft ? b : cold;
       bits[right[n]] = goLeft ? cold : b;
-    } else {
-      const l = leafOf[n];
+    }
+    for (let l = 0; l < L; l++) {
       const d = leafD[l];
-      if (d === 0) continue;
-      const size = 1 << d;
-      const o = b & (size - 1);
       const fo = featOff[l];
-      let to = tableOff[l] + o;
-      for (let i = 0; i < d; i++, to += size) phi[po + pathFeature[fo + i]] += table[to];
+      const to = tableOff[l] + (bits[leafNode[l]] & ((1 << d) - 1)) * d;
+      for (let i = 0; i < d; i++) phi[ro + pathFeature[fo + i]] += table[to + i];
     }
   }
 }
@@ -350,15 +358,12 @@ export function treeExplainer(trees: readonly Tree[], treeClass: ArrayLike<numbe
       const m = maxDepth + 2;
       const size = (m * (m + 1)) / 2;
       const path: Path = { feature: new Int32Array(size), zero: new Float64Array(size), one: new Float64Array(size), pweight: new Float64Array(size) };
-      for (let r = 0; r < rows; r++) {
-        const xo = r * F;
-        const ro = r * K * width;
-        for (let k = 0; k < K; k++) values[ro + k * width + F] = bias[k];
-        for (const t of compiled) {
-          const po = ro + t.cls * width;
-          if (t.kind === 'table') explainTable(t, features, xo, bits, values, po);
-          else treeShapRecursive(t.tree, maxDepth, features, xo, values, po, path);
-        }
+      const stride = K * width;
+      for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) values[r * stride + k * width + F] = bias[k];
+      for (const t of compiled) {
+        const po = t.cls * width;
+        if (t.kind === 'table') explainTable(t, features, rows, F, bits, values, stride, po);
+        else for (let r = 0; r < rows; r++) treeShapRecursive(t.tree, maxDepth, features, r * F, values, r * stride + po, path);
       }
       return { values, outputs: K, width };
     },
