@@ -102,7 +102,9 @@ export async function run(args: string[]): Promise<void> {
     await waitForPing(`http://127.0.0.1:${barePort}/`, bare);
 
     // SageMaker Runtime's route, as boto3 calls it: each body signed (SigV4) with an access
-    // key, signed again before each run (a signature is good for 15 minutes).
+    // key by the AWS SDKs' signer, in Node, before each run (a signature is good for 15
+    // minutes and AWS accepts it repeated); wrk sends the formatted requests as they are, so
+    // the client costs the same on both routes.
     const key = await sdk.accessKeys.create({ description: 'serve bench' });
     const signer = testSigner({ service: 'sagemaker', accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey });
     const runtimeUrl = new URL(`${orchard.url}/endpoints/bench/invocations`);
@@ -127,13 +129,16 @@ export async function run(args: string[]): Promise<void> {
     const results = new Map<string, WrkResult[]>(targets.map((t) => [t.peer, []]));
     // CPU time of the platform and of the model server per request (where Orchard's cost goes).
     const serverPid = (await sdk.endpoints.describe('bench')).variants[0].instances[0].pid!;
-    const cpu = { platform: 0, modelServer: 0, requests: 0 };
+    const loadAtStart = os.loadavg().map((x) => +x.toFixed(2));
+    const cpuOf = new Map(['orchard-endpoint', 'orchard-sagemaker-runtime-sigv4'].map((peer) => [peer, { platform: 0, modelServer: 0, requests: 0 }]));
     for (let r = 0; r < repeat; r++) {
       for (const t of targets) {
-        const before = t.peer === 'orchard-endpoint' ? [cpuSeconds(orchard.child.pid!), cpuSeconds(serverPid)] : null;
-        const res = await wrk(t.url, await scriptOf(t), { duration, connections });
+        const cpu = cpuOf.get(t.peer);
+        const script = await scriptOf(t);
+        const before = cpu ? [cpuSeconds(orchard.child.pid!), cpuSeconds(serverPid)] : null;
+        const res = await wrk(t.url, script, { duration, connections });
         results.get(t.peer)!.push(res);
-        if (before) {
+        if (cpu && before) {
           cpu.platform += cpuSeconds(orchard.child.pid!) - before[0];
           cpu.modelServer += cpuSeconds(serverPid) - before[1];
           cpu.requests += res.rps * duration;
@@ -183,8 +188,15 @@ export async function run(args: string[]): Promise<void> {
     const described = await sdk.endpoints.describe('bench');
     emit({
       task: 'serve',
-      orchard_cpu_us_per_request: { platform: Math.round((cpu.platform / cpu.requests) * 1e6), model_server: Math.round((cpu.modelServer / cpu.requests) * 1e6) },
+      // CPU time per request (robust where requests/s are not, on a shared machine): Bearer vs SigV4.
+      ...Object.fromEntries(
+        [...cpuOf].map(([peer, cpu]) => [
+          peer === 'orchard-endpoint' ? 'orchard_cpu_us_per_request' : 'sigv4_cpu_us_per_request',
+          { platform: Math.round((cpu.platform / cpu.requests) * 1e6), model_server: Math.round((cpu.modelServer / cpu.requests) * 1e6) },
+        ]),
+      ),
       orchard_counters: described.variants[0].counters,
+      load_average_start: loadAtStart,
       load_average: os.loadavg().map((x) => +x.toFixed(2)),
     });
   } finally {
