@@ -8,8 +8,10 @@ import { linearLearner } from './linear-learner/index.js';
 import { kmeans } from './kmeans/index.js';
 import { pca } from './pca/index.js';
 import { deepar } from './deepar/index.js';
+import { ensemble } from './ensemble/index.js';
 import { knn } from './knn/index.js';
 import { randomCutForest } from './randomcutforest/index.js';
+import { factorizationMachines } from './factorization-machines/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
 export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
@@ -20,6 +22,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   deepar,
   knn,
   randomCutForest,
+  factorizationMachines,
 ];
 
 /**

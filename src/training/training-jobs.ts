@@ -163,13 +163,16 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
   for (const [channel, ref] of Object.entries(channelRefs)) {
     const version = await deps.datasets.describe(ref);
     // A built-in reads CSV without a header, target first, or Parquet (target the first
-    // column, as SageMaker's application/x-parquet), unless it declares JSON Lines (DeepAR's series).
-    const readsJsonl = input.algorithm && getAlgorithm(input.algorithm).inputContentTypes.includes('application/jsonlines');
-    if (input.algorithm && (readsJsonl ? version.format !== 'jsonl' : version.format === 'jsonl' || (version.format === 'csv' && version.header))) {
+    // column, as SageMaker's application/x-parquet), and JSON Lines when it declares them
+    // (DeepAR's series, factorization machines' sparse records); JSON Lines alone when that is all it declares.
+    const types = input.algorithm ? getAlgorithm(input.algorithm).inputContentTypes : [];
+    const readsJsonl = types.includes('application/jsonlines');
+    const readsRows = !readsJsonl || types.includes('text/csv');
+    if (input.algorithm && (version.format === 'jsonl' ? !readsJsonl : !readsRows || (version.format === 'csv' && version.header))) {
       throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
-        message: readsJsonl
+        message: !readsRows
           ? `Channel '${channel}': ${input.algorithm} reads JSON Lines (dataset ${version.name}@${version.version} is ${version.format})`
-          : `Channel '${channel}': built-in algorithms read CSV without a header or Parquet, target first (dataset ${version.name}@${version.version} is ${version.format}${version.header ? ' with a header' : ''})`,
+          : `Channel '${channel}': built-in algorithms read CSV without a header or Parquet, target first${readsJsonl ? `; ${input.algorithm} also reads JSON Lines` : ''} (dataset ${version.name}@${version.version} is ${version.format}${version.header ? ' with a header' : ''})`,
       });
     }
     channels[channel] = { dataset: version.name, version: version.version, contentType: version.format === 'csv' ? 'text/csv' : version.format === 'jsonl' ? 'application/jsonlines' : 'application/x-parquet' };

@@ -135,8 +135,8 @@ export async function loadSparseRows(files: string[], kind: SparseInputKind, opt
     const idx = new Int32Array(m.cols);
     for (let j = 0; j < m.cols; j++) idx[j] = j;
     for (let r = 0; r < m.rows; r++) {
-      const row = m.features.subarray(r * m.cols, (r + 1) * m.cols);
-      for (let j = 0; j < m.cols; j++) if (row[j] !== row[j]) throw invalid(`Channel "${opts.channel}", row ${r + 1}: column ${j + 2} is missing`, { channel: opts.channel, row: r + 1 });
+      // A missing value is an absent entry (0), as in a sparse row.
+      const row = m.features.subarray(r * m.cols, (r + 1) * m.cols).map((v) => (v === v ? v : 0));
       b.add(m.labels![r], idx, row);
     }
     b.maxIndex = Math.max(b.maxIndex, m.cols - 1);
