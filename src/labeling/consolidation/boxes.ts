@@ -151,7 +151,7 @@ export function consolidateBoxes(answers: readonly BoxAnswer[], options: Consoli
   const weight = weightsOf(options.workerWeights, problems);
   if (classesOk) checkBoxAnswers(answers, classes, image, imageOk, problems);
   const n = Array.isArray(answers) ? answers.length : 0;
-  const minAnnotators = options.minAnnotators ?? Math.ceil(n / 2);
+  const minAnnotators = options.minAnnotators ?? Math.max(1, Math.ceil(n / 2));
   if (!Number.isInteger(minAnnotators) || minAnnotators < 1) problems.add('minAnnotators', 'must be an integer of at least 1');
   problems.throwIfAny();
 
