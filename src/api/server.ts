@@ -25,6 +25,7 @@ import type { TrainingService } from '../training/index.js';
 import type { DebuggerService } from '../debugger/index.js';
 import type { ExperimentService } from '../experiments/index.js';
 import type { TuningService } from '../tuning/index.js';
+import type { AutomlService } from '../automl/index.js';
 import { asyncOutputConfig, sageMakerRoutes, settleTransformOutputs, type SageMakerStore } from '../aws/sagemaker/index.js';
 import { installAuth } from './auth-hook.js';
 import { EventHub, type StatusSource } from './events/index.js';
@@ -50,6 +51,7 @@ import { invocationHandler } from './routes/endpoint-invocations.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { tuningRoutes } from './routes/tuning.js';
+import { automlRoutes } from './routes/automl.js';
 import { modelRoutes } from './routes/models.js';
 import { registryRoutes } from './routes/registry.js';
 import { sessionRoutes } from './routes/session.js';
@@ -100,6 +102,8 @@ export interface ApiDeps {
   metrics?: MetricsService;
   /** Absent: no Model Monitor routes (tests that build a partial API). */
   monitor?: MonitorService;
+  /** AutoML jobs (Autopilot). */
+  automl?: AutomlService;
   /** Absent: no ground-truth and model-quality routes (tests that build a partial API). */
   modelQuality?: ModelQualityService;
   /** Absent: no pipeline routes (tests that build a partial API). */
@@ -227,6 +231,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       endpointRoutes(api, deps.endpoints, { testDelays: options.endpointTestDelays ?? false });
       experimentRoutes(api, deps.experiments);
       tuningRoutes(api, deps.tuning);
+      if (deps.automl) automlRoutes(api, deps.automl);
       if (deps.dashboards) dashboardRoutes(api, deps.dashboards);
       if (deps.crawlers) crawlerRoutes(api, deps.crawlers);
       if (deps.dataQuality) dataQualityRoutes(api, deps.dataQuality);

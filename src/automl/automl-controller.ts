@@ -1,20 +1,20 @@
 import { isOrchardError } from '../core/index.js';
-import { sqlIdent, sqlString, type DatasetService } from '../data/index.js';
+import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import type { RecipeService } from '../recipes/index.js';
 import type { TrainingService } from '../training/index.js';
 import { createStrategy, type ParamValues, type TrialState } from '../tuning/strategies/index.js';
 import type { AutomlCandidatesTable, AutomlJobsTable, AutomlStore } from './automl-store.js';
-import { TUNING_SHARE } from './budget.js';
-import { candidatePairs, nextPair, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
-import { enqueueFinalize } from './finalize-job.js';
+import { targetMappingQuery } from './analysis/index.js';
+import { candidatePairs, nextPair, TUNING_SHARE, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
+import { enqueueFinalize } from './finalize-queue.js';
 import { finalizeQueueId, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
 
 export interface AutomlControllerDeps {
   store: AutomlStore;
   training: Pick<TrainingService, 'create' | 'describe' | 'stop'>;
   recipes: Pick<RecipeService, 'create' | 'createJob' | 'describeJob' | 'stopJob'>;
-  datasets: Pick<DatasetService, 'createFromQuery' | 'query'>;
+  datasets: Pick<DatasetService, 'createFromQuery'>;
   queue: JobQueue;
 }
 
@@ -188,25 +188,13 @@ export class AutomlController {
   }
 
   /**
-   * The dataset the recipes read. Built-in algorithms read classes as 0 … K-1 and no
-   * missing target, so a classification table whose labels are anything else, or any
-   * table with rows missing the target, is copied by one SELECT with the target mapped
-   * (in the order of `classes`) and those rows left out.
+   * The dataset the recipes read: the source, or, when the analysis maps the class labels
+   * to 0 … K-1 (built-in algorithms read class ids), its copy made by one SELECT.
    */
   private async prepareInput(name: string, spec: AutomlSpec, analysis: AutomlAnalysis): Promise<string> {
-    const target = analysis.columns.find((c) => c.name === spec.target);
-    const classes = analysis.classes ?? [];
-    const identity = classes.every((c, i) => Number(c) === i);
-    const classification = analysis.problemType !== 'regression';
-    if ((!classification || identity) && (target?.missing ?? 0) === 0) return spec.dataset;
-    const t = sqlIdent(spec.target);
-    const numeric = target !== undefined && /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/i.test(target.sourceType);
-    const label = classification
-      ? `CASE ${classes.map((c, i) => `WHEN ${numeric && Number.isFinite(Number(c)) ? `${t} = ${Number(c)}` : `CAST(${t} AS VARCHAR) = ${sqlString(c)}`} THEN ${i}`).join(' ')} END`
-      : t;
-    const others = analysis.columns.filter((c) => c.name !== spec.target).map((c) => sqlIdent(c.name));
-    const sql = `SELECT * FROM (SELECT ${label} AS ${t}${others.length ? ', ' + others.join(', ') : ''} FROM ${sqlIdent(spec.dataset)}) WHERE ${t} IS NOT NULL`;
-    const version = await this.deps.datasets.createFromQuery({ name: `${name}-input`, sql, description: `AutoML job ${name}: ${spec.dataset} with the target as the models read it`, tags: { automlJob: name } });
+    if (!analysis.targetMapping) return spec.dataset;
+    const sql = targetMappingQuery(spec.dataset, analysis.columns.map((c) => c.name), analysis.targetMapping);
+    const version = await this.deps.datasets.createFromQuery({ name: `${name}-input`, sql, description: `AutoML job ${name}: ${spec.dataset} with the classes as 0 … K-1`, tags: { automlJob: name } });
     return `${version.name}@${version.version}`;
   }
 

@@ -4,10 +4,10 @@ import { buffer } from 'node:stream/consumers';
 import { AUTOML_LIMITS, AUTOML_MAXIMIZED_OBJECTIVES, AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORT_FORMATS, AUTOML_REPORTS } from '../contracts/automl.values.js';
 import { errorOfProblems, isOrchardError, OrchardError, type RequestProblem } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
+import type { JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore, StatusChanges } from '../storage/index.js';
-import type { AnalyzeTable } from './analysis-port.js';
+import { analyzeTable, targetCountsQuery, TARGET_COUNTS_LIMIT, VALIDATION_RULES, type AutomlValidation } from './analysis/index.js';
 import { AutomlStore, type AutomlCandidatesTable, type AutomlJobsTable } from './automl-store.js';
-import { estimateCost, minimumBudget } from './budget.js';
 import type {
   AutomlAnalysis,
   AutomlBestCandidate,
@@ -17,31 +17,24 @@ import type {
   AutomlObjectiveMetric,
   AutomlReportFormat,
   AutomlReportName,
-  AutomlResolvedProblemType,
   AutomlSpec,
   AutomlState,
   CreateAutomlJobInput,
 } from './types.js';
+import { finalizeQueueId } from './types.js';
+import { enqueueFinalize } from './finalize-queue.js';
 
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,31}$/;
 
 export interface AutomlDeps {
   metadata: MetadataStore;
   artifacts: ArtifactStore;
-  datasets: Pick<DatasetService, 'describe'>;
-  /** The table analysis (`./analysis`). */
-  analyze: AnalyzeTable;
+  datasets: Pick<DatasetService, 'describe' | 'query'>;
+  /** The queue the finalize job goes to (for `requeueLost`). */
+  queue?: JobQueue;
   /** Cores of one worker: a candidate that names no `cpus` asks for this divided by maxParallel. @default os.availableParallelism() */
   workerCpus?: number;
 }
-
-/** Objectives each resolved problem type can optimise. */
-const OBJECTIVES_OF: Record<AutomlResolvedProblemType, readonly AutomlObjectiveMetric[]> = {
-  binary: ['auc', 'f1', 'accuracy', 'logloss'],
-  multiclass: ['f1', 'accuracy', 'logloss'],
-  regression: ['mse', 'rmse', 'mae', 'r2'],
-};
-const DEFAULT_OBJECTIVE: Record<AutomlResolvedProblemType, AutomlObjectiveMetric> = { binary: 'auc', multiclass: 'accuracy', regression: 'mse' };
 
 /** True when larger values of the objective are better. */
 export const maximized = (metric: AutomlObjectiveMetric): boolean => AUTOML_MAXIMIZED_OBJECTIVES.includes(metric);
@@ -115,6 +108,23 @@ export class AutomlService {
     }
   }
 
+  /**
+   * Enqueues again, under the same id, the finalize jobs the queue lost (its data gone).
+   * Enqueue is idempotent by id, so this is safe at any time. Returns how many.
+   */
+  async requeueLost(): Promise<number> {
+    const queue = this.deps.queue;
+    if (!queue) return 0;
+    let requeued = 0;
+    for (const row of await this.store.active()) {
+      const state = JSON.parse(row.state_json) as AutomlState;
+      if (!state.finalizeQueued || (await queue.get(finalizeQueueId(row.name)))) continue;
+      await enqueueFinalize(queue, row.name);
+      requeued++;
+    }
+    return requeued;
+  }
+
   /** Every problem of a request at once; the dataset's statistics are read, nothing is written. */
   private async validate(input: CreateAutomlJobInput): Promise<{ spec: AutomlSpec; analysis: AutomlAnalysis }> {
     const problems: RequestProblem[] = [];
@@ -146,38 +156,28 @@ export class AutomlService {
       return null;
     });
     if (!version) throw errorOfProblems(problems);
-    const result = this.deps.analyze({
-      columns: version.columns,
-      rows: version.rowCount,
+    const ref = `${version.name}@${version.version}`;
+    // The statistics keep the 5 most frequent values only: the target's counts are read whole.
+    const hasTarget = version.columns.some((c) => c.name === input.target);
+    const counts = hasTarget ? (await this.deps.datasets.query(targetCountsQuery(ref, input.target), { pageSize: TARGET_COUNTS_LIMIT })).rows : undefined;
+    const result = analyzeTable({
+      version,
       target: input.target,
       problemType,
+      ...(input.objective ? { objective: input.objective } : {}),
       timeColumn: input.timeColumn ?? null,
-      objective: input.objective ?? null,
       maxRuntimeSeconds: budget,
       seed,
+      ...(counts ? { targetCounts: counts.map((r) => ({ value: r.value as string | number | boolean, count: Number(r.count) })) } : {}),
     });
     problems.push(...result.problems);
-    const resolved = result.problemType;
-    const objective = input.objective ?? (resolved ? DEFAULT_OBJECTIVE[resolved] : 'auc');
-    if (resolved && !OBJECTIVES_OF[resolved].includes(objective) && !problems.some((p) => p.field === 'objective')) {
-      bad('objective', `Objective '${objective}' does not fit a ${resolved} problem: use ${OBJECTIVES_OF[resolved].join(', ')}`);
-    }
-    const features = result.columns.filter((c) => c.type !== 'dropped').length;
-    const estimate = estimateCost(version.rowCount, features);
-    if (problems.length === 0 && budget < minimumBudget(estimate)) {
-      problems.push({
-        field: 'maxRuntimeSeconds',
-        code: 'ORCH_AUTOML_BUDGET_TOO_SMALL',
-        message: `maxRuntimeSeconds ${budget} cannot fit one candidate on ${version.rowCount} rows × ${features} features: about ${minimumBudget(estimate)} s are needed (feature engineering ${estimate.featureEngineering} s, one candidate ${estimate.candidate} s, finalize ${estimate.finalize} s)`,
-      });
-    }
     if (problems.length > 0) throw errorOfProblems(problems);
-    if (!resolved || !result.validation || result.recipes.length === 0) throw new OrchardError('ORCH_AUTOML_INVALID', { message: 'The analysis found no plan for this table' });
+    if (!result.problemType || !result.objective || result.recipes.length === 0) throw new OrchardError('ORCH_AUTOML_INVALID', { message: 'The analysis found no plan for this table' });
     const spec: AutomlSpec = {
-      dataset: `${version.name}@${version.version}`,
+      dataset: ref,
       target: input.target,
       problemTypeRequested: problemType,
-      objective,
+      objective: result.objective,
       maxCandidates,
       maxRuntimeSeconds: budget,
       mode,
@@ -188,16 +188,23 @@ export class AutomlService {
       tags: input.tags ?? {},
     };
     const analysis: AutomlAnalysis = {
-      problemType: resolved,
+      problemType: result.problemType,
       ...(result.classes ? { classes: result.classes } : {}),
+      targetMapping: result.targetMapping,
       columns: result.columns,
-      validation: result.validation,
-      recipes: result.recipes,
+      // Candidates are searched and scored on the recipes' held-out split (see docs/automl.md).
+      validation: { method: 'holdout', validationShare: splitShare(result.validation) },
+      recipes: result.recipes.map((r) => ({ variant: r.variant, definition: r.definition })),
       warnings: result.warnings,
-      estimate,
+      estimate: result.estimate,
     };
     return { spec, analysis };
   }
+}
+
+/** The share of rows the recipes' split step holds out. */
+function splitShare(v: AutomlValidation): number {
+  return v.validationShare ?? VALIDATION_RULES.validationShare;
 }
 
 function checkName(name: string): string {

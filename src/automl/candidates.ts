@@ -7,6 +7,9 @@
 import type { ParameterRange } from '../tuning/index.js';
 import type { AutomlObjectiveMetric, AutomlResolvedProblemType } from './types.js';
 
+/** Candidates stop launching once this share of the budget is used: the rest is the finalize's. */
+export const TUNING_SHARE = 0.75;
+
 export interface CandidatePair {
   variant: string;
   algorithm: 'xgboost' | 'linear-learner';

@@ -14,11 +14,10 @@ import { maximized, reportKey, toJob } from './automl-service.js';
 import { AutomlStore, type AutomlCandidatesTable } from './automl-store.js';
 import { staticHyperParameters, type CandidatePair } from './candidates.js';
 import type { BuildReports, FinalizeAnswer, FinalizeCandidates } from './finalize-port.js';
-import { FINALIZE_KIND, finalizeQueueId, type AutomlAnalysis, type AutomlBestCandidate, type AutomlSpec, type AutomlState } from './types.js';
+import { FINALIZE_KIND, type AutomlAnalysis, type AutomlBestCandidate, type AutomlSpec, type AutomlState } from './types.js';
 
 /** Candidates the finalize scores (and the ensemble draws from): the best by their training metric. */
 export const FINALIZE_TOP = 10;
-const ATTEMPTS = 3;
 
 export interface FinalizeJobDeps {
   metadata: MetadataStore;
@@ -28,7 +27,8 @@ export interface FinalizeJobDeps {
   recipes: Pick<RecipeService, 'fitted'>;
   datasets: Pick<DatasetService, 'localParquet'>;
   models: Pick<ModelService, 'create' | 'describe'>;
-  finalize: FinalizeCandidates;
+  /** The scoring and ensemble (`./finalize`); null scores each candidate by its own training metrics (no ensemble). */
+  finalize: FinalizeCandidates | null;
   reports: BuildReports;
   workDir: string;
 }
@@ -38,9 +38,6 @@ type Outcome =
   | { kind: 'done'; name: string; answer: FinalizeAnswer; scored: string[]; best: AutomlBestCandidate; completed?: boolean }
   | { kind: 'settled' };
 
-export async function enqueueFinalize(queue: JobQueue, name: string): Promise<void> {
-  await queue.enqueue(FINALIZE_KIND, { name }, { jobId: finalizeQueueId(name), maxAttempts: ATTEMPTS, backoffMs: 2000 });
-}
 
 /**
  * The finalize job of an AutoML job, on the one worker loop: downloads the best
@@ -142,7 +139,7 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
   const outDir = path.join(scratch, 'out');
   await fs.mkdir(outDir, { recursive: true });
   const stopped = Number(row.stop_requested) === 1;
-  const answer = await deps.finalize({
+  const answer = deps.finalize === null ? await trainedScores(deps, top, spec) : await deps.finalize({
     problemType: analysis.problemType,
     objective: spec.objective,
     ...(analysis.classes ? { classes: analysis.classes } : {}),
@@ -226,4 +223,31 @@ function previewCandidates(candidates: AutomlCandidatesTable[], answer: Finalize
     rows.push({ ...rows[0], seq: candidates.length + 1000, name: `${job}-ensemble`, variant: null, algorithm: 'ensemble', training_job: null, params_json: '{}', status: 'Completed', trained_objective: null, objective: e.objective, metrics_json: JSON.stringify(e.metrics), importance_json: null, members_json: JSON.stringify(e.members), rank: ranked.get(`${job}-ensemble`) ?? null, training_seconds: null, failure_reason: null });
   }
   return rows;
+}
+
+/**
+ * Scores read from the candidates' own training metrics, where the objective has one
+ * (1 − error for accuracy, rmse² for mse), for a platform without the finalize scoring:
+ * no ensemble, no importance.
+ */
+async function trainedScores(deps: FinalizeJobDeps, top: AutomlCandidatesTable[], spec: AutomlSpec): Promise<FinalizeAnswer> {
+  const scores: FinalizeAnswer['scores'] = {};
+  const failures: Record<string, string> = {};
+  for (const c of top) {
+    const m = (await deps.training.describe(c.training_job!)).finalMetrics;
+    const first = (...names: string[]) => names.map((n) => m[`validation:${n}`]).find((v) => v !== undefined && Number.isFinite(v));
+    const error = first('error', 'merror');
+    const rmse = first('rmse');
+    const value =
+      spec.objective === 'auc' ? first('auc')
+      : spec.objective === 'accuracy' ? (error !== undefined ? 1 - error : first('binary_classification_accuracy', 'multiclass_accuracy'))
+      : spec.objective === 'logloss' ? first('logloss', 'mlogloss', 'objective_loss')
+      : spec.objective === 'rmse' ? rmse
+      : spec.objective === 'mse' ? (rmse !== undefined ? rmse * rmse : first('mse'))
+      : spec.objective === 'mae' ? first('mae', 'absolute_loss')
+      : undefined;
+    if (value === undefined) failures[c.name] = `its training job reports no metric for ${spec.objective}`;
+    else scores[c.name] = { objective: value, metrics: { [spec.objective]: value } };
+  }
+  return { scores, failures, importance: {} };
 }

@@ -7,11 +7,10 @@ export { AutomlService, maximized, reportKey, sortLeaderboard } from './automl-s
 export type { AutomlDeps } from './automl-service.js';
 export { AutomlController } from './automl-controller.js';
 export type { AutomlControllerDeps, AutomlControllerOptions } from './automl-controller.js';
-export { automlFinalizeJobHandler, enqueueFinalize, FINALIZE_TOP } from './finalize-job.js';
+export { automlFinalizeJobHandler, FINALIZE_TOP } from './finalize-job.js';
+export { enqueueFinalize } from './finalize-queue.js';
 export type { FinalizeJobDeps } from './finalize-job.js';
 export { plainReports } from './finalize-port.js';
 export type { BuildReports, FinalizeAnswer, FinalizeCall, FinalizeCandidates, ReportFile } from './finalize-port.js';
-export type { AnalyzeInput, AnalyzeResult, AnalyzeTable } from './analysis-port.js';
-export { estimateCost, minimumBudget } from './budget.js';
 export { FINALIZE_KIND, finalizeQueueId } from './types.js';
 export type { AutomlCandidate, AutomlJob, AutomlJobFilter, CreateAutomlJobInput } from './types.js';

@@ -17,6 +17,7 @@ export type {
   CreateAutomlJobInput,
   CreateAutomlJobRequest,
 } from '../contracts/index.js';
+import type { TargetMapping } from './analysis/index.js';
 import type { AutomlColumn, AutomlMode, AutomlObjectiveMetric, AutomlProblemType, AutomlResolvedProblemType } from '../contracts/index.js';
 
 /** Queue kind of the finalize job (scores, ensemble, registration, reports) on the worker loop. */
@@ -52,6 +53,8 @@ export interface AutomlRecipeVariant {
 export interface AutomlAnalysis {
   problemType: AutomlResolvedProblemType;
   classes?: string[];
+  /** Set when the labels are rewritten as 0 … K-1 before the recipes (the analysis's `targetMapping`). */
+  targetMapping: TargetMapping | null;
   columns: AutomlColumn[];
   validation: { method: 'cv' | 'holdout'; folds?: number; validationShare?: number };
   recipes: AutomlRecipeVariant[];

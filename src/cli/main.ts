@@ -17,6 +17,7 @@ import { forecastCommand } from './commands/forecast.js';
 import { endpointsCommand } from './commands/endpoints.js';
 import { experimentsCommand, runsCommand } from './commands/experiments.js';
 import { tuneCommand, tunesCommand } from './commands/tuning.js';
+import { automlCommand } from './commands/automl.js';
 import { modelsCommand, registryCommand } from './commands/models.js';
 import { tokensCommand } from './commands/tokens.js';
 import { accessKeysCommand } from './commands/access-keys.js';
@@ -80,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
   runsCommand(program);
   tuneCommand(program);
   tunesCommand(program);
+  automlCommand(program);
   dashboardsCommand(program);
   forecastCommand(program);
 

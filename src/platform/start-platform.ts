@@ -28,6 +28,7 @@ import type { RecipeService } from '../recipes/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
+import { AutomlController, AutomlService } from '../automl/index.js';
 import { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
 import { openCore, startJobWorkers } from './core.js';
 import { watchForLostJobs } from './lost-jobs.js';
@@ -53,6 +54,8 @@ export interface Platform {
   readonly endpoints: EndpointService;
   readonly experiments: ExperimentService;
   readonly tuning: TuningService;
+  /** AutoML jobs (Autopilot). */
+  readonly automl: AutomlService;
   readonly dashboards: DashboardService;
   readonly dataQuality: DataQualityService;
   readonly forecast: ForecastService;
@@ -85,6 +88,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const crawlers = new CrawlerService({ metadata, queue, artifacts, config });
     const experiments = new ExperimentService({ store: new ExperimentStore(metadata), runs: training });
     const tuning = new TuningService({ metadata, training, datasets, workerCpus: config.workerCpus });
+    const automl = new AutomlService({ metadata, artifacts, datasets, queue, workerCpus: config.workerCpus });
     const dashboards = new DashboardService({ metadata, datasets });
     const dataQuality = new DataQualityService({ metadata, queue, datasets });
     const forecast = new ForecastService({ metadata, artifacts, queue, datasets, workDir: path.join(config.workDir, 'forecast-server') });
@@ -158,6 +162,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('recipe-job', recipes.statusChanges),
       statusSource('processing-job', processing.statusChanges),
       statusSource('tuning-job', tuning.statusChanges),
+      statusSource('automl', automl.statusChanges),
       statusSource('endpoint', endpoints.statusChanges),
       statusSource('alarm', alarms.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
@@ -173,13 +178,17 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const s3 = new S3Service({ metadata, artifacts, bucket: config.s3ApiBucket });
-    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
+    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
     const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
     controller.start();
     core.closers.push(() => controller.stop());
+    // The AutoML controller, like tuning's: in the server; recipe jobs, candidates and the finalize run on any worker.
+    const automlController = new AutomlController({ store: automl.store, training, recipes, datasets, queue }, { onError: (err) => app.log.error({ err }, 'automl controller') });
+    automlController.start();
+    core.closers.push(() => automlController.stop());
     // The pipeline controller: one leader per deployment (an advisory lock on PostgreSQL).
     const pipelineLog = fastifyLog(app);
     pipelineController = new PipelineController(metadata, pipelineStore, engine, {
@@ -199,7 +208,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     alarmEvaluator.start();
     core.closers.push(() => alarmEvaluator.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, monitor, stepJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, monitor, automl, stepJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
     await endpoints.start();
     // Due monitoring executions are started by every server; a scheduled time fires once (see MonitorScheduler).
     const monitorScheduler = new MonitorScheduler(monitor, { intervalMs: Math.max(1000, 5 * config.pipelinePollMs), onError: (err) => app.log.error({ err }, 'monitor scheduler') });
@@ -211,7 +220,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, accessKeys, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, endpoints, dashboards, dataQuality, forecast, webhooks, monitor, pipelines, pipelineController, bootstrap, close: core.close };
+    return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, app, metadata, artifacts, datasets, auth, accessKeys, queue, training, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, dashboards, dataQuality, forecast, webhooks, monitor, pipelines, pipelineController, bootstrap, close: core.close };
   } catch (err) {
     await core.close();
     throw err;

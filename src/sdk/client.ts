@@ -20,6 +20,7 @@ import { RecipesClient } from './recipes-client.js';
 import { ProcessingClient } from './processing-client.js';
 import { ExperimentsClient, RunsClient } from './experiments-client.js';
 import { TuningClient } from './tuning-client.js';
+import { AutomlClient } from './automl-client.js';
 import { DataQualityClient } from './data-quality-client.js';
 import { MonitorClient } from './monitor-client.js';
 import { ModelQualityClient } from './model-quality-client.js';
@@ -236,6 +237,8 @@ export class Orchard {
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
   readonly tuning: TuningClient;
+  /** AutoML jobs (Autopilot). */
+  readonly automl: AutomlClient;
   /** Data-quality reports over dataset versions. */
   readonly dataQuality: DataQualityClient;
   /** Model Monitor (data quality): baselines, schedules over endpoints' capture, executions. */
@@ -277,6 +280,7 @@ export class Orchard {
     this.experiments = new ExperimentsClient(this.http);
     this.runs = new RunsClient(this.http);
     this.tuning = new TuningClient(this.http);
+    this.automl = new AutomlClient(this.http);
     this.dataQuality = new DataQualityClient(this.http);
     this.monitor = new MonitorClient(this.http);
     this.modelQuality = new ModelQualityClient(this.http);

@@ -37,6 +37,8 @@ export type { Crawler, CrawlerRun, CrawlerColumn, SchemaChange, RejectedFile, Cr
 export { ExperimentsClient, RunsClient } from './experiments-client.js';
 export { TuningClient } from './tuning-client.js';
 export type { CreateTuningJobRequest } from './tuning-client.js';
+export { AutomlClient } from './automl-client.js';
+export type { CreateAutomlJobRequest } from './automl-client.js';
 export type { CreateTransformJobRequest } from './transforms-client.js';
 export { EndpointsClient } from './endpoints-client.js';
 export type { CreateEndpointRequest, InvokeEndpointRequest, InvokeEndpointResponse, WaitForEndpointOptions } from './endpoints-client.js';
@@ -66,6 +68,7 @@ export type {
 } from '../contracts/index.js';
 export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../contracts/index.js';
 export type { TuningJob, TuningJobStatus, TuningJobFilter, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../contracts/index.js';
+export type { AutomlCandidate, AutomlJob, AutomlJobFilter, AutomlJobStatus, AutomlReportFormat, AutomlReportName } from '../contracts/index.js';
 export { DashboardsClient } from './dashboards-client.js';
 export type { AppliedFilter, Chart, ChartData, ChartEncoding, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, Dashboard, DashboardFilter, DashboardFilterQuery, DashboardRequest, FilterSelection } from '../contracts/index.js';
 export { DataQualityClient } from './data-quality-client.js';
