@@ -149,6 +149,13 @@ function linearSteps(input: RecipeInput): { steps: RecipeStep[]; width: number }
   return { steps, width: numeric.length + width + dateCols.length + text.length * RECIPE_RULES.linearTextFeatures };
 }
 
+/** A recipe as JSON text, one step per line (what a person reads and diffs). */
+export function formatRecipe(spec: RecipeSpec): string {
+  const steps = spec.steps.map((step) => `    ${JSON.stringify(step)}`).join(',\n');
+  const target = spec.target === undefined ? '' : `  "target": ${JSON.stringify(spec.target)},\n`;
+  return `{\n${target}  "steps": [\n${steps}\n  ]\n}\n`;
+}
+
 /** The `trees` and `linear` recipes for these features. */
 export function buildRecipes(input: RecipeInput): AutomlRecipe[] {
   const variants: Array<[AutomlRecipe['variant'], string[], (i: RecipeInput) => { steps: RecipeStep[]; width: number }]> = [
@@ -162,9 +169,9 @@ export function buildRecipes(input: RecipeInput): AutomlRecipe[] {
     return {
       variant,
       algorithms,
-      definition: JSON.stringify(spec, null, 2),
+      definition: formatRecipe(spec),
       spec,
-      unsplitDefinition: JSON.stringify(unsplit, null, 2),
+      unsplitDefinition: formatRecipe(unsplit),
       featureColumns: input.features.map((c) => c.name),
       estimatedFeatures: Math.max(1, width),
     };
