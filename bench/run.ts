@@ -27,6 +27,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'forecast-models': () => import('./forecast-models.bench.js'),
   pipelines: () => import('./pipelines.bench.js'),
   debugger: () => import('./debugger.bench.js'),
+  'labeling-consolidation': () => import('./labeling-consolidation.bench.js'),
   treeshap: () => import('./treeshap.bench.js'),
   automl: () => import('./automl.bench.js'),
 };

@@ -4,7 +4,7 @@ import { calibration } from './calibration.js';
 import { dawidSkene } from './dawid-skene.js';
 import { majorityVote } from './majority-vote.js';
 import { dawidSkeneMultiLabel, type MultiLabelAnswer } from './multi-label.js';
-import { seededRandom, simulateCrowd, spread } from './simulate.js';
+import { crowdConfusion, seededRandom, simulateCrowd, spread } from './simulate.js';
 
 const classes = ['a', 'b', 'c', 'd', 'e'];
 const accuracies = spread(0.55, 0.9, 8);
@@ -36,8 +36,7 @@ describe('dawidSkene', () => {
       const a = accuracies[j];
       expect(Math.abs(est.accuracy - a), w).toBeLessThan(0.03);
       for (let k = 0; k < 5; k++) {
-        // The simulation: right with p = a; else the next class with p = 0.7, or any other wrong one.
-        const expected = classes.map((_, l) => (l === k ? a : l === (k + 1) % 5 ? (1 - a) * (0.7 + 0.3 / 4) : (1 - a) * (0.3 / 4)));
+        const expected = crowdConfusion(a, 5, 'adjacent', 0.7)[k];
         est.confusion[k].forEach((p, l) => expect(Math.abs(p - expected[l]), `${w} ${k}->${l}`).toBeLessThan(0.06));
       }
     });

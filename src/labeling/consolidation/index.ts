@@ -33,5 +33,5 @@ export {
 export type { BoundingBoxLabel, ClassificationLabel, LineMeta, ManifestLine, MultiLabelLabel, NamedEntityLabel, SegmentationLabel } from './manifest.js';
 export { calibration } from './calibration.js';
 export type { Calibration, ReliabilityBin } from './calibration.js';
-export { simulateCrowd, spread } from './simulate.js';
+export { crowdConfusion, simulateCrowd, spread } from './simulate.js';
 export type { Crowd, CrowdOptions } from './simulate.js';

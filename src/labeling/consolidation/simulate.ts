@@ -66,5 +66,12 @@ export function simulateCrowd(o: CrowdOptions): Crowd {
   return { answers, truth, workers };
 }
 
+/** The confusion matrix {@link simulateCrowd} draws an annotator of accuracy `a` from: row = true class, column = answer. */
+export function crowdConfusion(a: number, K: number, errors: 'uniform' | 'adjacent' = 'uniform', bias = 0.7): number[][] {
+  const other = errors === 'adjacent' ? ((1 - a) * (1 - bias)) / (K - 1) : (1 - a) / (K - 1);
+  const next = errors === 'adjacent' ? (1 - a) * bias + other : other;
+  return Array.from({ length: K }, (_, k) => Array.from({ length: K }, (_, l) => (l === k ? a : l === (k + 1) % K ? next : other)));
+}
+
 /** n evenly spaced values from lo to hi. */
 export const spread = (lo: number, hi: number, n: number): number[] => Array.from({ length: n }, (_, j) => (n === 1 ? lo : lo + ((hi - lo) * j) / (n - 1)));
