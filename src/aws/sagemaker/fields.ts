@@ -50,6 +50,27 @@ export class Fields {
     return new Fields(value, '', []);
   }
 
+  /** Fields of `value` read at `path` (a definition's step inside a JSON string), problems counted with these. */
+  nested(path: string, value: unknown): Fields {
+    const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return new Fields(object, path, this.problems);
+  }
+
+  /** Problems found so far (this object's and every other of the request's). */
+  get problemCount(): number {
+    return this.problems.length;
+  }
+
+  /** The object as given (for what an operation keeps as sent). */
+  raw(): Record<string, unknown> {
+    return this.value;
+  }
+
+  /** The path of a field of this object, as problems name it. */
+  pathOf(name: string): string {
+    return this.at(name);
+  }
+
   private at(name: string): string {
     return this.path ? `${this.path}.${lowerFirst(name)}` : lowerFirst(name);
   }

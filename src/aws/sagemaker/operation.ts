@@ -1,6 +1,7 @@
 import type { Permission, Principal } from '../../auth/index.js';
 import type { DatasetService } from '../../data/index.js';
 import type { MonitorService } from '../../monitor/index.js';
+import type { PipelineService } from '../../pipelines/index.js';
 import type { ProcessingService } from '../../processing/index.js';
 import type { ModelService, PackageService } from '../../registry/index.js';
 import type { EndpointService } from '../../serving/endpoints/index.js';
@@ -23,6 +24,8 @@ export interface SageMakerDeps {
   processing?: ProcessingService;
   /** Absent: the Model Monitor operations answer that it is not enabled. */
   monitor?: MonitorService;
+  /** Absent: the pipeline operations answer that pipelines are not enabled. */
+  pipelines?: PipelineService;
   datasets: DatasetService;
   artifacts: ArtifactStore;
   store: SageMakerStore;

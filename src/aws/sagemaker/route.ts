@@ -7,6 +7,7 @@ import { MODEL_OPERATIONS } from './models.js';
 import { MONITORING_OPERATIONS } from './monitoring.js';
 import { PROCESSING_OPERATIONS } from './processing.js';
 import type { SageMakerDeps } from './operation.js';
+import { PIPELINE_OPERATIONS } from './pipelines.js';
 import { REGISTRY_OPERATIONS } from './registry.js';
 import { SageMakerError } from './sagemaker-error.js';
 import { TAG_OPERATIONS } from './tags.js';
@@ -15,7 +16,7 @@ import { TRANSFORM_OPERATIONS } from './transform.js';
 import { TUNING_OPERATIONS } from './tuning.js';
 
 /** Every operation this server answers, by name (one list per area; later capabilities add theirs here). */
-export const SAGEMAKER_OPERATIONS = operationTable(TRAINING_OPERATIONS, MODEL_OPERATIONS, ENDPOINT_OPERATIONS, TRANSFORM_OPERATIONS, TUNING_OPERATIONS, REGISTRY_OPERATIONS, PROCESSING_OPERATIONS, MONITORING_OPERATIONS, TAG_OPERATIONS);
+export const SAGEMAKER_OPERATIONS = operationTable(TRAINING_OPERATIONS, MODEL_OPERATIONS, ENDPOINT_OPERATIONS, TRANSFORM_OPERATIONS, TUNING_OPERATIONS, REGISTRY_OPERATIONS, PROCESSING_OPERATIONS, MONITORING_OPERATIONS, PIPELINE_OPERATIONS, TAG_OPERATIONS);
 
 /** The awsJson1_1 content type SageMaker clients send and receive. */
 export const AMZ_JSON = 'application/x-amz-json-1.1';

@@ -34,14 +34,14 @@ export interface CreateTrainingJobRequest {
 }
 
 /** Reads CreateTrainingJob's fields (also a tuning job's training definition). */
-export function readTrainingInput(f: Fields, options: { named: boolean }): Omit<CreateTrainingJobRequest, 'raw'> {
+export function readTrainingInput(f: Fields, options: { named: boolean; hyperParameters?: 'HyperParameters' | 'StaticHyperParameters' }): Omit<CreateTrainingJobRequest, 'raw'> {
   const name = options.named ? f.name('TrainingJobName', { required: true }) : '';
   const spec = f.obj('AlgorithmSpecification', { required: true });
   const image = spec?.str('TrainingImage', { max: 255 });
   const algorithmName = spec?.str('AlgorithmName', { max: 170 });
   if (spec && image === undefined && algorithmName === undefined) spec.fail('TrainingImage', null, 'Member must not be null when AlgorithmName is absent');
   const metricDefinitions = (spec?.list('MetricDefinitions', { max: 40 }) ?? []).map((m) => ({ name: m.str('Name', { required: true, min: 1, max: 255 }), regex: m.str('Regex', { required: true, min: 1, max: 500 }) }));
-  const hyperParameters = f.map(options.named ? 'HyperParameters' : 'StaticHyperParameters', { maxEntries: 100, maxValue: 2500 }) ?? {};
+  const hyperParameters = f.map(options.hyperParameters ?? (options.named ? 'HyperParameters' : 'StaticHyperParameters'), { maxEntries: 100, maxValue: 2500 }) ?? {};
   const channels = f.list('InputDataConfig', { min: 1, max: 20 }).map((c) => {
     const channelName = c.str('ChannelName', { required: true, min: 1, max: 64, pattern: CHANNEL_NAME });
     const s3 = c.obj('DataSource', { required: true })?.obj('S3DataSource', { required: true });
@@ -75,12 +75,12 @@ function unquoted(value: string): string {
 }
 
 /**
- * The Orchard job a SageMaker training definition describes: a built-in when the image (or
- * AlgorithmName) is one of SageMaker's algorithm images; script mode when the
- * hyperparameters carry `sagemaker_program` and `sagemaker_submit_directory` (the
- * framework estimators' way), whatever the framework image. Channels become datasets.
+ * The Orchard job a SageMaker training definition describes, but its channels: a built-in
+ * when the image (or AlgorithmName) is one of SageMaker's algorithm images; script mode
+ * when the hyperparameters carry `sagemaker_program` and `sagemaker_submit_directory` (the
+ * framework estimators' way), whatever the framework image.
  */
-export async function orchardTrainingInput(ctx: OperationContext, request: Omit<CreateTrainingJobRequest, 'raw'>, resource: string): Promise<Omit<CreateTrainingJobInput, 'name'>> {
+export function trainingJobOf(ctx: OperationContext, request: Omit<CreateTrainingJobRequest, 'raw'>): Omit<CreateTrainingJobInput, 'name' | 'channels'> {
   const hyperParameters: Record<string, string> = {};
   const framework: Record<string, string> = {};
   // JSON-encoded strings are decoded, as SageMaker's containers decode them: the Python
@@ -111,6 +111,20 @@ export async function orchardTrainingInput(ctx: OperationContext, request: Omit<
   if (request.instanceCount !== undefined && request.instanceCount > 1) {
     throw new SageMakerError('ValidationException', `ResourceConfig.InstanceCount ${request.instanceCount}: this server trains on one instance`);
   }
+  return {
+    algorithm,
+    script,
+    hyperParameters,
+    maxRuntimeSeconds: request.maxRuntimeSeconds,
+    metricDefinitions: request.metricDefinitions.length > 0 ? request.metricDefinitions : undefined,
+    tags: Object.keys(request.tags).length > 0 ? request.tags : undefined,
+    createdBy: ctx.principal.user.name,
+  };
+}
+
+/** The Orchard job a SageMaker training definition describes ({@link trainingJobOf}); channels become datasets. */
+export async function orchardTrainingInput(ctx: OperationContext, request: Omit<CreateTrainingJobRequest, 'raw'>, resource: string): Promise<Omit<CreateTrainingJobInput, 'name'>> {
+  const job = trainingJobOf(ctx, request);
   if (request.channels.length === 0) throw new SageMakerError('ValidationException', '1 validation error detected: Value null at \'inputDataConfig\' failed to satisfy constraint: Member must not be null');
   const channels: Record<string, string> = {};
   try {
@@ -121,16 +135,7 @@ export async function orchardTrainingInput(ctx: OperationContext, request: Omit<
     await discardDatasets(ctx, Object.values(channels));
     throw error;
   }
-  return {
-    algorithm,
-    script,
-    hyperParameters,
-    channels,
-    maxRuntimeSeconds: request.maxRuntimeSeconds,
-    metricDefinitions: request.metricDefinitions.length > 0 ? request.metricDefinitions : undefined,
-    tags: Object.keys(request.tags).length > 0 ? request.tags : undefined,
-    createdBy: ctx.principal.user.name,
-  };
+  return { ...job, channels };
 }
 
 const createTrainingJob = operation<CreateTrainingJobRequest>({
