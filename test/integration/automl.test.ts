@@ -1,0 +1,206 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
+import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
+import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
+
+/**
+ * A churn table with a text target ("yes"/"no"), numbers (one with missing values),
+ * categories, an ID and a constant column: the AutoML job must read each for what it is.
+ */
+function writeChurnCsv(file: string, rows: number, seed: number): { file: string; raw: string[][] } {
+  let s = seed;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const plans = ['basic', 'plus', 'pro'];
+  const regions = ['north', 'south', 'east', 'west'];
+  const lines = ['customer_id,tenure,charges,plan,region,source,churn'];
+  const raw: string[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const tenure = Math.floor(rand() * 72);
+    const charges = 20 + rand() * 100;
+    const plan = plans[Math.floor(rand() * 3)];
+    const region = regions[Math.floor(rand() * 4)];
+    const score = -tenure / 24 + charges / 40 + (plan === 'basic' ? 0.8 : plan === 'pro' ? -0.8 : 0) + (rand() - 0.5) * 1.5;
+    const chargesText = rand() < 0.05 ? '' : charges.toFixed(2);
+    lines.push([1000 + i, tenure, chargesText, plan, region, 'web', score > 0.5 ? 'yes' : 'no'].join(','));
+    raw.push([String(tenure), chargesText, plan, region]);
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return { file, raw };
+}
+
+/** Numbers of a CSV table, for wide tables (budget) and degenerate targets. */
+function writeNumericCsv(file: string, rows: number, cols: number, label: (i: number) => string | number): string {
+  const head = ['y', ...Array.from({ length: cols }, (_, j) => `x${j}`)].join(',');
+  const lines = [head];
+  for (let i = 0; i < rows; i++) lines.push([label(i), ...Array.from({ length: cols }, (_, j) => ((i * 7919 + j * 104729) % 1000) / 10)].join(','));
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+describe.each(backends)('AutoML end to end through the CLI, API and SDK on $name', (backend) => {
+  let server: RunningServer;
+  let teardown: () => Promise<void>;
+  let admin: { url: string; token: string };
+  let dir: string;
+  let raw: string[][];
+
+  beforeAll(async () => {
+    const b = await backend.setup();
+    teardown = b.teardown;
+    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_WORKERS: '2' });
+    admin = { url: server.url, token: server.adminToken };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-automl-'));
+    const churn = writeChurnCsv(path.join(dir, 'churn.csv'), 2500, 5);
+    raw = churn.raw;
+    const made = await cli(['datasets', 'create', 'churn', '--file', churn.file, '--header', '--json'], admin);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await teardown?.();
+  });
+
+  it('analyses the table, trains candidates as training jobs, registers the best and serves it on raw rows', async () => {
+    const res = await cli(['automl', 'create', 'churn1', '--dataset', 'churn', '--target', 'churn', '--max-candidates', '3', '--max-parallel', '2', '--max-runtime', '900', '--seed', '3', '--wait', '--json'], admin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const job = res.json;
+    expect(job).toMatchObject({ name: 'churn1', status: 'Completed', secondaryStatus: 'Completed', problemType: 'binary', problemTypeRequested: 'auto', objective: { metric: 'auc' }, dataset: 'churn@1', target: 'churn' });
+    // Progress lines: the phase and the candidates as they go.
+    expect(res.stderr).toContain('ModelTuning');
+    // Columns read for what they are, the ID and the constant dropped with their reasons.
+    const col = (n: string) => job.columns.find((c: { name: string }) => c.name === n);
+    expect(col('customer_id')).toMatchObject({ type: 'dropped', dropReason: 'id-like' });
+    expect(col('source')).toMatchObject({ type: 'dropped', dropReason: 'constant' });
+    expect(col('tenure').type).toBe('numeric');
+    expect(col('plan').type).toBe('categorical');
+    expect(col('charges').missing).toBeGreaterThan(0);
+    expect(job.classes).toHaveLength(2);
+    expect(job.candidateCounts).toEqual({ completed: 3, failed: 0, inProgress: 0, stopped: 0 });
+
+    // The leaderboard: every candidate an ordinary training job, scored, ranked best first.
+    const trained = job.leaderboard.filter((c: { algorithm: string }) => c.algorithm !== 'ensemble');
+    expect(trained.map((c: { name: string }) => c.name).sort()).toEqual(['churn1-1', 'churn1-2', 'churn1-3']);
+    expect(new Set(trained.map((c: { algorithm: string }) => c.algorithm))).toEqual(new Set(['xgboost', 'linear-learner']));
+    const values = job.leaderboard.map((c: { objective: { value: number } }) => c.objective.value);
+    for (const v of values) expect(v).toBeGreaterThan(0.75);
+    const sorted = [...values].sort((a, b) => b - a);
+    expect(values).toEqual(sorted);
+    expect(job.leaderboard[0].rank).toBe(1);
+    expect(job.bestCandidate).toMatchObject({ name: job.leaderboard[0].name, objective: { metric: 'auc', value: values[0] }, model: 'churn1-best' });
+    for (const c of trained) {
+      expect(c.recipeFit).toMatch(/^churn1-(trees|linear)@1$/);
+      const t = await cli(['jobs', 'describe', c.trainingJob, '--json'], admin);
+      expect(t.json).toMatchObject({ status: 'Completed', algorithm: c.algorithm, experiment: 'churn1', tags: { automlJob: 'churn1' } });
+    }
+
+    // API and SDK answer the same job; the leaderboard and both reports.
+    const sdk = new Orchard(admin);
+    const described = await sdk.automl.describe('churn1');
+    expect(described.bestCandidate).toEqual(job.bestCandidate);
+    expect((await sdk.automl.leaderboard('churn1')).map((c) => c.name)).toEqual(job.leaderboard.map((c: { name: string }) => c.name));
+    const listed = await sdk.automl.list({ status: 'Completed' });
+    expect(listed.items.map((j) => j.name)).toContain('churn1');
+    const exploration = (await sdk.automl.report('churn1', 'exploration')) as Record<string, unknown>;
+    expect(JSON.stringify(exploration)).toContain('customer_id');
+    const md = await sdk.automl.report('churn1', 'candidates', 'md');
+    expect(md).toContain(job.bestCandidate.name);
+    const text = await cli(['automl', 'leaderboard', 'churn1'], admin);
+    expect(text.stdout).toContain(job.bestCandidate.name);
+
+    // The best model deploys as it is and answers raw CSV rows (no target, the ID and constant left out).
+    const model = await cli(['models', 'describe', 'churn1-best', '--json'], admin);
+    expect(model.code, model.stdout + model.stderr).toBe(0);
+    const ep = await cli(['endpoints', 'create', 'churn1-ep', '--model', 'churn1-best', '--wait', '--json'], admin);
+    expect(ep.json?.status, ep.stdout + ep.stderr).toBe('InService');
+    const inputs: string[] = (model.json.recipe?.inputColumns ?? []).map((c: { name: string }) => c.name);
+    const order = ['customer_id', 'tenure', 'charges', 'plan', 'region', 'source'];
+    const rows = raw.slice(0, 20).map((r, i) => {
+      const full: Record<string, string> = { customer_id: String(1000 + i), tenure: r[0], charges: r[1], plan: r[2], region: r[3], source: 'web' };
+      return (inputs.length ? inputs : order).map((c) => full[c]).join(',');
+    });
+    const answer = await cli(['endpoints', 'invoke', 'churn1-ep', '--json'], { ...admin, input: rows.join('\n') + '\n' });
+    expect(answer.code, answer.stdout + answer.stderr).toBe(0);
+    const lines = answer.json.body.trim().split('\n');
+    expect(lines).toHaveLength(20);
+    for (const line of lines) for (const v of line.split(',').map(Number)) expect(v).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses bad input before anything runs, each problem with its code', async () => {
+    const problems = async (args: string[]) => {
+      const r = await cli(['automl', 'create', ...args, '--json'], admin);
+      expect(r.code).not.toBe(0);
+      return r.json as { code: string; details?: { errors?: Array<{ field: string; code: string }> } };
+    };
+    // A missing target and a missing time column: both at once.
+    const missing = await problems(['bad1', '--dataset', 'churn', '--target', 'nope', '--time-column', 'when']);
+    expect(missing.code).toBe('ORCH_AUTOML_TARGET_MISSING');
+    expect(missing.details!.errors!.map((e) => e.field).sort()).toEqual(['target', 'timeColumn']);
+
+    expect((await cli(['datasets', 'create', 'flat', '--file', writeNumericCsv(path.join(dir, 'flat.csv'), 300, 3, () => 1), '--header', '--json'], admin)).code).toBe(0);
+    expect((await problems(['bad2', '--dataset', 'flat', '--target', 'y'])).code).toBe('ORCH_AUTOML_TARGET_CONSTANT');
+
+    expect((await cli(['datasets', 'create', 'rare', '--file', writeNumericCsv(path.join(dir, 'rare.csv'), 300, 3, (i) => (i === 0 ? 'b' : 'a')), '--header', '--json'], admin)).code).toBe(0);
+    expect((await problems(['bad3', '--dataset', 'rare', '--target', 'y'])).code).toBe('ORCH_AUTOML_TOO_FEW_ROWS');
+
+    fs.writeFileSync(path.join(dir, 'ids.csv'), 'id,y\n' + Array.from({ length: 300 }, (_, i) => `${i},${i % 2}`).join('\n') + '\n');
+    expect((await cli(['datasets', 'create', 'ids', '--file', path.join(dir, 'ids.csv'), '--header', '--json'], admin)).code).toBe(0);
+    expect((await problems(['bad4', '--dataset', 'ids', '--target', 'y'])).code).toBe('ORCH_AUTOML_NO_FEATURES');
+
+    expect((await cli(['datasets', 'create', 'wide', '--file', writeNumericCsv(path.join(dir, 'wide.csv'), 15000, 30, (i) => i % 2), '--header', '--json'], admin)).code).toBe(0);
+    const budget = await problems(['bad5', '--dataset', 'wide', '--target', 'y', '--max-runtime', '60']);
+    expect(budget.code).toBe('ORCH_AUTOML_BUDGET_TOO_SMALL');
+
+    const objective = await problems(['bad6', '--dataset', 'churn', '--target', 'churn', '--objective', 'rmse']);
+    expect(objective.code).toBe('ORCH_AUTOML_INVALID');
+
+    // Nothing was stored or started.
+    const list = await cli(['automl', 'list', '--json'], admin);
+    expect(list.json.items.map((j: { name: string }) => j.name)).not.toEqual(expect.arrayContaining(['bad1']));
+    for (const name of ['bad1', 'bad2', 'bad3', 'bad4', 'bad5', 'bad6']) expect((await cli(['automl', 'describe', name, '--json'], admin)).json.code).toBe('ORCH_AUTOML_NOT_FOUND');
+    const exists = await problems(['churn1', '--dataset', 'churn', '--target', 'churn']);
+    expect(exists.code).toBe('ORCH_AUTOML_EXISTS');
+    const report = await cli(['automl', 'report', 'nope', 'exploration', '--json'], admin);
+    expect(report.json.code).toBe('ORCH_AUTOML_NOT_FOUND');
+  });
+});
+
+describe('AutoML on a fleet (PostgreSQL + S3 + Redis, two orchard worker processes)', () => {
+  let server: RunningServer;
+  let workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
+  let teardown: () => Promise<void>;
+  let admin: { url: string; token: string };
+
+  beforeAll(async () => {
+    const b = await fleetBackend();
+    teardown = b.teardown;
+    server = await startServer({ ...b.env, ORCHARD_WORKERS: '0' });
+    workers = [await startWorkerProcess(b.env), await startWorkerProcess(b.env)];
+    admin = { url: server.url, token: server.adminToken };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-automl-fleet-'));
+    const made = await cli(['datasets', 'create', 'churn', '--file', writeChurnCsv(path.join(dir, 'churn.csv'), 2000, 9).file, '--header', '--json'], admin);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.stop();
+    await server?.stop();
+    await teardown?.();
+  });
+
+  it("spreads the candidates' training jobs over both workers and registers the best", async () => {
+    const res = await cli(['automl', 'create', 'fleet1', '--dataset', 'churn', '--target', 'churn', '--max-candidates', '4', '--max-parallel', '2', '--max-runtime', '900', '--seed', '4', '--mode', 'hpo', '--wait', '--json'], admin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ status: 'Completed', bestCandidate: { model: 'fleet1-best' } });
+    const sdk = new Orchard(admin);
+    const ran = new Set<string>();
+    for (const c of res.json.leaderboard.filter((x: { trainingJob: string | null }) => x.trainingJob)) {
+      const logs = await sdk.training.logs(c.trainingJob);
+      const first = logs.lines.find((l) => l.line.includes('[orchard] attempt'));
+      const pid = /on \S+-(\d+):/.exec(first?.line ?? '')?.[1];
+      if (pid) ran.add(pid);
+    }
+    expect(ran).toEqual(new Set(workers.map((w) => String(w.process.pid))));
+  });
+});
