@@ -176,7 +176,9 @@ function ExplorationView({ report: r }: { report: ExplorationReport }) {
 }
 
 function CandidatesView({ report: { candidates, recipes } }: { report: CandidateReport }) {
-  const [open, setOpen] = useState<string | null>(candidates[0]?.name ?? null);
+  // Until the reader picks one, the first candidate (best ranked) is open.
+  const [picked, setOpen] = useState<string | null | undefined>(undefined);
+  const open = picked === undefined ? candidates[0]?.name : picked;
   if (candidates.length === 0) return <p className="muted">No candidates in the report.</p>;
   return (
     <div data-testid="automl-candidates">
