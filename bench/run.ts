@@ -30,6 +30,9 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'labeling-consolidation': () => import('./labeling-consolidation.bench.js'),
   treeshap: () => import('./treeshap.bench.js'),
   automl: () => import('./automl.bench.js'),
+  knn: () => import('./knn.bench.js'),
+  rcf: () => import('./rcf.bench.js'),
+  fm: () => import('./fm.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

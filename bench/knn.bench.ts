@@ -1,0 +1,127 @@
+/**
+ * `npm run bench -- knn [--rows N] [--dim D] [--queries M] [--k K] [--threads N] [--no-peer]`:
+ * k-NN on a Gaussian mixture (256 clusters; default 200,000 × 64, 10,000 queries, k = 10).
+ * Orchard's index built and searched in process (the kernels a training job's test
+ * channel and the bench share), against scikit-learn's brute-force
+ * `KNeighborsClassifier` (fit + kneighbors) in the same run:
+ * - exact (faiss.Flat): time ratio Orchard / scikit-learn, and the share of scikit-learn's
+ *   neighbours Orchard found (1 = the same neighbours);
+ * - approximate (faiss.IVFFlat, faiss.IVFPQ): recall@k against the exact result and the
+ *   query-time speed-up over the exact search.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildKnnIndex } from '../src/algorithms/knn/index.js';
+import { knnOptions } from '../src/algorithms/knn/hyperparameters.js';
+import { createSearcher, prepareQueries, type Neighbours } from '../src/algorithms/knn/knn-index.js';
+import { createRandom } from '../src/algorithms/parallel/random.js';
+import { DATA, PYTHON, benchArgs, emit, exec } from './support.js';
+
+const PEER = `
+import json, sys, time
+import numpy as np
+from sklearn.neighbors import KNeighborsClassifier
+x, y, q, out, n, d, m, k, threads = sys.argv[1:10]
+n, d, m, k, threads = int(n), int(d), int(m), int(k), int(threads)
+X = np.fromfile(x, dtype=np.float32).reshape(n, d)
+Y = np.fromfile(y, dtype=np.float32)
+Q = np.fromfile(q, dtype=np.float32).reshape(m, d)
+t0 = time.perf_counter()
+model = KNeighborsClassifier(n_neighbors=k, algorithm='brute', n_jobs=threads).fit(X, Y)
+t1 = time.perf_counter()
+dist, idx = model.kneighbors(Q)
+t2 = time.perf_counter()
+idx.astype(np.int32).tofile(out)
+print(json.dumps({"peer": "sklearn-knn-brute", "train_s": t1 - t0, "predict_s": t2 - t1, "total_s": t2 - t0}))
+`;
+
+function opt(args: string[], name: string, dflt: number): number {
+  return args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt;
+}
+
+/** The mixture: rows and queries drawn from the same 256 clusters (label = cluster % 10). */
+function makeData(n: number, d: number, m: number): { X: Float32Array; y: Float32Array; Q: Float32Array; files: { x: string; y: string; q: string } } {
+  const base = path.join(DATA, `knn_${n}x${d}_${m}`);
+  const files = { x: `${base}.x.f32`, y: `${base}.y.f32`, q: `${base}.q.f32` };
+  const shared = (len: number) => new Float32Array(new SharedArrayBuffer(len * 4));
+  const X = shared(n * d);
+  const y = new Float32Array(n);
+  const Q = shared(m * d);
+  if (Object.values(files).every((f) => fs.existsSync(f))) {
+    X.set(new Float32Array(fs.readFileSync(files.x).buffer.slice(0)));
+    y.set(new Float32Array(fs.readFileSync(files.y).buffer.slice(0)));
+    Q.set(new Float32Array(fs.readFileSync(files.q).buffer.slice(0)));
+    return { X, y, Q, files };
+  }
+  const rng = createRandom(42);
+  const C = 256;
+  const centres = Float32Array.from({ length: C * d }, () => 4 * rng.normal());
+  const fill = (A: Float32Array, rows: number, labels: Float32Array | null) => {
+    for (let i = 0; i < rows; i++) {
+      const c = rng.int(C);
+      if (labels) labels[i] = c % 10;
+      for (let j = 0; j < d; j++) A[i * d + j] = centres[c * d + j] + rng.normal();
+    }
+  };
+  fill(X, n, y);
+  fill(Q, m, null);
+  fs.mkdirSync(DATA, { recursive: true });
+  fs.writeFileSync(files.x, Buffer.from(X.buffer));
+  fs.writeFileSync(files.y, Buffer.from(y.buffer));
+  fs.writeFileSync(files.q, Buffer.from(Q.buffer));
+  return { X, y, Q, files };
+}
+
+/** Share of `truth`'s neighbours (row numbers of the original order) that `got` found. */
+function recall(got: Int32Array, truth: Int32Array, m: number, k: number): number {
+  let hit = 0;
+  for (let q = 0; q < m; q++) {
+    const s = new Set(got.subarray(q * k, q * k + k));
+    for (let r = 0; r < k; r++) if (s.has(truth[q * k + r])) hit++;
+  }
+  return hit / (m * k);
+}
+
+export async function run(args: string[]): Promise<void> {
+  const a = benchArgs(args);
+  const n = opt(args, '--rows', 200_000);
+  const d = opt(args, '--dim', 64);
+  const m = opt(args, '--queries', 10_000);
+  const k = opt(args, '--k', 10);
+  const { X, Q, files } = makeData(n, d, m);
+  // Labels that say which original row an index row is (IVF reorders rows by list).
+  const ids = Float32Array.from({ length: n }, (_, i) => i);
+  const results: Record<string, { build: number; search: number; nb: Neighbours; rows: Int32Array }> = {};
+  for (const index_type of ['faiss.Flat', 'faiss.IVFFlat', 'faiss.IVFPQ']) {
+    const o = knnOptions({ feature_dim: d, k, predictor_type: 'classifier', sample_size: n, index_type, index_metric: 'L2', faiss_index_ivf_nlists: 'auto', faiss_index_nprobe: 'auto', mini_batch_size: 5000 });
+    const t0 = performance.now();
+    const index = await buildKnnIndex(X, ids, n, o, { threads: a.threads, seed: 1 });
+    const t1 = performance.now();
+    const searcher = createSearcher(index, a.threads);
+    const nb = await searcher.search(prepareQueries(index, Q, m), m, k);
+    const t2 = performance.now();
+    await searcher.close();
+    const rows = Int32Array.from(nb.rows, (r) => (r < 0 ? -1 : index.labels[r]));
+    results[index_type] = { build: (t1 - t0) / 1000, search: (t2 - t1) / 1000, nb, rows };
+    emit({
+      task: 'knn', peer: `orchard-knn-${index_type}`, train_s: (t1 - t0) / 1000, predict_s: (t2 - t1) / 1000, total_s: (t2 - t0) / 1000, metric_name: 'recall@k vs exact', metric: 0,
+      n_rows: n, dim: d, queries: m, k, threads: a.threads, basis: 'in-process: index build + search kernels (worker threads), no server',
+      extra: { nlists: index.nlists, nprobe: index.nprobe, M: index.M },
+    });
+  }
+  const exact = results['faiss.Flat'];
+  for (const t of ['faiss.IVFFlat', 'faiss.IVFPQ']) {
+    const r = results[t];
+    emit({ task: 'knn', compare: `orchard-knn-${t} vs orchard-knn-faiss.Flat`, recall_at_k: recall(r.rows, exact.rows, m, k), query_speedup: exact.search / r.search, goal: 'recall_at_k >= 0.95 and query_speedup >= 5' });
+  }
+  if (a.peer) {
+    const out = path.join(DATA, `knn_${n}x${d}_${m}.sk.i32`);
+    const line = JSON.parse((await exec(PYTHON, ['-c', PEER, files.x, files.y, files.q, out, String(n), String(d), String(m), String(k), String(a.threads)])).trim().split('\n').pop()!) as { train_s: number; predict_s: number; total_s: number };
+    const sk = new Int32Array(fs.readFileSync(out).buffer.slice(0));
+    emit({ task: 'knn', peer: 'sklearn-knn-brute', train_s: line.train_s, predict_s: line.predict_s, total_s: line.total_s, n_rows: n, dim: d, queries: m, k, threads: a.threads });
+    emit({
+      task: 'knn', compare: 'orchard-knn-faiss.Flat vs sklearn-knn-brute', time_ratio: (exact.build + exact.search) / line.total_s, same_neighbours: recall(exact.rows, sk, m, k),
+      goal: 'time_ratio <= 1 and same_neighbours = 1',
+    });
+  }
+}
