@@ -19,7 +19,7 @@ export interface DawidSkeneOptions {
   maxIterations?: number;
   /** EM stops when no posterior moves by more than this between two iterations. @default 1e-6 */
   tolerance?: number;
-  /** Items whose class is known: their posterior is clamped to it. */
+  /** Items whose class is known: their posterior is clamped to it (a gold item nobody answered is ignored). */
   gold?: GoldLabels;
   /** Laplace pseudo-count added to every confusion-matrix cell. @default 1 */
   smoothing?: number;

@@ -118,6 +118,7 @@ describe('consolidatePolygons', () => {
       ]);
     }
     expect(() => consolidatePolygons([], { classes, image })).toThrow(/answers/);
+    expect(() => consolidatePolygons([{ worker: 'x', polygons: [] }], { classes, image: { width: 100_000, height: 100_000 } })).toThrow(/pixels/);
   });
 });
 

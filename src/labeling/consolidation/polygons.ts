@@ -14,6 +14,9 @@ export interface PolygonAnswer {
   polygons: readonly Polygon[];
 }
 
+/** Images up to 64 megapixels: one byte per pixel per annotator is held at once. */
+export const MAX_PIXELS = 64 * 1024 * 1024;
+
 export interface ConsolidatePolygonsOptions {
   classes: readonly string[];
   image: ImageSize;
@@ -82,6 +85,10 @@ export function consolidatePolygons(answers: readonly PolygonAnswer[], options: 
         problems.add(`image.${f}`, 'must be a positive integer');
         imageOk = false;
       }
+  if (imageOk && image.width * image.height > MAX_PIXELS) {
+    problems.add('image', `${image.width} × ${image.height} is more than the ${MAX_PIXELS} pixels consolidated at once`);
+    imageOk = false;
+  }
   if (classesOk && imageOk) checkPolygonAnswers(answers, classes, image, problems);
   problems.throwIfAny();
 
