@@ -207,7 +207,7 @@ describe('analyzeTable: validation, budget and recipes', () => {
     const byTime = analyzeTable(input(cols, { timeColumn: 'when' })).recipes[0].spec.steps[2];
     expect(byTime).toEqual({ split: { train: 0.8, validation: 0.2, test: 0, method: 'time', seed: 0, column: 'when' } });
     const regression = analyzeTable(input([col('x', 'DOUBLE'), col('y', 'DOUBLE', { distinct: 80 })])).recipes[0].spec.steps;
-    expect(regression[1]).toMatchObject({ split: { method: 'random' } });
+    expect(regression[2]).toMatchObject({ split: { method: 'random' } });
   });
 });
 

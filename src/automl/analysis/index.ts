@@ -86,7 +86,6 @@ export function analyzeTable(input: AnalyzeInput): Analysis {
           target: input.target,
           problemType,
           features,
-          targetHasMissing: withTarget < version.rowCount,
           split: {
             method: timeColumn !== null ? 'time' : problemType === 'regression' ? 'random' : 'stratified',
             column: timeColumn ?? undefined,

@@ -38,8 +38,6 @@ export interface RecipeInput {
   problemType: AutomlResolvedProblemType;
   /** The columns kept as features (not dropped), in dataset order. */
   features: ReadColumn[];
-  /** Rows without a target exist: they are filtered out. */
-  targetHasMissing: boolean;
   split: { method: 'random' | 'stratified' | 'time'; column?: string; validation: number; seed: number };
 }
 
@@ -78,9 +76,9 @@ function pushDateParts(steps: RecipeStep[], dates: ReadColumn[], cyclic: boolean
 }
 
 function head(input: RecipeInput): RecipeStep[] {
-  const steps: RecipeStep[] = [{ select: { columns: input.features.map((c) => c.name) } }];
-  if (input.targetHasMissing) steps.push({ filter: { expr: `${quoteName(input.target)} is not null` } });
-  return steps;
+  // Always filtered: a NaN counts as a value in the statistics but is missing to the engine,
+  // and a built-in algorithm refuses a row without a label.
+  return [{ select: { columns: input.features.map((c) => c.name) } }, { filter: { expr: `${quoteName(input.target)} is not null` } }];
 }
 
 function splitStep(input: RecipeInput): RecipeStep {

@@ -4,7 +4,8 @@
  * and warnings, as JSON (what the studio draws) and Markdown (what is downloaded).
  */
 import type { DatasetColumn } from '../../contracts/index.js';
-import type { Analysis } from '../analysis/types.js';
+import { compareLabels } from '../analysis/target.js';
+import type { Analysis, TargetCount } from '../analysis/types.js';
 import { bar, code, num, pct, table } from './markdown.js';
 
 /** What the report reads of an analysis (the stored analysis of a job has these). */
@@ -22,6 +23,11 @@ export interface VersionStats {
 export interface ExplorationOptions {
   /** Pearson correlation per feature (from `correlationQuery` + `readCorrelations`). */
   correlations?: Record<string, number | null>;
+  /**
+   * Every class with its count (`targetCountsQuery`), when the analysis given has no
+   * `classCounts`; without either, the classes are the statistics' 5 most frequent values.
+   */
+  targetCounts?: TargetCount[];
 }
 
 /** A correlation this strong with the target is likely a leak (a column written after the fact). */
@@ -76,7 +82,7 @@ function validationText(v: ExplorationAnalysis['validation']): string {
   return v.method === 'cv' ? `${v.folds ?? 5}-fold cross-validation` : `hold-out of ${pct(v.validationShare ?? 0.2)}`;
 }
 
-function targetDistribution(analysis: ExplorationAnalysis, column: DatasetColumn | undefined): ExplorationReportJson['target']['distribution'] {
+function targetDistribution(analysis: ExplorationAnalysis, column: DatasetColumn | undefined, counts: TargetCount[] | undefined): ExplorationReportJson['target']['distribution'] {
   const s = column?.stats;
   const numeric = s && typeof s.mean === 'number';
   const out: ExplorationReportJson['target']['distribution'] = {
@@ -90,6 +96,7 @@ function targetDistribution(analysis: ExplorationAnalysis, column: DatasetColumn
   if (analysis.problemType === 'binary' || analysis.problemType === 'multiclass') {
     let pairs: Array<[string, number]> = [];
     if (analysis.classes && analysis.classCounts) pairs = analysis.classes.map((c, i) => [c, analysis.classCounts![i] ?? 0]);
+    else if (counts) pairs = [...counts].sort((a, b) => compareLabels(a.value, b.value)).map((c) => [String(c.value), Number(c.count)]);
     else if (s) pairs = s.topValues.filter((t) => t.value !== null).map((t) => [String(t.value), t.count]);
     const total = pairs.reduce((n, [, c]) => n + c, 0) || 1;
     out.classes = pairs.map(([value, count]) => ({ value, count, share: count / total }));
@@ -168,7 +175,7 @@ export function explorationReport(
     summary,
     columns,
     missing,
-    target: { column: targetName, problemType: analysis.problemType, missing: targetColumn?.stats.nulls ?? 0, distribution: targetDistribution(analysis, targetColumn) },
+    target: { column: targetName, problemType: analysis.problemType, missing: targetColumn?.stats.nulls ?? 0, distribution: targetDistribution(analysis, targetColumn, options.targetCounts) },
     correlations: withTarget ? { method: 'pearson', withTarget } : null,
     warnings,
   };

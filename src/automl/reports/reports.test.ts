@@ -48,6 +48,17 @@ describe('exploration report', () => {
     expect(markdown).toMatch(/\| no \| 0 \| 150 \| 75\.0 % \|/);
   });
 
+  it('lists every class of a stored analysis from the target counts, in the output order', () => {
+    const { classCounts: _c, ...stored } = analysis;
+    // The statistics hold 'no' and 'yes' only; the counts are the whole story.
+    const counts = [{ value: 'yes', count: 50 }, { value: 'no', count: 140 }, { value: 'maybe', count: 10 }];
+    expect(explorationReport(stored, version, { targetCounts: counts }).json.target.distribution.classes.map((c) => [c.value, c.count])).toEqual([
+      ['maybe', 10],
+      ['no', 140],
+      ['yes', 50],
+    ]);
+  });
+
   it('draws a regression target as a histogram and says when correlations were not computed', () => {
     const hist = Array.from({ length: 20 }, (_, i) => ({ lower: i, upper: i + 1, count: 10 }));
     const v = { rowCount: 200, columns: [columns[1], col('price', 'DOUBLE', { distinct: 190, mean: 10, stddev: 3, min: 0, max: 20, histogram: hist })] };
@@ -177,8 +188,8 @@ describe('candidate report', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
     const xgb = json.candidates.find((c) => c.name === 'churn1-1')!;
     expect(xgb.recipe).toMatchObject({ variant: 'trees', fit: 'churn1-trees@1' });
-    expect(xgb.recipe!.steps.map((s) => s.op)).toEqual(['select', 'split', 'one_hot']);
-    expect(xgb.recipe!.steps[1].description).toBe('split 80 % train, 20 % validation, stratified by the target, seed 1');
+    expect(xgb.recipe!.steps.map((s) => s.op)).toEqual(['select', 'filter', 'split', 'one_hot']);
+    expect(xgb.recipe!.steps[2].description).toBe('split 80 % train, 20 % validation, stratified by the target, seed 1');
     expect(xgb.importance.map((i) => i.column)).toEqual(['age', 'x|pipe', 'city']);
     expect(markdown).toContain('| eta | 0.1 |');
     expect(markdown).toContain('| churn1-1 | 0.7 |');
