@@ -104,9 +104,9 @@ export class AccessKeyService {
    * users `ORCH_SIGV4_KEY_INACTIVE`.
    */
   async resolve(accessKeyId: string): Promise<ResolvedAccessKey> {
-    const cached = this.resolved.get(accessKeyId);
     const now = Date.now();
-    if (cached !== undefined && cached.until > now && cached.authChanges === this.deps.auth.changeCount) return cached.key;
+    const cached = this.resolveCached(accessKeyId, now);
+    if (cached !== undefined) return cached;
     const generation = this.generation;
     const authChanges = this.deps.auth.changeCount;
     const row = await this.store.get(accessKeyId);
@@ -129,14 +129,20 @@ export class AccessKeyService {
     return key;
   }
 
-  /** Records a verified use, at most once a minute per key and server. */
-  async touch(accessKeyId: string): Promise<void> {
+  /** The key as `resolve` cached it, while that is still good; undefined otherwise. */
+  resolveCached(accessKeyId: string, now = Date.now()): ResolvedAccessKey | undefined {
+    const cached = this.resolved.get(accessKeyId);
+    return cached !== undefined && cached.until > now && cached.authChanges === this.deps.auth.changeCount ? cached.key : undefined;
+  }
+
+  /** Records a verified use, at most once a minute per key and server (undefined when not due). */
+  touch(accessKeyId: string): Promise<void> | undefined {
     const now = Date.now();
     const last = this.lastUsedWritten.get(accessKeyId) ?? 0;
-    if (now - last < LAST_USED_RESOLUTION_MS) return;
+    if (now - last < LAST_USED_RESOLUTION_MS) return undefined;
     if (this.lastUsedWritten.size >= CACHE_MAX) this.lastUsedWritten.clear();
     this.lastUsedWritten.set(accessKeyId, now);
-    await this.store.touch(accessKeyId, new Date(now).toISOString());
+    return this.store.touch(accessKeyId, new Date(now).toISOString());
   }
 
   private invalidate(): void {

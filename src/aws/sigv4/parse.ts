@@ -36,6 +36,8 @@ export interface SignedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Node's IncomingMessage: each header's values as received, when repeated. */
   headersDistinct?: Record<string, string[] | undefined>;
+  /** Node's IncomingMessage: names and values as received, in turn. */
+  rawHeaders?: string[];
 }
 
 const AUTH_PREFIX = `${ALGORITHM} `;

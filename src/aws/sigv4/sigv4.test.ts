@@ -205,6 +205,11 @@ describe('SigV4 verification against the real signer', () => {
     const req = await signed('sagemaker', { method: 'POST', path: '/', headers: { 'x-amz-meta-tag': 'a,b' }, body: '{}' });
     const received: SignedRequest = { ...req, headers: { ...req.headers, 'x-amz-meta-tag': 'a, b' }, headersDistinct: { ...Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, [v as string]])), 'x-amz-meta-tag': ['a', 'b'] } };
     expect((await auth.authenticate(received, Buffer.from('{}'))).verified).toBe(true);
+    // With Node's raw lines: a repeated name takes the values apart; none repeated, `headers` as they are.
+    const raw = (h: Record<string, string | string[] | undefined>) => Object.entries(h).flatMap(([k, v]) => (Array.isArray(v) ? v.flatMap((x) => [k, x]) : [k, v as string]));
+    expect((await auth.authenticate({ ...received, rawHeaders: raw(received.headersDistinct!) }, Buffer.from('{}'))).verified).toBe(true);
+    const single = await signed('sagemaker', { method: 'POST', path: '/', headers: { 'x-amz-meta-tag': 'a,b' }, body: '{}' });
+    expect((await auth.authenticate({ ...single, rawHeaders: raw(single.headers), headersDistinct: {} }, Buffer.from('{}'))).verified).toBe(true);
   });
 
   it('checks every request whose header text before the signature it has read already (the repeated part is parsed once)', async () => {

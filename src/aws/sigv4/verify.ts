@@ -55,9 +55,7 @@ export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: s
     rawPath: claim.rawPath,
     rawQuery: claim.rawQuery,
     signedHeaders: claim.signedHeaders,
-    // A repeated header's values join with ',' in the canonical form; Node's `headers`
-    // joins them with ', ', its `headersDistinct` keeps them apart.
-    headers: req.headersDistinct ?? req.headers,
+    headers: headersOf(req),
     payloadHash,
     service: claim.service,
   });
@@ -74,6 +72,17 @@ export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: s
     });
   }
   return { signingKey: key, scope: claim.scope, amzDate: claim.amzDate, seedSignature: claim.signature };
+}
+
+/**
+ * A repeated header's values join with ',' in the canonical form; Node's `headers` joins
+ * them with ', ' (or keeps the first), its `headersDistinct` keeps them apart. When no name
+ * is repeated (as many names as lines received) `headers` holds each value as received,
+ * and Node need not build `headersDistinct` for the request.
+ */
+function headersOf(req: SignedRequest): Record<string, string | string[] | undefined> {
+  if (req.rawHeaders !== undefined && req.rawHeaders.length === 2 * Object.keys(req.headers).length) return req.headers;
+  return req.headersDistinct ?? req.headers;
 }
 
 function derivedKey(secret: string, claim: SigV4Claim): Buffer {
