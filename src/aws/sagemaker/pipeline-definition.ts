@@ -198,8 +198,8 @@ function expression(scope: Scope, value: unknown, path: string): unknown {
     return { Get: `Parameters.${name}` };
   }
   if (rootName === 'Execution') {
-    const field = { PipelineExecutionId: 'id', StartDateTime: 'startTime' }[name ?? ''];
-    if (!field || rest.length > 0) return fail(scope, path, value, 'Member must be Execution.PipelineExecutionId or Execution.StartDateTime on this server');
+    const field = { PipelineExecutionId: 'id', StartDateTime: 'startTime', PipelineName: 'pipeline' }[name ?? ''];
+    if (!field || rest.length > 0) return fail(scope, path, value, 'Member must be Execution.PipelineExecutionId, Execution.PipelineName or Execution.StartDateTime on this server');
     return { Get: `Execution.${field}` };
   }
   if (rootName === 'Steps' && name !== undefined) {
