@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- rcf [--rows N] [--dim D] [--threads N] [--no-peer]`: anomaly
  * detection on generated data (default 100,000 × 8: correlated Gaussian clusters, 1% of
- * rows scattered anomalies). Orchard's random cut forest (100 trees × 256 samples,
+ * rows uniform anomalies over [-10, 10]^d). Orchard's random cut forest (100 trees × 256 samples,
  * built and scored in process over worker threads) against scikit-learn's
  * `IsolationForest` (100 trees × 256 samples, fit + score_samples) in the same run: ROC
  * AUC of both, and the time ratio Orchard / scikit-learn.
@@ -66,7 +66,7 @@ function makeData(n: number, d: number): { X: Float32Array; y: Uint8Array; file:
   for (let i = 0; i < n; i++) {
     if (rng.next() < 0.01) {
       y[i] = 1;
-      for (let j = 0; j < d; j++) X[i * d + j] = (rng.next() * 2 - 1) * 16;
+      for (let j = 0; j < d; j++) X[i * d + j] = (rng.next() * 2 - 1) * 10;
       continue;
     }
     const c = clusters[rng.int(3)];

@@ -30,6 +30,8 @@ export interface Forest {
   /** Per node: the bounding box of its points (nodes × D each). */
   lo: Float32Array;
   hi: Float32Array;
+  /** Per node: the box's range sum Σ (hi − lo) (derived from the boxes, not stored). */
+  range: Float64Array;
   /** Points per tree (its sample size), for the normalisation. */
   sampleSize: Int32Array;
 }
@@ -147,17 +149,32 @@ export function buildForest(P: Float32Array, n: number, D: number, trees: number
     mass: sharedOf(Int32Array, mass),
     lo: sharedOf(Float32Array, lo),
     hi: sharedOf(Float32Array, hi),
+    range: boxRanges(Float32Array.from(lo), Float32Array.from(hi), D),
     sampleSize: Int32Array.from(sampleSize),
   };
+}
+
+/** Σ (hi − lo) per node. */
+export function boxRanges(lo: Float32Array, hi: Float32Array, D: number): Float64Array {
+  const nodes = lo.length / D;
+  const out = new Float64Array(new SharedArrayBuffer(Math.max(1, nodes) * 8), 0, nodes);
+  for (let n = 0; n < nodes; n++) {
+    let r = 0;
+    for (let j = 0; j < D; j++) r += hi[n * D + j] - lo[n * D + j];
+    out[n] = r;
+  }
+  return out;
 }
 
 /** Scoring kernel over rows [start, end) of a.P (state: a Forest). */
 export const RCF_KERNELS = `
 function score(f, a) {
   const P = a.P, D = f.D, T = f.trees, ts = f.treeStart;
-  const dim = f.dim, cut = f.cut, left = f.left, right = f.right, depth = f.depth, mass = f.mass, lo = f.lo, hi = f.hi;
+  const dim = f.dim, cut = f.cut, left = f.left, right = f.right, depth = f.depth, mass = f.mass, lo = f.lo, hi = f.hi, range = f.range;
   const out = new Float64Array(a.end - a.start);
   const path = new Int32Array(4096);
+  const norm = new Float64Array(T);
+  for (let t = 0; t < T; t++) norm[t] = Math.log2(1 + f.sampleSize[t]);
   for (let i = a.start; i < a.end; i++) {
     const o = i * D;
     let total = 0;
@@ -177,20 +194,18 @@ function score(f, a) {
       let s = same ? 1 / (depth[leaf] + Math.log2(mass[leaf] + 1)) : 1 / (depth[leaf] + 1);
       for (let p = len - 2; p >= 0; p--) {
         const n = path[p], b = n * D;
-        let grown = 0, extra = 0;
+        let extra = 0;
         for (let j = 0; j < D; j++) {
           const x = P[o + j], l = lo[b + j], h = hi[b + j];
-          const w = h - l;
-          if (x < l) { extra += l - x; grown += h - x; }
-          else if (x > h) { extra += x - h; grown += x - l; }
-          else grown += w;
+          if (x < l) extra += l - x;
+          else if (x > h) extra += x - h;
         }
-        if (extra > 0) {
-          const prob = extra / grown;
-          s = (1 - prob) * s + prob / (depth[n] + 1);
-        }
+        // Boxes nest: once the point lies inside a node's box it lies inside every ancestor's.
+        if (extra === 0) break;
+        const prob = extra / (range[n] + extra);
+        s = (1 - prob) * s + prob / (depth[n] + 1);
       }
-      total += s * Math.log2(1 + f.sampleSize[t]);
+      total += s * norm[t];
     }
     out[i - a.start] = total / T;
   }

@@ -7,7 +7,7 @@ import type { Hyperparameters, Predictor } from '../algorithm.js';
 import { assertFeatureCount, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { answerType, badInput, decodeRequestRows, denseRows, encodeRecords } from '../data/instances.js';
 import { instantiateKernels } from '../parallel/kernel-pool.js';
-import { RCF_KERNELS, shingleRows, type Forest } from './rcf-forest.js';
+import { RCF_KERNELS, boxRanges, shingleRows, type Forest } from './rcf-forest.js';
 
 export const RCF_FORMAT = 'orchard-randomcutforest';
 export const RCF_VERSION = '1.0.0';
@@ -81,6 +81,7 @@ export async function readRcf(modelDir: string): Promise<{ artifact: RcfArtifact
     mass: shared(Int32Array, f.mass),
     lo: shared(Float32Array, f.lo),
     hi: shared(Float32Array, f.hi),
+    range: boxRanges(Float32Array.from(f.lo), Float32Array.from(f.hi), f.D),
     sampleSize: Int32Array.from(f.sampleSize),
   };
   return { artifact: a, forest };
