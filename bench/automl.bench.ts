@@ -4,7 +4,7 @@
  * AutoML end to end through the platform against what a Python user would run instead.
  *
  * Three generated tables (binary, multiclass, regression; 100,000 training and 25,000 test
- * rows by default, `--quick`: 20,000 and 60 s) share one generator: eight numeric features
+ * rows by default, `--quick`: 20,000 and 120 s) share one generator: eight numeric features
  * with interactions and noise (a sine, a product, an absolute value, a square, a log-normal,
  * a pure-noise column), three text categoricals of 4, 25 and 200 levels with their own
  * effects (one interacting with a number), missing values in four columns, an `id` column
@@ -269,10 +269,14 @@ async function runOrchard(bin: string, server: { url: string; token: string }, t
   const model = job.bestCandidate.model;
   process.stderr.write(`[${task}] best ${job.bestCandidate.name} (${job.bestCandidate.algorithm}), model ${model}; transform over ${t.testRows} test rows …\n`);
   t0 = performance.now();
-  await cli(bin, server, ['transform', '--name', `${name}-test`, '--model', model, '--input', `${ds}-test`, '--output', `${ds}-scored`, '--join-source', 'Input', '--wait', '--json']);
+  // The model reads the columns the analysis kept (the planted ones dropped), in the table's order.
+  const header = fs.readFileSync(features, 'utf8').slice(0, 400).split('\n')[0].split(',');
+  const kept = new Set(job.columns.filter((c) => c.type !== 'dropped').map((c) => c.name));
+  const filter = `$[${header.flatMap((c, i) => (kept.has(c) ? [i] : [])).join(',')}]`;
+  await cli(bin, server, ['transform', '--name', `${name}-test`, '--model', model, '--input', `${ds}-test`, '--output', `${ds}-scored`, '--input-filter', filter, '--join-source', 'Input', '--wait', '--json']);
   const transformS = (performance.now() - t0) / 1000;
   // Rows keyed by id; the prediction columns are those the input did not have.
-  const inputCols = new Set(fs.readFileSync(features, 'utf8').slice(0, 400).split('\n')[0].split(','));
+  const inputCols = new Set(header);
   const byId = new Map<number, string>();
   let predCols: string[] | null = null;
   for await (const page of sdk.datasets.queryAll(`SELECT * FROM "${ds}-scored"`, { pageSize: 10000 })) {
@@ -341,7 +345,7 @@ function runPeers(task: Task, t: Table, budget: number, threads: number, seed: n
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const rows = numberOption(args, '--rows', quick ? 20_000 : 100_000);
-  const budget = numberOption(args, '--budget', quick ? 60 : 300);
+  const budget = numberOption(args, '--budget', quick ? 120 : 300);
   const threads = numberOption(args, '--threads', 2);
   const seed = numberOption(args, '--seed', 7);
   const tasks = (option(args, '--tasks') ?? TASKS.join(',')).split(',') as Task[];
