@@ -20,6 +20,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   kmeans,
   pca,
   deepar,
+  ensemble,
   knn,
   randomCutForest,
   factorizationMachines,

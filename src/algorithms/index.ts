@@ -25,5 +25,7 @@ export type { HyperparameterInput, HyperparameterProblem, HyperparameterProblemC
 export { loadCsvMatrix } from './data/matrix.js';
 export type { CsvMatrixOptions, Matrix } from './data/matrix.js';
 export { BUILTIN_ALGORITHMS, registerBuiltins } from './builtins.js';
+export { ENSEMBLE_FORMAT, ENSEMBLE_VERSION, readEnsemble, writeEnsemble } from './ensemble/index.js';
+export type { EnsembleArtifact, EnsembleMember } from './ensemble/index.js';
 export { openDeepArNetwork, trainDeepArNetwork } from './deepar/network-api.js';
 export type { DeepArArtifact, DeepArNetwork, DeepArSeries } from './deepar/network-api.js';

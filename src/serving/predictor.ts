@@ -4,12 +4,13 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { getAlgorithm, registerBuiltins, type Predictor } from '../algorithms/index.js';
+import { getAlgorithm, readEnsemble, registerBuiltins, type Explanation, type Predictor } from '../algorithms/index.js';
 import { OrchardError } from '../core/index.js';
 import { openOnnxPredictor } from '../onnx/index.js';
 import { ONNX_FILE } from '../registry/index.js';
 import type { ModelFormat } from '../registry/types.js';
 import { decodeRaw, isNumericType, type DecodedRows, type MediaType, type RawColumns, type RawRow } from './endpoints/codecs.js';
+import { featureSources } from './feature-lineage.js';
 
 /** A predictor whose `predict` may be asynchronous (ONNX runs through a native session). */
 export interface ServingPredictor {
@@ -27,12 +28,16 @@ export interface ServingPredictor {
   readonly pipeline?: PipelineStage;
   /** Present on a model that answers whole request documents (DeepAR): see the algorithms' `Predictor.invoke`. */
   readonly invoke?: Predictor['invoke'];
+  /** Present on a model that explains its predictions: contributions to the margin per feature (see the algorithms' `Explanation`). */
+  explain?(features: Float32Array, rows: number): Explanation;
 }
 
 /** The recipe stage of an inference pipeline. */
 export interface PipelineStage {
   /** The raw columns a row carries, in CSV order (the target excluded). */
   readonly columns: RawColumns;
+  /** Per model feature: the raw column it comes from (one-hot `color_red` -> `color`). */
+  readonly featureColumns: readonly string[];
   /** Raw rows to the model's features, row-major. Throws the recipe's errors (an unknown category under `error`). */
   features(rows: RawRow[]): Float32Array;
   /** A request body (CSV, JSON, JSON Lines of raw rows) to the model's features. */
@@ -56,6 +61,10 @@ export interface PredictorSource {
  * serving rule for its input and output is in src/onnx/onnx-runtime.ts).
  */
 export async function openPredictor(model: PredictorSource): Promise<ServingPredictor> {
+  if (model.format === 'algorithm' && model.algorithm === 'ensemble') {
+    if (model.recipeFile) throw new OrchardError('ORCH_MODEL_INVALID', { message: "An ensemble carries its members' recipes; it takes none of its own" });
+    return openEnsemble(model);
+  }
   const predictor = await openModel(model);
   return model.recipeFile ? withRecipe(predictor, model.recipeFile) : predictor;
 }
@@ -75,6 +84,7 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
     predict: async (features, rows) => predictor.predict(features, rows),
     predictSync: (features, rows) => predictor.predict(features, rows),
     ...(predictor.invoke ? { invoke: predictor.invoke.bind(predictor) } : {}),
+    ...(predictor.explain ? { explain: predictor.explain.bind(predictor) } : {}),
   };
 }
 
@@ -83,20 +93,79 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
  * same numbers as applying the recipe to a dataset, then predicting).
  */
 async function withRecipe(model: ServingPredictor, recipeFile: string): Promise<ServingPredictor> {
+  return { ...model, pipeline: await recipeStage(recipeFile, model.numFeatures) };
+}
+
+/** The recipe stage of a fitted recipe; `numFeatures` (when given) is what the model reads. */
+async function recipeStage(recipeFile: string, numFeatures: number | null): Promise<PipelineStage> {
   // The engine is loaded only by pipelines: a plain model's server never reads it.
   const { rowTransform } = await import('../recipes/engine/index.js');
   const fitted = JSON.parse(await fs.readFile(recipeFile, 'utf8')) as import('../recipes/engine/index.js').FittedRecipe;
   const online = rowTransform(fitted);
-  if (online.numFeatures !== model.numFeatures) {
-    throw new OrchardError('ORCH_MODEL_INVALID', { message: `The recipe makes ${online.numFeatures} features; the model reads ${model.numFeatures}` });
+  if (numFeatures !== null && online.numFeatures !== numFeatures) {
+    throw new OrchardError('ORCH_MODEL_INVALID', { message: `The recipe makes ${online.numFeatures} features; the model reads ${numFeatures}` });
   }
   const types = new Map(fitted.inputColumns.map((c) => [c.name, c.type]));
   const columns: RawColumns = { names: online.inputColumns, numeric: online.inputColumns.map((c) => isNumericType(types.get(c) ?? 'VARCHAR')) };
   const features = (rows: RawRow[]) => online.transform(rows);
   return {
-    ...model,
+    columns,
+    featureColumns: featureSources(fitted),
+    features,
+    decode: (type, body) => {
+      const rows = decodeRaw(type, body, columns);
+      return { features: features(rows), rows: rows.length };
+    },
+  };
+}
+
+/**
+ * An ensemble (AutoML's): its members side by side (src/algorithms/ensemble), each behind
+ * its own recipe. Requests carry the raw columns of all the members' recipes (their union,
+ * in the order first met); each member reads its own columns through its recipe.
+ */
+async function openEnsemble(model: PredictorSource): Promise<ServingPredictor> {
+  const combined = await openModel(model);
+  const artifact = await readEnsemble(model.dir);
+  if (artifact.members.every((m) => m.recipe === null)) return combined;
+  const stages = await Promise.all(artifact.members.map((m) => recipeStage(m.recipe!, null)));
+  const names: string[] = [];
+  const numeric: boolean[] = [];
+  const index = new Map<string, number>();
+  for (const stage of stages) {
+    stage.columns.names.forEach((name, j) => {
+      if (index.has(name)) return;
+      index.set(name, names.length);
+      names.push(name);
+      numeric.push(stage.columns.numeric[j]);
+    });
+  }
+  const maps = stages.map((s) => s.columns.names.map((n) => index.get(n)!));
+  const widths = stages.map((s) => s.featureColumns.length);
+  const F = widths.reduce((a, b) => a + b, 0);
+  if (F !== combined.numFeatures) {
+    throw new OrchardError('ORCH_MODEL_INVALID', { message: `The members' recipes make ${F} features; the members read ${combined.numFeatures}` });
+  }
+  const columns: RawColumns = { names, numeric };
+  const features = (rows: RawRow[]): Float32Array => {
+    const out = new Float32Array(rows.length * F);
+    let off = 0;
+    stages.forEach((stage, m) => {
+      const map = maps[m];
+      const same = map.length === names.length && map.every((u, j) => u === j);
+      const memberRows = same ? rows : rows.map((row) => map.map((u) => row[u]));
+      const f = stage.features(memberRows);
+      const w = widths[m];
+      for (let r = 0; r < rows.length; r++) out.set(f.subarray(r * w, r * w + w), r * F + off);
+      off += w;
+    });
+    return out;
+  };
+  return {
+    ...combined,
     pipeline: {
       columns,
+      featureColumns: stages.flatMap((s) => s.featureColumns),
       features,
       decode: (type, body) => {
         const rows = decodeRaw(type, body, columns);

@@ -1,0 +1,123 @@
+/**
+ * Global importance per raw column. Contributions of a column's features are summed per
+ * row first (one-hot `color_red` and `color_blue` are one column, `color`), then:
+ * - mean |SHAP| (TreeSHAP for xgboost): the mean over rows of the column's absolute
+ *   contribution to the margin, summed over the outputs of a multiclass model;
+ * - permutation importance (Breiman 2001; scikit-learn's `permutation_importance`): how
+ *   much the objective worsens when the column's values are shuffled across the rows
+ *   (all its features with the same shuffle), the mean of a few shuffles.
+ */
+import type { ServingPredictor } from '../../serving/predictor.js';
+
+/** One model with its held-out features (an ensemble has several, each with its weight). */
+export interface Member {
+  predictor: ServingPredictor;
+  features: Float32Array;
+  cols: number;
+  /** Raw column per feature; empty when the model reads features as they are (then `f<j>`). */
+  featureColumns: readonly string[];
+  weight: number;
+}
+
+const REPEATS = 3;
+
+/** mulberry32: a small seeded generator for the shuffles and the row sample. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle(n: number, rand: () => number): Int32Array {
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+function columnOf(m: Member, j: number): string {
+  return m.featureColumns[j] ?? `f${j}`;
+}
+
+/** Up to `max` row indexes: all rows, or a seeded sample in row order. */
+function sampleRows(rows: number, max: number, seed: number): Int32Array {
+  if (rows <= max) return Int32Array.from({ length: rows }, (_, i) => i);
+  return shuffle(rows, random(seed ^ 0x5bd1e995)).slice(0, max).sort();
+}
+
+function takeRows(features: Float32Array, cols: number, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * cols);
+  idx.forEach((r, i) => out.set(features.subarray(r * cols, r * cols + cols), i * cols));
+  return out;
+}
+
+/** Mean absolute contribution per raw column (the model must explain). */
+export function meanAbsShap(m: Member, rows: number, maxRows: number, seed: number): Record<string, number> {
+  const idx = sampleRows(rows, maxRows, seed);
+  const n = idx.length;
+  const e = m.predictor.explain!(takeRows(m.features, m.cols, idx), n);
+  const width = m.cols + 1;
+  const names = [...new Set(Array.from({ length: m.cols }, (_, j) => columnOf(m, j)))];
+  const at = new Map(names.map((c, i) => [c, i]));
+  const slot = Int32Array.from({ length: m.cols }, (_, j) => at.get(columnOf(m, j))!);
+  const total = new Float64Array(names.length);
+  const row = new Float64Array(names.length);
+  for (let r = 0; r < n; r++) {
+    for (let k = 0; k < e.outputs; k++) {
+      row.fill(0);
+      const o = (r * e.outputs + k) * width;
+      for (let j = 0; j < m.cols; j++) row[slot[j]] += e.values[o + j];
+      for (let c = 0; c < names.length; c++) total[c] += Math.abs(row[c]);
+    }
+  }
+  return Object.fromEntries(names.map((c, i) => [c, n ? total[i] / n : 0]));
+}
+
+/**
+ * Permutation importance of the raw columns of one model or a weighted ensemble:
+ * `predict` gives the (combined) predictions of the members' feature matrices.
+ */
+export function permutationImportance(
+  members: readonly Member[],
+  labels: Float64Array,
+  predict: (features: Float32Array[], rows: number) => Float64Array,
+  score: (labels: Float64Array, predictions: Float64Array) => number,
+  maximize: boolean,
+  maxRows: number,
+  seed: number,
+): Record<string, number> {
+  const idx = sampleRows(labels.length, maxRows, seed);
+  const n = idx.length;
+  const y = Float64Array.from(idx, (r) => labels[r]);
+  const X = members.map((m) => takeRows(m.features, m.cols, idx));
+  const base = score(y, predict(X, n));
+  const names = [...new Set(members.flatMap((m) => Array.from({ length: m.cols }, (_, j) => columnOf(m, j))))];
+  const rand = random(seed);
+  const out: Record<string, number> = {};
+  for (const c of names) {
+    let drop = 0;
+    for (let rep = 0; rep < REPEATS; rep++) {
+      const p = shuffle(n, rand);
+      const shuffled = members.map((m, i) => {
+        const cols = Array.from({ length: m.cols }, (_, j) => j).filter((j) => columnOf(m, j) === c);
+        if (cols.length === 0) return X[i];
+        const copy = X[i].slice();
+        for (let r = 0; r < n; r++) for (const j of cols) copy[r * m.cols + j] = X[i][p[r] * m.cols + j];
+        return copy;
+      });
+      const s = score(y, predict(shuffled, n));
+      drop += maximize ? base - s : s - base;
+    }
+    out[c] = drop / REPEATS;
+  }
+  return out;
+}
