@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { body, openHarness, type Harness } from '../../data/test-harness.js';
 import { applyRecipe, fitRecipe, parseRecipe, rowTransform } from '../../recipes/engine/index.js';
 import { readTable, tempDir } from '../../recipes/engine/test-table.js';
+import { correlationQuery, readCorrelations } from '../reports/index.js';
 import { analyzeTable, targetCountsQuery, targetMappingQuery, type Analysis } from './index.js';
 
 /** A deterministic table of 400 rows with every kind of column. */
@@ -160,6 +161,50 @@ describe('analysis over an ingested dataset, recipes through the real engine', (
         expect(Math.max(...tables.train.rows.map(key))).toBeLessThan(Math.min(...tables.validation.rows.map(key)));
       }
     }
+  });
+
+  it('a category past the engine\'s 1000 values: target-encoded for a binary target, hashed for a multiclass one', async () => {
+    const lines = ['sku,price,kind,bought'];
+    for (let i = 0; i < 1800; i++) lines.push(`sku-${String((i * 7919) % 1300).padStart(4, '0')},${(i % 97) + 0.5},${['a', 'b', 'c'][i % 3]},${i % 5 === 0 ? 'yes' : 'no'}`);
+    await h.service.create({ name: 'orders', format: 'csv', header: true, body: body(lines.join('\n') + '\n') });
+    const version = await h.service.describe('orders@1');
+    const local = await h.service.localParquet('orders@1');
+    const input = { parquetPath: local.path, columns: version.columns.map((c) => ({ name: c.name, type: c.type })) };
+    for (const [target, encoding] of [['bought', 'target_encode'], ['kind', 'tfidf']] as const) {
+      const counts = await h.service.query(targetCountsQuery('orders@1', target), { pageSize: 2000 });
+      const a = analyzeTable({ version, target, maxRuntimeSeconds: 3600, targetCounts: counts.rows.map((r) => ({ value: r.value as string, count: Number(r.count) })) });
+      expect(a.columns.find((c) => c.name === 'sku')).toMatchObject({ type: 'categorical' });
+      const trees = a.recipes[0];
+      expect(trees.spec.steps.some((s) => encoding in s && (s as Record<string, { columns: string[] }>)[encoding].columns.includes('sku'))).toBe(true);
+      let data = input;
+      if (a.targetMapping) {
+        const copy = await h.service.createFromQuery({ name: `orders-${target}`, sql: targetMappingQuery('orders@1', version.columns.map((c) => c.name), a.targetMapping) });
+        const l = await h.service.localParquet(`${copy.name}@${copy.version}`);
+        data = { parquetPath: l.path, columns: l.version.columns.map((c) => ({ name: c.name, type: c.type })) };
+      }
+      const fitted = await fitRecipe(parseRecipe(trees.definition), data, { scratchDir: path.join(dir, `scratch-${++n}`) });
+      expect(fitted.outputColumns.every((c) => c.type !== 'VARCHAR')).toBe(true);
+    }
+  });
+
+  it('the correlation query runs through the dataset service and gives Pearson\'s r (point-biserial for binary)', async () => {
+    const a = await analyze('plan');
+    const q = correlationQuery('customers@1', a)!;
+    expect(q.columns).toEqual(['age', 'income', 'member', 'score']);
+    const result = await h.service.query(q.sql);
+    const r = readCorrelations(q, result.rows[0]);
+    // The same by hand over the CSV: income against plan = pro as 1.
+    const rows = csv().trim().split('\n').slice(1).map((l) => l.split(','));
+    const x = rows.map((f) => Number(f[2]));
+    const y = rows.map((f) => (f[8] === 'pro' ? 1 : 0));
+    const mean = (v: number[]) => v.reduce((s, e) => s + e, 0) / v.length;
+    const [mx, my] = [mean(x), mean(y)];
+    const cov = x.reduce((s, e, i) => s + (e - mx) * (y[i] - my), 0);
+    const sx = Math.sqrt(x.reduce((s, e) => s + (e - mx) ** 2, 0));
+    const sy = Math.sqrt(y.reduce((s, e) => s + (e - my) ** 2, 0));
+    expect(r.income).toBeCloseTo(cov / (sx * sy), 9);
+    expect(r.income!).toBeGreaterThan(0.7);
+    expect(Math.abs(r.age!)).toBeLessThan(0.3);
   });
 
   it('refuses what cannot run, every problem at once, before anything runs', async () => {
