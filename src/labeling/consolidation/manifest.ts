@@ -7,7 +7,7 @@
 import type { ImageSize } from './boxes.js';
 import type { Outline } from './raster.js';
 import { parseHexColor } from './png.js';
-import { checkClasses, isFiniteNumber, Problems } from './problems.js';
+import { checkClasses, invalid, isFiniteNumber, Problems } from './problems.js';
 
 export type ManifestLine = Record<string, unknown>;
 
@@ -21,6 +21,22 @@ export interface LineMeta {
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The label argument must be an object before any of its fields is read. */
+function checkLabel(l: unknown): void {
+  if (!isObject(l)) invalid('label', 'must be an object describing the consolidated label');
+}
+
+/** The entries of a list argument that are objects; the others are reported. */
+function objects<T>(list: readonly T[], field: string, problems: Problems): T[] {
+  return list.filter((x, i) => {
+    if (isObject(x)) return true;
+    problems.add(`${field}[${i}]`, 'must be an object');
+    return false;
+  });
+}
 
 function commonMetadata(meta: LineMeta, type: string): Record<string, unknown> {
   const date = meta.creationDate ?? new Date();
@@ -63,6 +79,7 @@ export interface ClassificationLabel {
 }
 
 function classificationLine(type: string, source: ManifestLine, l: ClassificationLabel, meta: LineMeta): ManifestLine {
+  checkLabel(l);
   const problems = new Problems();
   checkCommon(source, l.attribute, meta, problems);
   const ok = checkClasses(l.classes, problems);
@@ -92,12 +109,14 @@ export interface MultiLabelLabel {
 }
 
 function multiLabelLine(type: string, source: ManifestLine, l: MultiLabelLabel, meta: LineMeta): ManifestLine {
+  checkLabel(l);
   const problems = new Problems();
   checkCommon(source, l.attribute, meta, problems);
   const ok = checkClasses(l.classes, problems);
   if (!Array.isArray(l.labels)) problems.add('labels', 'must be a list');
-  const ids = ok && Array.isArray(l.labels) ? l.labels.map((x, i) => classId(l.classes, x.label, `labels[${i}].label`, problems)) : [];
-  if (Array.isArray(l.labels)) l.labels.forEach((x, i) => checkConfidence(x.confidence, `labels[${i}].confidence`, problems));
+  const labels = Array.isArray(l.labels) ? objects(l.labels, 'labels', problems) : [];
+  const ids = labels.map((x, i) => (ok ? classId(l.classes, x.label, `labels[${i}].label`, problems) : -1));
+  labels.forEach((x, i) => checkConfidence(x.confidence, `labels[${i}].confidence`, problems));
   problems.throwIfAny();
   return {
     ...source,
@@ -105,7 +124,7 @@ function multiLabelLine(type: string, source: ManifestLine, l: MultiLabelLabel, 
     [`${l.attribute}-metadata`]: {
       ...commonMetadata(meta, type),
       'class-map': Object.fromEntries(ids.map((k) => [String(k), l.classes[k]])),
-      'confidence-map': Object.fromEntries(ids.map((k, i) => [String(k), round(l.labels[i].confidence)])),
+      'confidence-map': Object.fromEntries(ids.map((k, i) => [String(k), round(labels[i].confidence)])),
     },
   };
 }
@@ -132,6 +151,7 @@ export interface BoundingBoxLabel {
  * whole pixels: the box's edges are rounded, so it stays inside the image.
  */
 export function boundingBoxLine(source: ManifestLine, l: BoundingBoxLabel, meta: LineMeta): ManifestLine {
+  checkLabel(l);
   const problems = new Problems();
   checkCommon(source, l.attribute, meta, problems);
   const ok = checkClasses(l.classes, problems);
@@ -139,7 +159,7 @@ export function boundingBoxLine(source: ManifestLine, l: BoundingBoxLabel, meta:
   if (img === null || typeof img !== 'object' || !Number.isInteger(img.width) || img.width < 1 || !Number.isInteger(img.height) || img.height < 1)
     problems.add('image', 'must be {width, height, depth?} of positive integers');
   if (!Array.isArray(l.boxes)) problems.add('boxes', 'must be a list');
-  const boxes = Array.isArray(l.boxes) ? l.boxes : [];
+  const boxes = Array.isArray(l.boxes) ? objects(l.boxes, 'boxes', problems) : [];
   const ids = boxes.map((b, i) => {
     checkConfidence(b.confidence, `boxes[${i}].confidence`, problems);
     if (![b.left, b.top, b.width, b.height].every(isFiniteNumber)) problems.add(`boxes[${i}]`, 'left, top, width and height must be finite numbers');
@@ -195,18 +215,29 @@ export interface SegmentationLabel {
  * `polygons: [{class_id, vertices: [{x, y}], hole}]` (pixel-edge outlines, even-odd).
  */
 export function semanticSegmentationLine(source: ManifestLine, l: SegmentationLabel, meta: LineMeta): ManifestLine {
+  checkLabel(l);
   const problems = new Problems();
   checkCommon(source, l.attribute, meta, problems, true);
   const ok = checkClasses(l.classes, problems);
   if (ok && l.classes.length > 255) problems.add('classes', 'at most 255 classes fit a one-byte mask');
   if (typeof l.maskRef !== 'string' || l.maskRef.length === 0) problems.add('maskRef', 'must be a non-empty string');
   checkConfidence(l.confidence, 'confidence', problems);
-  l.colors?.forEach((c, k) => {
-    if (!parseHexColor(c)) problems.add(`colors[${k}]`, 'must be #rrggbb');
-  });
-  const polygons = (l.polygons ?? []).flatMap((p, i) => {
+  if (l.colors !== undefined && !Array.isArray(l.colors)) problems.add('colors', 'must be a list of #rrggbb');
+  else
+    l.colors?.forEach((c, k) => {
+      if (typeof c !== 'string' || !parseHexColor(c)) problems.add(`colors[${k}]`, 'must be #rrggbb');
+    });
+  if (l.polygons !== undefined && !Array.isArray(l.polygons)) problems.add('polygons', 'must be a list');
+  const polygons = (Array.isArray(l.polygons) ? objects(l.polygons, 'polygons', problems) : []).flatMap((p, i) => {
     const id = ok ? classId(l.classes, p.label, `polygons[${i}].label`, problems) : -1;
-    return p.outlines.map((o) => ({ class_id: id + 1, vertices: o.vertices.map((v) => ({ x: v.x, y: v.y })), hole: o.hole }));
+    const given = p.outlines as unknown;
+    if (!Array.isArray(given)) problems.add(`polygons[${i}].outlines`, 'must be a list');
+    const outlines = Array.isArray(given) ? objects(given as Outline[], `polygons[${i}].outlines`, problems) : [];
+    return outlines.map((o, j) => {
+      const vertices: { x: number; y: number }[] = Array.isArray(o.vertices as unknown) ? o.vertices : [];
+      if (!vertices.every((v) => isObject(v) && isFiniteNumber(v.x) && isFiniteNumber(v.y))) problems.add(`polygons[${i}].outlines[${j}].vertices`, 'must be a list of points {x, y}');
+      return { class_id: id + 1, vertices: vertices.map((v) => ({ x: v?.x, y: v?.y })), hole: o.hole === true };
+    });
   });
   problems.throwIfAny();
   const palette = segmentationPalette(l.classes.length, l.colors);
@@ -238,11 +269,12 @@ export interface NamedEntityLabel {
  * `groundtruth/text-span`. Offsets are character offsets, the end exclusive.
  */
 export function namedEntityLine(source: ManifestLine, l: NamedEntityLabel, meta: LineMeta): ManifestLine {
+  checkLabel(l);
   const problems = new Problems();
   checkCommon(source, l.attribute, meta, problems);
   const ok = checkClasses(l.classes, problems);
   if (!Array.isArray(l.entities)) problems.add('entities', 'must be a list');
-  const entities = Array.isArray(l.entities) ? l.entities : [];
+  const entities = Array.isArray(l.entities) ? objects(l.entities, 'entities', problems) : [];
   entities.forEach((e, i) => {
     if (ok) classId(l.classes, e.label, `entities[${i}].label`, problems);
     checkConfidence(e.confidence, `entities[${i}].confidence`, problems);
