@@ -6,6 +6,9 @@ import type { TrainingService } from '../training/index.js';
 import { createStrategy, type ParamValues, type TrialState } from '../tuning/strategies/index.js';
 import type { AutomlCandidatesTable, AutomlJobsTable, AutomlStore } from './automl-store.js';
 import { targetMappingQuery } from './analysis/index.js';
+import { reportKey } from './automl-service.js';
+import { correlationQuery, explorationReport, readCorrelations } from './reports/index.js';
+import type { ArtifactStore } from '../storage/index.js';
 import { candidatePairs, nextPair, TUNING_SHARE, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
 import { enqueueFinalize } from './finalize-queue.js';
 import { finalizeQueueId, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
@@ -14,7 +17,8 @@ export interface AutomlControllerDeps {
   store: AutomlStore;
   training: Pick<TrainingService, 'create' | 'describe' | 'stop'>;
   recipes: Pick<RecipeService, 'create' | 'createJob' | 'describeJob' | 'stopJob'>;
-  datasets: Pick<DatasetService, 'createFromQuery'>;
+  datasets: Pick<DatasetService, 'createFromQuery' | 'describe' | 'query'>;
+  artifacts: Pick<ArtifactStore, 'put'>;
   queue: JobQueue;
 }
 
@@ -92,8 +96,10 @@ export class AutomlController {
     const deadline = created + spec.maxRuntimeSeconds * 1000;
 
     if (!state.startedAt) {
+      if (!(await store.update(name, { secondary: 'AnalyzingData' }))) return;
+      await this.writeExploration(name, spec, analysis);
       state.startedAt = new Date().toISOString();
-      if (!(await store.update(name, { state, secondary: 'AnalyzingData' }))) return;
+      await store.update(name, { state });
     }
 
     // Phase 1: feature engineering, one recipe per variant (fit, then apply with its split).
@@ -148,6 +154,21 @@ export class AutomlController {
       await this.deps.queue.cancel(finalizeQueueId(name)).catch(() => undefined);
       throw new JobFailure(`The job ran ${Math.round((now - created) / 1000)} s, past its budget of ${spec.maxRuntimeSeconds} s, without finishing`);
     }
+  }
+
+  /** The data-exploration report, from the analysis, the version's statistics and the correlations with the target. */
+  private async writeExploration(name: string, spec: AutomlSpec, analysis: AutomlAnalysis): Promise<void> {
+    const version = await this.deps.datasets.describe(spec.dataset);
+    const query = correlationQuery(spec.dataset, { columns: analysis.columns, problemType: analysis.problemType, targetMapping: analysis.targetMapping });
+    let correlations: Record<string, number | null> | undefined;
+    if (query) {
+      // Correlations are a nicety of the report: a query that fails leaves them out.
+      const row = (await this.deps.datasets.query(query.sql).catch(() => null))?.rows[0];
+      if (row) correlations = readCorrelations(query, row);
+    }
+    const report = explorationReport({ ...analysis, objective: spec.objective }, { dataset: spec.dataset, rowCount: version.rowCount, columns: version.columns }, correlations ? { correlations } : {});
+    await this.deps.artifacts.put(reportKey(name, 'exploration', 'json'), Buffer.from(JSON.stringify(report.json, null, 2)));
+    await this.deps.artifacts.put(reportKey(name, 'exploration', 'md'), Buffer.from(report.markdown));
   }
 
   /** Fits and applies each variant's recipe, one recipe job at a time per variant. */

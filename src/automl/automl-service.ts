@@ -189,7 +189,7 @@ export class AutomlService {
     };
     const analysis: AutomlAnalysis = {
       problemType: result.problemType,
-      ...(result.classes ? { classes: result.classes } : {}),
+      ...(result.classes ? { classes: result.classes, ...(result.classCounts ? { classCounts: result.classCounts } : {}) } : {}),
       targetMapping: result.targetMapping,
       columns: result.columns,
       // Candidates are searched and scored on the recipes' held-out split (see docs/automl.md).

@@ -13,7 +13,9 @@ import type { TrainingService } from '../training/index.js';
 import { maximized, reportKey, toJob } from './automl-service.js';
 import { AutomlStore, type AutomlCandidatesTable } from './automl-store.js';
 import { staticHyperParameters, type CandidatePair } from './candidates.js';
-import type { BuildReports, FinalizeAnswer, FinalizeCandidates } from './finalize-port.js';
+import { targetMappingQuery } from './analysis/index.js';
+import type { FinalizeAnswer, FinalizeCandidates } from './finalize-port.js';
+import { candidateReport } from './reports/index.js';
 import { FINALIZE_KIND, type AutomlAnalysis, type AutomlBestCandidate, type AutomlSpec, type AutomlState } from './types.js';
 
 /** Candidates the finalize scores (and the ensemble draws from): the best by their training metric. */
@@ -29,7 +31,6 @@ export interface FinalizeJobDeps {
   models: Pick<ModelService, 'create' | 'describe'>;
   /** The scoring and ensemble (`./finalize`); null scores each candidate by its own training metrics (no ensemble). */
   finalize: FinalizeCandidates | null;
-  reports: BuildReports;
   workDir: string;
 }
 
@@ -142,7 +143,8 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
   const answer = deps.finalize === null ? await trainedScores(deps, top, spec) : await deps.finalize({
     problemType: analysis.problemType,
     objective: spec.objective,
-    ...(analysis.classes ? { classes: analysis.classes } : {}),
+    // The validation rows hold class ids when the labels were mapped: the ids are the classes then.
+    ...(analysis.classes ? { classes: analysis.targetMapping ? analysis.classes.map((_, i) => String(i)) : analysis.classes } : {}),
     mode: stopped ? 'hpo' : spec.mode,
     recipes,
     candidates: inputs,
@@ -179,7 +181,10 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
     : { name: bestName, algorithm: top.find((x) => x.name === bestName)!.algorithm, objective: { metric: spec.objective, value: answer.scores[bestName].objective }, model };
   // The reports, from the job as it will read once recorded.
   const preview = toJob({ ...row, best_json: JSON.stringify(best), status: stopped ? 'Stopped' : 'Completed', secondary_status: stopped ? 'Stopped' : 'Completed' }, previewCandidates(candidates, answer, spec, name));
-  for (const file of deps.reports(preview, 'all')) await deps.artifacts.put(reportKey(name, file.report, file.format), Buffer.from(file.body));
+  const inputQuery = analysis.targetMapping ? targetMappingQuery(spec.dataset, analysis.columns.map((c) => c.name), analysis.targetMapping) : undefined;
+  const report = candidateReport(preview, analysis.recipes, inputQuery ? { inputQuery } : {});
+  await deps.artifacts.put(reportKey(name, 'candidates', 'json'), Buffer.from(JSON.stringify(report.json, null, 2)));
+  await deps.artifacts.put(reportKey(name, 'candidates', 'md'), Buffer.from(report.markdown));
   return { kind: 'done', name, answer, scored, best };
 }
 

@@ -10,7 +10,6 @@ export type { AutomlControllerDeps, AutomlControllerOptions } from './automl-con
 export { automlFinalizeJobHandler, FINALIZE_TOP } from './finalize-job.js';
 export { enqueueFinalize } from './finalize-queue.js';
 export type { FinalizeJobDeps } from './finalize-job.js';
-export { plainReports } from './finalize-port.js';
-export type { BuildReports, FinalizeAnswer, FinalizeCall, FinalizeCandidates, ReportFile } from './finalize-port.js';
+export type { FinalizeAnswer, FinalizeCall, FinalizeCandidates } from './finalize-port.js';
 export { FINALIZE_KIND, finalizeQueueId } from './types.js';
 export type { AutomlCandidate, AutomlJob, AutomlJobFilter, CreateAutomlJobInput } from './types.js';

@@ -53,6 +53,8 @@ export interface AutomlRecipeVariant {
 export interface AutomlAnalysis {
   problemType: AutomlResolvedProblemType;
   classes?: string[];
+  /** Rows per class, in the order of `classes`. */
+  classCounts?: number[];
   /** Set when the labels are rewritten as 0 … K-1 before the recipes (the analysis's `targetMapping`). */
   targetMapping: TargetMapping | null;
   columns: AutomlColumn[];

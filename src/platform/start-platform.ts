@@ -186,7 +186,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     controller.start();
     core.closers.push(() => controller.stop());
     // The AutoML controller, like tuning's: in the server; recipe jobs, candidates and the finalize run on any worker.
-    const automlController = new AutomlController({ store: automl.store, training, recipes, datasets, queue }, { onError: (err) => app.log.error({ err }, 'automl controller') });
+    const automlController = new AutomlController({ store: automl.store, training, recipes, datasets, queue, artifacts }, { onError: (err) => app.log.error({ err }, 'automl controller') });
     automlController.start();
     core.closers.push(() => automlController.stop());
     // The pipeline controller: one leader per deployment (an advisory lock on PostgreSQL).
