@@ -110,14 +110,11 @@ export function consolidatePolygons(answers: readonly PolygonAnswer[], options: 
   const classAgree = new Float64Array(K1);
   const classPixels = new Float64Array(K1);
   for (let px = 0; px < P; px++) {
-    counts.fill(0);
     let any = false;
-    for (let a = 0; a < n; a++) {
-      const v = layers[a][px];
-      counts[v]++;
-      if (v !== 0) any = true;
-    }
+    for (let a = 0; a < n && !any; a++) any = layers[a][px] !== 0;
     if (!any) continue;
+    counts.fill(0);
+    for (let a = 0; a < n; a++) counts[layers[a][px]]++;
     let best = 0;
     let tie = false;
     for (let v = 1; v < K1; v++) {

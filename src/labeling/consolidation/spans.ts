@@ -91,8 +91,8 @@ export function consolidateSpans(answers: readonly SpanAnswer[], options: Consol
   const entityOf = answers.map(() => new Int32Array(T).fill(-1));
   answers.forEach((a, i) =>
     a.entities.forEach((e, j) => {
-      for (let t = 0; t < T; t++) {
-        if (tokens[t].end <= e.startOffset || tokens[t].start >= e.endOffset) continue;
+      // Tokens are in text order: from the first that ends after the entity's start, while they start before its end.
+      for (let t = firstEndingAfter(tokens, e.startOffset); t < T && tokens[t].start < e.endOffset; t++) {
         value[i][t] = classIndex.get(e.label)!;
         entityOf[i][t] = j;
       }
@@ -130,6 +130,18 @@ export function consolidateSpans(answers: readonly SpanAnswer[], options: Consol
     entities.push({ label: classes[v - 1], startOffset: tokens[first].start, endOffset: tokens[t - 1].end, confidence: sum / (t - first) });
   }
   return { entities, annotators: n };
+}
+
+/** Index of the first token whose end is after `offset` (binary search). */
+function firstEndingAfter(tokens: readonly Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tokens[mid].end <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** True when most annotators who gave tokens a and b the label v put them in different entities. */
