@@ -175,7 +175,7 @@ describe('analysis over an ingested dataset, recipes through the real engine', (
       const a = analyzeTable({ version, target, maxRuntimeSeconds: 3600, targetCounts: counts.rows.map((r) => ({ value: r.value as string, count: Number(r.count) })) });
       expect(a.columns.find((c) => c.name === 'sku')).toMatchObject({ type: 'categorical' });
       const trees = a.recipes[0];
-      expect(trees.spec.steps.some((s) => encoding in s && (s as Record<string, { columns: string[] }>)[encoding].columns.includes('sku'))).toBe(true);
+      expect(trees.spec.steps.some((s) => encoding in s && (s as unknown as Record<string, { columns: string[] }>)[encoding].columns.includes('sku'))).toBe(true);
       let data = input;
       if (a.targetMapping) {
         const copy = await h.service.createFromQuery({ name: `orders-${target}`, sql: targetMappingQuery('orders@1', version.columns.map((c) => c.name), a.targetMapping) });
@@ -196,7 +196,7 @@ describe('analysis over an ingested dataset, recipes through the real engine', (
     // The same by hand over the CSV: income against plan = pro as 1.
     const rows = csv().trim().split('\n').slice(1).map((l) => l.split(','));
     const x = rows.map((f) => Number(f[2]));
-    const y = rows.map((f) => (f[8] === 'pro' ? 1 : 0));
+    const y = rows.map((f): number => (f[8] === 'pro' ? 1 : 0));
     const mean = (v: number[]) => v.reduce((s, e) => s + e, 0) / v.length;
     const [mx, my] = [mean(x), mean(y)];
     const cov = x.reduce((s, e, i) => s + (e - mx) * (y[i] - my), 0);
