@@ -204,3 +204,42 @@ describe('AutoML on a fleet (PostgreSQL + S3 + Redis, two orchard worker process
     expect(ran).toEqual(new Set(workers.map((w) => String(w.process.pid))));
   });
 });
+
+describe('stopping an AutoML job (SQLite + file)', () => {
+  let server: RunningServer;
+  let admin: { url: string; token: string };
+
+  beforeAll(async () => {
+    server = await startServer({ ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_WORKERS: '2' });
+    admin = { url: server.url, token: server.adminToken };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-automl-stop-'));
+    const made = await cli(['datasets', 'create', 'churn', '--file', writeChurnCsv(path.join(dir, 'churn.csv'), 1500, 21).file, '--header', '--json'], admin);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('stops launching candidates, keeps the completed ones and still registers the best of them', async () => {
+    const sdk = new Orchard(admin);
+    await sdk.automl.create({ name: 'halt', dataset: 'churn', target: 'churn', maxCandidates: 40, maxParallel: 1, maxRuntimeSeconds: 1800, seed: 1 });
+    for (;;) {
+      const j = await sdk.automl.describe('halt');
+      if (j.candidateCounts.completed >= 2) break;
+      expect(j.status).toBe('InProgress');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const stopping = await cli(['automl', 'stop', 'halt', '--json'], admin);
+    expect(stopping.json.status).toBe('Stopping');
+    const job = await sdk.automl.waitFor('halt');
+    expect(job).toMatchObject({ status: 'Stopped', secondaryStatus: 'Stopped', bestCandidate: { model: 'halt-best' } });
+    expect(job.candidateCounts.completed).toBeGreaterThanOrEqual(2);
+    expect(job.candidateCounts.completed + job.candidateCounts.stopped + job.candidateCounts.failed).toBeLessThan(40);
+    expect(job.candidateCounts.inProgress).toBe(0);
+    expect(job.leaderboard.some((c) => c.algorithm === 'ensemble')).toBe(false);
+    const model = await cli(['models', 'describe', 'halt-best', '--json'], admin);
+    expect(model.code, model.stdout + model.stderr).toBe(0);
+    // Stopping again answers the job as it is.
+    expect((await sdk.automl.stop('halt')).status).toBe('Stopped');
+  });
+});
