@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- knn [--rows N] [--dim D] [--queries M] [--k K] [--threads N] [--no-peer]`:
+ * `npm run bench -- knn [--rows N] [--dim D] [--queries M] [--k K] [--index faiss.Flat,…] [--threads N] [--no-peer]`:
  * k-NN on a Gaussian mixture (256 clusters; default 200,000 × 64, 10,000 queries, k = 10).
  * Orchard's index built and searched in process (the kernels a training job's test
  * channel and the bench share), against scikit-learn's brute-force
@@ -92,7 +92,9 @@ export async function run(args: string[]): Promise<void> {
   // Labels that say which original row an index row is (IVF reorders rows by list).
   const ids = Float32Array.from({ length: n }, (_, i) => i);
   const results: Record<string, { build: number; search: number; nb: Neighbours; rows: Int32Array }> = {};
-  for (const index_type of ['faiss.Flat', 'faiss.IVFFlat', 'faiss.IVFPQ']) {
+  const types = args.includes('--index') ? args[args.indexOf('--index') + 1].split(',') : ['faiss.Flat', 'faiss.IVFFlat', 'faiss.IVFPQ'];
+  if (!types.includes('faiss.Flat')) types.unshift('faiss.Flat');
+  for (const index_type of types) {
     const o = knnOptions({ feature_dim: d, k, predictor_type: 'classifier', sample_size: n, index_type, index_metric: 'L2', faiss_index_ivf_nlists: 'auto', faiss_index_nprobe: 'auto', mini_batch_size: 5000 });
     const t0 = performance.now();
     const index = await buildKnnIndex(X, ids, n, o, { threads: a.threads, seed: 1 });
@@ -110,7 +112,7 @@ export async function run(args: string[]): Promise<void> {
     });
   }
   const exact = results['faiss.Flat'];
-  for (const t of ['faiss.IVFFlat', 'faiss.IVFPQ']) {
+  for (const t of types.filter((x) => x !== 'faiss.Flat')) {
     const r = results[t];
     emit({ task: 'knn', compare: `orchard-knn-${t} vs orchard-knn-faiss.Flat`, recall_at_k: recall(r.rows, exact.rows, m, k), query_speedup: exact.search / r.search, goal: 'recall_at_k >= 0.95 and query_speedup >= 5' });
   }

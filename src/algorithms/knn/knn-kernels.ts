@@ -7,7 +7,7 @@
  *
  * Each query keeps a bounded max-heap of its k best keys (root = the worst kept), so a
  * row costs one comparison unless it beats the k-th best. Exact search walks the rows in
- * tiles that stay in cache while four queries at a time are scored against each row.
+ * tiles that stay in cache while four queries at a time are scored against two rows.
  */
 export interface HeapResult {
   /** m × k keys (unsorted heaps; +Infinity where fewer than k rows were seen). */
@@ -39,32 +39,54 @@ function heaps(m, k) {
   return { keys: new Float64Array(m * k).fill(Infinity), rows: new Int32Array(m * k).fill(-1) };
 }
 
-/** Exact search of queries [q0, q1) of a.Q over rows [lo, hi). */
+/**
+ * Exact search of queries [q0, q1) of a.Q over rows [lo, hi): a register tile of two
+ * rows × four queries (eight sums from six loads per dimension), the four queries copied
+ * to doubles once per row tile.
+ */
 function flat(state, a) {
   const X = state.X, A = state.A, d = state.d, coef = state.coef;
   const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, lo = a.lo, hi = a.hi;
   const out = heaps(m, k), hk = out.keys, hr = out.rows;
   const tile = Math.max(64, Math.floor(32768 / d));
+  const qb = new Float64Array(4 * d);
   for (let t0 = lo; t0 < hi; t0 += tile) {
     const t1 = Math.min(hi, t0 + tile);
     let q = 0;
     for (; q + 3 < m; q += 4) {
-      const b0 = (q0 + q) * d, b1 = b0 + d, b2 = b1 + d, b3 = b2 + d;
+      const b0 = (q0 + q) * d;
+      for (let j = 0; j < 4 * d; j++) qb[j] = Q[b0 + j];
       const h0 = q * k, h1 = h0 + k, h2 = h1 + k, h3 = h2 + k;
       let w0 = hk[h0], w1 = hk[h1], w2 = hk[h2], w3 = hk[h3];
-      for (let i = t0; i < t1; i++) {
+      let i = t0;
+      for (; i + 1 < t1; i += 2) {
+        const o = i * d, p = o + d;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        for (let j = 0; j < d; j++) {
+          const x = X[o + j], y = X[p + j];
+          const c0 = qb[j], c1 = qb[d + j], c2 = qb[2 * d + j], c3 = qb[3 * d + j];
+          s0 += x * c0; s1 += x * c1; s2 += x * c2; s3 += x * c3;
+          r0 += y * c0; r1 += y * c1; r2 += y * c2; r3 += y * c3;
+        }
+        const ai = A[i], aj = A[i + 1];
+        let v = ai + coef * s0; if (v < w0) w0 = push(hk, hr, h0, k, v, i);
+        v = ai + coef * s1; if (v < w1) w1 = push(hk, hr, h1, k, v, i);
+        v = ai + coef * s2; if (v < w2) w2 = push(hk, hr, h2, k, v, i);
+        v = ai + coef * s3; if (v < w3) w3 = push(hk, hr, h3, k, v, i);
+        v = aj + coef * r0; if (v < w0) w0 = push(hk, hr, h0, k, v, i + 1);
+        v = aj + coef * r1; if (v < w1) w1 = push(hk, hr, h1, k, v, i + 1);
+        v = aj + coef * r2; if (v < w2) w2 = push(hk, hr, h2, k, v, i + 1);
+        v = aj + coef * r3; if (v < w3) w3 = push(hk, hr, h3, k, v, i + 1);
+      }
+      for (; i < t1; i++) {
         const o = i * d;
         let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let j = 0; j < d; j++) {
-          const x = X[o + j];
-          s0 += x * Q[b0 + j]; s1 += x * Q[b1 + j]; s2 += x * Q[b2 + j]; s3 += x * Q[b3 + j];
-        }
+        for (let j = 0; j < d; j++) { const x = X[o + j]; s0 += x * qb[j]; s1 += x * qb[d + j]; s2 += x * qb[2 * d + j]; s3 += x * qb[3 * d + j]; }
         const ai = A[i];
-        const v0 = ai + coef * s0, v1 = ai + coef * s1, v2 = ai + coef * s2, v3 = ai + coef * s3;
-        if (v0 < w0) w0 = push(hk, hr, h0, k, v0, i);
-        if (v1 < w1) w1 = push(hk, hr, h1, k, v1, i);
-        if (v2 < w2) w2 = push(hk, hr, h2, k, v2, i);
-        if (v3 < w3) w3 = push(hk, hr, h3, k, v3, i);
+        let v = ai + coef * s0; if (v < w0) w0 = push(hk, hr, h0, k, v, i);
+        v = ai + coef * s1; if (v < w1) w1 = push(hk, hr, h1, k, v, i);
+        v = ai + coef * s2; if (v < w2) w2 = push(hk, hr, h2, k, v, i);
+        v = ai + coef * s3; if (v < w3) w3 = push(hk, hr, h3, k, v, i);
       }
     }
     for (; q < m; q++) scanRange(X, A, d, coef, Q, (q0 + q) * d, hk, hr, q * k, k, t0, t1);
