@@ -16,7 +16,7 @@ import {
   StopPipelineExecutionCommand,
   UpdatePipelineCommand,
 } from '@aws-sdk/client-sagemaker';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
@@ -91,6 +91,7 @@ describe.each(backends)('SageMaker Pipelines with @aws-sdk/client-sagemaker on $
   let server: RunningServer;
   let teardown: () => Promise<void>;
   let sm: SageMakerClient;
+  let s3: S3Client;
 
   /** Polls DescribePipelineExecution until it has ended. */
   async function ended(arn: string): Promise<string> {
@@ -113,15 +114,12 @@ describe.each(backends)('SageMaker Pipelines with @aws-sdk/client-sagemaker on $
     expect(res.status).toBe(201);
     const key = (await res.json()) as { accessKeyId: string; secretAccessKey: string };
     sm = new SageMakerClient({ endpoint: server.url, region: REGION, credentials: key, maxAttempts: 1 });
-    const s3 = new S3Client({ endpoint: `${server.url}/s3`, forcePathStyle: true, region: REGION, credentials: key, maxAttempts: 1 });
-    try {
-      await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'smp-data/train/train.csv', Body: fs.readFileSync(csv), ContentType: 'text/csv' }));
-    } finally {
-      s3.destroy();
-    }
+    s3 = new S3Client({ endpoint: `${server.url}/s3`, forcePathStyle: true, region: REGION, credentials: key, maxAttempts: 1 });
+    await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'smp-data/train/train.csv', Body: fs.readFileSync(csv), ContentType: 'text/csv' }));
   });
   afterAll(async () => {
     sm?.destroy();
+    s3?.destroy();
     await server?.stop();
     await teardown?.();
   });
@@ -182,6 +180,52 @@ describe.each(backends)('SageMaker Pipelines with @aws-sdk/client-sagemaker on $
     expect(wrong.message).toContain("Parameter 'Nope' is not defined");
     const listed = (await sm.send(new ListPipelineExecutionsCommand({ PipelineName: 'churn', SortOrder: 'Ascending' }))).PipelineExecutionSummaries!;
     expect(listed.map((e) => e.PipelineExecutionStatus)).toEqual(['Succeeded', 'Failed', 'Stopped']);
+  });
+
+  it('runs a processing step: its code packed, its input read and its output written where a parameter says', async () => {
+    const script = [
+      'import argparse, os',
+      'p = argparse.ArgumentParser(); p.add_argument("--input"); p.add_argument("--output"); p.add_argument("--keep", type=int); a = p.parse_args()',
+      'lines = [l for f in sorted(os.listdir(a.input)) for l in open(os.path.join(a.input, f)).read().splitlines() if l]',
+      'open(os.path.join(a.output, "summary.csv"), "w").write("rows,mode\\n%d,%s\\n" % (len(lines[: a.keep]), os.environ["MODE"]))',
+      '',
+    ].join('\n');
+    await s3.send(new PutObjectCommand({ Bucket: 'orchard', Key: 'smp-code/prep.py', Body: script }));
+    const text = JSON.stringify({
+      Version: '2020-12-01',
+      Parameters: [
+        { Name: 'OutputPrefix', Type: 'String', DefaultValue: 's3://orchard/smp-out/default/' },
+        { Name: 'Keep', Type: 'Integer', DefaultValue: 3 },
+      ],
+      Steps: [
+        {
+          Name: 'Prep',
+          Type: 'Processing',
+          Arguments: {
+            AppSpecification: { ImageUri: 'any', ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/prep.py'], ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output/summary', '--keep', { 'Std:Join': { On: '', Values: [{ Get: 'Parameters.Keep' }] } }] },
+            ProcessingInputs: [
+              { InputName: 'code', S3Input: { S3Uri: 's3://orchard/smp-code/prep.py', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+              { InputName: 'data', S3Input: { S3Uri: 's3://orchard/smp-data/train/', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+            ],
+            ProcessingOutputConfig: { Outputs: [{ OutputName: 'summary', S3Output: { S3Uri: { Get: 'Parameters.OutputPrefix' }, LocalPath: '/opt/ml/processing/output/summary', S3UploadMode: 'EndOfJob' } }] },
+            ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 5 } },
+            StoppingCondition: { MaxRuntimeInSeconds: 300 },
+            Environment: { MODE: 'pipe' },
+            RoleArn: ROLE,
+          },
+        },
+      ],
+    });
+    await sm.send(new CreatePipelineCommand({ PipelineName: 'prep', PipelineDefinition: text, RoleArn: ROLE }));
+    const started = await sm.send(new StartPipelineExecutionCommand({ PipelineName: 'prep', PipelineParameters: [{ Name: 'OutputPrefix', Value: 's3://orchard/smp-out/run2/' }, { Name: 'Keep', Value: '2' }] }));
+    const status = await ended(started.PipelineExecutionArn!);
+    expect(status, (await sm.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: started.PipelineExecutionArn }))).FailureReason).toBe('Succeeded');
+    const [step] = (await sm.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: started.PipelineExecutionArn }))).PipelineExecutionSteps!;
+    expect(step).toMatchObject({ StepName: 'Prep', StepStatus: 'Succeeded' });
+    expect(step.Metadata?.ProcessingJob?.Arn).toMatch(/:processing-job\/pe-[0-9a-f]+-prep$/);
+    const out = await s3.send(new GetObjectCommand({ Bucket: 'orchard', Key: 'smp-out/run2/summary.csv' }));
+    expect(await out.Body!.transformToString()).toBe('rows,mode\n2,pipe\n');
+    await sm.send(new DeletePipelineCommand({ PipelineName: 'prep' }));
   });
 
   it('refuses a bad definition naming every field at fault', async () => {

@@ -9,12 +9,13 @@ import type { PipelineDefinitionInput } from '../../contracts/index.js';
 import { Fields } from './fields.js';
 import type { OperationContext } from './operation.js';
 import { SageMakerError } from './sagemaker-error.js';
+import { CODE_PATH, readProcessingInput, scriptOf } from './processing.js';
 import { readTrainingInput, trainingJobOf } from './training.js';
 
 export const SAGEMAKER_PIPELINE_VERSION = '2020-12-01';
 /** Orchard parameters that carry an execution's input datasets: `orchard-s3-1`, … */
 export const INPUT_PARAMETER_PREFIX = 'orchard-s3-';
-const SUPPORTED_TYPES = ['Training', 'Model', 'CreateModel', 'RegisterModel', 'Condition', 'Fail'];
+const SUPPORTED_TYPES = ['Training', 'Processing', 'Model', 'CreateModel', 'RegisterModel', 'Condition', 'Fail'];
 const PARAMETER_TYPES = ['String', 'Integer', 'Float', 'Boolean'] as const;
 export type SageMakerParameterType = (typeof PARAMETER_TYPES)[number];
 const ORCHARD_TYPE: Record<SageMakerParameterType, 'string' | 'integer' | 'float' | 'boolean'> = { String: 'string', Integer: 'integer', Float: 'float', Boolean: 'boolean' };
@@ -29,12 +30,21 @@ export interface SageMakerParameter {
   default?: string | number | boolean;
 }
 
-/** An S3 location a training channel reads: made a dataset version when an execution starts. */
+/**
+ * An S3 location a step uses, resolved when an execution starts: a training channel or a
+ * processing input read into a dataset version (`dataset`, the default), a processing
+ * step's code packed as its source archive (`source`), an output location as the artifact
+ * prefix it names (`prefix`).
+ */
 export interface S3InputSlot {
-  /** The Orchard parameter the dataset ref is passed in. */
+  /** The Orchard parameter the dataset ref, archive key or prefix is passed in. */
   parameter: string;
+  kind?: 'dataset' | 'source' | 'prefix';
   step: string;
+  /** The channel, input or output name. */
   channel: string;
+  /** For `source`: the script the archive must hold. */
+  entryPoint?: string;
   /** A literal `s3://` URI, or built from parameters (`Get`, `Std:Join`). */
   uri: unknown;
   dataType: string;
@@ -99,7 +109,7 @@ export function translatePipeline(ctx: OperationContext, text: string): Translat
   root.done();
   const orchardParameters: Record<string, { type: 'string' | 'integer' | 'float' | 'boolean'; default?: unknown; description?: string }> = {};
   for (const p of parameters.values()) orchardParameters[p.name] = { type: ORCHARD_TYPE[p.type], ...(p.default !== undefined ? { default: p.default } : {}) };
-  for (const slot of scope.inputs) orchardParameters[slot.parameter] = { type: 'string', description: `The dataset made from step ${slot.step}'s channel ${slot.channel} when the execution started` };
+  for (const input of scope.inputs) orchardParameters[input.parameter] = { type: 'string', description: `Step ${input.step}'s ${input.channel} (${input.kind ?? 'dataset'}), resolved when the execution starts` };
   return {
     definition: { parameters: orchardParameters, steps: scope.steps as unknown as PipelineDefinitionInput['steps'] },
     parameters: [...parameters.values()],
@@ -150,6 +160,8 @@ function translateStep(scope: Scope, step: Fields): string | undefined {
   switch (type) {
     case 'Training':
       return push(scope, { ...common, ...training(scope, name, raw ?? {}, at) });
+    case 'Processing':
+      return push(scope, { ...common, ...processing(scope, name, raw ?? {}, at) });
     case 'Model':
     case 'CreateModel':
       return push(scope, { ...common, type: 'create-model', from: modelSource(scope, raw ?? {}, at, ['PrimaryContainer'], ['Containers']) });
@@ -215,6 +227,7 @@ function expression(scope: Scope, value: unknown, path: string): unknown {
 
 const STEP_PROPERTIES: Record<string, string> = {
   Training: "TrainingJobName, TrainingJobStatus, ModelArtifacts.S3ModelArtifacts, FinalMetricDataList['<metric>'].Value",
+  Processing: 'ProcessingJobName',
   Model: 'ModelName',
   CreateModel: 'ModelName',
 };
@@ -226,6 +239,7 @@ function stepProperty(type: string, property: string): string | undefined {
     return { TrainingJobName: 'jobName', TrainingJobStatus: 'status', 'ModelArtifacts.S3ModelArtifacts': 'modelArtifact' }[property];
   }
   if (type === 'Model' || type === 'CreateModel') return property === 'ModelName' ? 'model' : undefined;
+  if (type === 'Processing') return property === 'ProcessingJobName' ? 'jobName' : undefined;
   return undefined;
 }
 
@@ -292,14 +306,8 @@ function training(scope: Scope, name: string, raw: Json, at: string): Json {
   request.channels.forEach((channel, i) => {
     const rawChannel = rawChannels[i] as Json | undefined;
     const source = isObject(rawChannel?.DataSource) && isObject(rawChannel.DataSource.S3DataSource) ? rawChannel.DataSource.S3DataSource : {};
-    const uri = source.S3Uri;
-    if (!knownAtStart(uri)) {
-      fail(scope, `${at}.inputDataConfig.${i + 1}.member.dataSource.s3DataSource.s3Uri`, uri, 'Member must be an s3:// URI, written or built from pipeline parameters: this server reads a channel into a dataset when the execution starts, so another step\'s output is not supported here');
-      return;
-    }
-    const parameter = `${INPUT_PARAMETER_PREFIX}${scope.inputs.length + 1}`;
-    scope.inputs.push({ parameter, step: name, channel: channel.name, uri, dataType: channel.dataType, contentType: channel.contentType });
-    channels[channel.name] = { Get: `Parameters.${parameter}` };
+    const ref = slot(scope, source.S3Uri, `${at}.inputDataConfig.${i + 1}.member.dataSource.s3DataSource.s3Uri`, { kind: 'dataset', step: name, channel: channel.name, dataType: channel.dataType, contentType: channel.contentType });
+    if (ref !== undefined) channels[channel.name] = ref;
   });
   if (!job) return { type: 'training' };
   const hyperParameters: Record<string, unknown> = { ...job.hyperParameters, ...expressions };
@@ -314,6 +322,75 @@ function training(scope: Scope, name: string, raw: Json, at: string): Json {
     ...(maxRuntimeSeconds !== undefined ? { maxRuntimeSeconds } : {}),
     ...(job.metricDefinitions ? { metricDefinitions: job.metricDefinitions } : {}),
     ...(job.tags ? { tags: job.tags } : {}),
+  };
+}
+
+/** A value as written when it is an expression (translated), else what the reader read. */
+function kept(scope: Scope, raw: unknown, read: unknown, path: string): unknown {
+  return isExpression(raw) ? expression(scope, raw, path) : read;
+}
+
+const dig = (value: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((o, k) => (isObject(o) ? o[k] : Array.isArray(o) && /^\d+$/.test(k) ? o[Number(k)] : undefined), value);
+
+/** A slot for an S3 location known when the execution starts; a problem naming the field otherwise. */
+function slot(scope: Scope, uri: unknown, path: string, rest: Omit<S3InputSlot, 'parameter' | 'uri'>): unknown {
+  if (!knownAtStart(uri)) return fail(scope, path, uri ?? null, "Member must be an s3:// URI, written or built from pipeline parameters: this server resolves it when the execution starts, so another step's output is not supported here");
+  const parameter = `${INPUT_PARAMETER_PREFIX}${scope.inputs.length + 1}`;
+  scope.inputs.push({ parameter, uri, ...rest });
+  return { Get: `Parameters.${parameter}` };
+}
+
+/**
+ * A processing step: CreateProcessingJob's arguments read by its own reader; the code
+ * input is packed, the other inputs read into datasets and the outputs' locations resolved
+ * when the execution starts.
+ */
+function processing(scope: Scope, name: string, raw: Json, at: string): Json {
+  const concrete = placeholder(scope, raw) as Json;
+  const before = scope.root.problemCount;
+  const request = readProcessingInput(scope.root.nested(at, concrete), concrete, { named: false });
+  if (scope.root.problemCount !== before) return { type: 'processing' };
+  let script: ReturnType<typeof scriptOf>;
+  try {
+    script = scriptOf(request);
+  } catch (error) {
+    if (!(error instanceof SageMakerError)) throw error;
+    fail(scope, `${at}.appSpecification.containerEntrypoint`, '…', error.message);
+    return { type: 'processing' };
+  }
+  const codeAt = request.inputs.findIndex((i) => i.localPath === CODE_PATH);
+  if (codeAt < 0) {
+    fail(scope, `${at}.processingInputs`, null, `Member must hold an input whose LocalPath is ${CODE_PATH}, where the script ${script.entryPoint} is`);
+    return { type: 'processing' };
+  }
+  const inputPath = (i: number) => `${at}.processingInputs.${i + 1}.member.s3Input.s3Uri`;
+  let sourceKey: unknown;
+  const inputs: Json[] = [];
+  request.inputs.forEach((input, i) => {
+    const uri = dig(raw, 'ProcessingInputs', String(i), 'S3Input', 'S3Uri');
+    if (i === codeAt) sourceKey = slot(scope, uri, inputPath(i), { kind: 'source', step: name, channel: input.name, entryPoint: script.entryPoint, dataType: input.dataType });
+    else inputs.push({ name: input.name, dataset: slot(scope, uri, inputPath(i), { kind: 'dataset', step: name, channel: input.name, dataType: input.dataType }), localPath: input.localPath, distribution: input.distribution });
+  });
+  const outputs = request.outputs.map((output, i) => ({
+    name: output.name,
+    artifactPrefix: slot(scope, dig(raw, 'ProcessingOutputConfig', 'Outputs', String(i), 'S3Output', 'S3Uri'), `${at}.processingOutputConfig.outputs.${i + 1}.member.s3Output.s3Uri`, { kind: 'prefix', step: name, channel: output.name, dataType: 'S3Prefix' }),
+    localPath: output.localPath,
+  }));
+  const rawArguments = dig(raw, 'AppSpecification', 'ContainerArguments');
+  const args = request.arguments.map((a, i) => kept(scope, dig(rawArguments, String(i)), a, `${at}.appSpecification.containerArguments.${i + 1}.member`));
+  const rawEnvironment = isObject(raw.Environment) ? raw.Environment : {};
+  const environment = Object.fromEntries(Object.entries(request.environment).map(([k, v]) => [k, kept(scope, rawEnvironment[k], v, `${at}.environment.${k}`)]));
+  const maxRuntimeSeconds = kept(scope, dig(raw, 'StoppingCondition', 'MaxRuntimeInSeconds'), request.maxRuntimeSeconds, `${at}.stoppingCondition.maxRuntimeInSeconds`);
+  return {
+    type: 'processing',
+    script: { entryPoint: script.entryPoint, sourceKey },
+    arguments: [...script.leading, ...args],
+    ...(Object.keys(environment).length > 0 ? { environment } : {}),
+    inputs,
+    outputs,
+    instanceCount: kept(scope, dig(raw, 'ProcessingResources', 'ClusterConfig', 'InstanceCount'), request.instanceCount, `${at}.processingResources.clusterConfig.instanceCount`),
+    ...(maxRuntimeSeconds !== undefined ? { maxRuntimeSeconds } : {}),
+    ...(Object.keys(request.tags).length > 0 ? { tags: request.tags } : {}),
   };
 }
 

@@ -7,10 +7,12 @@
  */
 import type { Execution, ExecutionStep, Pipeline } from '../../contracts/index.js';
 import type { PipelineService } from '../../pipelines/index.js';
+import { resolveS3Uri } from '../s3-uri.js';
 import { channelDatasetName, datasetOfS3Input, discardDatasets } from './channels.js';
 import type { Fields } from './fields.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
-import { translatePipeline, uriAtStart, type SageMakerParameter, type TranslatedPipeline } from './pipeline-definition.js';
+import { translatePipeline, uriAtStart, type S3InputSlot, type SageMakerParameter, type TranslatedPipeline } from './pipeline-definition.js';
+import { CODE_PATH, sourceArchive } from './processing.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const PIPELINE_KIND = 'pipeline';
@@ -275,20 +277,17 @@ const startPipelineExecution = operation<StartInput>({
   async run(input, ctx) {
     const { sent } = await storedPipeline(ctx, input.name);
     const values = parameterValues(sent.parameters, input.parameters);
-    // Each S3 input becomes a dataset version now, passed to the execution as its parameter.
+    // Each S3 location is resolved now (data read into dataset versions, code packed), passed to the execution as its parameter.
     const made: string[] = [];
+    const archives: string[] = [];
     const hidden: Record<string, string> = {};
     let execution: Execution;
     try {
-      for (const slot of sent.inputs) {
-        const uri = uriAtStart(slot.uri, values);
-        const ref = await datasetOfS3Input(ctx, { uri, dataType: slot.dataType, contentType: slot.contentType }, { name: channelDatasetName(`${input.name}-${slot.step}`, slot.channel), field: `Steps.${slot.step}.InputDataConfig.${slot.channel}`, tags: { 'sagemaker:pipeline': input.name } });
-        made.push(ref);
-        hidden[slot.parameter] = ref;
-      }
+      for (const slot of sent.inputs) hidden[slot.parameter] = await resolveSlot(ctx, input.name, slot, sent.stepTypes[slot.step], uriAtStart(slot.uri, values), made, archives);
       execution = await pipelines(ctx).start(input.name, { parameters: { ...Object.fromEntries(values), ...hidden }, fromStrings: true, createdBy: ctx.principal.user.name, trigger: { kind: 'sagemaker' } });
     } catch (error) {
       await discardDatasets(ctx, made);
+      for (const key of archives) await ctx.deps.artifacts.delete(key).catch(() => undefined);
       throw sageMakerErrorOf(error, 'ResourceNotFound');
     }
     const record: StoredExecution = { PipelineExecutionDisplayName: input.displayName, PipelineExecutionDescription: input.description, datasets: made };
@@ -296,6 +295,26 @@ const startPipelineExecution = operation<StartInput>({
     return { PipelineExecutionArn: executionArn(ctx, input.name, execution.id) };
   },
 });
+
+/** What an execution's parameter for an S3 location holds: a dataset ref, a source archive's key or an artifact prefix. */
+async function resolveSlot(ctx: OperationContext, pipeline: string, slot: S3InputSlot, stepType: string | undefined, uri: string, made: string[], archives: string[]): Promise<string> {
+  if (slot.kind === 'prefix') {
+    try {
+      return resolveS3Uri(uri, { bucket: ctx.bucket }).replace(/\/+$/, '');
+    } catch (error) {
+      throw new SageMakerError('ValidationException', `Steps.${slot.step}.ProcessingOutputConfig.Outputs.${slot.channel}.S3Output.S3Uri: ${(error as Error).message} (${uri})`);
+    }
+  }
+  if (slot.kind === 'source') {
+    const key = await sourceArchive(ctx, `sagemaker-${pipeline}-${slot.step}-${Date.now().toString(36)}`, { name: slot.channel, uri, localPath: CODE_PATH, dataType: slot.dataType, distribution: 'FullyReplicated' }, slot.entryPoint ?? '');
+    archives.push(key);
+    return key;
+  }
+  const field = `Steps.${slot.step}.${stepType === 'Processing' ? 'ProcessingInputs' : 'InputDataConfig'}.${slot.channel}`;
+  const ref = await datasetOfS3Input(ctx, { uri, dataType: slot.dataType, contentType: slot.contentType }, { name: channelDatasetName(`${pipeline}-${slot.step}`, slot.channel), field, tags: { 'sagemaker:pipeline': pipeline } });
+  made.push(ref);
+  return ref;
+}
 
 function executionIdOf(f: Fields): string {
   const arn = f.str('PipelineExecutionArn', { required: true, max: 2048 });
@@ -403,6 +422,8 @@ function stepMetadata(ctx: OperationContext, type: string | undefined, step: Exe
   switch (type) {
     case 'Training':
       return step.resource ? { TrainingJob: { Arn: ctx.arn('training-job', step.resource) } } : undefined;
+    case 'Processing':
+      return step.resource ? { ProcessingJob: { Arn: ctx.arn('processing-job', step.resource) } } : undefined;
     case 'Model':
     case 'CreateModel':
       return typeof outputs.model === 'string' ? { Model: { Arn: ctx.arn('model', outputs.model) } } : undefined;

@@ -15,12 +15,12 @@ import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const PROCESSING_KIND = 'processing-job';
 /** Where the script's folder is (SageMaker's ScriptProcessor puts its code input there too). */
-const CODE_PATH = '/opt/ml/processing/input/code';
+export const CODE_PATH = '/opt/ml/processing/input/code';
 const S3_URI = { pattern: /^(https|s3):\/\/([^/]+)\/?(.*)$/, source: '^(https|s3)://([^/]+)/?(.*)$' } as const;
 const LOCAL_PATH = { pattern: /^\/opt\/ml\/processing\/.+$/, source: '/opt/ml/processing/.+' } as const;
 const IO_NAME = { pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, source: '[A-Za-z0-9][A-Za-z0-9_-]{0,63}' } as const;
 
-interface ProcessingInputRequest {
+export interface ProcessingInputRequest {
   name: string;
   uri: string;
   localPath: string;
@@ -28,7 +28,7 @@ interface ProcessingInputRequest {
   distribution: 'FullyReplicated' | 'ShardedByS3Key';
 }
 
-interface CreateProcessingJobRequest {
+export interface CreateProcessingJobRequest {
   name: string;
   entrypoint: string[];
   arguments: string[];
@@ -43,8 +43,9 @@ interface CreateProcessingJobRequest {
 
 const trimmed = (p: string) => p.replace(/\/+$/, '');
 
-function readCreate(f: Fields, body: Record<string, unknown>): CreateProcessingJobRequest {
-  const name = f.name('ProcessingJobName', { required: true });
+/** Reads CreateProcessingJob's fields (also a pipeline's processing step, without a name). */
+export function readProcessingInput(f: Fields, body: Record<string, unknown>, options: { named: boolean } = { named: true }): CreateProcessingJobRequest {
+  const name = options.named ? f.name('ProcessingJobName', { required: true }) : '';
   f.str('RoleArn', { required: true, min: 20, max: 2048 });
   const app = f.obj('AppSpecification', { required: true });
   app?.str('ImageUri', { required: true, max: 255 });
@@ -109,7 +110,7 @@ function processingService(ctx: OperationContext): ProcessingService {
  * passed before `ContainerArguments`. The interpreter before it is chosen again by the
  * script's extension, as Orchard's processing runs it.
  */
-function scriptOf(request: CreateProcessingJobRequest): { entryPoint: string; leading: string[] } {
+export function scriptOf(request: CreateProcessingJobRequest): { entryPoint: string; leading: string[] } {
   const at = request.entrypoint.findIndex((part) => part.startsWith(`${CODE_PATH}/`));
   if (at < 0) {
     throw new SageMakerError('ValidationException', `AppSpecification.ContainerEntrypoint must name the script under ${CODE_PATH} (as ["python3", "${CODE_PATH}/prep.py"]), with a ProcessingInput whose LocalPath is ${CODE_PATH} carrying it; this server runs scripts, not the image's own entrypoint`);
@@ -121,7 +122,7 @@ function scriptOf(request: CreateProcessingJobRequest): { entryPoint: string; le
  * Packs the objects of the code input into the source archive Orchard's processing unpacks
  * into the code folder: one object keeps its file name, a prefix its objects' paths under it.
  */
-async function sourceArchive(ctx: OperationContext, name: string, code: ProcessingInputRequest, entryPoint: string): Promise<string> {
+export async function sourceArchive(ctx: OperationContext, name: string, code: ProcessingInputRequest, entryPoint: string): Promise<string> {
   const field = `ProcessingInputs.${code.name}.S3Input.S3Uri`;
   const keys = await objectsOf(ctx, code.uri, field);
   const named = resolveS3Uri(code.uri, { bucket: ctx.bucket, allowEmpty: true });
@@ -155,7 +156,7 @@ async function sourceArchive(ctx: OperationContext, name: string, code: Processi
 const createProcessingJob = operation<CreateProcessingJobRequest>({
   name: 'CreateProcessingJob',
   permission: 'jobs:write',
-  input: (f, body) => readCreate(f, body),
+  input: (f, body) => readProcessingInput(f, body),
   async run(request, ctx) {
     const service = processingService(ctx);
     const exists = await service.describe(request.name).then(
