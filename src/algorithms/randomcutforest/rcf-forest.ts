@@ -175,11 +175,11 @@ function score(f, a) {
   const path = new Int32Array(4096);
   const norm = new Float64Array(T);
   for (let t = 0; t < T; t++) norm[t] = Math.log2(1 + f.sampleSize[t]);
-  for (let i = a.start; i < a.end; i++) {
-    const o = i * D;
-    let total = 0;
-    for (let t = 0; t < T; t++) {
-      const base = ts[t];
+  // Tree by tree, so one tree's nodes stay in cache while every row walks it.
+  for (let t = 0; t < T; t++) {
+    const base = ts[t];
+    for (let i = a.start; i < a.end; i++) {
+      const o = i * D;
       let node = base, len = 0;
       for (;;) {
         path[len++] = node;
@@ -205,10 +205,10 @@ function score(f, a) {
         const prob = extra / (range[n] + extra);
         s = (1 - prob) * s + prob / (depth[n] + 1);
       }
-      total += s * norm[t];
+      out[i - a.start] += s * norm[t];
     }
-    out[i - a.start] = total / T;
   }
+  for (let i = 0; i < out.length; i++) out[i] /= T;
   return out;
 }
 return { score };
