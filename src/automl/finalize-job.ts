@@ -29,8 +29,8 @@ export interface FinalizeJobDeps {
   recipes: Pick<RecipeService, 'fitted'>;
   datasets: Pick<DatasetService, 'localParquet'>;
   models: Pick<ModelService, 'create' | 'describe'>;
-  /** The scoring and ensemble (`./finalize`); null scores each candidate by its own training metrics (no ensemble). */
-  finalize: FinalizeCandidates | null;
+  /** Scoring, the ensemble and importance (`./finalize`'s `finalizeCandidates`). */
+  finalize: FinalizeCandidates;
   workDir: string;
 }
 
@@ -140,7 +140,7 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
   const outDir = path.join(scratch, 'out');
   await fs.mkdir(outDir, { recursive: true });
   const stopped = Number(row.stop_requested) === 1;
-  const answer = deps.finalize === null ? await trainedScores(deps, top, spec) : await deps.finalize({
+  const answer = await deps.finalize({
     problemType: analysis.problemType,
     objective: spec.objective,
     // The validation rows hold class ids when the labels were mapped: the ids are the classes then.
@@ -230,29 +230,3 @@ function previewCandidates(candidates: AutomlCandidatesTable[], answer: Finalize
   return rows;
 }
 
-/**
- * Scores read from the candidates' own training metrics, where the objective has one
- * (1 − error for accuracy, rmse² for mse), for a platform without the finalize scoring:
- * no ensemble, no importance.
- */
-async function trainedScores(deps: FinalizeJobDeps, top: AutomlCandidatesTable[], spec: AutomlSpec): Promise<FinalizeAnswer> {
-  const scores: FinalizeAnswer['scores'] = {};
-  const failures: Record<string, string> = {};
-  for (const c of top) {
-    const m = (await deps.training.describe(c.training_job!)).finalMetrics;
-    const first = (...names: string[]) => names.map((n) => m[`validation:${n}`]).find((v) => v !== undefined && Number.isFinite(v));
-    const error = first('error', 'merror');
-    const rmse = first('rmse');
-    const value =
-      spec.objective === 'auc' ? first('auc')
-      : spec.objective === 'accuracy' ? (error !== undefined ? 1 - error : first('binary_classification_accuracy', 'multiclass_accuracy'))
-      : spec.objective === 'logloss' ? first('logloss', 'mlogloss', 'objective_loss')
-      : spec.objective === 'rmse' ? rmse
-      : spec.objective === 'mse' ? (rmse !== undefined ? rmse * rmse : first('mse'))
-      : spec.objective === 'mae' ? first('mae', 'absolute_loss')
-      : undefined;
-    if (value === undefined) failures[c.name] = `its training job reports no metric for ${spec.objective}`;
-    else scores[c.name] = { objective: value, metrics: { [spec.objective]: value } };
-  }
-  return { scores, failures, importance: {} };
-}

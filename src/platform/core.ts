@@ -19,7 +19,7 @@ import { transformJobHandler } from '../serving/transform/index.js';
 import { processingJobHandler } from '../processing/index.js';
 import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
 import { recipeJobHandler, RecipeService } from '../recipes/index.js';
-import { automlFinalizeJobHandler } from '../automl/index.js';
+import { automlFinalizeJobHandler, finalizeCandidates } from '../automl/index.js';
 import { createMetricsService, type MetricsService } from '../metrics/index.js';
 import type { PlatformLog } from './platform-log.js';
 
@@ -94,7 +94,7 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     pipelineScriptJobHandler({ ...core, attemptsDir: config.attemptsDir }),
     pipelineSqlJobHandler(core),
     // AutoML's finalize: scores, ensemble, the best model registered, the reports.
-    await automlFinalizeJobHandler({ ...core, finalize: null, workDir: path.join(config.workDir, 'automl') }),
+    await automlFinalizeJobHandler({ ...core, finalize: finalizeCandidates, workDir: path.join(config.workDir, 'automl') }),
   ];
   const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
   core.closers.push(() => loop.stop());

@@ -90,7 +90,17 @@ describe.each(backends)('AutoML end to end through the CLI, API and SDK on $name
     expect(values).toEqual(sorted);
     expect(job.leaderboard[0].rank).toBe(1);
     expect(job.bestCandidate).toMatchObject({ name: job.leaderboard[0].name, objective: { metric: 'auc', value: values[0] }, model: 'churn1-best' });
+    // Ensembling mode: an ensemble, when kept, weighs candidates of the leaderboard; importance is per raw column.
+    const ensemble = job.leaderboard.find((c: { algorithm: string }) => c.algorithm === 'ensemble');
+    if (ensemble) {
+      expect(ensemble.name).toBe('churn1-ensemble');
+      const weights = ensemble.members.map((m: { weight: number }) => m.weight);
+      expect(weights.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 6);
+      for (const m of ensemble.members) expect(trained.map((c: { name: string }) => c.name)).toContain(m.candidate);
+    }
     for (const c of trained) {
+      expect(Object.keys(c.importance ?? {}).length).toBeGreaterThan(0);
+      for (const column of Object.keys(c.importance)) expect(['tenure', 'charges', 'plan', 'region']).toContain(column);
       expect(c.recipeFit).toMatch(/^churn1-(trees|linear)@1$/);
       const t = await cli(['jobs', 'describe', c.trainingJob, '--json'], admin);
       expect(t.json).toMatchObject({ status: 'Completed', algorithm: c.algorithm, experiment: 'churn1', tags: { automlJob: 'churn1' } });
@@ -115,12 +125,12 @@ describe.each(backends)('AutoML end to end through the CLI, API and SDK on $name
     expect(model.code, model.stdout + model.stderr).toBe(0);
     const ep = await cli(['endpoints', 'create', 'churn1-ep', '--model', 'churn1-best', '--wait', '--json'], admin);
     expect(ep.json?.status, ep.stdout + ep.stderr).toBe('InService');
-    const inputs: string[] = (model.json.recipe?.inputColumns ?? []).map((c: { name: string }) => c.name);
-    const order = ['customer_id', 'tenure', 'charges', 'plan', 'region', 'source'];
-    const rows = raw.slice(0, 20).map((r, i) => {
-      const full: Record<string, string> = { customer_id: String(1000 + i), tenure: r[0], charges: r[1], plan: r[2], region: r[3], source: 'web' };
-      return (inputs.length ? inputs : order).map((c) => full[c]).join(',');
-    });
+    // Raw rows carry the feature columns, in the table's order (a single candidate's recipe reads the same).
+    const inputs: string[] = job.columns.filter((c: { type: string }) => c.type !== 'dropped').map((c: { name: string }) => c.name);
+    expect(inputs).toEqual(['tenure', 'charges', 'plan', 'region']);
+    if (model.json.recipe) expect(model.json.recipe.inputColumns.map((c: { name: string }) => c.name)).toEqual(inputs);
+    expect(model.json.algorithm).toBe(job.bestCandidate.algorithm);
+    const rows = raw.slice(0, 20).map((r) => r.join(','));
     const answer = await cli(['endpoints', 'invoke', 'churn1-ep', '--json'], { ...admin, input: rows.join('\n') + '\n' });
     expect(answer.code, answer.stdout + answer.stderr).toBe(0);
     const lines = answer.json.body.trim().split('\n');
