@@ -39,6 +39,8 @@ describe('analyzeTable: columns', () => {
       input([
         col('id', 'BIGINT', { distinct: 100, min: 1, max: 100 }),
         col('amount', 'BIGINT', { distinct: 100, min: 10, max: 1_000_000 }),
+        col('paid', 'BIGINT', { distinct: 100, min: 10, max: 5_000 }),
+        col('userId', 'BIGINT', { distinct: 100, min: 10, max: 5_000_000 }),
         col('x', 'DOUBLE', { nulls: 5, count: 95, distinct: 90 }),
         col('color', 'VARCHAR', { distinct: 3, top: [{ value: 'red', count: 50 }, { value: 'blue', count: 30 }, { value: 'green', count: 20 }] }),
         col('review', 'VARCHAR', { distinct: 98, top: [{ value: 'great product, works well', count: 2 }], min: 'a fine thing to buy', max: 'zero stars for this one' }),
@@ -57,6 +59,8 @@ describe('analyzeTable: columns', () => {
     expect(byName).toEqual({
       id: ['dropped', 'id-like'],
       amount: ['numeric', null],
+      paid: ['numeric', null],
+      userId: ['dropped', 'id-like'],
       x: ['numeric', null],
       color: ['categorical', null],
       review: ['text', null],
@@ -70,9 +74,9 @@ describe('analyzeTable: columns', () => {
       y: ['dropped', 'target'],
     });
     expect(a.columns.find((c) => c.name === 'x')).toMatchObject({ sourceType: 'DOUBLE', missing: 5, distinct: 90 });
-    expect(a.warnings.join('\n')).toMatch(/dropped \(id-like\): id, code/);
+    expect(a.warnings.join('\n')).toMatch(/dropped \(id-like\): id, userId, code/);
     expect(a.recipes.map((r) => r.variant)).toEqual(['trees', 'linear']);
-    expect(a.recipes[0].featureColumns).toEqual(['amount', 'x', 'color', 'review', 'signup', 'seen']);
+    expect(a.recipes[0].featureColumns).toEqual(['amount', 'paid', 'x', 'color', 'review', 'signup', 'seen']);
   });
 
   it('refuses a table with no usable feature, naming why each column went', () => {

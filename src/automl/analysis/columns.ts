@@ -43,7 +43,9 @@ export const COLUMN_RULES = {
 } as const;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-const KEY_NAME = /(^|[_\-\s.])(id|key|uuid|guid)$|^(id|key|uuid|guid)([_\-\s.]|$)|[a-z]Id$/i;
+const KEY_NAME = /(^|[_\-\s.])(id|key|uuid|guid)$|^(id|key|uuid|guid)([_\-\s.]|$)/i;
+/** `userId`, `orderKey` (case matters: `paid` is not a key). */
+const CAMEL_KEY_NAME = /[a-z0-9](Id|ID|Key|Uuid|UUID)$/;
 
 /** A column as the analysis read it, with what the recipes need beyond the contract's fields. */
 export interface ReadColumn extends AutomlColumn {
@@ -73,7 +75,7 @@ function looksLikeDates(values: string[]): boolean {
 }
 
 function integerLooksLikeKey(column: DatasetColumn): boolean {
-  if (KEY_NAME.test(column.name)) return true;
+  if (KEY_NAME.test(column.name) || CAMEL_KEY_NAME.test(column.name)) return true;
   const { min, max, count } = column.stats;
   return typeof min === 'number' && typeof max === 'number' && max - min + 1 <= 2 * count;
 }

@@ -6,8 +6,9 @@
  * Pure: no I/O; the SQL it needs run (target counts, the class-id copy) is returned as text.
  *
  * @example
- * const counts = await datasets.query(targetCountsQuery('cls@3', 'label'));
- * const analysis = analyzeTable({ version, target: 'label', maxRuntimeSeconds: 3600, targetCounts: counts.rows });
+ * const { rows } = await datasets.query(targetCountsQuery('cls@3', 'label'), { pageSize: TARGET_COUNTS_LIMIT });
+ * const targetCounts = rows.map((r) => ({ value: r.value as string, count: Number(r.count) }));
+ * const analysis = analyzeTable({ version, target: 'label', maxRuntimeSeconds: 3600, targetCounts });
  * if (analysis.problems.length) throw errorOfProblems(analysis.problems);
  * if (analysis.targetMapping) await datasets.createFromQuery({ name, sql: targetMappingQuery('cls@3', names, analysis.targetMapping) });
  */
