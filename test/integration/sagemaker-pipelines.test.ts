@@ -9,6 +9,7 @@ import {
   ListPipelineExecutionStepsCommand,
   ListPipelineExecutionsCommand,
   ListPipelinesCommand,
+  ListTrainingJobsCommand,
   ResourceNotFound,
   SageMakerClient,
   SageMakerServiceException,
@@ -262,6 +263,14 @@ describe.each(backends)('SageMaker Pipelines with @aws-sdk/client-sagemaker on $
     expect(steps.find((s) => s.StepName === 'Train')?.StepStatus).toBe('Succeeded');
     const job = await orchard.training.describe(`${started.PipelineExecutionArn!.split('/').pop()!}-Train`);
     expect(job.hyperParameters).toMatchObject({ num_round: '3', max_depth: '3' });
+
+    // The steps' training jobs by name, and the newest alone by its creation time.
+    const byName = (await sm.send(new ListTrainingJobsCommand({ NameContains: '-Train', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 100 }))).TrainingJobSummaries!.map((j) => j.TrainingJobName!);
+    expect(byName.length).toBeGreaterThanOrEqual(3);
+    expect(byName).toContain(job.name);
+    expect(byName).toEqual([...byName].sort());
+    const newest = await sm.send(new ListTrainingJobsCommand({ CreationTimeAfter: new Date(Date.parse(job.createdAt) - 1), SortBy: 'Name' }));
+    expect(newest.TrainingJobSummaries?.map((j) => j.TrainingJobName)).toEqual([job.name]);
 
     await sm.send(new DeletePipelineCommand({ PipelineName: 'churn' }));
     expect(await sageMakerError(sm.send(new DescribePipelineCommand({ PipelineName: 'churn' })))).toBeInstanceOf(ResourceNotFound);

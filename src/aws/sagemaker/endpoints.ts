@@ -8,6 +8,7 @@ import type { Endpoint, EndpointStatus } from '../../serving/endpoints/index.js'
 import { ENDPOINT_STATUSES } from '../../contracts/values.js';
 import { s3UriOfKey } from '../s3-uri.js';
 import { orchardModel } from './models.js';
+import { listPage, readListQuery, type ListQuery } from './list-query.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 import type { SageMakerStore } from './sagemaker-store.js';
@@ -252,19 +253,17 @@ const deleteEndpoint = operation<{ name: string }>({
   },
 });
 
-const listEndpoints = operation<{ offset: number; limit: number; nameContains?: string; status?: EndpointStatus }>({
+const listEndpoints = operation<ListQuery & { status?: EndpointStatus }>({
   name: 'ListEndpoints',
   permission: 'endpoints:read',
   input(f) {
-    f.str('SortBy', { enum: ['Name', 'CreationTime', 'Status'] });
-    f.str('SortOrder', { enum: ['Ascending', 'Descending'] });
-    return { ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9-]+' } }), status: f.str('StatusEquals', { enum: ENDPOINT_STATUSES }) as EndpointStatus | undefined };
+    return { ...readListQuery(f, { sortBy: ['CreationTime', 'Name', 'Status'] }), status: f.str('StatusEquals', { enum: ENDPOINT_STATUSES }) as EndpointStatus | undefined };
   },
   async run(input, ctx) {
-    const page = await ctx.deps.endpoints.list({ nameContains: input.nameContains, status: input.status, limit: input.limit, offset: input.offset });
+    const page = await listPage(input, (limit, offset) => ctx.deps.endpoints.list({ nameContains: input.nameContains, status: input.status, limit, offset }), (e) => e);
     return {
       Endpoints: page.items.map((e) => ({ EndpointName: e.name, EndpointArn: ctx.arn('endpoint', e.name), CreationTime: epoch(e.createdAt), LastModifiedTime: epoch(e.updatedAt), EndpointStatus: e.status })),
-      NextToken: nextToken(input.offset, page.items.length, page.total),
+      NextToken: page.nextToken,
     };
   },
 });

@@ -3,7 +3,8 @@ import type { Model } from '../../registry/index.js';
 import { resolveS3Uri, s3UriOfKey } from '../s3-uri.js';
 import type { Fields } from './fields.js';
 import { algorithmOfImage, imageOfAlgorithm } from './images.js';
-import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { listPage, readListQuery, type ListQuery } from './list-query.js';
+import { epoch, operation, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const MODEL_KIND = 'model';
@@ -118,13 +119,13 @@ const deleteModel = operation<{ name: string }>({
   },
 });
 
-const listModels = operation<{ offset: number; limit: number; nameContains?: string }>({
+const listModels = operation<ListQuery>({
   name: 'ListModels',
   permission: 'models:read',
-  input: (f) => ({ ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9-]+' } }) }),
+  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false }),
   async run(input, ctx) {
-    const page = await ctx.deps.models.list({ nameContains: input.nameContains, limit: input.limit, offset: input.offset });
-    return { Models: page.items.map((m) => ({ ModelName: m.name, ModelArn: ctx.arn('model', m.name), CreationTime: epoch(m.createdAt) })), NextToken: nextToken(input.offset, page.items.length, page.total) };
+    const page = await listPage(input, (limit, offset) => ctx.deps.models.list({ nameContains: input.nameContains, limit, offset }), (m) => m);
+    return { Models: page.items.map((m) => ({ ModelName: m.name, ModelArn: ctx.arn('model', m.name), CreationTime: epoch(m.createdAt) })), NextToken: page.nextToken };
   },
 });
 

@@ -10,7 +10,8 @@ import type { CreateProcessingJobInput, ProcessingJob, ProcessingJobStatus, Proc
 import { resolveS3Uri, s3UriOfKey } from '../s3-uri.js';
 import { channelDatasetName, datasetOfS3Input, discardDatasets, objectsOf } from './channels.js';
 import type { Fields } from './fields.js';
-import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { listPage, readListQuery, type ListQuery } from './list-query.js';
+import { epoch, operation, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const PROCESSING_KIND = 'processing-job';
@@ -286,16 +287,15 @@ const describeProcessingJobOperation = operation<{ name: string }>({
   },
 });
 
-const listProcessingJobs = operation<{ offset: number; limit: number; nameContains?: string; status?: ProcessingJobStatus }>({
+const listProcessingJobs = operation<ListQuery & { status?: ProcessingJobStatus }>({
   name: 'ListProcessingJobs',
   permission: 'jobs:read',
   input(f) {
-    f.str('SortBy', { enum: ['Name', 'CreationTime', 'Status'] });
-    f.str('SortOrder', { enum: ['Ascending', 'Descending'] });
-    return { ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9\\-]+' } }), status: f.str('StatusEquals', { enum: JOB_STATUSES }) as ProcessingJobStatus | undefined };
+    return { ...readListQuery(f, { sortBy: ['CreationTime', 'Name', 'Status'] }), status: f.str('StatusEquals', { enum: JOB_STATUSES }) as ProcessingJobStatus | undefined };
   },
   async run(input, ctx) {
-    const page = await processingService(ctx).list({ nameContains: input.nameContains, status: input.status, limit: input.limit, offset: input.offset });
+    const service = processingService(ctx);
+    const page = await listPage(input, (limit, offset) => service.list({ nameContains: input.nameContains, status: input.status, limit, offset }), (job) => job);
     return {
       ProcessingJobSummaries: page.items.map((job) => ({
         ProcessingJobName: job.name,
@@ -307,7 +307,7 @@ const listProcessingJobs = operation<{ offset: number; limit: number; nameContai
         FailureReason: job.failureReason ?? undefined,
         ExitMessage: exitMessage(job),
       })),
-      NextToken: nextToken(input.offset, page.items.length, page.total),
+      NextToken: page.nextToken,
     };
   },
 });

@@ -5,7 +5,8 @@ import { resolveS3Uri, s3UriOfKey } from '../s3-uri.js';
 import { channelDatasetName, datasetOfS3Input, discardDatasets } from './channels.js';
 import type { Fields } from './fields.js';
 import { algorithmOfImage, imageOfAlgorithm } from './images.js';
-import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { listPage, readListQuery, type ListQuery } from './list-query.js';
+import { epoch, operation, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const TRAINING_KIND = 'training-job';
@@ -246,17 +247,15 @@ const describeTrainingJobOperation = operation<{ name: string }>({
   },
 });
 
-const listTrainingJobs = operation<{ offset: number; limit: number; nameContains?: string; status?: TrainingJobStatus }>({
+const listTrainingJobs = operation<ListQuery & { status?: TrainingJobStatus }>({
   name: 'ListTrainingJobs',
   permission: 'jobs:read',
   input(f) {
-    f.str('SortBy', { enum: ['Name', 'CreationTime', 'Status'] });
-    f.str('SortOrder', { enum: ['Ascending', 'Descending'] });
-    return { ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9\\-]+' } }), status: f.str('StatusEquals', { enum: JOB_STATUSES }) as TrainingJobStatus | undefined };
+    return { ...readListQuery(f, { sortBy: ['CreationTime', 'Name', 'Status'] }), status: f.str('StatusEquals', { enum: JOB_STATUSES }) as TrainingJobStatus | undefined };
   },
   async run(input, ctx) {
-    const page = await ctx.deps.training.list({ nameContains: input.nameContains, status: input.status, limit: input.limit, offset: input.offset });
-    return { TrainingJobSummaries: page.items.map((job) => trainingJobSummary(ctx, job)), NextToken: nextToken(input.offset, page.items.length, page.total) };
+    const page = await listPage(input, (limit, offset) => ctx.deps.training.list({ nameContains: input.nameContains, status: input.status, limit, offset }), (job) => job);
+    return { TrainingJobSummaries: page.items.map((job) => trainingJobSummary(ctx, job)), NextToken: page.nextToken };
   },
 });
 
