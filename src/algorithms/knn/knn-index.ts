@@ -316,8 +316,11 @@ function finish(index: KnnIndex, Q: Float32Array, parts: HeapResult[], m: number
 }
 
 /** Searches on the calling thread (model servers). `Q` holds prepared queries (see `prepareQueries`). */
+let localOps: ReturnType<typeof instantiateKernels> | null = null;
+
 export function searchSync(index: KnnIndex, Q: Float32Array, m: number, k: number, nprobe = index.nprobe): Neighbours {
-  const ops = instantiateKernels(KNN_KERNELS);
+  // Compiled once per process: a model server searches on every request.
+  const ops = (localOps ??= instantiateKernels(KNN_KERNELS));
   const res = ops[op(index)](kernelState(index), { Q, q0: 0, q1: m, k, lo: 0, hi: index.rows, nprobe }) as HeapResult;
   return finish(index, Q, [res], m, k);
 }

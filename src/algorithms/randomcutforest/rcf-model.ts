@@ -88,9 +88,12 @@ export async function readRcf(modelDir: string): Promise<{ artifact: RcfArtifact
 }
 
 /** Scores rows on the calling thread. */
+let localOps: ReturnType<typeof instantiateKernels> | null = null;
+
 export function scoreRows(forest: Forest, X: Float32Array, rows: number, featureDim: number, shingleSize: number): Float64Array {
   const P = shingleRows(X, rows, featureDim, shingleSize);
-  return instantiateKernels(RCF_KERNELS).score(forest as unknown as Record<string, unknown>, { P, start: 0, end: rows }) as Float64Array;
+  // Compiled once per process: a model server scores on every request.
+  return (localOps ??= instantiateKernels(RCF_KERNELS)).score(forest as unknown as Record<string, unknown>, { P, start: 0, end: rows }) as Float64Array;
 }
 
 export function rcfPredictor(a: RcfArtifact, forest: Forest): Predictor {
