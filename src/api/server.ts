@@ -12,6 +12,7 @@ import type { MonitorService } from '../monitor/index.js';
 import type { ModelQualityService } from '../monitor/model-quality/index.js';
 import type { PipelineService, TriggerService } from '../pipelines/index.js';
 import type { AlarmService } from '../alarms/index.js';
+import type { LabelingService } from '../labeling/index.js';
 import type { DataQualityService } from '../data-quality/index.js';
 import type { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -43,6 +44,7 @@ import { groundTruthRoutes } from './routes/ground-truth.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { pipelineTriggerRoutes } from './routes/pipeline-triggers.js';
 import { alarmRoutes } from './routes/alarms.js';
+import { labelingRoutes } from './routes/labeling.js';
 import { dashboardRoutes } from './routes/dashboards.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
 import { forecastRoutes } from './routes/forecast.js';
@@ -112,6 +114,8 @@ export interface ApiDeps {
   triggers?: TriggerService;
   /** Absent: no alarm routes (tests that build a partial API). */
   alarms?: AlarmService;
+  /** Absent: no labeling routes (tests that build a partial API). */
+  labeling?: LabelingService;
   /** Absent: no S3-compatible API at `/s3` (tests that build a partial API). */
   s3?: S3Service;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
@@ -243,6 +247,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       if (deps.pipelines) pipelineRoutes(api, deps.pipelines);
       if (deps.triggers) pipelineTriggerRoutes(api, deps.triggers);
       if (deps.alarms) alarmRoutes(api, deps.alarms);
+      if (deps.labeling) labelingRoutes(api, deps.labeling);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

@@ -6,9 +6,10 @@ export { ROLES };
 export type { Permission, Role };
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'endpoints:read', 'endpoints:write', 'endpoints:invoke', 'users:manage', 'tokens:own']),
-  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'endpoints:read', 'endpoints:write', 'endpoints:invoke', 'tokens:own']),
-  labeler: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'endpoints:read', 'tokens:own']),
+  admin: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'endpoints:read', 'endpoints:write', 'endpoints:invoke', 'users:manage', 'tokens:own', 'labeling:work']),
+  member: new Set<Permission>(['datasets:read', 'datasets:write', 'artifacts:read', 'artifacts:write', 'jobs:read', 'jobs:write', 'models:read', 'models:write', 'models:approve', 'endpoints:read', 'endpoints:write', 'endpoints:invoke', 'tokens:own', 'labeling:work']),
+  // Labelers take tasks and answer them (what they label comes with the task), nothing else.
+  labeler: new Set<Permission>(['labeling:work', 'tokens:own']),
   viewer: new Set<Permission>(['datasets:read', 'artifacts:read', 'jobs:read', 'models:read', 'endpoints:read', 'tokens:own']),
   invoker: new Set<Permission>(['endpoints:invoke', 'tokens:own']),
 };

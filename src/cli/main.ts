@@ -8,6 +8,7 @@ import { pipelinesCommand } from './commands/pipelines.js';
 import { eventsCommand } from './commands/events.js';
 import { triggersCommand } from './commands/triggers.js';
 import { alarmsCommand } from './commands/alarms.js';
+import { labelingCommand } from './commands/labeling.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   eventsCommand(program);
   triggersCommand(program);
   alarmsCommand(program);
+  labelingCommand(program);
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);

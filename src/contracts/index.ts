@@ -72,3 +72,6 @@ export { GroundTruthPutResult, ModelQualityBaselineRequest, ModelQualityBaseline
 export { AutomlBestCandidate, AutomlCandidate, AutomlCandidateStatus, AutomlColumn, AutomlColumnType, AutomlDropReason, AutomlEnsembleMember, AutomlJob, AutomlJobFilter, AutomlJobName, AutomlJobStatus, AutomlMode, AutomlObjective, AutomlObjectiveMetric, AutomlProblemType, AutomlReportFormat, AutomlReportName, AutomlReportQuery, AutomlResolvedProblemType, AutomlSecondaryStatus, CreateAutomlJobRequest } from './automl.contract.js';
 export type { CreateAutomlJobInput } from './automl.contract.js';
 export { AUTOML_CANDIDATE_STATUSES, AUTOML_COLUMN_TYPES, AUTOML_DROP_REASONS, AUTOML_LIMITS, AUTOML_MAXIMIZED_OBJECTIVES, AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORT_FORMATS, AUTOML_REPORTS, AUTOML_RESOLVED_PROBLEM_TYPES, AUTOML_SECONDARY_STATUSES } from './automl.values.js';
+export { CreateLabelingJobRequest, LabelingAnswerReceipt, LabelingGoldItem, LabelingJob, LabelingJobFilter, LabelingJobName, LabelingJobStatus, LabelingTask, LabelingTaskParams, LabelingTaskType, LabelingWorkerStats, NextLabelingTask, SubmitLabelingAnswerRequest } from './labeling.contract.js';
+export type { CreateLabelingJobInput } from './labeling.contract.js';
+export { IMAGE_TASK_TYPES, LABELING_JOB_STATUSES, LABELING_LIMITS, LABELING_TASK_TYPES } from './labeling.values.js';

@@ -67,6 +67,8 @@ export const PERMISSIONS = [
   'endpoints:invoke',
   'users:manage',
   'tokens:own',
+  /** Take labeling tasks and submit answers (the labeler role's work). */
+  'labeling:work',
 ] as const;
 
 /** SageMaker's SecondaryStatus values that apply here. */

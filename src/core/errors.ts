@@ -232,6 +232,15 @@ export const ERROR_CODES = {
   ORCH_MONITOR_CAPTURE_DISABLED: { status: 400, message: 'The endpoint does not capture data; create or update it with a capture percent above 0' },
   ORCH_MONITOR_EXECUTION_NOT_FOUND: { status: 404, message: 'No such monitoring execution' },
   ORCH_LABELING_INVALID: { status: 400, message: 'Invalid labeling input' },
+  ORCH_LABELING_NOT_FOUND: { status: 404, message: 'No such labeling job' },
+  ORCH_LABELING_EXISTS: { status: 409, message: 'A labeling job with that name exists' },
+  ORCH_LABELING_ITEM_NOT_FOUND: { status: 404, message: 'No such item in the labeling job' },
+  ORCH_LABELING_LEASE: { status: 409, message: 'The caller holds no lease on that item' },
+  ORCH_LABELING_NOT_RUNNING: { status: 409, message: 'The labeling job no longer takes answers' },
+  ORCH_LABELING_WORKFORCE: { status: 400, message: 'Fewer labelers than annotators per item' },
+  ORCH_LABELING_SOURCE_MISSING: { status: 400, message: 'An item of the manifest points at no stored object' },
+  ORCH_LABELING_IMAGE_INVALID: { status: 400, message: 'An item of the manifest is not a PNG or JPEG image' },
+  ORCH_LABELING_ANSWER_INVALID: { status: 400, message: 'The answer does not fit the task' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

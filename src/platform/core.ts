@@ -20,6 +20,7 @@ import { processingJobHandler } from '../processing/index.js';
 import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
 import { recipeJobHandler, RecipeService } from '../recipes/index.js';
 import { automlFinalizeJobHandler, finalizeCandidates } from '../automl/index.js';
+import { labelingJobHandler } from '../labeling/index.js';
 import { createMetricsService, type MetricsService } from '../metrics/index.js';
 import type { PlatformLog } from './platform-log.js';
 
@@ -95,6 +96,8 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     pipelineSqlJobHandler(core),
     // AutoML's finalize: scores, ensemble, the best model registered, the reports.
     await automlFinalizeJobHandler({ ...core, finalize: finalizeCandidates, workDir: path.join(config.workDir, 'automl') }),
+    // Labeling's consolidation: answers into an augmented manifest dataset version.
+    labelingJobHandler(core),
   ];
   const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
   core.closers.push(() => loop.stop());

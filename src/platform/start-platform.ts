@@ -29,6 +29,7 @@ import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
 import { AutomlController, AutomlService } from '../automl/index.js';
+import { LabelingService } from '../labeling/index.js';
 import { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
 import { openCore, startJobWorkers } from './core.js';
 import { watchForLostJobs } from './lost-jobs.js';
@@ -90,6 +91,8 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const tuning = new TuningService({ metadata, training, datasets, workerCpus: config.workerCpus });
     const automl = new AutomlService({ metadata, artifacts, datasets, queue, workerCpus: config.workerCpus });
     const dashboards = new DashboardService({ metadata, datasets });
+    // Labeling's workforce: the enabled users with the labeler role.
+    const labeling = new LabelingService({ metadata, queue, artifacts, datasets, labelers: async () => (await auth.listUsers()).filter((u) => u.role === 'labeler' && !u.disabledAt).map((u) => u.name) });
     const dataQuality = new DataQualityService({ metadata, queue, datasets });
     const forecast = new ForecastService({ metadata, artifacts, queue, datasets, workDir: path.join(config.workDir, 'forecast-server') });
     // Webhooks' secrets are sealed under the platform key (ORCHARD_SECRET_KEY, else the home's key file).
@@ -165,6 +168,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('automl', automl.statusChanges),
       statusSource('endpoint', endpoints.statusChanges),
       statusSource('alarm', alarms.statusChanges),
+      statusSource('labeling-job', labeling.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
       statusSource('data-quality-report', dataQuality.statusChanges),
       statusSource('monitor-baseline', monitor.baselineStatusChanges),
@@ -178,7 +182,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const s3 = new S3Service({ metadata, artifacts, bucket: config.s3ApiBucket });
-    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
+    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, labeling, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
@@ -208,7 +212,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     alarmEvaluator.start();
     core.closers.push(() => alarmEvaluator.stop());
     core.closers.push(() => app.close());
-    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, monitor, automl, stepJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
+    await watchForLostJobs(queue, [training, transforms, processing, recipes, crawlers, dataQuality, forecast, webhooks, monitor, automl, labeling, stepJobsOwner(pipelineStore, queue, artifacts)], fastifyLog(app));
     await endpoints.start();
     // Due monitoring executions are started by every server; a scheduled time fires once (see MonitorScheduler).
     const monitorScheduler = new MonitorScheduler(monitor, { intervalMs: Math.max(1000, 5 * config.pipelinePollMs), onError: (err) => app.log.error({ err }, 'monitor scheduler') });

@@ -10,6 +10,7 @@ import { MetricsClient } from './metrics-client.js';
 import { PipelinesClient } from './pipelines-client.js';
 import { TriggersClient } from './triggers-client.js';
 import { AlarmsClient } from './alarms-client.js';
+import { LabelingClient } from './labeling-client.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -260,6 +261,8 @@ export class Orchard {
   readonly triggers: TriggersClient;
   /** Alarms on stored metrics: a threshold over N of M periods, with actions. */
   readonly alarms: AlarmsClient;
+  /** Labeling jobs (Ground Truth): leased items, answers, consolidated manifests. */
+  readonly labeling: LabelingClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientEnvDefaults(process.env);
@@ -293,6 +296,7 @@ export class Orchard {
     this.pipelines = new PipelinesClient(this.http);
     this.triggers = new TriggersClient(this.http);
     this.alarms = new AlarmsClient(this.http);
+    this.labeling = new LabelingClient(this.http);
   }
 
   /** `s3Endpoint` is what S3 clients take as `endpoint` (path-style) for the bucket `s3Bucket` (see docs/s3-api.md). */

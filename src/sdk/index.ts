@@ -31,6 +31,8 @@ export { TriggersClient } from './triggers-client.js';
 export type { CreateTriggerRequest } from './triggers-client.js';
 export type { PipelineTrigger, TriggerFilter, TriggerKind, TriggerSource } from '../contracts/index.js';
 export { AlarmsClient } from './alarms-client.js';
+export { LabelingClient } from './labeling-client.js';
+export type { CreateLabelingJobRequest, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask } from './labeling-client.js';
 export type { Alarm, AlarmFilter, CreateAlarmRequest } from './alarms-client.js';
 export type { AlarmActionResult, AlarmComparison, AlarmDatapoint, AlarmMissingData, AlarmNamespace, AlarmStat, AlarmState, AlarmTransition } from '../contracts/index.js';
 export type { Crawler, CrawlerRun, CrawlerColumn, SchemaChange, RejectedFile, CrawlerFormat } from '../contracts/index.js';

@@ -17,6 +17,7 @@ import { migration0027 } from './migrations/0027-alarms.js';
 import { migration0028 } from './migrations/0028-monitor.js';
 import { migration0029 } from './migrations/0029-debugger.js';
 import { migration0030 } from './migrations/0030-automl.js';
+import { migration0031 } from './migrations/0031-labeling.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -382,4 +383,5 @@ export const migrations: Record<string, Migration> = {
   '0028_monitor': migration0028,
   '0029_debugger': migration0029,
   '0030_automl': migration0030,
+  '0031_labeling': migration0031,
 };

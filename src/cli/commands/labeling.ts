@@ -1,0 +1,168 @@
+import fs from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import type { CreateLabelingJobRequest, LabelingJob } from '../../sdk/index.js';
+// Enum lists from the TypeBox-free module: a CLI call does not load the schemas.
+import { LABELING_JOB_STATUSES, LABELING_TASK_TYPES } from '../../contracts/labeling.values.js';
+import { client, positiveInt, run } from '../context.js';
+import { emit, fields, table } from '../output.js';
+
+type Json = { json?: boolean };
+type CreateOpts = Json & {
+  dataset: string;
+  task: CreateLabelingJobRequest['taskType'];
+  labels: string;
+  multiLabel?: boolean;
+  annotatorsPerItem?: number;
+  leaseSeconds?: number;
+  instructions?: string;
+  gold?: string;
+  labelAttribute?: string;
+  outputDataset?: string;
+  autoLabel?: boolean;
+};
+
+/** `orchard labeling …`: labeling jobs (Ground Truth), and a labeler's tasks. */
+export function labelingCommand(program: Command): void {
+  const labeling = program.command('labeling').description('Labeling jobs: items leased to labelers, answers consolidated into a manifest dataset');
+  const jobs = labeling.command('jobs').description('Create, list, describe and stop labeling jobs');
+  jobs
+    .command('create <name>')
+    .description('Create a labeling job over a JSON Lines manifest dataset (lines with "source" text or an image "source-ref" key)')
+    .requiredOption('--dataset <ref>', "the manifest dataset ('name' = latest, 'name@3')")
+    .addOption(new Option('--task <type>', 'the task type').choices(LABELING_TASK_TYPES).makeOptionMandatory())
+    .requiredOption('--labels <a,b,c>', 'the label categories, comma separated')
+    .option('--multi-label', 'classification: an item may carry several labels')
+    .option('--annotators-per-item <n>', 'distinct labelers per item (default 1)', positiveInt)
+    .option('--lease-seconds <n>', 'how long a labeler holds an item before it returns to the pool (default 600)', positiveInt)
+    .option('--instructions <file.md>', 'Markdown instructions shown with each task')
+    .option('--gold <file.jsonl>', 'items with known answers ({"source": …, "answer": …} per line) that measure each labeler')
+    .option('--label-attribute <name>', 'the output manifest’s label attribute (default: the job name)')
+    .option('--output-dataset <name>', 'the dataset the output manifest is written to (default: <job>-labels)')
+    .option('--auto-label', 'automated labeling (not available yet: refused by the server)')
+    .option('--json', 'machine output')
+    .action((name: string, opts: CreateOpts) =>
+      run(opts, async () => {
+        const instructions = opts.instructions ? await fs.readFile(opts.instructions, 'utf8') : undefined;
+        const gold = opts.gold ? parseJsonLines(await fs.readFile(opts.gold, 'utf8'), opts.gold) : undefined;
+        const job = await client().labeling.create({
+          name,
+          dataset: opts.dataset,
+          taskType: opts.task,
+          labels: opts.labels.split(',').map((l) => l.trim()).filter((l) => l.length > 0),
+          ...(opts.multiLabel ? { multiLabel: true } : {}),
+          ...(opts.annotatorsPerItem !== undefined ? { annotatorsPerItem: opts.annotatorsPerItem } : {}),
+          ...(opts.leaseSeconds !== undefined ? { leaseSeconds: opts.leaseSeconds } : {}),
+          ...(instructions !== undefined ? { instructions } : {}),
+          ...(gold ? { gold: gold as CreateLabelingJobRequest['gold'] } : {}),
+          ...(opts.labelAttribute ? { labelAttribute: opts.labelAttribute } : {}),
+          ...(opts.outputDataset ? { outputDataset: opts.outputDataset } : {}),
+          ...(opts.autoLabel ? { autoLabel: true } : {}),
+        });
+        emit(opts, job, () => `Created labeling job ${job.name}: ${job.counts.total} items, ${job.annotatorsPerItem} annotator(s) each\n${describeText(job)}`);
+      }),
+    );
+  jobs
+    .command('list')
+    .description('List labeling jobs, newest first')
+    .addOption(new Option('--status <status>', 'only jobs in this status').choices(LABELING_JOB_STATUSES))
+    .option('--dataset <name>', 'jobs over this dataset')
+    .option('--limit <n>', 'at most n', positiveInt)
+    .option('--json', 'machine output')
+    .action((opts: Json & { status?: LabelingJob['status']; dataset?: string; limit?: number }) =>
+      run(opts, async () => {
+        const res = await client().labeling.list({ status: opts.status, dataset: opts.dataset, limit: opts.limit });
+        emit(opts, res, () =>
+          res.items.length === 0
+            ? 'No labeling jobs.'
+            : table(
+                ['name', 'task', 'dataset', 'status', 'labeled', 'output'],
+                res.items.map((j) => [j.name, j.taskType, j.dataset, j.status, `${j.counts.labeled}/${j.counts.total}`, j.output ?? '-']),
+              ) + `\n${res.items.length} of ${res.total}`,
+        );
+      }),
+    );
+  jobs
+    .command('describe <name>')
+    .description('A labeling job: status, counts, each labeler’s work, the output dataset version')
+    .option('--json', 'machine output')
+    .action((name: string, opts: Json) => run(opts, async () => {
+      const job = await client().labeling.describe(name);
+      emit(opts, job, () => describeText(job));
+    }));
+  jobs
+    .command('stop <name>')
+    .description('Stop labeling: the answers given so far are consolidated into the output')
+    .option('--json', 'machine output')
+    .action((name: string, opts: Json) => run(opts, async () => {
+      const job = await client().labeling.stop(name);
+      emit(opts, job, () => describeText(job));
+    }));
+
+  const tasks = labeling.command('tasks').description("A labeler's work: take the next item, answer it");
+  tasks
+    .command('next <job>')
+    .description('Lease the next item you have not seen (prints nothing to do when none is left for you)')
+    .option('--json', 'machine output')
+    .action((job: string, opts: Json) => run(opts, async () => {
+      const task = await client().labeling.next(job);
+      emit(opts, { task }, () =>
+        task === null
+          ? 'Nothing to label for you in this job now.'
+          : fields([
+              ['item', task.item],
+              ['task', `${task.taskType}${task.multiLabel ? ' (multi-label)' : ''}`],
+              ['labels', task.labels.join(', ')],
+              ['source', JSON.stringify(task.source)],
+              ['image', task.image ? `${task.image.width}×${task.image.height}` : '-'],
+              ['lease until', task.leaseExpiresAt],
+            ]) + `\nanswer it: orchard labeling tasks submit ${job} --item ${task.item} --answer '{"label": "…"}'`,
+      );
+    }));
+  tasks
+    .command('submit <job>')
+    .description('Answer an item you hold a lease on')
+    .requiredOption('--item <id>', 'the item (from tasks next)')
+    .requiredOption('--answer <json>', 'e.g. {"label":"a"}, {"labels":["a","b"]}, {"boxes":[…]}, {"polygons":[…]}, {"entities":[…]}')
+    .option('--json', 'machine output')
+    .action((job: string, opts: Json & { item: string; answer: string }) => run(opts, async () => {
+      let answer: unknown;
+      try {
+        answer = JSON.parse(opts.answer);
+      } catch {
+        throw new Error(`--answer must be JSON, got '${opts.answer.slice(0, 80)}'`);
+      }
+      const receipt = await client().labeling.submit(job, opts.item, answer);
+      emit(opts, receipt, () => `${receipt.duplicate ? 'Already recorded' : 'Recorded'}: item ${receipt.item} of ${receipt.job} by ${receipt.worker}`);
+    }));
+}
+
+function parseJsonLines(text: string, file: string): unknown[] {
+  return text
+    .split('\n')
+    .map((l, i) => [l, i] as const)
+    .filter(([l]) => l.trim().length > 0)
+    .map(([l, i]) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch {
+        throw new Error(`${file}:${i + 1} is not JSON`);
+      }
+    });
+}
+
+function describeText(j: LabelingJob): string {
+  return (
+    fields([
+      ['name', j.name],
+      ['status', j.status + (j.failureReason ? ` (${j.failureReason})` : '')],
+      ['task', `${j.taskType}${j.multiLabel ? ' (multi-label)' : ''}: ${j.labels.join(', ')}`],
+      ['dataset', j.dataset],
+      ['annotators per item', j.annotatorsPerItem],
+      ['items', `${j.counts.labeled} of ${j.counts.total} labeled${j.counts.gold ? `, ${j.counts.gold} gold` : ''}; ${j.counts.answers} answers, ${j.counts.leased} leased now`],
+      ['output', j.output ?? `-  (will be the next version of ${j.outputDataset})`],
+    ]) +
+    (j.workers.length
+      ? '\n' + table(['labeler', 'answers', 'gold accuracy', 'estimated accuracy'], j.workers.map((w) => [w.worker, w.answers, w.goldAccuracy === null ? '-' : w.goldAccuracy.toFixed(2), w.estimatedAccuracy === null ? '-' : w.estimatedAccuracy.toFixed(2)]))
+      : '')
+  );
+}

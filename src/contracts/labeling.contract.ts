@@ -1,0 +1,141 @@
+/**
+ * Labeling jobs (SageMaker Ground Truth's model): a dataset of items (images by
+ * `source-ref`, or text rows by `source`) each answered by N labelers under leases, then
+ * consolidated (Dawid–Skene and its kin) into an augmented manifest written as a new
+ * JSON Lines dataset version.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, PageQuery, ResourceName, StringEnum, Strict, Timestamp } from './common.contract.js';
+import { LABELING_JOB_STATUSES, LABELING_LIMITS, LABELING_TASK_TYPES } from './labeling.values.js';
+
+export const LabelingJobName = ResourceName(63);
+export const LabelingTaskType = StringEnum(LABELING_TASK_TYPES);
+export type LabelingTaskType = Static<typeof LabelingTaskType>;
+export const LabelingJobStatus = StringEnum(LABELING_JOB_STATUSES);
+export type LabelingJobStatus = Static<typeof LabelingJobStatus>;
+
+/** A gold item: an input line (`source` or `source-ref`) and its known answer. */
+export const LabelingGoldItem = Type.Object({ answer: Type.Unknown() }, { additionalProperties: true });
+export type LabelingGoldItem = Static<typeof LabelingGoldItem>;
+
+/** `POST /labeling-jobs`. */
+export const CreateLabelingJobRequest = Strict({
+  name: LabelingJobName,
+  /** The input manifest: a JSON Lines dataset (`name` or `name@version`), one item per line. */
+  dataset: Type.String({ minLength: 1, maxLength: 200 }),
+  taskType: LabelingTaskType,
+  labels: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: LABELING_LIMITS.labels }),
+  /** Classification only: an item may carry several labels. @default false */
+  multiLabel: Type.Optional(Type.Boolean()),
+  /** Distinct labelers who answer each item. @default 1 */
+  annotatorsPerItem: Type.Optional(Type.Integer({ minimum: 1, maximum: LABELING_LIMITS.annotatorsPerItem })),
+  /** How long a leased item waits for its labeler's answer before it returns to the pool. @default 600 */
+  leaseSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: LABELING_LIMITS.leaseSeconds })),
+  /** Markdown shown to labelers. */
+  instructions: Type.Optional(Type.String({ maxLength: LABELING_LIMITS.instructionsChars })),
+  /** The label attribute of the output manifest. @default the job's name (`<name>-ref` for polygons) */
+  labelAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 127 })),
+  /** The dataset the output manifest is written to, as its next version. @default `<name>-labels` */
+  outputDataset: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** Items with known answers, mixed into the pool to measure each labeler; not in the output. */
+  gold: Type.Optional(Type.Array(LabelingGoldItem, { maxItems: LABELING_LIMITS.goldItems })),
+  /** Automated labeling (a model labels the items it is sure of): not available yet. */
+  autoLabel: Type.Optional(Type.Boolean()),
+});
+export type CreateLabelingJobRequest = Static<typeof CreateLabelingJobRequest>;
+export type CreateLabelingJobInput = CreateLabelingJobRequest & { createdBy?: string };
+
+export const LabelingJobFilter = Strict({
+  status: Type.Optional(LabelingJobStatus),
+  dataset: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  ...PageQuery,
+});
+export type LabelingJobFilter = Static<typeof LabelingJobFilter>;
+
+/** One labeler's work on a job; gold accuracy once they answered a gold item. */
+export const LabelingWorkerStats = Type.Object({
+  worker: Type.String(),
+  answers: Type.Integer(),
+  goldAnswered: Type.Integer(),
+  goldCorrect: Type.Integer(),
+  goldAccuracy: Nullable(Type.Number()),
+  /** Consolidation's estimate (Dawid–Skene's confusion diagonal, weighted), once consolidated. */
+  estimatedAccuracy: Nullable(Type.Number()),
+});
+export type LabelingWorkerStats = Static<typeof LabelingWorkerStats>;
+
+export const LabelingJob = Type.Object({
+  name: Type.String(),
+  /** The input dataset version, `name@version`. */
+  dataset: Type.String(),
+  taskType: LabelingTaskType,
+  multiLabel: Type.Boolean(),
+  labels: Type.Array(Type.String()),
+  annotatorsPerItem: Type.Integer(),
+  leaseSeconds: Type.Integer(),
+  instructions: Nullable(Type.String()),
+  labelAttribute: Type.String(),
+  outputDataset: Type.String(),
+  status: LabelingJobStatus,
+  failureReason: Nullable(Type.String()),
+  counts: Type.Object({
+    /** Items to label (gold items apart). */
+    total: Type.Integer(),
+    /** Items with all their answers (after consolidation: items with a label in the output). */
+    labeled: Type.Integer(),
+    /** Items labeled by a model (automated labeling; 0 for now). */
+    machineLabeled: Type.Integer(),
+    gold: Type.Integer(),
+    answers: Type.Integer(),
+    /** Leases out now, not yet answered. */
+    leased: Type.Integer(),
+  }),
+  /** The output manifest's dataset version, `name@version`, once written. */
+  output: Nullable(Type.String()),
+  workers: Type.Array(LabelingWorkerStats),
+  createdBy: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  endedAt: Nullable(Timestamp),
+});
+export type LabelingJob = Static<typeof LabelingJob>;
+
+/** An item leased to the caller: what to label, and until when. */
+export const LabelingTask = Type.Object({
+  job: Type.String(),
+  item: Type.String(),
+  taskType: LabelingTaskType,
+  multiLabel: Type.Boolean(),
+  labels: Type.Array(Type.String()),
+  instructions: Nullable(Type.String()),
+  /** The input manifest line (`source` or `source-ref` and its other keys). */
+  source: Type.Record(Type.String(), Type.Unknown()),
+  /** Images: their size, read from the file's header. */
+  image: Nullable(Type.Object({ width: Type.Integer(), height: Type.Integer() })),
+  leaseExpiresAt: Timestamp,
+});
+export type LabelingTask = Static<typeof LabelingTask>;
+
+/** `POST /labeling-jobs/{name}/tasks/next`: the task leased, or null when none is left for the caller. */
+export const NextLabelingTask = Type.Object({ task: Nullable(LabelingTask) });
+export type NextLabelingTask = Static<typeof NextLabelingTask>;
+
+/**
+ * `POST /labeling-jobs/{name}/tasks/{item}/answer`. By task type: `{label}` (or
+ * `{labels}` multi-label), `{boxes: [{label, left, top, width, height}]}`,
+ * `{polygons: [{label, vertices: [{x, y}]}]}`, `{entities: [{label, startOffset, endOffset}]}`.
+ */
+export const SubmitLabelingAnswerRequest = Strict({ answer: Type.Unknown() });
+export type SubmitLabelingAnswerRequest = Static<typeof SubmitLabelingAnswerRequest>;
+
+export const LabelingTaskParams = Strict({ name: LabelingJobName, item: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const LabelingAnswerReceipt = Type.Object({
+  job: Type.String(),
+  item: Type.String(),
+  worker: Type.String(),
+  /** True when this answer had been recorded before (a resubmission changes nothing). */
+  duplicate: Type.Boolean(),
+  answeredAt: Timestamp,
+});
+export type LabelingAnswerReceipt = Static<typeof LabelingAnswerReceipt>;

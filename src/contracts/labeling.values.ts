@@ -1,0 +1,22 @@
+/** Labeling's run-time values (no TypeBox): the SDK and CLI read them without the schemas. */
+
+/** Task types, as `--task` names them. */
+export const LABELING_TASK_TYPES = ['image-classification', 'bounding-box', 'polygon', 'text-classification', 'ner'] as const;
+export type LabelingTaskType = (typeof LABELING_TASK_TYPES)[number];
+
+/** Task types whose items are images (`source-ref`); the others are text (`source`). */
+export const IMAGE_TASK_TYPES: readonly LabelingTaskType[] = ['image-classification', 'bounding-box', 'polygon'];
+
+/** A job labels while InProgress; Consolidating and Stopping end in Completed and Stopped (with an output), or Failed. */
+export const LABELING_JOB_STATUSES = ['InProgress', 'Consolidating', 'Stopping', 'Completed', 'Stopped', 'Failed'] as const;
+
+export const LABELING_LIMITS = {
+  items: 100_000,
+  labels: 255,
+  annotatorsPerItem: 9,
+  /** @default lease 600 s */
+  leaseSeconds: 86_400,
+  defaultLeaseSeconds: 600,
+  instructionsChars: 65_536,
+  goldItems: 10_000,
+} as const;

@@ -1,0 +1,382 @@
+import type { Readable } from 'node:stream';
+import { IMAGE_TASK_TYPES, LABELING_LIMITS, type LabelingTaskType } from '../contracts/labeling.values.js';
+import type { CreateLabelingJobInput, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask, Page } from '../contracts/index.js';
+import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
+import type { DatasetService } from '../data/index.js';
+import { validateDatasetName } from '../data/index.js';
+import type { JobQueue } from '../jobs/index.js';
+import type { ArtifactStore, MetadataStore, StatusChanges } from '../storage/index.js';
+import { checkAnswer, matchesGold, type Answer } from './answers.js';
+import { HEADER_BYTES, readImageHeader } from './image-header.js';
+import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from './store.js';
+
+/** The queue kind of a consolidation. */
+export const LABELING_CONSOLIDATE_KIND = 'labeling-consolidate';
+export const consolidationJobId = (name: string) => `labeling.${name}`;
+const CONSOLIDATE_ATTEMPTS = 3;
+/** At most this many problems of one manifest are listed. */
+const MAX_LISTED = 20;
+
+export interface LabelingDeps {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  artifacts: ArtifactStore;
+  datasets: Pick<DatasetService, 'describe'>;
+  /** The names of the enabled users who hold the `labeler` role (the workforce). */
+  labelers: () => Promise<string[]>;
+}
+
+/** An item of the input manifest, checked: its line, and an image's size. */
+interface CheckedItem {
+  source: Record<string, unknown>;
+  width: number | null;
+  height: number | null;
+}
+
+/**
+ * Labeling jobs: created from a JSON Lines manifest (every line and image checked at
+ * once), items leased to labelers one at a time, answers checked against the task and
+ * kept once per (item, labeler), and consolidation queued when every item has its
+ * answers or the job is stopped.
+ */
+export class LabelingService {
+  readonly store: LabelingStore;
+
+  constructor(private readonly deps: LabelingDeps) {
+    this.store = new LabelingStore(deps.metadata);
+  }
+
+  /** Jobs whose status changed since a time, for the platform feed. */
+  readonly statusChanges: StatusChanges = (since, limit, after) => this.store.statusChanges(since, limit, after);
+
+  async create(input: CreateLabelingJobInput): Promise<LabelingJob> {
+    const problems: RequestProblem[] = [];
+    const add = (field: string, message: string, code: RequestProblem['code'] = 'ORCH_LABELING_INVALID') => problems.push({ field, code, message: `${field}: ${message}` });
+    const taskType = input.taskType as LabelingTaskType;
+    const image = IMAGE_TASK_TYPES.includes(taskType);
+    const classification = taskType === 'image-classification' || taskType === 'text-classification';
+    const multiLabel = input.multiLabel === true;
+    const perItem = input.annotatorsPerItem ?? 1;
+    if (input.autoLabel) add('autoLabel', 'automated labeling is not available yet');
+    if (multiLabel && !classification) add('multiLabel', 'applies to image-classification and text-classification only');
+    if (new Set(input.labels).size !== input.labels.length) add('labels', 'lists a label twice');
+    const attribute = input.labelAttribute ?? (taskType === 'polygon' ? `${input.name}-ref` : input.name);
+    if (attribute.includes('-metadata')) add('labelAttribute', 'may not contain "-metadata"');
+    if (taskType === 'polygon' && !attribute.endsWith('-ref')) add('labelAttribute', 'a polygon (semantic segmentation) label attribute ends with "-ref"');
+    if (taskType !== 'polygon' && attribute.endsWith('-ref')) add('labelAttribute', 'only a polygon label attribute ends with "-ref"');
+    if (['source', 'source-ref'].includes(attribute)) add('labelAttribute', 'may not be the input key');
+    const outputDataset = input.outputDataset ?? `${input.name}-labels`;
+    try {
+      validateDatasetName(outputDataset);
+    } catch (err) {
+      add('outputDataset', (err as Error).message);
+    }
+    const labelers = await this.deps.labelers();
+    if (labelers.length < perItem) {
+      add('annotatorsPerItem', `${perItem} annotators per item, but the workforce has ${labelers.length} labeler(s) (users with the labeler role)`, 'ORCH_LABELING_WORKFORCE');
+    }
+    // Not found and deleted versions keep the dataset service's own codes.
+    const version = await this.deps.datasets.describe(input.dataset);
+    const items: CheckedItem[] = [];
+    if (version.format !== 'jsonl') add('dataset', `${version.name}@${version.version} is ${version.format}; a labeling job reads a JSON Lines manifest`);
+    else {
+      const lines = await readLines(await this.deps.artifacts.get(keyOf(this.deps.artifacts, version.sourceUri)));
+      if (lines.length === 0) add('dataset', `${version.name}@${version.version} has no items`);
+      if (lines.length > LABELING_LIMITS.items) add('dataset', `${lines.length} items; a job labels at most ${LABELING_LIMITS.items}`);
+      else await this.checkItems(lines, image, 'dataset', items, problems);
+    }
+    const gold: { item: CheckedItem; answer: Answer }[] = [];
+    if (input.gold?.length) {
+      const checked: CheckedItem[] = [];
+      const before = problems.length;
+      await this.checkItems(input.gold.map((g) => { const { answer: _a, ...line } = g; return line; }), image, 'gold', checked, problems);
+      if (problems.length === before) {
+        input.gold.forEach((g, i) => {
+          const r = checkAnswer(g.answer, { taskType, multiLabel, labels: input.labels, image: checked[i].width !== null ? { width: checked[i].width!, height: checked[i].height! } : null, text: typeof checked[i].source.source === 'string' ? (checked[i].source.source as string) : null }, `gold[${i}].answer`);
+          if ('problems' in r) problems.push(...r.problems);
+          else gold.push({ item: checked[i], answer: r.answer });
+        });
+      }
+    }
+    if (problems.length > 0) throw errorOfProblems(problems.slice(0, MAX_LISTED * 2));
+    const now = new Date().toISOString();
+    const rows: LabelingItemsTable[] = [
+      ...items.map((it, i) => ({ job: input.name, item: String(i), seq: i, source_json: JSON.stringify(it.source), width: it.width, height: it.height, gold_json: null })),
+      ...gold.map((g, i) => ({ job: input.name, item: `gold-${i}`, seq: items.length + i, source_json: JSON.stringify(g.item.source), width: g.item.width, height: g.item.height, gold_json: JSON.stringify(g.answer) })),
+    ];
+    await this.store.insert(
+      {
+        name: input.name,
+        dataset: version.name,
+        dataset_version: version.version,
+        task_type: taskType,
+        multi_label: multiLabel ? 1 : 0,
+        labels_json: JSON.stringify(input.labels),
+        annotators_per_item: perItem,
+        lease_seconds: input.leaseSeconds ?? LABELING_LIMITS.defaultLeaseSeconds,
+        instructions: input.instructions ?? null,
+        label_attribute: attribute,
+        output_dataset: outputDataset,
+        total_items: items.length,
+        gold_items: gold.length,
+        labeled_items: 0,
+        status: 'InProgress',
+        failure_reason: null,
+        output: null,
+        estimates_json: null,
+        created_by: input.createdBy ?? null,
+        created_at: now,
+        updated_at: now,
+        ended_at: null,
+      },
+      rows,
+    );
+    return this.describe(input.name);
+  }
+
+  /** Each line must be an object with `source` (text) or `source-ref` (an image's key, which must exist and be a PNG or JPEG). */
+  private async checkItems(lines: unknown[], image: boolean, field: string, out: CheckedItem[], problems: RequestProblem[]): Promise<void> {
+    const key = image ? 'source-ref' : 'source';
+    let listed = 0;
+    const add = (at: string, message: string, code: RequestProblem['code']) => {
+      if (listed++ < MAX_LISTED) problems.push({ field: at, code, message: `${at}: ${message}` });
+    };
+    for (let i = 0; i < lines.length; i++) {
+      const at = `${field}[${i}]`;
+      const line = lines[i];
+      if (line === null || typeof line !== 'object' || Array.isArray(line)) {
+        add(at, 'must be a JSON object', 'ORCH_LABELING_INVALID');
+        continue;
+      }
+      const source = line as Record<string, unknown>;
+      const value = source[key];
+      if (typeof value !== 'string' || value.length === 0) {
+        add(at, `must have "${key}" (a non-empty string)${image ? ': the image’s key in the artifact store' : ': the text to label'}`, 'ORCH_LABELING_INVALID');
+        continue;
+      }
+      if (!image) {
+        out.push({ source, width: null, height: null });
+        continue;
+      }
+      const objectKey = keyOf(this.deps.artifacts, value);
+      const info = await this.deps.artifacts.head(objectKey);
+      if (!info) {
+        add(`${at}.source-ref`, `no stored object '${value.slice(0, 200)}'`, 'ORCH_LABELING_SOURCE_MISSING');
+        continue;
+      }
+      const header = readImageHeader(await readPrefix(await this.deps.artifacts.get(objectKey), HEADER_BYTES));
+      if ('problem' in header) {
+        add(`${at}.source-ref`, `'${value.slice(0, 200)}' is ${header.problem}`, 'ORCH_LABELING_IMAGE_INVALID');
+        continue;
+      }
+      out.push({ source, width: header.width, height: header.height });
+    }
+  }
+
+  async describe(name: string): Promise<LabelingJob> {
+    return this.toJob(await this.store.get(name));
+  }
+
+  async list(filter: LabelingJobFilter = {}): Promise<Page<LabelingJob>> {
+    const { rows, total } = await this.store.list(filter, filter.limit ?? 50, filter.offset ?? 0);
+    return { items: await Promise.all(rows.map((r) => this.toJob(r))), total };
+  }
+
+  /** Leases the next item the worker has not seen; null when none is left for them now. */
+  async next(name: string, worker: string): Promise<LabelingTask | null> {
+    const job = await this.store.get(name);
+    if (job.status !== 'InProgress') throw notRunning(job);
+    for (let round = 0; round < 5; round++) {
+      const now = new Date();
+      const candidates = await this.store.candidates(name, worker, job.annotators_per_item, now.toISOString(), 10);
+      if (candidates.length === 0) return null;
+      for (const item of candidates) {
+        const expires = new Date(now.getTime() + job.lease_seconds * 1000).toISOString();
+        const row = { job: name, item: item.item, worker, leased_at: now.toISOString(), lease_expires_at: expires, answer_json: null, answered_at: null };
+        if (await this.store.lease(row, job.annotators_per_item)) {
+          return {
+            job: name,
+            item: item.item,
+            taskType: job.task_type as LabelingTaskType,
+            multiLabel: job.multi_label === 1,
+            labels: JSON.parse(job.labels_json) as string[],
+            instructions: job.instructions,
+            source: JSON.parse(item.source_json) as Record<string, unknown>,
+            image: item.width !== null && item.height !== null ? { width: item.width, height: item.height } : null,
+            leaseExpiresAt: expires,
+          };
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Records the worker's answer on their live lease. The same answer sent again (a retry)
+   * is acknowledged as a duplicate and counted once; an answer without a lease, or after
+   * the lease ran out, is refused with `ORCH_LABELING_LEASE`.
+   */
+  async submit(name: string, item: string, worker: string, raw: unknown): Promise<LabelingAnswerReceipt> {
+    const job = await this.store.get(name);
+    const it = await this.store.item(name, item);
+    if (!it) throw new OrchardError('ORCH_LABELING_ITEM_NOT_FOUND', { message: `Labeling job '${name}' has no item '${item}'`, details: { name, item } });
+    const lease = await this.store.row(name, item, worker);
+    if (!lease) throw new OrchardError('ORCH_LABELING_LEASE', { message: `${worker} holds no lease on item '${item}' of labeling job '${name}'`, details: { name, item, worker } });
+    if (lease.answered_at) return { job: name, item, worker, duplicate: true, answeredAt: lease.answered_at };
+    if (job.status !== 'InProgress') throw notRunning(job);
+    const now = new Date().toISOString();
+    if (lease.lease_expires_at <= now) {
+      throw new OrchardError('ORCH_LABELING_LEASE', { message: `${worker}'s lease on item '${item}' ran out at ${lease.lease_expires_at}; the item went back to the pool`, details: { name, item, worker, expiredAt: lease.lease_expires_at } });
+    }
+    const source = JSON.parse(it.source_json) as Record<string, unknown>;
+    const checked = checkAnswer(raw, {
+      taskType: job.task_type as LabelingTaskType,
+      multiLabel: job.multi_label === 1,
+      labels: JSON.parse(job.labels_json) as string[],
+      image: it.width !== null && it.height !== null ? { width: it.width, height: it.height } : null,
+      text: typeof source.source === 'string' ? source.source : null,
+    });
+    if ('problems' in checked) throw errorOfProblems(checked.problems);
+    if (!(await this.store.answer(name, item, worker, JSON.stringify(checked.answer), now))) {
+      // Answered meanwhile by a retry of this same request, or the lease ran out just now.
+      const again = await this.store.row(name, item, worker);
+      if (again?.answered_at) return { job: name, item, worker, duplicate: true, answeredAt: again.answered_at };
+      throw new OrchardError('ORCH_LABELING_LEASE', { message: `${worker}'s lease on item '${item}' ran out`, details: { name, item, worker } });
+    }
+    const counts = await this.store.counts(name, job.annotators_per_item, now);
+    if (counts.incomplete === 0 && (await this.store.transition(name, ['InProgress'], { status: 'Consolidating' }))) await this.enqueue(name);
+    return { job: name, item, worker, duplicate: false, answeredAt: now };
+  }
+
+  /** Stops labeling: the answers given so far are consolidated (the job ends Stopped, with its output). */
+  async stop(name: string): Promise<LabelingJob> {
+    if (await this.store.transition(name, ['InProgress'], { status: 'Stopping' })) await this.enqueue(name);
+    return this.describe(name);
+  }
+
+  private async enqueue(name: string): Promise<void> {
+    await this.deps.queue.enqueue(LABELING_CONSOLIDATE_KIND, { name }, { jobId: consolidationJobId(name), maxAttempts: CONSOLIDATE_ATTEMPTS, backoffMs: 1000 });
+  }
+
+  /** Enqueues again the consolidations whose queue entries were lost (idempotent by id). */
+  async requeueLost(): Promise<number> {
+    let n = 0;
+    for (const name of await this.store.consolidating()) {
+      if (await this.deps.queue.get(consolidationJobId(name))) continue;
+      await this.enqueue(name);
+      n++;
+    }
+    return n;
+  }
+
+  private async toJob(row: LabelingJobsTable): Promise<LabelingJob> {
+    const now = new Date().toISOString();
+    const counts = await this.store.counts(row.name, row.annotators_per_item, now);
+    const workers = await this.workerStats(row, counts.perWorker);
+    const ended = ['Completed', 'Stopped'].includes(row.status);
+    return {
+      name: row.name,
+      dataset: `${row.dataset}@${row.dataset_version}`,
+      taskType: row.task_type as LabelingTaskType,
+      multiLabel: row.multi_label === 1,
+      labels: JSON.parse(row.labels_json) as string[],
+      annotatorsPerItem: row.annotators_per_item,
+      leaseSeconds: row.lease_seconds,
+      instructions: row.instructions,
+      labelAttribute: row.label_attribute,
+      outputDataset: row.output_dataset,
+      status: row.status as LabelingJob['status'],
+      failureReason: row.failure_reason,
+      counts: {
+        total: row.total_items,
+        // Before consolidation: dataset items with all their answers (gold items have theirs counted apart).
+        labeled: ended ? row.labeled_items : Math.max(0, counts.complete - (row.gold_items > 0 ? await this.completeGold(row) : 0)),
+        machineLabeled: 0,
+        gold: row.gold_items,
+        answers: counts.answers,
+        leased: counts.leased,
+      },
+      output: row.output,
+      workers,
+      createdBy: row.created_by,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      endedAt: row.ended_at,
+    };
+  }
+
+  private async completeGold(row: LabelingJobsTable): Promise<number> {
+    const answers = await this.store.answers(row.name);
+    const per = new Map<string, number>();
+    for (const a of answers) if (a.answered_at && a.item.startsWith('gold-')) per.set(a.item, (per.get(a.item) ?? 0) + 1);
+    return [...per.values()].filter((n) => n >= row.annotators_per_item).length;
+  }
+
+  private async workerStats(row: LabelingJobsTable, perWorker: { worker: string; n: number }[]): Promise<LabelingJob['workers']> {
+    const estimates = row.estimates_json ? (JSON.parse(row.estimates_json) as Record<string, number>) : {};
+    const gold = new Map<string, { answered: number; correct: number }>();
+    if (row.gold_items > 0) {
+      const items = new Map((await this.store.items(row.name)).filter((i) => i.gold_json).map((i) => [i.item, JSON.parse(i.gold_json!) as Answer]));
+      for (const a of await this.store.answers(row.name)) {
+        const g = items.get(a.item);
+        if (!g || !a.answer_json) continue;
+        const match = matchesGold(JSON.parse(a.answer_json) as Answer, g);
+        if (match === null) continue;
+        const s = gold.get(a.worker) ?? { answered: 0, correct: 0 };
+        s.answered++;
+        if (match) s.correct++;
+        gold.set(a.worker, s);
+      }
+    }
+    return perWorker.map(({ worker, n }) => {
+      const g = gold.get(worker);
+      return {
+        worker,
+        answers: n,
+        goldAnswered: g?.answered ?? 0,
+        goldCorrect: g?.correct ?? 0,
+        goldAccuracy: g && g.answered > 0 ? g.correct / g.answered : null,
+        estimatedAccuracy: estimates[worker] ?? null,
+      };
+    });
+  }
+}
+
+function notRunning(job: LabelingJobsTable): OrchardError {
+  return new OrchardError('ORCH_LABELING_NOT_RUNNING', { message: `Labeling job '${job.name}' is ${job.status}: it no longer hands out items or takes answers`, details: { name: job.name, status: job.status } });
+}
+
+/** An artifact key from a stored location: the store's own URL prefix (or an `s3://bucket/` one) removed. */
+export function keyOf(artifacts: ArtifactStore, ref: string): string {
+  if (ref.startsWith(`${artifacts.url}/`)) return ref.slice(artifacts.url.length + 1);
+  return ref.replace(/^\/+/, '');
+}
+
+async function readPrefix(stream: Readable, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk as Buffer);
+    n += (chunk as Buffer).length;
+    if (n >= bytes) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).subarray(0, bytes);
+}
+
+/** The manifest's lines parsed (blank lines skipped); a line that is not JSON stays as its text, reported by the check. */
+async function readLines(stream: Readable): Promise<unknown[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch {
+        return l;
+      }
+    });
+}
