@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { can, type AuthService } from '../../auth/index.js';
 import { OrchardError, isOrchardError } from '../../core/index.js';
-import { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type EndpointService, type InvokeResult } from '../../serving/endpoints/index.js';
+import { explainRequested, MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type EndpointService, type InvokeResult } from '../../serving/endpoints/index.js';
 
 const PREFIX = '/api/v1/endpoints/';
 const SUFFIX = '/invocations';
@@ -60,6 +60,7 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
       targetVariant: headers['x-amzn-sagemaker-target-variant'] as string | undefined,
       inferenceId: inferenceIdOf(headers['x-amzn-sagemaker-inference-id']),
       testDelay: options.testDelays ? (headers[TEST_DELAY_HEADER] as string | undefined) : undefined,
+      explain: explainRequested(headers['x-amzn-sagemaker-custom-attributes'], req.url),
     });
     send(res, result);
   } catch (err) {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isOrchardError } from '../../core/index.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { AutoscalingRequest, CreateEndpointRequest, EndpointFilter, EndpointName, NameParams, UpdateEndpointInput, UpdateWeightsRequest, type VariantWeightInput } from '../../contracts/index.js';
-import { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type EndpointService } from '../../serving/endpoints/index.js';
+import { explainRequested, MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER, type EndpointService } from '../../serving/endpoints/index.js';
 import { resourceRoutes } from '../resource-routes.js';
 import { errorHeaders, inferenceIdOf } from './endpoint-invocations.js';
 
@@ -77,6 +77,7 @@ export function endpointRoutes(app: FastifyInstance, endpoints: EndpointService,
             targetVariant: headers['x-amzn-sagemaker-target-variant'] as string | undefined,
             inferenceId: inferenceIdOf(headers['x-amzn-sagemaker-inference-id']),
             testDelay: options.testDelays ? (headers[TEST_DELAY_HEADER] as string | undefined) : undefined,
+            explain: explainRequested(headers['x-amzn-sagemaker-custom-attributes'], request.url),
           });
           return reply.code(result.status).header('content-type', result.contentType).header('x-amzn-invoked-production-variant', result.variant).send(result.body);
         } catch (err) {

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bufferedBody, discard, readBody } from '../../api/routes/endpoint-invocations.js';
 import { can, type AuthService, type Principal } from '../../auth/index.js';
 import { OrchardError } from '../../core/index.js';
-import { TEST_DELAY_HEADER, type EndpointService, type InvokeResult } from '../../serving/endpoints/index.js';
+import { explainRequested, TEST_DELAY_HEADER, type EndpointService, type InvokeResult } from '../../serving/endpoints/index.js';
 import { sendAwsJsonError, AwsServiceError } from '../errors.js';
 import { isSigV4Request, type SigV4Authenticator } from '../sigv4/index.js';
 import type { AsyncInvoker } from './async-invoker.js';
@@ -68,6 +68,7 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
       targetVariant,
       inferenceId,
       testDelay: options.testDelays ? (headers[TEST_DELAY_HEADER] as string | undefined) : undefined,
+      explain: explainRequested(customAttributes),
     });
     if (result.status < 200 || result.status > 299) throw modelError(result.status, result.body, result.variant);
     send(res, result, customAttributes);

@@ -3,6 +3,7 @@ export { endpointsUsingModel } from './endpoint-store.js';
 export type { EndpointServiceDeps, EndpointServiceOptions } from './endpoint-service.js';
 export type { InvokeRequest, InvokeResult } from './runtime.js';
 export { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER } from './protocol.js';
+export { explainRequested } from './explain.js';
 export { DEFAULT_VARIANT } from './types.js';
 export type {
   AutoscalingInput,

@@ -37,6 +37,8 @@ export interface ForwardRequest {
   contentType: string | undefined;
   accept: string | undefined;
   testDelay?: string;
+  /** Ask the model for explanations beside its predictions (explain.ts). */
+  explain?: boolean;
 }
 
 export interface ForwardResult {
@@ -205,7 +207,7 @@ export class ModelInstance {
     }
     const id = this.nextId;
     this.nextId = id === 0xffffffff ? 1 : id + 1;
-    const frames = encodeRequest({ id, delayMs: Number(request.testDelay ?? 0) || 0, contentType: request.contentType ?? '', accept: request.accept ?? '', body: request.body });
+    const frames = encodeRequest({ id, delayMs: Number(request.testDelay ?? 0) || 0, contentType: request.contentType ?? '', accept: request.accept ?? '', body: request.body, explain: request.explain });
     return new Promise<ForwardResult>((resolve, reject) => {
       const t0 = performance.now();
       this.pending.set(id, { resolve, reject, t0, deadline: t0 + this.options.timeoutMs });

@@ -13,7 +13,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { OrchardError, isOrchardError } from '../../core/index.js';
 import { openPredictor, type ServingPredictor } from '../predictor.js';
-import { acceptedType, decode, encode, InputError, mediaTypeOf } from './codecs.js';
+import { acceptedType, decode, encode, InputError, mediaTypeOf, type MediaType } from './codecs.js';
+import { encodeExplained, explainRequested } from './explain.js';
 import { CHANNEL_FD, decodeRequest, encodeResponse, FrameReader, MODEL_LOAD_FAILED_EXIT, TEST_DELAY_HEADER, type ModelServerSpec } from './protocol.js';
 
 const JSON_TYPE = 'application/json';
@@ -44,7 +45,7 @@ function main(): void {
  * One invocation, whichever way it came: the answer itself when the model predicts
  * synchronously (the built-ins: no promise per request), else a promise of it.
  */
-function answer(predictor: ServingPredictor, contentType: string | undefined, accept: string | undefined, body: Buffer): Answer | Promise<Answer> {
+function answer(predictor: ServingPredictor, contentType: string | undefined, accept: string | undefined, body: Buffer, explain = false): Answer | Promise<Answer> {
   try {
     const type = mediaTypeOf(contentType);
     if (!type) {
@@ -58,16 +59,8 @@ function answer(predictor: ServingPredictor, contentType: string | undefined, ac
     if (!responseType) {
       throw new OrchardError('ORCH_ENDPOINT_UNSUPPORTED_ACCEPT', { message: `Accept ${JSON.stringify(accept)} is not supported; use text/csv, application/json or application/jsonlines` });
     }
-    let rows;
-    const pipeline = predictor.pipeline;
-    try {
-      // An inference pipeline reads raw rows through its recipe; a plain model, numbers.
-      rows = pipeline ? pipeline.decode(type, body) : decode(type, body, predictor.numFeatures);
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      const shape = pipeline ? { columns: pipeline.columns.names } : { numFeatures: predictor.numFeatures };
-      throw new OrchardError('ORCH_ENDPOINT_BAD_INPUT', { message: err.message, details: err.row > 0 ? { row: err.row, ...shape } : shape });
-    }
+    if (explain) return explained(predictor, type, responseType, body);
+    const rows = decodeRows(predictor, type, body);
     const n = rows.rows;
     if (predictor.predictSync) {
       const { values, outputsPerRow } = predictor.predictSync(rows.features, n);
@@ -80,6 +73,42 @@ function answer(predictor: ServingPredictor, contentType: string | undefined, ac
   } catch (err) {
     return failed(err);
   }
+}
+
+/** A request's rows: raw rows through an inference pipeline's recipe, else numbers. */
+function decodeRows(predictor: ServingPredictor, type: MediaType, body: Buffer) {
+  const pipeline = predictor.pipeline;
+  try {
+    return pipeline ? pipeline.decode(type, body) : decode(type, body, predictor.numFeatures);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const shape = pipeline ? { columns: pipeline.columns.names } : { numFeatures: predictor.numFeatures };
+    throw new OrchardError('ORCH_ENDPOINT_BAD_INPUT', { message: err.message, details: err.row > 0 ? { row: err.row, ...shape } : shape });
+  }
+}
+
+/** Predictions with explanations (explain.ts), answered as JSON only. */
+function explained(predictor: ServingPredictor, type: MediaType, responseType: MediaType, body: Buffer): Answer | Promise<Answer> {
+  const explain = predictor.explain;
+  if (!explain) {
+    throw new OrchardError('ORCH_ENDPOINT_INVALID', {
+      message: "This endpoint's model does not explain its predictions (xgboost, linear-learner and AutoML ensembles do); send the request without explain=true",
+      details: { explain: true },
+    });
+  }
+  if (responseType !== 'application/json') {
+    throw new OrchardError('ORCH_ENDPOINT_INVALID', { message: 'Explanations are answered as application/json; send Accept: application/json', details: { accept: responseType } });
+  }
+  const rows = decodeRows(predictor, type, body);
+  const n = rows.rows;
+  const e = explain(rows.features, n);
+  const build = ({ values, outputsPerRow }: { values: Float32Array; outputsPerRow: number }): Answer => ({
+    status: 200,
+    contentType: responseType,
+    body: encodeExplained(values, n, outputsPerRow, e, predictor.numFeatures, predictor.pipeline?.featureColumns),
+  });
+  if (predictor.predictSync) return build(predictor.predictSync(rows.features, n));
+  return predictor.predict(rows.features, n).then(build, failed);
 }
 
 function failed(err: unknown): Answer {
@@ -113,7 +142,7 @@ function serveChannel(spec: ModelServerSpec, predictor: ServingPredictor): void 
   channel.on('data', (chunk: Buffer) =>
     reader.push(chunk, (frame) => {
       const r = decodeRequest(frame);
-      const run = () => whenAnswered(answer(predictor, r.contentType, r.accept, r.body), (a) => send(r.id, a));
+      const run = () => whenAnswered(answer(predictor, r.contentType, r.accept, r.body, r.explain), (a) => send(r.id, a));
       if (spec.testDelays && r.delayMs > 0) setTimeout(run, r.delayMs);
       else run();
     }),
@@ -170,7 +199,7 @@ function invocations(spec: ModelServerSpec, predictor: ServingPredictor, req: ht
     if (res.headersSent) return;
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     const run = () =>
-      whenAnswered(answer(predictor, req.headers['content-type'], req.headers.accept, body), (a) => {
+      whenAnswered(answer(predictor, req.headers['content-type'], req.headers.accept, body, explainRequested(req.headers['x-amzn-sagemaker-custom-attributes'], req.url)), (a) => {
         res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body) });
         res.end(a.body);
       });

@@ -5,9 +5,9 @@ describe('the router channel frames', () => {
   it('round-trips requests and responses, whole or cut anywhere', () => {
     const big = Buffer.alloc(200_000, 'x');
     const requests = [
-      { id: 1, delayMs: 0, contentType: 'text/csv', accept: '', body: Buffer.from('1,2,3\n') },
-      { id: 0xfffffffe, delayMs: 250, contentType: 'application/json', accept: 'text/csv', body: big },
-      { id: 7, delayMs: 0, contentType: '', accept: '', body: Buffer.alloc(0) },
+      { id: 1, delayMs: 0, contentType: 'text/csv', accept: '', body: Buffer.from('1,2,3\n'), explain: false },
+      { id: 0xfffffffe, delayMs: 250, contentType: 'application/json', accept: 'text/csv', body: big, explain: true },
+      { id: 7, delayMs: 0, contentType: '', accept: '', body: Buffer.alloc(0), explain: false },
     ];
     const bytes = Buffer.concat(requests.flatMap(encodeRequest));
     for (const cut of [1, 3, 5, 17, 4096, bytes.length]) {

@@ -31,7 +31,7 @@ export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
  * The HTTP `/invocations` route answers the same requests for anyone calling the model
  * server directly; both go through one handler.
  *
- * Request:  u32 length | u32 id | u32 test delay ms | u8 n | content type | u8 n | accept | body
+ * Request:  u32 length | u32 id | u32 test delay ms | u8 flags (1: explain) | u8 n | content type | u8 n | accept | body
  * Response: u32 length | u32 id | u16 status | u8 n | content type | body
  * (little-endian; length counts the bytes after itself).
  */
@@ -43,6 +43,8 @@ export interface ChannelRequest {
   contentType: string;
   accept: string;
   body: Buffer;
+  /** Answer with explanations (see explain.ts); absent or false on a plain invocation. */
+  explain?: boolean;
 }
 
 export interface ChannelResponse {
@@ -60,15 +62,16 @@ function short(s: string): Buffer {
 export function encodeRequest(r: ChannelRequest): Buffer[] {
   const ct = short(r.contentType);
   const accept = short(r.accept);
-  const head = 14 + ct.length + accept.length;
+  const head = 15 + ct.length + accept.length;
   const out = Buffer.allocUnsafe(head + (r.body.length < 65_536 ? r.body.length : 0));
   out.writeUInt32LE(head - 4 + r.body.length, 0);
   out.writeUInt32LE(r.id, 4);
   out.writeUInt32LE(r.delayMs, 8);
-  out[12] = ct.length;
-  ct.copy(out, 13);
-  out[13 + ct.length] = accept.length;
-  accept.copy(out, 14 + ct.length);
+  out[12] = r.explain ? 1 : 0;
+  out[13] = ct.length;
+  ct.copy(out, 14);
+  out[14 + ct.length] = accept.length;
+  accept.copy(out, 15 + ct.length);
   if (r.body.length < 65_536) {
     r.body.copy(out, head);
     return [out];
@@ -77,14 +80,15 @@ export function encodeRequest(r: ChannelRequest): Buffer[] {
 }
 
 export function decodeRequest(frame: Buffer): ChannelRequest {
-  const ctLen = frame[8];
-  const acceptLen = frame[9 + ctLen];
+  const ctLen = frame[9];
+  const acceptLen = frame[10 + ctLen];
   return {
     id: frame.readUInt32LE(0),
     delayMs: frame.readUInt32LE(4),
-    contentType: frame.toString('latin1', 9, 9 + ctLen),
-    accept: frame.toString('latin1', 10 + ctLen, 10 + ctLen + acceptLen),
-    body: frame.subarray(10 + ctLen + acceptLen),
+    contentType: frame.toString('latin1', 10, 10 + ctLen),
+    accept: frame.toString('latin1', 11 + ctLen, 11 + ctLen + acceptLen),
+    body: frame.subarray(11 + ctLen + acceptLen),
+    explain: frame[8] === 1,
   };
 }
 
