@@ -8,6 +8,7 @@ import { createRandom, type Random } from '../parallel/random.js';
 import { fitKMeans } from '../kmeans/kmeans-core.js';
 import type { KMeansOptions } from '../kmeans/hyperparameters.js';
 import { KNN_KERNELS, type HeapResult } from './knn-kernels.js';
+import { DOTS_WASM, WASM_TILE, wasmRows } from './knn-wasm.js';
 
 export type Metric = 'L2' | 'INNER_PRODUCT' | 'COSINE';
 
@@ -262,9 +263,21 @@ export async function buildIndex(X: Float32Array, labels: Float32Array, n: numbe
   }
 }
 
+/** Per index: its rows in a shared WebAssembly memory for the SIMD exact search, made once. */
+const wasmCopies = new WeakMap<KnnIndex, ReturnType<typeof wasmRows>>();
+const WASM_THREADS = 64;
+
+function wasmOf(index: KnnIndex): ReturnType<typeof wasmRows> {
+  if (index.kind !== 'flat') return null;
+  if (!wasmCopies.has(index)) wasmCopies.set(index, wasmRows(index.X, index.rows, index.d, WASM_THREADS));
+  return wasmCopies.get(index) ?? null;
+}
+
 /** The kernel state of an index (typed arrays in shared memory are shared with workers uncopied). */
 function kernelState(index: KnnIndex): Record<string, unknown> {
+  const w = wasmOf(index);
   return {
+    ...(w ? { mem: w.memory, wasm: DOTS_WASM, tile: WASM_TILE } : {}),
     X: index.X,
     A: index.A,
     d: index.d,
@@ -286,8 +299,8 @@ export interface Neighbours {
   distances: Float32Array;
 }
 
-function op(index: KnnIndex): 'flat' | 'ivf' | 'ivfpq' {
-  return index.kind;
+function op(index: KnnIndex): 'flat' | 'flatWasm' | 'ivf' | 'ivfpq' {
+  return index.kind === 'flat' && wasmOf(index) ? 'flatWasm' : index.kind;
 }
 
 /** Sorts each query's heap and turns keys into distances (L2: squared Euclidean; inner products: the similarity). */
@@ -321,7 +334,7 @@ let localOps: ReturnType<typeof instantiateKernels> | null = null;
 export function searchSync(index: KnnIndex, Q: Float32Array, m: number, k: number, nprobe = index.nprobe): Neighbours {
   // Compiled once per process: a model server searches on every request.
   const ops = (localOps ??= instantiateKernels(KNN_KERNELS));
-  const res = ops[op(index)](kernelState(index), { Q, q0: 0, q1: m, k, lo: 0, hi: index.rows, nprobe }) as HeapResult;
+  const res = ops[op(index)](kernelState(index), { Q, q0: 0, q1: m, k, lo: 0, hi: index.rows, nprobe, scratch: wasmOf(index)?.scratch[0] }) as HeapResult;
   return finish(index, Q, [res], m, k);
 }
 
@@ -332,13 +345,15 @@ export interface IndexSearcher {
 }
 
 export function createSearcher(index: KnnIndex, threads: number): IndexSearcher {
+  // Scratch areas exist for WASM_THREADS threads.
+  threads = Math.min(threads, WASM_THREADS);
   const pool = createKernelPool(KNN_KERNELS, threads, kernelState(index));
   return {
     async search(Q, m, k, nprobe = index.nprobe) {
       // Queries split across threads; each thread walks the whole index.
       const parts = await pool.run<HeapResult>(
         op(index),
-        splitRows(m, m < 8 ? 1 : pool.threads).map((r) => ({ Q, q0: r.start, q1: r.end, k, lo: 0, hi: index.rows, nprobe })),
+        splitRows(m, m < 8 ? 1 : pool.threads).map((r, t) => ({ Q, q0: r.start, q1: r.end, k, lo: 0, hi: index.rows, nprobe, scratch: wasmOf(index)?.scratch[t] })),
       );
       return finish(index, Q, parts, m, k);
     },

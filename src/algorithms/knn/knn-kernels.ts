@@ -94,6 +94,43 @@ function flat(state, a) {
   return out;
 }
 
+let dots = null, dotsMemory = null;
+
+/**
+ * Exact search with the dot products in WebAssembly SIMD (state.mem holds the rows at
+ * offset 0; a.scratch is this thread's area for four queries and a tile of sums).
+ */
+function flatWasm(state, a) {
+  // One instance per memory: the calling thread may search several indexes.
+  if (dotsMemory !== state.mem) {
+    dots = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(state.wasm)), { env: { m: state.mem } }).exports.dots;
+    dotsMemory = state.mem;
+  }
+  const F = new Float32Array(state.mem.buffer);
+  const A = state.A, d = state.d, coef = state.coef, dB = d * 4, tileRows = state.tile;
+  const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, lo = a.lo, hi = a.hi;
+  const qOff = a.scratch, outOff = qOff + 4 * dB, out = new Float32Array(state.mem.buffer, outOff, 4 * tileRows);
+  const res = heaps(m, k), hk = res.keys, hr = res.rows;
+  for (let t0 = lo; t0 < hi; t0 += tileRows) {
+    const t1 = Math.min(hi, t0 + tileRows), rows = t1 - t0;
+    for (let q = 0; q < m; q += 4) {
+      const real = Math.min(4, m - q);
+      F.set(Q.subarray((q0 + q) * d, (q0 + q + real) * d), qOff / 4);
+      if (real < 4) F.fill(0, qOff / 4 + real * d, qOff / 4 + 4 * d);
+      dots(t0 * dB, qOff, rows, dB, outOff);
+      for (let c = 0; c < real; c++) {
+        const h = (q + c) * k;
+        let w = hk[h];
+        for (let i = 0; i < rows; i++) {
+          const v = A[t0 + i] + coef * out[i * 4 + c];
+          if (v < w) w = push(hk, hr, h, k, v, t0 + i);
+        }
+      }
+    }
+  }
+  return res;
+}
+
 /** One query against rows [r0, r1), four rows at a time. */
 function scanRange(X, A, d, coef, Q, b, hk, hr, h, k, r0, r1) {
   let w = hk[h];
@@ -220,5 +257,5 @@ function nearest(state, a) {
   return out;
 }
 
-return { flat, ivf, ivfpq, nearest };
+return { flat, flatWasm, ivf, ivfpq, nearest };
 `;
