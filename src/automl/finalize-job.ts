@@ -164,7 +164,7 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
   const tags = { automlJob: name };
   let model: string;
   const existing = await deps.models.describe(modelName).catch(() => null);
-  if (existing && (existing as { tags?: Record<string, string> }).tags?.automlJob === name) model = existing.name;
+  if (existing && existing.tags.automlJob === name) model = existing.name;
   else if (ensembleWins) {
     const key = `automl/${name}/ensemble/model.tar.gz`;
     const archive = path.join(scratch, 'ensemble.tar.gz');

@@ -136,7 +136,7 @@ describe.each(backends)('AutoML end to end through the CLI, API and SDK on $name
     const lines = answer.json.body.trim().split('\n');
     expect(lines).toHaveLength(20);
     for (const line of lines) for (const v of line.split(',').map(Number)) expect(v).toBeGreaterThanOrEqual(0);
-  });
+  }, 600_000);
 
   it('refuses bad input before anything runs, each problem with its code', async () => {
     const problems = async (args: string[]) => {
@@ -174,7 +174,7 @@ describe.each(backends)('AutoML end to end through the CLI, API and SDK on $name
     expect(exists.code).toBe('ORCH_AUTOML_EXISTS');
     const report = await cli(['automl', 'report', 'nope', 'exploration', '--json'], admin);
     expect(report.json.code).toBe('ORCH_AUTOML_NOT_FOUND');
-  });
+  }, 600_000);
 });
 
 describe('AutoML on a fleet (PostgreSQL + S3 + Redis, two orchard worker processes)', () => {
@@ -212,7 +212,7 @@ describe('AutoML on a fleet (PostgreSQL + S3 + Redis, two orchard worker process
       if (pid) ran.add(pid);
     }
     expect(ran).toEqual(new Set(workers.map((w) => String(w.process.pid))));
-  });
+  }, 600_000);
 });
 
 describe('stopping an AutoML job (SQLite + file)', () => {
@@ -251,5 +251,5 @@ describe('stopping an AutoML job (SQLite + file)', () => {
     expect(model.code, model.stdout + model.stderr).toBe(0);
     // Stopping again answers the job as it is.
     expect((await sdk.automl.stop('halt')).status).toBe('Stopped');
-  });
+  }, 600_000);
 });
