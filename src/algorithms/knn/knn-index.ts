@@ -263,12 +263,12 @@ export async function buildIndex(X: Float32Array, labels: Float32Array, n: numbe
   }
 }
 
-/** Per index: its rows in a shared WebAssembly memory for the SIMD exact search, made once. */
+/** Per index: its rows in a shared WebAssembly memory for the SIMD searches (flat, IVF), made once. */
 const wasmCopies = new WeakMap<KnnIndex, ReturnType<typeof wasmRows>>();
 const WASM_THREADS = 64;
 
 function wasmOf(index: KnnIndex): ReturnType<typeof wasmRows> {
-  if (index.kind !== 'flat') return null;
+  if (index.kind === 'ivfpq') return null;
   if (!wasmCopies.has(index)) wasmCopies.set(index, wasmRows(index.X, index.rows, index.d, WASM_THREADS));
   return wasmCopies.get(index) ?? null;
 }
@@ -299,8 +299,9 @@ export interface Neighbours {
   distances: Float32Array;
 }
 
-function op(index: KnnIndex): 'flat' | 'flatWasm' | 'ivf' | 'ivfpq' {
-  return index.kind === 'flat' && wasmOf(index) ? 'flatWasm' : index.kind;
+function op(index: KnnIndex): 'flat' | 'flatWasm' | 'ivf' | 'ivfWasm' | 'ivfpq' {
+  if (index.kind === 'ivfpq' || !wasmOf(index)) return index.kind;
+  return index.kind === 'flat' ? 'flatWasm' : 'ivfWasm';
 }
 
 /** Sorts each query's heap and turns keys into distances (L2: squared Euclidean; inner products: the similarity). */

@@ -131,6 +131,56 @@ function flatWasm(state, a) {
   return res;
 }
 
+/**
+ * IVF search in WebAssembly, faiss's way for a batch: each query's nprobe lists are
+ * found first, then list by list the queries that probe it are scored four at a time
+ * against the list's rows.
+ */
+function ivfWasm(state, a) {
+  if (dotsMemory !== state.mem) {
+    dots = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(state.wasm)), { env: { m: state.mem } }).exports.dots;
+    dotsMemory = state.mem;
+  }
+  const F = new Float32Array(state.mem.buffer);
+  const A = state.A, d = state.d, coef = state.coef, dB = d * 4, tileRows = state.tile, off = state.offsets, nl = state.nlists;
+  const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, nprobe = Math.min(a.nprobe, nl);
+  const qOff = a.scratch, outOff = qOff + 4 * dB, out = new Float32Array(state.mem.buffer, outOff, 4 * tileRows);
+  const res = heaps(m, k), hk = res.keys, hr = res.rows;
+  const ph = new Float64Array(nprobe), pr = new Int32Array(nprobe);
+  const count = new Int32Array(nl + 1), probes = new Int32Array(m * nprobe);
+  for (let q = 0; q < m; q++) {
+    probeLists(state, Q, (q0 + q) * d, nprobe, ph, pr);
+    for (let p = 0; p < nprobe; p++) { probes[q * nprobe + p] = pr[p]; if (pr[p] >= 0) count[pr[p] + 1]++; }
+  }
+  for (let l = 0; l < nl; l++) count[l + 1] += count[l];
+  const fill = count.slice(0, nl), byList = new Int32Array(count[nl]);
+  for (let i = 0; i < m * nprobe; i++) if (probes[i] >= 0) byList[fill[probes[i]]++] = Math.floor(i / nprobe);
+  for (let l = 0; l < nl; l++) {
+    const r0 = off[l], r1 = off[l + 1];
+    if (r0 === r1) continue;
+    for (let b = count[l]; b < count[l + 1]; b += 4) {
+      const real = Math.min(4, count[l + 1] - b);
+      for (let c = 0; c < 4; c++) {
+        if (c < real) F.set(Q.subarray((q0 + byList[b + c]) * d, (q0 + byList[b + c] + 1) * d), qOff / 4 + c * d);
+        else F.fill(0, qOff / 4 + c * d, qOff / 4 + (c + 1) * d);
+      }
+      for (let t0 = r0; t0 < r1; t0 += tileRows) {
+        const rows = Math.min(r1, t0 + tileRows) - t0;
+        dots(t0 * dB, qOff, rows, dB, outOff);
+        for (let c = 0; c < real; c++) {
+          const h = byList[b + c] * k;
+          let w = hk[h];
+          for (let i = 0; i < rows; i++) {
+            const v = A[t0 + i] + coef * out[i * 4 + c];
+            if (v < w) w = push(hk, hr, h, k, v, t0 + i);
+          }
+        }
+      }
+    }
+  }
+  return res;
+}
+
 /** One query against rows [r0, r1), four rows at a time. */
 function scanRange(X, A, d, coef, Q, b, hk, hr, h, k, r0, r1) {
   let w = hk[h];
@@ -257,5 +307,5 @@ function nearest(state, a) {
   return out;
 }
 
-return { flat, flatWasm, ivf, ivfpq, nearest };
+return { flat, flatWasm, ivf, ivfWasm, ivfpq, nearest };
 `;
