@@ -182,9 +182,11 @@ export class LabelingService {
     return { items: await Promise.all(rows.map((r) => this.toJob(r))), total };
   }
 
-  /** Leases the next item the worker has not seen; null when none is left for them now. */
+  /** Leases the next item the worker has not seen; null when none is left for them now (or the job has all its answers). */
   async next(name: string, worker: string): Promise<LabelingTask | null> {
     const job = await this.store.get(name);
+    // Every item answered: nothing left, as for a labeler who has seen them all. A stopped or failed job says so.
+    if (job.status === 'Consolidating' || job.status === 'Completed') return null;
     if (job.status !== 'InProgress') throw notRunning(job);
     for (let round = 0; round < 5; round++) {
       const now = new Date();
