@@ -253,3 +253,32 @@ describe('stopping an AutoML job (SQLite + file)', () => {
     expect((await sdk.automl.stop('halt')).status).toBe('Stopped');
   }, 600_000);
 });
+
+describe('an AutoML job across a server restart (SQLite + file)', () => {
+  it('carries on where it stopped: no candidate repeated, the job completes', async () => {
+    const env = { ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_WORKERS: '2' };
+    let server = await startServer(env);
+    const home = server.home;
+    try {
+      const admin = { url: server.url, token: server.adminToken };
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-automl-restart-'));
+      expect((await cli(['datasets', 'create', 'churn', '--file', writeChurnCsv(path.join(dir, 'churn.csv'), 1500, 33).file, '--header', '--json'], admin)).code).toBe(0);
+      const sdk = new Orchard(admin);
+      await sdk.automl.create({ name: 'again', dataset: 'churn', target: 'churn', maxCandidates: 4, maxParallel: 1, maxRuntimeSeconds: 1800, mode: 'hpo', seed: 2 });
+      for (;;) {
+        const j = await sdk.automl.describe('again');
+        if (j.candidateCounts.completed >= 1) break;
+        expect(j.status).toBe('InProgress');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await server.stop();
+      server = await startServer(env, home);
+      const job = await new Orchard({ url: server.url, token: server.adminToken }).automl.waitFor('again');
+      expect(job).toMatchObject({ status: 'Completed', bestCandidate: { model: 'again-best' } });
+      expect(job.leaderboard.map((c) => c.name).sort()).toEqual(['again-1', 'again-2', 'again-3', 'again-4']);
+      expect(job.candidateCounts.completed).toBe(4);
+    } finally {
+      await server.stop();
+    }
+  }, 600_000);
+});
