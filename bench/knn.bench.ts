@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- knn [--rows N] [--dim D] [--queries M] [--k K] [--index faiss.Flat,…] [--threads N] [--no-peer]`:
+ * `npm run bench -- knn [--rows N] [--dim D] [--queries M] [--k K] [--index faiss.Flat,…] [--nprobe P] [--threads N] [--no-peer]`:
  * k-NN on a Gaussian mixture (256 clusters; default 200,000 × 64, 10,000 queries, k = 10).
  * Orchard's index built and searched in process (the kernels a training job's test
  * channel and the bench share), against scikit-learn's brute-force
@@ -95,7 +95,7 @@ export async function run(args: string[]): Promise<void> {
   const types = args.includes('--index') ? args[args.indexOf('--index') + 1].split(',') : ['faiss.Flat', 'faiss.IVFFlat', 'faiss.IVFPQ'];
   if (!types.includes('faiss.Flat')) types.unshift('faiss.Flat');
   for (const index_type of types) {
-    const o = knnOptions({ feature_dim: d, k, predictor_type: 'classifier', sample_size: n, index_type, index_metric: 'L2', faiss_index_ivf_nlists: 'auto', faiss_index_nprobe: 'auto', mini_batch_size: 5000 });
+    const o = knnOptions({ feature_dim: d, k, predictor_type: 'classifier', sample_size: n, index_type, index_metric: 'L2', faiss_index_ivf_nlists: 'auto', faiss_index_nprobe: args.includes('--nprobe') ? args[args.indexOf('--nprobe') + 1] : 'auto', mini_batch_size: 5000 });
     const t0 = performance.now();
     const index = await buildKnnIndex(X, ids, n, o, { threads: a.threads, seed: 1 });
     const t1 = performance.now();
