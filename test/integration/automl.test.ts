@@ -136,6 +136,16 @@ describe.each(backends)('AutoML end to end through the CLI, API and SDK on $name
     const lines = answer.json.body.trim().split('\n');
     expect(lines).toHaveLength(20);
     for (const line of lines) for (const v of line.split(',').map(Number)) expect(v).toBeGreaterThanOrEqual(0);
+    // The best model explains a prediction in the raw columns.
+    const explained = await fetch(`${admin.url}/api/v1/endpoints/churn1-ep/invocations?explain=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv', accept: 'application/json' },
+      body: rows.slice(0, 2).join('\n') + '\n',
+    });
+    expect(explained.status, await explained.clone().text()).toBe(200);
+    const body = (await explained.json()) as { predictions: unknown[]; explanations: Array<{ base: number; attributions: Record<string, number> }> };
+    expect(body.explanations).toHaveLength(2);
+    expect(Object.keys(body.explanations[0].attributions).sort()).toEqual(['charges', 'plan', 'region', 'tenure']);
   }, 600_000);
 
   it('refuses bad input before anything runs, each problem with its code', async () => {
