@@ -192,6 +192,30 @@ describe.each(backends)('labeling jobs on $name', (backend) => {
     expect((await codeOf(as('cyd').labeling.next('short'))).code).toBe('ORCH_LABELING_NOT_RUNNING');
   });
 
+  it('labelers racing for items never put more than N leases on one', async () => {
+    await admin.labeling.create({ name: 'race', dataset: 'texts', taskType: 'text-classification', labels: ['pos', 'neg'], annotatorsPerItem: 2 });
+    const got = await Promise.all(
+      LABELERS.map(async (who) => {
+        const items: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const t = await as(who).labeling.next('race');
+          if (t) items.push(t.item);
+        }
+        return items;
+      }),
+    );
+    const perItem = new Map<string, number>();
+    for (const items of got) {
+      expect(new Set(items).size).toBe(items.length);
+      for (const item of items) perItem.set(item, (perItem.get(item) ?? 0) + 1);
+    }
+    expect(Math.max(...perItem.values())).toBeLessThanOrEqual(2);
+    const total = got.reduce((n, items) => n + items.length, 0);
+    expect((await admin.labeling.describe('race')).counts.leased).toBe(total);
+    // Twelve places for sixteen asks: the places are filled, bar those only a labeler who already holds the item could take.
+    expect(total).toBeGreaterThanOrEqual(10);
+  });
+
   it('refuses bad input, each with its code and every problem at once', async () => {
     // A workforce of four labelers cannot give each item five annotators.
     const small = await cli(['labeling', 'jobs', 'create', 'big', '--dataset', 'texts', '--task', 'text-classification', '--labels', 'pos,neg', '--annotators-per-item', '5', '--json'], suite.admin);
