@@ -9,7 +9,7 @@ import { targetMappingQuery } from './analysis/index.js';
 import { reportKey } from './automl-service.js';
 import { correlationQuery, explorationReport, readCorrelations } from './reports/index.js';
 import type { ArtifactStore } from '../storage/index.js';
-import { candidatePairs, nextPair, TUNING_SHARE, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
+import { candidatePairs, initialConfigs, nextPair, TUNING_SHARE, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
 import { enqueueFinalize } from './finalize-queue.js';
 import { finalizeQueueId, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
 
@@ -290,6 +290,8 @@ export class AutomlController {
   /** The pair's strategy, rebuilt from its candidates so far (a restart suggests the same point). */
   private suggest(spec: AutomlSpec, pair: CandidatePair, index: number, done: AutomlCandidatesTable[], direction: 'maximize' | 'minimize'): ParamValues {
     const ranges = searchRanges(pair.algorithm);
+    const portfolio = initialConfigs(pair.algorithm);
+    if (done.length < portfolio.length) return portfolio[done.length];
     const strategy = createStrategy('bayesian', { ranges, direction, seed: spec.seed + 7919 * index, maxTrials: spec.maxCandidates });
     const trials: TrialState[] = done.map((c, i) => {
       const stored = JSON.parse(c.params_json) as Record<string, string>;

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkHyperparameters, getAlgorithm, registerBuiltins } from '../algorithms/index.js';
 import { sortLeaderboard } from './automl-service.js';
-import { candidatePairs, nextPair, pairKey, searchRanges, staticHyperParameters } from './candidates.js';
+import { candidatePairs, initialConfigs, nextPair, pairKey, searchRanges, staticHyperParameters } from './candidates.js';
 import type { AutomlCandidate } from './types.js';
 
 describe('AutoML candidates', () => {
   it('pairs xgboost with the trees recipe and linear-learner with the linear one, xgboost on linear too with room for it', () => {
-    expect(candidatePairs(['trees', 'linear'], 3)).toEqual([
-      { variant: 'trees', algorithm: 'xgboost' },
-      { variant: 'linear', algorithm: 'linear-learner' },
-    ]);
+    expect(candidatePairs(['trees', 'linear'], 3).map(pairKey)).toEqual(['trees/xgboost', 'linear/linear-learner']);
     expect(candidatePairs(['trees', 'linear'], 6).map(pairKey)).toEqual(['trees/xgboost', 'linear/linear-learner', 'linear/xgboost']);
     expect(candidatePairs(['trees'], 10).map(pairKey)).toEqual(['trees/xgboost']);
   });
@@ -19,6 +16,31 @@ describe('AutoML candidates', () => {
     expect(pairKey(nextPair(pairs, new Map()))).toBe('trees/xgboost');
     expect(pairKey(nextPair(pairs, new Map([['trees/xgboost', 1]])))).toBe('linear/linear-learner');
     expect(pairKey(nextPair(pairs, new Map([['trees/xgboost', 1], ['linear/linear-learner', 1]])))).toBe('linear/xgboost');
+  });
+
+  it('then gives xgboost on the trees recipe three candidates for each one of the others', () => {
+    const pairs = candidatePairs(['trees', 'linear'], 10);
+    const counts = new Map<string, number>();
+    const order: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const key = pairKey(nextPair(pairs, counts));
+      order.push(key);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(order.slice(0, 3)).toEqual(['trees/xgboost', 'linear/linear-learner', 'linear/xgboost']);
+    expect(counts.get('trees/xgboost')).toBe(6);
+    expect(counts.get('linear/linear-learner')).toBe(2);
+    expect(counts.get('linear/xgboost')).toBe(2);
+  });
+
+  it('starts each pair from its portfolio, inside its search ranges', () => {
+    for (const algorithm of ['xgboost', 'linear-learner'] as const) {
+      const ranges = searchRanges(algorithm);
+      for (const config of initialConfigs(algorithm)) {
+        expect(Object.keys(config).sort()).toEqual(ranges.map((r) => r.name).sort());
+        for (const r of ranges) if (r.type !== 'categorical') expect(config[r.name]).toBeGreaterThanOrEqual(r.min), expect(config[r.name]).toBeLessThanOrEqual(r.max);
+      }
+    }
   });
 
   it("gives hyperparameters every algorithm accepts at both ends of its ranges, and a metric it reports", () => {

@@ -13,6 +13,12 @@ export const TUNING_SHARE = 0.75;
 export interface CandidatePair {
   variant: string;
   algorithm: 'xgboost' | 'linear-learner';
+  /**
+   * The pair's share of the candidates after each pair has had one: gradient-boosted trees
+   * on the trees recipe are usually the strongest family on tables, so they get three
+   * candidates for every one of the others (the others still feed the ensemble).
+   */
+  weight: number;
 }
 
 /**
@@ -24,17 +30,39 @@ export function candidatePairs(variants: readonly string[], maxCandidates: numbe
   const has = (v: string) => variants.includes(v);
   const pairs: CandidatePair[] = [];
   const trees = has('trees') ? 'trees' : variants[0];
-  pairs.push({ variant: trees, algorithm: 'xgboost' });
-  if (has('linear')) pairs.push({ variant: 'linear', algorithm: 'linear-learner' });
-  if (has('linear') && trees !== 'linear' && maxCandidates >= 6) pairs.push({ variant: 'linear', algorithm: 'xgboost' });
+  pairs.push({ variant: trees, algorithm: 'xgboost', weight: 3 });
+  if (has('linear')) pairs.push({ variant: 'linear', algorithm: 'linear-learner', weight: 1 });
+  if (has('linear') && trees !== 'linear' && maxCandidates >= 6) pairs.push({ variant: 'linear', algorithm: 'xgboost', weight: 1 });
   return pairs;
 }
 
-/** The next pair to try: the one with the fewest candidates so far (ties in list order). */
+/**
+ * The next pair to try: one without a candidate yet, else the one with the fewest
+ * candidates for its weight (ties in list order).
+ */
 export function nextPair(pairs: readonly CandidatePair[], counts: ReadonlyMap<string, number>): CandidatePair {
+  const untried = pairs.find((p) => (counts.get(pairKey(p)) ?? 0) === 0);
+  if (untried) return untried;
   let best = pairs[0];
-  for (const p of pairs) if ((counts.get(pairKey(p)) ?? 0) < (counts.get(pairKey(best)) ?? 0)) best = p;
+  const load = (p: CandidatePair) => (counts.get(pairKey(p)) ?? 0) / p.weight;
+  for (const p of pairs) if (load(p) < load(best)) best = p;
   return best;
+}
+
+/**
+ * The first points each pair tries before its Bayesian search takes over: configurations
+ * that do well on most tables (a small portfolio, as FLAML and AutoGluon start from), so a
+ * short budget does not rest on random draws. The search then conditions on them.
+ */
+export function initialConfigs(algorithm: CandidatePair['algorithm']): Record<string, number>[] {
+  if (algorithm === 'xgboost') {
+    return [
+      { eta: 0.1, max_depth: 6, min_child_weight: 1, subsample: 0.8, colsample_bytree: 0.8, lambda: 1 },
+      { eta: 0.05, max_depth: 8, min_child_weight: 2, subsample: 0.8, colsample_bytree: 0.6, lambda: 3 },
+      { eta: 0.15, max_depth: 4, min_child_weight: 1, subsample: 0.9, colsample_bytree: 0.9, lambda: 1 },
+    ];
+  }
+  return [{ learning_rate: 0.01, wd: 1e-4, l1: 1e-7, mini_batch_size: 1000 }];
 }
 
 export const pairKey = (p: CandidatePair) => `${p.variant}/${p.algorithm}`;
@@ -43,7 +71,7 @@ export const pairKey = (p: CandidatePair) => `${p.variant}/${p.algorithm}`;
 export function searchRanges(algorithm: CandidatePair['algorithm']): ParameterRange[] {
   if (algorithm === 'xgboost') {
     return [
-      { name: 'eta', type: 'continuous', min: 0.03, max: 0.5, scaling: 'Logarithmic' },
+      { name: 'eta', type: 'continuous', min: 0.02, max: 0.3, scaling: 'Logarithmic' },
       { name: 'max_depth', type: 'integer', min: 2, max: 10, scaling: 'Auto' },
       { name: 'min_child_weight', type: 'continuous', min: 0.5, max: 20, scaling: 'Logarithmic' },
       { name: 'subsample', type: 'continuous', min: 0.5, max: 1, scaling: 'Auto' },
@@ -70,8 +98,9 @@ export function staticHyperParameters(algorithm: CandidatePair['algorithm'], pro
   if (algorithm === 'xgboost') {
     const evalMetric = xgboostMetric(problemType, objective);
     const hp: Record<string, string> = {
-      num_round: '300',
-      early_stopping_rounds: '15',
+      // Early stopping on the validation rows ends a candidate where more rounds stop helping.
+      num_round: '1000',
+      early_stopping_rounds: '30',
       eval_metric: evalMetric,
       seed: String(seed),
       objective: problemType === 'binary' ? 'binary:logistic' : problemType === 'multiclass' ? 'multi:softprob' : 'reg:squarederror',
