@@ -32,7 +32,7 @@ function UsersAdmin() {
   };
   return (
     <>
-      <PageHeader title="Users" subtitle="Admins manage users; members create; viewers and labelers read." />
+      <PageHeader title="Users" subtitle="Admins manage users; members create; viewers read; labelers take and answer labeling tasks." />
       <CreateUser onCreated={users.reload} />
       <Card title="All users">
         <ErrorBanner error={users.error ?? error} />
