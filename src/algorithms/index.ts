@@ -23,6 +23,7 @@ export { getAlgorithm, hasAlgorithm, listAlgorithms, registerAlgorithm, unregist
 export { checkHyperparameters, describeRange, hyperparameterError, resolveHyperparameters } from './hyperparameters.js';
 export type { HyperparameterInput, HyperparameterProblem, HyperparameterProblemCode, HyperparameterSchema } from './hyperparameters.js';
 export { loadCsvMatrix } from './data/matrix.js';
+export { rankAuc } from './rank-auc.js';
 export type { CsvMatrixOptions, Matrix } from './data/matrix.js';
 export { BUILTIN_ALGORITHMS, registerBuiltins } from './builtins.js';
 export { ENSEMBLE_FORMAT, ENSEMBLE_VERSION, readEnsemble, writeEnsemble } from './ensemble/index.js';

@@ -7,6 +7,7 @@
  * (binary; one-vs-rest weighted by class size for multiclass) or R² (regression). A
  * column that scores ≥ 0.99 leaks the target (Data Wrangler's "target leakage").
  */
+import { rankAuc } from '../algorithms/rank-auc.js';
 
 /** One column of the sample: numbers (NaN = missing) or category codes (−1 = missing). */
 export type FeatureValues = { kind: 'numeric'; values: Float64Array } | { kind: 'categorical'; codes: Int32Array };
@@ -170,21 +171,8 @@ export function aucOfCounts(buckets: Array<{ score: number; pos: number; neg: nu
 
 /** ROC AUC (ties count half; Mann–Whitney U); null without both classes. */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number | null {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let positives = 0;
-  for (let i = 0; i < n; i++) if (labels[i] > 0.5) positives++;
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return null;
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[order[k]] > 0.5) rankSum += rank;
-    i = j + 1;
-  }
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  const value = rankAuc(labels, scores);
+  return Number.isNaN(value) ? null : value;
 }
 
 /** Coefficient of determination of `pred` against `y`; null when `y` does not vary. */

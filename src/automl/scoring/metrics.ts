@@ -6,6 +6,7 @@
  * Classification predictions are class probabilities, `rows × K` row-major (K ≥ 2);
  * labels are class ids 0..K-1. Regression predictions and labels are values.
  */
+import { rankAuc } from '../../algorithms/index.js';
 import { AUTOML_MAXIMIZED_OBJECTIVES, type AUTOML_OBJECTIVES } from '../../contracts/automl.values.js';
 
 export type MetricName = (typeof AUTOML_OBJECTIVES)[number];
@@ -32,26 +33,7 @@ type Numbers = ArrayLike<number>;
  * is absent (scikit-learn raises there).
  */
 export function auc(labels: Numbers, scores: Numbers): number {
-  const n = labels.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let positives = 0;
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    // Ranks i+1..j+1 share their mean.
-    const mean = (i + j + 2) / 2;
-    for (let k = i; k <= j; k++) {
-      if (labels[order[k]] === 1) {
-        positives++;
-        rankSum += mean;
-      }
-    }
-    i = j + 1;
-  }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  return rankAuc(labels, scores);
 }
 
 /** Predicted class per row: the most probable (the first on a tie, as numpy's argmax). */

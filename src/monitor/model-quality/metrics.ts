@@ -6,6 +6,7 @@
  * (Mann–Whitney U with ties counted half, = `roc_auc_score`), and MAE, MSE, RMSE, R²
  * (`r2_score`: 1 for a perfect fit of a constant target, else 0 when the target is constant).
  */
+import { rankAuc } from '../../algorithms/rank-auc.js';
 
 /** A confusion matrix as SageMaker writes it: actual label → predicted label → count. */
 export type ConfusionMatrix = Record<string, Record<string, number>>;
@@ -82,25 +83,8 @@ export function binaryMetrics(actual: readonly (0 | 1)[], predicted: readonly (0
  * positives × negatives. Null when either class is absent.
  */
 export function rocAuc(actual: readonly (0 | 1)[], scores: readonly number[]): number | null {
-  const n = actual.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let positives = 0;
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (actual[order[k]] === 1) {
-        positives++;
-        rankSum += rank;
-      }
-    }
-    i = j + 1;
-  }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return null;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  const value = rankAuc(actual, scores);
+  return Number.isNaN(value) ? null : value;
 }
 
 /** Multiclass metrics over the labels seen in either column, sorted (numbers numerically). */
