@@ -74,7 +74,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`AutoML in the studio (needs ${CHROMIU
     // The job page follows the job live until it completes.
     await page.waitForURL(/\/automl\/churn-auto$/);
     await page.getByRole('heading', { name: 'churn-auto' }).waitFor();
-    await page.getByTestId('automl-status').locator('[data-status="Completed"]').waitFor({ timeout: 240_000 });
+    await page.getByTestId('job-status').locator('[data-status="Completed"]').waitFor({ timeout: 240_000 });
     await page.screenshot({ path: path.join(SHOTS, 'automl-01-job.png'), fullPage: true });
 
     // Leaderboard: candidates best first, with the objective charted.

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { automlApi } from '../api/client';
 import { useWatch } from '../api/live';
@@ -6,7 +5,8 @@ import type { AutomlCandidate, AutomlJob } from '../api/types';
 import { useResource } from '../api/use-resource';
 import { BarChart } from '../charts/bar-chart';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
-import { Card, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { JobHeader } from '../components/job-header';
+import { Card, KeyValues, Loading, StatusBadge } from '../components/ui';
 import { Can } from '../session';
 import { AUTOML_MAXIMIZED_OBJECTIVES } from '../../../src/contracts/automl.values';
 import { AUTOML_ACTIVE, formatSeconds } from './automl-jobs';
@@ -20,31 +20,17 @@ export function AutomlDetailPage() {
   // The job's own status events, and its candidates' (training jobs `<name>-<n>`).
   useWatch(live ? { kind: 'feed', of: 'automl', name } : null, job.reload);
   useWatch(live ? { kind: 'feed', of: 'training-job', prefix: `${name}-` } : null, job.reload);
-  const [error, setError] = useState<unknown>(null);
   return (
     <>
-      <PageHeader
-        crumbs={[{ to: '/automl', label: 'AutoML' }]}
-        title={name}
-        subtitle={
-          j ? (
-            <span aria-live="polite" data-testid="automl-status">
-              <StatusBadge status={j.status} /> <span className="muted">{j.secondaryStatus}</span>
-            </span>
-          ) : undefined
-        }
-        actions={
-          j &&
-          AUTOML_ACTIVE.has(j.status) && (
-            <Can permission="jobs:write">
-              <button type="button" className="danger" disabled={j.status === 'Stopping'} onClick={() => automlApi.stop(name).then(job.reload, setError)}>
-                Stop
-              </button>
-            </Can>
-          )
-        }
+      <JobHeader
+        crumb={{ to: '/automl', label: 'AutoML' }}
+        name={name}
+        status={j?.status}
+        detail={j?.secondaryStatus}
+        onStop={() => automlApi.stop(name)}
+        loadError={job.error}
+        onRetry={job.reload}
       />
-      <ErrorBanner error={job.error ?? error} onRetry={job.reload} />
       {!j ? !job.error && <Loading /> : <AutomlJobView job={j} />}
     </>
   );

@@ -8,6 +8,7 @@ import { BarChart } from '../charts/bar-chart';
 import { LineChart } from '../charts/line-chart';
 import { ScatterChart } from '../charts/scatter-chart';
 import { formatDuration, formatNumber, formatTime } from '../components/format';
+import { JobHeader } from '../components/job-header';
 import { Card, Empty, ErrorBanner, KeyValues, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
 
@@ -87,25 +88,9 @@ export function TuningDetailPage() {
   const job = useResource((signal) => tuningApi.describe(name, signal), [name]);
   const j = job.data;
   useWatch((j ? ACTIVE.has(j.status) : !job.error) ? { kind: 'tuning-job', name } : null, job.reload);
-  const [error, setError] = useState<unknown>(null);
   return (
     <>
-      <PageHeader
-        crumbs={[{ to: '/tuning-jobs', label: 'Tuning jobs' }]}
-        title={name}
-        subtitle={j ? <StatusBadge status={j.status} /> : undefined}
-        actions={
-          j &&
-          ACTIVE.has(j.status) && (
-            <Can permission="jobs:write">
-              <button type="button" className="danger" disabled={j.status === 'Stopping'} onClick={() => tuningApi.stop(name).then(job.reload, setError)}>
-                Stop
-              </button>
-            </Can>
-          )
-        }
-      />
-      <ErrorBanner error={job.error ?? error} onRetry={job.reload} />
+      <JobHeader crumb={{ to: '/tuning-jobs', label: 'Tuning jobs' }} name={name} status={j?.status} onStop={() => tuningApi.stop(name)} loadError={job.error} onRetry={job.reload} />
       {!j ? !job.error && <Loading /> : <TuningDetail job={j} />}
     </>
   );
