@@ -1,0 +1,213 @@
+/**
+ * SageMaker pipeline executions: StartPipelineExecution, DescribePipelineExecution,
+ * ListPipelineExecutions, ListPipelineExecutionSteps, StopPipelineExecution — onto Orchard's
+ * executions. A start resolves the definition's S3 locations first (`pipeline-inputs.ts`).
+ */
+import type { Execution, ExecutionStep } from '../../contracts/index.js';
+import { discardDatasets } from './channels.js';
+import type { Fields } from './fields.js';
+import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { parameterValues, resolveSlot, uriAtStart } from './pipeline-inputs.js';
+import { PIPELINE_EXECUTION_KIND, PIPELINE_KIND, execution, executionArn, executionStatus, pipelineArn, pipelines, storedPipeline, type StoredExecution, type StoredPipeline } from './pipeline-records.js';
+import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+
+const EXECUTION_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/[^/]+\/execution\/([A-Za-z0-9-]+)$/;
+
+interface StartInput {
+  name: string;
+  parameters: Array<{ name: string; value: string }>;
+  displayName?: string;
+  description?: string;
+}
+
+const startPipelineExecution = operation<StartInput>({
+  name: 'StartPipelineExecution',
+  permission: 'jobs:write',
+  input: (f) => {
+    f.str('ClientRequestToken', { max: 128 });
+    f.obj('ParallelismConfiguration')?.num('MaxParallelExecutionSteps', { integer: true, min: 1 });
+    if (f.has('SelectiveExecutionConfig')) f.fail('SelectiveExecutionConfig', '…', 'Member is not supported by this server');
+    const parameters = f.list('PipelineParameters', { max: 200 }).map((p) => ({ name: p.str('Name', { required: true, min: 1, max: 256 }), value: p.str('Value', { required: true, max: 1024 }) }));
+    return { name: f.str('PipelineName', { required: true, min: 1, max: 256 }), parameters, displayName: f.str('PipelineExecutionDisplayName', { min: 1, max: 82 }), description: f.str('PipelineExecutionDescription', { max: 3072 }) };
+  },
+  async run(input, ctx) {
+    const { sent } = await storedPipeline(ctx, input.name);
+    const values = parameterValues(sent.parameters, input.parameters);
+    // Each S3 location is resolved now (data read into dataset versions, code packed), passed to the execution as its parameter.
+    const made: string[] = [];
+    const archives: string[] = [];
+    const hidden: Record<string, string> = {};
+    let execution: Execution;
+    try {
+      for (const slot of sent.inputs) hidden[slot.parameter] = await resolveSlot(ctx, input.name, slot, sent.stepTypes[slot.step], uriAtStart(slot.uri, values), made, archives);
+      execution = await pipelines(ctx).start(input.name, { parameters: { ...Object.fromEntries(values), ...hidden }, fromStrings: true, createdBy: ctx.principal.user.name, trigger: { kind: 'sagemaker' } });
+    } catch (error) {
+      await discardDatasets(ctx, made);
+      for (const key of archives) await ctx.deps.artifacts.delete(key).catch(() => undefined);
+      throw sageMakerErrorOf(error, 'ResourceNotFound');
+    }
+    const record: StoredExecution = { PipelineExecutionDisplayName: input.displayName, PipelineExecutionDescription: input.description, datasets: made };
+    await ctx.deps.store.put(PIPELINE_EXECUTION_KIND, execution.id, record, ctx.principal.user.name);
+    return { PipelineExecutionArn: executionArn(ctx, input.name, execution.id) };
+  },
+});
+
+
+function executionIdOf(f: Fields): string {
+  const arn = f.str('PipelineExecutionArn', { required: true, max: 2048 });
+  if (arn === undefined) return '';
+  const match = EXECUTION_ARN.exec(arn);
+  if (!match) f.fail('PipelineExecutionArn', arn, 'Member must satisfy regular expression pattern: ^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:pipeline\\/.*\\/execution\\/.*$');
+  return match?.[1] ?? '';
+}
+
+
+const describePipelineExecution = operation<{ id: string }>({
+  name: 'DescribePipelineExecution',
+  permission: 'jobs:read',
+  input: (f) => ({ id: executionIdOf(f) }),
+  async run({ id }, ctx) {
+    const e = await execution(ctx, id);
+    const sent = (await ctx.deps.store.get<StoredExecution>(PIPELINE_EXECUTION_KIND, id))?.request;
+    return {
+      PipelineArn: pipelineArn(ctx, e.pipeline),
+      PipelineExecutionArn: executionArn(ctx, e.pipeline, e.id),
+      PipelineExecutionDisplayName: sent?.PipelineExecutionDisplayName ?? e.id,
+      PipelineExecutionStatus: executionStatus(e.status),
+      PipelineExecutionDescription: sent?.PipelineExecutionDescription,
+      FailureReason: e.failureReason ?? undefined,
+      CreationTime: epoch(e.createdAt),
+      LastModifiedTime: epoch(e.updatedAt),
+      CreatedBy: e.createdBy ? { UserProfileName: e.createdBy } : undefined,
+      PipelineVersionId: e.version,
+    };
+  },
+});
+
+const listPipelineExecutions = operation<{ name: string; offset: number; limit: number; after?: number; before?: number; descending: boolean }>({
+  name: 'ListPipelineExecutions',
+  permission: 'jobs:read',
+  input: (f) => {
+    f.str('SortBy', { enum: ['CreationTime', 'PipelineExecutionArn'] });
+    return {
+      name: f.str('PipelineName', { required: true, min: 1, max: 256 }),
+      ...readPage(f),
+      after: f.num('CreatedAfter'),
+      before: f.num('CreatedBefore'),
+      descending: (f.str('SortOrder', { enum: ['Ascending', 'Descending'] }) ?? 'Descending') === 'Descending',
+    };
+  },
+  async run(input, ctx) {
+    await storedPipeline(ctx, input.name);
+    // Newest first from the service; a time window or ascending order needs them all.
+    const all: Execution[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const page = await pipelines(ctx).executions({ pipeline: input.name, limit: 500, offset });
+      all.push(...page.items);
+      if (page.items.length < 500 || all.length >= page.total) break;
+    }
+    const created = (e: Execution) => Date.parse(e.createdAt) / 1000;
+    const matching = all.filter((e) => (input.after === undefined || created(e) > input.after) && (input.before === undefined || created(e) < input.before));
+    if (!input.descending) matching.reverse();
+    const page = matching.slice(input.offset, input.offset + input.limit);
+    const sent = await Promise.all(page.map((e) => ctx.deps.store.get<StoredExecution>(PIPELINE_EXECUTION_KIND, e.id)));
+    return {
+      PipelineExecutionSummaries: page.map((e, i) => ({
+        PipelineExecutionArn: executionArn(ctx, e.pipeline, e.id),
+        StartTime: epoch(e.startedAt ?? e.createdAt),
+        PipelineExecutionStatus: executionStatus(e.status),
+        PipelineExecutionDescription: sent[i]?.request.PipelineExecutionDescription,
+        PipelineExecutionDisplayName: sent[i]?.request.PipelineExecutionDisplayName ?? e.id,
+        PipelineExecutionFailureReason: e.failureReason ?? undefined,
+      })),
+      NextToken: nextToken(input.offset, page.length, matching.length),
+    };
+  },
+});
+
+/** Orchard's step statuses in SageMaker's (Starting, Executing, Stopping, Stopped, Failed, Succeeded). */
+function stepStatus(status: ExecutionStep['status']): string {
+  switch (status) {
+    case 'Pending':
+    case 'Starting':
+      return 'Starting';
+    case 'Waiting':
+    case 'Retrying':
+      return 'Executing';
+    default:
+      return status;
+  }
+}
+
+/** SageMaker's step metadata: what the step made, by ARN, or its outcome. */
+function stepMetadata(ctx: OperationContext, type: string | undefined, step: ExecutionStep): Record<string, unknown> | undefined {
+  const outputs = step.outputs as Record<string, unknown>;
+  switch (type) {
+    case 'Training':
+      return step.resource ? { TrainingJob: { Arn: ctx.arn('training-job', step.resource) } } : undefined;
+    case 'Processing':
+      return step.resource ? { ProcessingJob: { Arn: ctx.arn('processing-job', step.resource) } } : undefined;
+    case 'Model':
+    case 'CreateModel':
+      return typeof outputs.model === 'string' ? { Model: { Arn: ctx.arn('model', outputs.model) } } : undefined;
+    case 'RegisterModel':
+      // Orchard's output is the package as `group@version`.
+      return typeof outputs.package === 'string' ? { RegisterModel: { Arn: ctx.arn('model-package', `${outputs.package.split('@')[0]}/${String(outputs.version)}`) } } : undefined;
+    case 'Condition':
+      return typeof outputs.result === 'boolean' ? { Condition: { Outcome: outputs.result ? 'True' : 'False' } } : undefined;
+    case 'Fail':
+      return { Fail: { ErrorMessage: step.failureReason ?? undefined } };
+  }
+  return undefined;
+}
+
+const listPipelineExecutionSteps = operation<{ id: string; offset: number; limit: number; descending: boolean }>({
+  name: 'ListPipelineExecutionSteps',
+  permission: 'jobs:read',
+  input: (f) => ({ id: executionIdOf(f), ...readPage(f), descending: (f.str('SortOrder', { enum: ['Ascending', 'Descending'] }) ?? 'Descending') === 'Descending' }),
+  async run(input, ctx) {
+    const e = await execution(ctx, input.id);
+    const types = (await ctx.deps.store.get<StoredPipeline>(PIPELINE_KIND, e.pipeline))?.request.stepTypes ?? {};
+    // Steps of a branch not taken never ran: SageMaker does not list them.
+    const steps = e.steps.filter((s) => s.status !== 'Skipped' && s.status !== 'Pending');
+    if (input.descending) steps.reverse();
+    const page = steps.slice(input.offset, input.offset + input.limit);
+    return {
+      PipelineExecutionSteps: page.map((s) => ({
+        StepName: s.name,
+        StepDisplayName: s.name,
+        StartTime: epoch(s.startedAt),
+        EndTime: epoch(s.endedAt),
+        StepStatus: stepStatus(s.status),
+        CacheHitResult: s.cacheHit ? { SourcePipelineExecutionArn: undefined } : undefined,
+        FailureReason: s.failureReason ?? undefined,
+        Metadata: stepMetadata(ctx, types[s.name], s),
+        AttemptCount: s.attempts,
+      })),
+      NextToken: nextToken(input.offset, page.length, steps.length),
+    };
+  },
+});
+
+const stopPipelineExecution = operation<{ id: string }>({
+  name: 'StopPipelineExecution',
+  permission: 'jobs:write',
+  input: (f) => {
+    f.str('ClientRequestToken', { max: 128 });
+    return { id: executionIdOf(f) };
+  },
+  async run({ id }, ctx) {
+    const e = await execution(ctx, id);
+    try {
+      await pipelines(ctx).stop(id);
+    } catch (error) {
+      const mapped = sageMakerErrorOf(error, 'ResourceNotFound');
+      if (mapped.type === 'ConflictException') throw new SageMakerError('ValidationException', `Pipeline execution '${id}' is ${executionStatus(e.status)} and cannot be stopped`, { cause: error });
+      throw mapped;
+    }
+    return { PipelineExecutionArn: executionArn(ctx, e.pipeline, e.id) };
+  },
+});
+
+
+export const EXECUTION_OPERATIONS = [startPipelineExecution, describePipelineExecution, listPipelineExecutions, listPipelineExecutionSteps, stopPipelineExecution];
