@@ -75,7 +75,7 @@ export const PERMISSIONS = [
 export const SECONDARY_STATUSES = ['Pending', 'Starting', 'Downloading', 'Training', 'Uploading', 'Completed', 'Failed', 'Stopping', 'Stopped', 'MaxRuntimeExceeded', 'Restarting'] as const;
 
 /** File formats a dataset can be created from, in the order error messages list them. */
-export const DATASET_FORMATS = ['csv', 'jsonl', 'parquet'] as const;
+export const DATASET_FORMATS = ['csv', 'jsonl', 'parquet', 'text'] as const;
 
 /** What a model is made from: a built-in's model.tar.gz, or one ONNX file. */
 export const MODEL_FORMATS = ['algorithm', 'onnx'] as const;

@@ -24,10 +24,11 @@ export const QUERY_MEMORY_LIMIT = '256MB';
  * 2 GB upload (bench/RESULTS.md). DuckDB's JSON reader allocates 32 MB buffers of its
  * own, and outside Parquet files bring row groups of any size: both get more room.
  */
-export const INGEST_MEMORY_LIMIT: Readonly<Record<'csv' | 'jsonl' | 'parquet', string>> = {
+export const INGEST_MEMORY_LIMIT: Readonly<Record<'csv' | 'jsonl' | 'parquet' | 'text', string>> = {
   csv: '64MB',
   jsonl: '128MB',
   parquet: '128MB',
+  text: '64MB',
 };
 
 export interface DuckDBSessionOptions {

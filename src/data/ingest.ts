@@ -5,6 +5,7 @@ import { assertUniqueColumnNames, readFirstCsvRecord } from './csv-header.js';
 import { errorMessage, isConversionError, isSniffError, mapReadError } from './duckdb-errors.js';
 import { INGEST_MEMORY_LIMIT, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
 import { profileColumns, readSchema } from './stats.js';
+import { copyTextToParquet } from './text-format.js';
 import type { DatasetColumn, DatasetFormat } from './types.js';
 
 /** Longest CSV line / JSON record accepted. */
@@ -129,6 +130,7 @@ async function copyWithRetry(connection: DuckDBConnection, input: ConvertInput):
 }
 
 async function copy(connection: DuckDBConnection, input: ConvertInput, sampleAll: boolean): Promise<void> {
+  if (input.format === 'text') return copyTextToParquet(connection, input, { maxLineBytes: MAX_LINE_BYTES, rowGroup: PARQUET_ROW_GROUP });
   let select: string;
   if (input.format === 'csv') {
     const reader = csvReader(input, { sampleAll });

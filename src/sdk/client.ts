@@ -11,6 +11,7 @@ import { PipelinesClient } from './pipelines-client.js';
 import { TriggersClient } from './triggers-client.js';
 import { AlarmsClient } from './alarms-client.js';
 import { LabelingClient } from './labeling-client.js';
+import { ReviewsClient } from './reviews-client.js';
 import { EventsClient } from './events-client.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { EndpointsClient } from './endpoints-client.js';
@@ -59,6 +60,8 @@ const CONTENT_TYPES: Record<DatasetFormat, string> = {
   csv: 'text/csv',
   jsonl: 'application/x-ndjson',
   parquet: 'application/vnd.apache.parquet',
+  // Not text/plain: the API parses no text/plain bodies (a browser may send those cross-site).
+  text: 'application/octet-stream',
 };
 
 /** Guesses the format from a file name; undefined when the extension says nothing. */
@@ -67,6 +70,7 @@ export function formatFromFileName(file: string): DatasetFormat | undefined {
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.parquet') return 'parquet';
+  if (ext === '.txt') return 'text';
   return undefined;
 }
 
@@ -263,6 +267,8 @@ export class Orchard {
   readonly alarms: AlarmsClient;
   /** Labeling jobs (Ground Truth): leased items, answers, consolidated manifests. */
   readonly labeling: LabelingClient;
+  /** Human review (A2I): flow definitions, human loops, a reviewer's next loop and answer. */
+  readonly reviews: ReviewsClient;
 
   constructor(options: OrchardClientOptions = {}) {
     const env = clientEnvDefaults(process.env);
@@ -297,6 +303,7 @@ export class Orchard {
     this.triggers = new TriggersClient(this.http);
     this.alarms = new AlarmsClient(this.http);
     this.labeling = new LabelingClient(this.http);
+    this.reviews = new ReviewsClient(this.http);
   }
 
   /** `s3Endpoint` is what S3 clients take as `endpoint` (path-style) for the bucket `s3Bucket` (see docs/s3-api.md). */

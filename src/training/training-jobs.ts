@@ -168,14 +168,24 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
     const types = input.algorithm ? getAlgorithm(input.algorithm).inputContentTypes : [];
     const readsJsonl = types.includes('application/jsonlines');
     const readsRows = !readsJsonl || types.includes('text/csv');
-    if (input.algorithm && (version.format === 'jsonl' ? !readsJsonl : !readsRows || (version.format === 'csv' && version.header))) {
+    // A text dataset (one record a line) goes to the algorithms that read text/plain, as the file uploaded.
+    const readsText = types.includes('text/plain');
+    if (input.algorithm && (readsText || version.format === 'text') && (version.format === 'text') !== readsText) {
+      throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
+        message: readsText
+          ? `Channel '${channel}': ${input.algorithm} reads text datasets, one record a line (dataset ${version.name}@${version.version} is ${version.format}; create it with --format text)`
+          : `Channel '${channel}': ${input.algorithm} does not read text datasets (dataset ${version.name}@${version.version} is text)`,
+        details: { field: `channels.${channel}`, channel, format: version.format },
+      });
+    }
+    if (input.algorithm && !readsText && (version.format === 'jsonl' ? !readsJsonl : !readsRows || (version.format === 'csv' && version.header))) {
       throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
         message: !readsRows
           ? `Channel '${channel}': ${input.algorithm} reads JSON Lines (dataset ${version.name}@${version.version} is ${version.format})`
           : `Channel '${channel}': built-in algorithms read CSV without a header or Parquet, target first${readsJsonl ? `; ${input.algorithm} also reads JSON Lines` : ''} (dataset ${version.name}@${version.version} is ${version.format}${version.header ? ' with a header' : ''})`,
       });
     }
-    channels[channel] = { dataset: version.name, version: version.version, contentType: version.format === 'csv' ? 'text/csv' : version.format === 'jsonl' ? 'application/jsonlines' : 'application/x-parquet' };
+    channels[channel] = { dataset: version.name, version: version.version, contentType: version.format === 'text' ? 'text/plain' : version.format === 'csv' ? 'text/csv' : version.format === 'jsonl' ? 'application/jsonlines' : 'application/x-parquet' };
   }
   return {
     algorithm: input.algorithm ?? null,

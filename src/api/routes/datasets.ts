@@ -170,7 +170,7 @@ function uploadRoute(app: FastifyInstance, datasets: DatasetService, options: Da
     async (request, reply) => {
       const mime = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const format = request.query.format ?? UPLOAD_TYPES[mime];
-      if (!format) throw new OrchardError('ORCH_DATASET_INVALID_FORMAT', { message: 'Say the format: ?format=csv|jsonl|parquet' });
+      if (!format) throw new OrchardError('ORCH_DATASET_INVALID_FORMAT', { message: 'Say the format: ?format=csv|jsonl|parquet|text' });
       const length = request.headers['content-length'];
       const created = await datasets.create({
         name: request.params.name,

@@ -5,7 +5,7 @@ import { client, collect, parseKeyValues, positiveInt, run } from '../context.js
 import { emit, fields, formatBytes, table } from '../output.js';
 
 type Json = { json?: boolean };
-const FORMATS = ['csv', 'jsonl', 'parquet'];
+const FORMATS = ['csv', 'jsonl', 'parquet', 'text'];
 
 export function datasetsCommand(program: Command): void {
   const ds = program.command('datasets').description('Datasets: versioned tables with schema, statistics and SQL');
