@@ -12,6 +12,7 @@ import { ensemble } from './ensemble/index.js';
 import { knn } from './knn/index.js';
 import { randomCutForest } from './randomcutforest/index.js';
 import { factorizationMachines } from './factorization-machines/index.js';
+import { blazingtext } from './blazingtext/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
 export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
@@ -24,6 +25,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   knn,
   randomCutForest,
   factorizationMachines,
+  blazingtext,
 ];
 
 /**

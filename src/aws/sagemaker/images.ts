@@ -12,6 +12,7 @@ const REPOSITORIES: Record<string, string> = {
   kmeans: 'kmeans',
   pca: 'pca',
   'forecasting-deepar': 'deepar',
+  blazingtext: 'blazingtext',
 };
 
 /** What `repository:tag` Describe* answers show for an Orchard built-in. */

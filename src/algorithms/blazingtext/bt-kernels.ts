@@ -1,0 +1,172 @@
+/**
+ * BlazingText's training kernels, run by every thread of a kernel pool over shared
+ * weights without locks (Hogwild, Recht et al. 2011, as word2vec and fastText train):
+ * each thread takes a contiguous part of the data and updates the rows it touches.
+ *
+ * Word2Vec (Mikolov et al. 2013) with negative sampling: `skipgram` predicts each context
+ * word from the centre word's input vector (the mean of its rows: the word and, with
+ * subwords, its character n-grams, as fastText); `cbow` predicts the centre from the
+ * mean of the context's rows; `batch_skipgram` predicts the centre from each context
+ * word with one set of negatives shared by the whole window (Ji et al. 2016's
+ * mini-batching, which turns the updates into small matrix products on a GPU).
+ * The step decays linearly to 0 over all epochs; frequent words are subsampled.
+ *
+ * Supervised (Joulin et al. 2017, fastText): a line's hidden vector is the mean of its
+ * word and word n-gram rows, a softmax over the labels predicts one of its labels
+ * (chosen at random when it has several), and the gradient flows back to each row
+ * divided by their count.
+ *
+ * Sigmoid and log are read from tables over [-8, 8] as word2vec and fastText do.
+ */
+export const BT_KERNELS = `
+const SIG_N = 512, MAX_SIG = 8, LOG_N = 512;
+const sigTable = new Float32Array(SIG_N + 1);
+for (let i = 0; i <= SIG_N; i++) { const x = (i * 2 * MAX_SIG) / SIG_N - MAX_SIG; sigTable[i] = 1 / (1 + Math.exp(-x)); }
+const logTable = new Float32Array(LOG_N + 1);
+for (let i = 0; i <= LOG_N; i++) logTable[i] = Math.log((i + 1e-5) / LOG_N);
+function sigmoid(x) { return x < -MAX_SIG ? 0 : x > MAX_SIG ? 1 : sigTable[((x + MAX_SIG) * (SIG_N / MAX_SIG / 2)) | 0]; }
+function flog(x) { return x > 1 ? 0 : logTable[(x * LOG_N) | 0]; }
+
+// Binary logistic loss of one (input, target) pair; adds the input's gradient to g, updates the output row.
+function pair(h, g, syn1, t, label, alpha, d) {
+  const o = t * d;
+  let f = 0;
+  for (let k = 0; k < d; k++) f += h[k] * syn1[o + k];
+  const s = sigmoid(f);
+  const a = alpha * (label - s);
+  for (let k = 0; k < d; k++) { g[k] += a * syn1[o + k]; syn1[o + k] += a * h[k]; }
+  return label ? -flog(s) : -flog(1 - s);
+}
+
+function w2v(state, a) {
+  const d = state.dim, syn0 = state.syn0, syn1 = state.syn1, ids = state.ids, keep = state.keep, table = state.table;
+  const subOff = state.subOff, subIds = state.subIds, mode = state.mode, neg = state.negative, window = state.window;
+  const tableSize = table.length;
+  let r = (a.seed >>> 0) || 1;
+  const h = new Float32Array(d), g = new Float32Array(d);
+  const sent = new Int32Array(1000);
+  const negs = new Int32Array(neg);
+  let loss = 0, pairs = 0, done = 0;
+  const total = a.totalWords * a.epochs, before = a.totalWords * a.epoch;
+  let lr = a.lr;
+  let p = a.start;
+  while (p < a.end) {
+    // One sentence (a line, or 1000 kept words) with frequent words subsampled.
+    let n = 0;
+    while (p < a.end && n < 1000) {
+      const w = ids[p++];
+      if (w < 0) { if (n > 0) break; else continue; }
+      done++;
+      r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+      if (keep[w] < 1 && keep[w] < (r >>> 0) / 4294967296) continue;
+      sent[n++] = w;
+    }
+    lr = a.lr * Math.max(0.0001, 1 - (before + done * a.threads) / total);
+    for (let i = 0; i < n; i++) {
+      r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+      const b = 1 + ((r >>> 0) % window);
+      const lo = i - b < 0 ? 0 : i - b, hi = i + b >= n ? n - 1 : i + b;
+      if (mode === 1) {
+        // cbow: the mean of the context's rows predicts the centre.
+        h.fill(0); let rows = 0;
+        for (let c = lo; c <= hi; c++) {
+          if (c === i) continue;
+          const w = sent[c];
+          if (subOff) { for (let q = subOff[w]; q < subOff[w + 1]; q++) { const o = subIds[q] * d; for (let k = 0; k < d; k++) h[k] += syn0[o + k]; rows++; } }
+          else { const o = w * d; for (let k = 0; k < d; k++) h[k] += syn0[o + k]; rows++; }
+        }
+        if (rows === 0) continue;
+        for (let k = 0; k < d; k++) h[k] /= rows;
+        g.fill(0);
+        loss += pair(h, g, syn1, sent[i], 1, lr, d); pairs++;
+        for (let s = 0; s < neg; s++) {
+          let t;
+          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[(r >>> 0) % tableSize]; } while (t === sent[i] && tableSize > 1 && state.vocabSize > 1);
+          loss += pair(h, g, syn1, t, 0, lr, d);
+        }
+        for (let c = lo; c <= hi; c++) {
+          if (c === i) continue;
+          const w = sent[c];
+          if (subOff) { for (let q = subOff[w]; q < subOff[w + 1]; q++) { const o = subIds[q] * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; } }
+          else { const o = w * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
+        }
+      } else if (mode === 0) {
+        // skipgram: the centre's input vector predicts each context word.
+        const w = sent[i];
+        const s0 = subOff ? subOff[w] : 0, s1 = subOff ? subOff[w + 1] : 1;
+        for (let c = lo; c <= hi; c++) {
+          if (c === i) continue;
+          h.fill(0);
+          for (let q = s0; q < s1; q++) { const o = (subOff ? subIds[q] : w) * d; for (let k = 0; k < d; k++) h[k] += syn0[o + k]; }
+          if (s1 - s0 > 1) { const inv = 1 / (s1 - s0); for (let k = 0; k < d; k++) h[k] *= inv; }
+          g.fill(0);
+          loss += pair(h, g, syn1, sent[c], 1, lr, d); pairs++;
+          for (let s = 0; s < neg; s++) {
+            let t;
+            do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[(r >>> 0) % tableSize]; } while (t === sent[c] && state.vocabSize > 1);
+            loss += pair(h, g, syn1, t, 0, lr, d);
+          }
+          for (let q = s0; q < s1; q++) { const o = (subOff ? subIds[q] : w) * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
+        }
+      } else {
+        // batch_skipgram: each context word predicts the centre against negatives shared by the window.
+        const target = sent[i];
+        for (let s = 0; s < neg; s++) {
+          let t;
+          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[(r >>> 0) % tableSize]; } while (t === target && state.vocabSize > 1);
+          negs[s] = t;
+        }
+        for (let c = lo; c <= hi; c++) {
+          if (c === i) continue;
+          const o = sent[c] * d;
+          for (let k = 0; k < d; k++) h[k] = syn0[o + k];
+          g.fill(0);
+          loss += pair(h, g, syn1, target, 1, lr, d); pairs++;
+          for (let s = 0; s < neg; s++) loss += pair(h, g, syn1, negs[s], 0, lr, d);
+          for (let k = 0; k < d; k++) syn0[o + k] += g[k];
+        }
+      }
+    }
+  }
+  return { loss, pairs, lr };
+}
+
+function sup(state, a) {
+  const d = state.dim, win = state.win, wout = state.wout, L = state.numLabels;
+  const inOff = state.inOff, inIds = state.inIds, labOff = state.labOff, labIds = state.labIds;
+  let r = (a.seed >>> 0) || 1;
+  const h = new Float32Array(d), g = new Float32Array(d), z = new Float32Array(L);
+  let loss = 0, examples = 0;
+  const total = a.totalLines * a.epochs, before = a.totalLines * a.epoch;
+  let lr = a.lr;
+  for (let l = a.start; l < a.end; l++) {
+    const i0 = inOff[l], i1 = inOff[l + 1], l0 = labOff[l], l1 = labOff[l + 1];
+    if (i1 === i0 || l1 === l0) continue;
+    if (((l - a.start) & 63) === 0) lr = a.lr * Math.max(0, 1 - (before + (l - a.start) * a.threads) / total);
+    r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+    const target = labIds[l0 + ((r >>> 0) % (l1 - l0))];
+    h.fill(0);
+    for (let q = i0; q < i1; q++) { const o = inIds[q] * d; for (let k = 0; k < d; k++) h[k] += win[o + k]; }
+    const inv = 1 / (i1 - i0);
+    for (let k = 0; k < d; k++) h[k] *= inv;
+    let max = -Infinity;
+    for (let j = 0; j < L; j++) { const o = j * d; let f = 0; for (let k = 0; k < d; k++) f += h[k] * wout[o + k]; z[j] = f; if (f > max) max = f; }
+    let sum = 0;
+    for (let j = 0; j < L; j++) { z[j] = Math.exp(z[j] - max); sum += z[j]; }
+    g.fill(0);
+    for (let j = 0; j < L; j++) {
+      const pj = z[j] / sum;
+      const alpha = lr * ((j === target ? 1 : 0) - pj);
+      const o = j * d;
+      for (let k = 0; k < d; k++) { g[k] += alpha * wout[o + k]; wout[o + k] += alpha * h[k]; }
+    }
+    loss -= Math.log(Math.max(z[target] / sum, 1e-10));
+    examples++;
+    for (let k = 0; k < d; k++) g[k] *= inv;
+    for (let q = i0; q < i1; q++) { const o = inIds[q] * d; for (let k = 0; k < d; k++) win[o + k] += g[k]; }
+  }
+  return { loss, examples };
+}
+
+return { w2v, sup };
+`;
