@@ -139,3 +139,17 @@ export const LabelingAnswerReceipt = Type.Object({
   answeredAt: Timestamp,
 });
 export type LabelingAnswerReceipt = Static<typeof LabelingAnswerReceipt>;
+
+/** `GET /labeling-work`: a running job the caller may take items from, and how far they are. */
+export const LabelingWork = Type.Object({
+  job: Type.String(),
+  taskType: LabelingTaskType,
+  multiLabel: Type.Boolean(),
+  labels: Type.Array(Type.String()),
+  /** Items handed out in all, gold ones included. */
+  items: Type.Integer(),
+  /** Items the caller answered. */
+  answered: Type.Integer(),
+  createdAt: Timestamp,
+});
+export type LabelingWork = Static<typeof LabelingWork>;

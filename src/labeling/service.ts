@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { IMAGE_TASK_TYPES, LABELING_LIMITS, type LabelingTaskType } from '../contracts/labeling.values.js';
-import type { CreateLabelingJobInput, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask, Page } from '../contracts/index.js';
+import type { CreateLabelingJobInput, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask, LabelingWork, Page } from '../contracts/index.js';
 import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import { validateDatasetName } from '../data/index.js';
@@ -248,6 +248,28 @@ export class LabelingService {
     const counts = await this.store.counts(name, job.annotators_per_item, now);
     if (counts.incomplete === 0 && (await this.store.transition(name, ['InProgress'], { status: 'Consolidating' }))) await this.enqueue(name);
     return { job: name, item, worker, duplicate: false, answeredAt: now };
+  }
+
+  /**
+   * An item's image for a labeler it was handed to (labelers hold no `artifacts:read`):
+   * refused with `ORCH_LABELING_LEASE` to anyone else.
+   */
+  async image(name: string, item: string, worker: string): Promise<{ body: Buffer; contentType: string }> {
+    await this.store.get(name);
+    const it = await this.store.item(name, item);
+    const ref = it ? (JSON.parse(it.source_json) as Record<string, unknown>)['source-ref'] : undefined;
+    if (!it || typeof ref !== 'string') throw new OrchardError('ORCH_LABELING_ITEM_NOT_FOUND', { message: `Labeling job '${name}' has no image item '${item}'`, details: { name, item } });
+    if (!(await this.store.row(name, item, worker))) throw new OrchardError('ORCH_LABELING_LEASE', { message: `Item '${item}' of labeling job '${name}' was not handed to ${worker}`, details: { name, item, worker } });
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.deps.artifacts.get(keyOf(this.deps.artifacts, ref))) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    return { body, contentType: body[0] === 0x89 ? 'image/png' : 'image/jpeg' };
+  }
+
+  /** The running jobs a labeler can work on, with how many items they answered. */
+  async work(worker: string): Promise<LabelingWork[]> {
+    const { items } = await this.list({ status: 'InProgress', limit: 200 });
+    return items.map((j) => ({ job: j.name, taskType: j.taskType, multiLabel: j.multiLabel, labels: j.labels, items: j.counts.total + j.counts.gold, answered: j.workers.find((w) => w.worker === worker)?.answers ?? 0, createdAt: j.createdAt }));
   }
 
   /** Stops labeling: the answers given so far are consolidated (the job ends Stopped, with its output). */

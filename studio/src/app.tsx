@@ -43,6 +43,8 @@ import { ForecastPage } from './pages/forecast-view';
 import { PipelinePage } from './pages/pipeline-detail';
 import { PipelinesPage } from './pages/pipelines';
 import { UsersPage } from './pages/users';
+import { LabelingJobPage, LabelingJobsPage } from './pages/labeling-jobs';
+import { LabelingWorkListPage, LabelingWorkPage } from './pages/labeling-work';
 import { SessionProvider, useSession } from './session';
 import type { Permission } from './api/types';
 
@@ -74,6 +76,8 @@ const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/forecast', label: 'Forecast', permission: 'jobs:read' },
   { to: '/pipelines', label: 'Pipelines', permission: 'jobs:read' },
   { to: '/alarms', label: 'Alarms', permission: 'jobs:read' },
+  { to: '/labeling', label: 'Labeling jobs', permission: 'jobs:read' },
+  { to: '/label', label: 'Label', permission: 'labeling:work' },
   { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
   { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
@@ -184,6 +188,10 @@ function Shell() {
           <Route path="/transforms" element={<TransformsPage />} />
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />
+          <Route path="/labeling" element={<LabelingJobsPage />} />
+          <Route path="/labeling/:name" element={<LabelingJobPage />} />
+          <Route path="/label" element={<LabelingWorkListPage />} />
+          <Route path="/label/:job" element={<LabelingWorkPage />} />
           <Route path="/tokens" element={<TokensPage />} />
           <Route path="/users" element={<UsersPage />} />
           <Route path="*" element={<NotFoundPage />} />

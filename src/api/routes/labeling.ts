@@ -31,4 +31,16 @@ export function labelingRoutes(app: FastifyInstance, labeling: LabelingService):
     { config: { permission: 'labeling:work' }, schema: { tags, summary: 'Answer an item the caller holds a lease on (a resubmission is acknowledged once)', params: LabelingTaskParams, body: SubmitLabelingAnswerRequest } },
     async (request) => labeling.submit(request.params.name, request.params.item, principalOf(request).user.name, request.body.answer),
   );
+  // The studio's work page: which jobs the caller can label, and an item's image for its labeler.
+  app.get('/labeling-work', { config: { permission: 'labeling:work' }, schema: { tags, summary: 'The running labeling jobs the caller can take items from, with how many they answered' } }, async (request) => ({
+    items: await labeling.work(principalOf(request).user.name),
+  }));
+  app.get<{ Params: { name: string; item: string } }>(
+    '/labeling-jobs/:name/tasks/:item/image',
+    { config: { permission: 'labeling:work' }, schema: { tags, summary: 'The image of an item handed to the caller (PNG or JPEG)', params: LabelingTaskParams } },
+    async (request, reply) => {
+      const image = await labeling.image(request.params.name, request.params.item, principalOf(request).user.name);
+      return reply.type(image.contentType).header('cache-control', 'private, max-age=3600').send(image.body);
+    },
+  );
 }

@@ -372,3 +372,20 @@ export const automlApi = {
   /** Where the browser downloads a report (the session cookie authenticates it). */
   reportUrl: (name: string, report: AutomlReportName, format: AutomlReportFormat) => apiUrl(`/automl-jobs/${enc(name)}/reports/${report}`, { format }),
 };
+
+import type { LabelingAnswerReceipt, LabelingJob, LabelingJobStatus, LabelingTask, LabelingWork } from '../../../src/contracts/index.js';
+
+export type { LabelingAnswerReceipt, LabelingJob, LabelingJobStatus, LabelingTask, LabelingWork };
+
+/** Labeling jobs (Ground Truth): owners follow and stop jobs; labelers take items and answer them. */
+export const labelingApi = {
+  list: (q: { status?: LabelingJobStatus; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<LabelingJob>>('/labeling-jobs', q, signal),
+  describe: (name: string, signal?: AbortSignal) => get<LabelingJob>(`/labeling-jobs/${enc(name)}`, undefined, signal),
+  stop: (name: string) => post<LabelingJob>(`/labeling-jobs/${enc(name)}/stop`),
+  /** The running jobs the caller can label, with how many items they answered. */
+  work: (signal?: AbortSignal) => get<{ items: LabelingWork[] }>('/labeling-work', undefined, signal),
+  next: (job: string) => post<{ task: LabelingTask | null }>(`/labeling-jobs/${enc(job)}/tasks/next`),
+  submit: (job: string, item: string, answer: unknown) => post<LabelingAnswerReceipt>(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/answer`, { answer }),
+  /** An image item, for the labeler it was handed to (the session cookie authenticates it). */
+  imageUrl: (job: string, item: string) => apiUrl(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/image`),
+};
