@@ -13,6 +13,7 @@ import type { ModelQualityService } from '../monitor/model-quality/index.js';
 import type { PipelineService, TriggerService } from '../pipelines/index.js';
 import type { AlarmService } from '../alarms/index.js';
 import type { LabelingService } from '../labeling/index.js';
+import type { ReviewService } from '../reviews/index.js';
 import type { DataQualityService } from '../data-quality/index.js';
 import type { ForecastService } from '../forecast/index.js';
 import type { DatasetService } from '../data/index.js';
@@ -45,6 +46,7 @@ import { pipelineRoutes } from './routes/pipelines.js';
 import { pipelineTriggerRoutes } from './routes/pipeline-triggers.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { labelingRoutes } from './routes/labeling.js';
+import { reviewRoutes } from './routes/reviews.js';
 import { dashboardRoutes } from './routes/dashboards.js';
 import { dataQualityRoutes } from './routes/data-quality.js';
 import { forecastRoutes } from './routes/forecast.js';
@@ -116,6 +118,8 @@ export interface ApiDeps {
   alarms?: AlarmService;
   /** Absent: no labeling routes (tests that build a partial API). */
   labeling?: LabelingService;
+  /** Absent: no human review routes (tests that build a partial API). */
+  reviews?: ReviewService;
   /** Absent: no S3-compatible API at `/s3` (tests that build a partial API). */
   s3?: S3Service;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
@@ -248,6 +252,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
       if (deps.triggers) pipelineTriggerRoutes(api, deps.triggers);
       if (deps.alarms) alarmRoutes(api, deps.alarms);
       if (deps.labeling) labelingRoutes(api, deps.labeling);
+      if (deps.reviews) reviewRoutes(api, deps.reviews);
       eventRoutes(api, hub);
     },
     { prefix: '/api/v1' },

@@ -9,6 +9,7 @@ import { eventsCommand } from './commands/events.js';
 import { triggersCommand } from './commands/triggers.js';
 import { alarmsCommand } from './commands/alarms.js';
 import { labelingCommand } from './commands/labeling.js';
+import { reviewsCommand } from './commands/reviews.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { dataQualityCommand } from './commands/data-quality.js';
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   triggersCommand(program);
   alarmsCommand(program);
   labelingCommand(program);
+  reviewsCommand(program);
   artifactsCommand(program);
   usersCommand(program);
   tokensCommand(program);

@@ -241,6 +241,16 @@ export const ERROR_CODES = {
   ORCH_LABELING_SOURCE_MISSING: { status: 400, message: 'An item of the manifest points at no stored object' },
   ORCH_LABELING_IMAGE_INVALID: { status: 400, message: 'An item of the manifest is not a PNG or JPEG image' },
   ORCH_LABELING_ANSWER_INVALID: { status: 400, message: 'The answer does not fit the task' },
+  ORCH_REVIEW_INVALID: { status: 400, message: 'Invalid human review input' },
+  ORCH_REVIEW_FLOW_NOT_FOUND: { status: 404, message: 'No such flow definition' },
+  ORCH_REVIEW_FLOW_EXISTS: { status: 409, message: 'A flow definition with that name exists' },
+  ORCH_REVIEW_ENDPOINT_TAKEN: { status: 409, message: 'Another flow definition reviews that endpoint' },
+  ORCH_REVIEW_LOOP_NOT_FOUND: { status: 404, message: 'No such human loop' },
+  ORCH_REVIEW_LOOP_EXISTS: { status: 409, message: 'A human loop with that name exists' },
+  ORCH_REVIEW_LEASE: { status: 409, message: 'The caller holds no lease on that human loop' },
+  ORCH_REVIEW_NOT_IN_PROGRESS: { status: 409, message: 'The human loop no longer takes answers' },
+  ORCH_REVIEW_NOT_IN_WORKFORCE: { status: 403, message: 'The caller is not in the flow definition’s workforce' },
+  ORCH_REVIEW_ANSWER_INVALID: { status: 400, message: 'The answer does not fit the review task' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

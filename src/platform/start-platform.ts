@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, eventSource, statusSource } from '../api/index.js';
-import { AuthService, SessionService } from '../auth/index.js';
+import { AuthService, SessionService, can } from '../auth/index.js';
 import type { ResolvedConfig } from '../core/index.js';
 import { CrawlerService } from '../crawlers/index.js';
 import { DashboardService } from '../dashboards/index.js';
@@ -30,6 +30,7 @@ import type { TrainingService } from '../training/index.js';
 import { TuningController, TuningService } from '../tuning/index.js';
 import { AutomlController, AutomlService } from '../automl/index.js';
 import { LabelingService } from '../labeling/index.js';
+import { ReviewService } from '../reviews/index.js';
 import { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
 import { openCore, startJobWorkers } from './core.js';
 import { watchForLostJobs } from './lost-jobs.js';
@@ -137,6 +138,15 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     );
     core.closers.push(() => endpoints.close());
     endpointsPort = endpoints;
+    // Human review taps the invocations of endpoints with a flow; its workforce is every enabled user whose role takes labeling work.
+    const reviews = new ReviewService({
+      metadata,
+      artifacts,
+      taps: endpoints.runtime,
+      workforce: async () => (await auth.listUsers()).filter((u) => !u.disabledAt && can(u.role, 'labeling:work')).map((u) => u.name),
+      log: (message) => log(message),
+    });
+    await reviews.start();
     // Metrics of an endpoint or job that never existed are 404; the server sweeps old minutes (hourly and now).
     const exists = (p: Promise<unknown>) => p.then(() => true, () => false);
     core.metrics.owners = {
@@ -169,6 +179,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       statusSource('endpoint', endpoints.statusChanges),
       statusSource('alarm', alarms.statusChanges),
       statusSource('labeling-job', labeling.statusChanges),
+      statusSource('human-loop', reviews.statusChanges),
       statusSource('crawler-run', crawlers.statusChanges),
       statusSource('data-quality-report', dataQuality.statusChanges),
       statusSource('monitor-baseline', monitor.baselineStatusChanges),
@@ -182,7 +193,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const s3 = new S3Service({ metadata, artifacts, bucket: config.s3ApiBucket });
-    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, labeling, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
+    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, labeling, reviews, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.

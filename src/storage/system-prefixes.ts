@@ -5,7 +5,7 @@ import { normalizeKey } from './keys.js';
  * Top-level folders the platform writes itself (dataset versions, job outputs). Users read them but never write or delete there through the artifacts API:
  * their integrity is what the metadata rows point at.
  */
-export const SYSTEM_PREFIXES: readonly string[] = ['datasets', 'jobs', 'models', 'transforms', 'endpoints', 'recipes', 'crawlers', 'forecast', 's3-uploads', 'monitor', 'automl'];
+export const SYSTEM_PREFIXES: readonly string[] = ['datasets', 'jobs', 'models', 'transforms', 'endpoints', 'recipes', 'crawlers', 'forecast', 's3-uploads', 'monitor', 'automl', 'reviews'];
 
 /** Normalises a key a user wants to write or delete, refusing system folders. */
 export function userWritableKey(raw: string): string {

@@ -1,7 +1,7 @@
 export { EndpointService } from './endpoint-service.js';
 export { endpointsUsingModel } from './endpoint-store.js';
 export type { EndpointServiceDeps, EndpointServiceOptions } from './endpoint-service.js';
-export type { InvokeRequest, InvokeResult } from './runtime.js';
+export type { InvocationTap, InvokeRequest, InvokeResult, TappedInvocation } from './runtime.js';
 export { MAX_PAYLOAD_BYTES, TEST_DELAY_HEADER } from './protocol.js';
 export { explainRequested } from './explain.js';
 export { DEFAULT_VARIANT } from './types.js';

@@ -59,6 +59,18 @@ export interface InvokeResult {
   variant: string;
 }
 
+/** A successful invocation handed to a tap (human review reads the answer). */
+export interface TappedInvocation {
+  endpoint: string;
+  variant: string;
+  request: InvokeRequest;
+  contentType: string;
+  body: Buffer;
+}
+
+/** Called on the invocation path of one endpoint: it must return at once and never throw. */
+export type InvocationTap = (invocation: TappedInvocation) => void;
+
 /** What describe shows of a running variant. */
 export interface LiveVariantInfo {
   weight: number;
@@ -138,6 +150,8 @@ class LiveEndpoint {
 
 export class EndpointRuntime {
   private readonly live = new Map<string, LiveEndpoint>();
+  /** Taps by endpoint name (human review); most servers have none, and then an invocation only checks the size. */
+  private readonly taps = new Map<string, InvocationTap>();
   /** Configurations being started by an update, not routed to yet. */
   private readonly staging = new Map<string, LiveEndpoint>();
   private readonly health: NodeJS.Timeout;
@@ -205,7 +219,14 @@ export class EndpointRuntime {
     if (capture !== null && result.status < 300 && capture.sample()) {
       capture.record(variant.spec.name, { body: request.body, contentType: request.contentType }, { body: result.body, contentType: result.contentType }, request.inferenceId);
     }
+    if (this.taps.size !== 0 && result.status < 300) this.taps.get(name)?.({ endpoint: name, variant: variant.spec.name, request, contentType: result.contentType, body: result.body });
     return { status: result.status, contentType: result.contentType, body: result.body, variant: variant.spec.name };
+  }
+
+  /** Sets (or with null removes) the tap of an endpoint, whether it runs yet or not. */
+  setTap(endpoint: string, tap: InvocationTap | null): void {
+    if (tap) this.taps.set(endpoint, tap);
+    else this.taps.delete(endpoint);
   }
 
   /**
