@@ -45,6 +45,7 @@ import { PipelinesPage } from './pages/pipelines';
 import { UsersPage } from './pages/users';
 import { LabelingJobPage, LabelingJobsPage } from './pages/labeling-jobs';
 import { LabelingWorkListPage, LabelingWorkPage } from './pages/labeling-work';
+import { ReviewWorkPage, ReviewsPage } from './pages/reviews';
 import { SessionProvider, useSession } from './session';
 import type { Permission } from './api/types';
 
@@ -78,6 +79,8 @@ const NAV: { to: string; label: string; permission: Permission }[] = [
   { to: '/alarms', label: 'Alarms', permission: 'jobs:read' },
   { to: '/labeling', label: 'Labeling jobs', permission: 'jobs:read' },
   { to: '/label', label: 'Label', permission: 'labeling:work' },
+  { to: '/reviews', label: 'Human review', permission: 'endpoints:read' },
+  { to: '/review', label: 'Review', permission: 'labeling:work' },
   { to: '/transforms', label: 'Batch transforms', permission: 'jobs:read' },
   { to: '/tokens', label: 'API tokens', permission: 'tokens:own' },
   { to: '/users', label: 'Users', permission: 'users:manage' },
@@ -189,6 +192,8 @@ function Shell() {
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />
           <Route path="/labeling" element={<LabelingJobsPage />} />
+          <Route path="/reviews" element={<ReviewsPage />} />
+          <Route path="/review" element={<ReviewWorkPage />} />
           <Route path="/labeling/:name" element={<LabelingJobPage />} />
           <Route path="/label" element={<LabelingWorkListPage />} />
           <Route path="/label/:job" element={<LabelingWorkPage />} />

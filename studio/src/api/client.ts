@@ -389,3 +389,15 @@ export const labelingApi = {
   /** An image item, for the labeler it was handed to (the session cookie authenticates it). */
   imageUrl: (job: string, item: string) => apiUrl(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/image`),
 };
+
+import type { HumanLoop, HumanLoopStatus, ReviewAnswerReceipt, ReviewFlow, ReviewTask } from '../../../src/contracts/index.js';
+
+export type { HumanLoop, HumanLoopStatus, ReviewAnswerReceipt, ReviewFlow, ReviewTask };
+
+/** Human review (A2I): owners follow flows and loops; reviewers take the next loop and answer it. */
+export const reviewsApi = {
+  list: (q: { status?: HumanLoopStatus; flow?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) => get<Page<HumanLoop>>('/human-loops', q, signal),
+  flows: (signal?: AbortSignal) => get<Page<ReviewFlow>>('/review-flows', undefined, signal),
+  next: async (flow?: string) => (await post<{ task: ReviewTask | null }>('/review-tasks/next', flow ? { flow } : {})).task,
+  answer: (loop: string, answer: Record<string, unknown>) => post<ReviewAnswerReceipt>(`/human-loops/${enc(loop)}/answer`, { answer }),
+};
