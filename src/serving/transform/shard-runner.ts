@@ -21,12 +21,13 @@ const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|H
 
 async function main(): Promise<void> {
   exitWithParent();
-  const spec = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as ShardSpec;
-  const predictor = await openPredictor(spec.model);
+  const given = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as ShardSpec;
+  const predictor = await openPredictor(given.model);
+  const pipeline = predictor.pipeline;
+  const spec = pipeline ? { ...given, features: rawFeatures(given, pipeline.columns.names) } : given;
   const db = await openDuckDB({ tempDirectory: spec.tempDir });
   try {
     const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
-    const pipeline = predictor.pipeline;
     if (pipeline) {
       // An inference pipeline reads the raw columns, in the recipe's input order.
       if (spec.features.length !== pipeline.columns.names.length) {
@@ -49,6 +50,18 @@ async function main(): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The raw columns an inference pipeline reads. A model whose raw columns the registry does
+ * not list (an AutoML ensemble: each member has its own recipe) gets every column of the
+ * table when no filter is given; when the table holds all the columns the model reads,
+ * they are read by name (the target, IDs and other columns left out), as the service
+ * does for a model with a recipe.
+ */
+function rawFeatures(spec: ShardSpec, names: readonly string[]): string[] {
+  const whole = spec.features.length === spec.inputColumns.length && spec.features.every((c, i) => c === spec.inputColumns[i]);
+  return whole && names.every((n) => spec.inputColumns.includes(n)) ? [...names] : spec.features;
 }
 
 /** A non-numeric feature value fails the shard with the (1-based, whole-input) row number. */
