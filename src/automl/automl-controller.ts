@@ -5,13 +5,13 @@ import type { RecipeService } from '../recipes/index.js';
 import type { TrainingService } from '../training/index.js';
 import { createStrategy, type ParamValues, type TrialState } from '../tuning/strategies/index.js';
 import type { AutomlCandidatesTable, AutomlJobsTable, AutomlStore } from './automl-store.js';
-import { targetMappingQuery } from './analysis/index.js';
+import { foldQuery, formatRecipe, targetMappingQuery } from './analysis/index.js';
 import { reportKey } from './automl-service.js';
 import { correlationQuery, explorationReport, readCorrelations } from './reports/index.js';
 import type { ArtifactStore } from '../storage/index.js';
 import { candidatePairs, initialConfigs, nextPair, TUNING_SHARE, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
 import { enqueueFinalize } from './finalize-queue.js';
-import { finalizeQueueId, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
+import { finalizeQueueId, foldJobName, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
 
 export interface AutomlControllerDeps {
   store: AutomlStore;
@@ -103,12 +103,13 @@ export class AutomlController {
     }
 
     // Phase 1: feature engineering, one recipe per variant (fit, then apply with its split).
-    const engineered = analysis.recipes.every((r) => state.variants[r.variant]?.splits);
+    const engineered = analysis.recipes.every((r) => state.variants[r.variant]?.splits) && foldsEngineered(analysis, state);
     if (!engineered) {
       if (stopping) return this.stopFeatureEngineering(name, state);
       if (now > deadline) throw new JobFailure(`The budget of ${spec.maxRuntimeSeconds} s ran out during feature engineering`);
       if (row.secondary_status !== 'FeatureEngineering') await store.update(name, { secondary: 'FeatureEngineering' });
       await this.engineer(name, spec, analysis, state);
+      if (analysis.validation.method === 'cv' && state.input) await this.engineerFolds(name, spec, analysis, state);
       return;
     }
 
@@ -134,7 +135,9 @@ export class AutomlController {
     }
     // Running candidates are let finish within the budget; past it they are stopped.
     if (active.length > 0) {
-      if (stopping || now > created + 0.9 * spec.maxRuntimeSeconds * 1000) for (const c of active) await this.deps.training.stop(c.training_job!).catch(() => undefined);
+      if (stopping || now > created + 0.9 * spec.maxRuntimeSeconds * 1000) {
+        for (const c of active) for (const job of candidateJobs(c.training_job!, analysis)) await this.deps.training.stop(job).catch(() => undefined);
+      }
       return;
     }
 
@@ -219,10 +222,79 @@ export class AutomlController {
     return `${version.name}@${version.version}`;
   }
 
+  /**
+   * Cross-validation's data: the input dealt into k folds (two datasets per fold, by one
+   * SELECT each), then per variant and fold its recipe without the split fitted on the
+   * rows outside the fold and applied to both sides, so nothing a fold's model is scored
+   * on was seen by its recipe or its training.
+   */
+  private async engineerFolds(name: string, spec: AutomlSpec, analysis: AutomlAnalysis, state: AutomlState): Promise<void> {
+    const { store, recipes } = this.deps;
+    const k = analysis.validation.folds ?? 5;
+    const folds = (state.folds ??= { variants: {} });
+    if (!folds.inputs) {
+      const columns = analysis.columns.map((c) => c.name);
+      const inputs: Array<{ train: string; validation: string }> = [];
+      for (let fold = 0; fold < k; fold++) {
+        const side = async (which: 'train' | 'validation') =>
+          this.datasetOnce(`${name}-fold${fold + 1}-${which}`, foldQuery(state.input!, columns, spec.target, { fold, folds: k, seed: spec.seed, stratified: analysis.problemType !== 'regression', side: which }), `AutoML job ${name}: fold ${fold + 1} of ${k}, ${which === 'train' ? 'the rows outside it' : 'its rows'}`, name);
+        inputs.push({ train: await side('train'), validation: await side('validation') });
+      }
+      folds.inputs = inputs;
+      await store.update(name, { state });
+    }
+    for (const r of analysis.recipes) {
+      const v = (folds.variants[r.variant] ??= { recipe: `${name}-${r.variant}-cv`, folds: [] });
+      for (let fold = 0; fold < k; fold++) {
+        const f = (v.folds[fold] ??= {});
+        if (f.train && f.validation) continue;
+        const label = `${name}-${r.variant}-cv${fold + 1}`;
+        if (!f.fitJob) {
+          const parsed = JSON.parse(r.definition) as { target?: string; steps: Array<Record<string, unknown>> };
+          const definition = formatRecipe({ ...parsed, steps: parsed.steps.filter((step) => !('split' in step)) } as unknown as Parameters<typeof formatRecipe>[0]);
+          await ignoreExists(recipes.create({ name: v.recipe, definition, description: `AutoML job ${name}: the ${r.variant} recipe without its split, fitted per fold`, tags: { automlJob: name } }), 'ORCH_RECIPE_EXISTS');
+          f.fitJob = `${label}-fit`;
+          await store.update(name, { state });
+          await ignoreExists(recipes.createJob({ kind: 'fit', name: f.fitJob, recipe: v.recipe, dataset: folds.inputs[fold].train, tags: { automlJob: name } }), 'ORCH_RECIPE_JOB_EXISTS');
+          continue;
+        }
+        if (!f.fitRef) {
+          const job = await recipes.describeJob(f.fitJob);
+          if (job.status === 'InProgress') continue;
+          if (job.status !== 'Completed' || job.fitVersion === null) throw new JobFailure(`Fitting the ${r.variant} recipe on fold ${fold + 1} failed: ${job.failureReason ?? job.status}`);
+          f.fitRef = `${v.recipe}@${job.fitVersion}`;
+          f.trainJob = `${label}-train`;
+          f.validationJob = `${label}-validation`;
+          await store.update(name, { state });
+          await ignoreExists(recipes.createJob({ kind: 'apply', name: f.trainJob, recipe: f.fitRef, dataset: folds.inputs[fold].train, output: `${label}-train`, tags: { automlJob: name } }), 'ORCH_RECIPE_JOB_EXISTS');
+          await ignoreExists(recipes.createJob({ kind: 'apply', name: f.validationJob, recipe: f.fitRef, dataset: folds.inputs[fold].validation, output: `${label}-validation`, tags: { automlJob: name } }), 'ORCH_RECIPE_JOB_EXISTS');
+          continue;
+        }
+        for (const side of ['train', 'validation'] as const) {
+          if (f[side]) continue;
+          const job = await recipes.describeJob(side === 'train' ? f.trainJob! : f.validationJob!);
+          if (job.status === 'InProgress') continue;
+          if (job.status !== 'Completed' || job.outputs.length !== 1) throw new JobFailure(`Applying the ${r.variant} recipe to fold ${fold + 1} (${side}) failed: ${job.failureReason ?? job.status}`);
+          f[side] = job.outputs[0].ref;
+          await store.update(name, { state });
+        }
+      }
+    }
+  }
+
+  /** A dataset written by one SELECT, once: a version tagged with this job is taken as it is (a restart). */
+  private async datasetOnce(dataset: string, sql: string, description: string, job: string): Promise<string> {
+    const existing = await this.deps.datasets.describe(dataset).catch((err) => (isOrchardError(err) && err.code === 'ORCH_DATASET_NOT_FOUND' ? null : Promise.reject(err)));
+    if (existing && existing.tags.automlJob === job) return `${existing.name}@${existing.version}`;
+    const version = await this.deps.datasets.createFromQuery({ name: dataset, sql, description, tags: { automlJob: job } });
+    return `${version.name}@${version.version}`;
+  }
+
   private async stopFeatureEngineering(name: string, state: AutomlState): Promise<void> {
     let running = false;
-    for (const v of Object.values(state.variants)) {
-      for (const job of [v.fitJob, v.applyJob]) {
+    const foldJobs = Object.values(state.folds?.variants ?? {}).flatMap((v) => v.folds.map((f) => ({ fitJob: f.fitJob, applyJob: f.trainJob, validationJob: f.validationJob })));
+    for (const v of [...Object.values(state.variants).map((x) => ({ ...x, validationJob: undefined })), ...foldJobs]) {
+      for (const job of [v.fitJob, v.applyJob, v.validationJob]) {
         if (!job) continue;
         const j = await this.deps.recipes.describeJob(job).catch(() => null);
         if (j?.status === 'InProgress') {
@@ -239,25 +311,36 @@ export class AutomlController {
     const { store, training } = this.deps;
     for (const c of await store.candidates(name)) {
       if (TERMINAL.has(c.status) || !c.training_job) continue;
-      const job = await training.describe(c.training_job).catch((err) => (isOrchardError(err) && err.code === 'ORCH_JOB_NOT_FOUND' ? null : Promise.reject(err)));
-      if (!job) {
-        // The server stopped between recording the candidate and creating its job.
-        if (stopping) await store.updateCandidate(name, c.name, { status: 'Stopped', ended_at: new Date().toISOString() });
-        else await this.createTrainingJob(name, spec, c, JSON.parse(c.params_json) as Record<string, string>);
+      // The candidate's training job, and one per fold when the job cross-validates.
+      const names = candidateJobs(c.training_job, analysis);
+      const jobs = await Promise.all(names.map((n) => training.describe(n).catch((err) => (isOrchardError(err) && err.code === 'ORCH_JOB_NOT_FOUND' ? null : Promise.reject(err)))));
+      if (jobs.some((j) => j === null)) {
+        // The server stopped between recording the candidate and creating its jobs.
+        if (stopping) {
+          for (const j of jobs) if (j && !TERMINAL.has(j.status)) await training.stop(j.name).catch(() => undefined);
+          if (jobs.every((j) => j === null || TERMINAL.has(j.status))) await store.updateCandidate(name, c.name, { status: 'Stopped', ended_at: new Date().toISOString() });
+        } else await this.createTrainingJob(name, spec, c, JSON.parse(c.params_json) as Record<string, string>);
         continue;
       }
-      if (!TERMINAL.has(job.status)) continue;
+      const done = jobs as NonNullable<(typeof jobs)[number]>[];
+      if (!done.every((j) => TERMINAL.has(j.status))) continue;
       const metric = staticHyperParameters(c.algorithm as CandidatePair['algorithm'], analysis.problemType, spec.objective, 0, 0).search.metric;
-      const value = job.finalMetrics[metric];
-      const seconds = job.startedAt && job.endedAt ? (Date.parse(job.endedAt) - Date.parse(job.startedAt)) / 1000 : null;
-      const ok = job.status === 'Completed' && value !== undefined && Number.isFinite(value);
+      const values = done.map((j) => j.finalMetrics[metric]);
+      const reported = done.map((j, i) => j.status === 'Completed' && values[i] !== undefined && Number.isFinite(values[i]));
+      const ok = reported.every(Boolean);
+      const bad = done.find((j, i) => !reported[i]);
+      const status = ok ? 'Completed' : done.some((j) => j.status === 'Failed') ? 'Failed' : done.some((j) => j.status === 'Stopped' || j.status === 'Stopping') ? 'Stopped' : 'Failed';
+      // The search follows the mean over the folds when there are folds, else the one job's value.
+      const folds = values.slice(1);
+      const objective = !ok ? null : folds.length > 0 ? folds.reduce((a, b) => a + b, 0) / folds.length : values[0];
+      const seconds = done.every((j) => j.startedAt && j.endedAt) ? done.reduce((a, j) => a + (Date.parse(j.endedAt!) - Date.parse(j.startedAt!)) / 1000, 0) : null;
       await store.updateCandidate(name, c.name, {
-        status: job.status === 'Completed' && !ok ? 'Failed' : job.status === 'Stopping' ? 'Stopped' : job.status,
-        trained_objective: ok ? value : null,
-        metrics_json: JSON.stringify(job.finalMetrics),
+        status,
+        trained_objective: objective,
+        metrics_json: JSON.stringify(done[0].finalMetrics),
         training_seconds: seconds,
-        failure_reason: job.status === 'Completed' && !ok ? `The training job did not report ${metric}` : job.failureReason,
-        ended_at: job.endedAt ?? new Date().toISOString(),
+        failure_reason: ok ? null : bad!.status === 'Completed' ? `${bad!.name}: the training job did not report ${metric}` : `${bad!.name}: ${bad!.failureReason ?? bad!.status}`,
+        ended_at: done.map((j) => j.endedAt).filter(Boolean).sort().at(-1) ?? new Date().toISOString(),
       });
     }
     return store.candidates(name);
@@ -303,32 +386,63 @@ export class AutomlController {
     return strategy.suggest(trials) ?? {};
   }
 
+  /**
+   * Creates the candidate's training job on the recipe's split and, when the job
+   * cross-validates, one per fold on that fold's datasets; a job that exists (created
+   * before a restart) is left as it is.
+   */
   private async createTrainingJob(name: string, spec: AutomlSpec, c: AutomlCandidatesTable, hyperParameters: Record<string, string>, known?: AutomlState): Promise<void> {
-    const state = known ?? (JSON.parse((await this.deps.store.row(name)).state_json) as AutomlState);
+    const row = await this.deps.store.row(name);
+    const state = known ?? (JSON.parse(row.state_json) as AutomlState);
     const splits = state.variants[c.variant!]?.splits ?? {};
-    const created = Date.parse((await this.deps.store.row(name)).created_at);
+    const created = Date.parse(row.created_at);
     const left = Math.floor((created + 0.9 * spec.maxRuntimeSeconds * 1000 - Date.now()) / 1000);
-    try {
-      await this.deps.training.create({
-        name: c.training_job!,
-        algorithm: c.algorithm,
-        hyperParameters,
-        channels: { train: splits.train, validation: splits.validation },
-        maxRuntimeSeconds: Math.max(30, left),
-        cpus: spec.cpus,
-        tags: { ...spec.tags, automlJob: name, candidate: c.name, recipe: c.variant ?? '' },
-        experiment: name,
-      });
-    } catch (err) {
-      if (isOrchardError(err) && err.code === 'ORCH_TRAINING_EXISTS') return; // created before a restart
-      const reason = isOrchardError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
-      await this.deps.store.updateCandidate(name, c.name, { status: 'Failed', failure_reason: reason.slice(0, 2000), ended_at: new Date().toISOString() });
+    const folds = state.folds?.variants[c.variant!]?.folds ?? [];
+    const runs = [
+      { job: c.training_job!, train: splits.train, validation: splits.validation, tags: {} as Record<string, string> },
+      ...folds.map((f, i) => ({ job: foldJobName(c.training_job!, i), train: f.train, validation: f.validation, tags: { fold: String(i + 1) } as Record<string, string> })),
+    ];
+    for (const run of runs) {
+      try {
+        await this.deps.training.create({
+          name: run.job,
+          algorithm: c.algorithm,
+          hyperParameters,
+          channels: { train: run.train!, validation: run.validation! },
+          maxRuntimeSeconds: Math.max(30, left),
+          cpus: spec.cpus,
+          tags: { ...spec.tags, automlJob: name, candidate: c.name, recipe: c.variant ?? '', ...run.tags },
+          experiment: name,
+        });
+      } catch (err) {
+        if (isOrchardError(err) && err.code === 'ORCH_TRAINING_EXISTS') continue; // created before a restart
+        const reason = isOrchardError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
+        await this.deps.store.updateCandidate(name, c.name, { status: 'Failed', failure_reason: `${run.job}: ${reason}`.slice(0, 2000), ended_at: new Date().toISOString() });
+        for (const other of runs) if (other.job !== run.job) await this.deps.training.stop(other.job).catch(() => undefined);
+        return;
+      }
     }
   }
 
   private async fail(name: string, reason: string): Promise<void> {
     await this.deps.store.update(name, { status: 'Failed', secondary: 'Failed', failureReason: reason });
   }
+}
+
+/** A candidate's training jobs: the one on the recipe's split, then one per fold when the job cross-validates. */
+export function candidateJobs(trainingJob: string, analysis: AutomlAnalysis): string[] {
+  const k = analysis.validation.method === 'cv' ? (analysis.validation.folds ?? 5) : 0;
+  return [trainingJob, ...Array.from({ length: k }, (_, f) => foldJobName(trainingJob, f))];
+}
+
+/** Every fold of every variant has its training and held-out rows (always true without folds). */
+function foldsEngineered(analysis: AutomlAnalysis, state: AutomlState): boolean {
+  if (analysis.validation.method !== 'cv') return true;
+  const k = analysis.validation.folds ?? 5;
+  return analysis.recipes.every((r) => {
+    const folds = state.folds?.variants[r.variant]?.folds ?? [];
+    return folds.length === k && folds.every((f) => f.train && f.validation);
+  });
 }
 
 async function ignoreExists(p: Promise<unknown>, code: string): Promise<void> {

@@ -192,8 +192,10 @@ export class AutomlService {
       ...(result.classes ? { classes: result.classes, ...(result.classCounts ? { classCounts: result.classCounts } : {}) } : {}),
       targetMapping: result.targetMapping,
       columns: result.columns,
-      // Candidates are searched and scored on the recipes' held-out split (see docs/automl.md).
-      validation: { method: 'holdout', validationShare: splitShare(result.validation) },
+      // Small tables: candidates are scored by k-fold cross-validation, and each is also
+      // trained on the recipes' split (its held-out rows stop the boosting and explain it);
+      // the others are searched and scored on the split (see docs/automl.md).
+      validation: result.validation.method === 'cv' ? { method: 'cv', folds: result.validation.folds ?? VALIDATION_RULES.folds, validationShare: splitShare(result.validation) } : { method: 'holdout', validationShare: splitShare(result.validation) },
       recipes: result.recipes.map((r) => ({ variant: r.variant, definition: r.definition })),
       warnings: result.warnings,
       estimate: result.estimate,
@@ -270,12 +272,26 @@ function toCandidate(c: AutomlCandidatesTable, metric: AutomlObjectiveMetric, re
     hyperParameters: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
     ...(c.members_json ? { members: JSON.parse(c.members_json) as Array<{ candidate: string; weight: number }> } : {}),
     objective: { metric, value: c.objective === null ? null : Number(c.objective) },
-    metrics: JSON.parse(c.metrics_json) as Record<string, number>,
+    ...readMetrics(c.metrics_json),
     ...(c.importance_json ? { importance: JSON.parse(c.importance_json) as Record<string, number> } : {}),
     trainingSeconds: c.training_seconds === null ? null : Number(c.training_seconds),
     failureReason: c.failure_reason,
     createdAt: c.created_at,
   };
+}
+
+/** Where a candidate's cross-validation scores sit in its stored metrics (`metrics_json`). */
+const CV_KEY = '__crossValidation';
+
+/** A candidate's metrics as stored, with its cross-validation scores when it has them. */
+export function storedMetrics(metrics: Record<string, number>, folds?: { scores: number[]; std: number; rows: number }): string {
+  return JSON.stringify(folds ? { ...metrics, [CV_KEY]: folds } : metrics);
+}
+
+function readMetrics(json: string): Pick<AutomlCandidate, 'metrics' | 'crossValidation'> {
+  const { [CV_KEY]: cv, ...metrics } = JSON.parse(json) as Record<string, unknown>;
+  const folds = cv as { scores: number[]; std: number; rows: number } | undefined;
+  return { metrics: metrics as Record<string, number>, ...(folds ? { crossValidation: { folds: folds.scores.length, ...folds } } : {}) };
 }
 
 /** Scored candidates by rank (else by objective), then the unscored in launch order. */

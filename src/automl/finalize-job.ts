@@ -10,13 +10,17 @@ import type { RecipeService } from '../recipes/index.js';
 import type { ModelService } from '../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
-import { maximized, reportKey, toJob } from './automl-service.js';
+import { maximized, reportKey, storedMetrics, toJob } from './automl-service.js';
 import { AutomlStore, type AutomlCandidatesTable } from './automl-store.js';
 import { staticHyperParameters, type CandidatePair } from './candidates.js';
+import { candidateJobs } from './automl-controller.js';
 import { targetMappingQuery } from './analysis/index.js';
 import type { FinalizeAnswer, FinalizeCandidates } from './finalize-port.js';
 import { candidateReport } from './reports/index.js';
 import { FINALIZE_KIND, type AutomlAnalysis, type AutomlBestCandidate, type AutomlSpec, type AutomlState } from './types.js';
+
+/** Where a job's ensemble model (model.tar.gz) is kept. */
+export const ensembleKey = (job: string) => `automl/${job}/ensemble/model.tar.gz`;
 
 /** Candidates the finalize scores (and the ensemble draws from): the best by their training metric. */
 export const FINALIZE_TOP = 10;
@@ -86,7 +90,7 @@ export async function automlFinalizeJobHandler(deps: FinalizeJobDeps): Promise<J
         const score = answer.scores[c.name];
         await store.updateCandidate(row.name, c.name, {
           objective: score?.objective ?? null,
-          ...(score ? { metrics_json: JSON.stringify(score.metrics) } : {}),
+          ...(score ? { metrics_json: storedMetrics(score.metrics, score.folds) } : {}),
           importance_json: answer.importance[c.name] ? JSON.stringify(answer.importance[c.name]) : null,
           rank: ranked.get(c.name) ?? null,
           ...(answer.failures?.[c.name] ? { failure_reason: `Not scored: ${answer.failures[c.name]}` } : {}),
@@ -95,7 +99,7 @@ export async function automlFinalizeJobHandler(deps: FinalizeJobDeps): Promise<J
       if (answer.ensemble) {
         const e = answer.ensemble;
         const name = `${row.name}-ensemble`;
-        const values = { status: 'Completed' as const, objective: e.objective, metrics_json: JSON.stringify(e.metrics), importance_json: e.importance ? JSON.stringify(e.importance) : null, members_json: JSON.stringify(e.members), rank: ranked.get(name) ?? null, ended_at: new Date().toISOString() };
+        const values = { status: 'Completed' as const, objective: e.objective, metrics_json: storedMetrics(e.metrics, e.folds), importance_json: e.importance ? JSON.stringify(e.importance) : null, members_json: JSON.stringify(e.members), rank: ranked.get(name) ?? null, ended_at: new Date().toISOString() };
         const added = await store.addCandidate({ job: row.name, seq: candidates.length + 1000, name, variant: null, algorithm: 'ensemble', training_job: null, params_json: '{}', ...values });
         if (!added) await store.updateCandidate(row.name, name, values);
       }
@@ -122,20 +126,39 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
     if (!top.some((c) => c.variant === variant)) continue;
     recipes[variant] = (await deps.datasets.localParquet(v.splits!.validation)).path;
   }
-  const inputs = [];
-  for (const c of top) {
-    signal.throwIfAborted();
-    const dir = path.join(scratch, 'candidates', c.name);
+  // Cross-validation: each fold's held-out rows per variant.
+  const cv = analysis.validation.method === 'cv' ? state.folds : undefined;
+  const folds: Array<Record<string, string>> | undefined = cv ? [] : undefined;
+  if (cv && folds) {
+    for (const [variant, v] of Object.entries(cv.variants)) {
+      if (!top.some((c) => c.variant === variant)) continue;
+      for (const [f, fold] of v.folds.entries()) (folds[f] ??= {})[variant] = (await deps.datasets.localParquet(fold.validation!)).path;
+    }
+  }
+  /** A training job's model unpacked in `dir`, with the fitted recipe its features came from. */
+  const download = async (dir: string, trainingJob: string, fitRef: string) => {
     await fs.mkdir(dir, { recursive: true });
-    const job = await deps.training.describe(c.training_job!);
+    const job = await deps.training.describe(trainingJob);
     const archive = path.join(dir, 'model.tar.gz');
     await pipeline(await deps.artifacts.get(`jobs/${job.name}/output/model.tar.gz`), createWriteStream(archive));
     const modelDir = path.join(dir, 'model');
     await fs.mkdir(modelDir);
     await tar.x({ file: archive, cwd: modelDir, strict: true });
     const recipeFile = path.join(dir, 'recipe.json');
-    await fs.writeFile(recipeFile, (await deps.recipes.fitted(state.variants[c.variant!].fitRef!)).body);
-    inputs.push({ name: c.name, algorithm: c.algorithm, recipeVariant: c.variant!, modelDir, recipeFile });
+    await fs.writeFile(recipeFile, (await deps.recipes.fitted(fitRef)).body);
+    return { modelDir, recipeFile };
+  };
+  const inputs = [];
+  for (const c of top) {
+    signal.throwIfAborted();
+    const dir = path.join(scratch, 'candidates', c.name);
+    const own = await download(dir, c.training_job!, state.variants[c.variant!].fitRef!);
+    const foldModels = [];
+    if (cv) {
+      const jobs = candidateJobs(c.training_job!, analysis).slice(1);
+      for (const [f, job] of jobs.entries()) foldModels.push(await download(path.join(dir, `fold${f + 1}`), job, cv.variants[c.variant!].folds[f].fitRef!));
+    }
+    inputs.push({ name: c.name, algorithm: c.algorithm, recipeVariant: c.variant!, ...own, ...(cv ? { folds: foldModels } : {}) });
   }
   const outDir = path.join(scratch, 'out');
   await fs.mkdir(outDir, { recursive: true });
@@ -147,6 +170,7 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
     ...(analysis.classes ? { classes: analysis.targetMapping ? analysis.classes.map((_, i) => String(i)) : analysis.classes } : {}),
     mode: stopped ? 'hpo' : spec.mode,
     recipes,
+    ...(folds ? { folds } : {}),
     candidates: inputs,
     outDir,
     signal,
@@ -164,13 +188,16 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
   const tags = { automlJob: name };
   let model: string;
   const existing = await deps.models.describe(modelName).catch(() => null);
-  if (existing && existing.tags.automlJob === name) model = existing.name;
-  else if (ensembleWins) {
-    const key = `automl/${name}/ensemble/model.tar.gz`;
+  // The ensemble's folder is kept whether or not it wins (`models create --artifact-key` registers it).
+  const key = ensembleKey(name);
+  if (answer.ensemble && !(existing && existing.tags.automlJob === name)) {
     const archive = path.join(scratch, 'ensemble.tar.gz');
-    const dir = answer.ensemble!.modelDir;
+    const dir = answer.ensemble.modelDir;
     await tar.c({ gzip: true, file: archive, cwd: dir, portable: true }, await fs.readdir(dir));
     await deps.artifacts.put(key, await fs.readFile(archive));
+  }
+  if (existing && existing.tags.automlJob === name) model = existing.name;
+  else if (ensembleWins) {
     model = (await deps.models.create({ name: modelName, artifactKey: key, algorithm: 'ensemble', description: `AutoML job ${name}: the ensemble of ${answer.ensemble!.members.length} candidates`, tags })).name;
   } else {
     const c = top.find((x) => x.name === bestName)!;
@@ -222,10 +249,10 @@ function rank(answer: FinalizeAnswer, spec: AutomlSpec, job: string): Map<string
 
 function previewCandidates(candidates: AutomlCandidatesTable[], answer: FinalizeAnswer, spec: AutomlSpec, job: string): AutomlCandidatesTable[] {
   const ranked = rank(answer, spec, job);
-  const rows = candidates.map((c) => ({ ...c, objective: answer.scores[c.name]?.objective ?? c.objective, metrics_json: answer.scores[c.name] ? JSON.stringify(answer.scores[c.name].metrics) : c.metrics_json, rank: ranked.get(c.name) ?? null }));
+  const rows = candidates.map((c) => ({ ...c, objective: answer.scores[c.name]?.objective ?? c.objective, metrics_json: answer.scores[c.name] ? storedMetrics(answer.scores[c.name].metrics, answer.scores[c.name].folds) : c.metrics_json, rank: ranked.get(c.name) ?? null }));
   if (answer.ensemble) {
     const e = answer.ensemble;
-    rows.push({ ...rows[0], seq: candidates.length + 1000, name: `${job}-ensemble`, variant: null, algorithm: 'ensemble', training_job: null, params_json: '{}', status: 'Completed', trained_objective: null, objective: e.objective, metrics_json: JSON.stringify(e.metrics), importance_json: null, members_json: JSON.stringify(e.members), rank: ranked.get(`${job}-ensemble`) ?? null, training_seconds: null, failure_reason: null });
+    rows.push({ ...rows[0], seq: candidates.length + 1000, name: `${job}-ensemble`, variant: null, algorithm: 'ensemble', training_job: null, params_json: '{}', status: 'Completed', trained_objective: null, objective: e.objective, metrics_json: storedMetrics(e.metrics, e.folds), importance_json: null, members_json: JSON.stringify(e.members), rank: ranked.get(`${job}-ensemble`) ?? null, training_seconds: null, failure_reason: null });
   }
   return rows;
 }

@@ -11,6 +11,15 @@ export interface FinalizeCandidateInput {
   recipeVariant: string;
   modelDir: string;
   recipeFile: string;
+  /** Cross-validation: per fold, the model trained outside it and its recipe fit. */
+  folds?: ReadonlyArray<{ modelDir: string; recipeFile: string }>;
+}
+
+/** The objective on each fold, their standard deviation, the rows predicted out of fold. */
+export interface FoldScores {
+  scores: number[];
+  std: number;
+  rows: number;
 }
 
 export interface FinalizeCall {
@@ -19,6 +28,8 @@ export interface FinalizeCall {
   classes?: readonly string[];
   mode: AutomlMode;
   recipes: Readonly<Record<string, string>>;
+  /** Cross-validation: per fold, each variant's held-out rows of that fold. */
+  folds?: ReadonlyArray<Readonly<Record<string, string>>>;
   candidates: readonly FinalizeCandidateInput[];
   outDir: string;
   signal?: AbortSignal;
@@ -26,9 +37,9 @@ export interface FinalizeCall {
 }
 
 export interface FinalizeAnswer {
-  scores: Record<string, { objective: number; metrics: Record<string, number> }>;
+  scores: Record<string, { objective: number; metrics: Record<string, number>; folds?: FoldScores }>;
   failures?: Record<string, string>;
-  ensemble?: { members: Array<{ candidate: string; weight: number }>; objective: number; metrics: Record<string, number>; modelDir: string; importance?: Record<string, number> };
+  ensemble?: { members: Array<{ candidate: string; weight: number }>; objective: number; metrics: Record<string, number>; folds?: FoldScores; modelDir: string; importance?: Record<string, number> };
   importance: Record<string, Record<string, number>>;
 }
 

@@ -25,6 +25,9 @@ export const FINALIZE_KIND = 'automl-finalize';
 /** The queue id of a job's finalize: one entry per AutoML job, so enqueueing again is idempotent. */
 export const finalizeQueueId = (job: string) => `automl.${job}.finalize`;
 
+/** A candidate's training job on fold `f` (0-based) of a cross-validated job. */
+export const foldJobName = (trainingJob: string, fold: number) => `${trainingJob}-cv${fold + 1}`;
+
 /** A request as resolved at create time (defaults filled in), stored as `spec_json`. */
 export interface AutomlSpec {
   /** The dataset version read, `D@N`. */
@@ -75,6 +78,25 @@ export interface VariantState {
   splits?: Record<string, string>;
 }
 
+/** One fold of a variant's cross-validation: its recipe fit on the rows outside the fold, applied to both sides. */
+export interface FoldVariantState {
+  fitJob?: string;
+  fitRef?: string;
+  trainJob?: string;
+  validationJob?: string;
+  /** Dataset refs the applies wrote: the fold's training rows and its held-out rows. */
+  train?: string;
+  validation?: string;
+}
+
+/** Cross-validation's data (small tables): the folds of the input, and each variant's recipe per fold. */
+export interface FoldsState {
+  /** Per fold: the input rows outside it (`train`) and in it (`validation`), as dataset refs. */
+  inputs?: Array<{ train: string; validation: string }>;
+  /** Per variant: the recipe without its split (`<job>-<variant>-cv`) and its state per fold. */
+  variants: Record<string, { recipe: string; folds: FoldVariantState[] }>;
+}
+
 /** A job's phase state, stored as `state_json`; every step is written before it is acted on. */
 export interface AutomlState {
   /** When the controller first picked the job up (the budget runs from creation). */
@@ -82,6 +104,8 @@ export interface AutomlState {
   /** The dataset the recipes read: the source, or a copy with the classes as 0 … K-1. */
   input?: string;
   variants: Record<string, VariantState>;
+  /** Set when the job cross-validates (`validation.method` is `cv`). */
+  folds?: FoldsState;
   /** Set once no more candidates are launched, with the reason. */
   tuningDone?: 'MaxCandidatesReached' | 'MaxAutoMLJobRuntimeReached' | 'Stopped' | 'Exhausted';
   finalizeQueued?: boolean;

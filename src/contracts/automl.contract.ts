@@ -123,6 +123,8 @@ export const AutomlCandidate = Type.Object({
   objective: AutomlObjective,
   /** Every metric of the problem type on the same rows. */
   metrics: NumberRecord,
+  /** Cross-validated jobs: the objective on each fold (`objective.value` is their mean), its standard deviation, the rows predicted out of fold. */
+  crossValidation: Type.Optional(Type.Object({ folds: Type.Integer(), scores: Type.Array(Type.Number()), std: Type.Number(), rows: Type.Integer() })),
   /** Global importance per raw column (mean |SHAP| or permutation), when explained. */
   importance: Type.Optional(NumberRecord),
   trainingSeconds: Nullable(Type.Number()),

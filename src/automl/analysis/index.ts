@@ -25,7 +25,7 @@ export { COLUMN_RULES, typeKind } from './columns.js';
 export { OBJECTIVES_BY_TYPE, TARGET_RULES, compareLabels } from './target.js';
 export { RECIPE_RULES, formatRecipe } from './recipes.js';
 export { ESTIMATE_RULES, estimateSeconds } from './estimate.js';
-export { TARGET_COUNTS_LIMIT, sqlLabel, sqlName, targetCountsQuery, targetMappingQuery } from './queries.js';
+export { TARGET_COUNTS_LIMIT, foldQuery, sqlLabel, sqlName, targetCountsQuery, targetMappingQuery } from './queries.js';
 
 /**
  * Validation by rows (with a target): 5-fold cross-validation below 20,000 rows, a held-out

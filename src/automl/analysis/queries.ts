@@ -46,3 +46,19 @@ export function targetMappingQuery(source: string, columns: readonly string[], m
   // Rows whose target is missing, or a value not among the labels (an empty text), are left out.
   return `SELECT ${list.join(', ')} FROM ${sqlName(source)} WHERE ${t} IN (${mapping.labels.map(sqlLabel).join(', ')})`;
 }
+
+/**
+ * One side of one fold of k-fold cross-validation: the rows of `source` with a target, in
+ * fold `fold` (`validation`) or outside it (`train`), every column in order. Rows are
+ * ranked by a seeded hash of all their columns (within each class when `stratified`) and
+ * dealt to the folds in turn, so every query of the same table, seed and k agrees on the
+ * folds, each class is spread evenly, and every row lands in exactly one fold.
+ */
+export function foldQuery(source: string, columns: readonly string[], target: string, opts: { fold: number; folds: number; seed: number; stratified: boolean; side: 'train' | 'validation' }): string {
+  const list = columns.map(sqlName).join(', ');
+  const key = `hash(${Math.trunc(opts.seed)}, ${list})`;
+  const partition = opts.stratified ? `PARTITION BY ${sqlName(target)} ` : '';
+  const ranked = `SELECT ${list}, row_number() OVER (${partition}ORDER BY ${key}) AS "__orch_fold_rank" FROM ${sqlName(source)} WHERE ${sqlName(target)} IS NOT NULL`;
+  const fold = `("__orch_fold_rank" - 1) % ${Math.trunc(opts.folds)}`;
+  return `SELECT ${list} FROM (${ranked}) WHERE ${fold} ${opts.side === 'validation' ? '=' : '<>'} ${Math.trunc(opts.fold)}`;
+}

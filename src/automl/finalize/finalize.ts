@@ -13,7 +13,7 @@ import { openDuckDB, sqlString } from '../../data/index.js';
 import { openPredictor, type ServingPredictor } from '../../serving/predictor.js';
 import { ensembleSelection, isMaximized, metric, metrics, PROBLEM_METRICS } from '../scoring/index.js';
 import { meanAbsShap, permutationImportance, type Member } from './importance.js';
-import type { FinalizeCandidate, FinalizeInput, FinalizeResult } from './types.js';
+import type { CrossValidationScore, FinalizeCandidate, FinalizeInput, FinalizeResult } from './types.js';
 
 /** Rows importance is computed on, at most (a seeded sample beyond). */
 const IMPORTANCE_ROWS = 5000;
@@ -34,6 +34,14 @@ interface Scored {
   /** Normalised predictions: K probabilities per row, or values. */
   predictions: Float64Array;
   objective: number;
+  /** Cross-validation: every row's prediction by the fold model that did not see it. */
+  oof?: Float64Array;
+}
+
+/** Every fold's held-out rows end to end: the labels, and where each fold starts (k + 1 offsets). */
+interface OutOfFold {
+  labels: Float64Array;
+  offsets: number[];
 }
 
 function invalid(message: string, details?: Record<string, unknown>): OrchardError {
@@ -112,6 +120,22 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
   const result: FinalizeResult = { scores: {}, failures: {}, importance: {} };
   const scored: Scored[] = [];
   let rows = -1;
+  // Cross-validation: each fold's held-out rows per variant, read once.
+  const foldRows = new Map<string, Validation>();
+  let oofLayout: OutOfFold | undefined;
+  const readFold = async (fold: number, variant: string): Promise<Validation> => {
+    const key = `${fold}/${variant}`;
+    let v = foldRows.get(key);
+    if (!v) {
+      const file = input.folds![fold][variant];
+      if (!file) throw invalid(`No held-out rows of fold ${fold + 1} for recipe variant ${variant}`);
+      v = await readValidation(file, problemType, classes, K);
+      const other = [...foldRows.entries()].find(([k]) => k.startsWith(`${fold}/`))?.[1];
+      if (other && other.rows !== v.rows) throw invalid(`Fold ${fold + 1} of recipe variant ${variant} holds ${v.rows} rows; the others ${other.rows}`);
+      foldRows.set(key, v);
+    }
+    return v;
+  };
   for (const candidate of input.candidates) {
     signal?.throwIfAborted();
     try {
@@ -128,9 +152,22 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
       if (predictor.numFeatures !== validation.cols) throw invalid(`The model reads ${predictor.numFeatures} features; its recipe variant's rows hold ${validation.cols}`);
       if (!predictor.predictSync) throw invalid(`${candidate.algorithm} models cannot be scored here`);
       const predictions = predictWith(predictor, validation.features, validation.rows, problemType, K);
-      const all = metrics(problemType, validation.labels, predictions, K);
-      result.scores[candidate.name] = { objective: all[objective], metrics: all };
-      scored.push({ candidate, predictor, featureColumns: predictor.pipeline?.featureColumns ?? [], validation, predictions, objective: all[objective] });
+      const entry: Scored = { candidate, predictor, featureColumns: predictor.pipeline?.featureColumns ?? [], validation, predictions, objective: NaN };
+      if (input.folds) {
+        const out = await outOfFold(candidate, input.folds.length, readFold, problemType, K);
+        if (oofLayout && (oofLayout.offsets.join() !== out.layout.offsets.join())) throw invalid(`Recipe variant ${candidate.recipeVariant} holds other fold sizes than the others`);
+        oofLayout ??= out.layout;
+        const cv = foldScores(objective, problemType, oofLayout, out.predictions, K);
+        const all = metrics(problemType, oofLayout.labels, out.predictions, K);
+        result.scores[candidate.name] = { objective: cv.mean, metrics: all, folds: cv.score };
+        entry.oof = out.predictions;
+        entry.objective = cv.mean;
+      } else {
+        const all = metrics(problemType, validation.labels, predictions, K);
+        result.scores[candidate.name] = { objective: all[objective], metrics: all };
+        entry.objective = all[objective];
+      }
+      scored.push(entry);
     } catch (err) {
       if (signal?.aborted) throw err;
       result.failures[candidate.name] = err instanceof Error ? err.message : String(err);
@@ -153,13 +190,21 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
     const valid = scored.filter((s) => Number.isFinite(s.objective));
     const pool = valid.sort((a, b) => (maximize ? b.objective - a.objective : a.objective - b.objective)).slice(0, Math.max(2, input.ensembleCandidates ?? 10));
     const labels = pool[0]?.validation.labels;
-    if (pool.length >= 2 && labels) {
-      const selection = ensembleSelection({ predictions: pool.map((s) => s.predictions), score: (p) => score(labels, p), maximize, rounds: input.ensembleRounds ?? 25 });
+    // The weights are chosen on the out-of-fold predictions when there are folds (every
+    // row, predicted by models that never saw it), else on the held-out rows.
+    const selectOn = (s: Scored) => s.oof ?? s.predictions;
+    const selectLabels = oofLayout?.labels ?? labels;
+    if (pool.length >= 2 && labels && selectLabels) {
+      const selection = ensembleSelection({ predictions: pool.map(selectOn), score: (p) => score(selectLabels, p), maximize, rounds: input.ensembleRounds ?? 25 });
       const members = pool.map((s, i) => ({ s, weight: selection.weights[i] })).filter((m) => m.weight > 0);
       if (members.length >= 2) {
-        const blended = new Float64Array(pool[0].predictions.length);
-        for (const { s, weight } of members) for (let i = 0; i < blended.length; i++) blended[i] += weight * s.predictions[i];
-        const all = metrics(problemType, labels, blended, K);
+        const blended = new Float64Array(selectOn(pool[0]).length);
+        for (const { s, weight } of members) {
+          const p = selectOn(s);
+          for (let i = 0; i < blended.length; i++) blended[i] += weight * p[i];
+        }
+        const all = metrics(problemType, selectLabels, blended, K);
+        const cv = oofLayout ? foldScores(objective, problemType, oofLayout, blended, K) : undefined;
         const modelDir = path.join(input.outDir, 'ensemble');
         await writeEnsembleFolder(modelDir, members.map(({ s, weight }) => ({ candidate: s.candidate, weight })), problemType, K, classes);
         const importanceMembers: Member[] = members.map(({ s, weight }) => ({ predictor: s.predictor, features: s.validation.features, cols: s.validation.cols, featureColumns: s.featureColumns, weight }));
@@ -173,8 +218,9 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
         };
         result.ensemble = {
           members: members.map(({ s, weight }) => ({ candidate: s.candidate.name, weight })),
-          objective: all[objective],
+          objective: cv ? cv.mean : all[objective],
           metrics: all,
+          ...(cv ? { folds: cv.score } : {}),
           modelDir,
           importance: permutationImportance(importanceMembers, labels, predictMembers, score, maximize, IMPORTANCE_ROWS, input.seed ?? 0),
         };
@@ -182,6 +228,46 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
     }
   }
   return result;
+}
+
+/** A candidate's out-of-fold predictions: each fold's model on that fold's held-out rows, the folds end to end. */
+async function outOfFold(candidate: FinalizeCandidate, k: number, readFold: (fold: number, variant: string) => Promise<Validation>, problemType: FinalizeInput['problemType'], K: number): Promise<{ predictions: Float64Array; layout: OutOfFold }> {
+  if (candidate.folds?.length !== k) throw invalid(`Candidate ${candidate.name} has ${candidate.folds?.length ?? 0} fold models; the job has ${k} folds`);
+  const parts: Float64Array[] = [];
+  const labels: Float64Array[] = [];
+  const offsets = [0];
+  for (let fold = 0; fold < k; fold++) {
+    const rows = await readFold(fold, candidate.recipeVariant);
+    const m = candidate.folds[fold];
+    const predictor = await openPredictor({ dir: m.modelDir, format: 'algorithm', algorithm: candidate.algorithm, recipeFile: m.recipeFile });
+    if (predictor.numFeatures !== rows.cols) throw invalid(`The model of fold ${fold + 1} reads ${predictor.numFeatures} features; its rows hold ${rows.cols}`);
+    if (!predictor.predictSync) throw invalid(`${candidate.algorithm} models cannot be scored here`);
+    parts.push(predictWith(predictor, rows.features, rows.rows, problemType, K));
+    labels.push(rows.labels);
+    offsets.push(offsets.at(-1)! + rows.rows);
+  }
+  const concat = (xs: Float64Array[]) => {
+    const out = new Float64Array(xs.reduce((n, x) => n + x.length, 0));
+    let at = 0;
+    for (const x of xs) {
+      out.set(x, at);
+      at += x.length;
+    }
+    return out;
+  };
+  return { predictions: concat(parts), layout: { labels: concat(labels), offsets } };
+}
+
+/** The objective on each fold's slice of the out-of-fold predictions, their mean and (population) standard deviation. */
+function foldScores(objective: FinalizeInput['objective'], problemType: FinalizeInput['problemType'], layout: OutOfFold, predictions: Float64Array, K: number): { mean: number; score: CrossValidationScore } {
+  const width = problemType === 'multiclass' ? K : problemType === 'binary' ? 2 : 1;
+  const scores = layout.offsets.slice(1).map((end, f) => {
+    const start = layout.offsets[f];
+    return metric(objective, problemType, layout.labels.subarray(start, end), predictions.subarray(start * width, end * width), K);
+  });
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
+  return { mean, score: { scores, std, rows: layout.labels.length } };
 }
 
 /** The ensemble model folder: model.json, each member's model folder and its fitted recipe. */

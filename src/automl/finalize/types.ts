@@ -17,6 +17,11 @@ export interface FinalizeCandidate {
   modelDir: string;
   /** The fitted recipe (JSON) the candidate's features came from. */
   recipeFile: string;
+  /**
+   * Cross-validation: per fold, the model trained on the rows outside the fold and the
+   * recipe fitted on them (the same hyperparameters); as many as `FinalizeInput.folds`.
+   */
+  folds?: ReadonlyArray<{ modelDir: string; recipeFile: string }>;
 }
 
 export interface FinalizeInput {
@@ -34,6 +39,14 @@ export interface FinalizeInput {
    */
   recipes: Readonly<Record<string, string>>;
   candidates: readonly FinalizeCandidate[];
+  /**
+   * Cross-validation: per fold, each variant's held-out rows of that fold (Parquet, target
+   * first, every variant the same rows in the same order). Given, candidates are scored out
+   * of fold (the mean of the folds' scores) and the ensemble's weights are chosen on the
+   * out-of-fold predictions of every row; the held-out `recipes` rows then serve the
+   * importance only.
+   */
+  folds?: ReadonlyArray<Readonly<Record<string, string>>>;
   /** The ensemble model folder is written under it (`<outDir>/ensemble`). */
   outDir: string;
   signal?: AbortSignal;
@@ -46,10 +59,19 @@ export interface FinalizeInput {
 }
 
 export interface CandidateScore {
-  /** The job's objective on the held-out rows. */
+  /** The job's objective on the held-out rows, or the mean over the folds. */
   objective: number;
-  /** Every metric of the problem type on the same rows. */
+  /** Every metric of the problem type on the same rows (out of fold: on every row's out-of-fold prediction). */
   metrics: Record<string, number>;
+  /** Cross-validation: the objective on each fold, their standard deviation, and the rows predicted out of fold. */
+  folds?: CrossValidationScore;
+}
+
+export interface CrossValidationScore {
+  scores: number[];
+  /** Population standard deviation of `scores`. */
+  std: number;
+  rows: number;
 }
 
 export interface FinalizeResult {
@@ -61,6 +83,7 @@ export interface FinalizeResult {
     members: Array<{ candidate: string; weight: number }>;
     objective: number;
     metrics: Record<string, number>;
+    folds?: CrossValidationScore;
     /** A model folder for the registry: format `algorithm`, algorithm `ensemble`, no recipe of its own. */
     modelDir: string;
     importance: Record<string, number>;
