@@ -33,6 +33,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   knn: () => import('./knn.bench.js'),
   rcf: () => import('./rcf.bench.js'),
   fm: () => import('./fm.bench.js'),
+  lda: () => import('./lda.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

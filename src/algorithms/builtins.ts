@@ -12,6 +12,8 @@ import { ensemble } from './ensemble/index.js';
 import { knn } from './knn/index.js';
 import { randomCutForest } from './randomcutforest/index.js';
 import { factorizationMachines } from './factorization-machines/index.js';
+import { lda } from './lda/index.js';
+import { ipInsights } from './ipinsights/index.js';
 import { blazingtext } from './blazingtext/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
@@ -25,6 +27,8 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   knn,
   randomCutForest,
   factorizationMachines,
+  lda,
+  ipInsights,
   blazingtext,
 ];
 

@@ -12,6 +12,8 @@ const REPOSITORIES: Record<string, string> = {
   kmeans: 'kmeans',
   pca: 'pca',
   'forecasting-deepar': 'deepar',
+  lda: 'lda',
+  ipinsights: 'ipinsights',
   blazingtext: 'blazingtext',
 };
 
@@ -22,6 +24,8 @@ const IMAGE_OF: Record<string, string> = {
   kmeans: 'kmeans:1',
   pca: 'pca:1',
   deepar: 'forecasting-deepar:1',
+  lda: 'lda:1',
+  ipinsights: 'ipinsights:1',
 };
 
 const IMAGE_URI = /^(?:[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/)?([a-z0-9][a-z0-9._/-]*?)(?::([A-Za-z0-9._-]+))?(?:@sha256:[0-9a-f]{64})?$/;
