@@ -140,7 +140,10 @@ function Leaderboard({ job: j }: { job: AutomlJob }) {
                 <th scope="col">Status</th>
                 <th scope="col">Algorithm</th>
                 <th scope="col">Recipe</th>
-                <th scope="col" className="num">{j.objective.metric}</th>
+                <th scope="col" className="num">
+                  {j.objective.metric}
+                  {j.validation?.method === 'cv' && <span className="muted small"> (mean of folds)</span>}
+                </th>
                 {others.map((m) => (
                   <th key={m} scope="col" className="num">
                     {m}
@@ -164,6 +167,11 @@ function Leaderboard({ job: j }: { job: AutomlJob }) {
                   <td>{c.members ? `${c.members.length} members` : (c.recipe ?? '–')}</td>
                   <td className="num">
                     <strong>{formatNumber(c.objective.value ?? null)}</strong>
+                    {c.crossValidation && (
+                      <div className="muted small" title={`per fold: ${c.crossValidation.scores.map((v) => formatNumber(v)).join(', ')}`}>
+                        ± {formatNumber(c.crossValidation.std)} over {c.crossValidation.folds} folds
+                      </div>
+                    )}
                   </td>
                   {others.map((m) => (
                     <td key={m} className="num">
