@@ -60,6 +60,45 @@ describe('finalizeCandidates on real candidates (binary)', () => {
     }
   }, 120_000);
 
+  it('scores out of fold when given folds: the mean of the folds, their spread, every row once; selection on those rows', async () => {
+    // Two folds whose held-out rows are the validation rows split in halves, each predicted
+    // by the candidate's own model: the folds' scores are the halves' AUCs.
+    const { openDuckDB, sqlString } = await import('../../data/index.js');
+    const db = await openDuckDB();
+    const halves: Array<Record<string, string>> = [{}, {}];
+    try {
+      for (const [variant, file] of Object.entries(t.recipes)) {
+        for (const [h, where] of ['rn <= 100', 'rn > 100'].entries()) {
+          const out = path.join(dir, `${variant}-half${h}.parquet`);
+          await db.connection.run(`COPY (SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER () AS rn FROM read_parquet(${sqlString(file)})) WHERE ${where}) TO ${sqlString(out)} (FORMAT parquet)`);
+          halves[h][variant] = out;
+        }
+      }
+    } finally {
+      db.close();
+    }
+    const candidates = t.candidates.map((c) => ({ ...c, folds: [c, c].map(({ modelDir, recipeFile }) => ({ modelDir, recipeFile })) }));
+    const base = { problemType: 'binary' as const, objective: 'auc' as const, classes: ['0', '1'], mode: 'ensembling' as const, recipes: t.recipes, outDir: path.join(dir, 'out-cv') };
+    const result = await finalizeCandidates({ ...base, folds: halves, candidates });
+    const n = t.validation.length;
+    for (const [name, score] of Object.entries(result.scores)) {
+      const f = score.folds!;
+      expect(f.rows).toBe(n);
+      expect(f.scores).toHaveLength(2);
+      expect(score.objective).toBeCloseTo((f.scores[0] + f.scores[1]) / 2, 12);
+      expect(f.std).toBeCloseTo(Math.abs(f.scores[0] - f.scores[1]) / 2, 12);
+      expect(f.scores[0]).not.toBe(f.scores[1]);
+      // The pooled metrics are over every row: the same model on all of them.
+      const plain = await finalizeCandidates({ ...base, mode: 'hpo', candidates: t.candidates.filter((c) => c.name === name) });
+      expect(score.metrics.auc).toBeCloseTo(plain.scores[name].metrics.auc, 12);
+    }
+    expect(result.ensemble?.folds?.rows).toBe(n);
+    // A candidate without its fold models is not scored.
+    const partial = await finalizeCandidates({ ...base, mode: 'hpo', folds: halves, candidates: [candidates[0], t.candidates[1]] });
+    expect(Object.keys(partial.scores)).toEqual(['job-1']);
+    expect(partial.failures['job-2']).toMatch(/fold models/);
+  }, 120_000);
+
   it('mode hpo builds no ensemble; an objective of another problem type is refused', async () => {
     const base = { problemType: 'binary' as const, classes: ['0', '1'], recipes: t.recipes, candidates: t.candidates, outDir: path.join(dir, 'out2') };
     const result = await finalizeCandidates({ ...base, objective: 'logloss', mode: 'hpo' });
