@@ -157,29 +157,35 @@ export class LabelingStore {
   }
 
   /**
-   * Takes a lease on the item for the worker. Two labelers may race for an item's last
-   * place: both insert, and the one whose lease came later (by time, then name) gives
-   * it back, so an item never has more than `perItem` answers and live leases.
+   * Takes a lease on the item for the worker when it has fewer than `perItem` answers and
+   * live leases. The check and the insert run in one transaction holding the item's row:
+   * PostgreSQL's read committed needs the row locked (SQLite's writer lock already orders
+   * the transactions), so two labelers racing for an item's last place never both get it.
    */
   async lease(row: LabelingAnswersTable, perItem: number): Promise<boolean> {
-    try {
-      await this.db.insertInto('labeling_answers').values(row).execute();
-    } catch (err) {
-      if (this.metadata.isUniqueViolation(err)) return false;
-      throw err;
-    }
-    const before = await this.db
-      .selectFrom('labeling_answers')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('job', '=', row.job)
-      .where('item', '=', row.item)
-      .where('worker', '!=', row.worker)
-      .where((w) => w.or([w('answered_at', 'is not', null), w('lease_expires_at', '>', row.leased_at)]))
-      .where((w) => w.or([w('leased_at', '<', row.leased_at), w.and([w('leased_at', '=', row.leased_at), w('worker', '<', row.worker)]), w('answered_at', 'is not', null)]))
-      .executeTakeFirstOrThrow();
-    if (Number(before.n) < perItem) return true;
-    await this.db.deleteFrom('labeling_answers').where('job', '=', row.job).where('item', '=', row.item).where('worker', '=', row.worker).where('answered_at', 'is', null).execute();
-    return false;
+    const pg = this.metadata.dialect === 'postgres';
+    return this.db.transaction().execute(async (tx) => {
+      const item = await tx
+        .selectFrom('labeling_items')
+        .select('item')
+        .where('job', '=', row.job)
+        .where('item', '=', row.item)
+        .$if(pg, (qb) => qb.forUpdate())
+        .executeTakeFirst();
+      if (!item) return false;
+      const mine = await tx.selectFrom('labeling_answers').select('item').where('job', '=', row.job).where('item', '=', row.item).where('worker', '=', row.worker).executeTakeFirst();
+      if (mine) return false;
+      const taken = await tx
+        .selectFrom('labeling_answers')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('job', '=', row.job)
+        .where('item', '=', row.item)
+        .where((w) => w.or([w('answered_at', 'is not', null), w('lease_expires_at', '>', row.leased_at)]))
+        .executeTakeFirstOrThrow();
+      if (Number(taken.n) >= perItem) return false;
+      await tx.insertInto('labeling_answers').values(row).execute();
+      return true;
+    });
   }
 
   /** Records the answer on a live lease; false when the lease is gone, expired or already answered. */
