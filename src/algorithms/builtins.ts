@@ -14,6 +14,7 @@ import { randomCutForest } from './randomcutforest/index.js';
 import { factorizationMachines } from './factorization-machines/index.js';
 import { lda } from './lda/index.js';
 import { ipInsights } from './ipinsights/index.js';
+import { ntm } from './ntm/index.js';
 import { blazingtext } from './blazingtext/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
@@ -29,6 +30,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   factorizationMachines,
   lda,
   ipInsights,
+  ntm,
   blazingtext,
 ];
 

@@ -15,6 +15,7 @@ const REPOSITORIES: Record<string, string> = {
   lda: 'lda',
   ipinsights: 'ipinsights',
   blazingtext: 'blazingtext',
+  ntm: 'ntm',
 };
 
 /** What `repository:tag` Describe* answers show for an Orchard built-in. */
