@@ -31,6 +31,9 @@ export const INGEST_MEMORY_LIMIT: Readonly<Record<'csv' | 'jsonl' | 'parquet' | 
   text: '64MB',
 };
 
+/** Freed memory DuckDB's allocator may keep after a task before it returns it to the system. */
+export const ALLOCATOR_FLUSH_THRESHOLD = '16MB';
+
 export interface DuckDBSessionOptions {
   /** Where DuckDB may spill; created by DuckDB on demand. */
   tempDirectory?: string;
@@ -58,6 +61,10 @@ export async function openDuckDB(options: DuckDBSessionOptions = {}): Promise<Du
     memory_limit: options.memoryLimit ?? QUERY_MEMORY_LIMIT,
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
+    // DuckDB's allocator keeps up to 128 MiB of freed memory by default; the server runs
+    // one engine after another (a query's COPY, then its result's statistics), and what one
+    // kept would sit under the next one's peak.
+    allocator_flush_threshold: ALLOCATOR_FLUSH_THRESHOLD,
   };
   if (options.tempDirectory) config.temp_directory = options.tempDirectory;
   const { DuckDBInstance } = await loadDuckDB();
