@@ -24,6 +24,8 @@ const TEXTS: [string, 'pos' | 'neg'][] = [
   ['worth every minute', 'pos'],
   ['a mess from start to end', 'neg'],
 ];
+/** The page's document, typed just enough to poll it (this project's TypeScript has no DOM library). */
+type PageDocument = { querySelector(selector: string): { getAttribute(name: string): string | null; naturalWidth?: number } | null };
 const INSTRUCTIONS = '# Sentiment\nPress **1** for *pos*, **2** for *neg*.\n\n- Good: "a joy" is pos\n- Bad: sarcasm read literally\n';
 
 /** A w×h RGB PNG of one colour with a darker rectangle (the thing to box). */
@@ -96,7 +98,7 @@ async function labelAll(page: Page, answer: (text: string) => 'pos' | 'neg'): Pr
     seen.push(text);
     await page.keyboard.press(answer(text) === 'pos' ? '1' : '2');
     // The next item (or the end) replaces this one.
-    await page.waitForFunction((prev) => document.querySelector('[data-testid="label-item"]')?.getAttribute('data-item') !== prev, id);
+    await page.waitForFunction((prev) => (globalThis as unknown as { document: PageDocument }).document.querySelector('[data-testid="label-item"]')?.getAttribute('data-item') !== prev, id);
   }
   await page.getByText('Nothing left for you on this job.').waitFor();
   return seen;
@@ -213,9 +215,9 @@ describe.each(backends)('the labeling UI on $name', (backend) => {
     const item = page.getByTestId('label-item');
     await expect(item.getAttribute('data-item')).resolves.toBe('0');
     // The image comes through the task (a labeler cannot read artifacts), decoded at its size.
-    await page.waitForFunction(() => (document.querySelector('img.label-image') as HTMLImageElement | null)?.naturalWidth === 240);
+    await page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.querySelector('img.label-image')?.naturalWidth === 240);
     await page.keyboard.press('s');
-    await page.waitForFunction(() => document.querySelector('[data-testid="label-item"]')?.getAttribute('data-item') === '1');
+    await page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.querySelector('[data-testid="label-item"]')?.getAttribute('data-item') === '1');
     await expect(page.getByTestId('label-progress').textContent()).resolves.toContain('1 skipped');
 
     // Drag from the rectangle's top-left corner to its bottom-right one, in screen pixels.

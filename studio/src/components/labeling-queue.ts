@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { labelingApi, type LabelingTask } from '../api/client';
 import { ApiError } from '../api/http';
 
-/** Items held at once: the one on screen and the next, leased ahead so it shows at once. */
+/** Items held at once by default: the one on screen and the next, leased ahead so it shows at once. */
 const DEPTH = 2;
 /** A held item whose lease ends sooner than this is dropped on load rather than shown. */
 const LEASE_MARGIN_MS = 5_000;
@@ -32,7 +32,8 @@ export interface LabelingQueue {
  * it holds in local storage, so a reload or a new tab shows the same leased items instead of
  * leaving them to run out (a labeler never gets an item twice).
  */
-export function useLabelingQueue(job: string, user: string, preload: (task: LabelingTask) => void): LabelingQueue {
+/** `depth` 1 turns prefetching off (the bench compares both). */
+export function useLabelingQueue(job: string, user: string, preload: (task: LabelingTask) => void, depth = DEPTH): LabelingQueue {
   const storageKey = `orchard.labeling.${user}.${job}`;
   const s = useRef<{ held: LabelingTask[]; exhausted: boolean; fetching: boolean; loading: boolean; pending: number; answered: number; skipped: number; error: unknown } | null>(null);
   if (!s.current) s.current = { held: restore(storageKey), exhausted: false, fetching: false, loading: true, pending: 0, answered: 0, skipped: 0, error: null };
@@ -54,7 +55,7 @@ export function useLabelingQueue(job: string, user: string, preload: (task: Labe
     if (q.fetching) return;
     q.fetching = true;
     try {
-      while (q.held.length < DEPTH && !q.exhausted) {
+      while (q.held.length < depth && !q.exhausted) {
         const { task } = await labelingApi.next(job);
         if (task) {
           q.held.push(task);
@@ -70,7 +71,7 @@ export function useLabelingQueue(job: string, user: string, preload: (task: Labe
       q.loading = false;
       changed();
     }
-  }, [job, changed]);
+  }, [job, changed, depth]);
 
   useEffect(() => {
     for (const t of s.current!.held) preloadRef.current(t);

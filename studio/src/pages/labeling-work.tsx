@@ -1,5 +1,5 @@
 import { useCallback, useRef, type ReactNode } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { labelingApi, type LabelingTask } from '../api/client';
 import { useResource } from '../api/use-resource';
 import { BoxTask } from '../components/labeling-boxes';
@@ -97,7 +97,9 @@ export function LabelingWorkPage() {
     },
     [job],
   );
-  const queue = useLabelingQueue(job, session?.user.name ?? '', preload);
+  // `?prefetch=0` leases one item at a time (for measuring what prefetching saves).
+  const [search] = useSearchParams();
+  const queue = useLabelingQueue(job, session?.user.name ?? '', preload, search.get('prefetch') === '0' ? 1 : undefined);
   const task = queue.task;
   useKeys((e) => {
     if (e.key === 's' && task) {
