@@ -28,6 +28,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   pipelines: () => import('./pipelines.bench.js'),
   debugger: () => import('./debugger.bench.js'),
   'labeling-consolidation': () => import('./labeling-consolidation.bench.js'),
+  'labeling-auto': () => import('./labeling-auto.bench.js'),
   'labeling-ui': () => import('./labeling-ui.bench.js'),
   'labeling-auto': () => import('./labeling-auto.bench.js'),
   treeshap: () => import('./treeshap.bench.js'),

@@ -39,8 +39,12 @@ export const CreateLabelingJobRequest = Strict({
   outputDataset: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   /** Items with known answers, mixed into the pool to measure each labeler; not in the output. */
   gold: Type.Optional(Type.Array(LabelingGoldItem, { maxItems: LABELING_LIMITS.goldItems })),
-  /** Automated labeling (a model labels the items it is sure of): not available yet. */
+  /** Automated labeling: models trained on the human labels label the items they are sure of (single-label classification). @default false */
   autoLabel: Type.Optional(Type.Boolean()),
+  /** Automated labeling: the accuracy machine labels must reach on held-out human labels. @default 0.95 */
+  autoLabelAccuracy: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.999 })),
+  /** Automated labeling: the share of items labeled by people before each round (at least 10 items). @default 0.1 */
+  autoLabelBatch: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.9 })),
 });
 export type CreateLabelingJobRequest = Static<typeof CreateLabelingJobRequest>;
 export type CreateLabelingJobInput = CreateLabelingJobRequest & { createdBy?: string };
@@ -64,6 +68,28 @@ export const LabelingWorkerStats = Type.Object({
 });
 export type LabelingWorkerStats = Static<typeof LabelingWorkerStats>;
 
+/** Automated labeling's rounds: each trains a model on the human labels and labels the items it is sure of. */
+export const LabelingAutoLabel = Type.Object({
+  targetAccuracy: Type.Number(),
+  /** Share of items labeled by people before each round. */
+  batch: Type.Number(),
+  /** Training while a round runs, else Idle (waiting for the next batch of human labels). */
+  state: StringEnum(['Idle', 'Training'] as const),
+  /** Rounds started so far. */
+  rounds: Type.Integer(),
+  /** The last round's training job (an ordinary training job, listed with the others). */
+  trainingJob: Nullable(Type.String()),
+  /** The last round's confidence threshold; null when no threshold reached the target. */
+  threshold: Nullable(Type.Number()),
+  /** Expected accuracy of the machine labels, from the held-out human labels of their rounds. */
+  estimatedAccuracy: Nullable(Type.Number()),
+  /** Items with all their human answers that start the next round. */
+  nextRoundAt: Type.Integer(),
+  /** Why the last round labeled nothing or failed, if it did. */
+  note: Nullable(Type.String()),
+});
+export type LabelingAutoLabel = Static<typeof LabelingAutoLabel>;
+
 export const LabelingJob = Type.Object({
   name: Type.String(),
   /** The input dataset version, `name@version`. */
@@ -83,7 +109,7 @@ export const LabelingJob = Type.Object({
     total: Type.Integer(),
     /** Items with all their answers (after consolidation: items with a label in the output). */
     labeled: Type.Integer(),
-    /** Items labeled by a model (automated labeling; 0 for now). */
+    /** Items labeled by a model (automated labeling), not by people. */
     machineLabeled: Type.Integer(),
     gold: Type.Integer(),
     answers: Type.Integer(),
@@ -92,6 +118,8 @@ export const LabelingJob = Type.Object({
   }),
   /** The output manifest's dataset version, `name@version`, once written. */
   output: Nullable(Type.String()),
+  /** Automated labeling's state, when the job has it. */
+  autoLabel: Type.Optional(LabelingAutoLabel),
   workers: Type.Array(LabelingWorkerStats),
   createdBy: Nullable(Type.String()),
   createdAt: Timestamp,

@@ -9,6 +9,7 @@ import type { ArtifactStore, MetadataStore, StatusChanges } from '../storage/ind
 import { checkAnswer, matchesGold, type Answer } from './answers.js';
 import { HEADER_BYTES, readImageHeader } from './image-header.js';
 import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from './store.js';
+import { AutoLabelStore, autoLabelProblems, autoLabelRow, autoLabelView, maybeStartRound } from './auto-label/index.js';
 
 /** The queue kind of a consolidation. */
 export const LABELING_CONSOLIDATE_KIND = 'labeling-consolidate';
@@ -41,9 +42,12 @@ interface CheckedItem {
  */
 export class LabelingService {
   readonly store: LabelingStore;
+  /** Automated labeling's settings, rounds and machine labels (`auto-label/`). */
+  private readonly auto: AutoLabelStore;
 
   constructor(private readonly deps: LabelingDeps) {
     this.store = new LabelingStore(deps.metadata);
+    this.auto = new AutoLabelStore(deps.metadata);
   }
 
   /** Jobs whose status changed since a time, for the platform feed. */
@@ -57,7 +61,7 @@ export class LabelingService {
     const classification = taskType === 'image-classification' || taskType === 'text-classification';
     const multiLabel = input.multiLabel === true;
     const perItem = input.annotatorsPerItem ?? 1;
-    if (input.autoLabel) add('autoLabel', 'automated labeling is not available yet');
+    autoLabelProblems(input, add);
     if (multiLabel && !classification) add('multiLabel', 'applies to image-classification and text-classification only');
     if (new Set(input.labels).size !== input.labels.length) add('labels', 'lists a label twice');
     const attribute = input.labelAttribute ?? (taskType === 'polygon' ? `${input.name}-ref` : input.name);
@@ -131,6 +135,7 @@ export class LabelingService {
       },
       rows,
     );
+    if (input.autoLabel) await this.auto.insert(autoLabelRow(input, items.length, now));
     return this.describe(input.name);
   }
 
@@ -188,9 +193,11 @@ export class LabelingService {
     // Every item answered: nothing left, as for a labeler who has seen them all. A stopped or failed job says so.
     if (job.status === 'Consolidating' || job.status === 'Completed') return null;
     if (job.status !== 'InProgress') throw notRunning(job);
+    const auto = await this.auto.get(name);
     for (let round = 0; round < 5; round++) {
       const now = new Date();
-      const candidates = await this.store.candidates(name, worker, job.annotators_per_item, now.toISOString(), 10);
+      // With automated labeling, items a model labeled are not handed to people.
+      const candidates = await (auto ? this.auto : this.store).candidates(name, worker, job.annotators_per_item, now.toISOString(), 10);
       if (candidates.length === 0) return null;
       for (const item of candidates) {
         const expires = new Date(now.getTime() + job.lease_seconds * 1000).toISOString();
@@ -245,8 +252,11 @@ export class LabelingService {
       if (again?.answered_at) return { job: name, item, worker, duplicate: true, answeredAt: again.answered_at };
       throw new OrchardError('ORCH_LABELING_LEASE', { message: `${worker}'s lease on item '${item}' ran out`, details: { name, item, worker } });
     }
-    const counts = await this.store.counts(name, job.annotators_per_item, now);
-    if (counts.incomplete === 0 && (await this.store.transition(name, ['InProgress'], { status: 'Consolidating' }))) await this.enqueue(name);
+    // With automated labeling, items a model labeled need no answers; enough new human labels start its next round.
+    const auto = await this.auto.get(name);
+    const done = auto ? (await this.auto.progress(name, job.annotators_per_item)).waiting === 0 : (await this.store.counts(name, job.annotators_per_item, now)).incomplete === 0;
+    if (done && (await this.store.transition(name, ['InProgress'], { status: 'Consolidating' }))) await this.enqueue(name);
+    else if (auto) await maybeStartRound(this.deps, name);
     return { job: name, item, worker, duplicate: false, answeredAt: now };
   }
 
@@ -298,6 +308,8 @@ export class LabelingService {
     const counts = await this.store.counts(row.name, row.annotators_per_item, now);
     const workers = await this.workerStats(row, counts.perWorker);
     const ended = ['Completed', 'Stopped'].includes(row.status);
+    const auto = await this.auto.get(row.name);
+    const machineLabeled = auto ? await this.auto.machineLabeled(row.name) : 0;
     return {
       name: row.name,
       dataset: `${row.dataset}@${row.dataset_version}`,
@@ -315,12 +327,13 @@ export class LabelingService {
         total: row.total_items,
         // Before consolidation: dataset items with all their answers (gold items have theirs counted apart).
         labeled: ended ? row.labeled_items : Math.max(0, counts.complete - (row.gold_items > 0 ? await this.completeGold(row) : 0)),
-        machineLabeled: 0,
+        machineLabeled,
         gold: row.gold_items,
         answers: counts.answers,
         leased: counts.leased,
       },
       output: row.output,
+      ...(auto ? { autoLabel: autoLabelView(auto, machineLabeled) } : {}),
       workers,
       createdBy: row.created_by,
       createdAt: row.created_at,

@@ -7,12 +7,15 @@ import type { Answer } from './answers.js';
 import { consolidate, type ItemAnswers } from './consolidate.js';
 import { LABELING_CONSOLIDATE_KIND } from './service.js';
 import { LabelingStore } from './store.js';
+import { AutoLabelStore, LABELING_AUTO_KIND, runAutoLabelStep, withMachineLines, type AutoLabelDeps, type AutoLabelPayload } from './auto-label/index.js';
 
 export interface LabelingWorkerDeps {
   metadata: MetadataStore;
   queue: JobQueue;
   artifacts: ArtifactStore;
   datasets: Pick<DatasetService, 'create' | 'versions'>;
+  /** Automated labeling trains each round's model as an ordinary training job. */
+  training: AutoLabelDeps['training'];
 }
 
 type Payload = { name: string };
@@ -25,12 +28,17 @@ const OUTPUT_TAG = 'labeling-job';
  * The consolidation job kind: reads every answer of a job, consolidates them for its task
  * type and writes the augmented manifest as the next version of the output dataset.
  */
-export function labelingJobHandler(deps: LabelingWorkerDeps): JobHandler<Payload, Outcome> {
+export function labelingJobHandler(deps: LabelingWorkerDeps): JobHandler<Payload | AutoLabelPayload, Outcome> {
   const store = new LabelingStore(deps.metadata);
   return {
-    kinds: [LABELING_CONSOLIDATE_KIND],
+    kinds: [LABELING_CONSOLIDATE_KIND, LABELING_AUTO_KIND],
     cpus: () => 1,
-    async run(job, ctx) {
+    async run(claimed, ctx) {
+      if (claimed.kind === LABELING_AUTO_KIND) {
+        await runAutoLabelStep(deps, claimed as ClaimedJob<AutoLabelPayload>, ctx.signal);
+        return { kind: 'settled' };
+      }
+      const job = claimed as ClaimedJob<Payload>;
       const { name } = job.payload;
       const row = await store.get(name).catch(() => null);
       if (!row || !['Consolidating', 'Stopping'].includes(row.status) || ctx.signal.aborted) {
@@ -55,7 +63,19 @@ export function labelingJobHandler(deps: LabelingWorkerDeps): JobHandler<Payload
             return key;
           },
         });
-        if (earlier) return { kind: 'done', name, status, output: `${earlier.name}@${earlier.version}`, labeled: result.lines.length, estimates: result.estimates };
+        // Automated labeling: the items only a model labeled join the people's, in input order.
+        const machine = await new AutoLabelStore(deps.metadata).labels(name);
+        const humanLines = result.lines.length;
+        if (machine.length > 0) {
+          const merged = withMachineLines(
+            items.map((i) => ({ item: i.item, source: i.source, answered: i.answers.length > 0, gold: i.gold !== null })),
+            result.lines,
+            machine,
+            { jobName: name, attribute: row.label_attribute, classes: JSON.parse(row.labels_json) as string[], image: row.task_type === 'image-classification' },
+          );
+          result.lines = merged.lines;
+        }
+        if (earlier) return { kind: 'done', name, status, output: `${earlier.name}@${earlier.version}`, labeled: humanLines, estimates: result.estimates };
         if (result.lines.length === 0) return await failed(deps, store, job, 'No item was answered: there is nothing to write');
         const body = Readable.from([result.lines.map((l) => JSON.stringify(l)).join('\n') + '\n']);
         const version = await deps.datasets.create({
@@ -66,7 +86,7 @@ export function labelingJobHandler(deps: LabelingWorkerDeps): JobHandler<Payload
           tags: { [OUTPUT_TAG]: name },
           ...(row.created_by ? { createdBy: row.created_by } : {}),
         });
-        return { kind: 'done', name, status, output: `${version.name}@${version.version}`, labeled: result.lines.length, estimates: result.estimates };
+        return { kind: 'done', name, status, output: `${version.name}@${version.version}`, labeled: humanLines, estimates: result.estimates };
       } catch (err) {
         const final = (err as { status?: number })?.status !== undefined && (err as { status: number }).status < 500;
         const message = (err as Error)?.message ?? String(err);
@@ -76,7 +96,8 @@ export function labelingJobHandler(deps: LabelingWorkerDeps): JobHandler<Payload
         return { kind: 'settled' };
       }
     },
-    async record(job, outcome) {
+    async record(claimed, outcome) {
+      const job = claimed as ClaimedJob<Payload>;
       if (outcome.kind !== 'done') return;
       await store.transition(outcome.name, ['Consolidating', 'Stopping'], {
         status: outcome.status,

@@ -19,7 +19,16 @@ type CreateOpts = Json & {
   labelAttribute?: string;
   outputDataset?: string;
   autoLabel?: boolean;
+  autoLabelAccuracy?: number;
+  autoLabelBatch?: number;
 };
+
+/** A number given on the command line (its range is checked by the server). */
+function decimal(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`Expected a number, got '${value}'`);
+  return n;
+}
 
 /** `orchard labeling …`: labeling jobs (Ground Truth), and a labeler's tasks. */
 export function labelingCommand(program: Command): void {
@@ -38,7 +47,9 @@ export function labelingCommand(program: Command): void {
     .option('--gold <file.jsonl>', 'items with known answers ({"source": …, "answer": …} per line) that measure each labeler')
     .option('--label-attribute <name>', 'the output manifest’s label attribute (default: the job name)')
     .option('--output-dataset <name>', 'the dataset the output manifest is written to (default: <job>-labels)')
-    .option('--auto-label', 'automated labeling (not available yet: refused by the server)')
+    .option('--auto-label', 'automated labeling (classification): models trained on the human labels label the items they are sure of')
+    .option('--auto-label-accuracy <x>', 'the accuracy machine labels must reach on held-out human labels (default 0.95)', decimal)
+    .option('--auto-label-batch <share>', 'share of items labeled by people before each round (default 0.1, at least 10 items)', decimal)
     .option('--json', 'machine output')
     .action((name: string, opts: CreateOpts) =>
       run(opts, async () => {
@@ -57,6 +68,8 @@ export function labelingCommand(program: Command): void {
           ...(opts.labelAttribute ? { labelAttribute: opts.labelAttribute } : {}),
           ...(opts.outputDataset ? { outputDataset: opts.outputDataset } : {}),
           ...(opts.autoLabel ? { autoLabel: true } : {}),
+          ...(opts.autoLabelAccuracy !== undefined ? { autoLabelAccuracy: opts.autoLabelAccuracy } : {}),
+          ...(opts.autoLabelBatch !== undefined ? { autoLabelBatch: opts.autoLabelBatch } : {}),
         });
         emit(opts, job, () => `Created labeling job ${job.name}: ${job.counts.total} items, ${job.annotatorsPerItem} annotator(s) each\n${describeText(job)}`);
       }),
@@ -160,6 +173,12 @@ function describeText(j: LabelingJob): string {
       ['annotators per item', j.annotatorsPerItem],
       ['items', `${j.counts.labeled} of ${j.counts.total} labeled${j.counts.gold ? `, ${j.counts.gold} gold` : ''}; ${j.counts.answers} answers, ${j.counts.leased} leased now`],
       ['output', j.output ?? `-  (will be the next version of ${j.outputDataset})`],
+      ...(j.autoLabel
+        ? ([
+            ['machine labeled', `${j.counts.machineLabeled}${j.autoLabel.estimatedAccuracy !== null ? ` (estimated accuracy ${j.autoLabel.estimatedAccuracy.toFixed(3)})` : ''}`],
+            ['auto-label', `${j.autoLabel.state}, ${j.autoLabel.rounds} round(s), target ${j.autoLabel.targetAccuracy}${j.autoLabel.threshold !== null ? `, threshold ${j.autoLabel.threshold.toFixed(3)}` : ''}${j.autoLabel.note ? ` — ${j.autoLabel.note}` : ''}`],
+          ] as [string, string][])
+        : []),
     ]) +
     (j.workers.length
       ? '\n' + table(['labeler', 'answers', 'gold accuracy', 'estimated accuracy'], j.workers.map((w) => [w.worker, w.answers, w.goldAccuracy === null ? '-' : w.goldAccuracy.toFixed(2), w.estimatedAccuracy === null ? '-' : w.estimatedAccuracy.toFixed(2)]))

@@ -18,6 +18,7 @@ import { migration0028 } from './migrations/0028-monitor.js';
 import { migration0029 } from './migrations/0029-debugger.js';
 import { migration0030 } from './migrations/0030-automl.js';
 import { migration0031 } from './migrations/0031-labeling.js';
+import { migration0032 } from './migrations/0032-labeling-auto.js';
 import { migration0033 } from './migrations/0033-reviews.js';
 
 /**
@@ -385,5 +386,6 @@ export const migrations: Record<string, Migration> = {
   '0029_debugger': migration0029,
   '0030_automl': migration0030,
   '0031_labeling': migration0031,
+  '0032_labeling_auto': migration0032,
   '0033_reviews': migration0033,
 };

@@ -1,0 +1,334 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import * as tar from 'tar';
+import { getAlgorithm, registerBuiltins, type Predictor } from '../../algorithms/index.js';
+import type { DatasetService } from '../../data/index.js';
+import type { ClaimedJob, JobQueue } from '../../jobs/index.js';
+import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
+import type { TrainingService } from '../../training/index.js';
+import { dawidSkene } from '../consolidation/index.js';
+import { consolidationJobId, LABELING_CONSOLIDATE_KIND } from '../service.js';
+import { LabelingStore, type LabelingItemsTable } from '../store.js';
+import { AutoLabelStore, type AutoLabelTable } from './auto-label-store.js';
+import { featureCount, fitTextFeaturizer, IMAGE_SIDE, imageRow, textRow, type Featurizer } from './features.js';
+import { decodePngGrey } from './png-decode.js';
+import { chooseThreshold } from './threshold.js';
+
+/** The queue kind of an automated-labeling round (both its steps: train, then label). */
+export const LABELING_AUTO_KIND = 'labeling-auto-label';
+/** A round needs at least this many human-labeled items (and starts again after as many more). */
+export const MIN_ROUND_ITEMS = 10;
+const ALGORITHM = 'linear-learner';
+/** Between looks at the round's training job. */
+const POLL_MS = 2000;
+const PREDICT_BATCH = 512;
+
+export type AutoLabelPayload = { name: string; round: number; step: 'train' | 'label'; poll?: number };
+
+export interface AutoLabelDeps {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  artifacts: ArtifactStore;
+  datasets: Pick<DatasetService, 'create' | 'versions'>;
+  training: Pick<TrainingService, 'create' | 'describe'>;
+}
+
+/** What a round saves between its steps: how items become features, and the held-out labels. */
+interface RoundPlan {
+  featurizer: Featurizer;
+  classes: string[];
+  heldOut: { item: string; label: string }[];
+  trainRows: number;
+}
+
+/** Human-labeled items needed between rounds: the batch share of the items, at least {@link MIN_ROUND_ITEMS}. */
+export function roundSize(auto: Pick<AutoLabelTable, 'batch_share'>, total: number): number {
+  return Math.max(MIN_ROUND_ITEMS, Math.ceil(auto.batch_share * total));
+}
+
+const enqueueStep = (queue: JobQueue, p: AutoLabelPayload, runAfter?: Date) =>
+  queue.enqueue(LABELING_AUTO_KIND, p, { jobId: `labeling-auto.${p.name}.r${p.round}.${p.step}${p.poll ? `.${p.poll}` : ''}`, maxAttempts: 3, backoffMs: 1000, ...(runAfter ? { runAfter } : {}) });
+
+/**
+ * Starts the next round when enough items have all their human answers and some wait for
+ * people: Idle -> Training (one winner among racing callers), and the train step queued.
+ */
+export async function maybeStartRound(deps: Pick<AutoLabelDeps, 'metadata' | 'queue'>, name: string): Promise<boolean> {
+  const auto = new AutoLabelStore(deps.metadata);
+  const row = await auto.get(name);
+  if (!row || row.state !== 'Idle') return false;
+  const job = await new LabelingStore(deps.metadata).get(name);
+  if (job.status !== 'InProgress') return false;
+  const { humanComplete, waiting } = await auto.progress(name, job.annotators_per_item);
+  if (humanComplete < row.next_round_at || waiting === 0) return false;
+  const round = row.round + 1;
+  const next = humanComplete + roundSize(row, job.total_items);
+  if (!(await auto.transition(name, { state: 'Idle', round: row.round }, { state: 'Training', round, next_round_at: next, training_job: null, last_error: null }))) return false;
+  await enqueueStep(deps.queue, { name, round, step: 'train' });
+  return true;
+}
+
+/** Runs one step of a round; every way out settles its queue entry. */
+export async function runAutoLabelStep(deps: AutoLabelDeps, job: ClaimedJob<AutoLabelPayload>, signal: AbortSignal): Promise<void> {
+  const { name, round } = job.payload;
+  const auto = new AutoLabelStore(deps.metadata);
+  const row = await auto.get(name);
+  const labeling = await new LabelingStore(deps.metadata).get(name).catch(() => null);
+  if (!row || row.state !== 'Training' || row.round !== round || labeling?.status !== 'InProgress' || signal.aborted) {
+    // The round was ended (or the job left InProgress): nothing to do. A stopped job ends its round.
+    if (row && row.state === 'Training' && row.round === round && labeling && labeling.status !== 'InProgress') {
+      await auto.transition(name, { state: 'Training', round }, { state: 'Idle', last_error: `the labeling job is ${labeling.status}` });
+    }
+    await deps.queue.complete(job);
+    return;
+  }
+  try {
+    if (job.payload.step === 'train') await trainStep(deps, job.payload, row);
+    else await labelStep(deps, job.payload, row);
+    await deps.queue.complete(job);
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    const outcome = await deps.queue.fail(job, { message });
+    if (!outcome.willRetry) await endRound(deps, name, round, { last_error: message });
+  }
+}
+
+/** The round is over: back to Idle (a later batch of human labels starts the next one). */
+async function endRound(deps: Pick<AutoLabelDeps, 'metadata' | 'queue'>, name: string, round: number, set: Partial<AutoLabelTable>): Promise<void> {
+  const auto = new AutoLabelStore(deps.metadata);
+  if (!(await auto.transition(name, { state: 'Training', round }, { ...set, state: 'Idle' }))) return;
+  await maybeStartRound(deps, name);
+}
+
+/** The human labels so far: Dawid–Skene over items with all their answers, gold items with their known answer. */
+async function humanLabels(store: LabelingStore, name: string, perItem: number, classes: string[]): Promise<{ item: LabelingItemsTable; label: string }[]> {
+  const items = await store.items(name);
+  const answers = (await store.answers(name)).filter((a) => a.answer_json);
+  const perItemCount = new Map<string, number>();
+  for (const a of answers) perItemCount.set(a.item, (perItemCount.get(a.item) ?? 0) + 1);
+  const gold = Object.fromEntries(items.filter((i) => i.gold_json).map((i) => [i.item, (JSON.parse(i.gold_json!) as { label: string }).label]));
+  // Dawid–Skene needs several labelers per item to weigh them; one answer per item is taken as given.
+  const fit = answers.length && perItem > 1
+    ? dawidSkene(
+        answers.map((a) => ({ item: a.item, worker: a.worker, label: (JSON.parse(a.answer_json!) as { label: string }).label })),
+        { classes, gold },
+      )
+    : null;
+  const out: { item: LabelingItemsTable; label: string }[] = [];
+  for (const i of items) {
+    if (i.gold_json) out.push({ item: i, label: gold[i.item] });
+    else if ((perItemCount.get(i.item) ?? 0) < perItem) continue;
+    else if (fit) out.push({ item: i, label: fit.items.get(i.item)!.label });
+    else out.push({ item: i, label: (JSON.parse(answers.find((a) => a.item === i.item)!.answer_json!) as { label: string }).label });
+  }
+  return out;
+}
+
+/** A deterministic shuffle (the round's seed): which human labels train and which are held out. */
+function seededOrder<T>(xs: T[], seed: string): T[] {
+  const key = (i: number) => createHash('sha256').update(`${seed}:${i}`).digest().readUInt32BE(0);
+  return xs.map((x, i) => ({ x, k: key(i) })).sort((a, b) => a.k - b.k).map((e) => e.x);
+}
+
+/** An item's features, or null when it cannot be read (a JPEG or a broken image: people label it). */
+async function featuresOf(deps: Pick<AutoLabelDeps, 'artifacts'>, f: Featurizer, item: LabelingItemsTable, out: Float32Array): Promise<boolean> {
+  const source = JSON.parse(item.source_json) as Record<string, unknown>;
+  if (f.kind === 'text') {
+    textRow(f, String(source.source ?? ''), out);
+    return true;
+  }
+  const ref = String(source['source-ref'] ?? '');
+  const key = ref.startsWith(`${deps.artifacts.url}/`) ? ref.slice(deps.artifacts.url.length + 1) : ref.replace(/^\/+/, '');
+  let bytes: Buffer;
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await deps.artifacts.get(key)) chunks.push(c as Buffer);
+    bytes = Buffer.concat(chunks);
+  } catch {
+    return false;
+  }
+  const img = decodePngGrey(bytes);
+  if ('problem' in img) return false;
+  imageRow(f.side, img, out);
+  return true;
+}
+
+const roundKey = (name: string, round: number) => `labeling/${name}/auto-label/round-${round}.json`;
+
+/** A training job name within 63 characters, unique per (labeling job, round). */
+export function roundTrainingJob(name: string, round: number): string {
+  const suffix = `-auto-r${round}`;
+  if (name.length + suffix.length <= 63) return `${name}${suffix}`;
+  const h = createHash('sha256').update(name).digest('hex').slice(0, 6);
+  return `${name.slice(0, 63 - suffix.length - 7)}-${h}${suffix}`;
+}
+
+async function trainStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLabelTable): Promise<void> {
+  const store = new LabelingStore(deps.metadata);
+  const job = await store.get(p.name);
+  const classes = JSON.parse(job.labels_json) as string[];
+  const image = job.task_type === 'image-classification';
+  const items = await store.items(p.name);
+  const human = await humanLabels(store, p.name, job.annotators_per_item, classes);
+  // The split first: the text vocabulary comes from the training items only.
+  const order = seededOrder(human, `${p.name}:${p.round}`);
+  const nHeld = Math.round(order.length * auto.holdout_share);
+  const textOf = (i: LabelingItemsTable) => String((JSON.parse(i.source_json) as Record<string, unknown>).source ?? '');
+  const featurizer: Featurizer = image ? { kind: 'image', side: IMAGE_SIDE } : fitTextFeaturizer(items.map(textOf), order.slice(nHeld).map((h) => textOf(h.item)));
+  const rowsOf = async (hs: typeof human) => {
+    const out: { item: string; label: string; row: Float32Array }[] = [];
+    for (const h of hs) {
+      const row = new Float32Array(featureCount(featurizer));
+      if (await featuresOf(deps, featurizer, h.item, row)) out.push({ item: h.item.item, label: h.label, row });
+    }
+    return out;
+  };
+  const heldOut = await rowsOf(order.slice(0, nHeld));
+  const train = await rowsOf(order.slice(nHeld));
+  const labeled = [...heldOut, ...train];
+  if (new Set(train.map((t) => t.label)).size < 2 || heldOut.length === 0) {
+    await endRound(deps, p.name, p.round, { last_error: `round ${p.round}: ${labeled.length} human-labeled items readable as features, too few (or one class) to train and hold out` });
+    return;
+  }
+  // The train channel: a CSV in SageMaker's layout, the class index first, then the features.
+  const fmt = (v: number) => (v === 0 ? '0' : String(Math.round(v * 1e6) / 1e6));
+  const csv = train.map((t) => `${classes.indexOf(t.label)},${Array.from(t.row, fmt).join(',')}`).join('\n') + '\n';
+  const dataset = `${p.name}-auto-train`;
+  const tags = { 'labeling-job': p.name, 'auto-label-round': String(p.round) };
+  const earlier = (await deps.datasets.versions(dataset).catch(() => [])).find((v) => v.tags['labeling-job'] === p.name && v.tags['auto-label-round'] === String(p.round));
+  const version =
+    earlier ??
+    (await deps.datasets.create({ name: dataset, format: 'csv', body: Readable.from([csv]), description: `Human labels of labeling job ${p.name}, automated-labeling round ${p.round}`, tags, ...(job.created_by ? { createdBy: job.created_by } : {}) }));
+  const plan: RoundPlan = { featurizer, classes, heldOut: heldOut.map((h) => ({ item: h.item, label: h.label })), trainRows: train.length };
+  await deps.artifacts.put(roundKey(p.name, p.round), Buffer.from(JSON.stringify(plan)));
+  const trainingJob = roundTrainingJob(p.name, p.round);
+  const binary = classes.length === 2;
+  try {
+    await deps.training.create({
+      name: trainingJob,
+      algorithm: ALGORITHM,
+      hyperParameters: {
+        predictor_type: binary ? 'binary_classifier' : 'multiclass_classifier',
+        ...(binary ? {} : { num_classes: String(classes.length) }),
+        feature_dim: String(featureCount(featurizer)),
+        // Small batches: the first rounds train on a few hundred rows.
+        mini_batch_size: String(Math.max(8, Math.min(256, Math.ceil(train.length / 10)))),
+        epochs: '40',
+        // Text rows are already unit-length tf-idf; pixels are standardised.
+        normalize_data: image ? 'true' : 'false',
+      },
+      channels: { train: `${version.name}@${version.version}` },
+      tags,
+      ...(job.created_by ? { createdBy: job.created_by } : {}),
+    });
+  } catch (err) {
+    // A retried step finds the job an earlier attempt created.
+    if ((err as { code?: string }).code !== 'ORCH_TRAINING_EXISTS' || (await deps.training.describe(trainingJob)).tags['labeling-job'] !== p.name) throw err;
+  }
+  await new AutoLabelStore(deps.metadata).transition(p.name, { state: 'Training', round: p.round }, { training_job: trainingJob });
+  await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'label', poll: 1 }, new Date(Date.now() + POLL_MS / 2));
+}
+
+async function loadModel(deps: Pick<AutoLabelDeps, 'artifacts'>, trainingJob: string, dir: string): Promise<Predictor> {
+  const archive = path.join(dir, 'model.tar.gz');
+  await pipeline(await deps.artifacts.get(`jobs/${trainingJob}/output/model.tar.gz`), createWriteStream(archive));
+  const modelDir = path.join(dir, 'model');
+  await fs.mkdir(modelDir);
+  await tar.x({ file: archive, cwd: modelDir, strict: true });
+  registerBuiltins();
+  return getAlgorithm(ALGORITHM).load(modelDir);
+}
+
+/** Class probabilities per row: the binary model gives P(second class). */
+function predictRows(model: Predictor, rows: Float32Array, n: number, k: number): { label: number; confidence: number }[] {
+  const { values, outputsPerRow } = model.predict(rows, n);
+  const out: { label: number; confidence: number }[] = [];
+  for (let r = 0; r < n; r++) {
+    if (outputsPerRow === 1) {
+      const p1 = values[r];
+      out.push(p1 >= 0.5 ? { label: 1, confidence: p1 } : { label: 0, confidence: 1 - p1 });
+    } else {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (values[r * outputsPerRow + c] > values[r * outputsPerRow + best]) best = c;
+      out.push({ label: best, confidence: values[r * outputsPerRow + best] });
+    }
+  }
+  return out;
+}
+
+async function scoreItems(deps: AutoLabelDeps, model: Predictor, plan: RoundPlan, items: LabelingItemsTable[]): Promise<Map<string, { label: string; confidence: number }>> {
+  const d = featureCount(plan.featurizer);
+  const out = new Map<string, { label: string; confidence: number }>();
+  for (let s = 0; s < items.length; s += PREDICT_BATCH) {
+    const batch = items.slice(s, s + PREDICT_BATCH);
+    const rows = new Float32Array(batch.length * d);
+    const kept: string[] = [];
+    for (const it of batch) {
+      const row = rows.subarray(kept.length * d, (kept.length + 1) * d);
+      if (await featuresOf(deps, plan.featurizer, it, row)) kept.push(it.item);
+    }
+    if (kept.length === 0) continue;
+    predictRows(model, rows.subarray(0, kept.length * d), kept.length, plan.classes.length).forEach((p, i) => out.set(kept[i], { label: plan.classes[p.label], confidence: p.confidence }));
+  }
+  return out;
+}
+
+async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLabelTable): Promise<void> {
+  const trainingJob = auto.training_job;
+  if (!trainingJob) throw new Error(`round ${p.round} has no training job`);
+  const t = await deps.training.describe(trainingJob);
+  if (!['Completed', 'Failed', 'Stopped'].includes(t.status)) {
+    await enqueueStep(deps.queue, { ...p, poll: (p.poll ?? 1) + 1 }, new Date(Date.now() + POLL_MS));
+    return;
+  }
+  if (t.status !== 'Completed') {
+    await endRound(deps, p.name, p.round, { last_error: `training job ${trainingJob} ended ${t.status}${t.failureReason ? `: ${t.failureReason}` : ''}` });
+    return;
+  }
+  const store = new LabelingStore(deps.metadata);
+  const autoStore = new AutoLabelStore(deps.metadata);
+  const chunks: Buffer[] = [];
+  for await (const c of await deps.artifacts.get(roundKey(p.name, p.round))) chunks.push(c as Buffer);
+  const plan = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RoundPlan;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'orchard-auto-label-'));
+  try {
+    const model = await loadModel(deps, trainingJob, dir);
+    const byItem = new Map((await store.items(p.name)).map((i) => [i.item, i]));
+    const heldItems = plan.heldOut.map((h) => byItem.get(h.item)).filter((i): i is LabelingItemsTable => !!i);
+    const heldScores = await scoreItems(deps, model, plan, heldItems);
+    const truth = new Map(plan.heldOut.map((h) => [h.item, h.label]));
+    const choice = chooseThreshold(
+      [...heldScores].map(([item, s]) => ({ confidence: s.confidence, correct: s.label === truth.get(item) })),
+      auto.target_accuracy,
+    );
+    let labeled = 0;
+    if (choice.threshold !== null) {
+      const now = new Date().toISOString();
+      const scores = await scoreItems(deps, model, plan, await autoStore.unlabeled(p.name, now));
+      const rows = [...scores].filter(([, s]) => s.confidence >= choice.threshold!).map(([item, s]) => ({ job: p.name, item, label: s.label, confidence: s.confidence, round: p.round, created_at: now }));
+      await autoStore.addLabels(rows);
+      labeled = rows.length;
+    }
+    const note = choice.threshold === null ? `round ${p.round}: no confidence threshold reaches ${auto.target_accuracy} on ${heldScores.size} held-out labels` : null;
+    if (!(await autoStore.transition(p.name, { state: 'Training', round: p.round }, { state: 'Idle', threshold: choice.threshold, expected_correct: auto.expected_correct + labeled * (choice.accuracy ?? 0), last_error: note }))) return;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  // Every item labeled by people or the model: consolidate now; else the next batch of human labels starts another round.
+  const job = await store.get(p.name);
+  const { waiting } = await autoStore.progress(p.name, job.annotators_per_item);
+  if (waiting === 0) await finishLabeling(deps, p.name);
+  else await maybeStartRound(deps, p.name);
+}
+
+/** Every item has its label: the job moves to Consolidating and its consolidation is queued (as the last human answer does). */
+export async function finishLabeling(deps: Pick<AutoLabelDeps, 'metadata' | 'queue'>, name: string): Promise<void> {
+  if (await new LabelingStore(deps.metadata).transition(name, ['InProgress'], { status: 'Consolidating' })) {
+    await deps.queue.enqueue(LABELING_CONSOLIDATE_KIND, { name }, { jobId: consolidationJobId(name), maxAttempts: 3, backoffMs: 1000 });
+  }
+}

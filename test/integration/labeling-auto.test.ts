@@ -1,0 +1,208 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeMaskPng } from '../../src/labeling/consolidation/png.js';
+import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { backends } from '../support/backends.js';
+import { cliSuite } from '../support/cli-suite.js';
+import { cli } from '../support/server.js';
+
+/** A small deterministic generator (mulberry32): the same items on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const POS = ['great', 'wonderful', 'superb', 'delightful', 'moving', 'brilliant', 'charming', 'fun'];
+const NEG = ['dull', 'boring', 'awful', 'tedious', 'bland', 'clumsy', 'weak', 'messy'];
+const FILLER = ['film', 'plot', 'cast', 'story', 'ending', 'the', 'a', 'was', 'and', 'score'];
+
+/** Reviews whose class is known: two words of their class among filler words. */
+function reviews(n: number): { source: string; truth: 'pos' | 'neg' }[] {
+  const r = rng(7);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  return Array.from({ length: n }, (_, i) => {
+    const truth = i % 2 === 0 ? 'pos' : 'neg';
+    const words = [pick(FILLER), pick(FILLER), pick(FILLER), pick(truth === 'pos' ? POS : NEG), pick(truth === 'pos' ? POS : NEG)];
+    words.sort(() => r() - 0.5);
+    return { source: words.join(' '), truth };
+  });
+}
+
+/** 12×12 images of a horizontal or a vertical bar near the middle (a linear model separates them), with speckles. */
+function barImage(kind: 'h' | 'v', r: () => number): Buffer {
+  const mask = new Uint8Array(144);
+  const at = 4 + Math.floor(r() * 3);
+  for (let k = 0; k < 12; k++) {
+    mask[kind === 'h' ? at * 12 + k : k * 12 + at] = 1;
+    mask[kind === 'h' ? (at + 1) * 12 + k : k * 12 + at + 1] = 1;
+  }
+  for (let s = 0; s < 6; s++) mask[Math.floor(r() * 144)] = 1;
+  return encodeMaskPng(mask, 12, 12, ['#000000', '#ffffff']);
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 240_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function codeOf(p: Promise<unknown>): Promise<{ code: string; details?: Record<string, unknown> }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OrchardApiError) return { code: err.code, details: err.details };
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe.each(backends)('automated labeling on $name', (backend) => {
+  const suite = cliSuite(backend, { prefix: 'orchard-labeling-auto-' });
+  let admin: Orchard;
+  let ann: Orchard;
+
+  beforeAll(async () => {
+    admin = new Orchard(suite.admin);
+    await admin.users.create({ name: 'ann', role: 'labeler' });
+    ann = new Orchard({ url: suite.admin.url, token: (await admin.tokens.create({ user: 'ann', name: 'labeling' })).token });
+  });
+
+  /** ann answers the truth for `n` items (or all she is given); the items she got. */
+  async function label(job: string, truthOf: (source: Record<string, unknown>) => string, n = Infinity): Promise<string[]> {
+    const got: string[] = [];
+    while (got.length < n) {
+      const task = await ann.labeling.next(job);
+      if (!task) break;
+      got.push(task.item);
+      await ann.labeling.submit(job, task.item, { label: truthOf(task.source) });
+    }
+    return got;
+  }
+
+  /** The output manifest's lines. */
+  async function manifest(ref: string): Promise<Record<string, any>[]> {
+    const v = await admin.datasets.describe(ref);
+    const chunks: Buffer[] = [];
+    for await (const c of await admin.artifacts.get(v.sourceUri.slice(v.sourceUri.indexOf('datasets/')))) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  }
+
+  it('text: after the first human batch a training job is trained, the sure items are labeled by machine, the rest go to people', async () => {
+    const items = reviews(100);
+    const file = path.join(suite.dir, 'reviews.jsonl');
+    fs.writeFileSync(file, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    await admin.datasets.create({ name: 'reviews', file });
+    const created = await cli(
+      ['labeling', 'jobs', 'create', 'rev', '--dataset', 'reviews', '--task', 'text-classification', '--labels', 'pos,neg', '--auto-label', '--auto-label-accuracy', '0.8', '--auto-label-batch', '0.3', '--json'],
+      suite.admin,
+    );
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    expect(created.json).toMatchObject({ counts: { total: 100, machineLabeled: 0 }, autoLabel: { targetAccuracy: 0.8, batch: 0.3, state: 'Idle', rounds: 0, nextRoundAt: 30 } });
+
+    const truthOf = (s: Record<string, unknown>) => String(s.truth);
+    const first = await label('rev', truthOf, 30);
+    expect(first).toHaveLength(30);
+    // The 30th answer starts round 1: a linear-learner training job on the human labels, then the machine labels.
+    const afterRound = await until('round 1', async () => {
+      const j = await admin.labeling.describe('rev');
+      return j.autoLabel!.rounds >= 1 && j.autoLabel!.state === 'Idle' && j;
+    });
+    expect(afterRound.autoLabel!.note).toBeNull();
+    expect(afterRound.autoLabel!.threshold).not.toBeNull();
+    const training = await admin.training.describe(afterRound.autoLabel!.trainingJob ?? 'rev-auto-r1');
+    expect(training).toMatchObject({ name: 'rev-auto-r1', status: 'Completed', algorithm: 'linear-learner', tags: { 'labeling-job': 'rev', 'auto-label-round': '1' } });
+    expect(afterRound.counts.machineLabeled).toBeGreaterThan(20);
+    expect(afterRound.autoLabel!.estimatedAccuracy).toBeGreaterThanOrEqual(0.8);
+
+    // People are given only what the machine left, and never an item twice.
+    const rest = await label('rev', truthOf);
+    expect(new Set([...first, ...rest]).size).toBe(first.length + rest.length);
+    const done = await until('consolidation', async () => {
+      const j = await admin.labeling.describe('rev');
+      return j.status === 'Completed' && j;
+    });
+    expect(done.counts.labeled + done.counts.machineLabeled).toBe(100);
+    expect(done.counts.labeled).toBe(first.length + rest.length);
+    const described = await cli(['labeling', 'jobs', 'describe', 'rev'], suite.admin);
+    expect(described.stdout).toMatch(/machine labeled\s+\d+/);
+
+    // The manifest: every item once, machine labels marked and right (the classes are separable).
+    const lines = await manifest(done.output!);
+    expect(lines).toHaveLength(100);
+    const machine = lines.filter((l) => l['rev-metadata']['human-annotated'] === 'no');
+    expect(machine).toHaveLength(done.counts.machineLabeled);
+    expect(machine.filter((l) => l['rev-metadata']['class-name'] === l.truth).length / machine.length).toBeGreaterThanOrEqual(0.95);
+    for (const l of machine) expect(l['rev-metadata'].confidence).toBeGreaterThanOrEqual(done.autoLabel!.threshold! - 1e-9);
+  });
+
+  it('image: pixels of PNG items train the model; a JPEG item is left to people', async () => {
+    const r = rng(11);
+    const lines: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      const kind = i % 2 === 0 ? 'h' : 'v';
+      const f = path.join(suite.dir, `bar-${i}.png`);
+      fs.writeFileSync(f, barImage(kind, r));
+      await admin.artifacts.put(`bars/${i}.png`, f);
+      lines.push(JSON.stringify({ 'source-ref': `bars/${i}.png`, truth: kind }));
+    }
+    // A JPEG (its header only: enough for create, nothing the model reads).
+    const jpeg = path.join(suite.dir, 'x.jpg');
+    fs.writeFileSync(jpeg, Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x0c, 0x00, 0x0c, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xff, 0xd9]));
+    await admin.artifacts.put('bars/x.jpg', jpeg);
+    lines.push(JSON.stringify({ 'source-ref': 'bars/x.jpg', truth: 'h' }));
+    const file = path.join(suite.dir, 'bars.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    await admin.datasets.create({ name: 'bars', file });
+    const job = await admin.labeling.create({ name: 'bars', dataset: 'bars', taskType: 'image-classification', labels: ['h', 'v'], autoLabel: true, autoLabelAccuracy: 0.75, autoLabelBatch: 0.4 });
+    expect(job.autoLabel).toMatchObject({ nextRoundAt: 33, rounds: 0 });
+
+    const truthOf = (s: Record<string, unknown>) => String(s.truth);
+    const first = await label('bars', truthOf, 33);
+    const round = await until('round 1', async () => {
+      const j = await admin.labeling.describe('bars');
+      return j.autoLabel!.rounds >= 1 && j.autoLabel!.state === 'Idle' && j;
+    });
+    expect(round.autoLabel!.note).toBeNull();
+    expect(round.counts.machineLabeled).toBeGreaterThan(10);
+    const rest = await label('bars', truthOf);
+    // The JPEG could not be read as pixels: a person labeled it.
+    const items = [...first, ...rest];
+    expect(items).toContain('80');
+    const done = await until('consolidation', async () => {
+      const j = await admin.labeling.describe('bars');
+      return j.status === 'Completed' && j;
+    });
+    expect(done.counts.labeled + done.counts.machineLabeled).toBe(81);
+    const out = await manifest(done.output!);
+    const machine = out.filter((l) => l['bars-metadata']['human-annotated'] === 'no');
+    expect(machine.length).toBe(done.counts.machineLabeled);
+    expect(machine.every((l) => l['bars-metadata'].type === 'groundtruth/image-classification')).toBe(true);
+    expect(machine.filter((l) => l['bars-metadata']['class-name'] === l.truth).length / machine.length).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('refuses automated labeling where it does not apply, with every problem listed', async () => {
+    const refused = await codeOf(admin.labeling.create({ name: 'nope', dataset: 'reviews', taskType: 'ner', labels: ['x'], autoLabel: true }));
+    expect(refused.code).toBe('ORCH_LABELING_INVALID');
+    const fields = (refused.details?.errors as { field: string }[]).map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['autoLabel']));
+    expect((refused.details?.errors as { message: string }[]).some((e) => /two labels/.test(e.message))).toBe(true);
+    const multi = await codeOf(admin.labeling.create({ name: 'nope', dataset: 'reviews', taskType: 'text-classification', labels: ['a', 'b'], multiLabel: true, autoLabel: true }));
+    expect(multi.code).toBe('ORCH_LABELING_INVALID');
+    const stray = await codeOf(admin.labeling.create({ name: 'nope', dataset: 'reviews', taskType: 'text-classification', labels: ['a', 'b'], autoLabelAccuracy: 0.9 }));
+    expect(stray.code).toBe('ORCH_LABELING_INVALID');
+    const range = await cli(['labeling', 'jobs', 'create', 'nope', '--dataset', 'reviews', '--task', 'text-classification', '--labels', 'a,b', '--auto-label', '--auto-label-accuracy', '1.5', '--json'], suite.admin);
+    expect(range.code).not.toBe(0);
+    expect(range.stdout + range.stderr).toMatch(/autoLabelAccuracy/);
+  });
+});
