@@ -25,13 +25,16 @@ export const ESTIMATE_RULES = {
 
 /**
  * Seconds for feature engineering (both recipes fitted and applied, one after the other),
- * one candidate (the widest recipe's features; every fold's model when validating by
- * folds), and the finalize phase.
+ * one candidate (the widest recipe's features; its own model and every fold's when
+ * validating by folds), and the finalize phase.
  */
 export function estimateSeconds(rows: number, inputColumns: number, widestFeatures: number, validation: AutomlValidation, variants: number): AutomlEstimate {
   const r = ESTIMATE_RULES;
-  const featureEngineering = variants * (r.recipeOverhead + rows * inputColumns * r.secondsPerRecipeCell);
-  const fits = validation.method === 'cv' ? (validation.folds ?? 5) : 1;
+  // Cross-validation fits and applies each recipe once more per fold (side by side with the
+  // split's jobs, so no more fixed cost), and trains a candidate once per fold beside its own job.
+  const folds = validation.method === 'cv' ? (validation.folds ?? 5) : 0;
+  const featureEngineering = variants * (r.recipeOverhead + (1 + folds) * rows * inputColumns * r.secondsPerRecipeCell);
+  const fits = 1 + folds;
   const candidate = r.jobOverhead + fits * rows * widestFeatures * r.rounds * r.secondsPerCell;
   const finalize = r.finalizeOverhead + r.finalizeShare * candidate;
   const round = (x: number) => Math.ceil(x);
