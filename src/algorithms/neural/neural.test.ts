@@ -22,10 +22,11 @@ describe('neural engine', () => {
     expect(process.listeners('unhandledRejection').some((l) => String(l).includes('throw reason'))).toBe(false);
   });
 
-  it.each([
-    { name: 'same padding, stride 1', x: [2, 7, 7, 3], k: [3, 3, 3, 4], strides: 1, pad: 'same' as const },
-    { name: 'valid padding, stride 2', x: [2, 9, 8, 2], k: [3, 2, 2, 5], strides: 2, pad: 'valid' as const },
-    { name: 'same padding, stride 2', x: [1, 8, 8, 2], k: [3, 3, 2, 3], strides: 2, pad: 'same' as const },
+  type Conv = { name: string; x: [number, number, number, number]; k: [number, number, number, number]; strides: number; pad: 'same' | 'valid' };
+  it.each<Conv>([
+    { name: 'same padding, stride 1', x: [2, 7, 7, 3], k: [3, 3, 3, 4], strides: 1, pad: 'same' },
+    { name: 'valid padding, stride 2', x: [2, 9, 8, 2], k: [3, 2, 2, 5], strides: 2, pad: 'valid' },
+    { name: 'same padding, stride 2', x: [1, 8, 8, 2], k: [3, 3, 2, 3], strides: 2, pad: 'same' },
   ])('trains convolutions on WebAssembly: the filter gradient equals the CPU kernel’s ($name)', async (c) => {
     const { cpu, wasm } = await onBoth((tf) => {
       const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as Tf.Tensor4D;
