@@ -37,6 +37,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   rcf: () => import('./rcf.bench.js'),
   fm: () => import('./fm.bench.js'),
   lda: () => import('./lda.bench.js'),
+  'neural-engine': () => import('./neural-engine.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
