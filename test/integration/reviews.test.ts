@@ -1,9 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard, OrchardApiError, type HumanLoop } from '../../src/sdk/index.js';
-import { backends, writeClassificationCsv } from '../support/backends.js';
-import { cliSuite } from '../support/cli-suite.js';
-import { cli } from '../support/server.js';
+import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
+import { cli, startServer, type RunningServer } from '../support/server.js';
 
 const THRESHOLD = 0.8;
 
@@ -34,12 +35,20 @@ async function text(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 describe.each(backends)('human review of an endpoint’s predictions on $name', (backend) => {
-  const suite = cliSuite(backend, { prefix: 'orchard-reviews-' });
+  // The suite's own setup (not cliSuite's): the last case restarts the server on the same stores.
+  const suite = {} as { server: RunningServer; admin: { url: string; token: string }; dir: string; env: Record<string, string> };
+  let teardown: (() => Promise<void>) | undefined;
   let admin: Orchard;
   const tokens: Record<string, { url: string; token: string }> = {};
   const as = (user: string) => new Orchard(tokens[user]);
 
   beforeAll(async () => {
+    const b = await backend.setup();
+    teardown = b.teardown;
+    suite.env = { ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR };
+    suite.server = await startServer(suite.env);
+    suite.admin = { url: suite.server.url, token: suite.server.adminToken };
+    suite.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-reviews-'));
     admin = new Orchard(suite.admin);
     for (const name of ['ann', 'bob', 'cyd']) {
       await admin.users.create({ name, role: 'labeler' });
@@ -58,6 +67,11 @@ describe.each(backends)('human review of an endpoint’s predictions on $name', 
       expect(res.code, `${step.join(' ')}: ${res.stdout}${res.stderr}`).toBe(0);
     }
   }, 300_000);
+  afterAll(async () => {
+    await suite.server?.stop();
+    await teardown?.();
+    if (suite.dir) fs.rmSync(suite.dir, { recursive: true, force: true });
+  });
 
   const invoke = async (row: string, inferenceId: string): Promise<number> => {
     const res = await fetch(`${suite.admin.url}/api/v1/endpoints/gb-ep/invocations`, {
@@ -201,4 +215,19 @@ describe.each(backends)('human review of an endpoint’s predictions on $name', 
     expect(output.humanAnswers).toHaveLength(2);
     expect((await codeOf(as('bob').reviews.answer('doc-1', { label: 'ok' }))).code).toBe('ORCH_REVIEW_LEASE');
   });
+
+  it('a flow keeps reviewing its endpoint after the server restarts', async () => {
+    await admin.reviews.flows.create({ name: 'all', endpoint: 'gb-ep', labels: ['neg', 'pos'], activation: { samplePercent: 100 } });
+    await suite.server.stop();
+    suite.server = await startServer(suite.env, suite.server.home);
+    suite.admin.url = suite.server.url;
+    admin = new Orchard(suite.admin);
+    await until('the endpoint back in service', async () => (await admin.endpoints.describe('gb-ep')).status === 'InService', 120_000);
+    await until('an answer', async () => {
+      const res = await fetch(`${suite.admin.url}/api/v1/endpoints/gb-ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${suite.admin.token}`, 'content-type': 'text/csv', 'x-amzn-sagemaker-inference-id': 'after-restart' }, body: '2,0,-2,0\n' });
+      return res.status === 200;
+    }, 60_000);
+    const loop = await until('the loop', async () => (await admin.reviews.list({ flow: 'all' })).items.find((l) => l.inferenceId === 'after-restart'));
+    expect(loop).toMatchObject({ source: 'sample', status: 'InProgress', predictedLabel: 'pos' });
+  }, 240_000);
 });
