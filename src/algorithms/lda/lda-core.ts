@@ -168,6 +168,7 @@ function totalWords(docs: Docs, rows?: ArrayLike<number>): number {
   return s;
 }
 
+/** A random start for λ: Gamma(100, 1/100) draws, as scikit-learn's. */
 function randomLambda(K: number, V: number, seed: number): Float64Array {
   const rng = createRandom(seed);
   const next = () => rng.next();
@@ -179,7 +180,7 @@ function randomLambda(K: number, V: number, seed: number): Float64Array {
 
 /**
  * Fits topics to `docs`. `max_restarts` random starts each get one pass over the same
- * sample of up to 1000 documents; the one with the best bound (scaled to the corpus)
+ * sample of up to 250 documents; the one with the best bound (scaled to the corpus)
  * is where the passes over all documents start. Batch passes, or online updates of
  * `miniBatchSize` documents (ρ_t = (10 + t)^−0.7), until the relative change of the
  * training perplexity is below `tol` or `maxIterations` passes.
@@ -214,7 +215,7 @@ export function fitLda(docs: Docs, o: LdaFitOptions, opts: { seed: number; signa
       order[i] = order[j];
       order[j] = t;
     }
-    const sample = order.subarray(0, Math.min(N, 1000));
+    const sample = order.subarray(0, Math.min(N, 250));
     const scale = N / sample.length;
     const gamma = new Float64Array(K);
     let best = -Infinity;
