@@ -28,14 +28,47 @@ function sigmoid(x) { return x < -MAX_SIG ? 0 : x > MAX_SIG ? 1 : sigTable[((x +
 function flog(x) { return x > 1 ? 0 : logTable[(x * LOG_N) | 0]; }
 
 // Binary logistic loss of one (input, target) pair; adds the input's gradient to g, updates the output row.
+// Four accumulators and four-wide steps: scalar JavaScript gains from the shorter dependency chains.
 function pair(h, g, syn1, t, label, alpha, d) {
   const o = t * d;
-  let f = 0;
-  for (let k = 0; k < d; k++) f += h[k] * syn1[o + k];
-  const s = sigmoid(f);
+  const d4 = d & ~3;
+  let f0 = 0, f1 = 0, f2 = 0, f3 = 0, k = 0;
+  for (; k < d4; k += 4) {
+    f0 += h[k] * syn1[o + k]; f1 += h[k + 1] * syn1[o + k + 1];
+    f2 += h[k + 2] * syn1[o + k + 2]; f3 += h[k + 3] * syn1[o + k + 3];
+  }
+  for (; k < d; k++) f0 += h[k] * syn1[o + k];
+  const s = sigmoid(f0 + f1 + f2 + f3);
   const a = alpha * (label - s);
-  for (let k = 0; k < d; k++) { g[k] += a * syn1[o + k]; syn1[o + k] += a * h[k]; }
+  for (k = 0; k < d4; k += 4) {
+    const y0 = syn1[o + k], y1 = syn1[o + k + 1], y2 = syn1[o + k + 2], y3 = syn1[o + k + 3];
+    g[k] += a * y0; g[k + 1] += a * y1; g[k + 2] += a * y2; g[k + 3] += a * y3;
+    syn1[o + k] = y0 + a * h[k]; syn1[o + k + 1] = y1 + a * h[k + 1]; syn1[o + k + 2] = y2 + a * h[k + 2]; syn1[o + k + 3] = y3 + a * h[k + 3];
+  }
+  for (; k < d; k++) { const y = syn1[o + k]; g[k] += a * y; syn1[o + k] = y + a * h[k]; }
   return label ? -flog(s) : -flog(1 - s);
+}
+
+// x[xo..] += a * y[yo..], four-wide.
+function axpy(x, xo, y, yo, a, d) {
+  const d4 = d & ~3;
+  let k = 0;
+  for (; k < d4; k += 4) {
+    x[xo + k] += a * y[yo + k]; x[xo + k + 1] += a * y[yo + k + 1];
+    x[xo + k + 2] += a * y[yo + k + 2]; x[xo + k + 3] += a * y[yo + k + 3];
+  }
+  for (; k < d; k++) x[xo + k] += a * y[yo + k];
+}
+
+function dot(x, xo, y, yo, d) {
+  const d4 = d & ~3;
+  let f0 = 0, f1 = 0, f2 = 0, f3 = 0, k = 0;
+  for (; k < d4; k += 4) {
+    f0 += x[xo + k] * y[yo + k]; f1 += x[xo + k + 1] * y[yo + k + 1];
+    f2 += x[xo + k + 2] * y[yo + k + 2]; f3 += x[xo + k + 3] * y[yo + k + 3];
+  }
+  for (; k < d; k++) f0 += x[xo + k] * y[yo + k];
+  return f0 + f1 + f2 + f3;
 }
 
 function w2v(state, a) {
@@ -146,24 +179,24 @@ function sup(state, a) {
     r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
     const target = labIds[l0 + ((r >>> 0) % (l1 - l0))];
     h.fill(0);
-    for (let q = i0; q < i1; q++) { const o = inIds[q] * d; for (let k = 0; k < d; k++) h[k] += win[o + k]; }
+    for (let q = i0; q < i1; q++) axpy(h, 0, win, inIds[q] * d, 1, d);
     const inv = 1 / (i1 - i0);
     for (let k = 0; k < d; k++) h[k] *= inv;
     let max = -Infinity;
-    for (let j = 0; j < L; j++) { const o = j * d; let f = 0; for (let k = 0; k < d; k++) f += h[k] * wout[o + k]; z[j] = f; if (f > max) max = f; }
+    for (let j = 0; j < L; j++) { const f = dot(h, 0, wout, j * d, d); z[j] = f; if (f > max) max = f; }
     let sum = 0;
     for (let j = 0; j < L; j++) { z[j] = Math.exp(z[j] - max); sum += z[j]; }
     g.fill(0);
     for (let j = 0; j < L; j++) {
       const pj = z[j] / sum;
       const alpha = lr * ((j === target ? 1 : 0) - pj);
-      const o = j * d;
-      for (let k = 0; k < d; k++) { g[k] += alpha * wout[o + k]; wout[o + k] += alpha * h[k]; }
+      axpy(g, 0, wout, j * d, alpha, d);
+      axpy(wout, j * d, h, 0, alpha, d);
     }
     loss -= Math.log(Math.max(z[target] / sum, 1e-10));
     examples++;
     for (let k = 0; k < d; k++) g[k] *= inv;
-    for (let q = i0; q < i1; q++) { const o = inIds[q] * d; for (let k = 0; k < d; k++) win[o + k] += g[k]; }
+    for (let q = i0; q < i1; q++) axpy(win, inIds[q] * d, g, 0, 1, d);
   }
   return { loss, examples };
 }
