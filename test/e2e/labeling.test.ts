@@ -267,4 +267,73 @@ describe.each(backends)('the labeling UI on $name', (backend) => {
     expect(Math.abs(box.width - target.width)).toBeLessThanOrEqual(3);
     expect(Math.abs(box.height - target.height)).toBeLessThanOrEqual(3);
   });
+  it.skipIf(!chromium)('spans selected with the mouse and labeled by number, and a polygon clicked point by point', async () => {
+    const text = 'Ada Lovelace met Charles Babbage in London.';
+    const file = path.join(dir, 'ner.jsonl');
+    fs.writeFileSync(file, JSON.stringify({ source: text }) + '\n');
+    await admin.datasets.create({ name: 'ner-texts', file });
+    await admin.labeling.create({ name: 'people', dataset: 'ner-texts', taskType: 'ner', labels: ['PER', 'LOC'] });
+    await admin.labeling.create({ name: 'shapes', dataset: 'images', taskType: 'polygon', labels: ['cat', 'dog'] });
+
+    const { context, page } = await signedInPage(browser, { url: server.url, adminToken: tokens.bob }, { timeoutMs: 30_000 });
+    await page.locator('tr[data-job="people"]').getByRole('link', { name: 'people' }).click();
+    await page.getByTestId('ner-text').waitFor();
+    // Drag across a stretch of the text, from inside its first character to inside its last.
+    const drag = async (start: number, end: number) => {
+      const r = await page.evaluate<{ left: number; right: number; top: number; height: number }>(
+        `(() => { const t = document.querySelector('[data-testid="ner-text"]'); const w = document.createTreeWalker(t, NodeFilter.SHOW_TEXT); let n, at = 0, range = document.createRange(); while ((n = w.nextNode())) { const len = n.textContent.length; if (at <= ${start} && ${start} < at + len) range.setStart(n, ${start} - at); if (at < ${end} && ${end} <= at + len) range.setEnd(n, ${end} - at); at += len; } const b = range.getBoundingClientRect(); return { left: b.left, right: b.right, top: b.top, height: b.height }; })()`,
+      );
+      const y = r.top + r.height / 2;
+      await page.mouse.move(r.left + 1, y);
+      await page.mouse.down();
+      await page.mouse.move(r.right - 1, y, { steps: 5 });
+      await page.mouse.up();
+    };
+    await drag(0, 12);
+    await page.keyboard.press('1');
+    await page.locator('mark.entity[data-label="PER"]', { hasText: 'Ada Lovelace' }).waitFor();
+    await drag(36, 42);
+    await page.keyboard.press('2');
+    await page.locator('mark.entity[data-label="LOC"]', { hasText: 'London' }).waitFor();
+    // A wrong span, then removed: click it and Delete.
+    await drag(17, 24);
+    await page.keyboard.press('2');
+    await page.locator('mark.entity', { hasText: 'Charles' }).click();
+    await page.keyboard.press('Delete');
+    await expect(page.locator('mark.entity').count()).resolves.toBe(2);
+    await page.screenshot({ path: path.join(SHOTS, '63-label-ner.png'), fullPage: true });
+    await page.keyboard.press('Enter');
+    await page.getByText('Nothing left for you on this job.').waitFor();
+
+    await page.goto('/label/shapes');
+    const canvas = page.getByTestId('polygon-canvas');
+    await canvas.waitFor();
+    const r = (await canvas.boundingBox())!;
+    const at = (x: number, y: number) => [r.x + (x / 240) * r.width, r.y + (y / 160) * r.height] as const;
+    for (const [x, y] of [[60, 40], [160, 40], [160, 90], [60, 90]]) await page.mouse.click(...at(x, y));
+    await expect(canvas.getAttribute('aria-label')).resolves.toBe('0 polygons drawn, 4 points placed');
+    await page.keyboard.press('Enter');
+    await expect(canvas.getAttribute('aria-label')).resolves.toBe('1 polygon drawn');
+    await page.keyboard.press('2');
+    await expect(canvas.locator('polygon[data-label="dog"]').count()).resolves.toBe(1);
+    await page.screenshot({ path: path.join(SHOTS, '64-label-polygon.png'), fullPage: true });
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('label-item').getAttribute('data-item')).resolves.toBe('1');
+    await until('the polygon saved', async () => (await admin.labeling.describe('shapes')).counts.answers === 1);
+    await context.close();
+
+    // One labeler per item: the NER job completes on its own; its manifest holds the two spans.
+    await until('consolidation', async () => (await admin.labeling.describe('people')).status === 'Completed');
+    const [line] = await manifest(admin, 'people-labels');
+    expect((line.people as { annotations: { entities: unknown[] } }).annotations.entities).toEqual([
+      { label: 'PER', startOffset: 0, endOffset: 12 },
+      { label: 'LOC', startOffset: 36, endOffset: 42 },
+    ]);
+    await admin.labeling.stop('shapes');
+    const shapes = await until('consolidation', async () => {
+      const j = await admin.labeling.describe('shapes');
+      return (j.status === 'Stopped' || j.status === 'Failed') && j;
+    });
+    expect(shapes).toMatchObject({ status: 'Stopped', counts: { labeled: 1 } });
+  });
 });
