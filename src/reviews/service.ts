@@ -237,19 +237,23 @@ export class ReviewService {
   private attach(row: ReviewFlowsTable): void {
     if (!row.endpoint || !row.activation_json) return;
     const live: LiveFlow = { name: row.name, labels: JSON.parse(row.labels_json) as string[], activation: JSON.parse(row.activation_json) as Activation };
-    this.deps.taps.setTap(row.endpoint, (inv) => {
-      try {
-        const decision = decide(live.activation, live.labels, readPredictions(inv.contentType, inv.body), Math.random());
-        if (decision === null) return;
-        if (inv.request.body.length + inv.body.length > REVIEW_LIMITS.maxPayloadBytes) {
-          this.deps.log(`human review ${live.name}: an answer of endpoint ${inv.endpoint} met the flow's condition but is too large to review (${inv.request.body.length + inv.body.length} bytes)`);
-          return;
-        }
-        void this.startFromEndpoint(live, inv, decision).catch((err) => this.deps.log(`human review ${live.name}: could not start a loop (${(err as Error).message})`));
-      } catch (err) {
-        this.deps.log(`human review ${live.name}: ${(err as Error).message}`);
+    // The answer is judged after the caller has it: setImmediate runs once the response is written.
+    this.deps.taps.setTap(row.endpoint, (inv) => setImmediate(() => this.judge(live, inv)));
+  }
+
+  /** Reads the answer and starts a loop when a condition holds; never throws. */
+  private judge(live: LiveFlow, inv: TappedInvocation): void {
+    try {
+      const decision = decide(live.activation, live.labels, readPredictions(inv.contentType, inv.body), Math.random());
+      if (decision === null) return;
+      if (inv.request.body.length + inv.body.length > REVIEW_LIMITS.maxPayloadBytes) {
+        this.deps.log(`human review ${live.name}: an answer of endpoint ${inv.endpoint} met the flow's condition but is too large to review (${inv.request.body.length + inv.body.length} bytes)`);
+        return;
       }
-    });
+      void this.startFromEndpoint(live, inv, decision).catch((err) => this.deps.log(`human review ${live.name}: could not start a loop (${(err as Error).message})`));
+    } catch (err) {
+      this.deps.log(`human review ${live.name}: ${(err as Error).message}`);
+    }
   }
 
   private async startFromEndpoint(flow: LiveFlow, inv: TappedInvocation, d: Decision): Promise<void> {
