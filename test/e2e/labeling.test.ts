@@ -246,6 +246,15 @@ describe.each(backends)('the labeling UI on $name', (backend) => {
     await page.getByText('Nothing left for you on this job.').waitFor();
     await until('the answer saved', async () => (await admin.labeling.describe('boxes')).counts.answers === 1);
     await context.close();
+    // An item's image goes only to the labeler it was handed to.
+    const image = (who: string) => fetch(`${server.url}/api/v1/labeling-jobs/boxes/tasks/1/image`, { headers: { authorization: `Bearer ${tokens[who]}` } });
+    const own = await image('ann');
+    expect(own.status).toBe(200);
+    expect(own.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await own.arrayBuffer()).equals(fs.readFileSync(path.join(dir, 'b.png')))).toBe(true);
+    const other = await image('bob');
+    expect(other.status).toBe(409);
+    expect(await other.json()).toMatchObject({ code: 'ORCH_LABELING_LEASE' });
 
     // Item 0 was skipped (its lease runs on): stopping consolidates the one answer.
     await admin.labeling.stop('boxes');
