@@ -13,7 +13,7 @@ import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import type { TrainingService } from '../../training/index.js';
 import { dawidSkene } from '../consolidation/index.js';
 import { consolidationJobId, LABELING_CONSOLIDATE_KIND } from '../service.js';
-import { LabelingStore, type LabelingItemsTable } from '../store.js';
+import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from '../store.js';
 import { AutoLabelStore, type AutoLabelTable } from './auto-label-store.js';
 import { featureCount, fitTextFeaturizer, IMAGE_SIDE, imageRow, textRow, type Featurizer } from './features.js';
 import { decodePngGrey } from './png-decode.js';
@@ -42,7 +42,8 @@ export interface AutoLabelDeps {
 interface RoundPlan {
   featurizer: Featurizer;
   classes: string[];
-  heldOut: { item: string; label: string }[];
+  /** The human labels by fold: fold f is held out of model f and scored by it. */
+  folds: { item: string; label: string }[][];
   trainRows: number;
 }
 
@@ -161,8 +162,8 @@ async function featuresOf(deps: Pick<AutoLabelDeps, 'artifacts'>, f: Featurizer,
 const roundKey = (name: string, round: number) => `labeling/${name}/auto-label/round-${round}.json`;
 
 /** A training job name within 63 characters, unique per (labeling job, round). */
-export function roundTrainingJob(name: string, round: number): string {
-  const suffix = `-auto-r${round}`;
+export function roundTrainingJob(name: string, round: number, fold?: number): string {
+  const suffix = `-auto-r${round}${fold === undefined ? '' : `-f${fold}`}`;
   if (name.length + suffix.length <= 63) return `${name}${suffix}`;
   const h = createHash('sha256').update(name).digest('hex').slice(0, 6);
   return `${name.slice(0, 63 - suffix.length - 7)}-${h}${suffix}`;
@@ -175,54 +176,64 @@ async function trainStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
   const image = job.task_type === 'image-classification';
   const items = await store.items(p.name);
   const human = await humanLabels(store, p.name, job.annotators_per_item, classes);
-  // The split first: the text vocabulary comes from the training items only.
-  const order = seededOrder(human, `${p.name}:${p.round}`);
-  const nHeld = Math.round(order.length * auto.holdout_share);
   const textOf = (i: LabelingItemsTable) => String((JSON.parse(i.source_json) as Record<string, unknown>).source ?? '');
-  const featurizer: Featurizer = image ? { kind: 'image', side: IMAGE_SIDE } : fitTextFeaturizer(items.map(textOf), order.slice(nHeld).map((h) => textOf(h.item)));
-  const rowsOf = async (hs: typeof human) => {
-    const out: { item: string; label: string; row: Float32Array }[] = [];
-    for (const h of hs) {
-      const row = new Float32Array(featureCount(featurizer));
-      if (await featuresOf(deps, featurizer, h.item, row)) out.push({ item: h.item.item, label: h.label, row });
-    }
-    return out;
-  };
-  const heldOut = await rowsOf(order.slice(0, nHeld));
-  const train = await rowsOf(order.slice(nHeld));
-  const labeled = [...heldOut, ...train];
-  if (new Set(train.map((t) => t.label)).size < 2 || heldOut.length === 0) {
+  // The vocabulary comes from the human-labeled texts (their words, not their labels).
+  const featurizer: Featurizer = image ? { kind: 'image', side: IMAGE_SIDE } : fitTextFeaturizer(items.map(textOf), human.map((h) => textOf(h.item)));
+  const labeled: { item: string; label: string; row: Float32Array }[] = [];
+  for (const h of seededOrder(human, `${p.name}:${p.round}`)) {
+    const row = new Float32Array(featureCount(featurizer));
+    if (await featuresOf(deps, featurizer, h.item, row)) labeled.push({ item: h.item.item, label: h.label, row });
+  }
+  // K-fold cross-validation: each human label is held out once, scored by a model that did not see it,
+  // so the threshold rests on every human label rather than on a fifth of them.
+  const k = foldsOf(auto);
+  const folds = Array.from({ length: k }, (_, f) => labeled.filter((_, i) => i % k === f));
+  const trainOf = (m: number) => (m === k ? labeled : labeled.filter((_, i) => i % k !== m));
+  if (folds.some((f) => f.length === 0) || Array.from({ length: k + 1 }, (_, m) => new Set(trainOf(m).map((t) => t.label)).size).some((n) => n < 2)) {
     await endRound(deps, p.name, p.round, { last_error: `round ${p.round}: ${labeled.length} human-labeled items readable as features, too few (or one class) to train and hold out` });
     return;
   }
+  const plan: RoundPlan = { featurizer, classes, folds: folds.map((f) => f.map((h) => ({ item: h.item, label: h.label }))), trainRows: labeled.length };
+  await deps.artifacts.put(roundKey(p.name, p.round), Buffer.from(JSON.stringify(plan)));
+  // A training job per fold, and the round's model on every human label (m = k).
+  for (let m = 0; m <= k; m++) await trainModel(deps, p, job, plan, trainOf(m), m === k ? undefined : m);
+  await new AutoLabelStore(deps.metadata).transition(p.name, { state: 'Training', round: p.round }, { training_job: roundTrainingJob(p.name, p.round) });
+  await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'label', poll: 1 }, new Date(Date.now() + POLL_MS / 2));
+}
+
+/** Folds of the cross-validation: 1 / holdout share (5 for 20 %). */
+const foldsOf = (auto: Pick<AutoLabelTable, 'holdout_share'>) => Math.max(2, Math.round(1 / auto.holdout_share));
+
+async function trainModel(deps: AutoLabelDeps, p: AutoLabelPayload, job: LabelingJobsTable, plan: RoundPlan, train: { label: string; row: Float32Array }[], fold: number | undefined): Promise<void> {
   // The train channel: a CSV in SageMaker's layout, the class index first, then the features.
   const fmt = (v: number) => (v === 0 ? '0' : String(Math.round(v * 1e6) / 1e6));
-  const csv = train.map((t) => `${classes.indexOf(t.label)},${Array.from(t.row, fmt).join(',')}`).join('\n') + '\n';
+  const csv = train.map((t) => `${plan.classes.indexOf(t.label)},${Array.from(t.row, fmt).join(',')}`).join('\n') + '\n';
   const dataset = `${p.name}-auto-train`;
-  const tags = { 'labeling-job': p.name, 'auto-label-round': String(p.round) };
-  const earlier = (await deps.datasets.versions(dataset).catch(() => [])).find((v) => v.tags['labeling-job'] === p.name && v.tags['auto-label-round'] === String(p.round));
+  const model = fold === undefined ? 'all' : `fold-${fold}`;
+  const tags = { 'labeling-job': p.name, 'auto-label-round': String(p.round), 'auto-label-model': model };
+  const earlier = (await deps.datasets.versions(dataset).catch(() => [])).find((v) => v.tags['labeling-job'] === p.name && v.tags['auto-label-round'] === String(p.round) && v.tags['auto-label-model'] === model);
   const version =
     earlier ??
-    (await deps.datasets.create({ name: dataset, format: 'csv', body: Readable.from([csv]), description: `Human labels of labeling job ${p.name}, automated-labeling round ${p.round}`, tags, ...(job.created_by ? { createdBy: job.created_by } : {}) }));
-  const plan: RoundPlan = { featurizer, classes, heldOut: heldOut.map((h) => ({ item: h.item, label: h.label })), trainRows: train.length };
-  await deps.artifacts.put(roundKey(p.name, p.round), Buffer.from(JSON.stringify(plan)));
-  const trainingJob = roundTrainingJob(p.name, p.round);
-  const binary = classes.length === 2;
+    (await deps.datasets.create({ name: dataset, format: 'csv', body: Readable.from([csv]), description: `Human labels of labeling job ${p.name}, automated-labeling round ${p.round} (${model})`, tags, ...(job.created_by ? { createdBy: job.created_by } : {}) }));
+  const trainingJob = roundTrainingJob(p.name, p.round, fold);
+  const binary = plan.classes.length === 2;
   try {
     await deps.training.create({
       name: trainingJob,
       algorithm: ALGORITHM,
       hyperParameters: {
         predictor_type: binary ? 'binary_classifier' : 'multiclass_classifier',
-        ...(binary ? {} : { num_classes: String(classes.length) }),
-        feature_dim: String(featureCount(featurizer)),
+        ...(binary ? {} : { num_classes: String(plan.classes.length) }),
+        feature_dim: String(featureCount(plan.featurizer)),
         // Small batches: the first rounds train on a few hundred rows.
         mini_batch_size: String(Math.max(8, Math.min(256, Math.ceil(train.length / 10)))),
         epochs: '40',
         // Text rows are already unit-length tf-idf; pixels are standardised.
-        normalize_data: image ? 'true' : 'false',
+        normalize_data: plan.featurizer.kind === 'image' ? 'true' : 'false',
       },
       channels: { train: `${version.name}@${version.version}` },
+      // A few hundred rows: one core each, so the fold models train side by side.
+      cpus: 1,
       tags,
       ...(job.created_by ? { createdBy: job.created_by } : {}),
     });
@@ -230,11 +241,10 @@ async function trainStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
     // A retried step finds the job an earlier attempt created.
     if ((err as { code?: string }).code !== 'ORCH_TRAINING_EXISTS' || (await deps.training.describe(trainingJob)).tags['labeling-job'] !== p.name) throw err;
   }
-  await new AutoLabelStore(deps.metadata).transition(p.name, { state: 'Training', round: p.round }, { training_job: trainingJob });
-  await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'label', poll: 1 }, new Date(Date.now() + POLL_MS / 2));
 }
 
 async function loadModel(deps: Pick<AutoLabelDeps, 'artifacts'>, trainingJob: string, dir: string): Promise<Predictor> {
+  await fs.mkdir(dir, { recursive: true });
   const archive = path.join(dir, 'model.tar.gz');
   await pipeline(await deps.artifacts.get(`jobs/${trainingJob}/output/model.tar.gz`), createWriteStream(archive));
   const modelDir = path.join(dir, 'model');
@@ -279,15 +289,17 @@ async function scoreItems(deps: AutoLabelDeps, model: Predictor, plan: RoundPlan
 }
 
 async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLabelTable): Promise<void> {
-  const trainingJob = auto.training_job;
-  if (!trainingJob) throw new Error(`round ${p.round} has no training job`);
-  const t = await deps.training.describe(trainingJob);
-  if (!['Completed', 'Failed', 'Stopped'].includes(t.status)) {
+  if (!auto.training_job) throw new Error(`round ${p.round} has no training job`);
+  const k = foldsOf(auto);
+  const jobs = Array.from({ length: k + 1 }, (_, m) => roundTrainingJob(p.name, p.round, m === k ? undefined : m));
+  const described = await Promise.all(jobs.map((j) => deps.training.describe(j)));
+  if (described.some((t) => !['Completed', 'Failed', 'Stopped'].includes(t.status))) {
     await enqueueStep(deps.queue, { ...p, poll: (p.poll ?? 1) + 1 }, new Date(Date.now() + POLL_MS));
     return;
   }
-  if (t.status !== 'Completed') {
-    await endRound(deps, p.name, p.round, { last_error: `training job ${trainingJob} ended ${t.status}${t.failureReason ? `: ${t.failureReason}` : ''}` });
+  const bad = described.find((t) => t.status !== 'Completed');
+  if (bad) {
+    await endRound(deps, p.name, p.round, { last_error: `training job ${bad.name} ended ${bad.status}${bad.failureReason ? `: ${bad.failureReason}` : ''}` });
     return;
   }
   const store = new LabelingStore(deps.metadata);
@@ -297,15 +309,16 @@ async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
   const plan = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RoundPlan;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'orchard-auto-label-'));
   try {
-    const model = await loadModel(deps, trainingJob, dir);
     const byItem = new Map((await store.items(p.name)).map((i) => [i.item, i]));
-    const heldItems = plan.heldOut.map((h) => byItem.get(h.item)).filter((i): i is LabelingItemsTable => !!i);
-    const heldScores = await scoreItems(deps, model, plan, heldItems);
-    const truth = new Map(plan.heldOut.map((h) => [h.item, h.label]));
-    const choice = chooseThreshold(
-      [...heldScores].map(([item, s]) => ({ confidence: s.confidence, correct: s.label === truth.get(item) })),
-      auto.target_accuracy,
-    );
+    const held: { confidence: number; correct: boolean }[] = [];
+    for (let f = 0; f < plan.folds.length; f++) {
+      const foldModel = await loadModel(deps, jobs[f], path.join(dir, `f${f}`));
+      const truth = new Map(plan.folds[f].map((h) => [h.item, h.label]));
+      const scores = await scoreItems(deps, foldModel, plan, plan.folds[f].map((h) => byItem.get(h.item)).filter((i): i is LabelingItemsTable => !!i));
+      for (const [item, sc] of scores) held.push({ confidence: sc.confidence, correct: sc.label === truth.get(item) });
+    }
+    const choice = chooseThreshold(held, auto.target_accuracy);
+    const model = await loadModel(deps, jobs[k], path.join(dir, 'all'));
     let labeled = 0;
     if (choice.threshold !== null) {
       const now = new Date().toISOString();
@@ -314,7 +327,7 @@ async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
       await autoStore.addLabels(rows);
       labeled = rows.length;
     }
-    const note = choice.threshold === null ? `round ${p.round}: no confidence threshold reaches ${auto.target_accuracy} on ${heldScores.size} held-out labels` : null;
+    const note = choice.threshold === null ? `round ${p.round}: no confidence threshold reaches ${auto.target_accuracy} on ${held.length} held-out labels` : null;
     if (!(await autoStore.transition(p.name, { state: 'Training', round: p.round }, { state: 'Idle', threshold: choice.threshold, expected_correct: auto.expected_correct + labeled * (choice.accuracy ?? 0), last_error: note }))) return;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { roundSize } from './rounds.js';
 export const DEFAULT_TARGET_ACCURACY = 0.95;
 /** @default 0.1: the share of items labeled by people before the first round (and between rounds). */
 export const DEFAULT_BATCH_SHARE = 0.1;
-/** The share of the human labels held out to choose the confidence threshold (the rest train). */
+/** Each fold of the cross-validation holds out this share of the human labels (5 folds). */
 export const HOLDOUT_SHARE = 0.2;
 
 /** The request's automated-labeling problems (added to the others of create). */
