@@ -297,6 +297,10 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     );
     expect((await sm.send(new ListModelsCommand({ NameContains: 'sm-model' }))).Models?.map((m) => m.ModelName)).toEqual(['sm-model']);
     expect((await sm.send(new ListEndpointConfigsCommand({}))).EndpointConfigs?.map((c) => c.EndpointConfigName)).toEqual(['sm-config']);
+    // The shared list filters: by name and by creation time.
+    expect((await sm.send(new ListEndpointConfigsCommand({ NameContains: 'other' }))).EndpointConfigs).toEqual([]);
+    const configCreated = (await sm.send(new ListEndpointConfigsCommand({ NameContains: 'config' }))).EndpointConfigs![0].CreationTime!;
+    expect((await sm.send(new ListEndpointConfigsCommand({ CreationTimeBefore: configCreated }))).EndpointConfigs).toEqual([]);
     const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'sm-config' }));
     expect(config.ProductionVariants?.map((v) => v.VariantName)).toEqual(['Blue', 'Green']);
     expect(config.DataCaptureConfig?.InitialSamplingPercentage).toBe(50);
@@ -397,6 +401,14 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
       s3.destroy();
     }
     expect(await sm.send(new DescribeTransformJobCommand({ TransformJobName: 'sm-batch-s3' }))).toMatchObject({ TransformJobStatus: 'Completed' });
+    // The shared list filters and order on transform jobs.
+    const transforms = async (input: ConstructorParameters<typeof ListTransformJobsCommand>[0]) => (await sm.send(new ListTransformJobsCommand(input))).TransformJobSummaries!.map((j) => j.TransformJobName);
+    expect(await transforms({ NameContains: 'batch-s3' })).toEqual(['sm-batch-s3']);
+    expect(await transforms({ SortBy: 'Name', SortOrder: 'Ascending' })).toEqual(['sm-batch', 'sm-batch-s3']);
+    expect(await transforms({ SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 1 })).toEqual(['sm-batch']);
+    const second = (await sm.send(new ListTransformJobsCommand({ NameContains: 'batch-s3' }))).TransformJobSummaries![0];
+    expect(await transforms({ CreationTimeAfter: new Date(second.CreationTime!.getTime() - 1) })).toEqual(['sm-batch-s3']);
+    expect(await transforms({ CreationTimeBefore: second.CreationTime, StatusEquals: 'Completed' })).toEqual(['sm-batch']);
 
     const definition = trainingJob('unused', { objective: 'binary:logistic', eval_metric: 'auc' });
     await sm.send(
@@ -429,6 +441,10 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(tuning.TrainingJobStatusCounters).toMatchObject({ Completed: 2, InProgress: 0 });
     expect(tuning.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric).toMatchObject({ MetricName: 'validation:auc', Type: 'Maximize' });
     expect((await sm.send(new ListHyperParameterTuningJobsCommand({}))).HyperParameterTuningJobSummaries?.map((j) => [j.HyperParameterTuningJobName, j.Strategy, j.HyperParameterTuningJobStatus])).toEqual([['sm-tune', 'Random', 'Completed']]);
+    const tuningJobs = async (input: ConstructorParameters<typeof ListHyperParameterTuningJobsCommand>[0]) => (await sm.send(new ListHyperParameterTuningJobsCommand(input))).HyperParameterTuningJobSummaries!.map((j) => j.HyperParameterTuningJobName);
+    expect(await tuningJobs({ NameContains: 'tune', SortBy: 'Name' })).toEqual(['sm-tune']);
+    expect(await tuningJobs({ NameContains: 'other' })).toEqual([]);
+    expect(await tuningJobs({ CreationTimeBefore: new Date(Date.now() - 3_600_000) })).toEqual([]);
     const trials = await sm.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'sm-tune', SortBy: 'FinalObjectiveMetricValue' }));
     expect(trials.TrainingJobSummaries).toHaveLength(2);
     expect(trials.TrainingJobSummaries![0].TrainingJobName).toBe(tuning.BestTrainingJob!.TrainingJobName);
@@ -438,6 +454,9 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(group.ModelPackageGroupArn).toBe(`arn:aws:sagemaker:${REGION}:000000000000:model-package-group/sm-group`);
     expect(await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'sm-group' }))).toMatchObject({ ModelPackageGroupName: 'sm-group', ModelPackageGroupDescription: 'churn models', ModelPackageGroupStatus: 'Completed' });
     expect((await sm.send(new ListModelPackageGroupsCommand({}))).ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName)).toEqual(['sm-group']);
+    expect((await sm.send(new ListModelPackageGroupsCommand({ NameContains: 'other' }))).ModelPackageGroupSummaryList).toEqual([]);
+    expect((await sm.send(new ListModelPackageGroupsCommand({ CreationTimeAfter: new Date(Date.now() + 3_600_000) }))).ModelPackageGroupSummaryList).toEqual([]);
+    expect((await sm.send(new ListModelPackageGroupsCommand({ CreationTimeBefore: new Date(Date.now() + 3_600_000), SortBy: 'Name', SortOrder: 'Ascending' }))).ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName)).toEqual(['sm-group']);
     const pkg = await sm.send(
       new CreateModelPackageCommand({
         ModelPackageGroupName: 'sm-group',

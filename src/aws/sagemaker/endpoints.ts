@@ -8,7 +8,7 @@ import type { Endpoint, EndpointStatus } from '../../serving/endpoints/index.js'
 import { ENDPOINT_STATUSES } from '../../contracts/values.js';
 import { s3UriOfKey } from '../s3-uri.js';
 import { orchardModel } from './models.js';
-import { listPage, readListQuery, type ListQuery } from './list-query.js';
+import { listPage, pageOf, readListQuery, type ListQuery } from './list-query.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 import type { SageMakerStore } from './sagemaker-store.js';
@@ -268,17 +268,17 @@ const listEndpoints = operation<ListQuery & { status?: EndpointStatus }>({
   },
 });
 
-const listEndpointConfigs = operation<{ offset: number; limit: number; nameContains?: string }>({
+const listEndpointConfigs = operation<ListQuery>({
   name: 'ListEndpointConfigs',
   permission: 'endpoints:read',
-  input: (f) => ({ ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9-]+' } }) }),
+  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false }),
   async run(input, ctx) {
-    // One more than asked tells whether another page follows.
-    const rows = await ctx.deps.store.list(ENDPOINT_CONFIG_KIND, { nameContains: input.nameContains, limit: input.limit + 1, offset: input.offset });
-    const page = rows.slice(0, input.limit);
+    // The configs made here are few: filtered and sorted in memory.
+    const all = await ctx.deps.store.list(ENDPOINT_CONFIG_KIND, { nameContains: input.nameContains, limit: 10_000, offset: 0 });
+    const page = pageOf(input, all, (c) => c);
     return {
-      EndpointConfigs: page.map((c) => ({ EndpointConfigName: c.name, EndpointConfigArn: ctx.arn('endpoint-config', c.name), CreationTime: epoch(c.createdAt) })),
-      NextToken: rows.length > input.limit ? nextToken(input.offset, page.length, input.offset + rows.length) : undefined,
+      EndpointConfigs: page.items.map((c) => ({ EndpointConfigName: c.name, EndpointConfigArn: ctx.arn('endpoint-config', c.name), CreationTime: epoch(c.createdAt) })),
+      NextToken: page.nextToken,
     };
   },
 });

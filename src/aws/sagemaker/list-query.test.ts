@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Fields } from './fields.js';
-import { listPage, readListQuery } from './list-query.js';
+import { listPage, pageOf, readListQuery } from './list-query.js';
 
 interface Item {
   name: string;
@@ -65,5 +65,19 @@ describe('SageMaker list filters and order', () => {
     const f = Fields.of({ SortBy: 'Status', CreationTimeAfter: 'yesterday' });
     readListQuery(f, { sortBy: ['CreationTime', 'Name'] });
     expect(() => f.done()).toThrow(/^2 validation errors detected: (?=.*'sortBy')(?=.*'creationTimeAfter')/);
+  });
+
+  it('applies NameContains and StatusEquals itself when the service does not, and to a list held whole', async () => {
+    const { calls, fetch } = fetcher();
+    const f = Fields.of({ NameContains: 'a', StatusEquals: 'Completed', MaxResults: 1 });
+    const q = readListQuery(f, { sortBy: ['CreationTime'], statuses: ['Completed', 'Failed', 'InProgress'] });
+    f.done();
+    const page = await listPage(q, fetch, (i) => i, { status: true });
+    // The service would have filtered the status: here it is scanned, and both filters hold.
+    expect(calls).toEqual([[500, 0]]);
+    expect(page.items.map((i) => i.name)).toEqual(['alpha']);
+    expect(page.nextToken).toBeDefined();
+    expect(pageOf({ ...q, limit: 10 }, items, (i) => i).items.map((i) => i.name)).toEqual(['alpha', 'bravo']);
+    expect(pageOf({ ...q, limit: 10, status: undefined, nameContains: 'ar' }, items, (i) => i).items.map((i) => i.name)).toEqual(['charlie']);
   });
 });

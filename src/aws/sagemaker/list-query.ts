@@ -1,8 +1,9 @@
 /**
  * The filters and order SageMaker's List* operations share: `NameContains`,
  * `CreationTimeAfter`/`Before`, `LastModifiedTimeAfter`/`Before`, `SortBy`, `SortOrder`.
- * Orchard's services list newest first with name and status filters; a time window or
- * another order is applied here over the whole list (read in pages).
+ * Orchard's services list newest first, most with name and status filters; a time window,
+ * another order or a filter the service lacks is applied here over the whole list (read in
+ * pages), or over a list the control plane holds whole (`pageOf`).
  */
 import type { Fields } from './fields.js';
 import { nextToken, readPage } from './operation.js';
@@ -23,6 +24,8 @@ export interface ListQuery {
   modifiedBefore?: number;
   sortBy: string;
   descending: boolean;
+  /** `StatusEquals`, for the operations that take it. */
+  status?: string;
 }
 
 /** What a listed item is sorted and filtered by. */
@@ -34,7 +37,7 @@ export interface ListedKeys {
 }
 
 /** Reads the shared list fields; `sortBy` lists the SortBy values the operation takes (the first is the default). */
-export function readListQuery(f: Fields, options: { sortBy: readonly string[]; nameContains?: boolean; modifiedTimes?: boolean }): ListQuery {
+export function readListQuery(f: Fields, options: { sortBy: readonly string[]; nameContains?: boolean; modifiedTimes?: boolean; statuses?: readonly string[] }): ListQuery {
   const query: ListQuery = {
     ...readPage(f),
     createdAfter: f.num('CreationTimeAfter'),
@@ -42,6 +45,7 @@ export function readListQuery(f: Fields, options: { sortBy: readonly string[]; n
     sortBy: f.str('SortBy', { enum: options.sortBy }) ?? options.sortBy[0],
     descending: (f.str('SortOrder', { enum: ['Ascending', 'Descending'] }) ?? 'Descending') === 'Descending',
   };
+  if (options.statuses) query.status = f.str('StatusEquals', { enum: options.statuses });
   if (options.nameContains !== false) query.nameContains = f.str('NameContains', { max: 63, pattern: NAME_CONTAINS });
   if (options.modifiedTimes !== false) {
     query.modifiedAfter = f.num('LastModifiedTimeAfter');
@@ -50,9 +54,16 @@ export function readListQuery(f: Fields, options: { sortBy: readonly string[]; n
   return query;
 }
 
-/** True when the service's own order and paging answer the query (newest first, no time window). */
-function servicePaged(q: ListQuery): boolean {
+/** True when the service's own order and paging answer the query (newest first, no time window, its filters enough). */
+function servicePaged(q: ListQuery, filters: ServiceFilters): boolean {
+  if ((q.nameContains !== undefined && !filters.nameContains) || (q.status !== undefined && !filters.status)) return false;
   return q.sortBy === 'CreationTime' && q.descending && q.createdAfter === undefined && q.createdBefore === undefined && q.modifiedAfter === undefined && q.modifiedBefore === undefined;
+}
+
+/** Which of the query's filters the service's list applies itself. @default both */
+export interface ServiceFilters {
+  nameContains?: boolean;
+  status?: boolean;
 }
 
 const seconds = (iso: string | null | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
@@ -63,11 +74,11 @@ function compare(a: string | undefined, b: string | undefined): number {
 }
 
 /**
- * One page of a list: `fetch` reads the service's list (newest first, its own filters
- * applied); `keys` names what an item is filtered and sorted by.
+ * One page of a list: `fetch` reads the service's list (newest first, the filters it has
+ * applied, as `filters` says); `keys` names what an item is filtered and sorted by.
  */
-export async function listPage<T>(q: ListQuery, fetch: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>, keys: (item: T) => ListedKeys): Promise<{ items: T[]; nextToken?: string }> {
-  if (servicePaged(q)) {
+export async function listPage<T>(q: ListQuery, fetch: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>, keys: (item: T) => ListedKeys, filters: ServiceFilters = { nameContains: true, status: true }): Promise<{ items: T[]; nextToken?: string }> {
+  if (servicePaged(q, filters)) {
     const page = await fetch(q.limit, q.offset);
     return { items: page.items, nextToken: nextToken(q.offset, page.items.length, page.total) };
   }
@@ -77,8 +88,19 @@ export async function listPage<T>(q: ListQuery, fetch: (limit: number, offset: n
     all.push(...page.items);
     if (page.items.length < SCAN_PAGE || all.length >= page.total) break;
   }
+  return pageOf(q, all, keys);
+}
+
+/** One page of a list held whole: filtered by name, status and times, sorted, paged. */
+export function pageOf<T>(q: ListQuery, all: readonly T[], keys: (item: T) => ListedKeys): { items: T[]; nextToken?: string } {
   const keyed = all.map((item) => ({ item, k: keys(item) }));
-  const matching = keyed.filter(({ k }) => inWindow(seconds(k.createdAt), q.createdAfter, q.createdBefore) && inWindow(seconds(k.updatedAt ?? k.createdAt), q.modifiedAfter, q.modifiedBefore));
+  const matching = keyed.filter(
+    ({ k }) =>
+      (q.nameContains === undefined || k.name.includes(q.nameContains)) &&
+      (q.status === undefined || k.status === q.status) &&
+      inWindow(seconds(k.createdAt), q.createdAfter, q.createdBefore) &&
+      inWindow(seconds(k.updatedAt ?? k.createdAt), q.modifiedAfter, q.modifiedBefore),
+  );
   const sign = q.descending ? -1 : 1;
   matching.sort((a, b) => {
     const primary = q.sortBy === 'Name' ? compare(a.k.name, b.k.name) : q.sortBy === 'Status' ? compare(a.k.status, b.k.status) : compare(a.k.createdAt, b.k.createdAt);

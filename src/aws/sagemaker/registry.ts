@@ -8,6 +8,7 @@ import type { ApprovalStatus, ModelPackage } from '../../registry/index.js';
 import { APPROVAL_STATUSES } from '../../contracts/values.js';
 import { resolveS3Uri } from '../s3-uri.js';
 import { algorithmOfImage, imageOfAlgorithm } from './images.js';
+import { pageOf, readListQuery, type ListQuery } from './list-query.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
@@ -228,20 +229,20 @@ const describeGroup = operation<{ name: string }>({
   },
 });
 
-const listGroups = operation<{ offset: number; limit: number; nameContains?: string }>({
+const listGroups = operation<ListQuery>({
   name: 'ListModelPackageGroups',
   permission: 'models:read',
-  input: (f) => ({ ...readPage(f), nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9\\-]+' } }) }),
+  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false }),
   async run(input, ctx) {
     // Groups of the registry, and those made here that have no version yet.
     const names = new Set((await ctx.deps.packages.groups()).map((g) => g.name));
     for (const stored of await ctx.deps.store.list(GROUP_KIND, { limit: 10_000, offset: 0 })) names.add(stored.name);
-    const all = [...names].filter((n) => !input.nameContains || n.includes(input.nameContains)).sort();
-    const page = all.slice(input.offset, input.offset + input.limit);
-    const groups = await Promise.all(page.map((n) => packageGroup(ctx, n)));
+    const matching = [...names].filter((n) => !input.nameContains || n.includes(input.nameContains));
+    const groups = (await Promise.all(matching.map((n) => packageGroup(ctx, n)))).filter((g): g is NonNullable<typeof g> => g !== undefined);
+    const page = pageOf(input, groups, (g) => g);
     return {
-      ModelPackageGroupSummaryList: groups.flatMap((g) => (g ? [{ ModelPackageGroupName: g.name, ModelPackageGroupArn: ctx.arn('model-package-group', g.name), ModelPackageGroupDescription: g.description, CreationTime: epoch(g.createdAt), ModelPackageGroupStatus: 'Completed' }] : [])),
-      NextToken: nextToken(input.offset, page.length, all.length),
+      ModelPackageGroupSummaryList: page.items.map((g) => ({ ModelPackageGroupName: g.name, ModelPackageGroupArn: ctx.arn('model-package-group', g.name), ModelPackageGroupDescription: g.description, CreationTime: epoch(g.createdAt), ModelPackageGroupStatus: 'Completed' })),
+      NextToken: page.nextToken,
     };
   },
 });

@@ -5,6 +5,7 @@
  */
 import type { RangeInput, TuningJob } from '../../contracts/index.js';
 import type { Fields } from './fields.js';
+import { listPage, readListQuery, type ListQuery } from './list-query.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 import { orchardTrainingInput, readTrainingInput } from './training.js';
@@ -221,12 +222,13 @@ const listTrials = operation<{ name: string; offset: number; limit: number; stat
   },
 });
 
-const listTuningJobs = operation<{ offset: number; limit: number; status?: TuningJob['status'] }>({
+const listTuningJobs = operation<ListQuery>({
   name: 'ListHyperParameterTuningJobs',
   permission: 'jobs:read',
-  input: (f) => ({ ...readPage(f), status: f.str('StatusEquals', { enum: ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'] }) as TuningJob['status'] | undefined }),
+  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name', 'Status'], statuses: ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'] }),
   async run(input, ctx) {
-    const page = await ctx.deps.tuning.list({ status: input.status, limit: input.limit, offset: input.offset });
+    // Orchard's tuning list filters by status, not by name.
+    const page = await listPage(input, (limit, offset) => ctx.deps.tuning.list({ status: input.status as TuningJob['status'] | undefined, limit, offset }), (job) => job, { status: true });
     return {
       HyperParameterTuningJobSummaries: page.items.map((job) => ({
         HyperParameterTuningJobName: job.name,
@@ -240,7 +242,7 @@ const listTuningJobs = operation<{ offset: number; limit: number; status?: Tunin
         ObjectiveStatusCounters: {},
         ResourceLimits: { MaxNumberOfTrainingJobs: job.maxJobs, MaxParallelTrainingJobs: job.maxParallel },
       })),
-      NextToken: nextToken(input.offset, page.items.length, page.total),
+      NextToken: page.nextToken,
     };
   },
 });
