@@ -6,10 +6,13 @@
 import type { Execution, ExecutionStep } from '../../contracts/index.js';
 import { discardDatasets } from './channels.js';
 import type { Fields } from './fields.js';
+import { pageOf, type ListQuery } from './list-query.js';
 import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
-import { parameterValues, resolveSlot, uriAtStart } from './pipeline-inputs.js';
+import { isExpression, isObject, knownAtStart, parameterValues, resolveSlot, uriAtStart, type SageMakerParameter } from './pipeline-inputs.js';
 import { PIPELINE_EXECUTION_KIND, PIPELINE_KIND, execution, executionArn, executionStatus, pipelineArn, pipelines, storedPipeline, type StoredExecution, type StoredPipeline } from './pipeline-records.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+import { transformOutputKey } from './transform.js';
+import { writeTransformOutput, type StoredTransform } from './transform-output.js';
 
 const EXECUTION_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/[^/]+\/execution\/([A-Za-z0-9-]+)$/;
 
@@ -37,8 +40,14 @@ const startPipelineExecution = operation<StartInput>({
     const made: string[] = [];
     const archives: string[] = [];
     const hidden: Record<string, string> = {};
+    const transforms: Record<string, StoredTransform> = {};
     let execution: Execution;
     try {
+      // Where each Transform step's output goes, refused before anything is read.
+      for (const [step, plan] of Object.entries(sent.transforms ?? {})) {
+        const outputKey = await transformOutputKey(ctx, uriAtStart(plan.outputPath, values), uriAtStart(plan.inputUri, values), `Steps.${step}.TransformOutput.S3OutputPath`);
+        transforms[step] = { ...(valuesAtStart(plan.request, values, sent.parameters) as Record<string, unknown>), outputKey };
+      }
       for (const slot of sent.inputs) hidden[slot.parameter] = await resolveSlot(ctx, input.name, slot, sent.stepTypes[slot.step], uriAtStart(slot.uri, values), made, archives);
       execution = await pipelines(ctx).start(input.name, { parameters: { ...Object.fromEntries(values), ...hidden }, fromStrings: true, createdBy: ctx.principal.user.name, trigger: { kind: 'sagemaker' } });
     } catch (error) {
@@ -46,12 +55,40 @@ const startPipelineExecution = operation<StartInput>({
       for (const key of archives) await ctx.deps.artifacts.delete(key).catch(() => undefined);
       throw sageMakerErrorOf(error, 'ResourceNotFound');
     }
-    const record: StoredExecution = { PipelineExecutionDisplayName: input.displayName, PipelineExecutionDescription: input.description, datasets: made };
+    const record: StoredExecution = { PipelineExecutionDisplayName: input.displayName, PipelineExecutionDescription: input.description, datasets: made, ...(Object.keys(transforms).length > 0 ? { transforms } : {}) };
     await ctx.deps.store.put(PIPELINE_EXECUTION_KIND, execution.id, record, ctx.principal.user.name);
     return { PipelineExecutionArn: executionArn(ctx, input.name, execution.id) };
   },
 });
 
+/** A request as written with its parameters' values for this execution (numbers for numeric parameters); other expressions left out. */
+function valuesAtStart(value: unknown, values: ReadonlyMap<string, string>, parameters: SageMakerParameter[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => valuesAtStart(v, values, parameters));
+  if (isExpression(value)) {
+    if (!knownAtStart(value)) return undefined;
+    const text = uriAtStart(value, values);
+    const parameter = typeof value.Get === 'string' ? parameters.find((p) => `Parameters.${p.name}` === value.Get) : undefined;
+    return parameter?.type === 'Integer' || parameter?.type === 'Float' ? Number(text) : parameter?.type === 'Boolean' ? text === 'true' : text;
+  }
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, valuesAtStart(v, values, parameters)]).filter(([, v]) => v !== undefined));
+  return value;
+}
+
+/**
+ * Writes the S3 output of each Transform step that has succeeded and is not written yet,
+ * so that an execution reported Succeeded has its outputs where they were asked for (the
+ * settler in transform-output.ts usually got there first).
+ */
+async function settleTransforms(ctx: OperationContext, e: Execution, types: Record<string, string>): Promise<void> {
+  for (const step of e.steps) {
+    if (types[step.name] !== 'Transform' || step.status !== 'Succeeded' || !step.resource) continue;
+    // A failure is left to the settler, which logs it and tries again.
+    await ctx.deps.transforms
+      .describe(step.resource)
+      .then((job) => writeTransformOutput(ctx.deps, job))
+      .catch(() => undefined);
+  }
+}
 
 function executionIdOf(f: Fields): string {
   const arn = f.str('PipelineExecutionArn', { required: true, max: 2048 });
@@ -69,6 +106,7 @@ const describePipelineExecution = operation<{ id: string }>({
   async run({ id }, ctx) {
     const e = await execution(ctx, id);
     const sent = (await ctx.deps.store.get<StoredExecution>(PIPELINE_EXECUTION_KIND, id))?.request;
+    if (sent?.transforms) await settleTransforms(ctx, e, (await ctx.deps.store.get<StoredPipeline>(PIPELINE_KIND, e.pipeline))?.request.stepTypes ?? {});
     return {
       PipelineArn: pipelineArn(ctx, e.pipeline),
       PipelineExecutionArn: executionArn(ctx, e.pipeline, e.id),
@@ -84,32 +122,32 @@ const describePipelineExecution = operation<{ id: string }>({
   },
 });
 
-const listPipelineExecutions = operation<{ name: string; offset: number; limit: number; after?: number; before?: number; descending: boolean }>({
+const listPipelineExecutions = operation<ListQuery & { name: string }>({
   name: 'ListPipelineExecutions',
   permission: 'jobs:read',
   input: (f) => {
-    f.str('SortBy', { enum: ['CreationTime', 'PipelineExecutionArn'] });
+    // SageMaker's names for the shared filters here: CreatedAfter/Before, SortBy PipelineExecutionArn.
+    const sortBy = f.str('SortBy', { enum: ['CreationTime', 'PipelineExecutionArn'] }) ?? 'CreationTime';
     return {
       name: f.str('PipelineName', { required: true, min: 1, max: 256 }),
       ...readPage(f),
-      after: f.num('CreatedAfter'),
-      before: f.num('CreatedBefore'),
+      createdAfter: f.num('CreatedAfter'),
+      createdBefore: f.num('CreatedBefore'),
+      sortBy: sortBy === 'PipelineExecutionArn' ? 'Name' : sortBy,
       descending: (f.str('SortOrder', { enum: ['Ascending', 'Descending'] }) ?? 'Descending') === 'Descending',
     };
   },
   async run(input, ctx) {
     await storedPipeline(ctx, input.name);
-    // Newest first from the service; a time window or ascending order needs them all.
     const all: Execution[] = [];
     for (let offset = 0; ; offset += 500) {
       const page = await pipelines(ctx).executions({ pipeline: input.name, limit: 500, offset });
       all.push(...page.items);
       if (page.items.length < 500 || all.length >= page.total) break;
     }
-    const created = (e: Execution) => Date.parse(e.createdAt) / 1000;
-    const matching = all.filter((e) => (input.after === undefined || created(e) > input.after) && (input.before === undefined || created(e) < input.before));
-    if (!input.descending) matching.reverse();
-    const page = matching.slice(input.offset, input.offset + input.limit);
+    // Sorted by ARN, which differs from the id only by the pipeline's name before it.
+    const listed = pageOf(input, all, (e) => ({ name: e.id, createdAt: e.createdAt, updatedAt: e.updatedAt }));
+    const page = listed.items;
     const sent = await Promise.all(page.map((e) => ctx.deps.store.get<StoredExecution>(PIPELINE_EXECUTION_KIND, e.id)));
     return {
       PipelineExecutionSummaries: page.map((e, i) => ({
@@ -120,7 +158,7 @@ const listPipelineExecutions = operation<{ name: string; offset: number; limit: 
         PipelineExecutionDisplayName: sent[i]?.request.PipelineExecutionDisplayName ?? e.id,
         PipelineExecutionFailureReason: e.failureReason ?? undefined,
       })),
-      NextToken: nextToken(input.offset, page.length, matching.length),
+      NextToken: listed.nextToken,
     };
   },
 });
@@ -147,6 +185,8 @@ function stepMetadata(ctx: OperationContext, type: string | undefined, step: Exe
       return step.resource ? { TrainingJob: { Arn: ctx.arn('training-job', step.resource) } } : undefined;
     case 'Processing':
       return step.resource ? { ProcessingJob: { Arn: ctx.arn('processing-job', step.resource) } } : undefined;
+    case 'Transform':
+      return step.resource ? { TransformJob: { Arn: ctx.arn('transform-job', step.resource) } } : undefined;
     case 'Model':
     case 'CreateModel':
       return typeof outputs.model === 'string' ? { Model: { Arn: ctx.arn('model', outputs.model) } } : undefined;
@@ -168,8 +208,12 @@ const listPipelineExecutionSteps = operation<{ id: string; offset: number; limit
   async run(input, ctx) {
     const e = await execution(ctx, input.id);
     const types = (await ctx.deps.store.get<StoredPipeline>(PIPELINE_KIND, e.pipeline))?.request.stepTypes ?? {};
+    await settleTransforms(ctx, e, types);
     // Steps of a branch not taken never ran: SageMaker does not list them.
     const steps = e.steps.filter((s) => s.status !== 'Skipped' && s.status !== 'Pending');
+    // In the order they started (SageMaker's), the definition's order breaking ties.
+    const position = new Map(e.steps.map((s, i) => [s.name, i]));
+    steps.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || position.get(a.name)! - position.get(b.name)!);
     if (input.descending) steps.reverse();
     const page = steps.slice(input.offset, input.offset + input.limit);
     return {

@@ -45,6 +45,15 @@ export interface S3InputSlot {
   contentType?: string;
 }
 
+/** What a pipeline keeps of a Transform step to write its output where SageMaker does, once an execution starts. */
+export interface TransformPlan {
+  /** The S3 input and output locations as written (literals or built from parameters). */
+  inputUri: unknown;
+  outputPath: unknown;
+  /** The request's parts DescribeTransformJob answers, as written. */
+  request: Record<string, unknown>;
+}
+
 export type Json = Record<string, unknown>;
 export const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** A SageMaker expression: `{"Get": …}`, `{"Std:Join": …}`, `{"Std:JsonGet": …}`. */
@@ -60,8 +69,16 @@ export interface Scope {
   parameters: Map<string, SageMakerParameter>;
   /** Every step's type, nested ones included. */
   stepTypes: Map<string, string>;
+  /** Every step's arguments as written, nested ones included (some properties are read from them). */
+  stepArguments: Map<string, Json>;
   steps: Json[];
   inputs: S3InputSlot[];
+  /** The step being translated. */
+  current?: string;
+  /** Step -> the steps it refers to by a property Orchard resolves without them (it must still wait for them). */
+  implied: Map<string, Set<string>>;
+  /** Transform step -> what its output needs. */
+  transforms: Record<string, TransformPlan>;
   /** Translates a nested step (a condition's branches); its name when it was translated. */
   translateStep(step: Fields): string | undefined;
 }
@@ -122,6 +139,7 @@ export function expression(scope: Scope, value: unknown, path: string): unknown 
     const type = scope.stepTypes.get(name);
     if (type === undefined) return fail(scope, path, value, `Member must name a step of the pipeline ('${name}' is none)`);
     const property = rest.join('.');
+    if (type === 'Transform' && property === 'TransformOutput.S3OutputPath') return transformOutputPath(scope, name, path);
     const mapped = stepProperty(type, property);
     if (mapped === undefined) return fail(scope, path, value, `Member must be a property this server's ${type} steps have (${STEP_PROPERTIES[type] ?? 'none'}), not '${property}'`);
     return { Get: `Steps.${name}.${mapped}` };
@@ -129,9 +147,24 @@ export function expression(scope: Scope, value: unknown, path: string): unknown 
   return fail(scope, path, value, 'Member must be a reference to Parameters, Steps or Execution');
 }
 
+/**
+ * A Transform step's `TransformOutput.S3OutputPath`: the location as written (known when the
+ * execution starts), the referring step made to wait for the transform as SageMaker does.
+ */
+function transformOutputPath(scope: Scope, step: string, path: string): unknown {
+  const written = dig(scope.stepArguments.get(step), 'TransformOutput', 'S3OutputPath');
+  if (!knownAtStart(written)) return undefined; // reported on the Transform step itself
+  if (scope.current !== undefined && scope.current !== step) {
+    const implied = scope.implied.get(scope.current) ?? new Set<string>();
+    scope.implied.set(scope.current, implied.add(step));
+  }
+  return expression(scope, written, path);
+}
+
 const STEP_PROPERTIES: Record<string, string> = {
   Training: "TrainingJobName, TrainingJobStatus, ModelArtifacts.S3ModelArtifacts, FinalMetricDataList['<metric>'].Value",
   Processing: 'ProcessingJobName',
+  Transform: 'TransformJobName, TransformOutput.S3OutputPath',
   Model: 'ModelName',
   CreateModel: 'ModelName',
 };
@@ -145,6 +178,7 @@ function stepProperty(type: string, property: string): string | undefined {
   }
   if (type === 'Model' || type === 'CreateModel') return property === 'ModelName' ? 'model' : undefined;
   if (type === 'Processing') return property === 'ProcessingJobName' ? 'jobName' : undefined;
+  if (type === 'Transform') return property === 'TransformJobName' ? 'jobName' : undefined;
   return undefined;
 }
 
@@ -230,7 +264,7 @@ export function parameterValues(declared: SageMakerParameter[], given: Array<{ n
 }
 
 /** The field a dataset slot's URI was read from, as the definition names it. */
-const INPUT_FIELD: Record<string, string> = { Processing: 'ProcessingInputs', Training: 'InputDataConfig' };
+const INPUT_FIELD: Record<string, string> = { Processing: 'ProcessingInputs', Training: 'InputDataConfig', Transform: 'TransformInput' };
 
 /** What an execution's parameter for an S3 location holds: a dataset ref, a source archive's key or an artifact prefix. */
 export async function resolveSlot(ctx: OperationContext, pipeline: string, slot: S3InputSlot, stepType: string | undefined, uri: string, made: string[], archives: string[]): Promise<string> {

@@ -6,7 +6,8 @@ import type { Execution } from '../../contracts/index.js';
 import type { PipelineService } from '../../pipelines/index.js';
 import type { OperationContext } from './operation.js';
 import type { TranslatedPipeline } from './pipeline-definition.js';
-import type { SageMakerParameter } from './pipeline-inputs.js';
+import type { SageMakerParameter, TransformPlan } from './pipeline-inputs.js';
+import type { StoredTransform } from './transform-output.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const PIPELINE_KIND = 'pipeline';
@@ -21,6 +22,8 @@ export interface StoredPipeline {
   parameters: SageMakerParameter[];
   inputs: TranslatedPipeline['inputs'];
   stepTypes: Record<string, string>;
+  /** Its Transform steps' outputs (pipelines stored before Transform steps have none). */
+  transforms?: Record<string, TransformPlan>;
 }
 
 
@@ -30,6 +33,8 @@ export interface StoredExecution {
   PipelineExecutionDescription?: string;
   /** Dataset versions made from the S3 inputs when it started. */
   datasets: string[];
+  /** Its Transform steps' requests and output keys, by step name: a step's job gets them when it completes (`transform-output.ts`). */
+  transforms?: Record<string, StoredTransform>;
 }
 
 export function pipelines(ctx: OperationContext): PipelineService {

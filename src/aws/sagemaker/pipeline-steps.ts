@@ -5,10 +5,11 @@
  * readers, so a step is checked as the request would be.
  */
 import type { Fields } from './fields.js';
-import { dig, expression, fail, isExpression, isObject, kept, lowerFirst, placeholder, slot, type Json, type Scope } from './pipeline-inputs.js';
+import { dig, expression, fail, isExpression, isObject, kept, knownAtStart, lowerFirst, placeholder, slot, type Json, type Scope } from './pipeline-inputs.js';
 import { CODE_PATH, readProcessingInput, scriptOf } from './processing.js';
 import { SageMakerError } from './sagemaker-error.js';
 import { readTrainingInput, trainingJobOf } from './training.js';
+import { readTransformRequest } from './transform.js';
 
 const CONDITION_OPERATORS: Record<string, string> = { Equals: '==', GreaterThan: '>', GreaterThanOrEqualTo: '>=', LessThan: '<', LessThanOrEqualTo: '<=' };
 const APPROVAL = ['Approved', 'Rejected', 'PendingManualApproval'];
@@ -151,6 +152,38 @@ export function modelSource(scope: Scope, raw: Json, at: string, single: string[
 /** A model step (`Model`, or `CreateModel` from older SDKs): CreateModel's arguments. */
 export function createModel(scope: Scope, raw: Json, at: string): Json {
   return { type: 'create-model', from: modelSource(scope, raw, at, ['PrimaryContainer'], ['Containers']) };
+}
+
+/**
+ * A Transform step: CreateTransformJob's arguments read by its own reader; the input read
+ * into a dataset when the execution starts, the model a literal name or a model step's
+ * `ModelName`. Its output is written to S3OutputPath when the job completes
+ * (`transform-output.ts`), from the plan kept in `scope.transforms`.
+ */
+export function transform(scope: Scope, name: string, raw: Json, at: string): Json {
+  const concrete = placeholder(scope, raw) as Json;
+  // The reader checks a name; a model step's ModelName (or a parameter) is known only when the execution runs.
+  if (isExpression(raw.ModelName)) concrete.ModelName = 'model';
+  const processing = isObject(raw.DataProcessing) ? raw.DataProcessing : {};
+  for (const key of ['InputFilter', 'JoinSource'] as const) {
+    const value = processing[key];
+    if (value !== undefined && value !== (key === 'InputFilter' ? '$' : 'None')) fail(scope, `${at}.dataProcessing.${lowerFirst(key)}`, value, `Member must be ${key === 'InputFilter' ? "'$'" : "'None'"} in a pipeline's Transform step on this server`);
+  }
+  const before = scope.root.problemCount;
+  const request = readTransformRequest(scope.root.nested(at, concrete), concrete, { named: false });
+  if (scope.root.problemCount !== before) return { type: 'transform' };
+  const inputUri = dig(raw, 'TransformInput', 'DataSource', 'S3DataSource', 'S3Uri');
+  const input = slot(scope, inputUri, `${at}.transformInput.dataSource.s3DataSource.s3Uri`, { kind: 'dataset', step: name, channel: 'input', dataType: request.dataType, contentType: request.contentType });
+  const outputPath = dig(raw, 'TransformOutput', 'S3OutputPath');
+  if (!knownAtStart(outputPath)) fail(scope, `${at}.transformOutput.s3OutputPath`, outputPath ?? null, "Member must be an s3:// URI, written or built from pipeline parameters: this server resolves it when the execution starts");
+  // The parts kept as written (expressions included), not as the reader saw them with placeholders.
+  scope.transforms[name] = { inputUri, outputPath, request: Object.fromEntries(Object.keys(request.raw).map((k) => [k, raw[k]])) };
+  return {
+    type: 'transform',
+    model: expression(scope, raw.ModelName, `${at}.modelName`),
+    input,
+    ...(request.splitType ? { splitType: request.splitType } : {}),
+  };
 }
 
 /** A RegisterModel step: CreateModelPackage's arguments. */

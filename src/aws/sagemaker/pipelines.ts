@@ -58,7 +58,7 @@ const createPipeline = operation<PipelineRequest>({
     } catch (error) {
       throw sageMakerErrorOf(error);
     }
-    const sent: StoredPipeline = { PipelineDefinition: request.definition!, PipelineDisplayName: request.displayName, PipelineDescription: request.description, RoleArn: request.roleArn, parameters: translated.parameters, inputs: translated.inputs, stepTypes: translated.stepTypes };
+    const sent: StoredPipeline = { PipelineDefinition: request.definition!, PipelineDisplayName: request.displayName, PipelineDescription: request.description, RoleArn: request.roleArn, parameters: translated.parameters, inputs: translated.inputs, stepTypes: translated.stepTypes, transforms: translated.transforms };
     await ctx.deps.store.put(PIPELINE_KIND, request.name, sent, ctx.principal.user.name);
     if (Object.keys(request.tags).length > 0) await ctx.deps.store.addTags(pipelineArn(ctx, request.name), request.tags);
     return { PipelineArn: pipelineArn(ctx, request.name) };
@@ -163,7 +163,7 @@ const updatePipeline = operation<PipelineRequest>({
     if (request.definition !== undefined) {
       const translated = translatePipeline(ctx, request.definition);
       definition = translated.definition;
-      Object.assign(next, { PipelineDefinition: request.definition, parameters: translated.parameters, inputs: translated.inputs, stepTypes: translated.stepTypes });
+      Object.assign(next, { PipelineDefinition: request.definition, parameters: translated.parameters, inputs: translated.inputs, stepTypes: translated.stepTypes, transforms: translated.transforms });
     }
     let pipeline: Pipeline;
     try {

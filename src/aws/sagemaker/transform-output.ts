@@ -6,6 +6,10 @@
  * `written`; at start it sweeps the stored requests for jobs that completed while no server
  * ran. `DescribeTransformJob` writes it too when it sees a completed job first.
  *
+ * A pipeline's Transform step makes an Orchard job the control plane did not create: the
+ * execution's record holds its request and output key by step, and the job (tagged with
+ * its execution) gets them the first time it is seen here.
+ *
  * Idempotent: the output is the job's output dataset version as CSV, the same bytes whoever
  * writes it, and an artifact write replaces the object whole. Within a process one write per
  * job runs at a time; two servers may both write it once.
@@ -16,6 +20,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { TransformJob } from '../../serving/transform/index.js';
 import type { SageMakerDeps } from './operation.js';
+import { PIPELINE_EXECUTION_KIND, type StoredExecution } from './pipeline-records.js';
 import type { SageMakerStore } from './sagemaker-store.js';
 
 export const TRANSFORM_KIND = 'transform-job';
@@ -53,7 +58,7 @@ export function writeTransformOutput(deps: SageMakerDeps, job: TransformJob): Pr
 }
 
 async function writeOnce(deps: SageMakerDeps, job: TransformJob): Promise<void> {
-  const stored = (await deps.store.get<StoredTransform>(TRANSFORM_KIND, job.name))?.request;
+  const stored = (await deps.store.get<StoredTransform>(TRANSFORM_KIND, job.name))?.request ?? (await pipelineTransform(deps, job));
   if (!stored || stored.written) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sm-transform-'));
   try {
@@ -64,6 +69,18 @@ async function writeOnce(deps: SageMakerDeps, job: TransformJob): Promise<void> 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The request of a pipeline's Transform step's job, stored under the job's name from its execution's record; undefined for other jobs. */
+async function pipelineTransform(deps: SageMakerDeps, job: TransformJob): Promise<StoredTransform | undefined> {
+  const executionId = job.tags?.['orchard:pipeline-execution'];
+  if (!executionId || !deps.pipelines) return undefined;
+  const plans = (await deps.store.get<StoredExecution>(PIPELINE_EXECUTION_KIND, executionId))?.request.transforms;
+  if (!plans) return undefined;
+  const step = (await deps.pipelines.execution(executionId)).steps.find((s) => s.resource === job.name);
+  const stored = step ? plans[step.name] : undefined;
+  if (stored) await deps.store.put(TRANSFORM_KIND, job.name, stored, job.createdBy ?? null);
+  return stored;
 }
 
 export interface TransformOutputSettlerOptions {
@@ -146,8 +163,11 @@ export class TransformOutputSettler {
   private async settle(name: string): Promise<void> {
     try {
       const stored = (await this.deps.store.get<StoredTransform>(TRANSFORM_KIND, name))?.request;
-      if (!stored || stored.written) return;
-      await writeTransformOutput(this.deps, await this.deps.transforms.describe(name));
+      if (stored?.written) return;
+      const job = await this.deps.transforms.describe(name);
+      // Without a stored request only a pipeline's Transform step's job has an output to write.
+      if (!stored && !job.tags?.['orchard:pipeline-execution']) return;
+      await writeTransformOutput(this.deps, job);
     } catch (err) {
       this.options.log?.warn({ err, transformJob: name }, 'writing a SageMaker transform output failed');
     }

@@ -9,13 +9,15 @@ import type { TransformJob } from '../../serving/transform/index.js';
 import { userWritableKey } from '../../storage/index.js';
 import { parseS3Uri, artifactKeyOfS3Key, s3UriOfKey } from '../s3-uri.js';
 import { channelDatasetName, datasetOfS3Input, discardDatasets, objectsOf } from './channels.js';
-import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { listPage, readListQuery, type ListQuery } from './list-query.js';
+import { epoch, operation, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
+import type { Fields } from './fields.js';
 import { TRANSFORM_KIND, writeTransformOutput, type StoredTransform } from './transform-output.js';
 
 export { TRANSFORM_KIND };
 
-interface CreateTransformInput {
+export interface CreateTransformInput {
   name: string;
   model: string;
   uri: string;
@@ -28,67 +30,83 @@ interface CreateTransformInput {
   inputFilter?: string;
   joinSource?: 'Input' | 'None';
   tags: Record<string, string>;
+  /** The parts kept as sent (DescribeTransformJob answers them). */
   raw: Record<string, unknown>;
+}
+
+/**
+ * Reads CreateTransformJob's fields (`named: false`: a pipeline's Transform step, which has
+ * no TransformJobName); every problem is reported on `f`.
+ */
+export function readTransformRequest(f: Fields, body: Record<string, unknown>, options: { named: boolean } = { named: true }): CreateTransformInput {
+  const name = options.named ? f.name('TransformJobName', { required: true }) : '';
+  const model = f.name('ModelName', { required: true });
+  const input = f.obj('TransformInput', { required: true });
+  const s3 = input?.obj('DataSource', { required: true })?.obj('S3DataSource', { required: true });
+  const uri = s3?.str('S3Uri', { required: true, max: 1024 }) ?? '';
+  const dataType = s3?.str('S3DataType', { required: true, enum: ['ManifestFile', 'S3Prefix', 'AugmentedManifestFile', 'Converse'] }) ?? 'S3Prefix';
+  const contentType = input?.str('ContentType', { max: 256 });
+  const splitType = input?.str('SplitType', { enum: ['None', 'Line', 'RecordIO', 'TFRecord'] });
+  if (splitType === 'RecordIO' || splitType === 'TFRecord') input?.fail('SplitType', splitType, 'Member must satisfy enum value set: [None, Line] on this server');
+  if ((input?.str('CompressionType', { enum: ['None', 'Gzip'] }) ?? 'None') === 'Gzip') input?.fail('CompressionType', 'Gzip', 'Member must satisfy enum value set: [None] on this server');
+  const output = f.obj('TransformOutput', { required: true });
+  const outputPath = output?.str('S3OutputPath', { required: true, max: 1024 }) ?? '';
+  output?.str('Accept', { max: 256 });
+  output?.str('AssembleWith', { enum: ['None', 'Line'] });
+  const resources = f.obj('TransformResources', { required: true });
+  resources?.str('InstanceType', { required: true, max: 64 });
+  resources?.num('InstanceCount', { required: true, integer: true, min: 1 });
+  const processing = f.obj('DataProcessing');
+  const inputFilter = processing?.str('InputFilter', { max: 200 });
+  const joinSource = processing?.str('JoinSource', { enum: ['Input', 'None'] }) as 'Input' | 'None' | undefined;
+  const outputFilter = processing?.str('OutputFilter', { max: 200 });
+  if (outputFilter !== undefined && outputFilter !== '$') processing?.fail('OutputFilter', outputFilter, "Member must be '$' on this server (every output column)");
+  const keep = ['TransformInput', 'TransformOutput', 'TransformResources', 'DataProcessing', 'BatchStrategy', 'MaxPayloadInMB'];
+  return {
+    name,
+    model,
+    uri,
+    dataType,
+    contentType,
+    splitType: splitType as 'Line' | 'None' | undefined,
+    outputPath,
+    batchStrategy: f.str('BatchStrategy', { enum: ['MultiRecord', 'SingleRecord'] }) as 'MultiRecord' | 'SingleRecord' | undefined,
+    maxPayloadMb: f.num('MaxPayloadInMB', { integer: true, min: 1, max: 100 }),
+    inputFilter,
+    joinSource,
+    tags: f.tags(),
+    raw: Object.fromEntries(keep.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])),
+  };
+}
+
+/**
+ * Where a transform's output goes: the artifact key `<S3OutputPath>/<first input file>.out`,
+ * where SageMaker writes it. Only prefixes users may write to are accepted.
+ */
+export async function transformOutputKey(ctx: OperationContext, outputPath: string, inputUri: string, field = 'TransformOutput.S3OutputPath'): Promise<string> {
+  let outputPrefix: string;
+  try {
+    const location = parseS3Uri(outputPath);
+    if (location.bucket !== ctx.bucket) throw new Error(`this server stores objects in bucket '${ctx.bucket}', not '${location.bucket}'`);
+    outputPrefix = userWritableKey(artifactKeyOfS3Key(location.key).replace(/%/g, '%25'));
+  } catch (error) {
+    throw new SageMakerError('ValidationException', `${field}: ${(error as Error).message}`);
+  }
+  const keys = await objectsOf(ctx, inputUri, 'TransformInput.DataSource.S3DataSource.S3Uri');
+  return `${outputPrefix}/${path.posix.basename(keys[0])}.out`;
 }
 
 const createTransformJob = operation<CreateTransformInput>({
   name: 'CreateTransformJob',
   permission: 'jobs:write',
-  input(f, body) {
-    const name = f.name('TransformJobName', { required: true });
-    const model = f.name('ModelName', { required: true });
-    const input = f.obj('TransformInput', { required: true });
-    const s3 = input?.obj('DataSource', { required: true })?.obj('S3DataSource', { required: true });
-    const uri = s3?.str('S3Uri', { required: true, max: 1024 }) ?? '';
-    const dataType = s3?.str('S3DataType', { required: true, enum: ['ManifestFile', 'S3Prefix', 'AugmentedManifestFile', 'Converse'] }) ?? 'S3Prefix';
-    const contentType = input?.str('ContentType', { max: 256 });
-    const splitType = input?.str('SplitType', { enum: ['None', 'Line', 'RecordIO', 'TFRecord'] });
-    if (splitType === 'RecordIO' || splitType === 'TFRecord') input?.fail('SplitType', splitType, 'Member must satisfy enum value set: [None, Line] on this server');
-    if ((input?.str('CompressionType', { enum: ['None', 'Gzip'] }) ?? 'None') === 'Gzip') input?.fail('CompressionType', 'Gzip', 'Member must satisfy enum value set: [None] on this server');
-    const output = f.obj('TransformOutput', { required: true });
-    const outputPath = output?.str('S3OutputPath', { required: true, max: 1024 }) ?? '';
-    output?.str('Accept', { max: 256 });
-    output?.str('AssembleWith', { enum: ['None', 'Line'] });
-    const resources = f.obj('TransformResources', { required: true });
-    resources?.str('InstanceType', { required: true, max: 64 });
-    resources?.num('InstanceCount', { required: true, integer: true, min: 1 });
-    const processing = f.obj('DataProcessing');
-    const inputFilter = processing?.str('InputFilter', { max: 200 });
-    const joinSource = processing?.str('JoinSource', { enum: ['Input', 'None'] }) as 'Input' | 'None' | undefined;
-    const outputFilter = processing?.str('OutputFilter', { max: 200 });
-    if (outputFilter !== undefined && outputFilter !== '$') processing?.fail('OutputFilter', outputFilter, "Member must be '$' on this server (every output column)");
-    const keep = ['TransformInput', 'TransformOutput', 'TransformResources', 'DataProcessing', 'BatchStrategy', 'MaxPayloadInMB'];
-    return {
-      name,
-      model,
-      uri,
-      dataType,
-      contentType,
-      splitType: splitType as 'Line' | 'None' | undefined,
-      outputPath,
-      batchStrategy: f.str('BatchStrategy', { enum: ['MultiRecord', 'SingleRecord'] }) as 'MultiRecord' | 'SingleRecord' | undefined,
-      maxPayloadMb: f.num('MaxPayloadInMB', { integer: true, min: 1, max: 100 }),
-      inputFilter,
-      joinSource,
-      tags: f.tags(),
-      raw: Object.fromEntries(keep.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])),
-    };
-  },
+  input: (f, body) => readTransformRequest(f, body),
   async run(input, ctx) {
     const exists = await ctx.deps.transforms.describe(input.name).then(
       () => true,
       () => false,
     );
     if (exists) throw new SageMakerError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${ctx.arn('transform-job', input.name)})`);
-    let outputPrefix: string;
-    try {
-      const location = parseS3Uri(input.outputPath);
-      if (location.bucket !== ctx.bucket) throw new Error(`this server stores objects in bucket '${ctx.bucket}', not '${location.bucket}'`);
-      outputPrefix = userWritableKey(artifactKeyOfS3Key(location.key).replace(/%/g, '%25'));
-    } catch (error) {
-      throw new SageMakerError('ValidationException', `TransformOutput.S3OutputPath: ${(error as Error).message}`);
-    }
-    const keys = await objectsOf(ctx, input.uri, 'TransformInput.DataSource.S3DataSource.S3Uri');
+    const outputKey = await transformOutputKey(ctx, input.outputPath, input.uri);
     const dataset = await datasetOfS3Input(ctx, { uri: input.uri, dataType: input.dataType, contentType: input.contentType }, { name: channelDatasetName(input.name, 'input'), field: 'TransformInput', tags: { 'sagemaker:transform-job': input.name } });
     try {
       await ctx.deps.transforms.create({
@@ -108,7 +126,6 @@ const createTransformJob = operation<CreateTransformInput>({
       await discardDatasets(ctx, [dataset]);
       throw sageMakerErrorOf(error);
     }
-    const outputKey = `${outputPrefix}/${path.posix.basename(keys[0])}.out`;
     await ctx.deps.store.put(TRANSFORM_KIND, input.name, { ...input.raw, outputKey } satisfies StoredTransform, ctx.principal.user.name);
     if (Object.keys(input.tags).length > 0) await ctx.deps.store.addTags(ctx.arn('transform-job', input.name), input.tags);
     return { TransformJobArn: ctx.arn('transform-job', input.name) };
@@ -150,15 +167,16 @@ const describeTransformJob = operation<{ name: string }>({
   },
 });
 
-const listTransformJobs = operation<{ offset: number; limit: number; status?: TransformJob['status'] }>({
+const listTransformJobs = operation<ListQuery>({
   name: 'ListTransformJobs',
   permission: 'jobs:read',
-  input: (f) => ({ ...readPage(f), status: f.str('StatusEquals', { enum: ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'] }) as TransformJob['status'] | undefined }),
+  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name', 'Status'], statuses: ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped'] }),
   async run(input, ctx) {
-    const page = await ctx.deps.transforms.list({ status: input.status, limit: input.limit, offset: input.offset });
+    // Orchard's transform list filters by status, not by name.
+    const page = await listPage(input, (limit, offset) => ctx.deps.transforms.list({ status: input.status as TransformJob['status'] | undefined, limit, offset }), (job) => job, { status: true });
     return {
       TransformJobSummaries: page.items.map((job) => ({ TransformJobName: job.name, TransformJobArn: ctx.arn('transform-job', job.name), CreationTime: epoch(job.createdAt), TransformEndTime: epoch(job.endedAt), LastModifiedTime: epoch(job.updatedAt), TransformJobStatus: job.status, FailureReason: job.failureReason ?? undefined })),
-      NextToken: nextToken(input.offset, page.items.length, page.total),
+      NextToken: page.nextToken,
     };
   },
 });
