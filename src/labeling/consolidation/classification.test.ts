@@ -99,6 +99,25 @@ describe('dawidSkene', () => {
     expect(ds.items.get('i0')!.label).toBe(majorityVote(crowd.answers, { classes }).items.get('i0')!.label);
   });
 
+  it('takes each answer as given when no item has two answers (one annotator per item)', () => {
+    const answers = Array.from({ length: 25 }, (_, i) => ({ item: `i${i}`, worker: i < 20 ? 'w1' : 'w2', label: i % 2 ? 'b' : 'a' }));
+    const ds = dawidSkene(answers, { classes: ['a', 'b'] });
+    for (const { item, label } of answers) {
+      const got = ds.items.get(item)!;
+      expect(got.label).toBe(label);
+      // The worker's smoothed agreement with themselves: high, but not certainty.
+      expect(got.confidence).toBeGreaterThan(0.75);
+      expect(got.confidence).toBeLessThan(1);
+    }
+    expect(ds.converged).toBe(true);
+    // The same with multi-label answers, one class at a time.
+    const multi = dawidSkeneMultiLabel(
+      answers.map((a) => ({ item: a.item, worker: a.worker, labels: [a.label] })),
+      { classes: ['a', 'b'] },
+    );
+    for (const { item, label } of answers) expect(multi.items.get(item)!.labels).toEqual([label]);
+  });
+
   it('refuses empty answers, unknown labels and bad options with every problem named', () => {
     expect(problemsOf(() => dawidSkene([], { classes }))).toEqual({ code: 'ORCH_LABELING_INVALID', fields: ['answers'] });
     const bad = problemsOf(() =>

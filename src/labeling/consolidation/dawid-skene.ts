@@ -102,7 +102,11 @@ export function fitDawidSkene(x: IndexedAnswers, K: number, gold: Int32Array, s:
   let iterations = 0;
   let converged = false;
   let logLikelihood = 0;
-  while (iterations < s.maxIterations) {
+  // Without an item answered twice the confusion matrices are not identifiable: EM would
+  // drift every posterior towards the prior. One pass instead takes each answer as given,
+  // its confidence the worker's smoothed agreement with themselves (and with gold).
+  const passes = hasOverlap(x, N) ? s.maxIterations : 1;
+  while (iterations < passes) {
     iterations++;
     // M-step.
     confusion.fill(s.smoothing);
@@ -142,12 +146,22 @@ export function fitDawidSkene(x: IndexedAnswers, K: number, gold: Int32Array, s:
         T[row + k] = t;
       }
     }
-    if (delta <= s.tolerance) {
+    if (delta <= s.tolerance || passes === 1) {
       converged = true;
       break;
     }
   }
   return { posterior: T, confusion, prior, iterations, converged, logLikelihood };
+}
+
+/** Whether some item has two answers or more. */
+function hasOverlap(x: IndexedAnswers, N: number): boolean {
+  const seen = new Uint8Array(N);
+  for (let a = 0; a < x.itemOf.length; a++) {
+    if (seen[x.itemOf[a]]) return true;
+    seen[x.itemOf[a]] = 1;
+  }
+  return false;
 }
 
 function normaliseRows(m: Float64Array, rows: number, K: number): void {
