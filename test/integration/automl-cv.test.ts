@@ -170,7 +170,7 @@ describe.each(backends)('AutoML cross-validation, batch transform of its models,
     // SageMaker's custom attributes ask the same, and are refused the same way.
     const viaAttributes = await fetch(`${admin.url}/api/v1/endpoints/clusters-ep/invocations`, { method: 'POST', headers: { ...headers, 'x-amzn-sagemaker-custom-attributes': 'explain=true' }, body });
     expect(viaAttributes.status).toBe(400);
-    expect((await viaAttributes.json()).code).toBe('ORCH_ENDPOINT_INVALID');
+    expect(((await viaAttributes.json()) as { code: string }).code).toBe('ORCH_ENDPOINT_INVALID');
     // Without the flag the same rows are answered.
     const plain = await fetch(`${admin.url}/api/v1/endpoints/clusters-ep/invocations`, { method: 'POST', headers, body });
     expect(plain.status, await plain.clone().text()).toBe(200);
