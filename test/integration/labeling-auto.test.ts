@@ -144,6 +144,10 @@ describe.each(backends)('automated labeling on $name', (backend) => {
     expect(machine).toHaveLength(done.counts.machineLabeled);
     expect(machine.filter((l) => l['rev-metadata']['class-name'] === l.truth).length / machine.length).toBeGreaterThanOrEqual(0.95);
     for (const l of machine) expect(l['rev-metadata'].confidence).toBeGreaterThanOrEqual(done.autoLabel!.threshold! - 1e-9);
+    // People's lines (one labeler per item, who answered the truth) keep their answers.
+    const human = lines.filter((l) => l['rev-metadata']['human-annotated'] === 'yes');
+    expect(human.length).toBe(100 - machine.length);
+    expect(human.every((l) => l['rev-metadata']['class-name'] === l.truth)).toBe(true);
   });
 
   it('image: pixels of PNG items train the model; a JPEG item is left to people', async () => {
