@@ -86,6 +86,8 @@ export const CONTENT_TYPES: Record<DatasetFormat, string> = {
   csv: 'text/csv',
   jsonl: 'application/x-ndjson',
   parquet: 'application/vnd.apache.parquet',
+  // The API parses no text/plain bodies; the format query parameter says what the bytes are.
+  text: 'application/octet-stream',
 };
 
 export const datasetsApi = {

@@ -83,6 +83,7 @@ function formatOf(file: File): DatasetFormat | undefined {
   if (n.endsWith('.csv')) return 'csv';
   if (n.endsWith('.jsonl') || n.endsWith('.ndjson')) return 'jsonl';
   if (n.endsWith('.parquet')) return 'parquet';
+  if (n.endsWith('.txt')) return 'text';
   return undefined;
 }
 
@@ -146,6 +147,7 @@ function UploadForm({ onUploaded }: { onUploaded: () => void }) {
               <option value="csv">CSV</option>
               <option value="jsonl">JSON Lines</option>
               <option value="parquet">Parquet</option>
+              <option value="text">Text (one record a line)</option>
             </select>
           )}
         </Field>
