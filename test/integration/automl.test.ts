@@ -215,8 +215,12 @@ describe('AutoML on a fleet (PostgreSQL + S3 + Redis, two orchard worker process
     expect(res.json).toMatchObject({ status: 'Completed', bestCandidate: { model: 'fleet1-best' } });
     const sdk = new Orchard(admin);
     const ran = new Set<string>();
-    for (const c of res.json.leaderboard.filter((x: { trainingJob: string | null }) => x.trainingJob)) {
-      const logs = await sdk.training.logs(c.trainingJob);
+    // A cross-validated candidate (this table is small) is its own training job and one per fold.
+    const folds = res.json.validation?.method === 'cv' ? res.json.validation.folds : 0;
+    const jobs = res.json.leaderboard.filter((x: { trainingJob: string | null }) => x.trainingJob).flatMap((x: { trainingJob: string }) => [x.trainingJob, ...Array.from({ length: folds }, (_, f) => `${x.trainingJob}-cv${f + 1}`)]);
+    expect(jobs.length).toBe(4 * (1 + folds));
+    for (const job of jobs) {
+      const logs = await sdk.training.logs(job);
       const first = logs.lines.find((l) => l.line.includes('[orchard] attempt'));
       const pid = /on \S+-(\d+):/.exec(first?.line ?? '')?.[1];
       if (pid) ran.add(pid);
