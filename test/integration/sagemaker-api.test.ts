@@ -50,6 +50,8 @@ import {
   waitUntilTrainingJobCompletedOrStopped,
   type CreateProcessingJobCommandInput,
   type CreateTrainingJobCommandInput,
+  type ListHyperParameterTuningJobsCommandInput,
+  type ListTransformJobsCommandInput,
 } from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -402,7 +404,7 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     }
     expect(await sm.send(new DescribeTransformJobCommand({ TransformJobName: 'sm-batch-s3' }))).toMatchObject({ TransformJobStatus: 'Completed' });
     // The shared list filters and order on transform jobs.
-    const transforms = async (input: ConstructorParameters<typeof ListTransformJobsCommand>[0]) => (await sm.send(new ListTransformJobsCommand(input))).TransformJobSummaries!.map((j) => j.TransformJobName);
+    const transforms = async (input: ListTransformJobsCommandInput) => (await sm.send(new ListTransformJobsCommand(input))).TransformJobSummaries!.map((j) => j.TransformJobName);
     expect(await transforms({ NameContains: 'batch-s3' })).toEqual(['sm-batch-s3']);
     expect(await transforms({ SortBy: 'Name', SortOrder: 'Ascending' })).toEqual(['sm-batch', 'sm-batch-s3']);
     expect(await transforms({ SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 1 })).toEqual(['sm-batch']);
@@ -441,7 +443,7 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(tuning.TrainingJobStatusCounters).toMatchObject({ Completed: 2, InProgress: 0 });
     expect(tuning.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric).toMatchObject({ MetricName: 'validation:auc', Type: 'Maximize' });
     expect((await sm.send(new ListHyperParameterTuningJobsCommand({}))).HyperParameterTuningJobSummaries?.map((j) => [j.HyperParameterTuningJobName, j.Strategy, j.HyperParameterTuningJobStatus])).toEqual([['sm-tune', 'Random', 'Completed']]);
-    const tuningJobs = async (input: ConstructorParameters<typeof ListHyperParameterTuningJobsCommand>[0]) => (await sm.send(new ListHyperParameterTuningJobsCommand(input))).HyperParameterTuningJobSummaries!.map((j) => j.HyperParameterTuningJobName);
+    const tuningJobs = async (input: ListHyperParameterTuningJobsCommandInput) => (await sm.send(new ListHyperParameterTuningJobsCommand(input))).HyperParameterTuningJobSummaries!.map((j) => j.HyperParameterTuningJobName);
     expect(await tuningJobs({ NameContains: 'tune', SortBy: 'Name' })).toEqual(['sm-tune']);
     expect(await tuningJobs({ NameContains: 'other' })).toEqual([]);
     expect(await tuningJobs({ CreationTimeBefore: new Date(Date.now() - 3_600_000) })).toEqual([]);
