@@ -197,7 +197,7 @@ export class LabelingService {
     for (let round = 0; round < 5; round++) {
       const now = new Date();
       // With automated labeling, items a model labeled are not handed to people.
-      const candidates = await (auto ? this.auto : this.store).candidates(name, worker, job.annotators_per_item, now.toISOString(), 10);
+      const candidates = await this.store.candidates(name, worker, job.annotators_per_item, now.toISOString(), 10, { skipMachineLabeled: auto !== undefined });
       if (candidates.length === 0) return null;
       for (const item of candidates) {
         const expires = new Date(now.getTime() + job.lease_seconds * 1000).toISOString();

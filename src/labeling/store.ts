@@ -132,14 +132,16 @@ export class LabelingStore {
 
   /**
    * Items the worker may be given now, in manifest order: never leased to them before,
-   * and with fewer than `perItem` answers plus live leases.
+   * with fewer than `perItem` answers plus live leases, and (`skipMachineLabeled`) no machine label.
    */
-  async candidates(job: string, worker: string, perItem: number, now: string, limit: number): Promise<LabelingItemsTable[]> {
+  async candidates(job: string, worker: string, perItem: number, now: string, limit: number, opts: { skipMachineLabeled?: boolean } = {}): Promise<LabelingItemsTable[]> {
     return this.db
       .selectFrom('labeling_items as i')
       .selectAll('i')
       .where('i.job', '=', job)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labeling_answers as a').select('a.item').whereRef('a.job', '=', 'i.job').whereRef('a.item', '=', 'i.item').where('a.worker', '=', worker))))
+      // With automated labeling (auto-label/, its own table), items a model labeled are not handed to people.
+      .$if(opts.skipMachineLabeled === true, (qb) => qb.where(sql<boolean>`NOT EXISTS (SELECT 1 FROM labeling_machine_labels m WHERE m.job = i.job AND m.item = i.item)`))
       .where(
         (eb) =>
           eb

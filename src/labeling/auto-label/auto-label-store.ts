@@ -85,30 +85,6 @@ export class AutoLabelStore {
     return Number(r.n);
   }
 
-  /** Labeling's `candidates`, less the items a model labeled: what people are given next. */
-  async candidates(job: string, worker: string, perItem: number, now: string, limit: number): Promise<LabelingItemsTable[]> {
-    return this.db
-      .selectFrom('labeling_items as i')
-      .selectAll('i')
-      .where('i.job', '=', job)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labeling_answers as a').select('a.item').whereRef('a.job', '=', 'i.job').whereRef('a.item', '=', 'i.item').where('a.worker', '=', worker))))
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labeling_machine_labels as m').select('m.item').whereRef('m.job', '=', 'i.job').whereRef('m.item', '=', 'i.item'))))
-      .where(
-        (eb) =>
-          eb
-            .selectFrom('labeling_answers as b')
-            .select(eb.fn.countAll().as('n'))
-            .whereRef('b.job', '=', 'i.job')
-            .whereRef('b.item', '=', 'i.item')
-            .where((w) => w.or([w('b.answered_at', 'is not', null), w('b.lease_expires_at', '>', now)])),
-        '<',
-        perItem,
-      )
-      .orderBy('i.seq')
-      .limit(limit)
-      .execute();
-  }
-
   /**
    * Dataset items (gold apart) with all their human answers, and items still waiting for
    * people: fewer answers than `perItem` and no machine label.
