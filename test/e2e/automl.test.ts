@@ -136,7 +136,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`AutoML in the studio (needs ${CHROMIU
     await deploy.click();
     await page.waitForURL(/\/endpoints\?model=/);
     expect(new URL(page.url()).searchParams.get('model')).toBe(model);
-    // The deploy form's model field filling from ?model= is not checked: it came up empty once under CI load.
+    // The form chooses the model once the models list has loaded (until then no option matches it).
+    await expect.poll(() => page.getByLabel('Variant 1 model').inputValue(), { timeout: 30_000 }).toBe(model);
 
     // The list shows the job completed with its best objective.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AutoML' }).click();
