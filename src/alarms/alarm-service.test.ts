@@ -163,14 +163,14 @@ describe.each(metadataTargets)('AlarmService on $name', (target) => {
       datapoints_json: '[]',
       actions_json: JSON.stringify([{ action: 'webhook:hook', status: 'Pending', resource: null, error: null }]),
       actions_pending: 1,
-      actions_lease_until: new Date(Date.now() + 60_000).toISOString(),
+      actions_lease_until: new Date(now.getTime() + 60_000).toISOString(),
     }, '[]');
     expect(held).toBe(true);
     const before = delivered.length;
     // Still held by the dead server: nobody else runs them yet.
     await service.evaluate('crashed');
     expect(delivered.length).toBe(before);
-    await metadata.db.updateTable('alarm_transitions' as never).set({ actions_lease_until: new Date(Date.now() - 1000).toISOString() } as never).where('id' as never, '=', 'alt-crashed' as never).execute();
+    await metadata.db.updateTable('alarm_transitions' as never).set({ actions_lease_until: new Date(now.getTime() - 1000).toISOString() } as never).where('id' as never, '=', 'alt-crashed' as never).execute();
     await Promise.all([service.evaluate('crashed'), service.evaluate('crashed')]);
     expect(delivered.length).toBe(before + 1);
     expect(delivered.at(-1)!.idempotencyKey).toBe('alarm/crashed/alt-crashed.0');

@@ -199,7 +199,8 @@ export class AlarmService {
 
   /** Transitions whose actions a crash (or a store outage) interrupted: run what is left, once. */
   private async finishPending(name: string): Promise<void> {
-    const now = new Date();
+    // The same clock as the leases it reads were taken by.
+    const now = this.clock();
     const claimed = await this.store.claimPending(name, now.toISOString(), new Date(now.getTime() + ACTIONS_LEASE_MS).toISOString());
     if (claimed.length === 0) return;
     const row = await this.store.get(name);
