@@ -3,26 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Orchard } from '../src/sdk/index.js';
 import { emit, median } from './support.js';
-import { startOrchardUp, stopChild, wrk, wrkScript, type WrkResult } from './serve-support.js';
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
-/** A seeded binary classification CSV (label first, 28 features), as the serve bench's model sees. */
-function writeData(file: string, rows: number): string[] {
-  let s = 7;
-  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const lines: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const x = Array.from({ length: 28 }, () => +(rand() * 2 - 1).toFixed(4));
-    const y = x[0] + 0.5 * x[1] * x[2] - 0.3 * x[3] + 0.2 * (rand() - 0.5) > 0 ? 1 : 0;
-    lines.push(`${y},${x.join(',')}`);
-  }
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-  return lines.slice(0, 1000).map((l) => l.slice(l.indexOf(',') + 1));
-}
+import { numberArg as arg, startOrchardUp, stopChild, writeServeData as writeData, wrk, wrkScript, type WrkResult } from './serve-support.js';
 
 /**
  * `npm run bench -- serve-metrics [--duration 10] [--repeat 3] [--connections 16]`: the

@@ -99,3 +99,27 @@ export async function wrk(url: string, script: string, a: { duration: number; co
   const r = JSON.parse(line.slice(8)) as { requests: number; duration_us: number; non_2xx: number; errors: number; p50_us: number; p90_us: number; p99_us: number; mean_us: number };
   return { rps: r.requests / (r.duration_us / 1e6), p50_ms: r.p50_us / 1000, p90_ms: r.p90_us / 1000, p99_ms: r.p99_us / 1000, mean_ms: r.mean_us / 1000, non_2xx: r.non_2xx, errors: r.errors };
 }
+
+/** A numeric command-line option's value, or `fallback` when it is absent. */
+export function numberArg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+/**
+ * A seeded binary classification CSV (label first, 28 features) written to `file`, as the
+ * endpoint benches' xgboost model sees; returns the first 1000 rows without their label,
+ * the request bodies.
+ */
+export function writeServeData(file: string, rows: number): string[] {
+  let s = 7;
+  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const lines: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const x = Array.from({ length: 28 }, () => +(rand() * 2 - 1).toFixed(4));
+    const y = x[0] + 0.5 * x[1] * x[2] - 0.3 * x[3] + 0.2 * (rand() - 0.5) > 0 ? 1 : 0;
+    lines.push(`${y},${x.join(',')}`);
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return lines.slice(0, 1000).map((l) => l.slice(l.indexOf(',') + 1));
+}
