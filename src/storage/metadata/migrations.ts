@@ -20,6 +20,7 @@ import { migration0030 } from './migrations/0030-automl.js';
 import { migration0031 } from './migrations/0031-labeling.js';
 import { migration0032 } from './migrations/0032-labeling-auto.js';
 import { migration0033 } from './migrations/0033-reviews.js';
+import { migration0034 } from './migrations/0034-labeling-teams.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -388,4 +389,5 @@ export const migrations: Record<string, Migration> = {
   '0031_labeling': migration0031,
   '0032_labeling_auto': migration0032,
   '0033_reviews': migration0033,
+  '0034_labeling_teams': migration0034,
 };
