@@ -61,6 +61,16 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     }
   }
 
+  /** The job once the worker loop has recorded its end: a handler stores its outcome, which a step's poll reads, just before. */
+  async function ended(id: string) {
+    for (let i = 0; i < 500; i++) {
+      const job = await queue.get(id);
+      if (job && job.state !== 'running' && job.state !== 'queued') return job;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    return queue.get(id);
+  }
+
   beforeAll(async () => {
     ({ store: metadata, cleanup } = await target.open());
     fs.mkdirSync(counters, { mode: 0o777 });
@@ -113,7 +123,7 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     // Re-entered after it ended: the stored result, nothing run again.
     expect(await scriptStep.start(step, ports)).toEqual({ status: 'done', outputs: { output: { twice: 8 } } });
     // One job, one attempt, with the step's own timeoutSeconds from the definition.
-    expect(await queue.get(step.resource)).toMatchObject({ attempt: 1, state: 'succeeded', payload: { timeoutSeconds: 20 } });
+    expect(await ended(step.resource)).toMatchObject({ attempt: 1, state: 'succeeded', payload: { timeoutSeconds: 20 } });
     expect(fs.readFileSync(path.join(counters, 'count'), 'utf8')).toBe('run\n');
   });
 
@@ -141,7 +151,7 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     const outputs = { dataset: 'prepared@1', datasetName: 'prepared', version: 1, rows: 2 };
     expect(await until(() => sqlStep.poll!(step, ports))).toEqual({ status: 'done', outputs });
     // The query ran on the worker loop, as a job named by the step's resource.
-    expect(await queue.get(step.resource)).toMatchObject({ kind: 'pipeline-sql', attempt: 1, state: 'succeeded', result: outputs });
+    expect(await ended(step.resource)).toMatchObject({ kind: 'pipeline-sql', attempt: 1, state: 'succeeded', result: outputs });
     expect(await sqlStep.start(step, ports)).toEqual({ status: 'done', outputs });
     expect((await datasets.versions('prepared')).map((v) => v.tags['orchard:pipeline-step'])).toEqual([step.resource]);
   });
@@ -166,7 +176,7 @@ describe.each(metadataTargets)('work steps re-entered on $name', (target) => {
     );
     expect(failure).toBeInstanceOf(StepFailure);
     expect(failure).toMatchObject({ code: 'ORCH_QUERY_UNKNOWN_DATASET', retryable: false });
-    expect(await queue.get(step.resource)).toMatchObject({ kind: 'pipeline-sql', state: 'failed', lastError: expect.stringMatching(/^ORCH_QUERY_UNKNOWN_DATASET: .*nowhere/) });
+    expect(await ended(step.resource)).toMatchObject({ kind: 'pipeline-sql', state: 'failed', lastError: expect.stringMatching(/^ORCH_QUERY_UNKNOWN_DATASET: .*nowhere/) });
   });
 
   it('enqueues again a SQL job the queue lost', async () => {
