@@ -13,7 +13,7 @@ import type { TrainingService } from '../training/index.js';
 import { maximized, reportKey, storedMetrics, toJob } from './automl-service.js';
 import { AutomlStore, type AutomlCandidatesTable } from './automl-store.js';
 import { staticHyperParameters, type CandidatePair } from './candidates.js';
-import { candidateJobs } from './automl-controller.js';
+import { candidateJobs } from './automl-training.js';
 import { targetMappingQuery } from './analysis/index.js';
 import type { FinalizeAnswer, FinalizeCandidates } from './finalize-port.js';
 import { candidateReport } from './reports/index.js';

@@ -23,7 +23,7 @@ import type { Analysis, AnalyzeInput, AutomlValidation } from './types.js';
 export type { Analysis, AnalyzeInput, AutomlEstimate, AutomlRecipe, AutomlValidation, TargetCount, TargetMapping } from './types.js';
 export { COLUMN_RULES, typeKind } from './columns.js';
 export { OBJECTIVES_BY_TYPE, TARGET_RULES, compareLabels } from './target.js';
-export { RECIPE_RULES, formatRecipe } from './recipes.js';
+export { RECIPE_RULES, formatRecipe, recipeWithoutSplit } from './recipes.js';
 export { ESTIMATE_RULES, estimateSeconds } from './estimate.js';
 export { TARGET_COUNTS_LIMIT, foldQuery, sqlLabel, sqlName, targetCountsQuery, targetMappingQuery } from './queries.js';
 

@@ -154,6 +154,15 @@ export function formatRecipe(spec: RecipeSpec): string {
   return `{\n${target}  "steps": [\n${steps}\n  ]\n}\n`;
 }
 
+/**
+ * A recipe's definition (JSON text) without its `split` step: what cross-validation fits on
+ * each fold's training rows and applies to both sides of the fold.
+ */
+export function recipeWithoutSplit(definition: string): string {
+  const parsed = JSON.parse(definition) as RecipeSpec;
+  return formatRecipe({ ...parsed, steps: parsed.steps.filter((step) => !('split' in step)) });
+}
+
 /** The `trees` and `linear` recipes for these features. */
 export function buildRecipes(input: RecipeInput): AutomlRecipe[] {
   const variants: Array<[AutomlRecipe['variant'], string[], (i: RecipeInput) => { steps: RecipeStep[]; width: number }]> = [
