@@ -66,7 +66,7 @@ export interface FitOptions {
    * Stops when the monitored loss (validation when there is one, else train) has not
    * improved by a relative `tolerance` over the best so far for `patience` epochs.
    */
-  earlyStopping?: { patience: number; tolerance: number };
+  earlyStopping?: { patience: number; tolerance: number; minEpochs?: number };
   /** Where the per-epoch checkpoint goes (the job's checkpoint folder); none when absent. */
   checkpointDir?: string;
   signal?: AbortSignal;
@@ -225,7 +225,7 @@ export async function fit(tf: TfModule, params: Params, o: FitOptions): Promise<
       if (best === Infinity || monitored < best - o.earlyStopping.tolerance * Math.abs(best)) {
         best = monitored;
         sinceBest = 0;
-      } else if (++sinceBest >= o.earlyStopping.patience) {
+      } else if (++sinceBest >= o.earlyStopping.patience && epoch >= (o.earlyStopping.minEpochs ?? 0)) {
         stoppedEarly = true;
       }
     }
