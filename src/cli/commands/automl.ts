@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
-import type { AutomlCandidate, AutomlJob, AutomlJobStatus, AutomlReportName } from '../../sdk/index.js';
+import type { AutomlJob, AutomlJobStatus, AutomlReportName } from '../../sdk/index.js';
 // Enum lists from the contracts' TypeBox-free module: a CLI call does not load the schemas.
 import { AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORTS } from '../../contracts/automl.values.js';
 import { JOB_STATUSES } from '../../contracts/values.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
-import { emit, fields, table } from '../output.js';
+import { emit, table } from '../output.js';
+import { countsText, describeText, formatValue, leaderboardTable } from './automl-text.js';
 
 type Json = { json?: boolean };
 
@@ -160,43 +161,4 @@ function bestSoFar(j: AutomlJob): string | null {
     if (!best || (higher ? v > best.value : v < best.value)) best = { name: c.name, value: v };
   }
   return best ? `${metric}=${formatValue(best.value)} (${best.name})` : null;
-}
-
-function countsText(j: AutomlJob): string {
-  const c = j.candidateCounts;
-  return `${c.completed + c.failed + c.stopped}/${j.maxCandidates} candidates (${c.inProgress} running, ${c.failed} failed)`;
-}
-
-function describeText(j: AutomlJob): string {
-  const kept = j.columns.filter((c) => c.type !== 'dropped');
-  const dropped = j.columns.filter((c) => c.type === 'dropped' && c.dropReason !== 'target');
-  const head = fields([
-    ['name', j.name],
-    ['status', `${j.status} (${j.secondaryStatus})`],
-    ['failure', j.failureReason],
-    ['dataset', `${j.dataset}, target ${j.target}`],
-    ['problem', `${j.problemType ?? '-'}${j.problemTypeRequested === 'auto' ? ' (inferred)' : ''}${j.classes ? `, classes ${j.classes.join(', ')}` : ''}`],
-    ['objective', j.objective.metric],
-    ['validation', j.validation ? (j.validation.method === 'cv' ? `${j.validation.folds ?? 5}-fold cross-validation` : `hold-out ${j.validation.validationShare ?? ''}`) : null],
-    ['features', kept.map((c) => `${c.name} (${c.type})`).join(', ')],
-    ['dropped', dropped.map((c) => `${c.name} (${c.dropReason})`).join(', ') || undefined],
-    ['budget', `${j.maxCandidates} candidates, ${j.maxRuntimeSeconds} s, mode ${j.mode}, ${j.maxParallel} at a time, seed ${j.seed}`],
-    ['candidates', countsText(j)],
-    ['best', j.bestCandidate ? `${j.bestCandidate.name} (${j.bestCandidate.algorithm}): ${j.objective.metric}=${formatValue(j.bestCandidate.objective.value)}, model ${j.bestCandidate.model ?? '-'}` : undefined],
-    ['created', `${j.createdAt} by ${j.createdBy ?? '-'}`],
-    ['ended', j.endedAt],
-  ]);
-  return j.leaderboard.length === 0 ? head : `${head}\n\n${leaderboardTable(j.leaderboard)}`;
-}
-
-function leaderboardTable(items: AutomlCandidate[]): string {
-  return table(
-    ['rank', 'candidate', 'algorithm', 'recipe', 'status', 'objective', 'seconds'],
-    items.map((c) => [c.rank, c.name, c.algorithm, c.recipe ?? (c.members ? c.members.map((m) => `${m.candidate}×${formatValue(m.weight)}`).join(' ') : ''), c.status, c.objective.value === null || c.objective.value === undefined ? '' : formatValue(c.objective.value), c.trainingSeconds === null ? '' : Math.round(c.trainingSeconds)]),
-  );
-}
-
-function formatValue(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '-';
-  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
 }
