@@ -75,6 +75,6 @@ export { AUTOML_CANDIDATE_STATUSES, AUTOML_COLUMN_TYPES, AUTOML_DROP_REASONS, AU
 export { CreateLabelingJobRequest, LabelingAnswerReceipt, LabelingAutoLabel, LabelingGoldItem, LabelingJob, LabelingJobFilter, LabelingJobName, LabelingJobStatus, LabelingTask, LabelingTaskParams, LabelingTaskType, LabelingWork, LabelingWorkerStats, NextLabelingTask, SubmitLabelingAnswerRequest } from './labeling.contract.js';
 export type { CreateLabelingJobInput } from './labeling.contract.js';
 export { IMAGE_TASK_TYPES, LABELING_JOB_STATUSES, LABELING_LIMITS, LABELING_TASK_TYPES } from './labeling.values.js';
-export { CreateReviewFlowRequest, HumanAnswer, HumanLoop, HumanLoopFilter, HumanLoopInput, HumanLoopName, HumanLoopSource, HumanLoopStatus, NextReviewTask, NextReviewTaskRequest, ReviewActivation, ReviewAnswerReceipt, ReviewFlow, ReviewFlowFilter, ReviewFlowName, ReviewTask, StartHumanLoopRequest, SubmitReviewAnswerRequest } from './reviews.contract.js';
-export type { CreateReviewFlowInput, StartHumanLoopInput } from './reviews.contract.js';
+export { CreateReviewFlowRequest, ExportReviewsRequest, HumanAnswer, HumanLoop, HumanLoopFilter, HumanLoopInput, HumanLoopName, HumanLoopSource, HumanLoopStatus, NextReviewTask, NextReviewTaskRequest, ReviewActivation, ReviewAnswerReceipt, ReviewExport, ReviewFlow, ReviewFlowFilter, ReviewFlowName, ReviewTask, StartHumanLoopRequest, SubmitReviewAnswerRequest } from './reviews.contract.js';
+export type { CreateReviewFlowInput, ExportReviewsInput, StartHumanLoopInput } from './reviews.contract.js';
 export { HUMAN_LOOP_SOURCES, HUMAN_LOOP_STATUSES, REVIEW_LIMITS } from './reviews.values.js';

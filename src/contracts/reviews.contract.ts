@@ -160,3 +160,34 @@ export const ReviewAnswerReceipt = Type.Object({
   answeredAt: Timestamp,
 });
 export type ReviewAnswerReceipt = Static<typeof ReviewAnswerReceipt>;
+
+/**
+ * `POST /review-flows/{name}/export`: the flow's completed loops as a new version of a
+ * dataset, for retraining: only loops completed since the last export to that dataset
+ * unless `all`, and from `since` on when given.
+ */
+export const ExportReviewsRequest = Strict({
+  dataset: Type.String({ minLength: 1, maxLength: 128 }),
+  since: Type.Optional(Timestamp),
+  all: Type.Optional(Type.Boolean()),
+});
+export type ExportReviewsRequest = Static<typeof ExportReviewsRequest>;
+export type ExportReviewsInput = ExportReviewsRequest & { createdBy?: string };
+
+export const ReviewExport = Type.Object({
+  flow: Type.String(),
+  /** `<dataset>@<version>`; null when no loop was left to export. */
+  dataset: Nullable(Type.String()),
+  version: Nullable(Type.Integer()),
+  /** `csv` when every exported request was CSV (SageMaker's training layout), else `jsonl` (an augmented manifest). */
+  format: Nullable(Type.Union([Type.Literal('csv'), Type.Literal('jsonl')])),
+  loops: Type.Integer(),
+  rows: Type.Integer(),
+  /** CSV exports: the JSON Lines object with each row's loop, inference id, prediction and review time, in row order. */
+  provenance: Nullable(Type.String()),
+  /** Loops that gave no row, and why (a binary request, answers that do not cover the records). */
+  skipped: Type.Array(Type.Object({ loop: Type.String(), reason: Type.String() })),
+  /** The last exported loop's end time: the next export starts after it. */
+  through: Nullable(Timestamp),
+});
+export type ReviewExport = Static<typeof ReviewExport>;

@@ -144,9 +144,11 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
       artifacts,
       taps: endpoints.runtime,
       workforce: async () => (await auth.listUsers()).filter((u) => !u.disabledAt && can(u.role, 'labeling:work')).map((u) => u.name),
+      datasets,
       log: (message) => log(message),
     });
     await reviews.start();
+    core.closers.push(() => reviews.close());
     // Metrics of an endpoint or job that never existed are 404; the server sweeps old minutes (hourly and now).
     const exists = (p: Promise<unknown>) => p.then(() => true, () => false);
     core.metrics.owners = {

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type {
   CreateReviewFlowInput,
+  ExportReviewsInput,
   HumanAnswer,
   HumanLoop,
   HumanLoopFilter,
   Page,
   ReviewAnswerReceipt,
+  ReviewExport,
   ReviewFlow,
   ReviewFlowFilter,
   ReviewTask,
@@ -13,9 +16,11 @@ import type {
 } from '../contracts/index.js';
 import { REVIEW_LIMITS, type HumanLoopSource, type HumanLoopStatus } from '../contracts/reviews.values.js';
 import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
+import type { DatasetService } from '../data/index.js';
 import type { InvocationTap, TappedInvocation } from '../serving/endpoints/index.js';
 import type { ArtifactStore, MetadataStore, StatusChanges } from '../storage/index.js';
 import { checkReviewAnswer } from './answers.js';
+import { exportRows, type ExportLoop } from './export.js';
 import { decide, readPredictions, type Activation, type Decision } from './prediction.js';
 import { ReviewStore, type HumanLoopsTable, type ReviewFlowsTable } from './store.js';
 
@@ -26,8 +31,22 @@ export interface ReviewDeps {
   taps: { setTap(endpoint: string, tap: InvocationTap | null): void };
   /** The enabled users who may review (their role grants `labeling:work`). */
   workforce: () => Promise<string[]>;
+  /** Where exports write their versions (and find the last one's watermark). */
+  datasets: Pick<DatasetService, 'create' | 'versions'>;
   log(message: string): void;
+  /**
+   * How often this process re-reads the flows that watch endpoints, so a flow created or
+   * deleted through another server of a fleet reaches this one's taps. 0: never.
+   * @default 5000
+   */
+  refreshMs?: number;
 }
+
+/** Tags on an export's dataset version: the flow, and the last loop it holds (`<ended at>|<loop>`). */
+export const EXPORT_FLOW_TAG = 'orchard:review-flow';
+export const EXPORT_THROUGH_TAG = 'orchard:review-through';
+const EXPORT_PAGE = 1000;
+const EXPORT_MAX_LOOPS = 100_000;
 
 /** The flow's fields the invocation path needs, parsed once. */
 interface LiveFlow {
@@ -48,6 +67,10 @@ export const outputPrefixOf = (flow: string) => `reviews/${flow}/`;
  */
 export class ReviewService {
   readonly store: ReviewStore;
+  /** The flow each endpoint tapped by this process has, as attached (name and conditions). */
+  private readonly attached = new Map<string, string>();
+  private refresher: NodeJS.Timeout | null = null;
+  private refreshing: Promise<void> | null = null;
 
   constructor(private readonly deps: ReviewDeps) {
     this.store = new ReviewStore(deps.metadata);
@@ -56,9 +79,44 @@ export class ReviewService {
   /** Loops whose status changed since a time, for the platform feed. */
   readonly statusChanges: StatusChanges = (since, limit, after) => this.store.statusChanges(since, limit, after);
 
-  /** Sets the taps of every flow that watches an endpoint (at start; taps live in this process). */
+  /**
+   * Sets the taps of every flow that watches an endpoint, then keeps them in step with the
+   * store: taps live in this process, and in a fleet a flow may be created or deleted
+   * through another server.
+   */
   async start(): Promise<void> {
-    for (const row of await this.store.endpointFlows()) this.attach(row);
+    await this.refreshTaps();
+    const every = this.deps.refreshMs ?? 5000;
+    if (every > 0) {
+      this.refresher = setInterval(() => void this.refreshTaps().catch((err) => this.deps.log(`human review: could not read the flows (${(err as Error).message})`)), every);
+      this.refresher.unref();
+    }
+  }
+
+  /** Stops the refresh (the taps stay until the endpoint runtime closes). */
+  async close(): Promise<void> {
+    if (this.refresher) clearInterval(this.refresher);
+    this.refresher = null;
+    await this.refreshing;
+  }
+
+  /** Attaches the store's endpoint flows that this process lacks (or has with other conditions) and detaches deleted ones. */
+  async refreshTaps(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      const rows = await this.store.endpointFlows();
+      const wanted = new Map(rows.filter((r) => r.activation_json).map((r) => [r.endpoint!, r]));
+      for (const endpoint of [...this.attached.keys()]) {
+        if (!wanted.has(endpoint)) {
+          this.deps.taps.setTap(endpoint, null);
+          this.attached.delete(endpoint);
+        }
+      }
+      for (const [endpoint, row] of wanted) if (this.attached.get(endpoint) !== tapKey(row)) this.attach(row);
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
   }
 
   async createFlow(input: CreateReviewFlowInput): Promise<ReviewFlow> {
@@ -108,7 +166,10 @@ export class ReviewService {
   /** Deletes a flow: its endpoint is no longer reviewed, its waiting loops are stopped; completed loops and outputs stay. */
   async deleteFlow(name: string): Promise<void> {
     const row = await this.store.flow(name);
-    if (row.endpoint) this.deps.taps.setTap(row.endpoint, null);
+    if (row.endpoint && this.attached.get(row.endpoint)?.startsWith(`${row.name}\n`)) {
+      this.deps.taps.setTap(row.endpoint, null);
+      this.attached.delete(row.endpoint);
+    }
     await this.store.stopFlowLoops(name, new Date().toISOString());
     await this.store.deleteFlow(name);
   }
@@ -239,6 +300,85 @@ export class ReviewService {
     const live: LiveFlow = { name: row.name, labels: JSON.parse(row.labels_json) as string[], activation: JSON.parse(row.activation_json) as Activation };
     // The answer is judged after the caller has it: setImmediate runs once the response is written.
     this.deps.taps.setTap(row.endpoint, (inv) => setImmediate(() => this.judge(live, inv)));
+    this.attached.set(row.endpoint, tapKey(row));
+  }
+
+  /**
+   * Writes the flow's completed loops as the next version of a dataset: those completed
+   * since the last export to that dataset (its versions' watermark tag) unless `all`, and
+   * from `since` on. Two exports racing on one dataset may write the same loops twice; one
+   * export at a time per dataset is the caller's part.
+   */
+  async exportLoops(flowName: string, input: ExportReviewsInput): Promise<ReviewExport> {
+    const flow = await this.store.flow(flowName);
+    if (input.since !== undefined && Number.isNaN(Date.parse(input.since))) {
+      throw new OrchardError('ORCH_REVIEW_INVALID', { message: `since: '${input.since}' is not an ISO-8601 time`, details: { field: 'since' } });
+    }
+    const since = input.since === undefined ? null : new Date(input.since).toISOString();
+    let after: { endedAt: string; name: string } | null = null;
+    // Read also with `all`: it checks the dataset's name before anything is written.
+    const versions = await this.deps.datasets.versions(input.dataset).catch((err: unknown) => {
+      if (err instanceof OrchardError && err.code === 'ORCH_DATASET_NOT_FOUND') return [];
+      throw err;
+    });
+    if (!input.all) {
+      for (const v of versions) {
+        const through = v.tags[EXPORT_FLOW_TAG] === flow.name ? v.tags[EXPORT_THROUGH_TAG] : undefined;
+        const bar = through?.indexOf('|') ?? -1;
+        if (through === undefined || bar < 0) continue;
+        const mark = { endedAt: through.slice(0, bar), name: through.slice(bar + 1) };
+        if (after === null || mark.endedAt > after.endedAt || (mark.endedAt === after.endedAt && mark.name > after.name)) after = mark;
+      }
+    }
+    const loops: HumanLoopsTable[] = [];
+    for (let mark = after; loops.length < EXPORT_MAX_LOOPS; ) {
+      const page = await this.store.completedLoops(flow.name, mark, since, EXPORT_PAGE);
+      loops.push(...page);
+      if (page.length < EXPORT_PAGE) break;
+      const last = page[page.length - 1];
+      mark = { endedAt: last.ended_at!, name: last.name };
+    }
+    const empty: ReviewExport = { flow: flow.name, dataset: null, version: null, format: null, loops: 0, rows: 0, provenance: null, skipped: [], through: null };
+    if (loops.length === 0) return empty;
+    const answers = new Map<string, ExportLoop['answers']>();
+    for (let i = 0; i < loops.length; i += EXPORT_PAGE) {
+      for (const a of await this.store.answersOf(loops.slice(i, i + EXPORT_PAGE).map((l) => l.name))) {
+        const list = answers.get(a.loop) ?? [];
+        list.push({ worker: a.worker, answer: JSON.parse(a.answer_json!) as Record<string, unknown>, answeredAt: a.answered_at! });
+        answers.set(a.loop, list);
+      }
+    }
+    const rows = exportRows(
+      loops.map((l) => ({ name: l.name, endedAt: l.ended_at!, inferenceId: l.inference_id, input: JSON.parse(l.input_json) as Record<string, unknown>, answers: answers.get(l.name) ?? [] })),
+      JSON.parse(flow.labels_json) as string[],
+    );
+    const last = loops[loops.length - 1];
+    if (rows.provenance.length === 0) return { ...empty, skipped: rows.skipped };
+    // CSV rows are the training layout only; what each row came from goes beside them, in row order.
+    let provenance: string | null = null;
+    if (rows.format === 'csv') {
+      provenance = `${outputPrefixOf(flow.name)}exports/${input.dataset}/${last.ended_at!.replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.jsonl`;
+      await this.deps.artifacts.put(provenance, rows.provenance.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    }
+    const version = await this.deps.datasets.create({
+      name: input.dataset,
+      format: rows.format,
+      body: Readable.from([rows.body]),
+      description: `Reviewed answers of flow definition ${flow.name}: ${rows.provenance.length} rows from ${loops.length - rows.skipped.length} human loops`,
+      tags: { [EXPORT_FLOW_TAG]: flow.name, [EXPORT_THROUGH_TAG]: `${last.ended_at!}|${last.name}`, ...(provenance ? { 'orchard:review-provenance': provenance } : {}) },
+      ...(input.createdBy ? { createdBy: input.createdBy } : {}),
+    });
+    return {
+      flow: flow.name,
+      dataset: `${version.name}@${version.version}`,
+      version: version.version,
+      format: rows.format,
+      loops: loops.length - rows.skipped.length,
+      rows: rows.provenance.length,
+      provenance,
+      skipped: rows.skipped,
+      through: last.ended_at!,
+    };
   }
 
   /** Reads the answer and starts a loop when a condition holds; never throws. */
@@ -318,6 +458,11 @@ export class ReviewService {
       endedAt: row.ended_at,
     };
   }
+}
+
+/** What a tap is attached for: the flow's name and what it judges by. */
+function tapKey(row: ReviewFlowsTable): string {
+  return `${row.name}\n${row.labels_json}\n${row.activation_json}`;
 }
 
 function inWorkforce(flow: ReviewFlowsTable, worker: string): boolean {

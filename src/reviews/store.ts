@@ -134,6 +134,23 @@ export class ReviewStore {
     return { rows, total };
   }
 
+  /**
+   * A flow's completed loops in the order they ended (then by name), after a watermark
+   * (`ended_at`, `name`) and from a time on; the export reads them a page at a time.
+   */
+  async completedLoops(flow: string, after: { endedAt: string; name: string } | null, since: string | null, limit: number): Promise<HumanLoopsTable[]> {
+    let q = this.db.selectFrom('human_loops').selectAll().where('flow', '=', flow).where('status', '=', 'Completed').where('ended_at', 'is not', null);
+    if (since !== null) q = q.where('ended_at', '>=', since);
+    if (after !== null) q = q.where((w) => w.or([w('ended_at', '>', after.endedAt), w.and([w('ended_at', '=', after.endedAt), w('name', '>', after.name)])]));
+    return q.orderBy('ended_at').orderBy('name').limit(limit).execute();
+  }
+
+  /** The answers of several loops at once. */
+  async answersOf(loops: readonly string[]): Promise<HumanLoopAnswersTable[]> {
+    if (loops.length === 0) return [];
+    return this.db.selectFrom('human_loop_answers').selectAll().where('loop', 'in', [...loops]).where('answered_at', 'is not', null).orderBy('answered_at').orderBy('worker').execute();
+  }
+
   /** Moves a loop from one status to another; false when it was not in `from`. */
   async transition(name: string, from: readonly string[], set: Partial<HumanLoopsTable> & { status: string }): Promise<boolean> {
     const res = await this.db

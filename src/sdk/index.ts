@@ -34,7 +34,7 @@ export { AlarmsClient } from './alarms-client.js';
 export { LabelingClient } from './labeling-client.js';
 export type { CreateLabelingJobRequest, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask } from './labeling-client.js';
 export { ReviewFlowsClient, ReviewsClient } from './reviews-client.js';
-export type { CreateReviewFlowRequest, HumanLoop, HumanLoopFilter, ReviewAnswerReceipt, ReviewFlow, ReviewFlowFilter, ReviewTask, StartHumanLoopRequest } from './reviews-client.js';
+export type { CreateReviewFlowRequest, ExportReviewsRequest, HumanLoop, HumanLoopFilter, ReviewAnswerReceipt, ReviewExport, ReviewFlow, ReviewFlowFilter, ReviewTask, StartHumanLoopRequest } from './reviews-client.js';
 export type { Alarm, AlarmFilter, CreateAlarmRequest } from './alarms-client.js';
 export type { AlarmActionResult, AlarmComparison, AlarmDatapoint, AlarmMissingData, AlarmNamespace, AlarmStat, AlarmState, AlarmTransition } from '../contracts/index.js';
 export type { Crawler, CrawlerRun, CrawlerColumn, SchemaChange, RejectedFile, CrawlerFormat } from '../contracts/index.js';

@@ -1,8 +1,8 @@
-import type { CreateReviewFlowRequest, HumanLoop, HumanLoopFilter, NextReviewTask, ReviewAnswerReceipt, ReviewFlow, ReviewFlowFilter, ReviewTask, StartHumanLoopRequest } from '../contracts/index.js';
+import type { CreateReviewFlowRequest, ExportReviewsRequest, HumanLoop, HumanLoopFilter, NextReviewTask, ReviewAnswerReceipt, ReviewExport, ReviewFlow, ReviewFlowFilter, ReviewTask, StartHumanLoopRequest } from '../contracts/index.js';
 import type { HttpClient } from './http.js';
 import { ResourceClient } from './resource-client.js';
 
-export type { CreateReviewFlowRequest, HumanLoop, HumanLoopFilter, ReviewAnswerReceipt, ReviewFlow, ReviewFlowFilter, ReviewTask, StartHumanLoopRequest };
+export type { CreateReviewFlowRequest, ExportReviewsRequest, ReviewExport, HumanLoop, HumanLoopFilter, ReviewAnswerReceipt, ReviewFlow, ReviewFlowFilter, ReviewTask, StartHumanLoopRequest };
 
 /** Flow definitions (A2I's CreateFlowDefinition and kin). */
 export class ReviewFlowsClient extends ResourceClient<ReviewFlow, CreateReviewFlowRequest, ReviewFlowFilter> {
@@ -13,6 +13,14 @@ export class ReviewFlowsClient extends ResourceClient<ReviewFlow, CreateReviewFl
   /** Deletes a flow: its endpoint is no longer reviewed and its waiting loops stop. */
   async delete(name: string): Promise<void> {
     await this.http.request('DELETE', this.pathOf(name));
+  }
+
+  /**
+   * Writes the flow's completed loops as a new version of a dataset, for retraining: those
+   * completed since the last export to it (unless `all`); `dataset: null` when none is left.
+   */
+  async export(name: string, input: ExportReviewsRequest): Promise<ReviewExport> {
+    return this.http.request('POST', `${this.pathOf(name)}/export`, { body: input });
   }
 }
 

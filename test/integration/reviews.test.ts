@@ -216,6 +216,64 @@ describe.each(backends)('human review of an endpoint’s predictions on $name', 
     expect((await codeOf(as('bob').reviews.answer('doc-1', { label: 'ok' }))).code).toBe('ORCH_REVIEW_LEASE');
   });
 
+  it('writes the reviewed answers as a dataset version that a training job trains on; a second export adds only new loops', async () => {
+    await admin.reviews.flows.create({ name: 'gb-retrain', endpoint: 'gb-ep', labels: ['neg', 'pos'], activation: { confidenceBelow: THRESHOLD }, workers: ['ann'] });
+    // Requests of several records, each with one on the boundary: every request becomes a loop of all its records.
+    const truth = (row: string) => { const [x0, , x2] = row.split(',').map(Number); return x0 - x2 > 0 ? 'pos' : 'neg'; };
+    const requests = Array.from({ length: 4 }, (_, r) => ['0,0,0,0', ...Array.from({ length: 7 }, (_, i) => `${((i - 3) * 0.7 + r * 0.1).toFixed(2)},${(i % 3) - 1},${(r - 1.5) * 0.4},${i * 0.1}`)]);
+    const send = async (rows: string[], inferenceId: string) => {
+      const res = await fetch(`${suite.admin.url}/api/v1/endpoints/gb-ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${suite.admin.token}`, 'content-type': 'text/csv', accept: 'application/json', 'x-amzn-sagemaker-inference-id': inferenceId }, body: rows.join('\n') + '\n' });
+      expect(res.status).toBe(200);
+    };
+    for (const [i, rows] of requests.entries()) await send(rows, `retrain-${i}`);
+    await until('the loops', async () => (await admin.reviews.list({ flow: 'gb-retrain' })).total >= requests.length);
+    const answerAll = async () => {
+      let answered = 0;
+      for (let task = await as('ann').reviews.next('gb-retrain'); task; task = await as('ann').reviews.next('gb-retrain')) {
+        const rows = ((task.inputContent.request as { data: string }).data).trim().split('\n');
+        expect(rows.length).toBe(task.records);
+        expect((await as('ann').reviews.answer(task.loop, { labels: rows.map(truth) })).status).toBe('Completed');
+        answered++;
+      }
+      return answered;
+    };
+    expect(await answerAll()).toBe(requests.length);
+
+    const first = await cli(['reviews', 'export', 'gb-retrain', '--dataset', 'reviewed', '--json'], suite.admin);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.json).toMatchObject({ flow: 'gb-retrain', dataset: 'reviewed@1', version: 1, format: 'csv', loops: requests.length, rows: requests.length * 8, skipped: [] });
+    // The label first, as a class index, then the features as the endpoint received them.
+    const version = await admin.datasets.describe('reviewed@1');
+    expect(version.rowCount).toBe(requests.length * 8);
+    expect(version.tags).toMatchObject({ 'orchard:review-flow': 'gb-retrain' });
+    const provenance = (await text(await admin.artifacts.get((first.json as { provenance: string }).provenance))).trim().split('\n').map((l) => JSON.parse(l) as { inferenceId: string; label: string; prediction: { label: string | null }; reviewedAt: string });
+    expect(provenance).toHaveLength(requests.length * 8);
+    expect(new Set(provenance.map((p) => p.inferenceId))).toEqual(new Set(requests.map((_, i) => `retrain-${i}`)));
+    expect(provenance.every((p) => ['neg', 'pos'].includes(p.prediction.label!) && !Number.isNaN(Date.parse(p.reviewedAt)))).toBe(true);
+
+    // Nothing new: nothing written.
+    const again = await admin.reviews.flows.export('gb-retrain', { dataset: 'reviewed' });
+    expect(again).toMatchObject({ dataset: null, loops: 0 });
+    expect((await admin.datasets.versions('reviewed')).map((v) => v.version)).toEqual([1]);
+
+    // A training job reads the export as any CSV training data.
+    const trained = await cli(['train', '--name', 'gb-reviewed', '--algorithm', 'xgboost', '--train', 'reviewed', '--hp', 'objective=binary:logistic', '--hp', 'num_round=5', '--hp', 'max_depth=2', '--wait', '--json'], suite.admin);
+    expect(trained.code, trained.stdout + trained.stderr).toBe(0);
+    expect(trained.json).toMatchObject({ status: 'Completed' });
+
+    // One more reviewed request: the next export holds only its rows; --all holds every loop.
+    await send(requests[0], 'retrain-late');
+    await until('the late loop', async () => (await admin.reviews.list({ flow: 'gb-retrain' })).total > requests.length);
+    expect(await answerAll()).toBe(1);
+    const second = await admin.reviews.flows.export('gb-retrain', { dataset: 'reviewed' });
+    expect(second).toMatchObject({ dataset: 'reviewed@2', loops: 1, rows: 8 });
+    const all = await cli(['reviews', 'export', 'gb-retrain', '--dataset', 'reviewed-all', '--all', '--json'], suite.admin);
+    expect(all.json).toMatchObject({ dataset: 'reviewed-all@1', loops: requests.length + 1 });
+    expect((await codeOf(admin.reviews.flows.export('gb-retrain', { dataset: 'reviewed', since: 'yesterday' }))).code).toBe('ORCH_REVIEW_INVALID');
+    expect((await codeOf(as('ann').reviews.flows.export('gb-retrain', { dataset: 'mine' }))).code).toBe('ORCH_AUTH_FORBIDDEN');
+    await admin.reviews.flows.delete('gb-retrain');
+  }, 240_000);
+
   it('a flow keeps reviewing its endpoint after the server restarts', async () => {
     await admin.reviews.flows.create({ name: 'all', endpoint: 'gb-ep', labels: ['neg', 'pos'], activation: { samplePercent: 100 } });
     await suite.server.stop();

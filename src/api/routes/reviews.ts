@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { CreateReviewFlowRequest, HumanLoopFilter, HumanLoopName, NameParams, NextReviewTaskRequest, ReviewFlowFilter, ReviewFlowName, StartHumanLoopRequest, SubmitReviewAnswerRequest } from '../../contracts/index.js';
+import { CreateReviewFlowRequest, ExportReviewsRequest, HumanLoopFilter, HumanLoopName, NameParams, NextReviewTaskRequest, ReviewFlowFilter, ReviewFlowName, StartHumanLoopRequest, SubmitReviewAnswerRequest } from '../../contracts/index.js';
 import type { ReviewService } from '../../reviews/index.js';
 import { principalOf } from '../auth-hook.js';
 import { resourceRoutes } from '../resource-routes.js';
@@ -32,6 +32,12 @@ export function reviewRoutes(app: FastifyInstance, reviews: ReviewService): void
     stop: { summary: 'Stop a human loop that waits for reviewers', run: (name) => reviews.stopLoop(name) },
   });
   const tags = ['reviews'];
+  // An export writes a dataset version: the datasets' write permission, and the caller as its creator.
+  app.post<{ Params: { name: string }; Body: { dataset: string; since?: string; all?: boolean } }>(
+    '/review-flows/:name/export',
+    { config: { permission: 'datasets:write' }, schema: { tags, summary: 'Write the flow’s completed loops (since the last export to the dataset, unless all) as a new version of a dataset: CSV rows with the reviewers’ label first, or a JSON Lines augmented manifest', params: NameParams(ReviewFlowName), body: ExportReviewsRequest } },
+    async (request) => reviews.exportLoops(request.params.name, { ...request.body, createdBy: principalOf(request).user.name }),
+  );
   app.post<{ Body: { flow?: string } }>(
     '/review-tasks/next',
     { config: { permission: 'labeling:work' }, schema: { tags, summary: 'Lease the next human loop the caller may review ({task: null} when none is waiting for them)', body: NextReviewTaskRequest } },

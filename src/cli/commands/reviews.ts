@@ -85,6 +85,25 @@ export function reviewsCommand(program: Command): void {
       emit(opts, loop, () => loopText(loop));
     }));
 
+  reviews
+    .command('export <flow>')
+    .description('Write the flow’s completed loops as a new version of a dataset, for retraining (only those completed since the last export to it)')
+    .requiredOption('--dataset <name>', 'the dataset to write a version of')
+    .option('--since <iso>', 'only loops completed at or after this time')
+    .option('--all', 'every completed loop, also those exported before')
+    .option('--json', 'machine output')
+    .action((flow: string, opts: Json & { dataset: string; since?: string; all?: boolean }) =>
+      run(opts, async () => {
+        const res = await client().reviews.flows.export(flow, { dataset: opts.dataset, ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.all ? { all: true } : {}) });
+        emit(opts, res, () =>
+          (res.dataset === null
+            ? `No completed loop of ${flow} left to export to ${opts.dataset}.`
+            : `Wrote ${res.dataset} (${res.format}): ${res.rows} rows from ${res.loops} loops, through ${res.through}` + (res.provenance ? `\nrow provenance: ${res.provenance}` : '')) +
+          res.skipped.map((s) => `\nskipped ${s.loop}: ${s.reason}`).join(''),
+        );
+      }),
+    );
+
   const flows = reviews.command('flows').description('Flow definitions: who reviews, what they pick from, and which predictions go to them');
   flows
     .command('create <name>')
