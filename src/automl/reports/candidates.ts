@@ -5,7 +5,8 @@
  */
 import type { AutomlCandidate, AutomlJob } from '../../contracts/index.js';
 import { block, code, num, table } from './markdown.js';
-import { type CliCommand, recipeCommands, recipeFileName, trainCommand, type ReproduceOptions } from './commands.js';
+import { recipeWithoutSplit } from '../analysis/index.js';
+import { type CliCommand, type FoldPlan, foldDataCommands, foldRecipeCommands, foldRecipeFileName, recipeCommands, recipeFileName, trainCommand, type ReproduceOptions } from './commands.js';
 
 /** A recipe the job used: its variant and its definition (JSON text). */
 export interface ReportRecipe {
@@ -40,6 +41,39 @@ export interface CandidateJson {
   trainingSeconds: number | null;
   failureReason: string | null;
   commands: CliCommand[];
+  /**
+   * A cross-validated candidate: the objective on each fold (`objective.value` is their
+   * mean), their spread, and per fold the training job and the command that trains it again
+   * on that fold's rebuilt data (the report's `folds` and its recipe's `folds` first).
+   */
+  crossValidation?: CandidateFoldsJson;
+}
+
+export interface CandidateFoldsJson {
+  folds: number;
+  scores: number[];
+  /** The population standard deviation of `scores`. */
+  std: number;
+  /** Rows predicted out of fold. */
+  rows: number;
+  /** Per fold, for a trained candidate (none for the ensemble). */
+  jobs: Array<{ fold: number; trainingJob: string; score: number | null; command: CliCommand }>;
+}
+
+/** One fold of a cross-validated job's input: the datasets of its two sides and the commands that write them. */
+export interface FoldDataJson {
+  /** 1-based. */
+  fold: number;
+  train: string;
+  validation: string;
+  commands: CliCommand[];
+}
+
+/** A variant's recipe without its split, fitted per fold: the file, and per fold the commands that write its data. */
+export interface FoldRecipeJson {
+  file: string;
+  definition: string;
+  folds: Array<{ fold: number; recipeName: string; train: string; validation: string; commands: CliCommand[] }>;
 }
 
 export interface CandidateReportJson {
@@ -56,7 +90,9 @@ export interface CandidateReportJson {
     bestCandidate: string | null;
     model: string | null;
   };
-  recipes: Array<{ variant: string; recipeName: string; file: string; definition: string; commands: CliCommand[] }>;
+  recipes: Array<{ variant: string; recipeName: string; file: string; definition: string; commands: CliCommand[]; crossValidation?: FoldRecipeJson }>;
+  /** A cross-validated job's folds of the input (empty for a hold-out). */
+  folds: FoldDataJson[];
   candidates: CandidateJson[];
 }
 
@@ -127,10 +163,22 @@ export function candidateReport(
   options: CandidateReportOptions = {},
 ): { json: CandidateReportJson; markdown: string } {
   const reproduce: ReproduceOptions = { dataset: job.dataset, inputQuery: options.inputQuery };
+  const plan = foldPlan(job);
+  const folds: FoldDataJson[] = plan ? Array.from({ length: plan.folds }, (_, f) => ({ fold: f + 1, ...foldDataCommands(job.name, f, plan, reproduce) })) : [];
   const byVariant = new Map(
     recipes.map((r) => {
       const rc = recipeCommands(job.name, r.variant, reproduce);
-      return [r.variant, { ...r, ...rc, file: recipeFileName(rc.recipe) }] as const;
+      const cv: FoldRecipeJson | undefined = plan
+        ? {
+            file: foldRecipeFileName(job.name, r.variant),
+            definition: recipeWithoutSplit(r.definition),
+            folds: folds.map((d) => {
+              const fc = foldRecipeCommands(job.name, r.variant, d.fold - 1, d);
+              return { fold: d.fold, recipeName: fc.recipe, train: fc.train, validation: fc.validation, commands: fc.commands };
+            }),
+          }
+        : undefined;
+      return [r.variant, { ...r, ...rc, file: recipeFileName(rc.recipe), cv }] as const;
     }),
   );
   const candidates: CandidateJson[] = job.leaderboard.map((c) => candidateJson(c, c.recipe ? byVariant.get(c.recipe) : undefined));
@@ -148,13 +196,31 @@ export function candidateReport(
       bestCandidate: job.bestCandidate?.name ?? null,
       model: job.bestCandidate?.model ?? null,
     },
-    recipes: [...byVariant.values()].map((r) => ({ variant: r.variant, recipeName: r.recipe, file: r.file, definition: r.definition, commands: r.commands })),
+    recipes: [...byVariant.values()].map((r) => ({ variant: r.variant, recipeName: r.recipe, file: r.file, definition: r.definition, commands: r.commands, ...(r.cv ? { crossValidation: r.cv } : {}) })),
+    folds,
     candidates,
   };
   return { json, markdown: candidateMarkdown(json) };
 }
 
-type VariantCommands = ReportRecipe & { commands: CliCommand[]; recipe: string; train: string; validation: string; file: string };
+/** How a cross-validated job dealt its input into folds, from the job as described; null for a hold-out. */
+function foldPlan(job: AutomlJob): FoldPlan | null {
+  if (job.validation?.method !== 'cv') return null;
+  return { folds: job.validation.folds ?? 5, seed: job.seed, target: job.target, columns: job.columns.map((c) => c.name), stratified: job.problemType !== 'regression' };
+}
+
+type VariantCommands = ReportRecipe & { commands: CliCommand[]; recipe: string; train: string; validation: string; file: string; cv?: FoldRecipeJson };
+
+/** A candidate's scores per fold and, for a trained candidate, its fold jobs with the commands that train them again. */
+function candidateFolds(c: AutomlCandidate, variant: VariantCommands | undefined): CandidateFoldsJson | undefined {
+  const cv = c.crossValidation;
+  if (!cv) return undefined;
+  const jobs =
+    variant?.cv && c.trainingJob !== null && c.algorithm !== 'ensemble'
+      ? variant.cv.folds.map((f) => ({ fold: f.fold, trainingJob: `${c.trainingJob}-cv${f.fold}`, score: cv.scores[f.fold - 1] ?? null, command: trainCommand(c, f, f.fold - 1) }))
+      : [];
+  return { folds: cv.folds, scores: [...cv.scores], std: cv.std, rows: cv.rows, jobs };
+}
 
 function candidateJson(c: AutomlCandidate, variant: VariantCommands | undefined): CandidateJson {
   const importance = Object.entries(c.importance ?? {})
@@ -162,6 +228,7 @@ function candidateJson(c: AutomlCandidate, variant: VariantCommands | undefined)
     .map(([column, value]) => ({ column, importance: value }))
     .sort((a, b) => b.importance - a.importance || a.column.localeCompare(b.column));
   const commands = variant && c.trainingJob !== null && c.algorithm !== 'ensemble' ? [...variant.commands, trainCommand(c, variant)] : [];
+  const folds = candidateFolds(c, variant);
   return {
     name: c.name,
     rank: c.rank,
@@ -179,6 +246,7 @@ function candidateJson(c: AutomlCandidate, variant: VariantCommands | undefined)
     trainingSeconds: c.trainingSeconds,
     failureReason: c.failureReason,
     commands,
+    ...(folds ? { crossValidation: folds } : {}),
   };
 }
 
@@ -206,10 +274,17 @@ function candidateMarkdown(r: CandidateReportJson): string {
   out.push(
     table(
       ['rank', 'candidate', 'algorithm', 'recipe', j.objective, 'status'],
-      r.candidates.map((c) => [c.rank ?? '', c.name, c.algorithm, c.recipe?.variant ?? '', c.objective.value, c.status]),
+      r.candidates.map((c) => [c.rank ?? '', c.name, c.algorithm, c.recipe?.variant ?? '', c.crossValidation && c.objective.value !== null ? `${num(c.objective.value)} ± ${num(c.crossValidation.std)}` : c.objective.value, c.status]),
     ),
     '',
   );
+  if (r.folds.length > 0) {
+    out.push('## Folds', '');
+    out.push(`The job scored every candidate by ${r.folds.length}-fold cross-validation. These commands write each fold's rows as the job dealt them (the same rows, by a seeded hash of every column):`, '');
+    const seen = new Set<string>();
+    const lines = r.folds.flatMap((f) => f.commands.filter((c) => !seen.has(c.command) && seen.add(c.command)).map((c) => `# ${c.label}\n${c.command}`));
+    out.push(block(lines.join('\n'), 'sh'), '');
+  }
   out.push('## Recipes', '');
   for (const recipe of r.recipes) {
     out.push(`### ${recipe.variant}`, '');
@@ -217,6 +292,11 @@ function candidateMarkdown(r: CandidateReportJson): string {
     steps.forEach((s, i) => out.push(`${i + 1}. ${code(s.op)}: ${s.description}`));
     out.push('', `Save as ${code(recipe.file)}:`, '', block(recipe.definition.trimEnd(), 'json'), '');
     out.push('Rebuild its data:', '', block(recipe.commands.map((c) => `# ${c.label}\n${c.command}`).join('\n'), 'sh'), '');
+    const cv = recipe.crossValidation;
+    if (cv) {
+      out.push(`Per fold, the recipe without its split (save as ${code(cv.file)}):`, '', block(cv.definition.trimEnd(), 'json'), '');
+      out.push("Rebuild each fold's data (after the folds' datasets above):", '', block(cv.folds.flatMap((f) => f.commands.map((c) => `# ${c.label}\n${c.command}`)).join('\n'), 'sh'), '');
+    }
   }
   out.push('## Candidates', '');
   for (const c of r.candidates) {
@@ -235,10 +315,19 @@ function candidateMarkdown(r: CandidateReportJson): string {
     if (hps.length) out.push('Hyperparameters:', '', table(['name', 'value'], hps), '');
     const metrics = Object.entries(c.metrics).sort(([a], [b]) => a.localeCompare(b));
     if (metrics.length) out.push('Metrics:', '', table(['metric', 'value'], metrics), '');
+    const cv = c.crossValidation;
+    if (cv) {
+      const jobs = new Map(cv.jobs.map((j) => [j.fold, j.trainingJob]));
+      out.push(`Cross-validation (${c.objective.metric}: mean ${num(c.objective.value ?? NaN)} ± ${num(cv.std)}, ${cv.rows} rows out of fold):`, '');
+      out.push(table(['fold', c.objective.metric, 'training job'], cv.scores.map((s, i) => [i + 1, s, jobs.get(i + 1) ?? ''])), '');
+    }
     if (c.members.length) out.push('Ensemble of:', '', table(['candidate', 'weight'], c.members.map((m) => [m.candidate, m.weight])), '');
     if (c.importance.length) out.push('Global importance:', '', table(['column', 'importance'], c.importance.slice(0, 20).map((i) => [i.column, i.importance])), '');
     if (c.commands.length) {
       out.push('Reproduce:', '', block(c.commands.map((x) => `# ${x.label}\n${x.command}`).join('\n'), 'sh'), '');
+    }
+    if (cv && cv.jobs.length > 0) {
+      out.push("Reproduce a fold's training job (on the fold's data: see Folds and the recipe's folds):", '', block(cv.jobs.map((j) => `# ${j.command.label}\n${j.command.command}`).join('\n'), 'sh'), '');
     }
   }
   return out.join('\n').trimEnd() + '\n';

@@ -8,8 +8,8 @@
 export { explorationReport, LEAKAGE_CORRELATION } from './exploration.js';
 export type { ExplorationAnalysis, ExplorationColumnJson, ExplorationOptions, ExplorationReportJson, ExplorationWarning, VersionStats } from './exploration.js';
 export { candidateReport, describeStep } from './candidates.js';
-export type { CandidateJson, CandidateReportJson, CandidateReportOptions, RecipeStepJson, ReportRecipe } from './candidates.js';
+export type { CandidateFoldsJson, CandidateJson, CandidateReportJson, CandidateReportOptions, FoldDataJson, FoldRecipeJson, RecipeStepJson, ReportRecipe } from './candidates.js';
 export { correlationQuery, readCorrelations } from './correlation.js';
 export type { CorrelationInput, CorrelationQuery } from './correlation.js';
-export { recipeCommands, reproName, shellQuote, trainCommand } from './commands.js';
-export type { CliCommand, ReproduceOptions } from './commands.js';
+export { foldDataCommands, foldRecipeCommands, foldRecipeFileName, recipeCommands, reproName, shellQuote, trainCommand } from './commands.js';
+export type { CliCommand, FoldPlan, ReproduceOptions } from './commands.js';

@@ -5,7 +5,7 @@ import { datasetsCommand } from '../../cli/commands/datasets.js';
 import { recipesCommand } from '../../cli/commands/recipes.js';
 import { trainCommand as trainCli } from '../../cli/commands/training.js';
 import type { AutomlCandidate, AutomlJob, DatasetColumn } from '../../contracts/index.js';
-import { analyzeTable, targetMappingQuery } from '../analysis/index.js';
+import { analyzeTable, foldQuery, recipeWithoutSplit, targetMappingQuery } from '../analysis/index.js';
 import { candidateReport, correlationQuery, explorationReport, readCorrelations, shellQuote } from './index.js';
 
 function col(name: string, type: string, o: Partial<DatasetColumn['stats']> = {}): DatasetColumn {
@@ -234,5 +234,78 @@ describe('candidate report', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(shellQuote('')).toBe("''");
     expect(shellWords(['x', "it's", '$HOME', '`id`', 'a"b', ''].map(shellQuote).join(' '))).toEqual(['x', "it's", '$HOME', '`id`', 'a"b', '']);
+  });
+});
+
+describe('candidate report of a cross-validated job', () => {
+  const inputQuery = targetMappingQuery('customers@2', columns.map((c) => c.name), analysis.targetMapping!);
+  const scores = [0.88, 0.9, 0.93, 0.87, 0.92];
+  const cv = { folds: 5, scores, std: 0.0228, rows: 200 };
+  const cvJob: AutomlJob = {
+    ...job,
+    leaderboard: job.leaderboard.map((c) => (c.status === 'Completed' ? { ...c, crossValidation: c.algorithm === 'ensemble' ? { ...cv, scores: scores.map((s) => s + 0.01) } : cv } : c)),
+  };
+  const { json, markdown } = candidateReport(cvJob, analysis.recipes, { inputQuery });
+
+  it('writes the folds of the input with the SELECTs the job ran, on the class-id copy', async () => {
+    expect(json.folds.map((f) => [f.fold, f.train, f.validation])).toEqual([1, 2, 3, 4, 5].map((f) => [f, `churn1-fold${f}-train`, `churn1-fold${f}-validation`]));
+    const third = await Promise.all(json.folds[2].commands.map((c) => parseCli(c.argv)));
+    expect(third.map((p) => p.args[0])).toEqual(['churn1-input', 'churn1-fold3-train', 'churn1-fold3-validation']);
+    const names = analysis.columns.map((c) => c.name);
+    expect(third[1].opts.fromQuery).toBe(foldQuery('churn1-input', names, 'churn', { fold: 2, folds: 5, seed: 1, stratified: true, side: 'train' }));
+    expect(third[2].opts.fromQuery).toBe(foldQuery('churn1-input', names, 'churn', { fold: 2, folds: 5, seed: 1, stratified: true, side: 'validation' }));
+    for (const c of json.folds.flatMap((f) => f.commands)) expect(shellWords(c.command.replace(/^orchard /, ''))).toEqual(c.argv);
+  });
+
+  it("rebuilds each variant's data per fold with its recipe without the split, a recipe of its own per fold", async () => {
+    const trees = json.recipes.find((r) => r.variant === 'trees')!.crossValidation!;
+    expect(trees.file).toBe('churn1-trees-cv-repro.recipe.json');
+    expect(trees.definition).toBe(recipeWithoutSplit(analysis.recipes[0].definition));
+    expect(trees.definition).not.toContain('"split"');
+    const fold3 = trees.folds[2];
+    expect(fold3).toMatchObject({ fold: 3, recipeName: 'churn1-trees-cv3-repro', train: 'churn1-trees-cv3-repro-train', validation: 'churn1-trees-cv3-repro-validation' });
+    const parsed = await Promise.all(fold3.commands.map((c) => parseCli(c.argv)));
+    expect(parsed[0]).toMatchObject({ command: 'create', args: ['churn1-trees-cv3-repro'], opts: { file: 'churn1-trees-cv-repro.recipe.json' } });
+    expect(parsed[1]).toMatchObject({ command: 'fit', args: ['churn1-trees-cv3-repro'], opts: { dataset: 'churn1-fold3-train' } });
+    expect(parsed[2]).toMatchObject({ command: 'apply', args: ['churn1-trees-cv3-repro@1'], opts: { dataset: 'churn1-fold3-train', output: 'churn1-trees-cv3-repro-train', wait: true } });
+    expect(parsed[3]).toMatchObject({ command: 'apply', args: ['churn1-trees-cv3-repro@1'], opts: { dataset: 'churn1-fold3-validation', output: 'churn1-trees-cv3-repro-validation', wait: true } });
+  });
+
+  it("lists each candidate's fold scores and fold jobs with the command that trains each again", async () => {
+    const xgb = json.candidates.find((c) => c.name === 'churn1-1')!;
+    expect(xgb.crossValidation).toMatchObject({ folds: 5, scores, std: 0.0228, rows: 200 });
+    expect(xgb.crossValidation!.jobs.map((j) => [j.fold, j.trainingJob, j.score])).toEqual(scores.map((s, i) => [i + 1, `churn1-1-cv${i + 1}`, s]));
+    const train = await parseCli(xgb.crossValidation!.jobs[2].command.argv);
+    expect(train).toMatchObject({
+      command: 'train',
+      opts: { name: 'churn1-1-cv3-repro', algorithm: 'xgboost', train: 'churn1-trees-cv3-repro-train', validation: 'churn1-trees-cv3-repro-validation', hp: ['eta=0.1', 'max_depth=6', 'num_round=200', 'objective=binary:logistic'] },
+    });
+    // The linear candidate trains on the linear recipe's folds; the ensemble has scores but no job of its own.
+    expect(json.candidates.find((c) => c.name === 'churn1-2')!.crossValidation!.jobs[0].command.argv).toContain('churn1-linear-cv1-repro-train');
+    const ens = json.candidates.find((c) => c.name === 'churn1-ensemble')!.crossValidation!;
+    expect(ens.scores).toHaveLength(5);
+    expect(ens.jobs).toEqual([]);
+    // A failed candidate has no fold scores.
+    expect(json.candidates.find((c) => c.name === 'churn1-3')!.crossValidation).toBeUndefined();
+  });
+
+  it('shows mean ± std, the scores per fold and the fold commands in Markdown', () => {
+    expect(markdown).toContain('## Folds');
+    expect(markdown).toContain('| 2 | churn1-1 | xgboost | trees | 0.9 ± 0.0228 | Completed |');
+    expect(markdown).toContain('| 3 | 0.93 | churn1-1-cv3 |');
+    expect(markdown).toContain(json.folds[4].commands[2].command);
+    expect(markdown).toContain(json.recipes[1].crossValidation!.folds[4].commands[3].command);
+    expect(markdown).toContain(json.candidates[1].crossValidation!.jobs[4].command.command);
+    expect(markdown).toContain('save as `churn1-trees-cv-repro.recipe.json`');
+    // The class-id copy is listed once in the folds' section, not once per fold.
+    const folds = markdown.slice(markdown.indexOf('## Folds'), markdown.indexOf('## Recipes'));
+    expect(folds.split('datasets create churn1-input ').length - 1).toBe(1);
+  });
+
+  it('has no folds for a hold-out job', () => {
+    const holdout = candidateReport({ ...job, validation: { method: 'holdout', validationShare: 0.2 } }, analysis.recipes, { inputQuery });
+    expect(holdout.json.folds).toEqual([]);
+    expect(holdout.json.recipes.every((r) => r.crossValidation === undefined)).toBe(true);
+    expect(holdout.markdown).not.toContain('## Folds');
   });
 });

@@ -23,6 +23,7 @@ const candidates: CandidateReportJson = {
   schemaVersion: 1,
   job: { name: 'churn', dataset: 'churn@1', target: 'y', problemType: 'binary', objective: 'auc', validation: { method: 'cv', folds: 5 }, bestCandidate: 'churn-2', model: 'churn-best' },
   recipes: [{ variant: 'trees', recipeName: 'churn-trees', file: 'churn-trees.json', definition: '{}', commands: [{ label: 'Create the recipe', argv: ['recipes', 'create', 'churn-trees'], command: 'orchard recipes create churn-trees' }] }],
+  folds: [],
   candidates: [
     {
       name: 'churn-2',
@@ -39,6 +40,16 @@ const candidates: CandidateReportJson = {
       trainingSeconds: 3.2,
       failureReason: null,
       commands: [{ label: 'Train the candidate', argv: ['train'], command: "orchard train --name churn-2-repro --algorithm xgboost --hp 'eta=0.1'" }],
+      crossValidation: {
+        folds: 2,
+        scores: [0.9, 0.92],
+        std: 0.01,
+        rows: 2000,
+        jobs: [
+          { fold: 1, trainingJob: 'churn-2-cv1', score: 0.9, command: { label: 'train xgboost on fold 1', argv: ['train'], command: 'orchard train --name churn-2-cv1-repro' } },
+          { fold: 2, trainingJob: 'churn-2-cv2', score: 0.92, command: { label: 'train xgboost on fold 2', argv: ['train'], command: 'orchard train --name churn-2-cv2-repro' } },
+        ],
+      },
     },
     {
       name: 'churn-ensemble',
@@ -55,6 +66,7 @@ const candidates: CandidateReportJson = {
       trainingSeconds: null,
       failureReason: null,
       commands: [],
+      crossValidation: { folds: 2, scores: [0.89, 0.91], std: 0.01, rows: 2000, jobs: [] },
     },
   ],
 };
@@ -101,6 +113,24 @@ describe('AutoML report model', () => {
       { candidate: 'churn-1', weight: 0.25 },
     ]);
     expect(recipes).toEqual([{ variant: 'trees', commands: [{ label: 'Create the recipe', command: 'orchard recipes create churn-trees' }] }]);
+  });
+
+  it("reads a cross-validated candidate's score per fold, with its fold jobs and their commands when it has them", () => {
+    const [best, ensemble] = readCandidateReport(candidates).candidates;
+    expect(best.crossValidation).toEqual({
+      std: 0.01,
+      rows: 2000,
+      folds: [
+        { fold: 1, score: 0.9, trainingJob: 'churn-2-cv1', command: { label: 'train xgboost on fold 1', command: 'orchard train --name churn-2-cv1-repro' } },
+        { fold: 2, score: 0.92, trainingJob: 'churn-2-cv2', command: { label: 'train xgboost on fold 2', command: 'orchard train --name churn-2-cv2-repro' } },
+      ],
+    });
+    expect(ensemble.crossValidation!.folds.map((f) => [f.fold, f.score, f.trainingJob, f.command])).toEqual([
+      [1, 0.89, null, null],
+      [2, 0.91, null, null],
+    ]);
+    // A hold-out candidate, or scores it cannot read, show no folds.
+    expect(readCandidateReport({ candidates: [{ name: 'a' }, { name: 'b', crossValidation: { scores: ['x'] } }] }).candidates.map((c) => c.crossValidation)).toEqual([null, null]);
   });
 
   it('shows nothing rather than breaking on a document it does not know', () => {

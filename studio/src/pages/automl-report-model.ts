@@ -119,6 +119,25 @@ export interface CandidateEntry {
   importance: { label: string; value: number }[];
   commands: { label?: string; command: string }[];
   members: { candidate: string; weight: number }[];
+  /** A cross-validated candidate's objective per fold, with its fold jobs when it has them; null otherwise. */
+  crossValidation: CandidateFolds | null;
+}
+
+export interface CandidateFolds {
+  /** The population standard deviation of the fold scores. */
+  std: number | null;
+  rows: number | null;
+  folds: { fold: number; score: number; trainingJob: string | null; command: { label?: string; command: string } | null }[];
+}
+
+/** `crossValidation: {scores, std, rows, jobs: [{fold, trainingJob, score, command}]}`, read leniently. */
+function readFolds(v: unknown): CandidateFolds | null {
+  if (!isObject(v)) return null;
+  const jobs = new Map(
+    arr(v.jobs).flatMap((j) => (isObject(j) && num(j.fold) !== null ? [[num(j.fold)!, { trainingJob: str(j.trainingJob), command: readCommands(j.command)[0] ?? null }] as const] : [])),
+  );
+  const folds = arr(v.scores).flatMap((s, i) => (num(s) !== null ? [{ fold: i + 1, score: num(s)!, trainingJob: jobs.get(i + 1)?.trainingJob ?? null, command: jobs.get(i + 1)?.command ?? null }] : []));
+  return folds.length === 0 ? null : { std: num(v.std), rows: num(v.rows), folds };
 }
 
 function readStep(s: unknown): CandidateEntry['steps'][number] | null {
@@ -135,6 +154,7 @@ function readStep(s: unknown): CandidateEntry['steps'][number] | null {
 
 function readCommands(v: unknown): CandidateEntry['commands'] {
   if (typeof v === 'string') return [{ command: v }];
+  if (isObject(v) && str(pick(v, 'command', 'cli')) !== null) return [{ label: str(pick(v, 'label', 'title', 'description')) ?? undefined, command: str(pick(v, 'command', 'cli'))! }];
   if (isObject(v)) return Object.entries(v).flatMap(([label, c]) => (typeof c === 'string' ? [{ label, command: c }] : []));
   return arr(v).flatMap((c) => (typeof c === 'string' ? [{ command: c }] : isObject(c) && str(pick(c, 'command', 'cli')) !== null ? [{ label: str(pick(c, 'label', 'title', 'description')) ?? undefined, command: str(pick(c, 'command', 'cli'))! }] : []));
 }
@@ -156,6 +176,7 @@ function readCandidate(c: Json): CandidateEntry {
       .sort((a, b) => b.value - a.value),
     commands: readCommands(pick(c, 'commands', 'cli', 'cliCommands')),
     members: arr(c.members).flatMap((m) => (isObject(m) && str(m.candidate) !== null && num(m.weight) !== null ? [{ candidate: str(m.candidate)!, weight: num(m.weight)! }] : [])),
+    crossValidation: readFolds(c.crossValidation),
   };
 }
 

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { automlApi } from '../api/client';
 import { ApiError } from '../api/http';
 import type { AutomlJob, AutomlReportName } from '../api/types';
@@ -8,7 +9,7 @@ import { HorizontalBarChart } from '../charts/horizontal-bar-chart';
 import { formatNumber } from '../components/format';
 import { Card, ErrorBanner, Loading } from '../components/ui';
 import { AUTOML_ACTIVE } from './automl-jobs';
-import { readCandidateReport, readExplorationReport, type CandidateEntry, type CandidateReport, type ExplorationReport } from './automl-report-model';
+import { readCandidateReport, readExplorationReport, type CandidateEntry, type CandidateFolds, type CandidateReport, type ExplorationReport } from './automl-report-model';
 
 const pct = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.01 ? 2 : 1)}%`;
 
@@ -266,6 +267,7 @@ function CandidateView({ candidate: c }: { candidate: CandidateEntry }) {
           </dl>
         </div>
       </div>
+      {c.crossValidation && <FoldScores candidate={c} folds={c.crossValidation} />}
       {c.importance.length > 0 && (
         <>
           <h4>Feature importance</h4>
@@ -279,6 +281,55 @@ function CandidateView({ candidate: c }: { candidate: CandidateEntry }) {
             <CopyBlock key={i} text={cmd.command} label={cmd.label} />
           ))}
         </>
+      )}
+    </div>
+  );
+}
+
+/** A cross-validated candidate's objective per fold: a small chart, a table, and the commands that train each fold again. */
+function FoldScores({ candidate: c, folds: cv }: { candidate: CandidateEntry; folds: CandidateFolds }) {
+  const metric = c.objective?.metric ?? 'objective';
+  const commands = cv.folds.filter((f) => f.command !== null);
+  return (
+    <div data-testid="automl-fold-scores">
+      <h4>
+        Cross-validation: {metric} per fold
+        {c.objective?.value !== null && c.objective?.value !== undefined && (
+          <span className="muted small">
+            {' '}
+            (mean {formatNumber(c.objective.value)}
+            {cv.std !== null && ` ± ${formatNumber(cv.std)}`})
+          </span>
+        )}
+      </h4>
+      <div className="two-col">
+        <BarChart title={`${metric} of ${c.name} per fold`} xLabel="fold" yLabel={metric} height={160} bars={cv.folds.map((f) => ({ label: String(f.fold), value: f.score }))} />
+        <table className="stats">
+          <thead>
+            <tr>
+              <th scope="col" className="num">Fold</th>
+              <th scope="col" className="num">{metric}</th>
+              <th scope="col">Training job</th>
+            </tr>
+          </thead>
+          <tbody>
+            {cv.folds.map((f) => (
+              <tr key={f.fold}>
+                <td className="num">{f.fold}</td>
+                <td className="num">{formatNumber(f.score)}</td>
+                <td>{f.trainingJob ? <Link to={`/training-jobs/${encodeURIComponent(f.trainingJob)}`}>{f.trainingJob}</Link> : '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {commands.length > 0 && (
+        <details>
+          <summary>Train a fold again with the CLI (on the fold's data: the report's Folds and the recipe's folds)</summary>
+          {commands.map((f) => (
+            <CopyBlock key={f.fold} text={f.command!.command} label={f.command!.label ?? `fold ${f.fold}`} />
+          ))}
+        </details>
       )}
     </div>
   );
