@@ -109,6 +109,13 @@ export interface Predictor {
    */
   invoke?(request: { contentType: 'text/csv' | 'application/json' | 'application/jsonlines'; accept: string | undefined; body: Buffer }): { contentType: string; body: string };
   /**
+   * Present on a model that reads text records rather than numbers (a line of a text
+   * dataset for blazingtext, a JSON record for object2vec): answers each record with one
+   * line of JSON, in order, as batch transform writes it. Throws `ORCH_MODEL_INPUT_INVALID`
+   * for a record it cannot read.
+   */
+  answerRecords?(records: readonly string[]): string[];
+  /**
    * Present on a model that explains its predictions: each feature's additive
    * contribution to the margin per row and output, plus the base (see {@link Explanation}).
    */

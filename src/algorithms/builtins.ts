@@ -16,6 +16,7 @@ import { lda } from './lda/index.js';
 import { ipInsights } from './ipinsights/index.js';
 import { ntm } from './ntm/index.js';
 import { blazingtext } from './blazingtext/index.js';
+import { object2vec } from './object2vec/index.js';
 import { imageClassification } from './image-classification/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
@@ -33,6 +34,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   ipInsights,
   ntm,
   blazingtext,
+  object2vec,
   imageClassification,
 ];
 

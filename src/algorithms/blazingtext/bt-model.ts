@@ -214,26 +214,32 @@ export function btPredictor(a: BtArtifact, w: BtWeights): Predictor {
     },
     invoke({ contentType, body }) {
       const req = parseRequest(contentType, body);
-      if (req.instances.length > MAX_INSTANCES) throw badInput(`At most ${MAX_INSTANCES} instances a request`);
-      if (a.mode === 'supervised') {
-        const h = new Float32Array(d);
-        const probs = new Float64Array(a.labels.length);
-        const k = Math.min(req.k, a.labels.length);
-        const records = req.instances.map((s) => {
-          classify(a, w, index, s, h, probs);
-          const order = Array.from(probs.keys()).sort((x, y) => probs[y] - probs[x] || x - y).slice(0, k);
-          return { label: order.map((j) => a.labels[j]), prob: order.map((j) => Number(probs[j].toPrecision(6))) };
-        });
-        return answer(req, records);
-      }
-      const v = new Float32Array(d);
-      const records = req.instances.map((word) => {
-        wordVector(a, w.input, index, word, v);
-        return { vector: Array.from(v, (x) => Number(x.toPrecision(6))), word };
-      });
-      return answer(req, records);
+      return answer(req, answerInstances(req.instances, req.k));
+    },
+    answerRecords(records) {
+      // Batch transform: each record is one line of text, a sentence (supervised) or a word.
+      return answerInstances(records, 1).map((r) => JSON.stringify(r));
     },
   };
+
+  function answerInstances(instances: readonly string[], kAsked: number): Record<string, unknown>[] {
+    if (instances.length > MAX_INSTANCES) throw badInput(`At most ${MAX_INSTANCES} instances a request`);
+    if (a.mode === 'supervised') {
+      const h = new Float32Array(d);
+      const probs = new Float64Array(a.labels.length);
+      const k = Math.min(kAsked, a.labels.length);
+      return instances.map((s) => {
+        classify(a, w, index, s, h, probs);
+        const order = Array.from(probs.keys()).sort((x, y) => probs[y] - probs[x] || x - y).slice(0, k);
+        return { label: order.map((j) => a.labels[j]), prob: order.map((j) => Number(probs[j].toPrecision(6))) };
+      });
+    }
+    const v = new Float32Array(d);
+    return instances.map((word) => {
+      wordVector(a, w.input, index, word, v);
+      return { vector: Array.from(v, (x) => Number(x.toPrecision(6))), word };
+    });
+  }
 }
 
 /** Index of a loaded model, for evaluating channels during training. */
