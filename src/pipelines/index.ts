@@ -4,7 +4,7 @@ export { PipelineStore } from './pipeline-store.js';
 export { ExecutionEngine } from './engine/execution-engine.js';
 export { PipelineController } from './engine/controller.js';
 export type { ControllerOptions } from './engine/controller.js';
-export { STEP_RUNNERS, scriptJobsOwner, stepJobsOwner, pipelineScriptJobHandler, PIPELINE_SCRIPT_KIND, pipelineSqlJobHandler, PIPELINE_SQL_KIND } from './steps/index.js';
+export { SOURCE_KEY_TAG, STEP_RUNNERS, scriptJobsOwner, stepJobsOwner, pipelineScriptJobHandler, PIPELINE_SCRIPT_KIND, pipelineSqlJobHandler, PIPELINE_SQL_KIND } from './steps/index.js';
 export type { PipelinePorts, ScriptJobDeps, ScriptPayload, SqlJobDeps, SqlPayload } from './steps/index.js';
 export { TriggerService, TriggerStore, TriggerWatcher } from './triggers/index.js';
 export type { TriggerPorts } from './triggers/index.js';

@@ -11,7 +11,7 @@ import { epoch, nextToken, operation, readPage, type OperationContext } from './
 import { isExpression, isObject, knownAtStart, parameterValues, resolveSlot, uriAtStart, type SageMakerParameter } from './pipeline-inputs.js';
 import { PIPELINE_EXECUTION_KIND, PIPELINE_KIND, execution, executionArn, executionStatus, pipelineArn, pipelines, storedPipeline, type StoredExecution, type StoredPipeline } from './pipeline-records.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
-import { transformOutputKey } from './transform.js';
+import { transformOutputKey, transformOutputPrefix } from './transform.js';
 import { writeTransformOutput, type StoredTransform } from './transform-output.js';
 
 const EXECUTION_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/[^/]+\/execution\/([A-Za-z0-9-]+)$/;
@@ -45,7 +45,9 @@ const startPipelineExecution = operation<StartInput>({
     try {
       // Where each Transform step's output goes, refused before anything is read.
       for (const [step, plan] of Object.entries(sent.transforms ?? {})) {
-        const outputKey = await transformOutputKey(ctx, uriAtStart(plan.outputPath, values), uriAtStart(plan.inputUri, values), `Steps.${step}.TransformOutput.S3OutputPath`);
+        const field = `Steps.${step}.TransformOutput.S3OutputPath`;
+        // An input another step writes is not there yet: the file's name is known once the job has read it (`transform-output.ts`).
+        const outputKey = knownAtStart(plan.inputUri) ? await transformOutputKey(ctx, uriAtStart(plan.outputPath, values), uriAtStart(plan.inputUri, values), field) : `${transformOutputPrefix(ctx, uriAtStart(plan.outputPath, values), field)}/`;
         transforms[step] = { ...(valuesAtStart(plan.request, values, sent.parameters) as Record<string, unknown>), outputKey };
       }
       for (const slot of sent.inputs) hidden[slot.parameter] = await resolveSlot(ctx, input.name, slot, sent.stepTypes[slot.step], uriAtStart(slot.uri, values), made, archives);

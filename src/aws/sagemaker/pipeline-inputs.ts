@@ -140,6 +140,7 @@ export function expression(scope: Scope, value: unknown, path: string): unknown 
     if (type === undefined) return fail(scope, path, value, `Member must name a step of the pipeline ('${name}' is none)`);
     const property = rest.join('.');
     if (type === 'Transform' && property === 'TransformOutput.S3OutputPath') return transformOutputPath(scope, name, path);
+    if (type === 'Processing' && property.startsWith('ProcessingOutputConfig.')) return processingOutput(scope, name, property, path, value);
     const mapped = stepProperty(type, property);
     if (mapped === undefined) return fail(scope, path, value, `Member must be a property this server's ${type} steps have (${STEP_PROPERTIES[type] ?? 'none'}), not '${property}'`);
     return { Get: `Steps.${name}.${mapped}` };
@@ -161,9 +162,30 @@ function transformOutputPath(scope: Scope, step: string, path: string): unknown 
   return expression(scope, written, path);
 }
 
+/** `ProcessingOutputConfig.Outputs['<name>'].S3Output.S3Uri` (or `Outputs[<index>]`), as the SageMaker Python SDK writes it. */
+const PROCESSING_OUTPUT = /^ProcessingOutputConfig\.Outputs\[(?:'([^']+)'|"([^"]+)"|(\d+))\]\.S3Output\.S3Uri$/;
+
+/**
+ * A Processing step's output location: Orchard's `Steps.<step>.outputs.<name>` (the store's
+ * URL of the prefix the job wrote), so the referring step waits for the job and reads what it
+ * wrote there. The output must be one the step declares.
+ */
+function processingOutput(scope: Scope, step: string, property: string, path: string, value: unknown): unknown {
+  const match = PROCESSING_OUTPUT.exec(property);
+  if (!match) return fail(scope, path, value, `Member must be a property this server's Processing steps have (${STEP_PROPERTIES.Processing}), not '${property}'`);
+  const declared = dig(scope.stepArguments.get(step), 'ProcessingOutputConfig', 'Outputs');
+  const names = (Array.isArray(declared) ? declared : []).map((o) => (isObject(o) && typeof o.OutputName === 'string' ? o.OutputName : undefined));
+  const name = match[3] !== undefined ? names[Number(match[3])] : (match[1] ?? match[2]);
+  if (name === undefined || !names.includes(name)) {
+    const known = names.filter((n): n is string => n !== undefined);
+    return fail(scope, path, value, `Member must name an output of step '${step}' (${known.map((n) => `'${n}'`).join(', ') || 'it has none'}), not ${match[3] !== undefined ? `Outputs[${match[3]}]` : `'${name}'`}`);
+  }
+  return { Get: `Steps.${step}.outputs.${name}` };
+}
+
 const STEP_PROPERTIES: Record<string, string> = {
   Training: "TrainingJobName, TrainingJobStatus, ModelArtifacts.S3ModelArtifacts, FinalMetricDataList['<metric>'].Value",
-  Processing: 'ProcessingJobName',
+  Processing: "ProcessingJobName, ProcessingOutputConfig.Outputs['<output>'].S3Output.S3Uri",
   Transform: 'TransformJobName, TransformOutput.S3OutputPath',
   Model: 'ModelName',
   CreateModel: 'ModelName',
@@ -217,6 +239,43 @@ export function knownAtStart(value: unknown): boolean {
 /** A value as written when it is an expression (translated), else what the reader read. */
 export function kept(scope: Scope, raw: unknown, read: unknown, path: string): unknown {
   return isExpression(raw) ? expression(scope, raw, path) : read;
+}
+
+/** True for a `Get` of a Processing step's output location, or a `Std:Join` with one among literals and parameters. */
+export function readsStepOutput(scope: Scope, value: unknown): boolean {
+  if (!isExpression(value)) return false;
+  if (typeof value.Get === 'string') {
+    const [rootName, step, ...rest] = value.Get.split('.');
+    return rootName === 'Steps' && scope.stepTypes.get(step) === 'Processing' && rest[0] === 'ProcessingOutputConfig';
+  }
+  const join = value['Std:Join'];
+  if (!isObject(join) || !Array.isArray(join.Values)) return false;
+  const parts = join.Values;
+  return parts.some((v) => readsStepOutput(scope, v)) && parts.every((v) => typeof v === 'number' || typeof v === 'boolean' || knownAtStart(v) || readsStepOutput(scope, v) || (isExpression(v) && typeof v.Get === 'string' && v.Get.startsWith('Execution.')));
+}
+
+/**
+ * A training channel's or a transform's input: a slot when its location is known when the
+ * execution starts; a Processing step's output (or a file under it) read when the step
+ * starts, the step made to wait for the processing job by the reference.
+ */
+export function stepInput(scope: Scope, uri: unknown, path: string, rest: Omit<S3InputSlot, 'parameter' | 'uri'>): unknown {
+  if (knownAtStart(uri) || !mentionsStep(uri)) return slot(scope, uri, path, rest);
+  // A missing step or output is named by the expression's own reader.
+  const before = scope.root.problemCount;
+  const translated = expression(scope, uri, path);
+  if (scope.root.problemCount !== before) return undefined;
+  if (!readsStepOutput(scope, uri)) return fail(scope, path, uri, `Member must be a Processing step's output ({"Get": "Steps.<step>.ProcessingOutputConfig.Outputs['<output>'].S3Output.S3Uri"}), or a Std:Join of one with literals, parameters and the execution's properties`);
+  if (rest.dataType !== 'S3Prefix') return fail(scope, path.replace(/s3Uri$/, 's3DataType'), rest.dataType, "Member must be S3Prefix when the data is another step's output");
+  return translated;
+}
+
+/** True when a `Get` of a step's property is anywhere in the value. */
+function mentionsStep(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(mentionsStep);
+  if (!isObject(value)) return false;
+  if (typeof value.Get === 'string') return value.Get.startsWith('Steps.');
+  return Object.values(value).some(mentionsStep);
 }
 
 /** A slot for an S3 location known when the execution starts; a problem naming the field otherwise. */

@@ -5,7 +5,7 @@
  * readers, so a step is checked as the request would be.
  */
 import type { Fields } from './fields.js';
-import { dig, expression, fail, isExpression, isObject, kept, knownAtStart, lowerFirst, placeholder, slot, type Json, type Scope } from './pipeline-inputs.js';
+import { dig, expression, fail, isExpression, isObject, kept, knownAtStart, lowerFirst, placeholder, slot, stepInput, type Json, type Scope } from './pipeline-inputs.js';
 import { CODE_PATH, readProcessingInput, scriptOf } from './processing.js';
 import { SageMakerError } from './sagemaker-error.js';
 import { readTrainingInput, trainingJobOf } from './training.js';
@@ -46,7 +46,7 @@ export function training(scope: Scope, name: string, raw: Json, at: string): Jso
   request.channels.forEach((channel, i) => {
     const rawChannel = rawChannels[i] as Json | undefined;
     const source = isObject(rawChannel?.DataSource) && isObject(rawChannel.DataSource.S3DataSource) ? rawChannel.DataSource.S3DataSource : {};
-    const ref = slot(scope, source.S3Uri, `${at}.inputDataConfig.${i + 1}.member.dataSource.s3DataSource.s3Uri`, { kind: 'dataset', step: name, channel: channel.name, dataType: channel.dataType, contentType: channel.contentType });
+    const ref = stepInput(scope, source.S3Uri, `${at}.inputDataConfig.${i + 1}.member.dataSource.s3DataSource.s3Uri`, { kind: 'dataset', step: name, channel: channel.name, dataType: channel.dataType, contentType: channel.contentType });
     if (ref !== undefined) channels[channel.name] = ref;
   });
   if (!job) return { type: 'training' };
@@ -173,7 +173,7 @@ export function transform(scope: Scope, name: string, raw: Json, at: string): Js
   const request = readTransformRequest(scope.root.nested(at, concrete), concrete, { named: false });
   if (scope.root.problemCount !== before) return { type: 'transform' };
   const inputUri = dig(raw, 'TransformInput', 'DataSource', 'S3DataSource', 'S3Uri');
-  const input = slot(scope, inputUri, `${at}.transformInput.dataSource.s3DataSource.s3Uri`, { kind: 'dataset', step: name, channel: 'input', dataType: request.dataType, contentType: request.contentType });
+  const input = stepInput(scope, inputUri, `${at}.transformInput.dataSource.s3DataSource.s3Uri`, { kind: 'dataset', step: name, channel: 'input', dataType: request.dataType, contentType: request.contentType });
   const outputPath = dig(raw, 'TransformOutput', 'S3OutputPath');
   if (!knownAtStart(outputPath)) fail(scope, `${at}.transformOutput.s3OutputPath`, outputPath ?? null, "Member must be an s3:// URI, written or built from pipeline parameters: this server resolves it when the execution starts");
   // The parts kept as written (expressions included), not as the reader saw them with placeholders.

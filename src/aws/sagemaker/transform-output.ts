@@ -20,6 +20,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { TransformJob } from '../../serving/transform/index.js';
 import type { SageMakerDeps } from './operation.js';
+import { SOURCE_KEY_TAG } from '../../pipelines/index.js';
 import { PIPELINE_EXECUTION_KIND, type StoredExecution } from './pipeline-records.js';
 import type { SageMakerStore } from './sagemaker-store.js';
 
@@ -78,10 +79,30 @@ async function pipelineTransform(deps: SageMakerDeps, job: TransformJob): Promis
   const plans = (await deps.store.get<StoredExecution>(PIPELINE_EXECUTION_KIND, executionId))?.request.transforms;
   if (!plans) return undefined;
   const step = (await deps.pipelines.execution(executionId)).steps.find((s) => s.resource === job.name);
-  const stored = step ? plans[step.name] : undefined;
+  let stored = step ? plans[step.name] : undefined;
+  if (stored?.outputKey.endsWith('/')) stored = await namedAfterInput(deps, job, stored);
   if (stored) await deps.store.put(TRANSFORM_KIND, job.name, stored, job.createdBy ?? null);
   return stored;
 }
+
+/**
+ * A step whose input another step wrote (a Processing step's output) has only its output
+ * prefix in the plan: the file is named after the first object the input was read from,
+ * which the input's dataset version records, and that location is the input's S3Uri.
+ */
+async function namedAfterInput(deps: SageMakerDeps, job: TransformJob, stored: StoredTransform): Promise<StoredTransform> {
+  const version = await deps.datasets.describe(`${job.input.dataset}@${job.input.version}`);
+  const source = version.tags[SOURCE_KEY_TAG];
+  if (!source) throw new Error(`the input of transform job '${job.name}' does not say which file it was read from`);
+  const input = { ...stored.TransformInput };
+  const dataSource = isRecord(input.DataSource) ? input.DataSource : {};
+  const s3 = isRecord(dataSource.S3DataSource) ? dataSource.S3DataSource : {};
+  const folder = source.includes('/') ? source.slice(0, source.lastIndexOf('/')) : '';
+  if (s3.S3Uri === undefined) input.DataSource = { ...dataSource, S3DataSource: { ...s3, S3Uri: `s3://${deps.bucket ?? 'orchard'}/${folder}` } };
+  return { ...stored, TransformInput: input, outputKey: `${stored.outputKey}${path.posix.basename(source)}.out` };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export interface TransformOutputSettlerOptions {
   /** How often the transform jobs' status changes are read. @default 1000 */

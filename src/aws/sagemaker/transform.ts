@@ -84,16 +84,20 @@ export function readTransformRequest(f: Fields, body: Record<string, unknown>, o
  * where SageMaker writes it. Only prefixes users may write to are accepted.
  */
 export async function transformOutputKey(ctx: OperationContext, outputPath: string, inputUri: string, field = 'TransformOutput.S3OutputPath'): Promise<string> {
-  let outputPrefix: string;
+  const outputPrefix = transformOutputPrefix(ctx, outputPath, field);
+  const keys = await objectsOf(ctx, inputUri, 'TransformInput.DataSource.S3DataSource.S3Uri');
+  return `${outputPrefix}/${path.posix.basename(keys[0])}.out`;
+}
+
+/** The artifact prefix an `S3OutputPath` names, refused as SageMaker would refuse it. */
+export function transformOutputPrefix(ctx: OperationContext, outputPath: string, field = 'TransformOutput.S3OutputPath'): string {
   try {
     const location = parseS3Uri(outputPath);
     if (location.bucket !== ctx.bucket) throw new Error(`this server stores objects in bucket '${ctx.bucket}', not '${location.bucket}'`);
-    outputPrefix = userWritableKey(artifactKeyOfS3Key(location.key).replace(/%/g, '%25'));
+    return userWritableKey(artifactKeyOfS3Key(location.key).replace(/%/g, '%25'));
   } catch (error) {
     throw new SageMakerError('ValidationException', `${field}: ${(error as Error).message}`);
   }
-  const keys = await objectsOf(ctx, inputUri, 'TransformInput.DataSource.S3DataSource.S3Uri');
-  return `${outputPrefix}/${path.posix.basename(keys[0])}.out`;
 }
 
 const createTransformJob = operation<CreateTransformInput>({

@@ -10,6 +10,7 @@ import type { PipelinePorts } from './ports.js';
 import { scriptStep } from './script-step.js';
 
 export type { PipelinePorts } from './ports.js';
+export { SOURCE_KEY_TAG } from './artifact-inputs.js';
 export { scriptJobsOwner, stepJobsOwner } from './script-step.js';
 export { pipelineScriptJobHandler, PIPELINE_SCRIPT_KIND } from './script-job.js';
 export type { ScriptJobDeps, ScriptPayload } from './script-job.js';

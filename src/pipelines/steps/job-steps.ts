@@ -8,6 +8,7 @@ import type { CreateProcessingJobInput } from '../../processing/index.js';
 import type { CreateTransformJobInput } from '../../serving/transform/index.js';
 import type { CreateTuningJobInput } from '../../tuning/index.js';
 import { StepFailure, type StepContext, type StepResult, type StepRunner } from '../engine/step-runner.js';
+import { datasetOfInput } from './artifact-inputs.js';
 import { asStrings, stepTags, unlessMissing, type PipelinePorts } from './ports.js';
 
 /** How a job of any of these capabilities ended, as a step sees it. */
@@ -101,7 +102,8 @@ export const transformStep: StepRunner<PipelinePorts> = {
       await ports.transforms.create({
         name: ctx.resource,
         model: inputs.model,
-        input: inputs.input,
+        // A processing step's artifact output becomes a dataset version now.
+        input: await datasetOfInput(ctx, ports, inputs.input, 'input'),
         output: inputs.output ?? ctx.resource,
         ...(inputs.splitType ? { splitType: inputs.splitType } : {}),
         tags: stepTags(ctx),

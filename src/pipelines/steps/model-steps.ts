@@ -2,6 +2,7 @@
 import { OrchardError } from '../../core/index.js';
 import type { CreateTrainingJobInput } from '../../training/index.js';
 import { StepFailure, type StepContext, type StepRunner } from '../engine/step-runner.js';
+import { datasetOfInput } from './artifact-inputs.js';
 import { stepOutputs, stepTags, unlessMissing, type PipelinePorts } from './ports.js';
 
 /** A training request from a step's inputs: `train`/`validation` name channels; hyperparameters become strings. */
@@ -21,7 +22,12 @@ function trainingRequest(ctx: StepContext): CreateTrainingJobInput {
 export const trainingStep: StepRunner<PipelinePorts> = {
   async start(ctx, ports) {
     const existing = await unlessMissing(ports.training.describe(ctx.resource), 'ORCH_JOB_NOT_FOUND');
-    if (!existing) await ports.training.create(trainingRequest(ctx));
+    if (!existing) {
+      const request = trainingRequest(ctx);
+      // A channel may be a processing step's artifact output: its files become a dataset version now.
+      for (const [channel, ref] of Object.entries(request.channels)) request.channels[channel] = await datasetOfInput(ctx, ports, ref, channel);
+      await ports.training.create(request);
+    }
     return trainingStep.poll!(ctx, ports);
   },
   async poll(ctx, ports) {

@@ -17,7 +17,8 @@ import type { WebhookService } from '../../webhooks/index.js';
 import type { PipelineStore } from '../pipeline-store.js';
 
 export interface PipelinePorts {
-  datasets: Pick<DatasetService, 'versions' | 'describe'>;
+  /** `create`: a processing step's artifact output read into a dataset where a later step takes one (`artifact-inputs.ts`). */
+  datasets: Pick<DatasetService, 'versions' | 'describe' | 'create'>;
   training: Pick<TrainingService, 'create' | 'describe' | 'stop'>;
   models: Pick<ModelService, 'create' | 'describe'>;
   packages: Pick<PackageService, 'register' | 'versions'>;
@@ -32,8 +33,8 @@ export interface PipelinePorts {
   webhooks: Pick<WebhookService, 'deliver' | 'delivery' | 'deliveries'>;
   /** Script steps run as queue jobs on the workers. */
   queue: Pick<JobQueue, 'enqueue' | 'get' | 'cancel'>;
-  /** A script's result and log; a forecast import's id once made. */
-  artifacts: Pick<ArtifactStore, 'get' | 'head' | 'put'>;
+  /** A script's result and log; a forecast import's id once made; the files of a processing step's artifact output. */
+  artifacts: Pick<ArtifactStore, 'get' | 'head' | 'put' | 'list' | 'url'>;
   /** The pipeline's own records: a step's definition (its timeout) and row (when it started). */
   pipelines: Pick<PipelineStore, 'version' | 'step'>;
 }
