@@ -72,9 +72,11 @@ export { GroundTruthPutResult, ModelQualityBaselineRequest, ModelQualityBaseline
 export { AutomlBestCandidate, AutomlCandidate, AutomlCandidateStatus, AutomlColumn, AutomlColumnType, AutomlDropReason, AutomlEnsembleMember, AutomlJob, AutomlJobFilter, AutomlJobName, AutomlJobStatus, AutomlMode, AutomlObjective, AutomlObjectiveMetric, AutomlProblemType, AutomlReportFormat, AutomlReportName, AutomlReportQuery, AutomlResolvedProblemType, AutomlSecondaryStatus, CreateAutomlJobRequest } from './automl.contract.js';
 export type { CreateAutomlJobInput } from './automl.contract.js';
 export { AUTOML_CANDIDATE_STATUSES, AUTOML_COLUMN_TYPES, AUTOML_DROP_REASONS, AUTOML_LIMITS, AUTOML_MAXIMIZED_OBJECTIVES, AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORT_FORMATS, AUTOML_REPORTS, AUTOML_RESOLVED_PROBLEM_TYPES, AUTOML_SECONDARY_STATUSES } from './automl.values.js';
-export { CreateLabelingJobRequest, LabelingAnswerReceipt, LabelingAutoLabel, LabelingGoldItem, LabelingJob, LabelingJobFilter, LabelingJobName, LabelingJobStatus, LabelingTask, LabelingTaskParams, LabelingTaskType, LabelingWork, LabelingWorkerStats, NextLabelingTask, SubmitLabelingAnswerRequest } from './labeling.contract.js';
+export { CreateLabelingJobRequest, LabelingAnswerReceipt, LabelingAutoLabel, LabelingGoldItem, LabelingJob, LabelingJobFilter, LabelingJobName, LabelingJobStatus, LabelingTask, LabelingTaskParams, LabelingTaskType, LabelingWork, LabelingWorkerStats, LabelToVerify, NextLabelingTask, SubmitLabelingAnswerRequest } from './labeling.contract.js';
 export type { CreateLabelingJobInput } from './labeling.contract.js';
-export { IMAGE_TASK_TYPES, LABELING_JOB_STATUSES, LABELING_LIMITS, LABELING_TASK_TYPES } from './labeling.values.js';
+export { IMAGE_TASK_TYPES, LABELING_JOB_STATUSES, LABELING_LIMITS, LABELING_TASK_TYPES, VERIFIABLE_LABEL_TYPES } from './labeling.values.js';
+export { CreateLabelingTeamRequest, LabelingTeam, LabelingTeamFilter, LabelingTeamName, UpdateLabelingTeamRequest } from './labeling-team.contract.js';
+export type { CreateLabelingTeamInput } from './labeling-team.contract.js';
 export { CreateReviewFlowRequest, ExportReviewsRequest, HumanAnswer, HumanLoop, HumanLoopFilter, HumanLoopInput, HumanLoopName, HumanLoopSource, HumanLoopStatus, NextReviewTask, NextReviewTaskRequest, ReviewActivation, ReviewAnswerReceipt, ReviewExport, ReviewFlow, ReviewFlowFilter, ReviewFlowName, ReviewTask, StartHumanLoopRequest, SubmitReviewAnswerRequest } from './reviews.contract.js';
 export type { CreateReviewFlowInput, ExportReviewsInput, StartHumanLoopInput } from './reviews.contract.js';
 export { HUMAN_LOOP_SOURCES, HUMAN_LOOP_STATUSES, REVIEW_LIMITS } from './reviews.values.js';

@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, PageQuery, ResourceName, StringEnum, Strict, Timestamp } from './common.contract.js';
 import { LABELING_JOB_STATUSES, LABELING_LIMITS, LABELING_TASK_TYPES } from './labeling.values.js';
+import { LabelingTeamName } from './labeling-team.contract.js';
 
 export const LabelingJobName = ResourceName(63);
 export const LabelingTaskType = StringEnum(LABELING_TASK_TYPES);
@@ -33,8 +34,14 @@ export const CreateLabelingJobRequest = Strict({
   leaseSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: LABELING_LIMITS.leaseSeconds })),
   /** Markdown shown to labelers. */
   instructions: Type.Optional(Type.String({ maxLength: LABELING_LIMITS.instructionsChars })),
-  /** The label attribute of the output manifest. @default the job's name (`<name>-ref` for polygons) */
+  /**
+   * The label attribute of the output manifest. @default the job's name (`<name>-ref` for polygons)
+   * A `verification` job (required): the attribute of the input manifest whose labels are
+   * judged; its output attribute is the job's name.
+   */
   labelAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 127 })),
+  /** Only the members of this labeling team are handed the job's items. @default every labeler */
+  team: Type.Optional(LabelingTeamName),
   /** The dataset the output manifest is written to, as its next version. @default `<name>-labels` */
   outputDataset: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   /** Items with known answers, mixed into the pool to measure each labeler; not in the output. */
@@ -101,6 +108,10 @@ export const LabelingJob = Type.Object({
   leaseSeconds: Type.Integer(),
   instructions: Nullable(Type.String()),
   labelAttribute: Type.String(),
+  /** A verification job: the input's label attribute its reviewers judge. */
+  verifiedAttribute: Nullable(Type.String()),
+  /** The labeling team whose members alone are handed the items; null: every labeler. */
+  team: Nullable(Type.String()),
   outputDataset: Type.String(),
   status: LabelingJobStatus,
   failureReason: Nullable(Type.String()),
@@ -128,6 +139,22 @@ export const LabelingJob = Type.Object({
 });
 export type LabelingJob = Static<typeof LabelingJob>;
 
+/**
+ * The existing label a verification task shows its reviewer, read from the input line's
+ * attribute and `-metadata`: class names, boxes (image pixels) or text spans.
+ */
+export const LabelToVerify = Type.Object({
+  attribute: Type.String(),
+  /** Ground Truth's label type, e.g. `groundtruth/object-detection`. */
+  type: Type.String(),
+  kind: StringEnum(['classes', 'boxes', 'entities'] as const),
+  /** `classes`: the class name(s) given (several for a multi-label line, none for an empty one). */
+  classes: Type.Array(Type.String()),
+  boxes: Type.Array(Type.Object({ label: Type.String(), left: Type.Number(), top: Type.Number(), width: Type.Number(), height: Type.Number() })),
+  entities: Type.Array(Type.Object({ label: Type.String(), startOffset: Type.Integer(), endOffset: Type.Integer() })),
+});
+export type LabelToVerify = Static<typeof LabelToVerify>;
+
 /** An item leased to the caller: what to label, and until when. */
 export const LabelingTask = Type.Object({
   job: Type.String(),
@@ -140,6 +167,8 @@ export const LabelingTask = Type.Object({
   source: Type.Record(Type.String(), Type.Unknown()),
   /** Images: their size, read from the file's header. */
   image: Nullable(Type.Object({ width: Type.Integer(), height: Type.Integer() })),
+  /** A verification task: the label to judge (`labels` are then the verdicts). */
+  verify: Type.Optional(LabelToVerify),
   leaseExpiresAt: Timestamp,
 });
 export type LabelingTask = Static<typeof LabelingTask>;
@@ -151,7 +180,8 @@ export type NextLabelingTask = Static<typeof NextLabelingTask>;
 /**
  * `POST /labeling-jobs/{name}/tasks/{item}/answer`. By task type: `{label}` (or
  * `{labels}` multi-label), `{boxes: [{label, left, top, width, height}]}`,
- * `{polygons: [{label, vertices: [{x, y}]}]}`, `{entities: [{label, startOffset, endOffset}]}`.
+ * `{polygons: [{label, vertices: [{x, y}]}]}`, `{entities: [{label, startOffset, endOffset}]}`;
+ * a verification: `{label: <verdict>, comment?}`.
  */
 export const SubmitLabelingAnswerRequest = Strict({ answer: Type.Unknown() });
 export type SubmitLabelingAnswerRequest = Static<typeof SubmitLabelingAnswerRequest>;
@@ -178,6 +208,8 @@ export const LabelingWork = Type.Object({
   items: Type.Integer(),
   /** Items the caller answered. */
   answered: Type.Integer(),
+  /** The labeling team the job is for (the caller is a member), or null: every labeler. */
+  team: Nullable(Type.String()),
   createdAt: Timestamp,
 });
 export type LabelingWork = Static<typeof LabelingWork>;

@@ -1,4 +1,4 @@
-import type { LabelingTaskType } from '../contracts/labeling.values.js';
+import { LABELING_LIMITS, type LabelingTaskType } from '../contracts/labeling.values.js';
 import type { RequestProblem } from '../core/index.js';
 
 /** What an item's answer is checked against: the job's task and labels, the image's size. */
@@ -13,7 +13,8 @@ export interface AnswerContext {
 
 /** An answer as stored: the normalised shape of its task type. */
 export type Answer =
-  | { label: string }
+  /** A verification's verdict may come with the reviewer's comment. */
+  | { label: string; comment?: string }
   | { labels: string[] }
   | { boxes: { label: string; left: number; top: number; width: number; height: number }[] }
   | { polygons: { label: string; vertices: { x: number; y: number }[] }[] }
@@ -50,10 +51,14 @@ export function checkAnswer(raw: unknown, ctx: AnswerContext, at = 'answer'): { 
   };
   let answer: Answer | null = null;
   const classification = ctx.taskType === 'image-classification' || ctx.taskType === 'text-classification';
-  if (classification && !ctx.multiLabel) {
+  const verification = ctx.taskType === 'verification';
+  if ((classification && !ctx.multiLabel) || verification) {
     const v = typeof raw === 'string' ? raw : isObject(raw) ? raw.label : undefined;
-    if (v === undefined) add(at, 'must be {"label": "<one of the labels>"}');
+    if (v === undefined) add(at, verification ? 'must be {"label": "<one of the verdicts>", "comment"?: "…"}' : 'must be {"label": "<one of the labels>"}');
     else if (label(v, `${at}.label`)) answer = { label: v };
+    const comment = verification && isObject(raw) ? raw.comment : undefined;
+    if (comment !== undefined && (typeof comment !== 'string' || comment.length > LABELING_LIMITS.commentChars)) add(`${at}.comment`, `must be a string of at most ${LABELING_LIMITS.commentChars} characters`);
+    else if (answer && typeof comment === 'string' && comment.trim().length > 0) answer = { label: v as string, comment: comment.trim() };
   } else if (classification) {
     const v = Array.isArray(raw) ? raw : isObject(raw) ? raw.labels : undefined;
     if (!Array.isArray(v)) add(at, 'must be {"labels": [...]} (an empty list is an answer: none applies)');

@@ -14,6 +14,7 @@ import {
   semanticSegmentationLine,
   textClassificationLine,
   textMultiLabelLine,
+  verificationLine,
   type ManifestLine,
 } from './consolidation/index.js';
 import type { Answer } from './answers.js';
@@ -59,7 +60,9 @@ export async function consolidate(input: ConsolidationInput): Promise<Consolidat
   const classes = input.labels;
   const attribute = input.attribute;
   const image = input.taskType === 'image-classification';
-  if ((input.taskType === 'image-classification' || input.taskType === 'text-classification') && !input.multiLabel) {
+  const verification = input.taskType === 'verification';
+  // A verification's verdicts are one label per item: Dawid–Skene weighs its reviewers as it does labelers.
+  if (((input.taskType === 'image-classification' || input.taskType === 'text-classification') && !input.multiLabel) || verification) {
     if (answered.length === 0) return { lines: [], estimates: {} };
     const gold = Object.fromEntries(answered.filter((i) => i.gold && 'label' in i.gold).map((i) => [i.item, (i.gold as { label: string }).label]));
     const fit = dawidSkene(
@@ -70,7 +73,9 @@ export async function consolidate(input: ConsolidationInput): Promise<Consolidat
     return {
       lines: out.map((i) => {
         const r = fit.items.get(i.item)!;
-        return line(i.source, { attribute, classes, label: r.label, confidence: r.confidence }, meta);
+        if (!verification) return line(i.source, { attribute, classes, label: r.label, confidence: r.confidence }, meta);
+        const comments = i.answers.flatMap((a) => ('comment' in a.answer && typeof a.answer.comment === 'string' ? [a.answer.comment] : []));
+        return verificationLine(i.source, { attribute, classes, label: r.label, confidence: r.confidence, comments }, meta);
       }),
       estimates: Object.fromEntries([...fit.workers].map(([w, s]) => [w, s.accuracy])),
     };

@@ -11,5 +11,7 @@ export { readImageHeader } from './image-header.js';
 export type { ImageHeader } from './image-header.js';
 export { checkAnswer } from './answers.js';
 export { consolidate } from './consolidate.js';
+export { TeamService } from './teams/index.js';
+export { labelToVerify } from './verification.js';
 /** The wire shapes of labeling are declared once, in the contracts. */
-export type { CreateLabelingJobInput, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask } from '../contracts/index.js';
+export type { CreateLabelingJobInput, CreateLabelingTeamInput, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask, LabelingTeam } from '../contracts/index.js';

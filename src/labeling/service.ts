@@ -10,6 +10,8 @@ import { checkAnswer, matchesGold, type Answer } from './answers.js';
 import { HEADER_BYTES, readImageHeader } from './image-header.js';
 import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from './store.js';
 import { AutoLabelStore, autoLabelProblems, autoLabelRow, autoLabelView, maybeStartRound } from './auto-label/index.js';
+import { TeamService } from './teams/index.js';
+import { checkVerificationLines, labelToVerify } from './verification.js';
 
 /** The queue kind of a consolidation. */
 export const LABELING_CONSOLIDATE_KIND = 'labeling-consolidate';
@@ -44,10 +46,13 @@ export class LabelingService {
   readonly store: LabelingStore;
   /** Automated labeling's settings, rounds and machine labels (`auto-label/`). */
   private readonly auto: AutoLabelStore;
+  /** Labeling teams (`teams/`): a job for a team hands its items to the team's members only. */
+  readonly teams: TeamService;
 
   constructor(private readonly deps: LabelingDeps) {
     this.store = new LabelingStore(deps.metadata);
     this.auto = new AutoLabelStore(deps.metadata);
+    this.teams = new TeamService({ metadata: deps.metadata, labelers: deps.labelers });
   }
 
   /** Jobs whose status changed since a time, for the platform feed. */
@@ -57,14 +62,20 @@ export class LabelingService {
     const problems: RequestProblem[] = [];
     const add = (field: string, message: string, code: RequestProblem['code'] = 'ORCH_LABELING_INVALID') => problems.push({ field, code, message: `${field}: ${message}` });
     const taskType = input.taskType as LabelingTaskType;
-    const image = IMAGE_TASK_TYPES.includes(taskType);
+    const verification = taskType === 'verification';
+    // A verification job's items are images or text as the labels it judges are (read from the manifest below).
+    let image = IMAGE_TASK_TYPES.includes(taskType);
     const classification = taskType === 'image-classification' || taskType === 'text-classification';
     const multiLabel = input.multiLabel === true;
     const perItem = input.annotatorsPerItem ?? 1;
     autoLabelProblems(input, add);
     if (multiLabel && !classification) add('multiLabel', 'applies to image-classification and text-classification only');
     if (new Set(input.labels).size !== input.labels.length) add('labels', 'lists a label twice');
-    const attribute = input.labelAttribute ?? (taskType === 'polygon' ? `${input.name}-ref` : input.name);
+    // A verification job's labelAttribute names the label it judges; its verdicts go under the job's name.
+    const verified = verification ? (input.labelAttribute ?? null) : null;
+    if (verification && verified === null) add('labelAttribute', 'a verification job needs the input manifest’s label attribute to verify');
+    if (verified !== null && verified === input.name) add('labelAttribute', 'the verdicts are written under the job’s name: it must differ from the label attribute verified');
+    const attribute = verification ? input.name : (input.labelAttribute ?? (taskType === 'polygon' ? `${input.name}-ref` : input.name));
     if (attribute.includes('-metadata')) add('labelAttribute', 'may not contain "-metadata"');
     if (taskType === 'polygon' && !attribute.endsWith('-ref')) add('labelAttribute', 'a polygon (semantic segmentation) label attribute ends with "-ref"');
     if (taskType !== 'polygon' && attribute.endsWith('-ref')) add('labelAttribute', 'only a polygon label attribute ends with "-ref"');
@@ -75,9 +86,20 @@ export class LabelingService {
     } catch (err) {
       add('outputDataset', (err as Error).message);
     }
-    const labelers = await this.deps.labelers();
-    if (labelers.length < perItem) {
-      add('annotatorsPerItem', `${perItem} annotators per item, but the workforce has ${labelers.length} labeler(s) (users with the labeler role)`, 'ORCH_LABELING_WORKFORCE');
+    if (input.team === undefined) {
+      const labelers = await this.deps.labelers();
+      if (labelers.length < perItem) {
+        add('annotatorsPerItem', `${perItem} annotators per item, but the workforce has ${labelers.length} labeler(s) (users with the labeler role)`, 'ORCH_LABELING_WORKFORCE');
+      }
+    } else {
+      const members = await this.teams.workforce(input.team).catch((err: unknown) => {
+        if (err instanceof OrchardError && err.code === 'ORCH_LABELING_TEAM_NOT_FOUND') add('team', `no labeling team '${input.team}'`, 'ORCH_LABELING_TEAM_NOT_FOUND');
+        else throw err;
+        return null;
+      });
+      if (members !== null && members.length < perItem) {
+        add('annotatorsPerItem', `${perItem} annotators per item, but team '${input.team}' has ${members.length} enabled labeler(s)${members.length ? ` (${members.join(', ')})` : ''}`, 'ORCH_LABELING_WORKFORCE');
+      }
     }
     // Not found and deleted versions keep the dataset service's own codes.
     const version = await this.deps.datasets.describe(input.dataset);
@@ -87,12 +109,16 @@ export class LabelingService {
       const lines = await readLines(await this.deps.artifacts.get(keyOf(this.deps.artifacts, version.sourceUri)));
       if (lines.length === 0) add('dataset', `${version.name}@${version.version} has no items`);
       if (lines.length > LABELING_LIMITS.items) add('dataset', `${lines.length} items; a job labels at most ${LABELING_LIMITS.items}`);
-      else await this.checkItems(lines, image, 'dataset', items, problems);
+      else {
+        if (verified !== null) image = checkVerificationLines(lines, verified, 'dataset', (at, message) => add(at, message)).image;
+        await this.checkItems(lines, image, 'dataset', items, problems);
+      }
     }
     const gold: { item: CheckedItem; answer: Answer }[] = [];
     if (input.gold?.length) {
       const checked: CheckedItem[] = [];
       const before = problems.length;
+      if (verified !== null) checkVerificationLines(input.gold, verified, 'gold', (at, message) => add(at, message));
       await this.checkItems(input.gold.map((g) => { const { answer: _a, ...line } = g; return line; }), image, 'gold', checked, problems);
       if (problems.length === before) {
         input.gold.forEach((g, i) => {
@@ -132,6 +158,8 @@ export class LabelingService {
         created_at: now,
         updated_at: now,
         ended_at: null,
+        team: input.team ?? null,
+        verified_attribute: verified,
       },
       rows,
     );
@@ -193,6 +221,9 @@ export class LabelingService {
     // Every item answered: nothing left, as for a labeler who has seen them all. A stopped or failed job says so.
     if (job.status === 'Consolidating' || job.status === 'Completed') return null;
     if (job.status !== 'InProgress') throw notRunning(job);
+    if (job.team !== null && !(await this.teams.store.isMember(job.team, worker))) {
+      throw new OrchardError('ORCH_LABELING_NOT_TEAM_MEMBER', { message: `Labeling job '${name}' is for team '${job.team}', which ${worker} is not a member of`, details: { name, team: job.team, worker } });
+    }
     const auto = await this.auto.get(name);
     for (let round = 0; round < 5; round++) {
       const now = new Date();
@@ -203,6 +234,8 @@ export class LabelingService {
         const expires = new Date(now.getTime() + job.lease_seconds * 1000).toISOString();
         const row = { job: name, item: item.item, worker, leased_at: now.toISOString(), lease_expires_at: expires, answer_json: null, answered_at: null };
         if (await this.store.lease(row, job.annotators_per_item)) {
+          const source = JSON.parse(item.source_json) as Record<string, unknown>;
+          const verify = job.verified_attribute !== null ? labelToVerify(source, job.verified_attribute) : null;
           return {
             job: name,
             item: item.item,
@@ -210,8 +243,9 @@ export class LabelingService {
             multiLabel: job.multi_label === 1,
             labels: JSON.parse(job.labels_json) as string[],
             instructions: job.instructions,
-            source: JSON.parse(item.source_json) as Record<string, unknown>,
+            source,
             image: item.width !== null && item.height !== null ? { width: item.width, height: item.height } : null,
+            ...(verify && 'label' in verify ? { verify: verify.label } : {}),
             leaseExpiresAt: expires,
           };
         }
@@ -276,10 +310,13 @@ export class LabelingService {
     return { body, contentType: body[0] === 0x89 ? 'image/png' : 'image/jpeg' };
   }
 
-  /** The running jobs a labeler can work on, with how many items they answered. */
+  /** The running jobs a labeler can work on (those for a team only when they are a member), with how many items they answered. */
   async work(worker: string): Promise<LabelingWork[]> {
     const { items } = await this.list({ status: 'InProgress', limit: 200 });
-    return items.map((j) => ({ job: j.name, taskType: j.taskType, multiLabel: j.multiLabel, labels: j.labels, items: j.counts.total + j.counts.gold, answered: j.workers.find((w) => w.worker === worker)?.answers ?? 0, createdAt: j.createdAt }));
+    const teams = await this.teams.store.teamsOf(worker);
+    return items
+      .filter((j) => j.team === null || teams.has(j.team))
+      .map((j) => ({ job: j.name, taskType: j.taskType, multiLabel: j.multiLabel, labels: j.labels, items: j.counts.total + j.counts.gold, answered: j.workers.find((w) => w.worker === worker)?.answers ?? 0, team: j.team, createdAt: j.createdAt }));
   }
 
   /** Stops labeling: the answers given so far are consolidated (the job ends Stopped, with its output). */
@@ -320,6 +357,8 @@ export class LabelingService {
       leaseSeconds: row.lease_seconds,
       instructions: row.instructions,
       labelAttribute: row.label_attribute,
+      verifiedAttribute: row.verified_attribute,
+      team: row.team,
       outputDataset: row.output_dataset,
       status: row.status as LabelingJob['status'],
       failureReason: row.failure_reason,

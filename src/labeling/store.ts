@@ -26,6 +26,10 @@ export interface LabelingJobsTable {
   created_at: string;
   updated_at: string;
   ended_at: string | null;
+  /** Migration 0034: the team whose members alone are handed the items. */
+  team: string | null;
+  /** Migration 0034: a verification job's input attribute, the label its reviewers judge. */
+  verified_attribute: string | null;
 }
 
 /** `labeling_items`: the job's items, in manifest order, gold ones with their answer. */

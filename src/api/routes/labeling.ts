@@ -3,6 +3,7 @@ import { CreateLabelingJobRequest, LabelingJobFilter, LabelingJobName, LabelingT
 import type { LabelingService } from '../../labeling/index.js';
 import { principalOf } from '../auth-hook.js';
 import { resourceRoutes } from '../resource-routes.js';
+import { labelingTeamRoutes } from './labeling-teams.js';
 
 /**
  * Labeling jobs (Ground Truth): create, list, describe and stop through the resource
@@ -20,6 +21,7 @@ export function labelingRoutes(app: FastifyInstance, labeling: LabelingService):
     describe: { summary: 'Describe a labeling job: status, counts, each labeler’s work and the output dataset version', run: (name) => labeling.describe(name) },
     stop: { summary: 'Stop labeling: the answers given so far are consolidated into the output', run: (name) => labeling.stop(name) },
   });
+  labelingTeamRoutes(app, labeling.teams);
   const tags = ['labeling'];
   app.post<{ Params: { name: string } }>(
     '/labeling-jobs/:name/tasks/next',

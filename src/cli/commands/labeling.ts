@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import type { CreateLabelingJobRequest, LabelingJob } from '../../sdk/index.js';
+import type { CreateLabelingJobRequest, LabelingJob, LabelingTask } from '../../sdk/index.js';
 // Enum lists from the TypeBox-free module: a CLI call does not load the schemas.
 import { LABELING_JOB_STATUSES, LABELING_TASK_TYPES } from '../../contracts/labeling.values.js';
 import { client, positiveInt, run } from '../context.js';
 import { emit, fields, table } from '../output.js';
+import { labelingTeamsCommand } from './labeling-teams.js';
 
 type Json = { json?: boolean };
 type CreateOpts = Json & {
@@ -21,6 +22,7 @@ type CreateOpts = Json & {
   autoLabel?: boolean;
   autoLabelAccuracy?: number;
   autoLabelBatch?: number;
+  team?: string;
 };
 
 /** A number given on the command line (its range is checked by the server). */
@@ -45,7 +47,8 @@ export function labelingCommand(program: Command): void {
     .option('--lease-seconds <n>', 'how long a labeler holds an item before it returns to the pool (default 600)', positiveInt)
     .option('--instructions <file.md>', 'Markdown instructions shown with each task')
     .option('--gold <file.jsonl>', 'items with known answers ({"source": …, "answer": …} per line) that measure each labeler')
-    .option('--label-attribute <name>', 'the output manifest’s label attribute (default: the job name)')
+    .option('--label-attribute <name>', 'the output manifest’s label attribute (default: the job name); --task verification: the input’s label attribute to verify')
+    .option('--team <name>', 'hand the items to this labeling team’s members only (default: every labeler)')
     .option('--output-dataset <name>', 'the dataset the output manifest is written to (default: <job>-labels)')
     .option('--auto-label', 'automated labeling (classification): models trained on the human labels label the items they are sure of')
     .option('--auto-label-accuracy <x>', 'the accuracy machine labels must reach on held-out human labels (default 0.95)', decimal)
@@ -67,6 +70,7 @@ export function labelingCommand(program: Command): void {
           ...(gold ? { gold: gold as CreateLabelingJobRequest['gold'] } : {}),
           ...(opts.labelAttribute ? { labelAttribute: opts.labelAttribute } : {}),
           ...(opts.outputDataset ? { outputDataset: opts.outputDataset } : {}),
+          ...(opts.team ? { team: opts.team } : {}),
           ...(opts.autoLabel ? { autoLabel: true } : {}),
           ...(opts.autoLabelAccuracy !== undefined ? { autoLabelAccuracy: opts.autoLabelAccuracy } : {}),
           ...(opts.autoLabelBatch !== undefined ? { autoLabelBatch: opts.autoLabelBatch } : {}),
@@ -111,6 +115,8 @@ export function labelingCommand(program: Command): void {
       emit(opts, job, () => describeText(job));
     }));
 
+  labelingTeamsCommand(labeling);
+
   const tasks = labeling.command('tasks').description("A labeler's work: take the next item, answer it");
   tasks
     .command('next <job>')
@@ -127,6 +133,7 @@ export function labelingCommand(program: Command): void {
               ['labels', task.labels.join(', ')],
               ['source', JSON.stringify(task.source)],
               ['image', task.image ? `${task.image.width}×${task.image.height}` : '-'],
+              ...(task.verify ? ([['to verify', `${task.verify.attribute}: ${verifyText(task.verify)}`]] as [string, string][]) : []),
               ['lease until', task.leaseExpiresAt],
             ]) + `\nanswer it: orchard labeling tasks submit ${job} --item ${task.item} --answer '{"label": "…"}'`,
       );
@@ -135,7 +142,7 @@ export function labelingCommand(program: Command): void {
     .command('submit <job>')
     .description('Answer an item you hold a lease on')
     .requiredOption('--item <id>', 'the item (from tasks next)')
-    .requiredOption('--answer <json>', 'e.g. {"label":"a"}, {"labels":["a","b"]}, {"boxes":[…]}, {"polygons":[…]}, {"entities":[…]}')
+    .requiredOption('--answer <json>', 'e.g. {"label":"a"}, {"labels":["a","b"]}, {"boxes":[…]}, {"polygons":[…]}, {"entities":[…]}; a verification: {"label":"correct","comment":"…"}')
     .option('--json', 'machine output')
     .action((job: string, opts: Json & { item: string; answer: string }) => run(opts, async () => {
       let answer: unknown;
@@ -147,6 +154,12 @@ export function labelingCommand(program: Command): void {
       const receipt = await client().labeling.submit(job, opts.item, answer);
       emit(opts, receipt, () => `${receipt.duplicate ? 'Already recorded' : 'Recorded'}: item ${receipt.item} of ${receipt.job} by ${receipt.worker}`);
     }));
+}
+
+function verifyText(v: NonNullable<LabelingTask['verify']>): string {
+  if (v.kind === 'classes') return v.classes.join(', ') || '(no class)';
+  if (v.kind === 'boxes') return v.boxes.map((b) => `${b.label} (${b.left}, ${b.top}, ${b.width}×${b.height})`).join('; ') || '(no box)';
+  return v.entities.map((e) => `${e.label} [${e.startOffset}, ${e.endOffset})`).join('; ') || '(no entity)';
 }
 
 function parseJsonLines(text: string, file: string): unknown[] {
@@ -169,8 +182,9 @@ function describeText(j: LabelingJob): string {
       ['name', j.name],
       ['status', j.status + (j.failureReason ? ` (${j.failureReason})` : '')],
       ['task', `${j.taskType}${j.multiLabel ? ' (multi-label)' : ''}: ${j.labels.join(', ')}`],
-      ['dataset', j.dataset],
+      ['dataset', j.dataset + (j.verifiedAttribute ? ` (verifying ${j.verifiedAttribute})` : '')],
       ['annotators per item', j.annotatorsPerItem],
+      ['team', j.team ?? '- (every labeler)'],
       ['items', `${j.counts.labeled} of ${j.counts.total} labeled${j.counts.gold ? `, ${j.counts.gold} gold` : ''}; ${j.counts.answers} answers, ${j.counts.leased} leased now`],
       ['output', j.output ?? `-  (will be the next version of ${j.outputDataset})`],
       ...(j.autoLabel

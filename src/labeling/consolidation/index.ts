@@ -28,9 +28,10 @@ export {
   semanticSegmentationLine,
   textClassificationLine,
   textMultiLabelLine,
+  verificationLine,
   SEGMENTATION_COLORS,
 } from './manifest.js';
-export type { BoundingBoxLabel, ClassificationLabel, LineMeta, ManifestLine, MultiLabelLabel, NamedEntityLabel, SegmentationLabel } from './manifest.js';
+export type { BoundingBoxLabel, ClassificationLabel, LineMeta, ManifestLine, MultiLabelLabel, NamedEntityLabel, SegmentationLabel, VerificationLabel } from './manifest.js';
 export { calibration } from './calibration.js';
 export type { Calibration, ReliabilityBin } from './calibration.js';
 export { crowdConfusion, simulateCrowd, spread } from './simulate.js';

@@ -101,6 +101,39 @@ export const imageClassificationLine = (source: ManifestLine, l: ClassificationL
 export const textClassificationLine = (source: ManifestLine, l: ClassificationLabel, meta: LineMeta): ManifestLine =>
   classificationLine('groundtruth/text-classification', source, l, meta);
 
+export interface VerificationLabel extends ClassificationLabel {
+  /** The reviewers' comments on the item, written as `worker-feedback` when there are any. */
+  comments?: readonly string[];
+}
+
+/**
+ * A label verification's verdict, as Ground Truth's verification jobs write it:
+ * `"<attr>": "<verdict index>"` (a string, as in its guide's example) with `class-name`
+ * (the verdict), `confidence` and, when reviewers commented, `worker-feedback:
+ * [{comment}]`; type `groundtruth/label-verification`. The verified label stays as it was.
+ */
+export function verificationLine(source: ManifestLine, l: VerificationLabel, meta: LineMeta): ManifestLine {
+  checkLabel(l);
+  const problems = new Problems();
+  checkCommon(source, l.attribute, meta, problems);
+  const ok = checkClasses(l.classes, problems);
+  const k = ok ? classId(l.classes, l.label, 'label', problems) : -1;
+  checkConfidence(l.confidence, 'confidence', problems);
+  const comments = l.comments ?? [];
+  if (!Array.isArray(comments) || !comments.every((c) => typeof c === 'string')) problems.add('comments', 'must be a list of strings');
+  problems.throwIfAny();
+  return {
+    ...source,
+    [l.attribute]: String(k),
+    [`${l.attribute}-metadata`]: {
+      'class-name': l.label,
+      confidence: round(l.confidence),
+      ...commonMetadata(meta, 'groundtruth/label-verification'),
+      ...(comments.length > 0 ? { 'worker-feedback': comments.map((comment) => ({ comment })) } : {}),
+    },
+  };
+}
+
 export interface MultiLabelLabel {
   attribute: string;
   classes: readonly string[];
