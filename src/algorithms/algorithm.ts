@@ -109,6 +109,11 @@ export interface Predictor {
    */
   invoke?(request: { contentType: 'text/csv' | 'application/json' | 'application/jsonlines'; accept: string | undefined; body: Buffer }): { contentType: string; body: string };
   /**
+   * Present on a model that reads images (image-classification): answers one PNG or JPEG
+   * request body; serving calls it for `image/png`, `image/jpeg` and `application/x-image`.
+   */
+  invokeImage?(request: { contentType: 'image/png' | 'image/jpeg' | 'application/x-image'; accept: string | undefined; body: Buffer }): { contentType: string; body: string };
+  /**
    * Present on a model that reads text records rather than numbers (a line of a text
    * dataset for blazingtext, a JSON record for object2vec): answers each record with one
    * line of JSON, in order, as batch transform writes it. Throws `ORCH_MODEL_INPUT_INVALID`

@@ -28,6 +28,8 @@ export interface ServingPredictor {
   readonly pipeline?: PipelineStage;
   /** Present on a model that answers whole request documents (DeepAR): see the algorithms' `Predictor.invoke`. */
   readonly invoke?: Predictor['invoke'];
+  /** Present on a model that reads images: see the algorithms' `Predictor.invokeImage`. */
+  readonly invokeImage?: Predictor['invokeImage'];
   /** Present on a model that reads text records (blazingtext, object2vec): see the algorithms' `Predictor.answerRecords`. */
   readonly answerRecords?: Predictor['answerRecords'];
   /** Present on a model that explains its predictions: contributions to the margin per feature (see the algorithms' `Explanation`). */
@@ -86,6 +88,7 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
     predict: async (features, rows) => predictor.predict(features, rows),
     predictSync: (features, rows) => predictor.predict(features, rows),
     ...(predictor.invoke ? { invoke: predictor.invoke.bind(predictor) } : {}),
+    ...(predictor.invokeImage ? { invokeImage: predictor.invokeImage.bind(predictor) } : {}),
     ...(predictor.answerRecords ? { answerRecords: predictor.answerRecords.bind(predictor) } : {}),
     ...(predictor.explain ? { explain: predictor.explain.bind(predictor) } : {}),
   };

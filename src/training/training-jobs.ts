@@ -7,6 +7,7 @@ import type { TrainingRulesPort } from './rules-port.js';
 import type { TrainingJobFilter, TrainingService } from './training-service.js';
 import { TrainingStore, type TrainingSpec } from './training-store.js';
 import type { CreateTrainingJobInput, TrainingJob } from './types.js';
+import { ARTIFACT_CHANNEL_TYPE, checkArtifactChannel, isArtifactChannel } from './artifact-channels.js';
 
 /** Queue kind of a training attempt. */
 export const TRAINING_KIND = 'training';
@@ -161,6 +162,15 @@ async function validate(deps: TrainingDeps, input: CreateTrainingJobInput): Prom
   if (ruleProblems.length > 0) throw errorOfProblems(ruleProblems);
   const channels: TrainingSpec['channels'] = {};
   for (const [channel, ref] of Object.entries(channelRefs)) {
+    // `artifacts:<prefix>`: the objects under a prefix (images), for script mode and the built-ins that read them.
+    if (isArtifactChannel(ref)) {
+      if (input.algorithm && !getAlgorithm(input.algorithm).inputContentTypes.includes(ARTIFACT_CHANNEL_TYPE)) {
+        throw new OrchardError('ORCH_TRAINING_DATA_INVALID', { message: `Channel '${channel}': ${input.algorithm} reads datasets, not stored objects (${ref})`, details: { field: `channels.${channel}`, channel } });
+      }
+      await checkArtifactChannel(deps.artifacts, channel, ref);
+      channels[channel] = { dataset: ref, version: 0, contentType: ARTIFACT_CHANNEL_TYPE };
+      continue;
+    }
     const version = await deps.datasets.describe(ref);
     // A built-in reads CSV without a header, target first, or Parquet (target the first
     // column, as SageMaker's application/x-parquet), and JSON Lines when it declares them

@@ -8,6 +8,7 @@ import { asStorageFull, isOrchardError, newId, OrchardError } from '../core/inde
 import type { DatasetService } from '../data/index.js';
 import { interruptedByPlatform, JobLeaseLostError, runnerProgram, runScriptAttempt, startWorkerLoop, workDirAt, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
+import { ARTIFACT_CHANNEL, ARTIFACT_CHANNEL_TYPE, downloadArtifactPrefix, downloadManifestObjects, isArtifactChannel } from './artifact-channels.js';
 import { CheckpointSync } from './checkpoints.js';
 import { reapOrphans, removeOwner, writeOwner } from './orphans.js';
 import { writeResolvedHyperparameters } from './resolved-hyperparameters.js';
@@ -316,7 +317,13 @@ async function downloadSource(deps: TrainingWorkerDeps, key: string, dir: string
 /** Copies each channel's dataset version (its CSV as uploaded) to local files. */
 async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, dir: string) {
   const channels: Record<string, { contentType: string; files: string[] }> = {};
+  const readsImages = spec.algorithm !== null && getAlgorithm(spec.algorithm).inputContentTypes.includes(ARTIFACT_CHANNEL_TYPE);
   for (const [channel, c] of Object.entries(spec.channels)) {
+    if (isArtifactChannel(c.dataset)) {
+      await downloadArtifactPrefix(deps.artifacts, c.dataset.slice(ARTIFACT_CHANNEL.length), path.join(dir, channel));
+      channels[channel] = { contentType: c.contentType, files: (await fs.readdir(path.join(dir, channel))).sort().map((f) => path.join(dir, channel, f)) };
+      continue;
+    }
     const version = await deps.datasets.describe(`${c.dataset}@${c.version}`);
     if (spec.algorithm && version.format === 'parquet') {
       // A built-in reads its rows as CSV without a header, target first.
@@ -330,6 +337,11 @@ async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, di
     const file = path.join(dir, channel, `${c.dataset}-${c.version}${path.extname(key)}`);
     await fs.mkdir(path.dirname(file), { recursive: true });
     await pipeline(await deps.artifacts.get(key), createWriteStream(file));
+    // An augmented manifest for an image algorithm brings the images its lines name.
+    if (readsImages && version.format === 'jsonl') {
+      const names = String(spec.hyperParameters.attribute_names ?? '').split(',');
+      await downloadManifestObjects(deps.artifacts, file, path.join(dir, channel), names.length === 2 ? names[0].trim() : 'source-ref');
+    }
     channels[channel] = { contentType: c.contentType, files: [file] };
   }
   return channels;

@@ -9,7 +9,7 @@
  */
 import type * as Tf from '@tensorflow/tfjs';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
-import { badInput, decodeRequestRows, denseRows, type RecordType } from '../data/instances.js';
+import { badInput, decodeRequestRows, denseRows } from '../data/instances.js';
 import { assertFeatureCount, finiteArray, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { decodeTensor, neuralEngine, weightTensors, type SavedTensor, type SavedWeights, type TfModule } from '../neural/index.js';
 import type { ImageShape } from './hyperparameters.js';
@@ -64,10 +64,6 @@ export async function readIc(modelDir: string): Promise<IcArtifact> {
     if (!st || decodeTensor(`${l.name}.mean`, st.mean).length !== l.width || decodeTensor(`${l.name}.variance`, st.variance).length !== l.width) throw invalidModel(`image-classification model lacks the statistics of ${l.name}`);
   }
   return a;
-}
-
-function isImageType(type: string): boolean {
-  return (IMAGE_TYPES as readonly string[]).includes(type) || type.startsWith('image/');
 }
 
 interface AnswerOptions {
@@ -136,28 +132,25 @@ export async function icPredictor(a: IcArtifact): Promise<Predictor> {
       for (let i = 0; i < features.length; i++) if (!Number.isFinite(features[i])) throw badInput(`Row ${Math.floor(i / size) + 1}: a pixel is missing or not finite`, { row: Math.floor(i / size) + 1 });
       return { values: probabilities(fromChw(features, rows), rows), outputsPerRow: K };
     },
+    invokeImage({ accept, body }) {
+      const o = answerOptions(accept, a.topK, K);
+      const hwc = new Float32Array(size);
+      try {
+        decodeImageInto(body, a.shape, hwc);
+      } catch (err) {
+        if (err instanceof ImageDecodeError) throw badInput(`The request body is not an image this model reads: ${err.message}`);
+        throw err;
+      }
+      const rec = record(probabilities(hwc, 1), o);
+      return { contentType: o.type, body: o.type === 'application/jsonlines' ? JSON.stringify(rec) + '\n' : JSON.stringify(rec) };
+    },
     invoke({ contentType, accept, body }) {
       const o = answerOptions(accept, a.topK, K);
-      let hwc: Float32Array;
-      let rows: number;
-      if (isImageType(contentType)) {
-        hwc = new Float32Array(size);
-        rows = 1;
-        try {
-          decodeImageInto(body, a.shape, hwc);
-        } catch (err) {
-          if (err instanceof ImageDecodeError) throw badInput(`The request body is not an image this model reads: ${err.message}`);
-          throw err;
-        }
-      } else {
-        const req = decodeRequestRows(contentType as RecordType, body, size);
-        rows = req.rows;
-        hwc = fromChw(denseRows(req, size), rows);
-      }
-      const p = probabilities(hwc, rows);
-      const records = Array.from({ length: rows }, (_, r) => record(p.subarray(r * K, (r + 1) * K), o));
+      const req = decodeRequestRows(contentType, body, size);
+      const p = probabilities(fromChw(denseRows(req, size), req.rows), req.rows);
+      const records = Array.from({ length: req.rows }, (_, r) => record(p.subarray(r * K, (r + 1) * K), o));
       if (o.type === 'application/jsonlines') return { contentType: o.type, body: records.map((r) => JSON.stringify(r) + '\n').join('') };
-      return { contentType: o.type, body: JSON.stringify(rows === 1 && isImageType(contentType) ? records[0] : records) };
+      return { contentType: o.type, body: JSON.stringify(records) };
     },
   };
 }

@@ -95,7 +95,7 @@ describe('image-classification', () => {
     const predictor = await imageClassification.load(ctx.modelDir);
     let correct = 0;
     for (const h of held) {
-      const answer = predictor.invoke!({ contentType: 'image/png' as never, accept: undefined, body: h.bytes });
+      const answer = predictor.invokeImage!({ contentType: 'image/png', accept: undefined, body: h.bytes });
       const probs = JSON.parse(answer.body) as number[];
       expect(probs).toHaveLength(2);
       expect(probs[0] + probs[1]).toBeCloseTo(1, 5);
@@ -104,7 +104,7 @@ describe('image-classification', () => {
     expect(correct / held.length).toBeGreaterThanOrEqual(0.9);
 
     // Verbose JSON Lines: the predicted label and class, and the top classes.
-    const verbose = predictor.invoke!({ contentType: 'application/x-image' as never, accept: 'application/jsonlines;verbose;top_k=2', body: held[1].bytes });
+    const verbose = predictor.invokeImage!({ contentType: 'application/x-image', accept: 'application/jsonlines;verbose;top_k=2', body: held[1].bytes });
     const rec = JSON.parse(verbose.body.trim()) as { prediction: number[]; predicted_label: number; predicted_class: string; top_k: { label: number; class: string; probability: number }[] };
     expect(verbose.contentType).toBe('application/jsonlines');
     expect(rec.predicted_label).toBe(1);
@@ -117,9 +117,9 @@ describe('image-classification', () => {
     for (let c = 0; c < 3; c++) for (let i = 0; i < 256; i++) chw[c * 256 + i] = p.data[i * 4 + c];
     const { values, outputsPerRow } = predictor.predict(chw, 1);
     expect(outputsPerRow).toBe(2);
-    const fromImage = JSON.parse(predictor.invoke!({ contentType: 'image/png' as never, accept: 'application/json', body: held[0].bytes }).body) as number[];
+    const fromImage = JSON.parse(predictor.invokeImage!({ contentType: 'image/png', accept: 'application/json', body: held[0].bytes }).body) as number[];
     expect(values[0]).toBeCloseTo(fromImage[0], 4);
-    expect(() => predictor.invoke!({ contentType: 'image/png' as never, accept: undefined, body: Buffer.from('not an image') })).toThrow(/not an image this model reads/);
+    expect(() => predictor.invokeImage!({ contentType: 'image/png', accept: undefined, body: Buffer.from('not an image') })).toThrow(/not an image this model reads/);
   }, 300_000);
 
   it('reads a .lst file and an augmented manifest (attribute_names), is reproducible and resumes', async () => {

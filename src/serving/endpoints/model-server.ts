@@ -48,6 +48,9 @@ function main(): void {
 function answer(predictor: ServingPredictor, contentType: string | undefined, accept: string | undefined, body: Buffer, explain = false): Answer | Promise<Answer> {
   try {
     const type = mediaTypeOf(contentType);
+    // A model that reads images (image-classification) is given the image's bytes.
+    const image = !type && predictor.invokeImage ? imageTypeOf(contentType) : null;
+    if (image) return { status: 200, ...predictor.invokeImage!({ contentType: image, accept, body }) };
     if (!type) {
       throw new OrchardError('ORCH_ENDPOINT_UNSUPPORTED_CONTENT_TYPE', {
         message: `Content-Type ${JSON.stringify(contentType ?? '')} is not supported; use text/csv, application/json or application/jsonlines`,
@@ -109,6 +112,12 @@ function explained(predictor: ServingPredictor, type: MediaType, responseType: M
   });
   if (predictor.predictSync) return build(predictor.predictSync(rows.features, n));
   return predictor.predict(rows.features, n).then(build, failed);
+}
+
+/** `image/png`, `image/jpeg` or `application/x-image` from a Content-Type header, else null. */
+function imageTypeOf(header: string | undefined): 'image/png' | 'image/jpeg' | 'application/x-image' | null {
+  const base = (header ?? '').split(';')[0].trim().toLowerCase();
+  return base === 'image/png' || base === 'image/jpeg' || base === 'application/x-image' ? base : base === 'image/jpg' ? 'image/jpeg' : null;
 }
 
 function failed(err: unknown): Answer {
