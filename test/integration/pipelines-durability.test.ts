@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
@@ -24,10 +25,15 @@ async function ok(args: string[], who: Who) {
   return res.json;
 }
 
+/**
+ * Polls the execution through the SDK (one HTTP request, not a `orchard` process per poll;
+ * `pipelines execution` itself is covered by the pipelines CLI suite). A server that is
+ * down for the moment (restarting, or killed) is asked again.
+ */
 async function until(id: string, who: () => Who, done: (e: Execution) => boolean): Promise<Execution> {
   for (let i = 0; i < 1200; i++) {
-    const res = await cli(['pipelines', 'execution', id, '--json'], who());
-    if (res.code === 0 && done(res.json)) return res.json;
+    const e = (await new Orchard(who()).pipelines.execution(id).catch(() => null)) as Execution | null;
+    if (e && done(e)) return e;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`execution ${id} never got there`);
