@@ -25,7 +25,7 @@ describe.each(metadataTargets)('a step input from a processing step\'s artifact 
   let artifacts: ArtifactStore;
   let datasets: DatasetService;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-artifact-inputs-'));
-  const ctx = (resource: string) => ({ execution: { id: 'pe-1a2b', pipeline: 'p' }, resource, createdBy: 'ann' });
+  const ctx = (resource: string) => ({ execution: { id: 'pe-1a2b', pipeline: 'p', version: 1 }, resource, createdBy: 'ann' });
   const at = (key: string) => `${artifacts.url}/${key}`;
 
   beforeAll(async () => {
