@@ -1,7 +1,8 @@
 /**
  * Child-process entry of one transform shard: reads a row range of the input Parquet,
  * predicts in mini-batches and writes the shard's output Parquet (predictions, joined
- * to the input rows when asked). Runs outside the worker's process so a large shard
+ * to the input rows when asked). A model that reads text records gets each row as one
+ * record and answers one JSON text a row (see `transformRecords`). Runs outside the worker's process so a large shard
  * never blocks the server's event loop, and a crash costs one shard attempt.
  *
  * Protocol: argv[2] is a JSON spec file; stdout gets `#rows N` progress lines; a data
@@ -28,6 +29,10 @@ async function main(): Promise<void> {
   const db = await openDuckDB({ tempDirectory: spec.tempDir });
   try {
     const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
+    if (predictor.answerRecords) {
+      await transformRecords(db.connection, source, spec, predictor);
+      return;
+    }
     if (pipeline) {
       // An inference pipeline reads the raw columns, in the recipe's input order.
       if (spec.features.length !== pipeline.columns.names.length) {
@@ -191,6 +196,59 @@ async function predictAllRaw(
   out.end();
   await once(out, 'finish');
   return outputsPerRow;
+}
+
+/** Records a text model answers at once (bounds a request's size and the progress step). */
+const RECORD_BATCH = 1000;
+
+/**
+ * A model that reads text records (blazingtext, object2vec): each input row is one record,
+ * the line itself when the features are one text column (a `text` dataset's lines, a JSON
+ * Lines record kept as a string), else the row's features as one JSON object (a JSON Lines
+ * dataset's `{"in0": […], "in1": […]}`). The answer to each record is one JSON text, in a
+ * VARCHAR column `prediction`.
+ */
+async function transformRecords(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec, predictor: ServingPredictor): Promise<void> {
+  const types = await connection.run(`DESCRIBE ${source}`);
+  const typeOf = new Map((await types.getRowObjects()).map((r) => [String(r.column_name), String(r.column_type)]));
+  const asText = spec.features.length === 1 && typeOf.get(spec.features[0]) === 'VARCHAR';
+  const record = asText ? sqlIdent(spec.features[0]) : `CAST(to_json({${spec.features.map((c) => `${sqlString(c)}: ${sqlIdent(c)}`).join(', ')}}) AS VARCHAR)`;
+  const result = await connection.stream(`SELECT ${record} FROM ${source}`);
+  const file = `${spec.output}.preds.jsonl`;
+  const out = createWriteStream(file);
+  const size = Math.min(spec.batchRows, RECORD_BATCH);
+  let batch: string[] = [];
+  let done = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    let answers: string[];
+    try {
+      answers = predictor.answerRecords!(batch);
+    } catch (err) {
+      if (isOrchardError(err)) throw dataError(`Rows ${spec.rowStart + done + 1}-${spec.rowStart + done + batch.length}: ${err.code}: ${err.message}`);
+      throw err;
+    }
+    if (!out.write(answers.map((a) => JSON.stringify({ prediction: a })).join('\n') + '\n')) await once(out, 'drain');
+    done += batch.length;
+    batch = [];
+    process.stdout.write(`#rows ${done}\n`);
+  };
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const column = chunk.getColumnVector(0);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const v = column.getItem(r);
+      batch.push(v === null || v === undefined ? '' : String(v));
+      if (batch.length === size) await flush();
+    }
+  }
+  await flush();
+  out.end();
+  await once(out, 'finish');
+  const [name] = predictionColumns(1, spec.inputColumns);
+  const predictions = `(SELECT prediction AS ${sqlIdent(name)} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {prediction: 'VARCHAR'}))`;
+  const select = spec.joinSource === 'Input' ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT * FROM ${predictions}`;
+  await connection.run(`COPY (${select}) TO ${sqlString(spec.output)} (FORMAT parquet, COMPRESSION zstd)`);
+  await fs.rm(file, { force: true });
 }
 
 function formatValue(v: number): string {
