@@ -2,6 +2,8 @@
  * The candidate report's commands, run as written with the real `orchard` CLI against a
  * real server: the class-id copy, the recipe created from the report's definition, fitted,
  * applied, and the candidate trained again; the job completes with its validation metric.
+ * Then one fold of a cross-validated candidate: the fold's rows by the job's SELECTs, the
+ * recipe without its split fitted on them, and the fold's training job trained again.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,7 +31,7 @@ function table(): string {
   return lines.join('\n') + '\n';
 }
 
-function candidate(o: Pick<AutomlCandidate, 'name' | 'algorithm' | 'recipe' | 'hyperParameters'>): AutomlCandidate {
+function candidate(o: Pick<AutomlCandidate, 'name' | 'algorithm' | 'recipe' | 'hyperParameters'> & Partial<AutomlCandidate>): AutomlCandidate {
   return {
     rank: null,
     status: 'Completed',
@@ -86,11 +88,19 @@ describe.each(backends)('an AutoML candidate rebuilt from its report with the CL
       target: 'churn',
       problemType: 'binary',
       objective: { metric: 'auc' },
-      validation: { method: 'holdout', validationShare: 0.2 },
+      validation: { method: 'cv', folds: 5 },
+      seed: 5,
+      columns: analysis.columns,
       classes: analysis.classes,
       bestCandidate: null,
       leaderboard: [
-        candidate({ name: 'churn9-1', algorithm: 'xgboost', recipe: 'trees', hyperParameters: { objective: 'binary:logistic', num_round: '20', max_depth: '3', eval_metric: 'auc' } }),
+        candidate({
+          name: 'churn9-1',
+          algorithm: 'xgboost',
+          recipe: 'trees',
+          hyperParameters: { objective: 'binary:logistic', num_round: '20', max_depth: '3', eval_metric: 'auc' },
+          crossValidation: { folds: 5, scores: [0.8, 0.82, 0.81, 0.79, 0.83], std: 0.014, rows: 300 },
+        }),
         candidate({ name: 'churn9-2', algorithm: 'linear-learner', recipe: 'linear', hyperParameters: { predictor_type: 'binary_classifier', epochs: '5' } }),
       ],
     } as unknown as AutomlJob;
@@ -115,5 +125,29 @@ describe.each(backends)('an AutoML candidate rebuilt from its report with the CL
     }
     // Both variants read the one class-id copy.
     expect([...ran].filter((c) => c.includes('--from-query'))).toHaveLength(1);
+
+    // Fold 2 of the cross-validated candidate: its rows, its recipe fit, its training job.
+    const trees = report.json.recipes.find((r) => r.variant === 'trees')!.crossValidation!;
+    fs.writeFileSync(path.join(dir, trees.file), trees.definition);
+    const fold = report.json.candidates.find((c) => c.name === 'churn9-1')!.crossValidation!.jobs[1];
+    expect(fold).toMatchObject({ fold: 2, trainingJob: 'churn9-1-cv2', score: 0.82 });
+    for (const command of [...report.json.folds[1].commands, ...trees.folds[1].commands, fold.command]) {
+      if (ran.has(command.command)) continue;
+      ran.add(command.command);
+      const argv = command.argv.map((a, i) => (command.argv[i - 1] === '--file' ? path.join(dir, a) : a));
+      const res = await cli([...argv, '--json'], admin);
+      expect(res.code, `${command.command}\n${res.stdout}${res.stderr}`).toBe(0);
+    }
+    // The fold holds a fifth of the rows (of each class), none of them among its training rows.
+    const count = async (sql: string) => Number(Object.values((await sdk.datasets.query(sql)).rows[0])[0]);
+    const [train, held] = [report.json.folds[1].train, report.json.folds[1].validation];
+    const heldRows = await count(`SELECT count(*) FROM "${held}"`);
+    expect(Math.abs(heldRows - 60)).toBeLessThanOrEqual(2);
+    expect(await count(`SELECT count(*) FROM "${train}"`)).toBe(300 - heldRows);
+    expect(await count(`SELECT count(*) FROM "${held}" v JOIN "${train}" t ON v.id = t.id`)).toBe(0);
+    expect(await count(`SELECT count(*) FROM "${trees.folds[1].validation}"`)).toBe(heldRows);
+    const trained = await sdk.training.describe('churn9-1-cv2-repro');
+    expect(trained.status).toBe('Completed');
+    expect(Object.keys(trained.finalMetrics ?? {})).toContain('validation:auc');
   }, 600_000);
 });

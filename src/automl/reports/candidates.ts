@@ -1,11 +1,14 @@
 /**
  * The candidate-definition report (Autopilot's candidate definition notebook): for every
  * candidate its recipe's steps, algorithm, hyperparameters, objective and metrics, global
- * importance, and the `orchard` commands that rebuild it by hand.
+ * importance, and the `orchard` commands that rebuild it by hand. For a cross-validated
+ * job also the folds: the commands that write each fold's rows and each recipe's data per
+ * fold, and per candidate its score on each fold and the command that trains each fold job.
  */
 import type { AutomlCandidate, AutomlJob } from '../../contracts/index.js';
 import { block, code, num, table } from './markdown.js';
 import { recipeWithoutSplit } from '../analysis/index.js';
+import { foldJobName } from '../types.js';
 import { type CliCommand, type FoldPlan, foldDataCommands, foldRecipeCommands, foldRecipeFileName, recipeCommands, recipeFileName, trainCommand, type ReproduceOptions } from './commands.js';
 
 /** A recipe the job used: its variant and its definition (JSON text). */
@@ -217,7 +220,7 @@ function candidateFolds(c: AutomlCandidate, variant: VariantCommands | undefined
   if (!cv) return undefined;
   const jobs =
     variant?.cv && c.trainingJob !== null && c.algorithm !== 'ensemble'
-      ? variant.cv.folds.map((f) => ({ fold: f.fold, trainingJob: `${c.trainingJob}-cv${f.fold}`, score: cv.scores[f.fold - 1] ?? null, command: trainCommand(c, f, f.fold - 1) }))
+      ? variant.cv.folds.map((f) => ({ fold: f.fold, trainingJob: foldJobName(c.trainingJob!, f.fold - 1), score: cv.scores[f.fold - 1] ?? null, command: trainCommand(c, f, f.fold - 1) }))
       : [];
   return { folds: cv.folds, scores: [...cv.scores], std: cv.std, rows: cv.rows, jobs };
 }
