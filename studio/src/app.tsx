@@ -44,6 +44,7 @@ import { PipelinePage } from './pages/pipeline-detail';
 import { PipelinesPage } from './pages/pipelines';
 import { UsersPage } from './pages/users';
 import { LabelingJobPage, LabelingJobsPage } from './pages/labeling-jobs';
+import { LabelingTeamsPage } from './pages/labeling-teams';
 import { LabelingWorkListPage, LabelingWorkPage } from './pages/labeling-work';
 import { ReviewWorkPage, ReviewsPage } from './pages/reviews';
 import { SessionProvider, useSession } from './session';
@@ -192,6 +193,7 @@ function Shell() {
           <Route path="/transforms/new" element={<TransformNewPage />} />
           <Route path="/transforms/:name" element={<TransformDetailPage />} />
           <Route path="/labeling" element={<LabelingJobsPage />} />
+          <Route path="/labeling-teams" element={<LabelingTeamsPage />} />
           <Route path="/reviews" element={<ReviewsPage />} />
           <Route path="/review" element={<ReviewWorkPage />} />
           <Route path="/labeling/:name" element={<LabelingJobPage />} />

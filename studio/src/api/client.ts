@@ -375,9 +375,9 @@ export const automlApi = {
   reportUrl: (name: string, report: AutomlReportName, format: AutomlReportFormat) => apiUrl(`/automl-jobs/${enc(name)}/reports/${report}`, { format }),
 };
 
-import type { LabelingAnswerReceipt, LabelingJob, LabelingJobStatus, LabelingTask, LabelingWork } from '../../../src/contracts/index.js';
+import type { CreateLabelingTeamRequest, LabelingAnswerReceipt, LabelingJob, LabelingJobStatus, LabelingTask, LabelingTeam, LabelingWork, UpdateLabelingTeamRequest } from '../../../src/contracts/index.js';
 
-export type { LabelingAnswerReceipt, LabelingJob, LabelingJobStatus, LabelingTask, LabelingWork };
+export type { LabelingAnswerReceipt, LabelingJob, LabelingJobStatus, LabelingTask, LabelingTeam, LabelingWork };
 
 /** Labeling jobs (Ground Truth): owners follow and stop jobs; labelers take items and answer them. */
 export const labelingApi = {
@@ -390,6 +390,13 @@ export const labelingApi = {
   submit: (job: string, item: string, answer: unknown) => post<LabelingAnswerReceipt>(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/answer`, { answer }),
   /** An image item, for the labeler it was handed to (the session cookie authenticates it). */
   imageUrl: (job: string, item: string) => apiUrl(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/image`),
+  /** Labeling teams: a job for a team is handed to its members only. */
+  teams: {
+    list: (signal?: AbortSignal) => get<Page<LabelingTeam>>('/labeling-teams', { limit: 1000 }, signal),
+    create: (input: CreateLabelingTeamRequest) => post<LabelingTeam>('/labeling-teams', input),
+    update: (name: string, change: UpdateLabelingTeamRequest) => patch<LabelingTeam>(`/labeling-teams/${enc(name)}`, change),
+    remove: (name: string) => del<void>(`/labeling-teams/${enc(name)}`),
+  },
 };
 
 import type { HumanLoop, HumanLoopStatus, ReviewAnswerReceipt, ReviewFlow, ReviewTask } from '../../../src/contracts/index.js';

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import type { LabelingTask } from '../api/client';
 
 /** What every task view gets: the item, where its image is, and how to answer it. */
 export interface TaskViewProps {
@@ -9,6 +10,8 @@ export interface TaskViewProps {
     labels: string[];
     source: Record<string, unknown>;
     image: { width: number; height: number } | null;
+    /** A verification task: the label to judge. */
+    verify?: LabelingTask['verify'];
   };
   imageUrl: string | null;
   onSubmit(answer: unknown): void;

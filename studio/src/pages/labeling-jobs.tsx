@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { labelingApi, type LabelingJob } from '../api/client';
 import { useWatch } from '../api/live';
@@ -29,7 +29,7 @@ export function LabelingJobsPage() {
         subtitle={
           <>
             Items sent to labelers, their answers consolidated into a manifest dataset. Create jobs with <code>orchard labeling jobs create</code> or the SDK; labelers work in{' '}
-            <Link to="/label">Label</Link>.
+            <Link to="/label">Label</Link>. <Link to="/labeling-teams">Teams</Link> say who may take a job’s items.
           </>
         }
       />
@@ -133,6 +133,8 @@ function LabelingJobBody({ job: j }: { job: LabelingJob }) {
             ['Output', j.output ? <DatasetLink key="o" version={j.output} /> : <span key="o" className="muted">{`${j.outputDataset} (written when consolidated)`}</span>],
             ['Labels', j.labels.join(', ')],
             ['Label attribute', <code key="a">{j.labelAttribute}</code>],
+            ...(j.verifiedAttribute ? ([['Verifies', <code key="v">{j.verifiedAttribute}</code>]] as [string, ReactNode][]) : []),
+            ['Team', j.team ? <Link key="t" to="/labeling-teams">{j.team}</Link> : <span key="t" className="muted">every labeler</span>],
             ['Lease', `${j.leaseSeconds} s`],
             ['Created', `${formatTime(j.createdAt)}${j.createdBy ? ` by ${j.createdBy}` : ''}`],
             ...(j.endedAt ? ([['Ended', formatTime(j.endedAt)]] as [string, string][]) : []),

@@ -8,6 +8,7 @@ import { useKeys, type TaskViewProps } from '../components/labeling-kit';
 import { Markdown } from '../components/labeling-markdown';
 import { NerTask } from '../components/labeling-ner';
 import { PolygonTask } from '../components/labeling-polygons';
+import { VerifyTask } from '../components/labeling-verify';
 import { useLabelingQueue } from '../components/labeling-queue';
 import { Card, Empty, ErrorBanner, Loading, PageHeader, ProgressBar } from '../components/ui';
 import { useSession } from '../session';
@@ -19,6 +20,7 @@ const TASK_NAMES: Record<string, string> = {
   'bounding-box': 'Bounding boxes',
   polygon: 'Polygons',
   ner: 'Named entities',
+  verification: 'Label verification',
 };
 
 /** The jobs the signed-in labeler can work on. */
@@ -73,6 +75,7 @@ const VIEWS: Record<string, (props: TaskViewProps) => ReactNode> = {
   'bounding-box': BoxTask,
   polygon: PolygonTask,
   ner: NerTask,
+  verification: VerifyTask,
 };
 
 /**
