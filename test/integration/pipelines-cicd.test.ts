@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, writeClassificationCsv } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli } from '../support/server.js';
@@ -47,9 +48,10 @@ describe('a registry approval deploys through a pipeline (SQLite + file)', () =>
     expect((await ok(['pipelines', 'executions', '--pipeline', 'deploy'])).total).toBe(0);
     await ok(['registry', 'approve', 'churn@1']);
     let execution: { id: string; status: string; trigger: Record<string, unknown>; parameters: Record<string, unknown>; steps: Array<{ name: string; outputs: Record<string, unknown> }> } | undefined;
+    // Polled through the SDK: one request per poll, not an `orchard` process (the command is asserted above).
     for (let i = 0; i < 900 && !(execution && ['Succeeded', 'Failed', 'Stopped'].includes(execution.status)); i++) {
-      const list = await ok(['pipelines', 'executions', '--pipeline', 'deploy']);
-      execution = list.items[0];
+      const list = await new Orchard(admin).pipelines.executions({ pipeline: 'deploy' });
+      execution = list.items[0] as unknown as typeof execution;
       if (!execution) await new Promise((r) => setTimeout(r, 200));
       else if (!['Succeeded', 'Failed', 'Stopped'].includes(execution.status)) await new Promise((r) => setTimeout(r, 200));
     }
