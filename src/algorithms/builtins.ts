@@ -18,6 +18,7 @@ import { ntm } from './ntm/index.js';
 import { blazingtext } from './blazingtext/index.js';
 import { object2vec } from './object2vec/index.js';
 import { imageClassification } from './image-classification/index.js';
+import { seq2seq } from './seq2seq/index.js';
 
 /** Every built-in algorithm, in the order they are listed. */
 export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
@@ -36,6 +37,7 @@ export const BUILTIN_ALGORITHMS: readonly Algorithm[] = [
   blazingtext,
   object2vec,
   imageClassification,
+  seq2seq,
 ];
 
 /**

@@ -16,6 +16,7 @@ const REPOSITORIES: Record<string, string> = {
   ipinsights: 'ipinsights',
   blazingtext: 'blazingtext',
   ntm: 'ntm',
+  seq2seq: 'seq2seq',
 };
 
 /** What `repository:tag` Describe* answers show for an Orchard built-in. */
