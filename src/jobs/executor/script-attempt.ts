@@ -100,7 +100,8 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
   if (spec.sourceDir) await fs.cp(spec.sourceDir, codeDir, { recursive: true });
   else await fs.mkdir(codeDir, { recursive: true });
   for (const [name, channel] of Object.entries(spec.channels)) {
-    for (const file of channel.files) await fs.copyFile(file, path.join(workDir.channelDir(name), path.basename(file)));
+    // A channel's entries are files, or folders (the objects under an artifact prefix).
+    for (const file of channel.files) await fs.cp(file, path.join(workDir.channelDir(name), path.basename(file)), { recursive: true });
   }
   const asRoot = process.getuid?.() === 0;
   await spec.beforeRun?.(workDir);
