@@ -37,13 +37,13 @@ export interface ListedKeys {
 }
 
 /** Reads the shared list fields; `sortBy` lists the SortBy values the operation takes (the first is the default). */
-export function readListQuery(f: Fields, options: { sortBy: readonly string[]; nameContains?: boolean; modifiedTimes?: boolean; statuses?: readonly string[] }): ListQuery {
+export function readListQuery(f: Fields, options: { sortBy: readonly string[]; nameContains?: boolean; modifiedTimes?: boolean; statuses?: readonly string[]; defaultOrder?: 'Ascending' | 'Descending' }): ListQuery {
   const query: ListQuery = {
     ...readPage(f),
     createdAfter: f.num('CreationTimeAfter'),
     createdBefore: f.num('CreationTimeBefore'),
     sortBy: f.str('SortBy', { enum: options.sortBy }) ?? options.sortBy[0],
-    descending: (f.str('SortOrder', { enum: ['Ascending', 'Descending'] }) ?? 'Descending') === 'Descending',
+    descending: (f.str('SortOrder', { enum: ['Ascending', 'Descending'] }) ?? options.defaultOrder ?? 'Descending') === 'Descending',
   };
   if (options.statuses) query.status = f.str('StatusEquals', { enum: options.statuses });
   if (options.nameContains !== false) query.nameContains = f.str('NameContains', { max: 63, pattern: NAME_CONTAINS });
@@ -82,13 +82,18 @@ export async function listPage<T>(q: ListQuery, fetch: (limit: number, offset: n
     const page = await fetch(q.limit, q.offset);
     return { items: page.items, nextToken: nextToken(q.offset, page.items.length, page.total) };
   }
+  return pageOf(q, await readAll(fetch), keys);
+}
+
+/** Every item of a service's list (up to 10,000), read in pages. */
+export async function readAll<T>(fetch: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>): Promise<T[]> {
   const all: T[] = [];
   for (let offset = 0; offset < MAX_SCANNED; offset += SCAN_PAGE) {
     const page = await fetch(SCAN_PAGE, offset);
     all.push(...page.items);
     if (page.items.length < SCAN_PAGE || all.length >= page.total) break;
   }
-  return pageOf(q, all, keys);
+  return all;
 }
 
 /** One page of a list held whole: filtered by name, status and times, sorted, paged. */

@@ -4,12 +4,12 @@
  * definition is kept in the control plane's store: it names an Orchard baseline (by the
  * `constraints.json`/`statistics.json` URIs that baseline wrote, or by `BaseliningJobName`)
  * and the endpoint whose capture it reads. A schedule made from it is an Orchard schedule.
+ * The list operations are in `monitoring-lists.ts`.
  */
 import type { MonitorBaseline, MonitorExecution, MonitorSchedule, MonitorService } from '../../monitor/index.js';
-import { MONITOR_EXECUTION_STATUSES } from '../../contracts/monitor.values.js';
 import { resolveS3Uri } from '../s3-uri.js';
 import type { Fields } from './fields.js';
-import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { epoch, operation, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const DATA_QUALITY_DEFINITION_KIND = 'data-quality-job-definition';
@@ -20,24 +20,24 @@ const S3_URI = { pattern: /^(https|s3):\/\/([^/]+)\/?(.*)$/, source: '^(https|s3
 const BASELINE_FILE = /^monitor\/baselines\/([^/]+)\/(constraints|statistics)\.json$/;
 
 /** What is kept of a job definition: the request as sent, and what it resolved to. */
-interface StoredDefinition {
+export interface StoredDefinition {
   request: Record<string, unknown>;
   baseline: string;
   endpoint: string;
 }
 
-interface StoredSchedule {
+export interface StoredSchedule {
   request: Record<string, unknown>;
   definition: string;
 }
 
-function monitorService(ctx: OperationContext): MonitorService {
+export function monitorService(ctx: OperationContext): MonitorService {
   if (!ctx.deps.monitor) throw new SageMakerError('ValidationException', 'Model Monitor is not enabled on this server');
   return ctx.deps.monitor;
 }
 
 /** An Orchard call whose not-found is SageMaker's `ResourceNotFound`, worded for the resource. */
-async function found<T>(call: Promise<T>, what: string): Promise<T> {
+export async function found<T>(call: Promise<T>, what: string): Promise<T> {
   try {
     return await call;
   } catch (error) {
@@ -208,7 +208,7 @@ const deleteDataQualityJobDefinition = operation<{ name: string }>({
 
 // Schedules
 
-const MONITORING_TYPE = { 'data-quality': 'DataQuality', 'model-quality': 'ModelQuality' } as const;
+export const MONITORING_TYPE = { 'data-quality': 'DataQuality', 'model-quality': 'ModelQuality' } as const;
 
 interface CreateScheduleRequest {
   name: string;
@@ -264,7 +264,7 @@ function scheduleExpressionOf(cron: string): string {
   return `cron(${minute} ${hour} ${dom === '*' && dow === '*' ? '?' : dom} ${month} ${dow} *)`;
 }
 
-function executionSummary(execution: MonitorExecution, definition: string | undefined): Record<string, unknown> {
+export function executionSummary(execution: MonitorExecution, definition: string | undefined): Record<string, unknown> {
   return {
     MonitoringScheduleName: execution.schedule,
     ScheduledTime: epoch(execution.window.until),
@@ -278,7 +278,7 @@ function executionSummary(execution: MonitorExecution, definition: string | unde
   };
 }
 
-async function scheduleOf(ctx: OperationContext, name: string): Promise<MonitorSchedule> {
+export async function scheduleOf(ctx: OperationContext, name: string): Promise<MonitorSchedule> {
   return found(monitorService(ctx).describeSchedule(name), `monitoring schedule '${name}'`);
 }
 
@@ -308,56 +308,6 @@ const describeMonitoringSchedule = operation<{ name: string }>({
       },
       EndpointName: schedule.endpoint,
       LastMonitoringExecutionSummary: last,
-    };
-  },
-});
-
-const listMonitoringSchedules = operation<{ offset: number; limit: number; endpoint?: string; status?: string; nameContains?: string; definition?: string }>({
-  name: 'ListMonitoringSchedules',
-  permission: 'endpoints:read',
-  input(f) {
-    f.str('SortBy', { enum: ['Name', 'CreationTime', 'Status'] });
-    f.str('SortOrder', { enum: ['Ascending', 'Descending'] });
-    const status = f.str('StatusEquals', { enum: ['Pending', 'Failed', 'Scheduled', 'Stopped'] });
-    f.str('MonitoringTypeEquals', { enum: ['DataQuality', 'ModelQuality', 'ModelBias', 'ModelExplainability'] });
-    return {
-      ...readPage(f),
-      endpoint: f.name('EndpointName'),
-      nameContains: f.str('NameContains', { max: 63, pattern: { pattern: /^[a-zA-Z0-9-]+$/, source: '[a-zA-Z0-9\\-]+' } }),
-      definition: f.name('MonitoringJobDefinitionName'),
-      status,
-    };
-  },
-  async run(input, ctx) {
-    const service = monitorService(ctx);
-    if (input.status === 'Pending' || input.status === 'Failed') return { MonitoringScheduleSummaries: [] };
-    const narrowed = input.nameContains !== undefined || input.definition !== undefined;
-    // Name and definition filters are applied here, over every schedule; otherwise the service pages.
-    const page = await service.listSchedules({ endpoint: input.endpoint, status: input.status as 'Scheduled' | 'Stopped' | undefined, limit: narrowed ? 1000 : input.limit, offset: narrowed ? 0 : input.offset });
-    const definitions = new Map<string, string>();
-    for (const s of page.items) {
-      const stored = await ctx.deps.store.get<StoredSchedule>(MONITORING_SCHEDULE_KIND, s.name);
-      if (stored) definitions.set(s.name, stored.request.definition);
-    }
-    let items = page.items;
-    let total = page.total;
-    if (narrowed) {
-      items = items.filter((s) => (input.nameContains === undefined || s.name.includes(input.nameContains)) && (input.definition === undefined || definitions.get(s.name) === input.definition));
-      total = items.length;
-      items = items.slice(input.offset, input.offset + input.limit);
-    }
-    return {
-      MonitoringScheduleSummaries: items.map((s) => ({
-        MonitoringScheduleName: s.name,
-        MonitoringScheduleArn: ctx.arn(MONITORING_SCHEDULE_KIND, s.name),
-        CreationTime: epoch(s.createdAt),
-        LastModifiedTime: epoch(s.updatedAt),
-        MonitoringScheduleStatus: s.status,
-        EndpointName: s.endpoint,
-        MonitoringJobDefinitionName: definitions.get(s.name),
-        MonitoringType: MONITORING_TYPE[s.type],
-      })),
-      NextToken: nextToken(input.offset, items.length, total),
     };
   },
 });
@@ -400,49 +350,13 @@ const deleteMonitoringSchedule = operation<{ name: string }>({
   },
 });
 
-// Executions
-
-type ExecutionStatus = (typeof MONITOR_EXECUTION_STATUSES)[number];
-
-const listMonitoringExecutions = operation<{ offset: number; limit: number; schedule?: string; endpoint?: string; status?: string }>({
-  name: 'ListMonitoringExecutions',
-  permission: 'endpoints:read',
-  input(f) {
-    f.str('SortBy', { enum: ['CreationTime', 'ScheduledTime', 'Status'] });
-    f.str('SortOrder', { enum: ['Ascending', 'Descending'] });
-    f.str('MonitoringTypeEquals', { enum: ['DataQuality', 'ModelQuality', 'ModelBias', 'ModelExplainability'] });
-    return {
-      ...readPage(f),
-      schedule: f.name('MonitoringScheduleName'),
-      endpoint: f.name('EndpointName'),
-      status: f.str('StatusEquals', { enum: ['Pending', 'Completed', 'CompletedWithViolations', 'InProgress', 'Failed', 'Stopping', 'Stopped'] }),
-    };
-  },
-  async run(input, ctx) {
-    const service = monitorService(ctx);
-    if (input.schedule !== undefined) await scheduleOf(ctx, input.schedule);
-    if (input.status !== undefined && !(MONITOR_EXECUTION_STATUSES as readonly string[]).includes(input.status)) return { MonitoringExecutionSummaries: [] };
-    const page = await service.listExecutions({ schedule: input.schedule, endpoint: input.endpoint, status: input.status as ExecutionStatus | undefined, limit: input.limit, offset: input.offset });
-    const definitions = new Map<string, string | undefined>();
-    for (const e of page.items) {
-      if (!definitions.has(e.schedule)) definitions.set(e.schedule, (await ctx.deps.store.get<StoredSchedule>(MONITORING_SCHEDULE_KIND, e.schedule))?.request.definition);
-    }
-    return {
-      MonitoringExecutionSummaries: page.items.map((e) => executionSummary(e, definitions.get(e.schedule))),
-      NextToken: nextToken(input.offset, page.items.length, page.total),
-    };
-  },
-});
-
 export const MONITORING_OPERATIONS = [
   createDataQualityJobDefinition,
   describeDataQualityJobDefinition,
   deleteDataQualityJobDefinition,
   createMonitoringSchedule,
   describeMonitoringSchedule,
-  listMonitoringSchedules,
   stopMonitoringSchedule,
   startMonitoringSchedule,
   deleteMonitoringSchedule,
-  listMonitoringExecutions,
 ];

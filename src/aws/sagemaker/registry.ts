@@ -9,7 +9,7 @@ import { APPROVAL_STATUSES } from '../../contracts/values.js';
 import { resolveS3Uri } from '../s3-uri.js';
 import { algorithmOfImage, imageOfAlgorithm } from './images.js';
 import { pageOf, readListQuery, type ListQuery } from './list-query.js';
-import { epoch, nextToken, operation, readPage, type OperationContext } from './operation.js';
+import { epoch, operation, type OperationContext } from './operation.js';
 import { SageMakerError, sageMakerErrorOf } from './sagemaker-error.js';
 
 export const GROUP_KIND = 'model-package-group';
@@ -177,29 +177,45 @@ const updatePackage = operation<{ arn: string; approval?: ApprovalStatus; descri
   },
 });
 
-const listPackages = operation<{ group: string; approval?: ApprovalStatus; offset: number; limit: number; sortOrder?: string }>({
+/** ListModelPackages' ModelPackageGroupName: a group's name or ARN. */
+const GROUP_ARN_OR_NAME = {
+  pattern: /^(arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:[a-z-]*\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$/,
+  source: '(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)',
+} as const;
+
+interface ListPackagesInput extends ListQuery {
+  group?: string;
+  approval?: ApprovalStatus;
+  type: 'Versioned' | 'Unversioned' | 'Both';
+}
+
+const listPackages = operation<ListPackagesInput>({
   name: 'ListModelPackages',
   permission: 'models:read',
   input(f) {
-    const group = f.str('ModelPackageGroupName', { max: 170 }) ?? '';
-    if (!group) f.fail('ModelPackageGroupName', null, 'Member must not be null on this server (packages are listed per group)');
-    f.str('ModelPackageType', { enum: ['Versioned', 'Unversioned', 'Both'] });
-    f.str('SortBy', { enum: ['Name', 'CreationTime'] });
-    return { group, approval: f.str('ModelApprovalStatus', { enum: APPROVAL_STATUSES }) as ApprovalStatus | undefined, sortOrder: f.str('SortOrder', { enum: ['Ascending', 'Descending'] }), ...readPage(f) };
+    const group = f.str('ModelPackageGroupName', { min: 1, max: 170, pattern: GROUP_ARN_OR_NAME });
+    // AWS lists unversioned packages unless told otherwise, and a group's versions when one is named.
+    const type = (f.str('ModelPackageType', { enum: ['Versioned', 'Unversioned', 'Both'] }) ?? (group === undefined ? 'Unversioned' : 'Versioned')) as ListPackagesInput['type'];
+    const approval = f.str('ModelApprovalStatus', { enum: APPROVAL_STATUSES }) as ApprovalStatus | undefined;
+    return { ...readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false, defaultOrder: 'Ascending' }), group, approval, type };
   },
   async run(input, ctx) {
-    // The group by name or by ARN.
-    const name = /model-package-group\/(.+)$/.exec(input.group)?.[1] ?? input.group;
-    let items: ModelPackage[];
-    try {
-      items = await ctx.deps.packages.versions((await groupName(ctx, `${name}@1`)).split('@')[0], { approvalStatus: input.approval });
-    } catch (error) {
-      if (/NOT_FOUND/.test((error as { code?: string }).code ?? '')) return { ModelPackageSummaryList: [] };
-      throw sageMakerErrorOf(error);
+    // Every package Orchard registers is a group's version: there are no unversioned ones.
+    if (input.type === 'Unversioned') return { ModelPackageSummaryList: [] };
+    const names = input.group === undefined ? (await ctx.deps.packages.groups()).map((g) => g.name) : [(await groupName(ctx, `${/model-package-group\/(.+)$/.exec(input.group)?.[1] ?? input.group}@1`)).split('@')[0]];
+    const items: ModelPackage[] = [];
+    for (const name of names) {
+      if (input.nameContains !== undefined && !name.includes(input.nameContains)) continue;
+      try {
+        items.push(...(await ctx.deps.packages.versions(name, { approvalStatus: input.approval })));
+      } catch (error) {
+        if (/NOT_FOUND/.test((error as { code?: string }).code ?? '')) continue;
+        throw sageMakerErrorOf(error);
+      }
     }
-    if (input.sortOrder === 'Ascending') items = [...items].reverse();
-    const page = items.slice(input.offset, input.offset + input.limit);
-    return { ModelPackageSummaryList: page.map((p) => summary(ctx, p)), NextToken: nextToken(input.offset, page.length, items.length) };
+    // A versioned package's name is its group's: versions of one group sort by number.
+    const page = pageOf({ ...input, nameContains: undefined }, items, (p) => ({ name: `${p.group}/${String(p.version).padStart(9, '0')}`, createdAt: p.createdAt }));
+    return { ModelPackageSummaryList: page.items.map((p) => summary(ctx, p)), NextToken: page.nextToken };
   },
 });
 
@@ -232,7 +248,7 @@ const describeGroup = operation<{ name: string }>({
 const listGroups = operation<ListQuery>({
   name: 'ListModelPackageGroups',
   permission: 'models:read',
-  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false }),
+  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false, defaultOrder: 'Ascending' }),
   async run(input, ctx) {
     // Groups of the registry, and those made here that have no version yet.
     const names = new Set((await ctx.deps.packages.groups()).map((g) => g.name));

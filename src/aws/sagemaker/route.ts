@@ -4,6 +4,7 @@ import { awsJsonScope } from '../json-protocol.js';
 import { operationContext, operationOf, operationTable, runOperation } from './dispatcher.js';
 import { ENDPOINT_OPERATIONS } from './endpoints.js';
 import { MODEL_OPERATIONS } from './models.js';
+import { MONITORING_LIST_OPERATIONS } from './monitoring-lists.js';
 import { MONITORING_OPERATIONS } from './monitoring.js';
 import { PROCESSING_OPERATIONS } from './processing.js';
 import type { SageMakerDeps } from './operation.js';
@@ -16,7 +17,7 @@ import { TRANSFORM_OPERATIONS } from './transform.js';
 import { TUNING_OPERATIONS } from './tuning.js';
 
 /** Every operation this server answers, by name (one list per area; later capabilities add theirs here). */
-export const SAGEMAKER_OPERATIONS = operationTable(TRAINING_OPERATIONS, MODEL_OPERATIONS, ENDPOINT_OPERATIONS, TRANSFORM_OPERATIONS, TUNING_OPERATIONS, REGISTRY_OPERATIONS, PROCESSING_OPERATIONS, MONITORING_OPERATIONS, PIPELINE_OPERATIONS, TAG_OPERATIONS);
+export const SAGEMAKER_OPERATIONS = operationTable(TRAINING_OPERATIONS, MODEL_OPERATIONS, ENDPOINT_OPERATIONS, TRANSFORM_OPERATIONS, TUNING_OPERATIONS, REGISTRY_OPERATIONS, PROCESSING_OPERATIONS, MONITORING_OPERATIONS, MONITORING_LIST_OPERATIONS, PIPELINE_OPERATIONS, TAG_OPERATIONS);
 
 /** The awsJson1_1 content type SageMaker clients send and receive. */
 export const AMZ_JSON = 'application/x-amz-json-1.1';
