@@ -125,7 +125,7 @@ describe.each(backends)('text-record models through the CLI on $name', (backend)
     expect(t.code, t.stdout + t.stderr).toBe(0);
     const page = await new Orchard(admin).datasets.query('SELECT prediction FROM "o2v-scored"', { pageSize: 100 });
     expect(page.rows.map((row) => JSON.parse(String(row.prediction)))).toEqual(doc.predictions);
-  });
+  }, 600_000);
 
   it('blazingtext: batch-transforms a text dataset one line a record, as its endpoint answers', async () => {
     const job = await cli(['train', '--name', 'txt-sup', '--algorithm', 'blazingtext', '--train', 'txt-train', ...hps(['mode=supervised', 'epochs=5', 'learning_rate=0.3', 'vector_dim=10', 'min_count=1']), '--wait', '--json'], admin);
@@ -145,5 +145,5 @@ describe.each(backends)('text-record models through the CLI on $name', (backend)
     const page = await new Orchard(admin).datasets.query('SELECT text, prediction FROM "txt-labelled"', { pageSize: 100 });
     expect(page.rows.map((row) => row.text)).toEqual(lines);
     expect(page.rows.map((row) => JSON.parse(String(row.prediction)))).toEqual(answers);
-  });
+  }, 600_000);
 });

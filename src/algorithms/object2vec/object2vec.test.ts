@@ -83,7 +83,7 @@ describe('object2vec', () => {
       expect(metrics['validation:accuracy'][0]).toBeGreaterThan(0.85);
       const losses = metrics['train:cross_entropy'];
       expect(losses.at(-1)!).toBeLessThan(losses[0]);
-    });
+    }, 240_000);
   }
 
   it('answers pair scores, encoder embeddings, JSON Lines and CSV', async () => {
@@ -106,7 +106,7 @@ describe('object2vec', () => {
     const cut = JSON.parse(invoke(predictor, { instances: [{ in0: [1, 2, 3, 4, 5, 6], in1: [3] }, { in0: [1, 2, 3, 4, 5, 6, 7, 8], in1: [3] }] }).body);
     expect(cut.predictions[1]).toEqual(cut.predictions[0]);
     expect(predictor.answerRecords!(['{"in0": [1, 2], "in1": [3]}']).map((l) => JSON.parse(l))).toEqual([one.predictions[0]]);
-  });
+  }, 240_000);
 
   it('refuses bad requests with ORCH_MODEL_INPUT_INVALID', async () => {
     const { predictor } = await trainModel('bad', { ...small, enc0_network: 'pooled_embedding', epochs: 1 }, { train: train.slice(0, 64) });
@@ -144,13 +144,13 @@ describe('object2vec', () => {
     const mse = out.predictions.reduce((a, p, i) => a + (p.score - data[400 + i].label) ** 2, 0) / 100;
     expect(mse).toBeLessThan(0.2 * variance);
     expect(metrics['validation:mean_squared_error'].at(-1)).toBeCloseTo(mse, 3);
-  });
+  }, 240_000);
 
   it('trains on positives only with negative sampling and tied embeddings', async () => {
     const positives = train.filter((p) => p.label === 1);
     const { predictor } = await trainModel('negatives', { ...small, enc0_network: 'pooled_embedding', negative_sampling_rate: 1, tied_token_embedding_weight: true, epochs: 40 }, { train: positives });
     expect(accuracy(predictor, test)).toBeGreaterThan(0.75);
-  });
+  }, 240_000);
 
   it('checks hyperparameters across each other', () => {
     let error: unknown;
