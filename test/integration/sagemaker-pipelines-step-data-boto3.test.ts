@@ -73,7 +73,10 @@ definition = {
       'ProcessingInputs': [
         {'InputName': 'code', 'S3Input': {'S3Uri': 's3://orchard/spl/code/split.py', 'LocalPath': '/opt/ml/processing/input/code', 'S3DataType': 'S3Prefix', 'S3InputMode': 'File'}},
         {'InputName': 'data', 'S3Input': {'S3Uri': 's3://orchard/spl/raw/', 'LocalPath': '/opt/ml/processing/input/data', 'S3DataType': 'S3Prefix', 'S3InputMode': 'File'}}],
-      'ProcessingOutputConfig': {'Outputs': [processing_output('train'), processing_output('validation'), processing_output('test')]},
+      # The test output where the SDK puts an output given no destination: under the execution's id.
+      'ProcessingOutputConfig': {'Outputs': [processing_output('train'), processing_output('validation'), {'OutputName': 'test', 'S3Output': {
+        'S3Uri': {'Std:Join': {'On': '/', 'Values': ['s3:/', 'orchard', 'split-train', {'Get': 'Execution.PipelineExecutionId'}, 'prep', 'output', 'test']}},
+        'LocalPath': '/opt/ml/processing/output/test', 'S3UploadMode': 'EndOfJob'}}]},
       'ProcessingResources': {'ClusterConfig': {'InstanceCount': 1, 'InstanceType': 'ml.m5.large', 'VolumeSizeInGB': 5}},
       'StoppingCondition': {'MaxRuntimeInSeconds': 300},
       'RoleArn': role}},
@@ -96,6 +99,8 @@ out['metadata'] = {s['StepName']: s.get('Metadata', {}) for s in steps}
 by = {s['StepName']: s for s in steps}
 out['ordered'] = [by['train']['StartTime'] >= by['prep']['EndTime'], by['model']['StartTime'] >= by['train']['EndTime'], by['batch']['StartTime'] >= by['model']['EndTime']]
 out['written'] = sorted(o['Key'] for o in s3.list_objects_v2(Bucket='orchard', Prefix='spl/split/run1/')['Contents'])
+out['writtenTest'] = sorted(o['Key'] for o in s3.list_objects_v2(Bucket='orchard', Prefix='split-train/' + arn.split('/')[-1] + '/')['Contents'])
+out['executionId'] = arn.split('/')[-1]
 job = sm.describe_transform_job(TransformJobName=by['batch']['Metadata']['TransformJob']['Arn'].split('/')[-1])
 out['transform'] = [job['TransformJobStatus'], job['TransformInput']['DataSource']['S3DataSource']['S3Uri'], job['TransformOutput']['S3OutputPath']]
 out['predictions'] = [float(l) for l in s3.get_object(Bucket='orchard', Key='spl/batch-out/test.csv.out')['Body'].read().decode().split()]
@@ -155,8 +160,9 @@ describe.each(backends)('SageMaker pipelines whose steps read a processing step\
     expect(out.metadata.model.Model.Arn).toMatch(arn('model', 'model'));
     expect(out.metadata.batch.TransformJob.Arn).toMatch(arn('transform-job', 'batch'));
     // The processing step's files are where its outputs said, for S3 readers too.
-    expect(out.written).toEqual(['spl/split/run1/test/test.csv', 'spl/split/run1/train/train.csv', 'spl/split/run1/validation/validation.csv']);
-    expect(out.transform).toEqual(['Completed', 's3://orchard/spl/split/run1/test', 's3://orchard/spl/batch-out']);
+    expect(out.written).toEqual(['spl/split/run1/train/train.csv', 'spl/split/run1/validation/validation.csv']);
+    expect(out.writtenTest).toEqual([`split-train/${out.executionId}/prep/output/test/test.csv`]);
+    expect(out.transform).toEqual(['Completed', `s3://orchard/split-train/${out.executionId}/prep/output/test`, 's3://orchard/spl/batch-out']);
     // 250 rows: 150 train, 50 validation, 50 test, each test row predicted.
     expect(out.predictions).toHaveLength(50);
     for (const p of out.predictions) {

@@ -270,6 +270,29 @@ export function stepInput(scope: Scope, uri: unknown, path: string, rest: Omit<S
   return translated;
 }
 
+/**
+ * A processing output's location: a slot when it is known when the execution starts; else,
+ * as the SageMaker Python SDK writes a default destination
+ * (`{"Std:Join": {"On": "/", "Values": ["s3:/", "<bucket>", "<pipeline>", {"Get": "Execution.PipelineExecutionId"}, …]}}`),
+ * the artifact prefix as an expression the engine resolves when the step starts: the
+ * literal `s3://<bucket>/` it begins with taken off.
+ */
+export function outputLocation(scope: Scope, uri: unknown, path: string, rest: Omit<S3InputSlot, 'parameter' | 'uri'>): unknown {
+  const join = isExpression(uri) ? uri['Std:Join'] : undefined;
+  if (knownAtStart(uri) || !isObject(join) || !Array.isArray(join.Values)) return slot(scope, uri, path, rest);
+  const on = typeof join.On === 'string' ? join.On : '';
+  const values = join.Values;
+  const literal = (v: unknown) => typeof v === 'string' || typeof v === 'number';
+  const first = values.findIndex((v) => !literal(v));
+  const onlyExecution = values.every((v) => literal(v) || knownAtStart(v) || (isExpression(v) && typeof v.Get === 'string' && v.Get.startsWith('Execution.')));
+  const head = values.slice(0, first).map(String).join(on);
+  const bucket = `s3://${scope.ctx.bucket}`;
+  if (first <= 0 || !onlyExecution || !(head === bucket ? on === '/' : head.startsWith(`${bucket}/`))) return slot(scope, uri, path, rest);
+  const tail = head === bucket ? '' : head.slice(bucket.length + 1);
+  const key = tail === '' ? [] : [tail];
+  return expression(scope, { 'Std:Join': { On: on, Values: [...key, ...values.slice(first)] } }, path);
+}
+
 /** True when a `Get` of a step's property is anywhere in the value. */
 function mentionsStep(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(mentionsStep);

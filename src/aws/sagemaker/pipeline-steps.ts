@@ -5,7 +5,7 @@
  * readers, so a step is checked as the request would be.
  */
 import type { Fields } from './fields.js';
-import { dig, expression, fail, isExpression, isObject, kept, knownAtStart, lowerFirst, placeholder, slot, stepInput, type Json, type Scope } from './pipeline-inputs.js';
+import { dig, expression, fail, isExpression, isObject, kept, knownAtStart, lowerFirst, outputLocation, placeholder, slot, stepInput, type Json, type Scope } from './pipeline-inputs.js';
 import { CODE_PATH, readProcessingInput, scriptOf } from './processing.js';
 import { SageMakerError } from './sagemaker-error.js';
 import { readTrainingInput, trainingJobOf } from './training.js';
@@ -98,7 +98,7 @@ export function processing(scope: Scope, name: string, raw: Json, at: string): J
   });
   const outputs = request.outputs.map((output, i) => ({
     name: output.name,
-    artifactPrefix: slot(scope, dig(raw, 'ProcessingOutputConfig', 'Outputs', String(i), 'S3Output', 'S3Uri'), `${at}.processingOutputConfig.outputs.${i + 1}.member.s3Output.s3Uri`, { kind: 'prefix', step: name, channel: output.name, dataType: 'S3Prefix' }),
+    artifactPrefix: outputLocation(scope, dig(raw, 'ProcessingOutputConfig', 'Outputs', String(i), 'S3Output', 'S3Uri'), `${at}.processingOutputConfig.outputs.${i + 1}.member.s3Output.s3Uri`, { kind: 'prefix', step: name, channel: output.name, dataType: 'S3Prefix' }),
     localPath: output.localPath,
   }));
   const rawArguments = dig(raw, 'AppSpecification', 'ContainerArguments');
