@@ -77,6 +77,6 @@ export type { CreateLabelingJobInput } from './labeling.contract.js';
 export { IMAGE_TASK_TYPES, LABELING_JOB_STATUSES, LABELING_LIMITS, LABELING_TASK_TYPES, VERIFIABLE_LABEL_TYPES } from './labeling.values.js';
 export { CreateLabelingTeamRequest, LabelingTeam, LabelingTeamFilter, LabelingTeamName, UpdateLabelingTeamRequest } from './labeling-team.contract.js';
 export type { CreateLabelingTeamInput } from './labeling-team.contract.js';
-export { CreateReviewFlowRequest, ExportReviewsRequest, HumanAnswer, HumanLoop, HumanLoopFilter, HumanLoopInput, HumanLoopName, HumanLoopSource, HumanLoopStatus, NextReviewTask, NextReviewTaskRequest, ReviewActivation, ReviewAnswerReceipt, ReviewExport, ReviewFlow, ReviewFlowFilter, ReviewFlowName, ReviewTask, StartHumanLoopRequest, SubmitReviewAnswerRequest } from './reviews.contract.js';
+export { CreateReviewFlowRequest, ExportReviewsRequest, HumanAnswer, HumanLoop, HumanLoopFilter, HumanLoopInput, HumanLoopName, HumanLoopSource, HumanLoopStatus, NextReviewTask, NextReviewTaskRequest, ReviewActivation, ReviewAnswerReceipt, ReviewAutoExport, ReviewExport, ReviewFlow, ReviewFlowFilter, ReviewFlowName, ReviewTask, StartHumanLoopRequest, SubmitReviewAnswerRequest } from './reviews.contract.js';
 export type { CreateReviewFlowInput, ExportReviewsInput, StartHumanLoopInput } from './reviews.contract.js';
 export { HUMAN_LOOP_SOURCES, HUMAN_LOOP_STATUSES, REVIEW_LIMITS } from './reviews.values.js';

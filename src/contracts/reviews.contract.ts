@@ -26,6 +26,13 @@ export const ReviewActivation = Strict({
 });
 export type ReviewActivation = Static<typeof ReviewActivation>;
 
+/** A flow's automatic export: its completed loops to `dataset`, every `everyLoops` of them. */
+export const ReviewAutoExport = Strict({
+  dataset: Type.String({ minLength: 1, maxLength: 128 }),
+  everyLoops: Type.Integer({ minimum: 1, maximum: 100_000 }),
+});
+export type ReviewAutoExport = Static<typeof ReviewAutoExport>;
+
 /** `POST /review-flows` (CreateFlowDefinition). */
 export const CreateReviewFlowRequest = Strict({
   name: ReviewFlowName,
@@ -43,6 +50,8 @@ export const CreateReviewFlowRequest = Strict({
   leaseSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: REVIEW_LIMITS.leaseSeconds })),
   /** Required with an endpoint. */
   activation: Type.Optional(ReviewActivation),
+  /** Export the completed loops to this dataset on its own, each time `everyLoops` more have completed since its last export. */
+  autoExport: Type.Optional(ReviewAutoExport),
 });
 export type CreateReviewFlowRequest = Static<typeof CreateReviewFlowRequest>;
 export type CreateReviewFlowInput = CreateReviewFlowRequest & { createdBy?: string };
@@ -60,6 +69,7 @@ export const ReviewFlow = Type.Object({
   activation: Nullable(ReviewActivation),
   /** Where completed loops are written: `<outputPrefix>yyyy/mm/dd/hh/mm/ss/<loop>/output.json`. */
   outputPrefix: Type.String(),
+  autoExport: Nullable(ReviewAutoExport),
   counts: Type.Object({ inProgress: Type.Integer(), completed: Type.Integer(), stopped: Type.Integer() }),
   createdBy: Nullable(Type.String()),
   createdAt: Timestamp,

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type {
   CreateReviewFlowInput,
   ExportReviewsInput,
@@ -20,7 +19,7 @@ import type { DatasetService } from '../data/index.js';
 import type { InvocationTap, TappedInvocation } from '../serving/endpoints/index.js';
 import type { ArtifactStore, MetadataStore, StatusChanges } from '../storage/index.js';
 import { checkReviewAnswer } from './answers.js';
-import { exportRows, type ExportLoop } from './export.js';
+import { outputPrefixOf, ReviewExporter } from './exporter.js';
 import { decide, readPredictions, type Activation, type Decision } from './prediction.js';
 import { ReviewStore, type HumanLoopsTable, type ReviewFlowsTable } from './store.js';
 
@@ -42,12 +41,6 @@ export interface ReviewDeps {
   refreshMs?: number;
 }
 
-/** Tags on an export's dataset version: the flow, and the last loop it holds (`<ended at>|<loop>`). */
-export const EXPORT_FLOW_TAG = 'orchard:review-flow';
-export const EXPORT_THROUGH_TAG = 'orchard:review-through';
-const EXPORT_PAGE = 1000;
-const EXPORT_MAX_LOOPS = 100_000;
-
 /** The flow's fields the invocation path needs, parsed once. */
 interface LiveFlow {
   name: string;
@@ -57,8 +50,6 @@ interface LiveFlow {
 
 /** A2I's flow definition ARN, in Orchard's partition. */
 export const flowArn = (name: string) => `arn:orchard:sagemaker:::flow-definition/${name}`;
-/** Where a flow's completed loops are written. */
-export const outputPrefixOf = (flow: string) => `reviews/${flow}/`;
 
 /**
  * Human review (Amazon A2I): flow definitions, human loops started by an endpoint's
@@ -71,9 +62,11 @@ export class ReviewService {
   private readonly attached = new Map<string, string>();
   private refresher: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
+  private readonly exporter: ReviewExporter;
 
   constructor(private readonly deps: ReviewDeps) {
     this.store = new ReviewStore(deps.metadata);
+    this.exporter = new ReviewExporter({ store: this.store, artifacts: deps.artifacts, datasets: deps.datasets, log: deps.log });
   }
 
   /** Loops whose status changed since a time, for the platform feed. */
@@ -98,6 +91,7 @@ export class ReviewService {
     if (this.refresher) clearInterval(this.refresher);
     this.refresher = null;
     await this.refreshing;
+    await this.exporter.close();
   }
 
   /** Attaches the store's endpoint flows that this process lacks (or has with other conditions) and detaches deleted ones. */
@@ -137,6 +131,8 @@ export class ReviewService {
     }
     if (input.workers && new Set(input.workers).size < (input.reviewersPerLoop ?? 1)) add('reviewersPerLoop', `${input.reviewersPerLoop} reviewers per loop, but the workforce lists ${new Set(input.workers).size}`);
     if (problems.length) throw errorOfProblems(problems);
+    // The automatic export's dataset name is checked now, not at the first export.
+    if (input.autoExport) await this.exporter.watermark(input.name, input.autoExport.dataset);
     const row: ReviewFlowsTable = {
       name: input.name,
       endpoint: input.endpoint ?? null,
@@ -146,6 +142,9 @@ export class ReviewService {
       reviewers_per_loop: input.reviewersPerLoop ?? 1,
       lease_seconds: input.leaseSeconds ?? REVIEW_LIMITS.defaultLeaseSeconds,
       activation_json: a ? JSON.stringify(a) : null,
+      export_dataset: input.autoExport?.dataset ?? null,
+      export_every: input.autoExport?.everyLoops ?? null,
+      export_lease_until: null,
       created_by: input.createdBy ?? null,
       created_at: new Date().toISOString(),
     };
@@ -291,7 +290,9 @@ export class ReviewService {
     await this.deps.artifacts.put(key, JSON.stringify(output, null, 2) + '\n');
     const ended = new Date().toISOString();
     await this.store.transition(current.name, ['InProgress'], { status: 'Completed', output: key, ended_at: ended });
-    return (await this.store.loop(current.name)).status as HumanLoopStatus;
+    const status = (await this.store.loop(current.name)).status as HumanLoopStatus;
+    if (status === 'Completed') this.exporter.afterCompletion(current.flow);
+    return status;
   }
 
   /** The tap of a flow on its endpoint: reads the answer, and starts a loop when a condition holds (never blocking the call). */
@@ -304,82 +305,13 @@ export class ReviewService {
   }
 
   /**
-   * Writes the flow's completed loops as the next version of a dataset: those completed
-   * since the last export to that dataset (its versions' watermark tag) unless `all`, and
-   * from `since` on. Two exports racing on one dataset may write the same loops twice; one
-   * export at a time per dataset is the caller's part.
+   * Writes the flow's completed loops as the next version of a dataset (those completed
+   * since the last export to it unless `all`); see {@link ReviewExporter.export}.
    */
   async exportLoops(flowName: string, input: ExportReviewsInput): Promise<ReviewExport> {
-    const flow = await this.store.flow(flowName);
-    if (input.since !== undefined && Number.isNaN(Date.parse(input.since))) {
-      throw new OrchardError('ORCH_REVIEW_INVALID', { message: `since: '${input.since}' is not an ISO-8601 time`, details: { field: 'since' } });
-    }
-    const since = input.since === undefined ? null : new Date(input.since).toISOString();
-    let after: { endedAt: string; name: string } | null = null;
-    // Read also with `all`: it checks the dataset's name before anything is written.
-    const versions = await this.deps.datasets.versions(input.dataset).catch((err: unknown) => {
-      if (err instanceof OrchardError && err.code === 'ORCH_DATASET_NOT_FOUND') return [];
-      throw err;
-    });
-    if (!input.all) {
-      for (const v of versions) {
-        const through = v.tags[EXPORT_FLOW_TAG] === flow.name ? v.tags[EXPORT_THROUGH_TAG] : undefined;
-        const bar = through?.indexOf('|') ?? -1;
-        if (through === undefined || bar < 0) continue;
-        const mark = { endedAt: through.slice(0, bar), name: through.slice(bar + 1) };
-        if (after === null || mark.endedAt > after.endedAt || (mark.endedAt === after.endedAt && mark.name > after.name)) after = mark;
-      }
-    }
-    const loops: HumanLoopsTable[] = [];
-    for (let mark = after; loops.length < EXPORT_MAX_LOOPS; ) {
-      const page = await this.store.completedLoops(flow.name, mark, since, EXPORT_PAGE);
-      loops.push(...page);
-      if (page.length < EXPORT_PAGE) break;
-      const last = page[page.length - 1];
-      mark = { endedAt: last.ended_at!, name: last.name };
-    }
-    const empty: ReviewExport = { flow: flow.name, dataset: null, version: null, format: null, loops: 0, rows: 0, provenance: null, skipped: [], through: null };
-    if (loops.length === 0) return empty;
-    const answers = new Map<string, ExportLoop['answers']>();
-    for (let i = 0; i < loops.length; i += EXPORT_PAGE) {
-      for (const a of await this.store.answersOf(loops.slice(i, i + EXPORT_PAGE).map((l) => l.name))) {
-        const list = answers.get(a.loop) ?? [];
-        list.push({ worker: a.worker, answer: JSON.parse(a.answer_json!) as Record<string, unknown>, answeredAt: a.answered_at! });
-        answers.set(a.loop, list);
-      }
-    }
-    const rows = exportRows(
-      loops.map((l) => ({ name: l.name, endedAt: l.ended_at!, inferenceId: l.inference_id, input: JSON.parse(l.input_json) as Record<string, unknown>, answers: answers.get(l.name) ?? [] })),
-      JSON.parse(flow.labels_json) as string[],
-    );
-    const last = loops[loops.length - 1];
-    if (rows.provenance.length === 0) return { ...empty, skipped: rows.skipped };
-    // CSV rows are the training layout only; what each row came from goes beside them, in row order.
-    let provenance: string | null = null;
-    if (rows.format === 'csv') {
-      provenance = `${outputPrefixOf(flow.name)}exports/${input.dataset}/${last.ended_at!.replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.jsonl`;
-      await this.deps.artifacts.put(provenance, rows.provenance.map((p) => JSON.stringify(p)).join('\n') + '\n');
-    }
-    const version = await this.deps.datasets.create({
-      name: input.dataset,
-      format: rows.format,
-      body: Readable.from([rows.body]),
-      description: `Reviewed answers of flow definition ${flow.name}: ${rows.provenance.length} rows from ${loops.length - rows.skipped.length} human loops`,
-      tags: { [EXPORT_FLOW_TAG]: flow.name, [EXPORT_THROUGH_TAG]: `${last.ended_at!}|${last.name}`, ...(provenance ? { 'orchard:review-provenance': provenance } : {}) },
-      ...(input.createdBy ? { createdBy: input.createdBy } : {}),
-    });
-    return {
-      flow: flow.name,
-      dataset: `${version.name}@${version.version}`,
-      version: version.version,
-      format: rows.format,
-      loops: loops.length - rows.skipped.length,
-      rows: rows.provenance.length,
-      provenance,
-      skipped: rows.skipped,
-      through: last.ended_at!,
-    };
+    return this.exporter.export(flowName, input);
   }
+
 
   /** Reads the answer and starts a loop when a condition holds; never throws. */
   private judge(live: LiveFlow, inv: TappedInvocation): void {
@@ -431,6 +363,7 @@ export class ReviewService {
       leaseSeconds: row.lease_seconds,
       activation: row.activation_json ? (JSON.parse(row.activation_json) as Activation) : null,
       outputPrefix: outputPrefixOf(row.name),
+      autoExport: row.export_dataset !== null && row.export_every !== null ? { dataset: row.export_dataset, everyLoops: row.export_every } : null,
       counts: { inProgress: counts.InProgress ?? 0, completed: counts.Completed ?? 0, stopped: counts.Stopped ?? 0 },
       createdBy: row.created_by,
       createdAt: row.created_at,

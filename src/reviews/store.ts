@@ -12,6 +12,10 @@ export interface ReviewFlowsTable {
   reviewers_per_loop: number;
   lease_seconds: number;
   activation_json: string | null;
+  /** Migration 0035: the automatic export's dataset and period, and the lease of the server writing one. */
+  export_dataset: string | null;
+  export_every: number | null;
+  export_lease_until: string | null;
   created_by: string | null;
   created_at: string;
 }
@@ -143,6 +147,28 @@ export class ReviewStore {
     if (since !== null) q = q.where('ended_at', '>=', since);
     if (after !== null) q = q.where((w) => w.or([w('ended_at', '>', after.endedAt), w.and([w('ended_at', '=', after.endedAt), w('name', '>', after.name)])]));
     return q.orderBy('ended_at').orderBy('name').limit(limit).execute();
+  }
+
+  /** Completed loops of a flow after a watermark (all of them without one). */
+  async completedCount(flow: string, after: { endedAt: string; name: string } | null): Promise<number> {
+    let q = this.db.selectFrom('human_loops').where('flow', '=', flow).where('status', '=', 'Completed').where('ended_at', 'is not', null);
+    if (after !== null) q = q.where((w) => w.or([w('ended_at', '>', after.endedAt), w.and([w('ended_at', '=', after.endedAt), w('name', '>', after.name)])]));
+    return Number((await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  }
+
+  /** Takes the flow's export lease when no live one is held (one server of a fleet exports at a time); false otherwise. */
+  async leaseExport(flow: string, now: string, until: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('review_flows')
+      .set({ export_lease_until: until })
+      .where('name', '=', flow)
+      .where((w) => w.or([w('export_lease_until', 'is', null), w('export_lease_until', '<=', now)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async releaseExport(flow: string): Promise<void> {
+    await this.db.updateTable('review_flows').set({ export_lease_until: null }).where('name', '=', flow).execute();
   }
 
   /** The answers of several loops at once. */

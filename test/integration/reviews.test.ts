@@ -195,7 +195,8 @@ describe.each(backends)('human review of an endpoint’s predictions on $name', 
   });
 
   it('starts a loop by StartHumanLoop for a flow without an endpoint; two reviewers answer it', async () => {
-    await admin.reviews.flows.create({ name: 'docs', labels: ['ok', 'bad'], reviewersPerLoop: 2, instructions: 'Is the summary right?' });
+    const flow = await admin.reviews.flows.create({ name: 'docs', labels: ['ok', 'bad'], reviewersPerLoop: 2, instructions: 'Is the summary right?', autoExport: { dataset: 'docs-reviewed', everyLoops: 1 } });
+    expect(flow.autoExport).toEqual({ dataset: 'docs-reviewed', everyLoops: 1 });
     const started = await cli(['reviews', 'start', 'doc-1', '--flow', 'docs', '--input', '{"summary":"short","source":"long text"}', '--json'], suite.admin);
     expect(started.code, started.stdout + started.stderr).toBe(0);
     expect(started.json).toMatchObject({ name: 'doc-1', source: 'api', status: 'InProgress', reviewersPerLoop: 2 });
@@ -213,6 +214,9 @@ describe.each(backends)('human review of an endpoint’s predictions on $name', 
     expect(loop.humanAnswers.map((h) => h.workerId).sort()).toEqual(['ann', 'cyd']);
     const output = JSON.parse(await text(await admin.artifacts.get(loop.output!))) as { humanAnswers: unknown[] };
     expect(output.humanAnswers).toHaveLength(2);
+    // The flow's automatic export: each completed loop (everyLoops 1) as the next manifest version.
+    const exported = await until('the automatic export', async () => (await admin.datasets.versions('docs-reviewed').catch(() => []))[0]);
+    expect(exported).toMatchObject({ version: 1, rowCount: 1, tags: { 'orchard:review-flow': 'docs' } });
     expect((await codeOf(as('bob').reviews.answer('doc-1', { label: 'ok' }))).code).toBe('ORCH_REVIEW_LEASE');
   });
 

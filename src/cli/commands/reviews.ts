@@ -17,6 +17,8 @@ type FlowOpts = Json & {
   confidenceBelow?: number;
   activationLabels?: string;
   samplePercent?: number;
+  exportDataset?: string;
+  exportEvery?: number;
 };
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
@@ -117,6 +119,8 @@ export function reviewsCommand(program: Command): void {
     .option('--confidence-below <p>', 'review when a record’s top-class confidence is below p (0–1)', number)
     .option('--activation-labels <a,b>', 'review when a record is predicted as one of these classes')
     .option('--sample-percent <n>', 'review a random share of the answers (0–100)', number)
+    .option('--export-dataset <name>', 'export the completed loops to this dataset on their own (with --export-every)')
+    .option('--export-every <n>', 'each time n more loops have completed', positiveInt)
     .option('--json', 'machine output')
     .action((name: string, opts: FlowOpts) =>
       run(opts, async () => {
@@ -135,6 +139,7 @@ export function reviewsCommand(program: Command): void {
           ...(opts.reviewersPerLoop !== undefined ? { reviewersPerLoop: opts.reviewersPerLoop } : {}),
           ...(opts.leaseSeconds !== undefined ? { leaseSeconds: opts.leaseSeconds } : {}),
           ...(Object.keys(activation).length > 0 ? { activation } : {}),
+          ...(opts.exportDataset !== undefined || opts.exportEvery !== undefined ? { autoExport: { dataset: opts.exportDataset ?? '', everyLoops: opts.exportEvery ?? 0 } } : {}),
         });
         emit(opts, flow, () => `Created flow definition ${flow.name}\n${flowText(flow)}`);
       }),
@@ -217,6 +222,7 @@ function flowText(f: ReviewFlow): string {
     ['reviewers per loop', f.reviewersPerLoop],
     ['loops', `${f.counts.inProgress} in progress, ${f.counts.completed} completed, ${f.counts.stopped} stopped`],
     ['output', f.outputPrefix],
+    ['auto export', f.autoExport ? `to ${f.autoExport.dataset} every ${f.autoExport.everyLoops} loops` : '-'],
   ]);
 }
 

@@ -21,6 +21,7 @@ import { migration0031 } from './migrations/0031-labeling.js';
 import { migration0032 } from './migrations/0032-labeling-auto.js';
 import { migration0033 } from './migrations/0033-reviews.js';
 import { migration0034 } from './migrations/0034-labeling-teams.js';
+import { migration0035 } from './migrations/0035-review-auto-export.js';
 
 /**
  * One migration history for SQLite and PostgreSQL: only portable column types
@@ -390,4 +391,5 @@ export const migrations: Record<string, Migration> = {
   '0032_labeling_auto': migration0032,
   '0033_reviews': migration0033,
   '0034_labeling_teams': migration0034,
+  '0035_review_auto_export': migration0035,
 };
