@@ -31,12 +31,26 @@ describe('pipelines on the fleet: SQL steps on orchard worker processes, step ev
   }
 
   async function until(id: string, done: (e: Execution) => boolean): Promise<Execution> {
+    // Through the SDK: one request per poll, not an `orchard` process (the command is covered by the pipelines CLI suite).
     for (let i = 0; i < 600; i++) {
-      const res = await cli(['pipelines', 'execution', id, '--json'], who());
-      if (res.code === 0 && done(res.json)) return res.json;
+      const e = (await new Orchard(who()).pipelines.execution(id).catch(() => null)) as Execution | null;
+      if (e && done(e)) return e;
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`execution ${id} never got there`);
+  }
+
+  /**
+   * A step's queue entry once it has ended: the worker loop records the job's end a little
+   * after the step's outcome is visible, so the entry is polled, not read at once.
+   */
+  async function ended(resource: string) {
+    for (let i = 0; i < 600; i++) {
+      const job = await queue!.get(resource);
+      if (job && job.state !== 'queued' && job.state !== 'running') return job;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return queue!.get(resource);
   }
 
   beforeAll(async () => {
@@ -87,7 +101,7 @@ describe('pipelines on the fleet: SQL steps on orchard worker processes, step ev
     expect(versions.map((v) => v.tags['orchard:pipeline-step'])).toEqual([resource]);
     expect(e.steps[0].outputs).toEqual({ dataset: 'prepared@1', datasetName: 'prepared', version: 1, rows: versions[0].rowCount });
     // One job, one attempt, run by the worker process (the servers run no jobs).
-    const job = await queue!.get(resource);
+    const job = await ended(resource);
     expect(job).toMatchObject({ kind: 'pipeline-sql', state: 'succeeded', attempt: 1, result: { dataset: 'prepared@1' } });
     expect(job!.workerId).toBe(`${os.hostname()}-${worker.process.pid}`);
     expect(job!.workerId).not.toBe(`${os.hostname()}-${leader.process.pid}`);
@@ -100,7 +114,7 @@ describe('pipelines on the fleet: SQL steps on orchard worker processes, step ev
     const e = await until(started.id, (x) => ['Succeeded', 'Failed', 'Stopped'].includes(x.status));
     expect(e.status).toBe('Failed');
     expect(e.failureReason).toMatch(/step 'prep' failed: ORCH_QUERY_UNKNOWN_DATASET: .*missing_table/);
-    expect(await queue!.get(`${started.id}-prep`)).toMatchObject({ state: 'failed', attempt: 1, lastError: expect.stringMatching(/^ORCH_QUERY_UNKNOWN_DATASET: /) });
+    expect(await ended(`${started.id}-prep`)).toMatchObject({ state: 'failed', attempt: 1, lastError: expect.stringMatching(/^ORCH_QUERY_UNKNOWN_DATASET: /) });
   }, 120_000);
 
   it("a client of another server gets the execution's step events, in order", async () => {
