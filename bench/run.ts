@@ -39,6 +39,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   blazingtext: () => import('./blazingtext.bench.js'),
   lda: () => import('./lda.bench.js'),
   'neural-engine': () => import('./neural-engine.bench.js'),
+  'image-classification': () => import('./image-classification.bench.js'),
   object2vec: () => import('./object2vec.bench.js'),
 };
 
