@@ -71,7 +71,7 @@ describe.each(backends)('AutoML cross-validation, batch transform of its models,
     const trained = job.leaderboard.filter((c) => c.algorithm !== 'ensemble');
     expect(trained).toHaveLength(4);
     for (const c of trained) {
-      expect(c.status).toBe('Completed');
+      expect(c.status, `${c.name}: ${c.failureReason}`).toBe('Completed');
       // The leaderboard's value is the mean of the five folds' AUCs, with their spread.
       const cv = c.crossValidation!;
       expect(cv).toMatchObject({ folds: 5, rows: ROWS });
@@ -110,9 +110,22 @@ describe.each(backends)('AutoML cross-validation, batch transform of its models,
       const overall = await count(`SELECT avg(CAST(churn AS DOUBLE)) FROM "cv1-input"`);
       expect(Math.abs(share - overall)).toBeLessThan(0.02);
     }
-    // The candidates report says how the job validated.
+    // The candidates report says how the job validated, with each candidate's score per fold and its fold jobs.
     const md = await sdk.automl.report('cv1', 'candidates', 'md');
     expect(md).toContain('5-fold cross-validation');
+    expect(md).toContain('## Folds');
+    const report = (await sdk.automl.report('cv1', 'candidates', 'json')) as { folds: unknown[]; candidates: Array<{ name: string; crossValidation?: { scores: number[]; jobs: Array<{ trainingJob: string }> } }> };
+    expect(report.folds).toHaveLength(5);
+    const first = trained[0];
+    const inReport = report.candidates.find((c) => c.name === first.name)!;
+    expect(inReport.crossValidation!.scores).toEqual(first.crossValidation!.scores);
+    expect(inReport.crossValidation!.jobs.map((j) => j.trainingJob)).toEqual([1, 2, 3, 4, 5].map((f) => `${first.trainingJob}-cv${f}`));
+    // The CLI's leaderboard: mean ± std over the folds, the best marked.
+    const board = await cli(['automl', 'leaderboard', 'cv1'], admin);
+    expect(board.code, board.stderr).toBe(0);
+    expect(board.stdout).toContain('(mean ± std, 5 folds)');
+    expect(board.stdout).toContain(`${job.bestCandidate!.name} (best)`);
+    expect(board.stdout.split('\n').filter((l) => l.includes('±')).length).toBeGreaterThanOrEqual(trained.length);
   }, 900_000);
 
   it('runs the best model and the ensemble as batch transforms on the raw table, with or without the target', async () => {
