@@ -4,7 +4,7 @@ import { metadataTargets } from '../../../test/support/metadata.js';
 import { AuthService } from '../../auth/index.js';
 import type { MetadataStore } from '../../storage/index.js';
 import { SecretBox } from '../../webhooks/index.js';
-import { AccessKeyService } from './access-key-service.js';
+import { ACCESS_KEY_CACHE_MS, AccessKeyService } from './access-key-service.js';
 
 describe.each(metadataTargets)('AccessKeyService on $name', (target) => {
   let store: MetadataStore;
@@ -57,6 +57,38 @@ describe.each(metadataTargets)('AccessKeyService on $name', (target) => {
     expect((await keys.resolve(accessKeyId)).principal.user.role).toBe('viewer');
     await auth.updateUser('ana', { disabled: true });
     await expect(keys.resolve(accessKeyId)).rejects.toMatchObject({ code: 'ORCH_SIGV4_KEY_INACTIVE' });
+  });
+
+  it('refuses a key disabled by another server within the cache time, refreshing it ahead in the background', async () => {
+    const { accessKeyId } = await keys.create({ userName: 'ana' });
+    let now = Date.parse('2026-12-03T12:00:00Z');
+    // Two servers on one database: this one signs requests, the other disables the key.
+    const here = new AccessKeyService({ metadata: store, auth, secrets: async () => box, now: () => now });
+    const resolved = await here.resolve(accessKeyId);
+    await keys.setStatus(accessKeyId, 'Inactive');
+    now += 1000;
+    expect(here.resolveCached(accessKeyId)).toBe(resolved);
+    // In the cached key's last second, a use reads it again in the background and still gets the cached key.
+    now += ACCESS_KEY_CACHE_MS - 1500;
+    expect(here.resolveCached(accessKeyId)).toBe(resolved);
+    for (let i = 0; i < 200 && here.resolveCached(accessKeyId) !== undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(here.resolveCached(accessKeyId)).toBeUndefined();
+    await expect(here.resolve(accessKeyId)).rejects.toMatchObject({ code: 'ORCH_SIGV4_KEY_INACTIVE' });
+
+    // Without a use in the last second, the cache time bounds it all the same.
+    await keys.setStatus(accessKeyId, 'Active');
+    const again = await here.resolve(accessKeyId);
+    await keys.setStatus(accessKeyId, 'Inactive');
+    expect(await here.resolve(accessKeyId)).toBe(again);
+    now += ACCESS_KEY_CACHE_MS;
+    expect(here.resolveCached(accessKeyId)).toBeUndefined();
+    await expect(here.resolve(accessKeyId)).rejects.toMatchObject({ code: 'ORCH_SIGV4_KEY_INACTIVE' });
+  });
+
+  it('reads a key once for concurrent requests', async () => {
+    const { accessKeyId } = await keys.create({ userName: 'ana' });
+    const resolved = await Promise.all(Array.from({ length: 8 }, () => keys.resolve(accessKeyId)));
+    expect(new Set(resolved).size).toBe(1);
   });
 
   it('goes with its user when the user is deleted', async () => {

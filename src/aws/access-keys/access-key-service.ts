@@ -15,9 +15,16 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * How long a resolved key (its secret and user) is trusted without reading the database
  * again: invocations verify thousands of signatures a second. Changes made through this
- * service or the AuthService (a role change, a disabled user) clear it at once.
+ * service or the AuthService (a role change, a disabled user) clear it at once; a change
+ * made by another server on the same database is seen within this time.
  */
-const CACHE_MS = 5000;
+export const ACCESS_KEY_CACHE_MS = 5000;
+/**
+ * In a cached key's last second, the first request that uses it reads the key again in the
+ * background while requests go on with the cached one: a key in steady use is never
+ * waited for, and is read once per cache period whatever the request rate.
+ */
+const REFRESH_AHEAD_MS = 1000;
 const CACHE_MAX = 10_000;
 
 export interface AccessKeyDeps {
@@ -25,6 +32,8 @@ export interface AccessKeyDeps {
   auth: AuthService;
   /** The platform key's box, loaded on first use (`lazySecretBox`). */
   secrets: () => Promise<SecretBox>;
+  /** The clock, in epoch ms. @default Date.now */
+  now?: () => number;
 }
 
 export interface CreateAccessKeyInput {
@@ -40,15 +49,28 @@ export interface ResolvedAccessKey {
   principal: Principal;
 }
 
+interface CachedKey {
+  key: ResolvedAccessKey;
+  until: number;
+  /** The AuthService's change count when the key was read. */
+  authChanges: number;
+  /** A background read of the key has started. */
+  refreshing: boolean;
+}
+
 /** Access keys: created with a secret shown once, listed, enabled, disabled, deleted, resolved for SigV4. */
 export class AccessKeyService {
   private readonly store: AccessKeyStore;
-  private readonly resolved = new Map<string, { key: ResolvedAccessKey; until: number; authChanges: number }>();
+  private readonly resolved = new Map<string, CachedKey>();
+  /** Reads under way, by key id: concurrent misses share one. */
+  private readonly loading = new Map<string, Promise<ResolvedAccessKey>>();
   private readonly lastUsedWritten = new Map<string, number>();
   private generation = 0;
+  private readonly now: () => number;
 
   constructor(private readonly deps: AccessKeyDeps) {
     this.store = new AccessKeyStore(deps.metadata);
+    this.now = deps.now ?? Date.now;
   }
 
   async create(input: CreateAccessKeyInput): Promise<CreatedAccessKey> {
@@ -104,9 +126,40 @@ export class AccessKeyService {
    * users `ORCH_SIGV4_KEY_INACTIVE`.
    */
   async resolve(accessKeyId: string): Promise<ResolvedAccessKey> {
-    const now = Date.now();
-    const cached = this.resolveCached(accessKeyId, now);
+    const cached = this.resolveCached(accessKeyId);
     if (cached !== undefined) return cached;
+    return this.load(accessKeyId);
+  }
+
+  /** The key as `resolve` cached it, while that is still good; undefined otherwise. */
+  resolveCached(accessKeyId: string, now = this.now()): ResolvedAccessKey | undefined {
+    const cached = this.resolved.get(accessKeyId);
+    if (cached === undefined || cached.until <= now || cached.authChanges !== this.deps.auth.changeCount) return undefined;
+    if (!cached.refreshing && now >= cached.until - REFRESH_AHEAD_MS) {
+      cached.refreshing = true;
+      // A key disabled or deleted meanwhile (by another server) is dropped: the next request reads it and is refused.
+      this.load(accessKeyId).catch(() => {
+        if (this.resolved.get(accessKeyId) === cached) this.resolved.delete(accessKeyId);
+      });
+    }
+    return cached.key;
+  }
+
+  /** One database read per key at a time; what it finds is cached unless a change happened meanwhile. */
+  private load(accessKeyId: string): Promise<ResolvedAccessKey> {
+    let pending = this.loading.get(accessKeyId);
+    if (pending === undefined) {
+      const read: Promise<ResolvedAccessKey> = this.read(accessKeyId).finally(() => {
+        if (this.loading.get(accessKeyId) === read) this.loading.delete(accessKeyId);
+      });
+      pending = read;
+      this.loading.set(accessKeyId, read);
+    }
+    return pending;
+  }
+
+  private async read(accessKeyId: string): Promise<ResolvedAccessKey> {
+    const now = this.now();
     const generation = this.generation;
     const authChanges = this.deps.auth.changeCount;
     const row = await this.store.get(accessKeyId);
@@ -124,20 +177,14 @@ export class AccessKeyService {
     const key: ResolvedAccessKey = { accessKeyId, secretAccessKey, principal: { user: toUser(row.user), tokenId: null, accessKeyId } };
     if (generation === this.generation && authChanges === this.deps.auth.changeCount) {
       if (this.resolved.size >= CACHE_MAX) this.resolved.clear();
-      this.resolved.set(accessKeyId, { key, until: now + CACHE_MS, authChanges });
+      this.resolved.set(accessKeyId, { key, until: now + ACCESS_KEY_CACHE_MS, authChanges, refreshing: false });
     }
     return key;
   }
 
-  /** The key as `resolve` cached it, while that is still good; undefined otherwise. */
-  resolveCached(accessKeyId: string, now = Date.now()): ResolvedAccessKey | undefined {
-    const cached = this.resolved.get(accessKeyId);
-    return cached !== undefined && cached.until > now && cached.authChanges === this.deps.auth.changeCount ? cached.key : undefined;
-  }
-
   /** Records a verified use, at most once a minute per key and server (undefined when not due). */
   touch(accessKeyId: string): Promise<void> | undefined {
-    const now = Date.now();
+    const now = this.now();
     const last = this.lastUsedWritten.get(accessKeyId) ?? 0;
     if (now - last < LAST_USED_RESOLUTION_MS) return undefined;
     if (this.lastUsedWritten.size >= CACHE_MAX) this.lastUsedWritten.clear();
@@ -148,6 +195,8 @@ export class AccessKeyService {
   private invalidate(): void {
     this.generation++;
     this.resolved.clear();
+    // A read under way may have seen the key before the change: later requests read again.
+    this.loading.clear();
   }
 
   private async row(accessKeyId: string): Promise<AccessKeyRow> {

@@ -11,7 +11,7 @@ import { can, type AuthService, type Principal } from '../../auth/index.js';
 import { OrchardError } from '../../core/index.js';
 import { explainRequested, TEST_DELAY_HEADER, type EndpointService, type InvokeResult } from '../../serving/endpoints/index.js';
 import { sendAwsJsonError, AwsServiceError } from '../errors.js';
-import { isSigV4Request, type SigV4Authenticator } from '../sigv4/index.js';
+import { isSigV4Request, type SigV4Authentication, type SigV4Authenticator } from '../sigv4/index.js';
 import type { AsyncInvoker } from './async-invoker.js';
 import { modelError, runtimeError } from './runtime-errors.js';
 
@@ -52,7 +52,8 @@ export function runtimeHandler(endpoints: EndpointService, auth: AuthService, si
 
 async function handle(name: string, req: IncomingMessage, res: ServerResponse, endpoints: EndpointService, auth: AuthService, sigv4: SigV4Authenticator | undefined, options: RuntimeHandlerOptions): Promise<void> {
   try {
-    const { principal, verifyBody } = await authenticate(req, auth, sigv4);
+    const authenticated = authenticate(req, auth, sigv4);
+    const { principal, verifyBody } = authenticated instanceof Promise ? await authenticated : authenticated;
     if (!can(principal.user.role, 'endpoints:invoke')) throw new OrchardError('ORCH_AUTH_FORBIDDEN', { message: `User: ${principal.user.name} is not authorized to perform: sagemaker:InvokeEndpoint (role '${principal.user.role}' lacks 'endpoints:invoke')` });
     const headers = req.headers;
     const customAttributes = headers['x-amzn-sagemaker-custom-attributes'] as string | undefined;
@@ -123,18 +124,28 @@ async function handleAsync(name: string, req: IncomingMessage, res: ServerRespon
   }
 }
 
-/** SigV4 (its body check runs once the body is read) or a Bearer token. */
-async function authenticate(req: IncomingMessage, auth: AuthService, sigv4: SigV4Authenticator | undefined): Promise<{ principal: Principal; verifyBody?: (body: Buffer) => void }> {
+type Authenticated = { principal: Principal; verifyBody?: (body: Buffer) => void };
+
+/**
+ * SigV4 (its body check runs once the body is read) or a Bearer token; without a promise
+ * when the key or token is cached, as it is for a client in steady use.
+ */
+function authenticate(req: IncomingMessage, auth: AuthService, sigv4: SigV4Authenticator | undefined): Authenticated | Promise<Authenticated> {
   const header = req.headers.authorization;
   if (header !== undefined && header.length > 7 && header.slice(0, 7).toLowerCase() === 'bearer ') {
     const token = header.slice(7).trim();
-    return { principal: auth.recentlyVerified(token) ?? (await auth.authenticate(token)) };
+    const principal = auth.recentlyVerified(token);
+    return principal !== undefined ? { principal } : auth.authenticate(token).then((p) => ({ principal: p }));
   }
   if (sigv4 && isSigV4Request(req)) {
-    const signed = await sigv4.authenticate(req);
-    return { principal: signed.principal, verifyBody: signed.verified && signed.expectedBodySha256 === undefined ? undefined : (body) => signed.complete(body) };
+    const signed = sigv4.authenticateNow(req);
+    return signed instanceof Promise ? signed.then(withBodyCheck) : withBodyCheck(signed);
   }
   throw new OrchardError('ORCH_AUTH_MISSING_TOKEN', { message: 'Missing Authentication Token: sign the request with an access key (SigV4) or send Authorization: Bearer <token>' });
+}
+
+function withBodyCheck(signed: SigV4Authentication): Authenticated {
+  return { principal: signed.principal, verifyBody: signed.verified && signed.expectedBodySha256 === undefined ? undefined : (body) => signed.complete(body) };
 }
 
 function validate(name: string, customAttributes: string | undefined, inferenceId: string | undefined, targetVariant: string | undefined): void {

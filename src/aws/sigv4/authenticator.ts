@@ -106,9 +106,22 @@ export class SigV4Authenticator {
    * payload hash is declared or `body` is given. Throws the `ORCH_SIGV4_*` errors.
    */
   async authenticate(req: SignedRequest, body?: Buffer): Promise<SigV4Authentication> {
+    return this.authenticateNow(req, body);
+  }
+
+  /**
+   * `authenticate` without a promise when the key is at hand (`resolveCached`), which it is
+   * for every request of a client in steady use; a promise when the key must be read.
+   */
+  authenticateNow(req: SignedRequest, body?: Buffer): SigV4Authentication | Promise<SigV4Authentication> {
     const claim = parseSigV4(req);
     checkTime(claim, this.now());
-    const key = this.keys.resolveCached?.(claim.accessKeyId) ?? (await this.keys.resolve(claim.accessKeyId));
+    const key = this.keys.resolveCached?.(claim.accessKeyId);
+    if (key !== undefined) return this.authenticated(req, claim, key, body);
+    return this.keys.resolve(claim.accessKeyId).then((resolved) => this.authenticated(req, claim, resolved, body));
+  }
+
+  private authenticated(req: SignedRequest, claim: SigV4Claim, key: { secretAccessKey: string; principal: Principal }, body: Buffer | undefined): SigV4Authentication {
     const touch = () => {
       this.keys.touch(claim.accessKeyId)?.catch((err: unknown) => this.options.onTouchError?.(err));
     };

@@ -95,10 +95,16 @@ function derivedKey(secret: string, claim: SigV4Claim): Buffer {
  */
 export class SigningKeyCache {
   private readonly keys = new Map<string, Buffer>();
+  /** The last key handed out: a busy client's requests ask for it again and again. */
+  private last: { secret: string; scope: string; key: Buffer } | undefined;
 
   constructor(private readonly max = 1000) {}
 
   readonly get = (secret: string, claim: SigV4Claim): Buffer => {
+    const last = this.last;
+    // The cached access key and parsed scope are the same strings from request to request,
+    // so this compares without building (and hashing) the map's key.
+    if (last !== undefined && last.secret === secret && last.scope === claim.scope) return last.key;
     const id = `${secret}\n${claim.scope}`;
     let key = this.keys.get(id);
     if (key === undefined) {
@@ -106,6 +112,7 @@ export class SigningKeyCache {
       key = derivedKey(secret, claim);
       this.keys.set(id, key);
     }
+    this.last = { secret, scope: claim.scope, key };
     return key;
   };
 }
