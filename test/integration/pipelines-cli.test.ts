@@ -45,9 +45,12 @@ describe.each(backends)('pipelines through the CLI on $name', (backend) => {
     return file;
   }
 
-  async function until(id: string, done: (e: { status: string; steps: Step[] }) => boolean) {
+  type Execution = { id: string; status: string; failureReason: string | null; steps: Step[] };
+
+  async function until(id: string, done: (e: Execution) => boolean): Promise<Execution> {
+    // Through the SDK: one request per poll, not an `orchard` process (`pipelines execution` is asserted below).
     for (let i = 0; i < 600; i++) {
-      const e = await ok(['pipelines', 'execution', id]);
+      const e = (await new Orchard(admin).pipelines.execution(id)) as unknown as Execution;
       if (done(e)) return e;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, writeClassificationCsv } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli } from '../support/server.js';
@@ -236,15 +237,17 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
     fs.writeFileSync(file, JSON.stringify({ steps: [{ name: 'nap', type: 'script', language: 'javascript', code }] }));
     await ok(['pipelines', 'create', 'long-script', '--file', file]);
     const started = await ok(['pipelines', 'start', 'long-script']);
+    // Polled through the SDK: one request per poll, not an `orchard` process.
+    const sdk = new Orchard(admin);
     let e: Execution = started;
     for (let i = 0; i < 300 && step(e, 'nap')?.status !== 'Executing'; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      e = await ok(['pipelines', 'execution', started.id]);
+      e = (await sdk.pipelines.execution(started.id)) as unknown as Execution;
     }
     await ok(['pipelines', 'stop', started.id]);
     for (let i = 0; i < 300 && e.status !== 'Stopped'; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      e = await ok(['pipelines', 'execution', started.id]);
+      e = (await sdk.pipelines.execution(started.id)) as unknown as Execution;
     }
     expect(e.status).toBe('Stopped');
     expect(step(e, 'nap').status).toBe('Stopped');
