@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, fleetBackend, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
@@ -145,9 +146,10 @@ describe('tuning job behaviour (SQLite + file)', () => {
   it('resumes after a server restart without losing or repeating trials', async () => {
     const created = await cli(['tune', '--name', 'resume1', ...scriptArgs(), '--strategy', 'random', '--seed', '3', '--range', 'x=0:1', '--hp', 'pause=1', '--max-jobs', '5', '--max-parallel', '1', '--json'], admin());
     expect(created.code, created.stderr).toBe(0);
+    // Polled through the SDK: one request per poll, not an `orchard` process (`tunes describe` is asserted elsewhere).
     let before: any;
     for (;;) {
-      before = (await cli(['tunes', 'describe', 'resume1', '--json'], admin())).json;
+      before = await new Orchard(admin()).tuning.describe('resume1');
       if (before.trainingJobCounts.completed >= 2) break;
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -155,7 +157,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     server = await startServer(env, home);
     let after: any;
     for (;;) {
-      after = (await cli(['tunes', 'describe', 'resume1', '--json'], admin())).json;
+      after = await new Orchard(admin()).tuning.describe('resume1');
       if (['Completed', 'Failed', 'Stopped'].includes(after.status)) break;
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -206,7 +208,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     const stopped = await cli(['tune', '--name', 'stop1', ...scriptArgs(), '--strategy', 'random', '--range', 'x=0:1', '--hp', 'pause=30', '--max-jobs', '4', '--max-parallel', '2', '--json'], admin());
     expect(stopped.code).toBe(0);
     for (;;) {
-      const t = (await cli(['tunes', 'describe', 'stop1', '--json'], admin())).json;
+      const t = await new Orchard(admin()).tuning.describe('stop1');
       if (t.trainingJobCounts.inProgress === 2) break;
       await new Promise((r) => setTimeout(r, 200));
     }
