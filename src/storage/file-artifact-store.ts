@@ -89,6 +89,10 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
       if (await isDirectory(record)) {
         throw writeFailed(key, `its record path is taken by a folder (a key '${key}.json/…' exists)`);
       }
+      // Replacing an object: its old record goes first, so a process killed between the two
+      // renames leaves the object absent, never new bytes under the old record (which would
+      // read as corrupt).
+      if (await unlinkQuiet(record)) await fsyncDir(path.dirname(record));
       await renameInto(tmpData, data);
       try {
         await renameInto(tmpRecord, record);
@@ -326,12 +330,15 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function unlinkQuiet(file: string): Promise<void> {
+/** Removes a file if it is there; true when it was. */
+async function unlinkQuiet(file: string): Promise<boolean> {
   try {
     await unlink(file);
+    return true;
   } catch (err) {
     // EISDIR/EPERM: the path is a folder of other keys, not an object of this one.
     if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'EPERM'].includes(errorCode(err) ?? '')) throw err;
+    return false;
   }
 }
 

@@ -18,17 +18,30 @@ export class CheckpointSync {
     private readonly prefix: string,
   ) {}
 
-  /** Copies the stored checkpoints into `dir`; returns how many files. */
-  async restore(dir: string): Promise<number> {
+  /**
+   * Copies the stored checkpoints into `dir`; returns how many files, and which were
+   * left out. A file whose bytes do not match its record was cut off by the end of the
+   * attempt that wrote it (killed between the object and its record): it is left out, so
+   * the algorithm resumes from what is whole or starts over, rather than failing the retry.
+   */
+  async restore(dir: string): Promise<{ restored: number; torn: string[] }> {
     const stored = await this.artifacts.list(this.prefix);
+    const torn: string[] = [];
     for (const info of stored) {
       const rel = info.key.slice(this.prefix.length + 1);
       const target = path.join(dir, rel);
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await pipeline(await this.artifacts.get(info.key), createWriteStream(target));
+      try {
+        await pipeline(await this.artifacts.get(info.key), createWriteStream(target));
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ORCH_ARTIFACT_CHECKSUM_MISMATCH') throw err;
+        await fs.rm(target, { force: true });
+        torn.push(rel);
+        continue;
+      }
       this.synced.set(rel, `${info.size}`);
     }
-    return stored.length;
+    return { restored: stored.length - torn.length, torn };
   }
 
   /** Uploads files that are new or changed since the last sync (one sync at a time). */

@@ -161,8 +161,9 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
       },
       beforeRun: async (workDir) => {
         await writeResolvedHyperparameters(workDir.configDir, spec);
-        const restored = await checkpoints.restore(workDir.checkpointDir);
+        const { restored, torn } = await checkpoints.restore(workDir.checkpointDir);
         if (restored > 0) sink.log(`[orchard] restored ${restored} checkpoint file(s) from the previous attempt`);
+        if (torn.length > 0) sink.log(`[orchard] left out ${torn.length} checkpoint file(s) the previous attempt did not finish writing: ${torn.join(', ')}`);
       },
       jobName: name,
       root,
