@@ -10,19 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
-
-/** mulberry32: the same data on every run. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
+import { seededRandom as random } from '../support/random.js';
 
 /** Word counts over 30 words, three topics on disjoint blocks of 10; document d is mostly topic d % 3. */
 function ldaRows(docs: number, seed: number): number[][] {

@@ -10,20 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
-
-/** mulberry32 and Box–Muller: the same data on every run. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
-  return { next, normal, int: (n: number) => Math.floor(next() * n) };
-}
+import { seededRandom as random } from '../support/random.js';
 
 /** Three classes around well-separated centres in 4 dimensions: `label,x1..x4`. */
 function knnRows(rows: number, seed: number): string[] {

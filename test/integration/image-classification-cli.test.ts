@@ -13,20 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { mulberry32 as random } from '../support/random.js';
 
 const SIZE = 16;
-
-/** mulberry32: the same images on every run. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Grey levels of a 16×16 image whose left (class 0) or right (class 1) half is bright. */
 function grey(label: number, next: () => number): number[] {

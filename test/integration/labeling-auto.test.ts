@@ -6,18 +6,7 @@ import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
 import { backends } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli } from '../support/server.js';
-
-/** A small deterministic generator (mulberry32): the same items on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../support/random.js';
 
 const POS = ['great', 'wonderful', 'superb', 'delightful', 'moving', 'brilliant', 'charming', 'fun'];
 const NEG = ['dull', 'boring', 'awful', 'tedious', 'bland', 'clumsy', 'weak', 'messy'];

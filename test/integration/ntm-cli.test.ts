@@ -11,21 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { mulberry32 as random } from '../support/random.js';
 
 const K = 4;
 const V = 40;
-
-/** mulberry32: the same documents on every run. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Documents mostly of one topic (words 10k..10k+9) with a few words of another; the main topic is returned too. */
 function documents(n: number, seed: number): { counts: number[][]; topic: number[] } {
