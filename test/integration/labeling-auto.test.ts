@@ -139,7 +139,7 @@ describe.each(backends)('automated labeling on $name', (backend) => {
     expect(human.every((l) => l['rev-metadata']['class-name'] === l.truth)).toBe(true);
   });
 
-  it('image: pixels of PNG items train the model; a JPEG item is left to people', async () => {
+  it('image: pixels of PNG items train the model; a JPEG that does not decode (its header only) is left to people', async () => {
     const r = rng(11);
     const lines: string[] = [];
     for (let i = 0; i < 80; i++) {
@@ -169,7 +169,7 @@ describe.each(backends)('automated labeling on $name', (backend) => {
     expect(round.autoLabel!.note).toBeNull();
     expect(round.counts.machineLabeled).toBeGreaterThan(10);
     const rest = await label('bars', truthOf);
-    // The JPEG could not be read as pixels: a person labeled it.
+    // The broken JPEG could not be read as pixels: a person labeled it.
     const items = [...first, ...rest];
     expect(items).toContain('80');
     const done = await until('consolidation', async () => {

@@ -80,6 +80,19 @@ export function decodeImageInto(bytes: Buffer, shape: ImageShape, out: Float32Ar
   }
 }
 
+/**
+ * A PNG or JPEG at its own size as grey levels in [0, 1] (ITU-R BT.601 luma, transparent
+ * pixels composed over black), row-major. Throws {@link ImageDecodeError}.
+ */
+export function decodeGrey(bytes: Buffer): { width: number; height: number; grey: Float32Array } {
+  const img = decodeRgba(bytes);
+  if (img.width * img.height > MAX_PIXELS) throw new ImageDecodeError(`${img.width}×${img.height} pixels is too large`);
+  const grey = new Float32Array(img.width * img.height);
+  const d = img.data;
+  for (let i = 0, p = 0; i < grey.length; i++, p += 4) grey[i] = ((0.299 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2]) * (d[p + 3] / 255)) / 255;
+  return { width: img.width, height: img.height, grey };
+}
+
 /** Whether `bytes` start like a PNG or a JPEG. */
 export function looksLikeImage(bytes: Buffer): boolean {
   return (bytes.length >= 4 && bytes.subarray(0, 4).equals(PNG_MAGIC)) || (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff);

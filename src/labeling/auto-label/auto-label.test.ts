@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeMaskPng } from '../consolidation/index.js';
 import { fitTextFeaturizer, imageRow, textRow } from './features.js';
 import { withMachineLines } from './machine-lines.js';
-import { decodePngGrey } from './png-decode.js';
+import jpeg from 'jpeg-js';
+import { decodeGreyImage } from './grey-image.js';
 import { chooseThreshold } from './threshold.js';
 
 function crc32(b: Buffer): number {
@@ -71,11 +72,11 @@ describe('chooseThreshold', () => {
   });
 });
 
-describe('decodePngGrey', () => {
+describe('decodeGreyImage', () => {
   it('reads every scanline filter of an RGB PNG', () => {
     const px = (x: number, y: number): [number, number, number] => [(x * 37 + y * 11) & 255, (x * 5 + y * 90) & 255, (x * y * 3) & 255];
     for (const filter of [0, 1, 2, 3, 4]) {
-      const img = decodePngGrey(rgbPng(7, 5, px, filter));
+      const img = decodeGreyImage(rgbPng(7, 5, px, filter));
       if ('problem' in img) throw new Error(img.problem);
       expect([img.width, img.height]).toEqual([7, 5]);
       for (const [x, y] of [[0, 0], [6, 4], [3, 2]]) {
@@ -86,14 +87,27 @@ describe('decodePngGrey', () => {
   });
   it('reads an indexed PNG through its palette', () => {
     const mask = Uint8Array.from([0, 1, 1, 0, 1, 0]);
-    const img = decodePngGrey(encodeMaskPng(mask, 3, 2, ['#000000', '#ffffff']));
+    const img = decodeGreyImage(encodeMaskPng(mask, 3, 2, ['#000000', '#ffffff']));
     if ('problem' in img) throw new Error(img.problem);
     expect(Array.from(img.grey)).toEqual([0, 1, 1, 0, 1, 0]);
   });
+  it('reads a JPEG', () => {
+    // Left half dark grey, right half light: JPEG is lossy, so the levels are read to a tolerance.
+    const width = 16;
+    const height = 8;
+    const data = Buffer.alloc(width * height * 4);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(x < 8 ? 60 : 200, (y * width + x) * 4, (y * width + x) * 4 + 3).writeUInt8(255, (y * width + x) * 4 + 3);
+    const img = decodeGreyImage(jpeg.encode({ data, width, height }, 95).data);
+    if ('problem' in img) throw new Error(img.problem);
+    expect([img.width, img.height]).toEqual([width, height]);
+    expect(img.grey[3 * width + 2]).toBeCloseTo(60 / 255, 1);
+    expect(img.grey[3 * width + 13]).toBeCloseTo(200 / 255, 1);
+  });
   it('names what it cannot read', () => {
-    expect(decodePngGrey(Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.alloc(40)]))).toEqual({ problem: 'not a PNG' });
+    expect(decodeGreyImage(Buffer.from('GIF89a and the rest'))).toEqual({ problem: 'neither PNG nor JPEG' });
+    expect(decodeGreyImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.alloc(40)]))).toMatchObject({ problem: expect.stringMatching(/^not a readable JPEG/) });
     const png = rgbPng(4, 4, () => [1, 2, 3], 0);
-    expect('problem' in decodePngGrey(png.subarray(0, png.length - 30))).toBe(true);
+    expect('problem' in decodeGreyImage(png.subarray(0, png.length - 30))).toBe(true);
   });
 });
 

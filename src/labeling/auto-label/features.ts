@@ -1,4 +1,4 @@
-import type { GreyImage } from './png-decode.js';
+import type { GreyImage } from './grey-image.js';
 
 /**
  * How items become rows of numbers for the model, saved with a round so the same mapping

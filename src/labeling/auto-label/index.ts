@@ -12,7 +12,7 @@ export { autoLabelProblems, autoLabelRow, autoLabelView, DEFAULT_BATCH_SHARE, DE
 export { withMachineLines } from './machine-lines.js';
 export { chooseThreshold } from './threshold.js';
 export type { ThresholdChoice } from './threshold.js';
-export { decodePngGrey } from './png-decode.js';
-export type { GreyImage } from './png-decode.js';
+export { decodeGreyImage } from './grey-image.js';
+export type { GreyImage } from './grey-image.js';
 export { fitTextFeaturizer, imageRow, textRow } from './features.js';
 export type { Featurizer } from './features.js';

@@ -16,7 +16,7 @@ import { consolidationJobId, LABELING_CONSOLIDATE_KIND } from '../service.js';
 import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from '../store.js';
 import { AutoLabelStore, type AutoLabelTable } from './auto-label-store.js';
 import { featureCount, fitTextFeaturizer, IMAGE_SIDE, imageRow, textRow, type Featurizer } from './features.js';
-import { decodePngGrey } from './png-decode.js';
+import { decodeGreyImage } from './grey-image.js';
 import { chooseThreshold } from './threshold.js';
 
 /** The queue kind of an automated-labeling round (both its steps: train, then label). */
@@ -136,7 +136,7 @@ function seededOrder<T>(xs: T[], seed: string): T[] {
   return xs.map((x, i) => ({ x, k: key(i) })).sort((a, b) => a.k - b.k).map((e) => e.x);
 }
 
-/** An item's features, or null when it cannot be read (a JPEG or a broken image: people label it). */
+/** An item's features, or null when it cannot be read (not a PNG or JPEG, or broken: people label it). */
 async function featuresOf(deps: Pick<AutoLabelDeps, 'artifacts'>, f: Featurizer, item: LabelingItemsTable, out: Float32Array): Promise<boolean> {
   const source = JSON.parse(item.source_json) as Record<string, unknown>;
   if (f.kind === 'text') {
@@ -153,7 +153,7 @@ async function featuresOf(deps: Pick<AutoLabelDeps, 'artifacts'>, f: Featurizer,
   } catch {
     return false;
   }
-  const img = decodePngGrey(bytes);
+  const img = decodeGreyImage(bytes);
   if ('problem' in img) return false;
   imageRow(f.side, img, out);
   return true;
