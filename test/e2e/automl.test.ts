@@ -108,10 +108,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`AutoML in the studio (needs ${CHROMIU
     const report = page.getByTestId('automl-report-candidates');
     await report.locator('details.candidate[open]').first().waitFor();
     const first = report.locator('details.candidate', { hasText: '— xgboost' }).first();
-    if ((await first.getAttribute('open')) === null) await first.locator('summary').click();
+    if ((await first.getAttribute('open')) === null) await first.locator('summary').first().click(); // its own summary; the fold commands nest another
     await first.getByRole('heading', { name: /^Recipe: trees/ }).waitFor();
     expect(await first.locator('ol.recipe-steps li').count()).toBeGreaterThan(0);
     await first.getByRole('heading', { name: 'Hyperparameters' }).waitFor();
+    // Below 20k rows the job cross-validates: the candidate's five fold scores, drawn and listed.
+    await first.getByRole('img', { name: /^auc of .+ per fold: 5 bars$/ }).waitFor();
+    expect(await first.getByTestId('automl-fold-scores').locator('tbody tr').count()).toBe(5);
     const commands = first.locator('.copy-block pre');
     expect(await commands.count()).toBeGreaterThan(0);
     expect(await commands.first().textContent()).toMatch(/^orchard /);
