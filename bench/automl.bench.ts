@@ -365,7 +365,13 @@ export async function run(args: string[]): Promise<void> {
       const features = featuresOnly(t.test);
       const common = { task: `automl-${task}`, rows: t.rows, test_rows: t.testRows, budget_s: budget, metric_name: METRIC[task], quick };
       const row: Record<string, unknown> = { task, metric: METRIC[task] };
-      const ours = server ? await runOrchard(bin, server, task, t, features, budget, seed) : null;
+      const ours = server
+        ? await runOrchard(bin, server, task, t, features, budget, seed).catch((e: Error) => {
+            // What the server printed is the first thing to read when a run fails.
+            const ended = up!.child.exitCode !== null || up!.child.signalCode !== null ? `orchard up ended (${up!.child.exitCode ?? up!.child.signalCode})` : 'orchard up still running';
+            throw new Error(`${e.message}\n--- ${ended}; its stderr (last 4,000 characters) ---\n${up!.stderr().slice(-4000)}`);
+          })
+        : null;
       if (ours) {
         const { metric, wall_s, ...extra } = ours;
         emit({ ...common, peer: 'orchard-automl', metric: +metric.toFixed(5), wall_s: round3(wall_s), extra });
