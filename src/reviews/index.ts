@@ -3,7 +3,8 @@
  * started by an endpoint's uncertain predictions, leased to reviewers, A2I's output JSON.
  * Other capabilities import only from here.
  */
-export { ReviewService, flowArn, outputKey } from './service.js';
+export { ReviewService, flowArn } from './service.js';
+export { outputKey } from './loop-records.js';
 export { EXPORT_FLOW_TAG, EXPORT_THROUGH_TAG, outputPrefixOf, ReviewExporter } from './exporter.js';
 export { consensus, exportRows } from './export.js';
 export type { ExportLoop, ExportProvenance, ExportRows } from './export.js';
