@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { IMAGE_TASK_TYPES, LABELING_LIMITS, type LabelingTaskType } from '../contracts/labeling.values.js';
 import type { CreateLabelingJobInput, LabelingAnswerReceipt, LabelingJob, LabelingJobFilter, LabelingTask, LabelingWork, Page } from '../contracts/index.js';
 import { errorOfProblems, OrchardError, type RequestProblem } from '../core/index.js';
@@ -7,7 +6,7 @@ import { validateDatasetName } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore, StatusChanges } from '../storage/index.js';
 import { checkAnswer, matchesGold, type Answer } from './answers.js';
-import { HEADER_BYTES, readImageHeader } from './image-header.js';
+import { checkItems, keyOf, MAX_LISTED, readLines, type CheckedItem } from './manifest-items.js';
 import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from './store.js';
 import { AutoLabelStore, autoLabelProblems, autoLabelRow, autoLabelView, maybeStartRound } from './auto-label/index.js';
 import { TeamService } from './teams/index.js';
@@ -18,7 +17,6 @@ export const LABELING_CONSOLIDATE_KIND = 'labeling-consolidate';
 export const consolidationJobId = (name: string) => `labeling.${name}`;
 const CONSOLIDATE_ATTEMPTS = 3;
 /** At most this many problems of one manifest are listed. */
-const MAX_LISTED = 20;
 
 export interface LabelingDeps {
   metadata: MetadataStore;
@@ -27,13 +25,6 @@ export interface LabelingDeps {
   datasets: Pick<DatasetService, 'describe'>;
   /** The names of the enabled users who hold the `labeler` role (the workforce). */
   labelers: () => Promise<string[]>;
-}
-
-/** An item of the input manifest, checked: its line, and an image's size. */
-interface CheckedItem {
-  source: Record<string, unknown>;
-  width: number | null;
-  height: number | null;
 }
 
 /**
@@ -111,7 +102,7 @@ export class LabelingService {
       if (lines.length > LABELING_LIMITS.items) add('dataset', `${lines.length} items; a job labels at most ${LABELING_LIMITS.items}`);
       else {
         if (verified !== null) image = checkVerificationLines(lines, verified, 'dataset', (at, message) => add(at, message)).image;
-        await this.checkItems(lines, image, 'dataset', items, problems);
+        await checkItems(this.deps.artifacts, lines, image, 'dataset', items, problems);
       }
     }
     const gold: { item: CheckedItem; answer: Answer }[] = [];
@@ -119,7 +110,7 @@ export class LabelingService {
       const checked: CheckedItem[] = [];
       const before = problems.length;
       if (verified !== null) checkVerificationLines(input.gold, verified, 'gold', (at, message) => add(at, message));
-      await this.checkItems(input.gold.map((g) => { const { answer: _a, ...line } = g; return line; }), image, 'gold', checked, problems);
+      await checkItems(this.deps.artifacts, input.gold.map((g) => { const { answer: _a, ...line } = g; return line; }), image, 'gold', checked, problems);
       if (problems.length === before) {
         input.gold.forEach((g, i) => {
           const r = checkAnswer(g.answer, { taskType, multiLabel, labels: input.labels, image: checked[i].width !== null ? { width: checked[i].width!, height: checked[i].height! } : null, text: typeof checked[i].source.source === 'string' ? (checked[i].source.source as string) : null }, `gold[${i}].answer`);
@@ -165,45 +156,6 @@ export class LabelingService {
     );
     if (input.autoLabel) await this.auto.insert(autoLabelRow(input, items.length, now));
     return this.describe(input.name);
-  }
-
-  /** Each line must be an object with `source` (text) or `source-ref` (an image's key, which must exist and be a PNG or JPEG). */
-  private async checkItems(lines: unknown[], image: boolean, field: string, out: CheckedItem[], problems: RequestProblem[]): Promise<void> {
-    const key = image ? 'source-ref' : 'source';
-    let listed = 0;
-    const add = (at: string, message: string, code: RequestProblem['code']) => {
-      if (listed++ < MAX_LISTED) problems.push({ field: at, code, message: `${at}: ${message}` });
-    };
-    for (let i = 0; i < lines.length; i++) {
-      const at = `${field}[${i}]`;
-      const line = lines[i];
-      if (line === null || typeof line !== 'object' || Array.isArray(line)) {
-        add(at, 'must be a JSON object', 'ORCH_LABELING_INVALID');
-        continue;
-      }
-      const source = line as Record<string, unknown>;
-      const value = source[key];
-      if (typeof value !== 'string' || value.length === 0) {
-        add(at, `must have "${key}" (a non-empty string)${image ? ': the image’s key in the artifact store' : ': the text to label'}`, 'ORCH_LABELING_INVALID');
-        continue;
-      }
-      if (!image) {
-        out.push({ source, width: null, height: null });
-        continue;
-      }
-      const objectKey = keyOf(this.deps.artifacts, value);
-      const info = await this.deps.artifacts.head(objectKey);
-      if (!info) {
-        add(`${at}.source-ref`, `no stored object '${value.slice(0, 200)}'`, 'ORCH_LABELING_SOURCE_MISSING');
-        continue;
-      }
-      const header = readImageHeader(await readPrefix(await this.deps.artifacts.get(objectKey), HEADER_BYTES));
-      if ('problem' in header) {
-        add(`${at}.source-ref`, `'${value.slice(0, 200)}' is ${header.problem}`, 'ORCH_LABELING_IMAGE_INVALID');
-        continue;
-      }
-      out.push({ source, width: header.width, height: header.height });
-    }
   }
 
   async describe(name: string): Promise<LabelingJob> {
@@ -420,39 +372,4 @@ export class LabelingService {
 
 function notRunning(job: LabelingJobsTable): OrchardError {
   return new OrchardError('ORCH_LABELING_NOT_RUNNING', { message: `Labeling job '${job.name}' is ${job.status}: it no longer hands out items or takes answers`, details: { name: job.name, status: job.status } });
-}
-
-/** An artifact key from a stored location: the store's own URL prefix (or an `s3://bucket/` one) removed. */
-export function keyOf(artifacts: ArtifactStore, ref: string): string {
-  if (ref.startsWith(`${artifacts.url}/`)) return ref.slice(artifacts.url.length + 1);
-  return ref.replace(/^\/+/, '');
-}
-
-async function readPrefix(stream: Readable, bytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    n += (chunk as Buffer).length;
-    if (n >= bytes) break;
-  }
-  stream.destroy();
-  return Buffer.concat(chunks).subarray(0, bytes);
-}
-
-/** The manifest's lines parsed (blank lines skipped); a line that is not JSON stays as its text, reported by the check. */
-async function readLines(stream: Readable): Promise<unknown[]> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.trim().length > 0)
-    .map((l) => {
-      try {
-        return JSON.parse(l) as unknown;
-      } catch {
-        return l;
-      }
-    });
 }
