@@ -57,18 +57,25 @@ export class HttpClient {
   async request<T>(method: string, path: string, options: { query?: Query; body?: unknown; long?: boolean } = {}): Promise<T> {
     const hasBody = options.body !== undefined;
     if (options.long) return this.requestWithoutHeadersTimeout<T>(method, this.url(path, options.query), hasBody ? JSON.stringify(options.body) : undefined);
-    let res: Response;
-    try {
-      res = await fetch(this.url(path, options.query), {
-        method,
-        headers: this.headers(hasBody ? { 'content-type': 'application/json' } : {}),
-        body: hasBody ? JSON.stringify(options.body) : undefined,
-      });
-    } catch (err) {
-      throw unreachable(this.baseUrl, err);
+    // A read is sent again when its connection broke before any answer: a kept-alive
+    // connection the server closed as the request went out (ECONNRESET), which happens when
+    // the server's event loop was busy for longer than its keep-alive timeout.
+    const attempts = method === 'GET' || method === 'HEAD' ? 3 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(this.url(path, options.query), {
+          method,
+          headers: this.headers(hasBody ? { 'content-type': 'application/json' } : {}),
+          body: hasBody ? JSON.stringify(options.body) : undefined,
+        });
+        const text = await res.text();
+        return parseResponse<T>(res.status, text);
+      } catch (err) {
+        if (err instanceof OrchardApiError) throw err;
+        if (attempt >= attempts || !connectionBroke(err)) throw unreachable(this.baseUrl, err);
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
     }
-    const text = await res.text();
-    return parseResponse<T>(res.status, text);
   }
 
   private requestWithoutHeadersTimeout<T>(method: string, url: URL, body: string | undefined): Promise<T> {
@@ -186,6 +193,13 @@ function parseResponse<T>(status: number, text: string): T {
   if (status >= 200 && status < 300) return body as T;
   const err = (body ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
   throw new OrchardApiError(err.code ?? `HTTP_${status}`, err.message ?? (text.slice(0, 200) || `HTTP ${status}`), status, err.details);
+}
+
+/** A connection that broke under a request (reset, closed by the other side), as opposed to one that could not be made. */
+export function connectionBroke(err: unknown): boolean {
+  const e = (err as { cause?: { code?: string }; code?: string }) ?? {};
+  const code = e.cause?.code ?? e.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED';
 }
 
 function unreachable(url: string, err: unknown): OrchardApiError {
