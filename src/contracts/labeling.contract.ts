@@ -40,6 +40,11 @@ export const CreateLabelingJobRequest = Strict({
    * judged; its output attribute is the job's name.
    */
   labelAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 127 })),
+  /**
+   * An adjustment job: the input manifest's label attribute whose labels each labeler is
+   * handed pre-filled, to correct. The output's `-metadata` gets `adjustment-status`.
+   */
+  adjustAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 127 })),
   /** Only the members of this labeling team are handed the job's items. @default every labeler */
   team: Type.Optional(LabelingTeamName),
   /** The dataset the output manifest is written to, as its next version. @default `<name>-labels` */
@@ -110,6 +115,8 @@ export const LabelingJob = Type.Object({
   labelAttribute: Type.String(),
   /** A verification job: the input's label attribute its reviewers judge. */
   verifiedAttribute: Nullable(Type.String()),
+  /** An adjustment job: the input's label attribute whose labels are pre-filled to correct. */
+  adjustAttribute: Type.Optional(Nullable(Type.String())),
   /** The labeling team whose members alone are handed the items; null: every labeler. */
   team: Nullable(Type.String()),
   outputDataset: Type.String(),
@@ -147,11 +154,16 @@ export const LabelToVerify = Type.Object({
   attribute: Type.String(),
   /** Ground Truth's label type, e.g. `groundtruth/object-detection`. */
   type: Type.String(),
-  kind: StringEnum(['classes', 'boxes', 'entities'] as const),
+  kind: StringEnum(['classes', 'boxes', 'entities', 'mask'] as const),
   /** `classes`: the class name(s) given (several for a multi-label line, none for an empty one). */
   classes: Type.Array(Type.String()),
   boxes: Type.Array(Type.Object({ label: Type.String(), left: Type.Number(), top: Type.Number(), width: Type.Number(), height: Type.Number() })),
   entities: Type.Array(Type.Object({ label: Type.String(), startOffset: Type.Integer(), endOffset: Type.Integer() })),
+  /**
+   * `mask`: a semantic-segmentation label, the indexed PNG at `ref` (fetched by the labeler
+   * from `tasks/{item}/mask`) and its classes by pixel value (BACKGROUND, 0, left out).
+   */
+  mask: Type.Optional(Type.Object({ ref: Type.String(), classes: Type.Array(Type.Object({ value: Type.Integer(), name: Type.String(), color: Type.String() })) })),
 });
 export type LabelToVerify = Static<typeof LabelToVerify>;
 
@@ -169,6 +181,8 @@ export const LabelingTask = Type.Object({
   image: Nullable(Type.Object({ width: Type.Integer(), height: Type.Integer() })),
   /** A verification task: the label to judge (`labels` are then the verdicts). */
   verify: Type.Optional(LabelToVerify),
+  /** An adjustment task: the existing label, as an answer of the task's shape, to show pre-filled. */
+  adjust: Type.Optional(Type.Object({ attribute: Type.String(), answer: Type.Unknown() })),
   leaseExpiresAt: Timestamp,
 });
 export type LabelingTask = Static<typeof LabelingTask>;

@@ -21,6 +21,7 @@ export const VERIFIABLE_LABEL_TYPES = [
   'groundtruth/text-classification-multilabel',
   'groundtruth/object-detection',
   'groundtruth/text-span',
+  'groundtruth/semantic-segmentation',
 ] as const;
 
 export const LABELING_LIMITS = {

@@ -241,6 +241,7 @@ export const ERROR_CODES = {
   ORCH_LABELING_SOURCE_MISSING: { status: 400, message: 'An item of the manifest points at no stored object' },
   ORCH_LABELING_IMAGE_INVALID: { status: 400, message: 'An item of the manifest is not a PNG or JPEG image' },
   ORCH_LABELING_ANSWER_INVALID: { status: 400, message: 'The answer does not fit the task' },
+  ORCH_LABELING_ADJUST_INVALID: { status: 400, message: 'An item of the manifest holds no label of the task’s shape to adjust' },
   ORCH_LABELING_TEAM_NOT_FOUND: { status: 404, message: 'No such labeling team' },
   ORCH_LABELING_TEAM_EXISTS: { status: 409, message: 'A labeling team with that name exists' },
   ORCH_LABELING_TEAM_IN_USE: { status: 409, message: 'A labeling job that has not ended needs the team as it is' },

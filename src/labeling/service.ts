@@ -11,6 +11,7 @@ import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from '
 import { AutoLabelStore, autoLabelProblems, autoLabelRow, autoLabelView, maybeStartRound } from './auto-label/index.js';
 import { TeamService } from './teams/index.js';
 import { checkVerificationLines, labelToVerify } from './verification.js';
+import { checkAdjustmentLines, existingLabel } from './adjustment.js';
 
 /** The queue kind of a consolidation. */
 export const LABELING_CONSOLIDATE_KIND = 'labeling-consolidate';
@@ -71,6 +72,10 @@ export class LabelingService {
     if (taskType === 'polygon' && !attribute.endsWith('-ref')) add('labelAttribute', 'a polygon (semantic segmentation) label attribute ends with "-ref"');
     if (taskType !== 'polygon' && attribute.endsWith('-ref')) add('labelAttribute', 'only a polygon label attribute ends with "-ref"');
     if (['source', 'source-ref'].includes(attribute)) add('labelAttribute', 'may not be the input key');
+    // An adjustment job pre-fills each item with the label under adjustAttribute (kept in the verified_attribute column).
+    const adjusted = input.adjustAttribute ?? null;
+    if (adjusted !== null && (verification || input.autoLabel)) add('adjustAttribute', verification ? 'a verification job judges labels; it adjusts none' : 'an adjustment job has no automated labeling');
+    if (adjusted !== null && adjusted === attribute) add('adjustAttribute', `the adjusted labels are written under "${attribute}": it must differ from the label attribute adjusted`);
     const outputDataset = input.outputDataset ?? `${input.name}-labels`;
     try {
       validateDatasetName(outputDataset);
@@ -102,7 +107,12 @@ export class LabelingService {
       if (lines.length > LABELING_LIMITS.items) add('dataset', `${lines.length} items; a job labels at most ${LABELING_LIMITS.items}`);
       else {
         if (verified !== null) image = checkVerificationLines(lines, verified, 'dataset', (at, message) => add(at, message)).image;
+        const before = problems.length;
         await checkItems(this.deps.artifacts, lines, image, 'dataset', items, problems);
+        if (adjusted !== null && !verification && problems.length === before) {
+          const ctx = (i: number) => ({ taskType, multiLabel, labels: input.labels, image: items[i].width !== null ? { width: items[i].width!, height: items[i].height! } : null, text: typeof items[i].source.source === 'string' ? (items[i].source.source as string) : null });
+          checkAdjustmentLines(lines, adjusted, ctx, 'dataset', (at, message) => add(at, message, 'ORCH_LABELING_ADJUST_INVALID'));
+        }
       }
     }
     const gold: { item: CheckedItem; answer: Answer }[] = [];
@@ -150,7 +160,7 @@ export class LabelingService {
         updated_at: now,
         ended_at: null,
         team: input.team ?? null,
-        verified_attribute: verified,
+        verified_attribute: verified ?? adjusted,
       },
       rows,
     );
@@ -187,7 +197,12 @@ export class LabelingService {
         const row = { job: name, item: item.item, worker, leased_at: now.toISOString(), lease_expires_at: expires, answer_json: null, answered_at: null };
         if (await this.store.lease(row, job.annotators_per_item)) {
           const source = JSON.parse(item.source_json) as Record<string, unknown>;
-          const verify = job.verified_attribute !== null ? labelToVerify(source, job.verified_attribute) : null;
+          const verify = job.verified_attribute !== null && job.task_type === 'verification' ? labelToVerify(source, job.verified_attribute) : null;
+          const image = item.width !== null && item.height !== null ? { width: item.width, height: item.height } : null;
+          const labels = JSON.parse(job.labels_json) as string[];
+          const adjust = job.verified_attribute !== null && job.task_type !== 'verification'
+            ? existingLabel(source, job.verified_attribute, { taskType: job.task_type as LabelingTaskType, multiLabel: job.multi_label === 1, labels, image, text: typeof source.source === 'string' ? source.source : null })
+            : null;
           return {
             job: name,
             item: item.item,
@@ -198,6 +213,7 @@ export class LabelingService {
             source,
             image: item.width !== null && item.height !== null ? { width: item.width, height: item.height } : null,
             ...(verify && 'label' in verify ? { verify: verify.label } : {}),
+            ...(adjust && 'answer' in adjust ? { adjust: { attribute: job.verified_attribute!, answer: adjust.answer } } : {}),
             leaseExpiresAt: expires,
           };
         }
@@ -250,11 +266,13 @@ export class LabelingService {
    * An item's image for a labeler it was handed to (labelers hold no `artifacts:read`):
    * refused with `ORCH_LABELING_LEASE` to anyone else.
    */
-  async image(name: string, item: string, worker: string): Promise<{ body: Buffer; contentType: string }> {
-    await this.store.get(name);
+  async image(name: string, item: string, worker: string, layer: 'image' | 'mask' = 'image'): Promise<{ body: Buffer; contentType: string }> {
+    const job = await this.store.get(name);
     const it = await this.store.item(name, item);
-    const ref = it ? (JSON.parse(it.source_json) as Record<string, unknown>)['source-ref'] : undefined;
-    if (!it || typeof ref !== 'string') throw new OrchardError('ORCH_LABELING_ITEM_NOT_FOUND', { message: `Labeling job '${name}' has no image item '${item}'`, details: { name, item } });
+    // `mask`: the segmentation mask a verification job shows over the image (its verified attribute ends with -ref).
+    const key = layer === 'mask' ? (job.task_type === 'verification' && job.verified_attribute?.endsWith('-ref') ? job.verified_attribute : null) : 'source-ref';
+    const ref = it && key !== null ? (JSON.parse(it.source_json) as Record<string, unknown>)[key] : undefined;
+    if (!it || typeof ref !== 'string') throw new OrchardError('ORCH_LABELING_ITEM_NOT_FOUND', { message: `Labeling job '${name}' has no ${layer} item '${item}'`, details: { name, item } });
     if (!(await this.store.row(name, item, worker))) throw new OrchardError('ORCH_LABELING_LEASE', { message: `Item '${item}' of labeling job '${name}' was not handed to ${worker}`, details: { name, item, worker } });
     const chunks: Buffer[] = [];
     for await (const chunk of await this.deps.artifacts.get(keyOf(this.deps.artifacts, ref))) chunks.push(chunk as Buffer);
@@ -309,7 +327,8 @@ export class LabelingService {
       leaseSeconds: row.lease_seconds,
       instructions: row.instructions,
       labelAttribute: row.label_attribute,
-      verifiedAttribute: row.verified_attribute,
+      verifiedAttribute: row.task_type === 'verification' ? row.verified_attribute : null,
+      adjustAttribute: row.task_type !== 'verification' ? row.verified_attribute : null,
       team: row.team,
       outputDataset: row.output_dataset,
       status: row.status as LabelingJob['status'],

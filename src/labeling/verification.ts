@@ -20,7 +20,7 @@ export function labelToVerify(line: Record<string, unknown>, attribute: string):
   if (typeof type !== 'string' || !(VERIFIABLE_LABEL_TYPES as readonly string[]).includes(type)) {
     return { problem: `"${attribute}-metadata".type is ${JSON.stringify(type)}; a verification job reads ${VERIFIABLE_LABEL_TYPES.join(', ')}` };
   }
-  const image = type.startsWith('groundtruth/image-') || type === 'groundtruth/object-detection';
+  const image = type.startsWith('groundtruth/image-') || type === 'groundtruth/object-detection' || type === 'groundtruth/semantic-segmentation';
   const base = { attribute, type, classes: [] as string[], boxes: [] as LabelToVerify['boxes'], entities: [] as LabelToVerify['entities'] };
   const classMap = isObject(meta['class-map']) ? meta['class-map'] : {};
   const className = (id: unknown): string | null => {
@@ -36,6 +36,10 @@ export function labelToVerify(line: Record<string, unknown>, attribute: string):
   if (type.endsWith('-classification')) {
     if (typeof meta['class-name'] !== 'string') return { problem: `"${attribute}-metadata" has no "class-name"` };
     return { label: { ...base, kind: 'classes', classes: [meta['class-name']] }, image };
+  }
+  if (type === 'groundtruth/semantic-segmentation') {
+    const mask = segmentationMask(value, meta, attribute);
+    return 'problem' in mask ? mask : { label: { ...base, kind: 'mask', classes: mask.classes.map((c) => c.name), mask }, image };
   }
   if (type === 'groundtruth/object-detection') {
     const annotations = isObject(value) ? value.annotations : undefined;
@@ -61,6 +65,30 @@ export function labelToVerify(line: Record<string, unknown>, attribute: string):
     out.push({ label: e.label, startOffset: e.startOffset as number, endOffset: e.endOffset as number });
   }
   return { label: { ...base, kind: 'entities', entities: out }, image };
+}
+
+const HEX = /^#[0-9a-f]{6}$/i;
+
+/**
+ * A semantic-segmentation label as Ground Truth writes it: `"<attr>-ref"` holds the mask
+ * PNG's location, the metadata's `internal-color-map` names each pixel value (`0` is
+ * BACKGROUND, left out of the legend) with its `hex-color`.
+ */
+function segmentationMask(value: unknown, meta: Record<string, unknown>, attribute: string): NonNullable<LabelToVerify['mask']> | { problem: string } {
+  if (!attribute.endsWith('-ref')) return { problem: `a groundtruth/semantic-segmentation label attribute ends with "-ref"; "${attribute}" does not` };
+  if (typeof value !== 'string' || value.length === 0) return { problem: `"${attribute}" must be the mask PNG's location` };
+  const map = meta['internal-color-map'];
+  if (!isObject(map)) return { problem: `"${attribute}-metadata" has no "internal-color-map"` };
+  const classes: NonNullable<LabelToVerify['mask']>['classes'] = [];
+  for (const [key, entry] of Object.entries(map)) {
+    const v = Number(key);
+    if (!Number.isInteger(v) || v < 0 || v > 255 || !isObject(entry) || typeof entry['class-name'] !== 'string' || typeof entry['hex-color'] !== 'string' || !HEX.test(entry['hex-color'])) {
+      return { problem: `"${attribute}-metadata"."internal-color-map" must map pixel values 0-255 to {"class-name", "hex-color": "#rrggbb"}` };
+    }
+    if (v !== 0) classes.push({ value: v, name: entry['class-name'], color: entry['hex-color'].toLowerCase() });
+  }
+  classes.sort((a, b) => a.value - b.value);
+  return { ref: value, classes };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ClaimedJob, JobHandler, JobQueue } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { Answer } from './answers.js';
 import { consolidate, type ItemAnswers } from './consolidate.js';
+import { withAdjustmentStatus } from './adjustment.js';
 import { LABELING_CONSOLIDATE_KIND } from './service.js';
 import { LabelingStore } from './store.js';
 import { AutoLabelStore, LABELING_AUTO_KIND, runAutoLabelStep, withMachineLines, type AutoLabelDeps, type AutoLabelPayload } from './auto-label/index.js';
@@ -63,6 +64,12 @@ export function labelingJobHandler(deps: LabelingWorkerDeps): JobHandler<Payload
             return key;
           },
         });
+        // An adjustment job (its adjusted attribute kept in verified_attribute): whether the labelers changed each label.
+        if (row.verified_attribute !== null && row.task_type !== 'verification') {
+          const written = items.filter((i) => i.answers.length > 0 && i.gold === null);
+          const job = { attribute: row.label_attribute, adjusted: row.verified_attribute, taskType: row.task_type as LabelingTaskType, multiLabel: row.multi_label === 1, labels: JSON.parse(row.labels_json) as string[] };
+          result.lines = withAdjustmentStatus(result.lines, written, job);
+        }
         // Automated labeling: the items only a model labeled join the people's, in input order.
         const machine = await new AutoLabelStore(deps.metadata).labels(name);
         const humanLines = result.lines.length;

@@ -45,4 +45,12 @@ export function labelingRoutes(app: FastifyInstance, labeling: LabelingService):
       return reply.type(image.contentType).header('cache-control', 'private, max-age=3600').send(image.body);
     },
   );
+  app.get<{ Params: { name: string; item: string } }>(
+    '/labeling-jobs/:name/tasks/:item/mask',
+    { config: { permission: 'labeling:work' }, schema: { tags, summary: 'The segmentation mask (indexed PNG) a verification item handed to the caller shows over its image', params: LabelingTaskParams } },
+    async (request, reply) => {
+      const mask = await labeling.image(request.params.name, request.params.item, principalOf(request).user.name, 'mask');
+      return reply.type(mask.contentType).header('cache-control', 'private, max-age=3600').send(mask.body);
+    },
+  );
 }

@@ -18,6 +18,7 @@ type CreateOpts = Json & {
   instructions?: string;
   gold?: string;
   labelAttribute?: string;
+  adjust?: string;
   outputDataset?: string;
   autoLabel?: boolean;
   autoLabelAccuracy?: number;
@@ -48,6 +49,7 @@ export function labelingCommand(program: Command): void {
     .option('--instructions <file.md>', 'Markdown instructions shown with each task')
     .option('--gold <file.jsonl>', 'items with known answers ({"source": …, "answer": …} per line) that measure each labeler')
     .option('--label-attribute <name>', 'the output manifest’s label attribute (default: the job name); --task verification: the input’s label attribute to verify')
+    .option('--adjust <attribute>', 'an adjustment job: each item is handed out with its existing label under this attribute of the manifest pre-filled, to correct')
     .option('--team <name>', 'hand the items to this labeling team’s members only (default: every labeler)')
     .option('--output-dataset <name>', 'the dataset the output manifest is written to (default: <job>-labels)')
     .option('--auto-label', 'automated labeling (classification): models trained on the human labels label the items they are sure of')
@@ -70,6 +72,7 @@ export function labelingCommand(program: Command): void {
           ...(gold ? { gold: gold as CreateLabelingJobRequest['gold'] } : {}),
           ...(opts.labelAttribute ? { labelAttribute: opts.labelAttribute } : {}),
           ...(opts.outputDataset ? { outputDataset: opts.outputDataset } : {}),
+          ...(opts.adjust ? { adjustAttribute: opts.adjust } : {}),
           ...(opts.team ? { team: opts.team } : {}),
           ...(opts.autoLabel ? { autoLabel: true } : {}),
           ...(opts.autoLabelAccuracy !== undefined ? { autoLabelAccuracy: opts.autoLabelAccuracy } : {}),
@@ -134,6 +137,7 @@ export function labelingCommand(program: Command): void {
               ['source', JSON.stringify(task.source)],
               ['image', task.image ? `${task.image.width}×${task.image.height}` : '-'],
               ...(task.verify ? ([['to verify', `${task.verify.attribute}: ${verifyText(task.verify)}`]] as [string, string][]) : []),
+              ...(task.adjust ? ([['to adjust', `${task.adjust.attribute}: ${JSON.stringify(task.adjust.answer)}`]] as [string, string][]) : []),
               ['lease until', task.leaseExpiresAt],
             ]) + `\nanswer it: orchard labeling tasks submit ${job} --item ${task.item} --answer '{"label": "…"}'`,
       );
@@ -182,7 +186,7 @@ function describeText(j: LabelingJob): string {
       ['name', j.name],
       ['status', j.status + (j.failureReason ? ` (${j.failureReason})` : '')],
       ['task', `${j.taskType}${j.multiLabel ? ' (multi-label)' : ''}: ${j.labels.join(', ')}`],
-      ['dataset', j.dataset + (j.verifiedAttribute ? ` (verifying ${j.verifiedAttribute})` : '')],
+      ['dataset', j.dataset + (j.verifiedAttribute ? ` (verifying ${j.verifiedAttribute})` : '') + (j.adjustAttribute ? ` (adjusting ${j.adjustAttribute})` : '')],
       ['annotators per item', j.annotatorsPerItem],
       ['team', j.team ?? '- (every labeler)'],
       ['items', `${j.counts.labeled} of ${j.counts.total} labeled${j.counts.gold ? `, ${j.counts.gold} gold` : ''}; ${j.counts.answers} answers, ${j.counts.leased} leased now`],

@@ -390,6 +390,8 @@ export const labelingApi = {
   submit: (job: string, item: string, answer: unknown) => post<LabelingAnswerReceipt>(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/answer`, { answer }),
   /** An image item, for the labeler it was handed to (the session cookie authenticates it). */
   imageUrl: (job: string, item: string) => apiUrl(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/image`),
+  /** A segmentation verification item's mask PNG, for the labeler it was handed to. */
+  maskUrl: (job: string, item: string) => apiUrl(`/labeling-jobs/${enc(job)}/tasks/${enc(item)}/mask`),
   /** Labeling teams: a job for a team is handed to its members only. */
   teams: {
     list: (signal?: AbortSignal) => get<Page<LabelingTeam>>('/labeling-teams', { limit: 1000 }, signal),
