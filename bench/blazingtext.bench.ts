@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- blazingtext [--lines N] [--mode supervised|skipgram|cbow|all] [--threads T] [--no-peer]`:
+ * `npm run bench -- blazingtext [--lines N] [--mode supervised|skipgram|cbow|all] [--threads T] [--no-peer] [--kernel auto|js]`:
  * Orchard's blazingtext against Debian's `fasttext` (supervised) and gensim's Word2Vec
  * (skipgram, cbow) on generated text, side by side in one run, same hyperparameters and
  * threads. Orchard is timed in process (reading the file, training, writing the model);
@@ -10,11 +10,14 @@
  * Word2Vec: 5k concepts in 50 topics, each concept written as one of two synonyms at
  * random; the score is the share of synonym pairs whose other word is among the 10
  * nearest by cosine (both models' vectors.txt read and scored by the same code here).
+ * `--kernel js` trains Word2Vec with the JavaScript pair updates instead of the
+ * WebAssembly SIMD step (to compare the two under the same load).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { TrainContext } from '../src/algorithms/algorithm.js';
-import { blazingtext, trainSupervised, trainWord2Vec } from '../src/algorithms/blazingtext/index.js';
+import { blazingtext, trainSupervised, trainWord2Vec, type W2vKernel } from '../src/algorithms/blazingtext/index.js';
 import { resolveHyperparameters } from '../src/algorithms/hyperparameters.js';
 import { createRandom, type Random } from '../src/algorithms/parallel/random.js';
 import { DATA, PYTHON, benchArgs, emit, exec } from './support.js';
@@ -182,7 +185,7 @@ async function supervised(n: number, threads: number, peer: boolean): Promise<vo
   emit({ task: 'blazingtext-supervised', compare: 'orchard-blazingtext vs fasttext', accuracy_points: (acc - peerAcc) * 100, time_ratio: trainS / peerS, cpu_ratio: cpuS / ft.cpu_s, goal: 'accuracy within 1 point, time_ratio <= 1.0' });
 }
 
-async function word2vec(mode: 'skipgram' | 'cbow', n: number, threads: number, peer: boolean): Promise<void> {
+async function word2vec(mode: 'skipgram' | 'cbow', n: number, threads: number, peer: boolean, kernel: W2vKernel): Promise<void> {
   const dir = path.join(DATA, 'blazingtext');
   fs.mkdirSync(dir, { recursive: true });
   const { lines, pairs } = synonymCorpus(n, 3);
@@ -193,22 +196,24 @@ async function word2vec(mode: 'skipgram' | 'cbow', n: number, threads: number, p
   fs.rmSync(modelDir, { recursive: true, force: true });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await trainWord2Vec(context(hp, corpus, modelDir, threads));
+  await trainWord2Vec(context(hp, corpus, modelDir, threads), kernel);
   const trainS = (performance.now() - t0) / 1000;
   const cpuS = cpuSince(c0);
   const score = synonymScore(path.join(modelDir, 'vectors.txt'), pairs);
-  emit({ task: `blazingtext-${mode}`, peer: 'orchard-blazingtext', train_s: trainS, cpu_s: cpuS, metric_name: 'synonym_at_10', metric: score, n_lines: n, threads, basis: 'in-process: reading the file, training and writing vectors.txt; no server', extra: { hyperparameters: hp } });
+  emit({ task: `blazingtext-${mode}`, peer: 'orchard-blazingtext', kernel: kernel === 'js' ? 'JavaScript' : 'WebAssembly SIMD (when the runtime has it)', train_s: trainS, cpu_s: cpuS, metric_name: 'synonym_at_10', metric: score, n_lines: n, threads, load: os.loadavg()[0], basis: 'in-process: reading the file, training and writing vectors.txt; no server', extra: { hyperparameters: hp } });
   if (!peer) return;
   const out = path.join(dir, `gensim-${mode}.txt`);
   const line = JSON.parse((await exec(PYTHON, [PEER, corpus, out, mode, '100', '5', '5', '5', '5', '0.025', '0.001', String(threads)])).trim().split('\n').pop()!) as { train_s: number; cpu_s: number };
   const peerScore = synonymScore(out, pairs);
   emit({ task: `blazingtext-${mode}`, peer: 'gensim Word2Vec (Debian python3-gensim)', train_s: line.train_s, cpu_s: line.cpu_s, metric_name: 'synonym_at_10', metric: peerScore, n_lines: n, threads, basis: 'corpus_file mode: vocabulary, training and save_word2vec_format' });
-  emit({ task: `blazingtext-${mode}`, compare: 'orchard-blazingtext vs gensim', score_ratio: score / peerScore, time_ratio: trainS / line.train_s, cpu_ratio: cpuS / line.cpu_s, goal: 'score within 2 %, time_ratio <= 1.0' });
+  emit({ task: `blazingtext-${mode}`, compare: 'orchard-blazingtext vs gensim', score_ratio: score / peerScore, time_ratio: trainS / line.train_s, cpu_ratio: cpuS / line.cpu_s, goal: 'score within 2 %, time_ratio <= 1.0', load: os.loadavg()[0] });
 }
 
 export async function run(args: string[]): Promise<void> {
   const a = benchArgs(args);
   const mode = opt(args, '--mode', 'all');
   if (mode === 'all' || mode === 'supervised') await supervised(Number(opt(args, '--lines', '100000')), a.threads, a.peer);
-  for (const m of ['skipgram', 'cbow'] as const) if (mode === 'all' || mode === m) await word2vec(m, Number(opt(args, '--lines', '100000')), a.threads, a.peer);
+  const kernel = opt(args, '--kernel', 'auto');
+  if (kernel !== 'auto' && kernel !== 'js') throw new Error('--kernel is auto (WebAssembly SIMD when the runtime has it) or js');
+  for (const m of ['skipgram', 'cbow'] as const) if (mode === 'all' || mode === m) await word2vec(m, Number(opt(args, '--lines', '100000')), a.threads, a.peer, kernel);
 }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TrainContext } from '../algorithm.js';
 import { checkHyperparameters, resolveHyperparameters } from '../hyperparameters.js';
 import { createRandom } from '../parallel/random.js';
-import { blazingtext as bt } from './index.js';
+import { blazingtext as bt, trainWord2Vec } from './index.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -115,11 +115,13 @@ const cosine = (a: number[], b: number[]) => {
 
 describe('blazingtext word2vec', () => {
   const corpus = () => write('synonyms.txt', synonyms(4000, 5));
-  for (const mode of ['skipgram', 'cbow', 'batch_skipgram']) {
-    it(`${mode}: synonyms end up nearer each other than unrelated words; vectors.txt in word2vec's format`, async () => {
-      const dir = path.join(tmp, mode);
-      const { ctx, metrics } = context({ mode, epochs: 5, vector_dim: 16, window_size: 3, min_count: 2, sampling_threshold: 0.001 }, { train: corpus() }, dir);
-      await bt.train(ctx);
+  for (const [mode, kernel] of [['skipgram', 'auto'], ['cbow', 'auto'], ['batch_skipgram', 'auto'], ['skipgram', 'js'], ['cbow', 'js'], ['batch_skipgram', 'js']] as const) {
+    it(`${mode} (${kernel === 'js' ? 'JavaScript' : 'WebAssembly SIMD'} kernel): synonyms end up nearer each other than unrelated words; vectors.txt in word2vec's format`, async () => {
+      const dir = path.join(tmp, kernel === 'js' ? `${mode}-js` : mode);
+      const { ctx, metrics, log } = context({ mode, epochs: 5, vector_dim: 16, window_size: 3, min_count: 2, sampling_threshold: 0.001 }, { train: corpus() }, dir);
+      if (kernel === 'js') await trainWord2Vec(ctx, 'js');
+      else await bt.train(ctx);
+      expect(log[0]).toContain(kernel === 'js' ? 'JavaScript kernel' : 'WebAssembly SIMD kernel');
       expect(metrics['train:loss']).toHaveLength(5);
       const { doc } = await invoke(dir, { instances: ['car', 'automobile', 'cat', 'kitten', 'nosuchword'] });
       const [car, auto, cat, kitten, none] = doc as { vector: number[]; word: string }[];
@@ -135,8 +137,9 @@ describe('blazingtext word2vec', () => {
 
   it('subwords give a word outside the vocabulary a vector near its relatives', async () => {
     const dir = path.join(tmp, 'subwords');
-    const { ctx } = context({ mode: 'skipgram', epochs: 5, vector_dim: 16, window_size: 3, min_count: 2, subwords: true }, { train: corpus() }, dir);
+    const { ctx, log } = context({ mode: 'skipgram', epochs: 5, vector_dim: 16, window_size: 3, min_count: 2, subwords: true }, { train: corpus() }, dir);
     await bt.train(ctx);
+    expect(log[0]).toContain('WebAssembly SIMD kernel');
     const { doc } = await invoke(dir, { instances: ['automobiles', 'automobile', 'kitten'] });
     expect(doc[0].vector.some((v: number) => v !== 0)).toBe(true);
     expect(cosine(doc[0].vector, doc[1].vector)).toBeGreaterThan(cosine(doc[0].vector, doc[2].vector));

@@ -17,6 +17,12 @@
  * divided by their count.
  *
  * Sigmoid and log are read from tables over [-8, 8] as word2vec and fastText do.
+ *
+ * Word2Vec's pair updates run in WebAssembly SIMD (`bt-wasm.ts`) when the weights live in
+ * a shared WebAssembly.Memory (`state.mem`): the JavaScript here still walks the corpus,
+ * subsamples, draws the window and the negatives from the same generator in the same
+ * order, and hands each step's row and target addresses to the module. Without it (no
+ * wasm SIMD, or a dimension that is not a multiple of 4) the four-wide JavaScript below runs.
  */
 export const BT_KERNELS = `
 const SIG_N = 512, MAX_SIG = 8, LOG_N = 512;
@@ -26,6 +32,9 @@ const logTable = new Float32Array(LOG_N + 1);
 for (let i = 0; i <= LOG_N; i++) logTable[i] = Math.log((i + 1e-5) / LOG_N);
 function sigmoid(x) { return x < -MAX_SIG ? 0 : x > MAX_SIG ? 1 : sigTable[((x + MAX_SIG) * (SIG_N / MAX_SIG / 2)) | 0]; }
 function flog(x) { return x > 1 ? 0 : logTable[(x * LOG_N) | 0]; }
+// u % n for a uint32 u and 0 < n < 2^31, the same value without the floating-point remainder
+// V8 calls for operands past 2^31 (floor(u / n) is exact in doubles: u / n is never within 2^-53 of an integer it is not).
+function umod(u, n) { return u - Math.floor(u / n) * n; }
 
 // Binary logistic loss of one (input, target) pair; adds the input's gradient to g, updates the output row.
 // Four accumulators and four-wide steps: scalar JavaScript gains from the shorter dependency chains.
@@ -71,10 +80,38 @@ function dot(x, xo, y, yo, d) {
   return f0 + f1 + f2 + f3;
 }
 
+// The WebAssembly step (bt-wasm.ts) over state.mem, instantiated once per thread and memory.
+let wasmMem = null, wasmStep = null;
+function wasmKernel(state, scratch) {
+  if (wasmMem !== state.mem) {
+    wasmStep = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(state.wasm)), { env: { m: state.mem } }).exports.step;
+    wasmMem = state.mem;
+    new Float32Array(state.mem.buffer, state.layout.sig, SIG_N + 1).set(sigTable);
+  }
+  const L = state.layout, db = state.dim * 4;
+  const up16 = (n) => Math.ceil(n / 16) * 16;
+  const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4), sout = targets + up16(L.targetsCap * 4);
+  return {
+    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, sout, sig: L.sig, syn0: L.syn0, syn1: L.syn1,
+    I: new Int32Array(state.mem.buffer), S: new Float32Array(state.mem.buffer, sout, L.targetsCap),
+    ri: rows >>> 2, ti: targets >>> 2,
+  };
+}
+
+// One step in WebAssembly: the rows listed at W.ri (nr of them) against the targets at W.ti (nt); returns the loss.
+function wasmPairs(W, nr, nt, lr) {
+  W.step(W.rows, nr, W.targets, nt, lr, W.db, W.h, W.g, W.sig, W.sout);
+  const S = W.S;
+  let loss = -flog(S[0]);
+  for (let j = 1; j < nt; j++) loss -= flog(1 - S[j]);
+  return loss;
+}
+
 function w2v(state, a) {
   const d = state.dim, syn0 = state.syn0, syn1 = state.syn1, ids = state.ids, keep = state.keep, table = state.table;
   const subOff = state.subOff, subIds = state.subIds, mode = state.mode, neg = state.negative, window = state.window;
   const tableSize = table.length;
+  const W = state.mem && a.scratch !== undefined ? wasmKernel(state, a.scratch) : null;
   let r = (a.seed >>> 0) || 1;
   const h = new Float32Array(d), g = new Float32Array(d);
   const sent = new Int32Array(1000);
@@ -97,9 +134,26 @@ function w2v(state, a) {
     lr = a.lr * Math.max(0.0001, 1 - (before + done * a.threads) / total);
     for (let i = 0; i < n; i++) {
       r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-      const b = 1 + ((r >>> 0) % window);
+      const b = 1 + umod(r >>> 0, window);
       const lo = i - b < 0 ? 0 : i - b, hi = i + b >= n ? n - 1 : i + b;
-      if (mode === 1) {
+      if (mode === 1 && W) {
+        const I = W.I, ri = W.ri, ti = W.ti, db = W.db;
+        let nr = 0;
+        for (let c = lo; c <= hi; c++) {
+          if (c === i) continue;
+          const w = sent[c];
+          if (subOff) { for (let q = subOff[w]; q < subOff[w + 1]; q++) I[ri + nr++] = W.syn0 + subIds[q] * db; }
+          else I[ri + nr++] = W.syn0 + w * db;
+        }
+        if (nr === 0) continue;
+        I[ti] = W.syn1 + sent[i] * db;
+        for (let s = 0; s < neg; s++) {
+          let t;
+          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[i] && tableSize > 1 && state.vocabSize > 1);
+          I[ti + 1 + s] = W.syn1 + t * db;
+        }
+        loss += wasmPairs(W, nr, neg + 1, lr); pairs++;
+      } else if (mode === 1) {
         // cbow: the mean of the context's rows predicts the centre.
         h.fill(0); let rows = 0;
         for (let c = lo; c <= hi; c++) {
@@ -114,7 +168,7 @@ function w2v(state, a) {
         loss += pair(h, g, syn1, sent[i], 1, lr, d); pairs++;
         for (let s = 0; s < neg; s++) {
           let t;
-          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[(r >>> 0) % tableSize]; } while (t === sent[i] && tableSize > 1 && state.vocabSize > 1);
+          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[i] && tableSize > 1 && state.vocabSize > 1);
           loss += pair(h, g, syn1, t, 0, lr, d);
         }
         for (let c = lo; c <= hi; c++) {
@@ -122,6 +176,22 @@ function w2v(state, a) {
           const w = sent[c];
           if (subOff) { for (let q = subOff[w]; q < subOff[w + 1]; q++) { const o = subIds[q] * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; } }
           else { const o = w * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
+        }
+      } else if (mode === 0 && W) {
+        const I = W.I, ri = W.ri, ti = W.ti, db = W.db;
+        const w = sent[i];
+        let nr = 0;
+        if (subOff) { for (let q = subOff[w]; q < subOff[w + 1]; q++) I[ri + nr++] = W.syn0 + subIds[q] * db; }
+        else I[ri + nr++] = W.syn0 + w * db;
+        for (let c = lo; c <= hi; c++) {
+          if (c === i) continue;
+          I[ti] = W.syn1 + sent[c] * db;
+          for (let s = 0; s < neg; s++) {
+            let t;
+            do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[c] && state.vocabSize > 1);
+            I[ti + 1 + s] = W.syn1 + t * db;
+          }
+          loss += wasmPairs(W, nr, neg + 1, lr); pairs++;
         }
       } else if (mode === 0) {
         // skipgram: the centre's input vector predicts each context word.
@@ -136,7 +206,7 @@ function w2v(state, a) {
           loss += pair(h, g, syn1, sent[c], 1, lr, d); pairs++;
           for (let s = 0; s < neg; s++) {
             let t;
-            do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[(r >>> 0) % tableSize]; } while (t === sent[c] && state.vocabSize > 1);
+            do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[c] && state.vocabSize > 1);
             loss += pair(h, g, syn1, t, 0, lr, d);
           }
           for (let q = s0; q < s1; q++) { const o = (subOff ? subIds[q] : w) * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
@@ -146,8 +216,19 @@ function w2v(state, a) {
         const target = sent[i];
         for (let s = 0; s < neg; s++) {
           let t;
-          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[(r >>> 0) % tableSize]; } while (t === target && state.vocabSize > 1);
+          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === target && state.vocabSize > 1);
           negs[s] = t;
+        }
+        if (W) {
+          const I = W.I, ri = W.ri, ti = W.ti, db = W.db;
+          I[ti] = W.syn1 + target * db;
+          for (let s = 0; s < neg; s++) I[ti + 1 + s] = W.syn1 + negs[s] * db;
+          for (let c = lo; c <= hi; c++) {
+            if (c === i) continue;
+            I[ri] = W.syn0 + sent[c] * db;
+            loss += wasmPairs(W, 1, neg + 1, lr); pairs++;
+          }
+          continue;
         }
         for (let c = lo; c <= hi; c++) {
           if (c === i) continue;

@@ -9,6 +9,7 @@ import type { Algorithm, ChannelInput, TrainContext } from '../algorithm.js';
 import { createKernelPool, splitRows } from '../parallel/kernel-pool.js';
 import { createRandom } from '../parallel/random.js';
 import { BT_KERNELS } from './bt-kernels.js';
+import { W2V_WASM, w2vMemory } from './bt-wasm.js';
 import { BT_FORMAT, BT_VERSION, btPredictor, readBt, saveBt, topLabel, type BtArtifact } from './bt-model.js';
 import { BT_HYPERPARAMETERS, btOptions, checkBtHyperparameters, type BtOptions } from './hyperparameters.js';
 import { charNgramBuckets, hashString, lineInputs, readCorpus, readLabelledLines, type LabelledLines, type Vocabulary } from './text-corpus.js';
@@ -33,8 +34,8 @@ function sharedInts(a: ArrayLike<number>): Int32Array {
 }
 
 /** fastText's initialisation: uniform in [−1/dim, 1/dim]. */
-function initInput(rows: number, d: number, seed: number): Float32Array {
-  const w = sharedFloats(rows * d);
+function initInput(rows: number, d: number, seed: number, into?: Float32Array): Float32Array {
+  const w = into ?? sharedFloats(rows * d);
   const rng = createRandom(seed);
   for (let i = 0; i < w.length; i++) w[i] = (rng.next() * 2 - 1) / d;
   return w;
@@ -44,8 +45,11 @@ function header(ctx: TrainContext, o: BtOptions, vocab: Vocabulary, rest: Pick<B
   return { format: BT_FORMAT, algorithm: 'blazingtext', version: BT_VERSION, hyperparameters: ctx.hyperparameters, seed: ctx.seed, mode: o.mode, dim: o.dim, words: vocab.words, buckets: o.buckets, wordNgrams: o.mode === 'supervised' ? o.wordNgrams : 1, ...rest };
 }
 
-/** Trains Word2Vec; exported for the bench, which times it in process. */
-export async function trainWord2Vec(ctx: TrainContext): Promise<void> {
+/** Which Word2Vec kernel runs: WebAssembly SIMD when the runtime has it (`auto`), or the JavaScript one. */
+export type W2vKernel = 'auto' | 'js';
+
+/** Trains Word2Vec; exported for the bench, which times it in process (and compares the kernels). */
+export async function trainWord2Vec(ctx: TrainContext, kernel: W2vKernel = 'auto'): Promise<void> {
   const o = btOptions(ctx.hyperparameters);
   const train = textChannel(ctx, 'train');
   if (!train) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: 'blazingtext needs a "train" channel', details: { channel: 'train' } });
@@ -76,23 +80,27 @@ export async function trainWord2Vec(ctx: TrainContext): Promise<void> {
     subOff = sharedInts(off);
     subIds = sharedInts(ids);
   }
-  const syn0 = initInput(V + bucketIds.length, d, ctx.seed);
-  const syn1 = sharedFloats(V * d);
+  const threads = Math.max(1, Math.floor(ctx.threads));
+  let maxRows = 1;
+  if (subOff) for (let w = 0; w < V; w++) maxRows = Math.max(maxRows, subOff[w + 1] - subOff[w]);
+  const wasm = kernel === 'auto' ? w2vMemory(V + bucketIds.length, V, d, threads, 2 * o.window * maxRows, o.negative + 1) : null;
+  const syn0 = initInput(V + bucketIds.length, d, ctx.seed, wasm?.syn0);
+  const syn1 = wasm ? wasm.syn1 : sharedFloats(V * d);
   // Subsampling (Mikolov et al. 2013, as word2vec.c): keep a word with probability (√(f/tT) + 1)·tT/f.
   const keep = new Float32Array(new SharedArrayBuffer(V * 4));
   const tT = o.sampling * corpus.words;
   for (let w = 0; w < V; w++) keep[w] = o.sampling > 0 ? Math.min(1, (Math.sqrt(corpus.vocab.counts[w] / tT) + 1) * (tT / corpus.vocab.counts[w])) : 1;
   const table = unigramTable(corpus.vocab.counts, Math.min(10_000_000, Math.max(1_000_000, V * 100)));
   const mode = o.mode === 'cbow' ? 1 : o.mode === 'skipgram' ? 0 : 2;
-  ctx.log(`blazingtext ${o.mode}: ${corpus.lines} lines, ${corpus.words} words, vocabulary ${V}${o.subwords ? ` + ${bucketIds.length} character n-grams` : ''}, dim ${d}, threads=${ctx.threads}`);
-  const pool = createKernelPool(BT_KERNELS, ctx.threads, { dim: d, syn0, syn1, ids: corpus.ids, keep, table, subOff, subIds, mode, negative: o.negative, window: o.window, vocabSize: V });
+  ctx.log(`blazingtext ${o.mode}: ${corpus.lines} lines, ${corpus.words} words, vocabulary ${V}${o.subwords ? ` + ${bucketIds.length} character n-grams` : ''}, dim ${d}, threads=${ctx.threads}, ${wasm ? 'WebAssembly SIMD' : 'JavaScript'} kernel`);
+  const pool = createKernelPool(BT_KERNELS, threads, { dim: d, syn0, syn1, ids: corpus.ids, keep, table, subOff, subIds, mode, negative: o.negative, window: o.window, vocabSize: V, ...(wasm ? { mem: wasm.memory, wasm: W2V_WASM, layout: wasm.layout } : {}) });
   try {
     const parts = splitRows(corpus.ids.length, pool.threads);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const started = Date.now();
       const results = await pool.run<{ loss: number; pairs: number }>(
         'w2v',
-        parts.map((p, t) => ({ ...p, seed: ctx.seed ^ Math.imul(epoch * 131 + t + 1, 0x9e3779b1), lr: o.lr, epoch, epochs: o.epochs, totalWords: corpus.words, threads: parts.length })),
+        parts.map((p, t) => ({ ...p, seed: ctx.seed ^ Math.imul(epoch * 131 + t + 1, 0x9e3779b1), lr: o.lr, epoch, epochs: o.epochs, totalWords: corpus.words, threads: parts.length, scratch: wasm?.layout.scratch[t] })),
       );
       const loss = results.reduce((s, r) => s + r.loss, 0) / Math.max(1, results.reduce((s, r) => s + r.pairs, 0));
       ctx.metric('train:loss', loss, epoch);

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { instantiateKernels } from '../parallel/kernel-pool.js';
+import { createRandom } from '../parallel/random.js';
+import { BT_KERNELS } from './bt-kernels.js';
+import { W2V_WASM, w2vMemory } from './bt-wasm.js';
+
+const V = 12;
+const D = 20;
+const NEG = 4;
+const WINDOW = 2;
+
+/** Word i's rows with subwords: its own and two shared "n-gram" rows after the words. */
+function subwords(): { subOff: Int32Array; subIds: Int32Array; rows: number } {
+  const off = [0];
+  const ids: number[] = [];
+  for (let w = 0; w < V; w++) {
+    ids.push(w, V + (w % 5), V + 5 + (w % 3));
+    off.push(ids.length);
+  }
+  return { subOff: Int32Array.from(off), subIds: Int32Array.from(ids), rows: V + 8 };
+}
+
+/**
+ * Runs the w2v kernel on one thread over `sentence` (one epoch, no subsampling) twice from
+ * the same weights (a corpus said to be far longer, so the step barely decays), once with the JavaScript pair updates and once with the WebAssembly
+ * step, and returns both results.
+ */
+function both(mode: number, sentence: number[], withSubwords: boolean) {
+  const ops = instantiateKernels(BT_KERNELS);
+  const sub = withSubwords ? subwords() : null;
+  const inputRows = sub ? sub.rows : V;
+  const rng = createRandom(7);
+  // Weights larger than the training initialisation, so that the dot products and sigmoids are not all near 0.
+  const syn0 = Float32Array.from({ length: inputRows * D }, () => rng.next() - 0.5);
+  const syn1 = Float32Array.from({ length: V * D }, () => rng.next() - 0.5);
+  const table = Int32Array.from({ length: 1000 }, (_, i) => i % V);
+  const common = { dim: D, ids: Int32Array.from(sentence), keep: new Float32Array(V).fill(1), table, subOff: sub?.subOff ?? null, subIds: sub?.subIds ?? null, mode, negative: NEG, window: WINDOW, vocabSize: V };
+  const args = { start: 0, end: sentence.length, seed: 3, lr: 0.05, epoch: 0, epochs: 1, totalWords: 1000 * sentence.length, threads: 1 };
+
+  const js = { syn0: syn0.slice(), syn1: syn1.slice() };
+  const jsResult = ops.w2v({ ...common, ...js }, args) as { loss: number; pairs: number };
+
+  const mem = w2vMemory(inputRows, V, D, 1, 2 * WINDOW * (sub ? 3 : 1), NEG + 1);
+  expect(mem).not.toBeNull();
+  mem!.syn0.set(syn0);
+  mem!.syn1.set(syn1);
+  const wasmResult = ops.w2v({ ...common, syn0: mem!.syn0, syn1: mem!.syn1, mem: mem!.memory, wasm: W2V_WASM, layout: mem!.layout }, { ...args, scratch: mem!.layout.scratch[0] }) as { loss: number; pairs: number };
+  return { js, jsResult, wasm: { syn0: mem!.syn0, syn1: mem!.syn1 }, wasmResult, syn0, syn1 };
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('blazingtext WebAssembly Word2Vec step', () => {
+  const cases: [string, number, number[], boolean][] = [
+    ['skipgram, one step (a centre and one context word)', 0, [3, 7], false],
+    ['cbow, one step (one centre and its window)', 1, [3, 7, 1], false],
+    ['skipgram over a sentence', 0, [3, 7, 1, 9, 4, 4, 11, 0], false],
+    ['cbow over a sentence', 1, [3, 7, 1, 9, 4, 4, 11, 0], false],
+    ['batch_skipgram over a sentence', 2, [3, 7, 1, 9, 4, 4, 11, 0], false],
+    ['skipgram with subwords', 0, [3, 7, 1, 9, 4, 11], true],
+    ['cbow with subwords', 1, [3, 7, 1, 9, 4, 11], true],
+  ];
+  for (const [title, mode, sentence, withSubwords] of cases) {
+    it(`${title}: the same updated vectors and loss as the JavaScript kernel (within 1e-5)`, () => {
+      const r = both(mode, sentence, withSubwords);
+      expect(r.wasmResult.pairs).toBe(r.jsResult.pairs);
+      expect(r.jsResult.pairs).toBeGreaterThan(0);
+      // The step changed the weights, and both kernels changed them alike.
+      expect(maxDiff(r.js.syn0, r.syn0)).toBeGreaterThan(1e-3);
+      expect(maxDiff(r.js.syn1, r.syn1)).toBeGreaterThan(1e-3);
+      expect(maxDiff(r.wasm.syn0, r.js.syn0)).toBeLessThan(1e-5);
+      expect(maxDiff(r.wasm.syn1, r.js.syn1)).toBeLessThan(1e-5);
+      expect(Math.abs(r.wasmResult.loss - r.jsResult.loss)).toBeLessThan(1e-4 * Math.max(1, r.jsResult.loss));
+    });
+  }
+
+  it('has no WebAssembly memory for a dimension that is not a multiple of 4 (the JavaScript kernel runs)', () => {
+    expect(w2vMemory(V, V, 10, 1, 4, NEG + 1)).toBeNull();
+    expect(w2vMemory(V, V, 12, 2, 4, NEG + 1)?.layout.scratch).toHaveLength(2);
+  });
+});
