@@ -457,6 +457,8 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'sm-group' }))).toMatchObject({ ModelPackageGroupName: 'sm-group', ModelPackageGroupDescription: 'churn models', ModelPackageGroupStatus: 'Completed' });
     expect((await sm.send(new ListModelPackageGroupsCommand({}))).ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName)).toEqual(['sm-group']);
     expect((await sm.send(new ListModelPackageGroupsCommand({ NameContains: 'other' }))).ModelPackageGroupSummaryList).toEqual([]);
+    expect((await sm.send(new ListModelPackageGroupsCommand({ CrossAccountFilterOption: 'SameAccount' }))).ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName)).toEqual(['sm-group']);
+    expect((await sm.send(new ListModelPackageGroupsCommand({ CrossAccountFilterOption: 'CrossAccount' }))).ModelPackageGroupSummaryList).toEqual([]);
     expect((await sm.send(new ListModelPackageGroupsCommand({ CreationTimeAfter: new Date(Date.now() + 3_600_000) }))).ModelPackageGroupSummaryList).toEqual([]);
     expect((await sm.send(new ListModelPackageGroupsCommand({ CreationTimeBefore: new Date(Date.now() + 3_600_000), SortBy: 'Name', SortOrder: 'Ascending' }))).ModelPackageGroupSummaryList?.map((g) => g.ModelPackageGroupName)).toEqual(['sm-group']);
     const pkg = await sm.send(

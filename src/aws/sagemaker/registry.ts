@@ -245,11 +245,16 @@ const describeGroup = operation<{ name: string }>({
   },
 });
 
-const listGroups = operation<ListQuery>({
+const listGroups = operation<ListQuery & { crossAccount: boolean }>({
   name: 'ListModelPackageGroups',
   permission: 'models:read',
-  input: (f) => readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false, defaultOrder: 'Ascending' }),
+  input: (f) => {
+    // One account here: groups shared from other accounts (`CrossAccount`) are none.
+    const crossAccount = f.str('CrossAccountFilterOption', { enum: ['SameAccount', 'CrossAccount'] }) === 'CrossAccount';
+    return { ...readListQuery(f, { sortBy: ['CreationTime', 'Name'], modifiedTimes: false, defaultOrder: 'Ascending' }), crossAccount };
+  },
   async run(input, ctx) {
+    if (input.crossAccount) return { ModelPackageGroupSummaryList: [] };
     // Groups of the registry, and those made here that have no version yet.
     const names = new Set((await ctx.deps.packages.groups()).map((g) => g.name));
     for (const stored of await ctx.deps.store.list(GROUP_KIND, { limit: 10_000, offset: 0 })) names.add(stored.name);
