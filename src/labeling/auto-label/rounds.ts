@@ -11,13 +11,14 @@ import type { DatasetService } from '../../data/index.js';
 import type { ClaimedJob, JobQueue } from '../../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import type { TrainingService } from '../../training/index.js';
-import { dawidSkene } from '../consolidation/index.js';
+import { dawidSkene, dawidSkeneMultiLabel } from '../consolidation/index.js';
 import { consolidationJobId, LABELING_CONSOLIDATE_KIND } from '../service.js';
 import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from '../store.js';
 import { AutoLabelStore, type AutoLabelTable } from './auto-label-store.js';
 import { featureCount, fitTextFeaturizer, IMAGE_SIDE, imageRow, textRow, type Featurizer } from './features.js';
 import { decodeGreyImage } from './grey-image.js';
 import { chooseThreshold } from './threshold.js';
+import { encodeMachineLabels, labelSetKey, labelSetOf, multiLabelDecision } from './multi-label.js';
 
 /** The queue kind of an automated-labeling round (both its steps: train, then label). */
 export const LABELING_AUTO_KIND = 'labeling-auto-label';
@@ -42,6 +43,8 @@ export interface AutoLabelDeps {
 interface RoundPlan {
   featurizer: Featurizer;
   classes: string[];
+  /** Multi-label: one binary model per class (one-vs-rest); labels are {@link labelSetKey}s. */
+  multiLabel?: boolean;
   /** The human labels by fold: fold f is held out of model f and scored by it. */
   folds: { item: string; label: string }[][];
   trainRows: number;
@@ -106,12 +109,16 @@ async function endRound(deps: Pick<AutoLabelDeps, 'metadata' | 'queue'>, name: s
   await maybeStartRound(deps, name);
 }
 
-/** The human labels so far: Dawid–Skene over items with all their answers, gold items with their known answer. */
-async function humanLabels(store: LabelingStore, name: string, perItem: number, classes: string[]): Promise<{ item: LabelingItemsTable; label: string }[]> {
+/**
+ * The human labels so far: Dawid–Skene over items with all their answers, gold items with
+ * their known answer. A multi-label job's label is its set's {@link labelSetKey}.
+ */
+async function humanLabels(store: LabelingStore, name: string, perItem: number, classes: string[], multiLabel: boolean): Promise<{ item: LabelingItemsTable; label: string }[]> {
   const items = await store.items(name);
   const answers = (await store.answers(name)).filter((a) => a.answer_json);
   const perItemCount = new Map<string, number>();
   for (const a of answers) perItemCount.set(a.item, (perItemCount.get(a.item) ?? 0) + 1);
+  if (multiLabel) return humanLabelSets(items, answers, perItem, perItemCount, classes);
   const gold = Object.fromEntries(items.filter((i) => i.gold_json).map((i) => [i.item, (JSON.parse(i.gold_json!) as { label: string }).label]));
   // Dawid–Skene needs several labelers per item to weigh them; one answer per item is taken as given.
   const fit = answers.length && perItem > 1
@@ -126,6 +133,26 @@ async function humanLabels(store: LabelingStore, name: string, perItem: number, 
     else if ((perItemCount.get(i.item) ?? 0) < perItem) continue;
     else if (fit) out.push({ item: i, label: fit.items.get(i.item)!.label });
     else out.push({ item: i, label: (JSON.parse(answers.find((a) => a.item === i.item)!.answer_json!) as { label: string }).label });
+  }
+  return out;
+}
+
+function humanLabelSets(
+  items: LabelingItemsTable[],
+  answers: { item: string; worker: string; answer_json: string | null }[],
+  perItem: number,
+  perItemCount: Map<string, number>,
+  classes: string[],
+): { item: LabelingItemsTable; label: string }[] {
+  const setOf = (json: string) => (JSON.parse(json) as { labels: string[] }).labels;
+  const gold = Object.fromEntries(items.filter((i) => i.gold_json).map((i) => [i.item, setOf(i.gold_json!)]));
+  const fit = answers.length && perItem > 1 ? dawidSkeneMultiLabel(answers.map((a) => ({ item: a.item, worker: a.worker, labels: setOf(a.answer_json!) })), { classes, gold }) : null;
+  const out: { item: LabelingItemsTable; label: string }[] = [];
+  for (const i of items) {
+    if (i.gold_json) out.push({ item: i, label: labelSetKey(gold[i.item], classes) });
+    else if ((perItemCount.get(i.item) ?? 0) < perItem) continue;
+    else if (fit) out.push({ item: i, label: labelSetKey(fit.items.get(i.item)!.labels, classes) });
+    else out.push({ item: i, label: labelSetKey(setOf(answers.find((a) => a.item === i.item)!.answer_json!), classes) });
   }
   return out;
 }
@@ -161,9 +188,9 @@ async function featuresOf(deps: Pick<AutoLabelDeps, 'artifacts'>, f: Featurizer,
 
 const roundKey = (name: string, round: number) => `labeling/${name}/auto-label/round-${round}.json`;
 
-/** A training job name within 63 characters, unique per (labeling job, round). */
-export function roundTrainingJob(name: string, round: number, fold?: number): string {
-  const suffix = `-auto-r${round}${fold === undefined ? '' : `-f${fold}`}`;
+/** A training job name within 63 characters, unique per (labeling job, round, class of a multi-label job, fold). */
+export function roundTrainingJob(name: string, round: number, fold?: number, cls?: number): string {
+  const suffix = `-auto-r${round}${cls === undefined ? '' : `-c${cls}`}${fold === undefined ? '' : `-f${fold}`}`;
   if (name.length + suffix.length <= 63) return `${name}${suffix}`;
   const h = createHash('sha256').update(name).digest('hex').slice(0, 6);
   return `${name.slice(0, 63 - suffix.length - 7)}-${h}${suffix}`;
@@ -174,8 +201,9 @@ async function trainStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
   const job = await store.get(p.name);
   const classes = JSON.parse(job.labels_json) as string[];
   const image = job.task_type === 'image-classification';
+  const multiLabel = job.multi_label === 1;
   const items = await store.items(p.name);
-  const human = await humanLabels(store, p.name, job.annotators_per_item, classes);
+  const human = await humanLabels(store, p.name, job.annotators_per_item, classes, multiLabel);
   const textOf = (i: LabelingItemsTable) => String((JSON.parse(i.source_json) as Record<string, unknown>).source ?? '');
   // The vocabulary comes from the human-labeled texts (their words, not their labels).
   const featurizer: Featurizer = image ? { kind: 'image', side: IMAGE_SIDE } : fitTextFeaturizer(items.map(textOf), human.map((h) => textOf(h.item)));
@@ -193,30 +221,48 @@ async function trainStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
     await endRound(deps, p.name, p.round, { last_error: `round ${p.round}: ${labeled.length} human-labeled items readable as features, too few (or one class) to train and hold out` });
     return;
   }
-  const plan: RoundPlan = { featurizer, classes, folds: folds.map((f) => f.map((h) => ({ item: h.item, label: h.label }))), trainRows: labeled.length };
+  // Multi-label: every class's binary model needs items with and without the class in each training set.
+  const targets = (c: number, rows: { label: string }[]) => rows.map((t) => (labelSetOf(t.label).includes(classes[c]) ? 1 : 0));
+  const oneSided = multiLabel ? classes.findIndex((_, c) => Array.from({ length: k + 1 }, (_, m) => new Set(targets(c, trainOf(m))).size).some((n) => n < 2)) : -1;
+  if (oneSided >= 0) {
+    await endRound(deps, p.name, p.round, { last_error: `round ${p.round}: class ${classes[oneSided]} is present in all or none of the ${labeled.length} human-labeled items of a training set; its model cannot learn it` });
+    return;
+  }
+  const plan: RoundPlan = { featurizer, classes, ...(multiLabel ? { multiLabel } : {}), folds: folds.map((f) => f.map((h) => ({ item: h.item, label: h.label }))), trainRows: labeled.length };
   await deps.artifacts.put(roundKey(p.name, p.round), Buffer.from(JSON.stringify(plan)));
-  // A training job per fold, and the round's model on every human label (m = k).
-  for (let m = 0; m <= k; m++) await trainModel(deps, p, job, plan, trainOf(m), m === k ? undefined : m);
-  await new AutoLabelStore(deps.metadata).transition(p.name, { state: 'Training', round: p.round }, { training_job: roundTrainingJob(p.name, p.round) });
+  // A training job per fold, and the round's model on every human label (m = k); per class for a multi-label job.
+  for (let m = 0; m <= k; m++) {
+    const fold = m === k ? undefined : m;
+    const rows = trainOf(m);
+    if (!multiLabel) await trainModel(deps, p, job, plan, rows.map((t) => ({ target: classes.indexOf(t.label), row: t.row })), fold);
+    else {
+      for (let c = 0; c < classes.length; c++) {
+        const ts = targets(c, rows);
+        await trainModel(deps, p, job, plan, rows.map((t, i) => ({ target: ts[i], row: t.row })), fold, c);
+      }
+    }
+  }
+  await new AutoLabelStore(deps.metadata).transition(p.name, { state: 'Training', round: p.round }, { training_job: roundTrainingJob(p.name, p.round, undefined, multiLabel ? 0 : undefined) });
   await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'label', poll: 1 }, new Date(Date.now() + POLL_MS / 2));
 }
 
 /** Folds of the cross-validation: 1 / holdout share (5 for 20 %). */
 const foldsOf = (auto: Pick<AutoLabelTable, 'holdout_share'>) => Math.max(2, Math.round(1 / auto.holdout_share));
 
-async function trainModel(deps: AutoLabelDeps, p: AutoLabelPayload, job: LabelingJobsTable, plan: RoundPlan, train: { label: string; row: Float32Array }[], fold: number | undefined): Promise<void> {
-  // The train channel: a CSV in SageMaker's layout, the class index first, then the features.
+/** One model of a round: on every class (single-label), or class `cls` present (1) or not (0) for a multi-label job. */
+async function trainModel(deps: AutoLabelDeps, p: AutoLabelPayload, job: LabelingJobsTable, plan: RoundPlan, train: { target: number; row: Float32Array }[], fold: number | undefined, cls?: number): Promise<void> {
+  // The train channel: a CSV in SageMaker's layout, the class index (or 0/1) first, then the features.
   const fmt = (v: number) => (v === 0 ? '0' : String(Math.round(v * 1e6) / 1e6));
-  const csv = train.map((t) => `${plan.classes.indexOf(t.label)},${Array.from(t.row, fmt).join(',')}`).join('\n') + '\n';
+  const csv = train.map((t) => `${t.target},${Array.from(t.row, fmt).join(',')}`).join('\n') + '\n';
   const dataset = `${p.name}-auto-train`;
-  const model = fold === undefined ? 'all' : `fold-${fold}`;
+  const model = `${cls === undefined ? '' : `class-${cls}-`}${fold === undefined ? 'all' : `fold-${fold}`}`;
   const tags = { 'labeling-job': p.name, 'auto-label-round': String(p.round), 'auto-label-model': model };
   const earlier = (await deps.datasets.versions(dataset).catch(() => [])).find((v) => v.tags['labeling-job'] === p.name && v.tags['auto-label-round'] === String(p.round) && v.tags['auto-label-model'] === model);
   const version =
     earlier ??
     (await deps.datasets.create({ name: dataset, format: 'csv', body: Readable.from([csv]), description: `Human labels of labeling job ${p.name}, automated-labeling round ${p.round} (${model})`, tags, ...(job.created_by ? { createdBy: job.created_by } : {}) }));
-  const trainingJob = roundTrainingJob(p.name, p.round, fold);
-  const binary = plan.classes.length === 2;
+  const trainingJob = roundTrainingJob(p.name, p.round, fold, cls);
+  const binary = cls !== undefined || plan.classes.length === 2;
   try {
     await deps.training.create({
       name: trainingJob,
@@ -271,9 +317,14 @@ function predictRows(model: Predictor, rows: Float32Array, n: number, k: number)
   return out;
 }
 
-async function scoreItems(deps: AutoLabelDeps, model: Predictor, plan: RoundPlan, items: LabelingItemsTable[]): Promise<Map<string, { label: string; confidence: number }>> {
+/**
+ * The models' label and confidence per readable item: one model's class (single-label), or
+ * one binary model per class and the multi-label decision (its label a {@link labelSetKey},
+ * its present classes with their probabilities in `labels`).
+ */
+async function scoreItems(deps: AutoLabelDeps, models: Predictor[], plan: RoundPlan, items: LabelingItemsTable[]): Promise<Map<string, Scored>> {
   const d = featureCount(plan.featurizer);
-  const out = new Map<string, { label: string; confidence: number }>();
+  const out = new Map<string, Scored>();
   for (let s = 0; s < items.length; s += PREDICT_BATCH) {
     const batch = items.slice(s, s + PREDICT_BATCH);
     const rows = new Float32Array(batch.length * d);
@@ -283,16 +334,33 @@ async function scoreItems(deps: AutoLabelDeps, model: Predictor, plan: RoundPlan
       if (await featuresOf(deps, plan.featurizer, it, row)) kept.push(it.item);
     }
     if (kept.length === 0) continue;
-    predictRows(model, rows.subarray(0, kept.length * d), kept.length, plan.classes.length).forEach((p, i) => out.set(kept[i], { label: plan.classes[p.label], confidence: p.confidence }));
+    const x = rows.subarray(0, kept.length * d);
+    if (!plan.multiLabel) {
+      predictRows(models[0], x, kept.length, plan.classes.length).forEach((p, i) => out.set(kept[i], { label: plan.classes[p.label], confidence: p.confidence }));
+      continue;
+    }
+    // P(class present) from each class's binary model.
+    const probs = models.map((m) => m.predict(x, kept.length).values);
+    kept.forEach((item, i) => {
+      const dec = multiLabelDecision(probs.map((v) => v[i]), plan.classes);
+      out.set(item, { label: labelSetKey(dec.labels.map((l) => l.label), plan.classes), confidence: dec.confidence, labels: dec.labels });
+    });
   }
   return out;
 }
 
+type Scored = { label: string; confidence: number; labels?: { label: string; confidence: number }[] };
+
 async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLabelTable): Promise<void> {
   if (!auto.training_job) throw new Error(`round ${p.round} has no training job`);
   const k = foldsOf(auto);
-  const jobs = Array.from({ length: k + 1 }, (_, m) => roundTrainingJob(p.name, p.round, m === k ? undefined : m));
-  const described = await Promise.all(jobs.map((j) => deps.training.describe(j)));
+  const store = new LabelingStore(deps.metadata);
+  const labelingJob = await store.get(p.name);
+  const multiLabel = labelingJob.multi_label === 1;
+  const classCount = multiLabel ? (JSON.parse(labelingJob.labels_json) as string[]).length : 1;
+  // jobs[m][c]: model m (fold m, or all labels for m = k) of class c (the one model of a single-label job).
+  const jobs = Array.from({ length: k + 1 }, (_, m) => Array.from({ length: classCount }, (_, c) => roundTrainingJob(p.name, p.round, m === k ? undefined : m, multiLabel ? c : undefined)));
+  const described = await Promise.all(jobs.flat().map((j) => deps.training.describe(j)));
   if (described.some((t) => !['Completed', 'Failed', 'Stopped'].includes(t.status))) {
     await enqueueStep(deps.queue, { ...p, poll: (p.poll ?? 1) + 1 }, new Date(Date.now() + POLL_MS));
     return;
@@ -302,7 +370,6 @@ async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
     await endRound(deps, p.name, p.round, { last_error: `training job ${bad.name} ended ${bad.status}${bad.failureReason ? `: ${bad.failureReason}` : ''}` });
     return;
   }
-  const store = new LabelingStore(deps.metadata);
   const autoStore = new AutoLabelStore(deps.metadata);
   const chunks: Buffer[] = [];
   for await (const c of await deps.artifacts.get(roundKey(p.name, p.round))) chunks.push(c as Buffer);
@@ -312,18 +379,21 @@ async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
     const byItem = new Map((await store.items(p.name)).map((i) => [i.item, i]));
     const held: { confidence: number; correct: boolean }[] = [];
     for (let f = 0; f < plan.folds.length; f++) {
-      const foldModel = await loadModel(deps, jobs[f], path.join(dir, `f${f}`));
+      const foldModels = await Promise.all(jobs[f].map((j, c) => loadModel(deps, j, path.join(dir, `f${f}-c${c}`))));
       const truth = new Map(plan.folds[f].map((h) => [h.item, h.label]));
-      const scores = await scoreItems(deps, foldModel, plan, plan.folds[f].map((h) => byItem.get(h.item)).filter((i): i is LabelingItemsTable => !!i));
+      // Multi-label: right only when the whole label set is.
+      const scores = await scoreItems(deps, foldModels, plan, plan.folds[f].map((h) => byItem.get(h.item)).filter((i): i is LabelingItemsTable => !!i));
       for (const [item, sc] of scores) held.push({ confidence: sc.confidence, correct: sc.label === truth.get(item) });
     }
     const choice = chooseThreshold(held, auto.target_accuracy);
-    const model = await loadModel(deps, jobs[k], path.join(dir, 'all'));
+    const models = await Promise.all(jobs[k].map((j, c) => loadModel(deps, j, path.join(dir, `all-c${c}`))));
     let labeled = 0;
     if (choice.threshold !== null) {
       const now = new Date().toISOString();
-      const scores = await scoreItems(deps, model, plan, await autoStore.unlabeled(p.name, now));
-      const rows = [...scores].filter(([, s]) => s.confidence >= choice.threshold!).map(([item, s]) => ({ job: p.name, item, label: s.label, confidence: s.confidence, round: p.round, created_at: now }));
+      const scores = await scoreItems(deps, models, plan, await autoStore.unlabeled(p.name, now));
+      const rows = [...scores]
+        .filter(([, s]) => s.confidence >= choice.threshold!)
+        .map(([item, s]) => ({ job: p.name, item, label: s.labels ? encodeMachineLabels({ labels: s.labels }) : s.label, confidence: s.confidence, round: p.round, created_at: now }));
       await autoStore.addLabels(rows);
       labeled = rows.length;
     }

@@ -18,8 +18,8 @@ export function autoLabelProblems(input: CreateLabelingJobInput, add: (field: st
     if (input.autoLabelBatch !== undefined) add('autoLabelBatch', 'applies with autoLabel only');
     return;
   }
+  // Single-label and multi-label (one binary model per class) alike.
   if (!classification) add('autoLabel', 'applies to image-classification and text-classification only');
-  else if (input.multiLabel) add('autoLabel', 'applies to single-label classification only');
   if (input.labels.length < 2) add('autoLabel', 'needs at least two labels');
 }
 
