@@ -30,21 +30,21 @@ export type BnStats = Record<string, { mean: Float32Array; variance: Float32Arra
 /** How BN layers normalise: by the batch's moments (training), or by measured population moments. */
 export type BnMode = { kind: 'batch'; collect?: Record<string, { mean: Float64Array; variance: Float64Array; batches: number }> } | { kind: 'population'; stats: Record<string, { mean: Tf.Tensor; variance: Tf.Tensor }> };
 
-const EPS = 1e-5;
+export const BN_EPS = 1e-5;
 
 function he(fanIn: number): { kind: 'normal'; sigma: number } {
   // He et al. 2015 ("Delving Deep into Rectifiers"): N(0, 2 / fan_in) for ReLU layers.
   return { kind: 'normal', sigma: Math.sqrt(2 / fanIn) };
 }
 
-interface Block {
+export interface Block {
   prefix: string;
   inC: number;
   outC: number;
   stride: number;
 }
 
-function blocksOf(s: IcShape): Block[] {
+export function blocksOf(s: IcShape): Block[] {
   const out: Block[] = [];
   let inC = s.widths[0];
   s.blocks.forEach((n, stage) => {
@@ -105,7 +105,7 @@ function batchNorm(tf: TfModule, w: Weights, name: string, x: Tf.Tensor4D, mode:
       c.batches++;
     }
   }
-  return tf.batchNorm4d(x, mean as Tf.Tensor1D, variance as Tf.Tensor1D, w[`${name}_b`] as Tf.Tensor1D, w[`${name}_g`] as Tf.Tensor1D, EPS);
+  return tf.batchNorm4d(x, mean as Tf.Tensor1D, variance as Tf.Tensor1D, w[`${name}_b`] as Tf.Tensor1D, w[`${name}_g`] as Tf.Tensor1D, BN_EPS);
 }
 
 /** Class scores before the softmax [B, classes] of normalised images [B, H, W, C]. */

@@ -202,6 +202,11 @@ export const imageClassification: Algorithm = {
   async load(modelDir: string) {
     return icPredictor(await readIc(modelDir));
   },
+  exportOnnx: {
+    format: IC_FORMAT,
+    majorVersion: IC_VERSION.split('.')[0],
+    build: async (doc) => (await import('./ic-onnx.js')).exportImageClassification(doc),
+  },
 };
 
 export { IMAGE_TYPES };
