@@ -34,7 +34,14 @@ export const CreateTransformJobRequest = Strict({
    * the first (a label), `$[0,2,5]` picks columns. @default all columns
    */
   inputFilter: Type.Optional(Type.String({ maxLength: 200 })),
-  /** Rows per shard (a unit of parallel work and of retry). @default 100000 */
+  /**
+   * SageMaker's ContentType. `application/x-image` (or `image/png`, `image/jpeg`) reads
+   * images: the input is `artifacts:<prefix>` (every PNG and JPEG under it) or a manifest
+   * dataset with a `source-ref` column; each image's answer is one output row. Implied by
+   * an `artifacts:` input. @default rows of the dataset
+   */
+  contentType: Type.Optional(Type.String({ maxLength: 100 })),
+  /** Rows per shard (a unit of parallel work and of retry). @default 100000 (1000 for images) */
   shardRows: Type.Optional(Type.Integer(TRANSFORM_LIMITS.shardRows)),
   tags: Type.Optional(Tags),
 });
@@ -63,6 +70,10 @@ export const TransformJob = Type.Object({
   /** Shards in all, done, and attempts started (more attempts than shards means retries). */
   shards: Type.Object({ total: Type.Integer(), completed: Type.Integer(), attempts: Type.Integer() }),
   rowsProcessed: Type.Integer(),
+  /** The input's content type when it is not rows of the dataset (`application/x-image`). */
+  contentType: Type.Optional(Type.String()),
+  /** Image jobs: records whose image did not decode or was missing (each has its reason in the output's `error` column). */
+  failedRecords: Type.Optional(Type.Integer()),
   tags: StringRecord,
   ...JobTimeFields,
 });

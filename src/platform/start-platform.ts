@@ -85,7 +85,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const bootstrap = await bootstrapAdmin(auth, config);
     const accessKeys = new AccessKeyService({ metadata, auth, secrets: lazySecretBox(config) });
     const packages = new PackageService(metadata, artifacts.url);
-    const transforms = new TransformService({ metadata, queue, datasets, models });
+    const transforms = new TransformService({ metadata, queue, datasets, models, artifacts });
     const processing = new ProcessingService({ metadata, queue, datasets, artifacts });
     const crawlers = new CrawlerService({ metadata, queue, artifacts, config });
     const experiments = new ExperimentService({ store: new ExperimentStore(metadata), runs: training });

@@ -28,6 +28,7 @@ export function transformCommand(program: Command): void {
     .option('--max-payload-mb <mb>', 'size of a MultiRecord mini-batch (default 6)', positiveInt)
     .addOption(new Option('--join-source <source>', 'Input: write the input columns next to the predictions').choices(JOIN_SOURCES))
     .option('--input-filter <jsonpath>', "feature columns, e.g. '$[1:]' to drop a leading label column")
+    .option('--content-type <type>', "application/x-image: --input is 'artifacts:<prefix>' (every PNG/JPEG under it) or a manifest dataset with source-ref; one output row per image")
     .option('--shard-rows <n>', 'rows per shard, the unit of parallel work and retry (default 100000)', positiveInt)
     .option('--tag <key=value>', 'tag of the output dataset (repeatable)', collect)
     .option('--wait', 'show progress until the job ends; exit 1 unless it completes')
@@ -127,6 +128,7 @@ function describeText(j: TransformJob): string {
     ['batch', `${j.batchStrategy}, ${j.maxPayloadMb} MB`],
     ['shards', `${j.shards.completed}/${j.shards.total}`],
     ['rows', `${j.rowsProcessed}/${j.input.rows}`],
+    ...(j.contentType ? ([['content type', j.contentType], ['failed records', j.failedRecords ?? null]] as [string, string | number | null][]) : []),
     ['created', `${j.createdAt} by ${j.createdBy ?? '-'}`],
     ['ended', j.endedAt],
   ]);

@@ -10,12 +10,14 @@
  */
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { once } from 'node:events';
 import { openDuckDB, sqlIdent, sqlString } from '../../data/index.js';
 import { isOrchardError } from '../../core/index.js';
 import { exitWithParent } from '../../jobs/executor/runner-program.js';
 import { openPredictor, type PipelineStage, type ServingPredictor } from '../predictor.js';
 import type { RawRow } from '../endpoints/codecs.js';
+import { imageOutputColumns, SOURCE_REF } from './image-input.js';
 import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
 
 const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN)$/;
@@ -29,6 +31,10 @@ async function main(): Promise<void> {
   const db = await openDuckDB({ tempDirectory: spec.tempDir });
   try {
     const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
+    if (spec.images) {
+      await transformImages(db.connection, source, spec, predictor);
+      return;
+    }
     if (predictor.answerRecords) {
       await transformRecords(db.connection, source, spec, predictor);
       return;
@@ -247,6 +253,49 @@ async function transformRecords(connection: import('@duckdb/node-api').DuckDBCon
   const [name] = predictionColumns(1, spec.inputColumns);
   const predictions = `(SELECT prediction AS ${sqlIdent(name)} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {prediction: 'VARCHAR'}))`;
   const select = spec.joinSource === 'Input' ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT * FROM ${predictions}`;
+  await connection.run(`COPY (${select}) TO ${sqlString(spec.output)} (FORMAT parquet, COMPRESSION zstd)`);
+  await fs.rm(file, { force: true });
+}
+
+/**
+ * An image job's shard (see `image-input.ts`): each row's image, copied beside the shard
+ * as `<images.dir>/<i>`, answered as an endpoint answers an image body (the JSON list of
+ * class probabilities) in a VARCHAR column `prediction`; an image that is missing or does
+ * not decode gets no prediction and its reason in `error`. Without joinSource the output
+ * keeps `source-ref` so each answer names its image.
+ */
+async function transformImages(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec, predictor: ServingPredictor): Promise<void> {
+  const images = spec.images!;
+  if (!predictor.invokeImage) throw dataError('The model does not read images (application/x-image); image-classification does');
+  const file = `${spec.output}.preds.jsonl`;
+  const out = createWriteStream(file);
+  let lines: string[] = [];
+  for (let i = 0; i < images.refs.length; i++) {
+    const ref = images.refs[i];
+    let answer: { prediction: string | null; error: string | null };
+    const bytes = ref === '' ? null : await fs.readFile(path.join(images.dir, String(i))).catch(() => null);
+    if (ref === '') answer = { prediction: null, error: `Row ${spec.rowStart + i + 1}: no ${SOURCE_REF}` };
+    else if (!bytes) answer = { prediction: null, error: `${JSON.stringify(ref)}: no stored object` };
+    else {
+      try {
+        answer = { prediction: predictor.invokeImage({ contentType: 'application/x-image', accept: 'application/json', body: bytes }).body, error: null };
+      } catch (err) {
+        if (!isOrchardError(err)) throw err;
+        answer = { prediction: null, error: `${JSON.stringify(ref)}: ${err.message}` };
+      }
+    }
+    lines.push(JSON.stringify(answer));
+    if (lines.length === spec.batchRows || i === images.refs.length - 1) {
+      if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
+      lines = [];
+      process.stdout.write(`#rows ${i + 1}\n`);
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  const names = imageOutputColumns(spec.joinSource === 'Input' ? spec.inputColumns : [SOURCE_REF]);
+  const answers = `(SELECT prediction AS ${sqlIdent(names.prediction)}, error AS ${sqlIdent(names.error)} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {prediction: 'VARCHAR', error: 'VARCHAR'}))`;
+  const select = spec.joinSource === 'Input' ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${answers} p` : `SELECT i.${sqlIdent(SOURCE_REF)}, p.* FROM (SELECT ${sqlIdent(SOURCE_REF)} FROM ${source}) i POSITIONAL JOIN ${answers} p`;
   await connection.run(`COPY (${select}) TO ${sqlString(spec.output)} (FORMAT parquet, COMPRESSION zstd)`);
   await fs.rm(file, { force: true });
 }

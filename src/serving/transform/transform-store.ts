@@ -130,6 +130,8 @@ function toJob(row: TransformJobsTable, progress: { completed: number; attempts:
     features: spec.features,
     shards: { total: Number(row.shard_count), completed: progress.completed, attempts: progress.attempts },
     rowsProcessed: progress.rows,
+    ...(spec.contentType ? { contentType: spec.contentType } : {}),
+    ...(spec.failedRecords !== undefined ? { failedRecords: spec.failedRecords } : {}),
     tags: spec.tags,
     createdBy: row.created_by,
     createdAt: row.created_at,

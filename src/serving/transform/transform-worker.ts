@@ -2,12 +2,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { newId } from '../../core/index.js';
-import { openDuckDB, sqlString, type DatasetService } from '../../data/index.js';
+import { isOrchardError, newId } from '../../core/index.js';
+import { openDuckDB, sqlIdent, sqlString, type DatasetService } from '../../data/index.js';
 import { runnerProgram, runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../../jobs/index.js';
 import { materializeModel, UNPACKED_RECIPE_FILE, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import { ASSEMBLE_ATTEMPTS, ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
+import { imageOutputColumns, refKey, SOURCE_REF } from './image-input.js';
 import { shardFailureReason } from './shard-failure.js';
 import { TransformStore } from './transform-store.js';
 import { DATA_ERROR_EXIT, type ShardSpec, type TransformSpec } from './types.js';
@@ -93,6 +94,7 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
       joinSource: spec.joinSource,
       batchRows: spec.batchRows,
       tempDir: path.join(dir, 'spill'),
+      ...(spec.contentType ? { images: await fetchImages(deps.artifacts, input.path, Number(shardRow.row_start), Number(shardRow.row_count), path.join(dir, 'images')) } : {}),
     };
     await fs.writeFile(path.join(dir, 'spec.json'), JSON.stringify(shardSpec));
     let rows = 0;
@@ -131,6 +133,34 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An image shard's objects, copied to `<dir>/<i>` for its i-th row: the keys the input's
+ * `source-ref` column names. A row whose object is not stored (or whose key the store
+ * refuses) has no file; the runner writes its reason.
+ */
+async function fetchImages(artifacts: ArtifactStore, parquet: string, rowStart: number, rowCount: number, dir: string): Promise<{ dir: string; refs: string[] }> {
+  await fs.mkdir(dir, { recursive: true });
+  const db = await openDuckDB({ tempDirectory: path.join(dir, '..', 'spill') });
+  let refs: string[];
+  try {
+    const result = await db.connection.run(`SELECT CAST(${sqlIdent(SOURCE_REF)} AS VARCHAR) AS ref FROM read_parquet(${sqlString(parquet)}) LIMIT ${rowCount} OFFSET ${rowStart}`);
+    refs = (await result.getRowObjects()).map((r) => (r.ref === null || r.ref === undefined ? '' : String(r.ref)));
+  } finally {
+    db.close();
+  }
+  for (let i = 0; i < refs.length; i++) {
+    if (refs[i] === '') continue;
+    try {
+      await pipeline(await artifacts.get(refKey(refs[i])), createWriteStream(path.join(dir, String(i))));
+    } catch (err) {
+      // A missing or refused key is that record's failure, not the shard's.
+      if (!isOrchardError(err)) throw err;
+      await fs.rm(path.join(dir, String(i)), { force: true });
+    }
+  }
+  return { dir, refs };
 }
 
 /** Once no shard is pending, queues the assembly (one queue job per transform, by its id). */
@@ -179,6 +209,17 @@ async function assemble(deps: TransformWorkerDeps, store: TransformStore, job: C
       } finally {
         db.close();
       }
+      let failed: number | undefined;
+      if (spec.contentType) {
+        const db2 = await openDuckDB({ tempDirectory: path.join(dir, 'spill') });
+        try {
+          const r = await db2.connection.run(`SELECT count(*) AS n FROM read_parquet(${sqlString(out)}) WHERE ${sqlIdent(imageOutputColumns(spec.joinSource === 'Input' ? spec.inputColumns : [SOURCE_REF]).error)} IS NOT NULL`);
+          failed = Number((await r.getRowObjects())[0].n);
+        } finally {
+          db2.close();
+        }
+        await store.update(name, { spec_json: JSON.stringify({ ...spec, failedRecords: failed }) });
+      }
       const key = `transforms/${name}/output.parquet`;
       await deps.artifacts.put(key, createReadStream(out));
       const created = await deps.datasets.create({
@@ -186,7 +227,7 @@ async function assemble(deps: TransformWorkerDeps, store: TransformStore, job: C
         format: 'parquet',
         sourceKey: key,
         description: `Batch transform ${name}: model ${spec.model} over ${spec.input.dataset}@${spec.input.version}`,
-        tags: { ...spec.tags, transformJob: name, model: spec.model },
+        tags: { ...spec.tags, transformJob: name, model: spec.model, ...(failed !== undefined ? { failedRecords: String(failed) } : {}) },
       });
       version = created.version;
     } finally {

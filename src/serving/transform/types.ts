@@ -15,6 +15,10 @@ export interface TransformSpec {
   inputColumns: string[];
   batchRows: number;
   tags: Record<string, string>;
+  /** `application/x-image`: each row names an image in `source-ref` (see `image-input.ts`). */
+  contentType?: string;
+  /** Image jobs, once assembled: rows whose image gave no prediction. */
+  failedRecords?: number;
 }
 
 /** What a shard's child process is given (as a JSON file). */
@@ -29,6 +33,8 @@ export interface ShardSpec {
   joinSource: 'Input' | 'None';
   batchRows: number;
   tempDir: string;
+  /** Image jobs: the shard's images, `<dir>/<i>` for the shard's i-th row (absent when not stored), and their keys. */
+  images?: { dir: string; refs: string[] };
 }
 
 /** Exit code of a shard whose rows the model cannot use: retrying would not help. */
