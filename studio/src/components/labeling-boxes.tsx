@@ -1,5 +1,6 @@
 import { useRef, useState, type PointerEvent } from 'react';
-import { imagePoint, labelColor, labelIndexOfKey, LabelPicker, useKeys, type TaskViewProps } from './labeling-kit';
+import { imagePoint, labelColor, labelIndexOfKey, LabelPicker, prefilled, useKeys, type TaskViewProps } from './labeling-kit';
+import { ZoomStage } from './labeling-zoom-stage';
 
 interface Box {
   label: number;
@@ -16,12 +17,14 @@ const MIN_SIDE = 2;
  * Bounding boxes: drag on the image to draw a box (it takes the current label and is
  * selected), a number key labels the selected box (or sets the label of the next one),
  * click a box to select it, Delete removes it, Escape clears the selection, Enter answers.
- * Coordinates are whole image pixels inside the image, as Ground Truth's.
+ * Drag a box to move it. Coordinates are whole image pixels inside the image, as Ground
+ * Truth's, at any zoom. An adjustment task starts with the existing boxes drawn.
  */
 export function BoxTask({ task, imageUrl, onSubmit }: TaskViewProps) {
   const size = task.image ?? { width: 1, height: 1 };
   const svg = useRef<SVGSVGElement>(null);
-  const [boxes, setBoxes] = useState<Box[]>([]);
+  const [boxes, setBoxes] = useState<Box[]>(() => prefilled<Box & { label: string }>(task, 'boxes'));
+  const [moving, setMoving] = useState<{ k: number; x0: number; y0: number; from: Box } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [current, setCurrent] = useState(0);
   const [draft, setDraft] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
@@ -53,11 +56,21 @@ export function BoxTask({ task, imageUrl, onSubmit }: TaskViewProps) {
     setDraft({ x0: p.x, y0: p.y, x1: p.x, y1: p.y });
   };
   const move = (e: PointerEvent<SVGSVGElement>) => {
+    if (moving && svg.current) {
+      // A box keeps its size and stays inside the image while it is dragged.
+      const p = imagePoint(svg.current, e, size);
+      const { from } = moving;
+      const left = Math.min(size.width - from.width, Math.max(0, Math.round(from.left + p.x - moving.x0)));
+      const top = Math.min(size.height - from.height, Math.max(0, Math.round(from.top + p.y - moving.y0)));
+      setBoxes((bs) => bs.map((b, k) => (k === moving.k ? { ...b, left, top } : b)));
+      return;
+    }
     if (!draft || !svg.current) return;
     const p = imagePoint(svg.current, e, size);
     setDraft({ ...draft, x1: p.x, y1: p.y });
   };
   const up = () => {
+    if (moving) return setMoving(null);
     if (!draft) return;
     setDraft(null);
     const left = Math.floor(Math.min(draft.x0, draft.x1));
@@ -76,7 +89,7 @@ export function BoxTask({ task, imageUrl, onSubmit }: TaskViewProps) {
   const stroke = Math.max(1, Math.round(Math.max(size.width, size.height) / 300));
   return (
     <div className="label-task boxes">
-      <div className="label-stage">
+      <ZoomStage labels={task.labels.length}>
         {imageUrl && <img className="label-image" src={imageUrl} width={size.width} height={size.height} alt={`Item ${task.item}`} draggable={false} />}
         <svg
           ref={svg}
@@ -102,9 +115,14 @@ export function BoxTask({ task, imageUrl, onSubmit }: TaskViewProps) {
               stroke={labelColor(b.label)}
               strokeWidth={k === selected ? stroke * 2 : stroke}
               data-label={task.labels[b.label]}
+              style={{ cursor: 'move' }}
               onPointerDown={(e) => {
                 e.stopPropagation();
                 setSelected(k);
+                if (e.button !== 0 || !svg.current) return;
+                const p = imagePoint(svg.current, e, size);
+                svg.current.setPointerCapture(e.pointerId);
+                setMoving({ k, x0: p.x, y0: p.y, from: b });
               }}
             />
           ))}
@@ -121,10 +139,10 @@ export function BoxTask({ task, imageUrl, onSubmit }: TaskViewProps) {
             />
           )}
         </svg>
-      </div>
+      </ZoomStage>
       <LabelPicker labels={task.labels} chosen={chosen} onPick={label} caption={selected !== null ? 'Label of the selected box' : 'Label of the next box'} />
       <p className="muted small">
-        Drag to draw a box · number keys label the selected box · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> submits {boxes.length} box{boxes.length === 1 ? '' : 'es'}
+        Drag to draw a box, drag a box to move it · number keys label the selected box · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> submits {boxes.length} box{boxes.length === 1 ? '' : 'es'}
       </p>
     </div>
   );

@@ -1,12 +1,13 @@
 import { useState } from 'react';
-import { LabelPicker, labelIndexOfKey, useKeys, type TaskViewProps } from './labeling-kit';
+import { LabelPicker, labelIndexOfKey, prefilledClasses, useKeys, type TaskViewProps } from './labeling-kit';
 
 /**
  * Text and image classification. Single label: a number key answers at once. Multi-label:
- * number keys toggle labels and Enter answers (with none chosen: "none applies").
+ * number keys toggle labels and Enter answers (with none chosen: "none applies"). An
+ * adjustment task starts with the existing class(es) chosen: Enter keeps them.
  */
 export function ClassifyTask({ task, imageUrl, onSubmit }: TaskViewProps) {
-  const [chosen, setChosen] = useState<ReadonlySet<number>>(new Set());
+  const [chosen, setChosen] = useState<ReadonlySet<number>>(() => new Set(prefilledClasses(task)));
   const pick = (i: number) => {
     if (!task.multiLabel) return onSubmit({ label: task.labels[i] });
     setChosen((c) => {
@@ -25,6 +26,11 @@ export function ClassifyTask({ task, imageUrl, onSubmit }: TaskViewProps) {
     }
     if (e.key === 'Enter' && task.multiLabel) {
       submitMulti();
+      return true;
+    }
+    // Single label, adjusting: Enter keeps the existing class.
+    if (e.key === 'Enter' && chosen.size === 1) {
+      onSubmit({ label: task.labels[[...chosen][0]] });
       return true;
     }
     return false;

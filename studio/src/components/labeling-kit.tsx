@@ -12,6 +12,10 @@ export interface TaskViewProps {
     image: { width: number; height: number } | null;
     /** A verification task: the label to judge. */
     verify?: LabelingTask['verify'];
+    /** An adjustment task: the existing label, as an answer of the task, shown pre-filled. */
+    adjust?: LabelingTask['adjust'];
+    /** The job (a verification view fetches a segmentation mask through it). */
+    job?: string;
   };
   imageUrl: string | null;
   onSubmit(answer: unknown): void;
@@ -69,6 +73,26 @@ export function LabelPicker({ labels, chosen, onPick, caption }: { labels: strin
       })}
     </div>
   );
+}
+
+/**
+ * An adjustment task's pre-filled answer of one shape (`boxes`, `polygons`, `entities`,
+ * `labels` or `label`), labels turned into their indexes (unknown ones dropped).
+ */
+export function prefilled<T extends { label: string }>(task: TaskViewProps['task'], key: 'boxes' | 'polygons' | 'entities'): (Omit<T, 'label'> & { label: number })[] {
+  const answer = task.adjust?.answer as Record<string, unknown> | undefined;
+  const list = answer && Array.isArray(answer[key]) ? (answer[key] as T[]) : [];
+  return list.flatMap((x) => {
+    const label = task.labels.indexOf(x.label);
+    return label < 0 ? [] : [{ ...x, label }];
+  });
+}
+
+/** An adjustment task's pre-filled classes, as label indexes. */
+export function prefilledClasses(task: TaskViewProps['task']): number[] {
+  const answer = task.adjust?.answer as { label?: unknown; labels?: unknown } | undefined;
+  const names = Array.isArray(answer?.labels) ? (answer.labels as string[]) : typeof answer?.label === 'string' ? [answer.label] : [];
+  return names.map((n) => task.labels.indexOf(n)).filter((i) => i >= 0);
 }
 
 /** Pointer position in image pixels, from an SVG drawn over the image with the image's size as its viewBox. */

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { labelColor, labelIndexOfKey, LabelPicker, useKeys, type TaskViewProps } from './labeling-kit';
+import { labelColor, labelIndexOfKey, LabelPicker, prefilled, useKeys, type TaskViewProps } from './labeling-kit';
 
 interface Entity {
   label: number;
@@ -11,12 +11,15 @@ interface Entity {
  * Named-entity spans: select text with the mouse, then a number key gives the span its
  * label (spans it overlaps are replaced). Click a span to select it: a number key
  * relabels it, Delete removes it. Enter answers. Offsets count UTF-16 code units of the
- * item's text, as JavaScript strings and the server's check do.
+ * item's text, as JavaScript strings and the server's check do. An adjustment task starts
+ * with the existing spans marked.
  */
 export function NerTask({ task, onSubmit }: TaskViewProps) {
   const text = typeof task.source.source === 'string' ? task.source.source : '';
   const box = useRef<HTMLDivElement>(null);
-  const [entities, setEntities] = useState<Entity[]>([]);
+  const [entities, setEntities] = useState<Entity[]>(() =>
+    prefilled<{ label: string; startOffset: number; endOffset: number }>(task, 'entities').map((e) => ({ label: e.label, start: e.startOffset, end: e.endOffset })),
+  );
   const [pending, setPending] = useState<{ start: number; end: number } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
 

@@ -1,5 +1,6 @@
 import { useRef, useState, type PointerEvent } from 'react';
-import { imagePoint, labelColor, labelIndexOfKey, LabelPicker, useKeys, type TaskViewProps } from './labeling-kit';
+import { imagePoint, labelColor, labelIndexOfKey, LabelPicker, prefilled, useKeys, type TaskViewProps } from './labeling-kit';
+import { ZoomStage } from './labeling-zoom-stage';
 
 interface Polygon {
   label: number;
@@ -10,12 +11,13 @@ interface Polygon {
  * Polygons (semantic segmentation): click to place points, Enter closes the polygon
  * (three points at least) with the current label; Backspace takes back the last point,
  * Escape drops the open polygon. With none open: click a polygon to select it, a number
- * key relabels it, Delete removes it, and Enter answers.
+ * key relabels it, Delete removes it, and Enter answers. An adjustment task starts with
+ * the existing polygons drawn.
  */
 export function PolygonTask({ task, imageUrl, onSubmit }: TaskViewProps) {
   const size = task.image ?? { width: 1, height: 1 };
   const svg = useRef<SVGSVGElement>(null);
-  const [polygons, setPolygons] = useState<Polygon[]>([]);
+  const [polygons, setPolygons] = useState<Polygon[]>(() => prefilled<Polygon & { label: string }>(task, 'polygons'));
   const [open, setOpen] = useState<{ x: number; y: number }[] | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [current, setCurrent] = useState(0);
@@ -65,7 +67,7 @@ export function PolygonTask({ task, imageUrl, onSubmit }: TaskViewProps) {
   const chosen = new Set([selected !== null && polygons[selected] && !open ? polygons[selected].label : current]);
   return (
     <div className="label-task polygons">
-      <div className="label-stage">
+      <ZoomStage labels={task.labels.length}>
         {imageUrl && <img className="label-image" src={imageUrl} width={size.width} height={size.height} alt={`Item ${task.item}`} draggable={false} />}
         <svg
           ref={svg}
@@ -102,7 +104,7 @@ export function PolygonTask({ task, imageUrl, onSubmit }: TaskViewProps) {
             </>
           )}
         </svg>
-      </div>
+      </ZoomStage>
       <LabelPicker labels={task.labels} chosen={chosen} onPick={label} caption={selected !== null && !open ? 'Label of the selected polygon' : 'Label of the polygon being drawn'} />
       <p className="muted small">
         Click to place points · <kbd>Enter</kbd> closes the polygon{open ? ` (${open.length} point${open.length === 1 ? '' : 's'})` : ''} · <kbd>Backspace</kbd> undoes a point · <kbd>Delete</kbd> removes the

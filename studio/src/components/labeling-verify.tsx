@@ -1,9 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { labelingApi } from '../api/client';
 import { LabelPicker, labelColor, labelIndexOfKey, useKeys, type TaskViewProps } from './labeling-kit';
+import { overlayPixels } from './labeling-mask';
+import { ZoomStage } from './labeling-zoom-stage';
 
 /**
  * Label verification: the item with the label to judge (boxes drawn over the image, the
- * class name(s), or the text's marked spans) and the verdicts. A number key answers at
+ * class name(s), a segmentation mask over the image with its legend, or the text's marked
+ * spans) and the verdicts. Images zoom and pan. A number key answers at
  * once, with the comment typed (if any) sent along as the reviewer's feedback.
  */
 export function VerifyTask({ task, imageUrl, onSubmit }: TaskViewProps) {
@@ -18,15 +22,17 @@ export function VerifyTask({ task, imageUrl, onSubmit }: TaskViewProps) {
   });
   // One colour per class name of the label shown.
   const names = [...new Set([...(verify?.classes ?? []), ...(verify?.boxes ?? []).map((b) => b.label), ...(verify?.entities ?? []).map((e) => e.label)])];
-  const color = (name: string) => labelColor(names.indexOf(name));
+  const maskColor = new Map((verify?.mask?.classes ?? []).map((c) => [c.name, c.color]));
+  const color = (name: string) => maskColor.get(name) ?? labelColor(names.indexOf(name));
   const text = typeof task.source.source === 'string' ? task.source.source : null;
   const size = task.image;
   const stroke = size ? Math.max(1, Math.round(Math.max(size.width, size.height) / 300)) : 1;
   return (
     <div className="label-task verify">
       {imageUrl && size ? (
-        <div className="label-stage">
+        <ZoomStage labels={task.labels.length}>
           <img className="label-image" src={imageUrl} width={size.width} height={size.height} alt={`Item ${task.item}`} draggable={false} />
+          {verify?.kind === 'mask' && verify.mask && task.job && <MaskOverlay url={labelingApi.maskUrl(task.job, task.item)} size={size} classes={verify.mask.classes} />}
           {verify?.kind === 'boxes' && (
             <svg className="label-overlay" viewBox={`0 0 ${size.width} ${size.height}`} preserveAspectRatio="none" role="img" aria-label={`${verify.boxes.length} box(es) to verify`} data-testid="verify-boxes">
               {verify.boxes.map((b, k) => (
@@ -34,7 +40,7 @@ export function VerifyTask({ task, imageUrl, onSubmit }: TaskViewProps) {
               ))}
             </svg>
           )}
-        </div>
+        </ZoomStage>
       ) : verify?.kind === 'entities' && text !== null ? (
         <blockquote className="label-text ner-text" data-testid="item-text">
           {spans(text, verify.entities).map((r, k) =>
@@ -78,6 +84,33 @@ export function VerifyTask({ task, imageUrl, onSubmit }: TaskViewProps) {
       <input className="verify-comment" aria-label="Comment (optional)" placeholder="Comment (optional), then a verdict" value={comment} onChange={(e) => setComment(e.target.value)} maxLength={2000} />
     </div>
   );
+}
+
+/** The mask PNG drawn over the image: each class in its colour, half transparent; background clear. */
+function MaskOverlay({ url, size, classes }: { url: string; size: { width: number; height: number }; classes: readonly { color: string }[] }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    const img = new Image();
+    let live = true;
+    img.onload = () => {
+      const c = canvas.current;
+      const ctx = c?.getContext('2d', { willReadFrequently: true });
+      if (!live || !c || !ctx) return;
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(img, 0, 0, size.width, size.height);
+      const data = ctx.getImageData(0, 0, size.width, size.height);
+      data.data.set(overlayPixels(data.data, classes));
+      ctx.putImageData(data, 0, 0);
+    };
+    img.onerror = () => live && setFailed(true);
+    img.src = url;
+    return () => {
+      live = false;
+    };
+  }, [url, size.width, size.height, classes]);
+  if (failed) return <p className="error small">The mask could not be loaded.</p>;
+  return <canvas ref={canvas} className="label-overlay label-mask" width={size.width} height={size.height} style={{ pointerEvents: 'none', imageRendering: 'pixelated' }} data-testid="verify-mask" />;
 }
 
 /** The text cut into runs, each marked with the entity covering it (the first, where spans overlap). */
