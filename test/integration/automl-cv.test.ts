@@ -2,8 +2,7 @@
  * AutoML on a small table: candidates scored by 5-fold cross-validation (every fold an
  * ordinary training job, every row predicted once out of fold), the ensemble weighed on
  * the out-of-fold predictions; the best model and the ensemble run as batch transforms on
- * the raw table with and without its target; and an endpoint whose model cannot explain
- * refuses explain=true with its code.
+ * the raw table with and without its target.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AutomlJob } from '../../src/contracts/index.js';
 import { Orchard } from '../../src/sdk/index.js';
 import { openPredictor } from '../../src/serving/predictor.js';
-import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
+import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
 const ROWS = 700;
@@ -35,7 +34,7 @@ function churnCsv(withTarget: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-describe.each(backends)('AutoML cross-validation, batch transform of its models, explanations refused on $name', (backend) => {
+describe.each(backends)('AutoML cross-validation and batch transform of its models on $name', (backend) => {
   let server: RunningServer;
   let teardown: () => Promise<void>;
   let admin: { url: string; token: string };
@@ -162,30 +161,4 @@ describe.each(backends)('AutoML cross-validation, batch transform of its models,
       page.rows.forEach((r, i) => expect(Number(r.prediction)).toBeCloseTo(expected[i], 5));
     }
   }, 600_000);
-
-  it('refuses explain=true at an endpoint whose model cannot explain, with ORCH_ENDPOINT_INVALID', async () => {
-    writeClassificationCsv(path.join(dir, 'points.csv'), 200, 3);
-    const steps: string[][] = [
-      ['datasets', 'create', 'points', '--file', path.join(dir, 'points.csv')],
-      ['train', '--name', 'clusters', '--algorithm', 'kmeans', '--hp', 'k=2', '--hp', 'feature_dim=5', '--train', 'points', '--wait'],
-      ['models', 'create', 'clusters', '--from-job', 'clusters'],
-      ['endpoints', 'create', 'clusters-ep', '--model', 'clusters', '--wait'],
-    ];
-    for (const step of steps) {
-      const r = await cli([...step, '--json'], admin);
-      expect(r.code, `${step.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
-    }
-    const body = '1,0.5,-0.2,1.1,0.3\n0,-1,0.4,0.2,-0.7\n';
-    const headers = { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv', accept: 'application/json' };
-    const refused = await fetch(`${admin.url}/api/v1/endpoints/clusters-ep/invocations?explain=true`, { method: 'POST', headers, body });
-    expect(refused.status).toBe(400);
-    expect(await refused.json()).toMatchObject({ code: 'ORCH_ENDPOINT_INVALID', message: expect.stringContaining('does not explain') });
-    // SageMaker's custom attributes ask the same, and are refused the same way.
-    const viaAttributes = await fetch(`${admin.url}/api/v1/endpoints/clusters-ep/invocations`, { method: 'POST', headers: { ...headers, 'x-amzn-sagemaker-custom-attributes': 'explain=true' }, body });
-    expect(viaAttributes.status).toBe(400);
-    expect(((await viaAttributes.json()) as { code: string }).code).toBe('ORCH_ENDPOINT_INVALID');
-    // Without the flag the same rows are answered.
-    const plain = await fetch(`${admin.url}/api/v1/endpoints/clusters-ep/invocations`, { method: 'POST', headers, body });
-    expect(plain.status, await plain.clone().text()).toBe(200);
-  }, 300_000);
 });

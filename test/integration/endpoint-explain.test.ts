@@ -106,4 +106,33 @@ describe.each(backends)('explanations from a real endpoint on $name', (backend) 
     expect(csvAnswer.status).toBe(400);
     expect(await csvAnswer.json()).toMatchObject({ code: 'ORCH_ENDPOINT_INVALID', message: expect.stringContaining('application/json') });
   });
+
+  it('refuses explain=true at an endpoint whose model cannot explain, with ORCH_ENDPOINT_INVALID', async () => {
+    // k-means reads every column of the prepared CSV (the label too) as a feature.
+    const steps: string[][] = [
+      ['train', '--name', 'clusters', '--algorithm', 'kmeans', '--train', 'prepcsv', '--hp', 'k=2', '--hp', 'feature_dim=6', '--wait'],
+      ['models', 'create', 'clusters', '--from-job', 'clusters'],
+      ['endpoints', 'create', 'clusters-ep', '--model', 'clusters', '--wait'],
+    ];
+    for (const step of steps) {
+      const res = await cli([...step, '--json'], admin);
+      expect(res.code, `${step.join(' ')}: ${res.stdout}${res.stderr}`).toBe(0);
+    }
+    const body = '1,1,0,0,0.5,0.2\n0,0,1,0,-1.1,0.7\n';
+    const refused = await invoke('/api/v1/endpoints/clusters-ep/invocations?explain=true', body, { accept: 'application/json' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: 'ORCH_ENDPOINT_INVALID', message: expect.stringContaining('does not explain'), details: { explain: true } });
+    // SageMaker's custom attributes ask the same, and are refused alike. SageMaker Runtime's
+    // route answers as SageMaker does for a model's own 4xx: a ModelError (424) carrying it.
+    const attributes = { accept: 'application/json', 'x-amzn-sagemaker-custom-attributes': 'explain=true' };
+    const viaAttributes = await invoke('/api/v1/endpoints/clusters-ep/invocations', body, attributes);
+    expect(viaAttributes.status).toBe(400);
+    expect(((await viaAttributes.json()) as { code: string }).code).toBe('ORCH_ENDPOINT_INVALID');
+    const viaRuntime = await invoke('/endpoints/clusters-ep/invocations', body, attributes);
+    expect(viaRuntime.status).toBe(424);
+    expect(await viaRuntime.json()).toMatchObject({ OriginalStatusCode: 400, OriginalMessage: expect.stringContaining('does not explain') });
+    // Without the flag the same rows are answered.
+    const plain = await invoke('/api/v1/endpoints/clusters-ep/invocations', body, { accept: 'application/json' });
+    expect(plain.status, await plain.clone().text()).toBe(200);
+  }, 300_000);
 });
