@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- blazingtext [--lines N] [--mode supervised|skipgram|cbow|all] [--threads T] [--no-peer] [--kernel auto|js]`:
+ * `npm run bench -- blazingtext [--lines N] [--mode supervised|skipgram|cbow|all] [--threads T] [--no-peer] [--kernel auto|js] [--e2e]`:
  * Orchard's blazingtext against Debian's `fasttext` (supervised) and gensim's Word2Vec
  * (skipgram, cbow) on generated text, side by side in one run, same hyperparameters and
  * threads. Orchard is timed in process (reading the file, training, writing the model);
@@ -11,15 +11,20 @@
  * random; the score is the share of synonym pairs whose other word is among the 10
  * nearest by cosine (both models' vectors.txt read and scored by the same code here).
  * `--kernel js` trains Word2Vec with the JavaScript pair updates instead of the
- * WebAssembly SIMD step (to compare the two under the same load).
+ * WebAssembly SIMD step (to compare the two under the same load). `--e2e` also trains
+ * Word2Vec on the same corpus through `orchard up` from the build (`npm run build` first):
+ * a text dataset and a training job, timed and scored from its model artifact.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TrainContext } from '../src/algorithms/algorithm.js';
 import { blazingtext, trainSupervised, trainWord2Vec, type W2vKernel } from '../src/algorithms/blazingtext/index.js';
 import { resolveHyperparameters } from '../src/algorithms/hyperparameters.js';
 import { createRandom, type Random } from '../src/algorithms/parallel/random.js';
+import { Orchard } from '../src/sdk/index.js';
+import { startOrchardUp, stopChild } from './serve-support.js';
 import { DATA, PYTHON, benchArgs, emit, exec } from './support.js';
 
 const PEER = path.join(path.dirname(new URL(import.meta.url).pathname), 'peers', 'blazingtext_peer.py');
@@ -185,7 +190,7 @@ async function supervised(n: number, threads: number, peer: boolean): Promise<vo
   emit({ task: 'blazingtext-supervised', compare: 'orchard-blazingtext vs fasttext', accuracy_points: (acc - peerAcc) * 100, time_ratio: trainS / peerS, cpu_ratio: cpuS / ft.cpu_s, goal: 'accuracy within 1 point, time_ratio <= 1.0' });
 }
 
-async function word2vec(mode: 'skipgram' | 'cbow', n: number, threads: number, peer: boolean, kernel: W2vKernel): Promise<void> {
+async function word2vec(mode: 'skipgram' | 'cbow', n: number, threads: number, peer: boolean, kernel: W2vKernel, endToEnd: boolean): Promise<void> {
   const dir = path.join(DATA, 'blazingtext');
   fs.mkdirSync(dir, { recursive: true });
   const { lines, pairs } = synonymCorpus(n, 3);
@@ -201,12 +206,47 @@ async function word2vec(mode: 'skipgram' | 'cbow', n: number, threads: number, p
   const cpuS = cpuSince(c0);
   const score = synonymScore(path.join(modelDir, 'vectors.txt'), pairs);
   emit({ task: `blazingtext-${mode}`, peer: 'orchard-blazingtext', kernel: kernel === 'js' ? 'JavaScript' : 'WebAssembly SIMD (when the runtime has it)', train_s: trainS, cpu_s: cpuS, metric_name: 'synonym_at_10', metric: score, n_lines: n, threads, load: os.loadavg()[0], basis: 'in-process: reading the file, training and writing vectors.txt; no server', extra: { hyperparameters: hp } });
+  const e2e = endToEnd ? await word2vecEndToEnd(mode, corpus, hp, threads, pairs) : null;
   if (!peer) return;
   const out = path.join(dir, `gensim-${mode}.txt`);
   const line = JSON.parse((await exec(PYTHON, [PEER, corpus, out, mode, '100', '5', '5', '5', '5', '0.025', '0.001', String(threads)])).trim().split('\n').pop()!) as { train_s: number; cpu_s: number };
   const peerScore = synonymScore(out, pairs);
   emit({ task: `blazingtext-${mode}`, peer: 'gensim Word2Vec (Debian python3-gensim)', train_s: line.train_s, cpu_s: line.cpu_s, metric_name: 'synonym_at_10', metric: peerScore, n_lines: n, threads, basis: 'corpus_file mode: vocabulary, training and save_word2vec_format' });
   emit({ task: `blazingtext-${mode}`, compare: 'orchard-blazingtext vs gensim', score_ratio: score / peerScore, time_ratio: trainS / line.train_s, cpu_ratio: cpuS / line.cpu_s, goal: 'score within 2 %, time_ratio <= 1.0', load: os.loadavg()[0] });
+  if (e2e) emit({ task: `blazingtext-${mode}`, compare: 'orchard-blazingtext end to end vs gensim', score_ratio: e2e.score / peerScore, time_ratio_job: e2e.jobS / line.train_s, time_ratio_submit: e2e.submitS / line.train_s, load: os.loadavg()[0] });
+}
+
+/**
+ * The same corpus through the platform: `orchard up` from the build, the corpus as a text
+ * dataset, a blazingtext training job (cpus = threads); its time from start to end (the
+ * worker's start, copying the channel, reading, training, writing and packing the model),
+ * and from submission to completion; the score from the job's vectors.txt.
+ */
+async function word2vecEndToEnd(mode: string, corpus: string, hp: Record<string, string | number>, threads: number, pairs: [string, string][]): Promise<{ jobS: number; submitS: number; score: number }> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-bench-home-'));
+  const up = await startOrchardUp(home);
+  try {
+    const sdk = new Orchard({ url: up.url, token: up.token });
+    await sdk.datasets.create({ name: 'bt-corpus', file: corpus, format: 'text' });
+    const name = `bt-${mode}`;
+    const t0 = performance.now();
+    await sdk.training.create({ name, algorithm: 'blazingtext', channels: { train: 'bt-corpus' }, hyperParameters: Object.fromEntries(Object.entries(hp).map(([k, v]) => [k, String(v)])), cpus: threads });
+    const job = await sdk.training.waitFor(name);
+    const submitS = (performance.now() - t0) / 1000;
+    const jobS = (Date.parse(job.endedAt!) - Date.parse(job.startedAt!)) / 1000;
+    let score = NaN;
+    if (job.modelArtifact?.startsWith('file://')) {
+      const out = path.join(home, 'model-out');
+      fs.mkdirSync(out);
+      await exec('tar', ['-xzf', fileURLToPath(job.modelArtifact), '-C', out]);
+      score = synonymScore(path.join(out, 'vectors.txt'), pairs);
+    }
+    emit({ task: `blazingtext-${mode}`, peer: 'orchard-blazingtext (end to end)', status: job.status, job_s: jobS, train_s: submitS, metric_name: 'synonym_at_10', metric: score, threads, load: os.loadavg()[0], basis: 'orchard up from the build: a text dataset, a training job with cpus = threads; job_s from its start to its end, train_s from submission to completion' });
+    return { jobS, submitS, score };
+  } finally {
+    await stopChild(up.child);
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -215,5 +255,5 @@ export async function run(args: string[]): Promise<void> {
   if (mode === 'all' || mode === 'supervised') await supervised(Number(opt(args, '--lines', '100000')), a.threads, a.peer);
   const kernel = opt(args, '--kernel', 'auto');
   if (kernel !== 'auto' && kernel !== 'js') throw new Error('--kernel is auto (WebAssembly SIMD when the runtime has it) or js');
-  for (const m of ['skipgram', 'cbow'] as const) if (mode === 'all' || mode === m) await word2vec(m, Number(opt(args, '--lines', '100000')), a.threads, a.peer, kernel);
+  for (const m of ['skipgram', 'cbow'] as const) if (mode === 'all' || mode === m) await word2vec(m, Number(opt(args, '--lines', '100000')), a.threads, a.peer, kernel, args.includes('--e2e'));
 }
