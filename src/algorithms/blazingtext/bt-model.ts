@@ -59,6 +59,22 @@ export async function saveBt(modelDir: string, a: BtArtifact, w: BtWeights): Pro
   if (a.mode !== 'supervised') await writeVectors(path.join(modelDir, VECTORS_FILE), a, w.input);
 }
 
+/**
+ * `String(Number(x.toPrecision(6)))` without parsing the digits back: the shortest decimal
+ * of the double nearest a six-digit decimal is that decimal without its trailing zeros
+ * (fixed notation has the same range in both, exponents go the long way).
+ */
+export function sixDigits(x: number): string {
+  const s = x.toPrecision(6);
+  if (s.includes('e')) return String(Number(s));
+  if (!s.includes('.')) return s === '-0' ? '0' : s;
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46) end--;
+  const t = s.slice(0, end);
+  return t === '-0' ? '0' : t;
+}
+
 /** The word2vec text format: a header line, then each word and its vector. */
 async function writeVectors(file: string, a: BtArtifact, input: Float32Array): Promise<void> {
   const handle = await fs.open(file, 'w');
@@ -69,7 +85,7 @@ async function writeVectors(file: string, a: BtArtifact, input: Float32Array): P
     for (let i = 0; i < a.words.length; i++) {
       wordVector(a, input, index, a.words[i], v);
       chunk += a.words[i];
-      for (let k = 0; k < a.dim; k++) chunk += ' ' + Number(v[k].toPrecision(6));
+      for (let k = 0; k < a.dim; k++) chunk += ' ' + sixDigits(v[k]);
       chunk += '\n';
       if (chunk.length > 1 << 20) {
         await handle.write(chunk);
