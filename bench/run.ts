@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   crawlers: () => import('./crawlers.bench.js'),
   serve: () => import('./serve.bench.js'),
   'serve-metrics': () => import('./serve-metrics.bench.js'),
+  'sigv4-verify': () => import('./sigv4-verify.bench.js'),
   'recipe-serve': () => import('./recipe-serve.bench.js'),
   hpo: () => import('./hpo.bench.js'),
   onnx: () => import('./onnx.bench.js'),

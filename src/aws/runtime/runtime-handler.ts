@@ -53,7 +53,7 @@ export function runtimeHandler(endpoints: EndpointService, auth: AuthService, si
 async function handle(name: string, req: IncomingMessage, res: ServerResponse, endpoints: EndpointService, auth: AuthService, sigv4: SigV4Authenticator | undefined, options: RuntimeHandlerOptions): Promise<void> {
   try {
     const authenticated = authenticate(req, auth, sigv4);
-    const { principal, verifyBody } = authenticated instanceof Promise ? await authenticated : authenticated;
+    const { principal, bodyCheck } = authenticated instanceof Promise ? await authenticated : authenticated;
     if (!can(principal.user.role, 'endpoints:invoke')) throw new OrchardError('ORCH_AUTH_FORBIDDEN', { message: `User: ${principal.user.name} is not authorized to perform: sagemaker:InvokeEndpoint (role '${principal.user.role}' lacks 'endpoints:invoke')` });
     const headers = req.headers;
     const customAttributes = headers['x-amzn-sagemaker-custom-attributes'] as string | undefined;
@@ -61,7 +61,7 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
     const targetVariant = headers['x-amzn-sagemaker-target-variant'] as string | undefined;
     validate(name, customAttributes, inferenceId, targetVariant);
     const body = bufferedBody(req) ?? (await readBody(req));
-    verifyBody?.(body);
+    bodyCheck?.complete(body);
     const result = await endpoints.invoke(name, {
       body,
       contentType: headers['content-type'],
@@ -87,7 +87,7 @@ async function handle(name: string, req: IncomingMessage, res: ServerResponse, e
  */
 async function handleAsync(name: string, req: IncomingMessage, res: ServerResponse, invoker: AsyncInvoker, auth: AuthService, sigv4: SigV4Authenticator | undefined, options: RuntimeHandlerOptions): Promise<void> {
   try {
-    const { principal, verifyBody } = await authenticate(req, auth, sigv4);
+    const { principal, bodyCheck } = await authenticate(req, auth, sigv4);
     if (!can(principal.user.role, 'endpoints:invoke')) throw new OrchardError('ORCH_AUTH_FORBIDDEN', { message: `User: ${principal.user.name} is not authorized to perform: sagemaker:InvokeEndpointAsync (role '${principal.user.role}' lacks 'endpoints:invoke')` });
     const headers = req.headers;
     const header = (name: string) => headers[name] as string | undefined;
@@ -97,7 +97,7 @@ async function handleAsync(name: string, req: IncomingMessage, res: ServerRespon
     const inputLocation = header('x-amzn-sagemaker-inputlocation');
     if (!inputLocation) throw new AwsServiceError('ValidationError', 400, "1 validation error detected: Value null at 'inputLocation' failed to satisfy constraint: Member must not be null");
     const body = bufferedBody(req) ?? (await readBody(req));
-    verifyBody?.(body);
+    bodyCheck?.complete(body);
     let accepted;
     try {
       accepted = await invoker.submit({ endpointName: name, inputLocation, contentType: header('x-amzn-sagemaker-content-type'), accept: header('x-amzn-sagemaker-accept'), customAttributes, inferenceId });
@@ -124,7 +124,8 @@ async function handleAsync(name: string, req: IncomingMessage, res: ServerRespon
   }
 }
 
-type Authenticated = { principal: Principal; verifyBody?: (body: Buffer) => void };
+/** Whom the request acts as, and the SigV4 check still to complete with the body, if any. */
+type Authenticated = { principal: Principal; bodyCheck?: SigV4Authentication };
 
 /**
  * SigV4 (its body check runs once the body is read) or a Bearer token; without a promise
@@ -145,7 +146,7 @@ function authenticate(req: IncomingMessage, auth: AuthService, sigv4: SigV4Authe
 }
 
 function withBodyCheck(signed: SigV4Authentication): Authenticated {
-  return { principal: signed.principal, verifyBody: signed.verified && signed.expectedBodySha256 === undefined ? undefined : (body) => signed.complete(body) };
+  return { principal: signed.principal, bodyCheck: signed.verified && signed.expectedBodySha256 === undefined ? undefined : signed };
 }
 
 function validate(name: string, customAttributes: string | undefined, inferenceId: string | undefined, targetVariant: string | undefined): void {

@@ -28,7 +28,8 @@ export class SigV4Authentication {
     readonly principal: Principal,
     private readonly request: SignedRequest,
     private readonly secret: string,
-    private readonly onVerified: () => void,
+    /** Called with the key id once the signature is verified (the authenticator's, made once). */
+    private readonly onVerified: (accessKeyId: string) => void,
     private readonly keys: SigningKeyCache,
   ) {}
 
@@ -74,7 +75,7 @@ export class SigV4Authentication {
 
   private finish(payloadHash: string): void {
     this.signingContext = verifySignature(this.claim, this.request, this.secret, payloadHash, this.keys.get);
-    this.onVerified();
+    this.onVerified(this.claim.accessKeyId);
   }
 }
 
@@ -93,6 +94,10 @@ export interface SigV4AuthenticatorOptions {
 export class SigV4Authenticator {
   private readonly now: () => Date;
   private readonly signingKeys = new SigningKeyCache();
+  /** Records a verified use: one function for every request (no closure made per request). */
+  private readonly touch = (accessKeyId: string): void => {
+    this.keys.touch(accessKeyId)?.catch((err: unknown) => this.options.onTouchError?.(err));
+  };
 
   constructor(
     private readonly keys: AccessKeySource,
@@ -122,10 +127,7 @@ export class SigV4Authenticator {
   }
 
   private authenticated(req: SignedRequest, claim: SigV4Claim, key: { secretAccessKey: string; principal: Principal }, body: Buffer | undefined): SigV4Authentication {
-    const touch = () => {
-      this.keys.touch(claim.accessKeyId)?.catch((err: unknown) => this.options.onTouchError?.(err));
-    };
-    const auth = new SigV4Authentication(claim, key.principal, req, key.secretAccessKey, touch, this.signingKeys);
+    const auth = new SigV4Authentication(claim, key.principal, req, key.secretAccessKey, this.touch, this.signingKeys);
     if (body !== undefined) auth.complete(body);
     else if (!auth.needsBodyHash) auth.verifyDeclared();
     return auth;

@@ -105,8 +105,16 @@ export interface CanonicalRequestParts {
 }
 
 export function canonicalRequest(parts: CanonicalRequestParts): string {
-  const headerLines = parts.signedHeaders.map((name) => `${name}:${canonicalHeaderValue(parts.headers[name])}\n`).join('');
-  return [parts.method, canonicalPath(parts.rawPath, parts.service), canonicalQuery(parts.rawQuery), headerLines, parts.signedHeaders.join(';'), parts.payloadHash].join('\n');
+  // One string grown in place: no array per line, no joins (this runs on every signed request).
+  const names = parts.signedHeaders;
+  let text = `${parts.method}\n${canonicalPath(parts.rawPath, parts.service)}\n${parts.rawQuery === '' ? '' : canonicalQuery(parts.rawQuery)}\n`;
+  let list = '';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    text += `${name}:${canonicalHeaderValue(parts.headers[name])}\n`;
+    list += i === 0 ? name : `;${name}`;
+  }
+  return `${text}\n${list}\n${parts.payloadHash}`;
 }
 
 /** Node's one-shot hash (20.12 and later): a third of the CPU of a Hash object for short inputs. */
@@ -137,6 +145,13 @@ const BLOCK = 64;
 const MAX_FAST_MESSAGE = 2048;
 const innerBlock = Buffer.alloc(BLOCK + MAX_FAST_MESSAGE * 3);
 const outerBlock = Buffer.alloc(BLOCK + 32);
+/**
+ * The key whose pads fill the first block of `innerBlock` and `outerBlock`: a client's
+ * requests are signed with one derived key (the cache's same Buffer, never written to), so
+ * its pads are computed once, not per request.
+ */
+let padded: Buffer | undefined;
+let paddedLength = -1;
 
 /**
  * HMAC-SHA256 in hex (RFC 2104: H((K ^ opad) || H((K ^ ipad) || m))) over the one-shot
@@ -146,12 +161,27 @@ const outerBlock = Buffer.alloc(BLOCK + 32);
  */
 export function hmacSha256Hex(key: Buffer, message: string): string {
   if (!oneShot || key.length > BLOCK || message.length > MAX_FAST_MESSAGE) return createHmac('sha256', key).update(message, 'utf8').digest('hex');
-  for (let i = 0; i < BLOCK; i++) {
-    const k = i < key.length ? key[i] : 0;
-    innerBlock[i] = k ^ 0x36;
-    outerBlock[i] = k ^ 0x5c;
+  return oneShot('sha256', outerHashInput(key, message), 'hex');
+}
+
+/** `hmacSha256Hex` as the 32 bytes of the digest (what a verifier compares). */
+export function hmacSha256(key: Buffer, message: string): Buffer {
+  if (!oneShot || key.length > BLOCK || message.length > MAX_FAST_MESSAGE) return createHmac('sha256', key).update(message, 'utf8').digest();
+  return oneShot('sha256', outerHashInput(key, message), 'buffer') as unknown as Buffer;
+}
+
+/** (K ^ opad) || H((K ^ ipad) || m), in `outerBlock`. */
+function outerHashInput(key: Buffer, message: string): Buffer {
+  if (key !== padded || key.length !== paddedLength) {
+    for (let i = 0; i < BLOCK; i++) {
+      const k = i < key.length ? key[i] : 0;
+      innerBlock[i] = k ^ 0x36;
+      outerBlock[i] = k ^ 0x5c;
+    }
+    padded = key;
+    paddedLength = key.length;
   }
   const length = innerBlock.write(message, BLOCK, 'utf8');
-  outerBlock.write(oneShot('sha256', innerBlock.subarray(0, BLOCK + length), 'hex'), BLOCK, 'hex');
-  return oneShot('sha256', outerBlock, 'hex');
+  outerBlock.write(oneShot!('sha256', innerBlock.subarray(0, BLOCK + length), 'hex'), BLOCK, 'hex');
+  return outerBlock;
 }

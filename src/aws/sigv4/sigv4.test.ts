@@ -4,7 +4,7 @@ import { testSigner } from './test-signer.js';
 import type { Principal } from '../../auth/index.js';
 import { OrchardError } from '../../core/index.js';
 import { SigV4Authenticator, type AccessKeySource } from './authenticator.js';
-import { canonicalPath, canonicalQuery, hmacSha256Hex } from './canonical.js';
+import { canonicalPath, canonicalQuery, hmacSha256, hmacSha256Hex } from './canonical.js';
 import { isSigV4Request, type SignedRequest } from './parse.js';
 
 const KEY_ID = 'AKORTESTKEY000000001';
@@ -231,6 +231,51 @@ describe('SigV4 verification against the real signer', () => {
     expect(await refusal(auth.authenticate({ ...first, headers: { ...first.headers, 'x-amz-date': '20200101T000000Z' } }, Buffer.from('1,2')))).toBe('ORCH_SIGV4_MALFORMED');
     const upper = (first.headers.authorization as string).replace(/Signature=([0-9a-f]+)/, (_m, sig: string) => `Signature=${sig.toUpperCase()}`);
     expect((await auth.authenticate({ ...first, headers: { ...first.headers, authorization: upper } }, Buffer.from('1,2'))).verified).toBe(true);
+  });
+
+  it('refuses a signature that is not 64 hex digits after a header text it has read already, with AWS-shaped codes and no exception', async () => {
+    const auth = new SigV4Authenticator(keys());
+    const req = await signed('sagemaker', { method: 'POST', path: '/endpoints/churn/invocations', headers: { 'content-type': 'text/csv' }, body: '1,2' });
+    const body = Buffer.from('1,2');
+    // Read once: the text before the signature is known from here on.
+    expect((await auth.authenticate(req, body)).verified).toBe(true);
+    const header = req.headers.authorization as string;
+    const signature = header.slice(header.length - 64);
+    const withSignature = (value: string): SignedRequest => ({ ...req, headers: { ...req.headers, authorization: header.slice(0, header.length - 64) + value } });
+    const wrong = [
+      `${signature.slice(0, 63)}g`, // a non-hex digit where hex decoding stops
+      `${signature.slice(0, 62)}zz`,
+      `${signature.slice(0, 32)}${' '.repeat(32)}`,
+      `${signature.slice(0, 50)}, Foo=bar12345`, // 64 characters, another field inside
+      `${signature.slice(0, 63)}\u0161`, // not Latin-1 hex (its low byte is 'a')
+      signature.slice(0, 63), // one digit short
+      `${signature}0`, // one digit long
+      `${signature}${signature}`,
+      '',
+    ];
+    for (const value of wrong) {
+      const code = await refusal(auth.authenticate(withSignature(value), body));
+      expect(['ORCH_SIGV4_SIGNATURE_MISMATCH', 'ORCH_SIGV4_MALFORMED'], `signature ${JSON.stringify(value)} gave ${code}`).toContain(code);
+    }
+    // A header in another layout (extra spaces, fields in another order) is read in full and still checked.
+    const spaced = header.replace(', Signature=', ',   Signature=');
+    expect((await auth.authenticate({ ...req, headers: { ...req.headers, authorization: spaced } }, body)).verified).toBe(true);
+    const reordered = `AWS4-HMAC-SHA256 Signature=${signature}, ${header.slice('AWS4-HMAC-SHA256 '.length, header.length - 64 - ', Signature='.length)}`;
+    expect((await auth.authenticate({ ...req, headers: { ...req.headers, authorization: reordered } }, body)).verified).toBe(true);
+    // The known text with a signature for another body is still refused, and the original still accepted.
+    expect(await refusal(auth.authenticate(req, Buffer.from('3,4')))).toBe('ORCH_SIGV4_SIGNATURE_MISMATCH');
+    expect((await auth.authenticate(req, body)).verified).toBe(true);
+  });
+
+  it('computes HMAC-SHA256 for keys used in turn (the pads of the last key are kept) as node:crypto does', () => {
+    const keysInTurn = [randomBytes(32), randomBytes(32), randomBytes(16)];
+    for (let round = 0; round < 3; round++) {
+      for (const key of [...keysInTurn, keysInTurn[0], keysInTurn[0]]) {
+        const message = `AWS4-HMAC-SHA256\n20261203T000000Z\nscope\n${round}`;
+        expect(hmacSha256Hex(key, message)).toBe(createHmac('sha256', key).update(message, 'utf8').digest('hex'));
+        expect(hmacSha256(key, message).equals(createHmac('sha256', key).update(message, 'utf8').digest())).toBe(true);
+      }
+    }
   });
 
   it('computes HMAC-SHA256 as node:crypto does, for short and long messages', () => {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { OrchardError } from '../../core/index.js';
 import { basicFormat, type SigV4Claim, type SignedRequest } from './parse.js';
-import { canonicalRequest, signatureOf, signingKey, stringToSign } from './canonical.js';
+import { canonicalRequest, hmacSha256, signingKey, stringToSign } from './canonical.js';
 
 /** AWS accepts a signing time up to 15 minutes from its own clock, either way. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -61,9 +61,7 @@ export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: s
   });
   const toSign = stringToSign(claim.amzDate, claim.scope, canonical);
   const key = keys(secret, claim);
-  const expected = Buffer.from(signatureOf(key, toSign), 'utf8');
-  const given = Buffer.from(claim.signature, 'utf8');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!signatureMatches(claim.signature, hmacSha256(key, toSign))) {
     throw new OrchardError('ORCH_SIGV4_SIGNATURE_MISMATCH', {
       message:
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' +
@@ -72,6 +70,19 @@ export function verifySignature(claim: SigV4Claim, req: SignedRequest, secret: s
     });
   }
   return { signingKey: key, scope: claim.scope, amzDate: claim.amzDate, seedSignature: claim.signature };
+}
+
+/** The signature given, decoded into a buffer kept for it (a check allocates nothing for the compare). */
+const given = Buffer.alloc(32);
+
+/**
+ * True when `signature` is the 64 hex digits of `expected`, compared in constant time. A
+ * signature of another length, or with a character that is not a hex digit, never matches
+ * (hex decoding stops at the first one, so fewer than 32 bytes are written).
+ */
+function signatureMatches(signature: string, expected: Buffer): boolean {
+  if (signature.length !== 64 || given.write(signature, 0, 'hex') !== 32) return false;
+  return timingSafeEqual(given, expected);
 }
 
 /**
