@@ -11,6 +11,6 @@ export { automlFinalizeJobHandler, FINALIZE_TOP } from './finalize-job.js';
 export { enqueueFinalize } from './finalize-queue.js';
 export type { FinalizeJobDeps } from './finalize-job.js';
 export type { FinalizeAnswer, FinalizeCall, FinalizeCandidates } from './finalize-port.js';
-export { finalizeCandidates } from './finalize/index.js';
+export { finalizeCandidates, finalizeInThread } from './finalize/index.js';
 export { FINALIZE_KIND, finalizeQueueId } from './types.js';
 export type { AutomlCandidate, AutomlJob, AutomlJobFilter, CreateAutomlJobInput } from './types.js';

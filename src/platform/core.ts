@@ -19,7 +19,7 @@ import { transformJobHandler } from '../serving/transform/index.js';
 import { processingJobHandler } from '../processing/index.js';
 import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
 import { recipeJobHandler, RecipeService } from '../recipes/index.js';
-import { automlFinalizeJobHandler, finalizeCandidates } from '../automl/index.js';
+import { automlFinalizeJobHandler, finalizeInThread } from '../automl/index.js';
 import { labelingJobHandler } from '../labeling/index.js';
 import { createMetricsService, type MetricsService } from '../metrics/index.js';
 import type { PlatformLog } from './platform-log.js';
@@ -94,8 +94,9 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     webhookJobHandler({ ...core, secrets: lazySecretBox(config) }),
     pipelineScriptJobHandler({ ...core, attemptsDir: config.attemptsDir }),
     pipelineSqlJobHandler(core),
-    // AutoML's finalize: scores, ensemble, the best model registered, the reports.
-    await automlFinalizeJobHandler({ ...core, finalize: finalizeCandidates, workDir: path.join(config.workDir, 'automl') }),
+    // AutoML's finalize: scores, ensemble, the best model registered, the reports. The
+    // scoring runs in a worker thread: long synchronous work would stall the API's event loop.
+    await automlFinalizeJobHandler({ ...core, finalize: finalizeInThread, workDir: path.join(config.workDir, 'automl') }),
     // Labeling's consolidation: answers into an augmented manifest dataset version.
     labelingJobHandler(core),
   ];
