@@ -128,4 +128,9 @@ export const ntm: Algorithm = {
   async load(modelDir: string) {
     return ntmPredictor(await readNtm(modelDir));
   },
+  exportOnnx: {
+    format: NTM_FORMAT,
+    majorVersion: NTM_VERSION.split('.')[0],
+    build: async (doc) => (await import('./ntm-onnx.js')).exportNtm(doc),
+  },
 };
