@@ -11,6 +11,10 @@
  * (`human-annotated: no`) are scored against the truth: the share of items labeled by
  * machine and their accuracy (goal: ≥ 95 %). The peer runs the same procedure in
  * scikit-learn (LogisticRegression, same split sizes and threshold rule) on the same items.
+ *
+ * `--multi-label`: the same digits as a multi-label job with two tags, `even` and `large`
+ * (5–9), so a round trains one binary linear-learner per tag; a machine line is right when
+ * its whole tag set is. No peer runs in this mode (the peer is single-label).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,6 +43,9 @@ export async function run(args: string[]): Promise<void> {
   const rounds = Number(option(args, '--rounds') ?? 1);
   const share = Number(option(args, '--human-share') ?? 0.1);
   const target = Number(option(args, '--accuracy') ?? 0.95);
+  const multiLabel = args.includes('--multi-label');
+  /** A digit's tags in the multi-label mode, in class order. */
+  const tagsOf = (digit: string) => [...(Number(digit) % 2 === 0 ? ['even'] : []), ...(Number(digit) >= 5 ? ['large'] : [])];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-bench-labeling-auto-'));
   const peerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'labeling_digits.py');
   const peer = JSON.parse((await exec(PYTHON, [peerScript, dir, String(share), String(target)])).trim().split('\n').pop()!);
@@ -52,9 +59,9 @@ export async function run(args: string[]): Promise<void> {
     const manifest = path.join(dir, 'digits.jsonl');
     fs.writeFileSync(manifest, truth.map((t, i) => JSON.stringify({ 'source-ref': `digits/${i}.png`, truth: t })).join('\n') + '\n');
     await admin.datasets.create({ name: 'digits', file: manifest });
-    const labels = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    const labels = multiLabel ? ['even', 'large'] : ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
     const started = Date.now();
-    await admin.labeling.create({ name: 'digits', dataset: 'digits', taskType: 'image-classification', labels, autoLabel: true, autoLabelAccuracy: target, autoLabelBatch: share });
+    await admin.labeling.create({ name: 'digits', dataset: 'digits', taskType: 'image-classification', labels, ...(multiLabel ? { multiLabel } : {}), autoLabel: true, autoLabelAccuracy: target, autoLabelBatch: share });
     const batch = Math.ceil(share * truth.length);
     let human = 0;
     const perRound: Record<string, unknown>[] = [];
@@ -62,7 +69,7 @@ export async function run(args: string[]): Promise<void> {
       for (let k = 0; k < batch; k++) {
         const task = await sim.labeling.next('digits');
         if (!task) break;
-        await sim.labeling.submit('digits', task.item, { label: String(task.source.truth) });
+        await sim.labeling.submit('digits', task.item, multiLabel ? { labels: tagsOf(String(task.source.truth)) } : { label: String(task.source.truth) });
         human++;
       }
       const j = await until(async () => {
@@ -82,10 +89,12 @@ export async function run(args: string[]): Promise<void> {
     for await (const c of await admin.artifacts.get(v.sourceUri.slice(v.sourceUri.indexOf('datasets/')))) chunks.push(c as Buffer);
     const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, any>);
     const machine = lines.filter((l) => l['digits-metadata']['human-annotated'] === 'no');
-    const right = machine.filter((l) => l['digits-metadata']['class-name'] === l.truth).length;
+    const right = machine.filter((l) =>
+      multiLabel ? JSON.stringify((l.digits as number[]).map((k) => labels[k])) === JSON.stringify(tagsOf(String(l.truth))) : l['digits-metadata']['class-name'] === l.truth,
+    ).length;
     emit({
       bench: 'labeling-auto',
-      scope: 'end to end: orchard up (SQLite + files), SDK labeler, linear-learner training jobs',
+      scope: `end to end: orchard up (SQLite + files), SDK labeler, linear-learner training jobs${multiLabel ? '; multi-label (even, large), one model per tag' : ''}`,
       items: truth.length,
       human,
       rounds: perRound,
@@ -94,7 +103,7 @@ export async function run(args: string[]): Promise<void> {
       machine_accuracy: machine.length ? right / machine.length : null,
       estimated_accuracy: done.autoLabel!.estimatedAccuracy,
       wall_s: (Date.now() - started) / 1000,
-      peer,
+      peer: multiLabel ? null : peer,
     });
   } finally {
     await server.stop();
