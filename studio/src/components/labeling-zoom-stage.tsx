@@ -129,7 +129,7 @@ export function ZoomStage({ labels, children }: { labels: number; children: Reac
           {children}
         </div>
       </div>
-      <div className="label-zoom-bar small muted">
+      <div className="label-zoom-bar small muted" style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: '0.35rem', marginBottom: '0.5rem' }}>
         <button type="button" className="secondary small" onClick={() => zoomKey(1 / STEP)} aria-label="Zoom out">
           −
         </button>
