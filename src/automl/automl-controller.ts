@@ -1,3 +1,4 @@
+import { Ticker } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
 import type { RecipeService } from '../recipes/index.js';
@@ -43,9 +44,7 @@ const GRACE_MS = 10 * 60_000;
  * (automl-features.ts), the candidates' training jobs `CandidateTraining` (automl-training.ts).
  */
 export class AutomlController {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly ticker: Ticker;
   private readonly features: FeatureEngineering;
   private readonly candidates: CandidateTraining;
 
@@ -55,23 +54,20 @@ export class AutomlController {
   ) {
     this.features = new FeatureEngineering(deps);
     this.candidates = new CandidateTraining(deps, () => this.stopped);
+    this.ticker = new Ticker(() => this.tick(), options);
   }
 
   start(): void {
-    const tick = () => {
-      this.running = this.tick()
-        .catch((err) => this.options.onError?.(err))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 1000);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.ticker.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  /** Starts no more passes and waits for the one in flight. */
+  stop(): Promise<void> {
+    return this.ticker.stop();
+  }
+
+  private get stopped(): boolean {
+    return this.ticker.stopped;
   }
 
   /** One pass over every unfinished job (public for tests). */

@@ -4,4 +4,6 @@ export { resolveConfig, optionsFromEnv, clientOptionsFromEnv, parsePort, parseHo
 export type { OrchardOptions, ResolvedConfig, ClientOptions } from './config.js';
 export { isStorageFull, asStorageFull } from './storage-full.js';
 export { newId } from './ids.js';
+export { Ticker } from './ticker.js';
+export type { TickerOptions } from './ticker.js';
 export { VERSION } from './version.js';

@@ -1,4 +1,4 @@
-import { isOrchardError } from '../core/index.js';
+import { isOrchardError, Ticker } from '../core/index.js';
 import type { TrainingJob, TrainingService } from '../training/index.js';
 import { createStrategy, medianStoppingRule, type ParamValues, type Strategy, type TrialState } from './strategies/index.js';
 import { trialJobName, type TuningService } from './tuning-service.js';
@@ -22,9 +22,7 @@ const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
  * a trial is recorded before its training job is created, so none is lost or repeated.
  */
 export class TuningController {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly ticker: Ticker;
   private readonly store: TuningStore;
   /** Objective series of finished trials (they no longer change), by training job. */
   private readonly finishedSeries = new Map<string, Array<{ step: number; value: number }>>();
@@ -35,23 +33,20 @@ export class TuningController {
     private readonly options: TuningControllerOptions = {},
   ) {
     this.store = tuning.store;
+    this.ticker = new Ticker(() => this.tick(), options);
   }
 
   start(): void {
-    const tick = () => {
-      this.running = this.tick()
-        .catch((err) => this.options.onError?.(err))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 1000);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.ticker.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  /** Starts no more passes and waits for the one in flight. */
+  stop(): Promise<void> {
+    return this.ticker.stop();
+  }
+
+  private get stopped(): boolean {
+    return this.ticker.stopped;
   }
 
   /** One pass over every unfinished tuning job (public for tests). */
