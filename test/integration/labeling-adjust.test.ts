@@ -76,5 +76,6 @@ describe.each(backends)('label adjustment jobs through the CLI on $name', (backe
       ['pos', 'unadjusted'],
     ]);
     expect(lines[1]['sent-metadata']).toMatchObject({ 'class-name': 'pos' });
-  });
+    // Eleven CLI processes, each a Node start-up: on a busy machine that outlasts the default minute.
+  }, 300_000);
 });
