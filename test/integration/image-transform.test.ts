@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CreateModelCommand, CreateTransformJobCommand, DescribeTransformJobCommand, SageMakerClient, waitUntilTransformJobCompletedOrStopped } from '@aws-sdk/client-sagemaker';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,5 +135,34 @@ describe.each(backends)('batch transform over images through the CLI on $name', 
     expect(noRef.json.message).toMatch(/has no source-ref column/);
     const wrongType = await cli(['transform', '--model', 'ict-m', '--input', 'artifacts:ict/batch/', '--content-type', 'text/csv', '--output', 'ict-x', '--json'], admin);
     expect(wrongType.json.code).toBe('ORCH_TRANSFORM_INVALID');
+  });
+
+  it("answers SageMaker's CreateTransformJob over an S3Prefix of images with one <key>.out per image", async () => {
+    const res = await fetch(`${admin.url}/api/v1/access-keys`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(201);
+    const sm = new SageMakerClient({ endpoint: admin.url, region: 'us-east-1', credentials: (await res.json()) as { accessKeyId: string; secretAccessKey: string }, maxAttempts: 1 });
+    try {
+      await sm.send(new CreateModelCommand({ ModelName: 'ict-sm', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/SageMakerRole', PrimaryContainer: { Image: '811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1', ModelDataUrl: 's3://orchard/jobs/ict1/output/model.tar.gz' } }));
+      await sm.send(
+        new CreateTransformJobCommand({
+          TransformJobName: 'ict-sm-t',
+          ModelName: 'ict-sm',
+          TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/ict/batch/' } }, ContentType: 'application/x-image', SplitType: 'None' },
+          TransformOutput: { S3OutputPath: 's3://orchard/ict-out' },
+          TransformResources: { InstanceType: 'ml.p2.xlarge', InstanceCount: 1 },
+        }),
+      );
+      expect((await waitUntilTransformJobCompletedOrStopped({ client: sm, minDelay: 1, maxDelay: 2, maxWaitTime: 300 }, { TransformJobName: 'ict-sm-t' })).state).toBe('SUCCESS');
+      expect(await sm.send(new DescribeTransformJobCommand({ TransformJobName: 'ict-sm-t' }))).toMatchObject({ TransformJobStatus: 'Completed' });
+      const outs = (await sdk.artifacts.list('ict-out/')).map((o) => o.key).sort();
+      // Every image but the broken one, at its path below the input prefix.
+      expect(outs).toEqual(scored.map((s) => `ict-out/${s.key.slice('ict/batch/'.length)}.out`).sort());
+      const text = await new Response((await sdk.artifacts.get(outs[0])) as unknown as ReadableStream).text();
+      const probs = JSON.parse(text) as number[];
+      expect(probs).toHaveLength(2);
+      expect(probs[0] + probs[1]).toBeCloseTo(1, 4);
+    } finally {
+      sm.destroy();
+    }
   });
 });

@@ -17,6 +17,7 @@ const REPOSITORIES: Record<string, string> = {
   blazingtext: 'blazingtext',
   ntm: 'ntm',
   seq2seq: 'seq2seq',
+  'image-classification': 'image-classification',
 };
 
 /** What `repository:tag` Describe* answers show for an Orchard built-in. */
@@ -28,6 +29,7 @@ const IMAGE_OF: Record<string, string> = {
   deepar: 'forecasting-deepar:1',
   lda: 'lda:1',
   ipinsights: 'ipinsights:1',
+  'image-classification': 'image-classification:1',
 };
 
 const IMAGE_URI = /^(?:[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/)?([a-z0-9][a-z0-9._/-]*?)(?::([A-Za-z0-9._-]+))?(?:@sha256:[0-9a-f]{64})?$/;

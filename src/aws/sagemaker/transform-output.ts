@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { TransformJob } from '../../serving/transform/index.js';
+import { imageOutputColumns, SOURCE_REF, type TransformJob } from '../../serving/transform/index.js';
 import type { SageMakerDeps } from './operation.js';
 import { SOURCE_KEY_TAG } from '../../pipelines/index.js';
 import { PIPELINE_EXECUTION_KIND, type StoredExecution } from './pipeline-records.js';
@@ -37,6 +37,8 @@ export interface StoredTransform {
   /** Where the output file goes (artifact key), and whether it has been written. */
   outputKey: string;
   written?: boolean;
+  /** An image transform: one `<outputKey><path below inputPrefix>.out` per image instead of one file. */
+  images?: { inputPrefix: string };
 }
 
 /** Writes in flight, per control-plane store (one per server) and job name. */
@@ -61,6 +63,11 @@ export function writeTransformOutput(deps: SageMakerDeps, job: TransformJob): Pr
 async function writeOnce(deps: SageMakerDeps, job: TransformJob): Promise<void> {
   const stored = (await deps.store.get<StoredTransform>(TRANSFORM_KIND, job.name))?.request ?? (await pipelineTransform(deps, job));
   if (!stored || stored.written) return;
+  if (stored.images) {
+    await writeImageOutputs(deps, job, stored, stored.images.inputPrefix);
+    await deps.store.setRequest(TRANSFORM_KIND, job.name, { ...stored, written: true });
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sm-transform-'));
   try {
     const file = path.join(dir, 'out.csv');
@@ -70,6 +77,29 @@ async function writeOnce(deps: SageMakerDeps, job: TransformJob): Promise<void> 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * SageMaker's image transform output: for each image that has a prediction, its answer
+ * (the JSON list of probabilities) at `<output prefix>/<key below the input prefix>.out`;
+ * an image that failed gets no object, as in SageMaker.
+ */
+async function writeImageOutputs(deps: SageMakerDeps, job: TransformJob, stored: StoredTransform, inputPrefix: string): Promise<void> {
+  const { openDuckDB, sqlIdent, sqlString } = await import('../../data/index.js');
+  const { path: parquet } = await deps.datasets.localParquet(`${job.output.dataset}@${job.output.version}`);
+  // The input of an S3Prefix is the job's own manifest: source-ref is its one column.
+  const names = imageOutputColumns([SOURCE_REF]);
+  const db = await openDuckDB();
+  let rows: { ref: string; prediction: string }[];
+  try {
+    const result = await db.connection.run(`SELECT CAST(${sqlIdent(SOURCE_REF)} AS VARCHAR) AS ref, ${sqlIdent(names.prediction)} AS prediction FROM read_parquet(${sqlString(parquet)}) WHERE ${sqlIdent(names.prediction)} IS NOT NULL`);
+    rows = (await result.getRowObjects()).map((r) => ({ ref: String(r.ref), prediction: String(r.prediction) }));
+  } finally {
+    db.close();
+  }
+  // A prefix that ends inside a name ("img/tr") keeps the rest of the name's folder, as SageMaker does.
+  const cut = inputPrefix.endsWith('/') || inputPrefix === '' ? inputPrefix.length : inputPrefix.lastIndexOf('/') + 1;
+  for (const r of rows) await deps.artifacts.put(`${stored.outputKey}${r.ref.slice(cut)}.out`, r.prediction);
 }
 
 /** The request of a pipeline's Transform step's job, stored under the job's name from its execution's record; undefined for other jobs. */

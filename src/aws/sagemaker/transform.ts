@@ -5,7 +5,7 @@
  * (`<S3OutputPath>/<input file name>.out`, one file): see transform-output.ts.
  */
 import path from 'node:path';
-import type { TransformJob } from '../../serving/transform/index.js';
+import { isImageContentType, type TransformJob } from '../../serving/transform/index.js';
 import { userWritableKey } from '../../storage/index.js';
 import { parseS3Uri, artifactKeyOfS3Key, s3UriOfKey } from '../s3-uri.js';
 import { channelDatasetName, datasetOfS3Input, discardDatasets, objectsOf } from './channels.js';
@@ -110,6 +110,7 @@ const createTransformJob = operation<CreateTransformInput>({
       () => false,
     );
     if (exists) throw new SageMakerError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${ctx.arn('transform-job', input.name)})`);
+    if (isImageContentType(input.contentType)) return createImageTransform(input, ctx);
     const outputKey = await transformOutputKey(ctx, input.outputPath, input.uri);
     const dataset = await datasetOfS3Input(ctx, { uri: input.uri, dataType: input.dataType, contentType: input.contentType }, { name: channelDatasetName(input.name, 'input'), field: 'TransformInput', tags: { 'sagemaker:transform-job': input.name } });
     try {
@@ -135,6 +136,41 @@ const createTransformJob = operation<CreateTransformInput>({
     return { TransformJobArn: ctx.arn('transform-job', input.name) };
   },
 });
+
+/**
+ * An `application/x-image` transform over an S3Prefix: Orchard's image transform of
+ * `artifacts:<prefix>`, whose answers are written as SageMaker writes them, one
+ * `<S3OutputPath>/<path below the prefix>.out` object per image (see transform-output.ts).
+ */
+async function createImageTransform(input: CreateTransformInput, ctx: OperationContext): Promise<{ TransformJobArn: string }> {
+  if (input.dataType !== 'S3Prefix') throw new SageMakerError('ValidationException', `TransformInput.DataSource.S3DataSource.S3DataType: images (ContentType ${input.contentType}) are read from an S3Prefix on this server, not ${input.dataType}`);
+  const outputPrefix = transformOutputPrefix(ctx, input.outputPath);
+  await objectsOf(ctx, input.uri, 'TransformInput.DataSource.S3DataSource.S3Uri');
+  // A folder prefix (`s3://b/images/`) keeps its slash, so outputs are named below it.
+  const s3Key = parseS3Uri(input.uri).key;
+  const normalised = artifactKeyOfS3Key(s3Key, { allowEmpty: true });
+  const inputPrefix = s3Key.endsWith('/') && normalised !== '' && !normalised.endsWith('/') ? `${normalised}/` : normalised;
+  try {
+    await ctx.deps.transforms.create({
+      name: input.name,
+      model: input.model,
+      input: `artifacts:${inputPrefix}`,
+      contentType: input.contentType,
+      output: channelDatasetName(input.name, 'output'),
+      splitType: input.splitType,
+      batchStrategy: input.batchStrategy,
+      maxPayloadMb: input.maxPayloadMb,
+      joinSource: input.joinSource,
+      tags: Object.keys(input.tags).length > 0 ? input.tags : undefined,
+      createdBy: ctx.principal.user.name,
+    });
+  } catch (error) {
+    throw sageMakerErrorOf(error);
+  }
+  await ctx.deps.store.put(TRANSFORM_KIND, input.name, { ...input.raw, outputKey: `${outputPrefix}/`, images: { inputPrefix } } satisfies StoredTransform, ctx.principal.user.name);
+  if (Object.keys(input.tags).length > 0) await ctx.deps.store.addTags(ctx.arn('transform-job', input.name), input.tags);
+  return { TransformJobArn: ctx.arn('transform-job', input.name) };
+}
 
 const describeTransformJob = operation<{ name: string }>({
   name: 'DescribeTransformJob',

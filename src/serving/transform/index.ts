@@ -3,4 +3,5 @@ export type { TransformDeps } from './transform-service.js';
 export { transformJobHandler } from './transform-worker.js';
 export type { TransformWorkerDeps } from './transform-worker.js';
 export { parseInputFilter } from './input-filter.js';
+export { imageOutputColumns, isImageContentType, SOURCE_REF } from './image-input.js';
 export type { CreateTransformJobInput, TransformJob, TransformJobStatus } from './types.js';
