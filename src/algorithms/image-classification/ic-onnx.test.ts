@@ -57,7 +57,7 @@ function chwRows(images: Buffer[], c: number, h: number, w: number): Float32Arra
   const out = new Float32Array(images.length * c * h * w);
   const hwc = new Float32Array(h * w * c);
   images.forEach((img, r) => {
-    decodeImageInto(img, { channels: c, height: h, width: w }, hwc);
+    decodeImageInto(img, { channels: c as 1 | 3, height: h, width: w }, hwc);
     for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) out[r * c * h * w + ch * h * w + p] = hwc[p * c + ch];
   });
   return out;
