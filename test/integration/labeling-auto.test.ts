@@ -24,6 +24,23 @@ function reviews(n: number): { source: string; truth: 'pos' | 'neg' }[] {
   });
 }
 
+const SPORT = ['match', 'goal', 'league'];
+const MUSIC = ['album', 'guitar', 'concert'];
+
+/** Headlines tagged with any of sport and music (none, one or both, in turn): two words of each tag among filler words. */
+function headlines(n: number): { source: string; truth: string[] }[] {
+  const r = rng(13);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  return Array.from({ length: n }, (_, i) => {
+    const truth = [[], ['sport'], ['music'], ['sport', 'music']][i % 4];
+    const words = [pick(FILLER), pick(FILLER), pick(FILLER)];
+    if (truth.includes('sport')) words.push(pick(SPORT), pick(SPORT));
+    if (truth.includes('music')) words.push(pick(MUSIC), pick(MUSIC));
+    words.sort(() => r() - 0.5);
+    return { source: words.join(' '), truth };
+  });
+}
+
 /** 12×12 images of a horizontal or a vertical bar near the middle (a linear model separates them), with speckles. */
 function barImage(kind: 'h' | 'v', r: () => number): Buffer {
   const mask = new Uint8Array(144);
@@ -67,14 +84,15 @@ describe.each(backends)('automated labeling on $name', (backend) => {
     ann = new Orchard({ url: suite.admin.url, token: (await admin.tokens.create({ user: 'ann', name: 'labeling' })).token });
   });
 
-  /** ann answers the truth for `n` items (or all she is given); the items she got. */
-  async function label(job: string, truthOf: (source: Record<string, unknown>) => string, n = Infinity): Promise<string[]> {
+  /** ann answers the truth for `n` items (or all she is given); the items she got. A list is a multi-label answer. */
+  async function label(job: string, truthOf: (source: Record<string, unknown>) => string | string[], n = Infinity): Promise<string[]> {
     const got: string[] = [];
     while (got.length < n) {
       const task = await ann.labeling.next(job);
       if (!task) break;
       got.push(task.item);
-      await ann.labeling.submit(job, task.item, { label: truthOf(task.source) });
+      const truth = truthOf(task.source);
+      await ann.labeling.submit(job, task.item, Array.isArray(truth) ? { labels: truth } : { label: truth });
     }
     return got;
   }
@@ -139,6 +157,60 @@ describe.each(backends)('automated labeling on $name', (backend) => {
     expect(human.every((l) => l['rev-metadata']['class-name'] === l.truth)).toBe(true);
   });
 
+  it('multi-label text: one binary model per class, machine labels only where every class is sure, whole label sets right', async () => {
+    const items = headlines(100);
+    const file = path.join(suite.dir, 'headlines.jsonl');
+    fs.writeFileSync(file, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    await admin.datasets.create({ name: 'headlines', file });
+    const created = await cli(
+      ['labeling', 'jobs', 'create', 'tags', '--dataset', 'headlines', '--task', 'text-classification', '--labels', 'sport,music', '--multi-label', '--auto-label', '--auto-label-accuracy', '0.8', '--auto-label-batch', '0.4', '--json'],
+      suite.admin,
+    );
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    expect(created.json).toMatchObject({ multiLabel: true, counts: { total: 100, machineLabeled: 0 }, autoLabel: { targetAccuracy: 0.8, state: 'Idle', rounds: 0, nextRoundAt: 40 } });
+
+    const truthOf = (s: Record<string, unknown>) => s.truth as string[];
+    const first = await label('tags', truthOf, 40);
+    expect(first).toHaveLength(40);
+    const afterRound = await until('round 1', async () => {
+      const j = await admin.labeling.describe('tags');
+      return j.autoLabel!.rounds >= 1 && j.autoLabel!.state === 'Idle' && j;
+    }, 600_000);
+    expect(afterRound.autoLabel!.note).toBeNull();
+    expect(afterRound.autoLabel!.threshold).not.toBeNull();
+    // A model per class: tags-auto-r1-c0 (sport) and tags-auto-r1-c1 (music), each a binary linear learner.
+    for (const c of [0, 1]) {
+      const t = await admin.training.describe(`tags-auto-r1-c${c}`);
+      expect(t).toMatchObject({ status: 'Completed', algorithm: 'linear-learner', hyperParameters: { predictor_type: 'binary_classifier' }, tags: { 'labeling-job': 'tags', 'auto-label-model': `class-${c}-all` } });
+    }
+    expect(afterRound.counts.machineLabeled).toBeGreaterThan(20);
+    expect(afterRound.autoLabel!.estimatedAccuracy).toBeGreaterThanOrEqual(0.8);
+
+    const rest = await label('tags', truthOf);
+    expect(new Set([...first, ...rest]).size).toBe(first.length + rest.length);
+    const done = await until('consolidation', async () => {
+      const j = await admin.labeling.describe('tags');
+      return j.status === 'Completed' && j;
+    }, 600_000);
+    expect(done.counts.labeled + done.counts.machineLabeled).toBe(100);
+
+    // Machine lines: Ground Truth's multi-label shape, human-annotated "no"; whole label sets right at the target accuracy.
+    const lines = await manifest(done.output!);
+    expect(lines).toHaveLength(100);
+    const machine = lines.filter((l) => l['tags-metadata']['human-annotated'] === 'no');
+    expect(machine).toHaveLength(done.counts.machineLabeled);
+    const setOf = (l: Record<string, any>) => JSON.stringify((l.tags as number[]).map((k) => ['sport', 'music'][k]).sort());
+    expect(machine.filter((l) => setOf(l) === JSON.stringify([...l.truth].sort())).length / machine.length).toBeGreaterThanOrEqual(0.8);
+    for (const l of machine) {
+      expect(l['tags-metadata'].type).toBe('groundtruth/text-classification-multilabel');
+      expect(Object.keys(l['tags-metadata']['class-map']).map(Number)).toEqual(l.tags);
+      // Every class judged present is at least as sure as the item (its least sure decision).
+      for (const v of Object.values(l['tags-metadata']['confidence-map']) as number[]) expect(v).toBeGreaterThanOrEqual(done.autoLabel!.threshold! - 1e-3);
+    }
+    const human = lines.filter((l) => l['tags-metadata']['human-annotated'] === 'yes');
+    expect(human.every((l) => setOf(l) === JSON.stringify([...l.truth].sort()))).toBe(true);
+  }, 900_000);
+
   it('image: pixels of PNG items train the model; a JPEG that does not decode (its header only) is left to people', async () => {
     const r = rng(11);
     const lines: string[] = [];
@@ -190,8 +262,6 @@ describe.each(backends)('automated labeling on $name', (backend) => {
     const fields = (refused.details?.errors as { field: string }[]).map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['autoLabel']));
     expect((refused.details?.errors as { message: string }[]).some((e) => /two labels/.test(e.message))).toBe(true);
-    const multi = await codeOf(admin.labeling.create({ name: 'nope', dataset: 'reviews', taskType: 'text-classification', labels: ['a', 'b'], multiLabel: true, autoLabel: true }));
-    expect(multi.code).toBe('ORCH_LABELING_INVALID');
     const stray = await codeOf(admin.labeling.create({ name: 'nope', dataset: 'reviews', taskType: 'text-classification', labels: ['a', 'b'], autoLabelAccuracy: 0.9 }));
     expect(stray.code).toBe('ORCH_LABELING_INVALID');
     const range = await cli(['labeling', 'jobs', 'create', 'nope', '--dataset', 'reviews', '--task', 'text-classification', '--labels', 'a,b', '--auto-label', '--auto-label-accuracy', '1.5', '--json'], suite.admin);
