@@ -78,7 +78,7 @@ export function labelingJobHandler(deps: LabelingWorkerDeps): JobHandler<Payload
             items.map((i) => ({ item: i.item, source: i.source, answered: i.answers.length > 0, gold: i.gold !== null })),
             result.lines,
             machine,
-            { jobName: name, attribute: row.label_attribute, classes: JSON.parse(row.labels_json) as string[], image: row.task_type === 'image-classification' },
+            { jobName: name, attribute: row.label_attribute, classes: JSON.parse(row.labels_json) as string[], image: row.task_type === 'image-classification', multiLabel: row.multi_label === 1 },
           );
           result.lines = merged.lines;
         }

@@ -143,7 +143,7 @@ describe('withMachineLines', () => {
       { item: 'gold-0', source: { source: 'g' }, answered: true, gold: true },
     ];
     const human = [{ source: 'a', j: 0, 'j-metadata': { 'human-annotated': 'yes' } }];
-    const { lines, machineLines } = withMachineLines(items, human, [{ job: 'j', item: '1', label: 'neg', confidence: 0.97, round: 1, created_at: '2026-01-01T00:00:00Z' }], { jobName: 'j', attribute: 'j', classes: ['pos', 'neg'], image: false });
+    const { lines, machineLines } = withMachineLines(items, human, [{ job: 'j', item: '1', label: 'neg', confidence: 0.97, round: 1, created_at: '2026-01-01T00:00:00Z' }], { jobName: 'j', attribute: 'j', classes: ['pos', 'neg'], image: false, multiLabel: false });
     expect(machineLines).toBe(1);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(human[0]);

@@ -12,7 +12,7 @@ export function withMachineLines(
   items: readonly { item: string; source: ManifestLine; answered: boolean; gold: boolean }[],
   humanLines: readonly ManifestLine[],
   machine: readonly MachineLabelsTable[],
-  opts: { jobName: string; attribute: string; classes: readonly string[]; image: boolean; now?: Date },
+  opts: { jobName: string; attribute: string; classes: readonly string[]; image: boolean; multiLabel: boolean; now?: Date },
 ): { lines: ManifestLine[]; machineLines: number } {
   const byItem = new Map(machine.map((m) => [m.item, m]));
   const line = opts.image ? imageClassificationLine : textClassificationLine;
@@ -27,7 +27,7 @@ export function withMachineLines(
       const m = byItem.get(i.item);
       if (!m) continue;
       const meta = { jobName: opts.jobName, creationDate: opts.now ?? new Date(m.created_at), humanAnnotated: false };
-      const multi = decodeMachineLabels(m.label, opts.classes);
+      const multi = opts.multiLabel ? (decodeMachineLabels(m.label) ?? []) : null;
       lines.push(
         multi
           ? multiLine(i.source, { attribute: opts.attribute, classes: opts.classes, labels: multi }, meta)

@@ -56,8 +56,7 @@ export const encodeMachineLabels = (d: Pick<MultiLabelDecision, 'labels'>): stri
  * The present classes of a stored machine label, or null when the label is a single class
  * (a single-label job's label is always one of the job's classes).
  */
-export function decodeMachineLabels(label: string, classes: readonly string[]): { label: string; confidence: number }[] | null {
-  if (classes.includes(label)) return null;
+export function decodeMachineLabels(label: string): { label: string; confidence: number }[] | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(label);
