@@ -4,20 +4,9 @@ import { withMachineLines } from './machine-lines.js';
 import { decodeMachineLabels, encodeMachineLabels, heldOutMultiLabel, labelSetKey, multiLabelDecision } from './multi-label.js';
 import { autoLabelProblems } from './settings.js';
 import { chooseThreshold } from './threshold.js';
+import { mulberry32 as rng } from '../../../test/support/random.js';
 
 const CLASSES = ['sports', 'politics', 'weather'];
-
-/** A seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Example {
   x: number[];
