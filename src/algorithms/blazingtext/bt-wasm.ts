@@ -18,19 +18,7 @@
  * One call per (centre, context) pair for skipgram and per position for cbow, so the
  * JavaScript → WebAssembly call is paid once for `ntargets` dot products and axpys.
  */
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const f64 = (x: number): number[] => [0x44, ...new Uint8Array(new Float64Array([x]).buffer)];
+import { uleb, section, name, f64 } from '../wasm-bytes.js';
 
 // Opcodes.
 const GET = 0x20;

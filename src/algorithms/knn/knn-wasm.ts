@@ -6,18 +6,7 @@
  * float32 at out + 16 i. The rows live in one shared WebAssembly.Memory, so every search
  * thread reads them uncopied.
  */
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+import { uleb, section, name } from '../wasm-bytes.js';
 
 const GET = 0x20;
 const SET = 0x21;

@@ -1,0 +1,46 @@
+/**
+ * The encodings the built-ins' hand-assembled WebAssembly modules are written with
+ * (xgboost's, knn's and blazingtext's kernels): LEB128 integers, a section with its
+ * length, a name, an f64 constant.
+ */
+
+/** Unsigned LEB128. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (i32 constants). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** A module section: its id, its byte length, its body. */
+export function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/** A name as the binary format writes it (length, then the bytes). */
+export function name(s: string): number[] {
+  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+/** `f64.const x`. */
+export function f64(x: number): number[] {
+  return [0x44, ...new Uint8Array(new Float64Array([x]).buffer)];
+}
