@@ -18,7 +18,7 @@
  * One call per (centre, context) pair for skipgram and per position for cbow, so the
  * JavaScript → WebAssembly call is paid once for `ntargets` dot products and axpys.
  */
-import { uleb, section, name, f64 } from '../wasm-bytes.js';
+import { f64, sharedMemoryModule, uleb } from '../wasm-bytes.js';
 
 // Opcodes.
 const GET = 0x20;
@@ -138,17 +138,7 @@ function stepCode(): number[] {
 }
 
 /** The module's bytes (a plain array: it goes to every thread in the kernel state, which compiles it). */
-export const W2V_WASM: number[] = (() => {
-  const code = stepCode();
-  return [
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, [1, 0x60, 10, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(2, [1, ...name('env'), ...name('m'), 0x02, 0x03, 1, ...uleb(65536)]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('step'), 0x00, 0]),
-    ...section(10, [1, ...uleb(code.length), ...code]),
-  ];
-})();
+export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode());
 
 interface WasmMemory {
   readonly buffer: SharedArrayBuffer;

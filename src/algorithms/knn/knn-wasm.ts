@@ -6,7 +6,7 @@
  * float32 at out + 16 i. The rows live in one shared WebAssembly.Memory, so every search
  * thread reads them uncopied.
  */
-import { uleb, section, name } from '../wasm-bytes.js';
+import { sharedMemoryModule, uleb } from '../wasm-bytes.js';
 
 const GET = 0x20;
 const SET = 0x21;
@@ -60,17 +60,7 @@ function dotsCode(): number[] {
 }
 
 /** The module's bytes (embedded in the kernel source, which every thread compiles). */
-export const DOTS_WASM: number[] = (() => {
-  const code = dotsCode();
-  return [
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(2, [1, ...name('env'), ...name('m'), 0x02, 0x03, 1, ...uleb(65536)]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('dots'), 0x00, 0]),
-    ...section(10, [1, ...uleb(code.length), ...code]),
-  ];
-})();
+export const DOTS_WASM: number[] = sharedMemoryModule('dots', [0x7f, 0x7f, 0x7f, 0x7f, 0x7f], dotsCode());
 
 interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
