@@ -9,7 +9,8 @@ import { loadCsvMatrix, type Matrix } from '../data/matrix.js';
 import { createKernelPool, splitRows } from '../parallel/kernel-pool.js';
 import { createRandom } from '../parallel/random.js';
 import { RCF_HYPERPARAMETERS, rcfOptions, type RcfOptions } from './hyperparameters.js';
-import { RCF_KERNELS, buildForest, shingleRows, type Forest } from './rcf-forest.js';
+import { buildForest, shingleRows, type Forest } from './rcf-forest.js';
+import { rcfKernelSource } from './rcf-score.js';
 import { RCF_FORMAT, RCF_VERSION, forestToJson, rcfPredictor, readRcf, saveRcf } from './rcf-model.js';
 
 async function channelMatrix(ctx: TrainContext, channel: string, o: RcfOptions, label: boolean): Promise<Matrix | null> {
@@ -36,7 +37,7 @@ async function channelMatrix(ctx: TrainContext, channel: string, o: RcfOptions, 
 
 /** Scores every point of P (n × D) on `threads` threads. */
 export async function scoreParallel(forest: Forest, P: Float32Array, n: number, threads: number): Promise<Float64Array> {
-  const pool = createKernelPool(RCF_KERNELS, n >= 2000 ? threads : 1, forest as unknown as Record<string, unknown>);
+  const pool = createKernelPool(rcfKernelSource(forest.D), n >= 2000 ? threads : 1, forest as unknown as Record<string, unknown>);
   try {
     const parts = await pool.run<Float64Array>('score', splitRows(n, pool.threads).map((r) => ({ P, ...r })));
     const out = new Float64Array(n);

@@ -12,9 +12,10 @@
  * typical point scores about 1 and an isolated one several times that.
  */
 import type { Random } from '../parallel/random.js';
+import { scoringArrays, type ScoringArrays } from './rcf-score.js';
 
-/** A forest flattened into arrays (shared memory, read by scoring threads). */
-export interface Forest {
+/** A forest flattened into arrays (shared memory, read by scoring threads), with its scoring layout (rcf-score.ts). */
+export interface Forest extends ScoringArrays {
   /** Point dimension (feature_dim × shingle_size). */
   D: number;
   trees: number;
@@ -30,8 +31,6 @@ export interface Forest {
   /** Per node: the bounding box of its points (nodes × D each). */
   lo: Float32Array;
   hi: Float32Array;
-  /** Per node: the box's range sum Σ (hi − lo) (derived from the boxes, not stored). */
-  range: Float64Array;
   /** Points per tree (its sample size), for the normalisation. */
   sampleSize: Int32Array;
 }
@@ -137,7 +136,7 @@ export function buildForest(P: Float32Array, n: number, D: number, trees: number
       }
     }
   }
-  return {
+  return withScoring({
     D,
     trees,
     treeStart: Int32Array.from(treeStart),
@@ -149,70 +148,14 @@ export function buildForest(P: Float32Array, n: number, D: number, trees: number
     mass: sharedOf(Int32Array, mass),
     lo: sharedOf(Float32Array, lo),
     hi: sharedOf(Float32Array, hi),
-    range: boxRanges(Float32Array.from(lo), Float32Array.from(hi), D),
     sampleSize: Int32Array.from(sampleSize),
-  };
+  });
 }
 
-/** Σ (hi − lo) per node. */
-export function boxRanges(lo: Float32Array, hi: Float32Array, D: number): Float64Array {
-  const nodes = lo.length / D;
-  const out = new Float64Array(new SharedArrayBuffer(Math.max(1, nodes) * 8), 0, nodes);
-  for (let n = 0; n < nodes; n++) {
-    let r = 0;
-    for (let j = 0; j < D; j++) r += hi[n * D + j] - lo[n * D + j];
-    out[n] = r;
-  }
-  return out;
+/** A forest from its stored node arrays, with the scoring layout derived from them. */
+export function withScoring(f: Omit<Forest, keyof ScoringArrays>): Forest {
+  return { ...f, ...scoringArrays(f) };
 }
-
-/** Scoring kernel over rows [start, end) of a.P (state: a Forest). */
-export const RCF_KERNELS = `
-function score(f, a) {
-  const P = a.P, D = f.D, T = f.trees, ts = f.treeStart;
-  const dim = f.dim, cut = f.cut, left = f.left, right = f.right, depth = f.depth, mass = f.mass, lo = f.lo, hi = f.hi, range = f.range;
-  const out = new Float64Array(a.end - a.start);
-  const path = new Int32Array(4096);
-  const norm = new Float64Array(T);
-  for (let t = 0; t < T; t++) norm[t] = Math.log2(1 + f.sampleSize[t]);
-  // Tree by tree, so one tree's nodes stay in cache while every row walks it.
-  for (let t = 0; t < T; t++) {
-    const base = ts[t];
-    for (let i = a.start; i < a.end; i++) {
-      const o = i * D;
-      let node = base, len = 0;
-      for (;;) {
-        path[len++] = node;
-        const j = dim[node];
-        if (j < 0) break;
-        node = base + (P[o + j] <= cut[node] ? left[node] : right[node]);
-      }
-      // At the leaf: the point is one of the leaf's points, or is cut off from them there.
-      const leaf = path[len - 1];
-      let same = true;
-      for (let j = 0; j < D; j++) if (P[o + j] !== lo[leaf * D + j]) { same = false; break; }
-      let s = same ? 1 / (depth[leaf] + Math.log2(mass[leaf] + 1)) : 1 / (depth[leaf] + 1);
-      for (let p = len - 2; p >= 0; p--) {
-        const n = path[p], b = n * D;
-        let extra = 0;
-        for (let j = 0; j < D; j++) {
-          const x = P[o + j], l = lo[b + j], h = hi[b + j];
-          if (x < l) extra += l - x;
-          else if (x > h) extra += x - h;
-        }
-        // Boxes nest: once the point lies inside a node's box it lies inside every ancestor's.
-        if (extra === 0) break;
-        const prob = extra / (range[n] + extra);
-        s = (1 - prob) * s + prob / (depth[n] + 1);
-      }
-      out[i - a.start] += s * norm[t];
-    }
-  }
-  for (let i = 0; i < out.length; i++) out[i] /= T;
-  return out;
-}
-return { score };
-`;
 
 /**
  * Joins each row with the `shingle - 1` rows before it (oldest first) into points of

@@ -7,7 +7,8 @@ import type { Hyperparameters, Predictor } from '../algorithm.js';
 import { assertFeatureCount, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { answerType, badInput, decodeRequestRows, denseRows, encodeRecords } from '../data/instances.js';
 import { instantiateKernels } from '../parallel/kernel-pool.js';
-import { RCF_KERNELS, boxRanges, shingleRows, type Forest } from './rcf-forest.js';
+import { shingleRows, withScoring, type Forest } from './rcf-forest.js';
+import { rcfKernelSource } from './rcf-score.js';
 
 export const RCF_FORMAT = 'orchard-randomcutforest';
 export const RCF_VERSION = '1.0.0';
@@ -69,7 +70,7 @@ export async function readRcf(modelDir: string): Promise<{ artifact: RcfArtifact
     (arr as unknown as { set(x: number[]): void }).set(v);
     return arr;
   };
-  const forest: Forest = {
+  const forest = withScoring({
     D: f.D,
     trees: f.trees,
     treeStart: Int32Array.from(f.treeStart),
@@ -81,19 +82,20 @@ export async function readRcf(modelDir: string): Promise<{ artifact: RcfArtifact
     mass: shared(Int32Array, f.mass),
     lo: shared(Float32Array, f.lo),
     hi: shared(Float32Array, f.hi),
-    range: boxRanges(Float32Array.from(f.lo), Float32Array.from(f.hi), f.D),
     sampleSize: Int32Array.from(f.sampleSize),
-  };
+  });
   return { artifact: a, forest };
 }
 
 /** Scores rows on the calling thread. */
-let localOps: ReturnType<typeof instantiateKernels> | null = null;
+const localOps = new Map<number, ReturnType<typeof instantiateKernels>>();
 
 export function scoreRows(forest: Forest, X: Float32Array, rows: number, featureDim: number, shingleSize: number): Float64Array {
   const P = shingleRows(X, rows, featureDim, shingleSize);
-  // Compiled once per process: a model server scores on every request.
-  return (localOps ??= instantiateKernels(RCF_KERNELS)).score(forest as unknown as Record<string, unknown>, { P, start: 0, end: rows }) as Float64Array;
+  // Compiled once per process and dimension: a model server scores on every request.
+  let ops = localOps.get(forest.D);
+  if (!ops) localOps.set(forest.D, (ops = instantiateKernels(rcfKernelSource(forest.D))));
+  return ops.score(forest as unknown as Record<string, unknown>, { P, start: 0, end: rows }) as Float64Array;
 }
 
 export function rcfPredictor(a: RcfArtifact, forest: Forest): Predictor {

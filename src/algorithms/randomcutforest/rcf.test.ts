@@ -7,6 +7,7 @@ import { resolveHyperparameters } from '../hyperparameters.js';
 import { createRandom } from '../parallel/random.js';
 import { rcfOptions } from './hyperparameters.js';
 import { fitForest, randomCutForest, scoreParallel } from './index.js';
+import type { Forest } from './rcf-forest.js';
 import { scoreRows } from './rcf-model.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcf-test-'));
@@ -60,7 +61,65 @@ function context(values: Record<string, string | number>, channels: Record<strin
   return { ctx, metrics };
 }
 
+/** The first scoring kernel (walk down keeping the path, climb with branches), kept as the reference for the fast one. */
+function referenceScores(f: Forest, P: Float32Array, rows: number): Float64Array {
+  const D = f.D;
+  const out = new Float64Array(rows);
+  const path = new Int32Array(4096);
+  for (let t = 0; t < f.trees; t++) {
+    const base = f.treeStart[t];
+    const norm = Math.log2(1 + f.sampleSize[t]);
+    for (let i = 0; i < rows; i++) {
+      const o = i * D;
+      let node = base;
+      let len = 0;
+      for (;;) {
+        path[len++] = node;
+        const j = f.dim[node];
+        if (j < 0) break;
+        node = base + (P[o + j] <= f.cut[node] ? f.left[node] : f.right[node]);
+      }
+      const leaf = path[len - 1];
+      let same = true;
+      for (let j = 0; j < D; j++) if (P[o + j] !== f.lo[leaf * D + j]) same = false;
+      let s = same ? 1 / (f.depth[leaf] + Math.log2(f.mass[leaf] + 1)) : 1 / (f.depth[leaf] + 1);
+      for (let p = len - 2; p >= 0; p--) {
+        const n = path[p];
+        let extra = 0;
+        let range = 0;
+        for (let j = 0; j < D; j++) {
+          const x = P[o + j];
+          const l = f.lo[n * D + j];
+          const h = f.hi[n * D + j];
+          range += h - l;
+          if (x < l) extra += l - x;
+          else if (x > h) extra += x - h;
+        }
+        if (extra === 0) break;
+        const prob = extra / (range + extra);
+        s = (1 - prob) * s + prob / (f.depth[n] + 1);
+      }
+      out[i] += s * norm;
+    }
+  }
+  for (let i = 0; i < rows; i++) out[i] /= f.trees;
+  return out;
+}
+
 describe('random cut forest', () => {
+  it('scores exactly as the reference kernel: unrolled (D ≤ 32) and looped (D > 32), rows not a multiple of four, training rows and outliers', async () => {
+    for (const [d, shingle, rows] of [[3, 1, 1003], [4, 3, 601], [40, 1, 302]]) {
+      const { X } = data(rows, 7, d, 11 + d);
+      // Repeated rows: leaves holding several equal points, and points equal to a leaf's.
+      X.copyWithin(d * 10, 0, d * 10);
+      const o = rcfOptions(hp({ feature_dim: d, shingle_size: shingle, num_samples_per_tree: 128 }));
+      const { forest, points } = fitForest(X, rows, o, 5);
+      const want = referenceScores(forest, points, rows);
+      expect(Array.from(scoreRows(forest, X, rows, d, shingle))).toEqual(Array.from(want));
+      expect(Array.from(await scoreParallel(forest, points, rows, 2))).toEqual(Array.from(want));
+    }
+  });
+
   it('scores far-out rows above the rest (AUC near 1), the same on one thread and on two', async () => {
     const { X, y } = data(4000, 40, 3, 1);
     const o = rcfOptions(hp({}));
