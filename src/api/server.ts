@@ -35,6 +35,7 @@ import { eventRoutes } from './routes/events.js';
 import { installErrorHandlers } from './errors.js';
 import { hostGuard, refuseHost } from './host-guard.js';
 import { installUploadShield } from './upload-shield.js';
+import { lazyValidatorFactory } from './lazy-validators.js';
 import { algorithmRoutes } from './routes/algorithms.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { crawlerRoutes } from './routes/crawlers.js';
@@ -145,6 +146,8 @@ export interface ApiOptions {
   allowedHosts?: readonly string[];
   /** The built studio served at `/`; null serves none. @default dist/studio of this package */
   studioDir?: string | null;
+  /** Compile every route's request schema while starting (Fastify's default), not on each route's first request. @default false */
+  eagerValidation?: boolean;
 }
 
 /** Builds the HTTP API (not listening yet): `/healthz`, everything under `/api/v1`, the studio at `/`. */
@@ -174,6 +177,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
     // Query strings like ?tag=a=1&tag=b=2 become arrays.
     routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Each route's request schema compiles on its first request, not at start-up (unless asked).
+    ...(options.eagerValidation ? {} : { schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() as never } } }),
   });
   // Write routes take JSON only: a text/plain body is never parsed as JSON.
   app.removeContentTypeParser('text/plain');
