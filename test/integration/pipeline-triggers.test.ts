@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Orchard, OrchardApiError, type CreateTriggerRequest } from '../../src/sdk/index.js';
 import { backends, writeClassificationCsv } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli } from '../support/server.js';
@@ -21,7 +22,9 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
   // The registry and crawler kinds read other capabilities through their services, the
   // same on both backends: they run on the first only, to keep the suite short.
   const first = backend === backends[0] ? it : it.skip;
-  const suite = cliSuite(backend, { prefix: 'orchard-triggers-', env: { ORCHARD_PIPELINE_POLL_MS: '200', ORCHARD_CRAWLER_ROOTS: os.tmpdir() } });
+  // A 100 ms sweep: the trigger watcher looks every 200 ms.
+  const suite = cliSuite(backend, { prefix: 'orchard-triggers-', env: { ORCHARD_PIPELINE_POLL_MS: '100', ORCHARD_CRAWLER_ROOTS: os.tmpdir() } });
+  let sdk: Orchard;
   let dir: string;
   let landing: string;
   let csv = 0;
@@ -39,17 +42,27 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     return res.json;
   }
 
-  /** Executions the trigger started, oldest first. */
-  async function firedBy(trigger: string): Promise<Execution[]> {
-    const page = await ok(['pipelines', 'executions', '--pipeline', 'echo']);
-    return (page.items as Execution[]).filter((e) => e.trigger.name === trigger).reverse();
+  /** The same refusal through the SDK (one request, no `orchard` process): the CLI's form of each command is asserted once. */
+  async function refusedBySdk(call: Promise<unknown>, code: string) {
+    const err = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, `expected ${code}`).toBeInstanceOf(OrchardApiError);
+    expect((err as OrchardApiError).code, (err as OrchardApiError).message).toBe(code);
+  }
+
+  /** Executions the trigger started, oldest first (one SDK request, or the CLI's `pipelines executions`). */
+  async function firedBy(trigger: string, via: 'sdk' | 'cli' = 'sdk'): Promise<Execution[]> {
+    const page = via === 'cli' ? await ok(['pipelines', 'executions', '--pipeline', 'echo']) : await sdk.pipelines.executions({ pipeline: 'echo' });
+    return (page.items as unknown as Execution[]).filter((e) => e.trigger.name === trigger).reverse();
   }
 
   async function until(trigger: string, count: number): Promise<Execution[]> {
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 600; i++) {
       const fired = await firedBy(trigger);
       if (fired.length >= count && fired.every((e) => e.status === 'Succeeded')) return fired;
-      await sleep(300);
+      await sleep(150);
     }
     throw new Error(`trigger ${trigger} never fired ${count} time(s): ${JSON.stringify(await firedBy(trigger))}`);
   }
@@ -59,8 +72,14 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     return writeClassificationCsv(path.join(dir, `data-${csv}.csv`), 30, csv);
   }
 
+  /** A new version of `sales` through the SDK (one upload, no `orchard` process; `datasets create` runs through the CLI in the suite's setup). */
+  async function newSalesVersion(): Promise<void> {
+    await sdk.datasets.create({ name: 'sales', file: newCsv() });
+  }
+
   beforeAll(async () => {
     dir = suite.dir;
+    sdk = new Orchard(suite.admin);
     landing = path.join(dir, 'landing');
     fs.mkdirSync(landing, { recursive: true });
     fs.writeFileSync(path.join(dir, 'echo.json'), JSON.stringify(ECHO));
@@ -71,12 +90,12 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
   it('a dataset trigger fires once per new version, with the version as a parameter, not for versions before it', async () => {
     const t = await ok(['triggers', 'create', 'on-sales', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--map', 'dataset=dataset', '--param', 'rounds=7']);
     expect(t).toMatchObject({ name: 'on-sales', pipeline: 'echo', kind: 'dataset', source: { dataset: 'sales' }, map: { dataset: 'dataset' }, parameters: { rounds: '7' }, enabled: true });
-    // Several rounds of the watcher (every 400 ms here): sales@1 existed before the trigger and does not fire.
-    await sleep(1500);
-    expect(await firedBy('on-sales')).toEqual([]);
+    // Several rounds of the watcher (every 200 ms here): sales@1 existed before the trigger and does not fire.
+    await sleep(1000);
+    expect(await firedBy('on-sales', 'cli')).toEqual([]);
 
-    await ok(['datasets', 'create', 'sales', '--file', newCsv()]);
-    await ok(['datasets', 'create', 'sales', '--file', newCsv()]);
+    await newSalesVersion();
+    await newSalesVersion();
     const fired = await until('on-sales', 2);
     expect(fired.map((e) => e.parameters.dataset)).toEqual(['sales@2', 'sales@3']);
     expect(fired[0].parameters.rounds).toBe(7);
@@ -86,26 +105,28 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     const described = await ok(['triggers', 'describe', 'on-sales']);
     expect(described.lastFired).toMatchObject({ execution: fired[1].id, event: { dataset: 'sales@3' } });
     // Nothing fires twice.
-    await sleep(1500);
+    await sleep(1000);
     expect(await firedBy('on-sales')).toHaveLength(2);
 
     // Disabled, a new version does not fire; enabled again, only later versions do.
     await ok(['triggers', 'disable', 'on-sales']);
-    await ok(['datasets', 'create', 'sales', '--file', newCsv()]);
-    await sleep(1500);
+    await newSalesVersion();
+    await sleep(1000);
     expect(await firedBy('on-sales')).toHaveLength(2);
     expect((await ok(['triggers', 'enable', 'on-sales'])).enabled).toBe(true);
-    await ok(['datasets', 'create', 'sales', '--file', newCsv()]);
+    await newSalesVersion();
     expect((await until('on-sales', 3)).map((e) => e.parameters.dataset)).toEqual(['sales@2', 'sales@3', 'sales@5']);
   });
 
   first('a registry trigger fires when `orchard registry approve` approves a version', async () => {
-    await ok(['datasets', 'create', 'tr', '--file', writeClassificationCsv(path.join(dir, 'tr.csv'), 200, 3)]);
-    await ok(['train', '--name', 'gb-trig', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'objective=binary:logistic', '--hp', 'num_round=3', '--wait']);
-    await ok(['models', 'create', 'm-trig', '--from-job', 'gb-trig']);
-    await ok(['registry', 'register', 'churn', '--model', 'm-trig']);
+    // The version to approve, made through the SDK (one request each); the trigger and the approval go through the CLI.
+    await sdk.datasets.create({ name: 'tr', file: writeClassificationCsv(path.join(dir, 'tr.csv'), 200, 3) });
+    await sdk.training.create({ name: 'gb-trig', algorithm: 'xgboost', channels: { train: 'tr' }, hyperParameters: { objective: 'binary:logistic', num_round: '3' } });
+    expect((await sdk.training.waitFor('gb-trig', { pollMs: 200 })).status).toBe('Completed');
+    await sdk.models.create({ name: 'm-trig', fromJob: 'gb-trig' });
+    await sdk.registry.register('churn', { model: 'm-trig' });
     await ok(['triggers', 'create', 'on-approve', '--pipeline', 'echo', '--kind', 'registry', '--group', 'churn', '--map', 'package=package']);
-    await sleep(1500);
+    await sleep(1000);
     expect(await firedBy('on-approve')).toEqual([]);
     await ok(['registry', 'approve', 'churn@1', '--reason', 'ship it']);
     const [fired, ...more] = await until('on-approve', 1);
@@ -118,8 +139,11 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     fs.writeFileSync(path.join(landing, 'a.csv'), 'id,amount\n1,10\n2,20\n');
     await ok(['crawlers', 'create', 'landing', '--from', pathToFileURL(landing).href]);
     expect(await ok(['crawlers', 'run', 'landing', '--wait'])).toMatchObject({ status: 'Completed', dataset: 'landing@1' });
-    await ok(['triggers', 'create', 'on-landing', '--pipeline', 'echo', '--kind', 'crawler', '--crawler', 'landing', '--every', '10s', '--map', 'dataset=dataset']);
+    // The file lands after the crawler's last run, before the trigger exists: nothing registers it but the
+    // run the trigger starts at its first check. (Written after the create, it could miss that run and wait
+    // the 10 s for the next.)
     fs.writeFileSync(path.join(landing, 'b.csv'), 'id,amount\n3,30\n');
+    await ok(['triggers', 'create', 'on-landing', '--pipeline', 'echo', '--kind', 'crawler', '--crawler', 'landing', '--every', '10s', '--map', 'dataset=dataset']);
     const [fired] = await until('on-landing', 1);
     expect(fired.parameters.dataset).toBe('landing@2');
     expect(fired.trigger).toMatchObject({ kind: 'crawler', event: { dataset: 'landing@2', crawler: 'landing', version: 2 } });
@@ -139,23 +163,28 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
   });
 
   it('refuses bad triggers, each with its code', async () => {
-    const create = (name: string, ...rest: string[]) => ['triggers', 'create', name, ...rest];
-    await refused(create('t1', '--pipeline', 'nope', '--kind', 'dataset', '--dataset', 'sales'), 'ORCH_PIPELINE_NOT_FOUND');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'missing'), 'ORCH_DATASET_NOT_FOUND');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'crawler', '--crawler', 'missing', '--every', '5m'), 'ORCH_CRAWLER_NOT_FOUND');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'registry', '--group', 'missing'), 'ORCH_REGISTRY_GROUP_NOT_FOUND');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--param', 'undeclared=1'), 'ORCH_PIPELINE_PARAMETER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--param', 'rounds=many'), 'ORCH_PIPELINE_PARAMETER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--map', 'dataset=package'), 'ORCH_TRIGGER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'dataset'), 'ORCH_TRIGGER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--cron', '* * * * *'), 'ORCH_TRIGGER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'schedule', '--cron', '61 * * * *'), 'ORCH_TRIGGER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'schedule', '--cron', '0 6 * * *', '--timezone', 'Mars/Olympus'), 'ORCH_TRIGGER_INVALID');
+    // A refusal's exit code and JSON through the CLI once (`triggers describe` of a deleted one above is another);
+    // the other bad inputs through the SDK: one request each, not an `orchard` process.
+    await refused(['triggers', 'create', 't1', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales', '--param', 'rounds=many'], 'ORCH_PIPELINE_PARAMETER_INVALID');
+    await refusedBySdk(sdk.triggers.enable('absent'), 'ORCH_TRIGGER_NOT_FOUND');
+    await refusedBySdk(sdk.triggers.list({ pipeline: 'absent' }), 'ORCH_PIPELINE_NOT_FOUND');
+
+    const request = (name: string, fields: Omit<CreateTriggerRequest, 'name' | 'pipeline'>, pipeline = 'echo') => sdk.triggers.create({ name, pipeline, ...fields } as CreateTriggerRequest);
+    await refusedBySdk(request('t1', { kind: 'dataset', dataset: 'sales' }, 'nope'), 'ORCH_PIPELINE_NOT_FOUND');
+    await refusedBySdk(request('t1', { kind: 'dataset', dataset: 'missing' }), 'ORCH_DATASET_NOT_FOUND');
+    await refusedBySdk(request('t1', { kind: 'crawler', crawler: 'missing', every: '5m' }), 'ORCH_CRAWLER_NOT_FOUND');
+    await refusedBySdk(request('t1', { kind: 'registry', group: 'missing' }), 'ORCH_REGISTRY_GROUP_NOT_FOUND');
+    await refusedBySdk(request('t1', { kind: 'dataset', dataset: 'sales', parameters: { undeclared: '1' } }), 'ORCH_PIPELINE_PARAMETER_INVALID');
+    await refusedBySdk(request('t1', { kind: 'dataset', dataset: 'sales', map: { dataset: 'package' } }), 'ORCH_TRIGGER_INVALID');
+    await refusedBySdk(request('t1', { kind: 'dataset' }), 'ORCH_TRIGGER_INVALID');
+    await refusedBySdk(request('t1', { kind: 'dataset', dataset: 'sales', cron: '* * * * *' }), 'ORCH_TRIGGER_INVALID');
+    await refusedBySdk(request('t1', { kind: 'schedule', cron: '61 * * * *' }), 'ORCH_TRIGGER_INVALID');
+    await refusedBySdk(request('t1', { kind: 'schedule', cron: '0 6 * * *', timezone: 'Mars/Olympus' }), 'ORCH_TRIGGER_INVALID');
     // The crawler exists on the first backend only (made by the crawler trigger's test).
-    if (backend === backends[0]) await refused(create('t1', '--pipeline', 'echo', '--kind', 'crawler', '--crawler', 'landing', '--every', 'often'), 'ORCH_TRIGGER_INVALID');
-    await refused(create('t1', '--pipeline', 'echo', '--kind', 'lunar', '--dataset', 'sales'), 'ORCH_API_BAD_REQUEST');
-    await refused(create('on-sales', '--pipeline', 'echo', '--kind', 'dataset', '--dataset', 'sales'), 'ORCH_TRIGGER_EXISTS');
-    await refused(['triggers', 'enable', 'absent'], 'ORCH_TRIGGER_NOT_FOUND');
-    await refused(['triggers', 'list', '--pipeline', 'absent'], 'ORCH_PIPELINE_NOT_FOUND');
+    if (backend === backends[0]) await refusedBySdk(request('t1', { kind: 'crawler', crawler: 'landing', every: 'often' }), 'ORCH_TRIGGER_INVALID');
+    await refusedBySdk(request('t1', { kind: 'lunar' as CreateTriggerRequest['kind'], dataset: 'sales' }), 'ORCH_API_BAD_REQUEST');
+    await refusedBySdk(request('on-sales', { kind: 'dataset', dataset: 'sales' }), 'ORCH_TRIGGER_EXISTS');
+    // Nothing refused was stored.
+    expect((await sdk.triggers.list({ pipeline: 'echo' })).items.map((t) => t.name)).not.toContain('t1');
   });
 });
