@@ -25,8 +25,12 @@ export const LABELING_AUTO_KIND = 'labeling-auto-label';
 /** A round needs at least this many human-labeled items (and starts again after as many more). */
 export const MIN_ROUND_ITEMS = 10;
 const ALGORITHM = 'linear-learner';
-/** Between looks at the round's training job. */
-const POLL_MS = 2000;
+/**
+ * Between looks at the round's training jobs (a look is one describe per job). The machine
+ * labels wait on it after the last job ends: a round of small jobs takes seconds, so the
+ * look is frequent.
+ */
+const POLL_MS = 1000;
 const PREDICT_BATCH = 512;
 
 export type AutoLabelPayload = { name: string; round: number; step: 'train' | 'label'; poll?: number };
