@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, type PipelineStepEvent, type PlatformEvent } from '../../src/sdk/index.js';
+import { Orchard, OrchardApiError, type PipelineStepEvent, type PlatformEvent } from '../../src/sdk/index.js';
 import { backends, writeClassificationCsv } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli, type RunningServer } from '../support/server.js';
@@ -37,6 +37,17 @@ describe.each(backends)('pipelines through the CLI on $name', (backend) => {
     expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).not.toBe(0);
     expect(res.json.code, `${args.join(' ')}: ${res.json.message}`).toBe(code);
     return res.json;
+  }
+
+  /** A refusal through the SDK: one request, not an `orchard` process (each command's refusal is asserted through the CLI once). */
+  async function refusedBySdk(call: Promise<unknown>, code: string) {
+    const err = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, `expected ${code}`).toBeInstanceOf(OrchardApiError);
+    expect((err as OrchardApiError).code, (err as OrchardApiError).message).toBe(code);
+    return err as OrchardApiError;
   }
 
   function definition(name: string, def: unknown, ext = 'json'): string {
@@ -110,8 +121,9 @@ describe.each(backends)('pipelines through the CLI on $name', (backend) => {
     await until(first.id, (e) => step(e, 'gate')?.status === 'Waiting');
     await refused(['pipelines', 'delete', 'gated'], 'ORCH_PIPELINE_IN_USE');
     // A member may approve models, but this step asks for an admin.
-    await ok(['users', 'create', 'mia', '--role', 'member']);
-    const member = { url: server.url, token: (await ok(['tokens', 'create', '--user', 'mia', '--name', 'cli'])).token as string };
+    const sdk = new Orchard(admin);
+    await sdk.users.create({ name: 'mia', role: 'member' });
+    const member = { url: server.url, token: (await sdk.tokens.create({ user: 'mia', name: 'cli' })).token };
     await refused(['pipelines', 'approve', first.id], 'ORCH_AUTH_FORBIDDEN', member);
     const approved = await ok(['pipelines', 'approve', first.id, '--comment', 'looks good']);
     expect(step(approved, 'gate')).toMatchObject({ status: 'Succeeded', outputs: { approvedBy: 'admin', comment: 'looks good' } });
@@ -208,21 +220,24 @@ describe.each(backends)('pipelines through the CLI on $name', (backend) => {
     const cycle = { parameters: {}, steps: [{ name: 'a', type: 'pass', dependsOn: ['b'] }, { name: 'b', type: 'pass', dependsOn: ['a'] }] };
     const bad = await refused(['pipelines', 'create', 'cyclic', '--file', definition('cycle', cycle)], 'ORCH_PIPELINE_INVALID');
     expect(JSON.stringify(bad)).toMatch(/cycle/i);
+    // The other bad inputs through the SDK: the same requests the CLI sends, without an `orchard` process each.
+    const sdk = new Orchard(admin);
     const dangling = { parameters: {}, steps: [{ name: 'a', type: 'training', algorithm: 'xgboost', train: { Get: 'Steps.nowhere.dataset' } }] };
-    await refused(['pipelines', 'create', 'dangling', '--file', definition('dangling', dangling)], 'ORCH_PIPELINE_INVALID');
-    await refused(['pipelines', 'create', 'broken', '--file', definition('broken', '{"steps": [', 'json')], 'ORCH_PIPELINE_INVALID');
+    await refusedBySdk(sdk.pipelines.create({ name: 'dangling', definition: JSON.stringify(dangling) }), 'ORCH_PIPELINE_INVALID');
+    await refusedBySdk(sdk.pipelines.create({ name: 'broken', definition: '{"steps": [' }), 'ORCH_PIPELINE_INVALID');
     await refused(['pipelines', 'start', 'churn-flow', '--param', 'nope=1'], 'ORCH_PIPELINE_PARAMETER_INVALID');
-    await refused(['pipelines', 'start', 'churn-flow', '--param', 'rounds=many'], 'ORCH_PIPELINE_PARAMETER_INVALID');
-    await refused(['pipelines', 'start', 'no-such-pipeline'], 'ORCH_PIPELINE_NOT_FOUND');
+    await refusedBySdk(sdk.pipelines.start('churn-flow', { parameters: { rounds: 'many' } }), 'ORCH_PIPELINE_PARAMETER_INVALID');
+    await refusedBySdk(sdk.pipelines.start('no-such-pipeline'), 'ORCH_PIPELINE_NOT_FOUND');
     await refused(['pipelines', 'execution', 'pe-000000000000'], 'ORCH_PIPELINE_EXECUTION_NOT_FOUND');
     // A new version, then the old one deleted: starting it is refused; the latest runs.
     await ok(['pipelines', 'create', 'versioned', '--file', definition('v1', { parameters: {}, steps: [{ name: 'a', type: 'pass' }] })]);
     const v2 = await ok(['pipelines', 'update', 'versioned', '--file', definition('v2', { parameters: {}, steps: [{ name: 'a', type: 'pass' }, { name: 'b', type: 'pass', dependsOn: ['a'] }] })]);
     expect(v2.latestVersion).toBe(2);
     await ok(['pipelines', 'delete', 'versioned', '--version', '1']);
-    await refused(['pipelines', 'start', 'versioned', '--version', '1'], 'ORCH_PIPELINE_VERSION_DELETED');
+    await refusedBySdk(sdk.pipelines.start('versioned', { version: 1 }), 'ORCH_PIPELINE_VERSION_DELETED');
     const e = await ok(['pipelines', 'start', 'versioned', '--wait']);
     expect(e).toMatchObject({ version: 2, status: 'Succeeded' });
-    await refused(['pipelines', 'approve', e.id], 'ORCH_PIPELINE_EXECUTION_ENDED');
+    // `pipelines approve` of an ended execution is refused through the CLI in the approval case.
+    await refusedBySdk(sdk.pipelines.approve(e.id), 'ORCH_PIPELINE_EXECUTION_ENDED');
   }, 180_000);
 });
