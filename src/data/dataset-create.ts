@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { OrchardError, newId } from '../core/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { DatasetCatalog, DatasetRow } from './dataset-catalog.js';
-import { convertToParquet, type ConvertResult } from './ingest.js';
+// Ingest loads DuckDB's bindings: imported when a dataset is first created, not at start-up.
+import type { ConvertResult } from './ingest.js';
 import { validateDatasetName } from './names.js';
 import { DATASET_FORMATS, type CreateDatasetInput, type DatasetFormat, type DatasetVersion } from './types.js';
 import { receiveUpload, type UploadReceipt } from './upload-guard.js';
@@ -117,6 +118,7 @@ async function stage(ctx: CreateContext, plan: CreatePlan, scratch: string): Pro
     maxBytes: ctx.maxUploadBytes,
     expectedSize,
   });
+  const { convertToParquet } = await import('./ingest.js');
   const converted = await convertToParquet({
     format: plan.format,
     header: plan.header,

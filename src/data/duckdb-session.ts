@@ -18,6 +18,8 @@ export function loadDuckDB(): Promise<typeof import('@duckdb/node-api')> {
 export const DUCKDB_THREADS = 2;
 /** User queries (joins, sorts) get more room before they spill. */
 export const QUERY_MEMORY_LIMIT = '256MB';
+/** Longest CSV line / JSON record accepted. */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 /**
  * Ingest memory by input format. CSV streams to Parquet with a read buffer and row
  * groups sized to match, so 64 MB keeps the whole server under 300 MB resident on a

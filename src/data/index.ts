@@ -18,6 +18,6 @@ export type {
 } from './types.js';
 export { allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
 export { readFirstCsvRecord, assertUniqueColumnNames, detectCsvHeader, isCsvHeader, isHeaderCandidate, strictCsvReader } from './csv-header.js';
-export { MAX_LINE_BYTES } from './ingest.js';
+export { MAX_LINE_BYTES } from './duckdb-session.js';
 export { errorMessage, isConversionError } from './duckdb-errors.js';
 export type { DuckDBSession } from './duckdb-session.js';

@@ -3,13 +3,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { OrchardError, isOrchardError } from '../core/index.js';
 import { assertUniqueColumnNames, readFirstCsvRecord } from './csv-header.js';
 import { errorMessage, isConversionError, isSniffError, mapReadError } from './duckdb-errors.js';
-import { INGEST_MEMORY_LIMIT, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
+import { INGEST_MEMORY_LIMIT, MAX_LINE_BYTES, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
 import { profileColumns, readSchema } from './stats.js';
 import { copyTextToParquet } from './text-format.js';
 import type { DatasetColumn, DatasetFormat } from './types.js';
 
-/** Longest CSV line / JSON record accepted. */
-export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 /**
  * DuckDB's CSV reader sizes its read buffer from max_line_size (16x by default,
  * 64 MB here), which alone would exceed the ingest memory limit with two threads;
