@@ -82,15 +82,19 @@ describe.each(backends)('AutoML cross-validation and batch transform of its mode
       expect(c.objective.value).toBeGreaterThan(0.7);
       // The pooled out-of-fold metrics sit beside it.
       expect(c.metrics.auc).toBeGreaterThan(0.7);
-      // The candidate's own training job (the deployable model) and one per fold, on the fold's data.
+      // The candidate's own training job (the deployable model) and one per fold, on the fold's data
+      // (read through the SDK: the CLI's describe of the same job is checked once below).
       for (let f = 1; f <= 5; f++) {
-        const t = (await cli(['jobs', 'describe', `${c.trainingJob}-cv${f}`, '--json'], admin)).json;
+        const t = await sdk.training.describe(`${c.trainingJob}-cv${f}`);
         expect(t).toMatchObject({ status: 'Completed', algorithm: c.algorithm, experiment: 'cv1', tags: { automlJob: 'cv1', candidate: c.name, fold: String(f) } });
         expect(t.hyperParameters).toEqual(c.hyperParameters);
         expect(JSON.stringify(t)).toContain(`cv1-${c.recipe}-cv${f}-validation`);
       }
-      expect((await cli(['jobs', 'describe', c.trainingJob!, '--json'], admin)).json.status).toBe('Completed');
+      expect((await sdk.training.describe(c.trainingJob!)).status).toBe('Completed');
     }
+    const viaCli = await cli(['jobs', 'describe', `${trained[0].trainingJob}-cv1`, '--json'], admin);
+    expect(viaCli.code, viaCli.stderr).toBe(0);
+    expect(viaCli.json).toMatchObject({ name: `${trained[0].trainingJob}-cv1`, status: 'Completed', algorithm: trained[0].algorithm, tags: { automlJob: 'cv1', candidate: trained[0].name, fold: '1' } });
     const ensemble = job.leaderboard.find((c) => c.algorithm === 'ensemble');
     expect(ensemble, 'an ensemble of the four candidates').toBeDefined();
     expect(ensemble!.crossValidation).toMatchObject({ folds: 5, rows: ROWS });
