@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { Orchard } from '../../src/sdk/index.js';
+import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
 /** 1,000 rows, SageMaker layout: label first, no header; _c1 is 0..999. */
@@ -27,6 +27,17 @@ function rawGet(server: RunningServer, rawPath: string): Promise<{ status: numbe
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The stable code of a refused SDK call. */
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OrchardApiError) return err.code;
+    throw err;
+  }
+  throw new Error('expected a refusal');
 }
 
 describe.each(backends)('datasets through the CLI on $name', (backend) => {
@@ -106,16 +117,16 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     expect(filtered.json.items.map((d: { name: string }) => d.name)).toEqual(['other-set']);
 
     expect((await cli(['datasets', 'delete', 'other-set', '--json'], admin)).code).toBe(0);
-    const listed = await cli(['datasets', 'list', '--json'], admin);
-    expect(listed.json.items.map((d: { name: string }) => d.name)).not.toContain('other-set');
+    // What the deletion did, through the SDK (list, query and describe are the CLI's above and in the other cases).
+    const sdk = new Orchard(admin);
+    expect((await sdk.datasets.list()).items.map((d) => d.name)).not.toContain('other-set');
     const gone = await cli(['datasets', 'describe', 'other-set', '--json'], admin);
     expect(gone.code).not.toBe(0);
     expect(gone.json.code).toMatch(/^ORCH_DATASET_(NOT_FOUND|DELETED)$/);
-    const q = await cli(['datasets', 'query', 'select count(*) from "other-set"', '--json'], admin);
-    expect(q.code).not.toBe(0);
+    expect(await codeOf(sdk.datasets.query('select count(*) from "other-set"'))).toMatch(/^ORCH_/);
 
-    await cli(['datasets', 'restore', 'other-set', '--json'], admin);
-    expect((await cli(['datasets', 'describe', 'other-set', '--json'], admin)).json.version).toBe(1);
+    expect((await cli(['datasets', 'restore', 'other-set', '--json'], admin)).code).toBe(0);
+    expect((await sdk.datasets.describe('other-set')).version).toBe(1);
 
     const purged = await cli(['datasets', 'delete', 'other-set', '--purge', '--json'], admin);
     expect(purged.json.purged).toBe(true);
@@ -130,29 +141,36 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
       ['nul.csv', '1,2\n3,\u00004\n', 'ORCH_DATASET_NUL_BYTE'],
       ['empty.csv', '', 'ORCH_DATASET_EMPTY'],
     ];
-    for (const [name, content, code] of bad) {
+    // The CLI's refusal (exit code, the error as JSON) once; the other refusals through the SDK,
+    // the same upload the CLI makes, without a process each.
+    const sdk = new Orchard(admin);
+    for (const [i, [name, content, code]] of bad.entries()) {
       const file = path.join(dir, name);
       fs.writeFileSync(file, content);
-      const res = await cli(['datasets', 'create', 'bad-one', '--file', file, '--json'], admin);
-      expect(res.code, name).not.toBe(0);
-      expect(res.json.code, name).toBe(code);
+      if (i === 0) {
+        const res = await cli(['datasets', 'create', 'bad-one', '--file', file, '--json'], admin);
+        expect(res.code, name).not.toBe(0);
+        expect(res.json.code, name).toBe(code);
+      } else expect(await codeOf(sdk.datasets.create({ name: 'bad-one', file })), name).toBe(code);
     }
     const latin1 = path.join(dir, 'latin1.csv');
     fs.writeFileSync(latin1, Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0xe9, 0x2c, 0x31, 0x0a]));
-    expect((await cli(['datasets', 'create', 'bad-one', '--file', latin1, '--json'], admin)).json.code).toBe('ORCH_DATASET_INVALID_UTF8');
+    expect(await codeOf(sdk.datasets.create({ name: 'bad-one', file: latin1 }))).toBe('ORCH_DATASET_INVALID_UTF8');
     const headerOnly = path.join(dir, 'header.csv');
     fs.writeFileSync(headerOnly, 'a,b,c\n');
-    expect((await cli(['datasets', 'create', 'bad-one', '--file', headerOnly, '--header', '--json'], admin)).json.code).toBe('ORCH_DATASET_NO_ROWS');
+    expect(await codeOf(sdk.datasets.create({ name: 'bad-one', file: headerOnly, header: true }))).toBe('ORCH_DATASET_NO_ROWS');
     const dup = path.join(dir, 'dup.csv');
     fs.writeFileSync(dup, 'a,b,a\n1,2,3\n');
-    expect((await cli(['datasets', 'create', 'bad-one', '--file', dup, '--header', '--json'], admin)).json.code).toBe('ORCH_DATASET_DUPLICATE_COLUMN');
+    expect(await codeOf(sdk.datasets.create({ name: 'bad-one', file: dup, header: true }))).toBe('ORCH_DATASET_DUPLICATE_COLUMN');
+    // Refused by name before the body is read: the server closes the connection, so each through
+    // a CLI process of its own (the in-process SDK would send the next upload on that connection).
     const good = writeClassification(dir);
     for (const name of ['../x', 'a/b', '%2e%2e', 'x'.repeat(129)]) {
       const res = await cli(['datasets', 'create', name, '--file', good, '--json'], admin);
       expect(res.json.code, name).toMatch(/^ORCH_(DATASET_INVALID_NAME|API_NOT_FOUND|API_BAD_REQUEST)$/);
     }
-    const all = await cli(['datasets', 'list', '--include-deleted', '--all-versions', '--json'], admin);
-    expect(all.json.items.map((d: { name: string }) => d.name)).not.toContain('bad-one');
+    const all = await sdk.datasets.list({ includeDeleted: true, allVersions: true });
+    expect(all.items.map((d) => d.name)).not.toContain('bad-one');
   });
 
   it('keeps SQL read-only and inside the named datasets', async () => {
@@ -168,11 +186,12 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
       "select getenv('HOME')",
       'select 1; select 2',
     ];
-    for (const sql of refused) {
-      const res = await cli(['datasets', 'query', sql, '--json'], admin);
-      expect(res.code, sql).not.toBe(0);
-      expect(res.json.code, sql).toMatch(/^ORCH_QUERY_/);
-    }
+    // The CLI's refusal once; the rest through the SDK (the same request the CLI sends).
+    const res = await cli(['datasets', 'query', refused[0], '--json'], admin);
+    expect(res.code).not.toBe(0);
+    expect(res.json.code).toMatch(/^ORCH_QUERY_/);
+    const sdk = new Orchard(admin);
+    for (const sql of refused.slice(1)) expect(await codeOf(sdk.datasets.query(sql)), sql).toMatch(/^ORCH_QUERY_/);
     expect(fs.existsSync('/tmp/orchard-pwned.csv')).toBe(false);
   });
 
@@ -198,8 +217,8 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     const leftovers = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads) : []);
     for (let i = 0; i < 100 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(leftovers()).toEqual([]);
-    const all = await cli(['datasets', 'list', '--include-deleted', '--all-versions', '--json'], admin);
-    expect(all.json.items.map((d: { name: string }) => d.name)).not.toContain('cut-off');
+    const all = await new Orchard(admin).datasets.list({ includeDeleted: true, allVersions: true });
+    expect(all.items.map((d) => d.name)).not.toContain('cut-off');
   });
 
   it('creates a dataset from an object put in the artifact store', async () => {
@@ -266,7 +285,7 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     expect((await cli(['datasets', 'list', '--json'], viewer)).code).toBe(0);
     const write = await cli(['datasets', 'create', 'nope', '--file', writeClassification(dir), '--json'], viewer);
     expect(write.json.code).toBe('ORCH_AUTH_FORBIDDEN');
-    expect((await cli(['users', 'list', '--json'], viewer)).json.code).toBe('ORCH_AUTH_FORBIDDEN');
+    expect(await codeOf(new Orchard(viewer).users.list())).toBe('ORCH_AUTH_FORBIDDEN');
 
     expect((await cli(['datasets', 'list', '--json'], { url: server.url, token: 'orch_wrong' })).json.code).toBe('ORCH_AUTH_INVALID_TOKEN');
     expect((await cli(['datasets', 'list', '--json'], { url: server.url })).json.code).toBe('ORCH_AUTH_MISSING_TOKEN');
@@ -274,7 +293,7 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     const mine = await cli(['tokens', 'list', '--json'], viewer);
     expect(mine.json.items.map((t: { name: string }) => t.name)).toEqual(['laptop']);
     expect(JSON.stringify(mine.json)).not.toContain(viewer.token);
-    await cli(['tokens', 'revoke', tok.json.id, '--json'], admin);
-    expect((await cli(['datasets', 'list', '--json'], viewer)).json.code).toBe('ORCH_AUTH_INVALID_TOKEN');
+    expect((await cli(['tokens', 'revoke', tok.json.id, '--json'], admin)).code).toBe(0);
+    expect(await codeOf(new Orchard(viewer).datasets.list())).toBe('ORCH_AUTH_INVALID_TOKEN');
   });
 });
