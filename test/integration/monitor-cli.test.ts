@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard } from '../../src/sdk/index.js';
+import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
 import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
@@ -76,7 +76,21 @@ async function prepare(admin: { url: string; token: string }, dir: string): Prom
   return order;
 }
 
-describe.each(backends)('Model Monitor (data quality) through the CLI on $name', (backend) => {
+/** The stable code of a refused SDK call. */
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OrchardApiError) return err.code;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+// On SQLite + files only: PostgreSQL + S3 are the fleet case's below (a baseline's statistics and
+// constraints, the capture read and the violations written, on PostgreSQL and S3), and
+// sagemaker-monitoring.test.ts's on both backends (schedules, executions, stop and delete).
+describe.each([backends[0]])('Model Monitor (data quality) through the CLI on $name', (backend) => {
   const suite = cliSuite(backend, { prefix: 'orchard-monitor-', env: { ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS: '200' } });
   let admin: { url: string; token: string };
   let dir: string;
@@ -109,22 +123,25 @@ describe.each(backends)('Model Monitor (data quality) through the CLI on $name',
   }, 120_000);
 
   it('refuses bad input with ORCH_MONITOR codes', async () => {
+    // Each command's refusal once through the CLI (exit code, the error as JSON; executions
+    // describe's is in the next case); the other refusals through the SDK, the request the CLI sends.
     const cases: Array<[string[], string]> = [
       [['monitor', 'baselines', 'create', 'b-none', '--dataset', 'absent'], 'ORCH_MONITOR_DATASET_NOT_FOUND'],
-      [['monitor', 'baselines', 'create', 'b-col', '--dataset', 'base', '--target', 'nope'], 'ORCH_MONITOR_INVALID'],
-      [['monitor', 'baselines', 'create', 'base1', '--dataset', 'base'], 'ORCH_MONITOR_BASELINE_EXISTS'],
       [['monitor', 'schedules', 'create', 's-nocap', '--endpoint', 'no-capture', '--baseline', 'base1'], 'ORCH_MONITOR_CAPTURE_DISABLED'],
-      [['monitor', 'schedules', 'create', 's-noep', '--endpoint', 'absent', '--baseline', 'base1'], 'ORCH_MONITOR_ENDPOINT_NOT_FOUND'],
-      [['monitor', 'schedules', 'create', 's-nobase', '--endpoint', 'mon-ep', '--baseline', 'absent'], 'ORCH_MONITOR_BASELINE_NOT_FOUND'],
-      [['monitor', 'schedules', 'create', 's-cron', '--endpoint', 'mon-ep', '--baseline', 'base1', '--cron', 'every hour'], 'ORCH_MONITOR_INVALID'],
       [['monitor', 'schedules', 'run', 'absent'], 'ORCH_MONITOR_SCHEDULE_NOT_FOUND'],
-      [['monitor', 'executions', 'describe', 'absent'], 'ORCH_MONITOR_EXECUTION_NOT_FOUND'],
     ];
     for (const [args, code] of cases) {
       const res = await cli([...args, '--json'], admin);
       expect(res.code, args.join(' ')).not.toBe(0);
       expect(res.json?.code, `${args.join(' ')}: ${res.stdout}${res.stderr}`).toBe(code);
     }
+    const sdk = new Orchard(admin);
+    expect(await codeOf(sdk.monitor.baselines.create({ name: 'b-col', dataset: 'base', target: 'nope' }))).toBe('ORCH_MONITOR_INVALID');
+    expect(await codeOf(sdk.monitor.baselines.create({ name: 'base1', dataset: 'base' }))).toBe('ORCH_MONITOR_BASELINE_EXISTS');
+    expect(await codeOf(sdk.monitor.schedules.create({ name: 's-noep', endpoint: 'absent', baseline: 'base1' }))).toBe('ORCH_MONITOR_ENDPOINT_NOT_FOUND');
+    expect(await codeOf(sdk.monitor.schedules.create({ name: 's-nobase', endpoint: 'mon-ep', baseline: 'absent' }))).toBe('ORCH_MONITOR_BASELINE_NOT_FOUND');
+    expect(await codeOf(sdk.monitor.schedules.create({ name: 's-cron', endpoint: 'mon-ep', baseline: 'base1', cron: 'every hour' }))).toBe('ORCH_MONITOR_INVALID');
+    expect(await codeOf(sdk.monitor.executions.describe('absent'))).toBe('ORCH_MONITOR_EXECUTION_NOT_FOUND');
   }, 120_000);
 
   it('finds no violations in normal traffic and the planted ones in drifted traffic', async () => {
@@ -159,7 +176,8 @@ describe.each(backends)('Model Monitor (data quality) through the CLI on $name',
     // Metrics alarms can watch (namespace monitor): the violations and each feature's drift distance.
     const metric = async (name: string) => (await cli(['metrics', 'get', '--schedule', 'hourly', '--endpoint', 'mon-ep', '--metric', name, '--stat', 'max', '--period', '60', '--since', '1h', '--json'], admin)).json;
     expect(Math.max(...(await metric('violations')).datapoints.map((d: { value: number }) => d.value))).toBe(4);
-    expect(Math.max(...(await metric('feature_baseline_drift_income')).datapoints.map((d: { value: number }) => d.value))).toBeCloseTo(income.distance, 6);
+    const drift = await sdk.metrics.get({ schedule: 'hourly', endpoint: 'mon-ep', metric: 'feature_baseline_drift_income', stat: 'max', period: 60, since: '1h' });
+    expect(Math.max(...drift.datapoints.map((d) => d.value))).toBeCloseTo(income.distance, 6);
 
     // The window: the normal traffic alone is still clean.
     const windowed = await sdk.monitor.schedules.run('hourly', { since: t0, until: t1 });
