@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard } from '../../src/sdk/index.js';
+import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
@@ -51,6 +51,17 @@ const JSON_RECIPE = JSON.stringify({
   target: 'y',
   steps: [{ one_hot: { columns: ['color', 'city'] } }, { impute: { columns: ['size'], strategy: 'median' } }, { drop: { columns: ['x'] } }, { split: { train: 0.6, validation: 0.2, test: 0.2, seed: 7 } }],
 });
+
+/** The stable code of a refused SDK call. */
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OrchardApiError) return err.code;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
 
 describe.each(backends)('recipes through the CLI on $name', (backend) => {
   let server: RunningServer;
@@ -151,14 +162,10 @@ describe.each(backends)('recipes through the CLI on $name', (backend) => {
     const broken = await cli(['recipes', 'create', 'broken', '--file', path.join(dir, 'broken.yaml'), '--json'], admin);
     expect(broken.json.code).toBe('ORCH_RECIPE_INVALID');
 
+    // Each command's refusal once through the CLI (fit's and create's are above); the other
+    // refusals through the SDK, the request the CLI sends, without a process each.
     const cases: Array<[string[], string]> = [
       [['recipes', 'apply', 'prep@9', '--dataset', 'raw', '--output', 'o'], 'ORCH_RECIPE_FIT_NOT_FOUND'],
-      [['recipes', 'apply', 'missing', '--dataset', 'raw', '--output', 'o'], 'ORCH_RECIPE_FIT_NOT_FOUND'],
-      [['recipes', 'apply', 'nope@1', '--dataset', 'raw', '--output', 'o'], 'ORCH_RECIPE_NOT_FOUND'],
-      [['recipes', 'apply', 'prep@x', '--dataset', 'raw', '--output', 'o'], 'ORCH_RECIPE_JOB_INVALID'],
-      [['recipes', 'apply', 'prep', '--dataset', 'absent', '--output', 'o'], 'ORCH_DATASET_NOT_FOUND'],
-      [['recipes', 'fit', 'prep@1', '--dataset', 'raw'], 'ORCH_RECIPE_JOB_INVALID'],
-      [['recipes', 'create', 'prep', '--file', path.join(dir, 'recipe.yaml')], 'ORCH_RECIPE_EXISTS'],
       [['recipes', 'describe', 'nope'], 'ORCH_RECIPE_NOT_FOUND'],
       [['recipes', 'job', 'nope'], 'ORCH_RECIPE_JOB_NOT_FOUND'],
     ];
@@ -167,6 +174,16 @@ describe.each(backends)('recipes through the CLI on $name', (backend) => {
       expect(answers[i].code, args.join(' ')).not.toBe(0);
       expect(answers[i].json?.code, args.join(' ')).toBe(code);
     });
+    const sdk = new Orchard(admin);
+    const sdkCases: Array<[string, () => Promise<unknown>, string]> = [
+      ['apply missing', () => sdk.recipes.startApply('missing', { dataset: 'raw', output: 'o' }), 'ORCH_RECIPE_FIT_NOT_FOUND'],
+      ['apply nope@1', () => sdk.recipes.startApply('nope@1', { dataset: 'raw', output: 'o' }), 'ORCH_RECIPE_NOT_FOUND'],
+      ['apply prep@x', () => sdk.recipes.startApply('prep@x', { dataset: 'raw', output: 'o' }), 'ORCH_RECIPE_JOB_INVALID'],
+      ['apply to absent', () => sdk.recipes.startApply('prep', { dataset: 'absent', output: 'o' }), 'ORCH_DATASET_NOT_FOUND'],
+      ['fit prep@1', () => sdk.recipes.startFit('prep@1', { dataset: 'raw' }), 'ORCH_RECIPE_JOB_INVALID'],
+      ['create prep again', () => sdk.recipes.create({ name: 'prep', definition: YAML_RECIPE }), 'ORCH_RECIPE_EXISTS'],
+    ];
+    for (const [what, call, code] of sdkCases) expect(await codeOf(call()), what).toBe(code);
 
     // A category the fit never saw, under `unknown: error`: the job fails and no dataset is left.
     const lines = fs.readFileSync(path.join(dir, 'raw.csv'), 'utf8').trim().split('\n').slice(0, 30);
@@ -180,7 +197,10 @@ describe.each(backends)('recipes through the CLI on $name', (backend) => {
     expect((await new Orchard(admin).datasets.list({ prefix: 'leak' })).items).toEqual([]);
   }, 180_000);
 
-  it('serves the recipe and the model as one inference pipeline: raw rows give the plain model’s predictions', async () => {
+  // On SQLite + files only: a model with a recipe is served from PostgreSQL + S3 (with Redis) in
+  // monitor-cli.test.ts's fleet case (its requests are raw rows through the recipe), and fits and
+  // applies run there in prepare-fleet.test.ts.
+  if (backend === backends[0]) it('serves the recipe and the model as one inference pipeline: raw rows give the plain model’s predictions', async () => {
     // The built-ins train on CSV without a header, the target first: the same fit applied as CSV.
     const csv = await cli(['recipes', 'apply', 'prep@1', '--dataset', 'raw', '--output', 'prepcsv', '--format', 'csv', '--wait', '--json'], admin);
     expect(csv.json, csv.stdout + csv.stderr).toMatchObject({ dataset: 'prepcsv@1', rows: { all: 240 } });
