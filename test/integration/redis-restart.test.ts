@@ -61,7 +61,8 @@ describe('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server o
     const orchard = new Orchard(admin);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-rr-'));
     fs.writeFileSync(path.join(dir, 'd.csv'), '1,0.5\n0,0.2\n1,0.9\n');
-    expect((await cli(['datasets', 'create', 'd', '--file', path.join(dir, 'd.csv'), '--json'], admin)).code).toBe(0);
+    // Through the SDK (one upload, not an `orchard` process); the first job through `orchard train`, which packs the script.
+    await orchard.datasets.create({ name: 'd', file: path.join(dir, 'd.csv') });
     const first = await cli(['train', '--name', JOBS[0], '--script', writeScript(dir), '--train', 'd', '--json'], admin);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     // The others at once, reusing the uploaded source, so that some are still queued.
@@ -83,7 +84,7 @@ describe('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server o
 
   /** Every job completed with its model, and the last attempt logged every step once. */
   async function expectAllCompleted(orchard: Orchard): Promise<TrainingJob[]> {
-    const jobs = await Promise.all(JOBS.map((name) => orchard.training.waitFor(name)));
+    const jobs = await Promise.all(JOBS.map((name) => orchard.training.waitFor(name, { pollMs: 200 })));
     for (const job of jobs) {
       expect(job, job.name).toMatchObject({ status: 'Completed', secondaryStatus: 'Completed', failureReason: null });
       expect(job.modelArtifact).toMatch(new RegExp(`^s3://.*/jobs/${job.name}/output/model\\.tar\\.gz$`));
