@@ -101,14 +101,15 @@ describe.each(backends)('SageMaker Pipelines with @aws-sdk/client-sagemaker on $
       const e = await sm.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: arn }));
       if (['Succeeded', 'Failed', 'Stopped'].includes(e.PipelineExecutionStatus!)) return e.PipelineExecutionStatus!;
       if (Date.now() > deadline) throw new Error(`execution still ${e.PipelineExecutionStatus}`);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 
   beforeAll(async () => {
     const b = await backend.setup();
     teardown = b.teardown;
-    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR });
+    // A 200 ms pipeline sweep, and a 6 s lease: a worker heartbeats every 2 s, so the training job of a stopped execution hears of it within 2 s (not 10).
+    server = await startServer({ ...b.env, ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_PIPELINE_POLL_MS: '200', ORCHARD_JOB_LEASE_MS: '6000' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sm-pipelines-'));
     const csv = writeClassificationCsv(path.join(dir, 'train.csv'), 400, 7);
     const res = await fetch(`${server.url}/api/v1/access-keys`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: '{}' });
