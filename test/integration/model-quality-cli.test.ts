@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard } from '../../src/sdk/index.js';
+import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
 
@@ -120,12 +120,22 @@ describe.each(backends)('model quality through the CLI on $name', (backend) => {
     const res = await cli(['monitor', 'ground-truth', 'put', '--endpoint', 'mq', '--file', unknown, '--json'], admin);
     expect(res.code).toBe(1);
     expect(res.json).toMatchObject({ code: 'ORCH_MONITOR_GROUND_TRUTH_UNKNOWN', details: { unknown: 2, ids: ['nope-1', 'nope-2'] } });
-    const strict = await cli(['monitor', 'ground-truth', 'put', '--endpoint', 'mq', '--file', labelsFile('strict.jsonl', () => false, [{ inferenceId: 'nope-3', label: 1 }]), '--strict', '--json'], admin);
-    expect(strict.json).toMatchObject({ code: 'ORCH_MONITOR_GROUND_TRUTH_UNKNOWN', details: { unknown: 1, ids: ['nope-3'] } });
-    const bad = path.join(dir, 'bad.jsonl');
-    fs.writeFileSync(bad, JSON.stringify({ inferenceId: 'req-1' }) + '\n');
-    expect((await cli(['monitor', 'ground-truth', 'put', '--endpoint', 'mq', '--file', bad, '--json'], admin)).json).toMatchObject({ code: 'ORCH_MONITOR_GROUND_TRUTH_INVALID' });
-    expect((await cli(['monitor', 'ground-truth', 'put', '--endpoint', 'nosuch', '--file', bad, '--json'], admin)).json).toMatchObject({ code: 'ORCH_ENDPOINT_NOT_FOUND' });
+    // The other refusals through the SDK: the records the CLI reads from its file, in the request it sends.
+    const refusal = async (put: Promise<unknown>) => {
+      try {
+        await put;
+      } catch (err) {
+        if (err instanceof OrchardApiError) return { code: err.code, details: err.details };
+        throw err;
+      }
+      throw new Error('expected a refusal');
+    };
+    const recordsOf = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const strict = await refusal(sdk.modelQuality.putGroundTruth('mq', { records: recordsOf(labelsFile('strict.jsonl', () => false, [{ inferenceId: 'nope-3', label: 1 }])), strict: true }));
+    expect(strict).toMatchObject({ code: 'ORCH_MONITOR_GROUND_TRUTH_UNKNOWN', details: { unknown: 1, ids: ['nope-3'] } });
+    const bad = [{ inferenceId: 'req-1' }];
+    expect(await refusal(sdk.modelQuality.putGroundTruth('mq', { records: bad }))).toMatchObject({ code: 'ORCH_MONITOR_GROUND_TRUTH_INVALID' });
+    expect(await refusal(sdk.modelQuality.putGroundTruth('nosuch', { records: bad }))).toMatchObject({ code: 'ORCH_ENDPOINT_NOT_FOUND' });
   });
 
   it('merges uploaded labels with the captured predictions and computes the metrics', async () => {
