@@ -145,7 +145,8 @@ describe.skipIf(!haveOnnx).each(backends)(`ONNX models through the CLI on $name 
   }
 
   async function transformed(model: string, output: string): Promise<Record<string, unknown>[]> {
-    const res = await cli(['transform', '--model', model, '--input', 'tr', '--output', output, '--input-filter', '$[1:]', '--shard-rows', '300', '--wait', '--json'], admin);
+    // Two shards of the 800 rows: still split and merged, in one wave on a two-core machine.
+    const res = await cli(['transform', '--model', model, '--input', 'tr', '--output', output, '--input-filter', '$[1:]', '--shard-rows', '400', '--wait', '--json'], admin);
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.json).toMatchObject({ status: 'Completed', rowsProcessed: rows.length });
     return (await new Orchard(admin).datasets.query(`SELECT * FROM ${output}`, { pageSize: rows.length })).rows;
