@@ -79,13 +79,10 @@ describe.each(backends)('models and the registry through the CLI on $name', (bac
   });
 
   it('refuses bad requests with stable codes', async () => {
+    // Each command's refusal through the CLI (exit code, the `--json` error's code) once; the
+    // other bad `models create` requests through the SDK, with the request the CLI sends.
     const cases: Array<[string[], string]> = [
       [['models', 'create', 'm1', '--from-job', 'gb1'], 'ORCH_MODEL_EXISTS'],
-      [['models', 'create', 'bad_name!', '--from-job', 'gb1'], 'ORCH_API_BAD_REQUEST'],
-      [['models', 'create', 'm9', '--from-job', 'nope'], 'ORCH_JOB_NOT_FOUND'],
-      [['models', 'create', 'm9', '--artifact', 'mine/model.tar.gz'], 'ORCH_MODEL_SOURCE_INVALID'],
-      [['models', 'create', 'm9', '--artifact', 'mine/absent.tar.gz', '--algorithm', 'xgboost'], 'ORCH_ARTIFACT_NOT_FOUND'],
-      [['models', 'create', 'm9', '--artifact', 'mine/model.tar.gz', '--algorithm', 'nope'], 'ORCH_ALGORITHM_UNKNOWN'],
       [['models', 'describe', 'absent'], 'ORCH_MODEL_NOT_FOUND'],
       [['registry', 'register', 'g1', '--model', 'absent'], 'ORCH_MODEL_NOT_FOUND'],
       [['registry', 'describe', 'nogroup@1'], 'ORCH_REGISTRY_GROUP_NOT_FOUND'],
@@ -94,6 +91,17 @@ describe.each(backends)('models and the registry through the CLI on $name', (bac
       const res = await cli([...args, '--json'], admin);
       expect(res.code, args.join(' ')).not.toBe(0);
       expect(res.json.code, args.join(' ')).toBe(code);
+    }
+    const sdk = new Orchard(admin);
+    const creates: Array<[Record<string, string>, string]> = [
+      [{ name: 'bad_name!', fromJob: 'gb1' }, 'ORCH_API_BAD_REQUEST'],
+      [{ name: 'm9', fromJob: 'nope' }, 'ORCH_JOB_NOT_FOUND'],
+      [{ name: 'm9', artifactKey: 'mine/model.tar.gz' }, 'ORCH_MODEL_SOURCE_INVALID'],
+      [{ name: 'm9', artifactKey: 'mine/absent.tar.gz', algorithm: 'xgboost' }, 'ORCH_ARTIFACT_NOT_FOUND'],
+      [{ name: 'm9', artifactKey: 'mine/model.tar.gz', algorithm: 'nope' }, 'ORCH_ALGORITHM_UNKNOWN'],
+    ];
+    for (const [input, code] of creates) {
+      await expect(sdk.models.create(input as unknown as Parameters<typeof sdk.models.create>[0]), JSON.stringify(input)).rejects.toMatchObject({ code });
     }
     const stillRunning = await cli(['train', '--name', 'slow1', '--algorithm', 'xgboost', '--train', 'tr', '--hp', 'num_round=5', '--json'], admin);
     expect(stillRunning.code).toBe(0);
