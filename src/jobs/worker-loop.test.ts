@@ -168,4 +168,26 @@ describe('the queue worker loop', () => {
     loop = undefined;
     expect(reasons[1]).toBe('shutdown');
   });
+
+  it('stops an attempt as soon as its stop is asked for in the same process, not at its next heartbeat', async () => {
+    const reasons: unknown[] = [];
+    const handler: JobHandler<Payload, void> = {
+      kinds: ['work'],
+      async run(_job, ctx: AttemptContext) {
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+        reasons.push(ctx.signal.reason);
+      },
+      async record(job) {
+        await queue.fail(job, { message: 'stopped', retryable: false }).catch(() => undefined);
+      },
+    };
+    // A ten-minute lease beats every 200 s: only the cancel notice can end this in time.
+    loop = startWorkerLoop({ queue, handlers: [handler], slots: 1, cpus: 1, leaseMs: 600_000, pollMs: 20 });
+    const { id } = await queue.enqueue('work', { n: 1 });
+    await until(async () => (await queue.get(id))?.state === 'running');
+    await queue.cancel(id);
+    await until(() => reasons.length === 1);
+    expect(reasons[0]).toBe('stop');
+    await until(async () => (await queue.get(id))?.state === 'cancelled');
+  });
 });

@@ -112,16 +112,21 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
       wake = done;
     });
 
+  /** One heartbeat: a stop request or lost lease aborts the attempt. */
+  const beatOnce = (job: ClaimedJob, controller: AbortController) =>
+    queue.heartbeat(job, leaseMs).catch((err: unknown) => {
+      if (err instanceof JobLeaseLostError) controller.abort(err.reason === 'cancel_requested' ? 'stop' : 'lease');
+      // Any other error (the store or queue away for a moment) costs nothing while the
+      // lease has time left; the next beat tries again.
+      else if (job.leaseExpiresAt.getTime() < Date.now()) controller.abort('lease');
+    });
+  /** The jobs this loop holds, by id: a stop asked for in this process beats at once. */
+  const held = new Map<string, () => void>();
   /** Keeps the lease while `signal` has not fired for the job; a stop request or lost lease aborts it. */
-  const heartbeat = (job: ClaimedJob, controller: AbortController) =>
-    setInterval(() => {
-      queue.heartbeat(job, leaseMs).catch((err: unknown) => {
-        if (err instanceof JobLeaseLostError) controller.abort(err.reason === 'cancel_requested' ? 'stop' : 'lease');
-        // Any other error (the store or queue away for a moment) costs nothing while the
-        // lease has time left; the next beat tries again.
-        else if (job.leaseExpiresAt.getTime() < Date.now()) controller.abort('lease');
-      });
-    }, Math.max(500, Math.floor(leaseMs / 3)));
+  const heartbeat = (job: ClaimedJob, controller: AbortController) => {
+    held.set(job.id, () => void beatOnce(job, controller));
+    return setInterval(() => void beatOnce(job, controller), Math.max(500, Math.floor(leaseMs / 3)));
+  };
 
   const attempt = async (job: ClaimedJob, handler: JobHandler, cpus: number, controller: AbortController, beat: NodeJS.Timeout) => {
     const ctx: AttemptContext = {
@@ -151,6 +156,7 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
     } finally {
       await handler.settled?.(job, result).catch((err: unknown) => log(`job ${job.id}: cleaning up after the attempt failed (${(err as Error)?.message ?? err})`));
       clearInterval(beat);
+      held.delete(job.id);
       controllers.delete(controller);
       freeCpus += cpus;
       wake?.();
@@ -190,6 +196,8 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
 
   // A job enqueued in this process is claimed at once, not at the next poll.
   const unsubscribe = queue.onEnqueued?.(() => wake?.());
+  // A stop asked for in this process reaches its attempt now, not at the next heartbeat.
+  const unsubscribeCancel = queue.onCancelRequested?.((id) => held.get(id)?.());
 
   const loop = (async () => {
     while (!stopping) {
@@ -214,6 +222,7 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
         if (controller.signal.reason !== 'stop') {
           // Shut down or lost while waiting for cores: nothing ran, the lease runs out.
           clearInterval(beat);
+          held.delete(job.id);
           controllers.delete(controller);
           continue;
         }
@@ -237,6 +246,7 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
     async stop() {
       stopping = true;
       unsubscribe?.();
+      unsubscribeCancel?.();
       for (const c of controllers) c.abort('shutdown');
       wake?.();
       await loop;

@@ -199,13 +199,17 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
       .where('id', '=', id)
       .where('state', '=', 'running')
       .executeTakeFirst();
-    if (Number(running.numUpdatedRows) === 1) return;
+    if (Number(running.numUpdatedRows) === 1) {
+      for (const listener of cancelRequested) listener(id);
+      return;
+    }
     const row = await db.selectFrom('queue_jobs').select('state').where('id', '=', id).executeTakeFirst();
     if (!row) throw jobNotFound(id);
     if (row.state !== 'cancelled') throw jobInvalidState(id, row.state as JobState, 'cancel');
   }
 
   const enqueued = new Set<() => void>();
+  const cancelRequested = new Set<(id: string) => void>();
   const announce = () => {
     for (const listener of enqueued) listener();
   };
@@ -305,6 +309,11 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
     onEnqueued(listener: () => void) {
       enqueued.add(listener);
       return () => enqueued.delete(listener);
+    },
+
+    onCancelRequested(listener: (id: string) => void) {
+      cancelRequested.add(listener);
+      return () => cancelRequested.delete(listener);
     },
 
     async close() {

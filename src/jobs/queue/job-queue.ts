@@ -114,6 +114,13 @@ export interface JobQueue {
    * other processes are still found by polling. Returns a function that removes the listener.
    */
   onEnqueued?(listener: () => void): () => void;
+  /**
+   * Calls `listener` with a running job's id after cancellation of it is requested through
+   * this client, so a worker in the same process stops it at once rather than at its next
+   * heartbeat. Optional: workers elsewhere still learn it by heartbeat. Returns a function
+   * that removes the listener.
+   */
+  onCancelRequested?(listener: (id: string) => void): () => void;
   /** Releases connections. Does not touch jobs: held leases simply run out. */
   close(): Promise<void>;
 }

@@ -109,6 +109,7 @@ export function createMemoryJobQueue(store: MemoryJobStore = new MemoryJobStore(
   }
 
   const enqueued = new Set<() => void>();
+  const cancelRequested = new Set<(id: string) => void>();
   const announce = () => {
     for (const listener of enqueued) listener();
   };
@@ -217,6 +218,7 @@ export function createMemoryJobQueue(store: MemoryJobStore = new MemoryJobStore(
       } else if (job.state === 'running') {
         job.cancelRequested = true;
         job.updatedAt = now;
+        for (const listener of cancelRequested) listener(id);
       } else if (job.state !== 'cancelled') {
         throw jobInvalidState(id, job.state, 'cancel');
       }
@@ -257,6 +259,11 @@ export function createMemoryJobQueue(store: MemoryJobStore = new MemoryJobStore(
     onEnqueued(listener: () => void) {
       enqueued.add(listener);
       return () => enqueued.delete(listener);
+    },
+
+    onCancelRequested(listener: (id: string) => void) {
+      cancelRequested.add(listener);
+      return () => cancelRequested.delete(listener);
     },
 
     async close() {
