@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient, OrchardApiError } from './http.js';
 
@@ -51,5 +54,36 @@ describe('HttpClient on a connection that breaks', () => {
     const err = await new HttpClient({ url: server.url }).request('POST', '/x', { body: { a: 1 } }).catch((e: unknown) => e);
     expect((err as OrchardApiError).code).toBe('ORCH_CLIENT_UNREACHABLE');
     expect(server.requests()).toBe(1);
+  });
+});
+
+describe('HttpClient uploads', () => {
+  it('sends the next upload on a fresh connection after a server refused one and dropped its connection', async () => {
+    // Answers each connection's first request; the first connection is refused (400) and
+    // dropped a moment later without reading anything more, as a server refusing an upload does.
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      const n = ++connections;
+      socket.once('data', () => {
+        const body = n === 1 ? '{"code":"ORCH_REFUSED","message":"no"}' : '{"ok":true}';
+        socket.write(`HTTP/1.1 ${n === 1 ? '400 Bad Request' : '200 OK'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+        if (n === 1) setTimeout(() => socket.destroy(), 100);
+        else socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-sdk-upload-'));
+    try {
+      const file = path.join(dir, 'rows.csv');
+      fs.writeFileSync(file, 'a,b\n1,2\n');
+      const client = new HttpClient({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
+      const refused = await client.upload('POST', '/up', {}, file, 'text/csv').catch((e: unknown) => e);
+      expect((refused as OrchardApiError).code).toBe('ORCH_REFUSED');
+      await expect(client.upload('POST', '/up', {}, file, 'text/csv')).resolves.toEqual({ ok: true });
+      expect(connections).toBe(2);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

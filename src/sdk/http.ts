@@ -111,6 +111,9 @@ export class HttpClient {
       const req = transport.request(url, {
         method,
         headers: this.headers({ 'content-type': contentType, 'content-length': String(total) }),
+        // A connection of its own: a server that refuses an upload early closes it without
+        // reading the rest, so a kept-alive one would fail the next request sent on it.
+        agent: false,
       });
       let answered = false;
       req.on('response', (res) => {
