@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { Orchard, OrchardApiError, type DashboardRequest } from '../../src/sdk/index.js';
+import { Orchard, type DashboardRequest } from '../../src/sdk/index.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { codeOf } from '../support/refusals.js';
 
 /** Orders by day and region: 2024-03-01 … 2024-03-(days), regions eu/us, amount = day (×10 for us). */
 function writeOrders(file: string, days: number): string {
@@ -33,16 +34,6 @@ const definition = {
   ],
 };
 
-/** The stable code of a refused SDK call. */
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OrchardApiError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(backends)('dashboards through the CLI on $name', (backend) => {
   let server: RunningServer;

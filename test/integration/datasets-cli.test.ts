@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { codeOf } from '../support/refusals.js';
 
 /** 1,000 rows, SageMaker layout: label first, no header; _c1 is 0..999. */
 function writeClassification(dir: string): string {
@@ -29,16 +30,6 @@ function rawGet(server: RunningServer, rawPath: string): Promise<{ status: numbe
   });
 }
 
-/** The stable code of a refused SDK call. */
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OrchardApiError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(backends)('datasets through the CLI on $name', (backend) => {
   let server: RunningServer;

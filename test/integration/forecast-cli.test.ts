@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli, type RunningServer } from '../support/server.js';
+import { refusedBySdk } from '../support/refusals.js';
 
 const ITEMS = 20;
 const DAYS = 200;
@@ -77,13 +78,6 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
    * A refusal through the SDK (one request, no `orchard` process): for bad inputs of a
    * command whose CLI refusal (exit code, `--json` error) is asserted once with `refused`.
    */
-  async function refusedBySdk(call: Promise<unknown>, code: string) {
-    const err = await call.then(() => undefined, (e: unknown) => e);
-    expect(err, `expected ${code}`).toBeInstanceOf(OrchardApiError);
-    const e = err as OrchardApiError;
-    expect(e.code, e.message).toBe(code);
-    return { code: e.code, message: e.message, details: e.details as any };
-  }
 
   async function dataset(name: string, file: string) {
     await ok(['datasets', 'create', name, '--file', file, '--header', '--json']);

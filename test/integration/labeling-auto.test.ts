@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMaskPng } from '../../src/labeling/consolidation/png.js';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli } from '../support/server.js';
 import { mulberry32 as rng } from '../support/random.js';
+import { refusalOf as codeOf } from '../support/refusals.js';
 
 const POS = ['great', 'wonderful', 'superb', 'delightful', 'moving', 'brilliant', 'charming', 'fun'];
 const NEG = ['dull', 'boring', 'awful', 'tedious', 'bland', 'clumsy', 'weak', 'messy'];
@@ -63,15 +64,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   }
 }
 
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OrchardApiError) return { code: err.code, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(backends)('automated labeling on $name', (backend) => {
   const suite = cliSuite(backend, { prefix: 'orchard-labeling-auto-' });

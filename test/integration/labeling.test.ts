@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli } from '../support/server.js';
+import { refusalOf as codeOf } from '../support/refusals.js';
 
 /** Six sentences with their true class, kept in the input lines (a manifest keeps its other keys). */
 const TEXTS: [string, 'pos' | 'neg'][] = [
@@ -42,15 +43,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   }
 }
 
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OrchardApiError) return { code: err.code, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** A script-mode training job that reads the manifest channel and checks each line's label attribute against the truth. */
 const CHECK_MANIFEST = [

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, fleetBackend, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
+import { codeOf } from '../support/refusals.js';
 
 const PLANS = ['basic', 'plus', 'pro'];
 
@@ -76,16 +77,6 @@ async function prepare(admin: { url: string; token: string }, dir: string): Prom
   return order;
 }
 
-/** The stable code of a refused SDK call. */
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OrchardApiError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 // On SQLite + files only: PostgreSQL + S3 are the fleet case's below (a baseline's statistics and
 // constraints, the capture read and the violations written, on PostgreSQL and S3), and

@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError, type CreateTriggerRequest } from '../../src/sdk/index.js';
+import { Orchard, type CreateTriggerRequest } from '../../src/sdk/index.js';
 import { backends, writeClassificationCsv } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli } from '../support/server.js';
+import { refusedBySdk } from '../support/refusals.js';
 
 /** A pipeline that echoes what its triggers pass. */
 const ECHO = {
@@ -40,16 +41,6 @@ describe.each(backends)('pipeline triggers on $name', (backend) => {
     expect(res.code, `${args.join(' ')}\n${res.stdout}${res.stderr}`).not.toBe(0);
     expect(res.json.code, `${args.join(' ')}: ${res.json.message}`).toBe(code);
     return res.json;
-  }
-
-  /** The same refusal through the SDK (one request, no `orchard` process): the CLI's form of each command is asserted once. */
-  async function refusedBySdk(call: Promise<unknown>, code: string) {
-    const err = await call.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err, `expected ${code}`).toBeInstanceOf(OrchardApiError);
-    expect((err as OrchardApiError).code, (err as OrchardApiError).message).toBe(code);
   }
 
   /** Executions the trigger started, oldest first (one SDK request, or the CLI's `pipelines executions`). */

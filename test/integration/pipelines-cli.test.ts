@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError, type PipelineStepEvent, type PlatformEvent } from '../../src/sdk/index.js';
+import { Orchard, type PipelineStepEvent, type PlatformEvent } from '../../src/sdk/index.js';
 import { backends, writeClassificationCsv } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
 import { cli, type RunningServer } from '../support/server.js';
+import { refusedBySdk } from '../support/refusals.js';
 
 /** The definition the pipelines issue gives, as written. */
 const ISSUE_DEFINITION = {
@@ -39,16 +40,6 @@ describe.each(backends)('pipelines through the CLI on $name', (backend) => {
     return res.json;
   }
 
-  /** A refusal through the SDK: one request, not an `orchard` process (each command's refusal is asserted through the CLI once). */
-  async function refusedBySdk(call: Promise<unknown>, code: string) {
-    const err = await call.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err, `expected ${code}`).toBeInstanceOf(OrchardApiError);
-    expect((err as OrchardApiError).code, (err as OrchardApiError).message).toBe(code);
-    return err as OrchardApiError;
-  }
 
   function definition(name: string, def: unknown, ext = 'json'): string {
     const file = path.join(dir, `${name}.${ext}`);

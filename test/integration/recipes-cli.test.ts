@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { codeOf } from '../support/refusals.js';
 
 const COLORS = ['red', 'green', 'blue'];
 const CITIES = ['Auckland', 'Wellington, NZ', 'Dunedin'];
@@ -52,16 +53,6 @@ const JSON_RECIPE = JSON.stringify({
   steps: [{ one_hot: { columns: ['color', 'city'] } }, { impute: { columns: ['size'], strategy: 'median' } }, { drop: { columns: ['x'] } }, { split: { train: 0.6, validation: 0.2, test: 0.2, seed: 7 } }],
 });
 
-/** The stable code of a refused SDK call. */
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OrchardApiError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.each(backends)('recipes through the CLI on $name', (backend) => {
   let server: RunningServer;

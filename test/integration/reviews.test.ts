@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError, type HumanLoop } from '../../src/sdk/index.js';
+import { Orchard, type HumanLoop } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { refusalOf as codeOf } from '../support/refusals.js';
 
 const THRESHOLD = 0.8;
 
@@ -18,15 +19,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
   }
 }
 
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OrchardApiError) return { code: err.code, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 async function text(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
