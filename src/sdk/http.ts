@@ -107,13 +107,16 @@ export class HttpClient {
     const total = (await fs.promises.stat(file)).size;
     const url = this.url(path, query);
     const transport = url.protocol === 'https:' ? https : http;
+    // A connection of its own, closed after the answer: a server that refuses an upload
+    // early drops its connection unread, so one kept for the next request would fail it.
+    // Still sent as keep-alive (not `Connection: close`), so the server answers a refusal
+    // before it closes rather than resetting a connection whose answer is still unread.
+    const agent = new transport.Agent({ keepAlive: true, maxSockets: 1 });
     return new Promise<T>((resolve, reject) => {
       const req = transport.request(url, {
         method,
         headers: this.headers({ 'content-type': contentType, 'content-length': String(total) }),
-        // A connection of its own: a server that refuses an upload early closes it without
-        // reading the rest, so a kept-alive one would fail the next request sent on it.
-        agent: false,
+        agent,
       });
       let answered = false;
       req.on('response', (res) => {
@@ -147,7 +150,7 @@ export class HttpClient {
       req.on('error', (err) => {
         if (!answered) reject(unreachable(this.baseUrl, err));
       });
-    });
+    }).finally(() => agent.destroy());
   }
 
   /**
