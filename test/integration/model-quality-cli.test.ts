@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard } from '../../src/sdk/index.js';
 import { backends, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
 import { cli, startServer, type RunningServer } from '../support/server.js';
+import { refusalOf } from '../support/refusals.js';
 
 const N = 40;
 /** Labels flipped in the first upload: 6 of 40. */
@@ -121,15 +122,7 @@ describe.each(backends)('model quality through the CLI on $name', (backend) => {
     expect(res.code).toBe(1);
     expect(res.json).toMatchObject({ code: 'ORCH_MONITOR_GROUND_TRUTH_UNKNOWN', details: { unknown: 2, ids: ['nope-1', 'nope-2'] } });
     // The other refusals through the SDK: the records the CLI reads from its file, in the request it sends.
-    const refusal = async (put: Promise<unknown>) => {
-      try {
-        await put;
-      } catch (err) {
-        if (err instanceof OrchardApiError) return { code: err.code, details: err.details };
-        throw err;
-      }
-      throw new Error('expected a refusal');
-    };
+    const refusal = refusalOf;
     const recordsOf = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const strict = await refusal(sdk.modelQuality.putGroundTruth('mq', { records: recordsOf(labelsFile('strict.jsonl', () => false, [{ inferenceId: 'nope-3', label: 1 }])), strict: true }));
     expect(strict).toMatchObject({ code: 'ORCH_MONITOR_GROUND_TRUTH_UNKNOWN', details: { unknown: 1, ids: ['nope-3'] } });
