@@ -111,6 +111,38 @@ describe('fitting and applying', () => {
     expect(oofValues.every((v) => v > 0.9)).toBe(true);
   });
 
+  it('encodes per class for a text target: one share column per class, out of fold on the fitted rows', async () => {
+    // Classes by id: 'lo' for id % 4 in {0, 1}, 'mid' for 2, 'hi' for 3. k cycles a/b/c/b, so
+    // a (id % 4 = 0) is all 'lo', c (2) all 'mid', and b (1, 3) half 'lo', half 'hi'.
+    const classed = path.join(dir, 'classed.parquet');
+    const cls = (i: number) => ['lo', 'lo', 'mid', 'hi'][i % 4];
+    await writeTable(classed, [{ name: 'id', type: 'BIGINT' }, { name: 'k', type: 'VARCHAR' }, { name: 'label', type: 'VARCHAR' }], ROWS.map((r, i) => [i, r[2], cls(i)]));
+    const spec: RecipeSpec = { target: 'label', steps: [{ select: { columns: ['k'] } }, { target_encode: { columns: ['k'], smoothing: 4, folds: 4 } }] };
+    const fitted = await fitRecipe(spec, { parquetPath: classed, columns: [{ name: 'id', type: 'BIGINT' }, { name: 'k', type: 'VARCHAR' }, { name: 'label', type: 'VARCHAR' }] }, { scratchDir: path.join(dir, 'scratch') });
+    expect(fitted.outputColumns.map((c) => c.name)).toEqual(['label', 'k_hi', 'k_lo', 'k_mid']);
+    // Priors 0.25 hi, 0.5 lo, 0.25 mid; b has 50 rows, 25 lo and 25 hi.
+    const online = rowTransform(fitted);
+    const b = [(25 + 4 * 0.25) / 54, (25 + 4 * 0.5) / 54, (0 + 4 * 0.25) / 54];
+    [...online.transform([['b']])].forEach((v, j) => expect(v).toBeCloseTo(b[j], 6));
+    expect([...online.transform([[null], ['zebra']])]).toEqual([0.25, 0.5, 0.25, 0.25, 0.5, 0.25]);
+    const run = async (fitRows: boolean) => {
+      const result = await applyRecipe(fitted, { parquetPath: classed }, { outputDir: path.join(dir, `out-${++n}`), scratchDir: path.join(dir, 'scratch'), fitRows });
+      const table = await readTable(result.outputs[0].parquetPath);
+      const at = ['k_hi', 'k_lo', 'k_mid'].map((name) => table.columns.indexOf(name));
+      return table.rows.map((r) => at.map((i) => r[i] as number));
+    };
+    const elsewhere = await run(false);
+    const bRows = elsewhere.filter((_, i) => i % 2 === 1);
+    expect(bRows.every((r) => r.every((v, j) => Math.abs(v - b[j]) < 1e-12))).toBe(true);
+    // Each row's shares sum to one, out of fold too, and out of fold differs from the full data.
+    const oof = await run(true);
+    for (const r of [...elsewhere, ...oof]) expect(r[0] + r[1] + r[2]).toBeCloseTo(1, 12);
+    expect(oof.filter((_, i) => i % 2 === 1).some((r) => Math.abs(r[0] - b[0]) > 1e-6)).toBe(true);
+    // A numeric target asks for it by name; without per_class it is the mean, as before.
+    const numeric = await fit({ target: 'y', steps: [{ select: { columns: ['k'] } }, { target_encode: { columns: ['k'], per_class: true } }] });
+    expect(numeric.outputColumns.map((c) => c.name)).toEqual(['y', 'k_0', 'k_1']);
+  });
+
   it('splits rows exactly by fraction, stratified by target, and fits later steps on the training rows only', async () => {
     const { tables, fitted } = await apply({
       target: 'y',

@@ -165,6 +165,10 @@ const CASES: Array<{ name: string; spec: RecipeSpec }> = [
     spec: { target: 'y', steps: [{ select: { columns: ['id', 'city', 'color', 'n'] } }, { target_encode: { columns: ['city', 'color', 'n'], smoothing: 2 } }] },
   },
   {
+    name: 'target_encode per class',
+    spec: { target: 'city', steps: [{ select: { columns: ['id', 'color', 'n', 'flag'] } }, { target_encode: { columns: ['color', 'n', 'flag'], smoothing: 3 } }] },
+  },
+  {
     name: 'filter',
     spec: { target: 'y', steps: [{ filter: { expr: "(x1 > 0 or x1 is null) and color != 'blue' and not flag" } }, { select: { columns: ['id', 'x1'] } }] },
   },

@@ -137,7 +137,7 @@ export function walk(
     }
     if (step.kind === 'split') splitAt = step.index;
     step.def.check?.(opts, cols, target, problem);
-    const next = step.def.columns(opts, params?.[steps.indexOf(step)] ?? undefined, cols);
+    const next = step.def.columns(opts, params?.[steps.indexOf(step)] ?? undefined, cols, target);
     // Names compare without case, as DuckDB and most Parquet readers see them.
     const seen = new Set<string>();
     for (const c of next) {

@@ -149,12 +149,26 @@ interface TargetEncodeOpt {
   smoothing: number;
   folds: number;
   seed: number;
+  /** One column per class of the target; undefined: when the target is text. */
+  per_class?: boolean;
 }
 interface TargetEncodeParams {
+  /** The target's mean (per_class: unused, 0). */
   prior: number;
-  /** Per column: category -> [full-data encoding, out-of-fold encoding for fold 0 … folds-1]. */
+  /**
+   * Per column: category -> [full-data encoding, out-of-fold encoding for fold 0 … folds-1].
+   * Per class: each of those slots is one value per class, so `(1 + folds) × classes`
+   * values, slot after slot.
+   */
   encodings: Record<string, Record<string, number[]>>;
+  /** Per class: the target's classes (sorted), their shares, and each column's output names. */
+  classes?: string[];
+  priors?: number[];
+  names?: Record<string, string[]>;
 }
+
+/** The most classes a per-class target encoding makes columns for. */
+const MAX_CLASSES = 100;
 
 /** The fold of a row for out-of-fold encoding: a hash of its row number and the seed. */
 function foldSql(o: TargetEncodeOpt): string {
@@ -165,15 +179,53 @@ function targetSql(target: string, type: string): string {
   return kindOf(type) === 'boolean' ? `CAST(CAST(${id(target)} AS INTEGER) AS DOUBLE)` : `CAST(${id(target)} AS DOUBLE)`;
 }
 
+/** Per class when asked, else when the target is text. */
+function perClass(o: TargetEncodeOpt, targetType: string): boolean {
+  return o.per_class ?? kindOf(targetType) === 'string';
+}
+
+/** Sums and counts per fold: `s[f]` (per class: `s[f * classes + j]`), `n[f]`. */
+interface FoldStats {
+  s: number[];
+  n: number[];
+}
+
+/**
+ * The smoothed encodings of one category from its per-fold stats, slot after slot (full
+ * data, then out of fold for each fold): `(sum + smoothing · prior) / (count + smoothing)`.
+ */
+function encodeStats(st: FoldStats, all: FoldStats, width: number, folds: number, m: number): number[] {
+  const total = (x: FoldStats, j: number) => {
+    let s = 0;
+    for (let f = 0; f < folds; f++) s += x.s[f * width + j];
+    return s;
+  };
+  const count = (x: FoldStats) => x.n.reduce((a, b) => a + b, 0);
+  const n = count(st);
+  const nAll = count(all);
+  const out: number[] = [];
+  for (let j = 0; j < width; j++) out.push((total(st, j) + (m * total(all, j)) / nAll) / (n + m));
+  for (let f = 0; f < folds; f++) {
+    const rest = n - st.n[f];
+    const restAll = nAll - all.n[f];
+    for (let j = 0; j < width; j++) {
+      const prior = restAll > 0 ? (total(all, j) - all.s[f * width + j]) / restAll : total(all, j) / nAll;
+      out.push(rest + m > 0 ? (total(st, j) - st.s[f * width + j] + m * prior) / (rest + m) : prior);
+    }
+  }
+  return out;
+}
+
 export const target_encode: StepDef<TargetEncodeOpt, TargetEncodeParams> = {
   needsTarget: true,
   validate(o) {
-    o.only('columns', 'smoothing', 'folds', 'seed');
+    o.only('columns', 'smoothing', 'folds', 'seed', 'per_class');
     return {
       columns: o.columns(),
       smoothing: o.number('smoothing', 10, { min: 0 }),
       folds: o.number('folds', 5, { integer: true, min: 2, max: 100 }),
       seed: o.number('seed', 0, { integer: true, min: 0 }),
+      per_class: o.raw.per_class === undefined ? undefined : o.boolean('per_class', false),
     };
   },
   reads: (o) => o.columns,
@@ -181,67 +233,89 @@ export const target_encode: StepDef<TargetEncodeOpt, TargetEncodeParams> = {
     needKind(cols, o.columns, isCategorical, 'target_encode encodes text, whole numbers and booleans', problem);
     if (target) {
       const t = typeOf(cols, target);
-      if (t && !isNumeric(t)) problem(`the target ${JSON.stringify(target)} is ${t}; target_encode needs a numeric or boolean target`);
+      if (t && t !== '?' && !isNumeric(t) && !(isCategorical(t) && perClass(o, t))) {
+        problem(`the target ${JSON.stringify(target)} is ${t}; target_encode needs a numeric or boolean target, or a text one (one column per class)`);
+      }
     }
   },
   async fit(o, ctx) {
     const target = ctx.target!;
-    const y = targetSql(target, typeOf(ctx.cols, target));
+    const targetType = typeOf(ctx.cols, target);
+    const classes = perClass(o, targetType);
     const fold = foldSql(o);
     const m = o.smoothing;
-    const totals = await ctx.query(`SELECT ${fold} AS f, sum(${y}), count(*) FROM ${ctx.src} WHERE ${id(target)} IS NOT NULL GROUP BY f`);
-    const foldSum = new Array<number>(o.folds).fill(0);
-    const foldCount = new Array<number>(o.folds).fill(0);
-    for (const [f, s, n] of totals) {
-      foldSum[Number(f)] = Number(s);
-      foldCount[Number(f)] = Number(n);
+    // Per class: one count per (fold, class); else one sum per fold.
+    let labels: string[] = [];
+    let width = 1;
+    const classKey = kindOf(targetType) === 'string' ? id(target) : `CAST(${id(target)} AS VARCHAR)`;
+    const y = targetSql(target, targetType);
+    if (classes) {
+      const found = await ctx.query(`SELECT DISTINCT ${classKey} FROM ${ctx.src} WHERE ${id(target)} IS NOT NULL LIMIT ${MAX_CLASSES + 1}`);
+      if (found.length > MAX_CLASSES) throw fitProblem(ctx.field, `the target ${JSON.stringify(target)} has more than ${MAX_CLASSES} classes; a per-class target encoding makes one column per class`);
+      labels = sortCategories(found.map((r) => String(r[0])), targetType);
+      width = labels.length;
     }
-    const sumAll = foldSum.reduce((a, b) => a + b, 0);
-    const countAll = foldCount.reduce((a, b) => a + b, 0);
-    if (countAll === 0) throw fitProblem(ctx.field, `the target ${JSON.stringify(target)} has no values to encode with`);
-    const prior = sumAll / countAll;
-    const foldPrior = foldSum.map((s, f) => (countAll - foldCount[f] > 0 ? (sumAll - s) / (countAll - foldCount[f]) : prior));
+    const classAt = new Map(labels.map((k, j) => [k, j]));
+    const add = (st: FoldStats, f: number, k: unknown, s: unknown, n: number) => {
+      if (classes) st.s[f * width + classAt.get(String(k))!] += n;
+      else st.s[f] += Number(s);
+      st.n[f] += n;
+    };
+    const blank = (): FoldStats => ({ s: new Array(o.folds * width).fill(0), n: new Array(o.folds).fill(0) });
+    // Each query's rows: [key…, fold, class or sum, count].
+    const measure = classes ? `${classKey}, count(*)` : `sum(${y}), count(*)`;
+    const by = classes ? `, ${classKey}` : '';
+    const all = blank();
+    for (const [f, k, n] of await ctx.query(`SELECT ${fold} AS f, ${measure} FROM ${ctx.src} WHERE ${id(target)} IS NOT NULL GROUP BY f${by}`)) {
+      add(all, Number(f), k, k, Number(n));
+    }
+    if (all.n.every((n) => n === 0)) throw fitProblem(ctx.field, `the target ${JSON.stringify(target)} has no values to encode with`);
     const encodings: TargetEncodeParams['encodings'] = {};
     for (const name of o.columns) {
       const c = ctx.cols[index(ctx.cols, name)];
       const rows = await ctx.query(
-        `SELECT ${keySql(c)} AS k, ${fold} AS f, sum(${y}), count(*) FROM ${ctx.src} WHERE ${id(name)} IS NOT NULL AND ${id(target)} IS NOT NULL GROUP BY k, f`,
+        `SELECT ${keySql(c)} AS k, ${fold} AS f, ${measure} FROM ${ctx.src} WHERE ${id(name)} IS NOT NULL AND ${id(target)} IS NOT NULL GROUP BY k, f${by}`,
       );
-      const stats = new Map<string, { s: number[]; n: number[] }>();
-      for (const [k, f, s, n] of rows) {
+      const stats = new Map<string, FoldStats>();
+      for (const [k, f, v, n] of rows) {
         const key = String(k);
         let st = stats.get(key);
-        if (!st) stats.set(key, (st = { s: new Array(o.folds).fill(0), n: new Array(o.folds).fill(0) }));
-        st.s[Number(f)] = Number(s);
-        st.n[Number(f)] = Number(n);
+        if (!st) stats.set(key, (st = blank()));
+        add(st, Number(f), v, v, Number(n));
       }
       const out: Record<string, number[]> = {};
-      for (const key of sortCategories([...stats.keys()], c.type)) {
-        const st = stats.get(key)!;
-        const s = st.s.reduce((a, b) => a + b, 0);
-        const n = st.n.reduce((a, b) => a + b, 0);
-        const full = (s + m * prior) / (n + m);
-        const oof = st.s.map((sf, f) => {
-          const rest = n - st.n[f];
-          return rest + m > 0 ? (s - sf + m * foldPrior[f]) / (rest + m) : foldPrior[f];
-        });
-        out[key] = [full, ...oof];
-      }
+      for (const key of sortCategories([...stats.keys()], c.type)) out[key] = encodeStats(stats.get(key)!, all, width, o.folds, m);
       encodings[name] = out;
     }
-    return { prior, encodings };
+    const nAll = all.n.reduce((a, b) => a + b, 0);
+    const sums = Array.from({ length: width }, (_, j) => all.s.reduce((acc, v, i) => (i % width === j ? acc + v : acc), 0));
+    if (!classes) return { prior: sums[0] / nAll, encodings };
+    const taken = new Set(ctx.cols.filter((col) => !o.columns.includes(col.name)).map((col) => col.name.toLowerCase()));
+    const names = Object.fromEntries(o.columns.map((name) => [name, oneHotNames(name, labels, taken)]));
+    return { prior: 0, encodings, classes: labels, priors: sums.map((s) => s / nAll), names };
   },
-  columns: (o, _p, cols) => replaceCols(cols, o.columns, (c) => [{ name: c.name, type: 'DOUBLE', from: c.name }]),
+  columns(o, p, cols, target) {
+    return replaceCols(cols, o.columns, (c) => {
+      if (p?.names) return p.names[c.name].map((name) => ({ name, type: 'DOUBLE', from: c.name }));
+      if (!p && target !== undefined && perClass(o, typeOf(cols, target))) return [{ name: `${c.name}_`, type: '?', from: c.name, dynamic: true }];
+      return [{ name: c.name, type: 'DOUBLE', from: c.name }];
+    });
+  },
   sql(o, p, cols, env) {
     const setup: string[] = [];
     const joins: string[] = [];
+    const width = p.classes?.length ?? 1;
+    const priors = p.priors ?? [p.prior];
+    const vs = Array.from({ length: width }, (_, j) => `v${j}`);
     const table = (k: number) => `__orch_te_${env.id}_${k}`;
     const fold = `(CASE WHEN ${env.inFit} THEN ${foldSql(o)} ELSE -1 END)`;
     o.columns.forEach((name, k) => {
-      setup.push(`CREATE OR REPLACE TEMP TABLE ${id(table(k))} (k VARCHAR, f INTEGER, v DOUBLE)`);
+      setup.push(`CREATE OR REPLACE TEMP TABLE ${id(table(k))} (k VARCHAR, f INTEGER, ${vs.map((v) => `${v} DOUBLE`).join(', ')})`);
       const rows: string[] = [];
       for (const [key, values] of Object.entries(p.encodings[name])) {
-        values.forEach((v, i) => rows.push(`(${sqlString(key)}, ${i - 1}, ${sqlDouble(v)})`));
+        for (let slot = 0; slot * width < values.length; slot++) {
+          rows.push(`(${sqlString(key)}, ${slot - 1}, ${values.slice(slot * width, (slot + 1) * width).map(sqlDouble).join(', ')})`);
+        }
       }
       for (let i = 0; i < rows.length; i += 1000) setup.push(`INSERT INTO ${id(table(k))} VALUES ${rows.slice(i, i + 1000).join(', ')}`);
       const c = cols[index(cols, name)];
@@ -251,17 +325,24 @@ export const target_encode: StepDef<TargetEncodeOpt, TargetEncodeParams> = {
     const set = new Set(o.columns);
     const items = [...env.hidden.map((h) => `s.${h}`)];
     for (const c of cols) {
-      if (set.has(c.name)) items.push(`COALESCE(${id(`t${o.columns.indexOf(c.name)}`)}.v, ${sqlDouble(p.prior)}) AS ${id(c.name)}`);
-      else items.push(`s.${id(c.name)}`);
+      if (!set.has(c.name)) {
+        items.push(`s.${id(c.name)}`);
+        continue;
+      }
+      const t = id(`t${o.columns.indexOf(c.name)}`);
+      const out = p.names?.[c.name] ?? [c.name];
+      out.forEach((n, j) => items.push(`COALESCE(${t}.${vs[j]}, ${sqlDouble(priors[j])}) AS ${id(n)}`));
     }
     return { setup, reorders: true, sql: `SELECT ${items.join(', ')} FROM ${env.src} AS s ${joins.join(' ')}` };
   },
   js(o, p, cols) {
+    const width = p.classes?.length ?? 1;
+    const priors = p.priors ?? [p.prior];
     return replaceJs(cols, o.columns, (c) => {
-      const map = new Map(Object.entries(p.encodings[c.name]).map(([k, v]) => [k, v[0]]));
+      const map = new Map(Object.entries(p.encodings[c.name]).map(([k, v]) => [k, v.slice(0, width)]));
       return (v) => {
         const key = categoryKey(v);
-        return [key === null ? p.prior : (map.get(key) ?? p.prior)];
+        return key === null ? priors : (map.get(key) ?? priors);
       };
     });
   },

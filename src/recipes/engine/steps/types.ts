@@ -58,8 +58,8 @@ export interface StepDef<O = unknown, P = unknown> {
   /** Reads the target (allowed) and needs one. */
   needsTarget?: boolean | ((o: O) => boolean);
   fit?(o: O, ctx: FitContext): Promise<P>;
-  /** Output columns; `p` is undefined in check mode (before fit). */
-  columns(o: O, p: P | undefined, cols: Col[]): OutCol[];
+  /** Output columns; `p` is undefined in check mode (before fit), where `target` names the recipe's target. */
+  columns(o: O, p: P | undefined, cols: Col[], target?: string): OutCol[];
   sql(o: O, p: P, cols: Col[], env: SqlEnv): SqlPart;
   js(o: O, p: P, cols: Col[]): RowFn | null;
 }
