@@ -86,6 +86,7 @@ export function analyzeTable(input: AnalyzeInput): Analysis {
       ? buildRecipes({
           target: input.target,
           problemType,
+          classes: target.classes?.length,
           features,
           split: {
             method: timeColumn !== null ? 'time' : problemType === 'regression' ? 'random' : 'stratified',

@@ -3,10 +3,11 @@
  * algorithms:
  * - `trees` (xgboost): missing values kept (the trees route them), low-cardinality
  *   categories one-hot, the others ordinal (or target-encoded past the engine's 1000
- *   categories), date parts without sin/cos, hashed tfidf for text.
+ *   categories; in a multiclass problem of up to 20 classes, target-encoded per class),
+ *   date parts without sin/cos, hashed tfidf for text.
  * - `linear` (linear-learner): medians for missing numbers, one-hot categories (target
- *   encoding for wide ones), date parts with sin/cos, hashed tfidf for text, then every
- *   dense number standardised.
+ *   encoding for wide ones, per class in a multiclass problem), date parts with sin/cos,
+ *   hashed tfidf for text, then every dense number standardised.
  *
  * Both first keep the feature columns (`select`, which keeps the target), drop rows
  * without a target (`filter`), then split. The split comes before the fitted steps, not
@@ -29,13 +30,23 @@ export const RECIPE_RULES = {
   categoryMax: 1000,
   treesTextFeatures: 64,
   linearTextFeatures: 128,
-  /** Hashed buckets for a category column past `categoryMax` in a multiclass problem. */
+  /** Hashed buckets for a category column past `categoryMax` in a multiclass problem of more than `perClassMax` classes. */
   hashedCategoryFeatures: 32,
+  /**
+   * A multiclass problem of up to this many classes target-encodes its wide category
+   * columns per class (one column per class: the smoothed share of each class), as binary
+   * and regression problems encode them with the target's mean. Ordinal codes of a wide
+   * category leave trees to carve arbitrary level orders; on the bench's 4-class table with
+   * a 200-level column, XGBoost's accuracy went from 0.658 (ordinal) to 0.678.
+   */
+  perClassMax: 20,
 } as const;
 
 export interface RecipeInput {
   target: string;
   problemType: AutomlResolvedProblemType;
+  /** The number of classes (classification). */
+  classes?: number;
   /** The columns kept as features (not dropped), in dataset order. */
   features: ReadColumn[];
   split: { method: 'random' | 'stratified' | 'time'; column?: string; validation: number; seed: number };
@@ -43,17 +54,19 @@ export interface RecipeInput {
 
 type Encoding = 'one_hot' | 'ordinal' | 'target_encode' | 'hash';
 
-function categoryEncoding(c: ReadColumn, variant: 'trees' | 'linear', problemType: AutomlResolvedProblemType): Encoding {
+function categoryEncoding(c: ReadColumn, variant: 'trees' | 'linear', input: RecipeInput): Encoding {
   const distinct = c.distinct ?? Number.POSITIVE_INFINITY;
-  const numericTarget = problemType !== 'multiclass';
+  const numericTarget = input.problemType !== 'multiclass';
+  const perClass = input.problemType === 'multiclass' && (input.classes ?? Number.POSITIVE_INFINITY) <= RECIPE_RULES.perClassMax;
   if (c.kind === 'boolean') return variant === 'trees' ? 'ordinal' : 'one_hot';
   if (variant === 'trees') {
     if (distinct <= RECIPE_RULES.treesOneHotMax) return 'one_hot';
+    if (perClass) return 'target_encode';
     if (distinct <= RECIPE_RULES.categoryMax) return 'ordinal';
     return numericTarget ? 'target_encode' : 'hash';
   }
   if (distinct <= RECIPE_RULES.linearOneHotMax) return 'one_hot';
-  if (numericTarget) return 'target_encode';
+  if (numericTarget || perClass) return 'target_encode';
   return distinct <= RECIPE_RULES.categoryMax ? 'one_hot' : 'hash';
 }
 
@@ -103,16 +116,17 @@ function byKind(features: ReadColumn[]) {
 
 function encodeCategories(steps: RecipeStep[], categorical: ReadColumn[], variant: 'trees' | 'linear', input: RecipeInput): { encoded: Record<Encoding, ReadColumn[]>; width: number } {
   const encoded: Record<Encoding, ReadColumn[]> = { one_hot: [], ordinal: [], target_encode: [], hash: [] };
-  for (const c of categorical) encoded[categoryEncoding(c, variant, input.problemType)].push(c);
+  for (const c of categorical) encoded[categoryEncoding(c, variant, input)].push(c);
   const names = (cs: ReadColumn[]) => cs.map((c) => c.name);
   if (encoded.one_hot.length) steps.push({ one_hot: { columns: names(encoded.one_hot), unknown: 'ignore' } });
   if (encoded.ordinal.length) steps.push({ ordinal: { columns: names(encoded.ordinal), unknown: 'ignore' } });
-  if (encoded.target_encode.length) steps.push({ target_encode: { columns: names(encoded.target_encode), seed: input.split.seed } });
+  const perClass = input.problemType === 'multiclass';
+  if (encoded.target_encode.length) steps.push({ target_encode: { columns: names(encoded.target_encode), seed: input.split.seed, ...(perClass ? { per_class: true } : {}) } });
   if (encoded.hash.length) steps.push({ tfidf: { columns: names(encoded.hash), features: RECIPE_RULES.hashedCategoryFeatures, norm: 'none' } });
   const width =
     encoded.one_hot.reduce((n, c) => n + (c.distinct ?? 1), 0) +
     encoded.ordinal.length +
-    encoded.target_encode.length +
+    encoded.target_encode.length * (perClass ? (input.classes ?? 1) : 1) +
     encoded.hash.length * RECIPE_RULES.hashedCategoryFeatures;
   return { encoded, width };
 }
@@ -142,7 +156,9 @@ function linearSteps(input: RecipeInput): { steps: RecipeStep[]; width: number }
   const dateCols = date.flatMap((c) => datePartColumns(c, true));
   if (dateCols.length) steps.push({ impute: { columns: dateCols, strategy: 'median' } });
   if (text.length) steps.push({ tfidf: { columns: text.map((c) => c.name), features: RECIPE_RULES.linearTextFeatures } });
-  const scaled = [...numeric.map((c) => c.name), ...encoded.target_encode.map((c) => c.name), ...dateCols];
+  // Per-class target encodings are class shares in [0, 1], like one-hot columns: not scaled.
+  const targetEncoded = input.problemType === 'multiclass' ? [] : encoded.target_encode.map((c) => c.name);
+  const scaled = [...numeric.map((c) => c.name), ...targetEncoded, ...dateCols];
   if (scaled.length) steps.push({ scale: { columns: scaled, method: 'standard' } });
   return { steps, width: numeric.length + width + dateCols.length + text.length * RECIPE_RULES.linearTextFeatures };
 }
