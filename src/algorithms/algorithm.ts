@@ -125,6 +125,11 @@ export interface Predictor {
    * contribution to the margin per row and output, plus the base (see {@link Explanation}).
    */
   explain?(features: Float32Array, rows: number): Explanation;
+  /**
+   * With `explain`: the work of explaining one row, in tree-path steps (each tree's leaves
+   * times its depth, summed), so a caller can size how many rows it explains.
+   */
+  explainCost?(): number;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface ServingPredictor {
   readonly answerRecords?: Predictor['answerRecords'];
   /** Present on a model that explains its predictions: contributions to the margin per feature (see the algorithms' `Explanation`). */
   explain?(features: Float32Array, rows: number): Explanation;
+  /** With `explain`: the work of explaining one row (see the algorithms' `Predictor`). */
+  explainCost?(): number;
 }
 
 /** The recipe stage of an inference pipeline. */
@@ -91,6 +93,7 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
     ...(predictor.invokeImage ? { invokeImage: predictor.invokeImage.bind(predictor) } : {}),
     ...(predictor.answerRecords ? { answerRecords: predictor.answerRecords.bind(predictor) } : {}),
     ...(predictor.explain ? { explain: predictor.explain.bind(predictor) } : {}),
+    ...(predictor.explainCost ? { explainCost: predictor.explainCost.bind(predictor) } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Hyperparameters, Predictor } from '../algorithm.js';
 import type { Objective } from './hyperparameters.js';
 import { transform } from './objective.js';
 import { addTree, compileEnsemble, predictInto } from './predict.js';
-import { treeExplainer } from './shap.js';
+import { explainCost, treeExplainer } from './shap.js';
 import type { Tree } from './tree.js';
 
 export const MODEL_FORMAT = 'orchard-xgboost-json';
@@ -172,6 +172,8 @@ export class TreeModel {
     };
     // TreeSHAP tables are built on the first explanation asked for, not when serving starts.
     let explainer: ReturnType<typeof treeExplainer> | null = null;
+    let cost: number | undefined;
+    const trees = this.trees;
     return {
       numFeatures: F,
       predict(features: Float32Array, rows: number) {
@@ -180,6 +182,7 @@ export class TreeModel {
         predictInto(ensemble, features, rows, F, margins, K);
         return transform(objective, margins, rows, K);
       },
+      explainCost: () => (cost ??= explainCost(trees)),
       explain: (features: Float32Array, rows: number) => {
         check(features, rows);
         explainer ??= treeExplainer(this.trees, this.treeClass, this.info);

@@ -3,7 +3,7 @@ import type { Matrix } from '../data/matrix.js';
 import { rng } from './binning.js';
 import { trainBooster } from './booster.js';
 import { toBoosterOptions } from './hyperparameters.js';
-import { treeExplainer } from './shap.js';
+import { explainCost, treeExplainer } from './shap.js';
 import type { Tree } from './tree.js';
 
 /** A random tree over F features with covers that split between the children. */
@@ -172,5 +172,27 @@ describe('TreeSHAP', () => {
     // The informative features carry more attribution than the noise ones.
     const mean = (j: number) => Array.from({ length: 100 }, (_, r) => Math.abs(e.values[r * (F + 1) + j])).reduce((a, b) => a + b) / 100;
     expect(mean(0)).toBeGreaterThan(mean(4));
+  });
+});
+
+describe('explainCost', () => {
+  it('counts each tree\'s leaves times its depth', () => {
+    const rand = rng(11);
+    const trees = [randomTree(rand, 6, 5), randomTree(rand, 6, 3), randomTree(rand, 6, 0)];
+    const expected = trees.reduce((sum, t) => {
+      const depth = new Int32Array(t.feature.length);
+      let max = 0;
+      let leaves = 0;
+      for (let n = 0; n < t.feature.length; n++) {
+        max = Math.max(max, depth[n]);
+        if (t.feature[n] >= 0) depth[t.left[n]] = depth[t.right[n]] = depth[n] + 1;
+        else leaves++;
+      }
+      return sum + leaves * Math.max(1, max);
+    }, 0);
+    expect(explainCost(trees)).toBe(expected);
+    // A single leaf costs one step; a full depth-5 tree 32 leaves × 5.
+    expect(explainCost([trees[2]])).toBe(1);
+    expect(explainCost(trees)).toBeGreaterThan(explainCost(trees.slice(1)));
   });
 });

@@ -325,6 +325,17 @@ export function treeShapRecursive(tree: Tree, maxDepth: number, x: Float32Array,
   treeShapRec(tree, x, xo, phi, po, 0, 0, p, 0, 0, 1, 1, -1);
 }
 
+/** The work of explaining one row with these trees: each tree's leaves times its depth, summed. */
+export function explainCost(trees: readonly Tree[]): number {
+  let cost = 0;
+  for (const tree of trees) {
+    let leaves = 0;
+    for (let n = 0; n < tree.feature.length; n++) if (tree.feature[n] < 0) leaves++;
+    cost += leaves * Math.max(1, depthOf(tree));
+  }
+  return cost;
+}
+
 function depthOf(tree: Tree): number {
   const depth = new Int32Array(tree.feature.length);
   let max = 0;
