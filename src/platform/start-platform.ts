@@ -117,7 +117,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     const engine = new ExecutionEngine(pipelineStore, STEP_RUNNERS, stepPorts, { pollMs: config.pipelinePollMs, wakeAt: (id, at) => pipelineController?.wakeAt(id, at) });
     // Until the API's logger exists, the job worker writes to stderr.
     let jobLog: PlatformLog = stderrLog();
-    await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
+    const workerLoop = await startJobWorkers(core, config, { warn: (m, f) => jobLog.warn(m, f), error: (m, e) => jobLog.error(m, e) });
     // Endpoints run in this process (never in fleet workers); they stop after the API has closed.
     let log = (message: string): void => {
       process.stderr.write(`${message}\n`);
@@ -199,7 +199,8 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.
-    const controller = new TuningController(tuning, training, { onError: (err) => app.log.error({ err }, 'tuning controller') });
+    // A trial that ends in this server's worker loop starts the next at once; the tick finds the others.
+    const controller = new TuningController(tuning, training, { attemptsEnded: workerLoop?.onAttemptEnded, onError: (err) => app.log.error({ err }, 'tuning controller') });
     controller.start();
     core.closers.push(() => controller.stop());
     // The AutoML controller, like tuning's: in the server; recipe jobs, candidates and the finalize run on any worker.

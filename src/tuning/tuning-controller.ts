@@ -1,5 +1,5 @@
 import { isOrchardError, Ticker } from '../core/index.js';
-import type { TrainingJob, TrainingService } from '../training/index.js';
+import { TRAINING_KIND, type TrainingJob, type TrainingService } from '../training/index.js';
 import { createStrategy, medianStoppingRule, type ParamValues, type Strategy, type TrialState } from './strategies/index.js';
 import { trialJobName, type TuningService } from './tuning-service.js';
 import { TuningStore, toTrial } from './tuning-store.js';
@@ -7,8 +7,17 @@ import type { Trial, TuningSpec } from './types.js';
 import type { TuningJobsTable } from '../storage/index.js';
 
 export interface TuningControllerOptions {
-  /** How often each running tuning job is looked at. @default 1000 */
+  /**
+   * How often each running tuning job is looked at: how soon the end of a trial run by
+   * another process (a fleet worker) is seen. @default 1000
+   */
   intervalMs?: number;
+  /**
+   * Where the controller hears of job attempts that ended in this process (the worker
+   * loop's `onAttemptEnded`): a training job's end starts a pass at once, so the next
+   * trial starts without waiting for the tick.
+   */
+  attemptsEnded?: (listener: (job: { id: string; kind: string }) => void) => () => void;
   onError?: (err: unknown) => void;
 }
 
@@ -18,14 +27,17 @@ const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
  * Drives tuning jobs: each tick it reads every unfinished tuning job's trials from the
  * metadata DB, records finished ones, stops poor ones early, and launches new trials
  * (ordinary training jobs on the queue, so fleet workers run them) up to the parallel
- * limit. All state is in the DB: a restarted server carries on where it stopped, and
- * a trial is recorded before its training job is created, so none is lost or repeated.
+ * limit. A training attempt that ends in this process's worker loop brings the next pass
+ * forward; the tick finds trials that end elsewhere. All state is in the DB: a restarted
+ * server carries on where it stopped, and a trial is recorded before its training job is
+ * created, so none is lost or repeated.
  */
 export class TuningController {
   private readonly ticker: Ticker;
   private readonly store: TuningStore;
   /** Objective series of finished trials (they no longer change), by training job. */
   private readonly finishedSeries = new Map<string, Array<{ step: number; value: number }>>();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly tuning: TuningService,
@@ -38,10 +50,15 @@ export class TuningController {
 
   start(): void {
     this.ticker.start();
+    this.unsubscribe = this.options.attemptsEnded?.((job) => {
+      if (job.kind === TRAINING_KIND) this.ticker.wake();
+    });
   }
 
   /** Starts no more passes and waits for the one in flight. */
   stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     return this.ticker.stop();
   }
 
