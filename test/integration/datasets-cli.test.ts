@@ -60,19 +60,20 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     const v1 = await cli(['datasets', 'create', 'cls', '--file', file, '--format', 'csv', '--no-header', '--json'], admin);
     expect(v1.code, v1.stderr + v1.stdout).toBe(0);
     expect(v1.json).toMatchObject({ name: 'cls', version: 1, rowCount: 1000, format: 'csv', header: false });
-    const v2 = await cli(['datasets', 'create', 'cls', '--file', file, '--json'], admin);
-    expect(v2.json).toMatchObject({ name: 'cls', version: 2 });
+    // Repeated commands through the SDK (the requests the CLI sends), each command and flag through the CLI once.
+    const sdk = new Orchard(admin);
+    expect(await sdk.datasets.create({ name: 'cls', file })).toMatchObject({ name: 'cls', version: 2 });
 
     const latest = await cli(['datasets', 'describe', 'cls', '--json'], admin);
     expect(latest.json).toMatchObject({ name: 'cls', version: 2, rowCount: 1000 });
-    const d = (await cli(['datasets', 'describe', 'cls@1', '--json'], admin)).json;
+    const d = await sdk.datasets.describe('cls@1');
     expect(d.version).toBe(1);
     expect(d.columns.map((c: { name: string }) => c.name)).toEqual(['_c0', '_c1', '_c2', '_c3']);
     const c1 = d.columns[1];
     expect(c1.stats).toMatchObject({ count: 1000, nulls: 0, min: 0, max: 999 });
     expect(c1.stats.mean).toBeCloseTo(499.5, 6);
     expect(c1.stats.stddev).toBeCloseTo(288.8194, 3);
-    expect(c1.stats.histogram.reduce((s: number, b: { count: number }) => s + b.count, 0)).toBe(1000);
+    expect(c1.stats.histogram!.reduce((s: number, b: { count: number }) => s + b.count, 0)).toBe(1000);
     expect(d.columns[3].stats.nulls).toBe(143);
     expect(d.columns[0].stats.topValues.map((t: { count: number }) => t.count)).toEqual([500, 500]);
 
@@ -91,7 +92,8 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     const page1 = await cli(['datasets', 'query', 'select _c1 from "cls@1" order by _c1', '--page-size', '400', '--json'], admin);
     expect(page1.json.rows).toHaveLength(400);
     expect(page1.json.nextPageToken).toBeTruthy();
-    const page3 = await cli(['datasets', 'query', 'select _c1 from "cls@1" order by _c1', '--page-size', '400', '--page-token', (await cli(['datasets', 'query', 'select _c1 from "cls@1" order by _c1', '--page-size', '400', '--page-token', page1.json.nextPageToken, '--json'], admin)).json.nextPageToken, '--json'], admin);
+    const page2 = await sdk.datasets.query('select _c1 from "cls@1" order by _c1', { pageSize: 400, pageToken: page1.json.nextPageToken });
+    const page3 = await cli(['datasets', 'query', 'select _c1 from "cls@1" order by _c1', '--page-size', '400', '--page-token', page2.nextPageToken!, '--json'], admin);
     expect(page3.json.rows).toHaveLength(200);
     expect(page3.json.rows[0]._c1).toBe(800);
     expect(page3.json.nextPageToken).toBeNull();
@@ -103,13 +105,13 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
 
   it('lists with filters, deletes softly, restores and purges', async () => {
     const file = writeClassification(dir);
-    await cli(['datasets', 'create', 'other-set', '--file', file, '--json'], admin);
+    const sdk = new Orchard(admin);
+    await sdk.datasets.create({ name: 'other-set', file });
     const filtered = await cli(['datasets', 'list', '--prefix', 'oth', '--json'], admin);
     expect(filtered.json.items.map((d: { name: string }) => d.name)).toEqual(['other-set']);
 
     expect((await cli(['datasets', 'delete', 'other-set', '--json'], admin)).code).toBe(0);
     // What the deletion did, through the SDK (list, query and describe are the CLI's above and in the other cases).
-    const sdk = new Orchard(admin);
     expect((await sdk.datasets.list()).items.map((d) => d.name)).not.toContain('other-set');
     const gone = await cli(['datasets', 'describe', 'other-set', '--json'], admin);
     expect(gone.code).not.toBe(0);
@@ -153,12 +155,11 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     const dup = path.join(dir, 'dup.csv');
     fs.writeFileSync(dup, 'a,b,a\n1,2,3\n');
     expect(await codeOf(sdk.datasets.create({ name: 'bad-one', file: dup, header: true }))).toBe('ORCH_DATASET_DUPLICATE_COLUMN');
-    // Refused by name before the body is read: the server closes the connection, so each through
-    // a CLI process of its own (the in-process SDK would send the next upload on that connection).
+    // Refused by name before the body is read (the server drops that connection): the SDK sends
+    // each upload on a connection of its own, so the next one is not cut off with it.
     const good = writeClassification(dir);
     for (const name of ['../x', 'a/b', '%2e%2e', 'x'.repeat(129)]) {
-      const res = await cli(['datasets', 'create', name, '--file', good, '--json'], admin);
-      expect(res.json.code, name).toMatch(/^ORCH_(DATASET_INVALID_NAME|API_NOT_FOUND|API_BAD_REQUEST)$/);
+      expect(await codeOf(sdk.datasets.create({ name, file: good })), name).toMatch(/^ORCH_(DATASET_INVALID_NAME|API_NOT_FOUND|API_BAD_REQUEST)$/);
     }
     const all = await sdk.datasets.list({ includeDeleted: true, allVersions: true });
     expect(all.items.map((d) => d.name)).not.toContain('bad-one');
@@ -187,10 +188,10 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
   });
 
   it('pages through a 10-million-row result without materialising it', async () => {
-    const res = await cli(['datasets', 'query', 'select a._c1 * 10000 + b._c1 as k from cls a cross join "cls@1" b', '--page-size', '1000', '--json'], admin);
-    expect(res.code, res.stdout).toBe(0);
-    expect(res.json.rows).toHaveLength(1000);
-    expect(res.json.nextPageToken).toBeTruthy();
+    // The server's paging, through the SDK (the request `datasets query --page-size` sends, the CLI's above).
+    const page = await new Orchard(admin).datasets.query('select a._c1 * 10000 + b._c1 as k from cls a cross join "cls@1" b', { pageSize: 1000 });
+    expect(page.rows).toHaveLength(1000);
+    expect(page.nextPageToken).toBeTruthy();
   });
 
   it('leaves nothing behind when an upload is cut off midway', async () => {
@@ -236,17 +237,17 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
       expect(JSON.parse(res.body).code).toBe('ORCH_ARTIFACT_INVALID_KEY');
     }
     expect((await cli(['artifacts', 'delete', 'imports/cls.csv', '--json'], admin)).code).toBe(0);
-    expect((await cli(['datasets', 'describe', 'imported', '--json'], admin)).json.rowCount).toBe(1000);
+    expect((await new Orchard(admin).datasets.describe('imported')).rowCount).toBe(1000);
   });
 
   it('creates a dataset version from a SELECT over datasets, through the CLI and the HTTP API', async () => {
     const file = writeClassification(dir);
-    expect((await cli(['datasets', 'create', 'ctas_src', '--file', file, '--json'], admin)).code).toBe(0);
+    const sdk = new Orchard({ url: server.url, token: server.adminToken });
+    expect((await sdk.datasets.create({ name: 'ctas_src', file })).rowCount).toBe(1000);
     const made = await cli(['datasets', 'create', 'odd', '--from-query', 'select _c1 as n, _c2 from ctas_src where _c1 % 2 = 1', '--tag', 'team=ml', '--json'], admin);
     expect(made.code, made.stdout + made.stderr).toBe(0);
     expect(made.json).toMatchObject({ name: 'odd', version: 1, format: 'parquet', rowCount: 500, tags: { team: 'ml', 'orchard:source': 'query' } });
-    const sum = await cli(['datasets', 'query', 'select count(*) as c, sum(n) as s from odd', '--json'], admin);
-    expect(sum.json.rows).toEqual([{ c: 500, s: 250000 }]);
+    expect((await sdk.datasets.query('select count(*) as c, sum(n) as s from odd')).rows).toEqual([{ c: 500, s: 250000 }]);
 
     const res = await fetch(`${server.url}/api/v1/datasets/from-query`, {
       method: 'POST',
@@ -255,15 +256,14 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ name: 'odd', version: 2, rowCount: 50 });
-    const sdk = new Orchard({ url: server.url, token: server.adminToken });
     expect(await sdk.datasets.createFromQuery({ name: 'odd', sql: 'select n from "odd@2" where n < 10' })).toMatchObject({ version: 3, rowCount: 5 });
 
-    const refused = await cli(['datasets', 'create', 'odd', '--from-query', "copy ctas_src to '/tmp/x.csv'", '--json'], admin);
-    expect(refused.code).not.toBe(0);
-    expect(refused.json.code).toBe('ORCH_QUERY_NOT_READ_ONLY');
+    // The server's refusal through the SDK (the create command's CLI refusal is the bad files' case);
+    // --from-query with --file is the command line's own check.
+    expect(await codeOf(sdk.datasets.createFromQuery({ name: 'odd', sql: "copy ctas_src to '/tmp/x.csv'" }))).toBe('ORCH_QUERY_NOT_READ_ONLY');
     const both = await cli(['datasets', 'create', 'odd', '--from-query', 'select 1', '--file', file], admin);
     expect(both.code).not.toBe(0);
-    expect((await cli(['datasets', 'describe', 'odd', '--json'], admin)).json.version).toBe(3);
+    expect((await sdk.datasets.describe('odd')).version).toBe(3);
   });
 
   it('separates 401 from 403 and honours roles and revocation', async () => {
@@ -273,12 +273,14 @@ describe.each(backends)('datasets through the CLI on $name', (backend) => {
     expect(tok.json.token).toMatch(/^orch_/);
     const viewer = { url: server.url, token: tok.json.token as string };
 
-    expect((await cli(['datasets', 'list', '--json'], viewer)).code).toBe(0);
-    const write = await cli(['datasets', 'create', 'nope', '--file', writeClassification(dir), '--json'], viewer);
-    expect(write.json.code).toBe('ORCH_AUTH_FORBIDDEN');
-    expect(await codeOf(new Orchard(viewer).users.list())).toBe('ORCH_AUTH_FORBIDDEN');
+    // The viewer's reads and refused writes through the SDK (the requests the CLI sends); the CLI's
+    // refusal of a caller without a token once.
+    const asViewer = new Orchard(viewer);
+    expect((await asViewer.datasets.list()).items.map((d) => d.name)).toContain('cls');
+    expect(await codeOf(asViewer.datasets.create({ name: 'nope', file: writeClassification(dir) }))).toBe('ORCH_AUTH_FORBIDDEN');
+    expect(await codeOf(asViewer.users.list())).toBe('ORCH_AUTH_FORBIDDEN');
 
-    expect((await cli(['datasets', 'list', '--json'], { url: server.url, token: 'orch_wrong' })).json.code).toBe('ORCH_AUTH_INVALID_TOKEN');
+    expect(await codeOf(new Orchard({ url: server.url, token: 'orch_wrong' }).datasets.list())).toBe('ORCH_AUTH_INVALID_TOKEN');
     expect((await cli(['datasets', 'list', '--json'], { url: server.url })).json.code).toBe('ORCH_AUTH_MISSING_TOKEN');
 
     const mine = await cli(['tokens', 'list', '--json'], viewer);
