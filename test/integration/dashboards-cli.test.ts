@@ -54,9 +54,9 @@ describe.each(backends)('dashboards through the CLI on $name', (backend) => {
     server = await startServer(b.env);
     admin = { url: server.url, token: server.adminToken };
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-dash-'));
-    const created = await cli(['datasets', 'create', 'orders', '--file', writeOrders(path.join(dir, 'orders.csv'), 6), '--header', '--json'], admin);
-    expect(created.code, created.stderr + created.stdout).toBe(0);
+    // The source dataset through the SDK (one upload; `datasets create` is the datasets suite's).
     const sdk = new Orchard(admin);
+    expect(await sdk.datasets.create({ name: 'orders', file: writeOrders(path.join(dir, 'orders.csv'), 6), header: true })).toMatchObject({ name: 'orders', version: 1 });
     await sdk.users.create({ name: 'vic', role: 'viewer' });
     viewer = { url: server.url, token: (await sdk.tokens.create({ user: 'vic' })).token };
   });
@@ -76,8 +76,8 @@ describe.each(backends)('dashboards through the CLI on $name', (backend) => {
       { x: 0, y: 4, w: 6, h: 4 },
       { x: 6, y: 4, w: 6, h: 4 },
     ]);
-    const again = await cli(['dashboards', 'create', 'orders-board', '--file', writeJson('dash.json', definition), '--json'], admin);
-    expect(again.json.code).toBe('ORCH_DASHBOARD_EXISTS');
+    // The create command's CLI refusals are the bad definitions' below; this one through the SDK.
+    expect(await codeOf(new Orchard(admin).dashboards.create({ name: 'orders-board', ...definition } as DashboardRequest))).toBe('ORCH_DASHBOARD_EXISTS');
 
     const list = await cli(['dashboards', 'list', '--json'], admin);
     expect(list.json.items.map((d: { name: string }) => d.name)).toEqual(['orders-board']);
@@ -122,26 +122,23 @@ describe.each(backends)('dashboards through the CLI on $name', (backend) => {
   });
 
   it("runs a chart again once a source dataset has a new version", async () => {
-    const before = await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--json'], admin);
-    expect(before.json.rows).toEqual([{ total: 231 }]);
-    const repeat = await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--json'], admin);
-    expect(repeat.json.cached).toBe(true);
-    await cli(['datasets', 'create', 'orders', '--file', writeOrders(path.join(dir, 'orders.csv'), 7), '--header', '--json'], admin);
-    const after = await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--json'], admin);
-    expect(after.json).toMatchObject({ rows: [{ total: 308 }], cached: false, sources: [{ name: 'orders', version: 2 }] });
+    // The server's cache, read through the SDK (the request `dashboards data` sends, the CLI's above).
+    const sdk = new Orchard(admin);
+    expect((await sdk.dashboards.data('orders-board', 'total')).rows).toEqual([{ total: 231 }]);
+    expect((await sdk.dashboards.data('orders-board', 'total')).cached).toBe(true);
+    await sdk.datasets.create({ name: 'orders', file: writeOrders(path.join(dir, 'orders.csv'), 7), header: true });
+    expect(await sdk.dashboards.data('orders-board', 'total')).toMatchObject({ rows: [{ total: 308 }], cached: false, sources: [{ name: 'orders', version: 2 }] });
   });
 
   it('lets a viewer read but not write', async () => {
-    expect((await cli(['dashboards', 'list', '--json'], viewer)).code).toBe(0);
-    expect((await cli(['dashboards', 'describe', 'orders-board', '--json'], viewer)).json.name).toBe('orders-board');
-    const data = await cli(['dashboards', 'data', 'orders-board', '--chart', 'by-region', '--filter', 'region=eu', '--json'], viewer);
-    expect(data.json.rows).toEqual([{ region: 'eu', total: 28 }]);
+    // The viewer's CSV export through the CLI; its other reads and the refused writes through the SDK
+    // with the viewer's token (the requests those commands send, each command's CLI run is the admin's).
     expect((await cli(['dashboards', 'data', 'orders-board', '--chart', 'total', '--csv'], viewer)).stdout).toBe('total\r\n308\r\n');
-    const res = await cli(['dashboards', 'create', 'mine', '--file', writeJson('mine.json', definition), '--json'], viewer);
-    expect(res.code).not.toBe(0);
-    expect(res.json.code).toBe('ORCH_AUTH_FORBIDDEN');
-    // Update and delete refused through the SDK with the viewer's token (the CLI's refusal is create's above).
     const asViewer = new Orchard(viewer);
+    expect((await asViewer.dashboards.list()).items.map((d) => d.name)).toContain('orders-board');
+    expect((await asViewer.dashboards.describe('orders-board')).name).toBe('orders-board');
+    expect((await asViewer.dashboards.data('orders-board', 'by-region', { region: ['eu'] })).rows).toEqual([{ region: 'eu', total: 28 }]);
+    expect(await codeOf(asViewer.dashboards.create({ name: 'mine', ...definition } as DashboardRequest))).toBe('ORCH_AUTH_FORBIDDEN');
     expect(await codeOf(asViewer.dashboards.update('orders-board', { ...definition, title: 'Changed' } as Omit<DashboardRequest, 'name'>))).toBe('ORCH_AUTH_FORBIDDEN');
     expect(await codeOf(asViewer.dashboards.delete('orders-board'))).toBe('ORCH_AUTH_FORBIDDEN');
     expect((await new Orchard(admin).dashboards.describe('orders-board')).title).toBe('Orders');
@@ -187,12 +184,16 @@ describe.each(backends)('dashboards through the CLI on $name', (backend) => {
     const created = await cli(['dashboards', 'create', 'yaml-board', '--file', file, '--json'], admin);
     expect(created.code, created.stdout).toBe(0);
     expect(created.json).toMatchObject({ title: 'From YAML', filters: [{ type: 'values', column: 'region', values: ['eu'] }] });
-    expect((await cli(['dashboards', 'data', 'yaml-board', '--chart', 'total', '--json'], admin)).json.rows).toEqual([{ region: 'eu', total: 28 }]);
-    expect((await cli(['dashboards', 'delete', 'yaml-board', '--json'], admin)).code).toBe(0);
+    // Its rows and its deletion through the SDK (`dashboards data` and `delete` run through the CLI in the other cases).
+    const sdk = new Orchard(admin);
+    expect((await sdk.dashboards.data('yaml-board', 'total')).rows).toEqual([{ region: 'eu', total: 28 }]);
+    await sdk.dashboards.delete('yaml-board');
+    expect((await sdk.dashboards.list()).items.map((d) => d.name)).not.toContain('yaml-board');
   });
 
   it('updates from edited describe output and deletes', async () => {
-    const described = (await cli(['dashboards', 'describe', 'orders-board', '--json'], admin)).json;
+    // The describe output as the SDK answers it (the JSON `dashboards describe --json` prints, run in the first case).
+    const described = await new Orchard(admin).dashboards.describe('orders-board');
     const updated = await cli(['dashboards', 'update', 'orders-board', '--file', writeJson('edit.json', { ...described, title: 'Orders (v2)', charts: described.charts.slice(0, 1) }), '--json'], admin);
     expect(updated.code, updated.stdout).toBe(0);
     expect(updated.json).toMatchObject({ title: 'Orders (v2)', updatedBy: 'admin' });
