@@ -93,7 +93,7 @@ export function parseRedisQueueUrl(url: string): { redis: RedisConnectionSetting
  *
  * Beside BullMQ's own keys, a small hash per job (`<prefix>:~orchard:job:<id>`) holds what
  * BullMQ has no place for: the job's kind (ids are global here, per queue in BullMQ), the
- * cancellation request and the last claimer.
+ * cancellation request, the last claimer and the attempts handed back at shutdown.
  *
  * Durability is Redis's: with AOF (`appendfsync always`, or `everysec` at the risk of the
  * last second) acknowledged jobs survive a Redis restart; without persistence they do not.
@@ -231,9 +231,9 @@ export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueu
         if (!job || !job.id) break;
         const leaseExpiresAt = new Date(Date.now() + opts.leaseMs);
         if (Number(await job.extendLock(token, opts.leaseMs)) !== 1) continue;
-        const cancel = await redis.hget(metaKey(job.id), 'cancel');
+        const [cancel, released] = await redis.hmget(metaKey(job.id), 'cancel', 'released');
         const attempt = job.attemptsStarted;
-        if (cancel === '1' || attempt > (job.opts.attempts ?? 1)) {
+        if (cancel === '1' || attempt > (job.opts.attempts ?? 1) + Number(released ?? 0)) {
           // Cancelled while queued, or its last attempt's lease ran out: end it, look further.
           const reason = cancel === '1' ? CANCELLED_MESSAGE : LEASE_EXPIRED_MESSAGE;
           await job.moveToFailed(new UnrecoverableError(reason), token, false).catch(() => undefined);
@@ -250,8 +250,9 @@ export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueu
   async function fail(job: ClaimedJob, error: FailInfo): Promise<FailOutcome> {
     checkOpen();
     const bjob = await heldJob(job);
-    const cancel = (await redis.hget(metaKey(job.id), 'cancel')) === '1';
-    const maxAttempts = bjob.opts.attempts ?? 1;
+    const [cancelled, released] = await redis.hmget(metaKey(job.id), 'cancel', 'released');
+    const cancel = cancelled === '1';
+    const maxAttempts = (bjob.opts.attempts ?? 1) + Number(released ?? 0);
     const retry = !cancel && error.retryable !== false && job.attempt < maxAttempts;
     const backoff = bjob.opts.backoff && typeof bjob.opts.backoff === 'object' ? Number(bjob.opts.backoff.delay ?? 0) : 0;
     const nextAttemptAt = retry ? new Date(Date.now() + retryDelayMs(backoff, job.attempt)) : undefined;
@@ -264,6 +265,32 @@ export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueu
       held.delete(job.leaseToken);
     }
     return nextAttemptAt ? { willRetry: true, nextAttemptAt } : { willRetry: false };
+  }
+
+  /**
+   * Hands the job back to its wait list (BullMQ's `moveToWait`, checked against our lock
+   * token). BullMQ counts the attempt as started all the same, so the attempts handed back
+   * are counted beside the job (`released`) and added to its allowance.
+   */
+  async function release(job: ClaimedJob): Promise<void> {
+    checkOpen();
+    const bjob = await heldJob(job);
+    const key = metaKey(job.id);
+    if ((await redis.hget(key, 'cancel')) === '1') {
+      // The request stands: the job stays under the lease and ends cancelled when it runs out.
+      const mine = (await redis.get(`${prefix}:${job.kind}:${job.id}:lock`)) === job.leaseToken;
+      throw new JobLeaseLostError(job.id, mine ? 'cancel_requested' : 'lost');
+    }
+    // Counted first: a claim that follows the move at once must already see the allowance.
+    await redis.hincrby(key, 'released', 1);
+    try {
+      await bjob.moveToWait(job.leaseToken);
+    } catch (e) {
+      await redis.hincrby(key, 'released', -1);
+      throw leaseError(job.id, e);
+    } finally {
+      held.delete(job.leaseToken);
+    }
   }
 
   async function get<P = unknown>(id: string): Promise<JobRecord<P> | null> {
@@ -286,7 +313,7 @@ export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueu
       payload: job.data as P,
       state,
       attempt: job.attemptsStarted,
-      maxAttempts: job.opts.attempts ?? 1,
+      maxAttempts: (job.opts.attempts ?? 1) + Number(meta.released ?? 0),
       lastError: job.failedReason || null,
       result: state === 'succeeded' ? (job.returnvalue ?? null) : null,
       cancelRequested: cancel,
@@ -349,6 +376,7 @@ export async function createBullmqJobQueue(url: string, overrides: BullmqJobQueu
     },
 
     fail,
+    release,
 
     async cancel(id: string) {
       checkOpen();

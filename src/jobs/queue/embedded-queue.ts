@@ -183,6 +183,35 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
     throw new JobLeaseLostError(job.id, 'lost');
   }
 
+  async function release(job: ClaimedJob): Promise<void> {
+    checkOpen();
+    const now = new Date().toISOString();
+    // Back to queued with its seq (first in line within its priority); the attempt count
+    // stays, and the allowance grows by the attempt handed back.
+    const done = await db
+      .updateTable('queue_jobs')
+      .set({
+        state: 'queued',
+        run_after: now,
+        max_attempts: sql<number>`max_attempts + 1`,
+        lease_token: null,
+        lease_expires_at: null,
+        updated_at: now,
+      })
+      .where('id', '=', job.id)
+      .where('lease_token', '=', job.leaseToken)
+      .where('state', '=', 'running')
+      .where('cancel_requested', '=', 0)
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) === 1) {
+      announce();
+      return;
+    }
+    const row = await db.selectFrom('queue_jobs').select(['lease_token', 'state', 'cancel_requested']).where('id', '=', job.id).executeTakeFirst();
+    const held = row?.state === 'running' && row.lease_token === job.leaseToken;
+    throw new JobLeaseLostError(job.id, held && Number(row.cancel_requested) === 1 ? 'cancel_requested' : 'lost');
+  }
+
   async function cancel(id: string): Promise<void> {
     checkOpen();
     const now = new Date().toISOString();
@@ -286,6 +315,7 @@ export function createEmbeddedJobQueue(metadata: MetadataStore): JobQueue {
     },
 
     fail,
+    release,
     cancel,
 
     async isCancelRequested(id: string) {

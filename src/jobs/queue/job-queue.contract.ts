@@ -208,6 +208,36 @@ export function describeJobQueueContract(name: string, setup: () => Promise<JobQ
       expect(rec.lastError).toEqual(expect.any(String));
     });
 
+    it('hands a job back at once, to be claimed with the next attempt number, without spending an attempt', async () => {
+      const other = await harness.open();
+      const long = (workerId: string) => ({ workerId, leaseMs: 60_000 });
+      const { id } = await q.enqueue(kind, { r: 1 }, { maxAttempts: 2, backoffMs: 10 });
+      const first = await eventually(() => q.claim([kind], long('w-test')), 'a claimable job');
+      await q.release(first);
+      expect(await q.get(id)).toMatchObject({ state: 'queued', attempt: 1, maxAttempts: 3, lastError: null });
+      // Claimable now: the released lease had a minute left.
+      const second = await eventually(() => other.claim<{ r: number }>([kind], long('w-other')), 'the job handed back');
+      expect(second).toMatchObject({ id, attempt: 2, payload: { r: 1 } });
+      await expectCode(q.release(first), 'ORCH_JOB_LEASE_LOST', 'lost');
+      await expectCode(q.complete(first), 'ORCH_JOB_LEASE_LOST');
+      // Two attempts of its own still: the second failure is the last.
+      expect((await other.fail(second, { message: 'boom 1' })).willRetry).toBe(true);
+      const third = await eventually(() => other.claim([kind], long('w-other')), 'the retry');
+      expect(third.attempt).toBe(3);
+      expect(await other.fail(third, { message: 'boom 2' })).toEqual({ willRetry: false });
+      expect(await q.get(id)).toMatchObject({ state: 'failed', attempt: 3, maxAttempts: 3, lastError: 'boom 2' });
+    });
+
+    it('does not hand back a job whose cancellation was asked for', async () => {
+      const { id } = await q.enqueue(kind, {});
+      const job = await eventually(() => q.claim([kind], { workerId: 'w-test', leaseMs: 60_000 }), 'a claimable job');
+      await q.cancel(id);
+      await expectCode(q.release(job), 'ORCH_JOB_LEASE_LOST', 'cancel_requested');
+      expect(await q.get(id)).toMatchObject({ state: 'running', cancelRequested: true });
+      expect(await q.fail(job, { message: 'cancelled', retryable: false })).toEqual({ willRetry: false });
+      expect(await q.get(id)).toMatchObject({ state: 'cancelled' });
+    });
+
     it('fails at once when the error is not retryable', async () => {
       const { id } = await q.enqueue(kind, {}, { maxAttempts: 5 });
       const job = await claimEventually();

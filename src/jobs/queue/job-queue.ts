@@ -11,7 +11,7 @@ export interface EnqueueOptions {
    * @default a new `job-…` id
    */
   jobId?: string;
-  /** Attempts in all, counting attempts whose lease expired. @default 3 */
+  /** Attempts in all, counting attempts whose lease expired (not those handed back by {@link JobQueue.release}). @default 3 */
   maxAttempts?: number;
   /** Base of the exponential retry delay: attempt n waits `backoffMs * 2^(n-1)`, at most one hour. @default 1000 */
   backoffMs?: number;
@@ -41,6 +41,7 @@ export interface JobRecord<P = unknown> {
   state: JobState;
   /** Attempts started so far (0 before the first claim). */
   attempt: number;
+  /** As enqueued, plus one for each attempt handed back by {@link JobQueue.release}. */
   maxAttempts: number;
   lastError: string | null;
   result: unknown;
@@ -94,6 +95,18 @@ export interface JobQueue {
    */
   fail(job: ClaimedJob, error: FailInfo): Promise<FailOutcome>;
   /**
+   * Hands a running job back, as a worker that shuts down cleanly does: the job is `queued`
+   * and claimable at once (no backoff, no wait for the lease to run out), not failed. The
+   * attempt is not spent: attempt numbers keep counting up, so the next claim is the next
+   * attempt and (id, attempt) still names one attempt, and `maxAttempts` grows by one, so
+   * a job cut off by restarts keeps every retry for failures of its own. Throws
+   * `ORCH_JOB_LEASE_LOST` when the lease is gone (`details.reason: 'lost'`: the job ended
+   * or another worker holds it), or when cancellation was requested
+   * (`details.reason: 'cancel_requested'`: the job is left running under the lease, to be
+   * ended `cancelled` when it runs out, as before).
+   */
+  release(job: ClaimedJob): Promise<void>;
+  /**
    * A queued job ends `cancelled` at once; a running job gets a cancellation request that
    * its worker sees through {@link isCancelRequested} and {@link heartbeat}. Cancelling a
    * cancelled job does nothing; a succeeded or failed one is `ORCH_JOB_INVALID_STATE`.
@@ -121,7 +134,7 @@ export interface JobQueue {
    * that removes the listener.
    */
   onCancelRequested?(listener: (id: string) => void): () => void;
-  /** Releases connections. Does not touch jobs: held leases simply run out. */
+  /** Releases connections. Does not touch jobs: leases still held simply run out (see {@link release}). */
   close(): Promise<void>;
 }
 

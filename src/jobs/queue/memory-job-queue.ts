@@ -207,6 +207,18 @@ export function createMemoryJobQueue(store: MemoryJobStore = new MemoryJobStore(
       return { willRetry: true, nextAttemptAt: next };
     },
 
+    async release(claimed: ClaimedJob) {
+      checkOpen();
+      const job = held(claimed);
+      if (job.cancelRequested) throw new JobLeaseLostError(claimed.id, 'cancel_requested');
+      const now = Date.now();
+      // Its seq kept (first in line within its priority), its attempt not spent.
+      end(job, 'queued', now);
+      job.runAfter = now;
+      job.maxAttempts += 1;
+      announce();
+    },
+
     async cancel(id: string) {
       checkOpen();
       const job = jobs.get(id);
