@@ -169,6 +169,34 @@ describe('the queue worker loop', () => {
     expect(reasons[1]).toBe('shutdown');
   });
 
+  it('hands the jobs it shuts down back to the queue at once, not failed and with their attempts unspent', async () => {
+    const started: number[] = [];
+    const handler: JobHandler<Payload, string> = {
+      kinds: ['work'],
+      cpus: (job) => job.payload.cpus,
+      async run(job, ctx) {
+        started.push(job.payload.n);
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+        // Job 2 throws as it is cut off (as a child process killed mid-write may make it).
+        if (job.payload.n === 2) throw new Error('cut off');
+        return String(ctx.signal.reason);
+      },
+      // An interrupted attempt records nothing final (training marks its job Restarting).
+      async record() {},
+    };
+    // A ten-minute lease: only the hand-back makes the jobs claimable again within the test.
+    loop = startWorkerLoop({ queue, handlers: [handler], slots: 3, cpus: 3, leaseMs: 600_000, pollMs: 20 });
+    // Jobs 1 and 2 run on a core each; job 3 (two cores) is claimed and waits for cores.
+    for (const [n, cpus] of [[1, 1], [2, 1], [3, 2]] as const) await queue.enqueue('work', { n, cpus }, { jobId: `j${n}`, priority: n, maxAttempts: 1 });
+    await until(async () => started.length === 2 && (await queue.get('j3'))?.state === 'running');
+    await loop.stop();
+    loop = undefined;
+    expect(started).toEqual([1, 2]);
+    for (const id of ['j1', 'j2', 'j3']) expect(await queue.get(id), id).toMatchObject({ state: 'queued', attempt: 1, maxAttempts: 2, lastError: null });
+    const again = await queue.claim(['work'], { workerId: 'next', leaseMs: 1000 });
+    expect(again).toMatchObject({ id: 'j1', attempt: 2 });
+  });
+
   it('stops an attempt as soon as its stop is asked for in the same process, not at its next heartbeat', async () => {
     const reasons: unknown[] = [];
     const handler: JobHandler<Payload, void> = {

@@ -75,7 +75,11 @@ export interface WorkerLoop {
    * that removes the listener.
    */
   onAttemptEnded(listener: (job: { id: string; kind: string }) => void): () => void;
-  /** Aborts running attempts (reason `shutdown`) and waits for the loop to end. */
+  /**
+   * Aborts running attempts (reason `shutdown`), hands their jobs back to the queue once
+   * each attempt is over (a crash leaves them to their leases instead), and waits for the
+   * loop to end.
+   */
   stop(): Promise<void>;
 }
 
@@ -85,14 +89,17 @@ export function interruptedByPlatform(signal: AbortSignal): boolean {
 }
 
 const MAX_RECORD_BACKOFF_MS = 10_000;
+/** Longest a shutdown waits for the queue to take a job back. */
+const RELEASE_WAIT_MS = 5_000;
 
 /**
  * The one queue worker loop every job kind runs on: claims with a lease, heartbeats,
  * turns a cancellation request into a `stop` abort and a lost lease into a `lease`
  * abort, retries recording a finished attempt's outcome with backoff, and shuts down by
- * aborting its attempts. Attempts run side by side while slots and free cores allow; a
- * claimed job that needs more cores than are free waits (its lease kept) for running
- * attempts to end, and nothing more is claimed meanwhile.
+ * aborting its attempts and handing their jobs back to the queue. Attempts run side by
+ * side while slots and free cores allow; a claimed job that needs more cores than are
+ * free waits (its lease kept) for running attempts to end, and nothing more is claimed
+ * meanwhile.
  */
 export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
   const { queue, handlers } = options;
@@ -156,8 +163,9 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
       try {
         result = await handler.run(job, ctx);
       } catch (err) {
-        // Platform trouble outside the job's own code: the queue retries the attempt.
-        if (controller.signal.reason !== 'lease') await queue.fail(job, { message: (err as Error)?.message ?? String(err) }).catch(() => undefined);
+        // Platform trouble outside the job's own code: the queue retries the attempt. One
+        // that threw because a shutdown cut it off is handed back below instead.
+        if (controller.signal.reason !== 'lease' && controller.signal.reason !== 'shutdown') await queue.fail(job, { message: (err as Error)?.message ?? String(err) }).catch(() => undefined);
         return;
       }
       await recordWithRetry(job, () => handler.record(job, result, ctx));
@@ -165,6 +173,8 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
       await handler.settled?.(job, result).catch((err: unknown) => log(`job ${job.id}: cleaning up after the attempt failed (${(err as Error)?.message ?? err})`));
       clearInterval(beat);
       held.delete(job.id);
+      // Cut off by a clean shutdown: back to the queue now, for whoever claims next.
+      if (controller.signal.reason === 'shutdown') await handBack(job);
       controllers.delete(controller);
       freeCpus += cpus;
       wake?.();
@@ -175,6 +185,29 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
           log(`job ${job.id}: a listener to its end failed (${(err as Error)?.message ?? err})`);
         }
       }
+    }
+  };
+
+  /**
+   * Hands a job whose attempt a shutdown cut off back to the queue, so that another worker
+   * (or this server restarted) takes it at once rather than when its lease runs out. A
+   * job its handler ended meanwhile (completed, failed) has no lease left to hand back.
+   */
+  const handBack = async (job: ClaimedJob) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // A queue that does not answer (Redis away) must not hold the shutdown: the lease runs out instead.
+      await Promise.race([
+        queue.release(job),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${RELEASE_WAIT_MS} ms`)), RELEASE_WAIT_MS);
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof JobLeaseLostError && err.reason === 'lost') return;
+      log(`job ${job.id} (attempt ${job.attempt}): not handed back at shutdown (${(err as Error)?.message ?? err}); it is claimed again once its lease runs out`);
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -190,8 +223,8 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
           log(`job ${job.id} (attempt ${job.attempt}): the lease was lost before its outcome was recorded; the attempt that holds it now settles the job`);
           return;
         }
-        // A worker that stops gives up after a few more tries: its lease runs out and
-        // the job is claimed again, as after a crash.
+        // A worker that stops gives up after a few more tries: the job is handed back
+        // and claimed again, its outcome found or made anew (at least once).
         if (stopping && tries >= 3) {
           log(`job ${job.id} (attempt ${job.attempt}): outcome not recorded before shutdown (${(err as Error)?.message ?? err})`);
           return;
@@ -228,16 +261,18 @@ export function startWorkerLoop(options: WorkerLoopOptions): WorkerLoop {
       const handler = handlerOf(job.kind);
       const controller = new AbortController();
       controllers.add(controller);
-      // Claimed while stop() ran: leave it to its lease, as a crash would.
+      // Claimed while stop() ran: handed back below without running.
       if (stopping) controller.abort('shutdown');
       const beat = heartbeat(job, controller);
       const asked = await Promise.resolve(handler.cpus?.(job)).catch(() => undefined);
       let cpus = Math.min(totalCpus, Math.max(1, Math.floor(asked ?? totalCpus)));
       if (!(await waitForCpus(cpus, controller.signal))) {
         if (controller.signal.reason !== 'stop') {
-          // Shut down or lost while waiting for cores: nothing ran, the lease runs out.
+          // Shut down or lost while waiting for cores: nothing ran. A shutdown hands the
+          // job back; a lost lease has nothing to give.
           clearInterval(beat);
           held.delete(job.id);
+          if (controller.signal.reason === 'shutdown') await handBack(job);
           controllers.delete(controller);
           continue;
         }
