@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import os from 'node:os';
 import { buffer } from 'node:stream/consumers';
-import { AUTOML_LIMITS, AUTOML_MAXIMIZED_OBJECTIVES, AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORT_FORMATS, AUTOML_REPORTS } from '../contracts/automl.values.js';
+import { AUTOML_LIMITS, AUTOML_MAXIMIZED_OBJECTIVES, AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORT_FORMATS, AUTOML_REPORTS, AUTOML_VALIDATIONS } from '../contracts/automl.values.js';
 import { errorOfProblems, isOrchardError, OrchardError, type RequestProblem } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
 import type { JobQueue } from '../jobs/index.js';
@@ -137,6 +137,8 @@ export class AutomlService {
     if (input.objective !== undefined && !AUTOML_OBJECTIVES.includes(input.objective)) bad('objective', `Unknown objective '${String(input.objective)}': use ${AUTOML_OBJECTIVES.join(', ')}`);
     const mode = input.mode ?? 'ensembling';
     if (!AUTOML_MODES.includes(mode)) bad('mode', `Unknown mode '${String(mode)}': use ensembling or hpo`);
+    const validation = input.validation ?? 'auto';
+    if (!AUTOML_VALIDATIONS.includes(validation)) bad('validation', `Unknown validation '${String(validation)}': use ${AUTOML_VALIDATIONS.join(', ')}`);
     const maxCandidates = input.maxCandidates ?? AUTOML_LIMITS.maxCandidates.default;
     if (!Number.isInteger(maxCandidates) || maxCandidates < AUTOML_LIMITS.maxCandidates.minimum || maxCandidates > AUTOML_LIMITS.maxCandidates.maximum) bad('maxCandidates', `maxCandidates is an integer in [${AUTOML_LIMITS.maxCandidates.minimum}, ${AUTOML_LIMITS.maxCandidates.maximum}]`);
     const budget = input.maxRuntimeSeconds ?? AUTOML_LIMITS.maxRuntimeSeconds.default;
@@ -168,6 +170,7 @@ export class AutomlService {
       timeColumn: input.timeColumn ?? null,
       maxRuntimeSeconds: budget,
       seed,
+      validation,
       ...(counts ? { targetCounts: counts.map((r) => ({ value: r.value as string | number | boolean, count: Number(r.count) })) } : {}),
     });
     problems.push(...result.problems);

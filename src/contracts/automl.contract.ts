@@ -18,6 +18,7 @@ import {
   AUTOML_REPORTS,
   AUTOML_RESOLVED_PROBLEM_TYPES,
   AUTOML_SECONDARY_STATUSES,
+  AUTOML_VALIDATIONS,
 } from './automl.values.js';
 
 /** An AutoML job's name: 1–32 characters (candidates' training jobs are named `<name>-<n>`). */
@@ -31,6 +32,8 @@ export const AutomlObjectiveMetric = StringEnum(AUTOML_OBJECTIVES);
 export type AutomlObjectiveMetric = Static<typeof AutomlObjectiveMetric>;
 export const AutomlMode = StringEnum(AUTOML_MODES);
 export type AutomlMode = Static<typeof AutomlMode>;
+export const AutomlValidationChoice = StringEnum(AUTOML_VALIDATIONS);
+export type AutomlValidationChoice = Static<typeof AutomlValidationChoice>;
 export const AutomlJobStatus = JobStatus;
 export type AutomlJobStatus = Static<typeof AutomlJobStatus>;
 export const AutomlSecondaryStatus = StringEnum(AUTOML_SECONDARY_STATUSES);
@@ -62,6 +65,8 @@ export const CreateAutomlJobRequest = Strict({
   maxRuntimeSeconds: Type.Optional(Type.Integer(AUTOML_LIMITS.maxRuntimeSeconds)),
   /** @default 'ensembling' */
   mode: Type.Optional(AutomlMode),
+  /** `cv`: k-fold cross-validation; `holdout`: the held-out split; `auto`: cv below 20,000 rows. @default 'auto' */
+  validation: Type.Optional(AutomlValidationChoice),
   /** A date or timestamp column: splits by time (the latest rows validate) instead of at random. */
   timeColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   /** Candidates trained at once. @default 1 */

@@ -16,6 +16,13 @@ export const AUTOML_MAXIMIZED_OBJECTIVES: readonly (typeof AUTOML_OBJECTIVES)[nu
 /** `ensembling`: candidates, then a weighted ensemble of the best on out-of-fold predictions; `hpo`: candidates only. */
 export const AUTOML_MODES = ['ensembling', 'hpo'] as const;
 
+/**
+ * How candidates are scored: `cv` by k-fold cross-validation, `holdout` on the recipes'
+ * held-out split, `auto` cross-validation below 20,000 rows and holdout above (as
+ * FLAML's `eval_method`).
+ */
+export const AUTOML_VALIDATIONS = ['auto', 'cv', 'holdout'] as const;
+
 /** Autopilot's AutoMLJobSecondaryStatus values that Orchard passes through. */
 export const AUTOML_SECONDARY_STATUSES = [
   'Starting',

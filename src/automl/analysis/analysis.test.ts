@@ -169,6 +169,18 @@ describe('analyzeTable: validation, budget and recipes', () => {
     expect(chooseValidation(100, true)).toEqual({ method: 'holdout', validationShare: 0.2 });
   });
 
+  it('validates as asked: cv on a large table, holdout on a small one; cv with a time split is refused', () => {
+    expect(chooseValidation(1_000_000, false, 'cv')).toEqual({ method: 'cv', folds: 5 });
+    expect(chooseValidation(500, false, 'holdout')).toEqual({ method: 'holdout', validationShare: 0.2 });
+    expect(chooseValidation(500, false, 'auto')).toEqual({ method: 'cv', folds: 5 });
+    const x = col('x', 'DOUBLE');
+    expect(analyzeTable(input([x, binaryTarget()], { validation: 'holdout' })).validation).toEqual({ method: 'holdout', validationShare: 0.2 });
+    const when = col('when', 'DATE', { distinct: 90 });
+    const refused = analyzeTable(input([x, when, binaryTarget()], { timeColumn: 'when', validation: 'cv' }));
+    expect(refused.problems).toEqual([expect.objectContaining({ field: 'validation', code: 'ORCH_AUTOML_INVALID' })]);
+    expect(analyzeTable(input([x, when, binaryTarget()], { timeColumn: 'when', validation: 'holdout' })).problems).toEqual([]);
+  });
+
   it('refuses a budget that cannot fit one candidate, from rows × features', () => {
     const rows = 2_000_000;
     const wide = Array.from({ length: 40 }, (_, i) => col(`x${i}`, 'DOUBLE', { count: rows, distinct: rows }));

@@ -34,9 +34,9 @@ export { TARGET_COUNTS_LIMIT, foldQuery, sqlLabel, sqlName, targetCountsQuery, t
  */
 export const VALIDATION_RULES = { cvMaxRows: 20_000, folds: 5, validationShare: 0.2, largeRows: 500_000, largeValidationShare: 0.1 } as const;
 
-export function chooseValidation(rows: number, byTime: boolean): AutomlValidation {
+export function chooseValidation(rows: number, byTime: boolean, asked: 'auto' | 'cv' | 'holdout' = 'auto'): AutomlValidation {
   const v = VALIDATION_RULES;
-  if (rows < v.cvMaxRows && !byTime) return { method: 'cv', folds: v.folds };
+  if (asked === 'cv' || (asked === 'auto' && rows < v.cvMaxRows && !byTime)) return { method: 'cv', folds: v.folds };
   return { method: 'holdout', validationShare: rows >= v.largeRows ? v.largeValidationShare : v.validationShare };
 }
 
@@ -79,7 +79,10 @@ export function analyzeTable(input: AnalyzeInput): Analysis {
   }
   warnings.push(...columnWarnings(read, version.rowCount));
   const withTarget = target.withTarget;
-  const validation = chooseValidation(withTarget, timeColumn !== null);
+  if (input.validation === 'cv' && timeColumn !== null) {
+    problems.push({ field: 'validation', code: 'ORCH_AUTOML_INVALID', message: 'validation: cv draws its folds at random; a time split (timeColumn) validates on the latest rows: use holdout or auto' });
+  }
+  const validation = chooseValidation(withTarget, timeColumn !== null, input.validation);
   const problemType = target.problemType;
   const recipes =
     problemType && problems.length === 0

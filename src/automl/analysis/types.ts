@@ -31,6 +31,8 @@ export interface AnalyzeInput {
   maxRuntimeSeconds: number;
   /** The split's seed. @default 0 */
   seed?: number;
+  /** `cv`, `holdout`, or `auto` (cv below `VALIDATION_RULES.cvMaxRows` rows, never by time). @default 'auto' */
+  validation?: 'auto' | 'cv' | 'holdout';
   /**
    * Every value of the target with its count (the result of {@link targetCountsQuery}).
    * Dataset statistics keep the 5 most frequent values only, so without this a target

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { AutomlJob, AutomlJobStatus, AutomlReportName } from '../../sdk/index.js';
 // Enum lists from the contracts' TypeBox-free module: a CLI call does not load the schemas.
-import { AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORTS } from '../../contracts/automl.values.js';
+import { AUTOML_MODES, AUTOML_OBJECTIVES, AUTOML_PROBLEM_TYPES, AUTOML_REPORTS, AUTOML_VALIDATIONS } from '../../contracts/automl.values.js';
 import { JOB_STATUSES } from '../../contracts/values.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
 import { emit, table } from '../output.js';
@@ -17,6 +17,7 @@ interface CreateOptions extends Json {
   maxCandidates?: number;
   maxRuntime?: number;
   mode?: (typeof AUTOML_MODES)[number];
+  validation?: (typeof AUTOML_VALIDATIONS)[number];
   timeColumn?: string;
   maxParallel?: number;
   cpus?: number;
@@ -38,6 +39,7 @@ export function automlCommand(program: Command): void {
     .option('--max-candidates <n>', 'candidates trained in all (default 50)', positiveInt)
     .option('--max-runtime <seconds>', 'the whole job\'s budget (default 3600)', positiveInt)
     .addOption(new Option('--mode <mode>', 'ensembling (default): a weighted ensemble of the best; hpo: candidates only').choices(AUTOML_MODES))
+    .addOption(new Option('--validation <method>', 'how candidates are scored: cv (5-fold), holdout (the held-out split), auto (default: cv below 20,000 rows)').choices(AUTOML_VALIDATIONS))
     .option('--time-column <column>', 'split by time on this column (the latest rows validate)')
     .option('--max-parallel <n>', 'candidates trained at once (default 1)', positiveInt)
     .option('--cpus <n>', "cores each candidate asks for (default: a worker's cores shared by --max-parallel)", positiveInt)
@@ -57,6 +59,7 @@ export function automlCommand(program: Command): void {
           ...(opts.maxCandidates !== undefined ? { maxCandidates: opts.maxCandidates } : {}),
           ...(opts.maxRuntime !== undefined ? { maxRuntimeSeconds: opts.maxRuntime } : {}),
           ...(opts.mode ? { mode: opts.mode } : {}),
+          ...(opts.validation ? { validation: opts.validation } : {}),
           ...(opts.timeColumn ? { timeColumn: opts.timeColumn } : {}),
           ...(opts.maxParallel !== undefined ? { maxParallel: opts.maxParallel } : {}),
           ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),

@@ -7,7 +7,7 @@ import { useResource } from '../api/use-resource';
 import { formatNumber, formatTime } from '../components/format';
 import { Card, Empty, ErrorBanner, Field, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Can } from '../session';
-import { AUTOML_LIMITS, AUTOML_MODES, AUTOML_PROBLEM_TYPES } from '../../../src/contracts/automl.values';
+import { AUTOML_LIMITS, AUTOML_MODES, AUTOML_PROBLEM_TYPES, AUTOML_VALIDATIONS } from '../../../src/contracts/automl.values';
 
 export const AUTOML_ACTIVE = new Set(['InProgress', 'Stopping']);
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9])*$/;
@@ -102,6 +102,7 @@ function CreateAutomlJob() {
   const [maxRuntime, setMaxRuntime] = useState(String(AUTOML_LIMITS.maxRuntimeSeconds.default));
   const [maxCandidates, setMaxCandidates] = useState(String(AUTOML_LIMITS.maxCandidates.default));
   const [mode, setMode] = useState<AutomlMode>('ensembling');
+  const [validation, setValidation] = useState<(typeof AUTOML_VALIDATIONS)[number]>('auto');
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -139,6 +140,7 @@ function CreateAutomlJob() {
         maxRuntimeSeconds: Number(maxRuntime),
         maxCandidates: Number(maxCandidates),
         mode,
+        ...(validation !== 'auto' ? { validation } : {}),
       });
       navigate(`/automl/${encodeURIComponent(job.name)}`);
     } catch (err) {
@@ -224,6 +226,15 @@ function CreateAutomlJob() {
               <select {...p} value={mode} onChange={(e) => setMode(e.target.value as AutomlMode)}>
                 {AUTOML_MODES.map((m) => (
                   <option key={m}>{m}</option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Validation" hint="cv: 5-fold cross-validation; holdout: the held-out split; auto: cv below 20,000 rows.">
+            {(p) => (
+              <select {...p} value={validation} onChange={(e) => setValidation(e.target.value as (typeof AUTOML_VALIDATIONS)[number])}>
+                {AUTOML_VALIDATIONS.map((v) => (
+                  <option key={v}>{v}</option>
                 ))}
               </select>
             )}
