@@ -49,7 +49,7 @@ export interface TfidfStep {
   tfidf: { columns: string[]; features?: number; lowercase?: boolean; sublinear?: boolean; norm?: 'l2' | 'none' };
 }
 export interface TargetEncodeStep {
-  target_encode: { columns: string[]; smoothing?: number; folds?: number; seed?: number };
+  target_encode: { columns: string[]; smoothing?: number; folds?: number; seed?: number; per_class?: boolean };
 }
 export interface SplitStep {
   split: {
