@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard } from '../../src/sdk/index.js';
+import { Orchard, type CreateProcessingJobRequest, type ProcessingJob } from '../../src/sdk/index.js';
 import { backends, fleetBackend } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
+import { refusedBySdk } from '../support/refusals.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
 /** A SageMaker-style preparation script: paths come as arguments, the config file is read, a metric is printed. */
@@ -97,6 +99,16 @@ function writeScripts(dir: string): Record<string, string> {
   return out;
 }
 
+/** Packs a script's folder as `orchard process` does and stores it; answers the request's `script`. */
+async function packScript(sdk: Orchard, script: string): Promise<CreateProcessingJobRequest['script']> {
+  const archive = `${script}.tar.gz`;
+  await tar.c({ gzip: true, file: archive, cwd: path.dirname(script), portable: true }, [path.basename(script)]);
+  const sourceKey = `sources/processing-it/${path.basename(path.dirname(script))}/sourcedir.tar.gz`;
+  await sdk.artifacts.put(sourceKey, archive);
+  fs.rmSync(archive);
+  return { entryPoint: path.basename(script), sourceKey };
+}
+
 /** 20 rows with a header; the values of ids 3, 6, 9, … are negative. */
 function writeRawCsv(file: string): string {
   const lines = ['id,value,label'];
@@ -116,12 +128,28 @@ describe.each(backends)('processing jobs through the CLI on $name', (backend) =>
   let admin: { url: string; token: string };
   let dir: string;
   let scripts: Record<string, string>;
+  let sdk: Orchard;
+  /** The scripts run through the SDK, packed and stored once. */
+  const packed: Record<string, CreateProcessingJobRequest['script']> = {};
+
+  /**
+   * A job through the SDK (the request `orchard process` sends), waited for by polling every 200 ms.
+   * `process --wait` runs through the CLI for a job that completes, one that fails and a refusal
+   * (and for the fleet's job below); the others need no `orchard` process each.
+   */
+  async function processed(request: Omit<CreateProcessingJobRequest, 'script'>, script: string): Promise<ProcessingJob> {
+    await sdk.processing.create({ ...request, script: packed[script] });
+    return sdk.processing.waitFor(request.name, { pollMs: 200 });
+  }
 
   beforeAll(async () => {
     ({ admin, dir } = suite);
     scripts = writeScripts(dir);
-    expect((await cli(['datasets', 'create', 'raw', '--file', writeRawCsv(path.join(dir, 'raw.csv')), '--header', '--json'], admin)).code).toBe(0);
-    expect((await cli(['datasets', 'create', 'nums', '--file', writeNumsCsv(path.join(dir, 'nums.csv')), '--json'], admin)).code).toBe(0);
+    // Through the SDK: `datasets create` is the datasets suite's.
+    sdk = new Orchard(admin);
+    await sdk.datasets.create({ name: 'raw', file: writeRawCsv(path.join(dir, 'raw.csv')), header: true });
+    await sdk.datasets.create({ name: 'nums', file: writeNumsCsv(path.join(dir, 'nums.csv')) });
+    for (const k of ['jsonl', 'shard', 'fail']) packed[k] = await packScript(sdk, scripts[k]);
   });
 
   it('runs a Python script over a CSV dataset; its output folder becomes a dataset version', async () => {
@@ -139,7 +167,6 @@ describe.each(backends)('processing jobs through the CLI on $name', (backend) =>
     expect(res.json).toMatchObject({ name: 'prep-1', status: 'Completed', outputs: { clean: 'clean@1' }, finalMetrics: { kept: 14 }, instanceCount: 1, instances: [{ host: 'algo-1', status: 'Completed', attempts: 1 }] });
     expect(res.json.outputs.report).toMatch(/\/reports\/prep-1\/$/);
 
-    const sdk = new Orchard(admin);
     const clean = await sdk.datasets.describe('clean');
     expect(clean).toMatchObject({ version: 1, format: 'csv', header: true, rowCount: 14 });
     expect(clean.columns.map((c) => c.name)).toEqual(['id', 'value', 'label']);
@@ -178,29 +205,28 @@ describe.each(backends)('processing jobs through the CLI on $name', (backend) =>
   });
 
   it('runs a JavaScript script; JSON Lines files of an output folder (and its subfolders) make one version', async () => {
-    const res = await cli(['process', '--name', 'to-jsonl', '--script', scripts.jsonl, '--input', 'raw=raw', '--output', 'records=records', '--cpus', '1', '--wait', '--json'], admin);
-    expect(res.code, res.stdout + res.stderr).toBe(0);
-    expect(res.json).toMatchObject({ status: 'Completed', outputs: { records: 'records@1' } });
-    const records = await new Orchard(admin).datasets.describe('records');
+    const job = await processed({ name: 'to-jsonl', inputs: [{ name: 'raw', dataset: 'raw' }], outputs: [{ name: 'records', dataset: 'records' }], cpus: 1 }, 'jsonl');
+    expect(job, job.failureReason ?? '').toMatchObject({ status: 'Completed', outputs: { records: 'records@1' } });
+    const records = await sdk.datasets.describe('records');
     expect(records).toMatchObject({ format: 'jsonl', rowCount: 20 });
     expect(records.columns.map((c) => c.name).sort()).toEqual(['id', 'label', 'value']);
   });
 
   it('shards the input across two instances (ShardedByS3Key); the output holds every instance’s rows', async () => {
-    const res = await cli(['process', '--name', 'shard-2', '--script', scripts.shard, '--input', 'nums=nums', '--output', 'out=doubled', '--instance-count', '2', '--distribution', 'ShardedByS3Key', '--cpus', '1', '--wait', '--json'], admin);
-    expect(res.code, res.stdout + res.stderr).toBe(0);
-    expect(res.json).toMatchObject({ status: 'Completed', outputs: { out: 'doubled@1' }, instanceCount: 2, finalMetrics: { 'algo-1:rows': 5, 'algo-2:rows': 5, 'algo-1:files': 1, 'algo-2:files': 1 } });
-    expect(res.json.processingInputs[0]).toMatchObject({ distribution: 'ShardedByS3Key' });
-    const sdk = new Orchard(admin);
+    const job = await processed({ name: 'shard-2', inputs: [{ name: 'nums', dataset: 'nums', distribution: 'ShardedByS3Key' }], outputs: [{ name: 'out', dataset: 'doubled' }], instanceCount: 2, cpus: 1 }, 'shard');
+    expect(job, job.failureReason ?? '').toMatchObject({ status: 'Completed', outputs: { out: 'doubled@1' }, instanceCount: 2, finalMetrics: { 'algo-1:rows': 5, 'algo-2:rows': 5, 'algo-1:files': 1, 'algo-2:files': 1 } });
+    expect(job.processingInputs[0]).toMatchObject({ distribution: 'ShardedByS3Key' });
     const page = await sdk.datasets.query('SELECT _c0, _c1 FROM doubled ORDER BY _c0', { pageSize: 100 });
     expect(page.rows.map((r) => [Number(r._c0), Number(r._c1)])).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1, (i + 1) * 20]));
-    const logs = (await cli(['processing', 'logs', 'shard-2'], admin)).stdout;
+    // Each instance's lines, as `processing logs` prints them (run through the CLI in the first case).
+    let logs = '';
+    for await (const l of sdk.processing.allLogs('shard-2')) logs += `[${l.host}] ${l.line}\n`;
     expect(logs).toMatch(/\[algo-1\] algo-1 sees part-00000\.csv\n/);
     expect(logs).toMatch(/\[algo-2\] algo-2 sees part-00001\.csv\n/);
 
     // FullyReplicated: each instance gets every part.
-    const full = await cli(['process', '--name', 'full-2', '--script', scripts.shard, '--input', 'nums=nums', '--output', 'out=doubled', '--instance-count', '2', '--cpus', '1', '--wait', '--json'], admin);
-    expect(full.json).toMatchObject({ status: 'Completed', outputs: { out: 'doubled@2' }, finalMetrics: { 'algo-1:rows': 10, 'algo-2:rows': 10, 'algo-1:files': 2 } });
+    const full = await processed({ name: 'full-2', inputs: [{ name: 'nums', dataset: 'nums' }], outputs: [{ name: 'out', dataset: 'doubled' }], instanceCount: 2, cpus: 1 }, 'shard');
+    expect(full).toMatchObject({ status: 'Completed', outputs: { out: 'doubled@2' }, finalMetrics: { 'algo-1:rows': 10, 'algo-2:rows': 10, 'algo-1:files': 2 } });
     expect((await sdk.datasets.describe('doubled@2')).rowCount).toBe(20);
   });
 
@@ -213,17 +239,17 @@ describe.each(backends)('processing jobs through the CLI on $name', (backend) =>
     // Not the kind of failure a retry mends.
     expect(res.json.instances[0]).toMatchObject({ status: 'Failed', attempts: 1 });
     expect(res.json.outputs).toEqual({});
-    expect((await new Orchard(admin).datasets.list({ prefix: 'never' })).items).toEqual([]);
+    expect((await sdk.datasets.list({ prefix: 'never' })).items).toEqual([]);
   });
 
   it('marks a failing script Failed with its reason, after its retries', async () => {
-    const res = await cli(['process', '--name', 'fails', '--script', scripts.fail, '--input', 'raw=raw', '--output', 'x=never2', '--max-retries', '1', '--cpus', '1', '--wait', '--json'], admin);
-    expect(res.code).toBe(1);
-    expect(res.json.status).toBe('Failed');
-    expect(res.json.failureReason).toMatch(/^algo-1: AlgorithmError: the script exited with code 1/);
-    expect(res.json.failureReason).toContain('bad input: no usable rows');
-    expect(res.json.instances[0]).toMatchObject({ status: 'Failed', attempts: 2 });
-    expect((await new Orchard(admin).datasets.list({ prefix: 'never2' })).items).toEqual([]);
+    // Through the SDK: `process --wait` exiting 1 on a failed job is the CLI's in the case above.
+    const job = await processed({ name: 'fails', inputs: [{ name: 'raw', dataset: 'raw' }], outputs: [{ name: 'x', dataset: 'never2' }], maxRetries: 1, cpus: 1 }, 'fail');
+    expect(job.status).toBe('Failed');
+    expect(job.failureReason).toMatch(/^algo-1: AlgorithmError: the script exited with code 1/);
+    expect(job.failureReason).toContain('bad input: no usable rows');
+    expect(job.instances[0]).toMatchObject({ status: 'Failed', attempts: 2 });
+    expect((await sdk.datasets.list({ prefix: 'never2' })).items).toEqual([]);
     const listed = await cli(['processing', 'list', '--status', 'Failed', '--json'], admin);
     expect(listed.json.items.map((j: { name: string }) => j.name).sort()).toEqual(['fails', 'stray']);
   });
@@ -237,10 +263,13 @@ describe.each(backends)('processing jobs through the CLI on $name', (backend) =>
       ['outputs[0].artifactPrefix', 'ORCH_ARTIFACT_INVALID_KEY'],
       ['outputs', 'ORCH_PROCESSING_INVALID'],
     ]);
-    const nested = await cli(['process', '--name', 'bad-2', '--script', scripts.prep, '--input', 'raw=raw:/opt/ml/processing/output/clean/in', '--output', 'clean=clean', '--json'], admin);
-    expect(nested.json.code).toBe('ORCH_PROCESSING_INVALID');
-    expect(nested.json.message).toMatch(/output 'clean' \(\/opt\/ml\/processing\/output\/clean\) overlaps input 'raw'/);
-    expect((await cli(['process', '--name', 'prep-1', '--script', scripts.prep, '--json'], admin)).json.code).toBe('ORCH_PROCESSING_EXISTS');
+    // The command's CLI refusal is the one above; these through the SDK (the requests it sends).
+    const nested = await refusedBySdk(
+      sdk.processing.create({ name: 'bad-2', script: packed.jsonl, inputs: [{ name: 'raw', dataset: 'raw', localPath: '/opt/ml/processing/output/clean/in' }], outputs: [{ name: 'clean', dataset: 'clean' }] }),
+      'ORCH_PROCESSING_INVALID',
+    );
+    expect(nested.message).toMatch(/output 'clean' \(\/opt\/ml\/processing\/output\/clean\) overlaps input 'raw'/);
+    await refusedBySdk(sdk.processing.create({ name: 'prep-1', script: packed.jsonl }), 'ORCH_PROCESSING_EXISTS');
     expect((await cli(['processing', 'describe', 'nope', '--json'], admin)).json.code).toBe('ORCH_PROCESSING_NOT_FOUND');
   });
 });
@@ -259,7 +288,7 @@ describe('processing on the fleet: a server without workers, two orchard worker 
     workers = [await startWorkerProcess(fleet.env), await startWorkerProcess(fleet.env)];
     admin = { url: server.url, token: server.adminToken };
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-processing-fleet-'));
-    expect((await cli(['datasets', 'create', 'nums', '--file', writeNumsCsv(path.join(dir, 'nums.csv')), '--json'], admin)).code).toBe(0);
+    await new Orchard(admin).datasets.create({ name: 'nums', file: writeNumsCsv(path.join(dir, 'nums.csv')) });
   });
   afterAll(async () => {
     for (const w of workers) await w.stop();
