@@ -1,16 +1,28 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchard, OrchardApiError } from '../../src/sdk/index.js';
+import { Orchard, type CreateTuningJobRequest } from '../../src/sdk/index.js';
 import { backends, fleetBackend, TEST_ATTEMPTS_DIR, writeClassificationCsv } from '../support/backends.js';
+import { refusedBySdk } from '../support/refusals.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
 
-/** The three ways to run: one machine on each store, and a fleet of two worker processes. */
+/**
+ * Two ways to run: one machine on SQLite + files, where the controller hears of each trial's
+ * end from the server's own worker loop, and a fleet of two worker processes on PostgreSQL +
+ * S3 + Redis, where trials end elsewhere and the controller's tick finds them. PostgreSQL + S3
+ * on one machine is not run again here: the fleet case drives the same flow on those stores,
+ * and sagemaker-api.test.ts tunes xgboost through CreateHyperParameterTuningJob on both
+ * single-machine backends.
+ */
 const setups = [
-  ...backends.map((b) => ({ name: b.name, fleet: false, setup: b.setup })),
+  { name: backends[0].name, fleet: false, setup: backends[0].setup },
   { name: 'a fleet (PostgreSQL + S3 + Redis, two workers)', fleet: true, setup: () => fleetBackend() },
 ];
+
+const TERMINAL = ['Completed', 'Failed', 'Stopped'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(setups)('Bayesian tuning of xgboost through the CLI on $name', (setup) => {
   let server: RunningServer;
@@ -25,8 +37,10 @@ describe.each(setups)('Bayesian tuning of xgboost through the CLI on $name', (se
     if (setup.fleet) workers = [await startWorkerProcess(b.env), await startWorkerProcess(b.env)];
     admin = { url: server.url, token: server.adminToken };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-tune-'));
+    // Uploaded through the SDK (`datasets create` is the datasets CLI suite's).
+    const sdk = new Orchard(admin);
     for (const [name, rows, seed] of [['tr', 600, 11], ['va', 1500, 12]] as const) {
-      expect((await cli(['datasets', 'create', name, '--file', writeClassificationCsv(path.join(dir, `${name}.csv`), rows, seed, 6), '--json'], admin)).code).toBe(0);
+      await sdk.datasets.create({ name, file: writeClassificationCsv(path.join(dir, `${name}.csv`), rows, seed, 6) });
     }
   });
   afterAll(async () => {
@@ -36,9 +50,16 @@ describe.each(setups)('Bayesian tuning of xgboost through the CLI on $name', (se
   });
 
   it('runs 6 trials 2 at a time and finds hyperparameters that beat the defaults', async () => {
-    const baseline = await cli(['train', '--name', 'default-hps', '--algorithm', 'xgboost', '--hp', 'objective=binary:logistic', '--hp', 'num_round=40', '--train', 'tr', '--validation', 'va', '--wait', '--json'], admin);
-    expect(baseline.code, baseline.stderr).toBe(0);
-    const defaultAuc = baseline.json.finalMetrics['validation:auc'];
+    // The defaults' training job through the SDK, polled (`train --wait` is the training CLI suite's).
+    const sdk = new Orchard(admin);
+    await sdk.training.create({ name: 'default-hps', algorithm: 'xgboost', hyperParameters: { objective: 'binary:logistic', num_round: '40' }, channels: { train: 'tr', validation: 'va' } });
+    let baseline = await sdk.training.describe('default-hps');
+    while (!TERMINAL.includes(baseline.status)) {
+      await sleep(250);
+      baseline = await sdk.training.describe('default-hps');
+    }
+    expect(baseline.status, baseline.failureReason ?? '').toBe('Completed');
+    const defaultAuc = baseline.finalMetrics['validation:auc'];
 
     const res = await cli(
       ['tune', '--name', 'bo1', '--algorithm', 'xgboost', '--train', 'tr', '--validation', 'va', '--hp', 'objective=binary:logistic', '--hp', 'num_round=40',
@@ -65,9 +86,10 @@ describe.each(setups)('Bayesian tuning of xgboost through the CLI on $name', (se
     expect(t.bestTrainingJob.hyperParameters).toMatchObject({ objective: 'binary:logistic', num_round: '40' });
     expect(best).toBeGreaterThan(defaultAuc);
 
-    // The trials are runs of an experiment named after the tuning job.
-    const runs = await cli(['runs', 'list', '--experiment', 'bo1', '--sort', 'metrics.validation:auc desc', '--limit', '1', '--json'], admin);
-    expect(runs.json.items[0].name).toBe(t.bestTrainingJob.name);
+    // The trials are runs of an experiment named after the tuning job (read through the SDK:
+    // `runs list` is the experiments CLI suite's).
+    const runs = await sdk.runs.list({ experiment: 'bo1', sort: 'metrics.validation:auc desc', limit: 1 });
+    expect(runs.items[0].name).toBe(t.bestTrainingJob.name);
     const list = await cli(['tunes', 'list', '--json'], admin);
     expect(list.json.items.map((x: { name: string }) => x.name)).toContain('bo1');
     const text = await cli(['tunes', 'describe', 'bo1'], admin);
@@ -79,8 +101,21 @@ describe('tuning job behaviour (SQLite + file)', () => {
   let server: RunningServer | undefined;
   let home: string;
   let src: string;
+  let sourceKey: string;
   const env = { ORCHARD_ATTEMPTS_DIR: TEST_ATTEMPTS_DIR, ORCHARD_WORKERS: '2', ORCHARD_JOB_LEASE_MS: '2000' };
   const admin = () => ({ url: server!.url, token: server!.adminToken });
+  const sdk = () => new Orchard(admin());
+  /** Polls the tuning job through the SDK until it ends: one request per poll, no `orchard` process. */
+  const ended = (name: string) => sdk().tuning.waitFor(name, { pollMs: 250 });
+  /** The request `orchard tune --script score.py --train d --metric score=… --objective score --maximize` sends. */
+  const scoreJob = (name: string, rest: Omit<CreateTuningJobRequest, 'name' | 'objective' | 'channels'>): CreateTuningJobRequest => ({
+    name,
+    script: { entryPoint: 'score.py', sourceKey },
+    channels: { train: 'd' },
+    metricDefinitions: [{ name: 'score', regex: 'score=([0-9.-]+)' }],
+    objective: { metric: 'score', type: 'Maximize' },
+    ...rest,
+  });
 
   beforeAll(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-tune-home-'));
@@ -103,7 +138,8 @@ describe('tuning job behaviour (SQLite + file)', () => {
         "open(os.path.join(os.environ['SM_MODEL_DIR'], 'm.txt'), 'w').write('ok')",
       ].join('\n') + '\n',
     );
-    // A learning curve: q * (step + 1) / 10 over 10 steps, reported as it goes.
+    // A learning curve: q * (step + 1) / 10 over 10 steps, reported as it goes, 0.4 s a step
+    // (a trial with q at or above --fast reports without pausing).
     fs.writeFileSync(
       path.join(src, 'curve.py'),
       [
@@ -111,30 +147,38 @@ describe('tuning job behaviour (SQLite + file)', () => {
         'from orchard import run',
         'p = argparse.ArgumentParser()',
         "p.add_argument('--q', type=float)",
+        "p.add_argument('--fast', type=float, default=float('inf'))",
         'a, _ = p.parse_known_args()',
         'for step in range(10):',
         "    run.log_metric('curve', a.q * (step + 1) / 10, step=step)",
-        '    time.sleep(0.4)',
+        '    time.sleep(0.4 if a.q < a.fast else 0.02)',
         "open(os.path.join(os.environ['SM_MODEL_DIR'], 'm.txt'), 'w').write('ok')",
       ].join('\n') + '\n',
     );
     fs.writeFileSync(path.join(src, 'd.csv'), '1,2\n');
-    expect((await cli(['datasets', 'create', 'd', '--file', path.join(src, 'd.csv'), '--json'], admin())).code).toBe(0);
+    await sdk().datasets.create({ name: 'd', file: path.join(src, 'd.csv') });
+    // The scripts' source archive, as `orchard tune --script` packs and stores it, for the
+    // tuning jobs created through the SDK.
+    const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-tune-pack-')), 'sourcedir.tar.gz');
+    await tar.c({ gzip: true, file: archive, cwd: src, portable: true }, ['score.py', 'curve.py']);
+    sourceKey = 'sources/tune-behaviour/sourcedir.tar.gz';
+    await sdk().artifacts.put(sourceKey, archive);
   });
   afterAll(async () => server?.stop());
 
   const scriptArgs = () => ['--script', path.join(src, 'score.py'), '--train', 'd', '--metric', 'score=score=([0-9.-]+)', '--objective', 'score', '--maximize'];
 
   it('counts failed trials and goes on, up to the failure budget', async () => {
-    const ok = await cli(['tune', '--name', 'grid1', ...scriptArgs(), '--strategy', 'grid', '--range', 'mode=ok,fail', '--range', 'x=0:1:int', '--max-jobs', '10', '--max-parallel', '2', '--wait', '--json'], admin());
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.json.status).toBe('Completed');
+    // Through the SDK; the CLI's `tune --wait` exit code is asserted on the failing job below.
+    await sdk().tuning.create(scoreJob('grid1', { strategy: 'grid', ranges: [{ name: 'mode', type: 'categorical', values: ['ok', 'fail'] }, { name: 'x', type: 'integer', min: 0, max: 1 }], maxJobs: 10, maxParallel: 2 }));
+    const ok = await ended('grid1');
+    expect(ok.status).toBe('Completed');
     // The grid has 4 points: it ends after 4 trials although 10 were allowed.
-    expect(ok.json.trainingJobCounts).toMatchObject({ completed: 2, failed: 2, inProgress: 0 });
-    expect(ok.json.trials).toHaveLength(4);
-    const failed = ok.json.trials.filter((x: { status: string }) => x.status === 'Failed');
-    expect(failed.every((x: { hyperParameters: { mode: string }; failureReason: string }) => x.hyperParameters.mode === 'fail' && x.failureReason.includes('cannot train'))).toBe(true);
-    expect(ok.json.bestTrainingJob.hyperParameters).toMatchObject({ mode: 'ok', x: '0' });
+    expect(ok.trainingJobCounts).toMatchObject({ completed: 2, failed: 2, inProgress: 0 });
+    expect(ok.trials).toHaveLength(4);
+    const failed = ok.trials.filter((x) => x.status === 'Failed');
+    expect(failed.every((x) => x.hyperParameters.mode === 'fail' && (x.failureReason ?? '').includes('cannot train'))).toBe(true);
+    expect(ok.bestTrainingJob!.hyperParameters).toMatchObject({ mode: 'ok', x: '0' });
 
     const strict = await cli(['tune', '--name', 'grid2', ...scriptArgs(), '--strategy', 'grid', '--range', 'mode=fail,ok', '--range', 'x=0:1:int', '--max-jobs', '4', '--max-failed-jobs', '1', '--wait', '--json'], admin());
     expect(strict.code).not.toBe(0);
@@ -144,84 +188,73 @@ describe('tuning job behaviour (SQLite + file)', () => {
   });
 
   it('resumes after a server restart without losing or repeating trials', async () => {
-    const created = await cli(['tune', '--name', 'resume1', ...scriptArgs(), '--strategy', 'random', '--seed', '3', '--range', 'x=0:1', '--hp', 'pause=1', '--max-jobs', '5', '--max-parallel', '1', '--json'], admin());
-    expect(created.code, created.stderr).toBe(0);
-    // Polled through the SDK: one request per poll, not an `orchard` process (`tunes describe` is asserted elsewhere).
-    let before: any;
-    for (;;) {
-      before = await new Orchard(admin()).tuning.describe('resume1');
-      if (before.trainingJobCounts.completed >= 2) break;
-      await new Promise((r) => setTimeout(r, 300));
+    await sdk().tuning.create(scoreJob('resume1', { strategy: 'random', seed: 3, ranges: [{ name: 'x', type: 'continuous', min: 0, max: 1 }], staticHyperParameters: { pause: '1' }, maxJobs: 5, maxParallel: 1 }));
+    let before = await sdk().tuning.describe('resume1');
+    while (before.trainingJobCounts.completed < 2) {
+      await sleep(300);
+      before = await sdk().tuning.describe('resume1');
     }
     await server!.stop();
     server = await startServer(env, home);
-    let after: any;
-    for (;;) {
-      after = await new Orchard(admin()).tuning.describe('resume1');
-      if (['Completed', 'Failed', 'Stopped'].includes(after.status)) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    expect(after.status, after.failureReason).toBe('Completed');
-    expect(after.trials.map((x: { trainingJob: string }) => x.trainingJob)).toEqual(['resume1-001', 'resume1-002', 'resume1-003', 'resume1-004', 'resume1-005']);
+    const after = await ended('resume1');
+    expect(after.status, after.failureReason ?? '').toBe('Completed');
+    expect(after.trials.map((x) => x.trainingJob)).toEqual(['resume1-001', 'resume1-002', 'resume1-003', 'resume1-004', 'resume1-005']);
     expect(after.trainingJobCounts).toMatchObject({ completed: 5, failed: 0 });
     // Trials finished before the restart are kept as they were.
-    for (const t of before.trials.filter((x: { status: string }) => x.status === 'Completed')) {
-      const same = after.trials.find((x: { trial: number }) => x.trial === t.trial);
+    for (const t of before.trials.filter((x) => x.status === 'Completed')) {
+      const same = after.trials.find((x) => x.trial === t.trial);
       expect(same).toMatchObject({ hyperParameters: t.hyperParameters, objective: t.objective, trainingJob: t.trainingJob });
     }
     // One training job per trial, each run once.
-    const jobs = (await cli(['jobs', 'list', '--experiment', 'resume1', '--json'], admin())).json;
+    const jobs = await sdk().training.list({ experiment: 'resume1' });
     expect(jobs.total).toBe(5);
   });
 
   it('warm-starts from a finished tuning job: its trials are observations of the new search', async () => {
-    const res = await cli(['tune', '--name', 'warm1', ...scriptArgs(), '--strategy', 'bayesian', '--seed', '5', '--range', 'x=0:1', '--warm-start', 'resume1', '--max-jobs', '2', '--wait', '--json'], admin());
+    const res = await cli(['tune', '--name', 'warm1', ...scriptArgs(), '--strategy', 'bayesian', '--seed', '5', '--range', 'x=0:1', '--warm-start', 'resume1', '--max-jobs', '2', '--json'], admin());
     expect(res.code, res.stderr).toBe(0);
-    expect(res.json).toMatchObject({ status: 'Completed', warmStart: ['resume1'] });
+    const t = await ended('warm1');
+    expect(t).toMatchObject({ status: 'Completed', warmStart: ['resume1'] });
     // Five observations of 1 - (x - 0.3)^2 put the next points near the optimum.
-    for (const trial of res.json.trials) expect(Math.abs(Number(trial.hyperParameters.x) - 0.3)).toBeLessThan(0.2);
+    for (const trial of t.trials) expect(Math.abs(Number(trial.hyperParameters.x) - 0.3)).toBeLessThan(0.2);
   });
 
   it('stops a trial early when it is worse than the median of finished trials at the same step', async () => {
-    const res = await cli(['tune', '--name', 'median1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'grid', '--range', 'q=9,8,7,1', '--early-stopping', 'auto', '--max-jobs', '4', '--wait', '--json'], admin());
+    // The three trials that must finish report without pausing (the rule needs three finished
+    // trials before it stops any); the fourth, q=1, reports every 0.4 s, so it is seen running.
+    const res = await cli(['tune', '--name', 'median1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'grid', '--range', 'q=9,8,7,1', '--hp', 'fast=5', '--early-stopping', 'auto', '--max-jobs', '4', '--json'], admin());
     expect(res.code, res.stderr).toBe(0);
-    const t = res.json;
-    expect(t.trials.map((x: { hyperParameters: { q: string } }) => x.hyperParameters.q)).toEqual(['9', '8', '7', '1']);
-    expect(t.trials.slice(0, 3).every((x: { status: string; earlyStopped: boolean }) => x.status === 'Completed' && !x.earlyStopped)).toBe(true);
+    const t = await ended('median1');
+    expect(t.trials.map((x) => x.hyperParameters.q)).toEqual(['9', '8', '7', '1']);
+    expect(t.trials.slice(0, 3).every((x) => x.status === 'Completed' && !x.earlyStopped)).toBe(true);
     expect(t.trials[3]).toMatchObject({ status: 'Stopped', earlyStopped: true });
     expect(t.trials[3].objective).toBeLessThan(1);
     expect(t.trainingJobCounts).toMatchObject({ completed: 3, stopped: 1, earlyStopped: 1 });
-    expect(t.bestTrainingJob.hyperParameters.q).toBe('9');
+    expect(t.bestTrainingJob!.hyperParameters.q).toBe('9');
   });
 
   it('runs Hyperband: trials stopped by successive halving on their reported steps', async () => {
-    const res = await cli(['tune', '--name', 'hb1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'hyperband', '--seed', '2', '--range', 'q=1:9', '--min-resource', '1', '--max-resource', '10', '--max-jobs', '6', '--max-parallel', '2', '--wait', '--json'], admin());
+    const res = await cli(['tune', '--name', 'hb1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'hyperband', '--seed', '2', '--range', 'q=1:9', '--min-resource', '1', '--max-resource', '10', '--max-jobs', '6', '--max-parallel', '2', '--json'], admin());
     expect(res.code, res.stderr).toBe(0);
-    const t = res.json;
+    const t = await ended('hb1');
     expect(t).toMatchObject({ status: 'Completed', strategy: 'hyperband', hyperband: { minResource: 1, maxResource: 10 } });
     expect(t.trainingJobCounts.completed + t.trainingJobCounts.stopped).toBe(6);
-    for (const trial of t.trials.filter((x: { earlyStopped: boolean }) => x.earlyStopped)) expect(trial.status).toBe('Stopped');
-    expect(t.bestTrainingJob.objective).toBe(Math.max(...t.trials.filter((x: { status: string }) => x.status === 'Completed').map((x: { objective: number }) => x.objective)));
+    for (const trial of t.trials.filter((x) => x.earlyStopped)) expect(trial.status).toBe('Stopped');
+    expect(t.bestTrainingJob!.objective).toBe(Math.max(...t.trials.filter((x) => x.status === 'Completed').map((x) => x.objective!)));
   });
 
   it('stops on request, with its running trials', async () => {
-    const stopped = await cli(['tune', '--name', 'stop1', ...scriptArgs(), '--strategy', 'random', '--range', 'x=0:1', '--hp', 'pause=30', '--max-jobs', '4', '--max-parallel', '2', '--json'], admin());
-    expect(stopped.code).toBe(0);
+    await sdk().tuning.create(scoreJob('stop1', { strategy: 'random', ranges: [{ name: 'x', type: 'continuous', min: 0, max: 1 }], staticHyperParameters: { pause: '30' }, maxJobs: 4, maxParallel: 2 }));
     for (;;) {
-      const t = await new Orchard(admin()).tuning.describe('stop1');
+      const t = await sdk().tuning.describe('stop1');
       if (t.trainingJobCounts.inProgress === 2) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     expect((await cli(['tunes', 'stop', 'stop1', '--json'], admin())).code).toBe(0);
-    let t: any;
-    // Polled through the SDK (`tunes describe` is asserted by the Bayesian case).
-    for (;;) {
-      t = await new Orchard(admin()).tuning.describe('stop1');
-      if (t.status === 'Stopped') break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    const t = await ended('stop1');
+    expect(t.status).toBe('Stopped');
     expect(t.trials).toHaveLength(2);
-    expect(t.trials.every((x: { status: string }) => x.status === 'Stopped')).toBe(true);
+    expect(t.trials.every((x) => x.status === 'Stopped')).toBe(true);
   });
 
   it('refuses bad tuning requests with stable codes', async () => {
@@ -240,12 +273,9 @@ describe('tuning job behaviour (SQLite + file)', () => {
       [{ ranges: [eta], channels: { train: 'missing' } }, 'ORCH_DATASET_NOT_FOUND', /./],
       [{ ranges: [eta], warmStart: ['nope'] }, 'ORCH_TUNING_INVALID', /nope/],
     ];
-    const sdk = new Orchard(admin());
     for (const [change, code, message] of cases) {
-      const err: any = await sdk.tuning.create({ ...base, ...change } as unknown as Parameters<typeof sdk.tuning.create>[0]).then(() => undefined, (e: unknown) => e);
-      expect(err, JSON.stringify(change)).toBeInstanceOf(OrchardApiError);
-      expect(err.code, `${JSON.stringify(change)}: ${err.message}`).toBe(code);
-      expect(`${err.message} ${JSON.stringify(err.details ?? {})}`, JSON.stringify(change)).toMatch(message);
+      const refused = await refusedBySdk(sdk().tuning.create({ ...base, ...change } as unknown as CreateTuningJobRequest), code);
+      expect(`${refused.message} ${JSON.stringify(refused.details)}`, JSON.stringify(change)).toMatch(message);
     }
     expect((await cli(['tunes', 'describe', 'nope'], admin())).stderr).toContain('ORCH_TUNING_NOT_FOUND');
   });
