@@ -11,7 +11,7 @@ import { createRandom } from '../parallel/random.js';
 import { RCF_HYPERPARAMETERS, rcfOptions, type RcfOptions } from './hyperparameters.js';
 import { buildForest, shingleRows, type Forest } from './rcf-forest.js';
 import { rcfKernelSource } from './rcf-score.js';
-import { RCF_FORMAT, RCF_VERSION, forestToJson, rcfPredictor, readRcf, saveRcf } from './rcf-model.js';
+import { RCF_VERSION, rcfPredictor, readRcf, saveRcf } from './rcf-model.js';
 
 async function channelMatrix(ctx: TrainContext, channel: string, o: RcfOptions, label: boolean): Promise<Matrix | null> {
   const c = ctx.channels[channel];
@@ -108,19 +108,11 @@ async function train(ctx: TrainContext): Promise<void> {
     }
   }
   for (const [name, value] of Object.entries(metrics)) ctx.metric(name, value);
-  await saveRcf(ctx.modelDir, {
-    format: RCF_FORMAT,
-    algorithm: 'randomcutforest',
-    version: RCF_VERSION,
-    hyperparameters: ctx.hyperparameters,
-    seed: ctx.seed,
-    featureDim: o.featureDim,
-    shingleSize: o.shingleSize,
-    scoreMean: mean,
-    scoreStd: std,
-    forest: forestToJson(forest),
-    metrics,
-  });
+  await saveRcf(
+    ctx.modelDir,
+    { hyperparameters: ctx.hyperparameters, seed: ctx.seed, featureDim: o.featureDim, shingleSize: o.shingleSize, scoreMean: mean, scoreStd: std, metrics },
+    forest,
+  );
 }
 
 export const randomCutForest: Algorithm = {

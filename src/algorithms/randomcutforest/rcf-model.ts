@@ -1,19 +1,37 @@
 /**
- * The random cut forest artifact (`model.json`: header, options, the forest's arrays
- * and the training score statistics) and its predictor: rows answer one anomaly score
- * each; documents answer SageMaker's `{"scores": [{"score": …}]}`.
+ * The random cut forest artifact: `model.json` (header, options, the training score
+ * statistics and where each of the forest's arrays lies) beside `forest.bin` (the node
+ * arrays, little-endian, each at an offset that is a multiple of 8), and its predictor:
+ * rows answer one anomaly score each; documents answer SageMaker's
+ * `{"scores": [{"score": …}]}`.
+ *
+ * Version 1.0.0 models (older releases) hold the forest's arrays as JSON numbers inside
+ * `model.json`; they still load.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { OrchardError } from '../../core/errors.js';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
-import { assertFeatureCount, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
+import { assertFeatureCount, invalidModel, MODEL_FILE, writeModelFile } from '../model-file.js';
 import { answerType, badInput, decodeRequestRows, denseRows, encodeRecords } from '../data/instances.js';
 import { instantiateKernels } from '../parallel/kernel-pool.js';
 import { shingleRows, withScoring, type Forest } from './rcf-forest.js';
-import { rcfKernelSource } from './rcf-score.js';
+import { rcfKernelSource, type ScoringArrays } from './rcf-score.js';
 
 export const RCF_FORMAT = 'orchard-randomcutforest';
-export const RCF_VERSION = '1.0.0';
+/** 1.1.0: the forest in `forest.bin`; 1.0.0 (still read): the forest as JSON in `model.json`. */
+export const RCF_VERSION = '1.1.0';
+export const RCF_JSON_VERSION = '1.0.0';
+export const FOREST_FILE = 'forest.bin';
 
-export interface RcfArtifact {
+/** The stored node arrays, in the order they lie in forest.bin. */
+const FOREST_ARRAYS = ['treeStart', 'sampleSize', 'dim', 'left', 'right', 'depth', 'mass', 'cut', 'lo', 'hi'] as const;
+type ForestArray = (typeof FOREST_ARRAYS)[number];
+type StoredType = 'i32' | 'f32' | 'f64';
+const TYPE_OF: Record<ForestArray, StoredType> = { treeStart: 'i32', sampleSize: 'i32', dim: 'i32', left: 'i32', right: 'i32', depth: 'i32', mass: 'i32', cut: 'f64', lo: 'f32', hi: 'f32' };
+const BYTES: Record<StoredType, number> = { i32: 4, f32: 4, f64: 8 };
+
+export interface RcfHeader {
   format: typeof RCF_FORMAT;
   algorithm: 'randomcutforest';
   version: string;
@@ -24,67 +42,139 @@ export interface RcfArtifact {
   /** Mean and standard deviation of the training rows' scores; mean + 3σ is the anomaly threshold. */
   scoreMean: number;
   scoreStd: number;
-  forest: { D: number; trees: number; treeStart: number[]; dim: number[]; cut: number[]; left: number[]; right: number[]; depth: number[]; mass: number[]; lo: number[]; hi: number[]; sampleSize: number[] };
   metrics: Record<string, number>;
 }
 
-export function forestToJson(f: Forest): RcfArtifact['forest'] {
-  return {
-    D: f.D,
-    trees: f.trees,
-    treeStart: Array.from(f.treeStart),
-    dim: Array.from(f.dim),
-    cut: Array.from(f.cut),
-    left: Array.from(f.left),
-    right: Array.from(f.right),
-    depth: Array.from(f.depth),
-    mass: Array.from(f.mass),
-    lo: Array.from(f.lo),
-    hi: Array.from(f.hi),
-    sampleSize: Array.from(f.sampleSize),
-  };
+export interface RcfArtifact extends RcfHeader {
+  /** The forest's size, and where each node array lies in forest.bin (offset in bytes, length in elements). */
+  forest: { D: number; trees: number; file: typeof FOREST_FILE; arrays: Record<ForestArray, { type: StoredType; offset: number; length: number }> };
 }
 
-export async function saveRcf(modelDir: string, a: RcfArtifact): Promise<void> {
-  await writeModelFile(modelDir, a);
+/** A 1.0.0 artifact: the same, with the forest's arrays as JSON numbers. */
+export interface RcfJsonArtifact extends RcfHeader {
+  forest: { D: number; trees: number; treeStart: number[]; dim: number[]; cut: number[]; left: number[]; right: number[]; depth: number[]; mass: number[]; lo: number[]; hi: number[]; sampleSize: number[] };
 }
 
-export async function readRcf(modelDir: string): Promise<{ artifact: RcfArtifact; forest: Forest }> {
-  const a = await readModelFile<RcfArtifact>(modelDir, { format: RCF_FORMAT, algorithm: 'randomcutforest', version: RCF_VERSION, label: 'random cut forest' });
+/** Writes model.json and forest.bin. */
+export async function saveRcf(modelDir: string, header: Omit<RcfHeader, 'format' | 'algorithm' | 'version'>, f: Forest): Promise<void> {
+  const arrays = {} as RcfArtifact['forest']['arrays'];
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of FOREST_ARRAYS) {
+    const a = f[name];
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    arrays[name] = { type: TYPE_OF[name], offset, length: a.length };
+    const pad = (8 - (bytes.length % 8)) % 8;
+    chunks.push(bytes, new Uint8Array(pad));
+    offset += bytes.length + pad;
+  }
+  const artifact: RcfArtifact = { format: RCF_FORMAT, algorithm: 'randomcutforest', version: RCF_VERSION, ...header, forest: { D: f.D, trees: f.trees, file: FOREST_FILE, arrays } };
+  await writeModelFile(modelDir, artifact);
+  await fs.writeFile(path.join(modelDir, FOREST_FILE), Buffer.concat(chunks, offset));
+}
+
+export async function readRcf(modelDir: string): Promise<{ artifact: RcfHeader; forest: Forest }> {
+  const a = await readHeader(modelDir);
   const f = a.forest;
-  const ints = (v: unknown, n: number) => Array.isArray(v) && v.length === n && v.every((x) => Number.isInteger(x));
-  if (!f || !Number.isInteger(a.featureDim) || !Number.isInteger(a.shingleSize) || f.D !== a.featureDim * a.shingleSize || !Number.isInteger(f.trees) || f.trees < 1 || !ints(f.treeStart, f.trees + 1)) {
+  if (!f || !Number.isInteger(a.featureDim) || !Number.isInteger(a.shingleSize) || f.D !== a.featureDim * a.shingleSize || !Number.isInteger(f.trees) || f.trees < 1) {
     throw invalidModel('random cut forest model has bad dimensions');
   }
-  const nodes = f.treeStart[f.trees];
-  if (!ints(f.dim, nodes) || !ints(f.left, nodes) || !ints(f.right, nodes) || !ints(f.depth, nodes) || !ints(f.mass, nodes) || !ints(f.sampleSize, f.trees)) throw invalidModel('random cut forest model has bad nodes');
-  if (!Array.isArray(f.cut) || f.cut.length !== nodes || !Array.isArray(f.lo) || f.lo.length !== nodes * f.D || !Array.isArray(f.hi) || f.hi.length !== nodes * f.D) throw invalidModel('random cut forest model has bad boxes');
-  for (let t = 0; t < f.trees; t++) {
-    const size = f.treeStart[t + 1] - f.treeStart[t];
-    for (let i = f.treeStart[t]; i < f.treeStart[t + 1]; i++) {
-      if (f.dim[i] >= f.D || (f.dim[i] >= 0 && (f.left[i] <= 0 || f.left[i] >= size || f.right[i] <= 0 || f.right[i] >= size))) throw invalidModel('random cut forest model has a bad node');
-    }
+  const arrays = a.version === RCF_JSON_VERSION ? jsonArrays(a as RcfJsonArtifact) : await binaryArrays(modelDir, a as RcfArtifact);
+  return { artifact: a, forest: withScoring(checkForest(f.D, f.trees, arrays)) };
+}
+
+/**
+ * model.json, parsed once whichever version it is (a 1.0.0 one is large), with the header
+ * checks every built-in's `readModelFile` makes.
+ */
+async function readHeader(modelDir: string): Promise<RcfArtifact | RcfJsonArtifact> {
+  let a: RcfArtifact | RcfJsonArtifact;
+  try {
+    a = JSON.parse(await fs.readFile(path.join(modelDir, MODEL_FILE), 'utf8')) as RcfArtifact;
+  } catch (cause) {
+    throw new OrchardError('ORCH_MODEL_INVALID', { message: `No readable ${MODEL_FILE} in the model folder`, cause });
   }
+  if (a?.format !== RCF_FORMAT || a.algorithm !== 'randomcutforest') {
+    throw invalidModel(`Not a random cut forest model (format ${JSON.stringify(a?.format)}, algorithm ${JSON.stringify(a?.algorithm)})`);
+  }
+  if (a.version !== RCF_VERSION && a.version !== RCF_JSON_VERSION) throw invalidModel(`random cut forest model version ${a.version} is not ${RCF_VERSION} (or ${RCF_JSON_VERSION})`, { version: a.version });
+  if (typeof a.seed !== 'number' || typeof a.hyperparameters !== 'object' || a.hyperparameters === null) throw invalidModel('random cut forest model lacks its seed or hyperparameters');
+  return a;
+}
+
+type NodeArrays = Omit<Forest, keyof ScoringArrays | 'D' | 'trees'>;
+
+/** The arrays of forest.bin, as views of one shared buffer (scoring threads read them uncopied). */
+async function binaryArrays(modelDir: string, a: RcfArtifact): Promise<NodeArrays> {
+  const table = a.forest.arrays;
+  if (a.forest.file !== FOREST_FILE || typeof table !== 'object' || table === null) throw invalidModel('random cut forest model does not name its forest file');
+  let bin: Uint8Array;
+  let sab: SharedArrayBuffer;
+  try {
+    const bytes = await fs.readFile(path.join(modelDir, FOREST_FILE));
+    // One shared buffer, each array a view of it (offsets are multiples of 8).
+    sab = new SharedArrayBuffer(Math.max(8, bytes.length));
+    bin = new Uint8Array(sab, 0, bytes.length);
+    bin.set(bytes);
+  } catch (cause) {
+    throw invalidModel(`random cut forest model has no readable ${FOREST_FILE}`, { cause: String(cause) });
+  }
+  const out = {} as Record<ForestArray, Int32Array | Float32Array | Float64Array>;
+  for (const name of FOREST_ARRAYS) {
+    const e = table[name];
+    const type = TYPE_OF[name];
+    const size = BYTES[type];
+    if (!e || e.type !== type || !Number.isInteger(e.offset) || !Number.isInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset % size !== 0 || e.offset + e.length * size > bin.length) {
+      throw invalidModel(`random cut forest model's ${name} array does not fit ${FOREST_FILE}`);
+    }
+    out[name] = type === 'i32' ? new Int32Array(sab, e.offset, e.length) : type === 'f32' ? new Float32Array(sab, e.offset, e.length) : new Float64Array(sab, e.offset, e.length);
+  }
+  return out as unknown as NodeArrays;
+}
+
+/** A 1.0.0 forest's JSON arrays, copied into shared memory. */
+function jsonArrays(a: RcfJsonArtifact): NodeArrays {
+  const f = a.forest;
+  const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
+  for (const name of FOREST_ARRAYS) if (!numbers(f[name])) throw invalidModel(`random cut forest model's ${name} array is not a list of numbers`);
+  const ints = (v: number[]) => v.every((x) => Number.isInteger(x));
+  if (![f.treeStart, f.sampleSize, f.dim, f.left, f.right, f.depth, f.mass].every(ints)) throw invalidModel('random cut forest model has bad nodes');
   const shared = <T extends Float32Array | Float64Array | Int32Array>(C: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, v: number[]): T => {
     const arr = new C(new SharedArrayBuffer(Math.max(1, v.length) * C.BYTES_PER_ELEMENT));
     (arr as unknown as { set(x: number[]): void }).set(v);
-    return arr;
+    return arr.subarray(0, v.length) as T;
   };
-  const forest = withScoring({
-    D: f.D,
-    trees: f.trees,
-    treeStart: Int32Array.from(f.treeStart),
+  return {
+    treeStart: shared(Int32Array, f.treeStart),
+    sampleSize: shared(Int32Array, f.sampleSize),
     dim: shared(Int32Array, f.dim),
-    cut: shared(Float64Array, f.cut),
     left: shared(Int32Array, f.left),
     right: shared(Int32Array, f.right),
     depth: shared(Int32Array, f.depth),
     mass: shared(Int32Array, f.mass),
+    cut: shared(Float64Array, f.cut),
     lo: shared(Float32Array, f.lo),
     hi: shared(Float32Array, f.hi),
-    sampleSize: Int32Array.from(f.sampleSize),
-  });
-  return { artifact: a, forest };
+  };
+}
+
+/** Checks the node arrays' sizes and links, as every version stores them. */
+function checkForest(D: number, trees: number, n: NodeArrays): Omit<Forest, keyof ScoringArrays> {
+  if (n.treeStart.length !== trees + 1 || n.sampleSize.length !== trees || n.treeStart[0] !== 0) throw invalidModel('random cut forest model has bad dimensions');
+  for (let t = 0; t < trees; t++) if (n.treeStart[t + 1] <= n.treeStart[t]) throw invalidModel('random cut forest model has bad dimensions');
+  const nodes = n.treeStart[trees];
+  if ([n.dim, n.left, n.right, n.depth, n.mass].some((v) => v.length !== nodes)) throw invalidModel('random cut forest model has bad nodes');
+  if (n.cut.length !== nodes || n.lo.length !== nodes * D || n.hi.length !== nodes * D) throw invalidModel('random cut forest model has bad boxes');
+  // Children lie after their parent within its tree (as built), so no walk can loop.
+  for (let t = 0; t < trees; t++) {
+    const base = n.treeStart[t];
+    const size = n.treeStart[t + 1] - base;
+    for (let i = base; i < n.treeStart[t + 1]; i++) {
+      const at = i - base;
+      if (n.dim[i] >= D || (n.dim[i] >= 0 && (n.left[i] <= at || n.left[i] >= size || n.right[i] <= at || n.right[i] >= size))) throw invalidModel('random cut forest model has a bad node');
+    }
+  }
+  return { D, trees, ...n };
 }
 
 /** Scores rows on the calling thread. */
@@ -98,7 +188,7 @@ export function scoreRows(forest: Forest, X: Float32Array, rows: number, feature
   return ops.score(forest as unknown as Record<string, unknown>, { P, start: 0, end: rows }) as Float64Array;
 }
 
-export function rcfPredictor(a: RcfArtifact, forest: Forest): Predictor {
+export function rcfPredictor(a: Pick<RcfHeader, 'featureDim' | 'shingleSize'>, forest: Forest): Predictor {
   const d = a.featureDim;
   const score = (features: Float32Array, rows: number) => {
     const i = features.findIndex((v) => !Number.isFinite(v));

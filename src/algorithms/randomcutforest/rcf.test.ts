@@ -8,7 +8,7 @@ import { createRandom } from '../parallel/random.js';
 import { rcfOptions } from './hyperparameters.js';
 import { fitForest, randomCutForest, scoreParallel } from './index.js';
 import type { Forest } from './rcf-forest.js';
-import { scoreRows } from './rcf-model.js';
+import { FOREST_FILE, RCF_JSON_VERSION, readRcf, saveRcf, scoreRows } from './rcf-model.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcf-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -59,6 +59,15 @@ function context(values: Record<string, string | number>, channels: Record<strin
     },
   };
   return { ctx, metrics };
+}
+
+/** A model as releases before forest.bin wrote it: version 1.0.0, the forest's arrays as JSON numbers in model.json. */
+function writeJsonModel(dir: string, forest: Forest, featureDim: number, shingleSize: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const arrays = ['treeStart', 'dim', 'cut', 'left', 'right', 'depth', 'mass', 'lo', 'hi', 'sampleSize'] as const;
+  const json = Object.fromEntries(arrays.map((k) => [k, Array.from(forest[k])]));
+  const artifact = { format: 'orchard-randomcutforest', algorithm: 'randomcutforest', version: RCF_JSON_VERSION, hyperparameters: { feature_dim: featureDim }, seed: 1, featureDim, shingleSize, scoreMean: 1, scoreStd: 0.1, forest: { D: forest.D, trees: forest.trees, ...json }, metrics: {} };
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(artifact));
 }
 
 /** The first scoring kernel (walk down keeping the path, climb with branches), kept as the reference for the fast one. */
@@ -187,5 +196,48 @@ describe('random cut forest', () => {
     c.ctx.channels.train.contentType = 'application/jsonlines';
     await expect(randomCutForest.train(c.ctx)).rejects.toThrow(/reads text\/csv/);
     expect(() => hp({ num_trees: 10 })).toThrow(/num_trees/);
+  });
+
+  it('stores the forest as binary arrays beside model.json, scoring bit for bit as before; a 1.0.0 model (the forest as JSON) still loads', async () => {
+    const [d, shingle, rows] = [4, 2, 500];
+    const { X } = data(rows, 5, d, 21);
+    const o = rcfOptions(hp({ feature_dim: d, shingle_size: shingle, num_trees: 50, num_samples_per_tree: 64 }));
+    const { forest } = fitForest(X, rows, o, 3);
+    const want = Array.from(scoreRows(forest, X, rows, d, shingle));
+    const header = { hyperparameters: hp({ feature_dim: d, shingle_size: shingle }), seed: 3, featureDim: d, shingleSize: shingle, scoreMean: 1, scoreStd: 0.1, metrics: {} };
+
+    const binDir = path.join(tmp, 'bin-model');
+    await saveRcf(binDir, header, forest);
+    const doc = JSON.parse(fs.readFileSync(path.join(binDir, 'model.json'), 'utf8'));
+    expect(doc.forest.file).toBe(FOREST_FILE);
+    expect(doc.forest.lo).toBeUndefined();
+    const nodes = forest.treeStart[forest.trees];
+    // Per node: five int32s, the float64 cut and the float32 box (lows and highs); per tree: its start and sample size; each of the ten arrays padded to 8 bytes.
+    expect(fs.statSync(path.join(binDir, FOREST_FILE)).size).toBeLessThanOrEqual(nodes * (5 * 4 + 8 + 2 * d * shingle * 4) + (2 * forest.trees + 1) * 4 + 10 * 4);
+    const fromBin = await readRcf(binDir);
+    expect(Array.from(scoreRows(fromBin.forest, X, rows, d, shingle))).toEqual(want);
+    // Every stored and derived array, byte for byte.
+    const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (const k of ['treeStart', 'dim', 'cut', 'left', 'right', 'depth', 'mass', 'lo', 'hi', 'sampleSize', 'nav', 'parent', 'box', 'dep1', 'leafSame', 'range'] as const) {
+      expect(bytesOf(fromBin.forest[k]).equals(bytesOf(forest[k])), k).toBe(true);
+    }
+    expect(fromBin.forest.box.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(fromBin.forest.lo.buffer).toBeInstanceOf(SharedArrayBuffer);
+
+    const jsonDir = path.join(tmp, 'json-model');
+    writeJsonModel(jsonDir, forest, d, shingle);
+    const model = await randomCutForest.load(jsonDir);
+    const P = X.subarray(0, rows * d);
+    expect(Array.from(model.predict(P, rows).values)).toEqual(Array.from(Float32Array.from(want)));
+    expect(Array.from(scoreRows((await readRcf(jsonDir)).forest, X, rows, d, shingle))).toEqual(want);
+
+    // A forest file cut short, or a model.json of an unknown version, is a bad model, said so.
+    const stored = fs.readFileSync(path.join(binDir, FOREST_FILE));
+    fs.writeFileSync(path.join(binDir, FOREST_FILE), stored.subarray(0, stored.length - 16));
+    await expect(randomCutForest.load(binDir)).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID', message: expect.stringMatching(/hi array does not fit forest\.bin/) });
+    fs.rmSync(path.join(binDir, FOREST_FILE));
+    await expect(randomCutForest.load(binDir)).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID', message: expect.stringMatching(/no readable forest\.bin/) });
+    fs.writeFileSync(path.join(jsonDir, 'model.json'), JSON.stringify({ ...doc, version: '2.0.0' }));
+    await expect(randomCutForest.load(jsonDir)).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID', message: expect.stringMatching(/version 2\.0\.0 is not 1\.1\.0/) });
   });
 });
