@@ -65,10 +65,20 @@ export function fitForest(X: Float32Array, rows: number, o: RcfOptions, seed: nu
 
 async function train(ctx: TrainContext): Promise<void> {
   const o = rcfOptions(ctx.hyperparameters);
+  // Seconds each phase took, for the job's log.
+  const phases: string[] = [];
+  let mark = performance.now();
+  const lap = (phase: string) => {
+    const now = performance.now();
+    phases.push(`${phase} ${((now - mark) / 1000).toFixed(2)} s`);
+    mark = now;
+  };
   const m = await channelMatrix(ctx, 'train', o, false);
   if (!m) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: 'randomcutforest needs a "train" channel', details: { channel: 'train' } });
   ctx.log(`randomcutforest: ${m.rows} rows × ${m.cols} features, shingle ${o.shingleSize}, ${o.numTrees} trees of ${Math.min(o.samplesPerTree, m.rows)} samples, threads=${ctx.threads}`);
+  lap('read');
   const { forest, points } = fitForest(m.features, m.rows, o, ctx.seed);
+  lap('build');
   // Training score statistics, from up to 20 000 evenly spaced rows.
   const step = Math.max(1, Math.floor(m.rows / 20_000));
   const D = forest.D;
@@ -81,6 +91,7 @@ async function train(ctx: TrainContext): Promise<void> {
   let variance = 0;
   for (const s of trainScores) variance += (s - mean) ** 2 / picked;
   const std = Math.sqrt(variance);
+  lap('training scores');
   const metrics: Record<string, number> = {};
   const test = await channelMatrix(ctx, 'test', o, true);
   if (test) {
@@ -107,12 +118,15 @@ async function train(ctx: TrainContext): Promise<void> {
       metrics['test:f1'] = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     }
   }
+  if (test) lap('test');
   for (const [name, value] of Object.entries(metrics)) ctx.metric(name, value);
   await saveRcf(
     ctx.modelDir,
     { hyperparameters: ctx.hyperparameters, seed: ctx.seed, featureDim: o.featureDim, shingleSize: o.shingleSize, scoreMean: mean, scoreStd: std, metrics },
     forest,
   );
+  lap('model written');
+  ctx.log(`randomcutforest: ${phases.join(', ')}`);
 }
 
 export const randomCutForest: Algorithm = {
