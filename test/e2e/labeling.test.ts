@@ -5,7 +5,6 @@ import { deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
-import { backends } from '../support/backends.js';
 import { ROOT, startServer, type RunningServer } from '../support/server.js';
 import { CHROMIUM, launchChromium, signedInPage } from '../support/studio-browser.js';
 
@@ -104,11 +103,16 @@ async function labelAll(page: Page, answer: (text: string) => 'pos' | 'neg'): Pr
   return seen;
 }
 
-describe.each(backends)('the labeling UI on $name', (backend) => {
+/**
+ * One server (SQLite + files) and one browser for the file. The same calls on PostgreSQL + S3
+ * are covered by test/integration/labeling.test.ts (leases, racing labelers, consolidation,
+ * boxes, stop, on both backends) and by the Label page in labeling-adjust.test.ts and
+ * labeling-teams.test.ts, which run in Chromium on both backends (a task's image read from S3).
+ */
+describe('the labeling UI', () => {
   const chromium = fs.existsSync(CHROMIUM);
   let server: RunningServer;
   let browser: Browser;
-  let teardown: () => Promise<void> = async () => undefined;
   let dir: string;
   let admin: Orchard;
   const tokens: Record<string, string> = {};
@@ -117,9 +121,7 @@ describe.each(backends)('the labeling UI on $name', (backend) => {
     if (!chromium) return;
     fs.mkdirSync(SHOTS, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-e2e-labeling-'));
-    const b = await backend.setup();
-    teardown = b.teardown;
-    server = await startServer({ ...b.env, ORCHARD_WORKERS: '1' });
+    server = await startServer({ ORCHARD_WORKERS: '1' });
     browser = await launchChromium();
     admin = new Orchard({ url: server.url, token: server.adminToken });
     for (const name of ['ann', 'bob']) {
@@ -133,7 +135,6 @@ describe.each(backends)('the labeling UI on $name', (backend) => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-    await teardown();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -314,7 +315,8 @@ describe.each(backends)('the labeling UI on $name', (backend) => {
     await page.keyboard.press('Enter');
     await page.getByText('Nothing left for you on this job.').waitFor();
 
-    await page.goto('/label/shapes');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Label', exact: true }).click();
+    await page.locator('tr[data-job="shapes"]').getByRole('link', { name: 'shapes' }).click();
     const canvas = page.getByTestId('polygon-canvas');
     await canvas.waitFor();
     const r = (await canvas.boundingBox())!;
