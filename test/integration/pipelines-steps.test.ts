@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
@@ -63,10 +64,13 @@ async function startReceiver() {
 describe.each(backends)('pipeline steps that do work, through the CLI on $name', (backend) => {
   // A 6 s lease: a worker heartbeats every 2 s, so a stopped script's job hears of its cancellation within 2 s (not 10).
   const suite = cliSuite(backend, { prefix: 'orchard-pipeline-steps-', env: { ORCHARD_PIPELINE_POLL_MS: '200', ORCHARD_WORKERS: '2', ORCHARD_JOB_LEASE_MS: '6000' } });
-  // The tuning, deploy and forecast steps only call those capabilities' services, the same on both backends:
-  // they run on the first only. PostgreSQL + S3 is covered for the pipeline engine and its work steps by
-  // pipelines-cli.test.ts, for tuning, batch transform and endpoints by sagemaker-api.test.ts, and for
-  // predictors, forecasts and exports by forecast-cli.test.ts.
+  // The processing, tuning, deploy and forecast steps only call those capabilities' services, the same on
+  // both backends: they run on the first only. PostgreSQL + S3 is covered for the pipeline engine by
+  // pipelines-cli.test.ts, for processing steps by sagemaker-pipelines.test.ts (a SageMaker Processing step
+  // is this step), for tuning, batch transform and endpoints by sagemaker-api.test.ts, and for predictors,
+  // forecasts and exports by forecast-cli.test.ts. A script's time limit and its stop are the worker's and
+  // the executor's, whatever the stores: on the first only too (sagemaker-pipelines.test.ts stops an
+  // execution whose job is running on both).
   const first = backend === backends[0] ? it : it.skip;
   let admin: { url: string; token: string };
   let dir: string;
@@ -78,11 +82,9 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
     return res.json;
   }
 
-  /** An artifact's text. */
+  /** An artifact's text, through the SDK (one request; `artifacts get` is asserted in datasets-cli.test.ts). */
   async function artifact(key: string): Promise<string> {
-    const res = await cli(['artifacts', 'get', key], admin);
-    expect(res.code, `artifacts get ${key}\n${res.stderr}`).toBe(0);
-    return res.stdout;
+    return (await buffer(await new Orchard(admin).artifacts.get(key))).toString('utf8');
   }
 
   /** Creates the pipeline (one SDK request; `pipelines create` through the CLI is asserted in pipelines-cli.test.ts) and runs it to its end with `pipelines start --wait`. */
@@ -99,22 +101,24 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
   beforeAll(async () => {
     ({ admin, dir } = suite);
     receiver = await startReceiver();
+    // Uploaded through the SDK: `datasets create` and `artifacts put` are asserted in datasets-cli.test.ts.
+    const sdk = new Orchard(admin);
     const raw = writeClassificationCsv(path.join(dir, 'raw.csv'), 300, 5);
-    await ok(['datasets', 'create', 'raw', '--file', raw]);
+    await sdk.datasets.create({ name: 'raw', file: raw });
     // The same rows without their label: what a model scores.
     const features = fs.readFileSync(raw, 'utf8').trim().split('\n').slice(0, 40).map((l) => l.split(',').slice(1).join(','));
     fs.writeFileSync(path.join(dir, 'features.csv'), features.join('\n') + '\n');
-    await ok(['datasets', 'create', 'features', '--file', path.join(dir, 'features.csv')]);
+    await sdk.datasets.create({ name: 'features', file: path.join(dir, 'features.csv') });
     fs.mkdirSync(path.join(dir, 'src'));
     fs.writeFileSync(path.join(dir, 'src', 'count.py'), COUNT_PY);
     await tar.c({ gzip: true, file: path.join(dir, 'count.tar.gz'), cwd: path.join(dir, 'src'), portable: true }, ['count.py']);
-    await ok(['artifacts', 'put', 'sources/count/sourcedir.tar.gz', '--file', path.join(dir, 'count.tar.gz')]);
+    await sdk.artifacts.put('sources/count/sourcedir.tar.gz', path.join(dir, 'count.tar.gz'));
   });
   afterAll(async () => {
     await receiver?.close();
   });
 
-  it('runs a processing job named after the step; its output folder becomes the dataset the step reports', async () => {
+  first('runs a processing job named after the step; its output folder becomes the dataset the step reports', async () => {
     const e = await run('counting', {
       steps: [{ name: 'count', type: 'processing', script: { entryPoint: 'count.py', sourceKey: 'sources/count/sourcedir.tar.gz' }, inputs: [{ name: 'raw', dataset: 'raw' }], outputs: [{ name: 'out', dataset: 'label_counts' }], cpus: 1 }],
     });
@@ -228,7 +232,7 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
     expect(step(bad, 'talk').failureReason).toMatch(/^ORCH_PIPELINE_STEP_FAILED: the script's stdout is not one JSON value .*it began: hello/);
   });
 
-  it('ends a script past its timeoutSeconds, and stops a running one with its execution', async () => {
+  first('ends a script past its timeoutSeconds, and stops a running one with its execution', async () => {
     const slow = await run('slow-script', { steps: [{ name: 'nap', type: 'script', language: 'python', code: 'import time\ntime.sleep(120)', timeoutSeconds: 2 }] });
     expect(slow.status).toBe('Failed');
     expect(step(slow, 'nap').failureReason).toMatch(/^ORCH_PIPELINE_STEP_TIMEOUT: /);
@@ -263,8 +267,10 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
   });
 
   it('notifies a webhook once, and ends when the delivery is Delivered', async () => {
-    await ok(['webhooks', 'allow', 'add', '127.0.0.1']);
-    await ok(['webhooks', 'create', 'ops', '--url', receiver.url]);
+    // The allow rule and the webhook through the SDK (their commands are asserted in webhooks-fleet.test.ts); the delivery through the CLI.
+    const sdk = new Orchard(admin);
+    await sdk.webhooks.allow({ pattern: '127.0.0.1' });
+    await sdk.webhooks.create({ name: 'ops', url: receiver.url });
     const e = await run('notifying', {
       steps: [
         { name: 'note', type: 'pass', output: { forecast: 'demand@3' } },
