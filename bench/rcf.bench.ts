@@ -132,6 +132,26 @@ function writeCsv(X: Float32Array, y: Uint8Array, n: number, d: number): { plain
   return { plain, labelled };
 }
 
+/**
+ * Where the jobs' time went, by the server's own records (read after the run, not timed):
+ * queued (created to started) and running (started to ended) for the training job and the
+ * transform, and the training attempt's log lines, seconds after the job started (the
+ * algorithm logs its own phases last).
+ */
+async function serverPhases(sdk: Orchard): Promise<Record<string, unknown>> {
+  const s = (a: string | null, b: string | null) => (a && b ? round3((Date.parse(b) - Date.parse(a)) / 1000) : null);
+  const job = await sdk.training.describe('rcf-e2e');
+  const t = await sdk.transforms.describe('rcf-e2e');
+  const { lines } = await sdk.training.logs('rcf-e2e', { limit: 100 });
+  return {
+    train_queued_s: s(job.createdAt, job.startedAt),
+    train_running_s: s(job.startedAt, job.endedAt),
+    train_log: lines.map((l) => `+${s(job.startedAt, l.timestamp)} s ${l.line}`),
+    transform_queued_s: s(t.createdAt, t.startedAt),
+    transform_running_s: s(t.startedAt, t.endedAt),
+  };
+}
+
 async function endToEnd(args: string[], X: Float32Array, y: Uint8Array, n: number, d: number, threads: number, peer: boolean): Promise<void> {
   const bin = orchardBin(args);
   const { plain, labelled } = writeCsv(X, y, n, d);
@@ -167,9 +187,10 @@ async function endToEnd(args: string[], X: Float32Array, y: Uint8Array, n: numbe
       pageToken = page.nextPageToken ?? undefined;
     } while (pageToken);
     const auc = rocAuc(scores, labels);
+    const phases = await serverPhases(sdk);
     emit({
       ...common, peer: 'orchard-randomcutforest (end to end)', wall_s: round3(oursS), metric: auc,
-      extra: { train_wait_s: round3(train.ms / 1000), models_create_s: round3(model.ms / 1000), transform_wait_s: round3(transform.ms / 1000), upload_s: round3(uploadS), scored_rows: scores.length },
+      extra: { train_wait_s: round3(train.ms / 1000), models_create_s: round3(model.ms / 1000), transform_wait_s: round3(transform.ms / 1000), upload_s: round3(uploadS), scored_rows: scores.length, ...phases },
       basis: 'orchard up from the build: orchard train --wait, models create, transform --wait (each spawn to exit); uploads timed apart', ...machine(),
     });
     if (!peer) return;
