@@ -15,7 +15,8 @@ import type { ArtifactStore } from '../storage/index.js';
 import type { ModelFormat } from './types.js';
 
 /** The file an ONNX model is stored as, in its folder. */
-export const ONNX_FILE = 'model.onnx';
+export { ONNX_FILE } from '../contracts/registry.values.js';
+import { ONNX_FILE } from '../contracts/registry.values.js';
 
 /** An inference pipeline's fitted recipe: stored beside the model, and in its unpacked folder. */
 export const RECIPE_FILE = 'recipe.json';

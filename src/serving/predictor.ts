@@ -7,7 +7,7 @@ import path from 'node:path';
 import { getAlgorithm, readEnsemble, registerBuiltins, type Explanation, type Predictor } from '../algorithms/index.js';
 import { OrchardError } from '../core/index.js';
 import { openOnnxPredictor } from '../onnx/index.js';
-import { ONNX_FILE } from '../registry/index.js';
+import { ONNX_FILE } from '../contracts/registry.values.js';
 import type { ModelFormat } from '../registry/types.js';
 import { decodeRaw, isNumericType, type DecodedRows, type MediaType, type RawColumns, type RawRow } from './endpoints/codecs.js';
 import { featureSources } from './feature-lineage.js';
