@@ -8,16 +8,16 @@ import { cliSuite } from '../support/cli-suite.js';
 import { cli, type RunningServer } from '../support/server.js';
 import { refusedBySdk } from '../support/refusals.js';
 
-const ITEMS = 20;
-const DAYS = 200;
-const HORIZON = 28;
+const ITEMS = 10;
+const DAYS = 140;
+const HORIZON = 14;
 const DEEP_HORIZON = 7;
 const START = Date.UTC(2024, 0, 1);
 const DAY = 86_400_000;
 const date = (d: number) => new Date(START + d * DAY).toISOString().slice(0, 10);
 const item = (i: number) => `item_${String(i).padStart(2, '0')}`;
 
-/** 20 daily series with a weekly pattern, a level per item and noise (seeded), as the generator wrote them. */
+/** ITEMS daily series with a weekly pattern, a level per item and noise (seeded), as the generator wrote them. */
 function series(): number[][] {
   let s = 11;
   const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -74,13 +74,25 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     return res.json;
   }
 
-  /**
-   * A refusal through the SDK (one request, no `orchard` process): for bad inputs of a
-   * command whose CLI refusal (exit code, `--json` error) is asserted once with `refused`.
-   */
-
+  /** Uploaded through the SDK (one request; `datasets create --header` is asserted in datasets-cli.test.ts). */
   async function dataset(name: string, file: string) {
-    await ok(['datasets', 'create', name, '--file', file, '--header', '--json']);
+    await new Orchard(admin).datasets.create({ name, file, header: true });
+  }
+
+  /**
+   * A predictor, or a forecast, created through the SDK and polled every 250 ms until it ends:
+   * `forecast predictors create --wait` and `forecast create --wait` are asserted through the CLI
+   * with seasonal naive's, and answer the same object.
+   */
+  async function predictor(input: Parameters<Orchard['forecast']['predictors']['create']>[0]) {
+    const sdk = new Orchard(admin);
+    await sdk.forecast.predictors.create(input);
+    return sdk.forecast.predictors.waitFor(input.name, { pollMs: 250 });
+  }
+  async function forecastOf(name: string, from: string) {
+    const sdk = new Orchard(admin);
+    await sdk.forecast.forecasts.create({ name, predictor: from });
+    return sdk.forecast.forecasts.waitFor(name, { pollMs: 250 });
   }
 
   beforeAll(async () => {
@@ -93,7 +105,7 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     await dataset('catalog', writeCsv(path.join(dir, 'catalog.csv'), 'sku,category', Array.from({ length: ITEMS }, (_, i) => `${item(i)},${i % 3 === 0 ? 'toys' : 'food'}`)));
     // Related prices that stop with the history.
     await dataset('prices_short', writeCsv(path.join(dir, 'prices-short.csv'), 'sku,day,price', Array.from({ length: ITEMS }, (_, i) => Array.from({ length: DAYS }, (_, d) => `${item(i)},${date(d)},9.99`)).flat()));
-    // Bad targets: an unparseable date (row 42), an hour inside a day (row 17), a duplicate pair (rows 201 and 205), a negative value (row 9).
+    // Bad targets: an unparseable date (row 42), an hour inside a day (row 17), a duplicate pair (rows DAYS + 1 and DAYS + 5), a negative value (row 9).
     const bad = (edit: (rows: string[]) => void) => {
       const rows = [...sales];
       edit(rows);
@@ -101,7 +113,7 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     };
     await dataset('sales_badts', writeCsv(path.join(dir, 'badts.csv'), 'sku,day,units', bad((r) => (r[41] = `${item(0)},2024-13-45,3`))));
     await dataset('sales_hourly', writeCsv(path.join(dir, 'hourly.csv'), 'sku,day,units', bad((r) => (r[16] = `${item(0)},${date(16)} 12:00:00,3`))));
-    await dataset('sales_dup', writeCsv(path.join(dir, 'dup.csv'), 'sku,day,units', bad((r) => (r[200] = `${item(1)},${date(4)},3`))));
+    await dataset('sales_dup', writeCsv(path.join(dir, 'dup.csv'), 'sku,day,units', bad((r) => (r[DAYS] = `${item(1)},${date(4)},3`))));
     await dataset('sales_neg', writeCsv(path.join(dir, 'neg.csv'), 'sku,day,units', bad((r) => (r[8] = `${item(0)},${date(8)},-4`))));
     await dataset('sales_weekly', writeCsv(path.join(dir, 'weekly.csv'), 'sku,day,units', sales.filter((_, k) => (k % DAYS) % 7 === 0)));
 
@@ -133,7 +145,7 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     expect(hourly.details).toMatchObject({ rows: [17], items: [item(0)] });
     const dup = await refusedBySdk(importing({ target: 'sales_dup' }), 'ORCH_FORECAST_DUPLICATE_ROWS');
     expect(dup.details).toMatchObject({ items: [item(1)], count: 1 });
-    // Row 201 (the first of item_01) was rewritten as a second row of its day 4 (row 205).
+    // Row DAYS + 1 (the first of item_01) was rewritten as a second row of its day 4 (row DAYS + 5).
     expect(dup.details.rows).toEqual([DAYS + 1, DAYS + 5]);
     const weekly = await refusedBySdk(importing({ target: 'sales_weekly' }), 'ORCH_FORECAST_FREQUENCY_MISMATCH');
     expect(weekly.details.minGapSteps).toBe(7);
@@ -167,7 +179,8 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     expect(unavailable.details.requested).toEqual(['auto']);
     expect(unavailable.details.available).toEqual(expect.arrayContaining(['seasonal-naive', 'deepar']));
     await refusedBySdk(sdk.forecast.predictors.create({ name: 'long', group: 'checks', algorithm: 'naive', horizon: 150 }), 'ORCH_FORECAST_HISTORY_SHORT');
-    await ok(['forecast', 'groups', 'delete', 'checks', '--json']);
+    // `forecast groups delete` through the CLI is its refusal in the predictors case.
+    await sdk.forecast.groups.delete('checks');
   }, 180_000);
 
   it('runs an import as a job: answered at once, Active on the feed, then the group\'s latest', async () => {
@@ -209,13 +222,14 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     // seasonal naive's (forecast-fleet.test.ts trains and forecasts on PostgreSQL + S3 too).
     const pred = full ? 'auto' : 'sn';
     const fcName = full ? 'fc' : 'fsn';
+    const sdk = new Orchard(admin);
     if (full) {
-      const auto = await ok(['forecast', 'predictors', 'create', 'auto', '--group', 'retail', '--algorithm', 'auto', '--horizon', String(HORIZON), '--wait', '--json']);
+      const auto = await predictor({ name: 'auto', group: 'retail', algorithm: 'auto', horizon: HORIZON });
       expect(auto.status).toBe('Active');
       expect(auto.algorithms.length).toBeGreaterThanOrEqual(2);
-      expect(Object.values(auto.choices as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(ITEMS);
+      expect(Object.values(auto.choices!).reduce((a, b) => a + b, 0)).toBe(ITEMS);
       // Chosen per item by backtest wQL among candidates that include seasonal naive: never worse on it.
-      expect(auto.metrics.averageWQL).toBeLessThanOrEqual(auto.algorithmMetrics['seasonal-naive'].averageWQL + 1e-12);
+      expect(auto.metrics!.averageWQL).toBeLessThanOrEqual(auto.algorithmMetrics!['seasonal-naive'].averageWQL! + 1e-12);
     }
 
     const csvFile = path.join(dir, 'per-item.csv');
@@ -239,41 +253,47 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     for (let i = 0; i < HORIZON; i++) expect(q.p10[i] <= q.p50[i] && q.p50[i] <= q.p90[i]).toBe(true);
 
     if (full) {
-      const fc = await ok(['forecast', 'create', 'fc', '--predictor', 'auto', '--wait', '--json']);
+      const fc = await forecastOf('fc', 'auto');
       expect(fc).toMatchObject({ status: 'Active', dataset: 'fc@1', items: ITEMS });
     }
-    const version = await ok(['datasets', 'describe', `${fcName}@1`, '--json']);
+    // The forecast's dataset version and SQL over it through the SDK (`datasets describe` and
+    // `datasets query` are asserted in datasets-cli.test.ts).
+    const version = await sdk.datasets.describe(`${fcName}@1`);
     expect(version.rowCount).toBe(ITEMS * HORIZON);
     expect(version.columns.map((c: { name: string }) => c.name)).toEqual(['item_id', 'timestamp', 'p10', 'p50', 'p90', 'mean']);
-    const sql = await ok(['datasets', 'query', `SELECT count(DISTINCT item_id) AS n, min("timestamp") AS t FROM ${fcName}`, '--json']);
+    const sql = await sdk.datasets.query(`SELECT count(DISTINCT item_id) AS n, min("timestamp") AS t FROM ${fcName}`);
     expect(Number(sql.rows[0][0] ?? sql.rows[0].n)).toBe(ITEMS);
     await refused(['forecast', 'query', fcName, '--item', 'nope'], 'ORCH_FORECAST_ITEM_NOT_FOUND');
 
     const csv = await ok(['forecast', 'export', fcName, '--format', 'csv', '--to', 'exports/fc.csv', '--json']);
     expect(csv).toMatchObject({ key: 'exports/fc.csv', format: 'csv', rows: ITEMS * HORIZON });
-    const text = (await buffer(await new Orchard(admin).artifacts.get('exports/fc.csv'))).toString('utf8').trim().split('\n');
+    const text = (await buffer(await sdk.artifacts.get('exports/fc.csv'))).toString('utf8').trim().split('\n');
     expect(text[0]).toBe('item_id,timestamp,p10,p50,p90,mean');
     expect(text).toHaveLength(ITEMS * HORIZON + 1);
     expect(text[1].startsWith(`${item(0)},${date(DAYS)}T00:00:00Z,`)).toBe(true);
-    const pq = await ok(['forecast', 'export', fcName, '--format', 'parquet', '--to', 'exports/fc.parquet', '--json']);
+    // `forecast export` through the CLI is the CSV's above.
+    const pq = await sdk.forecast.forecasts.export(fcName, { format: 'parquet', to: 'exports/fc.parquet' });
     expect(pq.rows).toBe(ITEMS * HORIZON);
     await refused(['forecast', 'export', fcName, '--format', 'csv', '--to', 'forecast/retail/x.csv'], 'ORCH_ARTIFACT_INVALID_KEY');
 
     // DeepAR+ inside a predictor: one job trains the global model (before the backtest
     // window, then on the whole history), the shards evaluate and forecast with it. Its
-    // training takes minutes, so it runs on the first backend only (the models it stores
-    // go through the same artifact store interface on both). A horizon of a week (a context
-    // of two) keeps the weekly pattern to learn at a quarter of the sampled forecast steps.
+    // training is the file's heaviest work, so it runs on the first backend only (the models it
+    // stores go through the same artifact store interface on both). A horizon of a week (a
+    // context of two) keeps the weekly pattern to learn at half the sampled forecast steps; its
+    // training windows are drawn in proportion to the points, so the group's size (ITEMS x DAYS)
+    // sets the batches of an epoch: 10 x 140 days train in half the time of 20 x 200.
     if (full) {
-      const deep = await ok(['forecast', 'predictors', 'create', 'deep', '--group', 'retail', '--algorithm', 'deepar', '--horizon', String(DEEP_HORIZON), '--wait', '--json']);
+      const deep = await predictor({ name: 'deep', group: 'retail', algorithm: 'deepar', horizon: DEEP_HORIZON });
       expect(deep).toMatchObject({ status: 'Active', algorithm: 'deepar', algorithms: ['deepar'], choices: { deepar: ITEMS }, progress: { items: { total: ITEMS, done: ITEMS } } });
       // A model that learnt the weekly pattern is far better than forecasting nothing, and close to seasonal naive.
-      expect(deep.metrics.WAPE).toBeLessThan(0.5);
-      const models = (await new Orchard(admin).artifacts.list('forecast/retail/predictors/deep/models/')).map((a: { key: string }) => a.key).sort();
+      expect(deep.metrics!.WAPE).toBeLessThan(0.5);
+      const models = (await sdk.artifacts.list('forecast/retail/predictors/deep/models/')).map((a: { key: string }) => a.key).sort();
       expect(models).toEqual(['forecast/retail/predictors/deep/models/deepar-backtest.json', 'forecast/retail/predictors/deep/models/deepar-full.json']);
-      const fdeep = await ok(['forecast', 'create', 'fdeep', '--predictor', 'deep', '--wait', '--json']);
+      const fdeep = await forecastOf('fdeep', 'deep');
       expect(fdeep).toMatchObject({ status: 'Active', items: ITEMS });
-      const qd = await ok(['forecast', 'query', 'fdeep', '--item', item(5), '--json']);
+      // `forecast query` through the CLI is seasonal naive's above.
+      const qd = (await sdk.forecast.forecasts.query('fdeep', item(5))) as unknown as Record<'p10' | 'p50' | 'p90', number[]>;
       expect(qd.p50).toHaveLength(DEEP_HORIZON);
       for (let i = 0; i < DEEP_HORIZON; i++) expect(qd.p10[i] <= qd.p50[i] && qd.p50[i] <= qd.p90[i] && qd.p10[i] >= 0).toBe(true);
     }
@@ -283,8 +303,8 @@ describe.each(backends)('forecast through the CLI on $name', (backend) => {
     await refused(['forecast', 'groups', 'delete', 'retail'], 'ORCH_FORECAST_IN_USE');
     await ok(['forecast', 'delete', fcName, '--json']);
     if (full) {
-      await ok(['forecast', 'delete', 'fdeep', '--json']);
-      await ok(['forecast', 'predictors', 'delete', 'deep', '--json']);
+      await sdk.forecast.forecasts.delete('fdeep');
+      await sdk.forecast.predictors.delete('deep');
     }
     await ok(['forecast', 'predictors', 'delete', pred, '--json']);
     const listed = await ok(['forecast', 'predictors', 'list', '--group', 'retail', '--json']);
