@@ -35,7 +35,7 @@ export const XGBOOST_HYPERPARAMETERS: readonly HyperparameterSpec[] = [
   { name: 'eval_metric', type: 'categorical', values: EVAL_METRICS, description: 'Evaluation metric; defaults per objective as XGBoost does.' },
   { name: 'base_score', type: 'continuous', description: 'Initial prediction; defaults to 0.5 (XGBoost 1.x).' },
   { name: 'seed', type: 'integer', min: 0, max: 2 ** 31 - 1, description: 'Random seed (sampling); overrides the job seed.' },
-  { name: 'nthread', type: 'integer', min: 1, max: 256, description: 'Threads; defaults to the worker threads of the job.' },
+  { name: 'nthread', type: 'integer', min: 1, max: 256, description: 'Threads; defaults to the cores of the job (one below about a million training cells, rows × features).' },
   { name: 'checkpoint_frequency', type: 'integer', default: 10, min: 1, description: 'Rounds between checkpoints written to the checkpoint folder.' },
 ];
 

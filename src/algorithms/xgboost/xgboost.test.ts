@@ -237,13 +237,24 @@ describe('xgboost', () => {
   });
 
   it('gives the same model on one thread and on two', async () => {
+    // nthread asks for the threads even on data this small (see PARALLEL_MIN_CELLS).
     const a = context({ num_round: '5', objective: 'binary:logistic' }, { train: binTrain }, { threads: 1 });
-    const b = context({ num_round: '5', objective: 'binary:logistic' }, { train: binTrain }, { threads: 3 });
+    const b = context({ num_round: '5', objective: 'binary:logistic', nthread: '3' }, { train: binTrain }, { threads: 3 });
     await xgboost.train(a.ctx);
     await xgboost.train(b.ctx);
     const ta = JSON.parse(fs.readFileSync(path.join(a.ctx.modelDir, 'model.json'), 'utf8')).trees;
     const tb = JSON.parse(fs.readFileSync(path.join(b.ctx.modelDir, 'model.json'), 'utf8')).trees;
     expect(tb.map((t: { feature: number[] }) => t.feature)).toEqual(ta.map((t: { feature: number[] }) => t.feature));
+    expect(b.logs.some((l) => l.endsWith('; 3 threads'))).toBe(true);
+  });
+
+  it('trains small data on one thread whatever the job\'s cores, unless nthread asks', async () => {
+    const small = context({ num_round: '2', objective: 'binary:logistic' }, { train: binTrain }, { threads: 2 });
+    await xgboost.train(small.ctx);
+    expect(small.logs.find((l) => l.startsWith('xgboost: '))).toMatch(/; 1 threads$/);
+    const asked = context({ num_round: '2', objective: 'binary:logistic', nthread: '2' }, { train: binTrain }, { threads: 2 });
+    await xgboost.train(asked.ctx);
+    expect(asked.logs.find((l) => l.startsWith('xgboost: '))).toMatch(/; 2 threads$/);
   });
 
   it.each([
