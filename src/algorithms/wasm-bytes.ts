@@ -46,15 +46,15 @@ export function f64(x: number): number[] {
 }
 
 /**
- * A module of one function, `exported(params…)` with no result, over an imported shared
+ * A module of one function, `exported(params…)` (with `results`, none by default), over an imported shared
  * memory `env.m` (up to 65536 pages): the shape of the knn and blazingtext kernels.
  * `params` are the value types (0x7f i32, 0x7c f64); `code` is the function's body with
  * its locals.
  */
-export function sharedMemoryModule(exported: string, params: number[], code: number[]): number[] {
+export function sharedMemoryModule(exported: string, params: number[], code: number[], results: number[] = []): number[] {
   return [
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, [1, 0x60, params.length, ...params, 0]),
+    ...section(1, [1, 0x60, params.length, ...params, results.length, ...results]),
     ...section(2, [1, ...name('env'), ...name('m'), 0x02, 0x03, 1, ...uleb(65536)]),
     ...section(3, [1, 0]),
     ...section(7, [1, ...name(exported), 0x00, 0]),

@@ -8,7 +8,7 @@ import { createRandom, type Random } from '../parallel/random.js';
 import { fitKMeans } from '../kmeans/kmeans-core.js';
 import type { KMeansOptions } from '../kmeans/hyperparameters.js';
 import { KNN_KERNELS, type HeapResult } from './knn-kernels.js';
-import { DOTS_WASM, WASM_TILE, wasmRows } from './knn-wasm.js';
+import { SCAN_WASM, WASM_TILE, scratchLayout, wasmRows } from './knn-wasm.js';
 
 export type Metric = 'L2' | 'INNER_PRODUCT' | 'COSINE';
 
@@ -269,7 +269,7 @@ const WASM_THREADS = 64;
 
 function wasmOf(index: KnnIndex): ReturnType<typeof wasmRows> {
   if (index.kind === 'ivfpq') return null;
-  if (!wasmCopies.has(index)) wasmCopies.set(index, wasmRows(index.X, index.rows, index.d, WASM_THREADS));
+  if (!wasmCopies.has(index)) wasmCopies.set(index, wasmRows(index.X, index.A, index.rows, index.d, WASM_THREADS));
   return wasmCopies.get(index) ?? null;
 }
 
@@ -277,7 +277,7 @@ function wasmOf(index: KnnIndex): ReturnType<typeof wasmRows> {
 function kernelState(index: KnnIndex): Record<string, unknown> {
   const w = wasmOf(index);
   return {
-    ...(w ? { mem: w.memory, wasm: DOTS_WASM, tile: WASM_TILE } : {}),
+    ...(w ? { mem: w.memory, wasm: SCAN_WASM, tile: WASM_TILE, aOffset: w.aOffset, layout: scratchLayout(index.d) } : {}),
     X: index.X,
     A: index.A,
     d: index.d,

@@ -94,38 +94,84 @@ function flat(state, a) {
   return out;
 }
 
-let dots = null, dotsMemory = null;
+let scan = null, scanMemory = null;
+
+/** This thread's \`scan\` over state.mem, and views of its scratch area (see knn-wasm.ts). */
+function scanner(state, scratch) {
+  // One instance per memory: the calling thread may search several indexes.
+  if (scanMemory !== state.mem) {
+    scan = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(state.wasm)), { env: { m: state.mem } }).exports.scan;
+    scanMemory = state.mem;
+  }
+  const L = state.layout, buf = state.mem.buffer;
+  const t = new Float32Array(buf, scratch + L.thresholds, 8);
+  t.fill(state.coef, 4, 8);
+  return {
+    F: new Float32Array(buf),
+    q: scratch + L.queries,
+    w: scratch + L.thresholds,
+    thresholds: t,
+    oi: scratch + L.rows,
+    rows: new Int32Array(buf, scratch + L.rows, state.tile),
+    os: scratch + L.sums,
+    sums: new Float32Array(buf, scratch + L.sums, 4 * state.tile),
+  };
+}
 
 /**
- * Exact search with the dot products in WebAssembly SIMD (state.mem holds the rows at
- * offset 0; a.scratch is this thread's area for four queries and a tile of sums).
+ * The threshold \`scan\` compares a query's float32 keys with: its current k-th best key
+ * plus a margin above the key's float32 rounding (A and coef·sum are float32 values, so
+ * their sum is rounded once, by at most 2⁻²⁴ of its size, which is at most |w| + ‖q‖²).
+ * Rows it keeps are checked again in doubles, so the heaps are what a scan of every row
+ * in doubles gives.
+ */
+function threshold(w, qq) {
+  return w === Infinity ? Infinity : w + (Math.abs(w) + qq) * 9.5367431640625e-7;
+}
+
+function sqNorm(Q, b, d) {
+  let s = 0;
+  for (let j = 0; j < d; j++) s += Q[b + j] * Q[b + j];
+  return s;
+}
+
+/** Pushes the rows \`scan\` kept (numbers from \`base\`) into the heaps of queries \`hs\` (heap offsets, up to four). */
+function pushKept(S, kept, base, A, coef, hk, hr, k, hs) {
+  for (let c = 0; c < hs.length; c++) {
+    const h = hs[c];
+    let w = hk[h];
+    for (let j = 0; j < kept; j++) {
+      const i = base + S.rows[j];
+      const v = A[i] + coef * S.sums[4 * j + c];
+      if (v < w) w = push(hk, hr, h, k, v, i);
+    }
+  }
+}
+
+/**
+ * Exact search with the scan in WebAssembly SIMD (state.mem holds the rows at offset 0
+ * and their A at state.aOffset; a.scratch is this thread's area).
  */
 function flatWasm(state, a) {
-  // One instance per memory: the calling thread may search several indexes.
-  if (dotsMemory !== state.mem) {
-    dots = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(state.wasm)), { env: { m: state.mem } }).exports.dots;
-    dotsMemory = state.mem;
-  }
-  const F = new Float32Array(state.mem.buffer);
-  const A = state.A, d = state.d, coef = state.coef, dB = d * 4, tileRows = state.tile;
+  const S = scanner(state, a.scratch);
+  const A = state.A, d = state.d, coef = state.coef, dB = d * 4, tileRows = state.tile, aOff = state.aOffset, l2 = coef === -2;
   const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, lo = a.lo, hi = a.hi;
-  const qOff = a.scratch, outOff = qOff + 4 * dB, out = new Float32Array(state.mem.buffer, outOff, 4 * tileRows);
   const res = heaps(m, k), hk = res.keys, hr = res.rows;
+  const qq = new Float64Array(m);
+  if (l2) for (let q = 0; q < m; q++) qq[q] = sqNorm(Q, (q0 + q) * d, d);
   for (let t0 = lo; t0 < hi; t0 += tileRows) {
-    const t1 = Math.min(hi, t0 + tileRows), rows = t1 - t0;
+    const rows = Math.min(hi, t0 + tileRows) - t0;
     for (let q = 0; q < m; q += 4) {
       const real = Math.min(4, m - q);
-      F.set(Q.subarray((q0 + q) * d, (q0 + q + real) * d), qOff / 4);
-      if (real < 4) F.fill(0, qOff / 4 + real * d, qOff / 4 + 4 * d);
-      dots(t0 * dB, qOff, rows, dB, outOff);
-      for (let c = 0; c < real; c++) {
-        const h = (q + c) * k;
-        let w = hk[h];
-        for (let i = 0; i < rows; i++) {
-          const v = A[t0 + i] + coef * out[i * 4 + c];
-          if (v < w) w = push(hk, hr, h, k, v, t0 + i);
-        }
+      S.F.set(Q.subarray((q0 + q) * d, (q0 + q + real) * d), S.q / 4);
+      if (real < 4) S.F.fill(0, S.q / 4 + real * d, S.q / 4 + 4 * d);
+      const hs = [];
+      for (let c = 0; c < 4; c++) {
+        if (c < real) hs.push((q + c) * k);
+        S.thresholds[c] = c < real ? threshold(hk[(q + c) * k], qq[q + c]) : -Infinity;
       }
+      const kept = scan(t0 * dB, S.q, rows, dB, aOff + 4 * t0, S.w, S.oi, S.os);
+      pushKept(S, kept, t0, A, coef, hk, hr, k, hs);
     }
   }
   return res;
@@ -133,22 +179,19 @@ function flatWasm(state, a) {
 
 /**
  * IVF search in WebAssembly, faiss's way for a batch: each query's nprobe lists are
- * found first, then list by list the queries that probe it are scored four at a time
+ * found first, then list by list the queries that probe it are scanned four at a time
  * against the list's rows.
  */
 function ivfWasm(state, a) {
-  if (dotsMemory !== state.mem) {
-    dots = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(state.wasm)), { env: { m: state.mem } }).exports.dots;
-    dotsMemory = state.mem;
-  }
-  const F = new Float32Array(state.mem.buffer);
-  const A = state.A, d = state.d, coef = state.coef, dB = d * 4, tileRows = state.tile, off = state.offsets, nl = state.nlists;
+  const S = scanner(state, a.scratch);
+  const A = state.A, d = state.d, coef = state.coef, dB = d * 4, tileRows = state.tile, aOff = state.aOffset, off = state.offsets, nl = state.nlists, l2 = coef === -2;
   const Q = a.Q, q0 = a.q0, m = a.q1 - a.q0, k = a.k, nprobe = Math.min(a.nprobe, nl);
-  const qOff = a.scratch, outOff = qOff + 4 * dB, out = new Float32Array(state.mem.buffer, outOff, 4 * tileRows);
   const res = heaps(m, k), hk = res.keys, hr = res.rows;
   const ph = new Float64Array(nprobe), pr = new Int32Array(nprobe);
   const count = new Int32Array(nl + 1), probes = new Int32Array(m * nprobe);
+  const qq = new Float64Array(m);
   for (let q = 0; q < m; q++) {
+    if (l2) qq[q] = sqNorm(Q, (q0 + q) * d, d);
     probeLists(state, Q, (q0 + q) * d, nprobe, ph, pr);
     for (let p = 0; p < nprobe; p++) { probes[q * nprobe + p] = pr[p]; if (pr[p] >= 0) count[pr[p] + 1]++; }
   }
@@ -160,21 +203,18 @@ function ivfWasm(state, a) {
     if (r0 === r1) continue;
     for (let b = count[l]; b < count[l + 1]; b += 4) {
       const real = Math.min(4, count[l + 1] - b);
+      const hs = [];
       for (let c = 0; c < 4; c++) {
-        if (c < real) F.set(Q.subarray((q0 + byList[b + c]) * d, (q0 + byList[b + c] + 1) * d), qOff / 4 + c * d);
-        else F.fill(0, qOff / 4 + c * d, qOff / 4 + (c + 1) * d);
+        if (c < real) {
+          S.F.set(Q.subarray((q0 + byList[b + c]) * d, (q0 + byList[b + c] + 1) * d), S.q / 4 + c * d);
+          hs.push(byList[b + c] * k);
+        } else S.F.fill(0, S.q / 4 + c * d, S.q / 4 + (c + 1) * d);
       }
       for (let t0 = r0; t0 < r1; t0 += tileRows) {
         const rows = Math.min(r1, t0 + tileRows) - t0;
-        dots(t0 * dB, qOff, rows, dB, outOff);
-        for (let c = 0; c < real; c++) {
-          const h = byList[b + c] * k;
-          let w = hk[h];
-          for (let i = 0; i < rows; i++) {
-            const v = A[t0 + i] + coef * out[i * 4 + c];
-            if (v < w) w = push(hk, hr, h, k, v, t0 + i);
-          }
-        }
+        for (let c = 0; c < 4; c++) S.thresholds[c] = c < real ? threshold(hk[hs[c]], qq[byList[b + c]]) : -Infinity;
+        const kept = scan(t0 * dB, S.q, rows, dB, aOff + 4 * t0, S.w, S.oi, S.os);
+        pushKept(S, kept, t0, A, coef, hk, hr, k, hs);
       }
     }
   }
