@@ -182,9 +182,12 @@ export interface OnnxExporter {
   /** The model.json major version the exporter reads (`1` for 1.x). */
   majorVersion: string;
   /**
-   * The graph for a model.json: it takes `features` [N, F] float (NaN = missing) and gives
-   * as its first float output what the native predictor gives per row. Implementations
-   * import their exporter module here, so protobufjs loads only when a model is exported.
+   * The graph for a model.json: it takes `features` [N, F] float (NaN = missing; the graph
+   * gives `numFeatures`) and gives as its first float output what the native predictor
+   * gives per row; or, for a model that does not read rows of numbers, it names its own
+   * `inputs` (token ids, …), and such a model exports but is not served as ONNX.
+   * Implementations import their exporter module here, so protobufjs loads only when a
+   * model is exported.
    */
   build(doc: Record<string, unknown>): Promise<ExportedGraph>;
 }

@@ -18,6 +18,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 afterEach(() => {
   unregisterAlgorithm('test-onnx-toy');
   unregisterAlgorithm('test-onnx-none');
+  unregisterAlgorithm('test-onnx-tokens');
 });
 
 const base: Omit<Algorithm, 'name'> = {
@@ -40,7 +41,7 @@ function modelDir(doc: Record<string, unknown>): string {
 
 describe('exportToOnnx through the algorithm registry', () => {
   it('lists the built-ins that register an exporter', () => {
-    expect(onnxExportableAlgorithms()).toEqual(['factorization-machines', 'image-classification', 'kmeans', 'linear-learner', 'ntm', 'pca', 'xgboost']);
+    expect(onnxExportableAlgorithms()).toEqual(['factorization-machines', 'image-classification', 'kmeans', 'linear-learner', 'ntm', 'object2vec', 'pca', 'xgboost']);
   });
 
   it("uses a registered algorithm's exportOnnx, checking model.json's header first", async () => {
@@ -75,13 +76,33 @@ describe('exportToOnnx through the algorithm registry', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('writes the inputs a graph over something other than features names', async () => {
+    registerAlgorithm({
+      ...base,
+      name: 'test-onnx-tokens',
+      exportOnnx: {
+        format: 'toy-tokens',
+        majorVersion: '1',
+        build: async () => ({
+          nodes: [{ op: 'Cast', inputs: ['ids'], outputs: ['out'], attributes: { to: DataType.FLOAT } }],
+          initializers: [],
+          inputs: [{ name: 'ids', elemType: DataType.INT64, shape: ['N', 'L'] }],
+          outputs: [{ name: 'out', elemType: DataType.FLOAT, shape: ['N', 'L'] }],
+          metadata: {},
+        }),
+      },
+    });
+    const model = decodeModel(await exportToOnnx(modelDir({ format: 'toy-tokens', algorithm: 'test-onnx-tokens', version: '1.0.0' }), 'test-onnx-tokens'));
+    expect(model.inputs).toEqual([{ name: 'ids', type: 'int64', shape: ['N', 'L'] }]);
+  });
+
   it('refuses an algorithm without an exporter, and an unknown one, listing those that can', async () => {
     registerAlgorithm({ ...base, name: 'test-onnx-none' });
     const dir = modelDir({ format: 'x', algorithm: 'test-onnx-none', version: '1.0.0' });
     for (const name of ['test-onnx-none', 'no-such-algorithm', '']) {
       const err = (await exportToOnnx(dir, name).catch((e: unknown) => e)) as Error & { details?: unknown };
       expect(err).toMatchObject({ code: 'ORCH_MODEL_EXPORT_UNSUPPORTED', details: { algorithm: name, exportable: onnxExportableAlgorithms() } });
-      expect(err.message).toContain('kmeans, linear-learner, ntm, pca, xgboost');
+      expect(err.message).toContain('kmeans, linear-learner, ntm, object2vec, pca');
     }
   });
 

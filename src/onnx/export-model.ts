@@ -1,9 +1,10 @@
 /**
  * A built-in's model folder -> ONNX bytes. Reads the documented `model.json` of the
  * algorithm (format, algorithm, version in its header) and hands it to the exporter the
- * algorithm registers (`exportOnnx` on its descriptor, beside its code); the resulting
- * graph takes `features` [N, F] float (NaN = missing) and gives as its first float
- * output exactly what the native predictor gives per row.
+ * algorithm registers (`exportOnnx` on its descriptor, beside its code). A graph over rows
+ * of numbers takes `features` [N, F] float (NaN = missing) and gives as its first float
+ * output exactly what the native predictor gives per row; a graph over other inputs
+ * (object2vec's and seq2seq's token ids) names them itself.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -46,11 +47,12 @@ export async function exportToOnnx(modelDir: string, algorithm: string): Promise
   }
   if (String(doc.version).split('.')[0] !== exporter.majorVersion) invalid(`${algorithm} model version ${String(doc.version)} cannot be exported`);
   const graph = await exporter.build(doc);
+  const inputs = graph.inputs ?? [{ name: INPUT, elemType: DataType.FLOAT, shape: ['N', graph.numFeatures] }];
   return encodeModel({
     name: `orchard-${algorithm}`,
     producerVersion: VERSION,
     docString: `Orchard ${algorithm} model ${String(doc.version)} exported to ONNX`,
-    inputs: [{ name: INPUT, elemType: DataType.FLOAT, shape: ['N', graph.numFeatures] }],
+    inputs,
     outputs: graph.outputs,
     nodes: graph.nodes,
     initializers: graph.initializers,

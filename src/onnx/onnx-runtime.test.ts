@@ -53,6 +53,7 @@ describe('the serving rule', () => {
   it.each([
     ['two inputs', [value('a', 'float32', ['N', 1]), value('b', 'float32', ['N', 1])], [value('y', 'float32', ['N'])], /one input/],
     ['a string input', [value('a', 'string', ['N', 1])], [value('y', 'float32', ['N'])], /float tensor \[N, features\]/],
+    ['token-id inputs', [value('source', 'int64', ['N', 'S']), value('target', 'int64', ['N', 'T'])], [value('log_probs', 'float32', ['N', 'T', 9])], /reads source int64 \[N, S\], target int64 \[N, T\]: run it with onnxruntime/],
     ['free feature count', [value('a', 'float32', ['N', 'F'])], [value('y', 'float32', ['N'])], /no fixed number of features/],
     ['a fixed batch', [value('a', 'float32', [1, 4])], [value('y', 'float32', ['N'])], /fixed batch size 1/],
     ['only a ZipMap output', [value('a', 'float32', ['N', 4])], [value('label', 'int64', ['N']), value('p', 'sequence', null)], /ZipMap/],

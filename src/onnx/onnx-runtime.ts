@@ -3,7 +3,9 @@
  * platform does not pay for it), and describing a model file.
  *
  * The serving rule, applied to every ONNX model whatever made it:
- * - input: exactly one graph input, a float32 (or float64) tensor [N, F] with F fixed;
+ * - input: exactly one graph input, a float32 (or float64) tensor [N, F] with F fixed
+ *   (a graph over other inputs, such as object2vec's or seq2seq's exported token ids, is
+ *   refused with ORCH_MODEL_INVALID naming them: it is run by its caller's onnxruntime);
  * - output: the first graph output that is a float32 (or float64) tensor of rank 1 or 2
  *   ([N] -> one value per row, [N, K] -> K values per row). Outputs of other types are
  *   passed over, so a classifier's int64 `label` gives way to its `probabilities`; a
@@ -65,6 +67,12 @@ function decode(bytes: Uint8Array): DecodedModel {
 
 /** Applies the serving rule (see the top of this file); throws ORCH_MODEL_INVALID saying what does not fit. */
 export function servingContract(model: Pick<DecodedModel, 'inputs' | 'outputs'>): ServingContract {
+  if (model.inputs.length > 1 && model.inputs.some((i) => !FLOAT_TYPES.includes(i.type))) {
+    const described = model.inputs.map((i) => `${i.name} ${i.type}${i.shape ? ` [${i.shape.map((d) => d ?? '?').join(', ')}]` : ''}`).join(', ');
+    throw invalid(`An ONNX model is served with one input (a float tensor [N, features]); this one reads ${described}: run it with onnxruntime yourself, or serve the built-in model as it is`, undefined, {
+      inputs: model.inputs.map((i) => i.name),
+    });
+  }
   if (model.inputs.length !== 1) {
     throw invalid(`An ONNX model is served with one input (a float tensor [N, features]); this one has ${model.inputs.length}: ${model.inputs.map((i) => i.name).join(', ')}`);
   }

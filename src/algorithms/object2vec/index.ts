@@ -163,4 +163,9 @@ export const object2vec: Algorithm = {
   async load(modelDir: string) {
     return o2vPredictor(await readO2v(modelDir));
   },
+  exportOnnx: {
+    format: O2V_FORMAT,
+    majorVersion: O2V_VERSION.split('.')[0],
+    build: async (doc) => (await import('./o2v-onnx.js')).exportObject2Vec(doc),
+  },
 };

@@ -13,7 +13,7 @@ export const ONNX_ML_OPSET = 3;
 export const ML_DOMAIN = 'ai.onnx.ml';
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 /** Names of TensorProto.DataType values, for describing a model's inputs and outputs. */
 export const DATA_TYPE_NAMES: Record<number, string> = {
   1: 'float32',
