@@ -41,7 +41,7 @@ function modelDir(doc: Record<string, unknown>): string {
 
 describe('exportToOnnx through the algorithm registry', () => {
   it('lists the built-ins that register an exporter', () => {
-    expect(onnxExportableAlgorithms()).toEqual(['factorization-machines', 'image-classification', 'kmeans', 'linear-learner', 'ntm', 'object2vec', 'pca', 'xgboost']);
+    expect(onnxExportableAlgorithms()).toEqual(['factorization-machines', 'image-classification', 'kmeans', 'linear-learner', 'ntm', 'object2vec', 'pca', 'seq2seq', 'xgboost']);
   });
 
   it("uses a registered algorithm's exportOnnx, checking model.json's header first", async () => {

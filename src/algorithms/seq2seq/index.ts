@@ -160,4 +160,9 @@ export const seq2seq: Algorithm = {
   async load(modelDir: string) {
     return seq2seqPredictor(await readSeq2Seq(modelDir));
   },
+  exportOnnx: {
+    format: SEQ2SEQ_FORMAT,
+    majorVersion: SEQ2SEQ_VERSION.split('.')[0],
+    build: async (doc) => (await import('./seq2seq-onnx.js')).exportSeq2Seq(doc),
+  },
 };
