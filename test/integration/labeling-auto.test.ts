@@ -25,6 +25,8 @@ function reviews(n: number): { source: string; truth: 'pos' | 'neg' }[] {
   });
 }
 
+const REVIEWS = reviews(100);
+
 const SPORT = ['match', 'goal', 'league'];
 const MUSIC = ['album', 'guitar', 'concert'];
 
@@ -65,7 +67,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 }
 
 
-describe.each(backends)('automated labeling on $name', (backend) => {
+// Both backends side by side, and the cases of each at once (suites marked concurrent): a case
+// spends most of its time waiting for a round's small training jobs and the label step's looks at
+// them, so together they take little more than the slowest.
+describe.concurrent.each(backends)('automated labeling on $name', (backend) => {
   const suite = cliSuite(backend, { prefix: 'orchard-labeling-auto-' });
   let admin: Orchard;
   let ann: Orchard;
@@ -74,6 +79,10 @@ describe.each(backends)('automated labeling on $name', (backend) => {
     admin = new Orchard(suite.admin);
     await admin.users.create({ name: 'ann', role: 'labeler' });
     ann = new Orchard({ url: suite.admin.url, token: (await admin.tokens.create({ user: 'ann', name: 'labeling' })).token });
+    // The text case's dataset, which the refusals (run at the same time) name too.
+    const file = path.join(suite.dir, 'reviews.jsonl');
+    fs.writeFileSync(file, REVIEWS.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    await admin.datasets.create({ name: 'reviews', file });
   });
 
   /** ann answers the truth for `n` items (or all she is given); the items she got. A list is a multi-label answer. */
@@ -98,10 +107,6 @@ describe.each(backends)('automated labeling on $name', (backend) => {
   }
 
   it('text: after the first human batch a training job is trained, the sure items are labeled by machine, the rest go to people', async () => {
-    const items = reviews(100);
-    const file = path.join(suite.dir, 'reviews.jsonl');
-    fs.writeFileSync(file, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
-    await admin.datasets.create({ name: 'reviews', file });
     const created = await cli(
       ['labeling', 'jobs', 'create', 'rev', '--dataset', 'reviews', '--task', 'text-classification', '--labels', 'pos,neg', '--auto-label', '--auto-label-accuracy', '0.8', '--auto-label-batch', '0.3', '--json'],
       suite.admin,
