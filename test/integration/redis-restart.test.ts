@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBullmqJobQueue } from '../../src/jobs/queue/bullmq-queue.js';
 import { Orchard, type TrainingJob } from '../../src/sdk/index.js';
 import { fleetBackend } from '../support/backends.js';
@@ -39,27 +39,38 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
   }
 }
 
-describe('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server of its own)', () => {
-  let cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
-    cleanups = [];
-  });
+// The three outages side by side: each has its own redis-server, PostgreSQL schema, S3 server,
+// server and workers, and spends its time waiting on jobs that sleep, so together they take
+// little more than the slowest.
+describe.concurrent('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server of its own)', () => {
+  /** Runs a case with its own clean-ups, undone in reverse order however it ends. */
+  async function withCleanups(body: (cleanups: Array<() => Promise<void>>) => Promise<void>): Promise<void> {
+    const cleanups: Array<() => Promise<void>> = [];
+    try {
+      await body(cleanups);
+    } finally {
+      for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+    }
+  }
 
   /** A server without workers and two fleet workers on a fresh Redis; four jobs submitted. */
-  async function fleetOn(redis: RedisServer, extra: Record<string, string> = {}) {
+  async function fleetOn(redis: RedisServer, cleanups: Array<() => Promise<void>>, extra: Record<string, string> = {}) {
     const prefix = 'orch-rr';
     const fleet = await fleetBackend({ ORCHARD_QUEUE_URL: `${redis.url}?prefix=${prefix}&stalledIntervalMs=300`, ...extra });
     cleanups.push(() => fleet.teardown());
     const server: RunningServer = await startServer({ ...fleet.env, ORCHARD_WORKERS: '0' });
     cleanups.push(() => server.stop());
-    const workers = [await startWorkerProcess(fleet.env), await startWorkerProcess(fleet.env)];
+    // The two workers start side by side; one that started is stopped even if the other failed to.
+    const started = await Promise.allSettled([startWorkerProcess(fleet.env), startWorkerProcess(fleet.env)]);
+    const workers = started.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
     cleanups.push(async () => {
       for (const w of workers) await w.stop();
     });
+    for (const w of started) if (w.status === 'rejected') throw w.reason;
     const admin = { url: server.url, token: server.adminToken };
     const orchard = new Orchard(admin);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-rr-'));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
     fs.writeFileSync(path.join(dir, 'd.csv'), '1,0.5\n0,0.2\n1,0.9\n');
     // Through the SDK (one upload, not an `orchard` process); the first job through `orchard train`, which packs the script.
     await orchard.datasets.create({ name: 'd', file: path.join(dir, 'd.csv') });
@@ -116,44 +127,47 @@ describe('fleet mode through a Redis restart (PostgreSQL + S3 + a redis-server o
     }
   }
 
-  it('with an append-only file: every job completes exactly once, with no attempt lost', { timeout: 180_000 }, async () => {
-    const redis = await startRedisServer({ persistent: true });
-    cleanups.push(() => redis.stop());
-    const { server, workers, orchard, prefix } = await fleetOn(redis);
-    await restartMidRun(redis, orchard);
-    const jobs = await expectAllCompleted(orchard);
-    // The leases outlived the outage: no attempt was lost or repeated.
-    for (const job of jobs) expect(job.attempts, job.name).toBe(1);
-    for (const job of jobs) {
-      const { lines } = await orchard.training.logs(job.name, { limit: 10_000 });
-      expect(lines.filter((l) => l.line.startsWith('step ')).length, job.name).toBe(STEPS);
-    }
-    await expectQueueSettled(redis, prefix, orchard);
-    expect(server.process.exitCode).toBeNull();
-    for (const w of workers) expect(w.process.exitCode).toBeNull();
-  });
+  it('with an append-only file: every job completes exactly once, with no attempt lost', { timeout: 180_000 }, () =>
+    withCleanups(async (cleanups) => {
+      const redis = await startRedisServer({ persistent: true });
+      cleanups.push(() => redis.stop());
+      const { server, workers, orchard, prefix } = await fleetOn(redis, cleanups);
+      await restartMidRun(redis, orchard);
+      const jobs = await expectAllCompleted(orchard);
+      // The leases outlived the outage: no attempt was lost or repeated.
+      for (const job of jobs) expect(job.attempts, job.name).toBe(1);
+      for (const job of jobs) {
+        const { lines } = await orchard.training.logs(job.name, { limit: 10_000 });
+        expect(lines.filter((l) => l.line.startsWith('step ')).length, job.name).toBe(STEPS);
+      }
+      await expectQueueSettled(redis, prefix, orchard);
+      expect(server.process.exitCode).toBeNull();
+      for (const w of workers) expect(w.process.exitCode).toBeNull();
+    }));
 
-  it('with an outage longer than the leases: attempts are lost and re-run, and each job still ends Completed once', { timeout: 180_000 }, async () => {
-    const redis = await startRedisServer({ persistent: true });
-    cleanups.push(() => redis.stop());
-    // Leases of 1.5 s against an outage of 4 s: every running attempt loses its lease.
-    const { server, workers, orchard, prefix } = await fleetOn(redis, { ORCHARD_JOB_LEASE_MS: '1500' });
-    await restartMidRun(redis, orchard, 4000);
-    const jobs = await expectAllCompleted(orchard);
-    expect(jobs.some((j) => j.attempts > 1)).toBe(true);
-    await expectQueueSettled(redis, prefix, orchard);
-    expect(server.process.exitCode).toBeNull();
-    for (const w of workers) expect(w.process.exitCode).toBeNull();
-  });
+  it('with an outage longer than the leases: attempts are lost and re-run, and each job still ends Completed once', { timeout: 180_000 }, () =>
+    withCleanups(async (cleanups) => {
+      const redis = await startRedisServer({ persistent: true });
+      cleanups.push(() => redis.stop());
+      // Leases of 1.5 s against an outage of 4 s: every running attempt loses its lease.
+      const { server, workers, orchard, prefix } = await fleetOn(redis, cleanups, { ORCHARD_JOB_LEASE_MS: '1500' });
+      await restartMidRun(redis, orchard, 4000);
+      const jobs = await expectAllCompleted(orchard);
+      expect(jobs.some((j) => j.attempts > 1)).toBe(true);
+      await expectQueueSettled(redis, prefix, orchard);
+      expect(server.process.exitCode).toBeNull();
+      for (const w of workers) expect(w.process.exitCode).toBeNull();
+    }));
 
-  it('without persistence: the server re-queues what the database says is unfinished, and every job completes', { timeout: 180_000 }, async () => {
-    const redis = await startRedisServer({ persistent: false });
-    cleanups.push(() => redis.stop());
-    const { server, workers, orchard, prefix } = await fleetOn(redis);
-    await restartMidRun(redis, orchard);
-    await expectAllCompleted(orchard);
-    await expectQueueSettled(redis, prefix, orchard);
-    expect(server.process.exitCode).toBeNull();
-    for (const w of workers) expect(w.process.exitCode).toBeNull();
-  });
+  it('without persistence: the server re-queues what the database says is unfinished, and every job completes', { timeout: 180_000 }, () =>
+    withCleanups(async (cleanups) => {
+      const redis = await startRedisServer({ persistent: false });
+      cleanups.push(() => redis.stop());
+      const { server, workers, orchard, prefix } = await fleetOn(redis, cleanups);
+      await restartMidRun(redis, orchard);
+      await expectAllCompleted(orchard);
+      await expectQueueSettled(redis, prefix, orchard);
+      expect(server.process.exitCode).toBeNull();
+      for (const w of workers) expect(w.process.exitCode).toBeNull();
+    }));
 });
