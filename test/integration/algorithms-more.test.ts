@@ -40,7 +40,10 @@ function fmRecords(rows: number, seed: number): { label: number; keys: number[] 
 const FM_HP = ['feature_dim=20', 'num_factors=4', 'predictor_type=binary_classifier', 'epochs=25', 'mini_batch_size=50', 'factors_lr=0.05', 'linear_lr=0.05', 'bias_lr=0.05', 'factors_init_sigma=0.1'];
 const hps = (list: string[]) => list.flatMap((h) => ['--hp', h]);
 
-describe.each(backends)('knn, randomcutforest and factorization-machines through the CLI on $name', (backend) => {
+// Both backends side by side, and the cases of each at once (suites marked concurrent): each case
+// waits on its own training jobs, endpoint and transform, so together they take little more than
+// the slowest.
+describe.concurrent.each(backends)('knn, randomcutforest and factorization-machines through the CLI on $name', (backend) => {
   let server: RunningServer;
   let teardown: () => Promise<void>;
   let admin: { url: string; token: string };
@@ -64,11 +67,14 @@ describe.each(backends)('knn, randomcutforest and factorization-machines through
       // The same records as dense CSV (label first), for CSV training and batch transform.
       'fm-dense.csv': fmTrain.map((l) => [l.label, ...Array.from({ length: 20 }, (_, j) => (l.keys.includes(j) ? 1 : 0))].join(',')).join('\n'),
     };
-    for (const [name, text] of Object.entries(files)) {
-      fs.writeFileSync(path.join(dir, name), text + '\n');
-      const res = await cli(['datasets', 'create', name.replace(/\..*$/, ''), '--file', path.join(dir, name), '--json'], admin);
-      expect(res.code, res.stdout + res.stderr).toBe(0);
-    }
+    // Uploaded through the SDK, side by side (`datasets create` is the datasets CLI suite's).
+    const sdk = new Orchard(admin);
+    await Promise.all(
+      Object.entries(files).map(([name, text]) => {
+        fs.writeFileSync(path.join(dir, name), text + '\n');
+        return sdk.datasets.create({ name: name.replace(/\..*$/, ''), file: path.join(dir, name) });
+      }),
+    );
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
