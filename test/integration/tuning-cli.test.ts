@@ -24,7 +24,12 @@ const setups = [
 const TERMINAL = ['Completed', 'Failed', 'Stopped'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.each(setups)('Bayesian tuning of xgboost through the CLI on $name', (setup) => {
+// Four servers side by side (suites marked concurrent): the Bayesian flows wait on xgboost trials
+// two at a time and the behaviour cases mostly on scripts that pause, so together they take little
+// more than the slowest. The behaviour cases are split between two servers and run one after
+// another on each: the resume case restarts its server and the warm start reads its tuning job; the
+// stopping rules (median, Hyperband, stop on request) wait on trials that report step by step.
+describe.concurrent.each(setups)('Bayesian tuning of xgboost through the CLI on $name', (setup) => {
   let server: RunningServer;
   let workers: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
   let teardown: () => Promise<void>;
@@ -97,7 +102,10 @@ describe.each(setups)('Bayesian tuning of xgboost through the CLI on $name', (se
   });
 });
 
-describe('tuning job behaviour (SQLite + file)', () => {
+const SIDES = ['failure budget, restart, warm start and refusals', 'stopping rules'] as const;
+
+describe.concurrent.each(SIDES)('tuning job behaviour (SQLite + file): %s', (side) => {
+  const [restarts, stopping] = SIDES;
   let server: RunningServer | undefined;
   let home: string;
   let src: string;
@@ -168,7 +176,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
 
   const scriptArgs = () => ['--script', path.join(src, 'score.py'), '--train', 'd', '--metric', 'score=score=([0-9.-]+)', '--objective', 'score', '--maximize'];
 
-  it('counts failed trials and goes on, up to the failure budget', async () => {
+  if (side === restarts) it.sequential('counts failed trials and goes on, up to the failure budget', async () => {
     // Through the SDK; the CLI's `tune --wait` exit code is asserted on the failing job below.
     await sdk().tuning.create(scoreJob('grid1', { strategy: 'grid', ranges: [{ name: 'mode', type: 'categorical', values: ['ok', 'fail'] }, { name: 'x', type: 'integer', min: 0, max: 1 }], maxJobs: 10, maxParallel: 2 }));
     const ok = await ended('grid1');
@@ -187,7 +195,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     expect(strict.json.trainingJobCounts.failed).toBe(2);
   });
 
-  it('resumes after a server restart without losing or repeating trials', async () => {
+  if (side === restarts) it.sequential('resumes after a server restart without losing or repeating trials', async () => {
     await sdk().tuning.create(scoreJob('resume1', { strategy: 'random', seed: 3, ranges: [{ name: 'x', type: 'continuous', min: 0, max: 1 }], staticHyperParameters: { pause: '1' }, maxJobs: 5, maxParallel: 1 }));
     let before = await sdk().tuning.describe('resume1');
     while (before.trainingJobCounts.completed < 2) {
@@ -210,7 +218,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     expect(jobs.total).toBe(5);
   });
 
-  it('warm-starts from a finished tuning job: its trials are observations of the new search', async () => {
+  if (side === restarts) it.sequential('warm-starts from a finished tuning job: its trials are observations of the new search', async () => {
     const res = await cli(['tune', '--name', 'warm1', ...scriptArgs(), '--strategy', 'bayesian', '--seed', '5', '--range', 'x=0:1', '--warm-start', 'resume1', '--max-jobs', '2', '--json'], admin());
     expect(res.code, res.stderr).toBe(0);
     const t = await ended('warm1');
@@ -219,7 +227,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     for (const trial of t.trials) expect(Math.abs(Number(trial.hyperParameters.x) - 0.3)).toBeLessThan(0.2);
   });
 
-  it('stops a trial early when it is worse than the median of finished trials at the same step', async () => {
+  if (side === stopping) it.sequential('stops a trial early when it is worse than the median of finished trials at the same step', async () => {
     // The three trials that must finish report without pausing (the rule needs three finished
     // trials before it stops any); the fourth, q=1, reports every 0.4 s, so it is seen running.
     const res = await cli(['tune', '--name', 'median1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'grid', '--range', 'q=9,8,7,1', '--hp', 'fast=5', '--early-stopping', 'auto', '--max-jobs', '4', '--json'], admin());
@@ -233,7 +241,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     expect(t.bestTrainingJob!.hyperParameters.q).toBe('9');
   });
 
-  it('runs Hyperband: trials stopped by successive halving on their reported steps', async () => {
+  if (side === stopping) it.sequential('runs Hyperband: trials stopped by successive halving on their reported steps', async () => {
     const res = await cli(['tune', '--name', 'hb1', '--script', path.join(src, 'curve.py'), '--train', 'd', '--objective', 'curve', '--maximize', '--strategy', 'hyperband', '--seed', '2', '--range', 'q=1:9', '--min-resource', '1', '--max-resource', '10', '--max-jobs', '6', '--max-parallel', '2', '--json'], admin());
     expect(res.code, res.stderr).toBe(0);
     const t = await ended('hb1');
@@ -243,7 +251,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     expect(t.bestTrainingJob!.objective).toBe(Math.max(...t.trials.filter((x) => x.status === 'Completed').map((x) => x.objective!)));
   });
 
-  it('stops on request, with its running trials', async () => {
+  if (side === stopping) it.sequential('stops on request, with its running trials', async () => {
     await sdk().tuning.create(scoreJob('stop1', { strategy: 'random', ranges: [{ name: 'x', type: 'continuous', min: 0, max: 1 }], staticHyperParameters: { pause: '30' }, maxJobs: 4, maxParallel: 2 }));
     for (;;) {
       const t = await sdk().tuning.describe('stop1');
@@ -257,7 +265,7 @@ describe('tuning job behaviour (SQLite + file)', () => {
     expect(t.trials.every((x) => x.status === 'Stopped')).toBe(true);
   });
 
-  it('refuses bad tuning requests with stable codes', async () => {
+  if (side === restarts) it.sequential('refuses bad tuning requests with stable codes', async () => {
     // The CLI's refusal (exit code, code and message on stderr) once; the other bad requests
     // through the SDK, with the request `orchard tune` sends for the same flags.
     const cliRes = await cli(['tune', '--name', 'bad1', '--algorithm', 'xgboost', '--train', 'd', '--range', 'eta=0:2', '--objective', 'validation:auc', '--hp', 'num_round=5', '--max-jobs', '2'], admin());
