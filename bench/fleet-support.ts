@@ -5,7 +5,8 @@
  * schema, a Redis key prefix, s3rver) that are removed again whatever happens.
  *
  * Only the command line and the environment variables are used: the benches do not
- * import the server's code, so they measure any build that keeps the CLI.
+ * import the server's code, so they measure any build that keeps the CLI. Results and the
+ * server's records of a run are read back through this checkout's SDK, over HTTP only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { Orchard } from '../src/sdk/index.js';
 import { startS3Server } from '../test/support/s3-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -314,4 +316,141 @@ export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 /** Load average and CPU steal, to tell a busy machine's figures apart. */
 export function machine(): Record<string, unknown> {
   return { loadavg: os.loadavg().map((x) => +x.toFixed(2)), cpus: os.availableParallelism() };
+}
+
+/** Spawn to exit of a command (a peer's script), in seconds; fails unless it exits 0. */
+export function timed(cmd: string, argv: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+/**
+ * Where the jobs' time went, by the server's own records (read after the run, not timed):
+ * queued (created to started) and running (started to ended) for the training job and the
+ * transform, the transform's shards, and the training attempt's log lines, seconds after
+ * the job started.
+ */
+export async function serverPhases(sdk: Orchard, training: string, transform: string): Promise<Record<string, unknown>> {
+  const s = (a: string | null, b: string | null) => (a && b ? round3((Date.parse(b) - Date.parse(a)) / 1000) : null);
+  const job = await sdk.training.describe(training);
+  const t = await sdk.transforms.describe(transform);
+  const { lines } = await sdk.training.logs(training, { limit: 100 });
+  return {
+    train_queued_s: s(job.createdAt, job.startedAt),
+    train_running_s: s(job.startedAt, job.endedAt),
+    train_log: lines.map((l) => `+${s(job.startedAt, l.timestamp)} s ${l.line}`),
+    transform_queued_s: s(t.createdAt, t.startedAt),
+    transform_running_s: s(t.startedAt, t.endedAt),
+    transform_shards: t.shards,
+  };
+}
+
+/** A built-in's run through the platform: its datasets, then one training job, model and transform, all named `name`. */
+export interface PlatformPlan {
+  name: string;
+  /** `orchard datasets create <name> --file <file> [--format <format>]`, in order. */
+  uploads: { name: string; file: string; format?: 'csv' | 'jsonl' | 'parquet' }[];
+  /** Arguments of `orchard train --name <name>` before `--wait --json` (algorithm, channels, hyperparameters). */
+  train: string[];
+  /** Arguments of `orchard transform --name <name> --model <name>` before `--wait --json` (input, output, filter, shards). */
+  transform: string[];
+}
+
+/** Seconds of each step, spawn to exit; `total_s` is what a user waits for after the uploads. */
+export interface PlatformTimes {
+  upload_s: number;
+  train_wait_s: number;
+  models_create_s: number;
+  transform_wait_s: number;
+  /** train --wait + models create + transform --wait. */
+  total_s: number;
+}
+
+/**
+ * Runs a plan as a user would: `orchard up` from the build (a fresh home), the uploads
+ * (timed apart), `orchard train --wait`, `orchard models create --from-job` and
+ * `orchard transform --wait`, each timed from spawn to exit. `readBack` gets the results
+ * while the server still runs (not timed); the server's records of the jobs follow
+ * ({@link serverPhases}). The server is stopped and its home removed whatever happens.
+ */
+export async function runOnPlatform<T>(bin: string, plan: PlatformPlan, readBack: (sdk: Orchard, home: string) => Promise<T>): Promise<{ times: PlatformTimes; phases: Record<string, unknown>; result: T }> {
+  const up = await startOrchard(bin, 'up', {});
+  return withCleanup(async () => undefined, async () => {
+    const server = serverOf(up);
+    const t0 = performance.now();
+    for (const u of plan.uploads) await cli(bin, server, ['datasets', 'create', u.name, '--file', u.file, ...(u.format ? ['--format', u.format] : []), '--json']);
+    const uploadS = (performance.now() - t0) / 1000;
+    const train = await cli(bin, server, ['train', '--name', plan.name, ...plan.train, '--wait', '--json']);
+    if (train.json?.status !== 'Completed') throw new Error(`training ended ${train.json?.status}: ${train.json?.failureReason ?? train.stderr.slice(-2000)}`);
+    const model = await cli(bin, server, ['models', 'create', plan.name, '--from-job', plan.name, '--json']);
+    const transform = await cli(bin, server, ['transform', '--name', plan.name, '--model', plan.name, ...plan.transform, '--wait', '--json']);
+    if (transform.json?.status !== 'Completed') throw new Error(`transform ended ${transform.json?.status}: ${transform.json?.failureReason ?? transform.stderr.slice(-2000)}`);
+    const times: PlatformTimes = {
+      upload_s: round3(uploadS),
+      train_wait_s: round3(train.ms / 1000),
+      models_create_s: round3(model.ms / 1000),
+      transform_wait_s: round3(transform.ms / 1000),
+      total_s: round3((train.ms + model.ms + transform.ms) / 1000),
+    };
+    const sdk = new Orchard(server);
+    const result = await readBack(sdk, up.home);
+    return { times, phases: await serverPhases(sdk, plan.name, plan.name), result };
+  });
+}
+
+/** Every row of a read-only query over datasets, page by page. */
+export async function queryRows(sdk: Orchard, sql: string): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for await (const page of sdk.datasets.queryAll(sql, { pageSize: 10_000 })) rows.push(...page.rows);
+  return rows;
+}
+
+/** `--hp key=value` arguments of `orchard train`. */
+export function hpArgs(hp: Record<string, string | number>): string[] {
+  return Object.entries(hp).flatMap(([k, v]) => ['--hp', `${k}=${v}`]);
+}
+
+/**
+ * Writes `rows` lines from `line(i)` to `file` in chunks (large CSV and JSON Lines inputs),
+ * through a temporary name, so an interrupted write never leaves a file that looks done.
+ */
+export function writeLines(file: string, rows: number, line: (i: number) => string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    for (let i = 0; i < rows; i += 10_000) {
+      const chunk: string[] = [];
+      for (let r = i; r < Math.min(rows, i + 10_000); r++) chunk.push(line(r));
+      fs.writeSync(fd, chunk.join('\n') + '\n');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * A headerless CSV of numbers as Parquet, columns `_c0`… typed BIGINT or DOUBLE (as the CSV
+ * ingest types them), through a temporary name. Wide tables (hundreds of columns) go in
+ * as Parquet: the CSV ingest's memory limit refuses them.
+ */
+export async function csvToParquet(csv: string, parquet: string, columns: number, type: 'BIGINT' | 'DOUBLE' = 'BIGINT'): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  try {
+    const names = Array.from({ length: columns }, (_, i) => `'_c${i}': '${type}'`).join(', ');
+    const tmp = `${parquet}.${process.pid}.tmp`;
+    await connection.run(`COPY (SELECT * FROM read_csv('${csv.replaceAll("'", "''")}', header = false, columns = {${names}})) TO '${tmp.replaceAll("'", "''")}' (FORMAT parquet)`);
+    fs.renameSync(tmp, parquet);
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
 }

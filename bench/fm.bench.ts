@@ -1,18 +1,32 @@
 /**
- * `npm run bench -- fm [--rows N] [--no-peer]`: click-style data whose label comes from
+ * `npm run bench -- fm [--rows N] [--no-peer] [--e2e]`: click-style data whose label comes from
  * interactions: each row is one-hot user (200), item (200) and context (10) fields
  * (feature_dim 410), and P(click) = σ(user bias + item bias + 3⟨u, i⟩ + context bias)
  * with hidden 4-dimensional tastes u, i. Orchard's factorization machines (trained and
  * scored in process) against scikit-learn's LogisticRegression on the one-hot features
  * crossed pairwise (PolynomialFeatures, interaction_only) in the same run: ROC AUC on a
  * held-out 20%.
+ *
+ * `--e2e [--threads T] [--orchard-bin B]` instead runs both as a user meets them: `orchard up`
+ * from the build (run `npx tsc -p tsconfig.build.json` first), the training rows as sparse
+ * JSON Lines (`{"label", "features": {"keys", "values"}}`) and the held-out rows as dense
+ * Parquet (label first; batch transform reads numeric columns) uploaded as datasets (timed
+ * apart; the same rows as CSV, 411 columns, fail the CSV ingest's memory limit, hence
+ * Parquet, made from that CSV before the run), then `orchard train --algorithm
+ * factorization-machines --wait`, `orchard models create` and `orchard transform --wait`
+ * over the held-out rows (shards of rows / threads), each timed from spawn to exit; against
+ * one Python process timed from spawn to exit that reads the JSON Lines and the held-out
+ * CSV, crosses the one-hot features pairwise, fits the logistic regression, scores the
+ * held-out rows and writes the scores as CSV. ROC AUC of both.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { SparseRows } from '../src/algorithms/data/sparse.js';
 import { evaluateFm, fmRaw, sigmoid, trainFm } from '../src/algorithms/factorization-machines/fm-core.js';
 import { fmOptions } from '../src/algorithms/factorization-machines/hyperparameters.js';
 import { createRandom } from '../src/algorithms/parallel/random.js';
+import { csvToParquet, hpArgs, machine, orchardBin, queryRows, round3, runOnPlatform, timed, writeLines } from './fleet-support.js';
 import { DATA, PYTHON, benchArgs, emit, exec } from './support.js';
 import { rocAuc } from './rcf.bench.js';
 
@@ -80,14 +94,98 @@ function rowsOf(keys: Int32Array, labels: Float32Array, from: number, to: number
   };
 }
 
+const HP = { feature_dim: DIM, num_factors: 8, predictor_type: 'binary_classifier', epochs: 15, mini_batch_size: 256, bias_lr: 0.01, linear_lr: 0.01, factors_lr: 0.01, linear_wd: 0.0001, factors_wd: 0.0001, factors_init_sigma: 0.05 };
+
+const PEER_E2E = `
+import json, sys
+import numpy as np, pandas as pd
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import PolynomialFeatures
+train, test, out, dim = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+y, rows, cols = [], [], []
+with open(train) as f:
+    for i, line in enumerate(f):
+        r = json.loads(line)
+        y.append(r["label"])
+        keys = r["features"]["keys"]
+        rows.extend([i] * len(keys))
+        cols.extend(keys)
+X = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(y), dim))
+T = pd.read_csv(test, header=None).to_numpy(np.float64)
+cross = PolynomialFeatures(degree=2, interaction_only=True, include_bias=False)
+model = LogisticRegression(C=1.0, max_iter=1000, solver='liblinear').fit(cross.fit_transform(X).tocsr(), np.array(y))
+p = model.predict_proba(cross.transform(sp.csr_matrix(T[:, 1:])).tocsr())[:, 1]
+pd.DataFrame({"score": p}).to_csv(out, header=False, index=False)
+print(json.dumps({"rows": len(y), "test_rows": int(T.shape[0])}))
+`;
+
+/**
+ * Training rows as sparse JSON Lines, held-out rows as dense CSV (label first) and the same
+ * as Parquet (columns `_c0`…, BIGINT, as the CSV ingest would type them), written once.
+ */
+async function writeFiles(keys: Int32Array, labels: Float32Array, n: number, ntrain: number): Promise<{ train: string; test: string; testParquet: string }> {
+  fs.mkdirSync(DATA, { recursive: true });
+  const train = path.join(DATA, `fm_${n}.train.jsonl`);
+  const test = path.join(DATA, `fm_${n}.test.csv`);
+  const testParquet = path.join(DATA, `fm_${n}.test.parquet`);
+  if (!fs.existsSync(train)) writeLines(train, ntrain, (r) => JSON.stringify({ label: labels[r], features: { keys: Array.from(keys.subarray(r * 3, r * 3 + 3)), values: [1, 1, 1] } }));
+  if (!fs.existsSync(test)) {
+    const dense = new Array<number>(DIM);
+    writeLines(test, n - ntrain, (i) => {
+      const r = ntrain + i;
+      dense.fill(0);
+      for (let j = 0; j < 3; j++) dense[keys[r * 3 + j]] = 1;
+      return `${labels[r]},${dense.join(',')}`;
+    });
+  }
+  if (!fs.existsSync(testParquet)) await csvToParquet(test, testParquet, DIM + 1);
+  return { train, test, testParquet };
+}
+
+async function endToEnd(args: string[], keys: Int32Array, labels: Float32Array, n: number, ntrain: number, threads: number, peer: boolean): Promise<void> {
+  const bin = orchardBin(args);
+  const { train, test, testParquet } = await writeFiles(keys, labels, n, ntrain);
+  const testLabels = labels.subarray(ntrain, n);
+  const common = { task: 'fm-e2e', n_rows: n, train_rows: ntrain, test_rows: n - ntrain, feature_dim: DIM, threads, metric_name: 'roc_auc' };
+  const loadStart = os.loadavg().map((x) => +x.toFixed(2));
+  const { times, phases, result } = await runOnPlatform(
+    bin,
+    {
+      name: 'fm-e2e',
+      uploads: [{ name: 'fm-train', file: train, format: 'jsonl' }, { name: 'fm-test', file: testParquet, format: 'parquet' }],
+      train: ['--algorithm', 'factorization-machines', '--train', 'fm-train', ...hpArgs(HP)],
+      transform: ['--input', 'fm-test', '--output', 'fm-scored', '--input-filter', '$[1:]', '--join-source', 'Input', '--shard-rows', String(Math.ceil((n - ntrain) / threads))],
+    },
+    // The scores with their labels, read back (not timed).
+    async (sdk) => {
+      const rows = await queryRows(sdk, 'SELECT _c0 AS label, prediction_0 AS score FROM "fm-scored"');
+      return { labels: rows.map((r) => Number(r.label)), scores: rows.map((r) => Number(r.score)) };
+    },
+  );
+  const auc = rocAuc(result.scores, result.labels);
+  emit({
+    ...common, peer: 'orchard-factorization-machines (end to end)', wall_s: times.total_s, metric: auc,
+    extra: { ...times, scored_rows: result.scores.length, hyperparameters: HP, ...phases }, loadavg_start: loadStart,
+    basis: 'orchard up from the build: orchard train --wait, models create, transform --wait (each spawn to exit); uploads timed apart', ...machine(),
+  });
+  if (!peer) return;
+  const out = path.join(DATA, `fm_${n}.logreg-scores.csv`);
+  const peerS = await timed(PYTHON, ['-c', PEER_E2E, train, test, out, String(DIM)]);
+  const peerAuc = rocAuc(fs.readFileSync(out, 'utf8').trim().split('\n').map(Number), testLabels);
+  emit({ ...common, peer: 'sklearn-logreg-pairwise script', wall_s: round3(peerS), metric: peerAuc, basis: 'one python3 process, spawn to exit: JSON Lines and read_csv, pairwise crossing, liblinear fit, predict_proba, scores written as CSV' });
+  emit({ ...common, compare: 'orchard-factorization-machines end to end vs sklearn-logreg-pairwise script', auc_difference: auc - peerAuc, time_ratio: times.total_s / peerS, goal: 'auc_difference >= 0', ...machine() });
+}
+
 export async function run(args: string[]): Promise<void> {
   const a = benchArgs(args);
   const n = opt(args, '--rows', 100_000);
   const ntrain = Math.floor(n * 0.8);
   const { keys, labels } = makeData(n);
+  if (args.includes('--e2e')) return endToEnd(args, keys, labels, n, ntrain, a.threads, a.peer);
   const train = rowsOf(keys, labels, 0, ntrain);
   const test = rowsOf(keys, labels, ntrain, n);
-  const hp = { feature_dim: DIM, num_factors: 8, predictor_type: 'binary_classifier', epochs: 15, mini_batch_size: 256, bias_lr: 0.01, linear_lr: 0.01, factors_lr: 0.01, linear_wd: 0.0001, factors_wd: 0.0001, factors_init_sigma: 0.05 };
+  const hp = HP;
   const t0 = performance.now();
   const params = trainFm(train, fmOptions(hp), { seed: 1 });
   const t1 = performance.now();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- knn [--rows N] [--dim D] [--queries M] [--k K] [--index faiss.Flat,…] [--nprobe P] [--threads N] [--no-peer]`:
+ * `npm run bench -- knn [--rows N] [--dim D] [--queries M] [--k K] [--index faiss.Flat,…] [--nprobe P] [--threads N] [--no-peer] [--e2e]`:
  * k-NN on a Gaussian mixture (256 clusters; default 200,000 × 64, 10,000 queries, k = 10).
  * Orchard's index built and searched in process (the kernels a training job's test
  * channel and the bench share), against scikit-learn's brute-force
@@ -8,13 +8,25 @@
  *   neighbours Orchard found (1 = the same neighbours);
  * - approximate (faiss.IVFFlat, faiss.IVFPQ): recall@k against the exact result and the
  *   query-time speed-up over the exact search.
+ *
+ * `--e2e [--orchard-bin B]` instead runs the exact case as a user meets it: `orchard up`
+ * from the build (run `npx tsc -p tsconfig.build.json` first), the training rows (CSV, label
+ * first) and the queries (CSV, a query id first) uploaded as datasets (timed apart), then
+ * `orchard train --algorithm knn --wait` (faiss.Flat, cpus = threads), `orchard models
+ * create` and `orchard transform --wait` over the queries (shards of queries / threads),
+ * each timed from spawn to exit; against one Python process timed from spawn to exit that
+ * reads both CSVs with pandas, fits `KNeighborsClassifier(algorithm='brute')`, predicts the
+ * queries and writes the labels as CSV. Quality: the share of queries given the same label,
+ * and each side's accuracy against the cluster the query was drawn from.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { buildKnnIndex } from '../src/algorithms/knn/index.js';
 import { knnOptions } from '../src/algorithms/knn/hyperparameters.js';
 import { createSearcher, prepareQueries, type Neighbours } from '../src/algorithms/knn/knn-index.js';
 import { createRandom } from '../src/algorithms/parallel/random.js';
+import { hpArgs, machine, orchardBin, queryRows, round3, runOnPlatform, timed, writeLines } from './fleet-support.js';
 import { DATA, PYTHON, benchArgs, emit, exec } from './support.js';
 
 const PEER = `
@@ -39,37 +51,39 @@ function opt(args: string[], name: string, dflt: number): number {
   return args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt;
 }
 
-/** The mixture: rows and queries drawn from the same 256 clusters (label = cluster % 10). */
-function makeData(n: number, d: number, m: number): { X: Float32Array; y: Float32Array; Q: Float32Array; files: { x: string; y: string; q: string } } {
+/** The mixture: rows and queries drawn from the same 256 clusters (label = cluster % 10, the queries' too). */
+function makeData(n: number, d: number, m: number): { X: Float32Array; y: Float32Array; Q: Float32Array; qy: Float32Array; files: { x: string; y: string; q: string; qy: string } } {
   const base = path.join(DATA, `knn_${n}x${d}_${m}`);
-  const files = { x: `${base}.x.f32`, y: `${base}.y.f32`, q: `${base}.q.f32` };
+  const files = { x: `${base}.x.f32`, y: `${base}.y.f32`, q: `${base}.q.f32`, qy: `${base}.qy.f32` };
   const shared = (len: number) => new Float32Array(new SharedArrayBuffer(len * 4));
   const X = shared(n * d);
   const y = new Float32Array(n);
   const Q = shared(m * d);
+  const qy = new Float32Array(m);
   if (Object.values(files).every((f) => fs.existsSync(f))) {
     X.set(new Float32Array(fs.readFileSync(files.x).buffer.slice(0)));
     y.set(new Float32Array(fs.readFileSync(files.y).buffer.slice(0)));
     Q.set(new Float32Array(fs.readFileSync(files.q).buffer.slice(0)));
-    return { X, y, Q, files };
+    qy.set(new Float32Array(fs.readFileSync(files.qy).buffer.slice(0)));
+    return { X, y, Q, qy, files };
   }
   const rng = createRandom(42);
   const C = 256;
   const centres = Float32Array.from({ length: C * d }, () => 4 * rng.normal());
-  const fill = (A: Float32Array, rows: number, labels: Float32Array | null) => {
+  const fill = (A: Float32Array, rows: number, labels: Float32Array) => {
     for (let i = 0; i < rows; i++) {
       const c = rng.int(C);
-      if (labels) labels[i] = c % 10;
+      labels[i] = c % 10;
       for (let j = 0; j < d; j++) A[i * d + j] = centres[c * d + j] + rng.normal();
     }
   };
   fill(X, n, y);
-  fill(Q, m, null);
+  fill(Q, m, qy);
   fs.mkdirSync(DATA, { recursive: true });
-  fs.writeFileSync(files.x, Buffer.from(X.buffer));
-  fs.writeFileSync(files.y, Buffer.from(y.buffer));
-  fs.writeFileSync(files.q, Buffer.from(Q.buffer));
-  return { X, y, Q, files };
+  // Only the missing files are written (the others hold the same bytes already).
+  const arrays = { x: X, y, q: Q, qy };
+  for (const [key, file] of Object.entries(files)) if (!fs.existsSync(file)) fs.writeFileSync(file, Buffer.from(arrays[key as keyof typeof arrays].buffer));
+  return { X, y, Q, qy, files };
 }
 
 /** Share of `truth`'s neighbours (row numbers of the original order) that `got` found. */
@@ -82,13 +96,81 @@ function recall(got: Int32Array, truth: Int32Array, m: number, k: number): numbe
   return hit / (m * k);
 }
 
+const PEER_E2E = `
+import json, sys
+import numpy as np, pandas as pd
+from sklearn.neighbors import KNeighborsClassifier
+train, queries, out, k, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+T = pd.read_csv(train, header=None, dtype=np.float32).to_numpy()
+Q = pd.read_csv(queries, header=None, dtype=np.float32).to_numpy()[:, 1:]
+model = KNeighborsClassifier(n_neighbors=k, algorithm='brute', n_jobs=threads).fit(T[:, 1:], T[:, 0])
+pd.DataFrame({"label": model.predict(Q)}).to_csv(out, header=False, index=False)
+print(json.dumps({"rows": int(T.shape[0]), "queries": int(Q.shape[0])}))
+`;
+
+/** The rows as CSV, label first (training), and the queries with their number first (the transform's input). */
+function writeCsv(data: { X: Float32Array; y: Float32Array; Q: Float32Array }, n: number, d: number, m: number): { train: string; queries: string } {
+  const train = path.join(DATA, `knn_${n}x${d}.train.csv`);
+  const queries = path.join(DATA, `knn_${n}x${d}_${m}.queries.csv`);
+  const row = (A: Float32Array, i: number) => Array.from(A.subarray(i * d, i * d + d), (v) => v.toFixed(4)).join(',');
+  if (!fs.existsSync(train)) writeLines(train, n, (i) => `${data.y[i]},${row(data.X, i)}`);
+  if (!fs.existsSync(queries)) writeLines(queries, m, (i) => `${i},${row(data.Q, i)}`);
+  return { train, queries };
+}
+
+const agreement = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+};
+
+async function endToEnd(args: string[], data: { X: Float32Array; y: Float32Array; Q: Float32Array; qy: Float32Array }, size: { n: number; d: number; m: number; k: number }, threads: number, peer: boolean): Promise<void> {
+  const { n, d, m, k } = size;
+  const bin = orchardBin(args);
+  const { train, queries } = writeCsv(data, n, d, m);
+  const common = { task: 'knn-e2e', n_rows: n, dim: d, queries: m, k, threads, index_type: 'faiss.Flat' };
+  const loadStart = os.loadavg().map((x) => +x.toFixed(2));
+  const hp = { feature_dim: d, k, predictor_type: 'classifier', sample_size: n, index_type: 'faiss.Flat', index_metric: 'L2' };
+  const { times, phases, result: labels } = await runOnPlatform(
+    bin,
+    {
+      name: 'knn-e2e',
+      uploads: [{ name: 'knn-train', file: train }, { name: 'knn-queries', file: queries }],
+      train: ['--algorithm', 'knn', '--train', 'knn-train', '--cpus', String(threads), ...hpArgs(hp)],
+      transform: ['--input', 'knn-queries', '--output', 'knn-predicted', '--input-filter', '$[1:]', '--join-source', 'Input', '--shard-rows', String(Math.ceil(m / threads))],
+    },
+    // The predicted labels by query number, read back (not timed).
+    async (sdk) => {
+      const out = new Float64Array(m).fill(NaN);
+      for (const r of await queryRows(sdk, 'SELECT _c0 AS id, prediction FROM "knn-predicted"')) out[Number(r.id)] = Number(r.prediction);
+      return out;
+    },
+  );
+  const accuracy = agreement(labels, data.qy);
+  emit({
+    ...common, peer: 'orchard-knn (end to end)', wall_s: times.total_s, metric_name: 'accuracy (each query against the label of its cluster)', metric: accuracy,
+    extra: { ...times, hyperparameters: hp, ...phases }, loadavg_start: loadStart,
+    basis: 'orchard up from the build: orchard train --wait, models create, transform --wait (each spawn to exit); uploads timed apart', ...machine(),
+  });
+  if (!peer) return;
+  const out = path.join(DATA, `knn_${n}x${d}_${m}.sk-labels.csv`);
+  const peerS = await timed(PYTHON, ['-c', PEER_E2E, train, queries, out, String(k), String(threads)]);
+  const peerLabels = fs.readFileSync(out, 'utf8').trim().split('\n').map(Number);
+  emit({ ...common, peer: 'sklearn-knn-brute script', wall_s: round3(peerS), metric: agreement(peerLabels, data.qy), basis: 'one python3 process, spawn to exit: pandas read_csv of both files, fit, predict, labels written as CSV' });
+  emit({
+    ...common, compare: 'orchard-knn faiss.Flat end to end vs sklearn-knn-brute script', time_ratio: times.total_s / peerS, same_label: agreement(labels, peerLabels),
+    accuracy_difference: accuracy - agreement(peerLabels, data.qy), goal: 'same_label = 1 (up to ties) and time_ratio <= 1', ...machine(),
+  });
+}
+
 export async function run(args: string[]): Promise<void> {
   const a = benchArgs(args);
   const n = opt(args, '--rows', 200_000);
   const d = opt(args, '--dim', 64);
   const m = opt(args, '--queries', 10_000);
   const k = opt(args, '--k', 10);
-  const { X, Q, files } = makeData(n, d, m);
+  const { X, y, Q, qy, files } = makeData(n, d, m);
+  if (args.includes('--e2e')) return endToEnd(args, { X, y, Q, qy }, { n, d, m, k }, a.threads, a.peer);
   // Labels that say which original row an index row is (IVF reorders rows by list).
   const ids = Float32Array.from({ length: n }, (_, i) => i);
   const results: Record<string, { build: number; search: number; nb: Neighbours; rows: Int32Array }> = {};

@@ -13,14 +13,13 @@
  * from spawn to exit; against one Python process timed from spawn to exit that reads the
  * CSV with pandas, fits IsolationForest, scores the rows and writes the scores as CSV.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { rcfOptions } from '../src/algorithms/randomcutforest/hyperparameters.js';
 import { fitForest, scoreParallel } from '../src/algorithms/randomcutforest/index.js';
 import { createRandom } from '../src/algorithms/parallel/random.js';
 import { Orchard } from '../src/sdk/index.js';
-import { cli, machine, orchardBin, round3, serverOf, startOrchard, withCleanup } from './fleet-support.js';
+import { cli, machine, orchardBin, round3, serverOf, serverPhases, startOrchard, timed, withCleanup } from './fleet-support.js';
 import { DATA, PYTHON, benchArgs, emit, exec } from './support.js';
 
 const PEER = `
@@ -104,18 +103,6 @@ pd.DataFrame({"score": -model.score_samples(X)}).to_csv(out, header=False, index
 print(json.dumps({"rows": int(X.shape[0])}))
 `;
 
-/** Spawn to exit of a command, in seconds; fails unless it exits 0. */
-function timed(cmd: string, argv: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`))));
-  });
-}
-
 /** The rows as CSV: features only (training, the peer), and label first (the transform's input, so each score keeps its label). */
 function writeCsv(X: Float32Array, y: Uint8Array, n: number, d: number): { plain: string; labelled: string } {
   const plain = path.join(DATA, `rcf_${n}x${d}.csv`);
@@ -130,26 +117,6 @@ function writeCsv(X: Float32Array, y: Uint8Array, n: number, d: number): { plain
   fs.writeFileSync(plain, a.join('\n') + '\n');
   fs.writeFileSync(labelled, b.join('\n') + '\n');
   return { plain, labelled };
-}
-
-/**
- * Where the jobs' time went, by the server's own records (read after the run, not timed):
- * queued (created to started) and running (started to ended) for the training job and the
- * transform, and the training attempt's log lines, seconds after the job started (the
- * algorithm logs its own phases last).
- */
-async function serverPhases(sdk: Orchard): Promise<Record<string, unknown>> {
-  const s = (a: string | null, b: string | null) => (a && b ? round3((Date.parse(b) - Date.parse(a)) / 1000) : null);
-  const job = await sdk.training.describe('rcf-e2e');
-  const t = await sdk.transforms.describe('rcf-e2e');
-  const { lines } = await sdk.training.logs('rcf-e2e', { limit: 100 });
-  return {
-    train_queued_s: s(job.createdAt, job.startedAt),
-    train_running_s: s(job.startedAt, job.endedAt),
-    train_log: lines.map((l) => `+${s(job.startedAt, l.timestamp)} s ${l.line}`),
-    transform_queued_s: s(t.createdAt, t.startedAt),
-    transform_running_s: s(t.startedAt, t.endedAt),
-  };
 }
 
 async function endToEnd(args: string[], X: Float32Array, y: Uint8Array, n: number, d: number, threads: number, peer: boolean): Promise<void> {
@@ -187,7 +154,7 @@ async function endToEnd(args: string[], X: Float32Array, y: Uint8Array, n: numbe
       pageToken = page.nextPageToken ?? undefined;
     } while (pageToken);
     const auc = rocAuc(scores, labels);
-    const phases = await serverPhases(sdk);
+    const phases = await serverPhases(sdk, 'rcf-e2e', 'rcf-e2e');
     emit({
       ...common, peer: 'orchard-randomcutforest (end to end)', wall_s: round3(oursS), metric: auc,
       extra: { train_wait_s: round3(train.ms / 1000), models_create_s: round3(model.ms / 1000), transform_wait_s: round3(transform.ms / 1000), upload_s: round3(uploadS), scored_rows: scores.length, ...phases },
