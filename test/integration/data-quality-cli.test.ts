@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Orchard } from '../../src/sdk/index.js';
 import { backends, fleetBackend } from '../support/backends.js';
 import { cliSuite } from '../support/cli-suite.js';
+import { refusedBySdk } from '../support/refusals.js';
 import { cli, startServer, startWorkerProcess, type RunningServer } from '../support/server.js';
+
+/** The create request of a data-quality report, as `orchard datasets quality` sends it. */
+type DataQualityRequest = Parameters<Orchard['dataQuality']['create']>[0];
 
 /** A seeded customer table: an ID, a constant, outliers, a sparse column, a leaking column and an imbalanced label. */
 function writeChurnCsv(file: string, rows: number): string {
@@ -22,7 +26,9 @@ function writeChurnCsv(file: string, rows: number): string {
   return file;
 }
 
-describe.each(backends)('data-quality reports through the CLI on $name', (backend) => {
+// The three servers side by side (suites marked concurrent); on a server the first case runs
+// before the others (it checks that its report is the version's latest), which then run at once.
+describe.concurrent.each(backends)('data-quality reports through the CLI on $name', (backend) => {
   const suite = cliSuite(backend, { prefix: 'orchard-dq-' });
   let server: RunningServer;
   let admin: { url: string; token: string };
@@ -30,11 +36,11 @@ describe.each(backends)('data-quality reports through the CLI on $name', (backen
 
   beforeAll(async () => {
     ({ server, admin, dir } = suite);
-    const res = await cli(['datasets', 'create', 'churn', '--file', writeChurnCsv(path.join(dir, 'churn.csv'), 1500), '--header', '--json'], admin);
-    expect(res.code, res.stdout + res.stderr).toBe(0);
+    // Through the SDK (`datasets create` is the datasets CLI suite's).
+    await new Orchard(admin).datasets.create({ name: 'churn', file: writeChurnCsv(path.join(dir, 'churn.csv'), 1500), header: true });
   });
 
-  it('reports the planted problems, with a target, and keeps the report as the version\'s latest', async () => {
+  it.sequential('reports the planted problems, with a target, and keeps the report as the version\'s latest', async () => {
     const out = path.join(dir, 'report.json');
     const res = await cli(['datasets', 'quality', 'churn', '--target', 'churned', '--wait', '--out', out, '--json'], admin);
     expect(res.code, res.stdout + res.stderr).toBe(0);
@@ -89,6 +95,8 @@ describe.each(backends)('data-quality reports through the CLI on $name', (backen
     expect(seen).toContain('Completed');
   }, 180_000);
 
+  // The two below at once, after the first (the latest report is not asked for again; the
+  // refusals make no report).
   it('reports without a target', async () => {
     const plain = await cli(['datasets', 'quality', 'churn', '--wait', '--json'], admin);
     expect(plain.code, plain.stdout + plain.stderr).toBe(0);
@@ -97,25 +105,26 @@ describe.each(backends)('data-quality reports through the CLI on $name', (backen
   }, 180_000);
 
   it('refuses bad requests with stable codes', async () => {
-    const cases: Array<[string[], string]> = [
-      [['absent'], 'ORCH_DATASET_NOT_FOUND'],
-      [['churn', '--target', 'nope'], 'ORCH_DATA_QUALITY_TARGET_MISSING'],
-      [['churn', '--target', 'plan', '--problem-type', 'regression'], 'ORCH_DATA_QUALITY_TARGET_INVALID'],
-      [['churn', '--target', 'tenure', '--problem-type', 'binary'], 'ORCH_DATA_QUALITY_TARGET_INVALID'],
-      [['churn', '--problem-type', 'binary'], 'ORCH_DATA_QUALITY_INVALID'],
+    // The command's refusal (exit code, the error as JSON) once through the CLI; the others through
+    // the SDK, with the request `orchard datasets quality` sends for the same flags.
+    const absent = await cli(['datasets', 'quality', 'absent', '--json'], admin);
+    expect(absent.code).not.toBe(0);
+    expect(absent.json.code).toBe('ORCH_DATASET_NOT_FOUND');
+    const sdk = new Orchard(admin);
+    const cases: Array<[DataQualityRequest, string]> = [
+      [{ dataset: 'churn', target: 'nope' }, 'ORCH_DATA_QUALITY_TARGET_MISSING'],
+      [{ dataset: 'churn', target: 'plan', problemType: 'regression' }, 'ORCH_DATA_QUALITY_TARGET_INVALID'],
+      [{ dataset: 'churn', target: 'tenure', problemType: 'binary' }, 'ORCH_DATA_QUALITY_TARGET_INVALID'],
+      [{ dataset: 'churn', problemType: 'binary' }, 'ORCH_DATA_QUALITY_INVALID'],
     ];
-    for (const [args, code] of cases) {
-      const res = await cli(['datasets', 'quality', ...args, '--json'], admin);
-      expect(res.code, args.join(' ')).not.toBe(0);
-      expect(res.json.code, args.join(' ')).toBe(code);
-    }
+    for (const [request, code] of cases) await refusedBySdk(sdk.dataQuality.create(request), code);
     expect((await cli(['datasets', 'quality-reports', 'describe', 'dq-nope', '--json'], admin)).json.code).toBe('ORCH_DATA_QUALITY_NOT_FOUND');
-    expect((await cli(['datasets', 'create', 'empty-ish', '--file', writeChurnCsv(path.join(dir, 'small.csv'), 5), '--header', '--json'], admin)).code).toBe(0);
+    await sdk.datasets.create({ name: 'empty-ish', file: writeChurnCsv(path.join(dir, 'small.csv'), 5), header: true });
     expect((await cli(['datasets', 'quality-reports', 'latest', 'empty-ish', '--json'], admin)).json.code).toBe('ORCH_DATA_QUALITY_NOT_FOUND');
   }, 180_000);
 });
 
-describe('data-quality reports on a fleet worker (a server without workers, PostgreSQL + S3 + Redis)', () => {
+describe.concurrent('data-quality reports on a fleet worker (a server without workers, PostgreSQL + S3 + Redis)', () => {
   let server: RunningServer;
   let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
   let teardown: () => Promise<void>;
@@ -129,7 +138,7 @@ describe('data-quality reports on a fleet worker (a server without workers, Post
     worker = await startWorkerProcess(fleet.env);
     admin = { url: server.url, token: server.adminToken };
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-dq-fleet-'));
-    expect((await cli(['datasets', 'create', 'churn', '--file', writeChurnCsv(path.join(dir, 'churn.csv'), 800), '--header', '--json'], admin)).code).toBe(0);
+    await new Orchard(admin).datasets.create({ name: 'churn', file: writeChurnCsv(path.join(dir, 'churn.csv'), 800), header: true });
   });
   afterAll(async () => {
     await worker?.stop();
