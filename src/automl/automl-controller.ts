@@ -7,10 +7,12 @@ import type { AutomlJobsTable, AutomlStore } from './automl-store.js';
 import { reportKey } from './automl-service.js';
 import { correlationQuery, explorationReport, readCorrelations } from './reports/index.js';
 import type { ArtifactStore } from '../storage/index.js';
-import { TUNING_SHARE } from './candidates.js';
+import { fitsBeforeEnd, median, planBudget } from './budget.js';
+import { candidatePairs, nextPair, pairKey, type CandidatePair } from './candidates.js';
 import { enqueueFinalize } from './finalize-queue.js';
 import { featuresEngineered, FeatureEngineering } from './automl-features.js';
 import { CandidateTraining, TERMINAL } from './automl-training.js';
+import type { AutomlCandidatesTable } from './automl-store.js';
 import { JobFailure } from './job-failure.js';
 import { finalizeQueueId, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
 
@@ -115,24 +117,36 @@ export class AutomlController {
     const trained = candidates.filter((c) => c.algorithm !== 'ensemble');
     const active = trained.filter((c) => !TERMINAL.has(c.status));
     const completed = trained.filter((c) => c.status === 'Completed');
+    // The budget's split, from what the candidates measured: the finalize's expected time is kept at the end.
+    const budget = planBudget(spec, analysis, created, trained, now);
     if (!state.tuningDone) {
       const failed = trained.filter((c) => c.status === 'Failed');
       if (completed.length === 0 && failed.length >= MAX_FAILED_FIRST && active.length === 0) {
         throw new JobFailure(`${failed.length} candidates failed and none completed; last: ${failed.at(-1)!.training_job}: ${failed.at(-1)!.failure_reason ?? 'unknown'}`);
       }
-      const reason = stopping ? 'Stopped' : trained.length >= spec.maxCandidates ? 'MaxCandidatesReached' : now >= created + TUNING_SHARE * spec.maxRuntimeSeconds * 1000 ? 'MaxAutoMLJobRuntimeReached' : null;
+      if (!state.budget?.tuningStartedAt) {
+        state.budget = { ...state.budget, tuningStartedAt: new Date(now).toISOString() };
+        await store.update(name, { state });
+      }
+      // A candidate is launched when it is expected to end before the candidates' end.
+      const expected = (pair: CandidatePair) => median(completed.filter((c) => `${c.variant}/${c.algorithm}` === pairKey(pair) && c.ended_at).map((c) => (Date.parse(c.ended_at!) - Date.parse(c.created_at)) / 1000));
+      const fits = (pair: CandidatePair) => fitsBeforeEnd(Date.now(), budget.tuningEnd, expected(pair));
+      const next = nextPair(candidatePairs(analysis.recipes.map((r) => r.variant), spec.maxCandidates), pairCounts(trained));
+      const outOfTime = now >= budget.tuningEnd || (active.length === 0 && !fits(next));
+      const reason = stopping ? 'Stopped' : trained.length >= spec.maxCandidates ? 'MaxCandidatesReached' : outOfTime ? 'MaxAutoMLJobRuntimeReached' : null;
       if (reason) {
         state.tuningDone = reason;
         await store.update(name, { state, ...(reason === 'Stopped' ? {} : { secondary: reason }) });
       } else {
         if (row.secondary_status !== 'ModelTuning') await store.update(name, { secondary: 'ModelTuning' });
-        await this.candidates.launch(name, spec, analysis, state, trained, active.length);
+        await this.candidates.launch(name, spec, analysis, state, trained, active.length, { fits, stopBy: budget.lastStop });
         return;
       }
     }
-    // Running candidates are let finish within the budget; past it they are stopped.
+    // Running candidates are let finish until the candidates' end (while none has completed,
+    // until the one candidate's finalize still fits); then they are stopped.
     if (active.length > 0) {
-      if (stopping || now > created + 0.9 * spec.maxRuntimeSeconds * 1000) {
+      if (stopping || now >= (completed.length > 0 ? budget.tuningEnd : budget.lastStop)) {
         await this.candidates.stopRunning(active, analysis);
       }
       return;
@@ -146,6 +160,7 @@ export class AutomlController {
     }
     if (!state.finalizeQueued) {
       state.finalizeQueued = true;
+      state.budget = { ...state.budget, finalizeQueuedAt: new Date(now).toISOString(), finalizeEstimateSeconds: Math.round(budget.finalizeEstimate * 10) / 10 };
       await store.update(name, { state, secondary: spec.mode === 'ensembling' && !stopping ? 'Ensembling' : 'GeneratingExplainabilityReport' });
       await enqueueFinalize(this.deps.queue, name);
       return;
@@ -174,4 +189,11 @@ export class AutomlController {
   private async fail(name: string, reason: string): Promise<void> {
     await this.deps.store.update(name, { status: 'Failed', secondary: 'Failed', failureReason: reason });
   }
+}
+
+/** Candidates launched per (recipe, algorithm) pair. */
+function pairCounts(trained: readonly AutomlCandidatesTable[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const c of trained) counts.set(`${c.variant}/${c.algorithm}`, (counts.get(`${c.variant}/${c.algorithm}`) ?? 0) + 1);
+  return counts;
 }

@@ -19,6 +19,7 @@ import type {
   AutomlReportName,
   AutomlSpec,
   AutomlState,
+  BudgetState,
   CreateAutomlJobInput,
 } from './types.js';
 import { finalizeQueueId } from './types.js';
@@ -254,11 +255,28 @@ export function toJob(row: AutomlJobsTable, rows: AutomlCandidatesTable[]): Auto
     candidateCounts: counts,
     bestCandidate: row.best_json ? (JSON.parse(row.best_json) as AutomlBestCandidate) : null,
     leaderboard: sortLeaderboard(candidates, spec.objective),
+    ...(state.budget ? { budget: budgetSpent(row, state.budget) } : {}),
     tags: spec.tags,
     createdBy: row.created_by,
     createdAt: row.created_at,
     endedAt: row.ended_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** The budget's phases in seconds, from the times the controller and the finalize recorded. */
+function budgetSpent(row: AutomlJobsTable, b: BudgetState): NonNullable<AutomlJob['budget']> {
+  const at = (iso: string) => Date.parse(iso);
+  const seconds = (from: number, to: number) => Math.round((to - from) / 100) / 10;
+  const created = at(row.created_at);
+  const ended = row.ended_at ? at(row.ended_at) : null;
+  return {
+    ...(b.tuningStartedAt ? { featureEngineeringSeconds: seconds(created, at(b.tuningStartedAt)) } : {}),
+    ...(b.tuningStartedAt && b.finalizeQueuedAt ? { tuningSeconds: seconds(at(b.tuningStartedAt), at(b.finalizeQueuedAt)) } : {}),
+    ...(b.finalizeEstimateSeconds !== undefined ? { finalizeEstimateSeconds: b.finalizeEstimateSeconds } : {}),
+    ...(b.finalizeQueuedAt && ended !== null ? { finalizeSeconds: seconds(at(b.finalizeQueuedAt), ended) } : {}),
+    ...(ended !== null ? { totalSeconds: seconds(created, ended) } : {}),
+    ...(b.finalizeDegraded ? { finalizeDegraded: b.finalizeDegraded } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { isOrchardError } from '../core/index.js';
 import type { TrainingService } from '../training/index.js';
 import { createStrategy, type ParamValues, type TrialState } from '../tuning/strategies/index.js';
 import type { AutomlCandidatesTable, AutomlStore } from './automl-store.js';
+import { BUDGET_RULES } from './budget.js';
 import { candidatePairs, initialConfigs, nextPair, pairKey, searchRanges, staticHyperParameters, type CandidatePair } from './candidates.js';
 import { foldJobName, type AutomlAnalysis, type AutomlSpec, type AutomlState } from './types.js';
 
@@ -72,8 +73,12 @@ export class CandidateTraining {
     return store.candidates(name);
   }
 
-  /** Launches candidates up to the parallel limit, the pair with the fewest first. */
-  async launch(name: string, spec: AutomlSpec, analysis: AutomlAnalysis, state: AutomlState, trained: AutomlCandidatesTable[], running: number): Promise<void> {
+  /**
+   * Launches candidates up to the parallel limit, the pair with the fewest first, while the
+   * next one is expected to end in time (`fits`); each training job is given until `stopBy`
+   * (epoch ms), when the budget has no more use for it.
+   */
+  async launch(name: string, spec: AutomlSpec, analysis: AutomlAnalysis, state: AutomlState, trained: AutomlCandidatesTable[], running: number, budget: { fits: (pair: CandidatePair) => boolean; stopBy: number } = { fits: () => true, stopBy: Infinity }): Promise<void> {
     const pairs = candidatePairs(analysis.recipes.map((r) => r.variant), spec.maxCandidates);
     const counts = new Map<string, number>();
     for (const c of trained) counts.set(`${c.variant}/${c.algorithm}`, (counts.get(`${c.variant}/${c.algorithm}`) ?? 0) + 1);
@@ -81,6 +86,7 @@ export class CandidateTraining {
     let seq = trained.length;
     while (running < spec.maxParallel && seq < spec.maxCandidates && !this.stopped()) {
       const pair = nextPair(pairs, counts);
+      if (!budget.fits(pair)) return;
       const { hyperParameters, search } = staticHyperParameters(pair.algorithm, analysis.problemType, spec.objective, classes, spec.seed);
       const params = suggest(spec, pair, pairs.indexOf(pair), trained.filter((c) => c.variant === pair.variant && c.algorithm === pair.algorithm), search.direction);
       const all = { ...hyperParameters, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) };
@@ -88,7 +94,7 @@ export class CandidateTraining {
       const recorded = await this.deps.store.addCandidate({ job: name, seq, name: candidate, variant: pair.variant, algorithm: pair.algorithm, training_job: candidate, params_json: JSON.stringify(all), status: 'InProgress', members_json: null });
       if (!recorded) return; // another controller took this number; look again next tick
       const row = (await this.deps.store.candidates(name)).find((c) => c.name === candidate)!;
-      await this.createTrainingJobs(name, spec, row, all, state);
+      await this.createTrainingJobs(name, spec, row, all, state, budget.stopBy);
       trained.push(row);
       counts.set(pairKey(pair), (counts.get(pairKey(pair)) ?? 0) + 1);
       seq++;
@@ -106,12 +112,15 @@ export class CandidateTraining {
    * cross-validates, one per fold on that fold's datasets; a job that exists (created
    * before a restart) is left as it is.
    */
-  private async createTrainingJobs(name: string, spec: AutomlSpec, c: AutomlCandidatesTable, hyperParameters: Record<string, string>, known?: AutomlState): Promise<void> {
+  private async createTrainingJobs(name: string, spec: AutomlSpec, c: AutomlCandidatesTable, hyperParameters: Record<string, string>, known?: AutomlState, stopBy = Infinity): Promise<void> {
     const row = await this.deps.store.row(name);
     const state = known ?? (JSON.parse(row.state_json) as AutomlState);
     const splits = state.variants[c.variant!]?.splits ?? {};
+    // The controller stops it when the budget says; its own limit is the backstop (after a
+    // restart, with no plan at hand: the budget less the finalize's largest share).
     const created = Date.parse(row.created_at);
-    const left = Math.floor((created + 0.9 * spec.maxRuntimeSeconds * 1000 - Date.now()) / 1000);
+    const end = Number.isFinite(stopBy) ? stopBy : created + (1 - BUDGET_RULES.maxReserveShare) * spec.maxRuntimeSeconds * 1000;
+    const left = Math.floor((end - Date.now()) / 1000);
     const folds = state.folds?.variants[c.variant!]?.folds ?? [];
     const runs = [
       { job: c.training_job!, train: splits.train, validation: splits.validation, tags: {} as Record<string, string> },
@@ -124,7 +133,7 @@ export class CandidateTraining {
           algorithm: c.algorithm,
           hyperParameters,
           channels: { train: run.train!, validation: run.validation! },
-          maxRuntimeSeconds: Math.max(30, left),
+          maxRuntimeSeconds: Math.max(10, left),
           cpus: spec.cpus,
           tags: { ...spec.tags, automlJob: name, candidate: c.name, recipe: c.variant ?? '', ...run.tags },
           experiment: name,

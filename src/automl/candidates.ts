@@ -5,10 +5,11 @@
  * leaderboard's objective is computed afterwards by AutoML itself, on the same rows for all.
  */
 import type { ParameterRange } from '../tuning/index.js';
-import type { AutomlObjectiveMetric, AutomlResolvedProblemType } from './types.js';
+import type { AutomlCandidatesTable } from './automl-store.js';
+import type { AutomlAnalysis, AutomlObjectiveMetric, AutomlResolvedProblemType, AutomlSpec } from './types.js';
 
-/** Candidates stop launching once this share of the budget is used: the rest is the finalize's. */
-export const TUNING_SHARE = 0.75;
+/** Candidates the finalize scores (and the ensemble draws from): the best by their training metric. */
+export const FINALIZE_TOP = 10;
 
 export interface CandidatePair {
   variant: string;
@@ -135,4 +136,33 @@ function linearMetric(problemType: AutomlResolvedProblemType, objective: AutomlO
     return { metric: 'validation:multiclass_accuracy', direction: 'maximize' };
   }
   return objective === 'mae' ? { metric: 'validation:absolute_loss', direction: 'minimize' } : { metric: 'validation:rmse', direction: 'minimize' };
+}
+
+/**
+ * The candidates the finalize takes, in its order: completed ones with a training objective,
+ * the best of each (recipe, algorithm) pair by its own search metric, taken from the pairs in
+ * turn, so every family reaches the finalize however its training metric reads (the first
+ * entries are each family's best).
+ */
+export function finalizeOrder(candidates: readonly AutomlCandidatesTable[], spec: Pick<AutomlSpec, 'objective'>, analysis: Pick<AutomlAnalysis, 'problemType'>): AutomlCandidatesTable[] {
+  const groups = new Map<string, AutomlCandidatesTable[]>();
+  for (const c of candidates) {
+    if (c.algorithm === 'ensemble' || c.status !== 'Completed' || c.trained_objective === null) continue;
+    const key = `${c.variant}/${c.algorithm}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  for (const list of groups.values()) {
+    const { direction } = staticHyperParameters(list[0].algorithm as CandidatePair['algorithm'], analysis.problemType, spec.objective, 0, 0).search;
+    const sign = direction === 'maximize' ? -1 : 1;
+    list.sort((a, b) => sign * (Number(a.trained_objective) - Number(b.trained_objective)));
+  }
+  const out: AutomlCandidatesTable[] = [];
+  const lists = [...groups.values()];
+  for (let i = 0; lists.some((l) => i < l.length); i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+  return out;
+}
+
+/** Families (recipe, algorithm pairs) among some candidates. */
+export function familyCount(candidates: readonly Pick<AutomlCandidatesTable, 'variant' | 'algorithm'>[]): number {
+  return new Set(candidates.map((c) => `${c.variant}/${c.algorithm}`)).size;
 }

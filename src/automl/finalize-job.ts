@@ -12,8 +12,9 @@ import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
 import { maximized, reportKey, storedMetrics, toJob } from './automl-service.js';
 import { AutomlStore, type AutomlCandidatesTable } from './automl-store.js';
-import { staticHyperParameters, type CandidatePair } from './candidates.js';
+import { familyCount, FINALIZE_TOP } from './candidates.js';
 import { candidateJobs } from './automl-training.js';
+import { finalizePlan, measuredForFinalize } from './budget.js';
 import { targetMappingQuery } from './analysis/index.js';
 import type { FinalizeAnswer, FinalizeCandidates } from './finalize-port.js';
 import { candidateReport } from './reports/index.js';
@@ -22,8 +23,7 @@ import { FINALIZE_KIND, type AutomlAnalysis, type AutomlBestCandidate, type Auto
 /** Where a job's ensemble model (model.tar.gz) is kept. */
 export const ensembleKey = (job: string) => `automl/${job}/ensemble/model.tar.gz`;
 
-/** Candidates the finalize scores (and the ensemble draws from): the best by their training metric. */
-export const FINALIZE_TOP = 10;
+export { FINALIZE_TOP };
 
 export interface FinalizeJobDeps {
   metadata: MetadataStore;
@@ -40,7 +40,7 @@ export interface FinalizeJobDeps {
 
 type Payload = { name: string };
 type Outcome =
-  | { kind: 'done'; name: string; answer: FinalizeAnswer; scored: string[]; best: AutomlBestCandidate; completed?: boolean }
+  | { kind: 'done'; name: string; answer: FinalizeAnswer; scored: string[]; best: AutomlBestCandidate; degraded: string[]; completed?: boolean }
   | { kind: 'settled' };
 
 
@@ -104,7 +104,10 @@ export async function automlFinalizeJobHandler(deps: FinalizeJobDeps): Promise<J
         if (!added) await store.updateCandidate(row.name, name, values);
       }
       const status = Number(row.stop_requested) === 1 ? 'Stopped' : 'Completed';
-      await store.update(row.name, { status, secondary: status, best: outcome.best });
+      // What the finalize left out to keep the budget goes beside the phases' times.
+      const state = JSON.parse(row.state_json) as AutomlState;
+      state.budget = { ...state.budget, finalizeDegraded: outcome.degraded };
+      await store.update(row.name, { state, status, secondary: status, best: outcome.best });
       if (!outcome.completed) {
         await deps.queue.complete(job as ClaimedJob);
         outcome.completed = true;
@@ -119,7 +122,14 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
   const analysis = JSON.parse(row.analysis_json) as AutomlAnalysis;
   const state = JSON.parse(row.state_json) as AutomlState;
   const candidates = await store.candidates(name);
-  const top = bestTrained(candidates, spec, analysis).slice(0, FINALIZE_TOP);
+  // The budget runs to creation + maxRuntimeSeconds: the best of each family is scored
+  // whatever the time, the others as their measured training times say they fit.
+  const { order: ordered, measured } = measuredForFinalize(candidates, spec, analysis);
+  const keep = familyCount(ordered);
+  const plan = finalizePlan({ now: Date.now(), deadline: Date.parse(row.created_at) + spec.maxRuntimeSeconds * 1000, candidates: measured, keep, ensembling: spec.mode === 'ensembling' });
+  const top = ordered.slice(0, plan.candidates);
+  const degraded: string[] = [];
+  if (top.length < ordered.length) degraded.push(`scored the best ${top.length} of ${ordered.length} candidates (by their training metric)`);
   // Each variant's validation rows, and each candidate's model and fitted recipe.
   const recipes: Record<string, string> = {};
   for (const [variant, v] of Object.entries(state.variants)) {
@@ -175,7 +185,10 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
     outDir,
     signal,
     seed: spec.seed,
+    deadline: plan.threadDeadline,
+    keep,
   });
+  degraded.push(...(answer.degraded ?? []));
   signal.throwIfAborted();
   const scored = Object.keys(answer.scores);
   if (scored.length === 0) throw new Error(`No candidate could be scored: ${Object.entries(answer.failures ?? {}).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
@@ -212,30 +225,7 @@ async function finalize(deps: FinalizeJobDeps, store: AutomlStore, name: string,
   const report = candidateReport(preview, analysis.recipes, inputQuery ? { inputQuery } : {});
   await deps.artifacts.put(reportKey(name, 'candidates', 'json'), Buffer.from(JSON.stringify(report.json, null, 2)));
   await deps.artifacts.put(reportKey(name, 'candidates', 'md'), Buffer.from(report.markdown));
-  return { kind: 'done', name, answer, scored, best };
-}
-
-/**
- * The candidates to score: completed ones with a training objective, the best of each
- * (recipe, algorithm) pair by its own search metric, taken from the pairs in turn, so
- * every family reaches the finalize however its training metric reads.
- */
-function bestTrained(candidates: AutomlCandidatesTable[], spec: AutomlSpec, analysis: AutomlAnalysis): AutomlCandidatesTable[] {
-  const groups = new Map<string, AutomlCandidatesTable[]>();
-  for (const c of candidates) {
-    if (c.algorithm === 'ensemble' || c.status !== 'Completed' || c.trained_objective === null) continue;
-    const key = `${c.variant}/${c.algorithm}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
-  }
-  for (const list of groups.values()) {
-    const { direction } = staticHyperParameters(list[0].algorithm as CandidatePair['algorithm'], analysis.problemType, spec.objective, 0, 0).search;
-    const sign = direction === 'maximize' ? -1 : 1;
-    list.sort((a, b) => sign * (Number(a.trained_objective) - Number(b.trained_objective)));
-  }
-  const out: AutomlCandidatesTable[] = [];
-  const lists = [...groups.values()];
-  for (let i = 0; lists.some((l) => i < l.length); i++) for (const l of lists) if (i < l.length) out.push(l[i]);
-  return out;
+  return { kind: 'done', name, answer, scored, best, degraded };
 }
 
 /** Ranks 1, 2, … over the scored candidates and the ensemble by the AutoML objective. */

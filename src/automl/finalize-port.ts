@@ -34,6 +34,10 @@ export interface FinalizeCall {
   outDir: string;
   signal?: AbortSignal;
   seed?: number;
+  /** When the answer is due (epoch ms): importance shrinks to fit, candidates past `keep` are left out once it has passed. */
+  deadline?: number;
+  /** The first this many candidates are scored whatever the time. */
+  keep?: number;
 }
 
 export interface FinalizeAnswer {
@@ -41,6 +45,8 @@ export interface FinalizeAnswer {
   failures?: Record<string, string>;
   ensemble?: { members: Array<{ candidate: string; weight: number }>; objective: number; metrics: Record<string, number>; folds?: FoldScores; modelDir: string; importance?: Record<string, number> };
   importance: Record<string, Record<string, number>>;
+  /** What was left out to answer by the deadline. */
+  degraded?: string[];
 }
 
 export type FinalizeCandidates = (input: FinalizeCall) => Promise<FinalizeAnswer>;

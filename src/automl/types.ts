@@ -109,4 +109,18 @@ export interface AutomlState {
   /** Set once no more candidates are launched, with the reason. */
   tuningDone?: 'MaxCandidatesReached' | 'MaxAutoMLJobRuntimeReached' | 'Stopped' | 'Exhausted';
   finalizeQueued?: boolean;
+  /** How the budget was spent, each phase's end as it happens (the job's `budget`). */
+  budget?: BudgetState;
+}
+
+/** The phases' ends, written by the controller and the finalize job. */
+export interface BudgetState {
+  /** When the first candidate was launched (feature engineering over). */
+  tuningStartedAt?: string;
+  /** When the finalize was queued (every candidate ended). */
+  finalizeQueuedAt?: string;
+  /** The finalize's expected seconds at that moment (from the candidates' training times). */
+  finalizeEstimateSeconds?: number;
+  /** What the finalize left out to end within the budget. */
+  finalizeDegraded?: string[];
 }

@@ -147,6 +147,27 @@ export const AutomlBestCandidate = Type.Object({
 });
 export type AutomlBestCandidate = Static<typeof AutomlBestCandidate>;
 
+/**
+ * How a job spent its budget (`maxRuntimeSeconds`, creation to the end), each figure set as
+ * its phase ends. Candidates stop early enough to leave the finalize the time it is expected
+ * to take; the finalize leaves out what does not fit (`finalizeDegraded`).
+ */
+export const AutomlBudget = Type.Object({
+  /** Creation to the first candidate: the analysis, the exploration report and feature engineering. */
+  featureEngineeringSeconds: Type.Optional(Type.Number()),
+  /** The first candidate's launch to the last one's end, when the finalize is queued. */
+  tuningSeconds: Type.Optional(Type.Number()),
+  /** What the finalize was expected to take when it was queued, from the candidates' training times. */
+  finalizeEstimateSeconds: Type.Optional(Type.Number()),
+  /** The finalize's queueing to the job's end: scoring, the ensemble, importance, registration and reports. */
+  finalizeSeconds: Type.Optional(Type.Number()),
+  /** Creation to the end. */
+  totalSeconds: Type.Optional(Type.Number()),
+  /** What the finalize left out to end within the budget (candidates not scored, no ensemble, importance on fewer rows or none); empty when nothing. */
+  finalizeDegraded: Type.Optional(Type.Array(Type.String())),
+});
+export type AutomlBudget = Static<typeof AutomlBudget>;
+
 export const AutomlJob = Type.Object({
   name: Type.String(),
   /** The dataset version read, as `D@N`. */
@@ -176,6 +197,8 @@ export const AutomlJob = Type.Object({
   bestCandidate: Nullable(AutomlBestCandidate),
   /** Sorted best first; candidates not yet scored last. */
   leaderboard: Type.Array(AutomlCandidate),
+  /** How the budget was spent so far (absent on jobs from before it was recorded). */
+  budget: Type.Optional(AutomlBudget),
   tags: StringRecord,
   createdBy: Nullable(Type.String()),
   createdAt: Timestamp,

@@ -56,7 +56,7 @@ describe('finalizeCandidates on real candidates (binary)', () => {
       expect(e.objective).toBeGreaterThanOrEqual(Math.max(...Object.values(result.scores).map((s) => s.objective)) - 1e-12);
       const served = await openPredictor({ dir: e.modelDir, format: 'algorithm', algorithm: 'ensemble' });
       expect([...served.pipeline!.columns.names].sort()).toEqual(['color', 'noise', 'x']);
-      expect(Object.keys(e.importance).sort()).toEqual(['color', 'noise', 'x']);
+      expect(Object.keys(e.importance!).sort()).toEqual(['color', 'noise', 'x']);
     }
   }, 120_000);
 
@@ -105,6 +105,23 @@ describe('finalizeCandidates on real candidates (binary)', () => {
     expect(result.ensemble).toBeUndefined();
     expect(result.scores['job-1'].objective).toBe(result.scores['job-1'].metrics.logloss);
     await expect(finalizeCandidates({ ...base, objective: 'rmse', mode: 'hpo' })).rejects.toMatchObject({ code: 'ORCH_AUTOML_INVALID' });
+  }, 120_000);
+
+  it('past its deadline keeps only what must be done: the kept candidates scored, the best explained on fewer rows, no ensemble', async () => {
+    const base = { problemType: 'binary' as const, objective: 'auc' as const, classes: ['0', '1'], mode: 'ensembling' as const, recipes: t.recipes, candidates: t.candidates, outDir: path.join(dir, 'out3'), seed: 5 };
+    const late = await finalizeCandidates({ ...base, deadline: Date.now() - 1000, keep: 1 });
+    expect(Object.keys(late.scores)).toEqual(['job-1']);
+    expect(late.ensemble).toBeUndefined();
+    // The best is explained whatever the time, on the floor of its sample.
+    expect(Object.keys(late.importance)).toEqual(['job-1']);
+    expect(late.degraded).toEqual([expect.stringMatching(/^1 candidate\(s\) not scored/), expect.stringMatching(/^importance of job-1 on 100 of \d+ rows$/)]);
+    // With time to spare nothing is left out, and the answer is the one without a deadline.
+    const ample = await finalizeCandidates({ ...base, deadline: Date.now() + 3_600_000, keep: 1 });
+    const plain = await finalizeCandidates(base);
+    expect(ample.degraded).toEqual([]);
+    expect(Object.keys(ample.scores).sort()).toEqual(['job-1', 'job-2']);
+    expect(ample.ensemble?.members).toEqual(plain.ensemble?.members);
+    for (const name of ['job-1', 'job-2']) for (const [c, v] of Object.entries(plain.importance[name])) expect(ample.importance[name][c]).toBeCloseTo(v, 9);
   }, 120_000);
 });
 

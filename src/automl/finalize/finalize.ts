@@ -12,7 +12,7 @@ import { OrchardError } from '../../core/index.js';
 import { openDuckDB, sqlString } from '../../data/index.js';
 import { openPredictor, type ServingPredictor } from '../../serving/predictor.js';
 import { ensembleSelection, isMaximized, metric, metrics, PROBLEM_METRICS } from '../scoring/index.js';
-import { meanAbsShap, permutationImportance, type Member } from './importance.js';
+import { permutationSample, shapImportance, type Member, type SampledImportance } from './importance.js';
 import type { CrossValidationScore, FinalizeCandidate, FinalizeInput, FinalizeResult } from './types.js';
 
 /** Rows importance is computed on, at most (a seeded sample beyond). */
@@ -117,7 +117,12 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
   if (problemType === 'multiclass' && K < 3) throw invalid('A multiclass problem needs its classes');
   registerBuiltins();
   const validations = new Map<string, Validation>();
-  const result: FinalizeResult = { scores: {}, failures: {}, importance: {} };
+  const result: FinalizeResult = { scores: {}, failures: {}, importance: {}, degraded: [] };
+  // The job's budget: past the deadline only what must be done is (see FinalizeInput.deadline).
+  const deadline = input.deadline;
+  const late = () => deadline !== undefined && Date.now() > deadline;
+  const keep = input.keep ?? input.candidates.length;
+  let unscored = 0;
   const scored: Scored[] = [];
   let rows = -1;
   // Cross-validation: each fold's held-out rows per variant, read once.
@@ -136,8 +141,12 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
     }
     return v;
   };
-  for (const candidate of input.candidates) {
+  for (const [i, candidate] of input.candidates.entries()) {
     signal?.throwIfAborted();
+    if (i >= keep && late()) {
+      unscored++;
+      continue;
+    }
     try {
       const file = input.recipes[candidate.recipeVariant];
       if (!file) throw invalid(`No validation rows for recipe variant ${candidate.recipeVariant}`);
@@ -173,19 +182,14 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
       result.failures[candidate.name] = err instanceof Error ? err.message : String(err);
     }
   }
+  if (unscored > 0) result.degraded.push(`${unscored} candidate(s) not scored: the budget's time ran out`);
   const maximize = isMaximized(objective);
   const score = (labels: Float64Array, p: Float64Array) => metric(objective, problemType, labels, p, K);
 
-  for (const s of scored) {
-    signal?.throwIfAborted();
-    const member: Member = { predictor: s.predictor, features: s.validation.features, cols: s.validation.cols, featureColumns: s.featureColumns, weight: 1 };
-    result.importance[s.candidate.name] =
-      s.candidate.algorithm === 'xgboost' && s.predictor.explain
-        ? meanAbsShap(member, s.validation.rows, IMPORTANCE_ROWS, input.seed ?? 0)
-        : permutationImportance([member], s.validation.labels, (f, r) => predictWith(s.predictor, f[0], r, problemType, K), score, maximize, IMPORTANCE_ROWS, input.seed ?? 0);
-  }
-
-  if (input.mode === 'ensembling' && scored.length >= 2) {
+  // The ensemble first, then importance, the winner's first, so a short budget explains what is registered.
+  let ensembleImportance: (seconds: number | undefined) => SampledImportance = () => ({ importance: {}, rows: 0, of: 0 });
+  if (input.mode === 'ensembling' && scored.length >= 2 && late()) result.degraded.push("no ensemble: the budget's time ran out");
+  else if (input.mode === 'ensembling' && scored.length >= 2) {
     signal?.throwIfAborted();
     const valid = scored.filter((s) => Number.isFinite(s.objective));
     const pool = valid.sort((a, b) => (maximize ? b.objective - a.objective : a.objective - b.objective)).slice(0, Math.max(2, input.ensembleCandidates ?? 10));
@@ -222,11 +226,47 @@ export async function finalizeCandidates(input: FinalizeInput): Promise<Finalize
           metrics: all,
           ...(cv ? { folds: cv.score } : {}),
           modelDir,
-          importance: permutationImportance(importanceMembers, labels, predictMembers, score, maximize, IMPORTANCE_ROWS, input.seed ?? 0),
         };
+        ensembleImportance = (seconds) => permutationSample(importanceMembers, labels, predictMembers, score, maximize, IMPORTANCE_ROWS, input.seed ?? 0, seconds);
       }
     }
   }
+
+  // Best first: the ensemble where it ranks, then the candidates by their objective.
+  const ENSEMBLE = null;
+  const order: Array<Scored | typeof ENSEMBLE> = scored.filter((s) => Number.isFinite(s.objective)).sort((a, b) => (maximize ? b.objective - a.objective : a.objective - b.objective));
+  order.push(...scored.filter((s) => !Number.isFinite(s.objective)));
+  if (result.ensemble) {
+    const e = result.ensemble.objective;
+    const at = order.findIndex((s) => s !== ENSEMBLE && !(maximize ? s.objective >= e : s.objective <= e));
+    order.splice(at < 0 ? order.length : at, 0, ENSEMBLE);
+  }
+  let unexplained = 0;
+  for (const [i, s] of order.entries()) {
+    signal?.throwIfAborted();
+    // The best is explained whatever the time (on fewer rows when it is short); the others while time is left.
+    if (i > 0 && late()) {
+      unexplained++;
+      continue;
+    }
+    // Twice an even share of the time left: most explanations take less than theirs, the last one gets what remains.
+    const left = deadline === undefined ? 0 : Math.max(0, (deadline - Date.now()) / 1000);
+    const seconds = deadline === undefined ? undefined : Math.min(left, (2 * left) / (order.length - i));
+    let sampled: SampledImportance;
+    if (s === ENSEMBLE) {
+      sampled = ensembleImportance(seconds);
+      result.ensemble!.importance = sampled.importance;
+    } else {
+      const member: Member = { predictor: s.predictor, features: s.validation.features, cols: s.validation.cols, featureColumns: s.featureColumns, weight: 1 };
+      sampled =
+        s.candidate.algorithm === 'xgboost' && s.predictor.explain
+          ? shapImportance(member, s.validation.rows, IMPORTANCE_ROWS, input.seed ?? 0, seconds)
+          : permutationSample([member], s.validation.labels, (f, r) => predictWith(s.predictor, f[0], r, problemType, K), score, maximize, IMPORTANCE_ROWS, input.seed ?? 0, seconds);
+      result.importance[s.candidate.name] = sampled.importance;
+    }
+    if (sampled.rows < sampled.of) result.degraded.push(`importance of ${s === ENSEMBLE ? 'the ensemble' : s.candidate.name} on ${sampled.rows} of ${sampled.of} rows`);
+  }
+  if (unexplained > 0) result.degraded.push(`importance not computed for ${unexplained} of ${order.length}: the budget's time ran out`);
   return result;
 }
 

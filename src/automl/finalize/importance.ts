@@ -76,26 +76,65 @@ export function shapRows(maxRows: number, cost: number | undefined): number {
   return Math.max(Math.min(maxRows, MIN_SHAP_ROWS), Math.min(maxRows, Math.floor(SHAP_WORK / cost)));
 }
 
+/** An importance and the rows it was computed on, of the rows it would take with time to spare. */
+export interface SampledImportance {
+  importance: Record<string, number>;
+  rows: number;
+  of: number;
+}
+
+/** Rows permutation importance keeps at the least when its time is short. */
+export const MIN_PERMUTATION_ROWS = 200;
+
+/** The rows of `idx` in a seeded order, so any prefix is a fair sample of them. */
+function inOrder(idx: Int32Array, seed: number): Int32Array {
+  const p = shuffle(idx.length, random(seed ^ 0x2545f491));
+  return Int32Array.from(p, (i) => idx[i]);
+}
+
 /** Mean absolute contribution per raw column (the model must explain). */
 export function meanAbsShap(m: Member, rows: number, maxRows: number, seed: number): Record<string, number> {
-  const idx = sampleRows(rows, shapRows(maxRows, m.predictor.explainCost?.()), seed);
-  const n = idx.length;
-  const e = m.predictor.explain!(takeRows(m.features, m.cols, idx), n);
-  const width = m.cols + 1;
+  return shapImportance(m, rows, maxRows, seed).importance;
+}
+
+/**
+ * Mean |SHAP| per raw column on the rows the model's cost allows; given `seconds`, on fewer
+ * when explaining them all would take longer: a first `MIN_SHAP_ROWS` of them (in a seeded
+ * order) are explained and timed, then as many more as the time left allows.
+ */
+export function shapImportance(m: Member, rows: number, maxRows: number, seed: number, seconds?: number): SampledImportance {
+  const sample = sampleRows(rows, shapRows(maxRows, m.predictor.explainCost?.()), seed);
   const names = [...new Set(Array.from({ length: m.cols }, (_, j) => columnOf(m, j)))];
   const at = new Map(names.map((c, i) => [c, i]));
   const slot = Int32Array.from({ length: m.cols }, (_, j) => at.get(columnOf(m, j))!);
   const total = new Float64Array(names.length);
   const row = new Float64Array(names.length);
-  for (let r = 0; r < n; r++) {
-    for (let k = 0; k < e.outputs; k++) {
-      row.fill(0);
-      const o = (r * e.outputs + k) * width;
-      for (let j = 0; j < m.cols; j++) row[slot[j]] += e.values[o + j];
-      for (let c = 0; c < names.length; c++) total[c] += Math.abs(row[c]);
+  const width = m.cols + 1;
+  const add = (idx: Int32Array) => {
+    const n = idx.length;
+    if (n === 0) return;
+    const e = m.predictor.explain!(takeRows(m.features, m.cols, idx), n);
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < e.outputs; k++) {
+        row.fill(0);
+        const o = (r * e.outputs + k) * width;
+        for (let j = 0; j < m.cols; j++) row[slot[j]] += e.values[o + j];
+        for (let c = 0; c < names.length; c++) total[c] += Math.abs(row[c]);
+      }
     }
+  };
+  let n = sample.length;
+  if (seconds === undefined || n <= MIN_SHAP_ROWS) add(sample);
+  else {
+    const order = inOrder(sample, seed);
+    const started = performance.now();
+    add(order.slice(0, MIN_SHAP_ROWS).sort());
+    const perRow = (performance.now() - started) / 1000 / MIN_SHAP_ROWS;
+    const more = Math.min(n - MIN_SHAP_ROWS, Math.max(0, Math.floor((seconds - perRow * MIN_SHAP_ROWS) / Math.max(perRow, 1e-9))));
+    add(order.slice(MIN_SHAP_ROWS, MIN_SHAP_ROWS + more).sort());
+    n = MIN_SHAP_ROWS + more;
   }
-  return Object.fromEntries(names.map((c, i) => [c, n ? total[i] / n : 0]));
+  return { importance: Object.fromEntries(names.map((c, i) => [c, n ? total[i] / n : 0])), rows: n, of: sample.length };
 }
 
 /**
@@ -111,12 +150,42 @@ export function permutationImportance(
   maxRows: number,
   seed: number,
 ): Record<string, number> {
-  const idx = sampleRows(labels.length, maxRows, seed);
+  return permutationSample(members, labels, predict, score, maximize, maxRows, seed).importance;
+}
+
+/**
+ * Permutation importance (see `permutationImportance`); given `seconds`, on fewer rows when
+ * the shuffles of every column would take longer: the predictions of the sample are timed
+ * first, and a seeded part of it, at least `MIN_PERMUTATION_ROWS`, is kept to fit.
+ */
+export function permutationSample(
+  members: readonly Member[],
+  labels: Float64Array,
+  predict: (features: Float32Array[], rows: number) => Float64Array,
+  score: (labels: Float64Array, predictions: Float64Array) => number,
+  maximize: boolean,
+  maxRows: number,
+  seed: number,
+  seconds?: number,
+): SampledImportance {
+  const sample = sampleRows(labels.length, maxRows, seed);
+  const names = [...new Set(members.flatMap((m) => Array.from({ length: m.cols }, (_, j) => columnOf(m, j))))];
+  let idx = sample;
+  let X = members.map((m) => takeRows(m.features, m.cols, idx));
+  const started = performance.now();
+  let base = score(Float64Array.from(idx, (r) => labels[r]), predict(X, idx.length));
+  if (seconds !== undefined && idx.length > MIN_PERMUTATION_ROWS) {
+    // Each column costs REPEATS more predictions of the sample.
+    const whole = ((performance.now() - started) / 1000) * names.length * REPEATS;
+    if (whole > seconds) {
+      const keep = Math.max(MIN_PERMUTATION_ROWS, Math.floor((idx.length * Math.max(0, seconds)) / whole));
+      idx = inOrder(sample, seed).slice(0, keep).sort();
+      X = members.map((m) => takeRows(m.features, m.cols, idx));
+      base = score(Float64Array.from(idx, (r) => labels[r]), predict(X, idx.length));
+    }
+  }
   const n = idx.length;
   const y = Float64Array.from(idx, (r) => labels[r]);
-  const X = members.map((m) => takeRows(m.features, m.cols, idx));
-  const base = score(y, predict(X, n));
-  const names = [...new Set(members.flatMap((m) => Array.from({ length: m.cols }, (_, j) => columnOf(m, j))))];
   const rand = random(seed);
   const out: Record<string, number> = {};
   for (const c of names) {
@@ -135,5 +204,5 @@ export function permutationImportance(
     }
     out[c] = drop / REPEATS;
   }
-  return out;
+  return { importance: out, rows: n, of: sample.length };
 }

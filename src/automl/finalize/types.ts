@@ -56,6 +56,15 @@ export interface FinalizeInput {
   ensembleRounds?: number;
   /** Seed of the permutation importance's shuffles. @default 0 */
   seed?: number;
+  /**
+   * When the answer is due (epoch ms; the job's budget). Candidates past the first `keep`
+   * are not scored once it has passed, the ensemble is not built past it, and importance
+   * explains fewer rows to fit (the winner's at the least, the others' skipped once it has
+   * passed). Without it nothing is left out.
+   */
+  deadline?: number;
+  /** Candidates (the first ones) scored whatever the time. @default all */
+  keep?: number;
 }
 
 export interface CandidateScore {
@@ -86,8 +95,11 @@ export interface FinalizeResult {
     folds?: CrossValidationScore;
     /** A model folder for the registry: format `algorithm`, algorithm `ensemble`, no recipe of its own. */
     modelDir: string;
-    importance: Record<string, number>;
+    /** Absent when the budget's time ran out before it was computed. */
+    importance?: Record<string, number>;
   };
   /** Per candidate: raw column -> global importance (mean |SHAP| for xgboost, permutation drop otherwise). */
   importance: Record<string, Record<string, number>>;
+  /** What was left out to answer by the deadline (candidates not scored, no ensemble, importance on fewer rows or none); empty when nothing was. */
+  degraded: string[];
 }
