@@ -30,9 +30,20 @@ function rowsOf(n: number, seed: number, drift = { incomeShift: 0, newPlanShare:
   });
 }
 
-/** Sends rows (in the recipe's input order) to the endpoint, 50 per request. */
+/** The records captured from `mon-ep` so far (one a request, a line of a capture file). */
+async function capturedRecords(sdk: Orchard): Promise<number> {
+  let n = 0;
+  for (const file of await sdk.artifacts.list('endpoints/mon-ep/capture/')) n += (await text(sdk, file.key)).split('\n').filter((l) => l.trim()).length;
+  return n;
+}
+
+/** Sends rows (in the recipe's input order) to the endpoint, 50 per request, and waits until each request is captured. */
 async function sendRows(admin: { url: string; token: string }, order: string[], rows: ReturnType<typeof rowsOf>): Promise<void> {
+  const sdk = new Orchard(admin);
+  const before = await capturedRecords(sdk);
+  let requests = 0;
   for (let i = 0; i < rows.length; i += 50) {
+    requests++;
     const body = rows
       .slice(i, i + 50)
       .map((r) => order.map((c) => String(r[c as keyof typeof r])).join(','))
@@ -40,40 +51,43 @@ async function sendRows(admin: { url: string; token: string }, order: string[], 
     const res = await fetch(`${admin.url}/api/v1/endpoints/mon-ep/invocations`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv' }, body });
     expect(res.status, await res.text()).toBe(200);
   }
-  // Capture is written on flush (every 200 ms here).
-  await new Promise((r) => setTimeout(r, 800));
+  // Capture is written on flush (every 200 ms here): looked for every 100 ms instead of a fixed wait.
+  const deadline = Date.now() + 30_000;
+  while ((await capturedRecords(sdk)) < before + requests) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${requests} captured requests`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** A recipe-fronted xgboost model behind `mon-ep` (capture at 100 %), `no-capture`, and the baseline dataset `base`; returns the request column order. */
 async function prepare(admin: { url: string; token: string }, dir: string): Promise<string[]> {
-  let order: string[] = [];
   const train = rowsOf(1200, 7);
   fs.writeFileSync(path.join(dir, 'raw.csv'), ['y,age,income,plan', ...train.map((r) => [r.y, r.age, r.income, r.plan].join(','))].join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'recipe.yaml'), 'target: y\nsteps:\n  - one_hot:\n      columns: [plan]\n      unknown: ignore\n');
-  const steps: string[][] = [
-    ['datasets', 'create', 'raw', '--file', path.join(dir, 'raw.csv'), '--header'],
-    ['recipes', 'create', 'prep', '--file', path.join(dir, 'recipe.yaml')],
-    ['recipes', 'fit', 'prep', '--dataset', 'raw'],
-    ['recipes', 'apply', 'prep@1', '--dataset', 'raw', '--output', 'prepcsv', '--format', 'csv', '--wait'],
-    ['train', '--name', 'mon-gb', '--algorithm', 'xgboost', '--train', 'prepcsv', '--hp', 'objective=binary:logistic', '--hp', 'num_round=5', '--wait'],
-    ['models', 'create', 'mon-pipe', '--from-job', 'mon-gb', '--recipe', 'prep@1'],
-    ['endpoints', 'create', 'mon-ep', '--model', 'mon-pipe', '--capture-percent', '100', '--wait'],
-    ['endpoints', 'create', 'no-capture', '--model', 'mon-pipe', '--wait'],
-  ];
-  for (const args of steps) {
+  const step = async (args: string[]) => {
     const res = await cli([...args, '--json'], admin);
     expect(res.code, `${args.join(' ')}: ${res.stdout}${res.stderr}`).toBe(0);
-    if (args[1] === 'fit') order = res.json.inputColumns.map((c: { name: string }) => c.name);
-  }
-  // The baseline dataset holds the features in the order requests send them, and the label.
+    return res;
+  };
+  await step(['datasets', 'create', 'raw', '--file', path.join(dir, 'raw.csv'), '--header']);
+  await step(['recipes', 'create', 'prep', '--file', path.join(dir, 'recipe.yaml')]);
+  const order: string[] = (await step(['recipes', 'fit', 'prep', '--dataset', 'raw'])).json.inputColumns.map((c: { name: string }) => c.name);
+  // The baseline dataset holds the features in the order requests send them, and the label; it is
+  // uploaded while the model is prepared and deployed, and the two endpoints start side by side.
   const base = rowsOf(3000, 11);
   fs.writeFileSync(path.join(dir, 'base.csv'), [[...order, 'y'].join(','), ...base.map((r) => [...order.map((c) => r[c as keyof typeof r]), r.y].join(','))].join('\n') + '\n');
-  for (const args of [
-    ['base', '--file', path.join(dir, 'base.csv'), '--header'],
-  ]) {
-    const res = await cli(['datasets', 'create', ...args, '--json'], admin);
-    expect(res.code, res.stdout + res.stderr).toBe(0);
-  }
+  await Promise.all([
+    step(['datasets', 'create', 'base', '--file', path.join(dir, 'base.csv'), '--header']),
+    (async () => {
+      await step(['recipes', 'apply', 'prep@1', '--dataset', 'raw', '--output', 'prepcsv', '--format', 'csv', '--wait']);
+      await step(['train', '--name', 'mon-gb', '--algorithm', 'xgboost', '--train', 'prepcsv', '--hp', 'objective=binary:logistic', '--hp', 'num_round=5', '--wait']);
+      await step(['models', 'create', 'mon-pipe', '--from-job', 'mon-gb', '--recipe', 'prep@1']);
+      await Promise.all([
+        step(['endpoints', 'create', 'mon-ep', '--model', 'mon-pipe', '--capture-percent', '100', '--wait']),
+        step(['endpoints', 'create', 'no-capture', '--model', 'mon-pipe', '--wait']),
+      ]);
+    })(),
+  ]);
   return order;
 }
 
@@ -81,7 +95,9 @@ async function prepare(admin: { url: string; token: string }, dir: string): Prom
 // On SQLite + files only: PostgreSQL + S3 are the fleet case's below (a baseline's statistics and
 // constraints, the capture read and the violations written, on PostgreSQL and S3), and
 // sagemaker-monitoring.test.ts's on both backends (schedules, executions, stop and delete).
-describe.each([backends[0]])('Model Monitor (data quality) through the CLI on $name', (backend) => {
+// The two suites side by side (marked concurrent); the cases of the first run one after another
+// (they share the baseline base1 and the schedule's executions).
+describe.concurrent.each([backends[0]])('Model Monitor (data quality) through the CLI on $name', (backend) => {
   const suite = cliSuite(backend, { prefix: 'orchard-monitor-', env: { ORCHARD_ENDPOINT_CAPTURE_FLUSH_MS: '200' } });
   let admin: { url: string; token: string };
   let dir: string;
@@ -94,7 +110,7 @@ describe.each([backends[0]])('Model Monitor (data quality) through the CLI on $n
     order = await prepare(admin, dir);
   }, 300_000);
 
-  it('baselines a dataset into statistics.json and constraints.json in SageMaker Model Monitor shapes', async () => {
+  it.sequential('baselines a dataset into statistics.json and constraints.json in SageMaker Model Monitor shapes', async () => {
     const res = await cli(['monitor', 'baselines', 'create', 'base1', '--dataset', 'base', '--target', 'y', '--wait', '--json'], admin);
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.json).toMatchObject({ status: 'Completed', statistics: 'monitor/baselines/base1/statistics.json', constraints: 'monitor/baselines/base1/constraints.json' });
@@ -113,7 +129,7 @@ describe.each([backends[0]])('Model Monitor (data quality) through the CLI on $n
     expect(constraints.monitoring_config.distribution_constraints).toMatchObject({ perform_comparison: 'Enabled', comparison_threshold: 0.1, comparison_method: 'Robust' });
   }, 120_000);
 
-  it('refuses bad input with ORCH_MONITOR codes', async () => {
+  it.sequential('refuses bad input with ORCH_MONITOR codes', async () => {
     // Each command's refusal once through the CLI (exit code, the error as JSON; executions
     // describe's is in the next case); the other refusals through the SDK, the request the CLI sends.
     const cases: Array<[string[], string]> = [
@@ -135,7 +151,7 @@ describe.each([backends[0]])('Model Monitor (data quality) through the CLI on $n
     expect(await codeOf(sdk.monitor.executions.describe('absent'))).toBe('ORCH_MONITOR_EXECUTION_NOT_FOUND');
   }, 120_000);
 
-  it('finds no violations in normal traffic and the planted ones in drifted traffic', async () => {
+  it.sequential('finds no violations in normal traffic and the planted ones in drifted traffic', async () => {
     const created = await cli(['monitor', 'schedules', 'create', 'hourly', '--endpoint', 'mon-ep', '--baseline', 'base1', '--json'], admin);
     expect(created.code, created.stdout + created.stderr).toBe(0);
     expect(created.json).toMatchObject({ name: 'hourly', endpoint: 'mon-ep', baseline: 'base1', type: 'data-quality', cron: '0 * * * *', status: 'Scheduled' });
@@ -189,7 +205,7 @@ describe.each([backends[0]])('Model Monitor (data quality) through the CLI on $n
   }, 180_000);
 });
 
-describe('Model Monitor on the fleet (PostgreSQL, S3, Redis; baselines and executions on `orchard worker`)', () => {
+describe.concurrent('Model Monitor on the fleet (PostgreSQL, S3, Redis; baselines and executions on `orchard worker`)', () => {
   let server: RunningServer;
   let worker: Awaited<ReturnType<typeof startWorkerProcess>>;
   let teardown: () => Promise<void>;
