@@ -115,6 +115,21 @@ describe('dataset ingest', () => {
     expect(column(v, 'i').stats.histogram?.every((bin) => bin.count === 5)).toBe(true);
   });
 
+  it('ingests a table 2,001 columns wide, as CSV and as Parquet (more memory for a wider table)', async () => {
+    const width = 2001;
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) lines.push(Array.from({ length: width }, (_, j) => (j === 0 ? i % 3 : (i * 7 + j) % 10 === 0 ? (i + j) / 8 : 0)).join(','));
+    const v = await h.service.create({ name: 'wide', format: 'csv', header: false, body: body(`${lines.join('\n')}\n`) });
+    expect(v).toMatchObject({ rowCount: 300 });
+    expect(v.columns).toHaveLength(width);
+    expect(column(v, '_c0').stats).toMatchObject({ min: 0, max: 2, distinct: 3 });
+    const file = path.join(h.root, 'wide.parquet');
+    await writeParquet(file, `SELECT ${Array.from({ length: width }, (_, j) => `(range * ${j + 1}) % 7 AS c${j}`).join(', ')} FROM range(300)`);
+    const p = await h.service.create({ name: 'wide-pq', format: 'parquet', body: createReadStream(file) });
+    expect(p.columns).toHaveLength(width);
+    expect(column(p, 'c2000').stats).toMatchObject({ min: 0, max: 6, count: 300 });
+  }, 120_000);
+
   it('widens a column whose late values do not fit the sampled type', async () => {
     const lines = ['a,b'];
     for (let i = 0; i < 30_000; i++) lines.push(`${i},${i}`);

@@ -15,6 +15,29 @@ import type { DatasetColumn, DatasetFormat } from './types.js';
  */
 const CSV_BUFFER_BYTES = 2 * MAX_LINE_BYTES;
 const PARQUET_ROW_GROUP = 32_768;
+/** Values a row group holds at most: 32k rows of 32 columns; a wider table gets fewer rows a group. */
+const ROW_GROUP_CELLS = PARQUET_ROW_GROUP * 32;
+
+/** Columns past which an ingest gets more memory (see `ingestMemoryLimit`). */
+const WIDE_FROM = 64;
+
+/**
+ * DuckDB's memory limit for ingesting a table `columns` wide: the format's limit, plus
+ * 96 KB a column past 64. DuckDB's CSV sniffer and Parquet writer hold buffers per
+ * column, so a fixed limit caps a dataset's width (a 64 MB CSV ingest failed at ~400
+ * columns, 2,000 needed about 190 MB); narrow tables keep the limit the 2 GB ingest's
+ * memory figure was measured with. At most 2 GB.
+ */
+export function ingestMemoryLimit(format: DatasetFormat, columns: number): string {
+  const base = Number.parseInt(INGEST_MEMORY_LIMIT[format], 10);
+  const extra = Math.ceil((Math.max(0, columns - WIDE_FROM) * 96) / 1024);
+  return `${Math.min(2048, base + extra)}MB`;
+}
+
+/** Rows per Parquet row group for a table of `columns` columns (at least 1,024: DuckDB's vector is 2,048). */
+export function rowGroupRows(columns: number): number {
+  return Math.max(1024, Math.min(PARQUET_ROW_GROUP, Math.floor(ROW_GROUP_CELLS / Math.max(1, columns))));
+}
 
 /** A validated upload on local disk and where its Parquet copy goes. */
 export interface ConvertInput {
@@ -41,8 +64,8 @@ export interface ConvertResult {
  * in-memory DuckDB that may touch only `scratchDir`.
  */
 export async function convertToParquet(input: ConvertInput): Promise<ConvertResult> {
-  if (input.format === 'csv') await checkCsvHeader(input);
-  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT[input.format] });
+  const width = input.format === 'csv' ? await checkCsvHeader(input) : 0;
+  const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: ingestMemoryLimit(input.format, width) });
   try {
     // Only our own statements run here (the file is data, never SQL), so the
     // configuration stays unlocked. The copy keeps insertion order (DuckDB's
@@ -50,6 +73,7 @@ export async function convertToParquet(input: ConvertInput): Promise<ConvertResu
     // and paging rely on; the statistics below switch it off.
     await session.exec(...allowStatements({ directories: [input.scratchDir + path.sep] }), 'SET enable_external_access=false');
     try {
+      if (input.format === 'parquet') await widenFor(session.connection, input.sourcePath, 'parquet');
       await copyWithRetry(session.connection, input);
     } catch (err) {
       throw mapReadError(err, input.format, [input.sourcePath, input.parquetPath, input.scratchDir], MAX_LINE_BYTES);
@@ -72,6 +96,7 @@ export async function profileParquet(input: { parquetPath: string; scratchDir: s
   const session = await openDuckDB({ tempDirectory: path.join(input.scratchDir, 'duckdb'), memoryLimit: INGEST_MEMORY_LIMIT.csv });
   try {
     await session.exec(...allowStatements({ paths: [input.parquetPath], directories: [input.scratchDir + path.sep] }), 'SET enable_external_access=false');
+    await widenFor(session.connection, input.parquetPath, 'csv');
     return await profile(session.connection, { format: 'parquet', header: false, sourcePath: input.parquetPath, parquetPath: input.parquetPath, scratchDir: input.scratchDir });
   } catch (err) {
     if (isOrchardError(err)) throw err;
@@ -91,8 +116,9 @@ async function profile(connection: DuckDBConnection, input: ConvertInput): Promi
   await connection.run('SET preserve_insertion_order=false');
   await connection.run('SET enable_external_file_cache=false');
   const count = await connection.runAndReadAll(`SELECT count(*) FROM ${parquet}`);
-  if (Number(count.getRows()[0][0]) === 0) throw noRows(input.format);
-  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath });
+  const rows = Number(count.getRows()[0][0]);
+  if (rows === 0) throw noRows(input.format);
+  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath, rows });
 }
 
 function noRows(format: DatasetFormat): OrchardError {
@@ -101,11 +127,22 @@ function noRows(format: DatasetFormat): OrchardError {
   });
 }
 
-/** With a header, DuckDB would rename a repeated column silently: check it first. */
-async function checkCsvHeader(input: ConvertInput): Promise<void> {
-  if (!input.header) return;
+/**
+ * With a header, DuckDB would rename a repeated column silently: check it first.
+ * Returns the first record's width (0 when it could not be read whole).
+ */
+async function checkCsvHeader(input: ConvertInput): Promise<number> {
   const first = await readFirstCsvRecord(input.sourcePath, MAX_LINE_BYTES);
-  if (first.complete) assertUniqueColumnNames(first.fields);
+  if (!first.complete) return 0;
+  if (input.header) assertUniqueColumnNames(first.fields);
+  return first.fields.length;
+}
+
+/** Raises the session's memory limit for a Parquet file as wide as `file` (its footer's leaf columns). */
+async function widenFor(connection: DuckDBConnection, file: string, base: DatasetFormat): Promise<void> {
+  const reader = await connection.runAndReadAll(`SELECT count(*) FROM parquet_schema(${sqlString(file)}) WHERE num_children IS NULL`);
+  const width = Number(reader.getRows()[0][0]);
+  if (width > WIDE_FROM) await connection.run(`SET memory_limit='${ingestMemoryLimit(base, width)}'`);
 }
 
 /**
@@ -141,7 +178,8 @@ async function copy(connection: DuckDBConnection, input: ConvertInput, sampleAll
   }
   // Row groups of 32k rows (DuckDB's default is 122,880) bound what the writer buffers
   // per thread: part of keeping a 2 GB ingest under 300 MB resident (bench/RESULTS.md).
-  await connection.run(`COPY (${select}) TO ${sqlString(input.parquetPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP})`);
+  const columns = (await readSchema(connection, `(${select})`)).length;
+  await connection.run(`COPY (${select}) TO ${sqlString(input.parquetPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupRows(columns)})`);
 }
 
 /**

@@ -20,6 +20,17 @@ const HISTOGRAM_BINS = 20;
  * table of 29 doubles, groups of 4 instead of 8 took 25 MiB less at the same speed.
  */
 const COLUMNS_PER_QUERY = 4;
+
+/**
+ * Columns per query for a table of `rows` rows: the states grow with the distinct values,
+ * which a small table bounds, so a small wide table is read in bigger groups (a group that
+ * still runs out of memory is split, see `profileGroup`). 2,001 columns of 300 rows took
+ * 13 s in groups of 4.
+ */
+export function columnsPerQuery(rows: number | undefined): number {
+  if (rows === undefined || rows > 200_000) return COLUMNS_PER_QUERY;
+  return rows > 20_000 ? 16 : 64;
+}
 /**
  * Below this HyperLogLog estimate the distinct count is computed exactly: the
  * estimate can be off by a quarter on a few hundred values, and a wrong number of
@@ -106,7 +117,7 @@ export async function profileColumns(
   connection: DuckDBConnection,
   source: string,
   columns: SchemaColumn[],
-  options: { parquetPath?: string } = {},
+  options: { parquetPath?: string; rows?: number } = {},
 ): Promise<{ rowCount: number; columns: DatasetColumn[] }> {
   const meta = options.parquetPath ? await parquetColumnHints(connection, options.parquetPath) : new Map<string, ColumnMeta>();
   const out: DatasetColumn[] = [];
@@ -114,11 +125,12 @@ export async function profileColumns(
   if (columns.length === 0) {
     rowCount = Number((await readOneRow(connection, `SELECT count(*) AS n FROM ${source}`)).n);
   }
-  for (let start = 0; start < columns.length; start += COLUMNS_PER_QUERY) {
-    const plans = columns.slice(start, start + COLUMNS_PER_QUERY).map((column) => planFor(column, meta.get(column.name)));
-    const group = await profileGroup(connection, source, plans);
-    rowCount = group.rowCount;
-    out.push(...group.columns);
+  const group = columnsPerQuery(options.rows);
+  for (let start = 0; start < columns.length; start += group) {
+    const plans = columns.slice(start, start + group).map((column) => planFor(column, meta.get(column.name)));
+    const done = await profileGroup(connection, source, plans);
+    rowCount = done.rowCount;
+    out.push(...done.columns);
   }
   await connection.run('DROP TABLE IF EXISTS __orchard_stats');
   return { rowCount, columns: out };
