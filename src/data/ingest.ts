@@ -118,7 +118,7 @@ async function profile(connection: DuckDBConnection, input: ConvertInput): Promi
   const count = await connection.runAndReadAll(`SELECT count(*) FROM ${parquet}`);
   const rows = Number(count.getRows()[0][0]);
   if (rows === 0) throw noRows(input.format);
-  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath, rows });
+  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath });
 }
 
 function noRows(format: DatasetFormat): OrchardError {

@@ -22,16 +22,6 @@ const HISTOGRAM_BINS = 20;
 const COLUMNS_PER_QUERY = 4;
 
 /**
- * Columns per query for a table of `rows` rows: the states grow with the distinct values,
- * which a small table bounds, so a small wide table is read in bigger groups (a group that
- * still runs out of memory is split, see `profileGroup`). 2,001 columns of 300 rows took
- * 13 s in groups of 4.
- */
-export function columnsPerQuery(rows: number | undefined): number {
-  if (rows === undefined || rows > 200_000) return COLUMNS_PER_QUERY;
-  return rows > 20_000 ? 16 : 64;
-}
-/**
  * Below this HyperLogLog estimate the distinct count is computed exactly: the
  * estimate can be off by a quarter on a few hundred values, and a wrong number of
  * classes in a label column is misleading; the exact hash table stays small.
@@ -117,7 +107,7 @@ export async function profileColumns(
   connection: DuckDBConnection,
   source: string,
   columns: SchemaColumn[],
-  options: { parquetPath?: string; rows?: number } = {},
+  options: { parquetPath?: string } = {},
 ): Promise<{ rowCount: number; columns: DatasetColumn[] }> {
   const meta = options.parquetPath ? await parquetColumnHints(connection, options.parquetPath) : new Map<string, ColumnMeta>();
   const out: DatasetColumn[] = [];
@@ -125,9 +115,8 @@ export async function profileColumns(
   if (columns.length === 0) {
     rowCount = Number((await readOneRow(connection, `SELECT count(*) AS n FROM ${source}`)).n);
   }
-  const group = columnsPerQuery(options.rows);
-  for (let start = 0; start < columns.length; start += group) {
-    const plans = columns.slice(start, start + group).map((column) => planFor(column, meta.get(column.name)));
+  for (let start = 0; start < columns.length; start += COLUMNS_PER_QUERY) {
+    const plans = columns.slice(start, start + COLUMNS_PER_QUERY).map((column) => planFor(column, meta.get(column.name)));
     const done = await profileGroup(connection, source, plans);
     rowCount = done.rowCount;
     out.push(...done.columns);
