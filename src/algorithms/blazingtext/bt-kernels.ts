@@ -9,7 +9,9 @@
  * mean of the context's rows; `batch_skipgram` predicts the centre from each context
  * word with one set of negatives shared by the whole window (Ji et al. 2016's
  * mini-batching, which turns the updates into small matrix products on a GPU).
- * The step decays linearly to 0 over all epochs; frequent words are subsampled.
+ * The step decays linearly to 0 over all epochs; frequent words are subsampled. A negative
+ * drawn equal to the word it is a negative for is skipped, not drawn again (word2vec.c and
+ * gensim do so: a frequent target then gets fewer negatives, not more draws).
  *
  * Supervised (Joulin et al. 2017, fastText): a line's hidden vector is the mean of its
  * word and word n-gram rows, a softmax over the labels predicts one of its labels
@@ -147,12 +149,13 @@ function w2v(state, a) {
         }
         if (nr === 0) continue;
         I[ti] = W.syn1 + sent[i] * db;
+        let nt = 1;
         for (let s = 0; s < neg; s++) {
-          let t;
-          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[i] && tableSize > 1 && state.vocabSize > 1);
-          I[ti + 1 + s] = W.syn1 + t * db;
+          r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+          const t = table[umod(r >>> 0, tableSize)];
+          if (t !== sent[i]) I[ti + nt++] = W.syn1 + t * db;
         }
-        loss += wasmPairs(W, nr, neg + 1, lr); pairs++;
+        loss += wasmPairs(W, nr, nt, lr); pairs++;
       } else if (mode === 1) {
         // cbow: the mean of the context's rows predicts the centre.
         h.fill(0); let rows = 0;
@@ -167,9 +170,9 @@ function w2v(state, a) {
         g.fill(0);
         loss += pair(h, g, syn1, sent[i], 1, lr, d); pairs++;
         for (let s = 0; s < neg; s++) {
-          let t;
-          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[i] && tableSize > 1 && state.vocabSize > 1);
-          loss += pair(h, g, syn1, t, 0, lr, d);
+          r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+          const t = table[umod(r >>> 0, tableSize)];
+          if (t !== sent[i]) loss += pair(h, g, syn1, t, 0, lr, d);
         }
         for (let c = lo; c <= hi; c++) {
           if (c === i) continue;
@@ -186,12 +189,13 @@ function w2v(state, a) {
         for (let c = lo; c <= hi; c++) {
           if (c === i) continue;
           I[ti] = W.syn1 + sent[c] * db;
+          let nt = 1;
           for (let s = 0; s < neg; s++) {
-            let t;
-            do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[c] && state.vocabSize > 1);
-            I[ti + 1 + s] = W.syn1 + t * db;
+            r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+            const t = table[umod(r >>> 0, tableSize)];
+            if (t !== sent[c]) I[ti + nt++] = W.syn1 + t * db;
           }
-          loss += wasmPairs(W, nr, neg + 1, lr); pairs++;
+          loss += wasmPairs(W, nr, nt, lr); pairs++;
         }
       } else if (mode === 0) {
         // skipgram: the centre's input vector predicts each context word.
@@ -205,28 +209,29 @@ function w2v(state, a) {
           g.fill(0);
           loss += pair(h, g, syn1, sent[c], 1, lr, d); pairs++;
           for (let s = 0; s < neg; s++) {
-            let t;
-            do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === sent[c] && state.vocabSize > 1);
-            loss += pair(h, g, syn1, t, 0, lr, d);
+            r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+            const t = table[umod(r >>> 0, tableSize)];
+            if (t !== sent[c]) loss += pair(h, g, syn1, t, 0, lr, d);
           }
           for (let q = s0; q < s1; q++) { const o = (subOff ? subIds[q] : w) * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
         }
       } else {
         // batch_skipgram: each context word predicts the centre against negatives shared by the window.
         const target = sent[i];
+        let nn = 0;
         for (let s = 0; s < neg; s++) {
-          let t;
-          do { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; t = table[umod(r >>> 0, tableSize)]; } while (t === target && state.vocabSize > 1);
-          negs[s] = t;
+          r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+          const t = table[umod(r >>> 0, tableSize)];
+          if (t !== target) negs[nn++] = t;
         }
         if (W) {
           const I = W.I, ri = W.ri, ti = W.ti, db = W.db;
           I[ti] = W.syn1 + target * db;
-          for (let s = 0; s < neg; s++) I[ti + 1 + s] = W.syn1 + negs[s] * db;
+          for (let s = 0; s < nn; s++) I[ti + 1 + s] = W.syn1 + negs[s] * db;
           for (let c = lo; c <= hi; c++) {
             if (c === i) continue;
             I[ri] = W.syn0 + sent[c] * db;
-            loss += wasmPairs(W, 1, neg + 1, lr); pairs++;
+            loss += wasmPairs(W, 1, nn + 1, lr); pairs++;
           }
           continue;
         }
@@ -236,7 +241,7 @@ function w2v(state, a) {
           for (let k = 0; k < d; k++) h[k] = syn0[o + k];
           g.fill(0);
           loss += pair(h, g, syn1, target, 1, lr, d); pairs++;
-          for (let s = 0; s < neg; s++) loss += pair(h, g, syn1, negs[s], 0, lr, d);
+          for (let s = 0; s < nn; s++) loss += pair(h, g, syn1, negs[s], 0, lr, d);
           for (let k = 0; k < d; k++) syn0[o + k] += g[k];
         }
       }

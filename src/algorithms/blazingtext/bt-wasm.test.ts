@@ -25,7 +25,7 @@ function subwords(): { subOff: Int32Array; subIds: Int32Array; rows: number } {
  * the same weights (a corpus said to be far longer, so the step barely decays), once with the JavaScript pair updates and once with the WebAssembly
  * step, and returns both results.
  */
-function both(mode: number, sentence: number[], withSubwords: boolean) {
+function both(mode: number, sentence: number[], withSubwords: boolean, opts: { table?: Int32Array; vocabSize?: number } = {}) {
   const ops = instantiateKernels(BT_KERNELS);
   const sub = withSubwords ? subwords() : null;
   const inputRows = sub ? sub.rows : V;
@@ -33,8 +33,8 @@ function both(mode: number, sentence: number[], withSubwords: boolean) {
   // Weights larger than the training initialisation, so that the dot products and sigmoids are not all near 0.
   const syn0 = Float32Array.from({ length: inputRows * D }, () => rng.next() - 0.5);
   const syn1 = Float32Array.from({ length: V * D }, () => rng.next() - 0.5);
-  const table = Int32Array.from({ length: 1000 }, (_, i) => i % V);
-  const common = { dim: D, ids: Int32Array.from(sentence), keep: new Float32Array(V).fill(1), table, subOff: sub?.subOff ?? null, subIds: sub?.subIds ?? null, mode, negative: NEG, window: WINDOW, vocabSize: V };
+  const table = opts.table ?? Int32Array.from({ length: 1000 }, (_, i) => i % V);
+  const common = { dim: D, ids: Int32Array.from(sentence), keep: new Float32Array(V).fill(1), table, subOff: sub?.subOff ?? null, subIds: sub?.subIds ?? null, mode, negative: NEG, window: WINDOW, vocabSize: opts.vocabSize ?? V };
   const args = { start: 0, end: sentence.length, seed: 3, lr: 0.05, epoch: 0, epochs: 1, totalWords: 1000 * sentence.length, threads: 1 };
 
   const js = { syn0: syn0.slice(), syn1: syn1.slice() };
@@ -77,6 +77,23 @@ describe('blazingtext WebAssembly Word2Vec step', () => {
       expect(Math.abs(r.wasmResult.loss - r.jsResult.loss)).toBeLessThan(1e-4 * Math.max(1, r.jsResult.loss));
     });
   }
+
+  it('skips a negative drawn equal to the target (as word2vec.c and gensim do): a one-word vocabulary trains on its positive pairs alone', () => {
+    const dot = (x: Float32Array, y: Float32Array) => x.subarray(0, D).reduce((s, v, k) => s + v * y[k], 0);
+    for (const mode of [0, 1, 2]) {
+      // Word 0 is the whole table: every negative drawn is the target. Had it been kept (or drawn
+      // again without end), the target's own row would be pushed away NEG times for each pull.
+      const r = both(mode, [0, 0, 0], false, { table: new Int32Array(1000), vocabSize: 1 });
+      expect(r.jsResult.pairs).toBeGreaterThan(0);
+      const before = dot(r.syn0, r.syn1);
+      expect(dot(r.js.syn0, r.js.syn1)).toBeGreaterThan(before + 1e-3);
+      expect(dot(r.wasm.syn0, r.wasm.syn1)).toBeGreaterThan(before + 1e-3);
+      expect(maxDiff(r.wasm.syn0, r.js.syn0)).toBeLessThan(1e-5);
+      expect(maxDiff(r.wasm.syn1, r.js.syn1)).toBeLessThan(1e-5);
+      // Only word 0's rows moved.
+      expect(maxDiff(r.js.syn1.subarray(D), r.syn1.subarray(D))).toBe(0);
+    }
+  });
 
   it('has no WebAssembly memory for a dimension that is not a multiple of 4 (the JavaScript kernel runs)', () => {
     expect(w2vMemory(V, V, 10, 1, 4, NEG + 1)).toBeNull();
