@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AutomlCandidate, AutomlJob } from '../../sdk/index.js';
-import { describeText, leaderboardTable, objectiveText } from './automl-text.js';
+import { budgetText, describeText, leaderboardTable, objectiveText } from './automl-text.js';
 
 function candidate(o: Partial<AutomlCandidate> & Pick<AutomlCandidate, 'name'>): AutomlCandidate {
   return {
@@ -95,5 +95,46 @@ describe('orchard automl leaderboard as text', () => {
     expect(text).toContain('2-fold cross-validation');
     expect(text.endsWith(leaderboardTable(leaderboard, 'cv1-ensemble'))).toBe(true);
     expect(rows(text).find((l) => l.includes('(best)'))).toContain('0.91 ± 0.01');
+    // A job from before the budget was recorded has no Budget block.
+    expect(text).not.toContain('Budget\n');
+    const spent = describeText({ ...job, budget: { featureEngineeringSeconds: 4.2, tuningSeconds: 700, finalizeEstimateSeconds: 80.04, finalizeSeconds: 95.3, totalSeconds: 799.5, finalizeDegraded: [] } });
+    const block = spent.slice(spent.indexOf('Budget\n'), spent.indexOf(leaderboardTable(leaderboard, 'cv1-ensemble'))).trimEnd();
+    expect(block.split('\n').map((l) => l.trim().replace(/\s{2,}/, ': '))).toEqual([
+      'Budget',
+      'max runtime: 900 s',
+      'feature engineering: 4.2 s',
+      'tuning: 700 s',
+      'finalize: estimated 80 s, took 95.3 s',
+      'total: 799.5 s of 900 s (89%)',
+      'finalize left out: nothing',
+    ]);
+  });
+});
+
+describe('orchard automl describe: the budget', () => {
+  it('a running job: the phases not reached yet read -, and nothing is said of the finalize', () => {
+    const text = budgetText({ maxRuntimeSeconds: 120, budget: { featureEngineeringSeconds: 3.14159 } })!;
+    const line = (k: string) => text.split('\n').find((l) => l.trimStart().startsWith(k))?.trim().replace(/\s{2,}/, ': ');
+    expect(line('feature engineering')).toBe('feature engineering: 3.1 s');
+    expect(line('tuning')).toBe('tuning: -');
+    expect(line('finalize ')).toBe('finalize: -');
+    expect(line('total')).toBe('total: -');
+    expect(line('finalize left out')).toBe('finalize left out: -');
+    expect(budgetText({ maxRuntimeSeconds: 120 })).toBeNull();
+  });
+
+  it('lists what the finalize left out, one item a line, and a total past the budget', () => {
+    const text = budgetText({
+      maxRuntimeSeconds: 60,
+      budget: { featureEngineeringSeconds: 5, tuningSeconds: 40, finalizeEstimateSeconds: 10, finalizeSeconds: 21.5, totalSeconds: 66.5, finalizeDegraded: ['2 candidate(s) not scored: the budget\'s time ran out', "no ensemble: the budget's time ran out"] },
+    })!;
+    const lines = text.split('\n');
+    expect(lines.find((l) => l.includes('total'))).toContain('66.5 s of 60 s (111%, over by 6.5 s)');
+    expect(lines.find((l) => l.includes('finalize ') && l.includes('estimated'))).toContain('estimated 10 s, took 21.5 s');
+    const first = lines.findIndex((l) => l.includes('finalize left out'));
+    expect(lines[first]).toContain('2 candidate(s) not scored');
+    expect(lines[first + 1].trim()).toBe("no ensemble: the budget's time ran out");
+    // The second item starts in the first one's column.
+    expect(lines[first + 1].indexOf('no ensemble')).toBe(lines[first].indexOf('2 candidate(s)'));
   });
 });

@@ -26,7 +26,40 @@ export function describeText(j: AutomlJob): string {
     ['created', `${j.createdAt} by ${j.createdBy ?? '-'}`],
     ['ended', j.endedAt],
   ]);
-  return j.leaderboard.length === 0 ? head : `${head}\n\n${leaderboardTable(j.leaderboard, j.bestCandidate?.name)}`;
+  const budget = budgetText(j);
+  const text = budget ? `${head}\n\n${budget}` : head;
+  return j.leaderboard.length === 0 ? text : `${text}\n\n${leaderboardTable(j.leaderboard, j.bestCandidate?.name)}`;
+}
+
+/**
+ * How the job spent its budget (`budget`), or null on a job from before it was recorded. A
+ * phase not reached yet reads `-`; what the finalize left out is listed one item a line
+ * (`nothing` when it left nothing out, `-` before it ran).
+ */
+export function budgetText(j: Pick<AutomlJob, 'budget' | 'maxRuntimeSeconds'>): string | null {
+  const b = j.budget;
+  if (!b) return null;
+  const max = j.maxRuntimeSeconds;
+  const total = b.totalSeconds === undefined ? undefined : `${seconds(b.totalSeconds)} of ${seconds(max)} (${Math.round((100 * b.totalSeconds) / max)}%${b.totalSeconds > max ? `, over by ${seconds(b.totalSeconds - max)}` : ''})`;
+  const left = b.finalizeDegraded;
+  const entries: Array<[string, unknown]> = [
+    ['max runtime', seconds(max)],
+    ['feature engineering', seconds(b.featureEngineeringSeconds)],
+    ['tuning', seconds(b.tuningSeconds)],
+    ['finalize', b.finalizeEstimateSeconds === undefined && b.finalizeSeconds === undefined ? undefined : `estimated ${seconds(b.finalizeEstimateSeconds) ?? '-'}, took ${seconds(b.finalizeSeconds) ?? '-'}`],
+    ['total', total],
+    ['finalize left out', left === undefined ? undefined : left.length === 0 ? 'nothing' : left[0]],
+  ];
+  // Further items left out line up under the first.
+  const indent = ' '.repeat(2 + Math.max(...entries.map(([k]) => k.length)) + 2);
+  const lines = fields(entries).split('\n').map((l) => `  ${l}`);
+  for (const item of left?.slice(1) ?? []) lines.push(`${indent}${item}`);
+  return `Budget\n${lines.join('\n')}`;
+}
+
+/** Seconds to a tenth, as the job records them. */
+function seconds(v: number | undefined): string | undefined {
+  return v === undefined ? undefined : `${Math.round(v * 10) / 10} s`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { JobHeader } from '../components/job-header';
 import { Card, KeyValues, Loading, StatusBadge } from '../components/ui';
 import { Can } from '../session';
 import { AUTOML_MAXIMIZED_OBJECTIVES } from '../../../src/contracts/automl.values';
+import { readBudget } from './automl-budget-model';
 import { AUTOML_ACTIVE, formatSeconds } from './automl-jobs';
 import { AutomlReports } from './automl-reports';
 
@@ -66,6 +67,7 @@ function AutomlJobView({ job: j }: { job: AutomlJob }) {
         </Card>
         <BestCandidate job={j} />
       </div>
+      <Budget job={j} />
       <Leaderboard job={j} />
       <AutomlReports job={j} />
     </>
@@ -101,6 +103,62 @@ function BestCandidate({ job: j }: { job: AutomlJob }) {
             </Can>
           )}
         </div>
+      )}
+    </Card>
+  );
+}
+
+/** How the job spent its time budget, phase by phase (absent on jobs from before it was recorded). */
+function Budget({ job: j }: { job: AutomlJob }) {
+  const b = readBudget(j);
+  if (!b) return null;
+  const active = AUTOML_ACTIVE.has(j.status);
+  return (
+    <Card title={`Budget (${formatSeconds(b.maxRuntimeSeconds)})`}>
+      <div className="table-wrap">
+        <table data-testid="automl-budget">
+          <thead>
+            <tr>
+              <th scope="col">Phase</th>
+              <th scope="col" className="num">Seconds</th>
+              <th scope="col" className="num">Of the budget</th>
+            </tr>
+          </thead>
+          <tbody>
+            {b.rows.map((r) => (
+              <tr key={r.phase} className={r.estimate ? 'muted' : undefined}>
+                <th scope="row">{r.phase}</th>
+                <td className="num">
+                  {r.seconds === null ? (active ? <span className="muted">not yet</span> : '–') : `${formatNumber(r.seconds)} s`}
+                  {r.phase === 'Finalize' && b.finalizeOverEstimate && <div className="muted small">longer than estimated</div>}
+                </td>
+                <td className="num">
+                  {r.share === null ? '–' : `${Math.round(r.share * 100)}%`}
+                  {r.phase === 'Total' && b.overSeconds !== null && (
+                    <>
+                      {' '}
+                      <span className="badge warn">over by {formatNumber(b.overSeconds)} s</span>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {b.leftOut === null ? null : b.leftOut.length === 0 ? (
+        <p className="muted">The finalize left nothing out.</p>
+      ) : (
+        <>
+          <p>
+            <span className="badge warn">left out</span> To end within the budget, the finalize left out:
+          </p>
+          <ul className="warnings" data-testid="automl-budget-left-out">
+            {b.leftOut.map((item, i) => (
+              <li key={i}>{item}</li>
+            ))}
+          </ul>
+        </>
       )}
     </Card>
   );
