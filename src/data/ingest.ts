@@ -4,7 +4,7 @@ import { OrchardError, isOrchardError } from '../core/index.js';
 import { assertUniqueColumnNames, readFirstCsvRecord } from './csv-header.js';
 import { errorMessage, isConversionError, isSniffError, mapReadError } from './duckdb-errors.js';
 import { INGEST_MEMORY_LIMIT, MAX_LINE_BYTES, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
-import { profileColumns, readSchema } from './stats.js';
+import { columnsPerQuery, profileColumns, readSchema } from './stats.js';
 import { copyTextToParquet } from './text-format.js';
 import type { DatasetColumn, DatasetFormat } from './types.js';
 
@@ -118,7 +118,17 @@ async function profile(connection: DuckDBConnection, input: ConvertInput): Promi
   const count = await connection.runAndReadAll(`SELECT count(*) FROM ${parquet}`);
   const rows = Number(count.getRows()[0][0]);
   if (rows === 0) throw noRows(input.format);
-  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath });
+  const memory = await connection.runAndReadAll("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'");
+  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath, columnsPerQuery: columnsPerQuery(rows, mebibytes(String(memory.getRows()[0]?.[0] ?? ''))) });
+}
+
+/** DuckDB's setting as it shows it (`61.0 MiB`, `1.9 GiB`) in MiB; 64 when it cannot be read. */
+export function mebibytes(setting: string): number {
+  const m = /^([\d.]+)\s*(KiB|MiB|GiB|TiB|KB|MB|GB|TB)$/i.exec(setting.trim());
+  if (!m) return 64;
+  const unit = m[2].toLowerCase();
+  const scale = unit.startsWith('k') ? 1 / 1024 : unit.startsWith('m') ? 1 : unit.startsWith('g') ? 1024 : 1024 * 1024;
+  return Number(m[1]) * scale;
 }
 
 function noRows(format: DatasetFormat): OrchardError {

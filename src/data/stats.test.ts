@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDB, sqlString, type DuckDBSession } from './duckdb-session.js';
-import { parquetColumnHints, profileColumns, readSchema } from './stats.js';
+import { mebibytes } from './ingest.js';
+import { columnsPerQuery, parquetColumnHints, profileColumns, readSchema } from './stats.js';
 
 const round = (value: number | null) => (value === null ? null : Number(value.toPrecision(12)));
 
@@ -65,5 +66,22 @@ describe('column statistics', () => {
     const hi = hinted.columns.find((c) => c.name === 'hi')!.stats;
     expect(hi.nulls).toBe(10_000);
     expect(hi.histogram!.reduce((n, bin) => n + bin.count, 0)).toBe(90_000);
+  });
+});
+
+describe('profile groups', () => {
+  it('reads a short table in groups sized by the memory limit, a long one in groups of 4', () => {
+    expect(columnsPerQuery(1000, 64)).toBe(8);
+    expect(columnsPerQuery(1000, 246)).toBe(30);
+    expect(columnsPerQuery(1000, 4096)).toBe(32);
+    expect(columnsPerQuery(1000, 16)).toBe(4);
+    expect(columnsPerQuery(100_001, 4096)).toBe(4);
+  });
+
+  it("reads DuckDB's memory setting in MiB", () => {
+    expect(mebibytes('61.0 MiB')).toBe(61);
+    expect(mebibytes('1.5 GiB')).toBe(1536);
+    expect(mebibytes('512.0 KiB')).toBe(0.5);
+    expect(mebibytes('unlimited')).toBe(64);
   });
 });
