@@ -11,9 +11,8 @@
  * random; the score is the share of synonym pairs whose other word is among the 10
  * nearest by cosine (both models' vectors.txt read and scored by the same code here).
  * `--repeat R` trains each Word2Vec side R times and compares the means: Orchard's run r
- * with seed r, gensim's with the peer script's seed 1 each time (its runs then differ only
- * by its workers' timing, none with `--threads 1`). One seed's score is a draw a few %
- * either side of the mean (seed 1 falls below it for Orchard and above it for gensim).
+ * and gensim's run r with seed r. One seed's score is a draw a few % either side of the
+ * mean (seed 1 falls below it for Orchard and above it for gensim).
  * `--kernel js` trains Word2Vec with the JavaScript pair updates instead of the
  * WebAssembly SIMD step (to compare the two under the same load). `--e2e` also trains
  * Word2Vec on the same corpus through `orchard up` from the build (`npm run build` first):
@@ -221,7 +220,7 @@ async function word2vec(mode: 'skipgram' | 'cbow', n: number, threads: number, p
   const out = path.join(dir, `gensim-${mode}.txt`);
   const theirs: { trainS: number; cpuS: number; score: number }[] = [];
   for (let run = 1; run <= repeat; run++) {
-    const line = JSON.parse((await exec(PYTHON, [PEER, corpus, out, mode, '100', '5', '5', '5', '5', '0.025', '0.001', String(threads)])).trim().split('\n').pop()!) as { train_s: number; cpu_s: number };
+    const line = JSON.parse((await exec(PYTHON, [PEER, corpus, out, mode, '100', '5', '5', '5', '5', '0.025', '0.001', String(threads), String(run)])).trim().split('\n').pop()!) as { train_s: number; cpu_s: number };
     const peerScore = synonymScore(out, pairs);
     theirs.push({ trainS: line.train_s, cpuS: line.cpu_s, score: peerScore });
     emit({ task: `blazingtext-${mode}`, peer: 'gensim Word2Vec (Debian python3-gensim)', run, train_s: line.train_s, cpu_s: line.cpu_s, metric_name: 'synonym_at_10', metric: peerScore, n_lines: n, threads, basis: 'corpus_file mode: vocabulary, training and save_word2vec_format' });
