@@ -72,7 +72,7 @@ export type {
 } from '../contracts/index.js';
 export type { Experiment, ExperimentDetail, Run, RunComparison, RunDetail, RunQuery } from '../contracts/index.js';
 export type { TuningJob, TuningJobStatus, TuningJobFilter, Trial, RangeInput, ParameterRange, Scaling, StrategyName } from '../contracts/index.js';
-export type { AutomlCandidate, AutomlJob, AutomlJobFilter, AutomlJobStatus, AutomlReportFormat, AutomlReportName } from '../contracts/index.js';
+export type { AutomlBudget, AutomlCandidate, AutomlJob, AutomlJobFilter, AutomlJobStatus, AutomlReportFormat, AutomlReportName } from '../contracts/index.js';
 export { DashboardsClient } from './dashboards-client.js';
 export type { AppliedFilter, Chart, ChartData, ChartEncoding, ChartInput, ChartLayout, ChartPreviewRequest, ChartType, Dashboard, DashboardFilter, DashboardFilterQuery, DashboardRequest, FilterSelection } from '../contracts/index.js';
 export { DataQualityClient } from './data-quality-client.js';
