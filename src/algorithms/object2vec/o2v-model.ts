@@ -12,9 +12,8 @@ import type { Hyperparameters, Predictor } from '../algorithm.js';
 import { answerType, badInput, type RecordType } from '../data/instances.js';
 import { invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { neuralEngine, weightTensors, type SavedWeights, type TfModule } from '../neural/index.js';
-import { COMPARATORS, MLP_ACTIVATIONS, NETWORKS, OUTPUT_LAYERS } from './hyperparameters.js';
 import { emptySequences, putSequence, sequenceProblem } from './o2v-data.js';
-import { encode, o2vParamSpecs, scorePairs, type O2vShape } from './o2v-network.js';
+import { encode, isO2vShape, o2vParamSpecs, scorePairs, type O2vShape } from './o2v-network.js';
 
 export const O2V_FORMAT = 'orchard-object2vec';
 export const O2V_VERSION = '1.0.0';
@@ -43,29 +42,7 @@ export async function saveO2v(modelDir: string, a: O2vArtifact): Promise<void> {
 
 export async function readO2v(modelDir: string): Promise<O2vArtifact> {
   const a = await readModelFile<O2vArtifact>(modelDir, { format: O2V_FORMAT, algorithm: 'object2vec', version: O2V_VERSION, label: 'object2vec' });
-  const s = a.shape;
-  const positive = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  const encOk = (e: unknown) => {
-    const x = e as O2vShape['enc'][0] | undefined;
-    return !!x && (NETWORKS as readonly string[]).includes(x.network) && positive(x.vocabSize) && positive(x.maxSeqLen) && positive(x.embeddingDim) && Number.isInteger(x.layers) && x.layers >= 0;
-  };
-  if (
-    !s ||
-    !Array.isArray(s.enc) ||
-    s.enc.length !== 2 ||
-    !s.enc.every(encOk) ||
-    !positive(s.encDim) ||
-    !positive(s.mlpDim) ||
-    !Number.isInteger(s.mlpLayers) ||
-    !Array.isArray(s.comparators) ||
-    s.comparators.length === 0 ||
-    !s.comparators.every((c) => (COMPARATORS as readonly string[]).includes(c)) ||
-    !(MLP_ACTIVATIONS as readonly string[]).includes(s.mlpActivation) ||
-    !(OUTPUT_LAYERS as readonly string[]).includes(s.output) ||
-    !positive(s.numClasses)
-  ) {
-    throw invalidModel('object2vec model has no valid network shape');
-  }
+  if (!isO2vShape(a.shape)) throw invalidModel('object2vec model has no valid network shape');
   return a;
 }
 

@@ -16,7 +16,7 @@
  */
 import type * as Tf from '@tensorflow/tfjs';
 import type { ParamSpec, TfModule } from '../neural/index.js';
-import type { Comparator, EncoderOptions, MlpActivation, OutputLayer } from './hyperparameters.js';
+import { COMPARATORS, MLP_ACTIVATIONS, NETWORKS, OUTPUT_LAYERS, type Comparator, type EncoderOptions, type MlpActivation, type OutputLayer } from './hyperparameters.js';
 import type { Sequences } from './o2v-data.js';
 
 export interface O2vShape {
@@ -65,6 +65,30 @@ function encoderSpecs(s: O2vShape, i: 0 | 1): ParamSpec[] {
 }
 
 /** Width of the comparator's output. */
+/** Whether a model file's `shape` is a network this code can run (the predictor and the ONNX exporter check it). */
+export function isO2vShape(value: unknown): value is O2vShape {
+  const s = value as O2vShape | undefined;
+  const positive = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  const encOk = (e: EncoderOptions | undefined) =>
+    !!e && (NETWORKS as readonly string[]).includes(e.network) && positive(e.vocabSize) && positive(e.maxSeqLen) && positive(e.embeddingDim) && Number.isInteger(e.layers) && e.layers >= 0;
+  return (
+    !!s &&
+    Array.isArray(s.enc) &&
+    s.enc.length === 2 &&
+    s.enc.every(encOk) &&
+    positive(s.encDim) &&
+    positive(s.mlpDim) &&
+    Number.isInteger(s.mlpLayers) &&
+    s.mlpLayers >= 0 &&
+    Array.isArray(s.comparators) &&
+    s.comparators.length > 0 &&
+    s.comparators.every((c) => (COMPARATORS as readonly string[]).includes(c)) &&
+    (MLP_ACTIVATIONS as readonly string[]).includes(s.mlpActivation) &&
+    (OUTPUT_LAYERS as readonly string[]).includes(s.output) &&
+    positive(s.numClasses)
+  );
+}
+
 export function comparedWidth(s: O2vShape): number {
   return s.comparators.reduce((w, c) => w + (c === 'concat' ? 2 : 1) * s.encDim, 0);
 }

@@ -19,34 +19,12 @@
  */
 import { DataType, GraphBuilder, invalid, type ExportedGraph, type ValueSpec } from '../onnx-builder/index.js';
 import { readWeights } from '../neural/weights.js';
-import { COMPARATORS, MLP_ACTIVATIONS, NETWORKS, OUTPUT_LAYERS, type EncoderOptions } from './hyperparameters.js';
-import { o2vParamSpecs, type O2vShape } from './o2v-network.js';
+import { isO2vShape, o2vParamSpecs, type O2vShape } from './o2v-network.js';
 
 /** The network's shape from model.json, checked as the predictor checks it. */
 function shapeOf(doc: Record<string, unknown>): O2vShape {
-  const s = doc.shape as O2vShape | undefined;
-  const positive = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  const encOk = (e: EncoderOptions | undefined) =>
-    !!e && (NETWORKS as readonly string[]).includes(e.network) && positive(e.vocabSize) && positive(e.maxSeqLen) && positive(e.embeddingDim) && Number.isInteger(e.layers) && e.layers >= 0;
-  if (
-    !s ||
-    !Array.isArray(s.enc) ||
-    s.enc.length !== 2 ||
-    !s.enc.every(encOk) ||
-    !positive(s.encDim) ||
-    !positive(s.mlpDim) ||
-    !Number.isInteger(s.mlpLayers) ||
-    s.mlpLayers < 0 ||
-    !Array.isArray(s.comparators) ||
-    s.comparators.length === 0 ||
-    !s.comparators.every((c) => (COMPARATORS as readonly string[]).includes(c)) ||
-    !(MLP_ACTIVATIONS as readonly string[]).includes(s.mlpActivation) ||
-    !(OUTPUT_LAYERS as readonly string[]).includes(s.output) ||
-    !positive(s.numClasses)
-  ) {
-    invalid('object2vec model has no valid network shape');
-  }
-  return s;
+  if (!isO2vShape(doc.shape)) invalid('object2vec model has no valid network shape');
+  return doc.shape as O2vShape;
 }
 
 /** ONNX's LSTM gate order i, o, f, c as blocks of the native i, f, g, o. */
