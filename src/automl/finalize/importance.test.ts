@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServingPredictor } from '../../serving/predictor.js';
-import { MIN_PERMUTATION_ROWS, MIN_SHAP_ROWS, SHAP_WORK, meanAbsShap, permutationImportance, permutationSample, shapImportance, shapRows, type Member } from './importance.js';
+import { MIN_PERMUTATION_ROWS, MIN_SHAP_ROWS, SHAP_WORK, meanAbsShap, permutationSample, shapImportance, shapRows, type Member } from './importance.js';
 
 describe('TreeSHAP importance rows', () => {
   it('explains every sampled row of a small model, fewer of a large one, never under the floor', () => {
@@ -72,7 +72,7 @@ describe('TreeSHAP importance rows', () => {
     const m: Member = { predictor, features, cols, featureColumns: ['x', 'y', 'z'], weight: 1 };
     const predict = (f: Float32Array[], n: number) => Float64Array.from({ length: n }, (_, r) => f[0][r * cols] * 3 + f[0][r * cols + 1]);
     const mse = (y: Float64Array, p: Float64Array) => y.reduce((a, v, i) => a + (v - p[i]) ** 2, 0) / y.length;
-    const plain = permutationImportance([m], labels, predict, mse, false, 3000, 4);
+    const plain = permutationSample([m], labels, predict, mse, false, 3000, 4).importance;
     const ample = permutationSample([m], labels, predict, mse, false, 3000, 4, 3600);
     expect(ample).toEqual({ importance: plain, rows: 3000, of: 3000 });
     const none = permutationSample([m], labels, predict, mse, false, 3000, 4, 0);

@@ -139,24 +139,10 @@ export function shapImportance(m: Member, rows: number, maxRows: number, seed: n
 
 /**
  * Permutation importance of the raw columns of one model or a weighted ensemble:
- * `predict` gives the (combined) predictions of the members' feature matrices.
- */
-export function permutationImportance(
-  members: readonly Member[],
-  labels: Float64Array,
-  predict: (features: Float32Array[], rows: number) => Float64Array,
-  score: (labels: Float64Array, predictions: Float64Array) => number,
-  maximize: boolean,
-  maxRows: number,
-  seed: number,
-): Record<string, number> {
-  return permutationSample(members, labels, predict, score, maximize, maxRows, seed).importance;
-}
-
-/**
- * Permutation importance (see `permutationImportance`); given `seconds`, on fewer rows when
- * the shuffles of every column would take longer: the predictions of the sample are timed
- * first, and a seeded part of it, at least `MIN_PERMUTATION_ROWS`, is kept to fit.
+ * `predict` gives the (combined) predictions of the members' feature matrices. Given
+ * `seconds`, on fewer rows when the shuffles of every column would take longer: the
+ * predictions of the sample are timed first, and a seeded part of it, at least
+ * `MIN_PERMUTATION_ROWS`, is kept to fit.
  */
 export function permutationSample(
   members: readonly Member[],
