@@ -41,15 +41,37 @@ export async function readLda(modelDir: string): Promise<LdaArtifact> {
   return a;
 }
 
-/** Request rows as documents; a count below 0 or missing is refused with its row. */
-function requestDocs(rows: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, dim: number): Docs {
+/**
+ * Request rows as documents of their non-zero counts only, from sparse rows (`indptr`,
+ * `indices`) or, with both null, dense rows of `dim` counts. A zero count adds exactly
+ * nothing to a document's E-step (its share of γ is 0 · weight and of the bound 0 · log),
+ * so the mixtures are those of the whole row, bit for bit, for `distinct words / dim` of
+ * the work. A count below 0 or missing is refused with its row.
+ */
+function requestDocs(rows: number, indptr: Int32Array | null, indices: Int32Array | null, values: Float32Array, dim: number): Docs {
+  const start = (r: number) => (indptr ? indptr[r] : r * dim);
+  const word = (r: number, p: number) => (indices ? indices[p] : p - r * dim);
+  let nnz = 0;
   for (let r = 0; r < rows; r++) {
-    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+    for (let p = start(r), end = start(r + 1); p < end; p++) {
       const v = values[p];
-      if (!(v >= 0 && v < Infinity)) throw badInput(`Row ${r + 1}: word counts must be non-negative numbers; word ${indices[p]} has ${Number.isNaN(v) ? 'none' : v}`, { row: r + 1 });
+      if (v > 0 && v < Infinity) nnz++;
+      else if (v !== 0) throw badInput(`Row ${r + 1}: word counts must be non-negative numbers; word ${word(r, p)} has ${Number.isNaN(v) ? 'none' : v}`, { row: r + 1 });
     }
   }
-  return { rows, dim, indptr, indices, counts: Float64Array.from(values) };
+  const outIndptr = new Int32Array(rows + 1);
+  const outIndices = new Int32Array(nnz);
+  const counts = new Float64Array(nnz);
+  let q = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let p = start(r), end = start(r + 1); p < end; p++) {
+      if (values[p] === 0) continue;
+      outIndices[q] = word(r, p);
+      counts[q++] = values[p];
+    }
+    outIndptr[r + 1] = q;
+  }
+  return { rows, dim, indptr: outIndptr, indices: outIndices, counts };
 }
 
 export function ldaPredictor(a: LdaArtifact): Predictor {
@@ -61,9 +83,7 @@ export function ldaPredictor(a: LdaArtifact): Predictor {
     numFeatures: V,
     predict(features: Float32Array, rows: number) {
       assertFeatureCount(features, rows, V);
-      const indptr = Int32Array.from({ length: rows + 1 }, (_, r) => r * V);
-      const indices = Int32Array.from({ length: rows * V }, (_, i) => i % V);
-      return { values: Float32Array.from(mixtures(requestDocs(rows, indptr, indices, features, V))), outputsPerRow: K };
+      return { values: Float32Array.from(mixtures(requestDocs(rows, null, null, features, V))), outputsPerRow: K };
     },
     invoke({ contentType, accept, body }) {
       const { type } = answerType(accept, contentType);

@@ -6,7 +6,9 @@ import type { TrainContext } from '../algorithm.js';
 import { resolveHyperparameters } from '../hyperparameters.js';
 import { createRandom } from '../parallel/random.js';
 import { lda } from './index.js';
-import { digamma, lgamma } from './lda-math.js';
+import { expElogBetaT, inferMixtures } from './lda-core.js';
+import { digamma, gammaDraw, lgamma } from './lda-math.js';
+import { LDA_FORMAT, LDA_VERSION, ldaPredictor } from './lda-model.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lda-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -93,6 +95,46 @@ describe('lda', () => {
     expect(doc.predictions[0].topic_mixture).toHaveLength(3);
     expect(Math.max(...doc.predictions[0].topic_mixture)).toBeGreaterThan(0.8);
     expect(() => p.invoke!({ contentType: 'text/csv', accept: undefined, body: Buffer.from(`${new Array(29).fill(0).join(',')},-1\n`) })).toThrow(/non-negative/);
+  });
+
+  it('answers dense rows from their non-zero counts: the mixtures of the whole rows, bit for bit, and of the same documents sent sparse', () => {
+    const K = 4;
+    const V = 50;
+    const rng = createRandom(11);
+    const next = () => rng.next();
+    const normal = () => rng.normal();
+    const lambda = Array.from({ length: K * V }, () => gammaDraw(2, 1 + 5 * rng.next(), next, normal));
+    const p = ldaPredictor({ format: LDA_FORMAT, algorithm: 'lda', version: LDA_VERSION, hyperparameters: {}, seed: 1, numTopics: K, featureDim: V, alpha: 0.25, eta: 0.1, lambda, metrics: {} });
+    // Ten documents of a few distinct words (one with a fractional count), and one of none.
+    const rows = 11;
+    const dense = new Float32Array(rows * V);
+    for (let r = 0; r < rows - 1; r++) for (let i = 0; i < 3 + r; i++) dense[r * V + rng.int(V)] += i === 0 && r === 4 ? 0.5 : 1 + rng.int(3);
+    const { values, outputsPerRow } = p.predict(dense, rows);
+    expect(outputsPerRow).toBe(K);
+    // Every word walked, zeros included, as the dense path did before.
+    const whole = inferMixtures(
+      { rows, dim: V, indptr: Int32Array.from({ length: rows + 1 }, (_, r) => r * V), indices: Int32Array.from({ length: rows * V }, (_, i) => i % V), counts: Float64Array.from(dense) },
+      expElogBetaT(Float64Array.from(lambda), K, V),
+      K,
+      0.25,
+    ).mixtures;
+    expect(Array.from(values)).toEqual(Array.from(Float32Array.from(whole)));
+    // The same documents as sparse keys/values (the JSON Lines path).
+    const instances = Array.from({ length: rows }, (_, r) => {
+      const keys = Array.from({ length: V }, (_, j) => j).filter((j) => dense[r * V + j] !== 0);
+      return { features: { keys, values: keys.map((j) => dense[r * V + j]) } };
+    });
+    const answer = p.invoke!({ contentType: 'application/json', accept: undefined, body: Buffer.from(JSON.stringify({ instances })) });
+    const sparse = (JSON.parse(answer.body) as { predictions: { topic_mixture: number[] }[] }).predictions.flatMap((x) => x.topic_mixture);
+    expect(sparse).toEqual(Array.from(whole));
+    // The empty document answers the uniform mixture, as before.
+    for (let k = 0; k < K; k++) expect(values[(rows - 1) * K + k]).toBeCloseTo(1 / K, 7);
+    // A missing or negative count is still refused with its row and word.
+    const bad = dense.slice(0, 2 * V);
+    bad[V + 7] = NaN;
+    expect(() => p.predict(bad, 2)).toThrow(/Row 2: word counts must be non-negative numbers; word 7 has none/);
+    bad[V + 7] = -1;
+    expect(() => p.predict(bad, 2)).toThrow(/Row 2: .*word 7 has -1/);
   });
 
   it('trains from sparse JSON Lines, online with mini-batches, and more passes lower the training perplexity', async () => {
