@@ -6,6 +6,7 @@
 export { LabelingService, LABELING_CONSOLIDATE_KIND, consolidationJobId } from './service.js';
 export type { LabelingDeps } from './service.js';
 export { labelingJobHandler } from './worker.js';
+export { autoLabelWake } from './auto-label/index.js';
 export type { LabelingWorkerDeps } from './worker.js';
 export { readImageHeader } from './image-header.js';
 export type { ImageHeader } from './image-header.js';

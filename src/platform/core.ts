@@ -20,7 +20,7 @@ import { processingJobHandler } from '../processing/index.js';
 import { createTrainingService, trainingJobHandler, type TrainingService } from '../training/index.js';
 import { recipeJobHandler, RecipeService } from '../recipes/index.js';
 import { automlFinalizeJobHandler, finalizeInThread } from '../automl/index.js';
-import { labelingJobHandler } from '../labeling/index.js';
+import { autoLabelWake, labelingJobHandler } from '../labeling/index.js';
 import { createMetricsService, type MetricsService } from '../metrics/index.js';
 import type { PlatformLog } from './platform-log.js';
 
@@ -101,6 +101,8 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
     labelingJobHandler(core),
   ];
   const loop = startWorkerLoop({ queue: core.queue, handlers, slots: config.workers, cpus: config.workerCpus, leaseMs: config.jobLeaseMs, log: (message) => log.warn(message) });
+  // An automated-labeling round's last training job that ends here queues its label step at once.
+  loop.onAttemptEnded(autoLabelWake(core, (err) => log.warn(`automated labeling: ${(err as Error)?.message ?? err}`)));
   core.closers.push(() => loop.stop());
   return loop;
 }

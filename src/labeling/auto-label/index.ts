@@ -7,7 +7,7 @@
  */
 export { AutoLabelStore } from './auto-label-store.js';
 export type { AutoLabelTable, MachineLabelsTable } from './auto-label-store.js';
-export { LABELING_AUTO_KIND, MIN_ROUND_ITEMS, maybeStartRound, roundSize, roundTrainingJob, runAutoLabelStep } from './rounds.js';
+export { autoLabelWake, LABELING_AUTO_KIND, MIN_ROUND_ITEMS, maybeStartRound, roundSize, roundTrainingJob, runAutoLabelStep } from './rounds.js';
 export type { AutoLabelDeps, AutoLabelPayload } from './rounds.js';
 export { autoLabelProblems, autoLabelRow, autoLabelView, DEFAULT_BATCH_SHARE, DEFAULT_TARGET_ACCURACY, HOLDOUT_SHARE } from './settings.js';
 export { withMachineLines } from './machine-lines.js';

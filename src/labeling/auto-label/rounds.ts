@@ -10,7 +10,7 @@ import { getAlgorithm, registerBuiltins, type Predictor } from '../../algorithms
 import type { DatasetService } from '../../data/index.js';
 import type { ClaimedJob, JobQueue } from '../../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
-import type { TrainingService } from '../../training/index.js';
+import { TRAINING_KIND, type TrainingJob, type TrainingService } from '../../training/index.js';
 import { dawidSkene, dawidSkeneMultiLabel } from '../consolidation/index.js';
 import { consolidationJobId, LABELING_CONSOLIDATE_KIND } from '../service.js';
 import { LabelingStore, type LabelingItemsTable, type LabelingJobsTable } from '../store.js';
@@ -26,14 +26,24 @@ export const LABELING_AUTO_KIND = 'labeling-auto-label';
 export const MIN_ROUND_ITEMS = 10;
 const ALGORITHM = 'linear-learner';
 /**
- * Between looks at the round's training jobs (a look is one describe per job). The machine
- * labels wait on it after the last job ends: a round of small jobs takes seconds, so the
- * look is frequent.
+ * Between the wait step's looks at the round's training jobs (a look is one describe per
+ * job). A job that ends in this process's worker loop queues the label step at once
+ * ({@link autoLabelWake}); the look finds those that end in other workers of the fleet.
  */
 const POLL_MS = 1000;
 const PREDICT_BATCH = 512;
+/** A round's models whose datasets and training jobs are created at once (a single-label round's six). */
+const CREATES_AT_ONCE = 6;
+const ENDED = new Set(['Completed', 'Failed', 'Stopped']);
 
-export type AutoLabelPayload = { name: string; round: number; step: 'train' | 'label'; poll?: number };
+/**
+ * A round's steps: `train` creates its training jobs, `wait` looks at them every
+ * {@link POLL_MS} (`poll` counts the looks), `label` (one queue entry per round, so the
+ * wait step and a wake both queuing it run it once) scores and stores machine labels.
+ * A `label` payload with `poll` was queued by an earlier version, whose label step waited
+ * itself: it waits.
+ */
+export type AutoLabelPayload = { name: string; round: number; step: 'train' | 'wait' | 'label'; poll?: number };
 
 export interface AutoLabelDeps {
   metadata: MetadataStore;
@@ -96,7 +106,9 @@ export async function runAutoLabelStep(deps: AutoLabelDeps, job: ClaimedJob<Auto
     return;
   }
   try {
-    if (job.payload.step === 'train') await trainStep(deps, job.payload, row);
+    const { step, poll } = job.payload;
+    if (step === 'train') await trainStep(deps, job.payload, row);
+    else if (step === 'wait' || poll !== undefined) await waitStep(deps, job.payload, row);
     else await labelStep(deps, job.payload, row);
     await deps.queue.complete(job);
   } catch (err) {
@@ -235,33 +247,67 @@ async function trainStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLab
   const plan: RoundPlan = { featurizer, classes, ...(multiLabel ? { multiLabel } : {}), folds: folds.map((f) => f.map((h) => ({ item: h.item, label: h.label }))), trainRows: labeled.length };
   await deps.artifacts.put(roundKey(p.name, p.round), Buffer.from(JSON.stringify(plan)));
   // A training job per fold, and the round's model on every human label (m = k); per class for a multi-label job.
+  const models: { fold: number | undefined; cls?: number; train: () => { target: number; row: Float32Array }[] }[] = [];
   for (let m = 0; m <= k; m++) {
     const fold = m === k ? undefined : m;
-    const rows = trainOf(m);
-    if (!multiLabel) await trainModel(deps, p, job, plan, rows.map((t) => ({ target: classes.indexOf(t.label), row: t.row })), fold);
-    else {
-      for (let c = 0; c < classes.length; c++) {
-        const ts = targets(c, rows);
-        await trainModel(deps, p, job, plan, rows.map((t, i) => ({ target: ts[i], row: t.row })), fold, c);
+    if (!multiLabel) models.push({ fold, train: () => trainOf(m).map((t) => ({ target: classes.indexOf(t.label), row: t.row })) });
+    else for (let c = 0; c < classes.length; c++) models.push({ fold, cls: c, train: () => trainOf(m).map((t) => ({ target: targets(c, [t])[0], row: t.row })) });
+  }
+  // Side by side: each model's dataset version and training job. Versions of one dataset name
+  // created at once get distinct numbers (datasets reserve a number under a unique constraint,
+  // the loser taking the next); a retried step finds its earlier versions by their tags.
+  const earlier = await deps.datasets.versions(trainDataset(p.name)).catch(() => []);
+  await eachAtOnce(models, CREATES_AT_ONCE, (md) => trainModel(deps, p, job, plan, md.train(), md.fold, md.cls, earlier));
+  await new AutoLabelStore(deps.metadata).transition(p.name, { state: 'Training', round: p.round }, { training_job: roundTrainingJob(p.name, p.round, undefined, multiLabel ? 0 : undefined) });
+  await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'wait', poll: 1 }, new Date(Date.now() + POLL_MS / 2));
+}
+
+/**
+ * Runs `fn` on every element, at most `limit` at a time. After a failure no further element
+ * starts; the first error is thrown once those running have settled (a retried step must not
+ * race its own earlier attempt's creates).
+ */
+async function eachAtOnce<T>(xs: T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async () => {
+    while (next < xs.length && errors.length === 0) {
+      const x = xs[next++];
+      try {
+        await fn(x);
+      } catch (err) {
+        errors.push(err);
       }
     }
-  }
-  await new AutoLabelStore(deps.metadata).transition(p.name, { state: 'Training', round: p.round }, { training_job: roundTrainingJob(p.name, p.round, undefined, multiLabel ? 0 : undefined) });
-  await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'label', poll: 1 }, new Date(Date.now() + POLL_MS / 2));
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
+  if (errors.length > 0) throw errors[0];
 }
+
+/** The dataset whose versions are the train channels of a labeling job's round models. */
+const trainDataset = (name: string) => `${name}-auto-train`;
 
 /** Folds of the cross-validation: 1 / holdout share (5 for 20 %). */
 const foldsOf = (auto: Pick<AutoLabelTable, 'holdout_share'>) => Math.max(2, Math.round(1 / auto.holdout_share));
 
 /** One model of a round: on every class (single-label), or class `cls` present (1) or not (0) for a multi-label job. */
-async function trainModel(deps: AutoLabelDeps, p: AutoLabelPayload, job: LabelingJobsTable, plan: RoundPlan, train: { target: number; row: Float32Array }[], fold: number | undefined, cls?: number): Promise<void> {
+async function trainModel(
+  deps: AutoLabelDeps,
+  p: AutoLabelPayload,
+  job: LabelingJobsTable,
+  plan: RoundPlan,
+  train: { target: number; row: Float32Array }[],
+  fold: number | undefined,
+  cls: number | undefined,
+  versions: Awaited<ReturnType<AutoLabelDeps['datasets']['versions']>>,
+): Promise<void> {
   // The train channel: a CSV in SageMaker's layout, the class index (or 0/1) first, then the features.
   const fmt = (v: number) => (v === 0 ? '0' : String(Math.round(v * 1e6) / 1e6));
   const csv = train.map((t) => `${t.target},${Array.from(t.row, fmt).join(',')}`).join('\n') + '\n';
-  const dataset = `${p.name}-auto-train`;
+  const dataset = trainDataset(p.name);
   const model = `${cls === undefined ? '' : `class-${cls}-`}${fold === undefined ? 'all' : `fold-${fold}`}`;
   const tags = { 'labeling-job': p.name, 'auto-label-round': String(p.round), 'auto-label-model': model };
-  const earlier = (await deps.datasets.versions(dataset).catch(() => [])).find((v) => v.tags['labeling-job'] === p.name && v.tags['auto-label-round'] === String(p.round) && v.tags['auto-label-model'] === model);
+  const earlier = versions.find((v) => v.tags['labeling-job'] === p.name && v.tags['auto-label-round'] === String(p.round) && v.tags['auto-label-model'] === model);
   const version =
     earlier ??
     (await deps.datasets.create({ name: dataset, format: 'csv', body: Readable.from([csv]), description: `Human labels of labeling job ${p.name}, automated-labeling round ${p.round} (${model})`, tags, ...(job.created_by ? { createdBy: job.created_by } : {}) }));
@@ -355,20 +401,59 @@ async function scoreItems(deps: AutoLabelDeps, models: Predictor[], plan: RoundP
 
 type Scored = { label: string; confidence: number; labels?: { label: string; confidence: number }[] };
 
+/**
+ * A round's training jobs, `jobs[m][c]`: model m (fold m, or all labels for m = k) of class c
+ * (the one model of a single-label job), each described; `ended` when none is still running.
+ */
+async function roundJobs(deps: Pick<AutoLabelDeps, 'metadata' | 'training'>, name: string, round: number, auto: AutoLabelTable): Promise<{ jobs: string[][]; described: TrainingJob[]; ended: boolean }> {
+  const k = foldsOf(auto);
+  const labelingJob = await new LabelingStore(deps.metadata).get(name);
+  const multiLabel = labelingJob.multi_label === 1;
+  const classCount = multiLabel ? (JSON.parse(labelingJob.labels_json) as string[]).length : 1;
+  const jobs = Array.from({ length: k + 1 }, (_, m) => Array.from({ length: classCount }, (_, c) => roundTrainingJob(name, round, m === k ? undefined : m, multiLabel ? c : undefined)));
+  const described = await Promise.all(jobs.flat().map((j) => deps.training.describe(j)));
+  return { jobs, described, ended: described.every((t) => ENDED.has(t.status)) };
+}
+
+/** Looks at the round's training jobs: the label step once they have all ended, else another look later. */
+async function waitStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLabelTable): Promise<void> {
+  if (!auto.training_job) throw new Error(`round ${p.round} has no training job`);
+  if ((await roundJobs(deps, p.name, p.round, auto)).ended) await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'label' });
+  else await enqueueStep(deps.queue, { name: p.name, round: p.round, step: 'wait', poll: (p.poll ?? 1) + 1 }, new Date(Date.now() + POLL_MS));
+}
+
+/**
+ * The worker loop's `onAttemptEnded` listener: when a round's training job ends in this
+ * process and it was the round's last, the label step is queued at once rather than at the
+ * wait step's next look (which still finds jobs that end in other workers). Failures go to
+ * `onError` (the returned promise never rejects); the wait step covers them.
+ */
+export function autoLabelWake(deps: Pick<AutoLabelDeps, 'metadata' | 'queue' | 'training'>, onError?: (err: unknown) => void): (job: { id: string; kind: string }) => Promise<void> {
+  return async (job) => {
+    // The training queue's job id is `training-<name>`; a round's names end as roundTrainingJob's do.
+    const name = job.kind === TRAINING_KIND ? /^training-(.+-auto-r\d+(?:-c\d+)?(?:-f\d+)?)$/.exec(job.id)?.[1] : undefined;
+    if (name) await wakeRound(deps, name).catch((err) => onError?.(err));
+  };
+}
+
+async function wakeRound(deps: Pick<AutoLabelDeps, 'metadata' | 'queue' | 'training'>, trainingJob: string): Promise<void> {
+  const t = await deps.training.describe(trainingJob);
+  const name = t.tags['labeling-job'];
+  const round = Number(t.tags['auto-label-round']);
+  if (!name || !Number.isInteger(round) || !ENDED.has(t.status)) return;
+  // training_job is set once the round's every training job exists.
+  const auto = await new AutoLabelStore(deps.metadata).get(name);
+  if (!auto || auto.state !== 'Training' || auto.round !== round || !auto.training_job) return;
+  if ((await roundJobs(deps, name, round, auto)).ended) await enqueueStep(deps.queue, { name, round, step: 'label' });
+}
+
 async function labelStep(deps: AutoLabelDeps, p: AutoLabelPayload, auto: AutoLabelTable): Promise<void> {
   if (!auto.training_job) throw new Error(`round ${p.round} has no training job`);
   const k = foldsOf(auto);
   const store = new LabelingStore(deps.metadata);
-  const labelingJob = await store.get(p.name);
-  const multiLabel = labelingJob.multi_label === 1;
-  const classCount = multiLabel ? (JSON.parse(labelingJob.labels_json) as string[]).length : 1;
-  // jobs[m][c]: model m (fold m, or all labels for m = k) of class c (the one model of a single-label job).
-  const jobs = Array.from({ length: k + 1 }, (_, m) => Array.from({ length: classCount }, (_, c) => roundTrainingJob(p.name, p.round, m === k ? undefined : m, multiLabel ? c : undefined)));
-  const described = await Promise.all(jobs.flat().map((j) => deps.training.describe(j)));
-  if (described.some((t) => !['Completed', 'Failed', 'Stopped'].includes(t.status))) {
-    await enqueueStep(deps.queue, { ...p, poll: (p.poll ?? 1) + 1 }, new Date(Date.now() + POLL_MS));
-    return;
-  }
+  const { jobs, described, ended } = await roundJobs(deps, p.name, p.round, auto);
+  // Queued only once they have all ended (by the wait step or a wake).
+  if (!ended) throw new Error(`round ${p.round}: the label step ran before its training jobs ended`);
   const bad = described.find((t) => t.status !== 'Completed');
   if (bad) {
     await endRound(deps, p.name, p.round, { last_error: `training job ${bad.name} ended ${bad.status}${bad.failureReason ? `: ${bad.failureReason}` : ''}` });
