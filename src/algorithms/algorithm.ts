@@ -187,7 +187,8 @@ export interface OnnxExporter {
    * gives per row; or, for a model that does not read rows of numbers, it names its own
    * `inputs` (token ids, …), and such a model exports but is not served as ONNX.
    * Implementations import their exporter module here, so protobufjs loads only when a
-   * model is exported.
+   * model is exported. `modelDir` is the model's folder, for models that keep their arrays
+   * beside model.json (k-NN's index.bin).
    */
-  build(doc: Record<string, unknown>): Promise<ExportedGraph>;
+  build(doc: Record<string, unknown>, modelDir: string): Promise<ExportedGraph>;
 }

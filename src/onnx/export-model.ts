@@ -46,7 +46,7 @@ export async function exportToOnnx(modelDir: string, algorithm: string): Promise
     invalid(`model.json is not an Orchard ${algorithm} model (format ${JSON.stringify(doc?.format)}, algorithm ${JSON.stringify(doc?.algorithm)})`);
   }
   if (String(doc.version).split('.')[0] !== exporter.majorVersion) invalid(`${algorithm} model version ${String(doc.version)} cannot be exported`);
-  const graph = await exporter.build(doc);
+  const graph = await exporter.build(doc, modelDir);
   const inputs = graph.inputs ?? [{ name: INPUT, elemType: DataType.FLOAT, shape: ['N', graph.numFeatures] }];
   return encodeModel({
     name: `orchard-${algorithm}`,

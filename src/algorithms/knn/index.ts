@@ -121,4 +121,9 @@ export const knn: Algorithm = {
     const { artifact, index } = await readKnn(modelDir);
     return knnPredictor(artifact, index);
   },
+  exportOnnx: {
+    format: KNN_FORMAT,
+    majorVersion: KNN_VERSION.split('.')[0],
+    build: async (_doc, modelDir) => (await import('./knn-onnx.js')).exportKnn(modelDir),
+  },
 };
