@@ -80,6 +80,27 @@ describe('knn ONNX export', () => {
     }
   }, 60_000);
 
+  it.each(['L2', 'COSINE'])('%s: the extra outputs are the verbose answer’s neighbour distances and labels', async (metric) => {
+    const modelDir = await trainKnn({ index_metric: metric }, false);
+    const held = rows(10, 5, false).map((r) => r.slice(1));
+    const answer = (await knn.load(modelDir)).invoke!({ contentType: 'text/csv', accept: 'application/json; verbose=true', body: Buffer.from(held.map((r) => r.join(',')).join('\n') + '\n') });
+    const expected = (JSON.parse(answer.body) as { predictions: { labels: number[]; distances: number[] }[] }).predictions;
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(await exportToOnnx(modelDir, 'knn'));
+    try {
+      const out = await session.run({ features: new ort.Tensor('float32', Float32Array.from(held.flat()), [held.length, D]) });
+      expect(out.distances.dims).toEqual([held.length, 4]);
+      const distances = out.distances.data as Float32Array;
+      const labels = out.labels.data as Float32Array;
+      for (let q = 0; q < held.length; q++) {
+        expect(Array.from(labels.subarray(q * 4, q * 4 + 4))).toEqual(expected[q].labels);
+        expected[q].distances.forEach((dist, r) => expect(distances[q * 4 + r]).toBeCloseTo(dist, 4));
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
   it('faiss.IVFPQ models keep no rows and are refused', async () => {
     const modelDir = await trainKnn({ index_type: 'faiss.IVFPQ', faiss_index_pq_m: 2, faiss_index_ivf_nlists: 4 }, false);
     await expect(exportToOnnx(modelDir, 'knn')).rejects.toMatchObject({ code: 'ORCH_MODEL_EXPORT_UNSUPPORTED', message: expect.stringContaining('faiss.IVFPQ') });
