@@ -247,7 +247,7 @@ describe('SigV4 verification against the real signer', () => {
       `${signature.slice(0, 62)}zz`,
       `${signature.slice(0, 32)}${' '.repeat(32)}`,
       `${signature.slice(0, 50)}, Foo=bar12345`, // 64 characters, another field inside
-      `${signature.slice(0, 63)}\u0161`, // not Latin-1 hex (its low byte is 'a')
+      `${signature.slice(0, 63)}${String.fromCharCode(0x100 | signature.charCodeAt(63))}`, // beyond ASCII, its low byte the right digit
       signature.slice(0, 63), // one digit short
       `${signature}0`, // one digit long
       `${signature}${signature}`,

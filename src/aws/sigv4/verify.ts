@@ -77,11 +77,15 @@ const given = Buffer.alloc(32);
 
 /**
  * True when `signature` is the 64 hex digits of `expected`, compared in constant time. A
- * signature of another length, or with a character that is not a hex digit, never matches
- * (hex decoding stops at the first one, so fewer than 32 bytes are written).
+ * signature of another length, or with a character that is not a hex digit, never matches:
+ * hex decoding stops at the first ASCII character that is not a digit (so fewer than 32
+ * bytes are written), but it reads a character beyond ASCII by its low byte (`\u0161` as
+ * `a`), so those are refused first.
  */
 function signatureMatches(signature: string, expected: Buffer): boolean {
-  if (signature.length !== 64 || given.write(signature, 0, 'hex') !== 32) return false;
+  if (signature.length !== 64) return false;
+  for (let i = 0; i < 64; i++) if (signature.charCodeAt(i) > 0x7f) return false;
+  if (given.write(signature, 0, 'hex') !== 32) return false;
   return timingSafeEqual(given, expected);
 }
 
