@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { Loading } from './components/ui';
 import { DashboardEditPage, DashboardNewPage } from './pages/dashboard-editor';
@@ -93,9 +93,11 @@ function Shell() {
   const main = useRef<HTMLElement>(null);
   const [menuOpen, setMenuOpen] = useState(false);
   // Moves focus to the new page's content after a navigation (screen readers announce
-  // it); on the first load focus stays at the top, where the skip link is.
+  // it); on the first load focus stays at the top, where the skip link is. A layout effect,
+  // so focus has moved before the new page can take input: typed into a field at once, the
+  // text is not lost to a focus move that comes after it.
   const firstLoad = useRef(true);
-  useEffect(() => {
+  useLayoutEffect(() => {
     setMenuOpen(false);
     if (firstLoad.current) firstLoad.current = false;
     else main.current?.focus({ preventScroll: true });

@@ -26,6 +26,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`access keys in the studio (needs ${CH
     const { context, page } = await signedInPage(browser, server, { width: 1280, height: 800, timeoutMs: 20_000 });
     await page.getByRole('link', { name: 'API tokens' }).click();
     await page.getByLabel('Description').fill('notebook');
+    // Typed at once after the link: focus moving to the new page must not take the text away.
+    expect(await page.getByLabel('Description').inputValue()).toBe('notebook');
     await page.getByRole('button', { name: 'Create access key' }).click();
     const banner = page.getByRole('status').filter({ hasText: 'Copy the secret now' });
     await banner.waitFor();

@@ -401,11 +401,12 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     // on the page still loading.
     const { context, page } = await newPage();
     await signIn(page, 'ann', 'correct horse');
-    let inflight = 0;
-    const counted = (r: { resourceType(): string }) => r.resourceType() !== 'eventsource';
-    page.on('request', (r) => void (counted(r) && inflight++));
-    page.on('requestfinished', (r) => void (counted(r) && inflight--));
-    page.on('requestfailed', (r) => void (counted(r) && inflight--));
+    // Requests are tracked one by one, not counted: one that started before these listeners
+    // (the datasets list, fetched as signing in shows its heading) may end after them.
+    const inflight = new Set<unknown>();
+    page.on('request', (r) => void (r.resourceType() !== 'eventsource' && inflight.add(r)));
+    page.on('requestfinished', (r) => void inflight.delete(r));
+    page.on('requestfailed', (r) => void inflight.delete(r));
     for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
       await page.setViewportSize(viewport);
       for (const route of routes) {
@@ -417,7 +418,7 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
         // The route's first render is on screen (its fetches started) after the next frame.
         await page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as { requestAnimationFrame(f: () => void): void }).requestAnimationFrame(() => setTimeout(resolve, 0))));
         await page.locator('main h1').waitFor();
-        await expect.poll(async () => inflight === 0 && (await page.locator('main').getByText(/^Loading/).count()) === 0, { timeout: 20_000 }).toBe(true);
+        await expect.poll(async () => inflight.size === 0 && (await page.locator('main').getByText(/^Loading/).count()) === 0, { message: `${route} at ${viewport.width}px settles`, timeout: 20_000 }).toBe(true);
         const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
         expect(overflow, `${route} at ${viewport.width}px`).toBeLessThanOrEqual(0);
         const phoneShot = { '/datasets/churn': '13-phone-dataset', '/training-jobs/churn-xgb': '14-phone-training-job', '/training-jobs/new': '15-phone-training-form', '/tuning-jobs/churn-tune': '18-phone-tuning-job' }[route];
