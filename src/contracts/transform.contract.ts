@@ -35,6 +35,13 @@ export const CreateTransformJobRequest = Strict({
    */
   inputFilter: Type.Optional(Type.String({ maxLength: 200 })),
   /**
+   * Which columns of the written row the output dataset keeps, in the filter's order, as
+   * SageMaker's OutputFilter (same grammar as inputFilter). The row is the input columns
+   * then the prediction columns with `joinSource: Input`, else the predictions: `$[0,-1]`
+   * keeps an id column and the last prediction. Not for image jobs. @default all columns
+   */
+  outputFilter: Type.Optional(Type.String({ maxLength: 200 })),
+  /**
    * SageMaker's ContentType. `application/x-image` (or `image/png`, `image/jpeg`) reads
    * images: the input is `artifacts:<prefix>` (every PNG and JPEG under it) or a manifest
    * dataset with a `source-ref` column; each image's answer is one output row. Implied by
@@ -65,6 +72,8 @@ export const TransformJob = Type.Object({
   maxPayloadMb: Type.Integer(),
   joinSource: JoinSource,
   inputFilter: Nullable(Type.String()),
+  /** The output filter as given (null: every column of the written row). */
+  outputFilter: Nullable(Type.String()),
   /** Feature columns the filter chose. */
   features: Type.Array(Type.String()),
   /** Shards in all, done, and attempts started (more attempts than shards means retries). */

@@ -17,6 +17,7 @@ import { isOrchardError } from '../../core/index.js';
 import { exitWithParent } from '../../jobs/executor/runner-program.js';
 import { openPredictor, type PipelineStage, type ServingPredictor } from '../predictor.js';
 import type { RawRow } from '../endpoints/codecs.js';
+import { parseColumnFilter } from './column-filter.js';
 import { imageOutputColumns, SOURCE_REF } from './image-input.js';
 import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
 
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     const names = predictionColumns(outputsPerRow, spec.inputColumns);
     const columns = `{${names.map((n) => `${sqlString(n)}: 'DOUBLE'`).join(', ')}}`;
     const predictions = `read_csv(${sqlString(preds)}, header = false, columns = ${columns}, nullstr = 'nan')`;
-    const select = spec.joinSource === 'Input' ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT * FROM ${predictions}`;
+    const select = outputSelect(spec, source, predictions, names);
     await db.exec(`COPY (${select}) TO ${sqlString(spec.output)} (FORMAT parquet, COMPRESSION zstd)`);
     await fs.rm(preds, { force: true });
   } finally {
@@ -252,9 +253,33 @@ async function transformRecords(connection: import('@duckdb/node-api').DuckDBCon
   await once(out, 'finish');
   const [name] = predictionColumns(1, spec.inputColumns);
   const predictions = `(SELECT prediction AS ${sqlIdent(name)} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {prediction: 'VARCHAR'}))`;
-  const select = spec.joinSource === 'Input' ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT * FROM ${predictions}`;
+  const select = outputSelect(spec, source, predictions, [name]);
   await connection.run(`COPY (${select}) TO ${sqlString(spec.output)} (FORMAT parquet, COMPRESSION zstd)`);
   await fs.rm(file, { force: true });
+}
+
+/**
+ * The SELECT that writes a shard's rows: the input columns then the prediction columns
+ * when joined (`joinSource: Input`), else the predictions, kept by the output filter (in
+ * its order) when there is one. The filter's indexes are checked here, where the
+ * prediction columns are first known: one outside the row fails the shard, and so the
+ * job, with the filter's reason (not worth a retry).
+ */
+function outputSelect(spec: ShardSpec, source: string, predictions: string, names: string[]): string {
+  const joined = spec.joinSource === 'Input';
+  // Input and prediction names never clash (see predictionColumns); each is qualified by its side.
+  const written = new Map<string, string>([...(joined ? spec.inputColumns.map((c) => [c, `i.${sqlIdent(c)}`] as const) : []), ...names.map((c) => [c, `p.${sqlIdent(c)}`] as const)]);
+  let kept = [...written.keys()];
+  if (spec.outputFilter) {
+    try {
+      kept = parseColumnFilter(spec.outputFilter, kept, 'outputFilter');
+    } catch (err) {
+      if (isOrchardError(err)) throw dataError(err.message);
+      throw err;
+    }
+  }
+  const list = kept.map((c) => written.get(c)!).join(', ');
+  return joined ? `SELECT ${list} FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT ${list} FROM ${predictions} p`;
 }
 
 /**

@@ -1,10 +1,10 @@
-import { OrchardError } from '../../core/index.js';
+import { errorOfProblems, OrchardError } from '../../core/index.js';
 import { validateDatasetName, type DatasetService } from '../../data/index.js';
 import type { JobQueue } from '../../jobs/index.js';
 import type { ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore, StatusChanges } from '../../storage/index.js';
 import { DEFAULT_IMAGE_SHARD_ROWS, DEFAULT_IMAGE_TYPE, IMAGE_BATCH, isArtifactInput, isImageContentType, listImageKeys, manifestBody, SOURCE_REF } from './image-input.js';
-import { parseInputFilter } from './input-filter.js';
+import { parseInputFilter, readColumnFilter } from './column-filter.js';
 import { TransformStore } from './transform-store.js';
 import type { CreateTransformJobInput, TransformJob, TransformJobStatus, TransformSpec } from './types.js';
 
@@ -43,6 +43,9 @@ export class TransformService {
   readonly statusChanges: StatusChanges = (since, limit, after) => this.store.statusChanges(since, limit, after);
 
   async create(input: CreateTransformJobInput): Promise<TransformJob> {
+    // The output filter's grammar first: its indexes are checked against the written row in each shard,
+    // once the model's prediction columns are known.
+    const outputFilter = readColumnFilter(input.outputFilter, 'outputFilter');
     const model = await this.deps.models.describe(input.model);
     const name = input.name ?? `${model.name.slice(0, 40)}-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
     if (!JOB_NAME.test(name)) throw invalid(`Invalid transform job name '${name}': 1-63 letters, digits and hyphens`);
@@ -54,6 +57,8 @@ export class TransformService {
     if (isArtifactInput(input.input) && !image) throw invalid(`An artifacts: input is images: its contentType is application/x-image`);
     if (image && model.format !== 'algorithm') throw invalid(`Model ${model.name} is an ONNX model, which reads numbers; images are read by built-ins such as image-classification`);
     if (image && input.inputFilter) throw invalid('inputFilter picks columns of rows; an image job reads each image whole (leave it out)');
+    // An image job's output columns are fixed: source-ref (or the manifest's columns), prediction and error, which its failure count and SageMaker's per-image output read.
+    if (image && outputFilter.kind !== 'all') throw invalid("outputFilter picks columns of rows; an image job's output is each image's source-ref, prediction and error (leave it out)", 'outputFilter');
     const version = image && isArtifactInput(input.input) ? await this.imageManifest(name, input) : await this.deps.datasets.describe(input.input);
     if (version.rowCount === 0) throw invalid(`Dataset ${version.name}@${version.version} has no rows`);
     const columns = version.columns.map((c) => c.name);
@@ -78,6 +83,7 @@ export class TransformService {
       maxPayloadMb,
       joinSource: input.joinSource ?? 'None',
       inputFilter: input.inputFilter ?? null,
+      outputFilter: input.outputFilter ?? null,
       features,
       inputColumns: columns,
       // A mini-batch is what fits the payload as CSV (about 12 bytes a value), as SageMaker sizes MultiRecord requests.
@@ -156,6 +162,7 @@ export class TransformService {
   }
 }
 
-function invalid(message: string): OrchardError {
+function invalid(message: string, field?: string): OrchardError {
+  if (field) return errorOfProblems([{ field, code: 'ORCH_TRANSFORM_INVALID', message, details: { field } }]);
   return new OrchardError('ORCH_TRANSFORM_INVALID', { message });
 }

@@ -127,6 +127,7 @@ function toJob(row: TransformJobsTable, progress: { completed: number; attempts:
     maxPayloadMb: spec.maxPayloadMb,
     joinSource: spec.joinSource,
     inputFilter: spec.inputFilter,
+    outputFilter: spec.outputFilter ?? null,
     features: spec.features,
     shards: { total: Number(row.shard_count), completed: progress.completed, attempts: progress.attempts },
     rowsProcessed: progress.rows,

@@ -92,6 +92,7 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
       features: spec.features,
       inputColumns: spec.inputColumns,
       joinSource: spec.joinSource,
+      outputFilter: spec.outputFilter ?? null,
       batchRows: spec.batchRows,
       tempDir: path.join(dir, 'spill'),
       ...(spec.contentType ? { images: await fetchImages(deps.artifacts, input.path, Number(shardRow.row_start), Number(shardRow.row_count), path.join(dir, 'images')) } : {}),

@@ -11,6 +11,8 @@ export interface TransformSpec {
   maxPayloadMb: number;
   joinSource: 'Input' | 'None';
   inputFilter: string | null;
+  /** Which columns of the written row the output keeps (SageMaker's OutputFilter); absent in jobs made before it existed. */
+  outputFilter?: string | null;
   features: string[];
   inputColumns: string[];
   batchRows: number;
@@ -31,6 +33,8 @@ export interface ShardSpec {
   features: string[];
   inputColumns: string[];
   joinSource: 'Input' | 'None';
+  /** The output filter, applied to the written row once the prediction columns are known. */
+  outputFilter?: string | null;
   batchRows: number;
   tempDir: string;
   /** Image jobs: the shard's images, `<dir>/<i>` for the shard's i-th row (absent when not stored), and their keys. */
