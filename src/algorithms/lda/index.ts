@@ -7,7 +7,7 @@
 import { OrchardError } from '../../core/errors.js';
 import type { Algorithm, TrainContext } from '../algorithm.js';
 import { LDA_HYPERPARAMETERS, ldaOptions, type LdaOptions } from './hyperparameters.js';
-import { expElogBetaT, fitLda, inferMixtures, topicBound, type Docs } from './lda-core.js';
+import { expElogBetaT, fitLda, inferMixtures, ldaThreads, topicBound, type Docs } from './lda-core.js';
 import { loadDocs } from './lda-data.js';
 import { LDA_FORMAT, LDA_VERSION, ldaPredictor, readLda, saveLda } from './lda-model.js';
 
@@ -31,9 +31,11 @@ async function train(ctx: TrainContext): Promise<void> {
   const docs = await channelDocs(ctx, 'train', o);
   if (!docs) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: 'lda needs a "train" channel', details: { channel: 'train' } });
   const online = o.miniBatchSize !== null && o.miniBatchSize < docs.rows;
-  ctx.log(`lda: ${docs.rows} documents, ${words(docs)} words, feature_dim=${o.featureDim}, num_topics=${o.numTopics}, ${online ? `online variational Bayes, mini-batches of ${o.miniBatchSize}` : 'batch variational Bayes'}, ${o.maxRestarts} restarts`);
-  const fit = fitLda(docs, o, {
+  const threads = ldaThreads(docs.rows, ctx.threads);
+  ctx.log(`lda: ${docs.rows} documents, ${words(docs)} words, feature_dim=${o.featureDim}, num_topics=${o.numTopics}, ${online ? `online variational Bayes, mini-batches of ${o.miniBatchSize}` : 'batch variational Bayes'}, ${o.maxRestarts} restarts, threads=${threads}`);
+  const fit = await fitLda(docs, o, {
     seed: ctx.seed,
+    threads,
     signal: ctx.signal,
     onPass: (pass, perplexity) => {
       ctx.log(`pass ${pass}: train:perplexity=${perplexity.toFixed(4)}`);
@@ -80,8 +82,6 @@ export const lda: Algorithm = {
   inputContentTypes: ['text/csv', 'application/jsonlines'],
   requiredChannels: ['train'],
   optionalChannels: ['test'],
-  // One thread: the passes run on the main thread.
-  defaultCpus: 1,
   train,
   async load(modelDir: string) {
     return ldaPredictor(await readLda(modelDir));

@@ -2,14 +2,18 @@
  * Variational Bayes for latent Dirichlet allocation (Blei, Ng & Jordan 2003; the batch
  * and online updates of Hoffman, Blei & Bach 2010, as scikit-learn's
  * `LatentDirichletAllocation`). Topics are Dirichlet(λ_k) over words, documents
- * Dirichlet(γ_d) over topics. The E-step iterates, per document,
- *   γ_dk = α + exp(E[log θ_dk]) Σ_w n_dw exp(E[log β_kw]) / φnorm_dw
- * until the mean change of γ_d is below 1e-3; the M-step sets λ = η + the expected counts.
+ * Dirichlet(γ_d) over topics. The E-step (`lda-kernels.ts`) fits each document's γ
+ * against exp(E[log β]); the M-step sets λ = η + the expected counts.
  *
- * exp(E[log β]) is stored word-major (V × K) so a word's K topic weights are contiguous,
- * and each inner iteration reads them once (φnorm and the next γ's sums fused).
+ * The E-step runs on a kernel pool: a pass's documents are split in contiguous ranges,
+ * one per thread, each thread summing its own expected counts and bound, which the main
+ * thread adds in thread order before the M-step. Every document's γ start is drawn by the
+ * main thread before the E-step, in the order the documents are visited, so the topics do
+ * not depend on the number of threads beyond the order of those sums.
  */
+import { createKernelPool, instantiateKernels, splitRows, type KernelPool } from '../parallel/kernel-pool.js';
 import { createRandom } from '../parallel/random.js';
+import { LDA_KERNELS, type DocInference, type EStepArgs, type EStepState } from './lda-kernels.js';
 import { digamma, gammaDraw, lgamma } from './lda-math.js';
 
 /** Documents as word counts in compressed sparse row form. */
@@ -22,15 +26,8 @@ export interface Docs {
   counts: Float64Array;
 }
 
-/** Machine epsilon added to φnorm, as scikit-learn does, so an empty product never divides by 0. */
-const EPS = 2.220446049250313e-16;
-/** Inner iterations per document at most, and the mean change of γ that ends them (scikit-learn's defaults). */
-export const DOC_MAX_ITER = 100;
-export const DOC_TOL = 1e-3;
-
-/** exp(E[log β]) word-major (V × K) from λ (K × V, row-major). */
-export function expElogBetaT(lambda: Float64Array, K: number, V: number): Float64Array {
-  const out = new Float64Array(V * K);
+/** exp(E[log β]) word-major (V × K) from λ (K × V, row-major), into `out` when given. */
+export function expElogBetaT(lambda: Float64Array, K: number, V: number, out: Float64Array = new Float64Array(V * K)): Float64Array {
   for (let k = 0; k < K; k++) {
     let sum = 0;
     const row = k * V;
@@ -41,101 +38,8 @@ export function expElogBetaT(lambda: Float64Array, K: number, V: number): Float6
   return out;
 }
 
-/** Buffers of one document's E-step. */
-export class DocInference {
-  readonly expTheta: Float64Array;
-  private readonly acc: Float64Array;
-  private phinorm: Float64Array;
-
-  constructor(
-    readonly K: number,
-    readonly alpha: number,
-  ) {
-    this.expTheta = new Float64Array(K);
-    this.acc = new Float64Array(K);
-    this.phinorm = new Float64Array(64);
-  }
-
-  /**
-   * Fits γ (length K, the start on entry, the fit on return) for the words
-   * `indices[a..b)` with `counts`; leaves exp(E[log θ]) in `expTheta`. With `sstatsT`
-   * (V × K), adds the document's expected counts (before the final ∘ exp(E[log β])).
-   * Returns the document's part of the evidence lower bound.
-   */
-  fit(ebT: Float64Array, indices: Int32Array, counts: Float64Array, a: number, b: number, gamma: Float64Array, sstatsT: Float64Array | null): number {
-    const { K, alpha, expTheta, acc } = this;
-    const n = b - a;
-    if (this.phinorm.length < n) this.phinorm = new Float64Array(Math.max(n, this.phinorm.length * 2));
-    const phinorm = this.phinorm;
-    const K4 = K & ~3;
-    // Fused per word: φnorm from the current θ, then its share of the next γ (one read of the
-    // word's K weights). Four-wide with four accumulators: scalar JavaScript gains from the
-    // shorter dependency chains (about 1.6× on the whole E-step).
-    const sweep = (): void => {
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += gamma[k];
-      const ds = digamma(sum);
-      for (let k = 0; k < K; k++) {
-        expTheta[k] = Math.exp(digamma(gamma[k]) - ds);
-        acc[k] = 0;
-      }
-      for (let p = 0; p < n; p++) {
-        const base = indices[a + p] * K;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let k = 0;
-        for (; k < K4; k += 4) {
-          s0 += expTheta[k] * ebT[base + k];
-          s1 += expTheta[k + 1] * ebT[base + k + 1];
-          s2 += expTheta[k + 2] * ebT[base + k + 2];
-          s3 += expTheta[k + 3] * ebT[base + k + 3];
-        }
-        for (; k < K; k++) s0 += expTheta[k] * ebT[base + k];
-        const s = s0 + s1 + s2 + s3 + EPS;
-        phinorm[p] = s;
-        const r = counts[a + p] / s;
-        for (k = 0; k < K4; k += 4) {
-          acc[k] += r * ebT[base + k];
-          acc[k + 1] += r * ebT[base + k + 1];
-          acc[k + 2] += r * ebT[base + k + 2];
-          acc[k + 3] += r * ebT[base + k + 3];
-        }
-        for (; k < K; k++) acc[k] += r * ebT[base + k];
-      }
-    };
-    sweep();
-    for (let it = 0; it < DOC_MAX_ITER; it++) {
-      let change = 0;
-      for (let k = 0; k < K; k++) {
-        const g = alpha + expTheta[k] * acc[k];
-        change += Math.abs(g - gamma[k]);
-        gamma[k] = g;
-      }
-      sweep();
-      if (change / K < DOC_TOL) break;
-    }
-    // E[log p(w|θ,β)] + E[log p(θ|α)] − E[log q(θ|γ)] for this document (Hoffman et al. 2010, eq. 4).
-    let bound = 0;
-    for (let p = 0; p < n; p++) bound += counts[a + p] * Math.log(phinorm[p]);
-    let gsum = 0;
-    for (let k = 0; k < K; k++) {
-      const elog = Math.log(expTheta[k]);
-      bound += (alpha - gamma[k]) * elog + lgamma(gamma[k]);
-      gsum += gamma[k];
-    }
-    bound += K * -lgamma(alpha) + lgamma(K * alpha) - lgamma(gsum);
-    if (sstatsT) {
-      for (let p = 0; p < n; p++) {
-        const r = counts[a + p] / phinorm[p];
-        const base = indices[a + p] * K;
-        for (let k = 0; k < K; k++) sstatsT[base + k] += expTheta[k] * r;
-      }
-    }
-    return bound;
-  }
-}
+/** The kernels on this thread, for inference outside a fit (the predictor, held-out bounds). */
+const local = instantiateKernels(LDA_KERNELS) as unknown as { docInference(K: number, alpha: number): DocInference };
 
 /** E[log p(β|η)] − E[log q(β|λ)]: the topics' part of the bound. */
 export function topicBound(lambda: Float64Array, ebT: Float64Array, K: number, V: number, eta: number): number {
@@ -197,82 +101,199 @@ function randomLambda(K: number, V: number, seed: number): Float64Array {
   return out;
 }
 
+/** Documents a thread gets at least: below that, its messages cost more than its share saves. */
+const MIN_DOCS_PER_THREAD = 32;
+/** γ starts held at once at most (values): a pass draws them for this many documents at a time. */
+const GAMMA_BLOCK_VALUES = 1 << 22;
+
+/** Threads a fit of `rows` documents uses when `requested` are available. */
+export function ldaThreads(rows: number, requested: number): number {
+  return Math.max(1, Math.min(Math.floor(requested), Math.floor(rows / MIN_DOCS_PER_THREAD)));
+}
+
+function sharedF64(n: number, shared: boolean): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
+}
+
+function sharedCopy<T extends Int32Array | Float64Array>(a: T, shared: boolean): T {
+  if (!shared || a.buffer instanceof SharedArrayBuffer) return a;
+  const out = (a instanceof Int32Array ? new Int32Array(new SharedArrayBuffer(a.byteLength)) : new Float64Array(new SharedArrayBuffer(a.byteLength))) as T;
+  out.set(a);
+  return out;
+}
+
 /**
- * Fits topics to `docs`. `max_restarts` random starts each get one pass over the same
- * sample of up to 250 documents; the one with the best bound (scaled to the corpus)
- * is where the passes over all documents start. Batch passes, or online updates of
- * `miniBatchSize` documents (ρ_t = (10 + t)^−0.7), until the relative change of the
- * training perplexity is below `tol` or `maxIterations` passes.
+ * The E-step of a fit on a kernel pool: `run` fits positions of the pass, thread t adding
+ * to its own slot of the expected counts and its own running bound; `stats` and `bound`
+ * add the threads' parts in thread order; `reset` starts the next sums.
  */
-export function fitLda(docs: Docs, o: LdaFitOptions, opts: { seed: number; signal?: AbortSignal; onPass?: (pass: number, perplexity: number) => void }): LdaFit {
+class EStep {
+  readonly state: EStepState;
+  private readonly pool: KernelPool;
+  private readonly threads: number;
+  private readonly blockDocs: number;
+  private readonly bounds: Float64Array;
+  private readonly total: Float64Array | null;
+  private readonly draw: () => number;
+
+  constructor(docs: Docs, K: number, alpha: number, threads: number, seed: number) {
+    const V = docs.dim;
+    const shared = threads > 1;
+    this.threads = threads;
+    this.blockDocs = Math.min(docs.rows, Math.max(threads * MIN_DOCS_PER_THREAD, Math.floor(GAMMA_BLOCK_VALUES / K)));
+    this.state = {
+      K,
+      V,
+      alpha,
+      indptr: sharedCopy(docs.indptr, shared),
+      indices: sharedCopy(docs.indices, shared),
+      counts: sharedCopy(docs.counts, shared),
+      order: shared ? new Int32Array(new SharedArrayBuffer(docs.rows * 4)) : new Int32Array(docs.rows),
+      ebT: sharedF64(V * K, shared),
+      gamma0: sharedF64(this.blockDocs * K, shared),
+      sstats: sharedF64(threads * V * K, shared),
+    };
+    this.pool = createKernelPool(LDA_KERNELS, threads, this.state);
+    this.bounds = new Float64Array(threads);
+    this.total = threads > 1 ? new Float64Array(V * K) : null;
+    // Each pass starts every document afresh from Gamma(100, 1/100) draws, as scikit-learn
+    // does: keeping γ from the previous pass converges faster but holds documents in the
+    // first passes' assignments (a measurably worse optimum).
+    const rng = createRandom(seed);
+    const next = () => rng.next();
+    const normal = () => rng.normal();
+    this.draw = () => gammaDraw(100, 0.01, next, normal);
+  }
+
+  reset(): void {
+    this.state.sstats.fill(0);
+    this.bounds.fill(0);
+  }
+
+  /** Fits the documents at positions [from, to) (through `state.order` when `ordered`), γ starts drawn in position order. */
+  async run(from: number, to: number, ordered: boolean, signal?: AbortSignal): Promise<void> {
+    const { gamma0, K } = this.state;
+    for (let base = from; base < to; base += this.blockDocs) {
+      signal?.throwIfAborted();
+      const end = Math.min(to, base + this.blockDocs);
+      for (let i = 0, n = (end - base) * K; i < n; i++) gamma0[i] = this.draw();
+      const parts = splitRows(end - base, ldaThreads(end - base, this.threads));
+      const args: EStepArgs[] = parts.map((r, t) => ({ start: base + r.start, end: base + r.end, base, slot: t, bound: this.bounds[t], ordered }));
+      const bounds = await this.pool.run<number>('estep', args as unknown as Record<string, unknown>[]);
+      bounds.forEach((b, t) => (this.bounds[t] = b));
+    }
+  }
+
+  /** The expected counts (V × K) since `reset`, the threads' slots added in order. */
+  stats(): Float64Array {
+    const { sstats } = this.state;
+    const total = this.total;
+    if (!total) return sstats;
+    const n = total.length;
+    total.set(sstats.subarray(0, n));
+    for (let t = 1; t < this.threads; t++) for (let i = 0, o = t * n; i < n; i++) total[i] += sstats[o + i];
+    return total;
+  }
+
+  /** The documents' part of the bound since `reset`, the threads' parts added in order. */
+  bound(): number {
+    let b = 0;
+    for (let t = 0; t < this.threads; t++) b += this.bounds[t];
+    return b;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+export interface LdaFitRun {
+  seed: number;
+  /** Threads of the E-step (a fit of few documents uses fewer, see `ldaThreads`). @default 1 */
+  threads?: number;
+  signal?: AbortSignal;
+  onPass?: (pass: number, perplexity: number) => void;
+}
+
+/**
+ * `max_restarts` random starts each get one pass over the same sample of up to 250
+ * documents; the best bound (scaled to the corpus) gives the starting λ.
+ */
+async function bestStart(docs: Docs, o: LdaFitOptions, e: EStep, seed: number, signal?: AbortSignal): Promise<{ lambda: Float64Array; restart: number }> {
   const K = o.numTopics;
   const V = docs.dim;
   const N = docs.rows;
-  const inf = new DocInference(K, o.alpha);
-  // Each pass starts every document afresh from Gamma(100, 1/100) draws, as scikit-learn
-  // does: keeping γ from the previous pass converges faster but holds documents in the
-  // first passes' assignments (a measurably worse optimum).
-  const gammaRng = createRandom(opts.seed + 2);
-  const gammaStart = new Float64Array(K);
-  const gNext = () => gammaRng.next();
-  const gNormal = () => gammaRng.normal();
-  const startGamma = (): Float64Array => {
-    for (let k = 0; k < K; k++) gammaStart[k] = gammaDraw(100, 0.01, gNext, gNormal);
-    return gammaStart;
-  };
-  const sstatsT = new Float64Array(V * K);
-  const words = totalWords(docs);
-  let lambda: Float64Array;
+  if (o.maxRestarts <= 1) return { lambda: randomLambda(K, V, seed), restart: 0 };
+  const perm = createRandom(seed ^ 0x5bd1e995);
+  const order = e.state.order;
+  for (let i = 0; i < N; i++) order[i] = i;
+  for (let i = N - 1; i > 0; i--) {
+    const j = perm.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  const sample = Math.min(N, 250);
+  const scale = N / sample;
+  const ebT = e.state.ebT;
+  const lambda = new Float64Array(K * V);
+  let best = -Infinity;
   let restart = 0;
-  if (o.maxRestarts <= 1) lambda = randomLambda(K, V, opts.seed);
-  else {
-    const perm = createRandom(opts.seed ^ 0x5bd1e995);
-    const order = Int32Array.from({ length: N }, (_, i) => i);
-    for (let i = N - 1; i > 0; i--) {
-      const j = perm.int(i + 1);
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    const sample = order.subarray(0, Math.min(N, 250));
-    const scale = N / sample.length;
-    const gamma = new Float64Array(K);
-    let best = -Infinity;
-    lambda = new Float64Array(K * V);
-    for (let r = 0; r < o.maxRestarts; r++) {
-      opts.signal?.throwIfAborted();
-      const start = randomLambda(K, V, opts.seed + r * 7919);
-      const ebT = expElogBetaT(start, K, V);
-      sstatsT.fill(0);
-      let bound = 0;
-      for (const d of sample) {
-        gamma.set(startGamma());
-        bound += inf.fit(ebT, docs.indices, docs.counts, docs.indptr[d], docs.indptr[d + 1], gamma, sstatsT);
-      }
-      bound = bound * scale + topicBound(start, ebT, K, V, o.eta);
-      if (bound > best) {
-        best = bound;
-        restart = r;
-        mStep(sstatsT, ebT, K, V, o.eta, scale, lambda);
-      }
+  for (let r = 0; r < o.maxRestarts; r++) {
+    signal?.throwIfAborted();
+    const start = randomLambda(K, V, seed + r * 7919);
+    expElogBetaT(start, K, V, ebT);
+    e.reset();
+    await e.run(0, sample, true, signal);
+    const bound = e.bound() * scale + topicBound(start, ebT, K, V, o.eta);
+    if (bound > best) {
+      best = bound;
+      restart = r;
+      mStep(e.stats(), ebT, K, V, o.eta, scale, lambda);
     }
   }
+  return { lambda, restart };
+}
+
+/**
+ * Fits topics to `docs` from the best of `max_restarts` starts (`bestStart`): batch
+ * passes, or online updates of `miniBatchSize` documents (ρ_t = (10 + t)^−0.7), until the
+ * relative change of the training perplexity is below `tol` or `maxIterations` passes.
+ */
+export async function fitLda(docs: Docs, o: LdaFitOptions, opts: LdaFitRun): Promise<LdaFit> {
+  const e = new EStep(docs, o.numTopics, o.alpha, ldaThreads(docs.rows, opts.threads ?? 1), opts.seed + 2);
+  try {
+    return await fitPasses(docs, o, opts, e);
+  } finally {
+    await e.close();
+  }
+}
+
+async function fitPasses(docs: Docs, o: LdaFitOptions, opts: LdaFitRun, e: EStep): Promise<LdaFit> {
+  const K = o.numTopics;
+  const V = docs.dim;
+  const N = docs.rows;
+  const words = totalWords(docs);
+  const { lambda, restart } = await bestStart(docs, o, e, opts.seed, opts.signal);
   const perplexities: number[] = [];
   const online = o.miniBatchSize !== null && o.miniBatchSize < N;
   const rng = createRandom(opts.seed + 1);
-  const order = Int32Array.from({ length: N }, (_, i) => i);
+  const order = e.state.order;
+  for (let i = 0; i < N; i++) order[i] = i;
+  const ebT = e.state.ebT;
   const next = new Float64Array(K * V);
   let updates = 0;
   let passes = 0;
   for (let pass = 1; pass <= o.maxIterations; pass++) {
     opts.signal?.throwIfAborted();
-    let bound = 0;
+    e.reset();
+    let bound: number;
     if (!online) {
-      const ebT = expElogBetaT(lambda, K, V);
-      sstatsT.fill(0);
-      for (let d = 0; d < N; d++) bound += inf.fit(ebT, docs.indices, docs.counts, docs.indptr[d], docs.indptr[d + 1], startGamma(), sstatsT);
-      bound += topicBound(lambda, ebT, K, V, o.eta);
-      mStep(sstatsT, ebT, K, V, o.eta, 1, lambda);
+      expElogBetaT(lambda, K, V, ebT);
+      await e.run(0, N, false, opts.signal);
+      // The bound of the λ the documents were fitted against, before the M-step replaces it.
+      bound = e.bound() + topicBound(lambda, ebT, K, V, o.eta);
+      mStep(e.stats(), ebT, K, V, o.eta, 1, lambda);
     } else {
       const S = o.miniBatchSize!;
       for (let i = N - 1; i > 0; i--) {
@@ -282,16 +303,17 @@ export function fitLda(docs: Docs, o: LdaFitOptions, opts: { seed: number; signa
         order[j] = t;
       }
       for (let start = 0; start < N; start += S) {
-        const batch = order.subarray(start, Math.min(N, start + S));
-        const ebT = expElogBetaT(lambda, K, V);
-        sstatsT.fill(0);
-        for (const d of batch) bound += inf.fit(ebT, docs.indices, docs.counts, docs.indptr[d], docs.indptr[d + 1], startGamma(), sstatsT);
-        mStep(sstatsT, ebT, K, V, o.eta, N / batch.length, next);
+        const end = Math.min(N, start + S);
+        expElogBetaT(lambda, K, V, ebT);
+        // The expected counts are the batch's own; the bound runs on over the pass.
+        e.state.sstats.fill(0);
+        await e.run(start, end, true, opts.signal);
+        mStep(e.stats(), ebT, K, V, o.eta, N / (end - start), next);
         const rho = Math.pow(10 + updates++, -0.7);
         for (let i = 0; i < lambda.length; i++) lambda[i] = (1 - rho) * lambda[i] + rho * next[i];
       }
       // Documents were fitted against the topics as they moved; the topics' part is the pass's end.
-      bound += topicBound(lambda, expElogBetaT(lambda, K, V), K, V, o.eta);
+      bound = e.bound() + topicBound(lambda, expElogBetaT(lambda, K, V, ebT), K, V, o.eta);
     }
     passes = pass;
     const perplexity = Math.exp(-bound / words);
@@ -309,7 +331,7 @@ export function fitLda(docs: Docs, o: LdaFitOptions, opts: { seed: number; signa
  * document part summed over the rows.
  */
 export function inferMixtures(docs: Docs, ebT: Float64Array, K: number, alpha: number): { mixtures: Float64Array; bound: number } {
-  const inf = new DocInference(K, alpha);
+  const inf = local.docInference(K, alpha);
   const out = new Float64Array(docs.rows * K);
   let bound = 0;
   for (let d = 0; d < docs.rows; d++) {

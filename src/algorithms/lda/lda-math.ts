@@ -4,8 +4,12 @@
  * (Abramowitz & Stegun 6.3.18 and 6.1.41), accurate to ~1e-12 there.
  */
 
-/** ψ(x) for x > 0. */
-export function digamma(x: number): number {
+/**
+ * ψ and log Γ as JavaScript source, so the E-step's kernels (`lda-kernels.ts`), which every
+ * thread of a kernel pool evaluates from source text, and the main thread run one copy.
+ */
+export const LDA_MATH_SOURCE = `
+function digamma(x) {
   let r = 0;
   while (x < 6) {
     r -= 1 / x;
@@ -15,8 +19,7 @@ export function digamma(x: number): number {
   return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
 }
 
-/** log Γ(x) for x > 0. */
-export function lgamma(x: number): number {
+function lgamma(x) {
   let r = 0;
   while (x < 7) {
     r -= Math.log(x);
@@ -25,6 +28,15 @@ export function lgamma(x: number): number {
   const f = 1 / (x * x);
   return r + (x - 0.5) * Math.log(x) - x + 0.9189385332046728 + (1 / x) * (1 / 12 - f * (1 / 360 - f * (1 / 1260 - f / 1680)));
 }
+`;
+
+const math = new Function(`${LDA_MATH_SOURCE}\nreturn { digamma, lgamma };`)() as { digamma(x: number): number; lgamma(x: number): number };
+
+/** ψ(x) for x > 0. */
+export const digamma: (x: number) => number = math.digamma;
+
+/** log Γ(x) for x > 0. */
+export const lgamma: (x: number) => number = math.lgamma;
 
 /**
  * A Gamma(shape, scale) draw (Marsaglia & Tsang 2000, for shape ≥ 1), from a uniform and

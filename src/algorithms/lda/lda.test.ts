@@ -6,7 +6,7 @@ import type { TrainContext } from '../algorithm.js';
 import { resolveHyperparameters } from '../hyperparameters.js';
 import { createRandom } from '../parallel/random.js';
 import { lda } from './index.js';
-import { expElogBetaT, inferMixtures } from './lda-core.js';
+import { expElogBetaT, fitLda, inferMixtures, type Docs } from './lda-core.js';
 import { digamma, gammaDraw, lgamma } from './lda-math.js';
 import { LDA_FORMAT, LDA_VERSION, ldaPredictor } from './lda-model.js';
 
@@ -30,6 +30,66 @@ function corpus(docs: number, seed: number): { rows: number[][]; topic: number[]
   }
   return { rows, topic };
 }
+
+/** Rows of counts as documents of their non-zero counts. */
+function docsOf(rows: number[][]): Docs {
+  const indptr = [0];
+  const indices: number[] = [];
+  const counts: number[] = [];
+  for (const r of rows) {
+    r.forEach((c, j) => {
+      if (c > 0) {
+        indices.push(j);
+        counts.push(c);
+      }
+    });
+    indptr.push(indices.length);
+  }
+  return { rows: rows.length, dim: rows[0].length, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), counts: Float64Array.from(counts) };
+}
+
+/**
+ * λ and the training perplexities of `fitLda` on `docsOf(corpus(120, 5).rows)`, seed 7, as the
+ * single-threaded fit computed them before the E-step moved to a kernel pool (K = 3,
+ * α = η = 1/3, tol 0): batch with 3 restarts and 4 passes (restart 1 wins), and online with
+ * mini-batches of 70 and 3 passes.
+ */
+const BATCH_LAMBDA = [
+  150.67504440363632, 148.17552538308558, 141.3961469037108, 157.90360675128957, 144.10323591887058, 154.50707916865443, 166.46603231212782,
+  167.9478021517863, 156.00899716832922, 151.07326335203913, 2.147570574389378, 6.383725356926239, 3.777402976096409, 3.9424084185484776,
+  4.560266476438628, 6.776414195635394, 0.47257816608256864, 3.4329758649240008, 7.93271950055095, 3.7740308800858955, 1.5295296544759158,
+  0.35498301653846176, 6.986305394298741, 0.9610630425706976, 5.545313745246552, 0.43248746918798453, 8.112162405209563, 2.683379404889861,
+  0.37702735117305436, 2.2915992629245174, 3.903212249764827, 0.3523428121606413, 2.4870357192438997, 0.5719916158589885, 1.3235224355512196,
+  1.623433751209912, 0.7199970400370581, 0.9817419176782591, 0.4231315733951033, 4.010186083303735, 171.37325911651092, 135.27043018741134,
+  169.15756215874003, 153.7820164360724, 160.12621133350848, 160.52306478782052, 148.19060943746052, 183.0852182891984, 152.91099869767115,
+  130.33167735049926, 1.730916927011748, 1.2409771760146264, 1.3498165696728917, 2.8992749811631264, 7.173956867193452, 0.3409472703777574,
+  2.8533421912309085, 1.0938500861218254, 1.158127535478053, 6.119929447811443, 5.421743346597717, 3.472131804752961, 1.1168173770444147,
+  2.524401632850591, 0.5732416455774085, 0.8694870801347867, 2.8139706478342355, 2.070455930534624, 0.5678712582750667, 7.916550564656089,
+  0.4791703090989041, 0.345844455661643, 5.065034865162504, 2.275575145378007, 2.3135221900518768, 3.7005210165429907, 0.3368123964563984,
+  0.48180584587680164, 1.156281801776932, 2.8942917694137518, 159.7395534185115, 165.40403980744614, 161.66387803602737, 159.13966197626516,
+  152.28072938755892, 178.2265652604337, 155.03449540355854, 140.2227705089873, 164.46484511334822, 129.58847128926297,
+];
+const BATCH_PERPLEXITIES = [
+  17.380188287202465, 14.780509696138843, 14.686858091150947, 14.648918642540496,
+];
+const ONLINE_LAMBDA = [
+  5.754393223512213, 4.728026865221261, 4.420020675524681, 6.060081005994542, 4.704645110096771, 4.744768940537382, 4.122519883803347, 5.4074711769298,
+  4.347850340671112, 5.9046073428885855, 108.39323017661184, 88.38209962226699, 111.71466828571184, 101.24082984665615, 105.01120218392359,
+  103.28373942492844, 95.33910829362458, 116.326707986781, 101.01866063732578, 87.13929797193823, 4.532273289239933, 2.816850719923269,
+  3.142586089353647, 3.9321691471112192, 6.6620288807420245, 1.8259490506162046, 5.938544694631457, 4.4609845319481325, 3.1329361034521965,
+  5.58164565960811, 97.01183680128163, 93.56882915885997, 89.37400005523361, 98.60014474870906, 93.02767443838303, 97.67619652390913,
+  107.95781431279886, 105.52472825129692, 95.79712680152656, 95.28889072512791, 5.574235762091313, 7.24096650063515, 7.784838724908221,
+  4.199530078203556, 7.139601516599751, 6.923094261223034, 5.706213917649178, 8.195808090383515, 9.17089845083153, 5.346925561367782,
+  7.308030615659347, 5.12356228018986, 9.235479280982814, 4.918031340302183, 11.48477916020334, 6.973807141791408, 9.22019588482797, 7.627051818640857,
+  6.173315216869981, 5.079272837228029, 5.864712666566271, 3.7098463882941037, 3.9454816200710883, 4.608894671754408, 2.2348543496301523,
+  3.9379487290192703, 4.123821389715407, 6.421243056743848, 4.407454805387492, 8.826062351766241, 3.8623126934147987, 2.0896525906343326,
+  5.211001696935673, 4.185338609842526, 3.5421863152896185, 5.400738354890686, 1.4175060756693039, 3.666540568693149, 2.8596495502102637,
+  3.4391852118851745, 100.93511575289743, 108.51719675898497, 104.1230616383597, 105.38641235110467, 94.72544684861569, 115.18173580415868,
+  97.21029831801873, 87.40172288143036, 105.40613309347785, 84.6243547775569,
+];
+const ONLINE_PERPLEXITIES = [
+  36.227943977898626, 15.966818824093632, 15.222263340311745,
+];
 
 function context(values: Record<string, string | number>, channels: Record<string, { file: string; type: string }>, modelDir: string) {
   const metrics: Record<string, number> = {};
@@ -169,5 +229,60 @@ describe('lda', () => {
     await expect(run('{"features": {"keys": [40], "values": [1]}}\n', 'application/jsonlines')).rejects.toMatchObject({ details: { field: 'feature_dim', line: 1 } });
     await expect(run('x\n', 'application/x-parquet')).rejects.toThrow(/lda reads text\/csv/);
     expect(() => resolveHyperparameters(lda, { num_topics: 0, feature_dim: 30, alpha0: -1 })).toThrow();
+  });
+
+  it('fits on one thread exactly as the single-threaded fit did, and on two threads the same topics up to the order of sums', async () => {
+    const docs = docsOf(corpus(120, 5).rows);
+    const base = { numTopics: 3, alpha: 1 / 3, eta: 1 / 3, tol: 0 };
+    const batch = { ...base, miniBatchSize: null, maxRestarts: 3, maxIterations: 4 };
+    const online = { ...base, miniBatchSize: 70, maxRestarts: 1, maxIterations: 3 };
+    const one = await fitLda(docs, batch, { seed: 7, threads: 1 });
+    expect(Array.from(one.lambda)).toEqual(BATCH_LAMBDA);
+    expect(one.perplexities).toEqual(BATCH_PERPLEXITIES);
+    expect(one.restart).toBe(1);
+    const oneOnline = await fitLda(docs, online, { seed: 7, threads: 1 });
+    expect(Array.from(oneOnline.lambda)).toEqual(ONLINE_LAMBDA);
+    expect(oneOnline.perplexities).toEqual(ONLINE_PERPLEXITIES);
+    const close = (a: Float64Array, b: number[]) => {
+      let worst = 0;
+      for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.abs(b[i]));
+      return worst;
+    };
+    // 120 documents: two threads of 60 (at least 32 each); the restarts' sample (all 120) and the first mini-batch of 70 split too.
+    const two = await fitLda(docs, batch, { seed: 7, threads: 2 });
+    expect(close(two.lambda, BATCH_LAMBDA)).toBeLessThan(1e-9);
+    expect(two.restart).toBe(1);
+    two.perplexities.forEach((p, i) => expect(Math.abs(p - BATCH_PERPLEXITIES[i]) / p).toBeLessThan(1e-9));
+    const twoOnline = await fitLda(docs, online, { seed: 7, threads: 2 });
+    expect(close(twoOnline.lambda, ONLINE_LAMBDA)).toBeLessThan(1e-9);
+    // Three threads: 40 documents each, and more threads than a mini-batch of 70 (two parts) or of 50 (one) uses.
+    const three = await fitLda(docs, batch, { seed: 7, threads: 3 });
+    expect(close(three.lambda, BATCH_LAMBDA)).toBeLessThan(1e-9);
+    expect(close((await fitLda(docs, online, { seed: 7, threads: 3 })).lambda, ONLINE_LAMBDA)).toBeLessThan(1e-9);
+  });
+
+  it('trains a job on its threads and says how many', async () => {
+    const { rows } = corpus(300, 1);
+    const train = write('threads.csv', rows.map((r) => r.join(',')).join('\n') + '\n');
+    const lines: string[] = [];
+    const fits: number[][] = [];
+    for (const threads of [1, 2]) {
+      const dir = path.join(tmp, `threads-${threads}`);
+      const { ctx } = context({ max_iterations: 5, tol: 0 }, { train: { file: train, type: 'text/csv' } }, dir);
+      ctx.threads = threads;
+      ctx.log = (line) => lines.push(line);
+      await lda.train(ctx);
+      fits.push(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).lambda);
+    }
+    expect(lines.filter((l) => /^lda: 300 documents, .*threads=1$/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /^lda: 300 documents, .*threads=2$/.test(l))).toHaveLength(1);
+    fits[1].forEach((v, i) => expect(Math.abs(v - fits[0][i]) / fits[0][i]).toBeLessThan(1e-9));
+    // A handful of documents keeps to one thread.
+    const small = write('threads-small.csv', rows.slice(0, 40).map((r) => r.join(',')).join('\n') + '\n');
+    const { ctx } = context({ max_iterations: 2 }, { train: { file: small, type: 'text/csv' } }, path.join(tmp, 'threads-small'));
+    ctx.threads = 4;
+    ctx.log = (line) => lines.push(line);
+    await lda.train(ctx);
+    expect(lines.filter((l) => /^lda: 40 documents, .*threads=1$/.test(l))).toHaveLength(1);
   });
 });
