@@ -61,6 +61,20 @@ describe.each(backends)('batch transform through the CLI on $name', (backend) =>
     });
     const expected = predictor.predict(features, 2500).values;
     page.rows.forEach((r, i) => expect(Number(r.prediction)).toBeCloseTo(expected[i], 5));
+
+    // SageMaker's OutputFilter over the joined row (the input's columns, then the prediction): the label and the prediction only.
+    const kept = await cli(['transform', '--name', 't2', '--model', 'm1', '--input', 'tr', '--output', 'kept', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', '$[0, -1]', '--shard-rows', '1000', '--wait', '--json'], admin);
+    expect(kept.code, kept.stdout + kept.stderr).toBe(0);
+    expect(kept.json).toMatchObject({ name: 't2', status: 'Completed', outputFilter: '$[0, -1]', joinSource: 'Input', shards: { total: 3, completed: 3 } });
+    expect((await sdk.datasets.describe('kept')).columns.map((c) => c.name)).toEqual(['_c0', 'prediction']);
+    const keptRows = (await sdk.datasets.query('SELECT * FROM kept', { pageSize: 2500 })).rows;
+    expect(keptRows.length).toBe(2500);
+    keptRows.forEach((r, i) => {
+      expect(Object.keys(r)).toEqual(['_c0', 'prediction']);
+      expect(Number(r._c0)).toBe(Number(inputLines[i].split(',')[0]));
+      expect(Number(r.prediction)).toBeCloseTo(expected[i], 5);
+    });
+    expect((await cli(['transforms', 'describe', 't2'], admin)).stdout).toMatch(/output filter +\$\[0, -1\]/);
   });
 
   it('writes predictions alone without a join, and a new version on a second run', async () => {
@@ -87,6 +101,10 @@ describe.each(backends)('batch transform through the CLI on $name', (backend) =>
     const dirty = await cli(['transform', '--name', 't4', '--model', 'm1', '--input', 'dirty', '--output', 'bad', '--input-filter', '$[1:]', '--wait', '--json'], admin);
     expect(dirty.json.status).toBe('Failed');
     expect(dirty.json.failureReason).toMatch(/Row 37: column _c2 is not a number/);
+    // An output filter index beyond the written row (one prediction column) is known only once the model answers.
+    const outside = await cli(['transform', '--name', 't5', '--model', 'm1', '--input', 'tr', '--output', 'bad', '--input-filter', '$[1:]', '--output-filter', '$[0,1]', '--wait', '--json'], admin);
+    expect(outside.json.status).toBe('Failed');
+    expect(outside.json.failureReason).toMatch(/Invalid output filter '\$\[0,1\]' \(outputFilter\): column 1 is outside 0\.\.0 \(one column: prediction\)/);
     const bad = await new Orchard(admin).datasets.list({ prefix: 'bad' });
     expect(bad.items).toEqual([]);
   });
@@ -98,12 +116,15 @@ describe.each(backends)('batch transform through the CLI on $name', (backend) =>
       [['--model', 'm1', '--input', 'tr', '--output', 'bad name'], 'ORCH_DATASET_INVALID_NAME'],
       [['--model', 'm1', '--input', 'tr', '--output', 'o', '--input-filter', '$[9]'], 'ORCH_TRANSFORM_INVALID'],
       [['--model', 'm1', '--input', 'tr', '--output', 'o', '--input-filter', 'cols 1-3'], 'ORCH_TRANSFORM_INVALID'],
+      [['--model', 'm1', '--input', 'tr', '--output', 'o', '--output-filter', '$.id'], 'ORCH_TRANSFORM_INVALID'],
+      [['--model', 'm1', '--input', 'tr', '--output', 'o', '--output-filter', '$[3:1]'], 'ORCH_TRANSFORM_INVALID'],
       [['--name', 't1', '--model', 'm1', '--input', 'tr', '--output', 'o'], 'ORCH_TRANSFORM_EXISTS'],
     ];
     for (const [args, code] of cases) {
       const res = await cli(['transform', ...args, '--json'], admin);
       expect(res.code, args.join(' ')).not.toBe(0);
       expect(res.json.code, args.join(' ')).toBe(code);
+      if (args.includes('--output-filter')) expect(res.json.details.errors, args.join(' ')).toEqual([expect.objectContaining({ field: 'outputFilter' })]);
     }
     expect((await cli(['transforms', 'describe', 'nope', '--json'], admin)).json.code).toBe('ORCH_TRANSFORM_NOT_FOUND');
     const listed = await cli(['transforms', 'list', '--json'], admin);
