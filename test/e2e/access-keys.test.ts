@@ -33,9 +33,12 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`access keys in the studio (needs ${CH
     await banner.waitFor();
     const secret = (await banner.locator('code').textContent())!.trim();
     expect(secret).toHaveLength(40);
+    const shownId = /Access key (\S+) created/.exec((await banner.textContent())!)![1];
     const res = await fetch(new URL('/api/v1/access-keys', server.url), { headers: { authorization: `Bearer ${server.adminToken}` } });
-    const [key] = ((await res.json()) as { items: { accessKeyId: string; description: string; status: string }[] }).items;
-    expect(key).toMatchObject({ description: 'notebook', status: 'Active' });
+    const keys = ((await res.json()) as { items: { accessKeyId: string; description: string; status: string }[] }).items;
+    expect(keys).toHaveLength(1);
+    const [key] = keys;
+    expect(key).toMatchObject({ accessKeyId: shownId, description: 'notebook', status: 'Active' });
     const row = page.getByRole('row', { name: new RegExp(key.accessKeyId) });
     await row.getByText('active', { exact: true }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, '13-access-keys.png'), fullPage: true });

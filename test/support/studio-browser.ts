@@ -21,5 +21,11 @@ export async function signedInPage(
   await page.getByRole('button', { name: 'API token' }).click();
   await page.getByLabel('API token').fill(server.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signed in once the shell has taken the session and sent '/' on to the home page: a
+  // test that navigates before then races the sign-in (a page.goto aborts its request)
+  // or the redirect (which would replace the page the test went to).
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.waitForURL((url) => url.pathname !== '/');
+  await page.locator('main h1').waitFor();
   return { context, page };
 }
