@@ -4,7 +4,8 @@ import { OrchardError, isOrchardError } from '../core/index.js';
 import { assertUniqueColumnNames, readFirstCsvRecord } from './csv-header.js';
 import { errorMessage, isConversionError, isSniffError, mapReadError } from './duckdb-errors.js';
 import { INGEST_MEMORY_LIMIT, MAX_LINE_BYTES, allowStatements, openDuckDB, sqlIdent, sqlString } from './duckdb-session.js';
-import { columnsPerQuery, profileColumns, readSchema } from './stats.js';
+import { readSchema } from './stats.js';
+import { profileTable } from './table-profile.js';
 import { copyTextToParquet } from './text-format.js';
 import type { DatasetColumn, DatasetFormat } from './types.js';
 
@@ -119,7 +120,7 @@ async function profile(connection: DuckDBConnection, input: ConvertInput): Promi
   const rows = Number(count.getRows()[0][0]);
   if (rows === 0) throw noRows(input.format);
   const memory = await connection.runAndReadAll("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'");
-  return profileColumns(connection, parquet, schema, { parquetPath: input.parquetPath, columnsPerQuery: columnsPerQuery(rows, mebibytes(String(memory.getRows()[0]?.[0] ?? ''))) });
+  return profileTable(connection, parquet, schema, { parquetPath: input.parquetPath, rows, memoryMiB: mebibytes(String(memory.getRows()[0]?.[0] ?? '')) });
 }
 
 /** DuckDB's setting as it shows it (`61.0 MiB`, `1.9 GiB`) in MiB; 64 when it cannot be read. */

@@ -9,10 +9,10 @@ export interface SchemaColumn {
   type: DuckDBType;
 }
 
-type Kind = 'numeric' | 'temporal' | 'string' | 'boolean' | 'other';
+export type Kind = 'numeric' | 'temporal' | 'string' | 'boolean' | 'other';
 
-const TOP_K = 5;
-const HISTOGRAM_BINS = 20;
+export const TOP_K = 5;
+export const HISTOGRAM_BINS = 20;
 /**
  * Columns per aggregate query. The histogram and top-value states cannot spill, so a
  * wide group ran out of memory under the ingest limit; Parquet is columnar, so a scan
@@ -61,7 +61,7 @@ const TEMPORAL = new Set<DuckDBTypeId>([
 ]);
 const STRING = new Set<DuckDBTypeId>([DuckDBTypeId.VARCHAR, DuckDBTypeId.ENUM, DuckDBTypeId.UUID]);
 
-function kindOf(type: DuckDBType): Kind {
+export function kindOf(type: DuckDBType): Kind {
   if (NUMERIC.has(type.typeId)) return 'numeric';
   if (TEMPORAL.has(type.typeId)) return 'temporal';
   if (STRING.has(type.typeId)) return 'string';
@@ -203,7 +203,7 @@ function doubleLiteral(value: number): string {
 }
 
 /** The equal-width bin of a numeric value between `min` and `max` (SQL), NULL for NULL. */
-function binExpr(finite: string, min: string, max: string): string {
+export function binExpr(finite: string, min: string, max: string): string {
   // least() skips NULL arguments, so a NULL value must not reach it (it would land in the last bin).
   const scaled = `floor((${finite} - ${min}) / (${max} - ${min}) * ${HISTOGRAM_BINS})`;
   return `CASE WHEN ${finite} IS NOT NULL THEN least(${scaled}, ${HISTOGRAM_BINS - 1})::INTEGER END`;
@@ -334,17 +334,17 @@ function valueCounts(value: JsonValue | undefined): Array<{ value: JsonValue; co
 }
 
 /** Most frequent first; ties in a stable, readable order. */
-function byCountThenValue(a: { value: unknown; count: number }, b: { value: unknown; count: number }): number {
+export function byCountThenValue(a: { value: unknown; count: number }, b: { value: unknown; count: number }): number {
   return b.count - a.count || String(a.value).localeCompare(String(b.value));
 }
 
-function statValue(value: JsonValue | undefined): number | string | null {
+export function statValue(value: JsonValue | undefined): number | string | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'string') return value.slice(0, MAX_STRING_STAT);
   return null;
 }
 
-function numberOrNull(value: JsonValue | undefined): number | null {
+export function numberOrNull(value: JsonValue | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
@@ -371,13 +371,13 @@ function topValues(candidates: JsonValue | undefined, counts: JsonValue | undefi
   return top;
 }
 
-function topValue(value: JsonValue): string | number | boolean | null {
+export function topValue(value: JsonValue): string | number | boolean | null {
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'string') return value.slice(0, MAX_STRING_STAT);
   return JSON.stringify(value).slice(0, MAX_STRING_STAT);
 }
 
-function histogram(
+export function histogram(
   min: JsonValue | undefined,
   max: JsonValue | undefined,
   count: number,
