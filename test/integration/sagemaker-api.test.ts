@@ -386,6 +386,11 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
     expect(predictions.every((p) => p >= 0 && p <= 1)).toBe(true);
 
     // The output is written when the job completes: a client that only polls S3 (no Describe) gets it.
+    // Joined to the input and filtered as SageMaker users keep an id: the first input column and the prediction.
+    const dataProcessing = { JoinSource: 'Input' as const, OutputFilter: '$[0,-1]' };
+    const badFilter = await sageMakerError(sm.send(new CreateTransformJobCommand({ TransformJobName: 'sm-batch-bad', ModelName: 'sm-batch-model', TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/sm-data/batch/rows.csv' } } }, TransformOutput: { S3OutputPath: 's3://orchard/sm-output/bad' }, TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 }, DataProcessing: { OutputFilter: '$.id' } })));
+    expect(badFilter.name).toBe('ValidationException');
+    expect(badFilter.message).toContain("Value '$.id' at 'dataProcessing.outputFilter'");
     await sm.send(
       new CreateTransformJobCommand({
         TransformJobName: 'sm-batch-s3',
@@ -393,18 +398,25 @@ fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.json'), JSON.stringi
         TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://orchard/sm-data/batch/rows.csv' } }, ContentType: 'text/csv', SplitType: 'Line' },
         TransformOutput: { S3OutputPath: 's3://orchard/sm-output/batch-s3', AssembleWith: 'Line' },
         TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+        DataProcessing: dataProcessing,
       }),
     );
     const s3 = new S3Client({ endpoint: `${server.url}/s3`, forcePathStyle: true, region: REGION, credentials: runtimeKey, maxAttempts: 1 });
     try {
       const head = await headObjectWhenWritten(s3, 'sm-output/batch-s3/rows.csv.out', 240_000);
-      expect(head.ContentLength).toBe(Buffer.byteLength(out));
-      const written = await s3.send(new GetObjectCommand({ Bucket: 'orchard', Key: 'sm-output/batch-s3/rows.csv.out' }));
-      expect(await written.Body!.transformToString()).toBe(out);
+      const written = await (await s3.send(new GetObjectCommand({ Bucket: 'orchard', Key: 'sm-output/batch-s3/rows.csv.out' }))).Body!.transformToString();
+      expect(head.ContentLength).toBe(Buffer.byteLength(written));
+      const lines = written.trim().split('\n').map((l) => l.split(','));
+      expect(lines).toHaveLength(5);
+      lines.forEach(([id, prediction, ...rest], i) => {
+        expect(rest).toEqual([]);
+        expect(Number(id)).toBeCloseTo(Number(rows[i].split(',')[0]), 6);
+        expect(prediction).toBe(out.trim().split('\n')[i]);
+      });
     } finally {
       s3.destroy();
     }
-    expect(await sm.send(new DescribeTransformJobCommand({ TransformJobName: 'sm-batch-s3' }))).toMatchObject({ TransformJobStatus: 'Completed' });
+    expect(await sm.send(new DescribeTransformJobCommand({ TransformJobName: 'sm-batch-s3' }))).toMatchObject({ TransformJobStatus: 'Completed', DataProcessing: dataProcessing });
     // The shared list filters and order on transform jobs.
     const transforms = async (input: ListTransformJobsCommandInput) => (await sm.send(new ListTransformJobsCommand(input))).TransformJobSummaries!.map((j) => j.TransformJobName);
     expect(await transforms({ NameContains: 'batch-s3' })).toEqual(['sm-batch-s3']);

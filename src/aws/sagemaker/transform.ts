@@ -5,7 +5,7 @@
  * (`<S3OutputPath>/<input file name>.out`, one file): see transform-output.ts.
  */
 import path from 'node:path';
-import { isImageContentType, type TransformJob } from '../../serving/transform/index.js';
+import { isImageContentType, readColumnFilter, type TransformJob } from '../../serving/transform/index.js';
 import { userWritableKey } from '../../storage/index.js';
 import { parseS3Uri, artifactKeyOfS3Key, s3UriOfKey } from '../s3-uri.js';
 import { channelDatasetName, datasetOfS3Input, discardDatasets, objectsOf } from './channels.js';
@@ -29,6 +29,7 @@ export interface CreateTransformInput {
   maxPayloadMb?: number;
   inputFilter?: string;
   joinSource?: 'Input' | 'None';
+  outputFilter?: string;
   tags: Record<string, string>;
   /** The parts kept as sent (DescribeTransformJob answers them). */
   raw: Record<string, unknown>;
@@ -60,7 +61,14 @@ export function readTransformRequest(f: Fields, body: Record<string, unknown>, o
   const inputFilter = processing?.str('InputFilter', { max: 200 });
   const joinSource = processing?.str('JoinSource', { enum: ['Input', 'None'] }) as 'Input' | 'None' | undefined;
   const outputFilter = processing?.str('OutputFilter', { max: 200 });
-  if (outputFilter !== undefined && outputFilter !== '$') processing?.fail('OutputFilter', outputFilter, "Member must be '$' on this server (every output column)");
+  if (outputFilter !== undefined) {
+    // The grammar is checked here, so the field is named as SageMaker names it; the indexes when the job runs.
+    try {
+      if (readColumnFilter(outputFilter, 'outputFilter').kind !== 'all' && !options.named) processing?.fail('OutputFilter', outputFilter, "Member must be '$' in a pipeline's Transform step on this server");
+    } catch {
+      processing?.fail('OutputFilter', outputFilter, "Member must be '$', '$[start:end]' or '$[i,j,…]' (column indexes, negatives from the end) selecting at least one column");
+    }
+  }
   const keep = ['TransformInput', 'TransformOutput', 'TransformResources', 'DataProcessing', 'BatchStrategy', 'MaxPayloadInMB'];
   return {
     name,
@@ -74,6 +82,7 @@ export function readTransformRequest(f: Fields, body: Record<string, unknown>, o
     maxPayloadMb: f.num('MaxPayloadInMB', { integer: true, min: 1, max: 100 }),
     inputFilter,
     joinSource,
+    outputFilter,
     tags: f.tags(),
     raw: Object.fromEntries(keep.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])),
   };
@@ -124,6 +133,7 @@ const createTransformJob = operation<CreateTransformInput>({
         maxPayloadMb: input.maxPayloadMb,
         joinSource: input.joinSource,
         inputFilter: input.inputFilter,
+        outputFilter: input.outputFilter,
         tags: Object.keys(input.tags).length > 0 ? input.tags : undefined,
         createdBy: ctx.principal.user.name,
       });
@@ -161,6 +171,7 @@ async function createImageTransform(input: CreateTransformInput, ctx: OperationC
       batchStrategy: input.batchStrategy,
       maxPayloadMb: input.maxPayloadMb,
       joinSource: input.joinSource,
+      outputFilter: input.outputFilter,
       tags: Object.keys(input.tags).length > 0 ? input.tags : undefined,
       createdBy: ctx.principal.user.name,
     });
@@ -199,7 +210,7 @@ const describeTransformJob = operation<{ name: string }>({
       TransformInput: stored?.TransformInput ?? { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: s3UriOfKey(`datasets/${job.input.dataset}/${job.input.version}/`, ctx.bucket) } }, ContentType: 'text/csv', SplitType: job.splitType },
       TransformOutput: stored?.TransformOutput ?? { S3OutputPath: s3UriOfKey(`datasets/${job.output.dataset}/`, ctx.bucket) },
       TransformResources: stored?.TransformResources ?? { InstanceType: 'ml.m5.large', InstanceCount: 1 },
-      DataProcessing: stored?.DataProcessing ?? { InputFilter: job.inputFilter ?? '$', JoinSource: job.joinSource, OutputFilter: '$' },
+      DataProcessing: stored?.DataProcessing ?? { InputFilter: job.inputFilter ?? '$', JoinSource: job.joinSource, OutputFilter: job.outputFilter ?? '$' },
       CreationTime: epoch(job.createdAt),
       TransformStartTime: epoch(job.startedAt),
       TransformEndTime: epoch(job.endedAt),
