@@ -194,11 +194,15 @@ describe.skipIf(!haveChromium)(`studio in Chromium (needs ${CHROMIUM}: apt-get i
     await page.getByLabel('Model').selectOption('churn-xgb');
     await page.getByLabel('Input dataset').selectOption('churn');
     await page.getByLabel('Input filter (optional)').fill('$[1:]');
+    // Joined to the input, the output keeps the label and the prediction.
+    await page.getByLabel('Join source').selectOption('Input');
+    await page.getByLabel('Output filter (optional)').fill('$[0,-1]');
     await page.getByLabel('Job name (optional)').fill('churn-scores');
     await page.getByRole('button', { name: 'Create transform job' }).click();
     await page.waitForURL(/\/transforms\/churn-scores$/);
     await page.locator('[data-status="Completed"]').first().waitFor({ timeout: 120_000 });
     await visible(page.getByRole('link', { name: 'churn-predictions@1' }));
+    await visible(page.getByText('$[0,-1]', { exact: true }));
     await expect.poll(() => page.getByRole('progressbar', { name: 'Shards completed' }).getAttribute('aria-valuenow')).toMatch(/[1-9]/);
     await shot(page, '08-transform');
 

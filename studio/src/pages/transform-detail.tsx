@@ -67,6 +67,7 @@ export function TransformDetailPage() {
                 ['Split / batch', `${j.splitType} / ${j.batchStrategy}, ${j.maxPayloadMb} MB payloads`],
                 ['Join source', j.joinSource],
                 ['Input filter', j.inputFilter ?? '–'],
+                ['Output filter', j.outputFilter ?? '–'],
                 ['Created', `${formatTime(j.createdAt)}${j.createdBy ? ` by ${j.createdBy}` : ''}`],
                 ['Duration', formatDuration(j.startedAt, j.endedAt)],
               ]}

@@ -7,6 +7,9 @@ import { Can } from '../session';
 
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9])*$/;
 const DATASET = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
+/** SageMaker's InputFilter/OutputFilter grammar (the server checks the indexes against the columns). */
+const COLUMN_FILTER = /^\$(\[(-?\d*:-?\d*|-?\d+(,-?\d+)*)\])?$/;
+const FILTER_HINT = "Use $, $[start:end] or $[i,j,…] (negatives count from the end).";
 
 export function TransformNewPage() {
   return (
@@ -29,6 +32,7 @@ function TransformForm() {
   const [output, setOutput] = useState('');
   const [joinSource, setJoinSource] = useState<'None' | 'Input'>('None');
   const [inputFilter, setInputFilter] = useState('');
+  const [outputFilter, setOutputFilter] = useState('');
   const [touched, setTouched] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const errors: Record<string, string> = {};
@@ -36,6 +40,8 @@ function TransformForm() {
   if (!model) errors.model = 'Choose a model.';
   if (!input) errors.input = 'Choose a dataset.';
   if (!DATASET.test(output)) errors.output = 'A dataset name: starts with a letter; letters, digits, _ and -.';
+  if (inputFilter && !COLUMN_FILTER.test(inputFilter.replace(/\s+/g, ''))) errors.inputFilter = FILTER_HINT;
+  if (outputFilter && !COLUMN_FILTER.test(outputFilter.replace(/\s+/g, ''))) errors.outputFilter = FILTER_HINT;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -43,7 +49,7 @@ function TransformForm() {
     if (Object.keys(errors).length) return;
     setError(null);
     try {
-      const job = await transformsApi.create({ name: name || undefined, model, input, output, joinSource, inputFilter: inputFilter || undefined });
+      const job = await transformsApi.create({ name: name || undefined, model, input, output, joinSource, inputFilter: inputFilter || undefined, outputFilter: outputFilter || undefined });
       navigate(`/transforms/${encodeURIComponent(job.name)}`);
     } catch (err) {
       setError(err);
@@ -100,8 +106,11 @@ function TransformForm() {
             </select>
           )}
         </Field>
-        <Field label="Input filter (optional)" hint="A JSONPath-like column pick, e.g. $[1:] drops the first column.">
+        <Field label="Input filter (optional)" error={e('inputFilter')} hint="A JSONPath-like column pick, e.g. $[1:] drops the first column.">
           {(p) => <input {...p} value={inputFilter} onChange={(ev) => setInputFilter(ev.target.value)} />}
+        </Field>
+        <Field label="Output filter (optional)" error={e('outputFilter')} hint="Columns the output keeps, of the input then the predictions when joined: $[0,-1] keeps the first input column and the last prediction.">
+          {(p) => <input {...p} value={outputFilter} onChange={(ev) => setOutputFilter(ev.target.value)} />}
         </Field>
         <div className="form-actions">
           <button type="submit">Create transform job</button>
