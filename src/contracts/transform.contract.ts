@@ -38,7 +38,8 @@ export const CreateTransformJobRequest = Strict({
    * Which columns of the written row the output dataset keeps, in the filter's order, as
    * SageMaker's OutputFilter (same grammar as inputFilter). The row is the input columns
    * then the prediction columns with `joinSource: Input`, else the predictions: `$[0,-1]`
-   * keeps an id column and the last prediction. Not for image jobs. @default all columns
+   * keeps an id column and the last prediction, `$[0,5:]` the first column and all from
+   * the sixth. Not for image jobs. @default all columns
    */
   outputFilter: Type.Optional(Type.String({ maxLength: 200 })),
   /**

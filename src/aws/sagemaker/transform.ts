@@ -66,7 +66,7 @@ export function readTransformRequest(f: Fields, body: Record<string, unknown>, o
     try {
       if (readColumnFilter(outputFilter, 'outputFilter').kind !== 'all' && !options.named) processing?.fail('OutputFilter', outputFilter, "Member must be '$' in a pipeline's Transform step on this server");
     } catch {
-      processing?.fail('OutputFilter', outputFilter, "Member must be '$', '$[start:end]' or '$[i,j,…]' (column indexes, negatives from the end) selecting at least one column");
+      processing?.fail('OutputFilter', outputFilter, "Member must be '$' or '$[…]' of column indexes and slices such as '$[0,-1]' or '$[0,5:]' (negatives from the end), selecting at least one column");
     }
   }
   const keep = ['TransformInput', 'TransformOutput', 'TransformResources', 'DataProcessing', 'BatchStrategy', 'MaxPayloadInMB'];

@@ -28,7 +28,7 @@ export function transformCommand(program: Command): void {
     .option('--max-payload-mb <mb>', 'size of a MultiRecord mini-batch (default 6)', positiveInt)
     .addOption(new Option('--join-source <source>', 'Input: write the input columns next to the predictions').choices(JOIN_SOURCES))
     .option('--input-filter <jsonpath>', "feature columns, e.g. '$[1:]' to drop a leading label column")
-    .option('--output-filter <jsonpath>', "columns the output keeps, of the input then the predictions with --join-source Input, e.g. '$[0,-1]' for an id and the prediction")
+    .option('--output-filter <jsonpath>', "columns the output keeps, of the input then the predictions with --join-source Input, e.g. '$[0,-1]' for an id and the prediction, '$[0,5:]' for the first column and all from the sixth")
     .option('--content-type <type>', "application/x-image: --input is 'artifacts:<prefix>' (every PNG/JPEG under it) or a manifest dataset with source-ref; one output row per image")
     .option('--shard-rows <n>', 'rows per shard, the unit of parallel work and retry (default 100000)', positiveInt)
     .option('--tag <key=value>', 'tag of the output dataset (repeatable)', collect)

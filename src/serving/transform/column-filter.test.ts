@@ -24,15 +24,20 @@ describe('column filters (SageMaker InputFilter / OutputFilter)', () => {
     expect(parseColumnFilter('$[-2:]', joined, 'outputFilter')).toEqual(['prediction_0', 'prediction_1']);
     expect(parseColumnFilter('$[:2]', joined, 'outputFilter')).toEqual(['id', 'w1']);
     expect(parseColumnFilter('$[1:-2]', joined, 'outputFilter')).toEqual(['w1', 'w2', 'w3']);
+    // Indexes and slices together, in the order written (SageMaker's '$[0,5:]').
+    expect(parseColumnFilter('$[0,4:]', joined, 'outputFilter')).toEqual(['id', 'prediction_0', 'prediction_1']);
+    expect(parseColumnFilter('$[-1,1:3]', joined, 'outputFilter')).toEqual(['prediction_1', 'w1', 'w2']);
+    expect(parseColumnFilter('$[:]', joined, 'outputFilter')).toEqual(joined);
     // A slice past the end stops at it, as Python's and SageMaker's do.
     expect(parseColumnFilter('$[4:99]', joined, 'outputFilter')).toEqual(['prediction_0', 'prediction_1']);
   });
 
   it('reads the grammar before the columns are known', () => {
     expect(readColumnFilter(null, 'outputFilter')).toEqual({ kind: 'all' });
-    expect(readColumnFilter('$[0,-1]', 'outputFilter')).toEqual({ kind: 'list', indexes: [0, -1] });
-    expect(readColumnFilter('$[-3:]', 'outputFilter')).toEqual({ kind: 'slice', start: -3, end: null });
-    for (const text of ['cols 1-3', '$.id', '$[a]', '$[1,]', '$[1:2:3]', '[0]', '$[0]x']) {
+    expect(readColumnFilter('$[0,-1]', 'outputFilter')).toEqual({ kind: 'pick', parts: [{ index: 0 }, { index: -1 }] });
+    expect(readColumnFilter('$[-3:]', 'outputFilter')).toEqual({ kind: 'pick', parts: [{ start: -3, end: null }] });
+    expect(readColumnFilter('$[0, 5:]', 'outputFilter')).toEqual({ kind: 'pick', parts: [{ index: 0 }, { start: 5, end: null }] });
+    for (const text of ['cols 1-3', '$.id', '$[a]', '$[1,]', '$[1:2:3]', '[0]', '$[0]x', '$[-:]', '$[]', "$['id']"]) {
       const r = refusal(() => readColumnFilter(text, 'outputFilter'));
       expect(r.code, text).toBe('ORCH_TRANSFORM_INVALID');
       expect(r.message, text).toContain("Invalid output filter");
@@ -42,7 +47,8 @@ describe('column filters (SageMaker InputFilter / OutputFilter)', () => {
     expect(refusal(() => readColumnFilter('$[3:1]', 'outputFilter')).message).toContain('selects no columns');
     expect(refusal(() => readColumnFilter('$[-1:-2]', 'outputFilter')).message).toContain('selects no columns');
     expect(refusal(() => readColumnFilter('$[2:2]', 'outputFilter')).message).toContain('selects no columns');
-    expect(readColumnFilter('$[-2:1]', 'outputFilter')).toEqual({ kind: 'slice', start: -2, end: 1 });
+    expect(refusal(() => readColumnFilter('$[0,4:2]', 'outputFilter')).message).toContain('the slice 4:2 selects no columns');
+    expect(readColumnFilter('$[-2:1]', 'outputFilter')).toEqual({ kind: 'pick', parts: [{ start: -2, end: 1 }] });
   });
 
   it('refuses an index outside the row, an empty pick and, for the output, a column twice, naming the field', () => {

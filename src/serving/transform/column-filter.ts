@@ -2,35 +2,38 @@ import { errorOfProblems } from '../../core/index.js';
 
 /**
  * SageMaker's DataProcessing filters for CSV, a JSONPath over a row's columns: `$` (or
- * nothing) is every column; `$[a:b]` a slice (end exclusive, either end optional,
- * negatives from the end); `$[i,j,…]` the columns named by index, in that order. The same
- * grammar serves InputFilter (which input columns are features) and OutputFilter (which
- * columns of the written row — the input then the predictions when joined — are kept).
+ * nothing) is every column; `$[…]` lists indexes (`$[0,2]`) and slices (`$[1:]`,
+ * `$[a:b]`: end exclusive, either end optional), negatives counting from the end, picked
+ * in the order written (`$[0,5:]`: the first column and every one from the sixth). The
+ * same grammar serves InputFilter (which input columns are features) and OutputFilter
+ * (which columns of the written row — the input then the predictions when joined — are kept).
  */
-export type ColumnFilter = { kind: 'all' } | { kind: 'slice'; start: number | null; end: number | null } | { kind: 'list'; indexes: number[] };
+export type ColumnFilter = { kind: 'all' } | { kind: 'pick'; parts: ColumnPick[] };
+export type ColumnPick = { index: number } | { start: number | null; end: number | null };
 
 /** The request field a filter came in, named in its errors. */
 export type ColumnFilterField = 'inputFilter' | 'outputFilter';
 
-const SLICE = /^\$\[(-?\d*):(-?\d*)\]$/;
-const LIST = /^\$\[-?\d+(,-?\d+)*\]$/;
+const PART = '(-?\\d+|(-?\\d+)?:(-?\\d+)?)';
+const PICK = new RegExp(`^\\$\\[${PART}(,${PART})*\\]$`);
 
 /**
  * Reads a filter's grammar, before any column is known (`ORCH_TRANSFORM_INVALID` naming
  * the field). A slice that is empty whatever the row's width (`$[3:1]`, `$[-1:-2]`) is refused here.
- * @example readColumnFilter('$[0,-1]', 'outputFilter') // { kind: 'list', indexes: [0, -1] }
+ * @example readColumnFilter('$[0,-1]', 'outputFilter') // { kind: 'pick', parts: [{ index: 0 }, { index: -1 }] }
  */
 export function readColumnFilter(filter: string | undefined | null, field: ColumnFilterField): ColumnFilter {
   const text = (filter ?? '$').replace(/\s+/g, '');
   if (text === '$') return { kind: 'all' };
-  const slice = SLICE.exec(text);
-  if (slice) {
-    const [start, end] = [slice[1], slice[2]].map((v) => (v === '' ? null : Number(v)));
-    if (start !== null && end !== null && Math.sign(start + 0.5) === Math.sign(end + 0.5) && start >= end) throw bad(field, filter!, 'it selects no columns');
-    return { kind: 'slice', start, end };
-  }
-  if (LIST.test(text)) return { kind: 'list', indexes: text.slice(2, -1).split(',').map(Number) };
-  throw bad(field, filter!, "use '$', '$[start:end]' or '$[i,j,…]'");
+  if (!PICK.test(text)) throw bad(field, filter!, "use '$', or '$[…]' with indexes and slices such as '$[1:]', '$[0,-1]' or '$[0,5:]'");
+  const parts = text.slice(2, -1).split(',').map((part): ColumnPick => {
+    if (!part.includes(':')) return { index: Number(part) };
+    const [start, end] = part.split(':').map((v) => (v === '' ? null : Number(v)));
+    // Both ends on the same side (from the start, or from the end) and out of order: empty at any width.
+    if (start !== null && end !== null && start < 0 === end < 0 && start >= end) throw bad(field, filter!, `the slice ${part} selects no columns`);
+    return { start, end };
+  });
+  return { kind: 'pick', parts };
 }
 
 /**
@@ -40,18 +43,16 @@ export function readColumnFilter(filter: string | undefined | null, field: Colum
  */
 export function selectColumns(filter: ColumnFilter, columns: readonly string[], field: ColumnFilterField, text: string | undefined | null): string[] {
   const n = columns.length;
-  let picked: string[];
-  if (filter.kind === 'all') picked = [...columns];
-  else if (filter.kind === 'slice') {
-    const at = (v: number | null, dflt: number) => (v === null ? dflt : v < 0 ? n + v : v);
-    picked = columns.slice(Math.max(0, at(filter.start, 0)), Math.min(n, at(filter.end, n)));
-  } else {
-    picked = filter.indexes.map((i) => {
-      const j = i < 0 ? n + i : i;
-      if (j < 0 || j >= n) throw bad(field, text ?? '$', `column ${i} is outside 0..${n - 1} (${n === 1 ? 'one column' : `${n} columns`}: ${preview(columns)})`);
-      return columns[j];
-    });
-  }
+  const at = (v: number | null, dflt: number) => (v === null ? dflt : v < 0 ? n + v : v);
+  const picked: string[] =
+    filter.kind === 'all'
+      ? [...columns]
+      : filter.parts.flatMap((part) => {
+          if ('start' in part) return columns.slice(Math.max(0, at(part.start, 0)), Math.min(n, at(part.end, n)));
+          const j = at(part.index, 0);
+          if (j < 0 || j >= n) throw bad(field, text ?? '$', `column ${part.index} is outside 0..${n - 1} (${n === 1 ? 'one column' : `${n} columns`}: ${preview(columns)})`);
+          return [columns[j]];
+        });
   if (picked.length === 0) throw bad(field, text ?? '$', `it selects no columns of ${preview(columns)}`);
   if (field === 'outputFilter') {
     const twice = picked.find((c, i) => picked.indexOf(c) !== i);

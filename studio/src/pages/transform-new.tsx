@@ -8,8 +8,9 @@ import { Can } from '../session';
 const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9])*$/;
 const DATASET = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
 /** SageMaker's InputFilter/OutputFilter grammar (the server checks the indexes against the columns). */
-const COLUMN_FILTER = /^\$(\[(-?\d*:-?\d*|-?\d+(,-?\d+)*)\])?$/;
-const FILTER_HINT = "Use $, $[start:end] or $[i,j,…] (negatives count from the end).";
+const PICK = String.raw`(-?\d+|(-?\d+)?:(-?\d+)?)`;
+const COLUMN_FILTER = new RegExp(String.raw`^\$(\[${PICK}(,${PICK})*\])?$`);
+const FILTER_HINT = 'Use $, or $[…] with indexes and slices: $[1:], $[0,-1], $[0,5:] (negatives count from the end).';
 
 export function TransformNewPage() {
   return (
