@@ -62,10 +62,10 @@ describe.each(backends)('batch transform through the CLI on $name', (backend) =>
     const expected = predictor.predict(features, 2500).values;
     page.rows.forEach((r, i) => expect(Number(r.prediction)).toBeCloseTo(expected[i], 5));
 
-    // SageMaker's OutputFilter over the joined row (the input's columns, then the prediction): the label and the prediction only.
-    const kept = await cli(['transform', '--name', 't2', '--model', 'm1', '--input', 'tr', '--output', 'kept', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', '$[0, -1]', '--shard-rows', '1000', '--wait', '--json'], admin);
+    // SageMaker's OutputFilter over the joined row (the input's columns, then the prediction), an index and a slice: the label and the prediction only.
+    const kept = await cli(['transform', '--name', 't2', '--model', 'm1', '--input', 'tr', '--output', 'kept', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', '$[0, -1:]', '--shard-rows', '1000', '--wait', '--json'], admin);
     expect(kept.code, kept.stdout + kept.stderr).toBe(0);
-    expect(kept.json).toMatchObject({ name: 't2', status: 'Completed', outputFilter: '$[0, -1]', joinSource: 'Input', shards: { total: 3, completed: 3 } });
+    expect(kept.json).toMatchObject({ name: 't2', status: 'Completed', outputFilter: '$[0, -1:]', joinSource: 'Input', shards: { total: 3, completed: 3 } });
     expect((await sdk.datasets.describe('kept')).columns.map((c) => c.name)).toEqual(['_c0', 'prediction']);
     const keptRows = (await sdk.datasets.query('SELECT * FROM kept', { pageSize: 2500 })).rows;
     expect(keptRows.length).toBe(2500);
@@ -74,7 +74,7 @@ describe.each(backends)('batch transform through the CLI on $name', (backend) =>
       expect(Number(r._c0)).toBe(Number(inputLines[i].split(',')[0]));
       expect(Number(r.prediction)).toBeCloseTo(expected[i], 5);
     });
-    expect((await cli(['transforms', 'describe', 't2'], admin)).stdout).toMatch(/output filter +\$\[0, -1\]/);
+    expect((await cli(['transforms', 'describe', 't2'], admin)).stdout).toMatch(/output filter +\$\[0, -1:\]/);
   });
 
   it('writes predictions alone without a join, and a new version on a second run', async () => {
