@@ -135,6 +135,10 @@ describe.each(backends)('batch transform over images through the CLI on $name', 
     expect(noRef.json.message).toMatch(/has no source-ref column/);
     const wrongType = await cli(['transform', '--model', 'ict-m', '--input', 'artifacts:ict/batch/', '--content-type', 'text/csv', '--output', 'ict-x', '--json'], admin);
     expect(wrongType.json.code).toBe('ORCH_TRANSFORM_INVALID');
+    // An image job's output columns are fixed (its failure count and SageMaker's .out files read them).
+    const filtered = await cli(['transform', '--model', 'ict-m', '--input', 'ict-manifest', '--content-type', 'application/x-image', '--join-source', 'Input', '--output-filter', '$[0,-2]', '--output', 'ict-x', '--json'], admin);
+    expect(filtered.json.code).toBe('ORCH_TRANSFORM_INVALID');
+    expect(filtered.json.details.errors).toEqual([expect.objectContaining({ field: 'outputFilter' })]);
   });
 
   it("answers SageMaker's CreateTransformJob over an S3Prefix of images with one <key>.out per image", async () => {
