@@ -103,6 +103,7 @@ async function predictAll(connection: import('@duckdb/node-api').DuckDBConnectio
   const flush = async () => {
     if (filled === 0) return;
     const { values, outputsPerRow: k } = await predictor.predict(batch.subarray(0, filled * f), filled);
+    if (done === 0) writtenColumns(spec, k); // the output filter fails the shard at its first answer, not its last
     outputsPerRow = k;
     const lines: string[] = new Array(filled);
     for (let r = 0; r < filled; r++) {
@@ -166,6 +167,7 @@ async function predictAllRaw(
       throw err;
     }
     const { values, outputsPerRow: k } = await predictor.predict(features, n);
+    if (done === 0) writtenColumns(spec, k);
     outputsPerRow = k;
     const lines: string[] = new Array(n);
     for (let r = 0; r < n; r++) {
@@ -218,6 +220,7 @@ const RECORD_BATCH = 1000;
 async function transformRecords(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec, predictor: ServingPredictor): Promise<void> {
   const types = await connection.run(`DESCRIBE ${source}`);
   const typeOf = new Map((await types.getRowObjects()).map((r) => [String(r.column_name), String(r.column_type)]));
+  writtenColumns(spec, 1); // one answer a record: the output filter is checked before any is asked for
   const asText = spec.features.length === 1 && typeOf.get(spec.features[0]) === 'VARCHAR';
   const record = asText ? sqlIdent(spec.features[0]) : `CAST(to_json({${spec.features.map((c) => `${sqlString(c)}: ${sqlIdent(c)}`).join(', ')}}) AS VARCHAR)`;
   const result = await connection.stream(`SELECT ${record} FROM ${source}`);
@@ -268,18 +271,24 @@ async function transformRecords(connection: import('@duckdb/node-api').DuckDBCon
 function outputSelect(spec: ShardSpec, source: string, predictions: string, names: string[]): string {
   const joined = spec.joinSource === 'Input';
   // Input and prediction names never clash (see predictionColumns); each is qualified by its side.
-  const written = new Map<string, string>([...(joined ? spec.inputColumns.map((c) => [c, `i.${sqlIdent(c)}`] as const) : []), ...names.map((c) => [c, `p.${sqlIdent(c)}`] as const)]);
-  let kept = [...written.keys()];
-  if (spec.outputFilter) {
-    try {
-      kept = parseColumnFilter(spec.outputFilter, kept, 'outputFilter');
-    } catch (err) {
-      if (isOrchardError(err)) throw dataError(err.message);
-      throw err;
-    }
-  }
-  const list = kept.map((c) => written.get(c)!).join(', ');
+  const side = new Map<string, string>([...(joined ? spec.inputColumns.map((c) => [c, `i.${sqlIdent(c)}`] as const) : []), ...names.map((c) => [c, `p.${sqlIdent(c)}`] as const)]);
+  const list = keptColumns(spec, [...side.keys()]).map((c) => side.get(c)!).join(', ');
   return joined ? `SELECT ${list} FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT ${list} FROM ${predictions} p`;
+}
+
+/** The columns a shard writes for a model answering `k` values a row, after the output filter. */
+function writtenColumns(spec: ShardSpec, k: number): string[] {
+  return keptColumns(spec, [...(spec.joinSource === 'Input' ? spec.inputColumns : []), ...predictionColumns(k, spec.inputColumns)]);
+}
+
+function keptColumns(spec: ShardSpec, row: string[]): string[] {
+  if (!spec.outputFilter) return row;
+  try {
+    return parseColumnFilter(spec.outputFilter, row, 'outputFilter');
+  } catch (err) {
+    if (isOrchardError(err)) throw dataError(err.message);
+    throw err;
+  }
 }
 
 /**
