@@ -42,6 +42,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'neural-engine': () => import('./neural-engine.bench.js'),
   'image-classification': () => import('./image-classification.bench.js'),
   object2vec: () => import('./object2vec.bench.js'),
+  'profile-wide': () => import('./profile-wide.bench.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

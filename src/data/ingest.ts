@@ -120,7 +120,9 @@ async function profile(connection: DuckDBConnection, input: ConvertInput): Promi
   const rows = Number(count.getRows()[0][0]);
   if (rows === 0) throw noRows(input.format);
   const memory = await connection.runAndReadAll("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'");
-  return profileTable(connection, parquet, schema, { parquetPath: input.parquetPath, rows, memoryMiB: mebibytes(String(memory.getRows()[0]?.[0] ?? '')) });
+  const memoryMiB = mebibytes(String(memory.getRows()[0]?.[0] ?? ''));
+  // Ingest's copy has row groups of rowGroupRows(width) rows, the platform's own files 32k or more.
+  return profileTable(connection, parquet, schema, { parquetPath: input.parquetPath, rows, memoryMiB, oneRowGroup: rows <= rowGroupRows(schema.length) });
 }
 
 /** DuckDB's setting as it shows it (`61.0 MiB`, `1.9 GiB`) in MiB; 64 when it cannot be read. */
