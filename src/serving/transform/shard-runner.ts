@@ -270,6 +270,7 @@ async function transformRecords(connection: import('@duckdb/node-api').DuckDBCon
  */
 function outputSelect(spec: ShardSpec, source: string, predictions: string, names: string[]): string {
   const joined = spec.joinSource === 'Input';
+  if (!spec.outputFilter) return joined ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT * FROM ${predictions}`;
   // Input and prediction names never clash (see predictionColumns); each is qualified by its side.
   const side = new Map<string, string>([...(joined ? spec.inputColumns.map((c) => [c, `i.${sqlIdent(c)}`] as const) : []), ...names.map((c) => [c, `p.${sqlIdent(c)}`] as const)]);
   const list = keptColumns(spec, [...side.keys()]).map((c) => side.get(c)!).join(', ');
