@@ -73,12 +73,15 @@ export async function profileTable(
     // the counts' hash table (about a sixth more CPU on 2,001 × 1,000, in the same time).
     const threads = options.oneRowGroup ? await connection.runAndReadAll("SELECT current_setting('threads')") : undefined;
     if (threads) await connection.run('SET threads=1');
-    for (const chunk of chunksOfOneType(columns.filter(countsValues), perQuery)) {
-      const profiled = await profileByValueCounts(connection, source, chunk, options.rows);
-      chunk.forEach((column, i) => counted.set(column, profiled[i]));
+    try {
+      for (const chunk of chunksOfOneType(columns.filter(countsValues), perQuery)) {
+        const profiled = await profileByValueCounts(connection, source, chunk, options.rows);
+        chunk.forEach((column, i) => counted.set(column, profiled[i]));
+      }
+    } finally {
+      if (threads) await connection.run(`SET threads=${Number(threads.getRows()[0][0])}`);
+      await connection.run(`DROP TABLE IF EXISTS ${COUNTS_TABLE}`);
     }
-    if (threads) await connection.run(`SET threads=${Number(threads.getRows()[0][0])}`);
-    await connection.run(`DROP TABLE IF EXISTS ${COUNTS_TABLE}`);
   }
   const rest = columns.filter((column) => !counted.has(column));
   if (rest.length === 0 && columns.length > 0) {
@@ -103,7 +106,9 @@ function chunksOfOneType(columns: SchemaColumn[], size: number): SchemaColumn[][
   const byType = new Map<string, SchemaColumn[]>();
   for (const column of columns) {
     const key = column.type.toString();
-    byType.set(key, [...(byType.get(key) ?? []), column]);
+    const same = byType.get(key);
+    if (same) same.push(column);
+    else byType.set(key, [column]);
   }
   const chunks: SchemaColumn[][] = [];
   for (const same of byType.values()) {
