@@ -155,7 +155,7 @@ async function endToEnd(args: string[], keys: Int32Array, labels: Float32Array, 
       name: 'fm-e2e',
       uploads: [{ name: 'fm-train', file: train, format: 'jsonl' }, { name: 'fm-test', file: testParquet, format: 'parquet' }],
       train: ['--algorithm', 'factorization-machines', '--train', 'fm-train', ...hpArgs(HP)],
-      transform: ['--input', 'fm-test', '--output', 'fm-scored', '--input-filter', '$[1:]', '--join-source', 'Input', '--shard-rows', String(Math.ceil((n - ntrain) / threads))],
+      transform: ['--input', 'fm-test', '--output', 'fm-scored', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', '$[0,-2:]', '--shard-rows', String(Math.ceil((n - ntrain) / threads))],
     },
     // The scores with their labels, read back (not timed).
     async (sdk) => {

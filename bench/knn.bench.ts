@@ -137,7 +137,7 @@ async function endToEnd(args: string[], data: { X: Float32Array; y: Float32Array
       name: 'knn-e2e',
       uploads: [{ name: 'knn-train', file: train }, { name: 'knn-queries', file: queries }],
       train: ['--algorithm', 'knn', '--train', 'knn-train', '--cpus', String(threads), ...hpArgs(hp)],
-      transform: ['--input', 'knn-queries', '--output', 'knn-predicted', '--input-filter', '$[1:]', '--join-source', 'Input', '--shard-rows', String(Math.ceil(m / threads))],
+      transform: ['--input', 'knn-queries', '--output', 'knn-predicted', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', '$[0,-1:]', '--shard-rows', String(Math.ceil(m / threads))],
     },
     // The predicted labels by query number, read back (not timed).
     async (sdk) => {

@@ -17,7 +17,8 @@
  * CSV before the run (the CSV ingest's memory limit refuses a few hundred columns) as
  * datasets (timed apart), then `orchard train --algorithm lda --cpus T --wait` (batch, `--restarts`
  * default 1 here), `orchard models create` and `orchard transform --wait` over the held-out
- * documents (their topic mixtures), each timed from spawn to exit; against one Python
+ * documents (their topic mixtures, joined to the input and kept with `--output-filter` to
+ * the document number and the mixtures, as a SageMaker user keeps an id), each timed from spawn to exit; against one Python
  * process timed from spawn to exit that reads the JSON Lines and the CSV, fits
  * `LatentDirichletAllocation` (random_state 0), transforms the held-out documents and writes
  * their mixtures as CSV and the topics as .npy. Afterwards (not timed) both models' held-out
@@ -192,6 +193,9 @@ async function endToEnd(args: string[], prefix: string, train: Docs, test: Docs,
   const bin = orchardBin(args);
   const files = await writeFiles(prefix, train, test);
   const threads = benchArgs(args).threads;
+  // The transform's shards: the command's default (100,000 rows a shard, so one for the
+  // held-out documents) unless `--shard-rows R` is given.
+  const shardRows = opt(args, '--shard-rows', 0);
   const common = { task: 'lda-e2e', n_docs: train.rows, test_docs: test.rows, vocab: V, topics: K, passes, restarts, threads };
   const loadStart = os.loadavg().map((x) => +x.toFixed(2));
   // alpha0 = 1: each topic's prior alpha0 / K = 1 / K, as scikit-learn's default; η is 1 / K on both sides.
@@ -203,7 +207,7 @@ async function endToEnd(args: string[], prefix: string, train: Docs, test: Docs,
       name: 'lda-e2e',
       uploads: [{ name: 'lda-train', file: files.train, format: 'jsonl' }, { name: 'lda-test', file: files.testParquet, format: 'parquet' }],
       train: ['--algorithm', 'lda', '--train', 'lda-train', '--cpus', String(threads), ...hpArgs(hp)],
-      transform: ['--input', 'lda-test', '--output', 'lda-mixtures', '--input-filter', '$[1:]', '--join-source', 'Input', '--shard-rows', String(Math.ceil(test.rows / threads))],
+      transform: ['--input', 'lda-test', '--output', 'lda-mixtures', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', `$[0,-${K}:]`, ...(shardRows ? ['--shard-rows', String(shardRows)] : [])],
     },
     // The mixtures by document number and the model's topics (λ), read back (not timed).
     async (sdk, home) => {
