@@ -9,7 +9,8 @@
  * mean of the context's rows; `batch_skipgram` predicts the centre from each context
  * word with one set of negatives shared by the whole window (Ji et al. 2016's
  * mini-batching, which turns the updates into small matrix products on a GPU).
- * The step decays linearly to 0 over all epochs; frequent words are subsampled. A negative
+ * The step decays linearly to 0 over all epochs; frequent words are subsampled. Negatives
+ * are drawn from Vose's alias table of count^0.75 (`unigram-alias.ts`). A negative
  * drawn equal to the word it is a negative for is skipped, not drawn again (word2vec.c and
  * gensim do so: a frequent target then gets fewer negatives, not more draws).
  *
@@ -37,6 +38,13 @@ function flog(x) { return x > 1 ? 0 : logTable[(x * LOG_N) | 0]; }
 // u % n for a uint32 u and 0 < n < 2^31, the same value without the floating-point remainder
 // V8 calls for operands past 2^31 (floor(u / n) is exact in doubles: u / n is never within 2^-53 of an integer it is not).
 function umod(u, n) { return u - Math.floor(u / n) * n; }
+// One negative from Vose's alias table (unigram-alias.ts) for a uint32 draw u: the column is the high word of
+// u·V (u's two halves times V, exact in doubles for V < 2^37), the coin its low word (Math.imul, exact).
+function draw(u, prob, alias) {
+  const V = prob.length;
+  const j = Math.floor(((u >>> 16) * V + Math.floor(((u & 0xffff) * V) / 65536)) / 65536);
+  return (Math.imul(u, V) >>> 0) < prob[j] ? j : alias[j];
+}
 
 // Binary logistic loss of one (input, target) pair; adds the input's gradient to g, updates the output row.
 // Four accumulators and four-wide steps: scalar JavaScript gains from the shorter dependency chains.
@@ -110,9 +118,8 @@ function wasmPairs(W, nr, nt, lr) {
 }
 
 function w2v(state, a) {
-  const d = state.dim, syn0 = state.syn0, syn1 = state.syn1, ids = state.ids, keep = state.keep, table = state.table;
+  const d = state.dim, syn0 = state.syn0, syn1 = state.syn1, ids = state.ids, keep = state.keep, prob = state.prob, alias = state.alias;
   const subOff = state.subOff, subIds = state.subIds, mode = state.mode, neg = state.negative, window = state.window;
-  const tableSize = table.length;
   const W = state.mem && a.scratch !== undefined ? wasmKernel(state, a.scratch) : null;
   let r = (a.seed >>> 0) || 1;
   const h = new Float32Array(d), g = new Float32Array(d);
@@ -152,7 +159,7 @@ function w2v(state, a) {
         let nt = 1;
         for (let s = 0; s < neg; s++) {
           r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-          const t = table[umod(r >>> 0, tableSize)];
+          const t = draw(r >>> 0, prob, alias);
           if (t !== sent[i]) I[ti + nt++] = W.syn1 + t * db;
         }
         loss += wasmPairs(W, nr, nt, lr); pairs++;
@@ -171,7 +178,7 @@ function w2v(state, a) {
         loss += pair(h, g, syn1, sent[i], 1, lr, d); pairs++;
         for (let s = 0; s < neg; s++) {
           r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-          const t = table[umod(r >>> 0, tableSize)];
+          const t = draw(r >>> 0, prob, alias);
           if (t !== sent[i]) loss += pair(h, g, syn1, t, 0, lr, d);
         }
         for (let c = lo; c <= hi; c++) {
@@ -192,7 +199,7 @@ function w2v(state, a) {
           let nt = 1;
           for (let s = 0; s < neg; s++) {
             r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-            const t = table[umod(r >>> 0, tableSize)];
+            const t = draw(r >>> 0, prob, alias);
             if (t !== sent[c]) I[ti + nt++] = W.syn1 + t * db;
           }
           loss += wasmPairs(W, nr, nt, lr); pairs++;
@@ -210,7 +217,7 @@ function w2v(state, a) {
           loss += pair(h, g, syn1, sent[c], 1, lr, d); pairs++;
           for (let s = 0; s < neg; s++) {
             r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-            const t = table[umod(r >>> 0, tableSize)];
+            const t = draw(r >>> 0, prob, alias);
             if (t !== sent[c]) loss += pair(h, g, syn1, t, 0, lr, d);
           }
           for (let q = s0; q < s1; q++) { const o = (subOff ? subIds[q] : w) * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
@@ -221,7 +228,7 @@ function w2v(state, a) {
         let nn = 0;
         for (let s = 0; s < neg; s++) {
           r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-          const t = table[umod(r >>> 0, tableSize)];
+          const t = draw(r >>> 0, prob, alias);
           if (t !== target) negs[nn++] = t;
         }
         if (W) {
@@ -287,5 +294,13 @@ function sup(state, a) {
   return { loss, examples };
 }
 
-return { w2v, sup };
+// Counts of n negatives drawn from seed as w2v draws them (the tests check their distribution).
+function negatives(state, a) {
+  const prob = state.prob, alias = state.alias, counts = new Float64Array(prob.length);
+  let r = (a.seed >>> 0) || 1;
+  for (let i = 0; i < a.n; i++) { r ^= r << 13; r ^= r >>> 17; r ^= r << 5; counts[draw(r >>> 0, prob, alias)]++; }
+  return counts;
+}
+
+return { w2v, sup, negatives };
 `;

@@ -3,6 +3,7 @@ import { instantiateKernels } from '../parallel/kernel-pool.js';
 import { createRandom } from '../parallel/random.js';
 import { BT_KERNELS } from './bt-kernels.js';
 import { W2V_WASM, w2vMemory } from './bt-wasm.js';
+import { unigramAlias } from './unigram-alias.js';
 
 const V = 12;
 const D = 20;
@@ -25,7 +26,7 @@ function subwords(): { subOff: Int32Array; subIds: Int32Array; rows: number } {
  * the same weights (a corpus said to be far longer, so the step barely decays), once with the JavaScript pair updates and once with the WebAssembly
  * step, and returns both results.
  */
-function both(mode: number, sentence: number[], withSubwords: boolean, opts: { table?: Int32Array; vocabSize?: number } = {}) {
+function both(mode: number, sentence: number[], withSubwords: boolean, opts: { counts?: number[]; vocabSize?: number } = {}) {
   const ops = instantiateKernels(BT_KERNELS);
   const sub = withSubwords ? subwords() : null;
   const inputRows = sub ? sub.rows : V;
@@ -33,8 +34,8 @@ function both(mode: number, sentence: number[], withSubwords: boolean, opts: { t
   // Weights larger than the training initialisation, so that the dot products and sigmoids are not all near 0.
   const syn0 = Float32Array.from({ length: inputRows * D }, () => rng.next() - 0.5);
   const syn1 = Float32Array.from({ length: V * D }, () => rng.next() - 0.5);
-  const table = opts.table ?? Int32Array.from({ length: 1000 }, (_, i) => i % V);
-  const common = { dim: D, ids: Int32Array.from(sentence), keep: new Float32Array(V).fill(1), table, subOff: sub?.subOff ?? null, subIds: sub?.subIds ?? null, mode, negative: NEG, window: WINDOW, vocabSize: opts.vocabSize ?? V };
+  const { prob, alias } = unigramAlias(opts.counts ?? Array.from({ length: V }, (_, i) => 1 + (i % 4)));
+  const common = { dim: D, ids: Int32Array.from(sentence), keep: new Float32Array(V).fill(1), prob, alias, subOff: sub?.subOff ?? null, subIds: sub?.subIds ?? null, mode, negative: NEG, window: WINDOW, vocabSize: opts.vocabSize ?? V };
   const args = { start: 0, end: sentence.length, seed: 3, lr: 0.05, epoch: 0, epochs: 1, totalWords: 1000 * sentence.length, threads: 1 };
 
   const js = { syn0: syn0.slice(), syn1: syn1.slice() };
@@ -81,9 +82,9 @@ describe('blazingtext WebAssembly Word2Vec step', () => {
   it('skips a negative drawn equal to the target (as word2vec.c and gensim do): a one-word vocabulary trains on its positive pairs alone', () => {
     const dot = (x: Float32Array, y: Float32Array) => x.subarray(0, D).reduce((s, v, k) => s + v * y[k], 0);
     for (const mode of [0, 1, 2]) {
-      // Word 0 is the whole table: every negative drawn is the target. Had it been kept (or drawn
+      // Word 0 is the whole vocabulary: every negative drawn is the target. Had it been kept (or drawn
       // again without end), the target's own row would be pushed away NEG times for each pull.
-      const r = both(mode, [0, 0, 0], false, { table: new Int32Array(1000), vocabSize: 1 });
+      const r = both(mode, [0, 0, 0], false, { counts: [1], vocabSize: 1 });
       expect(r.jsResult.pairs).toBeGreaterThan(0);
       const before = dot(r.syn0, r.syn1);
       expect(dot(r.js.syn0, r.js.syn1)).toBeGreaterThan(before + 1e-3);

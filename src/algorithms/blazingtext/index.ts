@@ -13,6 +13,7 @@ import { W2V_WASM, w2vMemory } from './bt-wasm.js';
 import { BT_FORMAT, BT_VERSION, btPredictor, readBt, saveBt, topLabel, type BtArtifact } from './bt-model.js';
 import { BT_HYPERPARAMETERS, btOptions, checkBtHyperparameters, type BtOptions } from './hyperparameters.js';
 import { charNgramBuckets, hashString, lineInputs, readCorpus, readLabelledLines, type LabelledLines, type Vocabulary } from './text-corpus.js';
+import { unigramAlias } from './unigram-alias.js';
 
 function textChannel(ctx: TrainContext, name: string): ChannelInput | null {
   const c = ctx.channels[name];
@@ -90,10 +91,10 @@ export async function trainWord2Vec(ctx: TrainContext, kernel: W2vKernel = 'auto
   const keep = new Float32Array(new SharedArrayBuffer(V * 4));
   const tT = o.sampling * corpus.words;
   for (let w = 0; w < V; w++) keep[w] = o.sampling > 0 ? Math.min(1, (Math.sqrt(corpus.vocab.counts[w] / tT) + 1) * (tT / corpus.vocab.counts[w])) : 1;
-  const table = unigramTable(corpus.vocab.counts, Math.min(10_000_000, Math.max(1_000_000, V * 100)));
+  const { prob, alias } = unigramAlias(corpus.vocab.counts);
   const mode = o.mode === 'cbow' ? 1 : o.mode === 'skipgram' ? 0 : 2;
   ctx.log(`blazingtext ${o.mode}: ${corpus.lines} lines, ${corpus.words} words, vocabulary ${V}${o.subwords ? ` + ${bucketIds.length} character n-grams` : ''}, dim ${d}, threads=${ctx.threads}, ${wasm ? 'WebAssembly SIMD' : 'JavaScript'} kernel`);
-  const pool = createKernelPool(BT_KERNELS, threads, { dim: d, syn0, syn1, ids: corpus.ids, keep, table, subOff, subIds, mode, negative: o.negative, window: o.window, vocabSize: V, ...(wasm ? { mem: wasm.memory, wasm: W2V_WASM, layout: wasm.layout } : {}) });
+  const pool = createKernelPool(BT_KERNELS, threads, { dim: d, syn0, syn1, ids: corpus.ids, keep, prob, alias, subOff, subIds, mode, negative: o.negative, window: o.window, vocabSize: V, ...(wasm ? { mem: wasm.memory, wasm: W2V_WASM, layout: wasm.layout } : {}) });
   try {
     const parts = splitRows(corpus.ids.length, pool.threads);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -111,23 +112,6 @@ export async function trainWord2Vec(ctx: TrainContext, kernel: W2vKernel = 'auto
   }
   const input = syn0.slice();
   await saveBt(ctx.modelDir, header(ctx, o, corpus.vocab, { labels: [], bucketIds, subwords: o.subwords ? { minChar: o.minChar, maxChar: o.maxChar } : null, metrics: {} }), { input, output: null });
-}
-
-/** Negative sampling's table: word w fills a share of slots proportional to count^0.75. */
-function unigramTable(counts: Float64Array, size: number): Int32Array {
-  const table = new Int32Array(new SharedArrayBuffer(size * 4));
-  let total = 0;
-  for (const c of counts) total += c ** 0.75;
-  let w = 0;
-  let cum = counts[0] ** 0.75 / total;
-  for (let i = 0; i < size; i++) {
-    table[i] = w;
-    if ((i + 1) / size > cum && w < counts.length - 1) {
-      w++;
-      cum += counts[w] ** 0.75 / total;
-    }
-  }
-  return table;
 }
 
 interface Inputs {
