@@ -97,24 +97,20 @@ function wasmKernel(state, scratch) {
     wasmStep = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(state.wasm)), { env: { m: state.mem } }).exports.step;
     wasmMem = state.mem;
     new Float32Array(state.mem.buffer, state.layout.sig, SIG_N + 1).set(sigTable);
+    new Float32Array(state.mem.buffer, state.layout.log, LOG_N + 1).set(logTable);
   }
   const L = state.layout, db = state.dim * 4;
   const up16 = (n) => Math.ceil(n / 16) * 16;
-  const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4), sout = targets + up16(L.targetsCap * 4);
+  const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4);
   return {
-    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, sout, sig: L.sig, syn0: L.syn0, syn1: L.syn1,
-    I: new Int32Array(state.mem.buffer), S: new Float32Array(state.mem.buffer, sout, L.targetsCap),
-    ri: rows >>> 2, ti: targets >>> 2,
+    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, sig: L.sig, log: L.log, syn0: L.syn0, syn1: L.syn1,
+    I: new Int32Array(state.mem.buffer), ri: rows >>> 2, ti: targets >>> 2,
   };
 }
 
 // One step in WebAssembly: the rows listed at W.ri (nr of them) against the targets at W.ti (nt); returns the loss.
 function wasmPairs(W, nr, nt, lr) {
-  W.step(W.rows, nr, W.targets, nt, lr, W.db, W.h, W.g, W.sig, W.sout);
-  const S = W.S;
-  let loss = -flog(S[0]);
-  for (let j = 1; j < nt; j++) loss -= flog(1 - S[j]);
-  return loss;
+  return W.step(W.rows, nr, W.targets, nt, lr, W.db, W.h, W.g, W.sig, W.log);
 }
 
 function w2v(state, a) {

@@ -4,7 +4,7 @@
  * sigmoid table, the input rows (syn0), the output rows (syn1neg) and a scratch area per
  * thread, so every Hogwild thread updates the same weights uncopied.
  *
- * `step(rows, nrows, targets, ntargets, alpha, dBytes, h, g, sig, sout)` is one whole
+ * `step(rows, nrows, targets, ntargets, alpha, dBytes, h, g, sig, log) → loss` is one whole
  * Word2Vec step (all offsets are bytes into the memory; `dBytes` = 4·dim, a multiple of 16):
  * - h = the mean of the `nrows` input rows whose addresses are the u32s at `rows` (the
  *   centre's rows for skipgram, the context's for cbow, one context word for
@@ -12,9 +12,12 @@
  * - for each of the `ntargets` output rows at `targets` (the positive word first, then
  *   the negatives): f = h·y in two chains of f32x4 lanes (summed across lanes in f64),
  *   s = σ(f) read from the table at `sig` exactly as the JavaScript kernel reads it
- *   (0 below −8, 1 above 8), a = alpha·(label − s), g += a·y, y += a·h, and s is written
- *   as f32 at `sout` (the caller turns it into the loss);
- * - each input row += g.
+ *   (0 below −8, 1 above 8), a = alpha·(label − s), g += a·y, y += a·h, and the loss
+ *   −log(s) (positive) or −log(1 − s) (negative) read from the log table at `log` as the
+ *   JavaScript kernel's flog reads it;
+ * - each input row += g;
+ * and returns the step's loss (summed in f64 in target order, as the JavaScript kernel does), so
+ * no sigmoid goes back through memory to JavaScript.
  * One call per (centre, context) pair for skipgram and per position for cbow, so the
  * JavaScript → WebAssembly call is paid once for `ntargets` dot products and axpys.
  */
@@ -66,7 +69,7 @@ const DB = 5;
 const H = 6;
 const G = 7;
 const SIG = 8;
-const SOUT = 9;
+const LOG = 9;
 const P = 10;
 const PE = 11;
 const R = 12;
@@ -74,10 +77,11 @@ const K = 13;
 const X = 14;
 const LAB = 15;
 const S = 16;
-const ACC = 17;
-const AV = 18;
-const Y = 19;
-const ACC2 = 20;
+const LOSS = 17;
+const ACC = 18;
+const AV = 19;
+const Y = 20;
+const ACC2 = 21;
 
 /** `for (K = 0; K < DB; K += 16) body` (DB > 0). */
 const overRow = (body: number[]): number[] => [I32, 0, SET, K, 0x03, 0x40, ...body, GET, K, I32, 16, ADD, TEE, K, GET, DB, LT_U, BR_IF, 0, END];
@@ -93,7 +97,7 @@ const at = (base: number): number[] => [GET, base, GET, K, ADD];
 
 function stepCode(): number[] {
   return [
-    3, 4, 0x7f, 3, 0x7c, 4, 0x7b, // locals: 4 × i32, 3 × f64, 4 × v128
+    3, 4, 0x7f, 4, 0x7c, 4, 0x7b, // locals: 4 × i32, 4 × f64, 4 × v128
     // h = 0, g = 0; h += each input row; h /= nrows.
     ...overRow([...at(H), ...VZERO, ...VSTORE, ...at(G), ...VZERO, ...VSTORE]),
     ...overList(ROWS, NROWS, overRow([...at(H), ...at(H), ...VLOAD, ...at(R), ...VLOAD, ...VADD, ...VSTORE])),
@@ -122,7 +126,10 @@ function stepCode(): number[] {
       GET, X, ...f64(8), F64_GT, 0x04, 0x7c, ...f64(1), 0x05,
       GET, SIG, GET, X, ...f64(8), F64_ADD, ...f64(32), F64_MUL, I32_TRUNC_F64, I32, 2, SHL, ADD, ...LOAD_F32, F64_PROMOTE,
       END, END, SET, S,
-      GET, SOUT, GET, P, GET, TARGETS, SUB, ADD, GET, S, F32_DEMOTE, ...STORE_F32,
+      // loss −= log[(x · 512) | 0] with x = s for the positive, 1 − s for a negative: x = (1 − label) + s·(2·label − 1), exact for a label of 0 or 1.
+      GET, LOSS, GET, LOG,
+      ...f64(1), GET, LAB, F64_SUB, GET, S, GET, LAB, GET, LAB, F64_ADD, ...f64(1), F64_SUB, F64_MUL, F64_ADD,
+      ...f64(512), F64_MUL, I32_TRUNC_F64, I32, 2, SHL, ADD, ...LOAD_F32, F64_PROMOTE, F64_SUB, SET, LOSS,
       GET, ALPHA, GET, LAB, GET, S, F64_SUB, F64_MUL, F32_DEMOTE, ...SPLAT, SET, AV,
       ...overRow([
         ...at(R), ...VLOAD, SET, Y,
@@ -133,12 +140,13 @@ function stepCode(): number[] {
     ]),
     // Each input row += g.
     ...overList(ROWS, NROWS, overRow([...at(R), ...at(R), ...VLOAD, ...at(G), ...VLOAD, ...VADD, ...VSTORE])),
+    GET, LOSS,
     END,
   ];
 }
 
 /** The module's bytes (a plain array: it goes to every thread in the kernel state, which compiles it). */
-export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode());
+export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode(), [0x7c]);
 
 interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
@@ -146,8 +154,9 @@ interface WasmMemory {
 type WasmApi = { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory; Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => object };
 const Wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-/** Floats of the sigmoid table (512 + 1, as the JavaScript kernel's), padded to 16 bytes. */
+/** Floats of the sigmoid table and of the log table (512 + 1 each, as the JavaScript kernel's), each padded to 16 bytes. */
 const SIG_FLOATS = 516;
+const LOG_FLOATS = 516;
 /** Largest memory used (2 GiB): byte addresses then fit an i32 either way it is read. */
 const MAX_BYTES = 2 ** 31;
 
@@ -157,15 +166,15 @@ export interface W2vMemory {
   syn0: Float32Array;
   syn1: Float32Array;
   /** Byte offsets handed to the kernels. */
-  layout: { sig: number; syn0: number; syn1: number; rowsCap: number; targetsCap: number; scratch: number[] };
+  layout: { sig: number; log: number; syn0: number; syn1: number; rowsCap: number; targetsCap: number; scratch: number[] };
 }
 
 const up16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
- * A shared memory for the WebAssembly step: the sigmoid table, syn0 (`inputRows` × d),
- * syn1 (`outputRows` × d) and per thread h, g, `rowsCap` row addresses, `targetsCap`
- * target addresses and as many sigmoid values. Null when d is not a multiple of 4, the
+ * A shared memory for the WebAssembly step: the sigmoid and log tables, syn0 (`inputRows` × d),
+ * syn1 (`outputRows` × d) and per thread h, g, `rowsCap` row addresses and `targetsCap`
+ * target addresses. Null when d is not a multiple of 4, the
  * weights pass 2 GiB, or the runtime lacks wasm SIMD or shared memory (the JavaScript
  * kernel then runs).
  */
@@ -178,9 +187,10 @@ export function w2vMemory(inputRows: number, outputRows: number, d: number, thre
   }
   const db = d * 4;
   const sig = 0;
-  const syn0 = SIG_FLOATS * 4;
+  const log = SIG_FLOATS * 4;
+  const syn0 = log + LOG_FLOATS * 4;
   const syn1 = syn0 + inputRows * db;
-  const per = 2 * db + up16(rowsCap * 4) + 2 * up16(targetsCap * 4);
+  const per = 2 * db + up16(rowsCap * 4) + up16(targetsCap * 4);
   const scratch0 = up16(syn1 + outputRows * db);
   const bytes = scratch0 + threads * per;
   if (bytes > MAX_BYTES) return null;
@@ -195,6 +205,6 @@ export function w2vMemory(inputRows: number, outputRows: number, d: number, thre
     memory,
     syn0: new Float32Array(memory.buffer, syn0, inputRows * d),
     syn1: new Float32Array(memory.buffer, syn1, outputRows * d),
-    layout: { sig, syn0, syn1, rowsCap, targetsCap, scratch: Array.from({ length: threads }, (_, t) => scratch0 + t * per) },
+    layout: { sig, log, syn0, syn1, rowsCap, targetsCap, scratch: Array.from({ length: threads }, (_, t) => scratch0 + t * per) },
   };
 }
