@@ -101,16 +101,17 @@ function wasmKernel(state, scratch) {
   }
   const L = state.layout, db = state.dim * 4;
   const up16 = (n) => Math.ceil(n / 16) * 16;
-  const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4);
+  const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4), counts = targets + up16(L.targetsCap * 4);
   return {
-    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, sig: L.sig, log: L.log, syn0: L.syn0, syn1: L.syn1,
-    I: new Int32Array(state.mem.buffer), ri: rows >>> 2, ti: targets >>> 2,
+    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, counts, sig: L.sig, log: L.log, syn0: L.syn0, syn1: L.syn1,
+    I: new Int32Array(state.mem.buffer), ri: rows >>> 2, ti: targets >>> 2, ci: counts >>> 2,
   };
 }
 
 // One step in WebAssembly: the rows listed at W.ri (nr of them) against the targets at W.ti (nt); returns the loss.
 function wasmPairs(W, nr, nt, lr) {
-  return W.step(W.rows, nr, W.targets, nt, lr, W.db, W.h, W.g, W.sig, W.log);
+  W.I[W.ci] = nt;
+  return W.step(W.rows, nr, W.targets, W.counts, lr, W.db, W.h, W.g, W.sig, W.log, 1);
 }
 
 function w2v(state, a) {
@@ -184,22 +185,26 @@ function w2v(state, a) {
           else { const o = w * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
         }
       } else if (mode === 0 && W) {
-        const I = W.I, ri = W.ri, ti = W.ti, db = W.db;
+        // skipgram: the whole window in one call, a step per context word (its target and negatives, then their count).
+        const I = W.I, ri = W.ri, ti = W.ti, ci = W.ci, db = W.db;
         const w = sent[i];
         let nr = 0;
         if (subOff) { for (let q = subOff[w]; q < subOff[w + 1]; q++) I[ri + nr++] = W.syn0 + subIds[q] * db; }
         else I[ri + nr++] = W.syn0 + w * db;
+        let np = 0, nt = 0;
         for (let c = lo; c <= hi; c++) {
           if (c === i) continue;
-          I[ti] = W.syn1 + sent[c] * db;
-          let nt = 1;
+          const target = sent[c];
+          I[ti + nt] = W.syn1 + target * db;
+          let k = 1;
           for (let s = 0; s < neg; s++) {
             r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
             const t = draw(r >>> 0, prob, alias);
-            if (t !== sent[c]) I[ti + nt++] = W.syn1 + t * db;
+            if (t !== target) I[ti + nt + k++] = W.syn1 + t * db;
           }
-          loss += wasmPairs(W, nr, nt, lr); pairs++;
+          I[ci + np++] = k; nt += k;
         }
+        if (np > 0) { loss += W.step(W.rows, nr, W.targets, W.counts, lr, db, W.h, W.g, W.sig, W.log, np); pairs += np; }
       } else if (mode === 0) {
         // skipgram: the centre's input vector predicts each context word.
         const w = sent[i];

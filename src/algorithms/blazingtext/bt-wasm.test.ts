@@ -41,7 +41,7 @@ function both(mode: number, sentence: number[], withSubwords: boolean, opts: { c
   const js = { syn0: syn0.slice(), syn1: syn1.slice() };
   const jsResult = ops.w2v({ ...common, ...js }, args) as { loss: number; pairs: number };
 
-  const mem = w2vMemory(inputRows, V, D, 1, 2 * WINDOW * (sub ? 3 : 1), NEG + 1);
+  const mem = w2vMemory(inputRows, V, D, 1, 2 * WINDOW * (sub ? 3 : 1), 2 * WINDOW * (NEG + 1), 2 * WINDOW);
   expect(mem).not.toBeNull();
   mem!.syn0.set(syn0);
   mem!.syn1.set(syn1);

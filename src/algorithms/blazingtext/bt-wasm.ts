@@ -4,8 +4,10 @@
  * sigmoid table, the input rows (syn0), the output rows (syn1neg) and a scratch area per
  * thread, so every Hogwild thread updates the same weights uncopied.
  *
- * `step(rows, nrows, targets, ntargets, alpha, dBytes, h, g, sig, log) → loss` is one whole
- * Word2Vec step (all offsets are bytes into the memory; `dBytes` = 4·dim, a multiple of 16):
+ * `step(rows, nrows, targets, counts, alpha, dBytes, h, g, sig, log, npairs) → loss` runs
+ * `npairs` Word2Vec steps over the same input rows, one after the other (all offsets are
+ * bytes into the memory; `dBytes` = 4·dim, a multiple of 16). Step i has `counts[i]` (u32)
+ * targets, listed after the previous steps' at `targets`; each step is:
  * - h = the mean of the `nrows` input rows whose addresses are the u32s at `rows` (the
  *   centre's rows for skipgram, the context's for cbow, one context word for
  *   batch_skipgram);
@@ -18,8 +20,10 @@
  * - each input row += g;
  * and returns the step's loss (summed in f64 in target order, as the JavaScript kernel does), so
  * no sigmoid goes back through memory to JavaScript.
- * One call per (centre, context) pair for skipgram and per position for cbow, so the
- * JavaScript → WebAssembly call is paid once for `ntargets` dot products and axpys.
+ * One call per centre word for skipgram (a step per context word: the same centre rows,
+ * recomputed after each step's update, as one step a call would) and per position for
+ * cbow, so the JavaScript → WebAssembly call is paid once for a whole window's dot
+ * products and axpys.
  */
 import { f64, sharedMemoryModule, uleb } from '../wasm-bytes.js';
 
@@ -63,25 +67,27 @@ const lane = (a: number, k: number): number[] => [GET, a, SIMD, 0x1f, k, F64_PRO
 const ROWS = 0;
 const NROWS = 1;
 const TARGETS = 2;
-const NT = 3;
+const COUNTS = 3;
 const ALPHA = 4;
 const DB = 5;
 const H = 6;
 const G = 7;
 const SIG = 8;
 const LOG = 9;
-const P = 10;
-const PE = 11;
-const R = 12;
-const K = 13;
-const X = 14;
-const LAB = 15;
-const S = 16;
-const LOSS = 17;
-const ACC = 18;
-const AV = 19;
-const Y = 20;
-const ACC2 = 21;
+const NPAIRS = 10;
+const P = 11;
+const PE = 12;
+const R = 13;
+const K = 14;
+const NT = 15;
+const X = 16;
+const LAB = 17;
+const S = 18;
+const LOSS = 19;
+const ACC = 20;
+const AV = 21;
+const Y = 22;
+const ACC2 = 23;
 
 /** `for (K = 0; K < DB; K += 16) body` (DB > 0). */
 const overRow = (body: number[]): number[] => [I32, 0, SET, K, 0x03, 0x40, ...body, GET, K, I32, 16, ADD, TEE, K, GET, DB, LT_U, BR_IF, 0, END];
@@ -97,7 +103,11 @@ const at = (base: number): number[] => [GET, base, GET, K, ADD];
 
 function stepCode(): number[] {
   return [
-    3, 4, 0x7f, 4, 0x7c, 4, 0x7b, // locals: 4 × i32, 4 × f64, 4 × v128
+    3, 5, 0x7f, 4, 0x7c, 4, 0x7b, // locals: 5 × i32, 4 × f64, 4 × v128
+    // For each of the npairs steps: NT = its target count (the u32 at COUNTS).
+    0x02, 0x40, 0x03, 0x40,
+    GET, NPAIRS, 0x45, BR_IF, 1,
+    GET, COUNTS, ...LOAD_I32, SET, NT,
     // h = 0, g = 0; h += each input row; h /= nrows.
     ...overRow([...at(H), ...VZERO, ...VSTORE, ...at(G), ...VZERO, ...VSTORE]),
     ...overList(ROWS, NROWS, overRow([...at(H), ...at(H), ...VLOAD, ...at(R), ...VLOAD, ...VADD, ...VSTORE])),
@@ -140,13 +150,19 @@ function stepCode(): number[] {
     ]),
     // Each input row += g.
     ...overList(ROWS, NROWS, overRow([...at(R), ...at(R), ...VLOAD, ...at(G), ...VLOAD, ...VADD, ...VSTORE])),
+    // The next step's targets and count.
+    GET, TARGETS, GET, NT, I32, 2, SHL, ADD, SET, TARGETS,
+    GET, COUNTS, I32, 4, ADD, SET, COUNTS,
+    GET, NPAIRS, I32, 1, SUB, SET, NPAIRS,
+    0x0c, 0,
+    END, END,
     GET, LOSS,
     END,
   ];
 }
 
 /** The module's bytes (a plain array: it goes to every thread in the kernel state, which compiles it). */
-export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode(), [0x7c]);
+export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode(), [0x7c]);
 
 interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
@@ -166,19 +182,19 @@ export interface W2vMemory {
   syn0: Float32Array;
   syn1: Float32Array;
   /** Byte offsets handed to the kernels. */
-  layout: { sig: number; log: number; syn0: number; syn1: number; rowsCap: number; targetsCap: number; scratch: number[] };
+  layout: { sig: number; log: number; syn0: number; syn1: number; rowsCap: number; targetsCap: number; pairsCap: number; scratch: number[] };
 }
 
 const up16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
  * A shared memory for the WebAssembly step: the sigmoid and log tables, syn0 (`inputRows` × d),
- * syn1 (`outputRows` × d) and per thread h, g, `rowsCap` row addresses and `targetsCap`
- * target addresses. Null when d is not a multiple of 4, the
+ * syn1 (`outputRows` × d) and per thread h, g, `rowsCap` row addresses, `targetsCap`
+ * target addresses and `pairsCap` target counts (the steps of one call). Null when d is not a multiple of 4, the
  * weights pass 2 GiB, or the runtime lacks wasm SIMD or shared memory (the JavaScript
  * kernel then runs).
  */
-export function w2vMemory(inputRows: number, outputRows: number, d: number, threads: number, rowsCap: number, targetsCap: number): W2vMemory | null {
+export function w2vMemory(inputRows: number, outputRows: number, d: number, threads: number, rowsCap: number, targetsCap: number, pairsCap = 1): W2vMemory | null {
   if (!Wasm || d % 4 !== 0 || d === 0) return null;
   try {
     new Wasm.Instance(new Wasm.Module(Uint8Array.from(W2V_WASM)), { env: { m: new Wasm.Memory({ initial: 1, maximum: 1, shared: true }) } });
@@ -190,7 +206,7 @@ export function w2vMemory(inputRows: number, outputRows: number, d: number, thre
   const log = SIG_FLOATS * 4;
   const syn0 = log + LOG_FLOATS * 4;
   const syn1 = syn0 + inputRows * db;
-  const per = 2 * db + up16(rowsCap * 4) + up16(targetsCap * 4);
+  const per = 2 * db + up16(rowsCap * 4) + up16(targetsCap * 4) + up16(pairsCap * 4);
   const scratch0 = up16(syn1 + outputRows * db);
   const bytes = scratch0 + threads * per;
   if (bytes > MAX_BYTES) return null;
@@ -205,6 +221,6 @@ export function w2vMemory(inputRows: number, outputRows: number, d: number, thre
     memory,
     syn0: new Float32Array(memory.buffer, syn0, inputRows * d),
     syn1: new Float32Array(memory.buffer, syn1, outputRows * d),
-    layout: { sig, log, syn0, syn1, rowsCap, targetsCap, scratch: Array.from({ length: threads }, (_, t) => scratch0 + t * per) },
+    layout: { sig, log, syn0, syn1, rowsCap, targetsCap, pairsCap, scratch: Array.from({ length: threads }, (_, t) => scratch0 + t * per) },
   };
 }

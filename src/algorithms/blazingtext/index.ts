@@ -84,7 +84,7 @@ export async function trainWord2Vec(ctx: TrainContext, kernel: W2vKernel = 'auto
   const threads = Math.max(1, Math.floor(ctx.threads));
   let maxRows = 1;
   if (subOff) for (let w = 0; w < V; w++) maxRows = Math.max(maxRows, subOff[w + 1] - subOff[w]);
-  const wasm = kernel === 'auto' ? w2vMemory(V + bucketIds.length, V, d, threads, 2 * o.window * maxRows, o.negative + 1) : null;
+  const wasm = kernel === 'auto' ? w2vMemory(V + bucketIds.length, V, d, threads, 2 * o.window * maxRows, 2 * o.window * (o.negative + 1), 2 * o.window) : null;
   const syn0 = initInput(V + bucketIds.length, d, ctx.seed, wasm?.syn0);
   const syn1 = wasm ? wasm.syn1 : sharedFloats(V * d);
   // Subsampling (Mikolov et al. 2013, as word2vec.c): keep a word with probability (√(f/tT) + 1)·tT/f.
