@@ -161,15 +161,18 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   const runtime = runtimeHandler(deps.endpoints, deps.auth, sigv4, { testDelays: options.endpointTestDelays ?? false, async: asyncInvoker, log: (err, message) => app.log.error({ err }, message) });
   const hostAllowed = hostGuard({ host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts ?? [] });
   const app: FastifyInstance = Fastify({
+    // A server from serverFactory keeps Node's own 5 s keep-alive, not Fastify's 72 s: set
+    // here, so a client that pauses between calls (boto3 while a pipeline runs) does not
+    // meet its reused connection closing under it.
     serverFactory: (handler) =>
-      http.createServer((req, res) => {
+      Object.assign(http.createServer((req, res) => {
         // Before anything reads the request: a refused host learns nothing else.
         if (!hostAllowed(req.headers.host)) return refuseHost(req, res);
         if (invoke(req, res) || runtime(req, res)) return;
         // Every framework answer carries it (writeHead merges headers set here).
         res.setHeader('x-content-type-options', 'nosniff');
         handler(req, res);
-      }),
+      }), { keepAliveTimeout: 72_000 }),
     logger: { level: options.logLevel },
     // Per-request lines are noise on a laptop; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
