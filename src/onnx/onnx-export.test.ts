@@ -175,7 +175,7 @@ describe('exporting linear-learner, kmeans and pca to ONNX', () => {
 describe('exporting what cannot be exported', () => {
   it('refuses an algorithm without an exporter, and a model.json that is not the algorithm', async () => {
     const dir = await train('pca', { num_components: '2' }, 'none');
-    await expect(exportToOnnx(dir, 'randomcutforest')).rejects.toMatchObject({ code: 'ORCH_MODEL_EXPORT_UNSUPPORTED' });
+    await expect(exportToOnnx(dir, 'deepar')).rejects.toMatchObject({ code: 'ORCH_MODEL_EXPORT_UNSUPPORTED' });
     await expect(exportToOnnx(dir, 'kmeans')).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID' });
     await expect(exportToOnnx(path.join(root, 'absent'), 'pca')).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID' });
   });

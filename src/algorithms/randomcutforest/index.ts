@@ -11,7 +11,7 @@ import { createRandom } from '../parallel/random.js';
 import { RCF_HYPERPARAMETERS, rcfOptions, type RcfOptions } from './hyperparameters.js';
 import { buildForest, shingleRows, type Forest } from './rcf-forest.js';
 import { rcfKernelSource } from './rcf-score.js';
-import { RCF_VERSION, rcfPredictor, readRcf, saveRcf } from './rcf-model.js';
+import { RCF_FORMAT, RCF_VERSION, rcfPredictor, readRcf, saveRcf } from './rcf-model.js';
 
 async function channelMatrix(ctx: TrainContext, channel: string, o: RcfOptions, label: boolean): Promise<Matrix | null> {
   const c = ctx.channels[channel];
@@ -147,5 +147,10 @@ export const randomCutForest: Algorithm = {
   async load(modelDir: string) {
     const { artifact, forest } = await readRcf(modelDir);
     return rcfPredictor(artifact, forest);
+  },
+  exportOnnx: {
+    format: RCF_FORMAT,
+    majorVersion: RCF_VERSION.split('.')[0],
+    build: async (_doc, modelDir) => (await import('./rcf-onnx.js')).exportRcf(modelDir),
   },
 };

@@ -1,0 +1,151 @@
+/**
+ * Random cut forest model (model.json + forest.bin) -> ONNX: the score of rcf-forest.ts,
+ * with the same floating-point operations as the kernel in rcf-score.ts, for all N rows × T
+ * trees at once.
+ *
+ * Input `features` [N, feature_dim] float, the rows of one request in order, as the native
+ * predictor takes them: with `shingle_size` S > 1 the graph shingles them itself (row i
+ * becomes rows i − S + 1 … i, oldest first, rows before the first repeated), so a request
+ * is one stretch of the series, exactly as the predictor reads it. Output `score` [N, 1]
+ * float: the anomaly score the predictor gives per row. The metadata carries the training
+ * scores' `score_mean` and `score_std` (mean + 3σ is the anomaly threshold).
+ *
+ * - The walk down: every row starts at every tree's root (node numbers are absolute over
+ *   the flattened forest) and takes, `max_depth` times, child = x[dim] ≤ cut ? left : right
+ *   (Gather of the node's dimension, cut and children, GatherElements of the row's value,
+ *   LessOrEqual, Where); a leaf's children are itself, so a row that reached its leaf stays
+ *   there. The node of each step is kept: step k holds the row's ancestor at depth k, or its
+ *   leaf once k reaches the leaf's depth.
+ * - The climb back up, from the deepest step to the root, as the kernel's loop over parent
+ *   links: the box distance Σ max(lo − x, 0) + max(x − hi, 0) is |x − clamp(x, lo, hi)|
+ *   summed (the clamp picks lo, hi or x in float32, exactly; the subtraction is in float64
+ *   as the kernel's), prob = extra / (range + extra), s = (1 − prob)·s + prob / (depth + 1).
+ *   A step still at the leaf counts with prob = 0, which leaves s as it is to the bit, as
+ *   does the kernel's early stop (a point inside a box is inside every box above it).
+ * - The start value (1 / (depth + log2(mass + 1)) when the row equals its leaf's point,
+ *   else 1 / (depth + 1)) and the sum over trees of s · log2(1 + samples), divided by T.
+ *
+ * The steps are unrolled rather than a Loop: the graph builder writes no subgraph
+ * attributes, each step's node is kept for the climb without a scan output, and onnxruntime
+ * plans every step's buffers ahead; at ~25 nodes a level the graph stays a few hundred
+ * nodes, small beside the forest's tables.
+ *
+ * Everything after the cast of the input is float64, so each row's per-tree score is the
+ * kernel's to the bit except for the order of two sums of non-negative terms (over the box's
+ * dimensions and over the trees), which onnxruntime may add in another order: a relative
+ * difference below (D + T)·2⁻⁵³ in float64, which after the cast to float32 leaves the score
+ * equal or one float32 unit apart. The predictor refuses rows with missing values; the graph
+ * does not check them and a NaN gives an undefined score.
+ */
+import { DataType, GraphBuilder, INPUT, invalid, type ExportedGraph } from '../onnx-builder/index.js';
+import type { Forest } from './rcf-forest.js';
+import { readRcf } from './rcf-model.js';
+
+/**
+ * Each node's depth from the links (the stored depth is only what the score mixes in), so
+ * the walk has enough steps whatever the file says; a node with two parents is refused.
+ */
+function maxDepth(f: Forest): number {
+  const nodes = f.treeStart[f.trees];
+  const level = new Int32Array(nodes).fill(-1);
+  let deepest = 0;
+  for (let t = 0; t < f.trees; t++) level[f.treeStart[t]] = 0;
+  for (let n = 0; n < nodes; n++) {
+    if (level[n] < 0) invalid('random cut forest model has a node no tree reaches');
+    deepest = Math.max(deepest, level[n]);
+    if (f.dim[n] < 0) continue;
+    for (const c of [f.nav[3 * n + 1], f.nav[3 * n + 2]]) {
+      if (level[c] >= 0) invalid('random cut forest model has a node with two parents');
+      level[c] = level[n] + 1;
+    }
+  }
+  return deepest;
+}
+
+export async function exportRcf(modelDir: string): Promise<ExportedGraph> {
+  const { artifact: a, forest: f } = await readRcf(modelDir);
+  const F = a.featureDim;
+  const S = a.shingleSize;
+  const D = f.D;
+  const T = f.trees;
+  const nodes = f.treeStart[T];
+  const K = maxDepth(f);
+  const g = new GraphBuilder();
+
+  // Node tables, indexed by absolute node number.
+  const dimOf = g.int64('node_dim', [nodes], Array.from({ length: nodes }, (_, n) => f.nav[3 * n]));
+  const leftOf = g.int64('node_left', [nodes], Array.from({ length: nodes }, (_, n) => f.nav[3 * n + 1]));
+  const rightOf = g.int64('node_right', [nodes], Array.from({ length: nodes }, (_, n) => f.nav[3 * n + 2]));
+  const cutOf = g.double('node_cut', [nodes], f.cut);
+  const loOf = g.float('box_lo', [nodes, D], f.lo);
+  const hiOf = g.float('box_hi', [nodes, D], f.hi);
+  const rangeOf = g.double('node_range', [nodes], f.range);
+  const dep1Of = g.double('node_dep1', [nodes], f.dep1);
+  const sameOf = g.double('leaf_same', [nodes], f.leafSame);
+  const otherOf = g.double('leaf_other', [nodes], Array.from(f.dep1, (d) => 1 / d));
+  const roots = g.int64('tree_root', [1, T], Array.from({ length: T }, (_, t) => f.treeStart[t]));
+  const norm = g.double('tree_norm', [1, T], Array.from({ length: T }, (_, t) => Math.log2(1 + f.sampleSize[t])));
+  const zero = g.double('zero', [], [0]);
+  const one = g.double('one', [], [1]);
+  const axes0 = g.int64('axes_0', [1], [0]);
+  const axes1 = g.int64('axes_1', [1], [1]);
+  const axes2 = g.int64('axes_2', [1], [2]);
+
+  const n = g.op('Shape', [INPUT], { start: 0, end: 1 }, 'rows');
+  let points32 = INPUT;
+  if (S > 1) {
+    // Row i's shingle: rows max(0, i − S + 1 + s) for s = 0 … S − 1, as shingleRows builds it.
+    const offsets = g.int64('shingle_offsets', [1, S], Array.from({ length: S }, (_, s) => s - S + 1));
+    const i = g.op('Range', [g.int64('row_zero', [], [0]), g.op('Squeeze', [n, axes0]), g.int64('row_step', [], [1])]);
+    const src = g.op('Max', [g.op('Add', [g.op('Unsqueeze', [i, axes1]), offsets]), g.int64('row_first', [], [0])], undefined, 'shingle_rows');
+    const rows = g.op('Gather', [INPUT, src], { axis: 0 });
+    // [N, S, F] -> [N, S·F]: 0 keeps N (also when N is 0).
+    points32 = g.op('Reshape', [rows, g.int64('point_shape', [2], [0, D])], undefined, 'points');
+  }
+  const points = g.op('Cast', [points32], { to: DataType.DOUBLE }, 'points_f64');
+
+  // The walk down: path[k] is each row's node at depth k in each tree, [N, T].
+  const path = [g.op('Expand', [roots, g.op('Concat', [n, g.int64('trees', [1], [T])], { axis: 0 })], undefined, 'path_0')];
+  for (let k = 1; k <= K; k++) {
+    const at = path[k - 1];
+    const value = g.op('GatherElements', [points, g.op('Gather', [dimOf, at])], { axis: 1 });
+    const goLeft = g.op('LessOrEqual', [value, g.op('Gather', [cutOf, at])]);
+    path.push(g.op('Where', [goLeft, g.op('Gather', [leftOf, at]), g.op('Gather', [rightOf, at])], undefined, `path_${k}`));
+  }
+  const leaf = path[K];
+
+  // The start value: is the row its leaf's point?
+  const point32 = g.op('Unsqueeze', [points32, axes1]);
+  const equal = g.op('Cast', [g.op('Equal', [g.op('Gather', [loOf, leaf]), point32])], { to: DataType.FLOAT });
+  const same = g.op('Cast', [g.op('ReduceMin', [equal], { axes: { ints: [2] }, keepdims: 0 })], { to: DataType.BOOL });
+  let s = g.op('Where', [same, g.op('Gather', [sameOf, leaf]), g.op('Gather', [otherOf, leaf])], undefined, 'score_leaf');
+
+  // The climb, deepest first, as the kernel follows parent links.
+  const point64 = g.op('Unsqueeze', [points, axes1]);
+  for (let k = K - 1; k >= 0; k--) {
+    const node = path[k];
+    const clamped = g.op('Min', [g.op('Max', [point32, g.op('Gather', [loOf, node])]), g.op('Gather', [hiOf, node])]);
+    const outside = g.op('Abs', [g.op('Sub', [point64, g.op('Cast', [clamped], { to: DataType.DOUBLE })])]);
+    const extra = g.op('ReduceSum', [outside, axes2], { keepdims: 0 });
+    const p = g.op('Div', [extra, g.op('Add', [g.op('Gather', [rangeOf, node]), extra])]);
+    const prob = g.op('Where', [g.op('Equal', [node, leaf]), zero, p]);
+    s = g.op('Add', [g.op('Mul', [g.op('Sub', [one, prob]), s]), g.op('Div', [prob, g.op('Gather', [dep1Of, node])])], undefined, `score_up_${k}`);
+  }
+
+  const total = g.op('ReduceSum', [g.op('Mul', [s, norm]), axes1], { keepdims: 1 });
+  const mean = g.op('Div', [total, g.double('tree_count', [], [T])]);
+  g.op('Cast', [mean], { to: DataType.FLOAT }, 'score');
+  return {
+    nodes: g.nodes,
+    initializers: g.initializers,
+    outputs: [{ name: 'score', elemType: DataType.FLOAT, shape: ['N', 1] }],
+    numFeatures: F,
+    metadata: {
+      trees: String(T),
+      shingle_size: String(S),
+      max_depth: String(K),
+      score_mean: String(a.scoreMean),
+      score_std: String(a.scoreStd),
+    },
+  };
+}
