@@ -86,4 +86,9 @@ export const lda: Algorithm = {
   async load(modelDir: string) {
     return ldaPredictor(await readLda(modelDir));
   },
+  exportOnnx: {
+    format: LDA_FORMAT,
+    majorVersion: LDA_VERSION.split('.')[0],
+    build: async (doc) => (await import('./lda-onnx.js')).exportLda(doc),
+  },
 };
