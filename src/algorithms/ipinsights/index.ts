@@ -124,4 +124,9 @@ export const ipInsights: Algorithm = {
   async load(modelDir: string) {
     return ipInsightsPredictor((await readIpInsights(modelDir)).net);
   },
+  exportOnnx: {
+    format: IPINSIGHTS_FORMAT,
+    majorVersion: IPINSIGHTS_VERSION.split('.')[0],
+    build: async (_doc, modelDir) => (await import('./ip-onnx.js')).exportIpInsights(modelDir),
+  },
 };
