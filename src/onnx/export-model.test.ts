@@ -41,7 +41,7 @@ function modelDir(doc: Record<string, unknown>): string {
 
 describe('exportToOnnx through the algorithm registry', () => {
   it('lists the built-ins that register an exporter', () => {
-    expect(onnxExportableAlgorithms()).toEqual(['factorization-machines', 'image-classification', 'ipinsights', 'kmeans', 'knn', 'linear-learner', 'ntm', 'object2vec', 'pca', 'seq2seq', 'xgboost']);
+    expect(onnxExportableAlgorithms()).toEqual(['factorization-machines', 'image-classification', 'ipinsights', 'kmeans', 'knn', 'lda', 'linear-learner', 'ntm', 'object2vec', 'pca', 'randomcutforest', 'seq2seq', 'xgboost']);
   });
 
   it("uses a registered algorithm's exportOnnx, checking model.json's header first", async () => {
@@ -102,7 +102,7 @@ describe('exportToOnnx through the algorithm registry', () => {
     for (const name of ['test-onnx-none', 'no-such-algorithm', '']) {
       const err = (await exportToOnnx(dir, name).catch((e: unknown) => e)) as Error & { details?: unknown };
       expect(err).toMatchObject({ code: 'ORCH_MODEL_EXPORT_UNSUPPORTED', details: { algorithm: name, exportable: onnxExportableAlgorithms() } });
-      expect(err.message).toContain('kmeans, knn, linear-learner, ntm, object2vec, pca');
+      expect(err.message).toContain('kmeans, knn, lda, linear-learner, ntm, object2vec, pca');
     }
   });
 
