@@ -6,7 +6,7 @@
  * be an expression (`Get`, `Join`) anywhere but where {@link LITERAL_FIELDS} says.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { APPROVAL_STATUSES, ROLES, SPLIT_TYPES } from './values.js';
+import { APPROVAL_STATUSES, JOIN_SOURCES, ROLES, SPLIT_TYPES } from './values.js';
 import { MapOf, StringEnum, Strict } from './common.contract.js';
 import { CreateProcessingJobRequest } from './processing.contract.js';
 import { CreateTrainingJobRequest } from './training.contract.js';
@@ -199,6 +199,12 @@ export const StepFields = {
     contentType: Type.Optional(Text(100)),
     splitType: Type.Optional(StringEnum(SPLIT_TYPES)),
     instanceCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /** SageMaker's DataProcessing, as a transform job takes them. @default all input columns */
+    inputFilter: Type.Optional(Text(200)),
+    /** @default 'None' */
+    joinSource: Type.Optional(StringEnum(JOIN_SOURCES)),
+    /** @default every column of the written row */
+    outputFilter: Type.Optional(Text(200)),
   }),
   endpoint: Strict({
     endpoint: Text(63),

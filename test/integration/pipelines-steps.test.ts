@@ -156,7 +156,7 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
       steps: [
         { name: 'train', type: 'training', algorithm: 'xgboost', train: 'raw', hyperParameters: { objective: 'binary:logistic', num_round: 10 }, cpus: 1 },
         { name: 'model', type: 'create-model', from: { Get: 'Steps.train' } },
-        { name: 'score', type: 'transform', model: { Get: 'Steps.model.model' }, input: 'features' },
+        { name: 'score', type: 'transform', model: { Get: 'Steps.model.model' }, input: 'features', joinSource: 'Input', outputFilter: '$[-1,0]' },
         { name: 'serve', type: 'endpoint', endpoint: 'pipe-ep', model: { Get: 'Steps.model.model' } },
       ],
     });
@@ -164,7 +164,10 @@ describe.each(backends)('pipeline steps that do work, through the CLI on $name',
     const model = step(e, 'model').outputs.model as string;
     const score = step(e, 'score');
     expect(score.outputs).toEqual({ jobName: score.resource, output: `${score.resource}@1` });
-    expect((await ok(['datasets', 'describe', score.resource!])).rowCount).toBe(40);
+    const scored = await ok(['datasets', 'describe', score.resource!]);
+    expect(scored.rowCount).toBe(40);
+    // Joined to its input, then filtered: the prediction, then the first feature.
+    expect(scored.columns.map((c: { name: string }) => c.name)).toEqual(['prediction', '_c0']);
     expect(step(e, 'serve').outputs).toEqual({ endpoint: 'pipe-ep', status: 'InService' });
     const answer = await ok(['endpoints', 'invoke', 'pipe-ep', '--body', '1.5,-0.2,0.3,0.1']);
     expect(Number(answer.body.trim())).toBeGreaterThanOrEqual(0);

@@ -34,6 +34,7 @@ definition = {
     {'Name': 'BatchData', 'Type': 'String', 'DefaultValue': 's3://orchard/pyp/batch/'},
     {'Name': 'BatchOutput', 'Type': 'String', 'DefaultValue': 's3://orchard/pyp/out/default'},
     {'Name': 'BatchInstances', 'Type': 'Integer', 'DefaultValue': 1},
+    {'Name': 'KeepColumns', 'Type': 'String', 'DefaultValue': '$[0,-1]'},
   ],
   'PipelineExperimentConfig': {'ExperimentName': {'Get': 'Execution.PipelineName'}, 'TrialName': {'Get': 'Execution.PipelineExecutionId'}},
   'Steps': [
@@ -51,7 +52,8 @@ definition = {
       'ModelName': {'Get': 'Steps.model.ModelName'},
       'TransformInput': {'DataSource': {'S3DataSource': {'S3DataType': 'S3Prefix', 'S3Uri': {'Get': 'Parameters.BatchData'}}}, 'ContentType': 'text/csv', 'SplitType': 'Line'},
       'TransformOutput': {'S3OutputPath': {'Get': 'Parameters.BatchOutput'}, 'AssembleWith': 'Line', 'Accept': 'text/csv'},
-      'TransformResources': {'InstanceCount': {'Get': 'Parameters.BatchInstances'}, 'InstanceType': 'ml.m5.large'}}},
+      'TransformResources': {'InstanceCount': {'Get': 'Parameters.BatchInstances'}, 'InstanceType': 'ml.m5.large'},
+      'DataProcessing': {'InputFilter': '$[1:]', 'JoinSource': 'Input', 'OutputFilter': {'Get': 'Parameters.KeepColumns'}}}},
     {'Name': 'check', 'Type': 'Condition', 'Arguments': {
       'Conditions': [{'Type': 'Equals', 'LeftValue': {'Get': 'Steps.batch.TransformOutput.S3OutputPath'}, 'RightValue': {'Get': 'Parameters.BatchOutput'}}],
       'IfSteps': [],
@@ -78,14 +80,14 @@ out['outcome'] = check['Metadata']['Condition']['Outcome']
 out['checkAfterBatch'] = check['StartTime'] >= batch['EndTime']
 job = sm.describe_transform_job(TransformJobName=out['transformArn'].split('/')[-1])
 out['job'] = [job['TransformJobStatus'], job['TransformOutput']['S3OutputPath'], job['TransformInput']['DataSource']['S3DataSource']['S3Uri'], job['TransformResources']['InstanceCount']]
-out['predictions'] = [float(l) for l in s3.get_object(Bucket='orchard', Key='pyp/out/run1/batch.csv.out')['Body'].read().decode().split()]
+out['predictions'] = [[float(v) for v in l.split(',')] for l in s3.get_object(Bucket='orchard', Key='pyp/out/run1/batch.csv.out')['Body'].read().decode().split()]
 try:
     sm.start_pipeline_execution(PipelineName='py-batch', PipelineParameters=[{'Name': 'BatchOutput', 'Value': 's3://elsewhere/out'}])
 except sm.exceptions.ClientError as err:
     out['badOutput'] = [err.response['Error']['Code'], err.response['Error']['Message']]
 bad = json.loads(json.dumps(definition))
 bad['Steps'][2]['Arguments']['TransformInput']['SplitType'] = 'RecordIO'
-bad['Steps'][2]['Arguments']['DataProcessing'] = {'JoinSource': 'Input'}
+bad['Steps'][2]['Arguments']['DataProcessing'] = {'OutputFilter': '$.id'}
 bad['Steps'][3]['Arguments']['Conditions'][0]['LeftValue'] = {'Get': 'Steps.batch.TransformOutput.Accept'}
 try:
     sm.create_pipeline(PipelineName='py-bad', PipelineDefinition=json.dumps(bad), RoleArn=role)
@@ -111,8 +113,8 @@ describe.each(backends)('SageMaker pipelines with a Transform step, from boto3, 
     key = (await res.json()) as typeof key;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-boto3-pipeline-'));
     train = writeClassificationCsv(path.join(dir, 'train.csv'), 300, 11);
-    // The batch input: the features alone, as a transform reads them.
-    const features = fs.readFileSync(writeClassificationCsv(path.join(dir, 'held-out.csv'), 37, 12), 'utf8').trim().split('\n').map((line) => line.split(',').slice(1).join(','));
+    // The batch input: a row number, then the features (the step's InputFilter drops the number).
+    const features = fs.readFileSync(writeClassificationCsv(path.join(dir, 'held-out.csv'), 37, 12), 'utf8').trim().split('\n').map((line, i) => [i, ...line.split(',').slice(1)].join(','));
     rows = features.length;
     batch = path.join(dir, 'batch.csv');
     fs.writeFileSync(batch, features.join('\n') + '\n');
@@ -139,8 +141,10 @@ describe.each(backends)('SageMaker pipelines with a Transform step, from boto3, 
     expect(out.outcome).toBe('True');
     expect(out.checkAfterBatch).toBe(true);
     expect(out.job).toEqual(['Completed', 's3://orchard/pyp/out/run1', 's3://orchard/pyp/batch/', 1]);
-    expect(out.predictions).toHaveLength(rows);
-    for (const p of out.predictions) {
+    // JoinSource Input and OutputFilter $[0,-1] (a parameter's default): each line is the row number and its prediction.
+    expect(out.predictions.map((line: number[]) => line[0])).toEqual(Array.from({ length: rows }, (_, i) => i));
+    for (const [, p, ...rest] of out.predictions) {
+      expect(rest).toEqual([]);
       expect(p).toBeGreaterThanOrEqual(0);
       expect(p).toBeLessThanOrEqual(1);
     }
@@ -148,7 +152,7 @@ describe.each(backends)('SageMaker pipelines with a Transform step, from boto3, 
     expect(out.badOutput[1]).toContain("Steps.batch.TransformOutput.S3OutputPath: this server stores objects in bucket 'orchard', not 'elsewhere'");
     expect(out.badDefinition[0]).toBe('ValidationException');
     expect(out.badDefinition[1]).toContain('3 validation errors detected');
-    for (const field of ["'pipelineDefinition.steps.3.member.arguments.transformInput.splitType'", "'pipelineDefinition.steps.3.member.arguments.dataProcessing.joinSource'", "'pipelineDefinition.steps.4.member.arguments.conditions.1.member.leftValue'"]) {
+    for (const field of ["'pipelineDefinition.steps.3.member.arguments.transformInput.splitType'", "'pipelineDefinition.steps.3.member.arguments.dataProcessing.outputFilter'", "'pipelineDefinition.steps.4.member.arguments.conditions.1.member.leftValue'"]) {
       expect(out.badDefinition[1]).toContain(field);
     }
   });

@@ -165,9 +165,9 @@ export function transform(scope: Scope, name: string, raw: Json, at: string): Js
   // The reader checks a name; a model step's ModelName (or a parameter) is known only when the execution runs.
   if (isExpression(raw.ModelName)) concrete.ModelName = 'model';
   const processing = isObject(raw.DataProcessing) ? raw.DataProcessing : {};
-  for (const key of ['InputFilter', 'JoinSource'] as const) {
-    const value = processing[key];
-    if (value !== undefined && value !== (key === 'InputFilter' ? '$' : 'None')) fail(scope, `${at}.dataProcessing.${lowerFirst(key)}`, value, `Member must be ${key === 'InputFilter' ? "'$'" : "'None'"} in a pipeline's Transform step on this server`);
+  // A filter or join built from parameters is checked when the execution creates the job.
+  for (const [key, stand] of DATA_PROCESSING) {
+    if (isExpression(processing[key]) && isObject(concrete.DataProcessing)) (concrete.DataProcessing as Json)[key] = stand;
   }
   const before = scope.root.problemCount;
   const request = readTransformRequest(scope.root.nested(at, concrete), concrete, { named: false });
@@ -183,8 +183,18 @@ export function transform(scope: Scope, name: string, raw: Json, at: string): Js
     model: expression(scope, raw.ModelName, `${at}.modelName`),
     input,
     ...(request.splitType ? { splitType: request.splitType } : {}),
+    ...Object.fromEntries(
+      DATA_PROCESSING.filter(([key]) => processing[key] !== undefined).map(([key]) => [lowerFirst(key), expression(scope, processing[key], `${at}.dataProcessing.${lowerFirst(key)}`)]),
+    ),
   };
 }
+
+/** A Transform step's DataProcessing members, each with a valid stand-in for an expression's value. */
+const DATA_PROCESSING = [
+  ['InputFilter', '$'],
+  ['JoinSource', 'None'],
+  ['OutputFilter', '$'],
+] as const;
 
 /** A RegisterModel step: CreateModelPackage's arguments. */
 export function registerModel(scope: Scope, raw: Json, at: string): Json {

@@ -61,12 +61,13 @@ export function readTransformRequest(f: Fields, body: Record<string, unknown>, o
   const inputFilter = processing?.str('InputFilter', { max: 200 });
   const joinSource = processing?.str('JoinSource', { enum: ['Input', 'None'] }) as 'Input' | 'None' | undefined;
   const outputFilter = processing?.str('OutputFilter', { max: 200 });
-  if (outputFilter !== undefined) {
-    // The grammar is checked here, so the field is named as SageMaker names it; the indexes when the job runs.
+  // The grammar is checked here, so the field is named as SageMaker names it; the indexes when the job runs.
+  for (const [key, filter] of [['InputFilter', inputFilter], ['OutputFilter', outputFilter]] as const) {
+    if (filter === undefined) continue;
     try {
-      if (readColumnFilter(outputFilter, 'outputFilter').kind !== 'all' && !options.named) processing?.fail('OutputFilter', outputFilter, "Member must be '$' in a pipeline's Transform step on this server");
+      readColumnFilter(filter, key === 'InputFilter' ? 'inputFilter' : 'outputFilter');
     } catch {
-      processing?.fail('OutputFilter', outputFilter, "Member must be '$' or '$[…]' of column indexes and slices such as '$[0,-1]' or '$[0,5:]' (negatives from the end), selecting at least one column");
+      processing?.fail(key, filter, "Member must be '$' or '$[…]' of column indexes and slices such as '$[0,-1]' or '$[0,5:]' (negatives from the end), selecting at least one column");
     }
   }
   const keep = ['TransformInput', 'TransformOutput', 'TransformResources', 'DataProcessing', 'BatchStrategy', 'MaxPayloadInMB'];

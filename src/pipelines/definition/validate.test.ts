@@ -55,6 +55,15 @@ describe('checking a definition: shape', () => {
     expect(parseDefinition({ steps: [{ name: 'w', type: 'wait', approval: { message: 'ok?', role: 'admin' } }] }).steps).toHaveLength(1);
   });
 
+  it("checks a transform step's literal filters now and leaves one built from a parameter for its job", () => {
+    const transform = (extra: Record<string, unknown>) => ({ name: 't', type: 'transform', model: 'm', input: 'rows', ...extra });
+    const def = { steps: [transform({ inputFilter: '$.features', joinSource: 'Left', outputFilter: '$[2:1]' })] };
+    expect(fieldsOf(def)).toEqual(['steps[0].joinSource', 'steps[0].inputFilter', 'steps[0].outputFilter']);
+    expect(messageAt(def, 'steps[0].outputFilter')).toContain('the slice 2:1 selects no columns');
+    const good = { parameters: { keep: { type: 'string', default: '$[0,-1]' } }, steps: [transform({ inputFilter: '$[1:]', joinSource: 'Input', outputFilter: { Get: 'Parameters.keep' } })] };
+    expect(parseDefinition(good).steps[0]).toMatchObject({ inputFilter: '$[1:]', joinSource: 'Input', outputFilter: { Get: 'Parameters.keep' } });
+  });
+
   it('a training step needs data and exactly one of algorithm and script', () => {
     expect(fieldsOf({ steps: [{ name: 't', type: 'training' }] })).toEqual(['steps[0].channels', 'steps[0].algorithm']);
   });

@@ -4,6 +4,7 @@
  * the declared outputs), names in then / else / catch / dependsOn, gates, and cycles.
  */
 import { isErrorCode } from '../../core/errors.js';
+import { readColumnFilter } from '../../serving/transform/column-filter.js';
 import {
   CommonStepFields,
   LITERAL_FIELDS,
@@ -87,6 +88,17 @@ function checkTypeRules(info: StepInfo, def: Json, problems: Problems): void {
     if (def.channels === undefined && def.train === undefined && def.validation === undefined) problems.add(at('channels'), 'is required: give channels, or train / validation');
     if ((def.algorithm === undefined) === (def.script === undefined)) problems.add(at('algorithm'), 'give exactly one of algorithm and script');
     if (isObject(def.channels) && (Object.hasOwn(def.channels, 'train') && def.train !== undefined)) problems.add(at('train'), 'the channel train is also in channels');
+  }
+  if (info.type === 'transform') {
+    // A literal filter's grammar now; one built from expressions when the step creates its job.
+    for (const field of ['inputFilter', 'outputFilter'] as const) {
+      if (typeof def[field] !== 'string') continue;
+      try {
+        readColumnFilter(def[field], field);
+      } catch (err) {
+        problems.add(at(field), (err as Error).message);
+      }
+    }
   }
   if (info.type === 'wait') {
     const given = ['seconds', 'until', 'approval'].filter((k) => def[k] !== undefined);

@@ -90,6 +90,9 @@ interface TransformInputs {
   input: string;
   output?: string;
   splitType?: CreateTransformJobInput['splitType'];
+  inputFilter?: string;
+  joinSource?: CreateTransformJobInput['joinSource'];
+  outputFilter?: string;
 }
 
 export const transformStep: StepRunner<PipelinePorts> = {
@@ -106,6 +109,9 @@ export const transformStep: StepRunner<PipelinePorts> = {
         input: await datasetOfInput(ctx, ports, inputs.input, 'input'),
         output: inputs.output ?? ctx.resource,
         ...(inputs.splitType ? { splitType: inputs.splitType } : {}),
+        ...(inputs.inputFilter !== undefined ? { inputFilter: inputs.inputFilter } : {}),
+        ...(inputs.joinSource ? { joinSource: inputs.joinSource } : {}),
+        ...(inputs.outputFilter !== undefined ? { outputFilter: inputs.outputFilter } : {}),
         tags: stepTags(ctx),
         createdBy: ctx.createdBy ?? undefined,
       });
