@@ -41,7 +41,7 @@ function modelDir(doc: Record<string, unknown>): string {
 
 describe('exportToOnnx through the algorithm registry', () => {
   it('lists the built-ins that register an exporter', () => {
-    expect(onnxExportableAlgorithms()).toEqual(['factorization-machines', 'image-classification', 'ipinsights', 'kmeans', 'knn', 'lda', 'linear-learner', 'ntm', 'object2vec', 'pca', 'randomcutforest', 'seq2seq', 'xgboost']);
+    expect(onnxExportableAlgorithms()).toEqual(['blazingtext', 'factorization-machines', 'image-classification', 'ipinsights', 'kmeans', 'knn', 'lda', 'linear-learner', 'ntm', 'object2vec', 'pca', 'randomcutforest', 'seq2seq', 'xgboost']);
   });
 
   it("uses a registered algorithm's exportOnnx, checking model.json's header first", async () => {

@@ -237,4 +237,9 @@ export const blazingtext: Algorithm = {
     const { artifact, weights } = await readBt(modelDir);
     return btPredictor(artifact, weights);
   },
+  exportOnnx: {
+    format: BT_FORMAT,
+    majorVersion: BT_VERSION.split('.')[0],
+    build: async (doc, modelDir) => (await import('./bt-onnx.js')).exportBlazingText(doc, modelDir),
+  },
 };
