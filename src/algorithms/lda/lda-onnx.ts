@@ -12,13 +12,14 @@
  * walks only a row's non-zero counts). A row stops after the first update whose mean
  * change of γ is below the kernel's tolerance, or after its iteration cap: each iteration
  * keeps the update only for rows still running (`Where` on a per-row flag), so every row
- * ends with the γ the predictor ends with. ONNX's `Loop` takes its body as a graph
- * attribute, which the builder does not write, so the iterations are unrolled; rows that
- * have stopped cost their share of the remaining iterations but do not change. A request
- * thus costs every iteration over the whole vocabulary. Gathering each row's non-zero
- * words instead (TopK to the request's most distinct words) cuts that work, but its
- * data-dependent width made onnxruntime's session creation grow with the square of the
- * unrolled iterations (seconds per load), so the graph stays dense.
+ * ends with the γ the predictor ends with. The first update is in the main graph (from a
+ * constant exp(E[log θ])); the rest are an ONNX `Loop` over the cap's remaining
+ * iterations whose condition ends it once no row is running, so a request costs the
+ * iterations its slowest row needs; rows that have stopped ride along unchanged. Each
+ * update is dense over the vocabulary. (Gathering each row's non-zero words instead, to
+ * the request's most distinct words, cut that work when the iterations were unrolled,
+ * but its data-dependent width made onnxruntime's session creation grow with the square
+ * of their number.)
  *
  * ONNX has no digamma: ψ(x) = ψ(x + 6) − Σ_{i<6} 1/(x + i) (the recurrence; γ and Σγ are
  * positive) with ψ(x + 6) by the asymptotic series the native digamma uses (Abramowitz &
@@ -97,33 +98,50 @@ export function exportLda(doc: Record<string, unknown>): ExportedGraph {
   const tolC = g.double('tol', [], [tol]);
   const x = g.op('Cast', [INPUT], { to: DataType.DOUBLE }, 'counts');
 
-  /** One update from exp(E[log θ]) (any shape broadcasting to [N, K]): γ' [N, K]. */
-  const update = (expTheta: string) => {
-    const phinorm = g.op('Add', [g.op('MatMul', [expTheta, eb]), epsC]);
-    const acc = g.op('MatMul', [g.op('Div', [x, phinorm]), ebT]);
-    return g.op('Add', [alphaC, g.op('Mul', [expTheta, acc])]);
+  /** One update from exp(E[log θ]) (any shape broadcasting to [N, K]), in builder `b`: γ' [N, K]. */
+  const update = (b: GraphBuilder, expTheta: string) => {
+    const phinorm = b.op('Add', [b.op('MatMul', [expTheta, eb]), epsC]);
+    const acc = b.op('MatMul', [b.op('Div', [x, phinorm]), ebT]);
+    return b.op('Add', [alphaC, b.op('Mul', [expTheta, acc])]);
   };
   /** Whether a row's update changed γ by at least the tolerance on average: [N, 1] bool. */
-  const moving = (next: string, prev: string) => {
-    const change = g.op('ReduceSum', [g.op('Abs', [g.op('Sub', [next, prev])]), axis1], { keepdims: 1 });
-    return g.op('Not', [g.op('Less', [g.op('Div', [change, kC]), tolC])]);
+  const moving = (b: GraphBuilder, next: string, prev: string) => {
+    const change = b.op('ReduceSum', [b.op('Abs', [b.op('Sub', [next, prev])]), axis1], { keepdims: 1 });
+    return b.op('Not', [b.op('Less', [b.op('Div', [change, kC]), tolC])]);
   };
+  /** Whether any row is still running: a bool scalar (false for no rows). */
+  const anyRunning = (b: GraphBuilder, running: string, out?: string) =>
+    b.op('Greater', [b.op('ReduceSum', [b.op('Cast', [running], { to: DataType.DOUBLE })], { keepdims: 0 }), zeroC], undefined, out);
 
   // First iteration: every row starts at γ = 1, whose exp(E[log θ]) is one row of constants
   // (the native digamma's, so it is the predictor's to the bit) that broadcasts over the rows.
   const theta0 = Math.exp(digamma(1) - digamma(K));
+  const zeroC = g.double('zero', [], [0]);
   const one = g.double('gamma_start', [1, K], new Array<number>(K).fill(1));
-  let gamma = update(g.double('exp_elog_theta_start', [1, K], new Array<number>(K).fill(theta0)));
-  let running = moving(gamma, one);
-  for (let it = 1; it < maxIter; it++) {
-    const sum = g.op('ReduceSum', [gamma, axis1], { keepdims: 1 });
-    const psi = digammaNodes(g, g.op('Concat', [gamma, sum], { axis: 1 }));
-    const [psiGamma, psiSum] = g.opMany('Split', [psi, split], [g.name('psi_gamma'), g.name('psi_sum')], { axis: 1 });
-    const next = update(g.op('Exp', [g.op('Sub', [psiGamma, psiSum])]));
-    const nextRunning = g.op('And', [running, moving(next, gamma)]);
-    gamma = g.op('Where', [running, next, gamma]);
-    running = nextRunning;
-  }
+  const gamma1 = update(g, g.double('exp_elog_theta_start', [1, K], new Array<number>(K).fill(theta0)));
+  const running1 = moving(g, gamma1, one);
+
+  // The other iterations: a Loop whose body makes one update, kept only for rows still
+  // running; it ends after the cap or once no row runs.
+  const b = new GraphBuilder('body_');
+  const sum = b.op('ReduceSum', ['gamma_in', axis1], { keepdims: 1 });
+  const psi = digammaNodes(b, b.op('Concat', ['gamma_in', sum], { axis: 1 }));
+  const [psiGamma, psiSum] = b.opMany('Split', [psi, split], [b.name('psi_gamma'), b.name('psi_sum')], { axis: 1 });
+  const next = update(b, b.op('Exp', [b.op('Sub', [psiGamma, psiSum])]));
+  const nextRunning = b.op('And', ['running_in', moving(b, next, 'gamma_in')], undefined, 'running_out');
+  b.op('Where', ['running_in', next, 'gamma_in'], undefined, 'gamma_out');
+  anyRunning(b, nextRunning, 'cond_out');
+  const gammaSpec = (name: string) => ({ name, elemType: DataType.DOUBLE, shape: ['N', K] });
+  const runningSpec = (name: string) => ({ name, elemType: DataType.BOOL, shape: ['N', 1] });
+  const body = {
+    name: 'e_step',
+    inputs: [{ name: 'iteration', elemType: DataType.INT64, shape: [] }, { name: 'cond_in', elemType: DataType.BOOL, shape: [] }, gammaSpec('gamma_in'), runningSpec('running_in')],
+    outputs: [{ name: 'cond_out', elemType: DataType.BOOL, shape: [] }, gammaSpec('gamma_out'), runningSpec('running_out')],
+    nodes: b.nodes,
+    initializers: b.initializers,
+  };
+  const iterations = g.int64('more_iterations', [], [maxIter - 1]);
+  const [gamma] = g.opMany('Loop', [iterations, anyRunning(g, running1), gamma1, running1], ['gamma', 'running'], { body: { graph: body } });
   const total = g.op('ReduceSum', [gamma, axis1], { keepdims: 1 });
   g.op('Cast', [g.op('Div', [gamma, total])], { to: DataType.FLOAT }, 'topic_mixture');
   return {

@@ -44,9 +44,12 @@ export class GraphBuilder {
   readonly initializers: Tensor[] = [];
   private count = 0;
 
-  /** A fresh value name (`<hint>_<n>`). */
+  /** `prefix` starts every fresh name: a subgraph's builder gets one, so its names never meet the outer graph's. */
+  constructor(private readonly prefix = '') {}
+
+  /** A fresh value name (`<prefix><hint>_<n>`). */
   name(hint: string): string {
-    return `${hint}_${this.count++}`;
+    return `${this.prefix}${hint}_${this.count++}`;
   }
 
   /** Adds a node with one output (`out`, or a fresh name after the op); answers the output. */

@@ -34,7 +34,7 @@ export const DATA_TYPE_NAMES: Record<number, string> = {
   16: 'bfloat16',
 };
 
-const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 let root: protobuf.Root | null = null;
 function modelType(): protobuf.Type {
@@ -43,7 +43,19 @@ function modelType(): protobuf.Type {
 }
 
 /** A value of an ONNX node attribute, typed by its JS shape. */
-export type AttributeValue = number | string | Tensor | { ints: number[] } | { floats: number[] | ArrayLike<number> } | { strings: string[] };
+export type AttributeValue = number | string | Tensor | { ints: number[] } | { floats: number[] | ArrayLike<number> } | { strings: string[] } | { graph: SubgraphSpec };
+
+/**
+ * A graph held by a node (the body of `Loop`, the branches of `If`): its own inputs and
+ * outputs; its nodes may read any value of the graphs around it by name.
+ */
+export interface SubgraphSpec {
+  name: string;
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  nodes: NodeSpec[];
+  initializers: Tensor[];
+}
 
 /** A TensorProto as written (raw little-endian data). */
 export interface Tensor {
@@ -108,6 +120,7 @@ function attribute(name: string, value: AttributeValue): Record<string, unknown>
   }
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: Buffer.from(value, 'utf8') };
   if ('raw_data' in value) return { name, type: AttributeType.TENSOR, t: value };
+  if ('graph' in value) return { name, type: AttributeType.GRAPH, g: graphMessage(value.graph) };
   if ('ints' in value) return { name, type: AttributeType.INTS, ints: value.ints };
   if ('floats' in value) return { name, type: AttributeType.FLOATS, floats: Array.from(value.floats) };
   return { name, type: AttributeType.STRINGS, strings: value.strings.map((s) => Buffer.from(s, 'utf8')) };
@@ -117,6 +130,24 @@ function valueInfo(v: ValueSpec): Record<string, unknown> {
   return {
     name: v.name,
     type: { tensor_type: { elem_type: v.elemType, shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+  };
+}
+
+/** A GraphProto as protobufjs takes it: the main graph, or a node's subgraph. */
+function graphMessage(spec: SubgraphSpec, nodePrefix = `${spec.name}_`): Record<string, unknown> {
+  return {
+    name: spec.name,
+    node: spec.nodes.map((n, i) => ({
+      name: n.name ?? `${nodePrefix}${n.op}_${i}`,
+      op_type: n.op,
+      domain: n.domain ?? '',
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attributes ?? {}).map(([k, v]) => attribute(k, v)),
+    })),
+    initializer: spec.initializers,
+    input: spec.inputs.map(valueInfo),
+    output: spec.outputs.map(valueInfo),
   };
 }
 
@@ -130,20 +161,7 @@ export function encodeModel(spec: GraphSpec): Uint8Array {
     doc_string: spec.docString ?? '',
     opset_import: [{ domain: '', version: ONNX_OPSET }, ...(spec.usesMl ? [{ domain: ML_DOMAIN, version: ONNX_ML_OPSET }] : [])],
     metadata_props: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: spec.name,
-      node: spec.nodes.map((n, i) => ({
-        name: n.name ?? `${n.op}_${i}`,
-        op_type: n.op,
-        domain: n.domain ?? '',
-        input: n.inputs,
-        output: n.outputs,
-        attribute: Object.entries(n.attributes ?? {}).map(([k, v]) => attribute(k, v)),
-      })),
-      initializer: spec.initializers,
-      input: spec.inputs.map(valueInfo),
-      output: spec.outputs.map(valueInfo),
-    },
+    graph: graphMessage(spec, ''),
   };
   const err = type.verify(model);
   if (err) throw new Error(`internal: ONNX model does not fit the schema: ${err}`);
