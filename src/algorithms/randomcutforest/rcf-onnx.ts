@@ -87,7 +87,6 @@ export async function exportRcf(modelDir: string): Promise<ExportedGraph> {
   const norm = g.double('tree_norm', [1, T], Array.from({ length: T }, (_, t) => Math.log2(1 + f.sampleSize[t])));
   const zero = g.double('zero', [], [0]);
   const one = g.double('one', [], [1]);
-  const axes0 = g.int64('axes_0', [1], [0]);
   const axes1 = g.int64('axes_1', [1], [1]);
   const axes2 = g.int64('axes_2', [1], [2]);
 
@@ -96,7 +95,7 @@ export async function exportRcf(modelDir: string): Promise<ExportedGraph> {
   if (S > 1) {
     // Row i's shingle: rows max(0, i − S + 1 + s) for s = 0 … S − 1, as shingleRows builds it.
     const offsets = g.int64('shingle_offsets', [1, S], Array.from({ length: S }, (_, s) => s - S + 1));
-    const i = g.op('Range', [g.int64('row_zero', [], [0]), g.op('Squeeze', [n, axes0]), g.int64('row_step', [], [1])]);
+    const i = g.op('Range', [g.int64('row_zero', [], [0]), g.op('Squeeze', [n, g.int64('axes_0', [1], [0])]), g.int64('row_step', [], [1])]);
     const src = g.op('Max', [g.op('Add', [g.op('Unsqueeze', [i, axes1]), offsets]), g.int64('row_first', [], [0])], undefined, 'shingle_rows');
     const rows = g.op('Gather', [INPUT, src], { axis: 0 });
     // [N, S, F] -> [N, S·F]: 0 keeps N (also when N is 0).
