@@ -110,6 +110,16 @@ describe('randomcutforest ONNX export', () => {
     for (const i of spike) expect(onnx[i]).toBeGreaterThan(quietMax);
   }, 60_000);
 
+  it('a forest of single leaves (every training row alike) has no walk, and one-row requests score as the predictor does', async () => {
+    const flat = await train(Array.from({ length: 60 }, () => [1, 2]), { feature_dim: 2 });
+    const { onnx } = await parity(flat, [[1, 2], [3, -4], [1, 2.5]]);
+    expect(onnx[0]).toBeLessThan(onnx[1]);
+    const file = path.join(flat, '..', 'model.onnx');
+    expect((await describeOnnxModel(file)).metadata.max_depth).toBe('0');
+    const shingled = await train(cloud(200, 2, 6), { feature_dim: 2, shingle_size: 3 });
+    await parity(shingled, [[0.5, -0.5]]);
+  }, 60_000);
+
   it('exports a 1.0.0 model (the forest as JSON in model.json) to the same graph', async () => {
     const modelDir = await train(cloud(300, 2, 3), { feature_dim: 2 });
     const rows = [...cloud(30, 2, 4), [6, -6]];
