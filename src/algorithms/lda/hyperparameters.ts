@@ -19,7 +19,7 @@ export const LDA_HYPERPARAMETERS: readonly HyperparameterSpec[] = [
     description: 'Documents per update. At or above the number of documents (SageMaker: the document count), or left out: batch variational Bayes; below it: online variational Bayes over mini-batches of this size.',
   },
   { name: 'alpha0', type: 'continuous', default: 1, min: 0, minInclusive: false, max: 1_000_000, description: 'Sum of the document–topic Dirichlet prior (each topic gets alpha0 / num_topics); small values give sparse topic mixtures.', tunable: { min: 0.1, max: 10, scaling: 'Logarithmic' } },
-  { name: 'max_restarts', type: 'integer', default: 10, min: 1, max: 1000, description: 'Random starts tried (one variational pass each on a sample of up to 250 documents); training continues from the best.', tunable: { min: 1, max: 40, scaling: 'Auto' } },
+  { name: 'max_restarts', type: 'integer', default: 10, min: 1, max: 1000, description: 'Random starts tried (three online passes each over a sample of up to 1,000 documents, mini-batches of 100); training continues from the one with the best bound. 1: one random start, no trial.', tunable: { min: 1, max: 40, scaling: 'Auto' } },
   { name: 'max_iterations', type: 'integer', default: 100, min: 1, max: 100_000, description: 'Variational passes over the data at most.', tunable: { min: 1, max: 1000, scaling: 'Auto' } },
   { name: 'tol', type: 'continuous', default: 0.0001, min: 0, max: 1, description: 'Training stops when the training perplexity changes by less than this fraction between passes.', tunable: { min: 1e-6, max: 0.1, scaling: 'Logarithmic' } },
 ];

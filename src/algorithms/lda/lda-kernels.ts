@@ -5,7 +5,9 @@
  *
  * Per document (Blei et al. 2003; Hoffman et al. 2010, as scikit-learn),
  *   γ_dk = α + exp(E[log θ_dk]) Σ_w n_dw exp(E[log β_kw]) / φnorm_dw
- * until the mean change of γ_d is below 1e-3 or 100 iterations. exp(E[log β]) is read
+ * until the mean change of γ_d is below 1e-3 or 100 iterations (scikit-learn's rule, used by
+ * every pass of a fit and by inference; a call may loosen it, as the fit's short trial
+ * starts do). exp(E[log β]) is read
  * word-major (V × K) so a word's K topic weights are contiguous, and each inner iteration
  * reads them once (φnorm and the next γ's sums fused).
  *
@@ -41,6 +43,10 @@ export interface EStepArgs {
   /** Running bound the documents' parts are added to, in order. */
   bound: number;
   ordered: boolean;
+  /** Inner iterations per document at most. @default 100 */
+  maxIter?: number;
+  /** Mean change of γ that ends a document's iterations. @default 1e-3 */
+  tol?: number;
 }
 
 /** What the kernels need in a pool's shared state (typed arrays over SharedArrayBuffer). */
@@ -67,7 +73,7 @@ const EPS = 2.220446049250313e-16;
 const DOC_MAX_ITER = 100;
 const DOC_TOL = 1e-3;
 
-function docInference(K, alpha) {
+function docInference(K, alpha, maxIter = DOC_MAX_ITER, tol = DOC_TOL) {
   const expTheta = new Float64Array(K);
   const acc = new Float64Array(K);
   let phinorm = new Float64Array(64);
@@ -110,7 +116,7 @@ function docInference(K, alpha) {
       }
     };
     sweep();
-    for (let it = 0; it < DOC_MAX_ITER; it++) {
+    for (let it = 0; it < maxIter; it++) {
       let change = 0;
       for (let k = 0; k < K; k++) {
         const g = alpha + expTheta[k] * acc[k];
@@ -118,7 +124,7 @@ function docInference(K, alpha) {
         gamma[k] = g;
       }
       sweep();
-      if (change / K < DOC_TOL) break;
+      if (change / K < tol) break;
     }
     // E[log p(w|θ,β)] + E[log p(θ|α)] − E[log q(θ|γ)] for this document (Hoffman et al. 2010, eq. 4).
     let bound = 0;
@@ -142,12 +148,16 @@ function docInference(K, alpha) {
   return { expTheta, fit };
 }
 
-// One inference object per thread, remade when a pool's state changes shape.
+// One inference object per thread, remade when a pool's state changes shape or a call its stopping rule.
 let cached = null;
 
 function estep(state, a) {
   const K = state.K, V = state.V;
-  if (!cached || cached.K !== K || cached.alpha !== state.alpha) cached = { K, alpha: state.alpha, inf: docInference(K, state.alpha), gamma: new Float64Array(K) };
+  const maxIter = a.maxIter ?? DOC_MAX_ITER;
+  const tol = a.tol ?? DOC_TOL;
+  if (!cached || cached.K !== K || cached.alpha !== state.alpha || cached.maxIter !== maxIter || cached.tol !== tol) {
+    cached = { K, alpha: state.alpha, maxIter, tol, inf: docInference(K, state.alpha, maxIter, tol), gamma: new Float64Array(K) };
+  }
   const { inf, gamma } = cached;
   const { indptr, indices, counts, order, ebT, gamma0 } = state;
   const sstats = state.sstats.subarray(a.slot * V * K, (a.slot + 1) * V * K);
