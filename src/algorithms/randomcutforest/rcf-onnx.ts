@@ -23,14 +23,15 @@
  *   subtraction is in float64 as the kernel's), prob = extra / (range + extra),
  *   s = (1 − prob)·s + prob / (depth + 1). A step still on the leaf counts with prob = 0,
  *   which leaves s as it is to the bit, as does the kernel's early stop (a point inside a
- *   box is inside every box above it).
+ *   box is inside every box above it); the box work (Gathers of the boxes, over D) is done
+ *   only for the pairs still climbing, picked with NonZero and scattered back, as the
+ *   kernel does it only until it stops.
  * - The start value (1 / (depth + log2(mass + 1)) when the row equals its leaf's point,
  *   else 1 / (depth + 1)) and the sum over trees of s · log2(1 + samples), divided by T.
  *
- * Loops rather than unrolled steps: the same answers at the same speed (both do N·T work
- * per level of the walk and N·T·D per level of the climb), but 57 nodes (22, and 13 and 22
- * in the bodies) instead of ~25 a level (~800 for a forest 33 deep), so onnxruntime makes a
- * session in ~0.05 s instead of ~0.4 s; and a request whose rows all reach their leaves
+ * Loops rather than unrolled steps: unrolled, the graph ran no faster and held ~25 nodes a
+ * level (~800 for a forest 33 deep, a session made in ~0.4 s); as two Loops it holds 78
+ * nodes and a session is made in ~0.05 s, and a request whose rows all reach their leaves
  * early stops walking there.
  *
  * Everything after the cast of the input is float64, so each row's per-tree score is the
@@ -40,7 +41,7 @@
  * equal or one float32 unit apart. The predictor refuses rows with missing values; the graph
  * does not check them and a NaN gives an undefined score.
  */
-import { DataType, GraphBuilder, INPUT, invalid, type ExportedGraph, type SubgraphSpec, type ValueSpec } from '../onnx-builder/index.js';
+import { DataType, doubleTensor, GraphBuilder, INPUT, invalid, type ExportedGraph, type SubgraphSpec, type ValueSpec } from '../onnx-builder/index.js';
 import type { Forest } from './rcf-forest.js';
 import { readRcf } from './rcf-model.js';
 
@@ -91,7 +92,6 @@ export async function exportRcf(modelDir: string): Promise<ExportedGraph> {
   const zero = g.double('zero', [], [0]);
   const one = g.double('one', [], [1]);
   const axes1 = g.int64('axes_1', [1], [1]);
-  const axes2 = g.int64('axes_2', [1], [2]);
 
   const n = g.op('Shape', [INPUT], { start: 0, end: 1 }, 'rows');
   let points32 = INPUT;
@@ -142,26 +142,41 @@ export async function exportRcf(modelDir: string): Promise<ExportedGraph> {
   let s = g.op('Where', [same, g.op('Gather', [sameOf, leaf]), g.op('Gather', [otherOf, leaf])], undefined, 'score_leaf');
 
   // The climb, deepest first (path[L − 1 − j] at step j), as the kernel follows parent links.
+  // Only the (row, tree) pairs still climbing do the box work: not on their leaf yet (the
+  // path is deeper than it) and not stopped (the kernel stops at the first box holding the
+  // point; every box above holds it too, so prob would be 0). They are picked with NonZero,
+  // their probs computed over D and scattered back; the others' prob is 0, which leaves s
+  // as it is to the bit.
   if (K > 0) {
     const steps = g.op('Squeeze', [g.op('Shape', [path], { start: 0, end: 1 }), g.int64('axes_0_steps', [1], [0])], undefined, 'steps');
+    const flatShape = g.int64('pairs_shape', [1], [-1]);
+    const pairsShape = g.op('Shape', [start], undefined, 'pairs_dims');
+    const zeros = g.op('ConstantOfShape', [g.op('Shape', [g.op('Reshape', [start, flatShape])])], { value: doubleTensor('', [1], [0]) }, 'prob_zeros');
     const c = new GraphBuilder('climb_');
     const node = c.op('Gather', [path, c.op('Sub', [c.op('Sub', [steps, 'climb_step']), c.int64('climb_one', [], [1])])], { axis: 0 });
-    const clamped = c.op('Min', [c.op('Max', [point32, c.op('Gather', [loOf, node])]), c.op('Gather', [hiOf, node])]);
-    const outside = c.op('Abs', [c.op('Sub', [point64, c.op('Cast', [clamped], { to: DataType.DOUBLE })])]);
-    const extra = c.op('ReduceSum', [outside, axes2], { keepdims: 0 });
-    const p = c.op('Div', [extra, c.op('Add', [c.op('Gather', [rangeOf, node]), extra])]);
-    // A step still on the leaf (a row whose leaf is shallower than the path) changes nothing.
-    const prob = c.op('Where', [c.op('Equal', [node, leaf]), zero, p]);
+    const active = c.op('And', [c.op('Not', [c.op('Equal', [node, leaf])]), c.op('Not', ['stopped_in'])]);
+    const pick = c.op('Squeeze', [c.op('NonZero', [c.op('Reshape', [active, flatShape])]), c.int64('climb_axes_0', [1], [0])]);
+    const at = c.op('Gather', [c.op('Reshape', [node, flatShape]), pick]);
+    const row = c.op('Div', [pick, c.int64('climb_trees', [], [T])]);
+    const x32 = c.op('Gather', [points32, row]);
+    const clamped = c.op('Min', [c.op('Max', [x32, c.op('Gather', [loOf, at])]), c.op('Gather', [hiOf, at])]);
+    const outside = c.op('Abs', [c.op('Sub', [c.op('Gather', [points, row]), c.op('Cast', [clamped], { to: DataType.DOUBLE })])]);
+    const extra = c.op('ReduceSum', [outside, axes1], { keepdims: 0 });
+    const p = c.op('Div', [extra, c.op('Add', [c.op('Gather', [rangeOf, at]), extra])]);
+    const prob = c.op('Reshape', [c.op('ScatterElements', [zeros, pick, p], { axis: 0 }), pairsShape]);
+    // A node's range is positive, so prob is 0 exactly when its box holds the point.
+    c.op('Or', ['stopped_in', c.op('And', [active, c.op('Equal', [prob, zero])])], undefined, 'stopped_out');
     c.op('Add', [c.op('Mul', [c.op('Sub', [one, prob]), 'score_in']), c.op('Div', [prob, c.op('Gather', [dep1Of, node])])], undefined, 'score_out');
     c.op('Identity', ['climb_cond'], undefined, 'climb_more');
     const climb: SubgraphSpec = {
       name: 'climb',
-      inputs: [scalar('climb_step', DataType.INT64), scalar('climb_cond', DataType.BOOL), nt('score_in', DataType.DOUBLE)],
-      outputs: [scalar('climb_more', DataType.BOOL), nt('score_out', DataType.DOUBLE)],
+      inputs: [scalar('climb_step', DataType.INT64), scalar('climb_cond', DataType.BOOL), nt('score_in', DataType.DOUBLE), nt('stopped_in', DataType.BOOL)],
+      outputs: [scalar('climb_more', DataType.BOOL), nt('score_out', DataType.DOUBLE), nt('stopped_out', DataType.BOOL)],
       nodes: c.nodes,
       initializers: c.initializers,
     };
-    [s] = g.opMany('Loop', [steps, '', s], ['score_root'], { body: { graph: climb } });
+    const none = g.op('Cast', [g.op('Mul', [start, g.int64('pairs_zero', [], [0])])], { to: DataType.BOOL }, 'none_stopped');
+    [s] = g.opMany('Loop', [steps, '', s, none], ['score_root', 'stopped'], { body: { graph: climb } });
   }
 
   const total = g.op('ReduceSum', [g.op('Mul', [s, norm]), axes1], { keepdims: 1 });
