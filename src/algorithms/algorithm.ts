@@ -103,6 +103,14 @@ export interface Predictor {
    */
   predict(features: Float32Array, rows: number): { values: Float32Array; outputsPerRow: number };
   /**
+   * Present on a model whose prediction spreads over threads (k-NN's search): the same
+   * answer as `predict`, on up to `threads` threads. A batch transform shard given several
+   * cores calls it; the threads it starts are kept until `close`.
+   */
+  predictParallel?(features: Float32Array, rows: number, threads: number): Promise<{ values: Float32Array; outputsPerRow: number }>;
+  /** Present with `predictParallel`: stops the threads it started. */
+  close?(): Promise<void>;
+  /**
    * Present on a model that reads whole request documents rather than rows of numbers
    * (DeepAR's `{"instances": [...]}`): answers one request body of a supported type;
    * serving then calls this instead of decoding rows for `predict`.

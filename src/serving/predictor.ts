@@ -55,7 +55,10 @@ export interface PredictorSource {
   dir: string;
   format: ModelFormat;
   algorithm: string | null;
-  /** Threads an ONNX session may use per prediction. @default 1 */
+  /**
+   * Threads a prediction may use: an ONNX session's, or a built-in's that predicts in
+   * parallel (`predictParallel`, k-NN's search). @default 1
+   */
   threads?: number;
   /** An inference pipeline's fitted recipe (JSON), applied to raw rows before the model. */
   recipeFile?: string;
@@ -85,10 +88,13 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
   }
   registerBuiltins();
   const predictor = await getAlgorithm(model.algorithm).load(model.dir);
+  const threads = Math.max(1, Math.floor(model.threads ?? 1));
+  const parallel = threads > 1 && predictor.predictParallel ? predictor.predictParallel.bind(predictor) : null;
   return {
     numFeatures: predictor.numFeatures,
-    predict: async (features, rows) => predictor.predict(features, rows),
+    predict: parallel ? (features, rows) => parallel(features, rows, threads) : async (features, rows) => predictor.predict(features, rows),
     predictSync: (features, rows) => predictor.predict(features, rows),
+    ...(predictor.close ? { close: predictor.close.bind(predictor) } : {}),
     ...(predictor.invoke ? { invoke: predictor.invoke.bind(predictor) } : {}),
     ...(predictor.invokeImage ? { invokeImage: predictor.invokeImage.bind(predictor) } : {}),
     ...(predictor.answerRecords ? { answerRecords: predictor.answerRecords.bind(predictor) } : {}),

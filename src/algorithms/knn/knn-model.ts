@@ -10,11 +10,13 @@ import path from 'node:path';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
 import { assertFeatureCount, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { answerType, badInput, decodeRequestRows, denseRows, encodeRecords } from '../data/instances.js';
-import { prepareQueries, searchSync, type KnnIndex, type Metric, type Neighbours, type Projection } from './knn-index.js';
+import { createSearcher, prepareQueries, searchSync, type IndexSearcher, type KnnIndex, type Metric, type Neighbours, type Projection } from './knn-index.js';
 
 export const KNN_FORMAT = 'orchard-knn';
 export const KNN_VERSION = '1.0.0';
 export const INDEX_FILE = 'index.bin';
+/** Queries below which `predictParallel` searches on the calling thread. */
+const PARALLEL_MIN_QUERIES = 64;
 
 type ArrayName = 'labels' | 'X' | 'A' | 'C' | 'CA' | 'offsets' | 'codebooks' | 'codes' | 'matrix' | 'signs' | 'picks';
 type Typed = Float32Array | Int32Array | Uint8Array;
@@ -90,12 +92,7 @@ export async function readKnn(modelDir: string): Promise<{ artifact: KnnArtifact
   if (![a.featureDim, a.k, a.d, a.rows, a.nlists, a.nprobe, a.M].every(posInt) || !['flat', 'ivf', 'ivfpq'].includes(a.kind) || !['L2', 'INNER_PRODUCT', 'COSINE'].includes(a.metric)) {
     throw invalidModel('k-NN model has bad dimensions, index kind or metric');
   }
-  let bin: Buffer;
-  try {
-    bin = await fs.readFile(path.join(modelDir, INDEX_FILE));
-  } catch (cause) {
-    throw invalidModel(`k-NN model has no readable ${INDEX_FILE}`, { cause: String(cause) });
-  }
+  const bin = await readShared(path.join(modelDir, INDEX_FILE));
   const get = <T extends Typed>(name: ArrayName, expected: number | null): T => {
     const e = a.arrays?.[name];
     if (!e) throw invalidModel(`k-NN model lacks the ${name} array`);
@@ -103,10 +100,9 @@ export async function readKnn(modelDir: string): Promise<{ artifact: KnnArtifact
     if (!posInt(e.offset) || !posInt(e.length) || e.offset % 4 !== 0 || e.offset + e.length * size > bin.length || (expected !== null && e.length !== expected)) {
       throw invalidModel(`k-NN model's ${name} array does not fit ${INDEX_FILE}`);
     }
-    // Copied into shared memory, so search threads read it uncopied.
-    const sab = new SharedArrayBuffer(Math.max(1, e.length * size));
-    new Uint8Array(sab).set(bin.subarray(e.offset, e.offset + e.length * size));
-    return (e.type === 'f32' ? new Float32Array(sab, 0, e.length) : e.type === 'i32' ? new Int32Array(sab, 0, e.length) : new Uint8Array(sab, 0, e.length)) as T;
+    // A view of the shared file (offsets are multiples of 8), so search threads read it uncopied.
+    const sab = bin.buffer;
+    return (e.type === 'f32' ? new Float32Array(sab, e.offset, e.length) : e.type === 'i32' ? new Int32Array(sab, e.offset, e.length) : new Uint8Array(sab, e.offset, e.length)) as T;
   };
   const { d, rows, nlists, M } = a;
   let projection: Projection | null = null;
@@ -140,6 +136,29 @@ export async function readKnn(modelDir: string): Promise<{ artifact: KnnArtifact
   return { artifact: a, index };
 }
 
+/**
+ * The whole index file read straight into one shared buffer: each array is a view of it,
+ * with no second copy of a file that is most of the model (51 MB for 200,000 × 64 rows).
+ */
+async function readShared(file: string): Promise<Uint8Array<SharedArrayBuffer>> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(file, 'r');
+    const size = (await handle.stat()).size;
+    const bin = new Uint8Array(new SharedArrayBuffer(Math.max(8, size)), 0, size);
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await handle.read(bin, at, size - at, at);
+      if (bytesRead === 0) throw new Error(`${INDEX_FILE} ended after ${at} of ${size} bytes`);
+      at += bytesRead;
+    }
+    return bin;
+  } catch (cause) {
+    throw invalidModel(`k-NN model has no readable ${INDEX_FILE}`, { cause: String(cause) });
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** The label a query's neighbours give: their most common label (ties: the one met first, i.e. nearest), or their mean. */
 export function voteLabel(labels: Float32Array, nb: Neighbours, q: number, regressor: boolean): number {
   let n = 0;
@@ -171,15 +190,34 @@ export function knnPredictor(a: KnnArtifact, index: KnnIndex): Predictor {
     const i = features.findIndex((v) => !Number.isFinite(v));
     if (i >= 0) throw badInput(`Row ${Math.floor(i / d) + 1}, column ${(i % d) + 1}: k-NN needs complete numeric rows`, { row: Math.floor(i / d) + 1 });
   };
+  const answer = (nb: Neighbours, rows: number) => {
+    const values = new Float32Array(rows);
+    for (let q = 0; q < rows; q++) values[q] = voteLabel(index.labels, nb, q, regressor);
+    return { values, outputsPerRow: 1 };
+  };
+  // Made on the first parallel call and kept (its threads hold the index's shared memory), until close.
+  let pool: { threads: number; searcher: IndexSearcher } | null = null;
   return {
     numFeatures: d,
     predict(features: Float32Array, rows: number) {
       assertFeatureCount(features, rows, d);
       checkComplete(features);
-      const nb = search(features, rows);
-      const values = new Float32Array(rows);
-      for (let q = 0; q < rows; q++) values[q] = voteLabel(index.labels, nb, q, regressor);
-      return { values, outputsPerRow: 1 };
+      return answer(search(features, rows), rows);
+    },
+    async predictParallel(features: Float32Array, rows: number, threads: number) {
+      assertFeatureCount(features, rows, d);
+      checkComplete(features);
+      // A few queries cost less than waking the threads.
+      if (threads <= 1 || rows < PARALLEL_MIN_QUERIES) return answer(search(features, rows), rows);
+      if (pool?.threads !== threads) {
+        await pool?.searcher.close();
+        pool = { threads, searcher: createSearcher(index, threads) };
+      }
+      return answer(await pool.searcher.search(prepareQueries(index, features, rows), rows, Math.min(a.k, index.rows)), rows);
+    },
+    async close() {
+      await pool?.searcher.close();
+      pool = null;
     },
     invoke({ contentType, accept, body }) {
       const { type, verbose } = answerType(accept, contentType);

@@ -183,6 +183,31 @@ describe('knn algorithm', () => {
     expect(() => model.invoke!({ contentType: 'text/csv', accept: undefined, body: Buffer.from('1,2,3') })).toThrow(/expected 8 features/);
   });
 
+  it('predicts the same labels on threads (batch transform) as on the calling thread, and refuses a cut index file', async () => {
+    const modelDir = path.join(tmp, 'model-parallel');
+    await knn.train(context({ k: 5, sample_size: 2000 }, { train: trainCsv }, modelDir).ctx);
+    const model = await knn.load(modelDir);
+    const rows = Float32Array.from(test.X.subarray(0, 300 * D));
+    const one = model.predict(rows, 300);
+    expect(Array.from(one.values).filter((v, i) => v === test.y[i]).length).toBeGreaterThan(285);
+    const two = await model.predictParallel!(rows, 300, 2);
+    expect(Array.from(two.values)).toEqual(Array.from(one.values));
+    // A few rows stay on the calling thread; the answer is the same.
+    expect(Array.from((await model.predictParallel!(rows.subarray(0, 2 * D), 2, 2)).values)).toEqual(Array.from(one.values.subarray(0, 2)));
+    await model.close!();
+    const bad = [...rows.subarray(0, D)];
+    bad[3] = NaN;
+    await expect(model.predictParallel!(Float32Array.from(bad), 1, 2)).rejects.toThrow(/complete numeric rows/);
+
+    const cut = path.join(tmp, 'model-cut');
+    fs.cpSync(modelDir, cut, { recursive: true });
+    const bin = path.join(cut, 'index.bin');
+    fs.truncateSync(bin, fs.statSync(bin).size - 8);
+    await expect(knn.load(cut)).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID' });
+    fs.rmSync(bin);
+    await expect(knn.load(cut)).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID', message: /no readable index.bin/ });
+  });
+
   it('regresses with the mean label through an fjlt-reduced IVF index', async () => {
     const modelDir = path.join(tmp, 'model-reg');
     const { ctx, metrics } = context({ k: 4, predictor_type: 'regressor', index_type: 'faiss.IVFFlat', dimension_reduction_type: 'fjlt', dimension_reduction_target: 6, faiss_index_nprobe: 8 }, { train: trainCsv, test: testCsv }, modelDir);
