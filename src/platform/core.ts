@@ -83,7 +83,7 @@ export async function startJobWorkers(core: Core, config: ResolvedConfig, log: P
   if (config.workers === 0) return undefined;
   const handlers = [
     await trainingJobHandler({ ...core, rules: core.debugger, attemptsDir: config.attemptsDir, metricsSampleMs: config.metricsSampleMs, metricsFlushMs: config.metricsFlushMs, checkpointSyncMs: Math.min(10_000, config.jobLeaseMs) }),
-    await transformJobHandler({ ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models') }),
+    await transformJobHandler({ ...core, workDir: path.join(config.workDir, 'transforms'), modelCacheDir: path.join(config.workDir, 'models'), cpus: config.workerCpus }),
     await processingJobHandler({ ...core, attemptsDir: config.attemptsDir, metricsSampleMs: config.metricsSampleMs, metricsFlushMs: config.metricsFlushMs, workDir: path.join(config.workDir, 'processing') }),
     await recipeJobHandler({ ...core, workDir: path.join(config.workDir, 'recipes') }),
     await crawlerJobHandler({ ...core, config, workDir: path.join(config.workDir, 'crawlers') }),

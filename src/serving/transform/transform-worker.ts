@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isOrchardError, newId } from '../../core/index.js';
@@ -23,6 +24,8 @@ export interface TransformWorkerDeps {
   workDir: string;
   /** Unpacked models, shared by all shards on this machine. */
   modelCacheDir: string;
+  /** Cores the worker shares out, split between a job's shards (see `shardCpus`). @default os.availableParallelism() */
+  cpus?: number;
 }
 
 type ShardPayload = { name: string; shard: number };
@@ -33,17 +36,34 @@ type ShardOutcome = { kind: 'shard'; name: string; shard: number; key: string; r
 type TransformOutcome = ShardOutcome | { kind: 'settled' };
 
 /**
+ * Cores one of a job's `shards` shards asks for: the worker's cores shared between them,
+ * at least one. A job of one shard gets them all (a SageMaker instance serves one
+ * transform with its whole machine), so a model that predicts on threads (k-NN's search,
+ * an ONNX session) loads once and searches on every core; a job of as many shards as
+ * cores or more runs them side by side, one core each.
+ */
+export function shardCpus(workerCpus: number, shards: number): number {
+  return Math.max(1, Math.floor(workerCpus / Math.max(1, shards)));
+}
+
+/**
  * Batch transform's job kinds (shards and the output assembly) for the worker loop. A
- * shard asks for one core, so shards run side by side while cores are free.
+ * shard asks for its share of the worker's cores (`shardCpus`), so shards run side by side
+ * while cores are free; its model predicts on the cores it was given.
  */
 export async function transformJobHandler(deps: TransformWorkerDeps): Promise<JobHandler<ShardPayload | AssemblePayload, TransformOutcome>> {
   await fs.mkdir(deps.workDir, { recursive: true });
   const store = new TransformStore(deps.metadata);
+  const workerCpus = Math.max(1, Math.floor(deps.cpus ?? os.availableParallelism()));
   return {
     kinds: [SHARD_KIND, ASSEMBLE_KIND],
-    cpus: () => 1,
+    async cpus(job) {
+      if (job.kind !== SHARD_KIND) return 1;
+      const shards = await store.shards((job.payload as ShardPayload).name);
+      return shardCpus(workerCpus, shards.length);
+    },
     async run(job, ctx) {
-      if (job.kind === SHARD_KIND) return runShard(deps, store, job as ClaimedJob<ShardPayload>, ctx.signal);
+      if (job.kind === SHARD_KIND) return runShard(deps, store, job as ClaimedJob<ShardPayload>, ctx.signal, ctx.cpus);
       await assemble(deps, store, job as ClaimedJob<AssemblePayload>);
       return { kind: 'settled' };
     },
@@ -60,7 +80,7 @@ export async function transformJobHandler(deps: TransformWorkerDeps): Promise<Jo
   };
 }
 
-async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: ClaimedJob<ShardPayload>, signal: AbortSignal): Promise<TransformOutcome> {
+async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: ClaimedJob<ShardPayload>, signal: AbortSignal, cpus: number): Promise<TransformOutcome> {
   const { name, shard } = job.payload;
   const row = await store.row(name);
   const shardRow = await store.shard(name, shard);
@@ -84,7 +104,7 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
     const modelDir = await materializeModel(deps.artifacts, model, deps.modelCacheDir);
     const input = await deps.datasets.localParquet(`${spec.input.dataset}@${spec.input.version}`);
     const shardSpec: ShardSpec = {
-      model: { dir: modelDir, format: model.format, algorithm: model.algorithm, ...(model.recipe ? { recipeFile: path.join(modelDir, UNPACKED_RECIPE_FILE) } : {}) },
+      model: { dir: modelDir, format: model.format, algorithm: model.algorithm, threads: Math.max(1, cpus), ...(model.recipe ? { recipeFile: path.join(modelDir, UNPACKED_RECIPE_FILE) } : {}) },
       input: input.path,
       rowStart: Number(shardRow.row_start),
       rowCount: Number(shardRow.row_count),

@@ -25,7 +25,8 @@ export interface TransformSpec {
 
 /** What a shard's child process is given (as a JSON file). */
 export interface ShardSpec {
-  model: { dir: string; format: 'algorithm' | 'onnx'; algorithm: string | null; recipeFile?: string };
+  /** `threads`: the cores the shard was given, which its model may predict on. */
+  model: { dir: string; format: 'algorithm' | 'onnx'; algorithm: string | null; recipeFile?: string; threads?: number };
   input: string;
   rowStart: number;
   rowCount: number;
