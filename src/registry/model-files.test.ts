@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFileArtifactStore } from '../storage/index.js';
 import { materializeModel } from './model-files.js';
 
@@ -23,8 +23,11 @@ describe('materializeModel', () => {
     const { root, artifacts, info } = await storeWithArchive();
     const model = { format: 'algorithm' as const, algorithm: 'xgboost', artifactKey: 'models/a/1/model.tar.gz', sha256: info.sha256 };
     const cache = path.join(root, 'cache');
+    const get = vi.spyOn(artifacts, 'get');
     const dirs = await Promise.all([1, 2, 3].map(() => materializeModel(artifacts, model, cache)));
     expect(new Set(dirs).size).toBe(1);
+    // Callers in one process wait for one download and unpacking.
+    expect(get).toHaveBeenCalledTimes(1);
     expect(fs.readFileSync(path.join(dirs[0], 'model.json'), 'utf8')).toBe('{"format":"test"}');
     // Only the final folder is left: no staging copies.
     expect(fs.readdirSync(cache)).toEqual([info.sha256]);

@@ -42,6 +42,19 @@ export async function materializeModel(artifacts: ArtifactStore, model: ModelFil
   // A pipeline's folder is its own: the same model without the recipe shares nothing with it.
   const dir = path.join(cacheDir, model.recipe ? `${model.sha256}-${model.recipe.sha256}` : model.sha256);
   if (await exists(path.join(dir, '.complete'))) return dir;
+  // Shards of one job start together: in this process they wait for one unpacking rather than each unpacking a copy.
+  let pending = unpacking.get(dir);
+  if (!pending) {
+    pending = materializeOnce(artifacts, model, cacheDir, dir).finally(() => unpacking.delete(dir));
+    unpacking.set(dir, pending);
+  }
+  return pending;
+}
+
+/** Unpackings under way in this process, by folder. */
+const unpacking = new Map<string, Promise<string>>();
+
+async function materializeOnce(artifacts: ArtifactStore, model: ModelFiles, cacheDir: string, dir: string): Promise<string> {
   await fs.mkdir(cacheDir, { recursive: true });
   const staging = `${dir}.${randomUUID()}.tmp`;
   try {
