@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import * as tar from 'tar';
 import { compileMetricDefinitions, type MetricDefinitionInput } from './metrics.js';
+import { packModelArchive } from './model-archive.js';
 import { runProcess } from './process-runner.js';
 import { hyperparameterArgs, scriptEnvironment } from './sm-env.js';
 import { createWorkDir, type WorkDir } from './workdir.js';
@@ -140,7 +140,7 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
     return { ...base, status: 'Failed', secondaryStatus: 'Failed', failureReason: await failureReason(workDir, result), modelArchive: null };
   }
   const modelArchive = path.join(spec.root, 'model.tar.gz');
-  await tar.c({ gzip: true, file: modelArchive, cwd: workDir.modelDir, portable: true }, await fs.readdir(workDir.modelDir));
+  await packModelArchive(workDir.modelDir, modelArchive);
   return { ...base, status: 'Completed', secondaryStatus: 'Completed', failureReason: null, modelArchive };
 }
 
