@@ -12,11 +12,12 @@
  *
  * - The walk down: every row starts at every tree's root (node numbers are absolute over
  *   the flattened forest) and takes child = x[dim] ≤ cut ? left : right (Gather of the
- *   node's dimension, cut and children, GatherElements of the row's value, LessOrEqual,
- *   Where); a leaf's children are itself, so a row that reached its leaf stays there. The
- *   node each step starts from is kept (a Loop's scan output): step k holds the row's
- *   ancestor at depth k, or its leaf once k reaches the leaf's depth. The Loop runs at
- *   most the forest's depth (found from the links at export) and ends once no row moved.
+ *   node's dimension and cut, GatherElements of the row's value, Greater, and a Gather of
+ *   children[2·node + (x > cut)]); a leaf's children are itself, so a row that reached its
+ *   leaf stays there. The node each step starts from is kept (a Loop's scan output): step
+ *   k holds the row's ancestor at depth k, or its leaf once k reaches the leaf's depth.
+ *   The Loop runs at most the forest's depth (found from the links at export) and ends
+ *   once no row moved.
  * - The climb back up, a second Loop over those steps from the deepest to the root, as the
  *   kernel's loop over parent links: the box distance Σ max(lo − x, 0) + max(x − hi, 0) is
  *   |x − clamp(x, lo, hi)| summed (the clamp picks lo, hi or x in float32, exactly; the
@@ -30,7 +31,7 @@
  *   else 1 / (depth + 1)) and the sum over trees of s · log2(1 + samples), divided by T.
  *
  * Loops rather than unrolled steps: unrolled, the graph ran no faster and held ~25 nodes a
- * level (~800 for a forest 33 deep, a session made in ~0.4 s); as two Loops it holds 78
+ * level (~800 for a forest 33 deep, a session made in ~0.4 s); as two Loops it holds 77
  * nodes and a session is made in ~0.05 s, and a request whose rows all reach their leaves
  * early stops walking there.
  *
@@ -78,8 +79,8 @@ export async function exportRcf(modelDir: string): Promise<ExportedGraph> {
 
   // Node tables, indexed by absolute node number.
   const dimOf = g.int64('node_dim', [nodes], Array.from({ length: nodes }, (_, n) => f.nav[3 * n]));
-  const leftOf = g.int64('node_left', [nodes], Array.from({ length: nodes }, (_, n) => f.nav[3 * n + 1]));
-  const rightOf = g.int64('node_right', [nodes], Array.from({ length: nodes }, (_, n) => f.nav[3 * n + 2]));
+  // Children [nodes, 2] flattened: node n's left at 2n, its right at 2n + 1.
+  const kidsOf = g.int64('node_children', [2 * nodes], Array.from({ length: 2 * nodes }, (_, i) => f.nav[3 * (i >> 1) + 1 + (i & 1)]));
   const cutOf = g.double('node_cut', [nodes], f.cut);
   const loOf = g.float('box_lo', [nodes, D], f.lo);
   const hiOf = g.float('box_hi', [nodes, D], f.hi);
@@ -120,10 +121,11 @@ export async function exportRcf(modelDir: string): Promise<ExportedGraph> {
   if (K > 0) {
     const w = new GraphBuilder('walk_');
     const value = w.op('GatherElements', [points, w.op('Gather', [dimOf, 'node_in'])], { axis: 1 });
-    const goLeft = w.op('LessOrEqual', [value, w.op('Gather', [cutOf, 'node_in'])]);
-    w.op('Where', [goLeft, w.op('Gather', [leftOf, 'node_in']), w.op('Gather', [rightOf, 'node_in'])], undefined, 'node_out');
-    const moved = w.op('Cast', [w.op('Not', [w.op('Equal', ['node_out', 'node_in'])])], { to: DataType.INT64 });
-    w.op('Greater', [w.op('ReduceMax', [moved], { keepdims: 0 }), w.int64('walk_none', [], [0])], undefined, 'walk_more');
+    // x > cut picks the right child, as the kernel's x ≤ cut picks the left (a NaN, which the predictor refuses, goes left here).
+    const goRight = w.op('Cast', [w.op('Greater', [value, w.op('Gather', [cutOf, 'node_in'])])], { to: DataType.INT64 });
+    w.op('Gather', [kidsOf, w.op('Add', [w.op('Add', ['node_in', 'node_in']), goRight])], undefined, 'node_out');
+    // Children are numbered after their parent, so a row moved when its node grew.
+    w.op('Greater', [w.op('ReduceMax', [w.op('Sub', ['node_out', 'node_in'])], { keepdims: 0 }), w.int64('walk_none', [], [0])], undefined, 'walk_more');
     w.op('Identity', ['node_in'], undefined, 'path_out');
     const walk: SubgraphSpec = {
       name: 'walk',
