@@ -43,6 +43,25 @@ export function expElogBetaT(lambda: Float64Array, K: number, V: number, out: Fl
   return out;
 }
 
+/**
+ * `expElogBetaT` for the words `words[0..n)` only, the other rows of `out` left as they
+ * were: the same values for those words (the same sums, in the same order). An online
+ * update's E-step reads only its batch's words, and its M-step multiplies every other
+ * word's weights by zero expected counts, so the rest need not be computed.
+ */
+export function expElogBetaWords(lambda: Float64Array, K: number, V: number, words: Int32Array, n: number, out: Float64Array): void {
+  for (let k = 0; k < K; k++) {
+    let sum = 0;
+    const row = k * V;
+    for (let w = 0; w < V; w++) sum += lambda[row + w];
+    const ds = digamma(sum);
+    for (let i = 0; i < n; i++) {
+      const w = words[i];
+      out[w * K + k] = Math.exp(digamma(lambda[row + w]) - ds);
+    }
+  }
+}
+
 /** The kernels on this thread, for inference outside a fit (the predictor, held-out bounds). */
 const local = instantiateKernels(LDA_KERNELS) as unknown as { docInference(K: number, alpha: number): DocInference };
 
@@ -241,10 +260,25 @@ export interface LdaFitRun {
  * caller resets it); returns t after the last update.
  */
 async function onlineUpdates(e: EStep, lambda: Float64Array, next: Float64Array, eta: number, n: number, S: number, N: number, updates: number, signal?: AbortSignal, inner?: { maxIter: number; tol: number }): Promise<number> {
-  const { K, V, ebT } = e.state;
+  const { K, V, ebT, indptr, indices, order } = e.state;
+  // The batch's distinct words (`seen` holds the batch each word was last listed for).
+  const seen = new Int32Array(V).fill(-1);
+  const words = new Int32Array(V);
   for (let start = 0; start < n; start += S) {
     const end = Math.min(n, start + S);
-    expElogBetaT(lambda, K, V, ebT);
+    let m = 0;
+    for (let p = start; p < end; p++) {
+      const d = order[p];
+      for (let q = indptr[d]; q < indptr[d + 1]; q++) {
+        const w = indices[q];
+        if (seen[w] !== start) {
+          seen[w] = start;
+          words[m++] = w;
+        }
+      }
+    }
+    if (m * 2 < V) expElogBetaWords(lambda, K, V, words, m, ebT);
+    else expElogBetaT(lambda, K, V, ebT);
     // The expected counts are the batch's own; the bound runs on over the pass.
     e.state.sstats.fill(0);
     await e.run(start, end, true, signal, inner);

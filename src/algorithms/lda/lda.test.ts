@@ -6,7 +6,7 @@ import type { TrainContext } from '../algorithm.js';
 import { resolveHyperparameters } from '../hyperparameters.js';
 import { createRandom } from '../parallel/random.js';
 import { lda } from './index.js';
-import { expElogBetaT, fitLda, inferMixtures, type Docs } from './lda-core.js';
+import { expElogBetaT, expElogBetaWords, fitLda, inferMixtures, type Docs } from './lda-core.js';
 import { digamma, gammaDraw, lgamma } from './lda-math.js';
 import { LDA_FORMAT, LDA_VERSION, ldaPredictor } from './lda-model.js';
 
@@ -123,6 +123,22 @@ describe('lda', () => {
     expect(digamma(0.5)).toBeCloseTo(-1.9635100260, 9);
     expect(lgamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 9);
     expect(lgamma(10)).toBeCloseTo(Math.log(362880), 9);
+  });
+
+  it('computes an online batch’s exp(E[log β]) for its own words only, with the whole computation’s values', () => {
+    const K = 4;
+    const V = 50;
+    const rng = createRandom(5);
+    const next = () => rng.next();
+    const normal = () => rng.normal();
+    const lambda = Float64Array.from({ length: K * V }, () => gammaDraw(2, 1 + 5 * rng.next(), next, normal));
+    const whole = expElogBetaT(lambda, K, V);
+    const words = Int32Array.from([17, 3, 40]);
+    const out = new Float64Array(V * K).fill(-1);
+    expElogBetaWords(lambda, K, V, words, 2, out);
+    for (let w = 0; w < V; w++) {
+      for (let k = 0; k < K; k++) expect(out[w * K + k]).toBe(w === 17 || w === 3 ? whole[w * K + k] : -1);
+    }
   });
 
   it('finds planted topics from CSV counts: each document’s mixture is mostly its own topic, one topic per block', async () => {
