@@ -13,7 +13,7 @@
  * from the build (run `npx tsc -p tsconfig.build.json` first), the training rows (CSV, label
  * first) and the queries (CSV, a query id first) uploaded as datasets (timed apart), then
  * `orchard train --algorithm knn --wait` (faiss.Flat, cpus = threads), `orchard models
- * create` and `orchard transform --wait` over the queries (the command's default shards unless `--shard-rows`),
+ * create` and `orchard transform --wait` over the queries (shards of queries / threads unless `--shard-rows`),
  * each timed from spawn to exit; against one Python process timed from spawn to exit that
  * reads both CSVs with pandas, fits `KNeighborsClassifier(algorithm='brute')`, predicts the
  * queries and writes the labels as CSV. Quality: the share of queries given the same label,
@@ -137,8 +137,8 @@ async function endToEnd(args: string[], data: { X: Float32Array; y: Float32Array
       name: 'knn-e2e',
       uploads: [{ name: 'knn-train', file: train }, { name: 'knn-queries', file: queries }],
       train: ['--algorithm', 'knn', '--train', 'knn-train', '--cpus', String(threads), ...hpArgs(hp)],
-      // The command's default shards (100,000 rows: one for these queries, searching on all of the worker's cores) unless --shard-rows is given.
-      transform: ['--input', 'knn-queries', '--output', 'knn-predicted', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', '$[0,-1:]', ...(args.includes('--shard-rows') ? ['--shard-rows', args[args.indexOf('--shard-rows') + 1]] : [])],
+      // One shard a core (each searching on its core) measured faster end to end than one shard on both cores (bench/RESULTS.md); --shard-rows R to choose.
+      transform: ['--input', 'knn-queries', '--output', 'knn-predicted', '--input-filter', '$[1:]', '--join-source', 'Input', '--output-filter', '$[0,-1:]', '--shard-rows', args.includes('--shard-rows') ? args[args.indexOf('--shard-rows') + 1] : String(Math.ceil(m / threads))],
     },
     // The predicted labels by query number, read back (not timed).
     async (sdk) => {
