@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportToOnnx, loadOnnxRuntime, openOnnxPredictor } from '../../onnx/index.js';
 import { decodeModel } from '../onnx-builder/index.js';
-import type { TrainContext } from '../algorithm.js';
-import { resolveHyperparameters } from '../hyperparameters.js';
+import { trainQuietly } from '../test-train.js';
 import { createRandom } from '../parallel/random.js';
 import { classify, modelIndex, readBt, wordVector } from './bt-model.js';
 import { blazingtext as bt } from './index.js';
@@ -53,20 +52,7 @@ async function train(values: Record<string, string | number | boolean>, lines: s
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'train.txt');
   fs.writeFileSync(file, lines.join('\n') + '\n');
-  const modelDir = path.join(dir, 'model');
-  const ctx: TrainContext = {
-    hyperparameters: resolveHyperparameters(bt, values),
-    channels: { train: { files: [file], contentType: 'text/plain' } },
-    modelDir,
-    checkpointDir: path.join(dir, 'checkpoints'),
-    threads: 2,
-    seed: 5,
-    signal: new AbortController().signal,
-    log: () => undefined,
-    metric: () => undefined,
-  };
-  await bt.train(ctx);
-  return modelDir;
+  return trainQuietly(bt, { dir, file, contentType: 'text/plain', hyperparameters: values, seed: 5, threads: 2 });
 }
 
 /** Token rows padded with "" to the longest. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportToOnnx, loadOnnxRuntime, openOnnxPredictor } from '../../onnx/index.js';
 import type { Predictor } from '../algorithm.js';
-import { resolveHyperparameters } from '../hyperparameters.js';
+import { trainQuietly } from '../test-train.js';
 import { decodeModel } from '../onnx-builder/index.js';
 import { createRandom } from '../parallel/random.js';
 import { ipInsights } from './index.js';
@@ -37,19 +37,7 @@ async function train(name: string, layers: number): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'train.csv');
   fs.writeFileSync(file, logins(3000, 1).join('\n') + '\n');
-  const modelDir = path.join(dir, 'model');
-  await ipInsights.train({
-    hyperparameters: resolveHyperparameters(ipInsights, { num_entity_vectors: 200, vector_dim: D, epochs: 15, batch_size: 100, learning_rate: 0.02, num_ip_encoder_layers: layers }),
-    channels: { train: { files: [file], contentType: 'text/csv' } },
-    modelDir,
-    checkpointDir: path.join(dir, 'ckpt'),
-    threads: 1,
-    seed: 5,
-    signal: new AbortController().signal,
-    log: () => undefined,
-    metric: () => undefined,
-  });
-  return modelDir;
+  return trainQuietly(ipInsights, { dir, file, contentType: 'text/csv', hyperparameters: { num_entity_vectors: 200, vector_dim: D, epochs: 15, batch_size: 100, learning_rate: 0.02, num_ip_encoder_layers: layers }, seed: 5 });
 }
 
 /** The verbose answer for rows `entity, a, b, c, d`, asked as CSV lines with the entity as its text. */

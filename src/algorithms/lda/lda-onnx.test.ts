@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportToOnnx, loadOnnxRuntime, openOnnxPredictor } from '../../onnx/index.js';
 import { DataType, GraphBuilder, decodeModel, encodeModel } from '../onnx-builder/index.js';
 import type { Predictor } from '../algorithm.js';
-import { resolveHyperparameters } from '../hyperparameters.js';
 import { createRandom } from '../parallel/random.js';
+import { trainQuietly } from '../test-train.js';
 import { lda } from './index.js';
 import { digamma } from './lda-math.js';
 import { digammaNodes, ldaInferenceConstants } from './lda-onnx.js';
@@ -51,18 +51,7 @@ beforeAll(async () => {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'train.csv');
   fs.writeFileSync(file, corpus(300, 1).map((r) => r.join(',')).join('\n') + '\n');
-  modelDir = path.join(dir, 'model');
-  await lda.train({
-    hyperparameters: resolveHyperparameters(lda, { num_topics: K, feature_dim: V, max_iterations: 30 }),
-    channels: { train: { files: [file], contentType: 'text/csv' } },
-    modelDir,
-    checkpointDir: path.join(dir, 'checkpoints'),
-    threads: 1,
-    seed: 3,
-    signal: new AbortController().signal,
-    log: () => undefined,
-    metric: () => undefined,
-  });
+  modelDir = await trainQuietly(lda, { dir, file, contentType: 'text/csv', hyperparameters: { num_topics: K, feature_dim: V, max_iterations: 30 }, seed: 3 });
   predictor = await lda.load(modelDir);
 }, 60_000);
 

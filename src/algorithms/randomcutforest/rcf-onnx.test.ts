@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeOnnxModel, exportToOnnx, openOnnxPredictor } from '../../onnx/index.js';
-import type { TrainContext } from '../algorithm.js';
-import { resolveHyperparameters } from '../hyperparameters.js';
+import { trainQuietly } from '../test-train.js';
 import { createRandom } from '../parallel/random.js';
 import { randomCutForest } from './index.js';
 import { FOREST_FILE, RCF_JSON_VERSION, readRcf } from './rcf-model.js';
@@ -18,19 +17,7 @@ async function train(rows: number[][], hp: Record<string, number>): Promise<stri
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'train.csv');
   fs.writeFileSync(file, rows.map((r) => r.join(',')).join('\n') + '\n');
-  const ctx: TrainContext = {
-    hyperparameters: resolveHyperparameters(randomCutForest, { num_trees: 50, num_samples_per_tree: 64, ...hp }),
-    channels: { train: { files: [file], contentType: 'text/csv' } },
-    modelDir: path.join(dir, 'model'),
-    checkpointDir: path.join(dir, 'checkpoints'),
-    threads: 1,
-    seed: 5,
-    signal: new AbortController().signal,
-    log: () => undefined,
-    metric: () => undefined,
-  };
-  await randomCutForest.train(ctx);
-  return ctx.modelDir;
+  return trainQuietly(randomCutForest, { dir, file, contentType: 'text/csv', hyperparameters: { num_trees: 50, num_samples_per_tree: 64, ...hp }, seed: 5 });
 }
 
 /** Rows of a standard normal cloud in `d` dimensions. */
