@@ -134,6 +134,15 @@ describe.concurrent.each(backends)('knn, randomcutforest and factorization-machi
     expect(t.code, t.stdout + t.stderr).toBe(0);
     const page = await new Orchard(admin).datasets.query('SELECT _c0 AS label, avg(prediction) AS score FROM "rcf-scored" GROUP BY _c0 ORDER BY _c0', { pageSize: 2 });
     expect(Number(page.rows[1].score)).toBeGreaterThan(2 * Number(page.rows[0].score));
+
+    // Stored exported to ONNX, the same model batch-transforms through onnxruntime to the native scores.
+    const onnx = await cli(['models', 'create', 'rcf-onnx', '--from-job', 'rcf1', '--format', 'onnx', '--json'], admin);
+    expect(onnx.code, onnx.stdout + onnx.stderr).toBe(0);
+    const o = await cli(['transform', '--name', 'rcf-t-onnx', '--model', 'rcf-onnx', '--input', 'rcf-test', '--output', 'rcf-scored-onnx', '--input-filter', '$[1:]', '--join-source', 'Input', '--wait', '--json'], admin);
+    expect(o.code, o.stdout + o.stderr).toBe(0);
+    const same = await new Orchard(admin).datasets.query('SELECT count(*) AS n, max(abs(a.prediction - b.prediction) / (abs(a.prediction) + 1e-30)) AS gap FROM "rcf-scored" a JOIN "rcf-scored-onnx" b USING (_c0, _c1, _c2, _c3)', { pageSize: 1 });
+    expect(Number(same.rows[0].n)).toBeGreaterThanOrEqual(t.json.input.rows);
+    expect(Number(same.rows[0].gap)).toBeLessThanOrEqual(1e-6);
   });
 
   it('factorization-machines: trains from sparse JSON Lines and from CSV, answers score and predicted_label, and batch-transforms', async () => {
