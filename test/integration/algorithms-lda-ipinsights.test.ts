@@ -109,6 +109,15 @@ describe.each(backends)('lda and ipinsights through the CLI on $name', (backend)
     expect(Number(page.rows[0].lo)).toBeCloseTo(1, 4);
     expect(Number(page.rows[0].hi)).toBeCloseTo(1, 4);
     expect(Number(page.rows[0].top)).toBeGreaterThan(0.7);
+
+    // Stored exported to ONNX, the same model batch-transforms through onnxruntime to the native mixtures, row for row.
+    expect((await cli(['models', 'create', 'lda-onnx', '--from-job', 'lda1', '--format', 'onnx', '--json'], admin)).code).toBe(0);
+    const o = await cli(['transform', '--name', 'lda-t-onnx', '--model', 'lda-onnx', '--input', 'lda-test', '--output', 'lda-mixtures-onnx', '--wait', '--json'], admin);
+    expect(o.code, o.stdout + o.stderr).toBe(0);
+    const numbered = (d: string) => `(SELECT row_number() OVER () AS rn, prediction_0 AS p0, prediction_1 AS p1, prediction_2 AS p2 FROM "${d}")`;
+    const same = await new Orchard(admin).datasets.query(`SELECT count(*) AS n, max(abs(a.p0 - b.p0) + abs(a.p1 - b.p1) + abs(a.p2 - b.p2)) AS gap FROM ${numbered('lda-mixtures')} a JOIN ${numbered('lda-mixtures-onnx')} b USING (rn)`, { pageSize: 1 });
+    expect(Number(same.rows[0].n)).toBe(60);
+    expect(Number(same.rows[0].gap)).toBeLessThanOrEqual(1e-6);
   });
 
   it('ipinsights: trains with a validation AUC, scores anomalous pairs below normal ones, verbose embeddings, and batch-transforms', async () => {
@@ -139,6 +148,15 @@ describe.each(backends)('lda and ipinsights through the CLI on $name', (backend)
     const page = await new Orchard(admin).datasets.query('SELECT count(*) AS n, sum(CASE WHEN rn % 2 = 1 AND prediction > lead_p THEN 1 ELSE 0 END) AS wins FROM (SELECT row_number() OVER () AS rn, prediction, lead(prediction) OVER () AS lead_p FROM "ip-scored")', { pageSize: 1 });
     expect(Number(page.rows[0].n)).toBe(120);
     expect(Number(page.rows[0].wins)).toBeGreaterThanOrEqual(55);
+
+    // The model stored exported to ONNX hashes the same rows in its graph and scores them as the native model did.
+    expect((await cli(['models', 'create', 'ip-onnx', '--from-job', 'ip1', '--format', 'onnx', '--json'], admin)).code).toBe(0);
+    const o = await cli(['transform', '--name', 'ip-t-onnx', '--model', 'ip-onnx', '--input', 'ip-pairs', '--output', 'ip-scored-onnx', '--wait', '--json'], admin);
+    expect(o.code, o.stdout + o.stderr).toBe(0);
+    const numbered = (d: string) => `(SELECT row_number() OVER () AS rn, prediction AS p FROM "${d}")`;
+    const same = await new Orchard(admin).datasets.query(`SELECT count(*) AS n, max(abs(a.p - b.p)) AS gap FROM ${numbered('ip-scored')} a JOIN ${numbered('ip-scored-onnx')} b USING (rn)`, { pageSize: 1 });
+    expect(Number(same.rows[0].n)).toBe(120);
+    expect(Number(same.rows[0].gap)).toBeLessThanOrEqual(1e-4);
   });
 
   it('refuses bad input with the field named: before the job where it can, in the job’s failure otherwise', async () => {
