@@ -92,7 +92,7 @@ export function modelsCommand(program: Command): void {
 
   models
     .command('export <name>')
-    .description("Write a model as an ONNX file (a built-in's model is exported: xgboost, linear-learner, kmeans, knn, pca, lda, factorization-machines, image-classification, ntm, object2vec, seq2seq, randomcutforest, blazingtext)")
+    .description("Write a model as an ONNX file (a built-in's model is exported: xgboost, linear-learner, kmeans, knn, pca, lda, factorization-machines, image-classification, ntm, object2vec, seq2seq, randomcutforest, ipinsights, blazingtext)")
     .addOption(new Option('--format <format>', 'file format').choices(['onnx']).default('onnx'))
     .option('--output <file>', 'where to write it (default: <name>.onnx)')
     .option('--json', 'machine output')
