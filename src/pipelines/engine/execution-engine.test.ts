@@ -97,6 +97,16 @@ describe('the execution engine', () => {
     expect((await store.runCounts([e.id])).map((r) => r.runs)).toEqual([1, 1, 1]);
   });
 
+  it('stamps each step write later than the last, so the feed lists a chain in the order it ran', async () => {
+    // Pass steps end and free the next within the same millisecond; names sort against the run order.
+    const e = await run({ parameters: {}, steps: [{ name: 'z', type: 'pass' }, { name: 'y', type: 'pass', dependsOn: ['z'] }, { name: 'x', type: 'pass', dependsOn: ['y'] }] });
+    expect(e.status).toBe('Succeeded');
+    const changes = await store.stepChanges(new Date(0).toISOString(), 100);
+    expect(changes.map((c) => c.fields.step)).toEqual(['z', 'y', 'x']);
+    const stamps = changes.map((c) => Date.parse(c.updatedAt));
+    expect(stamps).toEqual([...new Set(stamps)].sort((a, b) => a - b));
+  });
+
   it('takes the branch a condition chooses and skips the other, skips propagating', async () => {
     const e = await run({
       parameters: { x: { type: 'float', default: 0.5 } },

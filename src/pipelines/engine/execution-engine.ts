@@ -51,7 +51,9 @@ export class ExecutionEngine {
     if (exec.status !== 'Executing' && exec.status !== 'Stopping') return;
     const { def, plan } = await this.planOf(exec.pipeline, exec.version);
     const rows = new Map((await this.store.steps(id)).map((r) => [r.step, r]));
-    const run: Run = { exec, def, plan, rows, now: Date.now(), changed: false };
+    let stamp = 0;
+    for (const r of rows.values()) stamp = Math.max(stamp, Date.parse(r.updated_at) || 0);
+    const run: Run = { exec, def, plan, rows, now: Date.now(), changed: false, stamp };
     if (exec.stop_requested || exec.status === 'Stopping') return this.stopAll(run);
     // Each pass moves every step that can move; a step that ended may free others.
     for (let pass = 0; pass < 10_000; pass++) {
@@ -294,15 +296,20 @@ export class ExecutionEngine {
   // --- helpers ---
 
   private async write(run: Run, row: StepsTable, from: string[] | null): Promise<boolean> {
-    const stamped = { ...row, updated_at: iso(Date.now()) };
+    const at = Math.max(Date.now(), run.stamp + 1);
+    const stamped = { ...row, updated_at: iso(at) };
     const ok = await this.store.putStep(stamped, from);
     if (ok) {
+      run.stamp = at;
       run.rows.set(row.step, stamped);
       run.changed = true;
     } else {
       // Another writer (an approval, a stop) got there first: read what it wrote.
       const fresh = await this.store.step(run.exec.name, row.step);
-      if (fresh) run.rows.set(row.step, fresh);
+      if (fresh) {
+        run.rows.set(row.step, fresh);
+        run.stamp = Math.max(run.stamp, Date.parse(fresh.updated_at) || 0);
+      }
     }
     return ok;
   }

@@ -34,6 +34,12 @@ export interface Run {
   rows: Map<string, StepsTable>;
   now: number;
   changed: boolean;
+  /**
+   * The latest `updated_at` (ms) of the execution's step rows. Each write stamps later than
+   * it, so the feed (ordered by `updated_at`) shows a step that ends and the step it frees,
+   * written in the same millisecond, in the order they happened.
+   */
+  stamp: number;
 }
 
 export function newRow(run: Run, key: string, ps: PlanStep): StepsTable {
