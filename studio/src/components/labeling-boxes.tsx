@@ -10,6 +10,13 @@ interface Box {
   height: number;
 }
 
+interface Draft {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 /** Drags shorter than this (in image pixels) are clicks, not boxes. */
 const MIN_SIDE = 2;
 
@@ -27,7 +34,14 @@ export function BoxTask({ task, imageUrl, onSubmit }: TaskViewProps) {
   const [moving, setMoving] = useState<{ k: number; x0: number; y0: number; from: Box } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [current, setCurrent] = useState(0);
-  const [draft, setDraft] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
+  const [draft, setDraftState] = useState<Draft | null>(null);
+  // The drag in progress is also kept in a ref: a pointer-up can arrive before the render
+  // of the last pointer-moves (those render at a lower priority), and must see them.
+  const draftRef = useRef<Draft | null>(null);
+  const setDraft = (d: Draft | null) => {
+    draftRef.current = d;
+    setDraftState(d);
+  };
 
   const label = (i: number) => {
     if (selected !== null) setBoxes((bs) => bs.map((b, k) => (k === selected ? { ...b, label: i } : b)));
@@ -65,14 +79,19 @@ export function BoxTask({ task, imageUrl, onSubmit }: TaskViewProps) {
       setBoxes((bs) => bs.map((b, k) => (k === moving.k ? { ...b, left, top } : b)));
       return;
     }
-    if (!draft || !svg.current) return;
+    const d = draftRef.current;
+    if (!d || !svg.current) return;
     const p = imagePoint(svg.current, e, size);
-    setDraft({ ...draft, x1: p.x, y1: p.y });
+    setDraft({ ...d, x1: p.x, y1: p.y });
   };
-  const up = () => {
+  const up = (e: PointerEvent<SVGSVGElement>) => {
     if (moving) return setMoving(null);
-    if (!draft) return;
+    const d = draftRef.current;
+    if (!d || !svg.current) return;
     setDraft(null);
+    // The drag ends where the button is released.
+    const p = imagePoint(svg.current, e, size);
+    const draft = { ...d, x1: p.x, y1: p.y };
     const left = Math.floor(Math.min(draft.x0, draft.x1));
     const top = Math.floor(Math.min(draft.y0, draft.y1));
     const right = Math.min(size.width, Math.ceil(Math.max(draft.x0, draft.x1)));
