@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+
 /**
  * The encodings the built-ins' hand-assembled WebAssembly modules are written with
  * (xgboost's, knn's and blazingtext's kernels): LEB128 integers, a section with its
@@ -60,4 +62,32 @@ export function sharedMemoryModule(exported: string, params: number[], code: num
     ...section(7, [1, ...name(exported), 0x00, 0]),
     ...section(10, [1, ...uleb(code.length), ...code]),
   ];
+}
+
+/** `f32x4.relaxed_madd` (a · b + c, fused where the CPU has FMA): the relaxed-SIMD opcode 0x105. */
+export const RELAXED_MADD: readonly number[] = [0xfd, ...uleb(0x105)];
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether modules may use relaxed SIMD's `f32x4.relaxed_madd`. Node 22 compiles it by
+ * default; Node 20's V8 has it behind `--experimental-wasm-relaxed-simd`, which is turned
+ * on here (before any kernel using it compiles; the flag is the process's, so worker
+ * threads see it). `ORCHARD_WASM_RELAXED_SIMD=0` keeps the plain f32x4 mul + add kernels.
+ */
+export function relaxedSimd(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  if (process.env.ORCHARD_WASM_RELAXED_SIMD === '0' || typeof WebAssembly === 'undefined') return (relaxed = false);
+  // (func (result v128) v128.const 0, v128.const 0, v128.const 0, f32x4.relaxed_madd)
+  const zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0, ...zero, ...zero, ...zero, ...RELAXED_MADD, 0x0b];
+  const bytes = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, [1, 0x60, 0, 1, 0x7b]), ...section(3, [1, 0]), ...section(10, [1, ...uleb(body.length), ...body])]);
+  if (!WebAssembly.validate(bytes)) {
+    try {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      return (relaxed = false);
+    }
+  }
+  return (relaxed = WebAssembly.validate(bytes));
 }

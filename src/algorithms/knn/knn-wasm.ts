@@ -12,7 +12,7 @@
  * exactly, so only the few rows that can enter a heap come back to JavaScript. The rows
  * live in one shared WebAssembly.Memory, so every search thread reads them uncopied.
  */
-import { sharedMemoryModule, uleb } from '../wasm-bytes.js';
+import { RELAXED_MADD, relaxedSimd, sharedMemoryModule, uleb } from '../wasm-bytes.js';
 
 const GET = 0x20;
 const SET = 0x21;
@@ -84,11 +84,13 @@ function keep(row: number[]): number[] {
   ];
 }
 
-function scanCode(): number[] {
+/** The scan's body; with `fma`, each product is added by one `f32x4.relaxed_madd` (fused where the CPU has FMA). */
+function scanCode(fma: boolean): number[] {
+  const madd = (sum: number, x: number): number[] => (fma ? [GET, x, GET, QV, GET, sum, ...RELAXED_MADD] : [GET, sum, GET, x, GET, QV, ...MUL, ...FADD]);
   const acc = (k: number, q: number): number[] => [
     GET, q, GET, J, ADD, ...load(), SET, QV,
-    GET, A0 + k, GET, XV, GET, QV, ...MUL, ...FADD, SET, A0 + k,
-    GET, B0 + k, GET, YV, GET, QV, ...MUL, ...FADD, SET, B0 + k,
+    ...madd(A0 + k, XV), SET, A0 + k,
+    ...madd(B0 + k, YV), SET, B0 + k,
   ];
   const next = [GET, I, I32, 1, ADD];
   return [
@@ -118,8 +120,17 @@ function scanCode(): number[] {
   ];
 }
 
-/** The module's bytes (embedded in the kernel source, which every thread compiles). */
-export const SCAN_WASM: number[] = sharedMemoryModule('scan', [0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], scanCode(), [0x7f]);
+/** The module's bytes, with or without relaxed SIMD's fused multiply-add. */
+export function scanWasm(fma: boolean): number[] {
+  return sharedMemoryModule('scan', [0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], scanCode(fma), [0x7f]);
+}
+
+/**
+ * The module the searches use (embedded in the kernel state, which every thread compiles):
+ * the fused one where the runtime has relaxed SIMD. Fused sums round once instead of twice;
+ * the caller's threshold margin and exact check cover either.
+ */
+export const SCAN_WASM: number[] = scanWasm(relaxedSimd());
 
 interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
