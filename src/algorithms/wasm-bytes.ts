@@ -68,6 +68,7 @@ export function sharedMemoryModule(exported: string, params: number[], code: num
 export const RELAXED_MADD: readonly number[] = [0xfd, ...uleb(0x105)];
 
 let relaxed: boolean | undefined;
+const Wasm = (globalThis as unknown as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
 
 /**
  * Whether modules may use relaxed SIMD's `f32x4.relaxed_madd`. Node 22 compiles it by
@@ -77,17 +78,17 @@ let relaxed: boolean | undefined;
  */
 export function relaxedSimd(): boolean {
   if (relaxed !== undefined) return relaxed;
-  if (process.env.ORCHARD_WASM_RELAXED_SIMD === '0' || typeof WebAssembly === 'undefined') return (relaxed = false);
+  if (process.env.ORCHARD_WASM_RELAXED_SIMD === '0' || !Wasm) return (relaxed = false);
   // (func (result v128) v128.const 0, v128.const 0, v128.const 0, f32x4.relaxed_madd)
   const zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
   const body = [0, ...zero, ...zero, ...zero, ...RELAXED_MADD, 0x0b];
   const bytes = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, [1, 0x60, 0, 1, 0x7b]), ...section(3, [1, 0]), ...section(10, [1, ...uleb(body.length), ...body])]);
-  if (!WebAssembly.validate(bytes)) {
+  if (!Wasm.validate(bytes)) {
     try {
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     } catch {
       return (relaxed = false);
     }
   }
-  return (relaxed = WebAssembly.validate(bytes));
+  return (relaxed = Wasm.validate(bytes));
 }
