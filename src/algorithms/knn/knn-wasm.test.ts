@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { relaxedSimd } from '../wasm-bytes.js';
 import { scanWasm, scratchLayout } from './knn-wasm.js';
 
+type WasmApi = { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: SharedArrayBuffer }; Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } };
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** Runs one module's `scan` over n rows × d against four queries, every row kept; returns the kept rows and their four sums. */
 function scanAll(bytes: number[], X: Float32Array, Qs: Float32Array, n: number, d: number): { rows: Int32Array; sums: Float32Array } {
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  const scan = (new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(bytes)), { env: { m: memory } }).exports as { scan: (...a: number[]) => number }).scan;
+  const memory = new Wasm.Memory({ initial: 64, maximum: 65536, shared: true });
+  const scan = (new Wasm.Instance(new Wasm.Module(Uint8Array.from(bytes)), { env: { m: memory } }).exports as { scan: (...a: number[]) => number }).scan;
   const aOffset = n * d * 4;
   const scratch = aOffset + Math.ceil(n / 4) * 16;
   const L = scratchLayout(d);
