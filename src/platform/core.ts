@@ -66,7 +66,7 @@ export async function openCore(config: ResolvedConfig): Promise<Core> {
     const recipes = new RecipeService({ metadata, artifacts, queue, datasets });
     const metrics = createMetricsService(metadata, { retentionDays: config.metricsRetentionDays });
     // Inference-pipeline models copy a recipe fit through this port: the registry never imports recipes.
-    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, usersOf: (model) => endpointsUsingModel(metadata, model), recipes });
+    const models = new ModelService({ metadata, artifacts, training, workDir: config.workDir, modelCacheDir: path.join(config.workDir, 'models'), usersOf: (model) => endpointsUsingModel(metadata, model), recipes });
     return { metadata, artifacts, datasets, queue, training, debugger: debuggerService, models, recipes, metrics, closers, close };
   } catch (err) {
     await close();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { describe, expect, it, vi } from 'vitest';
 import { createFileArtifactStore } from '../storage/index.js';
-import { materializeModel } from './model-files.js';
+import { materializeModel, seedModelCache } from './model-files.js';
 
 async function storeWithArchive() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-mf-'));
@@ -47,6 +47,30 @@ describe('materializeModel', () => {
       code: 'ORCH_MODEL_INVALID',
     });
     expect(fs.existsSync(path.join(root, 'cache', junk.sha256))).toBe(false);
+    await artifacts.close();
+  });
+
+  it('uses a folder seeded by a model check instead of downloading, and a seed never replaces a complete folder', async () => {
+    const { root, artifacts, info } = await storeWithArchive();
+    const model = { format: 'algorithm' as const, algorithm: 'xgboost', artifactKey: 'models/a/1/model.tar.gz', sha256: info.sha256 };
+    const cache = path.join(root, 'cache');
+    const checked = path.join(root, 'checked');
+    fs.mkdirSync(checked);
+    fs.writeFileSync(path.join(checked, 'model.json'), '{"format":"test"}');
+    expect(await seedModelCache(model, checked, cache)).toBe(true);
+    expect(fs.existsSync(checked)).toBe(false);
+    const get = vi.spyOn(artifacts, 'get');
+    const dir = await materializeModel(artifacts, model, cache);
+    expect(get).not.toHaveBeenCalled();
+    expect(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).toBe('{"format":"test"}');
+    // A second seed of the same model leaves the first folder (and its own) alone.
+    const again = path.join(root, 'again');
+    fs.mkdirSync(again);
+    fs.writeFileSync(path.join(again, 'model.json'), 'other');
+    expect(await seedModelCache(model, again, cache)).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).toBe('{"format":"test"}');
+    // A pipeline's model has a folder of its own: not seeded.
+    expect(await seedModelCache({ ...model, recipe: { artifactKey: 'r', sha256: 'f'.repeat(64) } }, again, cache)).toBe(false);
     await artifacts.close();
   });
 });

@@ -51,6 +51,29 @@ export async function materializeModel(artifacts: ArtifactStore, model: ModelFil
   return pending;
 }
 
+/**
+ * Puts a model already unpacked (by `models create`'s check) into `cacheDir` as
+ * `materializeModel` would have, so a transform or endpoint on this machine starts without
+ * downloading and unpacking it again. The folder is moved (it must be on the cache's file
+ * system; otherwise nothing happens) and written `.complete` first, so a reader never sees
+ * half of it. A model with a recipe has its own folder and is not seeded. Best effort:
+ * the cache is only a cache.
+ */
+export async function seedModelCache(model: ModelFiles, unpacked: string, cacheDir: string): Promise<boolean> {
+  if (model.recipe) return false;
+  const dir = path.join(cacheDir, model.sha256);
+  try {
+    if (await exists(path.join(dir, '.complete'))) return false;
+    await fs.mkdir(cacheDir, { recursive: true });
+    await fs.writeFile(path.join(unpacked, '.complete'), '');
+    await fs.rename(unpacked, dir);
+    return true;
+  } catch {
+    await fs.rm(path.join(unpacked, '.complete'), { force: true }).catch(() => undefined);
+    return false;
+  }
+}
+
 /** Unpackings under way in this process, by folder. */
 const unpacking = new Map<string, Promise<string>>();
 

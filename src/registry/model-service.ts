@@ -10,7 +10,7 @@ import { checkOnnxModel, exportToOnnx, type OnnxModelInfo } from '../onnx/index.
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { normalizeKey } from '../storage/index.js';
 import type { TrainingService } from '../training/index.js';
-import { checkAlgorithmModel, extract, ONNX_FILE, RECIPE_FILE } from './model-files.js';
+import { checkAlgorithmModel, extract, ONNX_FILE, RECIPE_FILE, seedModelCache } from './model-files.js';
 import { validateModelName } from './names.js';
 import { RegistryStore } from './registry-store.js';
 import type { CreateModelInput, Model, ModelLineage, ModelRecipe } from './types.js';
@@ -21,6 +21,12 @@ export interface ModelServiceDeps {
   training: Pick<TrainingService, 'describe'>;
   /** Scratch space for validating artifacts. */
   workDir: string;
+  /**
+   * The folder of unpacked models that this machine's transform shards and endpoints read
+   * (`materializeModel`'s cache): a model created from an archive is left there, unpacked
+   * by its check, so its first use does not unpack it again.
+   */
+  modelCacheDir?: string;
   /**
    * Checks that a file is an ONNX model Orchard can serve and says what it takes and
    * gives (throws ORCH_MODEL_INVALID otherwise). @default checkOnnxModel (onnxruntime)
@@ -104,7 +110,9 @@ export class ModelService {
           const onnx = await this.checkOnnx(exported);
           return this.persist(name, 'onnx', null, exported, ONNX_FILE, { ...lineage, exportedFrom: source.algorithm }, source.metrics, input, onnx, recipe);
         }
-        return this.persist(name, 'algorithm', source.algorithm, archive, 'model.tar.gz', lineage, source.metrics, input, null, recipe);
+        const model = await this.persist(name, 'algorithm', source.algorithm, archive, 'model.tar.gz', lineage, source.metrics, input, null, recipe);
+        if (this.deps.modelCacheDir) await seedModelCache(model, unpacked, this.deps.modelCacheDir);
+        return model;
       }
       // A script-mode job is deployable when it wrote an ONNX model (model/model.onnx).
       const onnx = path.join(unpacked, ONNX_FILE);
