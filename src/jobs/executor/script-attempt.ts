@@ -114,6 +114,8 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
     LANG: 'C.UTF-8',
     PYTHONUNBUFFERED: '1',
     PYTHONPATH: path.join(PACKAGE_ROOT, 'python'),
+    // The switch for the built-ins' fused-multiply-add kernels, as the server was given it.
+    ...(process.env.ORCHARD_WASM_RELAXED_SIMD !== undefined ? { ORCHARD_WASM_RELAXED_SIMD: process.env.ORCHARD_WASM_RELAXED_SIMD } : {}),
     ...scriptEnvironment({ jobName: spec.jobName, workDir, hyperparameters: spec.hyperparameters, channels: spec.channels, entryPoint: spec.entryPoint, numCpus: spec.numCpus }),
   };
   const result = await runProcess({

@@ -128,7 +128,7 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
       command: program.command,
       args: [...program.args, path.join(dir, 'spec.json')],
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...(process.env.ORCHARD_WASM_RELAXED_SIMD !== undefined ? { ORCHARD_WASM_RELAXED_SIMD: process.env.ORCHARD_WASM_RELAXED_SIMD } : {}) },
       signal,
       onLine: (line) => {
         const m = /^#rows (\d+)$/.exec(line);
