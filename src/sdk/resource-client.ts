@@ -3,6 +3,7 @@ import type { Page } from '../contracts/index.js';
 import { TERMINAL_JOB_STATUSES } from '../contracts/values.js';
 import type { HttpClient, Query } from './http.js';
 import { pollUntilDone, type PollOptions } from './poll.js';
+import { StatusWake } from './status-wake.js';
 
 /**
  * The calls every API resource answers the same way: create (`POST /{path}`), list with
@@ -40,15 +41,45 @@ export class ResourceClient<R, Create, Filter extends object> {
 
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATUSES);
 
-/** A job resource: it can be stopped, and it ends Completed, Failed or Stopped. */
+/**
+ * A job resource: it can be stopped, and it ends Completed, Failed or Stopped. A client whose
+ * jobs are on the platform feed names their `feedKind` (e.g. `transform-job`): its waits then
+ * wake on the feed's status events instead of sleeping a whole poll interval.
+ */
 export class JobClient<R extends { status: string }, Create, Filter extends object> extends ResourceClient<R, Create, Filter> {
+  constructor(
+    http: HttpClient,
+    path: string,
+    /** The `kind` of these jobs' events on `GET /api/v1/events`; none: plain polling. */
+    protected readonly feedKind?: string,
+  ) {
+    super(http, path);
+  }
+
   /** Requests a stop: a queued job stops at once, a running one after its work ends. */
   async stop(name: string): Promise<R> {
     return this.http.request('POST', `${this.pathOf(name)}/stop`);
   }
 
-  /** Polls until the job ends and returns its final state (a failed job resolves: check `status`). */
+  /**
+   * Polls until the job ends and returns its final state (a failed job resolves: check `status`).
+   * Each poll is a describe (`onUpdate` sees every one); a status change on the platform feed
+   * ends the wait before the next at once, so an ended job is seen within the feed's delay.
+   */
   async waitFor(name: string, options: PollOptions<R> = {}): Promise<R> {
-    return pollUntilDone(() => this.describe(name), TERMINAL, options);
+    const wake = this.wake(name);
+    try {
+      return await pollUntilDone(() => this.describe(name), TERMINAL, options, wake);
+    } finally {
+      await wake?.close();
+    }
+  }
+
+  /**
+   * The feed's wake-up for one job, opened now (before the first describe); undefined when
+   * these jobs are not on the feed. The caller closes it when its wait ends.
+   */
+  protected wake(name: string): StatusWake | undefined {
+    return this.feedKind ? new StatusWake(this.http, this.feedKind, name) : undefined;
   }
 }
