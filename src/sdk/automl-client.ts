@@ -7,7 +7,7 @@ export type { CreateAutomlJobRequest };
 /** AutoML jobs (SageMaker Autopilot): a table and a target in, a leaderboard and a deployable best model out. */
 export class AutomlClient extends JobClient<AutomlJob, CreateAutomlJobRequest, AutomlJobFilter> {
   constructor(http: HttpClient) {
-    super(http, 'automl-jobs');
+    super(http, 'automl-jobs', 'automl');
   }
 
   /** The candidates, best first (those not yet scored last). */

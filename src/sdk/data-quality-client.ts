@@ -13,7 +13,7 @@ export type { CreateDataQualityReportRequest };
  */
 export class DataQualityClient extends JobClient<DataQualityReport, CreateDataQualityReportRequest, DataQualityReportFilter> {
   constructor(http: HttpClient) {
-    super(http, 'data-quality-reports');
+    super(http, 'data-quality-reports', 'data-quality-report');
   }
 
   /** The newest report of a dataset version (`name` = its latest version, or `name@3`), whatever its status. */

@@ -38,7 +38,7 @@ export class LabelingClient extends JobClient<LabelingJob, CreateLabelingJobRequ
   readonly teams: LabelingTeamsClient;
 
   constructor(http: HttpClient) {
-    super(http, 'labeling-jobs');
+    super(http, 'labeling-jobs', 'labeling-job');
     this.teams = new LabelingTeamsClient(http);
   }
 

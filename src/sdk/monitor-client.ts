@@ -20,7 +20,7 @@ export type { CreateMonitorBaselineRequest, CreateMonitorScheduleRequest, RunMon
 /** Baselines: a job over a dataset version writing `statistics.json` and `constraints.json`. */
 export class MonitorBaselinesClient extends JobClient<MonitorBaseline, CreateMonitorBaselineRequest, MonitorBaselineFilter> {
   constructor(http: HttpClient) {
-    super(http, 'monitor/baselines');
+    super(http, 'monitor/baselines', 'monitor-baseline');
   }
 
   async delete(name: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { CreateProcessingJobRequest, LogsQuery, ProcessingJob, ProcessingJobFilter, ProcessingLogLine, ProcessingLogsPage } from '../contracts/index.js';
 import { TERMINAL_JOB_STATUSES } from '../contracts/values.js';
 import type { HttpClient } from './http.js';
+import { sleep } from './poll.js';
 import { JobClient } from './resource-client.js';
 
 export type { CreateProcessingJobRequest };
@@ -28,7 +29,7 @@ const LOG_PAGE = 1000;
  */
 export class ProcessingClient extends JobClient<ProcessingJob, CreateProcessingJobRequest, ProcessingJobFilter> {
   constructor(http: HttpClient) {
-    super(http, 'processing-jobs');
+    super(http, 'processing-jobs', 'processing-job');
   }
 
   /** Log lines of every instance after `after` (a seq), oldest first; pass `nextSeq` back as `after` for more. */
@@ -49,23 +50,32 @@ export class ProcessingClient extends JobClient<ProcessingJob, CreateProcessingJ
 
   /**
    * Polls until the job is Completed, Failed or Stopped and returns its final state,
-   * passing each new log line to `onLog`. A failed job resolves: check `status`.
+   * passing each new log line to `onLog`. A failed job resolves: check `status`. A status
+   * change on the platform feed ends the wait between two polls early.
    */
   override async waitFor(name: string, options: WaitForProcessingJobOptions = {}): Promise<ProcessingJob> {
     let after = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      // The status first: once it is terminal, the log read after it is whole.
-      const job = await this.describe(name);
-      if (options.onLog) {
-        for await (const line of this.allLogs(name, { after })) {
-          options.onLog(line);
-          after = line.seq;
+    const pollMs = options.pollMs ?? 1000;
+    // Opened before the first describe; a status change on the feed ends a wait at once.
+    const wake = this.wake(name);
+    try {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        wake?.mark();
+        // The status first: once it is terminal, the log read after it is whole.
+        const job = await this.describe(name);
+        if (options.onLog) {
+          for await (const line of this.allLogs(name, { after })) {
+            options.onLog(line);
+            after = line.seq;
+          }
         }
+        options.onUpdate?.(job);
+        if (TERMINAL.has(job.status)) return job;
+        await (wake ? wake.sleep(pollMs, options.signal) : sleep(pollMs, options.signal));
       }
-      options.onUpdate?.(job);
-      if (TERMINAL.has(job.status)) return job;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+    } finally {
+      await wake?.close();
     }
   }
 }

@@ -8,7 +8,7 @@ export type { CreateRecipeJobRequest, CreateRecipeRequest };
 /** Fit and apply jobs of recipes (`/recipe-jobs`). */
 export class RecipeJobsClient extends JobClient<RecipeJob, CreateRecipeJobRequest, RecipeJobFilter> {
   constructor(http: HttpClient) {
-    super(http, 'recipe-jobs');
+    super(http, 'recipe-jobs', 'recipe-job');
   }
 }
 

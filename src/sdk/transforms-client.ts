@@ -13,6 +13,6 @@ export type { CreateTransformJobRequest };
  */
 export class TransformsClient extends JobClient<TransformJob, CreateTransformJobRequest, TransformJobFilter> {
   constructor(http: HttpClient) {
-    super(http, 'transform-jobs');
+    super(http, 'transform-jobs', 'transform-job');
   }
 }

@@ -7,6 +7,6 @@ export type { CreateTuningJobRequest };
 /** Hyperparameter tuning jobs: trials are training jobs chosen by a search strategy. */
 export class TuningClient extends JobClient<TuningJob, CreateTuningJobRequest, TuningJobFilter> {
   constructor(http: HttpClient) {
-    super(http, 'tuning-jobs');
+    super(http, 'tuning-jobs', 'tuning-job');
   }
 }
