@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadCsvMatrix } from './matrix.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-matrix-'));
@@ -71,5 +71,130 @@ describe('loadCsvMatrix', () => {
     await expect(loadCsvMatrix([file('')])).rejects.toMatchObject({ code: 'ORCH_TRAINING_DATA_INVALID' });
     await expect(loadCsvMatrix([file('\n\n')])).rejects.toMatchObject({ code: 'ORCH_TRAINING_DATA_INVALID' });
     await expect(loadCsvMatrix([])).rejects.toMatchObject({ code: 'ORCH_TRAINING_DATA_INVALID' });
+  });
+});
+
+const pools = vi.hoisted(() => ({ started: 0 }));
+vi.mock('../parallel/kernel-pool.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../parallel/kernel-pool.js')>();
+  return {
+    ...actual,
+    createKernelPool: (...args: Parameters<typeof actual.createKernelPool>) => {
+      pools.started++;
+      return actual.createKernelPool(...args);
+    },
+  };
+});
+
+describe('loadCsvMatrix on several threads', () => {
+  /** Deterministic rows of mixed number spellings, some fields empty or nan. */
+  function rows(count: number, cols: number, seed: number): string[] {
+    let x = seed;
+    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const spell = (v: number) => {
+      const k = Math.floor(rnd() * 12);
+      if (k === 0) return '';
+      if (k === 1) return 'nan';
+      if (k === 2) return v.toExponential(5);
+      if (k === 3) return ` ${v.toFixed(2)} `;
+      if (k === 4) return String(Math.round(v * 1000));
+      if (k === 5) return String(v * 1e-41);
+      return v.toFixed(1 + (k % 6));
+    };
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const fields = [String(i % 7)];
+      for (let j = 0; j < cols; j++) fields.push(spell((rnd() - 0.5) * 200));
+      out.push(fields.join(','));
+    }
+    return out;
+  }
+
+  const bits = (a: Float32Array | null) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : null);
+
+  /** Loads serially and on `threads` threads (threshold lowered) and expects the same matrix. */
+  async function expectSame(files: string[], opts: { label?: boolean; threads?: number; parallelMinBytes?: number } = {}) {
+    const serial = await loadCsvMatrix(files, { label: opts.label });
+    const before = pools.started;
+    const parallel = await loadCsvMatrix(files, { label: opts.label, threads: opts.threads ?? 3, parallelMinBytes: opts.parallelMinBytes ?? 0 });
+    expect(pools.started).toBe(before + 1);
+    expect(parallel.rows).toBe(serial.rows);
+    expect(parallel.cols).toBe(serial.cols);
+    expect(parallel.features.length).toBe(serial.rows * serial.cols);
+    expect(bits(parallel.features)!.equals(bits(serial.features)!)).toBe(true);
+    expect(parallel.labels === null).toBe(serial.labels === null);
+    if (serial.labels) expect(bits(parallel.labels)!.equals(bits(serial.labels)!)).toBe(true);
+    expect(parallel.features.buffer).toBeInstanceOf(SharedArrayBuffer);
+    if (parallel.labels) expect(parallel.labels.buffer).toBeInstanceOf(SharedArrayBuffer);
+    return parallel;
+  }
+
+  async function expectSameError(files: string[], threads = 3): Promise<Error & { code: string }> {
+    const failure = (p: Promise<unknown>) => p.then(() => new Error('loaded') as Error & { code: string }, (e: unknown) => e as Error & { code: string });
+    const serial = await failure(loadCsvMatrix(files));
+    const parallel = await failure(loadCsvMatrix(files, { threads, parallelMinBytes: 0 }));
+    expect(serial.code).toBe('ORCH_TRAINING_DATA_INVALID');
+    expect(parallel).toMatchObject({ code: serial.code, message: serial.message });
+    return parallel;
+  }
+
+  it('gives the serial result bit for bit, with lines cut at range boundaries', async () => {
+    const text = rows(5000, 13, 1).join('\n') + '\n';
+    const f = file(text);
+    // Nominal cuts fall inside lines: the ranges must move them to the next line start.
+    for (const k of [1, 2]) expect(text.charCodeAt(Math.floor((text.length * k) / 3) - 1)).not.toBe(10);
+    const m = await expectSame([f]);
+    expect(m.rows).toBe(5000);
+    await expectSame([f], { threads: 2 });
+    await expectSame([f], { threads: 7 });
+  });
+
+  it('handles CRLF endings, empty lines and no final newline as the serial parser does', async () => {
+    const lines = rows(3000, 5, 2);
+    const withBlanks = lines.flatMap((l, i) => (i % 97 === 0 ? ['', l, ''] : [l]));
+    const m = await expectSame([file('\r\n' + withBlanks.join('\r\n'))]);
+    expect(m.rows).toBe(3000);
+  });
+
+  it('reads several files, some empty, without a label, across ranges', async () => {
+    const files = [file(rows(1500, 4, 3).join('\n')), file(''), file('\n\n'), file(rows(10, 4, 4).join('\n') + '\n'), file(rows(2500, 4, 5).join('\r\n') + '\r\n')];
+    const m = await expectSame(files, { label: false, threads: 4 });
+    expect(m.rows).toBe(4010);
+    expect(m.cols).toBe(5);
+    await expectSame(files, { threads: 2 });
+  });
+
+  it('copes with more threads than lines', async () => {
+    await expectSame([file('1,2\n3,4\n')], { threads: 8 });
+  });
+
+  it('takes the parallel path by default from 16 MiB on', async () => {
+    const line = rows(1000, 20, 6).join('\n') + '\n';
+    const f = file(line.repeat(Math.ceil((16.5 * 1024 * 1024) / line.length)));
+    await expectSame([f], { threads: 2, parallelMinBytes: undefined });
+    const before = pools.started;
+    await loadCsvMatrix([file(line)], { threads: 2 });
+    expect(pools.started).toBe(before);
+  });
+
+  it('reports a bad value deep in the second range exactly as the serial parser', async () => {
+    const lines = rows(4000, 6, 7);
+    lines[3500] = lines[3500].replace(/,[^,]*$/, ',12x');
+    const f = file(lines.join('\n'));
+    const err = await expectSameError([f]);
+    expect(err.code).toBe('ORCH_TRAINING_DATA_INVALID');
+    expect(err.message).toBe(`${f}, line 3501: column 7 is not a number: "12x"`);
+  });
+
+  it('reports a missing label and a width change between ranges exactly as the serial parser', async () => {
+    const lines = rows(4000, 6, 8);
+    lines[2999] = lines[2999].replace(/^[^,]*/, '');
+    await expectSameError([file(lines.join('\n'))]);
+    // The last half is one field wider: each range is consistent, the whole is not.
+    const wide = [...rows(2000, 6, 9), ...rows(2000, 7, 10)];
+    const f = file(wide.join('\n'));
+    const err = await expectSameError([f], 2);
+    expect(err.message).toBe(`${f}, line 2001: expected 7 fields, found more`);
+    await expectSameError([file(rows(2000, 6, 11).join('\n')), file(rows(2000, 5, 12).join('\n'))], 2);
   });
 });

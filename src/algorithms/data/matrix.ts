@@ -3,14 +3,25 @@
  *
  * The parser works on bytes: files are read in large blocks, lines are found with
  * `Buffer.indexOf` (memchr) and numbers are parsed digit by digit into growing typed
- * arrays, so 1M × 29 rows load without one string per line or per field.
+ * arrays, so 1M × 29 rows load without one string per line or per field. That core is
+ * kernel source (`csv-kernel.ts`): large inputs are cut into runs of whole lines parsed
+ * on several threads at once, with the serial parser's result bit for bit.
  */
 import fs from 'node:fs/promises';
 import { OrchardError } from '../../core/errors.js';
+import { createKernelPool, instantiateKernels } from '../parallel/kernel-pool.js';
+import { CSV_KERNEL, type CsvBuilder, type CsvKernels, type CsvSegment, type CsvSegmentsResult } from './csv-kernel.js';
 
 export interface CsvMatrixOptions {
   /** The first column is the target (label). @default true */
   label?: boolean;
+  /**
+   * Threads to parse on: inputs of `parallelMinBytes` or more are split into that many
+   * runs of lines, parsed at once, with the serial parser's result. @default 1
+   */
+  threads?: number;
+  /** Smallest input (bytes, all files) parsed on several threads. @default 16 MiB */
+  parallelMinBytes?: number;
 }
 
 /** A dense matrix, row-major; NaN in `features` marks a missing value. */
@@ -24,104 +35,18 @@ export interface Matrix {
 }
 
 const NL = 10;
-const CR = 13;
-const COMMA = 44;
 const BLOCK = 8 * 1024 * 1024;
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Inputs from this many bytes on are parsed on several threads (when given `threads`). */
+const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 
-/** Field outcome flag set by `parseField`, read right after the call (avoids mixed return types). */
-let fieldInvalid = false;
+/** The parser, instantiated on this thread (the serial path and the pool's thread 0 share its code). */
+const csv = instantiateKernels(CSV_KERNEL) as unknown as CsvKernels;
 
 function invalidData(file: string, line: number, message: string): OrchardError {
   return new OrchardError('ORCH_TRAINING_DATA_INVALID', {
     message: `${file}, line ${line}: ${message}`,
     details: { file, line },
   });
-}
-
-/** Parses a field that is not a plain decimal: `nan` (missing), `inf`, `1e400`, … */
-function parseSlow(b: Buffer, s: number, e: number): number {
-  const text = b.toString('latin1', s, e).trim();
-  const lower = text.toLowerCase();
-  if (lower === '' || lower === 'nan' || lower === '-nan') return NaN;
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  const v = Number(text);
-  if (Number.isNaN(v)) fieldInvalid = true;
-  return v;
-}
-
-/**
- * Parses bytes [s, e) as a number. Empty → NaN (missing). Sets `fieldInvalid` when the
- * field is not a number. Plain decimals take the fast path: an integer mantissa (up to
- * 17 significant digits) scaled by an exact power of ten, which is exact enough for the
- * float32 the matrix stores.
- */
-function parseField(b: Buffer, s: number, e: number): number {
-  while (s < e && (b[s] === 32 || b[s] === 9)) s++;
-  while (e > s && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
-  if (s === e) return NaN;
-  let i = s;
-  let neg = false;
-  let c = b[i];
-  if (c === 45) {
-    neg = true;
-    i++;
-  } else if (c === 43) i++;
-  let mant = 0;
-  let exp = 0;
-  let digits = 0;
-  let any = false;
-  while (i < e) {
-    c = b[i] - 48;
-    if (c < 0 || c > 9) break;
-    any = true;
-    if (digits < 17) {
-      mant = mant * 10 + c;
-      if (mant > 0) digits++;
-    } else exp++;
-    i++;
-  }
-  if (i < e && b[i] === 46) {
-    i++;
-    while (i < e) {
-      c = b[i] - 48;
-      if (c < 0 || c > 9) break;
-      any = true;
-      if (digits < 17) {
-        mant = mant * 10 + c;
-        if (mant > 0) digits++;
-        exp--;
-      }
-      i++;
-    }
-  }
-  if (!any) return parseSlow(b, s, e);
-  if (i < e && (b[i] === 101 || b[i] === 69)) {
-    i++;
-    let eneg = false;
-    if (i < e && (b[i] === 45 || b[i] === 43)) {
-      eneg = b[i] === 45;
-      i++;
-    }
-    let ev = 0;
-    let edigits = 0;
-    while (i < e) {
-      c = b[i] - 48;
-      if (c < 0 || c > 9) break;
-      ev = ev * 10 + c;
-      edigits++;
-      i++;
-    }
-    if (edigits === 0 || edigits > 4) return parseSlow(b, s, e);
-    exp += eneg ? -ev : ev;
-  }
-  if (i !== e) return parseSlow(b, s, e);
-  let v: number;
-  if (exp === 0) v = mant;
-  else if (exp > 0) v = exp <= 22 ? mant * POW10[exp] : parseSlow(b, s, e);
-  else v = -exp <= 22 ? mant / POW10[-exp] : parseSlow(b, s, e);
-  return neg ? -v : v;
 }
 
 /**
@@ -133,145 +58,133 @@ function sharedFloats(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(Math.max(1, length) * 4), 0, length);
 }
 
-/** Accumulates rows into geometrically grown typed arrays (in shared memory). */
-class MatrixBuilder {
-  rows = 0;
-  /** Fields per line (label included); -1 until the first row. */
-  fields = -1;
-  cols = 0;
-  private capacity = 0;
-  features: Float32Array = new Float32Array(0);
-  labels: Float32Array = new Float32Array(0);
-
-  constructor(
-    readonly hasLabel: boolean,
-    private readonly totalBytes: number,
-  ) {}
-
-  /** Sets the width from the first line and sizes the arrays from the byte count. */
-  start(fields: number, lineBytes: number): void {
-    this.fields = fields;
-    this.cols = this.hasLabel ? fields - 1 : fields;
-    this.grow(Math.ceil((this.totalBytes / Math.max(1, lineBytes)) * 1.1) + 16);
-  }
-
-  grow(minRows: number): void {
-    const capacity = Math.max(minRows, Math.ceil(this.capacity * 1.5) + 16);
-    const features = sharedFloats(capacity * this.cols);
-    features.set(this.features.subarray(0, this.rows * this.cols));
-    this.features = features;
-    if (this.hasLabel) {
-      const labels = sharedFloats(capacity);
-      labels.set(this.labels.subarray(0, this.rows));
-      this.labels = labels;
-    }
-    this.capacity = capacity;
-  }
-
-  ensureRow(): void {
-    if (this.rows >= this.capacity) this.grow(this.rows + 1);
-  }
-
-  finish(): Matrix {
-    const n = this.rows;
-    // Views of the first n rows; copied only when the arrays are mostly unused capacity.
-    const fit = (a: Float32Array, len: number) => {
-      if (len * 4 >= a.length * 3) return a.subarray(0, len);
-      const copy = sharedFloats(len);
-      copy.set(a.subarray(0, len));
-      return copy;
-    };
-    return {
-      features: fit(this.features, n * this.cols),
-      labels: this.hasLabel ? fit(this.labels, n) : null,
-      rows: n,
-      cols: this.cols,
-    };
-  }
+/** The first n rows of a builder; its arrays are copied only when they are mostly unused capacity. */
+function finish(m: CsvBuilder): Matrix {
+  const n = m.rows;
+  const fit = (a: Float32Array, len: number) => {
+    if (len * 4 >= a.length * 3) return a.subarray(0, len);
+    const copy = sharedFloats(len);
+    copy.set(a.subarray(0, len));
+    return copy;
+  };
+  return {
+    features: fit(m.features, n * m.cols),
+    labels: m.hasLabel ? fit(m.labels, n) : null,
+    rows: n,
+    cols: m.cols,
+  };
 }
 
-function countFields(b: Buffer, s: number, e: number): number {
-  let n = 1;
-  for (let i = s; i < e; i++) if (b[i] === COMMA) n++;
-  return n;
-}
-
-/** Parses complete lines in b[0, end); returns the number of lines seen. */
-function parseLines(m: MatrixBuilder, b: Buffer, end: number, file: string, firstLine: number): number {
-  let line = firstLine;
-  let p = 0;
-  while (p < end) {
-    let eol = b.indexOf(NL, p);
-    if (eol < 0 || eol > end) eol = end;
-    let e = eol;
-    if (e > p && b[e - 1] === CR) e--;
-    const s = p;
-    p = eol + 1;
-    if (e === s) {
-      line++;
-      continue;
-    }
-    if (m.fields < 0) m.start(countFields(b, s, e), eol + 1 - s);
-    m.ensureRow();
-    const fields = m.fields;
-    const cols = m.cols;
-    const features = m.features;
-    let out = m.rows * cols;
-    let q = s;
-    let j = 0;
-    for (;;) {
-      let f = q;
-      while (f < e && b[f] !== COMMA) f++;
-      if (j >= fields) throw invalidData(file, line, `expected ${fields} fields, found more`);
-      fieldInvalid = false;
-      const v = parseField(b, q, f);
-      if (fieldInvalid) {
-        const what = m.hasLabel && j === 0 ? 'label' : `column ${j + 1}`;
-        throw invalidData(file, line, `${what} is not a number: ${JSON.stringify(b.toString('utf8', q, f).slice(0, 40))}`);
-      }
-      if (m.hasLabel && j === 0) {
-        if (Number.isNaN(v)) throw invalidData(file, line, 'the label (first column) is missing');
-        m.labels[m.rows] = v;
-      } else features[out++] = v;
-      j++;
-      if (f >= e) break;
-      q = f + 1;
-    }
-    if (j !== fields) throw invalidData(file, line, `expected ${fields} fields, found ${j}`);
-    m.rows++;
-    line++;
-  }
-  return line - firstLine;
-}
-
-async function parseFile(m: MatrixBuilder, file: string): Promise<void> {
+async function parseFile(m: CsvBuilder, file: string): Promise<void> {
   const handle = await fs.open(file, 'r');
   try {
-    let buf = Buffer.allocUnsafe(BLOCK);
+    let buf: Buffer = Buffer.allocUnsafe(BLOCK);
     let filled = 0;
-    let line = 1;
+    m.line = 1;
     for (;;) {
-      if (filled === buf.length) {
-        // A line longer than the block: grow the block rather than fail.
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      }
+      // A line longer than the block: grow the block rather than fail.
+      if (filled === buf.length) buf = csv.growBlock(buf, filled);
       const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
       filled += bytesRead;
-      if (bytesRead === 0) {
-        if (filled > 0) parseLines(m, buf, filled, file, line);
-        return;
-      }
-      const lastNl = buf.lastIndexOf(NL, filled - 1);
-      if (lastNl < 0) continue;
-      line += parseLines(m, buf, lastNl + 1, file, line);
-      buf.copy(buf, 0, lastNl + 1, filled);
-      filled -= lastNl + 1;
+      const used = csv.parseBlock(m, buf, filled, bytesRead === 0);
+      if (m.error) throw invalidData(file, m.error.line, m.error.message);
+      if (bytesRead === 0) return;
+      buf.copy(buf, 0, used, filled);
+      filled -= used;
     }
   } finally {
     await handle.close();
   }
+}
+
+async function loadSerial(files: string[], hasLabel: boolean, totalBytes: number): Promise<Matrix> {
+  const m = csv.newBuilder(hasLabel, totalBytes);
+  for (const file of files) await parseFile(m, file);
+  return finish(m);
+}
+
+/** The offset just after the first newline at or after `at - 1` (the file's size when there is none). */
+async function lineStartFrom(file: string, at: number, size: number): Promise<number> {
+  if (at <= 0) return 0;
+  const handle = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (let pos = at - 1; pos < size; ) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      const nl = buf.subarray(0, bytesRead).indexOf(NL);
+      if (nl >= 0) return pos + nl + 1;
+      pos += bytesRead;
+    }
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Splits the files, taken end to end, into `parts` runs of segments of near-equal bytes,
+ * each cut just after a newline, so every line falls whole in one run, in order.
+ */
+async function planSegments(files: string[], sizes: number[], parts: number): Promise<CsvSegment[][]> {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  // Cut points as (file index, offset), non-decreasing; the last is the end of the last file.
+  const cuts: { f: number; off: number }[] = [{ f: 0, off: 0 }];
+  for (let k = 1; k < parts; k++) {
+    let at = Math.floor((total * k) / parts);
+    let f = 0;
+    while (f < files.length - 1 && at >= sizes[f]) at -= sizes[f++];
+    const off = await lineStartFrom(files[f], at, sizes[f]);
+    const prev = cuts[cuts.length - 1];
+    cuts.push(f > prev.f || (f === prev.f && off > prev.off) ? { f, off } : prev);
+  }
+  cuts.push({ f: files.length - 1, off: sizes[files.length - 1] });
+  const plan: CsvSegment[][] = [];
+  for (let k = 0; k < parts; k++) {
+    const from = cuts[k];
+    const to = cuts[k + 1];
+    const segments: CsvSegment[] = [];
+    for (let f = from.f; f <= to.f; f++) {
+      const start = f === from.f ? from.off : 0;
+      const end = f === to.f ? to.off : sizes[f];
+      if (end > start) segments.push({ file: files[f], start, end });
+    }
+    plan.push(segments);
+  }
+  return plan;
+}
+
+/**
+ * Parses on `threads` threads, each its own run of lines, and joins the runs in order.
+ * Null when any line fails or the runs disagree on the width: the serial parser then
+ * names the exact file and line.
+ */
+async function loadParallel(files: string[], sizes: number[], hasLabel: boolean, threads: number): Promise<Matrix | null> {
+  const plan = await planSegments(files, sizes, threads);
+  const pool = createKernelPool(CSV_KERNEL, threads, {});
+  let parts: CsvSegmentsResult[];
+  try {
+    parts = await pool.run<CsvSegmentsResult>(
+      'parseSegments',
+      plan.map((segments) => ({ segments, hasLabel, block: BLOCK })),
+    );
+  } finally {
+    await pool.close();
+  }
+  const filled = parts.filter((p) => p.rows > 0);
+  const fields = filled.length ? filled[0].fields : 0;
+  if (parts.some((p) => p.failed) || filled.some((p) => p.fields !== fields)) return null;
+  const cols = hasLabel ? fields - 1 : fields;
+  const rows = filled.reduce((n, p) => n + p.rows, 0);
+  const features = sharedFloats(rows * cols);
+  const labels = hasLabel ? sharedFloats(rows) : null;
+  let r = 0;
+  for (const p of filled) {
+    features.set(p.features.subarray(0, p.rows * cols), r * cols);
+    labels?.set(p.labels!.subarray(0, p.rows), r);
+    r += p.rows;
+  }
+  return { features, labels, rows, cols };
 }
 
 /**
@@ -284,10 +197,12 @@ async function parseFile(m: MatrixBuilder, file: string): Promise<void> {
  */
 export async function loadCsvMatrix(files: string[], opts: CsvMatrixOptions = {}): Promise<Matrix> {
   const hasLabel = opts.label ?? true;
-  let totalBytes = 0;
-  for (const file of files) totalBytes += (await fs.stat(file)).size;
-  const m = new MatrixBuilder(hasLabel, totalBytes);
-  for (const file of files) await parseFile(m, file);
+  const sizes: number[] = [];
+  for (const file of files) sizes.push((await fs.stat(file)).size);
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  const parallel = threads > 1 && files.length > 0 && totalBytes >= (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES);
+  const m = (parallel ? await loadParallel(files, sizes, hasLabel, threads) : null) ?? (await loadSerial(files, hasLabel, totalBytes));
   if (m.rows === 0) {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
       message: files.length ? `No data rows in ${files.join(', ')}` : 'No input files',
@@ -300,5 +215,5 @@ export async function loadCsvMatrix(files: string[], opts: CsvMatrixOptions = {}
       details: { files },
     });
   }
-  return m.finish();
+  return m;
 }

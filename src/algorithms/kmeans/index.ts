@@ -26,7 +26,7 @@ async function train(ctx: TrainContext): Promise<void> {
   const o = kmeansOptions(ctx.hyperparameters);
   const files = csvFiles(ctx, 'train');
   if (!files) throw new OrchardError('ORCH_TRAINING_CHANNEL_MISSING', { message: 'kmeans needs a "train" channel', details: { channel: 'train' } });
-  const m = await loadCsvMatrix(files, { label: false });
+  const m = await loadCsvMatrix(files, { label: false, threads: ctx.threads });
   if (o.featureDim !== null && o.featureDim !== m.cols) {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
       message: `feature_dim is ${o.featureDim} but the training rows have ${m.cols} columns`,
@@ -38,7 +38,7 @@ async function train(ctx: TrainContext): Promise<void> {
   const metrics: Record<string, number> = { 'train:msd': fit.ssd / fit.rows, 'train:ssd': fit.ssd };
   const testFiles = csvFiles(ctx, 'test');
   if (testFiles) {
-    const t = await loadCsvMatrix(testFiles, { label: false });
+    const t = await loadCsvMatrix(testFiles, { label: false, threads: ctx.threads });
     if (t.cols !== m.cols) {
       throw new OrchardError('ORCH_TRAINING_DATA_INVALID', { message: `test rows have ${t.cols} columns, train rows ${m.cols}`, details: { channel: 'test' } });
     }

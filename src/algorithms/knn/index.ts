@@ -18,7 +18,7 @@ async function channelMatrix(ctx: TrainContext, channel: string, o: KnnOptions):
   if (c.contentType.split(';')[0].trim() !== 'text/csv') {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', { message: `knn reads text/csv (label first); channel "${channel}" is ${c.contentType}`, details: { channel, contentType: c.contentType } });
   }
-  const m = await loadCsvMatrix(c.files, { label: true });
+  const m = await loadCsvMatrix(c.files, { label: true, threads: ctx.threads });
   if (m.cols !== o.featureDim) {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', { message: `feature_dim is ${o.featureDim} but channel "${channel}" rows have ${m.cols} features after the label`, details: { field: 'feature_dim', feature_dim: o.featureDim, columns: m.cols, channel } });
   }

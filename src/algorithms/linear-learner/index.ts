@@ -17,7 +17,7 @@ async function loadChannel(ctx: TrainContext, channel: string, o: LinearOptions,
   if (c.contentType.split(';')[0].trim() !== 'text/csv') {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', { message: `linear-learner reads text/csv; channel "${channel}" is ${c.contentType}`, details: { channel } });
   }
-  const m = await loadCsvMatrix(c.files, { label: true });
+  const m = await loadCsvMatrix(c.files, { label: true, threads: ctx.threads });
   const want = cols ?? o.featureDim;
   if (want !== null && m.cols !== want) {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {

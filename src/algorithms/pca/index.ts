@@ -18,7 +18,7 @@ async function train(ctx: TrainContext): Promise<void> {
   if (channel.contentType.split(';')[0].trim() !== 'text/csv') {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', { message: `pca reads text/csv; the train channel is ${channel.contentType}`, details: { channel: 'train' } });
   }
-  const m = await loadCsvMatrix(channel.files, { label: false });
+  const m = await loadCsvMatrix(channel.files, { label: false, threads: ctx.threads });
   if (o.featureDim !== null && o.featureDim !== m.cols) {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
       message: `feature_dim is ${o.featureDim} but the training rows have ${m.cols} columns`,

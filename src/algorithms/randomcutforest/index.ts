@@ -19,7 +19,7 @@ async function channelMatrix(ctx: TrainContext, channel: string, o: RcfOptions, 
   if (c.contentType.split(';')[0].trim() !== 'text/csv') {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', { message: `randomcutforest reads text/csv; channel "${channel}" is ${c.contentType}`, details: { channel, contentType: c.contentType } });
   }
-  const m = await loadCsvMatrix(c.files, { label });
+  const m = await loadCsvMatrix(c.files, { label, threads: ctx.threads });
   if (m.cols !== o.featureDim) {
     throw new OrchardError('ORCH_TRAINING_DATA_INVALID', {
       message: `feature_dim is ${o.featureDim} but channel "${channel}" rows have ${m.cols} ${label ? 'features after the label' : 'columns'}`,

@@ -31,7 +31,7 @@ async function loadChannel(ctx: TrainContext, channel: string): Promise<Matrix |
       details: { channel, contentType: input.contentType },
     });
   }
-  return loadCsvMatrix(input.files, { label: true });
+  return loadCsvMatrix(input.files, { label: true, threads: ctx.threads });
 }
 
 /**
