@@ -125,6 +125,12 @@ export interface ApiDeps {
   s3?: S3Service;
   /** What the platform feed (`GET /api/v1/events`) reports: each capability's `statusChanges`; see `statusSource`. */
   statusSources?: StatusSource[];
+  /**
+   * This process's job attempts ending (the in-process worker loop's `onAttemptEnded`): each
+   * makes the event streams read at once instead of at their next poll, so a job that ends
+   * here is reported without waiting out `ORCHARD_EVENTS_POLL_MS`.
+   */
+  attemptsEnded?: (listener: () => void) => () => void;
   /** Absent: no SageMaker control plane at `POST /` (tests that build a partial API). */
   sagemaker?: SageMakerStore;
 }
@@ -192,8 +198,12 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions): Promise<Fast
   await app.register(cookie);
   installAuth(app, deps.auth, deps.sessions, sigv4);
   const hub = new EventHub(deps.training, deps.statusSources ?? [], { pollMs: options.eventsPollMs, heartbeatMs: options.eventsHeartbeatMs, log: app.log });
+  const stopNudging = deps.attemptsEnded?.(() => hub.nudge());
   // Open event streams would keep close() waiting for ever: end them first.
-  app.addHook('preClose', async () => hub.close());
+  app.addHook('preClose', async () => {
+    stopNudging?.();
+    hub.close();
+  });
   // Async invocations recorded before a restart run once the server is ready; those running finish before the endpoints stop.
   app.addHook('onReady', async () => asyncInvoker.start());
   app.addHook('onClose', async () => asyncInvoker.close());

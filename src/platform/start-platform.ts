@@ -195,7 +195,7 @@ export async function startPlatform(config: ResolvedConfig): Promise<Platform> {
     ];
     const sessions = new SessionService(metadata, { ttlMs: config.sessionTtlMs });
     const s3 = new S3Service({ metadata, artifacts, bucket: config.s3ApiBucket });
-    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, labeling, reviews, statusSources, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
+    const app = await buildApi({ s3, auth, accessKeys, sessions, datasets, artifacts, training, debugger: core.debugger, models, packages, transforms, processing, recipes, experiments, tuning, automl, endpoints, asyncQueue: new AsyncInvocationStore(metadata), dashboards, crawlers, dataQuality, forecast, webhooks, monitor, modelQuality, pipelines, triggers, alarms, labeling, reviews, statusSources, attemptsEnded: workerLoop?.onAttemptEnded, sagemaker: new SageMakerStore(metadata), metrics: core.metrics }, config);
     log = (message) => app.log.warn(message);
     jobLog = fastifyLog(app);
     // The tuning controller runs in the server (one per deployment); trials run on any worker.

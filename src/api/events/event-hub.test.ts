@@ -79,8 +79,8 @@ describe('EventHub', () => {
     await app?.close();
   });
 
-  async function start(training: FakeTraining, sources: StatusSource[] = []): Promise<string> {
-    hub = new EventHub(training, sources, { pollMs: 20, pageSize: 7, feedLookbackMs: 1000 });
+  async function start(training: FakeTraining, sources: StatusSource[] = [], pollMs = 20): Promise<string> {
+    hub = new EventHub(training, sources, { pollMs, pageSize: 7, feedLookbackMs: 1000 });
     app = Fastify();
     app.get<{ Params: { name: string } }>('/jobs/:name', async (request, reply) => {
       const header = request.headers['last-event-id'];
@@ -179,6 +179,23 @@ describe('EventHub', () => {
     }
     a.stop();
     b.stop();
+  });
+
+  it('reads at once when nudged, long before its next poll, and not at all when nobody listens', async () => {
+    const training = new FakeTraining();
+    const source = new FakeSource();
+    const url = await start(training, [source], 600_000);
+    hub.nudge();
+    expect(hub.polls.count).toBe(0);
+    const feed = listen(`${url}/feed`);
+    await until('open', () => hub.openStreams === 1);
+    source.rows.push({ name: 'done', status: 'Completed', failureReason: null, updatedAt: new Date().toISOString() });
+    // Nudges in a burst coalesce into a read and at most one more.
+    for (let i = 0; i < 5; i++) hub.nudge();
+    await until('the change sent', () => feed.messages.length === 1);
+    expect(JSON.parse(feed.messages[0].data)).toMatchObject({ kind: 'thing', name: 'done', status: 'Completed' });
+    expect(hub.polls.count).toBeLessThanOrEqual(2);
+    feed.stop();
   });
 
   it("sends a source's own event with its fields, and a change in the fields as a change", async () => {

@@ -134,6 +134,9 @@ export class EventHub {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private ticks = 0;
+  /** A read is under way; `again`: a nudge came during it. */
+  private ticking = false;
+  private again = false;
 
   constructor(
     private readonly training: Pick<TrainingService, 'progress'>,
@@ -244,6 +247,22 @@ export class EventHub {
     this.schedulePoll();
   }
 
+  /**
+   * Reads now rather than at the next poll (something in this process just changed, such
+   * as a job attempt that ended). Nothing when nobody listens; a read under way is followed
+   * by one more, so a change it started too early to see is not left to the next poll.
+   */
+  nudge(): void {
+    if (this.closed || (this.jobs.size === 0 && this.feedSubscribers.size === 0)) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    this.runTick();
+  }
+
   /** Ends every open stream and stops polling (the server is shutting down). */
   close(): void {
     this.closed = true;
@@ -263,7 +282,7 @@ export class EventHub {
 
   /** Poll rounds run so far, and whether another is scheduled (for tests and metrics). */
   get polls(): { count: number; active: boolean } {
-    return { count: this.ticks, active: this.pollTimer !== undefined };
+    return { count: this.ticks, active: this.pollTimer !== undefined || this.ticking };
   }
 
   private checkOpen(): void {
@@ -294,14 +313,23 @@ export class EventHub {
   }
 
   private schedulePoll(): void {
-    if (this.pollTimer || this.closed || (this.jobs.size === 0 && this.feedSubscribers.size === 0)) return;
+    if (this.pollTimer || this.ticking || this.closed || (this.jobs.size === 0 && this.feedSubscribers.size === 0)) return;
     this.pollTimer = setTimeout(() => {
-      void this.tick().finally(() => {
-        this.pollTimer = undefined;
-        this.schedulePoll();
-      });
+      this.pollTimer = undefined;
+      this.runTick();
     }, this.pollMs);
     this.pollTimer.unref();
+  }
+
+  /** One read of everything listened to, then the next one scheduled (or run at once when nudged meanwhile). */
+  private runTick(): void {
+    this.ticking = true;
+    this.again = false;
+    void this.tick().finally(() => {
+      this.ticking = false;
+      if (this.again) this.nudge();
+      else this.schedulePoll();
+    });
   }
 
   private async tick(): Promise<void> {
