@@ -156,6 +156,17 @@ describe('loadCsvMatrix on several threads', () => {
     expect(m.rows).toBe(3000);
   });
 
+  it('cuts every position of a CRLF line the same, the middle of the pair included', async () => {
+    const seen = new Set<number>();
+    for (let k = 1; k <= 7; k++) {
+      const text = `${'1'.repeat(k)},0\r\n` + '1,2.5\r\n'.repeat(101);
+      seen.add(text.charCodeAt(Math.floor(text.length / 2) - 1));
+      const m = await expectSame([file(text)], { threads: 2 });
+      expect(m.rows).toBe(102);
+    }
+    expect(seen.has(13)).toBe(true);
+  });
+
   it('reads several files, some empty, without a label, across ranges', async () => {
     const files = [file(rows(1500, 4, 3).join('\n')), file(''), file('\n\n'), file(rows(10, 4, 4).join('\n') + '\n'), file(rows(2500, 4, 5).join('\r\n') + '\r\n')];
     const m = await expectSame(files, { label: false, threads: 4 });

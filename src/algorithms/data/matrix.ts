@@ -39,7 +39,7 @@ const BLOCK = 8 * 1024 * 1024;
 /** Inputs from this many bytes on are parsed on several threads (when given `threads`). */
 const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 
-/** The parser, instantiated on this thread (the serial path and the pool's thread 0 share its code). */
+/** The parser on this thread, for the serial path (a pool instantiates the same source in each of its threads). */
 const csv = instantiateKernels(CSV_KERNEL) as unknown as CsvKernels;
 
 function invalidData(file: string, line: number, message: string): OrchardError {
@@ -156,7 +156,7 @@ async function planSegments(files: string[], sizes: number[], parts: number): Pr
 
 /**
  * Parses on `threads` threads, each its own run of lines, and joins the runs in order.
- * Null when any line fails or the runs disagree on the width: the serial parser then
+ * Null when anything fails or the runs disagree on the width: the serial parser then
  * names the exact file and line.
  */
 async function loadParallel(files: string[], sizes: number[], hasLabel: boolean, threads: number): Promise<Matrix | null> {
@@ -168,6 +168,9 @@ async function loadParallel(files: string[], sizes: number[], hasLabel: boolean,
       'parseSegments',
       plan.map((segments) => ({ segments, hasLabel, block: BLOCK })),
     );
+  } catch {
+    // A read failed in a thread (a file gone, unreadable): the serial parser reports it as it would.
+    return null;
   } finally {
     await pool.close();
   }
@@ -193,7 +196,9 @@ async function loadParallel(files: string[], sizes: number[], hasLabel: boolean,
  * SageMaker's convention: no header, target first (unless `label: false`). An empty
  * field or `nan` is a missing feature (NaN). A missing or non-numeric label, a
  * non-numeric feature, rows of different widths, or no rows at all →
- * `ORCH_TRAINING_DATA_INVALID` naming the file and line.
+ * `ORCH_TRAINING_DATA_INVALID` naming the file and line. With `threads` > 1, inputs of
+ * `parallelMinBytes` or more are parsed on that many threads; a bad line there sends the
+ * whole input back through the serial parser, whose error names it.
  */
 export async function loadCsvMatrix(files: string[], opts: CsvMatrixOptions = {}): Promise<Matrix> {
   const hasLabel = opts.label ?? true;
