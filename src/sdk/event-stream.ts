@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { OrchardApiError, type HttpClient, type Query } from './http.js';
+import { sleep } from './poll.js';
 
 export interface EventStreamOptions {
   /** Stops following; the iterator then throws the signal's reason. */
@@ -133,19 +134,4 @@ async function* readEventStream(
     // Leaving early (the caller stopped reading) closes the connection.
     controller.abort();
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -2,6 +2,7 @@ import type { CreateTrainingJobRequest, LogLine, LogsPage, LogsQuery, TrainingEv
 import { TERMINAL_JOB_STATUSES } from '../contracts/values.js';
 import { followEventStream, type EventStreamOptions } from './event-stream.js';
 import { OrchardApiError, type HttpClient } from './http.js';
+import { sleep } from './poll.js';
 import { JobClient } from './resource-client.js';
 
 export type { CreateTrainingJobRequest };
@@ -166,19 +167,4 @@ function noEventStreams(err: unknown): boolean {
 function stripType<T extends { type: string }>(event: T): Omit<T, 'type'> {
   const { type: _type, ...rest } = event;
   return rest;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
