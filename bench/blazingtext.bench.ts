@@ -256,7 +256,10 @@ async function word2vecEndToEnd(mode: string, corpus: string, hp: Record<string,
       await exec('tar', ['-xzf', fileURLToPath(job.modelArtifact), '-C', out]);
       score = synonymScore(path.join(out, 'vectors.txt'), pairs);
     }
-    emit({ task: `blazingtext-${mode}`, peer: 'orchard-blazingtext (end to end)', status: job.status, job_s: jobS, train_s: submitS, metric_name: 'synonym_at_10', metric: score, threads, load: os.loadavg()[0], basis: 'orchard up from the build: a text dataset, a training job with cpus = threads; job_s from its start to its end, train_s from submission to completion' });
+    // The attempt's log lines, seconds after the job started: where its time went.
+    const { lines } = await sdk.training.logs(name, { limit: 200 });
+    const log = lines.map((l) => `+${((Date.parse(l.timestamp) - Date.parse(job.startedAt!)) / 1000).toFixed(3)} s ${l.line}`);
+    emit({ task: `blazingtext-${mode}`, peer: 'orchard-blazingtext (end to end)', status: job.status, job_s: jobS, train_s: submitS, metric_name: 'synonym_at_10', metric: score, threads, load: os.loadavg()[0], log, basis: 'orchard up from the build: a text dataset, a training job with cpus = threads; job_s from its start to its end, train_s from submission to completion' });
     return { jobS, submitS, score };
   } finally {
     await stopChild(up.child);
