@@ -1,7 +1,5 @@
 import type { CreateProcessingJobRequest, LogsQuery, ProcessingJob, ProcessingJobFilter, ProcessingLogLine, ProcessingLogsPage } from '../contracts/index.js';
-import { TERMINAL_JOB_STATUSES } from '../contracts/values.js';
 import type { HttpClient } from './http.js';
-import { sleep } from './poll.js';
 import { JobClient } from './resource-client.js';
 
 export type { CreateProcessingJobRequest };
@@ -17,7 +15,6 @@ export interface WaitForProcessingJobOptions {
   signal?: AbortSignal;
 }
 
-const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATUSES);
 const LOG_PAGE = 1000;
 
 /**
@@ -55,13 +52,9 @@ export class ProcessingClient extends JobClient<ProcessingJob, CreateProcessingJ
    */
   override async waitFor(name: string, options: WaitForProcessingJobOptions = {}): Promise<ProcessingJob> {
     let after = 0;
-    const pollMs = options.pollMs ?? 1000;
-    // Opened before the first describe; a status change on the feed ends a wait at once.
-    const wake = this.wake(name);
-    try {
-      for (;;) {
-        options.signal?.throwIfAborted();
-        wake?.mark();
+    return this.pollJob(
+      name,
+      async () => {
         // The status first: once it is terminal, the log read after it is whole.
         const job = await this.describe(name);
         if (options.onLog) {
@@ -70,12 +63,9 @@ export class ProcessingClient extends JobClient<ProcessingJob, CreateProcessingJ
             after = line.seq;
           }
         }
-        options.onUpdate?.(job);
-        if (TERMINAL.has(job.status)) return job;
-        await (wake ? wake.sleep(pollMs, options.signal) : sleep(pollMs, options.signal));
-      }
-    } finally {
-      await wake?.close();
-    }
+        return job;
+      },
+      options,
+    );
   }
 }

@@ -67,19 +67,20 @@ export class JobClient<R extends { status: string }, Create, Filter extends obje
    * ends the wait before the next at once, so an ended job is seen within the feed's delay.
    */
   async waitFor(name: string, options: PollOptions<R> = {}): Promise<R> {
-    const wake = this.wake(name);
-    try {
-      return await pollUntilDone(() => this.describe(name), TERMINAL, options, wake);
-    } finally {
-      await wake?.close();
-    }
+    return this.pollJob(name, () => this.describe(name), options);
   }
 
   /**
-   * The feed's wake-up for one job, opened now (before the first describe); undefined when
-   * these jobs are not on the feed. The caller closes it when its wait ends.
+   * Calls `read` (a describe, and whatever a client reads with it) until the job's status is
+   * terminal, waking on the feed between two reads when these jobs are on it: the feed is
+   * opened before the first read and closed however the wait ends.
    */
-  protected wake(name: string): StatusWake | undefined {
-    return this.feedKind ? new StatusWake(this.http, this.feedKind, name) : undefined;
+  protected async pollJob(name: string, read: () => Promise<R>, options: PollOptions<R>): Promise<R> {
+    const wake = this.feedKind ? new StatusWake(this.http, this.feedKind, name) : undefined;
+    try {
+      return await pollUntilDone(read, TERMINAL, options, wake);
+    } finally {
+      await wake?.close();
+    }
   }
 }
