@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { OrchardError } from '../core/index.js';
-import { normalizeKey, normalizePrefix, type ArtifactInfo, type ArtifactStore, type PutOptions } from '../storage/index.js';
+import { normalizeKey, normalizePrefix, type ArtifactInfo, type ArtifactStore, type CopyOptions, type PutOptions } from '../storage/index.js';
 
 /** Knobs a test turns to make the store misbehave. */
 export interface MemoryArtifactStoreFaults {
@@ -41,6 +41,18 @@ export class MemoryArtifactStore implements ArtifactStore {
     const object = this.objects.get(normalizeKey(key));
     if (!object) throw new OrchardError('ORCH_ARTIFACT_NOT_FOUND');
     return Readable.from([object.data]);
+  }
+
+  async copy(fromKey: string, toKey: string, options: CopyOptions = {}): Promise<ArtifactInfo> {
+    const from = normalizeKey(fromKey);
+    const object = this.objects.get(from);
+    if (!object) throw new OrchardError('ORCH_ARTIFACT_NOT_FOUND');
+    if (options.expectedSha256 !== undefined && options.expectedSha256 !== object.info.sha256) throw new OrchardError('ORCH_ARTIFACT_CHECKSUM_MISMATCH', { message: `Artifact '${from}' changed before it could be copied` });
+    const to = normalizeKey(toKey);
+    if (to === from) return object.info;
+    const info = { ...object.info, key: to, createdAt: new Date().toISOString() };
+    this.objects.set(to, { data: object.data, info });
+    return info;
   }
 
   async head(key: string): Promise<ArtifactInfo | undefined> {

@@ -186,6 +186,22 @@ export function writeFailed(key: string, why: string, cause?: unknown): OrchardE
   });
 }
 
+/**
+ * @internal A copy's source as the store holds it now: absent is `ORCH_ARTIFACT_NOT_FOUND`,
+ * and a sha256 other than the caller's `expectedSha256` (the object was replaced since the
+ * caller looked) is `ORCH_ARTIFACT_CHECKSUM_MISMATCH`.
+ */
+export function copySource(key: string, info: ArtifactInfo | undefined, expectedSha256: string | undefined): ArtifactInfo {
+  if (!info) throw notFound(key);
+  if (expectedSha256 !== undefined && info.sha256 !== expectedSha256) {
+    throw new OrchardError('ORCH_ARTIFACT_CHECKSUM_MISMATCH', {
+      message: `Artifact '${key}' changed before it could be copied`,
+      details: { key, expectedSha256, actualSha256: info.sha256 },
+    });
+  }
+  return info;
+}
+
 /** @internal */
 export function notFound(key: string): OrchardError {
   return new OrchardError('ORCH_ARTIFACT_NOT_FOUND', { message: `No artifact '${key}'`, details: { key } });

@@ -145,6 +145,29 @@ export function describeArtifactStoreContract(
       expect((await store.list()).map((i) => i.key)).toEqual(['p/q']);
     });
 
+    it('copies an object inside the store with its size and sha256, replacing the target', async () => {
+      const body = Buffer.from('a model archive');
+      const source = await store.put('jobs/j1/output/model.tar.gz', body);
+      await store.put('models/m/ä b (1).tar.gz', 'an older object');
+      const copy = await store.copy('jobs/j1/output/model.tar.gz', 'models//m/ä b (1).tar.gz', { expectedSha256: source.sha256 });
+      expect(copy).toEqual({ key: 'models/m/ä b (1).tar.gz', size: body.length, sha256: source.sha256, createdAt: expect.any(String) });
+      expect(await store.head('models/m/ä b (1).tar.gz')).toEqual(copy);
+      expect(await readAll(await store.get('models/m/ä b (1).tar.gz'))).toEqual(body);
+      // The source is untouched, and a copy onto itself writes nothing.
+      expect(await store.head('jobs/j1/output/model.tar.gz')).toEqual(source);
+      expect(await store.copy('jobs/j1/output/model.tar.gz', 'jobs/j1/output/model.tar.gz')).toEqual(source);
+    });
+
+    it('refuses a copy of an absent source, or of one that changed since it was looked at, writing nothing', async () => {
+      await expectCode(store.copy('missing', 'target'), 'ORCH_ARTIFACT_NOT_FOUND');
+      const first = await store.put('src', 'first');
+      await store.put('src', 'second');
+      const err = await expectCode(store.copy('src', 'target', { expectedSha256: first.sha256 }), 'ORCH_ARTIFACT_CHECKSUM_MISMATCH');
+      expect(err.message).toMatch(/changed/);
+      expect(await store.head('target')).toBeUndefined();
+      expect((await store.list()).map((i) => i.key)).toEqual(['src']);
+    });
+
     it('accepts matching expectedSize and expectedSha256', async () => {
       const body = Buffer.from('checked');
       const info = await store.put('ok', body, { expectedSize: body.length, expectedSha256: sha256(body).toUpperCase() });

@@ -18,6 +18,14 @@ export interface PutOptions {
   expectedSha256?: string;
 }
 
+export interface CopyOptions {
+  /**
+   * The sha256 the source must have (from an earlier `head`): when it was replaced since,
+   * the copy fails with `ORCH_ARTIFACT_CHECKSUM_MISMATCH` and writes nothing.
+   */
+  expectedSha256?: string;
+}
+
 export interface GetOptions {
   /** Verify the content against the recorded sha256 while streaming. @default true */
   verify?: boolean;
@@ -34,6 +42,11 @@ export interface ArtifactStore {
   readonly url: string;
   put(key: string, body: Readable | Buffer | string, options?: PutOptions): Promise<ArtifactInfo>;
   get(key: string, options?: GetOptions): Promise<Readable>;
+  /**
+   * Copies an object inside the store (a file copy, S3's CopyObject) without the bytes
+   * passing through the caller; the copy keeps the source's size and sha256. Atomic as a put.
+   */
+  copy(fromKey: string, toKey: string, options?: CopyOptions): Promise<ArtifactInfo>;
   /** Info of an object, or undefined when absent (or its write never completed). */
   head(key: string): Promise<ArtifactInfo | undefined>;
   /** Objects whose key starts with `prefix` (a folder-like prefix), sorted by key. */

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { lstat, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, lstat, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { OrchardError } from '../core/index.js';
-import type { ArtifactInfo, ArtifactStore, GetOptions, PutOptions } from './artifact-store.js';
-import { KeyedMutex, byInfoKey, encodeRecord, errorCode, meteredBody, notFound, parseRecord, verifiedStream, writeFailed } from './artifact-io.js';
+import type { ArtifactInfo, ArtifactStore, CopyOptions, GetOptions, PutOptions } from './artifact-store.js';
+import { KeyedMutex, byInfoKey, copySource, encodeRecord, errorCode, meteredBody, notFound, parseRecord, verifiedStream, writeFailed } from './artifact-io.js';
 import { RESERVED_PREFIX, normalizeKey, normalizePrefix } from './keys.js';
 
 /** Temp files older than this are left over from a crashed writer and removed on open. */
@@ -163,6 +164,45 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
       });
       const source = handle.createReadStream();
       return options.verify === false ? source : verifiedStream(source, info);
+    },
+
+    async copy(rawFrom: string, rawTo: string, options: CopyOptions = {}): Promise<ArtifactInfo> {
+      const from = normalizeKey(rawFrom);
+      const key = normalizeKey(rawTo);
+      const source = await resolve(from);
+      const { data, record } = await resolve(key);
+      // Onto itself: nothing to write.
+      if (from === key) return copySource(from, await readInfo(from, source.record), options.expectedSha256);
+      const tmpData = path.join(tmpRoot, randomUUID());
+      const tmpRecord = path.join(tmpRoot, `${randomUUID()}.json`);
+      try {
+        // The record and the bytes are read under the source's lock, as get reads them; the
+        // copy may share blocks with the source (a reflink) where the file system can.
+        const found = await locks.run(from, async () => {
+          const info = copySource(from, await readInfo(from, source.record), options.expectedSha256);
+          await copyFile(source.data, tmpData, fsConstants.COPYFILE_FICLONE).catch((err: unknown) => {
+            if (isMissing(err)) throw notFound(from);
+            throw err;
+          });
+          return info;
+        });
+        const handle = await open(tmpData, 'r+');
+        try {
+          if ((await handle.stat()).size !== found.size) throw writeFailed(key, `its source '${from}' is not the size its record says`);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        const info: ArtifactInfo = { key, size: found.size, sha256: found.sha256, createdAt: new Date().toISOString() };
+        await writeDurably(tmpRecord, encodeRecord(info));
+        await commit(key, tmpData, tmpRecord, data, record);
+        return info;
+      } catch (err) {
+        await rm(tmpData, { force: true }).catch(() => {});
+        await rm(tmpRecord, { force: true }).catch(() => {});
+        if (err instanceof OrchardError) throw err;
+        throw writeFailed(key, describe(err), err);
+      }
     },
 
     async head(rawKey: string): Promise<ArtifactInfo | undefined> {

@@ -2,11 +2,12 @@ import type { Readable } from 'node:stream';
 // Types only: the SDK itself is imported inside the factory (see below).
 import type { S3Client } from '@aws-sdk/client-s3';
 import { OrchardError } from '../core/index.js';
-import type { ArtifactInfo, ArtifactStore, GetOptions, PutOptions } from './artifact-store.js';
+import type { ArtifactInfo, ArtifactStore, CopyOptions, GetOptions, PutOptions } from './artifact-store.js';
 import {
   ContentMeter,
   KeyedMutex,
   byInfoKey,
+  copySource,
   encodeRecord,
   meteredBody,
   notFound,
@@ -23,6 +24,8 @@ const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 /** S3's limit on the length of an object key, in UTF-8 bytes. */
 const MAX_S3_KEY_BYTES = 1024;
+/** CopyObject's limit; larger objects are copied through this process. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
 /** Records fetched in parallel by `list`. */
 const LIST_CONCURRENCY = 8;
 
@@ -171,6 +174,26 @@ export async function createS3ArtifactStore(url: string, options: S3ArtifactStor
     }
   }
 
+  /** Writes the record of data just written; when that fails, the object is made absent. */
+  async function writeRecord(info: ArtifactInfo): Promise<ArtifactInfo> {
+    try {
+      await client.send(
+        new sdk.PutObjectCommand({
+          Bucket: bucket,
+          Key: recordKey(info.key),
+          Body: encodeRecord(info),
+          ContentType: 'application/json',
+        }),
+      );
+    } catch (err) {
+      // New data under an old record would read as corrupt: make the object absent instead.
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: recordKey(info.key) })).catch(() => {});
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: dataKey(info.key) })).catch(() => {});
+      throw writeFailed(info.key, `its record could not be written: ${s3ErrorName(err)}`, err);
+    }
+    return info;
+  }
+
   const store: ArtifactStore = {
     url,
 
@@ -180,23 +203,35 @@ export async function createS3ArtifactStore(url: string, options: S3ArtifactStor
       // key's lock: two writers of one key cannot pair one's data with the other's record.
       return locks.run(key, async () => {
         await upload(key, meter);
-        const info: ArtifactInfo = { key, size: meter.byteCount, sha256: meter.sha256, createdAt: new Date().toISOString() };
-        try {
-          await client.send(
-            new sdk.PutObjectCommand({
-              Bucket: bucket,
-              Key: recordKey(key),
-              Body: encodeRecord(info),
-              ContentType: 'application/json',
-            }),
-          );
-        } catch (err) {
-          // New data under an old record would read as corrupt: make the object absent instead.
-          await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: recordKey(key) })).catch(() => {});
-          await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: dataKey(key) })).catch(() => {});
-          throw writeFailed(key, `its record could not be written: ${s3ErrorName(err)}`, err);
+        return writeRecord({ key, size: meter.byteCount, sha256: meter.sha256, createdAt: new Date().toISOString() });
+      });
+    },
+
+    async copy(rawFrom: string, rawTo: string, options: CopyOptions = {}): Promise<ArtifactInfo> {
+      const from = normalizeKey(rawFrom);
+      const key = normalizeKey(rawTo);
+      checkLength(from);
+      checkLength(key);
+      // Onto itself: nothing to write (S3 refuses such a CopyObject).
+      if (from === key) return copySource(from, await readInfo(from), options.expectedSha256);
+      // As put, the whole copy holds the destination's lock. The source's record and bytes are
+      // read apart (S3 has no lock): a writer of the source landing between them makes the copy
+      // read as corrupt, as it would a get.
+      return locks.run(key, async () => {
+        const found = copySource(from, await readInfo(from), options.expectedSha256);
+        if (found.size > MAX_COPY_BYTES) {
+          // CopyObject stops at 5 GiB: larger objects stream through, checked against the source's record.
+          await upload(key, meteredBody(key, await store.get(from, { verify: false }), { expectedSize: found.size, expectedSha256: found.sha256 }).meter);
+        } else {
+          try {
+            const source = `${bucket}/${dataKey(from).split('/').map(encodeURIComponent).join('/')}`;
+            await client.send(new sdk.CopyObjectCommand({ Bucket: bucket, Key: dataKey(key), CopySource: source }));
+          } catch (err) {
+            if (isNotFound(err)) throw notFound(from);
+            throw writeFailed(key, `copying '${from}' failed: ${s3ErrorName(err)}`, err);
+          }
         }
-        return info;
+        return writeRecord({ key, size: found.size, sha256: found.sha256, createdAt: new Date().toISOString() });
       });
     },
 
