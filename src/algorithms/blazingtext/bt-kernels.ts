@@ -26,6 +26,8 @@
  * subsamples, draws the window and the negatives from the same generator in the same
  * order, and hands each step's row and target addresses to the module. Without it (no
  * wasm SIMD, or a dimension that is not a multiple of 4) the four-wide JavaScript below runs.
+ * Both take all of a step's dot products before updating any of its targets (`pairStep`),
+ * so they compute the same thing.
  */
 export const BT_KERNELS = `
 const SIG_N = 512, MAX_SIG = 8, LOG_N = 512;
@@ -46,26 +48,31 @@ function draw(u, prob, alias) {
   return (Math.imul(u, V) >>> 0) < prob[j] ? j : alias[j];
 }
 
-// Binary logistic loss of one (input, target) pair; adds the input's gradient to g, updates the output row.
-// Four accumulators and four-wide steps: scalar JavaScript gains from the shorter dependency chains.
-function pair(h, g, syn1, t, label, alpha, d) {
-  const o = t * d;
+// One step: the binary logistic losses of the input h against the nt output rows listed in tl (the positive
+// word first, label 1, then the negatives, label 0). Every target's dot product is taken before any target
+// is updated (as the WebAssembly step does: it blocks the dot products of several rows); then, in target
+// order, g += a·y and y += a·h. Only a target listed twice in one step sees a difference from updating each
+// in turn (its second dot product reads the row before the first update: a stale read of the kind Hogwild's
+// threads already make). al holds the alphas between the two passes; returns the loss.
+function pairStep(h, g, syn1, tl, nt, alpha, d, al) {
+  let loss = 0;
+  for (let j = 0; j < nt; j++) {
+    const s = sigmoid(dot(h, 0, syn1, tl[j] * d, d));
+    al[j] = alpha * ((j === 0 ? 1 : 0) - s);
+    loss -= j === 0 ? flog(s) : flog(1 - s);
+  }
   const d4 = d & ~3;
-  let f0 = 0, f1 = 0, f2 = 0, f3 = 0, k = 0;
-  for (; k < d4; k += 4) {
-    f0 += h[k] * syn1[o + k]; f1 += h[k + 1] * syn1[o + k + 1];
-    f2 += h[k + 2] * syn1[o + k + 2]; f3 += h[k + 3] * syn1[o + k + 3];
+  for (let j = 0; j < nt; j++) {
+    const a = al[j], o = tl[j] * d;
+    let k = 0;
+    for (; k < d4; k += 4) {
+      const y0 = syn1[o + k], y1 = syn1[o + k + 1], y2 = syn1[o + k + 2], y3 = syn1[o + k + 3];
+      g[k] += a * y0; g[k + 1] += a * y1; g[k + 2] += a * y2; g[k + 3] += a * y3;
+      syn1[o + k] = y0 + a * h[k]; syn1[o + k + 1] = y1 + a * h[k + 1]; syn1[o + k + 2] = y2 + a * h[k + 2]; syn1[o + k + 3] = y3 + a * h[k + 3];
+    }
+    for (; k < d; k++) { const y = syn1[o + k]; g[k] += a * y; syn1[o + k] = y + a * h[k]; }
   }
-  for (; k < d; k++) f0 += h[k] * syn1[o + k];
-  const s = sigmoid(f0 + f1 + f2 + f3);
-  const a = alpha * (label - s);
-  for (k = 0; k < d4; k += 4) {
-    const y0 = syn1[o + k], y1 = syn1[o + k + 1], y2 = syn1[o + k + 2], y3 = syn1[o + k + 3];
-    g[k] += a * y0; g[k + 1] += a * y1; g[k + 2] += a * y2; g[k + 3] += a * y3;
-    syn1[o + k] = y0 + a * h[k]; syn1[o + k + 1] = y1 + a * h[k + 1]; syn1[o + k + 2] = y2 + a * h[k + 2]; syn1[o + k + 3] = y3 + a * h[k + 3];
-  }
-  for (; k < d; k++) { const y = syn1[o + k]; g[k] += a * y; syn1[o + k] = y + a * h[k]; }
-  return label ? -flog(s) : -flog(1 - s);
+  return loss;
 }
 
 // x[xo..] += a * y[yo..], four-wide.
@@ -101,9 +108,9 @@ function wasmKernel(state, scratch) {
   }
   const L = state.layout, db = state.dim * 4;
   const up16 = (n) => Math.ceil(n / 16) * 16;
-  const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4), counts = targets + up16(L.targetsCap * 4);
+  const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4), counts = targets + up16(L.targetsCap * 4), al = counts + up16(L.pairsCap * 4);
   return {
-    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, counts, sig: L.sig, log: L.log, syn0: L.syn0, syn1: L.syn1,
+    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, counts, al, sig: L.sig, log: L.log, syn0: L.syn0, syn1: L.syn1,
     I: new Int32Array(state.mem.buffer), ri: rows >>> 2, ti: targets >>> 2, ci: counts >>> 2,
   };
 }
@@ -111,7 +118,7 @@ function wasmKernel(state, scratch) {
 // One step in WebAssembly: the rows listed at W.ri (nr of them) against the targets at W.ti (nt); returns the loss.
 function wasmPairs(W, nr, nt, lr) {
   W.I[W.ci] = nt;
-  return W.step(W.rows, nr, W.targets, W.counts, lr, W.db, W.h, W.g, W.sig, W.log, 1);
+  return W.step(W.rows, nr, W.targets, W.counts, lr, W.db, W.h, W.g, W.sig, W.log, 1, W.al);
 }
 
 function w2v(state, a) {
@@ -121,7 +128,8 @@ function w2v(state, a) {
   let r = (a.seed >>> 0) || 1;
   const h = new Float32Array(d), g = new Float32Array(d);
   const sent = new Int32Array(1000);
-  const negs = new Int32Array(neg);
+  // One step's targets (the positive, then the negatives kept) and their alphas, for the JavaScript steps.
+  const tl = new Int32Array(neg + 1), al = new Float64Array(neg + 1);
   let loss = 0, pairs = 0, done = 0;
   const total = a.totalWords * a.epochs, before = a.totalWords * a.epoch;
   let lr = a.lr;
@@ -172,12 +180,14 @@ function w2v(state, a) {
         if (rows === 0) continue;
         for (let k = 0; k < d; k++) h[k] /= rows;
         g.fill(0);
-        loss += pair(h, g, syn1, sent[i], 1, lr, d); pairs++;
+        tl[0] = sent[i];
+        let nt = 1;
         for (let s = 0; s < neg; s++) {
           r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
           const t = draw(r >>> 0, prob, alias);
-          if (t !== sent[i]) loss += pair(h, g, syn1, t, 0, lr, d);
+          if (t !== sent[i]) tl[nt++] = t;
         }
+        loss += pairStep(h, g, syn1, tl, nt, lr, d, al); pairs++;
         for (let c = lo; c <= hi; c++) {
           if (c === i) continue;
           const w = sent[c];
@@ -204,7 +214,7 @@ function w2v(state, a) {
           }
           I[ci + np++] = k; nt += k;
         }
-        if (np > 0) { loss += W.step(W.rows, nr, W.targets, W.counts, lr, db, W.h, W.g, W.sig, W.log, np); pairs += np; }
+        if (np > 0) { loss += W.step(W.rows, nr, W.targets, W.counts, lr, db, W.h, W.g, W.sig, W.log, np, W.al); pairs += np; }
       } else if (mode === 0) {
         // skipgram: the centre's input vector predicts each context word.
         const w = sent[i];
@@ -215,31 +225,33 @@ function w2v(state, a) {
           for (let q = s0; q < s1; q++) { const o = (subOff ? subIds[q] : w) * d; for (let k = 0; k < d; k++) h[k] += syn0[o + k]; }
           if (s1 - s0 > 1) { const inv = 1 / (s1 - s0); for (let k = 0; k < d; k++) h[k] *= inv; }
           g.fill(0);
-          loss += pair(h, g, syn1, sent[c], 1, lr, d); pairs++;
+          tl[0] = sent[c];
+          let nt = 1;
           for (let s = 0; s < neg; s++) {
             r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
             const t = draw(r >>> 0, prob, alias);
-            if (t !== sent[c]) loss += pair(h, g, syn1, t, 0, lr, d);
+            if (t !== sent[c]) tl[nt++] = t;
           }
+          loss += pairStep(h, g, syn1, tl, nt, lr, d, al); pairs++;
           for (let q = s0; q < s1; q++) { const o = (subOff ? subIds[q] : w) * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
         }
       } else {
         // batch_skipgram: each context word predicts the centre against negatives shared by the window.
         const target = sent[i];
-        let nn = 0;
+        tl[0] = target;
+        let nt = 1;
         for (let s = 0; s < neg; s++) {
           r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
           const t = draw(r >>> 0, prob, alias);
-          if (t !== target) negs[nn++] = t;
+          if (t !== target) tl[nt++] = t;
         }
         if (W) {
           const I = W.I, ri = W.ri, ti = W.ti, db = W.db;
-          I[ti] = W.syn1 + target * db;
-          for (let s = 0; s < nn; s++) I[ti + 1 + s] = W.syn1 + negs[s] * db;
+          for (let s = 0; s < nt; s++) I[ti + s] = W.syn1 + tl[s] * db;
           for (let c = lo; c <= hi; c++) {
             if (c === i) continue;
             I[ri] = W.syn0 + sent[c] * db;
-            loss += wasmPairs(W, 1, nn + 1, lr); pairs++;
+            loss += wasmPairs(W, 1, nt, lr); pairs++;
           }
           continue;
         }
@@ -248,8 +260,7 @@ function w2v(state, a) {
           const o = sent[c] * d;
           for (let k = 0; k < d; k++) h[k] = syn0[o + k];
           g.fill(0);
-          loss += pair(h, g, syn1, target, 1, lr, d); pairs++;
-          for (let s = 0; s < nn; s++) loss += pair(h, g, syn1, negs[s], 0, lr, d);
+          loss += pairStep(h, g, syn1, tl, nt, lr, d, al); pairs++;
           for (let k = 0; k < d; k++) syn0[o + k] += g[k];
         }
       }

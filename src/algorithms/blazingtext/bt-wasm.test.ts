@@ -26,8 +26,9 @@ function subwords(): { subOff: Int32Array; subIds: Int32Array; rows: number } {
  * the same weights (a corpus said to be far longer, so the step barely decays), once with the JavaScript pair updates and once with the WebAssembly
  * step, and returns both results.
  */
-function both(mode: number, sentence: number[], withSubwords: boolean, opts: { counts?: number[]; vocabSize?: number } = {}) {
+function both(mode: number, sentence: number[], withSubwords: boolean, opts: { counts?: number[]; vocabSize?: number; negative?: number } = {}) {
   const ops = instantiateKernels(BT_KERNELS);
+  const neg = opts.negative ?? NEG;
   const sub = withSubwords ? subwords() : null;
   const inputRows = sub ? sub.rows : V;
   const rng = createRandom(7);
@@ -35,13 +36,13 @@ function both(mode: number, sentence: number[], withSubwords: boolean, opts: { c
   const syn0 = Float32Array.from({ length: inputRows * D }, () => rng.next() - 0.5);
   const syn1 = Float32Array.from({ length: V * D }, () => rng.next() - 0.5);
   const { prob, alias } = unigramAlias(opts.counts ?? Array.from({ length: V }, (_, i) => 1 + (i % 4)));
-  const common = { dim: D, ids: Int32Array.from(sentence), keep: new Float32Array(V).fill(1), prob, alias, subOff: sub?.subOff ?? null, subIds: sub?.subIds ?? null, mode, negative: NEG, window: WINDOW, vocabSize: opts.vocabSize ?? V };
+  const common = { dim: D, ids: Int32Array.from(sentence), keep: new Float32Array(V).fill(1), prob, alias, subOff: sub?.subOff ?? null, subIds: sub?.subIds ?? null, mode, negative: neg, window: WINDOW, vocabSize: opts.vocabSize ?? V };
   const args = { start: 0, end: sentence.length, seed: 3, lr: 0.05, epoch: 0, epochs: 1, totalWords: 1000 * sentence.length, threads: 1 };
 
   const js = { syn0: syn0.slice(), syn1: syn1.slice() };
   const jsResult = ops.w2v({ ...common, ...js }, args) as { loss: number; pairs: number };
 
-  const mem = w2vMemory(inputRows, V, D, 1, 2 * WINDOW * (sub ? 3 : 1), 2 * WINDOW * (NEG + 1), 2 * WINDOW);
+  const mem = w2vMemory(inputRows, V, D, 1, 2 * WINDOW * (sub ? 3 : 1), 2 * WINDOW * (neg + 1), 2 * WINDOW);
   expect(mem).not.toBeNull();
   mem!.syn0.set(syn0);
   mem!.syn1.set(syn1);
@@ -56,7 +57,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('blazingtext WebAssembly Word2Vec step', () => {
-  const cases: [string, number, number[], boolean][] = [
+  const cases: [string, number, number[], boolean, number?][] = [
     ['skipgram, one step (a centre and one context word)', 0, [3, 7], false],
     ['cbow, one step (one centre and its window)', 1, [3, 7, 1], false],
     ['skipgram over a sentence', 0, [3, 7, 1, 9, 4, 4, 11, 0], false],
@@ -64,10 +65,15 @@ describe('blazingtext WebAssembly Word2Vec step', () => {
     ['batch_skipgram over a sentence', 2, [3, 7, 1, 9, 4, 4, 11, 0], false],
     ['skipgram with subwords', 0, [3, 7, 1, 9, 4, 11], true],
     ['cbow with subwords', 1, [3, 7, 1, 9, 4, 11], true],
+    // 13 targets a step: the module's blocks of 6 targets (a first, a middle and a last one, which holds g in turn).
+    ['skipgram with 12 negatives', 0, [3, 7, 1, 9, 4, 4, 11, 0], false, 12],
+    ['skipgram with subwords and 12 negatives', 0, [3, 7, 1, 9, 4, 11], true, 12],
+    ['cbow with 12 negatives', 1, [3, 7, 1, 9, 4, 4, 11, 0], false, 12],
+    ['batch_skipgram with 12 negatives', 2, [3, 7, 1, 9, 4, 4, 11, 0], false, 12],
   ];
-  for (const [title, mode, sentence, withSubwords] of cases) {
+  for (const [title, mode, sentence, withSubwords, negative] of cases) {
     it(`${title}: the same updated vectors and loss as the JavaScript kernel (within 1e-5)`, () => {
-      const r = both(mode, sentence, withSubwords);
+      const r = both(mode, sentence, withSubwords, { negative });
       expect(r.wasmResult.pairs).toBe(r.jsResult.pairs);
       expect(r.jsResult.pairs).toBeGreaterThan(0);
       // The step changed the weights, and both kernels changed them alike.

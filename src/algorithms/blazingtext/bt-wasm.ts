@@ -4,26 +4,34 @@
  * sigmoid table, the input rows (syn0), the output rows (syn1neg) and a scratch area per
  * thread, so every Hogwild thread updates the same weights uncopied.
  *
- * `step(rows, nrows, targets, counts, alpha, dBytes, h, g, sig, log, npairs) → loss` runs
+ * `step(rows, nrows, targets, counts, alpha, dBytes, h, g, sig, log, npairs, al) → loss` runs
  * `npairs` Word2Vec steps over the same input rows, one after the other (all offsets are
- * bytes into the memory; `dBytes` = 4·dim, a multiple of 16). Step i has `counts[i]` (u32)
- * targets, listed after the previous steps' at `targets`; each step is:
- * - h = the mean of the `nrows` input rows whose addresses are the u32s at `rows` (the
- *   centre's rows for skipgram, the context's for cbow, one context word for
- *   batch_skipgram);
- * - for each of the `ntargets` output rows at `targets` (the positive word first, then
- *   the negatives): f = h·y in two chains of f32x4 lanes (summed across lanes in f64),
- *   s = σ(f) read from the table at `sig` exactly as the JavaScript kernel reads it
- *   (0 below −8, 1 above 8), a = alpha·(label − s), g += a·y, y += a·h, and the loss
+ * bytes into the memory; `dBytes` = 4·dim, a multiple of 16). Step i has `counts[i]` (u32,
+ * at least 1) targets, listed after the previous steps' at `targets`; each step is:
+ * - h = the one input row itself when `nrows` is 1, else the mean of the `nrows` input
+ *   rows (written at `h`) whose addresses are the u32s at `rows` (the centre's rows for
+ *   skipgram, the context's for cbow, one context word for batch_skipgram);
+ * - for each of the output rows at `targets` (the positive word first, then the negatives):
+ *   f = h·y in f32x4 lanes (summed across lanes in f64), s = σ(f) read from the table at
+ *   `sig` exactly as the JavaScript kernel reads it (0 below −8, 1 above 8), the loss
  *   −log(s) (positive) or −log(1 − s) (negative) read from the log table at `log` as the
- *   JavaScript kernel's flog reads it;
+ *   JavaScript kernel's flog reads it, and a = alpha·(label − s), kept at `al`;
+ * - then, in target order, g += a·y and y += a·h for each target (g at `g`);
  * - each input row += g;
- * and returns the step's loss (summed in f64 in target order, as the JavaScript kernel does), so
- * no sigmoid goes back through memory to JavaScript.
+ * and returns the steps' loss (summed in f64 in target order, as the JavaScript kernel does),
+ * so no sigmoid goes back through memory to JavaScript.
+ * All of a step's dot products are taken before any of its targets is updated: h is the same
+ * for them all, so the dot pass reads h's chunk once for a block of up to BLOCK targets (one
+ * chain of f32x4 each, independent rows read side by side), and the update pass reads h's
+ * chunk and keeps g's in a register across the block, storing y once a target. Word2vec.c and
+ * gensim take each target's dot product after the previous target's update; the two differ
+ * only when a row is listed twice in one step (a negative drawn twice), a stale read of the
+ * kind Hogwild's threads already make, and the JavaScript kernel orders its steps the same way.
+ * With one input row (skipgram without subwords) h is read in place and the last block adds
+ * g to the row as it goes, so nothing is copied.
  * One call per centre word for skipgram (a step per context word: the same centre rows,
- * recomputed after each step's update, as one step a call would) and per position for
- * cbow, so the JavaScript → WebAssembly call is paid once for a whole window's dot
- * products and axpys.
+ * updated after each step, as one step a call would) and per position for cbow, so the
+ * JavaScript → WebAssembly call is paid once for a whole window's dot products and axpys.
  */
 import { f64, sharedMemoryModule, uleb } from '../wasm-bytes.js';
 
@@ -35,6 +43,7 @@ const I32 = 0x41;
 const ADD = 0x6a;
 const SUB = 0x6b;
 const SHL = 0x74;
+const I32_EQ = 0x46;
 const LT_U = 0x49;
 const GT_U = 0x4b;
 const GE_U = 0x4f;
@@ -75,19 +84,37 @@ const G = 7;
 const SIG = 8;
 const LOG = 9;
 const NPAIRS = 10;
-const P = 11;
-const PE = 12;
-const R = 13;
-const K = 14;
-const NT = 15;
-const X = 16;
-const LAB = 17;
-const S = 18;
-const LOSS = 19;
-const ACC = 20;
-const AV = 21;
-const Y = 22;
-const ACC2 = 23;
+const AL = 11;
+/**
+ * Targets per block: the dot pass reads h once for this many rows, the update pass reads h's
+ * chunk and keeps g's in a register for them. Word2Vec's usual 5 negatives make 6 targets a step.
+ */
+const BLOCK = 6;
+// i32 locals.
+const P = 12;
+const PE = 13;
+const R = 14;
+const K = 15;
+const NT = 16;
+const HP = 17;
+const T = 18;
+const AP = 19;
+const REM = 20;
+const ONE = 21;
+const R0 = 22; // R0 … R0 + BLOCK − 1: a block's target rows
+const I32_LOCALS = R0 + BLOCK - P;
+// f64 locals.
+const X = R0 + BLOCK;
+const LAB = X + 1;
+const S = X + 2;
+const LOSS = X + 3;
+// v128 locals.
+const HV = X + 4;
+const GV = HV + 1;
+const Y = HV + 2;
+const ACC0 = HV + 3; // ACC0 …: a block's dot products
+const A0 = ACC0 + BLOCK; // A0 …: a block's alphas, splat
+const V128_LOCALS = 3 + 2 * BLOCK;
 
 /** `for (K = 0; K < DB; K += 16) body` (DB > 0). */
 const overRow = (body: number[]): number[] => [I32, 0, SET, K, 0x03, 0x40, ...body, GET, K, I32, 16, ADD, TEE, K, GET, DB, LT_U, BR_IF, 0, END];
@@ -100,56 +127,109 @@ const overList = (from: number, count: number, body: number[]): number[] => [
   END,
 ];
 const at = (base: number): number[] => [GET, base, GET, K, ADD];
+const range = (b: number): number[] => Array.from({ length: b }, (_, j) => j);
+
+/**
+ * The step's NT (≥ 1) targets in blocks: `code(b, first, last)` handles the b targets from T
+ * (their alphas at AP), then T and AP move on by b and REM (the targets left) drops by b.
+ * Blocks of BLOCK, the last one of 1 to BLOCK; `first` and `last` say which blocks these are.
+ */
+function overBlocks(code: (b: number, first: boolean, last: boolean) => number[]): number[] {
+  const advance = (b: number): number[] => [GET, T, I32, 4 * b, ADD, SET, T, GET, AP, I32, 4 * b, ADD, SET, AP, GET, REM, I32, b, SUB, SET, REM];
+  // The block of exactly REM (1 … BLOCK) targets: if REM == BLOCK … else if REM == BLOCK − 1 … else 1.
+  const exact = (first: boolean, b = BLOCK): number[] =>
+    b === 1 ? code(1, first, true) : [GET, REM, I32, b, I32_EQ, 0x04, 0x40, ...code(b, first, true), 0x05, ...exact(first, b - 1), END];
+  return [
+    GET, TARGETS, SET, T, GET, AL, SET, AP, GET, NT, SET, REM,
+    GET, REM, I32, BLOCK, GT_U, 0x04, 0x40,
+    ...code(BLOCK, true, false), ...advance(BLOCK),
+    0x03, 0x40, GET, REM, I32, BLOCK, GT_U, 0x04, 0x40, ...code(BLOCK, false, false), ...advance(BLOCK), 0x0c, 1, END, END,
+    ...exact(false),
+    0x05,
+    ...exact(true),
+    END,
+  ];
+}
+
+/**
+ * Dot products of b targets with h, h's chunk read once for all of them; then each target's
+ * sigmoid, loss and alpha (stored at AP, for the update pass). LAB is 1 for the step's first
+ * target (its positive word) and 0 after.
+ */
+function dots(b: number): number[] {
+  const score = (j: number): number[] => [
+    ...lane(ACC0 + j, 0), ...lane(ACC0 + j, 1), F64_ADD, ...lane(ACC0 + j, 2), F64_ADD, ...lane(ACC0 + j, 3), F64_ADD, SET, X,
+    // s = x < -8 ? 0 : x > 8 ? 1 : sig[(x + 8) * 32 | 0]
+    GET, X, ...f64(-8), F64_LT, 0x04, 0x7c, ...f64(0), 0x05,
+    GET, X, ...f64(8), F64_GT, 0x04, 0x7c, ...f64(1), 0x05,
+    GET, SIG, GET, X, ...f64(8), F64_ADD, ...f64(32), F64_MUL, I32_TRUNC_F64, I32, 2, SHL, ADD, ...LOAD_F32, F64_PROMOTE,
+    END, END, SET, S,
+    // loss −= log[(x · 512) | 0] with x = s for the positive, 1 − s for a negative: x = (1 − label) + s·(2·label − 1), exact for a label of 0 or 1.
+    GET, LOSS, GET, LOG,
+    ...f64(1), GET, LAB, F64_SUB, GET, S, GET, LAB, GET, LAB, F64_ADD, ...f64(1), F64_SUB, F64_MUL, F64_ADD,
+    ...f64(512), F64_MUL, I32_TRUNC_F64, I32, 2, SHL, ADD, ...LOAD_F32, F64_PROMOTE, F64_SUB, SET, LOSS,
+    // alpha[j] = alpha · (label − s)
+    GET, AP, GET, ALPHA, GET, LAB, GET, S, F64_SUB, F64_MUL, F32_DEMOTE, 0x38, 2, 4 * j,
+    ...f64(0), SET, LAB,
+  ];
+  return [
+    ...range(b).flatMap((j) => [GET, T, 0x28, 2, 4 * j, SET, R0 + j, ...VZERO, SET, ACC0 + j]),
+    ...overRow([
+      ...at(HP), ...VLOAD, SET, HV,
+      ...range(b).flatMap((j) => [GET, ACC0 + j, GET, HV, ...at(R0 + j), ...VLOAD, ...VMUL, ...VADD, SET, ACC0 + j]),
+    ]),
+    ...range(b).flatMap(score),
+  ];
+}
+
+/**
+ * The updates of b targets, in target order: per chunk, g += a·y then y += a·h for each, h's
+ * and g's chunk read once. The step's first block starts g at 0; its last stores g, or, for
+ * one input row (ONE; h is then the row itself), adds it to the row at once.
+ */
+function updates(b: number, first: boolean, last: boolean): number[] {
+  const storeG = [...at(G), GET, GV, ...VSTORE];
+  return [
+    ...range(b).flatMap((j) => [GET, T, 0x28, 2, 4 * j, SET, R0 + j, GET, AP, SIMD, 0x09, 2, 4 * j, SET, A0 + j]),
+    ...overRow([
+      ...at(HP), ...VLOAD, SET, HV,
+      ...(first ? VZERO : [...at(G), ...VLOAD]), SET, GV,
+      ...range(b).flatMap((j) => [
+        ...at(R0 + j), ...VLOAD, SET, Y,
+        GET, GV, GET, A0 + j, GET, Y, ...VMUL, ...VADD, SET, GV,
+        ...at(R0 + j), GET, Y, GET, A0 + j, GET, HV, ...VMUL, ...VADD, ...VSTORE,
+      ]),
+      ...(last ? [GET, ONE, 0x04, 0x40, ...at(HP), GET, HV, GET, GV, ...VADD, ...VSTORE, 0x05, ...storeG, END] : storeG),
+    ]),
+  ];
+}
 
 function stepCode(): number[] {
   return [
-    3, 5, 0x7f, 4, 0x7c, 4, 0x7b, // locals: 5 × i32, 4 × f64, 4 × v128
+    3, I32_LOCALS, 0x7f, 4, 0x7c, V128_LOCALS, 0x7b,
+    GET, NROWS, I32, 1, I32_EQ, SET, ONE,
     // For each of the npairs steps: NT = its target count (the u32 at COUNTS).
     0x02, 0x40, 0x03, 0x40,
     GET, NPAIRS, 0x45, BR_IF, 1,
     GET, COUNTS, ...LOAD_I32, SET, NT,
-    // h = 0, g = 0; h += each input row; h /= nrows.
-    ...overRow([...at(H), ...VZERO, ...VSTORE, ...at(G), ...VZERO, ...VSTORE]),
+    // h (at HP) = the one input row itself, else the mean of the rows, at H.
+    GET, ONE, 0x04, 0x40,
+    GET, ROWS, ...LOAD_I32, SET, HP,
+    0x05,
+    GET, H, SET, HP,
+    ...overRow([...at(H), ...VZERO, ...VSTORE]),
     ...overList(ROWS, NROWS, overRow([...at(H), ...at(H), ...VLOAD, ...at(R), ...VLOAD, ...VADD, ...VSTORE])),
-    GET, NROWS, I32, 1, GT_U, 0x04, 0x40,
-    GET, NROWS, F32_FROM_U32, ...SPLAT, SET, AV,
-    ...overRow([...at(H), ...at(H), ...VLOAD, GET, AV, ...VDIV, ...VSTORE]),
+    GET, NROWS, F32_FROM_U32, ...SPLAT, SET, HV,
+    ...overRow([...at(H), ...at(H), ...VLOAD, GET, HV, ...VDIV, ...VSTORE]),
     END,
-    // The targets: the positive (label 1) first, then the negatives (label 0).
+    // Every target's dot product with h first (the positive, label 1, then the negatives), then every target's update.
     ...f64(1), SET, LAB,
-    ...overList(TARGETS, NT, [
-      // The dot product in two chains of f32x4 (32 bytes a turn), then the odd 16 bytes.
-      ...VZERO, SET, ACC, ...VZERO, SET, ACC2, I32, 0, SET, K,
-      0x02, 0x40, 0x03, 0x40,
-      GET, K, I32, 32, ADD, GET, DB, GT_U, BR_IF, 1,
-      GET, ACC, ...at(H), ...VLOAD, ...at(R), ...VLOAD, ...VMUL, ...VADD, SET, ACC,
-      GET, ACC2, ...at(H), ...VLOAD16, ...at(R), ...VLOAD16, ...VMUL, ...VADD, SET, ACC2,
-      GET, K, I32, 32, ADD, SET, K, 0x0c, 0,
-      END, END,
-      GET, K, GET, DB, LT_U, 0x04, 0x40,
-      GET, ACC, ...at(H), ...VLOAD, ...at(R), ...VLOAD, ...VMUL, ...VADD, SET, ACC,
-      END,
-      GET, ACC, GET, ACC2, ...VADD, SET, ACC,
-      ...lane(ACC, 0), ...lane(ACC, 1), F64_ADD, ...lane(ACC, 2), F64_ADD, ...lane(ACC, 3), F64_ADD, SET, X,
-      // s = x < -8 ? 0 : x > 8 ? 1 : sig[(x + 8) * 32 | 0]
-      GET, X, ...f64(-8), F64_LT, 0x04, 0x7c, ...f64(0), 0x05,
-      GET, X, ...f64(8), F64_GT, 0x04, 0x7c, ...f64(1), 0x05,
-      GET, SIG, GET, X, ...f64(8), F64_ADD, ...f64(32), F64_MUL, I32_TRUNC_F64, I32, 2, SHL, ADD, ...LOAD_F32, F64_PROMOTE,
-      END, END, SET, S,
-      // loss −= log[(x · 512) | 0] with x = s for the positive, 1 − s for a negative: x = (1 − label) + s·(2·label − 1), exact for a label of 0 or 1.
-      GET, LOSS, GET, LOG,
-      ...f64(1), GET, LAB, F64_SUB, GET, S, GET, LAB, GET, LAB, F64_ADD, ...f64(1), F64_SUB, F64_MUL, F64_ADD,
-      ...f64(512), F64_MUL, I32_TRUNC_F64, I32, 2, SHL, ADD, ...LOAD_F32, F64_PROMOTE, F64_SUB, SET, LOSS,
-      GET, ALPHA, GET, LAB, GET, S, F64_SUB, F64_MUL, F32_DEMOTE, ...SPLAT, SET, AV,
-      ...overRow([
-        ...at(R), ...VLOAD, SET, Y,
-        ...at(G), ...at(G), ...VLOAD, GET, AV, GET, Y, ...VMUL, ...VADD, ...VSTORE,
-        ...at(R), GET, Y, GET, AV, ...at(H), ...VLOAD, ...VMUL, ...VADD, ...VSTORE,
-      ]),
-      ...f64(0), SET, LAB,
-    ]),
-    // Each input row += g.
+    ...overBlocks(dots),
+    ...overBlocks(updates),
+    // Each input row += g (one row already has it).
+    GET, ONE, 0x45, 0x04, 0x40,
     ...overList(ROWS, NROWS, overRow([...at(R), ...at(R), ...VLOAD, ...at(G), ...VLOAD, ...VADD, ...VSTORE])),
+    END,
     // The next step's targets and count.
     GET, TARGETS, GET, NT, I32, 2, SHL, ADD, SET, TARGETS,
     GET, COUNTS, I32, 4, ADD, SET, COUNTS,
@@ -160,9 +240,8 @@ function stepCode(): number[] {
     END,
   ];
 }
-
 /** The module's bytes (a plain array: it goes to every thread in the kernel state, which compiles it). */
-export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode(), [0x7c]);
+export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode(), [0x7c]);
 
 interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
@@ -190,7 +269,7 @@ const up16 = (n: number): number => Math.ceil(n / 16) * 16;
 /**
  * A shared memory for the WebAssembly step: the sigmoid and log tables, syn0 (`inputRows` × d),
  * syn1 (`outputRows` × d) and per thread h, g, `rowsCap` row addresses, `targetsCap`
- * target addresses and `pairsCap` target counts (the steps of one call). Null when d is not a multiple of 4, the
+ * target addresses, `pairsCap` target counts (the steps of one call) and `targetsCap` alphas. Null when d is not a multiple of 4, the
  * weights pass 2 GiB, or the runtime lacks wasm SIMD or shared memory (the JavaScript
  * kernel then runs).
  */
@@ -206,7 +285,7 @@ export function w2vMemory(inputRows: number, outputRows: number, d: number, thre
   const log = SIG_FLOATS * 4;
   const syn0 = log + LOG_FLOATS * 4;
   const syn1 = syn0 + inputRows * db;
-  const per = 2 * db + up16(rowsCap * 4) + up16(targetsCap * 4) + up16(pairsCap * 4);
+  const per = 2 * db + up16(rowsCap * 4) + up16(targetsCap * 4) + up16(pairsCap * 4) + up16(targetsCap * 4);
   const scratch0 = up16(syn1 + outputRows * db);
   const bytes = scratch0 + threads * per;
   if (bytes > MAX_BYTES) return null;
