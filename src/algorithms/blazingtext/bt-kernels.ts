@@ -23,8 +23,10 @@
  *
  * Word2Vec's pair updates run in WebAssembly SIMD (`bt-wasm.ts`) when the weights live in
  * a shared WebAssembly.Memory (`state.mem`): the JavaScript here still walks the corpus,
- * subsamples, draws the window and the negatives from the same generator in the same
- * order, and hands each step's row and target addresses to the module. Without it (no
+ * subsamples, draws the window, and hands each step's row and positive addresses to the
+ * module, which draws skipgram's and cbow's negatives itself (the same xorshift32 state goes
+ * in and comes back, so one generator gives the same draws in the same order either way;
+ * batch_skipgram's, shared by a window, are drawn here and listed). Without it (no
  * wasm SIMD, or a dimension that is not a multiple of 4) the four-wide JavaScript below runs.
  * Both take all of a step's dot products before updating any of its targets (`pairStep`),
  * so they compute the same thing.
@@ -40,7 +42,7 @@ function flog(x) { return x > 1 ? 0 : logTable[(x * LOG_N) | 0]; }
 // u % n for a uint32 u and 0 < n < 2^31, the same value without the floating-point remainder
 // V8 calls for operands past 2^31 (floor(u / n) is exact in doubles: u / n is never within 2^-53 of an integer it is not).
 function umod(u, n) { return u - Math.floor(u / n) * n; }
-// One negative from Vose's alias table (unigram-alias.ts) for a uint32 draw u: the column is the high word of
+// One negative from Vose's alias table (unigram-alias.ts) for a uint32 draw u (bt-wasm.ts draws the same way): the column is the high word of
 // u·V (u's two halves times V, exact in doubles for V < 2^37), the coin its low word (Math.imul, exact).
 function draw(u, prob, alias) {
   const V = prob.length;
@@ -105,20 +107,32 @@ function wasmKernel(state, scratch) {
     wasmMem = state.mem;
     new Float32Array(state.mem.buffer, state.layout.sig, SIG_N + 1).set(sigTable);
     new Float32Array(state.mem.buffer, state.layout.log, LOG_N + 1).set(logTable);
+    new Uint32Array(state.mem.buffer, state.layout.prob, state.prob.length).set(state.prob);
+    new Int32Array(state.mem.buffer, state.layout.alias, state.alias.length).set(state.alias);
   }
   const L = state.layout, db = state.dim * 4;
   const up16 = (n) => Math.ceil(n / 16) * 16;
   const rows = scratch + 2 * db, targets = rows + up16(L.rowsCap * 4), counts = targets + up16(L.targetsCap * 4), al = counts + up16(L.pairsCap * 4);
+  const rng = al + up16(L.targetsCap * 4), I = new Int32Array(state.mem.buffer);
+  // The draw block: the generator's state (written before each call that draws, read back after), V, the alias table, syn1.
+  I[(rng >>> 2) + 1] = state.prob.length; I[(rng >>> 2) + 2] = L.prob; I[(rng >>> 2) + 3] = L.alias; I[(rng >>> 2) + 4] = L.syn1;
   return {
-    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, counts, al, sig: L.sig, log: L.log, syn0: L.syn0, syn1: L.syn1,
-    I: new Int32Array(state.mem.buffer), ri: rows >>> 2, ti: targets >>> 2, ci: counts >>> 2,
+    step: wasmStep, db, h: scratch, g: scratch + db, rows, targets, counts, al, rng, sig: L.sig, log: L.log, syn0: L.syn0, syn1: L.syn1,
+    I, ri: rows >>> 2, ti: targets >>> 2, ci: counts >>> 2, rgi: rng >>> 2,
   };
 }
 
 // One step in WebAssembly: the rows listed at W.ri (nr of them) against the targets at W.ti (nt); returns the loss.
 function wasmPairs(W, nr, nt, lr) {
   W.I[W.ci] = nt;
-  return W.step(W.rows, nr, W.targets, W.counts, lr, W.db, W.h, W.g, W.sig, W.log, 1, W.al);
+  return W.step(W.rows, nr, W.targets, W.counts, lr, W.db, W.h, W.g, W.sig, W.log, 1, W.al, 0, W.rng);
+}
+
+// np steps in WebAssembly that draw their own neg negatives from the generator state r: the rows listed at W.ri
+// (nr of them) against the positives at W.ti, neg + 1 slots apart. Returns the loss; the state moves on in W.I[W.rgi].
+function wasmDrawn(W, nr, np, neg, r, lr) {
+  W.I[W.rgi] = r;
+  return W.step(W.rows, nr, W.targets, W.counts, lr, W.db, W.h, W.g, W.sig, W.log, np, W.al, neg, W.rng);
 }
 
 function w2v(state, a) {
@@ -161,13 +175,8 @@ function w2v(state, a) {
         }
         if (nr === 0) continue;
         I[ti] = W.syn1 + sent[i] * db;
-        let nt = 1;
-        for (let s = 0; s < neg; s++) {
-          r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-          const t = draw(r >>> 0, prob, alias);
-          if (t !== sent[i]) I[ti + nt++] = W.syn1 + t * db;
-        }
-        loss += wasmPairs(W, nr, nt, lr); pairs++;
+        loss += wasmDrawn(W, nr, 1, neg, r, lr); pairs++;
+        r = I[W.rgi];
       } else if (mode === 1) {
         // cbow: the mean of the context's rows predicts the centre.
         h.fill(0); let rows = 0;
@@ -195,26 +204,15 @@ function w2v(state, a) {
           else { const o = w * d; for (let k = 0; k < d; k++) syn0[o + k] += g[k]; }
         }
       } else if (mode === 0 && W) {
-        // skipgram: the whole window in one call, a step per context word (its target and negatives, then their count).
-        const I = W.I, ri = W.ri, ti = W.ti, ci = W.ci, db = W.db;
+        // skipgram: the whole window in one call, a step per context word (its target, the module drawing its negatives).
+        const I = W.I, ri = W.ri, ti = W.ti, db = W.db;
         const w = sent[i];
         let nr = 0;
         if (subOff) { for (let q = subOff[w]; q < subOff[w + 1]; q++) I[ri + nr++] = W.syn0 + subIds[q] * db; }
         else I[ri + nr++] = W.syn0 + w * db;
-        let np = 0, nt = 0;
-        for (let c = lo; c <= hi; c++) {
-          if (c === i) continue;
-          const target = sent[c];
-          I[ti + nt] = W.syn1 + target * db;
-          let k = 1;
-          for (let s = 0; s < neg; s++) {
-            r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
-            const t = draw(r >>> 0, prob, alias);
-            if (t !== target) I[ti + nt + k++] = W.syn1 + t * db;
-          }
-          I[ci + np++] = k; nt += k;
-        }
-        if (np > 0) { loss += W.step(W.rows, nr, W.targets, W.counts, lr, db, W.h, W.g, W.sig, W.log, np, W.al); pairs += np; }
+        let np = 0;
+        for (let c = lo; c <= hi; c++) if (c !== i) I[ti + np++ * (neg + 1)] = W.syn1 + sent[c] * db;
+        if (np > 0) { loss += wasmDrawn(W, nr, np, neg, r, lr); pairs += np; r = I[W.rgi]; }
       } else if (mode === 0) {
         // skipgram: the centre's input vector predicts each context word.
         const w = sent[i];

@@ -24,7 +24,8 @@ function subwords(): { subOff: Int32Array; subIds: Int32Array; rows: number } {
 /**
  * Runs the w2v kernel on one thread over `sentence` (one epoch, no subsampling) twice from
  * the same weights (a corpus said to be far longer, so the step barely decays), once with the JavaScript pair updates and once with the WebAssembly
- * step, and returns both results.
+ * step (which draws skipgram's and cbow's negatives itself: the comparison covers its draws too), and
+ * returns both results.
  */
 function both(mode: number, sentence: number[], withSubwords: boolean, opts: { counts?: number[]; vocabSize?: number; negative?: number } = {}) {
   const ops = instantiateKernels(BT_KERNELS);

@@ -4,10 +4,15 @@
  * sigmoid table, the input rows (syn0), the output rows (syn1neg) and a scratch area per
  * thread, so every Hogwild thread updates the same weights uncopied.
  *
- * `step(rows, nrows, targets, counts, alpha, dBytes, h, g, sig, log, npairs, al) → loss` runs
- * `npairs` Word2Vec steps over the same input rows, one after the other (all offsets are
- * bytes into the memory; `dBytes` = 4·dim, a multiple of 16). Step i has `counts[i]` (u32,
- * at least 1) targets, listed after the previous steps' at `targets`; each step is:
+ * `step(rows, nrows, targets, counts, alpha, dBytes, h, g, sig, log, npairs, al, neg, rng) → loss`
+ * runs `npairs` Word2Vec steps over the same input rows, one after the other (all offsets are
+ * bytes into the memory; `dBytes` = 4·dim, a multiple of 16). With `neg` = 0, step i has
+ * `counts[i]` (u32, at least 1) targets, listed after the previous steps' at `targets`. With
+ * `neg` > 0 the module draws the negatives itself: step i's positive is at `targets` + 4·i·(neg + 1)
+ * and its `neg` draws are listed after it (a draw equal to the positive skipped), from the
+ * draw block at `rng` (u32s: the xorshift32 state, read and written back, V, the addresses of
+ * the alias table's thresholds and aliases, syn1), exactly as the JavaScript kernel's draw()
+ * does, so JavaScript no longer spends its time on them. Each step is:
  * - h = the one input row itself when `nrows` is 1, else the mean of the `nrows` input
  *   rows (written at `h`) whose addresses are the u32s at `rows` (the centre's rows for
  *   skipgram, the context's for cbow, one context word for batch_skipgram);
@@ -30,8 +35,9 @@
  * With one input row (skipgram without subwords) h is read in place and the last block adds
  * g to the row as it goes, so nothing is copied.
  * One call per centre word for skipgram (a step per context word: the same centre rows,
- * updated after each step, as one step a call would) and per position for cbow, so the
- * JavaScript → WebAssembly call is paid once for a whole window's dot products and axpys.
+ * updated after each step, as one step a call would) and per position for cbow, both drawing
+ * their negatives here, so the JavaScript → WebAssembly call is paid once for a whole window's
+ * draws, dot products and axpys. batch_skipgram shares one draw across a window and lists it.
  */
 import { f64, sharedMemoryModule, uleb } from '../wasm-bytes.js';
 
@@ -50,6 +56,16 @@ const GE_U = 0x4f;
 const BR_IF = 0x0d;
 const END = 0x0b;
 const LOAD_I32 = [0x28, 2, 0];
+const STORE_I32 = [0x36, 2, 0];
+const I32_NE = 0x47;
+const I32_MUL = 0x6c;
+const XOR = 0x73;
+const SHR_U = 0x76;
+const SELECT = 0x1b;
+const I64_MUL = 0x7e;
+const I64_SHR_U = 0x88;
+const I64_FROM_U32 = 0xad;
+const I32_WRAP = 0xa7;
 const LOAD_F32 = [0x2a, 2, 0];
 const STORE_F32 = [0x38, 2, 0];
 const F64_LT = 0x63;
@@ -85,26 +101,40 @@ const SIG = 8;
 const LOG = 9;
 const NPAIRS = 10;
 const AL = 11;
+const NEG = 12;
+const RNG = 13;
 /**
  * Targets per block: the dot pass reads h once for this many rows, the update pass reads h's
  * chunk and keeps g's in a register for them. Word2Vec's usual 5 negatives make 6 targets a step.
  */
 const BLOCK = 6;
 // i32 locals.
-const P = 12;
-const PE = 13;
-const R = 14;
-const K = 15;
-const NT = 16;
-const HP = 17;
-const T = 18;
-const AP = 19;
-const REM = 20;
-const ONE = 21;
-const R0 = 22; // R0 … R0 + BLOCK − 1: a block's target rows
+const P = 14;
+const PE = P + 1;
+const R = P + 2;
+const K = P + 3;
+const NT = P + 4;
+const HP = P + 5;
+const T = P + 6;
+const AP = P + 7;
+const REM = P + 8;
+const ONE = P + 9;
+// The draws: the generator's state, the vocabulary's size, the alias table's two columns, syn1, the step's positive, the list's end, the draws left, a column.
+const RS = P + 10;
+const NV = P + 11;
+const PRB = P + 12;
+const ALB = P + 13;
+const S1B = P + 14;
+const PADDR = P + 15;
+const LP = P + 16;
+const CNT = P + 17;
+const J = P + 18;
+const R0 = P + 19; // R0 … R0 + BLOCK − 1: a block's target rows
 const I32_LOCALS = R0 + BLOCK - P;
+// i64 local: u·V.
+const M = R0 + BLOCK;
 // f64 locals.
-const X = R0 + BLOCK;
+const X = M + 1;
 const LAB = X + 1;
 const S = X + 2;
 const LOSS = X + 3;
@@ -204,14 +234,53 @@ function updates(b: number, first: boolean, last: boolean): number[] {
   ];
 }
 
+/**
+ * NEG negatives for the step whose positive is the row at TARGETS, listed after it (NT = 1 +
+ * those kept), drawn as the JavaScript kernel's draw() does: xorshift32, then the alias table's
+ * column j = the high word of u·V and its coin the low word; a negative equal to the positive
+ * is skipped.
+ */
+function drawCode(): number[] {
+  const column = (base: number): number[] => [GET, base, GET, J, I32, 2, SHL, ADD, ...LOAD_I32];
+  return [
+    I32, 1, SET, NT,
+    GET, TARGETS, ...LOAD_I32, SET, PADDR,
+    GET, TARGETS, I32, 4, ADD, SET, LP,
+    GET, NEG, SET, CNT,
+    0x03, 0x40,
+    GET, RS, GET, RS, I32, 13, SHL, XOR, SET, RS,
+    GET, RS, GET, RS, I32, 17, SHR_U, XOR, SET, RS,
+    GET, RS, GET, RS, I32, 5, SHL, XOR, SET, RS,
+    GET, RS, I64_FROM_U32, GET, NV, I64_FROM_U32, I64_MUL, SET, M,
+    GET, M, 0x42, 32, I64_SHR_U, I32_WRAP, SET, J,
+    // R = syn1 + DB · (low word < prob[j] ? j : alias[j])
+    GET, S1B, GET, J, ...column(ALB), GET, M, I32_WRAP, ...column(PRB), LT_U, SELECT, GET, DB, I32_MUL, ADD, TEE, R,
+    GET, PADDR, I32_NE, 0x04, 0x40,
+    GET, LP, GET, R, ...STORE_I32,
+    GET, LP, I32, 4, ADD, SET, LP,
+    GET, NT, I32, 1, ADD, SET, NT,
+    END,
+    GET, CNT, I32, 1, SUB, TEE, CNT, BR_IF, 0,
+    END,
+  ];
+}
+
 function stepCode(): number[] {
   return [
-    3, I32_LOCALS, 0x7f, 4, 0x7c, V128_LOCALS, 0x7b,
+    4, I32_LOCALS, 0x7f, 1, 0x7e, 4, 0x7c, V128_LOCALS, 0x7b,
     GET, NROWS, I32, 1, I32_EQ, SET, ONE,
-    // For each of the npairs steps: NT = its target count (the u32 at COUNTS).
+    // The draws' state and tables: u32s at RNG.
+    GET, NEG, 0x04, 0x40,
+    ...[RS, NV, PRB, ALB, S1B].flatMap((l, i) => [GET, RNG, 0x28, 2, 4 * i, SET, l]),
+    END,
+    // For each of the npairs steps: NT = its target count (the u32 at COUNTS), or its negatives drawn here.
     0x02, 0x40, 0x03, 0x40,
     GET, NPAIRS, 0x45, BR_IF, 1,
+    GET, NEG, 0x45, 0x04, 0x40,
     GET, COUNTS, ...LOAD_I32, SET, NT,
+    0x05,
+    ...drawCode(),
+    END,
     // h (at HP) = the one input row itself, else the mean of the rows, at H.
     GET, ONE, 0x04, 0x40,
     GET, ROWS, ...LOAD_I32, SET, HP,
@@ -230,18 +299,19 @@ function stepCode(): number[] {
     GET, ONE, 0x45, 0x04, 0x40,
     ...overList(ROWS, NROWS, overRow([...at(R), ...at(R), ...VLOAD, ...at(G), ...VLOAD, ...VADD, ...VSTORE])),
     END,
-    // The next step's targets and count.
-    GET, TARGETS, GET, NT, I32, 2, SHL, ADD, SET, TARGETS,
+    // The next step's targets (NEG + 1 slots on when drawn here) and count.
+    GET, TARGETS, GET, NEG, 0x04, 0x7f, GET, NEG, I32, 1, ADD, 0x05, GET, NT, END, I32, 2, SHL, ADD, SET, TARGETS,
     GET, COUNTS, I32, 4, ADD, SET, COUNTS,
     GET, NPAIRS, I32, 1, SUB, SET, NPAIRS,
     0x0c, 0,
     END, END,
+    GET, NEG, 0x04, 0x40, GET, RNG, GET, RS, ...STORE_I32, END,
     GET, LOSS,
     END,
   ];
 }
 /** The module's bytes (a plain array: it goes to every thread in the kernel state, which compiles it). */
-export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode(), [0x7c]);
+export const W2V_WASM: number[] = sharedMemoryModule('step', [0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f], stepCode(), [0x7c]);
 
 interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
@@ -261,17 +331,21 @@ export interface W2vMemory {
   syn0: Float32Array;
   syn1: Float32Array;
   /** Byte offsets handed to the kernels. */
-  layout: { sig: number; log: number; syn0: number; syn1: number; rowsCap: number; targetsCap: number; pairsCap: number; scratch: number[] };
+  layout: { sig: number; log: number; prob: number; alias: number; syn0: number; syn1: number; rowsCap: number; targetsCap: number; pairsCap: number; scratch: number[] };
 }
 
 const up16 = (n: number): number => Math.ceil(n / 16) * 16;
 
+/** Bytes of a thread's draw block: its generator's state, V, the alias table's two columns and syn1 (u32s). */
+const RNG_BYTES = 32;
+
 /**
- * A shared memory for the WebAssembly step: the sigmoid and log tables, syn0 (`inputRows` × d),
- * syn1 (`outputRows` × d) and per thread h, g, `rowsCap` row addresses, `targetsCap`
- * target addresses, `pairsCap` target counts (the steps of one call) and `targetsCap` alphas. Null when d is not a multiple of 4, the
- * weights pass 2 GiB, or the runtime lacks wasm SIMD or shared memory (the JavaScript
- * kernel then runs).
+ * A shared memory for the WebAssembly step: the sigmoid and log tables, the negatives' alias
+ * table (`outputRows` thresholds, then as many aliases), syn0 (`inputRows` × d), syn1
+ * (`outputRows` × d) and per thread h, g, `rowsCap` row addresses, `targetsCap` target
+ * addresses, `pairsCap` target counts (the steps of one call), `targetsCap` alphas and the
+ * draw block. Null when d is not a multiple of 4, the weights pass 2 GiB, or the runtime lacks
+ * wasm SIMD or shared memory (the JavaScript kernel then runs).
  */
 export function w2vMemory(inputRows: number, outputRows: number, d: number, threads: number, rowsCap: number, targetsCap: number, pairsCap = 1): W2vMemory | null {
   if (!Wasm || d % 4 !== 0 || d === 0) return null;
@@ -283,9 +357,11 @@ export function w2vMemory(inputRows: number, outputRows: number, d: number, thre
   const db = d * 4;
   const sig = 0;
   const log = SIG_FLOATS * 4;
-  const syn0 = log + LOG_FLOATS * 4;
+  const prob = log + LOG_FLOATS * 4;
+  const alias = prob + up16(outputRows * 4);
+  const syn0 = alias + up16(outputRows * 4);
   const syn1 = syn0 + inputRows * db;
-  const per = 2 * db + up16(rowsCap * 4) + up16(targetsCap * 4) + up16(pairsCap * 4) + up16(targetsCap * 4);
+  const per = 2 * db + up16(rowsCap * 4) + up16(targetsCap * 4) + up16(pairsCap * 4) + up16(targetsCap * 4) + RNG_BYTES;
   const scratch0 = up16(syn1 + outputRows * db);
   const bytes = scratch0 + threads * per;
   if (bytes > MAX_BYTES) return null;
@@ -300,6 +376,6 @@ export function w2vMemory(inputRows: number, outputRows: number, d: number, thre
     memory,
     syn0: new Float32Array(memory.buffer, syn0, inputRows * d),
     syn1: new Float32Array(memory.buffer, syn1, outputRows * d),
-    layout: { sig, log, syn0, syn1, rowsCap, targetsCap, pairsCap, scratch: Array.from({ length: threads }, (_, t) => scratch0 + t * per) },
+    layout: { sig, log, prob, alias, syn0, syn1, rowsCap, targetsCap, pairsCap, scratch: Array.from({ length: threads }, (_, t) => scratch0 + t * per) },
   };
 }
