@@ -50,6 +50,21 @@ describe('materializeModel', () => {
     await artifacts.close();
   });
 
+  it('unpacks as the archive streams, and refuses bytes that no longer match the record, leaving nothing', async () => {
+    const { root, artifacts, info } = await storeWithArchive();
+    const model = { format: 'algorithm' as const, algorithm: 'xgboost', artifactKey: 'models/a/1/model.tar.gz', sha256: info.sha256 };
+    // Another valid archive of other content put in place of the stored bytes, behind the store's back.
+    const other = path.join(root, 'other');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'model.json'), '{"format":"TEST"}');
+    await tar.c({ gzip: true, file: path.join(root, 'other.tar.gz'), cwd: other }, ['model.json']);
+    fs.copyFileSync(path.join(root, 'other.tar.gz'), path.join(root, 'store', 'models', 'a', '1', 'model.tar.gz'));
+    const cache = path.join(root, 'cache');
+    await expect(materializeModel(artifacts, model, cache)).rejects.toMatchObject({ code: 'ORCH_ARTIFACT_CHECKSUM_MISMATCH' });
+    expect(fs.readdirSync(cache)).toEqual([]);
+    await artifacts.close();
+  });
+
   it('uses a folder seeded by a model check instead of downloading, and a seed never replaces a complete folder', async () => {
     const { root, artifacts, info } = await storeWithArchive();
     const model = { format: 'algorithm' as const, algorithm: 'xgboost', artifactKey: 'models/a/1/model.tar.gz', sha256: info.sha256 };

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { registerBuiltins, getAlgorithm } from '../algorithms/index.js';
 import { OrchardError } from '../core/index.js';
@@ -100,21 +101,34 @@ async function unpackInto(artifacts: ArtifactStore, model: ModelFiles, dir: stri
     await pipeline(await artifacts.get(model.artifactKey), createWriteStream(path.join(dir, ONNX_FILE)));
     return;
   }
-  const archive = `${dir}.tar.gz`;
-  try {
-    await pipeline(await artifacts.get(model.artifactKey), createWriteStream(archive));
-    await extract(archive, dir);
-  } finally {
-    await fs.rm(archive, { force: true });
-  }
+  await extract(await artifacts.get(model.artifactKey), dir);
 }
 
-/** Unpacks a model.tar.gz; tar refuses absolute paths and `..`; a broken archive is ORCH_MODEL_INVALID. */
-export async function extract(archive: string, dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
+/**
+ * Unpacks a model.tar.gz as it streams from the store (no copy of the archive on disk);
+ * tar refuses absolute paths and `..`. A broken archive is ORCH_MODEL_INVALID; the
+ * stream's own errors (the store's checksum check) pass through.
+ */
+export async function extract(archive: Readable, dir: string): Promise<void> {
+  // The archive is whole only at its 'end': the store checks the bytes as they pass and
+  // errors the stream, at the latest, just before it ends. Watched from the start, since a
+  // small archive may have been read through (and found wrong) before tar is ready.
+  const read = finished(archive);
+  read.catch(() => undefined);
   try {
-    await tar.x({ file: archive, cwd: dir, strict: true });
+    await fs.mkdir(dir, { recursive: true });
+    // The unpacking is over at 'close', once every file is written (as in tar's own file mode).
+    const unpack = tar.x({ cwd: dir, strict: true });
+    const written = new Promise<void>((resolve, reject) => {
+      unpack.on('error', reject);
+      unpack.on('close', () => resolve());
+    });
+    read.catch((err: unknown) => unpack.abort(err instanceof Error ? err : new Error(String(err))));
+    archive.pipe(unpack);
+    await Promise.all([read, written]);
   } catch (err) {
+    archive.destroy();
+    if (err instanceof OrchardError) throw err;
     throw new OrchardError('ORCH_MODEL_INVALID', { message: `The model archive could not be unpacked: ${(err as Error).message}`, cause: err });
   }
 }

@@ -55,6 +55,9 @@ export interface RecipeSource {
   }>;
 }
 
+/** A model's archive already in the store, as it was when it was checked. */
+type StoredArchive = { key: string; sha256: string };
+
 /** A recipe fit on its way into a model: what is stored, and the bytes to copy. */
 type PipelineRecipe = Omit<ModelRecipe, 'artifactKey' | 'sha256'> & { body: Buffer };
 
@@ -97,10 +100,13 @@ export class ModelService {
     return this.withScratch(async (scratch) => {
       const source = input.fromJob ? await this.fromJob(input.fromJob) : await this.fromArtifact(input.artifactKey!, input.algorithm);
       const lineage: ModelLineage = recipe ? { ...source.lineage, recipe: recipe.ref } : source.lineage;
-      const archive = path.join(scratch, 'model.tar.gz');
-      await pipeline(await this.deps.artifacts.get(source.key), createWriteStream(archive));
+      // The archive is checked as it streams from the store and then copied inside the store:
+      // its bytes never pass through a local file. The copy is refused if it changed meanwhile.
+      const stored = await this.deps.artifacts.head(source.key);
+      if (!stored) throw new OrchardError('ORCH_ARTIFACT_NOT_FOUND', { message: `No artifact '${source.key}'`, details: { key: source.key } });
+      const archive = { key: source.key, sha256: stored.sha256 };
       const unpacked = path.join(scratch, 'model');
-      await extract(archive, unpacked);
+      await extract(await this.deps.artifacts.get(source.key), unpacked);
       if (source.algorithm) {
         const { numFeatures } = await checkAlgorithmModel(source.algorithm, unpacked);
         checkPipeline(recipe, numFeatures);
@@ -160,10 +166,8 @@ export class ModelService {
     const model = await this.describe(name);
     if (model.format === 'onnx') return { model, body: await this.deps.artifacts.get(model.artifactKey) };
     const bytes = await this.withScratch(async (scratch) => {
-      const archive = path.join(scratch, 'model.tar.gz');
-      await pipeline(await this.deps.artifacts.get(model.artifactKey), createWriteStream(archive));
       const unpacked = path.join(scratch, 'model');
-      await extract(archive, unpacked);
+      await extract(await this.deps.artifacts.get(model.artifactKey), unpacked);
       return exportToOnnx(unpacked, model.algorithm ?? '');
     });
     return { model, body: Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]) };
@@ -218,7 +222,7 @@ export class ModelService {
     name: string,
     format: Model['format'],
     algorithm: string | null,
-    file: string,
+    file: string | StoredArchive,
     fileName: string,
     lineage: ModelLineage,
     metrics: Record<string, number>,
@@ -237,12 +241,8 @@ export class ModelService {
         const copy = await this.deps.artifacts.put(recipeKey, body);
         stored = { ...facts, artifactKey: recipeKey, sha256: copy.sha256 };
       }
-    } catch (err) {
-      await this.deps.artifacts.deletePrefix(`models/${name}/${id}/`).catch(() => undefined);
-      throw err;
-    }
-    const info = await this.deps.artifacts.put(key, createReadStream(file));
-    try {
+      const info =
+        typeof file === 'string' ? await this.deps.artifacts.put(key, createReadStream(file)) : await this.deps.artifacts.copy(file.key, key, { expectedSha256: file.sha256 });
       await this.store.insertModel({
         id,
         name,
