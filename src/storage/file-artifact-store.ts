@@ -112,34 +112,50 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
     await fsyncDir(path.dirname(record));
   }
 
+  /**
+   * Writes the object `key` through a temp file: `fill` writes the data there (fsynced) and
+   * gives its size and sha256; the record follows, and both move into place. A failure
+   * leaves nothing behind and is reported as the store's own error.
+   */
+  async function writeObject(key: string, fill: (tmpData: string) => Promise<{ size: number; sha256: string }>): Promise<ArtifactInfo> {
+    const tmpData = path.join(tmpRoot, randomUUID());
+    const tmpRecord = path.join(tmpRoot, `${randomUUID()}.json`);
+    try {
+      const { data, record } = await resolve(key);
+      const { size, sha256 } = await fill(tmpData);
+      const info: ArtifactInfo = { key, size, sha256, createdAt: new Date().toISOString() };
+      await writeDurably(tmpRecord, encodeRecord(info));
+      await commit(key, tmpData, tmpRecord, data, record);
+      return info;
+    } catch (err) {
+      await rm(tmpData, { force: true }).catch(() => {});
+      await rm(tmpRecord, { force: true }).catch(() => {});
+      if (err instanceof OrchardError) throw err;
+      throw writeFailed(key, describe(err), err);
+    }
+  }
+
   const store: ArtifactStore = {
     url,
 
     async put(rawKey: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<ArtifactInfo> {
       const { key, meter } = meteredBody(rawKey, body, options);
-      const tmpData = path.join(tmpRoot, randomUUID());
-      const tmpRecord = path.join(tmpRoot, `${randomUUID()}.json`);
       try {
-        const { data, record } = await resolve(key);
-        const out = await open(tmpData, 'wx');
-        try {
-          await pipeline(meter, async (chunks: AsyncIterable<Buffer>) => {
-            for await (const chunk of chunks) await writeFully(out, chunk);
-          });
-          await out.sync();
-        } finally {
-          await out.close();
-        }
-        const info: ArtifactInfo = { key, size: meter.byteCount, sha256: meter.sha256, createdAt: new Date().toISOString() };
-        await writeDurably(tmpRecord, encodeRecord(info));
-        await commit(key, tmpData, tmpRecord, data, record);
-        return info;
+        return await writeObject(key, async (tmpData) => {
+          const out = await open(tmpData, 'wx');
+          try {
+            await pipeline(meter, async (chunks: AsyncIterable<Buffer>) => {
+              for await (const chunk of chunks) await writeFully(out, chunk);
+            });
+            await out.sync();
+          } finally {
+            await out.close();
+          }
+          return { size: meter.byteCount, sha256: meter.sha256 };
+        });
       } catch (err) {
         meter.destroy(); // a no-op once the body was read to its end
-        await rm(tmpData, { force: true }).catch(() => {});
-        await rm(tmpRecord, { force: true }).catch(() => {});
-        if (err instanceof OrchardError) throw err;
-        throw writeFailed(key, describe(err), err);
+        throw err;
       }
     },
 
@@ -172,12 +188,9 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
       const from = normalizeKey(rawFrom);
       const key = normalizeKey(rawTo);
       const source = await resolve(from);
-      const { data, record } = await resolve(key);
       // Onto itself: nothing to write.
       if (from === key) return copySource(from, await readInfo(from, source.record), options.expectedSha256);
-      const tmpData = path.join(tmpRoot, randomUUID());
-      const tmpRecord = path.join(tmpRoot, `${randomUUID()}.json`);
-      try {
+      return writeObject(key, async (tmpData) => {
         // The record and the bytes are read under the source's lock, as get reads them; the
         // copy may share blocks with the source (a reflink) where the file system can.
         const found = await locks.run(from, async () => {
@@ -195,16 +208,8 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
         } finally {
           await handle.close();
         }
-        const info: ArtifactInfo = { key, size: found.size, sha256: found.sha256, createdAt: new Date().toISOString() };
-        await writeDurably(tmpRecord, encodeRecord(info));
-        await commit(key, tmpData, tmpRecord, data, record);
-        return info;
-      } catch (err) {
-        await rm(tmpData, { force: true }).catch(() => {});
-        await rm(tmpRecord, { force: true }).catch(() => {});
-        if (err instanceof OrchardError) throw err;
-        throw writeFailed(key, describe(err), err);
-      }
+        return found;
+      });
     },
 
     async head(rawKey: string): Promise<ArtifactInfo | undefined> {
