@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,34 @@ describe('HttpClient on a connection that breaks', () => {
   });
 });
 
+describe('HttpClient connections kept for the next call', () => {
+  it('does not send the next call on a connection the server did not say it keeps', async () => {
+    // The first connection's answer has no `Connection: keep-alive` and the server closes it
+    // right after, as it does after refusing a body it did not read; later ones are kept.
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      const n = ++connections;
+      socket.on('data', () => {
+        const body = n === 1 ? '{"code":"ORCH_AUTH_FORBIDDEN","message":"no"}' : '{"ok":true}';
+        const status = n === 1 ? '403 Forbidden' : '200 OK';
+        socket.write(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${n === 1 ? '' : 'connection: keep-alive\r\n'}\r\n${body}`);
+        if (n === 1) socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new HttpClient({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
+      const refused = await client.request('POST', '/x', { body: { a: 1 } }).catch((e: unknown) => e);
+      expect((refused as OrchardApiError).code).toBe('ORCH_AUTH_FORBIDDEN');
+      await expect(client.request('DELETE', '/x')).resolves.toEqual({ ok: true });
+      await expect(client.request('DELETE', '/y')).resolves.toEqual({ ok: true });
+      expect(connections).toBe(2);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('HttpClient uploads', () => {
   it('sends the next upload on a fresh connection after a server refused one and dropped its connection', async () => {
     // Answers each connection's first request; the first connection is refused (400) and
@@ -87,3 +116,57 @@ describe('HttpClient uploads', () => {
     }
   });
 });
+
+describe('HttpClient responses handed back as they are', () => {
+  let close = () => {};
+  afterEach(() => close());
+
+  /** Answers `/empty` with 204, `/hang` with headers and then nothing, anything else with a two-part body. */
+  async function server(): Promise<string> {
+    const srv = http.createServer((req, res) => {
+      if (req.url === '/empty') return void res.writeHead(204).end();
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-variant': 'blue' });
+      if (req.url === '/hang') return void res.flushHeaders();
+      res.write('one,');
+      setTimeout(() => res.end('two'), 20);
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    close = () => srv.close();
+    return `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
+  }
+
+  it('opens a GET as a Response whose body streams, and a 204 as one without a body', async () => {
+    const client = new HttpClient({ url: await server() });
+    const res = await client.open('/stream');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-variant')).toBe('blue');
+    expect(await res.text()).toBe('one,two');
+    const empty = await client.open('/empty');
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+  });
+
+  it('stops an opened response when its signal is aborted', async () => {
+    const client = new HttpClient({ url: await server() });
+    const controller = new AbortController();
+    const res = await client.open('/hang', { signal: controller.signal });
+    const reading = res.body!.getReader().read();
+    controller.abort(new Error('stop'));
+    await expect(reading).rejects.toThrow();
+    await expect(client.open('/hang', { signal: controller.signal })).rejects.toThrow('stop');
+  });
+
+  it('sends a raw body and streams a download', async () => {
+    const client = new HttpClient({ url: await server() });
+    const res = await client.raw('POST', '/invoke', { 'content-type': 'text/csv' }, Buffer.from('1,2\n'));
+    expect(res.ok).toBe(true);
+    expect(await res.text()).toBe('one,two');
+    expect(await readAll(await client.stream('/file'))).toBe('one,two');
+  });
+});
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** An error answered by the server (or a failure to reach it), with its stable code. */
@@ -30,6 +30,8 @@ export type Query = Record<string, string | number | boolean | string[] | undefi
 export class HttpClient {
   readonly baseUrl: string;
   private readonly token?: string;
+  private httpAgent?: http.Agent;
+  private httpsAgent?: https.Agent;
 
   constructor(options: HttpClientOptions) {
     this.baseUrl = options.url.replace(/\/+$/, '');
@@ -50,26 +52,21 @@ export class HttpClient {
   }
 
   /**
-   * One JSON call. `long`: the server answers only when the work is done (a query written
-   * as a dataset, a stored object ingested), which may take longer than fetch waits for
-   * response headers (5 minutes), so the call goes through node:http, which waits.
+   * One JSON call. Reads give up after 5 minutes without a byte from the server (as fetch
+   * did); `long`: the server answers only when the work is done (a query written as a
+   * dataset, a stored object ingested), so the call waits as long as that takes.
    */
   async request<T>(method: string, path: string, options: { query?: Query; body?: unknown; long?: boolean } = {}): Promise<T> {
-    const hasBody = options.body !== undefined;
-    if (options.long) return this.requestWithoutHeadersTimeout<T>(method, this.url(path, options.query), hasBody ? JSON.stringify(options.body) : undefined);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     // A read is sent again when its connection broke before any answer: a kept-alive
     // connection the server closed as the request went out (ECONNRESET), which happens when
     // the server's event loop was busy for longer than its keep-alive timeout.
     const attempts = method === 'GET' || method === 'HEAD' ? 3 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await fetch(this.url(path, options.query), {
-          method,
-          headers: this.headers(hasBody ? { 'content-type': 'application/json' } : {}),
-          body: hasBody ? JSON.stringify(options.body) : undefined,
-        });
-        const text = await res.text();
-        return parseResponse<T>(res.status, text);
+        const res = await this.send(method, this.url(path, options.query), { headers, body, idleTimeoutMs: options.long ? 0 : IDLE_TIMEOUT_MS });
+        return parseResponse<T>(res.statusCode ?? 500, await readText(res));
       } catch (err) {
         if (err instanceof OrchardApiError) throw err;
         if (attempt >= attempts || !connectionBroke(err)) throw unreachable(this.baseUrl, err);
@@ -78,24 +75,36 @@ export class HttpClient {
     }
   }
 
-  private requestWithoutHeadersTimeout<T>(method: string, url: URL, body: string | undefined): Promise<T> {
+  /**
+   * Sends a request through node:http and resolves with the response once its headers
+   * arrived. node:http rather than global fetch: fetch's first use compiles undici's
+   * WebAssembly HTTP parser, and V8 keeps optimizing that code on a background thread for
+   * ~0.3 s, which every short-lived `orchard` command then waited for before it could exit.
+   * Connections are kept alive for the next call (an idle one does not hold the process).
+   * `idleTimeoutMs` (0: none) fails the request when the server sends nothing for that long.
+   */
+  private send(
+    method: string,
+    url: URL,
+    options: { headers?: Record<string, string>; body?: string | Buffer | Uint8Array; signal?: AbortSignal; idleTimeoutMs?: number } = {},
+  ): Promise<http.IncomingMessage> {
     const transport = url.protocol === 'https:' ? https : http;
-    const headers = this.headers(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
-    return new Promise<T>((resolve, reject) => {
-      const req = transport.request(url, { method, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(unreachable(this.baseUrl, err)));
-        res.on('end', () => {
-          try {
-            resolve(parseResponse<T>(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8')));
-          } catch (err) {
-            reject(err);
-          }
-        });
+    const agent = url.protocol === 'https:' ? (this.httpsAgent ??= new https.Agent({ keepAlive: true })) : (this.httpAgent ??= new http.Agent({ keepAlive: true }));
+    const headers = this.headers(options.body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) });
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, { method, headers, agent, signal: options.signal }, (res) => {
+        // Only a connection the server said it keeps is used again: a server that refused a
+        // body unread answers without `Connection: keep-alive` and closes right after, so
+        // the next request sent on it would be reset.
+        const socket = res.socket;
+        if (String(res.headers.connection).toLowerCase() !== 'keep-alive') res.once('end', () => socket.destroy());
+        resolve(res);
       });
-      req.on('error', (err) => reject(unreachable(this.baseUrl, err)));
-      req.end(body);
+      req.on('error', reject);
+      if (options.idleTimeoutMs) {
+        req.setTimeout(options.idleTimeoutMs, () => req.destroy(Object.assign(new Error(`No answer within ${options.idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      }
+      req.end(options.body);
     });
   }
 
@@ -158,21 +167,21 @@ export class HttpClient {
    * streams); an error answer is thrown as {@link OrchardApiError}.
    */
   async open(path: string, options: { query?: Query; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
-    let res: Response;
+    let res: http.IncomingMessage;
     try {
-      res = await fetch(this.url(path, options.query), { headers: this.headers(options.headers), signal: options.signal });
+      res = await this.send('GET', this.url(path, options.query), { headers: options.headers, signal: options.signal, idleTimeoutMs: IDLE_TIMEOUT_MS });
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw unreachable(this.baseUrl, err);
     }
-    if (res.status >= 300) parseResponse(res.status, await res.text());
-    return res;
+    if ((res.statusCode ?? 500) >= 300) parseResponse(res.statusCode ?? 500, await this.text(res));
+    return toResponse(res);
   }
 
   /** Sends a body as is and returns the raw response (endpoint invocations: any content type). */
   async raw(method: string, path: string, headers: Record<string, string>, body: string | Buffer | Uint8Array): Promise<Response> {
     try {
-      return await fetch(this.url(path), { method, headers: this.headers(headers), body });
+      return toResponse(await this.send(method, this.url(path), { headers, body, idleTimeoutMs: IDLE_TIMEOUT_MS }));
     } catch (err) {
       throw unreachable(this.baseUrl, err);
     }
@@ -180,13 +189,40 @@ export class HttpClient {
 
   /** Opens a streaming GET (for downloads and logs later). */
   async stream(path: string, query?: Query): Promise<Readable> {
-    const res = await fetch(this.url(path, query), { headers: this.headers() }).catch((err) => {
+    const res = await this.send('GET', this.url(path, query), { idleTimeoutMs: IDLE_TIMEOUT_MS }).catch((err) => {
       throw unreachable(this.baseUrl, err);
     });
-    if (!res.ok || !res.body) parseResponse(res.status, await res.text());
-    const { Readable } = await import('node:stream');
-    return Readable.fromWeb(res.body as never);
+    const status = res.statusCode ?? 500;
+    if (status < 200 || status >= 300) parseResponse(status, await this.text(res));
+    return res;
   }
+
+  /** A response's whole body as text; a connection lost on the way is reported as unreachable. */
+  private async text(res: http.IncomingMessage): Promise<string> {
+    return readText(res).catch((err) => {
+      throw unreachable(this.baseUrl, err);
+    });
+  }
+}
+
+/** How long a call (other than a `long` one) waits for the server's next byte: what fetch waited. */
+const IDLE_TIMEOUT_MS = 300_000;
+
+async function readText(res: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A node:http response as a fetch Response (what `open` and `raw` have always returned). */
+function toResponse(res: http.IncomingMessage): Response {
+  const status = res.statusCode ?? 500;
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  // These statuses have no body, and a Response refuses to be given one.
+  const noBody = status === 204 || status === 205 || status === 304;
+  if (noBody) res.resume();
+  return new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers });
 }
 
 function parseResponse<T>(status: number, text: string): T {
