@@ -1,4 +1,6 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
+import type TableConstructor from 'cli-table3';
 import { OrchardError } from '../core/index.js';
 import { OrchardApiError } from '../sdk/index.js';
 
@@ -13,10 +15,24 @@ export function emit(options: OutputOptions, value: unknown, human: () => string
   else process.stdout.write(human() + '\n');
 }
 
+// Rendering libraries are loaded by the commands that draw with them, not by every command
+// at startup (each costs tens of milliseconds to load). cli-table3 is CommonJS, so it can be
+// required on first use and `table` stays synchronous.
+const require = createRequire(import.meta.url);
+let Table: typeof TableConstructor | undefined;
+
 export function table(head: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
+  Table ??= require('cli-table3') as typeof TableConstructor;
   const t = new Table({ head, style: { head: [], border: [] } });
   for (const row of rows) t.push(row.map((c) => (c === null || c === undefined ? '' : String(c))));
   return t.toString();
+}
+
+/** A progress bar on stderr when it is a terminal (none otherwise: callers print status lines). */
+export async function progressBar(format: string, options: { clearOnComplete?: boolean } = {}): Promise<SingleBar | undefined> {
+  if (!process.stderr.isTTY) return undefined;
+  const { default: cliProgress } = await import('cli-progress');
+  return new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true, clearOnComplete: options.clearOnComplete ?? true }, cliProgress.Presets.shades_classic);
 }
 
 /** Renders `key: value` lines for a describe-style object. */

@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
-import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { DataQualityProblemType, DataQualityReport, DataQualityStatus } from '../../sdk/index.js';
 // Enum lists from the TypeBox-free modules: a CLI call does not load the schemas.
 import { DATA_QUALITY_PROBLEM_TYPES } from '../../contracts/data-quality.values.js';
 import { JOB_STATUSES } from '../../contracts/values.js';
 import { client, exit, positiveInt, run } from '../context.js';
-import { emit, fields, table } from '../output.js';
+import { emit, fields, progressBar, table } from '../output.js';
 
 type Json = { json?: boolean };
 
@@ -105,9 +104,7 @@ async function writeContent(r: DataQualityReport, file: string): Promise<void> {
 
 /** A progress bar on a terminal; stage changes as lines elsewhere. */
 async function waitWithProgress(created: DataQualityReport): Promise<DataQualityReport> {
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: `${created.id} [{bar}] {percentage}% | {stage}`, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
-    : undefined;
+  const bar = await progressBar(`${created.id} [{bar}] {percentage}% | {stage}`);
   bar?.start(100, 0, { stage: created.progress.stage ?? '' });
   let last = '';
   try {

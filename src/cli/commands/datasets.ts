@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import type { DatasetFormat, DatasetVersion, QueryResult } from '../../sdk/index.js';
 import { client, collect, parseKeyValues, positiveInt, run } from '../context.js';
-import { emit, fields, formatBytes, table } from '../output.js';
+import { emit, fields, formatBytes, progressBar, table } from '../output.js';
 
 type Json = { json?: boolean };
 const FORMATS = ['csv', 'jsonl', 'parquet', 'text'];
@@ -132,12 +131,7 @@ export function datasetsCommand(program: Command): void {
 }
 
 async function uploadWithProgress(input: { name: string; file: string; format?: DatasetFormat; header?: boolean; description?: string; tags?: Record<string, string> }): Promise<DatasetVersion> {
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'uploading [{bar}] {percentage}% | {sent}/{size} | {speed}', hideCursor: true, clearOnComplete: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = await progressBar('uploading [{bar}] {percentage}% | {sent}/{size} | {speed}');
   const started = Date.now();
   let began = false;
   try {

@@ -1,10 +1,9 @@
-import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { MonitorBaseline, MonitorExecution, MonitorSchedule } from '../../sdk/index.js';
 // Enum lists from the TypeBox-free modules: a CLI call does not load the schemas.
 import { MONITOR_BASELINE_STATUSES, MONITOR_COMPARISON_METHODS, MONITOR_EXECUTION_STATUSES, MONITOR_SCHEDULE_STATUSES, MONITOR_SCHEDULE_TYPES } from '../../contracts/monitor.values.js';
 import { client, exit, positiveInt, run } from '../context.js';
-import { emit, fields, table } from '../output.js';
+import { emit, fields, progressBar, table } from '../output.js';
 
 type Json = { json?: boolean };
 
@@ -265,7 +264,7 @@ function executionCommands(cmd: Command): void {
 
 /** A progress bar on a terminal (share of the window's capture read); status lines elsewhere. */
 async function waitWithProgress(started: MonitorExecution): Promise<MonitorExecution> {
-  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: `${started.id} [{bar}] {percentage}% of the capture read`, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = await progressBar(`${started.id} [{bar}] {percentage}% of the capture read`);
   bar?.start(100, 0);
   let last = '';
   try {

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import * as tar from 'tar';
 import type { CreateTrainingJobRequest, LogLine, TrainingJob, TrainingJobStatus } from '../../sdk/index.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
 import { emit, fields, table } from '../output.js';
@@ -191,6 +190,8 @@ export async function uploadSource(orchard: ReturnType<typeof client>, name: str
   if (!fs.statSync(path.resolve(script), { throwIfNoEntry: false })?.isFile()) throw new Error(`No file ${script}`);
   const archive = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-src-')), 'sourcedir.tar.gz');
   try {
+    // tar is loaded only by the one command that packs a directory.
+    const tar = await import('tar');
     await tar.c({ gzip: true, file: archive, cwd: dir, portable: true }, fs.readdirSync(dir));
     const sourceKey = `sources/${name}/sourcedir.tar.gz`;
     await orchard.artifacts.put(sourceKey, archive);

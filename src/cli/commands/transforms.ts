@@ -1,10 +1,9 @@
-import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { CreateTransformJobRequest, TransformJob, TransformJobStatus } from '../../sdk/index.js';
 // Enum lists from the contracts' TypeBox-free module: a CLI call does not load the schemas.
 import { BATCH_STRATEGIES, JOB_STATUSES, JOIN_SOURCES, SPLIT_TYPES } from '../../contracts/values.js';
 import { client, collect, exit, parseKeyValues, positiveInt, run } from '../context.js';
-import { emit, fields, table } from '../output.js';
+import { emit, fields, progressBar, table } from '../output.js';
 
 type Json = { json?: boolean };
 
@@ -97,9 +96,7 @@ export function transformsCommand(program: Command): void {
 
 /** A progress bar of rows on a terminal; status changes as lines elsewhere. */
 async function waitWithProgress(created: TransformJob): Promise<TransformJob> {
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: `${created.name} [{bar}] {percentage}% | {value}/{total} rows | shards {shards}`, hideCursor: true }, cliProgress.Presets.shades_classic)
-    : undefined;
+  const bar = await progressBar(`${created.name} [{bar}] {percentage}% | {value}/{total} rows | shards {shards}`, { clearOnComplete: false });
   bar?.start(created.input.rows, 0, { shards: `0/${created.shards.total}` });
   let last = '';
   try {

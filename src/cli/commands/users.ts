@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ROLES } from '../../auth/index.js';
+// From the contracts' values: auth/ would load the server's session and secret services.
+import { ROLES } from '../../contracts/values.js';
 import type { Role, User } from '../../sdk/index.js';
 import { client, run } from '../context.js';
 import { emit, fields, table } from '../output.js';
