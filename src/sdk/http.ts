@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -30,8 +30,7 @@ export type Query = Record<string, string | number | boolean | string[] | undefi
 export class HttpClient {
   readonly baseUrl: string;
   private readonly token?: string;
-  private httpAgent?: http.Agent;
-  private httpsAgent?: https.Agent;
+  private agent?: http.Agent;
 
   constructor(options: HttpClientOptions) {
     this.baseUrl = options.url.replace(/\/+$/, '');
@@ -88,8 +87,9 @@ export class HttpClient {
     url: URL,
     options: { headers?: Record<string, string>; body?: string | Buffer | Uint8Array; signal?: AbortSignal; idleTimeoutMs?: number } = {},
   ): Promise<http.IncomingMessage> {
-    const transport = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? (this.httpsAgent ??= new https.Agent({ keepAlive: true })) : (this.httpAgent ??= new http.Agent({ keepAlive: true }));
+    const transport = transportFor(url);
+    // One client talks to one server: a single kept-alive agent of that server's protocol.
+    const agent = (this.agent ??= new transport.Agent({ keepAlive: true }));
     const headers = this.headers(options.body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) });
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method, headers, agent, signal: options.signal }, (res) => {
@@ -115,7 +115,7 @@ export class HttpClient {
   async upload<T>(method: 'POST' | 'PUT', path: string, query: Query, file: string, contentType: string, onProgress?: (sent: number, total: number) => void): Promise<T> {
     const total = (await fs.promises.stat(file)).size;
     const url = this.url(path, query);
-    const transport = url.protocol === 'https:' ? https : http;
+    const transport = transportFor(url);
     // A connection of its own, closed after the answer: a server that refuses an upload
     // early drops its connection unread, so one kept for the next request would fail it.
     // Still sent as keep-alive (not `Connection: close`), so the server answers a refusal
@@ -203,6 +203,16 @@ export class HttpClient {
       throw unreachable(this.baseUrl, err);
     });
   }
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * node:http, or node:https for an https URL (same request/Agent API). node:https is required
+ * only then: loading TLS would otherwise cost every command talking plain http at startup.
+ */
+function transportFor(url: URL): typeof http {
+  return url.protocol === 'https:' ? (require('node:https') as typeof http) : http;
 }
 
 /** How long a call (other than a `long` one) waits for the server's next byte: what fetch waited. */
