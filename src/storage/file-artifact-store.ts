@@ -178,9 +178,10 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
         }
         return { info, handle };
       });
-      // Reads of 1 MiB: large artifacts (models, dataset files) pass the checksum and whatever
-      // consumes them (gunzip, tar) in a sixteenth of the chunks of the 64 KiB default.
-      const source = handle.createReadStream({ highWaterMark: 1 << 20 });
+      // Reads of up to 1 MiB: large artifacts (models, dataset files) pass the checksum and
+      // whatever consumes them (gunzip, tar) in a sixteenth of the chunks of the 64 KiB default.
+      // Each read allocates its whole buffer, so a small object keeps the default's size.
+      const source = handle.createReadStream({ highWaterMark: Math.min(1 << 20, Math.max(64 * 1024, info.size)) });
       return options.verify === false ? source : verifiedStream(source, info);
     },
 
