@@ -213,8 +213,8 @@ export class ModelService {
 
   private async fromArtifact(rawKey: string, algorithm: string | undefined) {
     if (!algorithm) throw new OrchardError('ORCH_MODEL_SOURCE_INVALID', { message: 'A model from an artifact needs the algorithm that reads it (algorithm)' });
+    // Its presence is checked by create, which reads its record (head) before the archive.
     const key = normalizeKey(rawKey);
-    if (!(await this.deps.artifacts.head(key))) throw new OrchardError('ORCH_ARTIFACT_NOT_FOUND', { message: `No artifact '${key}'`, details: { key } });
     return { key, algorithm, lineage: { source: 'artifact', artifactKey: key } as ModelLineage, metrics: {} };
   }
 
