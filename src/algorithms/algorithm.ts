@@ -103,12 +103,13 @@ export interface Predictor {
    */
   predict(features: Float32Array, rows: number): { values: Float32Array; outputsPerRow: number };
   /**
-   * Present on a model whose prediction spreads over threads (k-NN's search): the same
-   * answer as `predict`, on up to `threads` threads. A batch transform shard given several
-   * cores calls it; the threads it starts are kept until `close`.
+   * Present on a model with an asynchronous batch path (k-NN's search: a kernel pool over
+   * several threads, or onnxruntime's matrix product for large batches): the same answer
+   * as `predict`, on up to `threads` threads. Batch transform and endpoints call it
+   * whatever their thread count; the threads or sessions it opens are kept until `close`.
    */
   predictParallel?(features: Float32Array, rows: number, threads: number): Promise<{ values: Float32Array; outputsPerRow: number }>;
-  /** Present with `predictParallel`: stops the threads it started. */
+  /** Present with `predictParallel`: stops the threads and sessions it started. */
   close?(): Promise<void>;
   /**
    * Present on a model that reads whole request documents rather than rows of numbers

@@ -89,7 +89,7 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
   registerBuiltins();
   const predictor = await getAlgorithm(model.algorithm).load(model.dir);
   const threads = Math.max(1, Math.floor(model.threads ?? 1));
-  const parallel = threads > 1 && predictor.predictParallel ? predictor.predictParallel.bind(predictor) : null;
+  const parallel = predictor.predictParallel ? predictor.predictParallel.bind(predictor) : null;
   return {
     numFeatures: predictor.numFeatures,
     predict: parallel ? (features, rows) => parallel(features, rows, threads) : async (features, rows) => predictor.predict(features, rows),

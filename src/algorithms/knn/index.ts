@@ -119,7 +119,7 @@ export const knn: Algorithm = {
   train,
   async load(modelDir: string) {
     const { artifact, index } = await readKnn(modelDir);
-    return knnPredictor(artifact, index);
+    return knnPredictor(artifact, index, modelDir);
   },
   exportOnnx: {
     format: KNN_FORMAT,

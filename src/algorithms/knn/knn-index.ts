@@ -305,7 +305,7 @@ function op(index: KnnIndex): 'flat' | 'flatWasm' | 'ivf' | 'ivfWasm' | 'ivfpq' 
 }
 
 /** Sorts each query's heap and turns keys into distances (L2: squared Euclidean; inner products: the similarity). */
-function finish(index: KnnIndex, Q: Float32Array, parts: HeapResult[], m: number, k: number): Neighbours {
+export function finish(index: KnnIndex, Q: Float32Array, parts: HeapResult[], m: number, k: number): Neighbours {
   const rows = new Int32Array(m * k).fill(-1);
   const distances = new Float32Array(m * k).fill(NaN);
   const d = index.d;

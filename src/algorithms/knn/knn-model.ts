@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { Hyperparameters, Predictor } from '../algorithm.js';
 import { assertFeatureCount, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { answerType, badInput, decodeRequestRows, denseRows, encodeRecords } from '../data/instances.js';
-import { createSearcher, prepareQueries, searchSync, type IndexSearcher, type KnnIndex, type Metric, type Neighbours, type Projection } from './knn-index.js';
+import { createSearcher, finish, prepareQueries, searchSync, type IndexSearcher, type KnnIndex, type Metric, type Neighbours, type Projection } from './knn-index.js';
+import { GEMM_MIN_PRODUCTS, type GemmSearch } from './knn-gemm.js';
 
 export const KNN_FORMAT = 'orchard-knn';
 export const KNN_VERSION = '1.0.0';
@@ -182,7 +183,12 @@ export function voteLabel(labels: Float32Array, nb: Neighbours, q: number, regre
   return regressor ? (n ? sum / n : NaN) : best;
 }
 
-export function knnPredictor(a: KnnArtifact, index: KnnIndex): Predictor {
+/**
+ * The predictor of a k-NN model. `modelDir` (the folder `readKnn` read) lets large batches
+ * of an exact index go through onnxruntime's matrix product (`knn-gemm.ts`), which reads
+ * the rows from the folder's `index.bin`.
+ */
+export function knnPredictor(a: KnnArtifact, index: KnnIndex, modelDir?: string): Predictor {
   const d = a.featureDim;
   const regressor = a.predictorType === 'regressor';
   const search = (features: Float32Array, rows: number) => searchSync(index, prepareQueries(index, features, rows), rows, Math.min(a.k, index.rows));
@@ -197,6 +203,15 @@ export function knnPredictor(a: KnnArtifact, index: KnnIndex): Predictor {
   };
   // Made on the first parallel call and kept (its threads hold the index's shared memory), until close.
   let pool: { threads: number; searcher: IndexSearcher } | null = null;
+  // Opened on the first batch large enough and kept until close; null when it could not open.
+  let gemm: Promise<GemmSearch | null> | null = null;
+  const gemmFor = (rows: number, threads: number): Promise<GemmSearch | null> | null => {
+    const X = a.arrays.X;
+    const A = a.arrays.A;
+    if (!modelDir || !X || !A || index.kind !== 'flat' || rows * index.rows < GEMM_MIN_PRODUCTS) return gemm;
+    gemm ??= import('./knn-gemm.js').then((g) => g.openGemmSearch(index, { file: path.join(modelDir, INDEX_FILE), xOffset: X.offset, aOffset: A.offset }, a.k, threads));
+    return gemm;
+  };
   return {
     numFeatures: d,
     predict(features: Float32Array, rows: number) {
@@ -207,6 +222,11 @@ export function knnPredictor(a: KnnArtifact, index: KnnIndex): Predictor {
     async predictParallel(features: Float32Array, rows: number, threads: number) {
       assertFeatureCount(features, rows, d);
       checkComplete(features);
+      const g = await gemmFor(rows, threads);
+      if (g) {
+        const Q = prepareQueries(index, features, rows);
+        return answer(finish(index, Q, [await g.search(Q, rows)], rows, Math.min(a.k, index.rows)), rows);
+      }
       // A few queries cost less than waking the threads.
       if (threads <= 1 || rows < PARALLEL_MIN_QUERIES) return answer(search(features, rows), rows);
       if (pool?.threads !== threads) {
@@ -218,6 +238,9 @@ export function knnPredictor(a: KnnArtifact, index: KnnIndex): Predictor {
     async close() {
       await pool?.searcher.close();
       pool = null;
+      const g = await gemm;
+      gemm = null;
+      await g?.close();
     },
     invoke({ contentType, accept, body }) {
       const { type, verbose } = answerType(accept, contentType);

@@ -57,12 +57,15 @@ export interface SubgraphSpec {
   initializers: Tensor[];
 }
 
-/** A TensorProto as written (raw little-endian data). */
+/** A TensorProto as written (raw little-endian data, or a reference to a file beside the model). */
 export interface Tensor {
   name?: string;
   dims: number[];
   data_type: number;
   raw_data: Uint8Array;
+  /** 1 (EXTERNAL): the data is `length` bytes at `offset` of `location`, a file in the model's folder. */
+  data_location?: number;
+  external_data?: { key: string; value: string }[];
 }
 
 export interface NodeSpec {
@@ -106,6 +109,19 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
   const view = new DataView(new ArrayBuffer(values.length * 4));
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
   return { name, dims, data_type: DataType.FLOAT, raw_data: new Uint8Array(view.buffer) };
+}
+
+/**
+ * A float32 tensor whose data stays in a file beside the model (ONNX external data):
+ * `byteLength` bytes at `offset` of `location`, a path relative to the model's folder.
+ */
+export function externalFloatTensor(name: string, dims: number[], location: string, offset: number, byteLength: number): Tensor {
+  const external_data = [
+    { key: 'location', value: location },
+    { key: 'offset', value: String(offset) },
+    { key: 'length', value: String(byteLength) },
+  ];
+  return { name, dims, data_type: DataType.FLOAT, raw_data: new Uint8Array(0), data_location: 1, external_data };
 }
 
 export function int64Tensor(name: string, dims: number[], values: ArrayLike<number>): Tensor {
