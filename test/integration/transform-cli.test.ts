@@ -41,6 +41,8 @@ describe.each(backends)('batch transform through the CLI on $name', (backend) =>
     expect(out.rowCount).toBe(2500);
     expect(out.columns.map((c) => c.name)).toEqual(['_c0', '_c1', '_c2', '_c3', '_c4', 'prediction']);
     expect(out.tags).toMatchObject({ transformJob: 't1', model: 'm1' });
+    // The output is stored once, as the version's data; the job's own folder is left empty.
+    expect(await sdk.artifacts.list('transforms/t1/')).toEqual([]);
 
     // Same numbers as the model loaded here, row for row, and rows in input order.
     const modelDir = path.join(dir, 'm1');

@@ -241,12 +241,12 @@ async function assemble(deps: TransformWorkerDeps, store: TransformStore, job: C
         }
         await store.update(name, { spec_json: JSON.stringify({ ...spec, failedRecords: failed }) });
       }
-      const key = `transforms/${name}/output.parquet`;
-      await deps.artifacts.put(key, createReadStream(out));
+      // A file the platform wrote: the version is profiled where it lies and stored once
+      // (under its data key), not stored here, read back, converted and stored twice.
       const created = await deps.datasets.create({
         name: spec.output,
         format: 'parquet',
-        sourceKey: key,
+        parquetFile: out,
         description: `Batch transform ${name}: model ${spec.model} over ${spec.input.dataset}@${spec.input.version}`,
         tags: { ...spec.tags, transformJob: name, model: spec.model, ...(failed !== undefined ? { failedRecords: String(failed) } : {}) },
       });
