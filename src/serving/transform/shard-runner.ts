@@ -14,7 +14,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 // DuckDB's session helpers only, as the recipes engine imports them: the data capability's
 // index also loads the dataset service (its SQL parser), about 0.15 s a shard never uses.
-import { openDuckDB, sqlIdent, sqlString } from '../../data/duckdb-session.js';
+import { openDuckDB, sqlIdent, sqlString, type DuckDBSession } from '../../data/duckdb-session.js';
 import { isOrchardError } from '../../core/index.js';
 import { exitWithParent } from '../../jobs/executor/runner-program.js';
 import { openPredictor, type PipelineStage, type ServingPredictor } from '../predictor.js';
@@ -28,10 +28,14 @@ const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|H
 async function main(): Promise<void> {
   exitWithParent();
   const given = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as ShardSpec;
-  const predictor = await openPredictor(given.model);
+  // The model and DuckDB load side by side: a model's load waits on its files and on
+  // WebAssembly compiles off the main thread, which is where DuckDB's addon loads and its
+  // instance starts (about a quarter of a second each, one after the other).
+  const opening = openPredictor(given.model);
+  const dbOpening = openDuckDB({ tempDirectory: given.tempDir });
+  const [predictor, db] = await bothOrClose(opening, dbOpening);
   const pipeline = predictor.pipeline;
   const spec = pipeline ? { ...given, features: rawFeatures(given, pipeline.columns.names) } : given;
-  const db = await openDuckDB({ tempDirectory: spec.tempDir });
   try {
     const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
     if (spec.images) {
@@ -64,6 +68,14 @@ async function main(): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/** Both of the model and the DuckDB session, or the first failure once neither is pending (an opened session closed). */
+async function bothOrClose(predictor: Promise<ServingPredictor>, session: Promise<DuckDBSession>): Promise<[ServingPredictor, DuckDBSession]> {
+  const [p, d] = await Promise.allSettled([predictor, session]);
+  if (p.status === 'fulfilled' && d.status === 'fulfilled') return [p.value, d.value];
+  if (d.status === 'fulfilled') d.value.close();
+  throw p.status === 'rejected' ? p.reason : (d as PromiseRejectedResult).reason;
 }
 
 /**
