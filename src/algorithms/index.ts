@@ -26,6 +26,7 @@ export { loadCsvMatrix } from './data/matrix.js';
 export { rankAuc } from './rank-auc.js';
 export type { CsvMatrixOptions, Matrix } from './data/matrix.js';
 export { BUILTIN_ALGORITHMS, registerBuiltins } from './builtins.js';
+export { BUILTIN_NAMES, loadBuiltin } from './builtin-loaders.js';
 export { ENSEMBLE_FORMAT, ENSEMBLE_VERSION, readEnsemble, writeEnsemble } from './ensemble/index.js';
 export type { EnsembleArtifact, EnsembleMember } from './ensemble/index.js';
 export { openDeepArNetwork, trainDeepArNetwork } from './deepar/network-api.js';

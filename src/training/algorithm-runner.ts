@@ -7,15 +7,16 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
 import type { ChannelInput } from '../algorithms/index.js';
-import { readResolvedHyperparameters } from './resolved-hyperparameters.js';
+// Not through algorithms/index.ts, which loads every built-in: this process runs one, and
+// loads that one's folder only.
+import { loadBuiltin } from '../algorithms/builtin-loaders.js';
+import { readResolvedHyperparameters } from './resolved-hyperparameters-file.js';
 
 async function main(): Promise<void> {
   const name = process.argv[2];
   const env = process.env;
-  registerBuiltins();
-  const algorithm = getAlgorithm(name);
+  const algorithm = await loadBuiltin(name);
   const configDir = env.SM_INPUT_CONFIG_DIR!;
   const inputConfig = JSON.parse(await fs.readFile(path.join(configDir, 'inputdataconfig.json'), 'utf8')) as Record<string, { ContentType: string }>;
   // Resolved once, when the job was created; `hyperparameters.json` keeps the strings as given.

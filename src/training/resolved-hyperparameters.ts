@@ -7,10 +7,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { getAlgorithm, registerBuiltins, resolveHyperparameters, type Hyperparameters } from '../algorithms/index.js';
+import { RESOLVED_HYPERPARAMETERS_FILE } from './resolved-hyperparameters-file.js';
 import type { TrainingSpec } from './training-store.js';
 
-/** File name in the attempt's `input/config/` folder. */
-export const RESOLVED_HYPERPARAMETERS_FILE = 'hyperparameters.resolved.json';
+export { RESOLVED_HYPERPARAMETERS_FILE, readResolvedHyperparameters } from './resolved-hyperparameters-file.js';
 
 /**
  * The resolved hyperparameters of a built-in algorithm's job. A job stored before they
@@ -27,9 +27,4 @@ export function resolvedHyperparametersOf(spec: TrainingSpec): Hyperparameters {
 export async function writeResolvedHyperparameters(configDir: string, spec: TrainingSpec): Promise<void> {
   if (!spec.algorithm) return;
   await fs.writeFile(path.join(configDir, RESOLVED_HYPERPARAMETERS_FILE), JSON.stringify(resolvedHyperparametersOf(spec), null, 2) + '\n');
-}
-
-/** Reads what {@link writeResolvedHyperparameters} wrote. */
-export async function readResolvedHyperparameters(configDir: string): Promise<Hyperparameters> {
-  return JSON.parse(await fs.readFile(path.join(configDir, RESOLVED_HYPERPARAMETERS_FILE), 'utf8')) as Hyperparameters;
 }
