@@ -17,6 +17,8 @@ export type { AbortReason, AttemptContext, JobHandler, WorkerLoop, WorkerLoopOpt
 export { runScriptAttempt, commandFor, linkRunHelpers, chownTree, PACKAGE_ROOT, UNPRIVILEGED, runProcess, runnerProgram, exitWithParent, compileMetricDefinitions, createWorkDir, workDirAt, scriptEnvironment, hyperparameterArgs } from './executor/index.js';
 export type { ScriptAttemptSpec, AttemptResult, ChannelFiles, RunProcessOptions, ProcessResult, MetricDefinitionInput, MetricSample, WorkDir, WorkDirSpec, ChannelConfig } from './executor/index.js';
 export { groupUsage, treeUsage, UsageMeter } from './executor/index.js';
+export { modelArchiveStream } from './executor/index.js';
+export type { ModelArchiveStream } from './executor/index.js';
 export type { ProcUsage } from './executor/index.js';
 export { seqBatches, serialFlusher } from './seq-batches.js';
 export type { SeqBatches, SeqBatchesOptions, SerialFlusher } from './seq-batches.js';

@@ -154,4 +154,23 @@ describe('training worker', () => {
     expect(job.failureReason).toMatch(/^ORCH_TRAINING_SOURCE_INVALID: The source archive cannot be unpacked/);
     expect(job.attempts).toBe(1);
   });
+
+  it('stores the model folder packed as model.tar.gz, and fails an attempt whose folder cannot be packed', async () => {
+    const sourceKey = await storeSource('pack', { 'train.js': WRITE_MODEL, 'gone.js': `require('node:fs').rmSync(process.env.SM_MODEL_DIR, { recursive: true });` });
+    await training.create({ name: 'pack1', script: { entryPoint: 'train.js', sourceKey }, channels: { train: 'd' } });
+    await training.create({ name: 'pack2', script: { entryPoint: 'gone.js', sourceKey }, channels: { train: 'd' }, maxRetries: 1 });
+    expect((await until('pack1', ended)).status).toBe('Completed');
+    const out = fs.mkdtempSync(path.join(dir, 'model-'));
+    const unpack = tar.x({ cwd: out, strict: true });
+    const written = new Promise((resolve, reject) => unpack.on('close', resolve).on('error', reject));
+    (await artifacts.get('jobs/pack1/output/model.tar.gz')).pipe(unpack);
+    await written;
+    expect(fs.readFileSync(path.join(out, 'm.txt'), 'utf8')).toBe('ok');
+
+    const job = await until('pack2', ended);
+    expect(job.status).toBe('Failed');
+    expect(job.failureReason).toMatch(/^AlgorithmError: the model folder could not be packed/);
+    expect(job.attempts).toBe(2);
+    expect(await artifacts.head('jobs/pack2/output/model.tar.gz')).toBeUndefined();
+  });
 });

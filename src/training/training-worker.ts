@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -6,7 +6,7 @@ import * as tar from 'tar';
 import { getAlgorithm, registerBuiltins } from '../algorithms/index.js';
 import { asStorageFull, isOrchardError, newId, OrchardError } from '../core/index.js';
 import type { DatasetService } from '../data/index.js';
-import { interruptedByPlatform, JobLeaseLostError, runnerProgram, runScriptAttempt, startWorkerLoop, workDirAt, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type WorkerLoop } from '../jobs/index.js';
+import { interruptedByPlatform, JobLeaseLostError, modelArchiveStream, runnerProgram, runScriptAttempt, startWorkerLoop, workDirAt, type AttemptContext, type AttemptResult, type ClaimedJob, type JobHandler, type JobQueue, type ModelArchiveStream, type WorkerLoop } from '../jobs/index.js';
 import type { ArtifactStore, MetadataStore } from '../storage/index.js';
 import { ARTIFACT_CHANNEL, ARTIFACT_CHANNEL_TYPE, downloadArtifactPrefix, downloadManifestObjects, isArtifactChannel } from './artifact-channels.js';
 import { CheckpointSync } from './checkpoints.js';
@@ -176,6 +176,8 @@ async function runAttempt(deps: TrainingWorkerDeps, store: TrainingStore, job: C
       timeLimitMs: spec.maxRuntimeSeconds * 1000,
       signal: watch ? AbortSignal.any([ctx.signal, ruleStop.signal]) : ctx.signal,
       numCpus: ctx.cpus,
+      // model/ is packed as it streams into the store, when the attempt is recorded.
+      packModel: false,
       onLog: (line) => {
         const m = METRIC_LINE.exec(line);
         const p = m ? null : PARAM_LINE.exec(line);
@@ -251,8 +253,13 @@ async function recordOutcome(deps: TrainingWorkerDeps, store: TrainingStore, job
     await store.setStatus(name, 'InProgress', 'Uploading');
     const key = `jobs/${name}/output/model.tar.gz`;
     watch?.phase('upload');
-    await deps.artifacts.put(key, createReadStream(result.modelArchive!));
+    const unpackable = unpackableModels.get(outcome) ?? (await storeModel(deps.artifacts, key, result.workDir.modelDir));
     watch?.phase(null);
+    if (unpackable) {
+      // The folder the job left cannot be packed: the attempt failed, as a crash would have.
+      unpackableModels.set(outcome, unpackable);
+      return failOrRetry(deps, store, job, outcome, unpackable, true);
+    }
     await store.setStatus(name, 'Completed', 'Completed', { model_artifact: `${deps.artifacts.url}/${key}`, failure_reason: null });
     // The job is done whatever the queue answers now; an entry left unsettled is settled
     // by the next claim of it (see runAttempt).
@@ -265,6 +272,33 @@ async function recordOutcome(deps: TrainingWorkerDeps, store: TrainingStore, job
     return;
   }
   await failOrRetry(deps, store, job, outcome, result.failureReason ?? 'AlgorithmError', true);
+}
+
+/** Attempts whose model folder could not be packed (the failure reason), kept across the loop's retries of `record`. */
+const unpackableModels = new WeakMap<TrainingOutcome, string>();
+
+/**
+ * Streams an attempt's `model/` into the store as `key`, packed as it goes (no archive is
+ * written in the attempt's folder and read back). Null once stored; the reason when the
+ * folder itself could not be packed (a file the job removed or made unreadable). A store's
+ * failure throws, for the loop to run `record` again: the folder stays until it is recorded.
+ */
+async function storeModel(artifacts: ArtifactStore, key: string, modelDir: string): Promise<string | null> {
+  const unpackable = (err: unknown) => `AlgorithmError: the model folder could not be packed: ${(err as Error).message}`;
+  let packed: ModelArchiveStream;
+  try {
+    packed = await modelArchiveStream(modelDir);
+  } catch (err) {
+    return unpackable(err);
+  }
+  try {
+    await artifacts.put(key, packed.stream);
+    return null;
+  } catch (err) {
+    const failure = packed.packingError();
+    if (failure) return unpackable(failure);
+    throw err;
+  }
 }
 
 /** What a failure's recording has done so far, kept across the loop's retries of `record`. */

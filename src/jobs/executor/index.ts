@@ -1,6 +1,8 @@
 export { runScriptAttempt, commandFor, linkRunHelpers, chownTree, PACKAGE_ROOT, UNPRIVILEGED } from './script-attempt.js';
 export type { ScriptAttemptSpec, AttemptResult, ChannelFiles } from './script-attempt.js';
 export { runProcess } from './process-runner.js';
+export { modelArchiveStream } from './model-archive.js';
+export type { ModelArchiveStream } from './model-archive.js';
 export { runnerProgram, exitWithParent } from './runner-program.js';
 export type { RunProcessOptions, ProcessResult } from './process-runner.js';
 export { compileMetricDefinitions } from './metrics.js';

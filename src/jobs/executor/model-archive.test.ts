@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
-import { estimatedSaving, MIN_GZIP_SAVING, packModelArchive } from './model-archive.js';
+import { estimatedSaving, MIN_GZIP_SAVING, modelArchiveStream, packModelArchive } from './model-archive.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'model-archive-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -58,5 +58,26 @@ describe('packModelArchive', () => {
     expect(saving).toBeGreaterThan(0.03);
     expect(saving).toBeLessThan(MIN_GZIP_SAVING);
     expect(await estimatedSaving(folder('empty', {}))).toBe(1);
+  });
+
+  it('streams the archive packModelArchive writes, and says when the packing itself failed', async () => {
+    const dir = folder('streamed', { 'model.json': '{"format":"x"}', 'index.bin': randomBytes(300_000) });
+    const file = path.join(tmp, 'streamed.tar.gz');
+    await packModelArchive(dir, file);
+    const packed = await modelArchiveStream(dir);
+    const chunks: Buffer[] = [];
+    for await (const c of packed.stream) chunks.push(c as Buffer);
+    expect(packed.packingError()).toBeNull();
+    const streamed = path.join(tmp, 'streamed-2.tar.gz');
+    fs.writeFileSync(streamed, Buffer.concat(chunks));
+    expect(await unpacked(streamed)).toEqual(await unpacked(file));
+
+    // A file gone between the listing and its reading: the stream errors, and the packing says why.
+    const gone = await modelArchiveStream(dir);
+    fs.rmSync(path.join(dir, 'index.bin'));
+    await expect((async () => {
+      for await (const _ of gone.stream) void _;
+    })()).rejects.toThrow();
+    expect(gone.packingError()).toBeInstanceOf(Error);
   });
 });

@@ -7,8 +7,11 @@
  * deflate blocks: still a valid .tar.gz any tar reads); the others, JSON trees and text,
  * which shrink several times over, at zlib's default.
  */
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline as pipelineCallback, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import * as tar from 'tar';
 
@@ -28,13 +31,38 @@ const UNSAMPLED_RATIO = 0.3;
 
 /** Packs `modelDir`'s contents into `file` (see the module comment for the level). */
 export async function packModelArchive(modelDir: string, file: string): Promise<{ level: number }> {
+  const { level, stream } = await modelArchiveStream(modelDir);
+  await pipeline(stream, createWriteStream(file));
+  return { level };
+}
+
+/** A model folder being packed: the archive's bytes, and what went wrong packing it, if anything did. */
+export interface ModelArchiveStream {
+  level: number;
+  stream: Readable;
+  /** The error that ended the packing itself (a file gone or unreadable), as opposed to one of whoever reads `stream`. */
+  packingError(): Error | null;
+}
+
+/**
+ * `modelDir`'s contents as a model.tar.gz stream (see the module comment for the level),
+ * for a store's put: the archive reaches the store as it is packed, with no local copy
+ * written and read back first. A failure while packing errors the stream, so a put reading
+ * it never commits.
+ */
+export async function modelArchiveStream(modelDir: string): Promise<ModelArchiveStream> {
   const entries = await fs.readdir(modelDir);
   const level = (await estimatedSaving(modelDir)) < MIN_GZIP_SAVING ? 0 : zlib.constants.Z_DEFAULT_COMPRESSION;
-  // Output chunks of 1 MiB rather than zlib's 16 KiB: a 53 MB stored archive packs in half the
-  // time. (minizlib hands its options to node:zlib, which reads chunkSize; its types omit it.)
-  const gzip = { level, chunkSize: 1 << 20 };
-  await tar.c({ gzip, file, cwd: modelDir, portable: true }, entries);
-  return { level };
+  let failure: Error | null = null;
+  const pack = tar.c({ cwd: modelDir, portable: true }, entries);
+  pack.on('error', (err: unknown) => {
+    failure ??= err instanceof Error ? err : new Error(String(err));
+  });
+  // tar writes the plain archive and node:zlib gzips it in output chunks of 1 MiB (rather than
+  // zlib's 16 KiB: a 53 MB stored archive packs in about half the time).
+  const gzip = zlib.createGzip({ level, chunkSize: 1 << 20 });
+  pipelineCallback(Readable.from(pack), gzip, () => undefined);
+  return { level, stream: gzip, packingError: () => failure };
 }
 
 /**

@@ -39,13 +39,19 @@ export interface ScriptAttemptSpec {
   beforeRun?: (workDir: WorkDir) => Promise<void>;
   /** The attempt's process group id, as soon as it runs (to reap it if this process dies). */
   onSpawn?: (pgid: number) => void;
+  /**
+   * Pack `model/` as `model.tar.gz` in the attempt's folder when the script succeeds. A caller
+   * that streams `workDir.modelDir` into a store itself ({@link modelArchiveStream}) passes
+   * false, and the result's `modelArchive` stays null. @default true
+   */
+  packModel?: boolean;
 }
 
 export interface AttemptResult {
   status: 'Completed' | 'Failed' | 'Stopped';
   secondaryStatus: 'Completed' | 'Failed' | 'Stopped' | 'MaxRuntimeExceeded';
   failureReason: string | null;
-  /** `model/` packed as `model.tar.gz`, when the attempt completed. */
+  /** `model/` packed as `model.tar.gz`, when the attempt completed (and `packModel` was not false). */
   modelArchive: string | null;
   workDir: WorkDir;
   logTruncated: boolean;
@@ -141,6 +147,7 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
   if (result.exitCode !== 0) {
     return { ...base, status: 'Failed', secondaryStatus: 'Failed', failureReason: await failureReason(workDir, result), modelArchive: null };
   }
+  if (spec.packModel === false) return { ...base, status: 'Completed', secondaryStatus: 'Completed', failureReason: null, modelArchive: null };
   const modelArchive = path.join(spec.root, 'model.tar.gz');
   await packModelArchive(workDir.modelDir, modelArchive);
   return { ...base, status: 'Completed', secondaryStatus: 'Completed', failureReason: null, modelArchive };
