@@ -4,7 +4,8 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { describe, expect, it, vi } from 'vitest';
 import { createFileArtifactStore } from '../storage/index.js';
-import { materializeModel, seedModelCache } from './model-files.js';
+import { Readable } from 'node:stream';
+import { extract, materializeModel, seedModelCache } from './model-files.js';
 
 async function storeWithArchive() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-mf-'));
@@ -87,5 +88,26 @@ describe('materializeModel', () => {
     // A pipeline's model has a folder of its own: not seeded.
     expect(await seedModelCache({ ...model, recipe: { artifactKey: 'r', sha256: 'f'.repeat(64) } }, again, cache)).toBe(false);
     await artifacts.close();
+  });
+
+  it('unpacks a plain tar and a gzipped one (read ahead in pieces of any size), and refuses gzip over broken bytes', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orchard-mf-'));
+    const src = path.join(root, 'src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'model.json'), '{"format":"test"}');
+    fs.writeFileSync(path.join(src, 'index.bin'), Buffer.alloc(300_000, 7));
+    await tar.c({ file: path.join(root, 'plain.tar'), cwd: src }, ['model.json', 'index.bin']);
+    await tar.c({ gzip: true, file: path.join(root, 'packed.tar.gz'), cwd: src }, ['model.json', 'index.bin']);
+    const pieces = (file: string, size: number) => {
+      const bytes = fs.readFileSync(file);
+      return Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
+    };
+    for (const [name, stream] of [['a', pieces(path.join(root, 'plain.tar'), 4096)], ['b', pieces(path.join(root, 'packed.tar.gz'), 1)], ['c', pieces(path.join(root, 'packed.tar.gz'), 65536)]] as const) {
+      await extract(stream, path.join(root, name));
+      expect(fs.readFileSync(path.join(root, name, 'model.json'), 'utf8')).toBe('{"format":"test"}');
+      expect(fs.readFileSync(path.join(root, name, 'index.bin')).equals(Buffer.alloc(300_000, 7))).toBe(true);
+    }
+    const broken = Buffer.concat([fs.readFileSync(path.join(root, 'packed.tar.gz')).subarray(0, 10), Buffer.alloc(2000, 0xff)]);
+    await expect(extract(Readable.from([broken]), path.join(root, 'd'))).rejects.toMatchObject({ code: 'ORCH_MODEL_INVALID' });
   });
 });
