@@ -219,11 +219,57 @@ function parseLines(m, b, end) {
     let q = s;
     let j = 0;
     for (;;) {
-      let f = q;
-      while (f < e && b[f] !== COMMA) f++;
-      if (j >= fields) return fail(m, line, 'expected ' + fields + ' fields, found more');
+      // The common field, [-]digits[.digits] right up to its comma or the line's end, is
+      // parsed in the one pass that finds its end (parseField's arithmetic, so the same
+      // bits); any other field is found first and parsed by parseField.
+      let i = q;
+      let neg = false;
+      if (i < e && b[i] === 45) {
+        neg = true;
+        i++;
+      }
+      let mant = 0;
+      let exp = 0;
+      let digits = 0;
+      let any = false;
+      let c = 0;
+      while (i < e) {
+        c = b[i] - 48;
+        if (c < 0 || c > 9) break;
+        any = true;
+        if (digits < 17) {
+          mant = mant * 10 + c;
+          if (mant > 0) digits++;
+        } else exp++;
+        i++;
+      }
+      if (i < e && b[i] === 46) {
+        i++;
+        while (i < e) {
+          c = b[i] - 48;
+          if (c < 0 || c > 9) break;
+          any = true;
+          if (digits < 17) {
+            mant = mant * 10 + c;
+            if (mant > 0) digits++;
+            exp--;
+          }
+          i++;
+        }
+      }
+      let f;
+      let v;
       fieldInvalid = false;
-      const v = parseField(b, q, f);
+      if (any && (i === e || b[i] === COMMA) && exp <= 22 && exp >= -22) {
+        f = i;
+        v = exp === 0 ? mant : exp > 0 ? mant * POW10[exp] : mant / POW10[-exp];
+        if (neg) v = -v;
+      } else {
+        f = q;
+        while (f < e && b[f] !== COMMA) f++;
+        if (j < fields) v = parseField(b, q, f);
+      }
+      if (j >= fields) return fail(m, line, 'expected ' + fields + ' fields, found more');
       if (fieldInvalid) {
         const what = m.hasLabel && j === 0 ? 'label' : 'column ' + (j + 1);
         return fail(m, line, what + ' is not a number: ' + JSON.stringify(b.toString('utf8', q, f).slice(0, 40)));

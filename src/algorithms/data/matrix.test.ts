@@ -28,6 +28,17 @@ describe('loadCsvMatrix', () => {
     expect(Array.from(m.features)).toEqual(values.map((v) => Math.fround(Number(v))));
   });
 
+  it('gives the full parser\'s values for fields at the edge of the one-pass path', async () => {
+    const values = ['12 ', ' -3.5', '+7', '1.5e3', '-.25', '5.', '0.000000000000000000000001', '123456789012345678901234', '-0', '1.00000000000000000000001', '99999999999999999999.5'];
+    const m = await loadCsvMatrix([file(values.map((v) => `0,${v}`).join('\n'))]);
+    expect(Array.from(m.features)).toEqual(values.map((v) => Math.fround(Number(v))));
+    expect(Object.is(m.features[8], -0)).toBe(true);
+    for (const [text, pattern] of [['0,12abc\n', /line 1: column 2 is not a number/], ['0,-\n', /line 1: column 2 is not a number/], ['0,1\n0,1,x\n', /line 2: expected 2 fields, found more/]] as const) {
+      const err = await loadCsvMatrix([file(text)]).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(pattern);
+    }
+  });
+
   it('treats empty fields and nan as missing features', async () => {
     const m = await loadCsvMatrix([file('1,,2\n0,nan,NaN\n1, 3 ,\n')]);
     expect(Array.from(m.features)).toEqual([NaN, 2, NaN, NaN, 3, NaN]);
