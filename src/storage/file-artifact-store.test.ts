@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -141,6 +141,20 @@ describe('file artifact store', () => {
     await expectCode(store.put('x', 'one'), 'ORCH_ARTIFACT_WRITE_FAILED');
     expect(existsSync(path.join(root, 'x'))).toBe(false);
     expect((await readAll(await store.get('x.json/y'))).toString()).toBe('two');
+  });
+
+  it('copies as a second link to the source\'s file, which a later put or delete of either key leaves alone', async () => {
+    await store.put('jobs/j/model.tar.gz', 'first');
+    const copy = await store.copy('jobs/j/model.tar.gz', 'models/m/model.tar.gz');
+    const inode = async (key: string) => (await stat(path.join(root, key))).ino;
+    expect(await inode('models/m/model.tar.gz')).toBe(await inode('jobs/j/model.tar.gz'));
+    await store.put('jobs/j/model.tar.gz', 'second');
+    expect((await readAll(await store.get('models/m/model.tar.gz'))).toString()).toBe('first');
+    await store.copy('jobs/j/model.tar.gz', 'models/n/model.tar.gz');
+    await store.delete('jobs/j/model.tar.gz');
+    expect((await readAll(await store.get('models/n/model.tar.gz'))).toString()).toBe('second');
+    expect(await store.head('models/m/model.tar.gz')).toEqual(copy);
+    expect(await tmpFiles()).toEqual([]);
   });
 
   it('creates the root folder and rejects URLs that are not file URLs', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -192,14 +192,23 @@ export async function createFileArtifactStore(url: string): Promise<ArtifactStor
       // Onto itself: nothing to write.
       if (from === key) return copySource(from, await readInfo(from, source.record), options.expectedSha256);
       return writeObject(key, async (tmpData) => {
-        // The record and the bytes are read under the source's lock, as get reads them; the
-        // copy may share blocks with the source (a reflink) where the file system can.
+        // The record and the bytes are read under the source's lock, as get reads them. The
+        // copy is a second link to the source's file where the file system allows: an object's
+        // file is never written in place (a put or copy renames a new file over it, a delete
+        // unlinks it), so the two keys cannot diverge, and the bytes, made durable by the
+        // source's own write, are neither copied nor synced again. Else a copy, which may share
+        // blocks with the source (a reflink) where the file system can.
         const found = await locks.run(from, async () => {
           const info = copySource(from, await readInfo(from, source.record), options.expectedSha256);
-          await copyFile(source.data, tmpData, fsConstants.COPYFILE_FICLONE).catch((err: unknown) => {
+          const missing = (err: unknown) => {
             if (isMissing(err)) throw notFound(from);
             throw err;
-          });
+          };
+          const linked = await link(source.data, tmpData).then(
+            () => true,
+            (err: unknown) => (isMissing(err) ? missing(err) : false),
+          );
+          if (!linked) await copyFile(source.data, tmpData, fsConstants.COPYFILE_FICLONE).catch(missing);
           return info;
         });
         const handle = await open(tmpData, 'r+');
