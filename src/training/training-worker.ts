@@ -349,14 +349,17 @@ async function downloadSource(deps: TrainingWorkerDeps, key: string, dir: string
   return code;
 }
 
-/** Copies each channel's dataset version (its CSV as uploaded) to local files. */
+/**
+ * Copies each channel's dataset version (its CSV as uploaded) to local files, in the
+ * attempt's scratch folder: they are moved into its `input/data/`, not copied again.
+ */
 async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, dir: string) {
-  const channels: Record<string, { contentType: string; files: string[] }> = {};
+  const channels: Record<string, { contentType: string; files: string[]; move: true }> = {};
   const readsImages = spec.algorithm !== null && getAlgorithm(spec.algorithm).inputContentTypes.includes(ARTIFACT_CHANNEL_TYPE);
   for (const [channel, c] of Object.entries(spec.channels)) {
     if (isArtifactChannel(c.dataset)) {
       await downloadArtifactPrefix(deps.artifacts, c.dataset.slice(ARTIFACT_CHANNEL.length), path.join(dir, channel));
-      channels[channel] = { contentType: c.contentType, files: (await fs.readdir(path.join(dir, channel))).sort().map((f) => path.join(dir, channel, f)) };
+      channels[channel] = { contentType: c.contentType, files: (await fs.readdir(path.join(dir, channel))).sort().map((f) => path.join(dir, channel, f)), move: true };
       continue;
     }
     const version = await deps.datasets.describe(`${c.dataset}@${c.version}`);
@@ -365,7 +368,7 @@ async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, di
       const file = path.join(dir, channel, `${c.dataset}-${c.version}.csv`);
       await fs.mkdir(path.dirname(file), { recursive: true });
       await deps.datasets.writeCsv(`${c.dataset}@${c.version}`, file);
-      channels[channel] = { contentType: 'text/csv', files: [file] };
+      channels[channel] = { contentType: 'text/csv', files: [file], move: true };
       continue;
     }
     const key = version.sourceUri.slice(deps.artifacts.url.length + 1);
@@ -377,7 +380,7 @@ async function downloadChannels(deps: TrainingWorkerDeps, spec: TrainingSpec, di
       const names = String(spec.hyperParameters.attribute_names ?? '').split(',');
       await downloadManifestObjects(deps.artifacts, file, path.join(dir, channel), names.length === 2 ? names[0].trim() : 'source-ref');
     }
-    channels[channel] = { contentType: c.contentType, files: [file] };
+    channels[channel] = { contentType: c.contentType, files: [file], move: true };
   }
   return channels;
 }

@@ -95,6 +95,22 @@ describe('script-mode attempts', () => {
     for (const f of ['hyperparameters.json', 'inputdataconfig.json', 'resourceconfig.json']) expect(fs.existsSync(path.join(res.workDir.configDir, f))).toBe(true);
   });
 
+  it('moves a channel\'s scratch files into input/data when told to, and copies them otherwise', async () => {
+    const dir = fs.mkdtempSync(path.join(base, 'src-'));
+    fs.writeFileSync(path.join(dir, 'train.js'), `const fs = require('node:fs'); const p = require('node:path'); for (const c of ['a', 'b']) console.log(c + '=' + fs.readFileSync(p.join(process.env['SM_CHANNEL_' + c.toUpperCase()], c + '.csv'), 'utf8').trim()); fs.writeFileSync(p.join(process.env.SM_MODEL_DIR, 'm.txt'), 'ok');`);
+    const scratch = fs.mkdtempSync(path.join(base, 'in-'));
+    const [a, b] = ['a', 'b'].map((c) => {
+      fs.writeFileSync(path.join(scratch, `${c}.csv`), `${c},1\n`);
+      return path.join(scratch, `${c}.csv`);
+    });
+    const lines: string[] = [];
+    const res = await runScriptAttempt(spec({ sourceDir: dir, entryPoint: 'train.js', channels: { a: { contentType: 'text/csv', files: [a], move: true }, b: { contentType: 'text/csv', files: [b] } }, onLog: (l) => lines.push(l) }));
+    expect(res.status, res.failureReason ?? '').toBe('Completed');
+    expect(lines).toEqual(expect.arrayContaining(['a=a,1', 'b=b,1']));
+    expect(fs.existsSync(a)).toBe(false);
+    expect(fs.existsSync(b)).toBe(true);
+  });
+
   it('runs an unchanged SageMaker-style Python script', async () => {
     const dir = source({
       'train.py': `

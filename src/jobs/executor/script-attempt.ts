@@ -11,6 +11,11 @@ export interface ChannelFiles {
   contentType: string;
   /** Local files copied into `input/data/<channel>/`. */
   files: string[];
+  /**
+   * The files are the caller's own scratch copies, on the attempt folder's file system:
+   * moved into `input/data/<channel>/` (a rename) rather than copied again. @default false
+   */
+  move?: boolean;
 }
 
 export interface ScriptAttemptSpec {
@@ -107,7 +112,11 @@ export async function runScriptAttempt(spec: ScriptAttemptSpec): Promise<Attempt
   else await fs.mkdir(codeDir, { recursive: true });
   for (const [name, channel] of Object.entries(spec.channels)) {
     // A channel's entries are files, or folders (the objects under an artifact prefix).
-    for (const file of channel.files) await fs.cp(file, path.join(workDir.channelDir(name), path.basename(file)), { recursive: true });
+    for (const file of channel.files) {
+      const to = path.join(workDir.channelDir(name), path.basename(file));
+      const moved = channel.move === true && (await fs.rename(file, to).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EXDEV' ? false : Promise.reject(err))));
+      if (!moved) await fs.cp(file, to, { recursive: true });
+    }
   }
   const asRoot = process.getuid?.() === 0;
   await spec.beforeRun?.(workDir);
