@@ -19,36 +19,25 @@ import { isOrchardError } from '../../core/index.js';
 import { exitWithParent } from '../../jobs/executor/runner-program.js';
 import { openPredictor, type PipelineStage, type ServingPredictor } from '../predictor.js';
 import type { RawRow } from '../endpoints/codecs.js';
+import { parseColumnFilter } from './column-filter.js';
 import { imageOutputColumns, SOURCE_REF } from './image-input.js';
-import { NUMERIC, readFeatureRows, shardSource } from './shard-features.js';
-import { outputSelect, predictionColumns, predictionFiles, writeShardOutput, writtenColumns } from './shard-output.js';
 import { DATA_ERROR_EXIT, type ShardSpec } from './types.js';
+
+const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN)$/;
 
 async function main(): Promise<void> {
   exitWithParent();
   const given = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as ShardSpec;
-  const opening = openPredictor(given.model);
-  if (given.featuresFile && !given.images) {
-    // The worker read the features (all numeric): a plain model predicts from the file and
-    // the worker writes the output, so this process never loads DuckDB.
-    const predictor = await opening;
-    if (!predictor.pipeline && !predictor.answerRecords) {
-      checkFeatureCount(given, predictor);
-      const files = predictionFiles(given.output);
-      const outputsPerRow = await predictAll(readFeatureRows(given.featuresFile, given.features.length, given.batchRows), given, predictor, files.predictions);
-      await fs.writeFile(files.outcome, JSON.stringify({ outputsPerRow }));
-      return;
-    }
-  }
   // The model and DuckDB load side by side: a model's load waits on its files and on
   // WebAssembly compiles off the main thread, which is where DuckDB's addon loads and its
   // instance starts (about a quarter of a second each, one after the other).
+  const opening = openPredictor(given.model);
   const dbOpening = openDuckDB({ tempDirectory: given.tempDir });
   const [predictor, db] = await bothOrClose(opening, dbOpening);
   const pipeline = predictor.pipeline;
   const spec = pipeline ? { ...given, features: rawFeatures(given, pipeline.columns.names) } : given;
   try {
-    const source = shardSource(spec.input, spec.rowStart, spec.rowCount);
+    const source = `(SELECT * FROM read_parquet(${sqlString(spec.input)}) LIMIT ${spec.rowCount} OFFSET ${spec.rowStart})`;
     if (spec.images) {
       await transformImages(db.connection, source, spec, predictor);
       return;
@@ -64,20 +53,20 @@ async function main(): Promise<void> {
       }
     } else {
       await checkNumeric(db.connection, source, spec);
-      checkFeatureCount(spec, predictor);
+      if (spec.features.length !== predictor.numFeatures) {
+        throw dataError(`The model expects ${predictor.numFeatures} features; the input gives ${spec.features.length} (${spec.features.join(', ')})`);
+      }
     }
-    const preds = predictionFiles(spec.output).predictions;
-    const outputsPerRow = pipeline ? await predictAllRaw(db.connection, source, spec, predictor, pipeline, preds) : await predictAll(featureRows(db.connection, source, spec), spec, predictor, preds);
-    await writeShardOutput(db, spec, source, preds, outputsPerRow);
+    const preds = `${spec.output}.preds.csv`;
+    const outputsPerRow = pipeline ? await predictAllRaw(db.connection, source, spec, predictor, pipeline, preds) : await predictAll(db.connection, source, spec, predictor, preds);
+    const names = predictionColumns(outputsPerRow, spec.inputColumns);
+    const columns = `{${names.map((n) => `${sqlString(n)}: 'DOUBLE'`).join(', ')}}`;
+    const predictions = `read_csv(${sqlString(preds)}, header = false, columns = ${columns}, nullstr = 'nan')`;
+    const select = outputSelect(spec, source, predictions, names);
+    await db.exec(`COPY (${select}) TO ${sqlString(spec.output)} (FORMAT parquet, COMPRESSION zstd)`);
     await fs.rm(preds, { force: true });
   } finally {
     db.close();
-  }
-}
-
-function checkFeatureCount(spec: ShardSpec, predictor: ServingPredictor): void {
-  if (spec.features.length !== predictor.numFeatures) {
-    throw dataError(`The model expects ${predictor.numFeatures} features; the input gives ${spec.features.length} (${spec.features.join(', ')})`);
   }
 }
 
@@ -117,12 +106,30 @@ async function checkNumeric(connection: import('@duckdb/node-api').DuckDBConnect
   }
 }
 
-/** The shard's feature rows from DuckDB, `batchRows` at a time (see `readFeatureRows` for the worker-written file). */
-async function* featureRows(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec): AsyncGenerator<{ features: Float32Array; rows: number }> {
+async function predictAll(connection: import('@duckdb/node-api').DuckDBConnection, source: string, spec: ShardSpec, predictor: Awaited<ReturnType<typeof openPredictor>>, file: string): Promise<number> {
   const f = spec.features.length;
   const result = await connection.stream(`SELECT ${spec.features.map((c) => `CAST(${sqlIdent(c)} AS DOUBLE)`).join(', ')} FROM ${source}`);
+  const out = createWriteStream(file);
   let batch = new Float32Array(spec.batchRows * f);
   let filled = 0;
+  let done = 0;
+  let outputsPerRow = 1;
+  const flush = async () => {
+    if (filled === 0) return;
+    const { values, outputsPerRow: k } = await predictor.predict(batch.subarray(0, filled * f), filled);
+    if (done === 0) writtenColumns(spec, k); // the output filter fails the shard at its first answer, not its last
+    outputsPerRow = k;
+    const lines: string[] = new Array(filled);
+    for (let r = 0; r < filled; r++) {
+      let line = '';
+      for (let j = 0; j < k; j++) line += (j ? ',' : '') + formatValue(values[r * k + j]);
+      lines[r] = line;
+    }
+    if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
+    done += filled;
+    filled = 0;
+    process.stdout.write(`#rows ${done}\n`);
+  };
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const vectors = Array.from({ length: f }, (_, c) => chunk.getColumnVector(c));
     for (let r = 0; r < chunk.rowCount; r++) {
@@ -131,38 +138,13 @@ async function* featureRows(connection: import('@duckdb/node-api').DuckDBConnect
         const v = vectors[c].getItem(r);
         batch[base + c] = v === null ? NaN : Number(v);
       }
-      if (++filled === spec.batchRows) {
-        yield { features: batch, rows: filled };
-        batch = new Float32Array(spec.batchRows * f);
-        filled = 0;
-      }
+      if (++filled === spec.batchRows) await flush();
     }
   }
-  if (filled > 0) yield { features: batch, rows: filled };
-}
-
-/** Predicts each batch and writes its answers to `file` as CSV; the answers a row. */
-async function predictAll(batches: AsyncIterable<{ features: Float32Array; rows: number }>, spec: ShardSpec, predictor: ServingPredictor, file: string): Promise<number> {
-  const f = spec.features.length;
-  const out = createWriteStream(file);
-  let done = 0;
-  let outputsPerRow = 1;
-  for await (const { features, rows } of batches) {
-    const { values, outputsPerRow: k } = await predictor.predict(features.subarray(0, rows * f), rows);
-    if (done === 0) writtenColumns(spec, k); // the output filter fails the shard at its first answer, not its last
-    outputsPerRow = k;
-    const lines: string[] = new Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let line = '';
-      for (let j = 0; j < k; j++) line += (j ? ',' : '') + formatValue(values[r * k + j]);
-      lines[r] = line;
-    }
-    if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
-    done += rows;
-    process.stdout.write(`#rows ${done}\n`);
-  }
+  await flush();
   out.end();
   await once(out, 'finish');
+  batch = new Float32Array(0);
   return outputsPerRow;
 }
 
@@ -294,6 +276,37 @@ async function transformRecords(connection: import('@duckdb/node-api').DuckDBCon
 }
 
 /**
+ * The SELECT that writes a shard's rows: the input columns then the prediction columns
+ * when joined (`joinSource: Input`), else the predictions, kept by the output filter (in
+ * its order) when there is one. The filter's indexes are checked here, where the
+ * prediction columns are first known: one outside the row fails the shard, and so the
+ * job, with the filter's reason (not worth a retry).
+ */
+function outputSelect(spec: ShardSpec, source: string, predictions: string, names: string[]): string {
+  const joined = spec.joinSource === 'Input';
+  if (!spec.outputFilter) return joined ? `SELECT i.*, p.* FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT * FROM ${predictions}`;
+  // Input and prediction names never clash (see predictionColumns); each is qualified by its side.
+  const side = new Map<string, string>([...(joined ? spec.inputColumns.map((c) => [c, `i.${sqlIdent(c)}`] as const) : []), ...names.map((c) => [c, `p.${sqlIdent(c)}`] as const)]);
+  const list = keptColumns(spec, [...side.keys()]).map((c) => side.get(c)!).join(', ');
+  return joined ? `SELECT ${list} FROM ${source} i POSITIONAL JOIN ${predictions} p` : `SELECT ${list} FROM ${predictions} p`;
+}
+
+/** The columns a shard writes for a model answering `k` values a row, after the output filter. */
+function writtenColumns(spec: ShardSpec, k: number): string[] {
+  return keptColumns(spec, [...(spec.joinSource === 'Input' ? spec.inputColumns : []), ...predictionColumns(k, spec.inputColumns)]);
+}
+
+function keptColumns(spec: ShardSpec, row: string[]): string[] {
+  if (!spec.outputFilter) return row;
+  try {
+    return parseColumnFilter(spec.outputFilter, row, 'outputFilter');
+  } catch (err) {
+    if (isOrchardError(err)) throw dataError(err.message);
+    throw err;
+  }
+}
+
+/**
  * An image job's shard (see `image-input.ts`): each row's image, copied beside the shard
  * as `<images.dir>/<i>`, answered as an endpoint answers an image body (the JSON list of
  * class probabilities) in a VARCHAR column `prediction`; an image that is missing or does
@@ -338,6 +351,17 @@ async function transformImages(connection: import('@duckdb/node-api').DuckDBConn
 
 function formatValue(v: number): string {
   return Number.isFinite(v) ? String(v) : 'nan';
+}
+
+/** `prediction`, or `prediction_0..k-1`; suffixed with `_` until no input column has the name. */
+function predictionColumns(k: number, inputColumns: string[]): string[] {
+  const taken = new Set(inputColumns);
+  const base = k === 1 ? ['prediction'] : Array.from({ length: k }, (_, j) => `prediction_${j}`);
+  return base.map((n) => {
+    let name = n;
+    while (taken.has(name)) name += '_';
+    return name;
+  });
 }
 
 class DataError extends Error {}

@@ -4,15 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isOrchardError, newId } from '../../core/index.js';
-import { openDuckDB, sqlIdent, sqlString, type DatasetService, type DuckDBSession } from '../../data/index.js';
+import { openDuckDB, sqlIdent, sqlString, type DatasetService } from '../../data/index.js';
 import { runnerProgram, runProcess, type ClaimedJob, type JobHandler, type JobQueue } from '../../jobs/index.js';
 import { materializeModel, UNPACKED_RECIPE_FILE, type ModelService } from '../../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../../storage/index.js';
 import { ASSEMBLE_ATTEMPTS, ASSEMBLE_KIND, assembleJobId, shardJobId, SHARD_KIND } from './transform-service.js';
 import { imageOutputColumns, refKey, SOURCE_REF } from './image-input.js';
 import { shardFailureReason } from './shard-failure.js';
-import { shardSource, writeShardFeatures } from './shard-features.js';
-import { predictionFiles, writeShardOutput } from './shard-output.js';
 import { TransformStore } from './transform-store.js';
 import { DATA_ERROR_EXIT, type ShardSpec, type TransformSpec } from './types.js';
 
@@ -105,10 +103,6 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
     const model = await deps.models.describe(spec.model);
     const modelDir = await materializeModel(deps.artifacts, model, deps.modelCacheDir);
     const input = await deps.datasets.localParquet(`${spec.input.dataset}@${spec.input.version}`);
-    const source = shardSource(input.path, Number(shardRow.row_start), Number(shardRow.row_count));
-    const featuresFile = path.join(dir, 'features.csv');
-    // A model without a recipe over numeric columns reads its features from a file written here.
-    const prepared = !spec.contentType && !model.recipe && (await withDuckDB(dir, (db) => writeShardFeatures(db, source, spec.features, featuresFile)));
     const shardSpec: ShardSpec = {
       model: { dir: modelDir, format: model.format, algorithm: model.algorithm, threads: Math.max(1, cpus), ...(model.recipe ? { recipeFile: path.join(modelDir, UNPACKED_RECIPE_FILE) } : {}) },
       input: input.path,
@@ -122,7 +116,6 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
       batchRows: spec.batchRows,
       tempDir: path.join(dir, 'spill'),
       ...(spec.contentType ? { images: await fetchImages(deps.artifacts, input.path, Number(shardRow.row_start), Number(shardRow.row_count), path.join(dir, 'images')) } : {}),
-      ...(prepared ? { featuresFile } : {}),
     };
     await fs.writeFile(path.join(dir, 'spec.json'), JSON.stringify(shardSpec));
     let rows = 0;
@@ -155,36 +148,11 @@ async function runShard(deps: TransformWorkerDeps, store: TransformStore, job: C
       if (!outcome.willRetry) await failJob(deps, store, name, reason);
       return { kind: 'settled' };
     }
-    const files = predictionFiles(shardSpec.output);
-    const outcome = prepared ? await fs.readFile(files.outcome, 'utf8').catch(() => null) : null;
-    if (outcome !== null) {
-      // The runner predicted from the features file: the output Parquet is written here.
-      try {
-        const { outputsPerRow } = JSON.parse(outcome) as { outputsPerRow: number };
-        await withDuckDB(dir, (db) => writeShardOutput(db, shardSpec, source, files.predictions, outputsPerRow));
-      } catch (err) {
-        if (!isOrchardError(err) || err.code !== 'ORCH_TRANSFORM_DATA_INVALID') throw err;
-        const reason = `Shard ${shard}: ${err.message}`;
-        await failJob(deps, store, name, reason);
-        await deps.queue.fail(job, { message: reason, retryable: false });
-        return { kind: 'settled' };
-      }
-    }
     const key = `transforms/${name}/shards/${String(shard).padStart(6, '0')}.parquet`;
     await deps.artifacts.put(key, createReadStream(shardSpec.output));
     return { kind: 'shard', name, shard, key, rows: Number(shardRow.row_count) };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** A DuckDB session of this worker for one step of a shard (spilling under the shard's folder), closed after. */
-async function withDuckDB<T>(dir: string, step: (db: DuckDBSession) => Promise<T>): Promise<T> {
-  const db = await openDuckDB({ tempDirectory: path.join(dir, 'spill') });
-  try {
-    return await step(db);
-  } finally {
-    db.close();
   }
 }
 

@@ -40,12 +40,6 @@ export interface ShardSpec {
   tempDir: string;
   /** Image jobs: the shard's images, `<dir>/<i>` for the shard's i-th row (absent when not stored), and their keys. */
   images?: { dir: string; refs: string[] };
-  /**
-   * The shard's features, all numeric, as CSV the worker wrote (`shard-features.ts`). A
-   * plain model predicts from it and leaves `<output>.outcome.json` for the worker to write
-   * the output Parquet; a model with a recipe or one that reads text records ignores it.
-   */
-  featuresFile?: string;
 }
 
 /** Exit code of a shard whose rows the model cannot use: retrying would not help. */
