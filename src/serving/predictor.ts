@@ -4,9 +4,14 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { getAlgorithm, readEnsemble, registerBuiltins, type Explanation, type Predictor } from '../algorithms/index.js';
+import type { Explanation, Predictor } from '../algorithms/index.js';
+// Not through the algorithms' and onnx's indexes, which load every built-in (and the ONNX
+// exporters): a transform shard or a model server runs one model, and loads its own
+// algorithm's folder only.
+import { loadBuiltin } from '../algorithms/builtin-loaders.js';
+import { readEnsemble } from '../algorithms/ensemble/ensemble-model.js';
 import { OrchardError } from '../core/index.js';
-import { openOnnxPredictor } from '../onnx/index.js';
+import { openOnnxPredictor } from '../onnx/onnx-runtime.js';
 import { ONNX_FILE } from '../contracts/registry.values.js';
 import type { ModelFormat } from '../registry/types.js';
 import { decodeRaw, isNumericType, type DecodedRows, type MediaType, type RawColumns, type RawRow } from './endpoints/codecs.js';
@@ -86,8 +91,7 @@ async function openModel(model: PredictorSource): Promise<ServingPredictor> {
   if (model.format !== 'algorithm' || !model.algorithm) {
     throw new OrchardError('ORCH_MODEL_INVALID', { message: `Cannot serve ${String(model.format)} models` });
   }
-  registerBuiltins();
-  const predictor = await getAlgorithm(model.algorithm).load(model.dir);
+  const predictor = await (await loadBuiltin(model.algorithm)).load(model.dir);
   const threads = Math.max(1, Math.floor(model.threads ?? 1));
   const parallel = predictor.predictParallel ? predictor.predictParallel.bind(predictor) : null;
   return {

@@ -4,13 +4,14 @@
  */
 import { OrchardError } from '../../core/errors.js';
 import type { Algorithm, Predictor } from '../algorithm.js';
-import { getAlgorithm } from '../registry.js';
+import { loadBuiltin } from '../builtin-loaders.js';
 import { ENSEMBLE_VERSION, ensemblePredictor, readEnsemble } from './ensemble-model.js';
 
 /** Loads an ensemble's members (through their own algorithms) over their features side by side. */
 async function load(modelDir: string): Promise<Predictor> {
   const artifact = await readEnsemble(modelDir);
-  const predictors = await Promise.all(artifact.members.map((m) => getAlgorithm(m.algorithm).load(m.dir)));
+  // Members' folders are loaded as they are needed (a model server may have loaded only this one).
+  const predictors = await Promise.all(artifact.members.map(async (m) => (await loadBuiltin(m.algorithm)).load(m.dir)));
   return ensemblePredictor(artifact, predictors);
 }
 
