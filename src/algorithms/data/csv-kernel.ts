@@ -221,7 +221,9 @@ function parseLines(m, b, end) {
     for (;;) {
       // The common field, [-]digits[.digits] right up to its comma or the line's end, is
       // parsed in the one pass that finds its end (parseField's arithmetic, so the same
-      // bits); any other field is found first and parsed by parseField.
+      // bits); any other field is found first and parsed by parseField. The scan is written
+      // out here rather than shared with parseField: a helper handing back its mantissa and
+      // exponent through module variables made the whole parse about 20 % slower.
       let i = q;
       let neg = false;
       if (i < e && b[i] === 45) {
