@@ -155,9 +155,13 @@ describe('training worker', () => {
     expect(job.attempts).toBe(1);
   });
 
-  it('stores the model folder packed as model.tar.gz, and fails an attempt whose folder cannot be packed', async () => {
-    const sourceKey = await storeSource('pack', { 'train.js': WRITE_MODEL, 'gone.js': `require('node:fs').rmSync(process.env.SM_MODEL_DIR, { recursive: true });` });
+  it('stores the model folder packed as model.tar.gz (empty when nothing was written), and fails an attempt whose folder cannot be packed', async () => {
+    const sourceKey = await storeSource('pack', { 'train.js': WRITE_MODEL, 'gone.js': `require('node:fs').rmSync(process.env.SM_MODEL_DIR, { recursive: true });`, 'nothing.js': '' });
     await training.create({ name: 'pack1', script: { entryPoint: 'train.js', sourceKey }, channels: { train: 'd' } });
+    // A job that writes no model completes with an empty archive, as on SageMaker.
+    await training.create({ name: 'pack0', script: { entryPoint: 'nothing.js', sourceKey }, channels: { train: 'd' } });
+    expect((await until('pack0', ended)).status).toBe('Completed');
+    expect(await artifacts.head('jobs/pack0/output/model.tar.gz')).toBeDefined();
     await training.create({ name: 'pack2', script: { entryPoint: 'gone.js', sourceKey }, channels: { train: 'd' }, maxRetries: 1 });
     expect((await until('pack1', ended)).status).toBe('Completed');
     const out = fs.mkdtempSync(path.join(dir, 'model-'));

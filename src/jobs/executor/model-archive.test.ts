@@ -51,6 +51,13 @@ describe('packModelArchive', () => {
     }
   });
 
+  it('packs an empty folder as an archive that unpacks to nothing', async () => {
+    const empty = folder('empty', {});
+    const archive = path.join(tmp, 'empty.tar.gz');
+    await packModelArchive(empty, archive);
+    expect(await unpacked(archive)).toEqual({});
+  });
+
   it('estimates a small compressible file next to a large incompressible one by their bytes', async () => {
     const mixed = folder('mixed', { 'index.bin': randomBytes(2_000_000), 'model.json': '{"k":1}'.repeat(20_000) });
     const saving = await estimatedSaving(mixed);

@@ -54,7 +54,8 @@ export async function modelArchiveStream(modelDir: string): Promise<ModelArchive
   const entries = await fs.readdir(modelDir);
   const level = (await estimatedSaving(modelDir)) < MIN_GZIP_SAVING ? 0 : zlib.constants.Z_DEFAULT_COMPRESSION;
   let failure: Error | null = null;
-  const pack = tar.c({ cwd: modelDir, portable: true }, entries);
+  // A job that wrote nothing still has a model, as SageMaker's empty model.tar.gz: the folder's own entry.
+  const pack = tar.c({ cwd: modelDir, portable: true }, entries.length > 0 ? entries : ['.']);
   pack.on('error', (err: unknown) => {
     failure ??= err instanceof Error ? err : new Error(String(err));
   });
