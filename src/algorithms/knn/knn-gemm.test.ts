@@ -6,9 +6,9 @@ import { createRandom } from '../parallel/random.js';
 import { buildKnnIndex, knn } from './index.js';
 import { knnOptions } from './hyperparameters.js';
 import { resolveHyperparameters } from '../hyperparameters.js';
-import { GEMM_MIN_PRODUCTS, openGemmSearch } from './knn-gemm.js';
+import { openGemmSearch } from './knn-gemm.js';
 import { finish, prepareQueries } from './knn-index.js';
-import { INDEX_FILE, knnPredictor, readKnn, saveKnn, KNN_FORMAT, KNN_VERSION } from './knn-model.js';
+import { GEMM_MIN_PRODUCTS, INDEX_FILE, knnPredictor, readKnn, saveKnn, KNN_FORMAT, KNN_VERSION } from './knn-model.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'knn-gemm-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -32,8 +32,6 @@ const EXTRA = 4;
 const QUERY_BLOCK = 64;
 /** Rows per chunk (at most). */
 const CHUNK_ROWS = 50_000;
-/** Below this many products (queries × rows) a batch is searched by the WebAssembly kernel: opening a session costs about as much as searching 1,000 queries against 200,000 rows. */
-export const GEMM_MIN_PRODUCTS = 100_000_000;
 
 export interface GemmSearch {
   /** The k best keys and rows of queries [0, m) of Q (prepared, m × d), as the kernels' heaps hold them. */

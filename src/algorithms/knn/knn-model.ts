@@ -11,11 +11,18 @@ import type { Hyperparameters, Predictor } from '../algorithm.js';
 import { assertFeatureCount, invalidModel, readModelFile, writeModelFile } from '../model-file.js';
 import { answerType, badInput, decodeRequestRows, denseRows, encodeRecords } from '../data/instances.js';
 import { createSearcher, finish, prepareQueries, searchSync, type IndexSearcher, type KnnIndex, type Metric, type Neighbours, type Projection } from './knn-index.js';
-import { GEMM_MIN_PRODUCTS, type GemmSearch } from './knn-gemm.js';
+// Types only: the search through onnxruntime (and protobufjs, which writes its graph) loads on first use.
+import type { GemmSearch } from './knn-gemm.js';
 
 export const KNN_FORMAT = 'orchard-knn';
 export const KNN_VERSION = '1.0.0';
 export const INDEX_FILE = 'index.bin';
+/**
+ * Below this many products (queries × rows) a batch is searched by the WebAssembly kernel,
+ * not through onnxruntime (`knn-gemm.ts`): opening a session costs about as much as
+ * searching 1,000 queries against 200,000 rows.
+ */
+export const GEMM_MIN_PRODUCTS = 100_000_000;
 /** Queries below which `predictParallel` searches on the calling thread. */
 const PARALLEL_MIN_QUERIES = 64;
 
