@@ -29,14 +29,20 @@ class FakeTraining implements Pick<TrainingService, 'progress'> {
 
 /** One status source in memory. */
 class FakeSource implements StatusSource {
-  readonly kind: string = 'thing';
   event?: string;
   rows: FeedRow[] = [];
+  /** Run once, right after the next read has taken its rows (a change landing between two sources' reads). */
+  afterRead?: () => void;
+  constructor(readonly kind: string = 'thing') {}
   async changedSince(since: string, limit: number, after?: { updatedAt: string; name: string }) {
-    return this.rows
+    const rows = this.rows
       .filter((r) => r.updatedAt >= since && (!after || r.updatedAt > after.updatedAt || (r.updatedAt === after.updatedAt && r.name > after.name)))
       .sort((a, b) => (a.updatedAt === b.updatedAt ? a.name.localeCompare(b.name) : a.updatedAt.localeCompare(b.updatedAt)))
       .slice(0, limit);
+    const hook = this.afterRead;
+    this.afterRead = undefined;
+    hook?.();
+    return rows;
   }
 }
 
@@ -179,6 +185,28 @@ describe('EventHub', () => {
     }
     a.stop();
     b.stop();
+  });
+
+  it("sends a step's change before its execution's end that landed in the same poll", async () => {
+    const training = new FakeTraining();
+    const steps = new FakeSource('step');
+    const executions = new FakeSource('execution');
+    const url = await start(training, [steps, executions]);
+    const feed = listen(`${url}/feed`);
+    await until('open', () => hub.openStreams === 1);
+    await new Promise((r) => setTimeout(r, 60));
+    // The last step and then its execution end while the hub reads its first source.
+    const land = () => {
+      steps.afterRead = executions.afterRead = undefined;
+      const at = new Date().toISOString();
+      steps.rows.push({ name: 'x/last', status: 'Succeeded', failureReason: null, updatedAt: at });
+      executions.rows.push({ name: 'x', status: 'Succeeded', failureReason: null, updatedAt: at });
+    };
+    steps.afterRead = land;
+    executions.afterRead = land;
+    await until('both sent', () => feed.messages.length === 2);
+    expect(feed.messages.map((m) => JSON.parse(m.data).kind)).toEqual(['step', 'execution']);
+    feed.stop();
   });
 
   it('reads at once when nudged, long before its next poll, and not at all when nobody listens', async () => {

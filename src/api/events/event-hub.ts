@@ -392,18 +392,27 @@ export class EventHub {
     await this.feedReady;
     const now = Date.now();
     const from = new Date(Date.parse(this.feedFrom) - this.lookbackMs).toISOString();
-    for (const source of this.sources) {
-      await this.readSource(source, from, (row) => {
+    // Read in the reverse of the sources' order, sent in their order: a source listed after
+    // another (an execution after its steps) is read first, so when a change of it is seen,
+    // the earlier sources' changes made before it (its steps') are seen in the same poll.
+    const read: { source: StatusSource; rows: FeedRow[] }[] = [];
+    for (const source of [...this.sources].reverse()) {
+      const rows: FeedRow[] = [];
+      await this.readSource(source, from, (row) => rows.push(row)).catch((err) => this.options.log?.warn({ err, kind: source.kind }, 'reading a status source failed'));
+      read.unshift({ source, rows });
+    }
+    for (const { source, rows } of read) {
+      for (const row of rows) {
         const key = `${source.kind}/${row.name}`;
         const signature = rowSignature(row);
-        if (this.feedSeen.get(key) === signature) return;
+        if (this.feedSeen.get(key) === signature) continue;
         this.feedSeen.set(key, signature);
         const event = feedEvent(source, row);
         for (const sub of this.feedSubscribers) {
           if (sub.held) sub.held.push(event);
           else send(sub.conn, event);
         }
-      }).catch((err) => this.options.log?.warn({ err, kind: source.kind }, 'reading a status source failed'));
+      }
     }
     this.feedFrom = new Date(now).toISOString();
   }
